@@ -1,0 +1,52 @@
+# sv_platform: PGXS build.
+#   make            build the library and the install script
+#   make install    install into the PostgreSQL found by $(PG_CONFIG)
+#   make test       install missing packages, build, install, run every suite (as root)
+#   make demo       the same, then show the platform on Pingdingshan data (KEEP=1 keeps the cluster)
+#   make bench      benchmarks in bench/, each printing its ratio to a baseline
+EXTENSION  = sv_platform
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = sv_platform
+OBJS = \
+	src/sv_platform.o \
+	src/calendar_time.o \
+	src/types/uscc.o
+
+# The install script is assembled from ordered per-capability files.
+EXTENSION_PARTS = $(sort $(wildcard extension/*.sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+EXTRA_CLEAN = results regression.diffs regression.out tmp_check tmp_check_iso output_iso log
+
+# PostgreSQL 15 from Debian is the target; another pg_config can be named on the command line.
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+
+# -Wextra is on; the three switches below silence warnings that PostgreSQL's own headers and
+# the V1 calling convention (PG_FUNCTION_ARGS) trigger, not warnings about our code.
+PG_CFLAGS  = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+PG_CPPFLAGS = -I$(srcdir)/src $(shell curl-config --cflags 2>/dev/null)
+SHLIB_LINK = $(shell curl-config --libs 2>/dev/null || echo -lcurl)
+
+# On a fresh machine pg_config is missing until `make test` / `make demo` has run the setup
+# script, so PGXS is included only when it exists (those targets need nothing from it).
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
+include $(PGXS)
+endif
+
+$(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION_PARTS) $(EXTENSION).control
+	cat $(EXTENSION_PARTS) > $@
+
+.PHONY: test demo bench setup
+
+setup:
+	bash scripts/setup-debian.sh
+
+test:
+	bash scripts/run-tests.sh
+
+demo:
+	bash scripts/demo.sh
+
+bench:
+	bash scripts/bench.sh

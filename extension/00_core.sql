@@ -1,0 +1,44 @@
+-- sv_platform 0.1.0 install script, assembled by the Makefile from extension/NN_*.sql in order.
+\echo Use "CREATE EXTENSION sv_platform CASCADE" to load this file. \quit
+
+-- ---------------------------------------------------------------------------------------------
+-- 00_core: the module, its group roles and build information.
+--
+-- Group roles (NOLOGIN). They are cluster-wide, created here when absent and left in place by
+-- DROP EXTENSION (other databases may use them). A DBA grants them to login roles.
+--   sv_admin        platform administrators (reference data, calendars, registrations)
+--   sv_officer      officials using the work portal (工作门户)
+--   sv_auditor      the supervision office: reads everything, writes nothing
+--   sv_public       the service portal (服务门户): published, masked data only
+--   sv_bi           analysis and BI tools
+--   sv_integration  external systems feeding data in
+-- Nothing in this extension is granted to PUBLIC (see 99_privileges.sql).
+-- ---------------------------------------------------------------------------------------------
+
+DO $roles$
+DECLARE
+  r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['sv_admin', 'sv_officer', 'sv_auditor', 'sv_public', 'sv_bi',
+                           'sv_integration']
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+    END IF;
+  END LOOP;
+END
+$roles$;
+
+-- The roles every read-only surface of the core is granted to.
+CREATE FUNCTION sv._group_roles() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY['sv_admin', 'sv_officer', 'sv_auditor', 'sv_public', 'sv_bi', 'sv_integration'] $$;
+
+COMMENT ON FUNCTION sv._group_roles() IS 'The six group roles of sv_platform (internal).';
+
+CREATE FUNCTION sv.build_info(OUT component text, OUT version text) RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sv_build_info'
+LANGUAGE C STABLE STRICT;
+
+COMMENT ON FUNCTION sv.build_info() IS
+  'Versions this library was built against and runs with (sv_platform, PostgreSQL, libcurl).';

@@ -1,0 +1,60 @@
+-- ---------------------------------------------------------------------------------------------
+-- 99_privileges: nothing is granted to PUBLIC; each group role gets exactly what it uses.
+-- Runs last so that it covers every object the earlier files created.  Write functions are
+-- granted to their roles one by one; tables are never writable by application roles.
+-- ---------------------------------------------------------------------------------------------
+
+REVOKE ALL ON SCHEMA sv FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA sv FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA sv FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sv FROM PUBLIC;
+-- Types (sv.uscc and the row types of tables and views) default to USAGE for PUBLIC; array
+-- types follow their element type.
+DO $types$
+DECLARE
+  t regtype;
+BEGIN
+  FOR t IN SELECT oid::regtype FROM pg_catalog.pg_type
+           WHERE typnamespace = 'sv'::regnamespace AND typcategory <> 'A' LOOP
+    EXECUTE pg_catalog.format('REVOKE ALL ON TYPE %s FROM PUBLIC', t);
+    EXECUTE pg_catalog.format('GRANT USAGE ON TYPE %s TO %s', t,
+                              pg_catalog.array_to_string(sv._group_roles(), ', '));
+  END LOOP;
+END
+$types$;
+
+DO $grants$
+DECLARE
+  r text;
+BEGIN
+  FOREACH r IN ARRAY sv._group_roles() LOOP
+    EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA sv TO %I', r);
+
+    -- the type's support functions, so its operators and casts work for every role
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION
+        sv.uscc_in(cstring), sv.uscc_out(sv.uscc), sv.uscc_recv(internal), sv.uscc_send(sv.uscc),
+        sv.uscc(text), sv.text(sv.uscc),
+        sv.uscc_eq(sv.uscc, sv.uscc), sv.uscc_ne(sv.uscc, sv.uscc), sv.uscc_lt(sv.uscc, sv.uscc),
+        sv.uscc_le(sv.uscc, sv.uscc), sv.uscc_gt(sv.uscc, sv.uscc), sv.uscc_ge(sv.uscc, sv.uscc),
+        sv.uscc_cmp(sv.uscc, sv.uscc), sv.uscc_hash(sv.uscc), sv.uscc_hash_extended(sv.uscc, int8),
+        sv.uscc_authority(sv.uscc), sv.uscc_category(sv.uscc), sv.uscc_region_code(sv.uscc),
+        sv.uscc_org_code(sv.uscc), sv.uscc_check(text), sv.uscc_validate(text),
+        sv.uscc_check_character(text), sv._uscc_categories()
+      TO %I', r);
+
+    -- reference data and the calendar: readable by every role
+    EXECUTE pg_catalog.format('GRANT SELECT ON sv.region, sv.department, sv.calendar_notice,
+        sv.calendar_day, sv.uscc_category, sv.uscc_exception TO %I', r);
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION
+        sv.region_path(text), sv.region_within(text, text),
+        sv.is_workday(date), sv.add_workdays(date, integer), sv.workdays_between(date, date),
+        sv.local_date(timestamptz), sv._calendar_require(date, date), sv._group_roles()
+      TO %I', r);
+  END LOOP;
+END
+$grants$;
+
+-- Administrative writes.
+GRANT EXECUTE ON FUNCTION sv.uscc_register_exception(text, text) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.calendar_load(integer, text, date, jsonb, text, boolean) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.build_info() TO sv_admin, sv_auditor;

@@ -1,0 +1,62 @@
+# Shared helpers for the project's scripts (sourced, not run).
+# Throwaway clusters run as the postgres OS user (initdb refuses root), in a temporary
+# directory, listening on 127.0.0.1 at a free port.
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PGXS_TEST=${PGXS_TEST:-/usr/lib/postgresql/15/lib/pgxs/src/test}
+
+# Run a command as the postgres OS user (or as ourselves when we are not root).
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# Build and install the extension (root or sudo needed for install).
+build_and_install() {
+  local here=$1
+  make -C "$here" -s -j"$(nproc)" >/dev/null
+  if [ "$(id -u)" -eq 0 ]; then
+    make -C "$here" -s install >/dev/null
+  else
+    sudo make -C "$here" -s install >/dev/null
+  fi
+}
+
+# A free TCP port on 127.0.0.1, starting from $1.
+free_port() {
+  local port=${1:-54320}
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    port=$((port + 1))
+  done
+  echo "$port"
+}
+
+# cluster_start DIR [extra postgresql.conf lines...]: init and start; sets PGHOST, PGPORT, PGUSER.
+cluster_start() {
+  local dir=$1; shift
+  mkdir -p "$dir"
+  chown postgres: "$dir" 2>/dev/null || true
+  as_postgres "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; return 1; }
+  PGPORT=$(free_port "${PORT_BASE:-54320}")
+  {
+    echo "listen_addresses = '127.0.0.1'"
+    echo "port = $PGPORT"
+    echo "unix_socket_directories = '$dir'"
+    echo "shared_preload_libraries = 'sv_platform,pg_cron'"
+    echo "cron.database_name = 'postgres'"
+    echo "fsync = off"
+    for line in "$@"; do echo "$line"; done
+  } | as_postgres tee -a "$dir/data/postgresql.conf" >/dev/null
+  as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null \
+    || { cat "$dir/server.log" >&2; return 1; }
+  export PGHOST=127.0.0.1 PGPORT PGUSER=postgres
+}
+
+cluster_stop() {
+  local dir=$1
+  [ -d "$dir/data" ] && as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# make test: install missing packages, build, install, then run every suite in throwaway
+# instances whose config preloads sv_platform and pg_cron:
+#   pg_regress (sql/, expected/), pg_isolation_regress (specs/), prove (t/).
+# Ends with one line "N passed, N failed" summed over all suites; exits non-zero on failure.
+set -uo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/scripts/lib.sh"
+
+bash "$here/scripts/setup-debian.sh" || exit 1
+build_and_install "$here" || { echo "build or install failed" >&2; exit 1; }
+
+# pg_regress and initdb must not run as root: run everything as postgres in a scratch copy.
+work=$(mktemp -d /tmp/sv_test.XXXXXX)
+cleanup() { [ -n "${KEEP:-}" ] || rm -rf "$work"; }
+trap cleanup EXIT
+cp -r "$here/sql" "$here/expected" "$here/specs" "$here/t" "$here/scripts/test.conf" "$work/"
+mkdir -p "$work/data"
+[ -d "$here/contrib-examples" ] && cp -r "$here/contrib-examples" "$work/"
+chown -R postgres: "$work"
+
+passed=0
+failed=0
+status=0
+
+# pg_regress prints "All N tests passed." or "M of N tests failed."
+count_regress() {
+  local log=$1 line n m
+  line=$(grep -E 'tests? (passed|failed)' "$log" | tail -1)
+  if [[ $line =~ All\ ([0-9]+)\ tests?\ passed ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+  elif [[ $line =~ ([0-9]+)\ of\ ([0-9]+)\ tests?\ failed ]]; then
+    m=${BASH_REMATCH[1]}; n=${BASH_REMATCH[2]}
+    failed=$((failed + m)); passed=$((passed + n - m))
+  else
+    failed=$((failed + 1))
+  fi
+}
+
+common=(--bindir="$PGBIN" --temp-config=test.conf --dbname=contrib_regression
+        --encoding=UTF8 --no-locale --load-extension=postgis --load-extension=sv_platform)
+
+echo "== pg_regress (sql/)"
+tests=$(cd "$work/sql" && ls *.sql | sed 's/\.sql$//' | sort)
+if ! (cd "$work" && as_postgres env PGTZ=UTC "$PGXS_TEST/regress/pg_regress" "${common[@]}" \
+      --temp-instance="$work/tmp_check" --inputdir=. --outputdir=. $tests) >"$work/regress.log" 2>&1; then
+  status=1
+fi
+cat "$work/regress.log"
+count_regress "$work/regress.log"
+[ -f "$work/regression.diffs" ] && { echo "---- regression.diffs"; cat "$work/regression.diffs"; cp "$work/regression.diffs" "$here/" 2>/dev/null; }
+
+echo "== pg_isolation_regress (specs/)"
+specs=$(cd "$work/specs" && ls *.spec 2>/dev/null | sed 's/\.spec$//' | sort)
+if [ -n "$specs" ]; then
+  mkdir -p "$work/iso" && chown postgres: "$work/iso"
+  if ! (cd "$work" && as_postgres env PGTZ=UTC "$PGXS_TEST/isolation/pg_isolation_regress" "${common[@]}" \
+        --temp-instance="$work/tmp_check_iso" --inputdir=. --outputdir=iso $specs) >"$work/iso.log" 2>&1; then
+    status=1
+  fi
+  cat "$work/iso.log"
+  count_regress "$work/iso.log"
+  [ -f "$work/iso/regression.diffs" ] && { echo "---- isolation regression.diffs"; cat "$work/iso/regression.diffs"; }
+fi
+
+echo "== prove (t/)"
+if ls "$work"/t/*.pl >/dev/null 2>&1; then
+  mkdir -p "$work/tap" && chown postgres: "$work/tap"
+  if (cd "$work" && as_postgres env PATH="$PGBIN:$PATH" PERL5LIB="$PGXS_TEST/perl:$work/t" \
+        PG_REGRESS="$PGXS_TEST/regress/pg_regress" TESTDIR="$work/tap" \
+        prove -v t/*.pl) >"$work/tap.log" 2>&1; then
+    tap_ok=1
+  else
+    tap_ok=0; status=1
+  fi
+  cat "$work/tap.log"
+  ok=$(grep -cE '^\s*ok [0-9]+' "$work/tap.log" || true)
+  notok=$(grep -cE '^\s*not ok [0-9]+' "$work/tap.log" || true)
+  # a script that died before reporting still counts as a failure
+  if [ "$tap_ok" -eq 0 ] && [ "$notok" -eq 0 ]; then notok=1; fi
+  passed=$((passed + ok)); failed=$((failed + notok))
+  if [ "$tap_ok" -eq 0 ] && [ -d "$work/tap/tmp_check/log" ]; then
+    for f in "$work"/tap/tmp_check/log/*; do echo "---- $f"; tail -n 50 "$f"; done
+  fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -1,0 +1,10 @@
+/*
+ * sv_platform.h: module-wide declarations (GUC variables).
+ */
+#ifndef SV_PLATFORM_H
+#define SV_PLATFORM_H
+
+/* sv.timezone: the zone in which a timestamp becomes a legal (calendar) date */
+extern char *sv_timezone;
+
+#endif
