@@ -1,0 +1,75 @@
+-- make demo: what sv_platform holds and does, on Pingdingshan reference and sample data.
+-- Run by scripts/demo.sh as the cluster superuser; each capability adds its section here.
+\set ON_ERROR_STOP 1
+\pset footer off
+\set QUIET 1
+\set SHOW_CONTEXT never
+SET TimeZone = 'Asia/Shanghai';
+
+\echo
+\echo '== sv_platform: build'
+SELECT component, version FROM sv.build_info();
+
+\echo
+\echo '== Regions (GB/T 2260): Pingdingshan 平顶山市 and its county-level divisions and functional zones'
+SELECT r.code, r.name_zh, r.name_en, r.level, CASE WHEN r.is_gbt2260 THEN 'GB/T 2260' ELSE 'statistical code' END AS kind
+FROM sv.region r WHERE sv.region_within(r.code, '410400') ORDER BY array_position(ARRAY['prefecture', 'county', 'zone'], r.level), r.code;
+
+\echo
+\echo '== Departments named in the city plan'
+SELECT id, code, name_zh, name_en FROM sv.department ORDER BY id;
+
+\echo
+\echo '== Working-day calendar: State Council notices loaded'
+SELECT n.year, n.title, coalesce(n.notice_no, '-') AS notice_no, n.issued_on,
+       count(*) FILTER (WHERE d.kind = 'holiday') AS holidays,
+       count(*) FILTER (WHERE d.kind = 'workday') AS makeup_workdays,
+       sv.workdays_between(make_date(n.year, 1, 1), make_date(n.year, 12, 31))
+         + sv.is_workday(make_date(n.year, 1, 1))::int AS working_days
+FROM sv.calendar_notice n JOIN sv.calendar_day d USING (year) GROUP BY n.year, n.title, n.notice_no, n.issued_on ORDER BY n.year;
+
+\echo
+\echo '== 2026: holidays (放假) and make-up working days (调休上班)'
+SELECT festival, min(day) FILTER (WHERE kind = 'holiday') AS off_from, max(day) FILTER (WHERE kind = 'holiday') AS off_to,
+       coalesce(string_agg(to_char(day, 'MM-DD Dy'), ', ' ORDER BY day) FILTER (WHERE kind = 'workday'), '') AS makeup_workdays
+FROM sv.calendar_day WHERE year = 2026 GROUP BY festival ORDER BY min(day);
+
+\echo
+\echo '== Legal deadlines in working days (start day not counted)'
+SELECT what, received_at, sv.local_date(received_at) AS legal_date, n AS working_days,
+       sv.add_workdays(sv.local_date(received_at), n) AS deadline
+FROM (VALUES
+  ('complaint received the evening before National Day', '2026-09-30 22:15:00+08'::timestamptz, 20),
+  ('publish an inspection result (20 working days)',    '2026-02-13 10:00:00+08', 20),
+  ('report sanction feedback (5 working days)',          '2026-04-30 16:00:00+08', 5),
+  ('answer within 1 working day, received Friday',       '2026-11-27 09:00:00+08', 1)
+) v(what, received_at, n);
+
+\echo
+\echo '== Is there a calendar for 2027 yet?'
+\set ON_ERROR_STOP 0
+SELECT sv.add_workdays('2026-12-20', 20);
+\set ON_ERROR_STOP 1
+
+\echo
+\echo '== Unified social credit codes (统一社会信用代码) from a sample department export'
+CREATE TEMP TABLE sample_codes (source_record text, raw_code text, name text);
+\copy sample_codes FROM 'codes.csv' WITH (FORMAT csv, HEADER true)
+SELECT s.source_record, s.raw_code, coalesce(v.canonical, '') AS canonical,
+       coalesce(v.problem, 'ok') AS problem, coalesce(v.detail, '') AS detail
+FROM sample_codes s, sv.uscc_validate(s.raw_code) v ORDER BY s.source_record;
+
+\echo
+\echo '== An administrator registers the early pilot code (legal, but it fails the check character)'
+SELECT sv.uscc_register_exception('91350100M0001TGQXM', 'early pilot code; confirmed with the registration authority') AS registered;
+SELECT code, reason, registered_by FROM sv.uscc_exception;
+
+\echo
+\echo '== Accepted codes, stored as sv.uscc (18 bytes) with their parts'
+SELECT u AS code, sv.uscc_authority(u) || sv.uscc_category(u) AS kind, c.category_en,
+       sv.uscc_region_code(u) AS registered_in, coalesce(r.name_zh, '(outside the loaded regions)') AS region,
+       sv.uscc_org_code(u) AS org_code
+FROM (SELECT raw_code::sv.uscc AS u FROM sample_codes WHERE sv.uscc_check(raw_code) IS NULL) s
+JOIN sv.uscc_category c ON c.authority = sv.uscc_authority(u) AND c.category = sv.uscc_category(u)
+LEFT JOIN sv.region r ON r.code = sv.uscc_region_code(u)
+ORDER BY u;
