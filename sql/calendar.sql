@@ -1,6 +1,7 @@
 -- The working-day calendar: State Council notices 2024-2026, deadlines, loading a new year.
 \pset null '(null)'
 \set SHOW_CONTEXT never
+SET datestyle = 'ISO, YMD';
 
 SELECT year, title, notice_no, issued_on, builtin FROM sv.calendar_notice ORDER BY year;
 SELECT year, count(*) FILTER (WHERE kind = 'holiday') AS holidays,
@@ -34,8 +35,8 @@ FROM (VALUES ('2026-09-30'::date, 20),   -- across the National Day week and the
              ('2025-12-31', 2),          -- 2026-01-01..03 holiday, 01-04 make-up Sunday
              ('2026-10-08', -1),         -- backwards: the working day before
              ('2026-10-09', -2),
-             ('2025-01-02', -1),
-             ('2024-01-02', -1)) v(start, n);
+             ('2025-01-02', -1),          -- 2025-01-01 is a holiday
+             ('2024-01-03', -1)) v(start, n);
 
 -- workdays_between counts like add_workdays, in both directions.
 SELECT a, b, sv.workdays_between(a, b) AS between
@@ -51,6 +52,7 @@ SELECT sv.is_workday('2023-12-29');
 SELECT sv.is_workday('2027-01-04');
 SELECT sv.add_workdays('2026-12-20', 20);
 SELECT sv.add_workdays('2024-01-05', -5);
+SELECT sv.add_workdays('2024-01-02', -1);     -- 2024-01-01 is a holiday: the answer is in 2023
 SELECT sv.add_workdays('2023-12-31', 1);
 SELECT sv.workdays_between('2026-12-01', '2027-01-15');
 SELECT sv.workdays_between('2022-06-01', '2025-01-15');

@@ -1,6 +1,7 @@
 -- Nothing is granted to PUBLIC; group roles exist; application roles cannot write tables.
 \pset null '(null)'
 \set SHOW_CONTEXT never
+SET datestyle = 'ISO, YMD';
 
 SELECT rolname, rolcanlogin, rolsuper, rolinherit
 FROM pg_roles WHERE rolname IN ('sv_admin', 'sv_officer', 'sv_auditor', 'sv_public', 'sv_bi', 'sv_integration')

@@ -1,6 +1,7 @@
 -- sv.region (GB/T 2260 and functional zones) and sv.department
 \pset null '(null)'
 \set SHOW_CONTEXT never
+SET datestyle = 'ISO, YMD';
 
 -- Pingdingshan and everything under it.
 SELECT code, name_zh, name_en, level, parent_code, is_gbt2260

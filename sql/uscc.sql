@@ -1,6 +1,7 @@
 -- sv.uscc: the unified social credit code (GB 32100-2015)
 \pset null '(null)'
 \set SHOW_CONTEXT never
+SET datestyle = 'ISO, YMD';
 \getenv abs_builddir PG_ABS_BUILDDIR
 \set bin_file :abs_builddir '/results/uscc_regress.bin'
 \set bad_file :abs_builddir '/results/uscc_regress_bad.bin'
