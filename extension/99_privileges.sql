@@ -8,14 +8,15 @@ REVOKE ALL ON SCHEMA sv FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA sv FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA sv FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sv FROM PUBLIC;
--- Types (sv.uscc and the row types of tables and views) default to USAGE for PUBLIC; array
--- types follow their element type.
+-- Types such as sv.uscc default to USAGE for PUBLIC.  Array types follow their element type,
+-- and the row types of tables and views are reachable only through the schema (USAGE not
+-- granted to PUBLIC) and are left alone: pg_dump cannot dump their initial privileges.
 DO $types$
 DECLARE
   t regtype;
 BEGIN
   FOR t IN SELECT oid::regtype FROM pg_catalog.pg_type
-           WHERE typnamespace = 'sv'::regnamespace AND typcategory <> 'A' LOOP
+           WHERE typnamespace = 'sv'::regnamespace AND typcategory <> 'A' AND typrelid = 0 LOOP
     EXECUTE pg_catalog.format('REVOKE ALL ON TYPE %s FROM PUBLIC', t);
     EXECUTE pg_catalog.format('GRANT USAGE ON TYPE %s TO %s', t,
                               pg_catalog.array_to_string(sv._group_roles(), ', '));

@@ -17,7 +17,8 @@ WITH objs AS (
   FROM pg_class c WHERE c.relnamespace = 'sv'::regnamespace
   UNION ALL
   SELECT 'type ' || t.oid::regtype::text, coalesce(t.typacl, acldefault('T', t.typowner))
-  FROM pg_type t WHERE t.typnamespace = 'sv'::regnamespace AND t.typcategory <> 'A'  -- arrays use their element's
+  FROM pg_type t WHERE t.typnamespace = 'sv'::regnamespace
+    AND t.typcategory <> 'A' AND t.typrelid = 0  -- arrays: their element's; row types: via schema
   UNION ALL
   SELECT 'schema ' || n.nspname, coalesce(n.nspacl, acldefault('n', n.nspowner))
   FROM pg_namespace n WHERE n.nspname = 'sv'

@@ -30,6 +30,14 @@ INSERT INTO sv.region (code, name_zh, name_en, level, parent_code) VALUES ('4104
 INSERT INTO sv.region (code, name_zh, name_en, level, parent_code) VALUES ('410499', 'x', 'x', 'county', NULL);
 INSERT INTO sv.region (code, name_zh, name_en, level, parent_code) VALUES ('410499', 'x', 'x', 'zone', '410400');
 INSERT INTO sv.region (code, name_zh, name_en, level, parent_code) VALUES ('410499', 'x', 'x', 'county', '419999');
+DELETE FROM sv.region WHERE code = '410400';
+UPDATE sv.region SET code = '410401' WHERE code = '410400';
+-- a leaf can be added and removed, and its parent chain is followed
+BEGIN;
+INSERT INTO sv.region (code, name_zh, name_en, level, parent_code) VALUES ('410499', '测试区', 'Test district', 'county', '410400');
+SELECT sv.region_path('410499') AS added_leaf;
+DELETE FROM sv.region WHERE code = '410499';
+ROLLBACK;
 
 -- Departments named in the city's plan.
 SELECT id, code, name_zh, name_en, level, region_code FROM sv.department ORDER BY id;

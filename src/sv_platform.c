@@ -24,6 +24,7 @@ PG_MODULE_MAGIC;
 #define SV_PLATFORM_VERSION "0.1.0"
 
 char	   *sv_timezone = NULL;
+bool		sv_uscc_restore_mode = false;
 
 void		_PG_init(void);
 
@@ -54,6 +55,17 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   check_sv_timezone, NULL, NULL);
+
+	DefineCustomBoolVariable("sv.uscc_restore_mode",
+							 "Accept unified social credit codes that fail only the check character.",
+							 "For pg_restore: table data may be restored before sv.uscc_exception, "
+							 "which holds the registered codes that fail the check.  Superusers only; "
+							 "leave off otherwise.",
+							 &sv_uscc_restore_mode,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("sv");
 }

@@ -7,4 +7,7 @@
 /* sv.timezone: the zone in which a timestamp becomes a legal (calendar) date */
 extern char *sv_timezone;
 
+/* sv.uscc_restore_mode: accept codes failing only the check character (pg_restore) */
+extern bool sv_uscc_restore_mode;
+
 #endif

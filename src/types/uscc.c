@@ -42,6 +42,7 @@
 #include "utils/sortsupport.h"
 #include "utils/tuplestore.h"
 
+#include "sv_platform.h"
 #include "types/uscc.h"
 
 static const char uscc_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -367,7 +368,8 @@ uscc_from_cstring(const char *str, int len)
 	Uscc	   *result;
 
 	uscc_parse(str, len, &res);
-	if (res.problem == USCC_CHECK_CHARACTER && uscc_exception_registered(res.code))
+	if (res.problem == USCC_CHECK_CHARACTER &&
+		(sv_uscc_restore_mode || uscc_exception_registered(res.code)))
 		res.problem = USCC_OK;
 	if (res.problem != USCC_OK)
 		ereport(ERROR,

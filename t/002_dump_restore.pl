@@ -1,0 +1,72 @@
+# pg_dump / pg_restore of a database using sv_platform: shipped reference rows are recreated
+# by CREATE EXTENSION (not duplicated), rows added later are kept, and codes registered as
+# exceptions restore with sv.uscc_restore_mode (table data may come before sv.uscc_exception).
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('dump');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'sv_platform'\n");
+$node->start;
+
+$node->safe_psql('postgres', 'CREATE DATABASE src');
+$node->safe_psql('src', q{
+	SET client_min_messages = warning;
+	CREATE EXTENSION sv_platform CASCADE;
+	SELECT sv.uscc_register_exception('91350100M0001TGQXM', 'early pilot code, verified');
+	CREATE TABLE public.subject_copy (code sv.uscc PRIMARY KEY, name text);
+	INSERT INTO public.subject_copy VALUES ('91350100M0001TGQXM', 'pilot'), ('91410400MA44L0X1Q8', 'normal');
+	SELECT sv.calendar_load(2027, 'test notice', '2026-11-20',
+	  '[{"festival": "元旦", "from": "2027-01-01", "to": "2027-01-03"}]');
+	INSERT INTO sv.region (code, name_zh, name_en, level, parent_code) VALUES ('410499', '测试区', 'Test district', 'county', '410400');
+});
+
+my $dump = $node->basedir . '/src.dump';
+my ($stdout, $stderr);
+my $ok = IPC::Run::run([ 'pg_dump', '-Fc', '-d', $node->connstr('src'), '-f', $dump ],
+	'>', \$stdout, '2>', \$stderr);
+ok($ok, 'pg_dump succeeds');
+is($stderr, '', 'pg_dump prints no warning');
+
+# Without restore mode, table data restored before sv.uscc_exception rejects the pilot code.
+$node->safe_psql('postgres', 'CREATE DATABASE plain');
+IPC::Run::run([ 'pg_restore', '-d', $node->connstr('plain'), $dump ], '>', \$stdout, '2>', \$stderr);
+like($stderr, qr/invalid unified social credit code "91350100M0001TGQXM"/,
+	'plain restore stops at the registered exception');
+
+# With restore mode (superuser only), everything comes back.
+$node->safe_psql('postgres', 'CREATE DATABASE dst');
+{
+	local $ENV{PGOPTIONS} = '-c sv.uscc_restore_mode=on';
+	$ok = IPC::Run::run([ 'pg_restore', '-d', $node->connstr('dst'), $dump ],
+		'>', \$stdout, '2>', \$stderr);
+}
+ok($ok, 'restore with sv.uscc_restore_mode succeeds') or diag($stderr);
+is($node->safe_psql('dst', 'SELECT string_agg(code::text, \',\' ORDER BY code) FROM public.subject_copy'),
+	'91350100M0001TGQXM,91410400MA44L0X1Q8', 'subject codes restored');
+is($node->safe_psql('dst', 'SELECT code FROM sv.uscc_exception'), '91350100M0001TGQXM',
+	'registered exception restored');
+is($node->safe_psql('dst', "SELECT '91350100M0001TGQXM'::sv.uscc"), '91350100M0001TGQXM',
+	'exception accepted after restore without restore mode');
+is($node->safe_psql('dst', 'SELECT string_agg(year::text, \',\' ORDER BY year) FROM sv.calendar_notice'),
+	'2024,2025,2026,2027', 'shipped and loaded calendar years, none duplicated');
+is($node->safe_psql('dst', 'SELECT count(*) FROM sv.calendar_day'),
+	$node->safe_psql('src', 'SELECT count(*) FROM sv.calendar_day'), 'calendar days identical');
+is($node->safe_psql('dst', 'SELECT count(*) FROM sv.region'),
+	$node->safe_psql('src', 'SELECT count(*) FROM sv.region'), 'regions identical');
+is($node->safe_psql('dst', "SELECT sv.region_within('410499', '410000')"), 't', 'added region restored');
+is($node->safe_psql('dst', "SELECT count(*) FROM sv.department"), '11', 'departments not duplicated');
+
+# Restore mode is for superusers only, and off by default.
+$node->safe_psql('postgres', 'CREATE ROLE app LOGIN');
+my ($ret, $out, $err) = $node->psql('dst', 'SET sv.uscc_restore_mode = on', extra_params => [ '-U', 'app' ]);
+isnt($ret, 0, 'ordinary role cannot set sv.uscc_restore_mode');
+like($err, qr/permission denied to set parameter "sv\.uscc_restore_mode"/, 'permission message');
+($ret, $out, $err) = $node->psql('dst', "SELECT '91350100M0001TGQXN'::sv.uscc");
+like($err, qr/Check character is N, expected 1/, 'unregistered bad code still refused when restore mode is off');
+
+$node->stop;
+done_testing();
