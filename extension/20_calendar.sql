@@ -13,27 +13,33 @@
 -- ---------------------------------------------------------------------------------------------
 
 CREATE TABLE sv.calendar_notice (
-  year       integer PRIMARY KEY CHECK (year BETWEEN 2000 AND 2100),
+  year       integer NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+  -- 'shipped': installed with the extension; 'loaded': by an administrator.  A loaded notice
+  -- for a year overrides the shipped one (a correction), and the two never share a key, so a
+  -- dump of the loaded rows restores cleanly on top of a fresh CREATE EXTENSION.
+  source     text NOT NULL CHECK (source IN ('shipped', 'loaded')),
   title      text NOT NULL CHECK (title <> ''),
   notice_no  text CHECK (notice_no <> ''),
   issued_on  date NOT NULL,
   loaded_by  name NOT NULL DEFAULT session_user,
   loaded_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-  builtin    boolean NOT NULL DEFAULT false
+  PRIMARY KEY (year, source)
 );
 COMMENT ON TABLE sv.calendar_notice IS
-  'Loaded State Council holiday notices, one per year; a year without a row has no calendar';
+  'State Council holiday notices, one per year and source; a year without a row has no calendar';
 
 CREATE TABLE sv.calendar_day (
-  day        date PRIMARY KEY,
-  year       integer NOT NULL REFERENCES sv.calendar_notice (year) ON DELETE CASCADE,
+  day        date NOT NULL,
+  year       integer NOT NULL,
+  source     text NOT NULL,
   kind       text NOT NULL CHECK (kind IN ('holiday', 'workday')),
   festival   text NOT NULL CHECK (festival <> ''),
-  builtin    boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (day, source),
+  FOREIGN KEY (year, source) REFERENCES sv.calendar_notice (year, source) ON DELETE CASCADE,
   -- a make-up working day is always a weekend day
   CHECK (kind = 'holiday' OR extract(isodow FROM day) >= 6)
 );
-CREATE INDEX calendar_day_year_idx ON sv.calendar_day (year);
+CREATE INDEX calendar_day_year_idx ON sv.calendar_day (year, source);
 COMMENT ON TABLE sv.calendar_day IS
   'Days that differ from the Monday-to-Friday rule: holidays (放假) and make-up working days (调休上班)';
 COMMENT ON COLUMN sv.calendar_day.year IS 'the notice the day comes from (a notice may reach into the next or previous year)';
@@ -44,8 +50,24 @@ CREATE POLICY calendar_notice_read ON sv.calendar_notice FOR SELECT USING (true)
 ALTER TABLE sv.calendar_day ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.calendar_day FORCE ROW LEVEL SECURITY;
 CREATE POLICY calendar_day_read ON sv.calendar_day FOR SELECT USING (true);
-SELECT pg_catalog.pg_extension_config_dump('sv.calendar_notice', 'WHERE NOT builtin');
-SELECT pg_catalog.pg_extension_config_dump('sv.calendar_day', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('sv.calendar_notice', $$WHERE source = 'loaded'$$);
+SELECT pg_catalog.pg_extension_config_dump('sv.calendar_day', $$WHERE source = 'loaded'$$);
+
+-- The notices in force: per year the loaded one if any, else the shipped one.
+CREATE VIEW sv.calendar_notice_in_force AS
+  SELECT n.year, n.source, n.title, n.notice_no, n.issued_on, n.loaded_by, n.loaded_at
+  FROM sv.calendar_notice n
+  WHERE n.source = 'loaded'
+     OR NOT EXISTS (SELECT 1 FROM sv.calendar_notice l WHERE l.year = n.year AND l.source = 'loaded');
+COMMENT ON VIEW sv.calendar_notice_in_force IS 'The holiday notice in force for each loaded year';
+
+CREATE VIEW sv.calendar_day_in_force AS
+  SELECT d.day, d.year, d.kind, d.festival, d.source
+  FROM sv.calendar_day d
+  WHERE d.source = 'loaded'
+     OR NOT EXISTS (SELECT 1 FROM sv.calendar_notice l WHERE l.year = d.year AND l.source = 'loaded');
+COMMENT ON VIEW sv.calendar_day_in_force IS
+  'Holidays and make-up working days of the notices in force: what every deadline counts with';
 
 CREATE FUNCTION sv.local_date(timestamptz) RETURNS date
 AS 'MODULE_PATHNAME', 'sv_local_date' LANGUAGE C STABLE STRICT PARALLEL SAFE;
@@ -86,7 +108,7 @@ BEGIN
     RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM sv._calendar_require(day, day);
-  SELECT c.kind INTO k FROM sv.calendar_day c WHERE c.day = is_workday.day;
+  SELECT c.kind INTO k FROM sv.calendar_day_in_force c WHERE c.day = is_workday.day;
   IF k IS NOT NULL THEN
     RETURN k = 'workday';
   END IF;
@@ -124,7 +146,7 @@ BEGIN
   span := 2 * abs(n) + 40;
   SELECT g.d INTO result
   FROM (SELECT day + sign(n)::integer * k AS d, k FROM generate_series(1, span) AS k) AS g
-  LEFT JOIN sv.calendar_day c ON c.day = g.d
+  LEFT JOIN sv.calendar_day_in_force c ON c.day = g.d
   WHERE coalesce(c.kind = 'workday', extract(isodow FROM g.d) < 6)
   ORDER BY g.k
   OFFSET abs(n) - 1 LIMIT 1;
@@ -162,7 +184,7 @@ BEGIN
 
   SELECT count(*) INTO cnt
   FROM generate_series(lo, hi, interval '1 day') AS g(d)
-  LEFT JOIN sv.calendar_day c ON c.day = g.d::date
+  LEFT JOIN sv.calendar_day_in_force c ON c.day = g.d::date
   WHERE coalesce(c.kind = 'workday', extract(isodow FROM g.d) < 6);
 
   RETURN CASE WHEN b > a THEN cnt ELSE -cnt END;
@@ -174,14 +196,16 @@ COMMENT ON FUNCTION sv.workdays_between(date, date) IS
 -- Load one year's notice in one call.  days is the notice transcribed as a JSON array, one
 -- element per numbered item: {"festival": "春节", "from": "2026-02-15", "to": "2026-02-23",
 -- "workdays": ["2026-02-14", "2026-02-28"]}.  Replacing a loaded year needs replace => true.
-CREATE FUNCTION sv.calendar_load(year integer, title text, issued_on date, days jsonb,
-                                 notice_no text DEFAULT NULL, replace boolean DEFAULT false)
+-- _calendar_load does the work for both sources: the install script loads the shipped notices
+-- with it, sv.calendar_load() (administrators) the loaded ones.
+CREATE FUNCTION sv._calendar_load(year integer, title text, issued_on date, days jsonb,
+                                  notice_no text, replace boolean, src text)
 RETURNS integer
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  y integer := calendar_load.year;
+  y integer := _calendar_load.year;
   item jsonb;
   i integer := 0;
   fest text;
@@ -215,7 +239,7 @@ BEGIN
   IF notice_no IS NOT NULL AND btrim(notice_no) = '' THEN
     RAISE EXCEPTION 'notice_no must be null or not empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF issued_on > make_date(y, 12, 31) OR issued_on < make_date(y - 2, 1, 1) THEN
+  IF issued_on > make_date(y, 12, 31) OR issued_on < make_date(y - 1, 1, 1) THEN
     RAISE EXCEPTION 'issued_on % is implausible for the notice of year %', issued_on, y
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'A notice is issued in the year before the year it governs, or during it.';
@@ -233,11 +257,12 @@ BEGIN
         USING ERRCODE = 'unique_violation',
               HINT = 'Pass replace => true to load a corrected notice.';
     END IF;
-    DELETE FROM sv.calendar_notice n WHERE n.year = y;   -- its days go with it
+    -- a loaded notice is replaced; a shipped one stays, overridden by the loaded one
+    DELETE FROM sv.calendar_notice n WHERE n.year = y AND n.source = 'loaded';   -- its days go with it
   END IF;
 
-  INSERT INTO sv.calendar_notice (year, title, notice_no, issued_on)
-  VALUES (y, btrim(title), btrim(notice_no), issued_on);
+  INSERT INTO sv.calendar_notice (year, source, title, notice_no, issued_on)
+  VALUES (y, src, btrim(title), btrim(notice_no), issued_on);
 
   FOR item IN SELECT e FROM jsonb_array_elements(days) AS e LOOP
     i := i + 1;
@@ -302,16 +327,25 @@ BEGIN
     RAISE EXCEPTION 'day % appears more than once in the notice', wd USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT t.d, c.year INTO wd, other
-  FROM unnest(a_day) AS t(d) JOIN sv.calendar_day c ON c.day = t.d ORDER BY t.d LIMIT 1;
+  FROM unnest(a_day) AS t(d) JOIN sv.calendar_day_in_force c ON c.day = t.d
+  WHERE c.year <> y ORDER BY t.d LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'day % is already set by the notice for year %', wd, other USING ERRCODE = 'unique_violation';
   END IF;
 
-  INSERT INTO sv.calendar_day (day, year, kind, festival)
-  SELECT t.d, y, t.k, t.f FROM unnest(a_day, a_kind, a_fest) AS t(d, k, f) ORDER BY t.d;
+  INSERT INTO sv.calendar_day (day, year, source, kind, festival)
+  SELECT t.d, y, src, t.k, t.f FROM unnest(a_day, a_kind, a_fest) AS t(d, k, f) ORDER BY t.d;
   GET DIAGNOSTICS rows_in = ROW_COUNT;
   RETURN rows_in;
 END
+$fn$;
+CREATE FUNCTION sv.calendar_load(year integer, title text, issued_on date, days jsonb,
+                                 notice_no text DEFAULT NULL, replace boolean DEFAULT false)
+RETURNS integer
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT sv._calendar_load(year, title, issued_on, days, notice_no, replace, 'loaded');
 $fn$;
 COMMENT ON FUNCTION sv.calendar_load(integer, text, date, jsonb, text, boolean) IS
   'Administrators: load a year''s State Council holiday notice; returns the number of days it sets';

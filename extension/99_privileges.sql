@@ -45,7 +45,7 @@ BEGIN
 
     -- reference data and the calendar: readable by every role
     EXECUTE pg_catalog.format('GRANT SELECT ON sv.region, sv.department, sv.calendar_notice,
-        sv.calendar_day, sv.uscc_category, sv.uscc_exception TO %I', r);
+        sv.calendar_day, sv.calendar_notice_in_force, sv.calendar_day_in_force, sv.uscc_category TO %I', r);
     EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION
         sv.region_path(text), sv.region_within(text, text),
         sv.is_workday(date), sv.add_workdays(date, integer), sv.workdays_between(date, date),
@@ -54,6 +54,9 @@ BEGIN
   END LOOP;
 END
 $grants$;
+
+-- Who registered which exceptional code and why is for officials, not the public portal.
+GRANT SELECT ON sv.uscc_exception TO sv_admin, sv_officer, sv_auditor, sv_integration;
 
 -- Administrative writes.
 GRANT EXECUTE ON FUNCTION sv.uscc_register_exception(text, text) TO sv_admin;

@@ -3,7 +3,7 @@
 \set SHOW_CONTEXT never
 SET datestyle = 'ISO, YMD';
 
-SELECT year, title, notice_no, issued_on, builtin FROM sv.calendar_notice ORDER BY year;
+SELECT year, source, title, notice_no, issued_on FROM sv.calendar_notice ORDER BY year;
 SELECT year, count(*) FILTER (WHERE kind = 'holiday') AS holidays,
        count(*) FILTER (WHERE kind = 'workday') AS makeup_workdays FROM sv.calendar_day GROUP BY year ORDER BY year;
 -- make-up working days are all weekend days
@@ -111,6 +111,7 @@ SELECT sv.calendar_load(2027, 't', '2026-11-01', '[{"festival": "元旦", "from"
 SELECT sv.calendar_load(2027, 't', '2026-11-01', '[{"festival": "元旦", "from": "2027-01-01", "to": "2027-01-01", "workdays": ["soon"]}]');
 SELECT sv.calendar_load(2027, 't', '2026-11-01', '[{"festival": "元旦", "from": "2027-01-01", "to": "2027-01-03"}, {"festival": "x", "from": "2027-01-03", "to": "2027-01-03"}]');
 SELECT sv.calendar_load(2027, 't', '2026-11-01', '[{"festival": "元旦", "from": "2025-12-31", "to": "2026-01-01"}]');
+SELECT sv.calendar_load(2027, 't', '2025-12-31', '[{"festival": "元旦", "from": "2027-01-01", "to": "2027-01-01"}]');
 SELECT sv.calendar_load(2026, 't', '2025-11-01', '[{"festival": "元旦", "from": "2026-01-01", "to": "2026-01-01"}]');
 SELECT count(*) AS notices, (SELECT count(*) FROM sv.calendar_day) AS days FROM sv.calendar_notice;
 
@@ -120,7 +121,7 @@ SELECT sv.calendar_load(2027, '国务院办公厅关于2027年部分节假日安
   {"festival": "春节", "from": "2027-02-05", "to": "2027-02-11", "workdays": ["2027-02-13"]}
 ]$$, notice_no => '测试〔2026〕1号') AS days_loaded;
 RESET ROLE;
-SELECT year, title, notice_no, loaded_by, builtin FROM sv.calendar_notice WHERE year = 2027;
+SELECT year, source, title, notice_no, loaded_by FROM sv.calendar_notice WHERE year = 2027;
 SELECT sv.add_workdays('2026-12-20', 20) AS now_computable, sv.is_workday('2027-02-13') AS makeup_saturday;
 SET ROLE regress_cal_admin;
 SELECT sv.calendar_load(2027, 't', '2026-11-01', '[{"festival": "元旦", "from": "2027-01-01", "to": "2027-01-01"}]');
@@ -131,6 +132,29 @@ SELECT sv.calendar_load(2027, '国务院办公厅关于2027年部分节假日安
 RESET ROLE;
 SELECT day, kind, festival FROM sv.calendar_day WHERE year = 2027 ORDER BY day;
 SELECT sv.is_workday('2027-02-08') AS no_longer_a_holiday;
+
+-- Correcting a shipped year: the loaded notice overrides it; the shipped rows stay, unused.
+SELECT sv.is_workday('2026-10-08') AS before_correction, sv.add_workdays('2026-09-30', 1) AS next_before;
+SET ROLE regress_cal_admin;
+SELECT sv.calendar_load(2026, 't', '2025-11-01', '[{"festival": "国庆节", "from": "2026-10-01", "to": "2026-10-08"}]');
+SELECT sv.calendar_load(2026, '国务院办公厅关于2026年部分节假日安排的通知(测试更正)', '2026-09-01', $$[
+  {"festival": "国庆节", "from": "2026-10-01", "to": "2026-10-08", "workdays": ["2026-10-10"]}
+]$$, replace => true) AS corrected_days;
+RESET ROLE;
+SELECT year, source, title FROM sv.calendar_notice WHERE year = 2026 ORDER BY source;
+SELECT year, source, title FROM sv.calendar_notice_in_force WHERE year = 2026;
+SELECT sv.is_workday('2026-10-08') AS after_correction, sv.is_workday('2026-02-16') AS spring_festival_no_longer_listed,
+       sv.add_workdays('2026-09-30', 1) AS next_after;
+SELECT count(*) AS shipped_2026_days_kept FROM sv.calendar_day WHERE year = 2026 AND source = 'shipped';
+-- a notice may not set a day that another notice in force already sets
+SET ROLE regress_cal_admin;
+SELECT sv.calendar_load(2027, 't', '2026-11-01', '[{"festival": "元旦", "from": "2026-12-31", "to": "2027-01-01"}]', replace => true);
+SELECT sv.calendar_load(2027, 't', '2026-11-01', '[{"festival": "x", "from": "2026-12-31", "to": "2026-12-31"}, {"festival": "y", "from": "2027-01-01", "to": "2027-01-01"}]', replace => true) AS new_year_eve_in_2027_notice;
+SELECT sv.calendar_load(2026, 't', '2025-11-01', '[{"festival": "x", "from": "2026-12-31", "to": "2026-12-31"}]', replace => true);
+RESET ROLE;
+-- the shipped notice is back in force once the loaded one is removed (by the owner)
+DELETE FROM sv.calendar_notice WHERE year = 2026 AND source = 'loaded';
+SELECT sv.is_workday('2026-10-08') AS shipped_again;
 
 DROP ROLE regress_cal_admin;
 DROP ROLE regress_cal_officer;

@@ -39,6 +39,7 @@ SELECT '91410400ma44l0x1q8'::sv.uscc = '91410400MA44L0X1Q8'::sv.uscc AS same_cod
 SELECT ''::sv.uscc;
 SELECT '   '::sv.uscc;
 SELECT '91410400MA44L0X1Q'::sv.uscc;
+SELECT '9'::sv.uscc;
 SELECT '91410400MA44L0X1Q88'::sv.uscc;
 SELECT '91410400MA44L0I1Q8'::sv.uscc;
 SELECT '91410400MA44L0O1Q8'::sv.uscc;
@@ -88,6 +89,7 @@ SELECT sv.uscc_check_character('91410400MA44L0X1Q') AS q8,
 SELECT sv.uscc_check_character('91410400MA44L0X1');
 SELECT sv.uscc_check_character('91410400MA44L0X1QQ');
 SELECT sv.uscc_check_character('91410400MA44L0I1Q');
+SELECT sv.uscc_check_character('9141040０MA44L0X1Q');
 SELECT sv.uscc_check_character(NULL) AS null_body;
 
 -- Every possible check character value 0..30 is produced by some body, and verifies.
@@ -193,6 +195,10 @@ SELECT authority || category AS code, category_zh, category_en FROM sv.uscc_cate
 -- Registered exceptions: only administrators, only codes that fail the check character alone.
 CREATE ROLE regress_admin LOGIN IN ROLE sv_admin;
 CREATE ROLE regress_officer LOGIN IN ROLE sv_officer;
+CREATE ROLE regress_public LOGIN IN ROLE sv_public;
+SET ROLE regress_public;
+SELECT count(*) FROM sv.uscc_exception;
+RESET ROLE;
 SET ROLE regress_officer;
 SELECT sv.uscc_register_exception('91350100M0001TGQXM', 'early pilot code');
 RESET ROLE;
@@ -226,3 +232,4 @@ SELECT '91410400MA44L0X1Q9'::sv.uscc;
 DROP TABLE uscc_t, uscc_many, uscc_part, uscc_copy;
 DROP ROLE regress_admin;
 DROP ROLE regress_officer;
+DROP ROLE regress_public;

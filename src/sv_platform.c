@@ -52,7 +52,8 @@ _PG_init(void)
 							   "(sv.local_date), whatever the session's TimeZone is.",
 							   &sv_timezone,
 							   "Asia/Shanghai",
-							   PGC_USERSET,
+							   /* superuser-set: a session must not move its own legal dates */
+							   PGC_SUSET,
 							   0,
 							   check_sv_timezone, NULL, NULL);
 

@@ -22,6 +22,9 @@ $node->safe_psql('src', q{
 	SELECT sv.calendar_load(2027, 'test notice', '2026-11-20',
 	  '[{"festival": "元旦", "from": "2027-01-01", "to": "2027-01-03"}]');
 	INSERT INTO sv.region (code, name_zh, name_en, level, parent_code) VALUES ('410499', '测试区', 'Test district', 'county', '410400');
+	-- a correction of a shipped year: must survive the restore and stay in force
+	SELECT sv.calendar_load(2026, 'corrected notice', '2026-09-01',
+	  '[{"festival": "国庆节", "from": "2026-10-01", "to": "2026-10-08", "workdays": ["2026-10-10"]}]', replace => true);
 });
 
 my $dump = $node->basedir . '/src.dump';
@@ -51,8 +54,11 @@ is($node->safe_psql('dst', 'SELECT code FROM sv.uscc_exception'), '91350100M0001
 	'registered exception restored');
 is($node->safe_psql('dst', "SELECT '91350100M0001TGQXM'::sv.uscc"), '91350100M0001TGQXM',
 	'exception accepted after restore without restore mode');
-is($node->safe_psql('dst', 'SELECT string_agg(year::text, \',\' ORDER BY year) FROM sv.calendar_notice'),
-	'2024,2025,2026,2027', 'shipped and loaded calendar years, none duplicated');
+is($node->safe_psql('dst', "SELECT string_agg(year || ':' || source, ',' ORDER BY year, source) FROM sv.calendar_notice"),
+	'2024:shipped,2025:shipped,2026:loaded,2026:shipped,2027:loaded', 'shipped and loaded calendar notices, none duplicated');
+is($node->safe_psql('dst', "SELECT title FROM sv.calendar_notice_in_force WHERE year = 2026"),
+	'corrected notice', 'the correction of a shipped year is still in force');
+is($node->safe_psql('dst', "SELECT sv.is_workday('2026-10-08')"), 'f', 'corrected day counts after restore');
 is($node->safe_psql('dst', 'SELECT count(*) FROM sv.calendar_day'),
 	$node->safe_psql('src', 'SELECT count(*) FROM sv.calendar_day'), 'calendar days identical');
 is($node->safe_psql('dst', 'SELECT count(*) FROM sv.region'),

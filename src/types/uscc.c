@@ -234,7 +234,7 @@ uscc_parse(const char *str, int len, UsccParse *res)
 	{
 		res->problem = USCC_LENGTH;
 		snprintf(res->detail, sizeof(res->detail),
-				 "The code has %d characters, expected %d.", nchars, USCC_LEN);
+				 "The code has %d character%s, expected %d.", nchars, nchars == 1 ? "" : "s", USCC_LEN);
 		return;
 	}
 
@@ -614,10 +614,12 @@ uscc_check_character(PG_FUNCTION_ARGS)
 	char		body[USCC_LEN];
 	char		result;
 
-	if (len != USCC_LEN - 1)
+	int			nchars = pg_mbstrlen_with_len(s, len);
+
+	if (nchars != USCC_LEN - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("code body must have 17 characters, not %d", pg_mbstrlen_with_len(s, len))));
+				 errmsg("code body must have 17 characters, not %d", nchars)));
 	for (int i = 0; i < USCC_LEN - 1; i++)
 	{
 		unsigned char c = (unsigned char) s[i];
@@ -625,9 +627,14 @@ uscc_check_character(PG_FUNCTION_ARGS)
 		if (c >= 'a' && c <= 'z')
 			c -= 'a' - 'A';
 		if (c >= 0x80 || uscc_value_plus1[c] == 0)
+		{
+			int			clen = (c >= 0x80) ? pg_mblen(s + i) : 1;
+
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("code body has a character that is not allowed at position %d", i + 1)));
+					 errmsg("code body has character \"%.*s\" at position %d, which is not allowed",
+							clen, s + i, i + 1)));
+		}
 		body[i] = (char) c;
 	}
 	result = uscc_compute_check(body);
