@@ -42,3 +42,10 @@ LANGUAGE C STABLE STRICT;
 
 COMMENT ON FUNCTION sv.build_info() IS
   'Versions this library was built against and runs with (sv_platform, PostgreSQL, libcurl).';
+
+-- The legal date of a timestamp: deadlines and validity dates count in sv.timezone
+-- (Asia/Shanghai by default), never in the session's TimeZone.
+CREATE FUNCTION sv.local_date(timestamptz) RETURNS date
+AS 'MODULE_PATHNAME', 'sv_local_date' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sv.local_date(timestamptz) IS
+  'The calendar date of a timestamp in sv.timezone (default Asia/Shanghai), whatever the session time zone';

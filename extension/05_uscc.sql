@@ -212,6 +212,8 @@ BEGIN
     RAISE EXCEPTION 'unified social credit code "%" is already registered', v.canonical
       USING ERRCODE = 'unique_violation';
   END;
+  PERFORM sv.audit_append(NULL, 'uscc_exception', v.canonical, 'register',
+                          jsonb_build_object('code', v.canonical, 'reason', btrim(reason), 'detail', v.detail));
   RETURN v.canonical::sv.uscc;
 END
 $fn$;

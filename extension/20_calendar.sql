@@ -6,7 +6,9 @@
 -- Friday and not a holiday of the notice, or when the notice makes it a make-up working day.
 -- A date in a year whose notice is not loaded is an error, never a guess.
 --
--- Tables:     sv.calendar_notice (one row per loaded year), sv.calendar_day (its exceptions)
+-- Tables:     sv.calendar_notice (per year: the shipped notice and/or an administrator's),
+--             sv.calendar_day (the days each notice sets apart from Monday-to-Friday)
+-- Views:      sv.calendar_notice_in_force, sv.calendar_day_in_force (what deadlines count with)
 -- Functions:  sv.is_workday(date), sv.add_workdays(date, n), sv.workdays_between(date, date),
 --             sv.local_date(timestamptz), sv.calendar_load(...)   (sv_admin)
 -- Convention: the start date is not counted; day 1 is the first working day after it.
@@ -69,10 +71,6 @@ CREATE VIEW sv.calendar_day_in_force AS
 COMMENT ON VIEW sv.calendar_day_in_force IS
   'Holidays and make-up working days of the notices in force: what every deadline counts with';
 
-CREATE FUNCTION sv.local_date(timestamptz) RETURNS date
-AS 'MODULE_PATHNAME', 'sv_local_date' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION sv.local_date(timestamptz) IS
-  'The calendar date of a timestamp in sv.timezone (default Asia/Shanghai), whatever the session time zone';
 
 -- Raise unless every year from first to last has a loaded notice.
 CREATE FUNCTION sv._calendar_require(first_day date, last_day date) RETURNS void
@@ -84,7 +82,8 @@ DECLARE
   lo integer := extract(year FROM least(first_day, last_day))::integer;
   hi integer := extract(year FROM greatest(first_day, last_day))::integer;
 BEGIN
-  IF (SELECT count(*) FROM sv.calendar_notice n WHERE n.year BETWEEN lo AND hi) = hi - lo + 1 THEN
+  -- distinct years: a corrected shipped year has two notices (shipped and loaded)
+  IF (SELECT count(DISTINCT n.year) FROM sv.calendar_notice n WHERE n.year BETWEEN lo AND hi) = hi - lo + 1 THEN
     RETURN;
   END IF;
   FOR y IN lo .. hi LOOP
@@ -222,6 +221,7 @@ DECLARE
   a_day date[] := '{}';
   a_kind text[] := '{}';
   a_fest text[] := '{}';
+  replaced boolean := false;
 BEGIN
   IF y IS NULL OR title IS NULL OR issued_on IS NULL OR days IS NULL OR replace IS NULL THEN
     RAISE EXCEPTION '% must not be null',
@@ -257,6 +257,7 @@ BEGIN
         USING ERRCODE = 'unique_violation',
               HINT = 'Pass replace => true to load a corrected notice.';
     END IF;
+    replaced := true;
     -- a loaded notice is replaced; a shipped one stays, overridden by the loaded one
     DELETE FROM sv.calendar_notice n WHERE n.year = y AND n.source = 'loaded';   -- its days go with it
   END IF;
@@ -336,6 +337,12 @@ BEGIN
   INSERT INTO sv.calendar_day (day, year, source, kind, festival)
   SELECT t.d, y, src, t.k, t.f FROM unnest(a_day, a_kind, a_fest) AS t(d, k, f) ORDER BY t.d;
   GET DIAGNOSTICS rows_in = ROW_COUNT;
+  -- shipped notices are part of the install, not a change: only administrators' loads are audited
+  IF src = 'loaded' THEN
+    PERFORM sv.audit_append(NULL, 'calendar_notice', y::text, CASE WHEN replaced THEN 'replace' ELSE 'load' END,
+      jsonb_build_object('year', y, 'title', btrim(title), 'notice_no', btrim(notice_no),
+                         'issued_on', issued_on, 'days', days, 'days_set', rows_in));
+  END IF;
   RETURN rows_in;
 END
 $fn$;

@@ -4,10 +4,10 @@
 -- granted to their roles one by one; tables are never writable by application roles.
 -- ---------------------------------------------------------------------------------------------
 
-REVOKE ALL ON SCHEMA sv FROM PUBLIC;
-REVOKE ALL ON ALL TABLES IN SCHEMA sv FROM PUBLIC;
-REVOKE ALL ON ALL SEQUENCES IN SCHEMA sv FROM PUBLIC;
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sv FROM PUBLIC;
+REVOKE ALL ON SCHEMA sv, sv_work, sv_public, sv_bi FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA sv, sv_work, sv_public, sv_bi FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA sv, sv_work, sv_public, sv_bi FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sv, sv_work, sv_public, sv_bi FROM PUBLIC;
 -- Types such as sv.uscc default to USAGE for PUBLIC.  Array types follow their element type,
 -- and the row types of tables and views are reachable only through the schema (USAGE not
 -- granted to PUBLIC) and are left alone: pg_dump cannot dump their initial privileges.

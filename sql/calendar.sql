@@ -146,6 +146,8 @@ SELECT year, source, title FROM sv.calendar_notice_in_force WHERE year = 2026;
 SELECT sv.is_workday('2026-10-08') AS after_correction, sv.is_workday('2026-02-16') AS spring_festival_no_longer_listed,
        sv.add_workdays('2026-09-30', 1) AS next_after;
 SELECT count(*) AS shipped_2026_days_kept FROM sv.calendar_day WHERE year = 2026 AND source = 'shipped';
+-- two notices for 2026 do not stand in for a missing 2028
+SELECT sv.workdays_between('2026-12-01', '2028-01-15');
 -- a notice may not set a day that another notice in force already sets
 SET ROLE regress_cal_admin;
 SELECT sv.calendar_load(2027, 't', '2026-11-01', '[{"festival": "元旦", "from": "2026-12-31", "to": "2027-01-01"}]', replace => true);

@@ -187,6 +187,60 @@ uscc_compute_check(const char *code)
 	return uscc_alphabet[c == 31 ? 0 : c];
 }
 
+/* Per authority character, a bit per permitted category digit (built once from the table). */
+static uint16 uscc_category_mask[256];
+static bool uscc_category_mask_ready = false;
+
+static void
+uscc_build_category_mask(void)
+{
+	for (int i = 0; i < lengthof(uscc_categories); i++)
+	{
+		const UsccCategory *c = &uscc_categories[i];
+
+		Assert(c->category >= '0' && c->category <= '9');
+		uscc_category_mask[(unsigned char) c->authority] |= (uint16) (1 << (c->category - '0'));
+	}
+	uscc_category_mask_ready = true;
+}
+
+/*
+ * The common case in one pass: exactly 18 canonical characters, a valid code.  Returns false
+ * for anything else (spaces, lower case, any problem), which the full parser then explains.
+ * COPY of a million codes spends its time here, so it must cost about what text input costs.
+ */
+static inline bool
+uscc_parse_fast(const char *str, int len, char *code)
+{
+	const unsigned char *p = (const unsigned char *) str;
+	int			sum = 0;
+	int			c;
+	uint8		v;
+
+	if (len != USCC_LEN)
+		return false;
+	if (unlikely(!uscc_category_mask_ready))
+		uscc_build_category_mask();
+	if (p[1] < '0' || p[1] > '9' ||
+		(uscc_category_mask[p[0]] & (1 << (p[1] - '0'))) == 0)
+		return false;
+	for (int i = 0; i < USCC_LEN - 1; i++)
+	{
+		v = uscc_value_plus1[p[i]];
+		if (v == 0)
+			return false;
+		/* positions 3-8 are digits: values 0-9 */
+		if (i >= 2 && i < 8 && v > 10)
+			return false;
+		sum += (v - 1) * uscc_weights[i];
+	}
+	c = 31 - sum % 31;
+	if (uscc_alphabet[c == 31 ? 0 : c] != (char) p[USCC_LEN - 1])
+		return false;
+	memcpy(code, str, USCC_LEN);
+	return true;
+}
+
 /*
  * Parse and validate.  Checks run in order (length, characters, authority, category, region,
  * check character) and stop at the first problem, so the explanation names one cause.
@@ -206,6 +260,9 @@ uscc_parse(const char *str, int len, UsccParse *res)
 	res->problem = USCC_OK;
 	res->detail[0] = '\0';
 	res->hint = NULL;
+
+	if (uscc_parse_fast(str, len, res->code))
+		return;
 
 	/* trim surrounding white space */
 	while (p < end && uscc_is_space(p, end, &w))

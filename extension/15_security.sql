@@ -1,0 +1,281 @@
+-- ---------------------------------------------------------------------------------------------
+-- 15_security: portal schemas, staff scopes and the functions row-level security uses.
+--
+-- Schemas:    sv_work (work portal 工作门户: officials), sv_public (service portal 服务门户:
+--             published, masked data only), sv_bi (analysis views with stable column names)
+-- Tables:     sv.staff (login role -> department and region scope, with validity dates)
+-- Functions:  sv.current_scope() (everyone), sv.scope_department(), sv.scope_regions()
+--             (used by RLS policies), sv.staff_add(...), sv.staff_end(...) (sv_admin)
+-- The write functions here are the worked example of the write API pattern (docs/security.md).
+-- ---------------------------------------------------------------------------------------------
+
+CREATE SCHEMA sv_work;
+CREATE SCHEMA sv_public;
+CREATE SCHEMA sv_bi;
+COMMENT ON SCHEMA sv_work IS 'Work portal (工作门户): views and functions for officials';
+COMMENT ON SCHEMA sv_public IS 'Service portal (服务门户): published, masked data only';
+COMMENT ON SCHEMA sv_bi IS 'Analysis views with stable column names, for BI tools';
+
+-- The caller: the role set by login or SET ROLE, unchanged inside SECURITY DEFINER functions.
+CREATE FUNCTION sv._outer_user() RETURNS text
+AS 'MODULE_PATHNAME', 'sv_outer_user' LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+CREATE TABLE sv.staff (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  role_name     text NOT NULL CHECK (role_name <> ''),
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  region_code   text NOT NULL REFERENCES sv.region (code),
+  valid_from    date NOT NULL,
+  valid_to      date,              -- last day in force (inclusive); NULL = open-ended
+  added_by      text NOT NULL,
+  added_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  ended_by      text,
+  ended_at      timestamptz,
+  end_reason    text,
+  -- valid_to = valid_from - 1 is a mapping revoked before it came into force
+  CHECK (valid_to IS NULL OR valid_to >= valid_from - 1),
+  CHECK ((ended_at IS NULL) = (ended_by IS NULL))
+);
+CREATE INDEX staff_role_name_idx ON sv.staff (role_name, valid_from);
+COMMENT ON TABLE sv.staff IS
+  'Maps a login role to a department and a region scope (the region and everything under it)';
+COMMENT ON COLUMN sv.staff.role_name IS 'login role name (a name, not an OID: dumps and Citus keep it)';
+COMMENT ON COLUMN sv.staff.valid_to IS 'last day the mapping is in force, inclusive; NULL while open';
+ALTER TABLE sv.staff ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.staff FORCE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('sv.staff', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.staff_id_seq', '');
+
+-- The caller's mapping in force today (in sv.timezone) and every region code in its scope.
+-- Runs as the owner so the caller needs no privilege on sv.staff; it only ever answers for the
+-- caller.
+CREATE FUNCTION sv._scope_lookup(OUT staff_id bigint, OUT department_id integer,
+                                 OUT region_code text, OUT regions text[])
+RETURNS SETOF record
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  WITH me AS (
+    SELECT s.id, s.department_id, s.region_code
+    FROM sv.staff s
+    WHERE s.role_name = sv._outer_user()
+      AND s.valid_from <= sv.local_date(now())
+      AND (s.valid_to IS NULL OR s.valid_to >= sv.local_date(now()))
+    ORDER BY s.valid_from DESC
+    LIMIT 1
+  )
+  SELECT me.id, me.department_id, me.region_code,
+         ARRAY(WITH RECURSIVE down(code, depth) AS (
+                 SELECT me.region_code, 1
+                 UNION ALL
+                 SELECT r.code, down.depth + 1 FROM sv.region r JOIN down ON r.parent_code = down.code
+                 WHERE down.depth < 16)
+               SELECT down.code FROM down ORDER BY down.code)
+  FROM me
+$fn$;
+
+CREATE FUNCTION sv.scope_department() RETURNS integer
+AS 'MODULE_PATHNAME', 'sv_scope_department' LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION sv.scope_department() IS
+  'The caller''s department from sv.staff (NULL without a mapping in force); for RLS policies';
+CREATE FUNCTION sv.scope_regions() RETURNS text[]
+AS 'MODULE_PATHNAME', 'sv_scope_regions' LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION sv.scope_regions() IS
+  'Region codes in the caller''s scope (its region and all below; NULL without a mapping); for RLS policies';
+
+CREATE FUNCTION sv.current_scope(OUT role_name text, OUT staff_id bigint, OUT department_id integer,
+                                 OUT department_code text, OUT department_name text,
+                                 OUT region_code text, OUT region_name text, OUT regions text[],
+                                 OUT sees_all boolean, OUT is_admin boolean)
+RETURNS record
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT u.name, l.staff_id, l.department_id, d.code, d.name_zh, l.region_code, r.name_zh, l.regions,
+         pg_has_role(u.name, 'sv_auditor', 'USAGE') OR pg_has_role(u.name, 'sv_admin', 'USAGE'),
+         pg_has_role(u.name, 'sv_admin', 'USAGE')
+  FROM (SELECT sv._outer_user() AS name) u
+  LEFT JOIN sv._scope_lookup() l ON true
+  LEFT JOIN sv.department d ON d.id = l.department_id
+  LEFT JOIN sv.region r ON r.code = l.region_code
+$fn$;
+COMMENT ON FUNCTION sv.current_scope() IS
+  'Who the caller is for the platform: staff mapping in force, department, region scope, whether it sees everything';
+
+-- Officers see their department's staff in their region scope; the supervision office and
+-- administrators see all.  (Policies compare plain columns with the cached scope.)
+CREATE POLICY staff_scope ON sv.staff FOR SELECT TO sv_officer
+  USING (department_id = sv.scope_department() AND region_code = ANY (sv.scope_regions()));
+CREATE POLICY staff_all ON sv.staff FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.staff TO sv_officer, sv_admin, sv_auditor;
+
+-- The caller's own right to manage a region: superusers anywhere; administrators inside their
+-- own scope (an sv_admin without a staff mapping manages nothing until a superuser maps it).
+CREATE FUNCTION sv._require_admin_scope(region_code text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+BEGIN
+  IF (SELECT rolsuper FROM pg_roles WHERE rolname = me) THEN
+    RETURN;
+  END IF;
+  IF NOT pg_has_role(me, 'sv_admin', 'USAGE') THEN
+    RAISE EXCEPTION 'role "%" is not a platform administrator', me
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF sv.scope_regions() IS NULL THEN
+    RAISE EXCEPTION 'administrator "%" has no staff mapping in force', me
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'A superuser maps administrators with sv.staff_add().';
+  END IF;
+  IF NOT (region_code = ANY (sv.scope_regions())) THEN
+    RAISE EXCEPTION 'region % is outside the scope of administrator "%"', region_code, me
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END
+$fn$;
+
+-- sv.staff_add: the worked example of the write API pattern (docs/security.md).
+--   1. validate every argument (precise SQLSTATE, message naming the field)
+--   2. check the caller's scope
+--   3. serialise competing writers, check the state
+--   4. apply the change and append the audit record, in this one transaction
+CREATE FUNCTION sv.staff_add(role_name text, department_id integer, region_code text,
+                             valid_from date DEFAULT NULL, valid_to date DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  r record;
+  dept record;
+  v_from date := coalesce(valid_from, sv.local_date(now()));
+  v_id bigint;
+  clash record;
+BEGIN
+  -- 1. arguments
+  IF role_name IS NULL THEN
+    RAISE EXCEPTION 'role_name must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF department_id IS NULL THEN
+    RAISE EXCEPTION 'department_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF region_code IS NULL THEN
+    RAISE EXCEPTION 'region_code must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT rolname, rolcanlogin, rolsuper, rolbypassrls INTO r FROM pg_roles WHERE rolname = role_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'role_name: role "%" does not exist', role_name USING ERRCODE = 'undefined_object';
+  END IF;
+  IF NOT r.rolcanlogin THEN
+    RAISE EXCEPTION 'role_name: role "%" cannot log in; map login roles, not groups', role_name
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF r.rolsuper OR r.rolbypassrls THEN
+    RAISE EXCEPTION 'role_name: role "%" bypasses row-level security and cannot be given a scope', role_name
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Staff logins must be ordinary roles so that their scope is enforced.';
+  END IF;
+  SELECT d.id, d.code, d.region_code INTO dept FROM sv.department d WHERE d.id = staff_add.department_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'department_id: department % does not exist', department_id
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM sv.region g WHERE g.code = staff_add.region_code) THEN
+    RAISE EXCEPTION 'region_code: region "%" does not exist', region_code
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF NOT sv.region_within(region_code, dept.region_code) THEN
+    RAISE EXCEPTION 'region_code: region % is outside department %''s region %', region_code, dept.code, dept.region_code
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF valid_to IS NOT NULL AND valid_to < v_from THEN
+    RAISE EXCEPTION 'valid_to (%) must not be before valid_from (%)', valid_to, v_from
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  -- 2. the caller's scope
+  PERFORM sv._require_admin_scope(region_code);
+
+  -- 3. one writer per login at a time; one mapping in force per login on any day
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.staff'), pg_catalog.hashtext(role_name));
+  SELECT s.id, s.valid_from, s.valid_to INTO clash FROM sv.staff s
+  WHERE s.role_name = staff_add.role_name
+    AND daterange(s.valid_from, s.valid_to + 1) && daterange(v_from, staff_add.valid_to + 1)
+  ORDER BY s.valid_from LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'role "%" already has staff mapping % in force from % to %', role_name, clash.id,
+                    clash.valid_from, coalesce(clash.valid_to::text, 'open')
+      USING ERRCODE = 'exclusion_violation',
+            HINT = 'End it first with sv.staff_end(), or start the new mapping after it.';
+  END IF;
+
+  -- 4. change + audit
+  INSERT INTO sv.staff (role_name, department_id, region_code, valid_from, valid_to, added_by)
+  VALUES (role_name, department_id, region_code, v_from, valid_to, sv._outer_user())
+  RETURNING id INTO v_id;
+  PERFORM sv.audit_append(department_id, 'staff', v_id::text, 'add',
+    jsonb_build_object('role_name', role_name, 'department_id', department_id,
+                       'region_code', region_code, 'valid_from', v_from, 'valid_to', valid_to));
+  RETURN v_id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.staff_add(text, integer, text, date, date) IS
+  'Administrators: give a login role a department and region scope from valid_from (default today) to valid_to (inclusive)';
+
+CREATE FUNCTION sv.staff_end(staff_id bigint, reason text, last_day date DEFAULT NULL)
+RETURNS date
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  s record;
+  v_last date := coalesce(last_day, sv.local_date(now()));
+BEGIN
+  IF staff_id IS NULL THEN
+    RAISE EXCEPTION 'staff_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF reason IS NULL OR length(btrim(reason)) < 4 THEN
+    RAISE EXCEPTION 'reason must say why the mapping ends (at least 4 characters)'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  SELECT * INTO s FROM sv.staff t WHERE t.id = staff_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'staff_id: staff mapping % does not exist', staff_id USING ERRCODE = 'no_data_found';
+  END IF;
+  PERFORM sv._require_admin_scope(s.region_code);
+  IF s.ended_at IS NOT NULL THEN
+    RAISE EXCEPTION 'staff mapping % was already ended on % by %', staff_id, s.valid_to, s.ended_by
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF v_last < s.valid_from - 1 THEN
+    RAISE EXCEPTION 'last_day (%) must not be before the day before valid_from (%)', v_last, s.valid_from
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF s.valid_to IS NOT NULL AND v_last > s.valid_to THEN
+    RAISE EXCEPTION 'last_day (%) is after the mapping''s own end (%)', v_last, s.valid_to
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  UPDATE sv.staff t SET valid_to = v_last, ended_by = sv._outer_user(), ended_at = now(),
+                        end_reason = btrim(reason)
+  WHERE t.id = staff_id;
+  PERFORM sv.audit_append(s.department_id, 'staff', staff_id::text, 'end',
+    jsonb_build_object('role_name', s.role_name, 'last_day', v_last, 'reason', btrim(reason)));
+  RETURN v_last;
+END
+$fn$;
+COMMENT ON FUNCTION sv.staff_end(bigint, text, date) IS
+  'Administrators: end a staff mapping after last_day (default today; the day before valid_from revokes it unused)';
+
+GRANT USAGE ON SCHEMA sv_work TO sv_officer, sv_admin, sv_auditor;
+GRANT USAGE ON SCHEMA sv_public TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
+GRANT USAGE ON SCHEMA sv_bi TO sv_bi, sv_auditor, sv_admin;
+GRANT EXECUTE ON FUNCTION sv.staff_add(text, integer, text, date, date),
+                          sv.staff_end(bigint, text, date) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.current_scope(), sv.scope_department(), sv.scope_regions(),
+                          sv._scope_lookup(), sv._outer_user()
+  TO sv_admin, sv_officer, sv_auditor, sv_public, sv_bi, sv_integration;

@@ -1,0 +1,168 @@
+-- ---------------------------------------------------------------------------------------------
+-- 16_audit: the hash-chained audit trail (审计链; the plan's 区块链 tamper evidence).
+--
+-- Every state change appends one record in the same transaction as the change.  Records form
+-- one chain for the whole platform: record n stores the hash of record n-1, and its own hash is
+-- SHA-256 over that and a canonical encoding of the record (docs/audit.md).  Appends from many
+-- sessions serialise on the chain head row until commit, so the chain has no gaps and no forks
+-- (an aborted append leaves nothing behind; under REPEATABLE READ a concurrent append fails
+-- with a serialization error instead of forking).
+--
+-- Tables:     sv.audit_log (append-only), sv.audit_chain (the head: one row)
+-- Functions:  sv.audit_append(...) (called by write functions; granted to no role),
+--             sv.audit_verify(from_seq, to_seq), sv.audit_head()
+-- ---------------------------------------------------------------------------------------------
+
+CREATE TABLE sv.audit_log (
+  seq           bigint PRIMARY KEY CHECK (seq > 0),
+  recorded_at   timestamptz NOT NULL,
+  actor_session text NOT NULL,       -- session_user: the login
+  actor_role    text NOT NULL,       -- the role in effect (SET ROLE), even inside SECURITY DEFINER
+  department_id integer,             -- whose record it is (RLS); NULL for platform-wide changes
+  object_kind   text NOT NULL CHECK (object_kind ~ '^[a-z][a-z0-9_]*$'),
+  object_id     text,
+  action        text NOT NULL CHECK (action ~ '^[a-z][a-z0-9_]*$'),
+  change        json NOT NULL,       -- canonical jsonb text, stored verbatim: the hashed bytes
+  prev_hash     bytea NOT NULL CHECK (length(prev_hash) = 32),
+  hash          bytea NOT NULL CHECK (length(hash) = 32)
+);
+COMMENT ON TABLE sv.audit_log IS 'Append-only, hash-chained record of every state change (docs/audit.md)';
+COMMENT ON COLUMN sv.audit_log.change IS
+  'What changed, as the text of a jsonb value (keys ordered and de-duplicated); cast to jsonb to query';
+CREATE INDEX audit_log_object_idx ON sv.audit_log (object_kind, object_id);
+
+CREATE TABLE sv.audit_chain (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  seq         bigint NOT NULL CHECK (seq >= 0),
+  hash        bytea NOT NULL CHECK (length(hash) = 32),
+  prev_hash   bytea NOT NULL CHECK (length(prev_hash) = 32),
+  recorded_at timestamptz
+);
+COMMENT ON TABLE sv.audit_chain IS
+  'Head of the audit chain: the last record''s seq and hash (one row, created by the first append)';
+
+ALTER TABLE sv.audit_log ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.audit_log FORCE ROW LEVEL SECURITY;
+ALTER TABLE sv.audit_chain ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.audit_chain FORCE ROW LEVEL SECURITY;
+-- officers see their department's records; the supervision office and administrators all
+CREATE POLICY audit_log_department ON sv.audit_log FOR SELECT TO sv_officer
+  USING (department_id = sv.scope_department());
+CREATE POLICY audit_log_all ON sv.audit_log FOR SELECT TO sv_admin, sv_auditor USING (true);
+CREATE POLICY audit_chain_read ON sv.audit_chain FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.audit_log, sv.audit_chain TO sv_admin, sv_auditor;
+GRANT SELECT ON sv.audit_log TO sv_officer;
+
+-- Both are user data: pg_dump keeps them whole (no shipped rows, so nothing conflicts).
+SELECT pg_catalog.pg_extension_config_dump('sv.audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.audit_chain', '');
+
+-- Nobody rewrites history through SQL, the owner included; a superuser who disables these
+-- triggers and edits anyway is caught by sv.audit_verify.  (No INSERT trigger: appends stay cheap.)
+CREATE FUNCTION sv._audit_refuse_change() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  RAISE EXCEPTION '% on % is not allowed: the audit trail is append-only', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege',
+          HINT = 'Records are added by the platform''s write functions through sv.audit_append().';
+END
+$fn$;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON sv.audit_log
+  FOR EACH ROW EXECUTE FUNCTION sv._audit_refuse_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON sv.audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._audit_refuse_change();
+CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON sv.audit_chain
+  FOR EACH ROW EXECUTE FUNCTION sv._audit_refuse_change();
+CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON sv.audit_chain
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._audit_refuse_change();
+
+CREATE FUNCTION sv._audit_hash(prev_hash bytea, seq bigint, recorded_at timestamptz,
+                               actor_session text, actor_role text, department_id integer,
+                               object_kind text, object_id text, action text, change text)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'sv_audit_hash' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sv._audit_hash(bytea, bigint, timestamptz, text, text, integer, text, text, text, text) IS
+  'SHA-256 of one audit record chained to the previous hash (encoding v1, docs/audit.md)';
+
+-- Append one record; returns its seq.  Called by write functions (which run as the owner)
+-- in the transaction of the change; no application role may call it directly.
+CREATE FUNCTION sv.audit_append(department_id integer, object_kind text, object_id text,
+                                action text, change jsonb)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_session text := session_user;
+  v_role text := sv._outer_user();
+  v_change text;
+  v_seq bigint;
+  v_at timestamptz;
+  v_prev bytea;
+  v_hash bytea;
+BEGIN
+  IF object_kind IS NULL OR object_kind !~ '^[a-z][a-z0-9_]*$' THEN
+    RAISE EXCEPTION 'object_kind must be a lower-case identifier, not %', coalesce(quote_literal(object_kind), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF action IS NULL OR action !~ '^[a-z][a-z0-9_]*$' THEN
+    RAISE EXCEPTION 'action must be a lower-case identifier, not %', coalesce(quote_literal(action), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF change IS NULL THEN
+    RAISE EXCEPTION 'change must not be null (use ''{}'')' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  v_change := change::text;
+
+  -- Take the head: waits for a concurrent appender's commit (or abort) and then links to its
+  -- record.  The time is read after the wait, so recorded_at never goes backwards.
+  UPDATE sv.audit_chain h
+     SET (seq, prev_hash, recorded_at, hash) = (
+           SELECT h.seq + 1, h.hash, t.at,
+                  sv._audit_hash(h.hash, h.seq + 1, t.at, v_session, v_role, audit_append.department_id,
+                                 audit_append.object_kind, audit_append.object_id, audit_append.action, v_change)
+           FROM (SELECT clock_timestamp() AS at) t)
+   WHERE h.singleton
+  RETURNING h.seq, h.prev_hash, h.recorded_at, h.hash INTO v_seq, v_prev, v_at, v_hash;
+
+  IF NOT FOUND THEN
+    -- the very first append creates the head (genesis hash: 32 zero bytes)
+    INSERT INTO sv.audit_chain (singleton, seq, hash, prev_hash)
+    VALUES (true, 0, decode(repeat('00', 32), 'hex'), decode(repeat('00', 32), 'hex'))
+    ON CONFLICT (singleton) DO NOTHING;
+    RETURN sv.audit_append(department_id, object_kind, object_id, action, change);
+  END IF;
+
+  INSERT INTO sv.audit_log (seq, recorded_at, actor_session, actor_role, department_id,
+                            object_kind, object_id, action, change, prev_hash, hash)
+  VALUES (v_seq, v_at, v_session, v_role, department_id, object_kind, object_id, action,
+          v_change::json, v_prev, v_hash);
+  RETURN v_seq;
+END
+$fn$;
+COMMENT ON FUNCTION sv.audit_append(integer, text, text, text, jsonb) IS
+  'Append one record to the audit chain in the current transaction; returns its seq';
+
+CREATE FUNCTION sv.audit_verify(from_seq bigint DEFAULT 1, to_seq bigint DEFAULT NULL)
+RETURNS TABLE (seq bigint, problem text, detail text)
+AS 'MODULE_PATHNAME', 'sv_audit_verify' LANGUAGE C STABLE;
+COMMENT ON FUNCTION sv.audit_verify(bigint, bigint) IS
+  'The first broken link of the audit chain in [from_seq, to_seq] (to the head when to_seq is NULL), or no row';
+-- It reads the chain straight off the table (all records, whatever the caller's row scope),
+-- so it is granted to the supervision office and administrators only.
+
+CREATE FUNCTION sv.audit_head(OUT seq bigint, OUT hash text, OUT recorded_at timestamptz)
+RETURNS record
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT coalesce(h.seq, 0), coalesce(encode(h.hash, 'hex'), repeat('0', 64)), h.recorded_at
+  FROM (SELECT 1) one LEFT JOIN sv.audit_chain h ON h.singleton
+$fn$;
+COMMENT ON FUNCTION sv.audit_head() IS
+  'The head of the audit chain (seq, hex SHA-256, time) for publication; seq 0 and zeros when empty';
+
+GRANT EXECUTE ON FUNCTION sv.audit_verify(bigint, bigint) TO sv_admin, sv_auditor;
+GRANT EXECUTE ON FUNCTION sv.audit_head() TO sv_admin, sv_officer, sv_auditor, sv_public, sv_bi, sv_integration;

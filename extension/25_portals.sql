@@ -1,0 +1,70 @@
+-- ---------------------------------------------------------------------------------------------
+-- 17_portals: the first views of the three reading surfaces.
+--   sv_work   (work portal, officials): security_invoker views, so each caller's row-level
+--             scope applies; sv.security_check() reports a work-portal view that is not.
+--   sv_public (service portal): owner-run views of published data only.
+--   sv_bi     (analysis): aggregates with stable English column names and Chinese comments.
+-- Later capabilities add their views here, following the same rules.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE VIEW sv_work.my_scope WITH (security_invoker = true) AS
+  SELECT * FROM sv.current_scope();
+COMMENT ON VIEW sv_work.my_scope IS 'Who I am for the platform: department, region scope, whether I see everything';
+
+CREATE VIEW sv_work.staff WITH (security_invoker = true) AS
+  SELECT s.id AS staff_id, s.role_name, s.department_id, d.code AS department_code, d.name_zh AS department_name,
+         s.region_code, r.name_zh AS region_name, s.valid_from, s.valid_to,
+         (s.valid_from <= sv.local_date(now()) AND (s.valid_to IS NULL OR s.valid_to >= sv.local_date(now()))) AS in_force
+  FROM sv.staff s
+  JOIN sv.department d ON d.id = s.department_id
+  JOIN sv.region r ON r.code = s.region_code;
+COMMENT ON VIEW sv_work.staff IS 'Staff mappings the caller may see (own department within own region scope)';
+
+CREATE VIEW sv_work.audit_trail WITH (security_invoker = true) AS
+  SELECT l.seq, l.recorded_at, l.actor_session, l.actor_role, l.department_id, l.object_kind, l.object_id,
+         l.action, l.change::jsonb AS change
+  FROM sv.audit_log l;
+COMMENT ON VIEW sv_work.audit_trail IS 'Audit records the caller may see (own department; everything for the supervision office)';
+
+CREATE VIEW sv_public.region AS
+  SELECT code, name_zh, name_en, level, parent_code FROM sv.region;
+COMMENT ON VIEW sv_public.region IS 'Administrative divisions and functional zones';
+CREATE VIEW sv_public.department AS
+  SELECT code, name_zh, name_en, level, region_code FROM sv.department;
+COMMENT ON VIEW sv_public.department IS 'Government departments';
+CREATE VIEW sv_public.holiday AS
+  SELECT day, kind, festival, year FROM sv.calendar_day_in_force;
+COMMENT ON VIEW sv_public.holiday IS 'Official holidays and make-up working days in force (State Council notices)';
+CREATE VIEW sv_public.audit_head AS
+  SELECT seq, hash, recorded_at FROM sv.audit_head();
+COMMENT ON VIEW sv_public.audit_head IS
+  'The published head of the audit chain: anyone holding an earlier head can check the chain still contains it';
+
+CREATE VIEW sv_bi.staff_by_department AS
+  SELECT d.code AS department_code, d.name_zh AS department_name, s.region_code,
+         count(*) FILTER (WHERE s.valid_from <= sv.local_date(now())
+                            AND (s.valid_to IS NULL OR s.valid_to >= sv.local_date(now()))) AS staff_in_force,
+         count(*) AS staff_ever
+  FROM sv.staff s JOIN sv.department d ON d.id = s.department_id
+  GROUP BY d.code, d.name_zh, s.region_code;
+COMMENT ON VIEW sv_bi.staff_by_department IS '各部门在岗人员 / staff mappings per department and region';
+COMMENT ON COLUMN sv_bi.staff_by_department.department_code IS '部门代码';
+COMMENT ON COLUMN sv_bi.staff_by_department.department_name IS '部门名称';
+COMMENT ON COLUMN sv_bi.staff_by_department.region_code IS '行政区划代码';
+COMMENT ON COLUMN sv_bi.staff_by_department.staff_in_force IS '在岗人数';
+COMMENT ON COLUMN sv_bi.staff_by_department.staff_ever IS '累计人数';
+
+CREATE VIEW sv_bi.audit_activity AS
+  SELECT sv.local_date(l.recorded_at) AS day, l.department_id, l.object_kind, l.action, count(*) AS records
+  FROM sv.audit_log l
+  GROUP BY 1, 2, 3, 4;
+COMMENT ON VIEW sv_bi.audit_activity IS '审计记录统计 / audit records per day, department, object kind and action';
+COMMENT ON COLUMN sv_bi.audit_activity.day IS '日期';
+COMMENT ON COLUMN sv_bi.audit_activity.department_id IS '部门';
+COMMENT ON COLUMN sv_bi.audit_activity.object_kind IS '对象类型';
+COMMENT ON COLUMN sv_bi.audit_activity.action IS '操作';
+COMMENT ON COLUMN sv_bi.audit_activity.records IS '记录数';
+
+GRANT SELECT ON ALL TABLES IN SCHEMA sv_work TO sv_officer, sv_admin, sv_auditor;
+GRANT SELECT ON ALL TABLES IN SCHEMA sv_public TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
+GRANT SELECT ON ALL TABLES IN SCHEMA sv_bi TO sv_bi, sv_auditor, sv_admin;

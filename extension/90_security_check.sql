@@ -1,0 +1,117 @@
+-- ---------------------------------------------------------------------------------------------
+-- 90_security_check: sv.security_check(), the platform's self-audit of its security posture.
+-- One row per finding; a correct installation returns none.  Run by administrators and the
+-- supervision office, e.g. daily from pg_cron, and after every upgrade or grant change.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE FUNCTION sv.security_check()
+RETURNS TABLE (severity text, finding text, object text, detail text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  schemas text[] := ARRAY['sv', 'sv_work', 'sv_public', 'sv_bi'];
+  groups text[] := sv._group_roles();
+  last_seq bigint;
+BEGIN
+  -- Tables without row-level security enabled and forced.
+  RETURN QUERY
+  SELECT 'high', 'rls_not_forced', c.oid::regclass::text,
+         CASE WHEN NOT c.relrowsecurity THEN 'row-level security is not enabled'
+              ELSE 'row-level security is not forced (the owner bypasses it)' END
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = ANY (schemas) AND c.relkind IN ('r', 'p')
+    AND NOT (c.relrowsecurity AND c.relforcerowsecurity);
+
+  -- SECURITY DEFINER functions that do not pin search_path.
+  RETURN QUERY
+  SELECT 'high', 'definer_without_search_path', p.oid::regprocedure::text,
+         'SECURITY DEFINER function without SET search_path: callers can redirect its unqualified names'
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE n.nspname = ANY (schemas) AND p.prosecdef
+    AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%');
+
+  -- Anything granted to PUBLIC.
+  RETURN QUERY
+  SELECT 'high', 'granted_to_public', o.obj, 'PUBLIC has ' || string_agg(DISTINCT a.privilege_type, ', ')
+  FROM (
+    SELECT 'schema ' || quote_ident(n.nspname) AS obj, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS acl
+    FROM pg_namespace n WHERE n.nspname = ANY (schemas)
+    UNION ALL
+    SELECT 'relation ' || c.oid::regclass::text, coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY (schemas) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+    UNION ALL
+    SELECT 'function ' || p.oid::regprocedure::text, coalesce(p.proacl, acldefault('f', p.proowner))
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY (schemas)
+    UNION ALL
+    SELECT 'type ' || t.oid::regtype::text, coalesce(t.typacl, acldefault('T', t.typowner))
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+    WHERE n.nspname = ANY (schemas) AND t.typcategory <> 'A' AND t.typrelid = 0
+  ) o, aclexplode(o.acl) a
+  WHERE a.grantee = 0
+  GROUP BY o.obj;
+
+  -- Tables that a group role (or anyone but the owner) could write directly.
+  RETURN QUERY
+  SELECT 'high', 'table_writable', c.oid::regclass::text,
+         pg_get_userbyid(a.grantee) || ' has ' || string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
+  WHERE n.nspname = ANY (schemas) AND c.relkind IN ('r', 'p')
+    AND a.grantee <> c.relowner AND a.grantee <> 0
+    AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+  GROUP BY c.oid, a.grantee;
+
+  -- Logins that hold a group role but bypass row-level security (superusers included).  Real
+  -- membership through pg_auth_members: pg_has_role() calls every superuser a member of all.
+  RETURN QUERY
+  WITH RECURSIVE member_of(member, grp) AS (
+    SELECT m.member, m.roleid FROM pg_auth_members m
+    UNION
+    SELECT m.member, mo.grp FROM pg_auth_members m JOIN member_of mo ON mo.member = m.roleid
+  )
+  SELECT 'high', 'member_bypasses_rls', quote_ident(r.rolname),
+         'login role ' || CASE WHEN r.rolsuper THEN 'is a superuser' ELSE 'has BYPASSRLS' END ||
+         ' and is a member of ' || string_agg(g.rolname, ', ' ORDER BY g.rolname) || ': its scope is not enforced'
+  FROM pg_roles r JOIN member_of mo ON mo.member = r.oid JOIN pg_roles g ON g.oid = mo.grp
+  WHERE r.rolcanlogin AND (r.rolsuper OR r.rolbypassrls) AND g.rolname = ANY (groups)
+  GROUP BY r.rolname, r.rolsuper;
+
+  -- Staff mappings in force whose login is gone or no longer an ordinary login.
+  RETURN QUERY
+  SELECT 'medium', 'staff_role_invalid', 'staff ' || s.id || ' (' || s.role_name || ')',
+         CASE WHEN r.rolname IS NULL THEN 'role does not exist any more'
+              WHEN NOT r.rolcanlogin THEN 'role cannot log in'
+              ELSE 'role bypasses row-level security' END
+  FROM sv.staff s LEFT JOIN pg_roles r ON r.rolname = s.role_name
+  WHERE s.valid_from <= sv.local_date(now()) AND (s.valid_to IS NULL OR s.valid_to >= sv.local_date(now()))
+    AND (r.rolname IS NULL OR NOT r.rolcanlogin OR r.rolsuper OR r.rolbypassrls);
+
+  -- Work-portal views must apply the caller's row-level scope.
+  RETURN QUERY
+  SELECT 'high', 'view_not_security_invoker', c.oid::regclass::text,
+         'work-portal view runs with its owner''s rights, so row-level security does not see the caller'
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = 'sv_work' AND c.relkind = 'v'
+    AND NOT coalesce(c.reloptions @> ARRAY['security_invoker=true'], false)
+    AND NOT coalesce(c.reloptions @> ARRAY['security_invoker=on'], false);
+
+  -- Background work needs the library preloaded (the push worker, once enabled).
+  IF coalesce(current_setting('sv.push_enabled', true), 'off') IN ('on', 'true', '1')
+     AND NOT ('sv_platform' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))) THEN
+    RETURN QUERY SELECT 'high', 'library_not_preloaded', 'shared_preload_libraries',
+      'sv.push_enabled is on but sv_platform is not in shared_preload_libraries: no worker delivers the outbox';
+  END IF;
+
+  -- The newest audit record must still match the chain head (cheap; the full walk is
+  -- sv.audit_verify()).
+  SELECT max(l.seq) INTO last_seq FROM sv.audit_log l;
+  IF last_seq IS NOT NULL OR EXISTS (SELECT 1 FROM sv.audit_chain) THEN
+    RETURN QUERY SELECT 'critical', 'audit_chain_broken', 'sv.audit_log record ' || v.seq, v.detail
+      FROM sv.audit_verify(greatest(coalesce(last_seq, 1), 1), NULL) v;
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION sv.security_check() IS
+  'Findings about the platform''s security posture (no row = nothing found)';
+GRANT EXECUTE ON FUNCTION sv.security_check() TO sv_admin, sv_auditor;
