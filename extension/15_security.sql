@@ -232,7 +232,7 @@ SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
   s record;
-  v_last date := coalesce(last_day, sv.local_date(now()));
+  v_last date;
 BEGIN
   IF staff_id IS NULL THEN
     RAISE EXCEPTION 'staff_id must not be null' USING ERRCODE = 'null_value_not_allowed';
@@ -247,6 +247,11 @@ BEGIN
     RAISE EXCEPTION 'staff_id: staff mapping % does not exist', staff_id USING ERRCODE = 'no_data_found';
   END IF;
   PERFORM sv._require_admin_scope(s.region_code);
+  -- Default: the mapping ends now, so its last day is yesterday (a mapping not yet in force is
+  -- revoked unused: the day before it starts; one that has run out keeps its own end).
+  v_last := coalesce(last_day,
+                     least(coalesce(s.valid_to, 'infinity'::date),
+                           greatest(sv.local_date(now()) - 1, s.valid_from - 1)));
   IF s.ended_at IS NOT NULL THEN
     RAISE EXCEPTION 'staff mapping % was already ended on % by %', staff_id, s.valid_to, s.ended_by
       USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -269,7 +274,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION sv.staff_end(bigint, text, date) IS
-  'Administrators: end a staff mapping after last_day (default today; the day before valid_from revokes it unused)';
+  'Administrators: end a staff mapping after last_day (default: now, i.e. yesterday was its last day; the day before valid_from revokes it unused)';
 
 GRANT USAGE ON SCHEMA sv_work TO sv_officer, sv_admin, sv_auditor;
 GRANT USAGE ON SCHEMA sv_public TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;

@@ -16,7 +16,7 @@ DECLARE
 BEGIN
   -- Tables without row-level security enabled and forced.
   RETURN QUERY
-  SELECT 'high', 'rls_not_forced', c.oid::regclass::text,
+  SELECT 'high', 'rls_not_forced', format('%I.%I', n.nspname, c.relname),
          CASE WHEN NOT c.relrowsecurity THEN 'row-level security is not enabled'
               ELSE 'row-level security is not forced (the owner bypasses it)' END
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -25,7 +25,8 @@ BEGIN
 
   -- SECURITY DEFINER functions that do not pin search_path.
   RETURN QUERY
-  SELECT 'high', 'definer_without_search_path', p.oid::regprocedure::text,
+  SELECT 'high', 'definer_without_search_path',
+         format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
          'SECURITY DEFINER function without SET search_path: callers can redirect its unqualified names'
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   WHERE n.nspname = ANY (schemas) AND p.prosecdef
@@ -38,14 +39,15 @@ BEGIN
     SELECT 'schema ' || quote_ident(n.nspname) AS obj, coalesce(n.nspacl, acldefault('n', n.nspowner)) AS acl
     FROM pg_namespace n WHERE n.nspname = ANY (schemas)
     UNION ALL
-    SELECT 'relation ' || c.oid::regclass::text, coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))
+    SELECT 'relation ' || format('%I.%I', n.nspname, c.relname), coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = ANY (schemas) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
     UNION ALL
-    SELECT 'function ' || p.oid::regprocedure::text, coalesce(p.proacl, acldefault('f', p.proowner))
+    SELECT 'function ' || format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+           coalesce(p.proacl, acldefault('f', p.proowner))
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY (schemas)
     UNION ALL
-    SELECT 'type ' || t.oid::regtype::text, coalesce(t.typacl, acldefault('T', t.typowner))
+    SELECT 'type ' || format('%I.%I', n.nspname, t.typname), coalesce(t.typacl, acldefault('T', t.typowner))
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
     WHERE n.nspname = ANY (schemas) AND t.typcategory <> 'A' AND t.typrelid = 0
   ) o, aclexplode(o.acl) a
@@ -54,13 +56,13 @@ BEGIN
 
   -- Tables that a group role (or anyone but the owner) could write directly.
   RETURN QUERY
-  SELECT 'high', 'table_writable', c.oid::regclass::text,
+  SELECT 'high', 'table_writable', format('%I.%I', n.nspname, c.relname),
          pg_get_userbyid(a.grantee) || ' has ' || string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
   WHERE n.nspname = ANY (schemas) AND c.relkind IN ('r', 'p')
     AND a.grantee <> c.relowner AND a.grantee <> 0
     AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
-  GROUP BY c.oid, a.grantee;
+  GROUP BY n.nspname, c.relname, a.grantee;
 
   -- Logins that hold a group role but bypass row-level security (superusers included).  Real
   -- membership through pg_auth_members: pg_has_role() calls every superuser a member of all.
@@ -89,7 +91,7 @@ BEGIN
 
   -- Work-portal views must apply the caller's row-level scope.
   RETURN QUERY
-  SELECT 'high', 'view_not_security_invoker', c.oid::regclass::text,
+  SELECT 'high', 'view_not_security_invoker', format('%I.%I', n.nspname, c.relname),
          'work-portal view runs with its owner''s rights, so row-level security does not see the caller'
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = 'sv_work' AND c.relkind = 'v'

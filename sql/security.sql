@@ -1,0 +1,198 @@
+-- Staff scopes, the write API (sv.staff_add / sv.staff_end) and the row-level security matrix.
+\pset null '(null)'
+\set SHOW_CONTEXT never
+SET datestyle = 'ISO, YMD';
+-- dates below are relative to the legal date today
+SELECT sv.local_date(now()) AS today \gset
+
+CREATE ROLE regress_admin_city LOGIN IN ROLE sv_admin;
+CREATE ROLE regress_admin_ye LOGIN IN ROLE sv_admin;
+CREATE ROLE regress_admin_unmapped LOGIN IN ROLE sv_admin;
+CREATE ROLE regress_msa_city LOGIN IN ROLE sv_officer;
+CREATE ROLE regress_msa_ye LOGIN IN ROLE sv_officer;
+CREATE ROLE regress_health_city LOGIN IN ROLE sv_officer;
+CREATE ROLE regress_officer_unmapped LOGIN IN ROLE sv_officer;
+CREATE ROLE regress_auditor LOGIN IN ROLE sv_auditor;
+CREATE ROLE regress_public LOGIN IN ROLE sv_public;
+CREATE ROLE regress_bi LOGIN IN ROLE sv_bi;
+CREATE ROLE regress_integration LOGIN IN ROLE sv_integration;
+CREATE ROLE regress_group NOLOGIN;
+CREATE ROLE regress_bypass LOGIN BYPASSRLS;
+
+-- Before any mapping: nobody has a scope.
+SET ROLE regress_msa_ye;
+SELECT role_name, staff_id, department_id, regions, sees_all, is_admin FROM sv.current_scope();
+SELECT sv.scope_department() AS dept, sv.scope_regions() AS regions;
+RESET ROLE;
+
+-- A superuser maps the first administrators.
+SELECT sv.staff_add('regress_admin_city', 1, '410400') AS admin_city;
+SELECT sv.staff_add('regress_admin_ye', 1, '410422') AS admin_ye;
+
+-- Every argument is checked, with the field named; nothing is written on error.
+SET ROLE regress_admin_city;
+SELECT sv.staff_add(NULL, 4, '410400');
+SELECT sv.staff_add('regress_msa_city', NULL, '410400');
+SELECT sv.staff_add('regress_msa_city', 4, NULL);
+SELECT sv.staff_add('regress_nobody', 4, '410400');
+SELECT sv.staff_add('regress_group', 4, '410400');
+SELECT sv.staff_add('regress_bypass', 4, '410400');
+SELECT sv.staff_add('postgres', 4, '410400');
+SELECT sv.staff_add('regress_msa_city', 99, '410400');
+SELECT sv.staff_add('regress_msa_city', 4, '410499');
+SELECT sv.staff_add('regress_msa_city', 4, '410100');
+SELECT sv.staff_add('regress_msa_city', 4, '410000');
+SELECT sv.staff_add('regress_msa_city', 4, '410400', '2026-06-01', '2026-05-31');
+RESET ROLE;
+SELECT count(*) AS staff_rows_after_errors FROM sv.staff;
+
+-- The caller's scope: officers cannot call it; administrators only inside their own region.
+SET ROLE regress_msa_ye;
+SELECT sv.staff_add('regress_msa_city', 4, '410400');
+RESET ROLE;
+SET ROLE regress_admin_unmapped;
+SELECT sv.staff_add('regress_msa_city', 4, '410400');
+RESET ROLE;
+SET ROLE regress_admin_ye;
+SELECT sv.staff_add('regress_msa_city', 4, '410400');
+SELECT sv.staff_add('regress_msa_ye', 4, '410422', '2026-01-01') AS msa_ye;
+RESET ROLE;
+SET ROLE regress_admin_city;
+SELECT sv.staff_add('regress_msa_city', 4, '410400') AS msa_city;
+SELECT sv.staff_add('regress_health_city', 7, '410400', '2026-01-01') AS health_city;
+-- one mapping in force per login on any day
+SELECT sv.staff_add('regress_health_city', 7, '410402', '2026-06-01');
+SELECT sv.staff_add('regress_health_city', 7, '410402', :'today'::date + 30) AS overlaps_open_mapping;
+RESET ROLE;
+
+SELECT role_name, department_id, region_code, valid_from = :'today'::date AS from_today, valid_to, added_by
+FROM sv.staff ORDER BY id;
+SELECT seq, actor_session, actor_role, department_id, object_kind, action,
+       change::jsonb - 'valid_from' AS change, change::jsonb ->> 'valid_from' = :'today' AS from_today
+FROM sv.audit_log WHERE object_kind = 'staff' ORDER BY seq;
+
+-- Scopes as the policies see them.
+SET ROLE regress_msa_ye;
+SELECT role_name, department_code, region_code, regions, sees_all, is_admin FROM sv.current_scope();
+RESET ROLE;
+SET ROLE regress_msa_city;
+SELECT role_name, department_code, region_code, array_length(regions, 1) AS regions_in_scope,
+       '410471' = ANY (regions) AS includes_high_tech_zone, sees_all FROM sv.current_scope();
+RESET ROLE;
+SET ROLE regress_auditor;
+SELECT role_name, staff_id, sees_all, is_admin FROM sv.current_scope();
+RESET ROLE;
+SET ROLE regress_admin_city;
+SELECT role_name, department_code, sees_all, is_admin FROM sv_work.my_scope;
+RESET ROLE;
+
+-- The row-level security matrix: each group role x each table and view that exists.
+CREATE FUNCTION pg_temp.try_count(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  EXECUTE stmt INTO n;
+  RETURN n::text;
+EXCEPTION WHEN insufficient_privilege THEN
+  RETURN 'denied';
+END $$;
+CREATE FUNCTION pg_temp.try_write(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE stmt;
+  RETURN 'WRITTEN';
+EXCEPTION WHEN insufficient_privilege THEN
+  RETURN 'refused';
+END $$;
+CREATE TABLE pg_temp.matrix (role text, what text, result text);
+GRANT ALL ON pg_temp.matrix TO PUBLIC;
+DO $$
+DECLARE
+  r text;
+  rel text;
+  w text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['regress_admin_city', 'regress_msa_city', 'regress_msa_ye', 'regress_health_city',
+                           'regress_officer_unmapped', 'regress_auditor', 'regress_public', 'regress_bi',
+                           'regress_integration'] LOOP
+    FOR rel IN SELECT c.oid::regclass::text FROM pg_class c
+               WHERE c.relnamespace IN ('sv'::regnamespace, 'sv_work'::regnamespace, 'sv_public'::regnamespace, 'sv_bi'::regnamespace)
+                 AND c.relkind IN ('r', 'v') ORDER BY 1 LOOP
+      EXECUTE format('SET ROLE %I', r);
+      INSERT INTO pg_temp.matrix VALUES (r, rel, pg_temp.try_count(format('SELECT count(*) FROM %s', rel)));
+      RESET ROLE;
+    END LOOP;
+    FOREACH w IN ARRAY ARRAY[
+      'INSERT INTO sv.staff (role_name, department_id, region_code, valid_from, added_by) VALUES (''x'', 4, ''410400'', now()::date, ''x'')',
+      'UPDATE sv.staff SET region_code = region_code',
+      'DELETE FROM sv.staff',
+      'UPDATE sv.audit_chain SET seq = seq',
+      'DELETE FROM sv.audit_log'] LOOP
+      EXECUTE format('SET ROLE %I', r);
+      INSERT INTO pg_temp.matrix VALUES (r, w, pg_temp.try_write(w));
+      RESET ROLE;
+    END LOOP;
+  END LOOP;
+END $$;
+SELECT what,
+       max(result) FILTER (WHERE role = 'regress_admin_city') AS admin,
+       max(result) FILTER (WHERE role = 'regress_msa_city') AS msa_city,
+       max(result) FILTER (WHERE role = 'regress_msa_ye') AS msa_ye,
+       max(result) FILTER (WHERE role = 'regress_health_city') AS health,
+       max(result) FILTER (WHERE role = 'regress_officer_unmapped') AS unmapped,
+       max(result) FILTER (WHERE role = 'regress_auditor') AS auditor,
+       max(result) FILTER (WHERE role = 'regress_public') AS public,
+       max(result) FILTER (WHERE role = 'regress_bi') AS bi,
+       max(result) FILTER (WHERE role = 'regress_integration') AS integration
+FROM pg_temp.matrix
+GROUP BY what
+ORDER BY what LIKE 'INSERT%' OR what LIKE 'UPDATE%' OR what LIKE 'DELETE%', what;
+SELECT count(*) AS staff_rows_unchanged FROM sv.staff;
+
+-- Which rows each officer sees, not only how many.
+SET ROLE regress_msa_ye;
+SELECT role_name, region_name FROM sv_work.staff ORDER BY staff_id;
+RESET ROLE;
+SET ROLE regress_msa_city;
+SELECT role_name, region_name FROM sv_work.staff ORDER BY staff_id;
+SELECT DISTINCT department_id FROM sv_work.audit_trail;
+RESET ROLE;
+SET ROLE regress_health_city;
+SELECT role_name, region_name FROM sv_work.staff ORDER BY staff_id;
+RESET ROLE;
+
+-- Ending a mapping: validated, scoped, audited; the scope is gone the day after.
+SELECT id AS msa_ye_id FROM sv.staff WHERE role_name = 'regress_msa_ye' \gset
+SELECT id AS health_id FROM sv.staff WHERE role_name = 'regress_health_city' \gset
+SET ROLE regress_admin_ye;
+SELECT sv.staff_end(NULL, 'moved');
+SELECT sv.staff_end(:msa_ye_id, 'no');
+SELECT sv.staff_end(999999, 'moved to another post');
+SELECT sv.staff_end(:health_id, 'moved to another post');
+SELECT sv.staff_end(:msa_ye_id, 'moved to another post', '2020-01-01');
+SELECT sv.staff_end(:msa_ye_id, 'moved to another post', '2026-11-01') AS last_day;
+SELECT sv.staff_end(:msa_ye_id, 'again');
+RESET ROLE;
+SELECT role_name, valid_to, ended_by, end_reason FROM sv.staff WHERE id = :msa_ye_id;
+SELECT action, change FROM sv.audit_log WHERE object_kind = 'staff' AND object_id = :'msa_ye_id' ORDER BY seq;
+-- a mapping that has ended gives no scope
+SET ROLE regress_msa_ye;
+SELECT staff_id, department_id, regions FROM sv.current_scope();
+SELECT count(*) AS staff_visible_after_end FROM sv.staff;
+RESET ROLE;
+-- a future mapping can be revoked before it starts (the day before valid_from)
+SET ROLE regress_admin_city;
+SELECT sv.staff_add('regress_officer_unmapped', 4, '410403', :'today'::date + 10) AS future_id \gset
+SELECT sv.staff_end(:future_id, 'appointment withdrawn', :'today'::date + 9) = :'today'::date + 9 AS revoked_unused;
+SELECT sv.staff_add('regress_officer_unmapped', 4, '410403', :'today'::date + 10) IS NOT NULL AS can_map_again;
+RESET ROLE;
+
+-- The chain is intact after all of it.
+SELECT * FROM sv.audit_verify();
+-- end every mapping before the logins go (sv.security_check reports mappings of missing logins)
+SELECT count(sv.staff_end(id, 'regression test finished')) AS ended FROM sv.staff WHERE ended_at IS NULL;
+SELECT count(*) AS in_force FROM sv_work.staff WHERE in_force;
+
+DROP OWNED BY regress_admin_city, regress_admin_ye, regress_admin_unmapped, regress_msa_city, regress_msa_ye,
+  regress_health_city, regress_officer_unmapped, regress_auditor, regress_public, regress_bi, regress_integration;
+DROP ROLE regress_admin_city, regress_admin_ye, regress_admin_unmapped, regress_msa_city, regress_msa_ye,
+  regress_health_city, regress_officer_unmapped, regress_auditor, regress_public, regress_bi, regress_integration,
+  regress_group, regress_bypass;

@@ -1,0 +1,67 @@
+-- sv.security_check(): a fresh install has no finding; each bad condition is reported.
+\pset null '(null)'
+\set SHOW_CONTEXT never
+
+SELECT * FROM sv.security_check();
+
+-- Create one of each bad condition.
+CREATE TABLE sv.regress_no_rls (id int);
+CREATE TABLE sv.regress_rls_not_forced (id int);
+ALTER TABLE sv.regress_rls_not_forced ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION sv.regress_definer() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';
+GRANT SELECT ON sv.region TO PUBLIC;
+GRANT USAGE ON SCHEMA sv_bi TO PUBLIC;
+GRANT INSERT, UPDATE ON sv.department TO sv_admin;
+CREATE ROLE regress_dba LOGIN BYPASSRLS IN ROLE sv_officer;
+CREATE ROLE regress_super LOGIN SUPERUSER;
+GRANT sv_auditor TO regress_super;
+CREATE ROLE regress_middle NOLOGIN IN ROLE sv_bi;
+CREATE ROLE regress_indirect LOGIN BYPASSRLS IN ROLE regress_middle;
+CREATE ROLE regress_gone LOGIN;
+SELECT sv.staff_add('regress_gone', 4, '410400') IS NOT NULL AS mapped;
+DROP ROLE regress_gone;
+CREATE ROLE regress_demoted LOGIN;
+SELECT sv.staff_add('regress_demoted', 4, '410402') IS NOT NULL AS mapped;
+ALTER ROLE regress_demoted BYPASSRLS;
+CREATE VIEW sv_work.regress_owner_view AS SELECT code FROM sv.region;
+-- superusers who are not members of any sv_* role are not findings
+CREATE ROLE regress_plain_super LOGIN SUPERUSER;
+
+SELECT severity, finding, object, detail FROM sv.security_check() ORDER BY finding, object;
+
+-- A broken audit chain is critical.
+SET session_replication_role = replica;
+UPDATE sv.audit_log SET action = 'remove' WHERE seq = (SELECT max(seq) FROM sv.audit_log);
+RESET session_replication_role;
+SELECT severity, finding FROM sv.security_check() WHERE finding = 'audit_chain_broken';
+SET session_replication_role = replica;
+UPDATE sv.audit_log SET action = 'add' WHERE seq = (SELECT max(seq) FROM sv.audit_log);
+RESET session_replication_role;
+
+-- Who may run it.
+CREATE ROLE regress_chk_officer LOGIN IN ROLE sv_officer;
+CREATE ROLE regress_chk_auditor LOGIN IN ROLE sv_auditor;
+SET ROLE regress_chk_officer;
+SELECT count(*) FROM sv.security_check();
+RESET ROLE;
+SET ROLE regress_chk_auditor;
+SELECT count(*) > 0 AS auditor_sees_findings FROM sv.security_check();
+RESET ROLE;
+
+-- Mend everything: no finding again.
+DROP TABLE sv.regress_no_rls, sv.regress_rls_not_forced;
+DROP FUNCTION sv.regress_definer();
+REVOKE SELECT ON sv.region FROM PUBLIC;
+REVOKE USAGE ON SCHEMA sv_bi FROM PUBLIC;
+REVOKE INSERT, UPDATE ON sv.department FROM sv_admin;
+DROP VIEW sv_work.regress_owner_view;
+DROP ROLE regress_dba, regress_super, regress_indirect, regress_middle, regress_plain_super,
+          regress_chk_officer, regress_chk_auditor;
+ALTER ROLE regress_demoted NOBYPASSRLS;
+SELECT severity, finding, object FROM sv.security_check();
+-- the staff rows of the removed login stay (history) but are ended by an administrator
+SELECT sv.staff_end(id, 'login removed') IS NOT NULL AS ended FROM sv.staff WHERE role_name = 'regress_gone';
+SELECT * FROM sv.security_check();
+DROP ROLE regress_demoted;
+SELECT sv.staff_end(id, 'login removed') IS NOT NULL AS ended FROM sv.staff WHERE role_name = 'regress_demoted';
+SELECT * FROM sv.security_check();
