@@ -1,0 +1,125 @@
+-- ---------------------------------------------------------------------------------------------
+-- 18_reference_admin: administrators add reference data through the write API.
+--
+-- Functions:  sv.region_add(...), sv.department_add(...)   (sv_admin, inside their scope)
+-- Rows shipped with the extension (builtin) are not changed here: corrections to them come with
+-- an extension update, so that a dump (which keeps only rows added later) restores them
+-- faithfully.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE FUNCTION sv.region_add(code text, name_zh text, name_en text, level text, parent_code text,
+                              is_gbt2260 boolean DEFAULT true)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  parent record;
+BEGIN
+  IF code IS NULL OR code !~ '^[0-9]{6}$' THEN
+    RAISE EXCEPTION 'code must be six digits, not %', coalesce(quote_literal(code), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF name_zh IS NULL OR btrim(name_zh) = '' THEN
+    RAISE EXCEPTION 'name_zh must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF name_en IS NULL OR btrim(name_en) = '' THEN
+    RAISE EXCEPTION 'name_en must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF level IS NULL OR level NOT IN ('province', 'prefecture', 'county', 'zone') THEN
+    RAISE EXCEPTION 'level must be province, prefecture, county or zone, not %', coalesce(quote_literal(level), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF is_gbt2260 IS NULL THEN
+    RAISE EXCEPTION 'is_gbt2260 must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF level = 'zone' AND is_gbt2260 THEN
+    RAISE EXCEPTION 'is_gbt2260 must be false for a zone: functional zones carry statistical codes'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF parent_code IS NULL THEN
+    RAISE EXCEPTION 'parent_code must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT r.code, r.level INTO parent FROM sv.region r WHERE r.code = region_add.parent_code;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'parent_code: region "%" does not exist', parent_code USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  -- GB/T 2260 codes nest by prefix: 41 province, 4104 prefecture, 410402 county
+  IF is_gbt2260 AND parent.level IN ('province', 'prefecture')
+     AND left(code, CASE parent.level WHEN 'province' THEN 2 ELSE 4 END)
+         <> left(parent.code, CASE parent.level WHEN 'province' THEN 2 ELSE 4 END) THEN
+    RAISE EXCEPTION 'code % does not lie under its parent % in GB/T 2260', code, parent.code
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  PERFORM sv._require_admin_scope(parent_code);
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.region'), pg_catalog.hashtext(code));
+  IF EXISTS (SELECT 1 FROM sv.region r WHERE r.code = region_add.code) THEN
+    RAISE EXCEPTION 'region "%" already exists', code USING ERRCODE = 'unique_violation';
+  END IF;
+
+  INSERT INTO sv.region (code, name_zh, name_en, level, parent_code, is_gbt2260)
+  VALUES (code, btrim(name_zh), btrim(name_en), level, parent_code, is_gbt2260);
+  PERFORM sv.audit_append(NULL, 'region', code, 'add',
+    jsonb_build_object('code', code, 'name_zh', btrim(name_zh), 'name_en', btrim(name_en), 'level', level,
+                       'parent_code', parent_code, 'is_gbt2260', is_gbt2260));
+  RETURN code;
+END
+$fn$;
+COMMENT ON FUNCTION sv.region_add(text, text, text, text, text, boolean) IS
+  'Administrators: add a region (a new division or functional zone) under an existing one in their scope';
+
+CREATE FUNCTION sv.department_add(code text, name_zh text, name_en text, level text, region_code text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_id integer;
+BEGIN
+  IF code IS NULL OR code !~ '^[0-9]{6}-[A-Z][A-Z0-9]{1,15}$' THEN
+    RAISE EXCEPTION 'code must be a region code, a hyphen and an upper-case key (e.g. 410422-MSA), not %',
+      coalesce(quote_literal(code), 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF name_zh IS NULL OR btrim(name_zh) = '' THEN
+    RAISE EXCEPTION 'name_zh must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF name_en IS NULL OR btrim(name_en) = '' THEN
+    RAISE EXCEPTION 'name_en must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF level IS NULL OR level NOT IN ('national', 'provincial', 'city', 'county') THEN
+    RAISE EXCEPTION 'level must be national, provincial, city or county, not %', coalesce(quote_literal(level), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF region_code IS NULL THEN
+    RAISE EXCEPTION 'region_code must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM sv.region r WHERE r.code = department_add.region_code) THEN
+    RAISE EXCEPTION 'region_code: region "%" does not exist', region_code USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF left(code, 6) <> region_code THEN
+    RAISE EXCEPTION 'code % must start with its region code %', code, region_code
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  PERFORM sv._require_admin_scope(region_code);
+  -- ids are assigned in order and never reused: serialise adders
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.department'), 0);
+  IF EXISTS (SELECT 1 FROM sv.department d WHERE d.code = department_add.code) THEN
+    RAISE EXCEPTION 'department "%" already exists', code USING ERRCODE = 'unique_violation';
+  END IF;
+  SELECT coalesce(max(d.id), 0) + 1 INTO v_id FROM sv.department d;
+
+  INSERT INTO sv.department (id, code, name_zh, name_en, level, region_code)
+  VALUES (v_id, code, btrim(name_zh), btrim(name_en), level, region_code);
+  PERFORM sv.audit_append(v_id, 'department', v_id::text, 'add',
+    jsonb_build_object('id', v_id, 'code', code, 'name_zh', btrim(name_zh), 'name_en', btrim(name_en),
+                       'level', level, 'region_code', region_code));
+  RETURN v_id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.department_add(text, text, text, text, text) IS
+  'Administrators: add a department (e.g. a county bureau) in their scope; returns its new stable id';
+
+GRANT EXECUTE ON FUNCTION sv.region_add(text, text, text, text, text, boolean),
+                          sv.department_add(text, text, text, text, text) TO sv_admin;
