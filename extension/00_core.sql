@@ -15,6 +15,18 @@
 -- Nothing in this extension is granted to PUBLIC (see 99_privileges.sql).
 -- ---------------------------------------------------------------------------------------------
 
+-- Names, reasons and the audit trail's hashed text are UTF-8 (docs/audit.md defines the hash
+-- over UTF-8 bytes): refuse any other database encoding up front.
+DO $encoding$
+BEGIN
+  IF pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
+    RAISE EXCEPTION 'sv_platform needs a UTF8 database, not %', pg_catalog.getdatabaseencoding()
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'CREATE DATABASE ... ENCODING ''UTF8'' TEMPLATE template0, then CREATE EXTENSION there.';
+  END IF;
+END
+$encoding$;
+
 DO $roles$
 DECLARE
   r text;

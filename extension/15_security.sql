@@ -252,9 +252,17 @@ BEGIN
   v_last := coalesce(last_day,
                      least(coalesce(s.valid_to, 'infinity'::date),
                            greatest(sv.local_date(now()) - 1, s.valid_from - 1)));
-  IF s.ended_at IS NOT NULL THEN
-    RAISE EXCEPTION 'staff mapping % was already ended on % by %', staff_id, s.valid_to, s.ended_by
-      USING ERRCODE = 'object_not_in_prerequisite_state';
+  -- An end can be brought forward (a planned departure moved up), never pushed back, and never
+  -- into the past: the mapping was in force until now, and sv.staff must say so.
+  IF s.valid_to IS NOT NULL AND s.valid_to < sv.local_date(now()) THEN
+    RAISE EXCEPTION 'staff mapping % has already ended', staff_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = pg_catalog.format('Its last day was %s.', s.valid_to);
+  END IF;
+  IF s.valid_from <= sv.local_date(now()) AND v_last < sv.local_date(now()) - 1 THEN
+    RAISE EXCEPTION 'last_day (%) is in the past: the mapping has been in force since %', v_last, s.valid_from
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Omit last_day to end it now (yesterday becomes its last day).';
   END IF;
   IF v_last < s.valid_from - 1 THEN
     RAISE EXCEPTION 'last_day (%) must not be before the day before valid_from (%)', v_last, s.valid_from

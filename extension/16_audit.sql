@@ -155,11 +155,22 @@ COMMENT ON FUNCTION sv.audit_verify(bigint, bigint) IS
 
 CREATE FUNCTION sv.audit_head(OUT seq bigint, OUT hash text, OUT recorded_at timestamptz)
 RETURNS record
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT coalesce(h.seq, 0), coalesce(encode(h.hash, 'hex'), repeat('0', 64)), h.recorded_at
-  FROM (SELECT 1) one LEFT JOIN sv.audit_chain h ON h.singleton
+BEGIN
+  SELECT h.seq, encode(h.hash, 'hex'), h.recorded_at INTO seq, hash, recorded_at
+  FROM sv.audit_chain h WHERE h.singleton;
+  IF NOT FOUND THEN
+    -- an empty chain has no head row yet; records without a head mean the head was removed
+    IF EXISTS (SELECT 1 FROM sv.audit_log) THEN
+      RAISE EXCEPTION 'the audit chain head is missing although the log has records'
+        USING ERRCODE = 'data_corrupted', HINT = 'Run sv.audit_verify() and investigate.';
+    END IF;
+    seq := 0;
+    hash := repeat('0', 64);
+  END IF;
+END
 $fn$;
 COMMENT ON FUNCTION sv.audit_head() IS
   'The head of the audit chain (seq, hex SHA-256, time) for publication; seq 0 and zeros when empty';

@@ -98,10 +98,16 @@ BEGIN
     AND NOT coalesce(c.reloptions @> ARRAY['security_invoker=true'], false)
     AND NOT coalesce(c.reloptions @> ARRAY['security_invoker=on'], false);
 
+  -- Without preloading, the sv.* settings exist only once a session has used the library, and
+  -- background workers cannot start.
+  IF NOT ('sv_platform' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))) THEN
+    RETURN QUERY SELECT 'low', 'library_not_preloaded', 'shared_preload_libraries',
+      'sv_platform is not preloaded: sv.* settings in postgresql.conf are checked late and background workers cannot run';
+  END IF;
   -- Background work needs the library preloaded (the push worker, once enabled).
   IF coalesce(current_setting('sv.push_enabled', true), 'off') IN ('on', 'true', '1')
      AND NOT ('sv_platform' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))) THEN
-    RETURN QUERY SELECT 'high', 'library_not_preloaded', 'shared_preload_libraries',
+    RETURN QUERY SELECT 'high', 'push_worker_not_preloaded', 'shared_preload_libraries',
       'sv.push_enabled is on but sv_platform is not in shared_preload_libraries: no worker delivers the outbox';
   END IF;
 

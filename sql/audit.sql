@@ -48,6 +48,7 @@ SELECT (SELECT seq FROM sv.audit_head()) AS head_seq,
 SELECT * FROM sv.audit_verify();
 SELECT * FROM sv.audit_verify(2, 3);
 SELECT * FROM sv.audit_verify(0, 3);
+SELECT * FROM sv.audit_verify(10, NULL) AS past_the_end;
 SELECT * FROM sv.audit_verify(3, 2);
 -- an aborted append leaves no trace and no gap
 BEGIN;
@@ -118,6 +119,20 @@ SELECT * FROM pg_temp.verify();
 UPDATE sv.audit_chain SET seq = 3, hash = (SELECT hash FROM sv.audit_log WHERE seq = 3),
                           prev_hash = (SELECT prev_hash FROM sv.audit_log WHERE seq = 3);
 SELECT * FROM pg_temp.verify();
+-- a record slipped in after the head (no trigger stops a superuser's INSERT)
+INSERT INTO sv.audit_log SELECT seq + 1, recorded_at, actor_session, actor_role, department_id, object_kind,
+  object_id, action, change, hash,
+  sv._audit_hash(hash, seq + 1, recorded_at, actor_session, actor_role, department_id, object_kind, object_id, action, change::text)
+  FROM sv.audit_log WHERE seq = 3;
+SELECT * FROM pg_temp.verify();
+-- the head row removed: sv.audit_head refuses to pretend the chain is empty
+DELETE FROM sv.audit_chain;
+SELECT * FROM sv.audit_head();
+-- put things back for the tests that follow
+DELETE FROM sv.audit_log WHERE seq = 4;
+INSERT INTO sv.audit_chain (singleton, seq, hash, prev_hash, recorded_at)
+  SELECT true, seq, hash, prev_hash, recorded_at FROM sv.audit_log WHERE seq = 3;
 RESET session_replication_role;
+SELECT * FROM sv.audit_verify();
 
 DROP ROLE regress_audit_admin, regress_audit_officer, regress_audit_public;

@@ -168,15 +168,30 @@ SELECT sv.staff_end(:msa_ye_id, 'no');
 SELECT sv.staff_end(999999, 'moved to another post');
 SELECT sv.staff_end(:health_id, 'moved to another post');
 SELECT sv.staff_end(:msa_ye_id, 'moved to another post', '2020-01-01');
-SELECT sv.staff_end(:msa_ye_id, 'moved to another post', '2026-11-01') AS last_day;
+SELECT sv.staff_end(:msa_ye_id, 'moved to another post', '2026-11-01');
+SELECT sv.staff_end(:msa_ye_id, 'moved to another post') = :'today'::date - 1 AS ended_now;
+\set VERBOSITY terse
 SELECT sv.staff_end(:msa_ye_id, 'again');
+\set VERBOSITY default
 RESET ROLE;
-SELECT role_name, valid_to, ended_by, end_reason FROM sv.staff WHERE id = :msa_ye_id;
-SELECT action, change FROM sv.audit_log WHERE object_kind = 'staff' AND object_id = :'msa_ye_id' ORDER BY seq;
+SELECT role_name, valid_to = :'today'::date - 1 AS last_day_yesterday, ended_by, end_reason FROM sv.staff WHERE id = :msa_ye_id;
+SELECT action, change::jsonb - 'last_day' - 'valid_from' AS change FROM sv.audit_log
+WHERE object_kind = 'staff' AND object_id = :'msa_ye_id' ORDER BY seq;
 -- a mapping that has ended gives no scope
 SET ROLE regress_msa_ye;
 SELECT staff_id, department_id, regions FROM sv.current_scope();
 SELECT count(*) AS staff_visible_after_end FROM sv.staff;
+RESET ROLE;
+-- an end can be brought forward but not into the past
+SET ROLE regress_admin_city;
+SELECT sv.staff_add('regress_officer_unmapped', 4, '410402', '2026-01-01', '2099-12-31') AS planned_id \gset
+SELECT sv.staff_end(:planned_id, 'leaves earlier', '2098-06-30') AS brought_forward;
+SELECT sv.staff_end(:planned_id, 'leaves later', '2099-01-01');
+SELECT sv.staff_end(:planned_id, 'backdated', '2026-06-01');
+SELECT sv.staff_end(:planned_id, 'leaves now') = :'today'::date - 1 AS ended_now;
+\set VERBOSITY terse
+SELECT sv.staff_end(:planned_id, 'again');
+\set VERBOSITY default
 RESET ROLE;
 -- a future mapping can be revoked before it starts (the day before valid_from)
 SET ROLE regress_admin_city;

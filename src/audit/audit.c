@@ -268,6 +268,7 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 	uint8		computed[AUDIT_HASH_LEN];
 	int64		expect_seq = from_seq;
 	bool		have_prev = false;
+	bool		past_end = false;	/* the range starts after the last record */
 	int64		found_seq = 0;
 	char	   *problem = NULL;
 	char	   *detail = NULL;
@@ -322,6 +323,16 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 		index_endscan(scan);
 		if (!have_prev)
 		{
+			/* a range that starts past the end of the log has nothing in it to verify */
+			ScanKeyInit(&keys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(from_seq - 1));
+			scan = index_beginscan(rel, idx, snapshot, 1, 0);
+			index_rescan(scan, keys, 1, NULL, 0);
+			if (!index_getnext_slot(scan, ForwardScanDirection, slot))
+				past_end = true;
+			index_endscan(scan);
+		}
+		if (!have_prev && !past_end)
+		{
 			found_seq = from_seq - 1;
 			problem = "missing";
 			detail = psprintf("record " INT64_FORMAT ", which anchors the range, is missing or has no hash",
@@ -329,7 +340,7 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 		}
 	}
 
-	if (problem == NULL)
+	if (problem == NULL && !past_end)
 	{
 		ScanKeyInit(&keys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(from_seq));
 		ScanKeyInit(&keys[1], 1, BTLessEqualStrategyNumber, F_INT8LE, Int64GetDatum(to_seq));
@@ -416,12 +427,33 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 			Datum		hh = slot_getattr(hslot, hash_att, &isnull);
 			uint8		head_hash[AUDIT_HASH_LEN];
 
-			if (head_seq != expect_seq - 1)
+			if (past_end)
+			{
+				/* nothing at or after the anchor: fine only if the head is before it too */
+				if (head_seq >= from_seq - 1)
+				{
+					found_seq = from_seq - 1;
+					problem = "missing";
+					detail = psprintf("the chain head is at record " INT64_FORMAT " but the log has no record from " INT64_FORMAT " on",
+									  head_seq, from_seq - 1);
+				}
+			}
+			else if (head_seq > expect_seq - 1)
 			{
 				found_seq = expect_seq;
 				problem = "missing";
 				detail = psprintf("the chain head is at record " INT64_FORMAT " but the log ends at " INT64_FORMAT,
 								  head_seq, expect_seq - 1);
+			}
+			else if (head_seq < expect_seq - 1)
+			{
+				found_seq = head_seq + 1;
+				problem = "beyond_head";
+				detail = (expect_seq - 1 == head_seq + 1)
+					? psprintf("record " INT64_FORMAT " lies beyond the chain head (" INT64_FORMAT "): it was not appended through it",
+							   head_seq + 1, head_seq)
+					: psprintf("records " INT64_FORMAT " to " INT64_FORMAT " lie beyond the chain head (" INT64_FORMAT "): they were not appended through it",
+							   head_seq + 1, expect_seq - 1, head_seq);
 			}
 			else if (!bytea_is_hash(hh, isnull, head_hash) || memcmp(head_hash, prev, AUDIT_HASH_LEN) != 0)
 			{
@@ -430,7 +462,7 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 				detail = psprintf("the chain head's hash does not match record " INT64_FORMAT, head_seq);
 			}
 		}
-		else if (expect_seq > 1)
+		else if (expect_seq > 1 && !past_end)
 		{
 			found_seq = expect_seq - 1;
 			problem = "head";

@@ -4,8 +4,8 @@
  * Row-level security policies compare plain columns with the caller's scope:
  *     department_id = sv.scope_department() AND region_code = ANY (sv.scope_regions())
  * The scope comes from sv.staff (through sv._scope_lookup(), which runs as the owner) and is
- * cached per user, transaction and command, so a policy evaluated for a million rows costs one
- * lookup.  No subquery appears in any policy expression (they must also work on Citus).
+ * cached per user, transaction, statement and command, so a policy evaluated for a million rows
+ * costs one lookup.  No subquery appears in any policy expression (they must also work on Citus).
  *
  * The caller is the "outer" user: the role set by login or SET ROLE, which SECURITY DEFINER
  * functions do not change.  So write functions running as the owner still see, and audit, the
@@ -22,6 +22,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 typedef struct ScopeCache
 {
@@ -29,6 +30,7 @@ typedef struct ScopeCache
 	Oid			userid;
 	LocalTransactionId lxid;
 	CommandId	cid;
+	TimestampTz stmt_start;
 	bool		has_department;
 	int32		department_id;
 	ArrayType  *regions;		/* NULL when the caller has no scope */
@@ -50,10 +52,13 @@ scope_refresh(void)
 	Oid			userid = GetOuterUserId();
 	LocalTransactionId lxid = MyProc->lxid;
 	CommandId	cid = GetCurrentCommandId(false);
+	TimestampTz stmt_start = GetCurrentStatementStartTimestamp();
 	int			ret;
 
+	/* per statement (and per command inside one): a mapping ended meanwhile stops counting */
 	if (scope_cache.valid && scope_cache.userid == userid &&
-		scope_cache.lxid == lxid && scope_cache.cid == cid)
+		scope_cache.lxid == lxid && scope_cache.cid == cid &&
+		scope_cache.stmt_start == stmt_start)
 		return;
 
 	if (scope_context == NULL)
@@ -95,6 +100,7 @@ scope_refresh(void)
 	scope_cache.userid = userid;
 	scope_cache.lxid = lxid;
 	scope_cache.cid = cid;
+	scope_cache.stmt_start = stmt_start;
 	scope_cache.valid = true;
 }
 
