@@ -259,6 +259,10 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = pg_catalog.format('Its last day was %s.', s.valid_to);
   END IF;
+  IF s.ended_at IS NOT NULL AND v_last >= s.valid_to THEN
+    RAISE EXCEPTION 'staff mapping % already ends on %; an end can only be brought forward', staff_id, s.valid_to
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
   IF s.valid_from <= sv.local_date(now()) AND v_last < sv.local_date(now()) - 1 THEN
     RAISE EXCEPTION 'last_day (%) is in the past: the mapping has been in force since %', v_last, s.valid_from
       USING ERRCODE = 'invalid_parameter_value',

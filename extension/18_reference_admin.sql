@@ -7,6 +7,10 @@
 -- faithfully.
 -- ---------------------------------------------------------------------------------------------
 
+-- Ids of departments added after install; shipped departments use 1-100.
+CREATE SEQUENCE sv.department_id_seq AS integer START WITH 101;
+SELECT pg_catalog.pg_extension_config_dump('sv.department_id_seq', '');
+
 CREATE FUNCTION sv.region_add(code text, name_zh text, name_en text, level text, parent_code text,
                               is_gbt2260 boolean DEFAULT true)
 RETURNS text
@@ -43,6 +47,15 @@ BEGIN
   SELECT r.code, r.level INTO parent FROM sv.region r WHERE r.code = region_add.parent_code;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'parent_code: region "%" does not exist', parent_code USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  -- the hierarchy: province under the country, prefecture under a province, county under a
+  -- prefecture or directly under a province (省直辖县级行政单位), zone under a prefecture or county
+  IF NOT ((level = 'province' AND parent.level = 'country') OR
+          (level = 'prefecture' AND parent.level = 'province') OR
+          (level = 'county' AND parent.level IN ('prefecture', 'province')) OR
+          (level = 'zone' AND parent.level IN ('prefecture', 'county'))) THEN
+    RAISE EXCEPTION 'level: a % cannot lie directly under a % (%)', level, parent.level, parent.code
+      USING ERRCODE = 'invalid_parameter_value';
   END IF;
   -- GB/T 2260 codes nest by prefix: 41 province, 4104 prefecture, 410402 county
   IF is_gbt2260 AND parent.level IN ('province', 'prefecture')
@@ -103,12 +116,12 @@ BEGIN
   END IF;
 
   PERFORM sv._require_admin_scope(region_code);
-  -- ids are assigned in order and never reused: serialise adders
-  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.department'), 0);
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.department'), pg_catalog.hashtext(code));
   IF EXISTS (SELECT 1 FROM sv.department d WHERE d.code = department_add.code) THEN
     RAISE EXCEPTION 'department "%" already exists', code USING ERRCODE = 'unique_violation';
   END IF;
-  SELECT coalesce(max(d.id), 0) + 1 INTO v_id FROM sv.department d;
+  -- from a sequence: never reused, and concurrent adders never collide
+  v_id := nextval('sv.department_id_seq');
 
   INSERT INTO sv.department (id, code, name_zh, name_en, level, region_code)
   VALUES (v_id, code, btrim(name_zh), btrim(name_en), level, region_code);

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------------------------
--- 17_portals: the first views of the three reading surfaces.
+-- 25_portals: the first views of the three reading surfaces.
 --   sv_work   (work portal, officials): security_invoker views, so each caller's row-level
 --             scope applies; sv.security_check() reports a work-portal view that is not.
 --   sv_public (service portal): owner-run views of published data only.

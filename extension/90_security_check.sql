@@ -13,6 +13,7 @@ DECLARE
   schemas text[] := ARRAY['sv', 'sv_work', 'sv_public', 'sv_bi'];
   groups text[] := sv._group_roles();
   last_seq bigint;
+  preloaded boolean;
 BEGIN
   -- Tables without row-level security enabled and forced.
   RETURN QUERY
@@ -100,13 +101,17 @@ BEGIN
 
   -- Without preloading, the sv.* settings exist only once a session has used the library, and
   -- background workers cannot start.
-  IF NOT ('sv_platform' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))) THEN
+  -- entries may be written as a path ('$libdir/sv_platform') or with the suffix ('sv_platform.so')
+  preloaded := EXISTS (
+    SELECT 1 FROM unnest(string_to_array(current_setting('shared_preload_libraries'), ',')) l
+    WHERE regexp_replace(btrim(l, ' "'), '^.*/|\.so$', '', 'g') = 'sv_platform');
+  IF NOT preloaded THEN
     RETURN QUERY SELECT 'low', 'library_not_preloaded', 'shared_preload_libraries',
       'sv_platform is not preloaded: sv.* settings in postgresql.conf are checked late and background workers cannot run';
   END IF;
   -- Background work needs the library preloaded (the push worker, once enabled).
   IF coalesce(current_setting('sv.push_enabled', true), 'off') IN ('on', 'true', '1')
-     AND NOT ('sv_platform' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))) THEN
+     AND NOT preloaded THEN
     RETURN QUERY SELECT 'high', 'push_worker_not_preloaded', 'shared_preload_libraries',
       'sv.push_enabled is on but sv_platform is not in shared_preload_libraries: no worker delivers the outbox';
   END IF;

@@ -66,6 +66,7 @@ SELECT sv.region_add('410499', 'x', 'x', 'county', '410498');
 SELECT sv.region_add('410599', 'x', 'x', 'county', '410400');
 SELECT sv.region_add('410402', 'x', 'x', 'county', '410400');
 SELECT sv.region_add('410199', 'x', 'x', 'county', '410100');
+SELECT sv.region_add('410405', 'x', 'x', 'prefecture', '410400');
 SELECT sv.region_add('410473', '测试功能区', 'Test Zone', 'zone', '410400', false) AS zone_added;
 SELECT sv.region_within('410473', '410400') AS zone_within_city;
 SELECT sv.department_add(NULL, 'x', 'x', 'county', '410422');
