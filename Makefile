@@ -10,6 +10,7 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).
 MODULE_big = sv_platform
 OBJS = \
 	src/sv_platform.o \
+	src/audit/append.o \
 	src/audit/audit.o \
 	src/security/scope.o \
 	src/calendar_time.o \
