@@ -57,6 +57,37 @@ ROLLBACK;
 SELECT sv.audit_append(NULL, 'staff', '10', 'add', '{}') AS next_seq;
 SELECT * FROM sv.audit_verify();
 
+-- Many appends in one transaction; a subtransaction rolled back in the middle leaves no gap.
+BEGIN;
+SELECT sv.audit_append(NULL, 'batch', i::text, 'add', jsonb_build_object('i', i)) FROM generate_series(1, 3) i;
+SAVEPOINT s1;
+SELECT sv.audit_append(NULL, 'batch', 'rolled_back', 'add', '{}');
+ROLLBACK TO SAVEPOINT s1;
+SELECT sv.audit_append(NULL, 'batch', 'after_savepoint', 'add', '{}') AS seq_after_savepoint;
+SAVEPOINT s2;
+SELECT sv.audit_append(NULL, 'batch', 'released', 'add', '{}');
+RELEASE SAVEPOINT s2;
+COMMIT;
+SELECT seq, object_id FROM sv.audit_log WHERE object_kind = 'batch' ORDER BY seq;
+SELECT seq AS head_seq FROM sv.audit_head();
+SELECT * FROM sv.audit_verify();
+-- the first append of a transaction inside a savepoint that is rolled back: the lock goes with
+-- it, and the next append takes it again
+BEGIN;
+SAVEPOINT s1;
+SELECT sv.audit_append(NULL, 'batch', 'gone', 'add', '{}');
+ROLLBACK TO SAVEPOINT s1;
+SELECT sv.audit_append(NULL, 'batch', 'kept', 'add', '{}') AS seq_kept;
+COMMIT;
+SELECT * FROM sv.audit_verify();
+-- a prepared transaction writes the head when it is prepared
+BEGIN;
+SELECT sv.audit_append(NULL, 'batch', 'prepared', 'add', '{}') AS seq_prepared;
+PREPARE TRANSACTION 'sv_audit_regress';
+COMMIT PREPARED 'sv_audit_regress';
+SELECT seq AS head_seq FROM sv.audit_head();
+SELECT * FROM sv.audit_verify();
+
 -- The trail is append-only, even for its owner.
 UPDATE sv.audit_log SET action = 'remove' WHERE seq = 2;
 DELETE FROM sv.audit_log WHERE seq = 2;

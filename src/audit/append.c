@@ -2,16 +2,18 @@
  * append.c: sv.audit_append(), adding one record to the audit chain in the caller's
  * transaction.
  *
- * The chain head is one row (sv.audit_chain).  The first append of a transaction locks it
- * (SELECT ... FOR UPDATE: waits for a concurrent appender's commit or abort, then sees its
- * record; under REPEATABLE READ a concurrent append is a serialization failure, never a fork)
- * and remembers its values and physical address.  Every append then updates the head by that
- * address and inserts the record.  Updating by address matters: a transaction that appends
- * thousands of records leaves thousands of versions of the head row behind it, and looking the
- * row up by key would walk all of them on every append.
+ * The chain head is one row (sv.audit_chain).  The first append of a transaction locks it and
+ * moves it in one UPDATE that also computes the record's hash from the head's values (so it
+ * waits for a concurrent appender's commit or abort and then links to its record; under
+ * REPEATABLE READ a concurrent append is a serialization failure, never a fork).  Further
+ * appends of the transaction keep the chain's end in memory and only insert their record; the
+ * head row then takes the log's last record once, just before commit (or PREPARE).  So a
+ * transaction with one append runs two statements, and one with thousands runs one each.
  *
- * The remembered head is dropped at the end of the transaction and whenever a subtransaction
- * aborts (its appends, and possibly its lock, are gone), so the next append reads it again.
+ * If a subtransaction aborts, its records are gone: the chain end is read from the log again
+ * at the next append, and if the aborted subtransaction was the one that took the lock, the
+ * lock is taken again too.  Before appending, the log's end is compared with the head: a log
+ * that ends before its head has lost records, and nothing is appended to it.
  */
 #include "postgres.h"
 
@@ -20,44 +22,69 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "storage/itemptr.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "audit/audit.h"
 
 typedef struct AuditHead
 {
-	bool		valid;
+	bool		locked;			/* this transaction holds the head row lock */
+	SubTransactionId lock_subid;	/* ... taken in this subtransaction */
+	int64		locked_seq;		/* the head row's seq when locked */
+	bool		valid;			/* seq and hash below are the chain's end */
 	int64		seq;
 	uint8		hash[AUDIT_HASH_LEN];
-	ItemPointerData ctid;
+	bool		dirty;			/* appended: write the head before commit */
+	Oid			writer;			/* the role that appended (the owner), to write the head as */
 } AuditHead;
 
 static AuditHead audit_head;
 static bool audit_callbacks_registered = false;
 static SPIPlanPtr plan_lock = NULL;
+static SPIPlanPtr plan_first = NULL;
 static SPIPlanPtr plan_genesis = NULL;
 static SPIPlanPtr plan_update = NULL;
+static SPIPlanPtr plan_end = NULL;
 static SPIPlanPtr plan_insert = NULL;
-static pg_cryptohash_ctx *append_ctx = NULL;
-static ResourceOwner append_owner = NULL;
+
+static void write_head(void);
 
 static void
 audit_xact_callback(XactEvent event, void *arg)
 {
-	audit_head.valid = false;
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			if (audit_head.dirty)
+				write_head();
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+			memset(&audit_head, 0, sizeof(audit_head));
+			break;
+		default:
+			break;
+	}
 }
 
 static void
 audit_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					   SubTransactionId parentSubid, void *arg)
 {
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		audit_head.valid = false;
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	/* its records are gone: read the chain's end from the log at the next append */
+	audit_head.valid = false;
+	/* a row lock taken in an aborted subtransaction is released with it */
+	if (audit_head.locked && audit_head.lock_subid == mySubid)
+		audit_head.locked = false;
 }
 
 static SPIPlanPtr
@@ -76,11 +103,22 @@ prepare_kept(const char *sql, int nargs, Oid *argtypes)
 static void
 prepare_plans(void)
 {
-	Oid			update_types[5] = {INT8OID, BYTEAOID, BYTEAOID, TIMESTAMPTZOID, TIDOID};
 	Oid			genesis_types[1] = {BYTEAOID};
 	Oid			insert_types[11] = {INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, INT4OID, TEXTOID,
 	TEXTOID, TEXTOID, JSONOID, BYTEAOID, BYTEAOID};
 
+	if (plan_first == NULL)
+	{
+		Oid			first_types[7] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+
+		/* lock and move the head in one statement, hashing with the head's own values */
+		plan_first = prepare_kept("UPDATE sv.audit_chain h SET (seq, prev_hash, recorded_at, hash) = "
+								  "(SELECT h.seq OPERATOR(pg_catalog.+) 1, h.hash, t.at, "
+								  "sv._audit_hash(h.hash, h.seq OPERATOR(pg_catalog.+) 1, t.at, $1, $2, $3, $4, $5, $6, $7) "
+								  "FROM (SELECT pg_catalog.clock_timestamp() AS at) t) "
+								  "WHERE h.singleton RETURNING h.seq, h.prev_hash, h.hash, h.recorded_at",
+								  7, first_types);
+	}
 	if (plan_lock == NULL)
 		plan_lock = prepare_kept("SELECT h.seq, h.hash, h.ctid FROM sv.audit_chain h "
 								 "WHERE h.singleton FOR UPDATE", 0, NULL);
@@ -88,10 +126,13 @@ prepare_plans(void)
 		plan_genesis = prepare_kept("INSERT INTO sv.audit_chain (singleton, seq, hash, prev_hash) "
 									"VALUES (true, 0, $1, $1) ON CONFLICT (singleton) DO NOTHING",
 									1, genesis_types);
+	if (plan_end == NULL)
+		plan_end = prepare_kept("SELECT l.seq, l.hash FROM sv.audit_log l ORDER BY l.seq DESC LIMIT 1",
+								0, NULL);
 	if (plan_update == NULL)
-		plan_update = prepare_kept("UPDATE sv.audit_chain h SET seq = $1, hash = $2, prev_hash = $3, "
-								   "recorded_at = $4 WHERE h.ctid OPERATOR(pg_catalog.=) $5 "
-								   "RETURNING h.ctid", 5, update_types);
+		plan_update = prepare_kept("UPDATE sv.audit_chain h SET (seq, hash, prev_hash, recorded_at) = "
+								   "(SELECT l.seq, l.hash, l.prev_hash, l.recorded_at FROM sv.audit_log l "
+								   "ORDER BY l.seq DESC LIMIT 1) WHERE h.singleton", 0, NULL);
 	if (plan_insert == NULL)
 		plan_insert = prepare_kept("INSERT INTO sv.audit_log (seq, recorded_at, actor_session, actor_role, "
 								   "department_id, object_kind, object_id, action, change, prev_hash, hash) "
@@ -109,9 +150,9 @@ hash_bytea(const uint8 *h)
 	return b;
 }
 
-/* Lock the head row and remember it; creates it (genesis: zeros) on the very first append. */
+/* Lock the head row (creating it, genesis, on the very first append) and note its seq. */
 static void
-load_head(void)
+lock_head(void)
 {
 	for (int attempt = 0; attempt < 2; attempt++)
 	{
@@ -122,19 +163,12 @@ load_head(void)
 		if (SPI_processed == 1)
 		{
 			bool		isnull;
-			HeapTuple	tup = SPI_tuptable->vals[0];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bytea	   *h;
 
-			audit_head.seq = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-			h = DatumGetByteaPP(SPI_getbinval(tup, desc, 2, &isnull));
-			if (isnull || VARSIZE_ANY_EXHDR(h) != AUDIT_HASH_LEN)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("the audit chain head has no valid hash")));
-			memcpy(audit_head.hash, VARDATA_ANY(h), AUDIT_HASH_LEN);
-			audit_head.ctid = *(ItemPointer) DatumGetPointer(SPI_getbinval(tup, desc, 3, &isnull));
-			audit_head.valid = true;
+			audit_head.locked_seq = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+																SPI_tuptable->tupdesc, 1, &isnull));
+			audit_head.locked = true;
+			audit_head.lock_subid = GetCurrentSubTransactionId();
+			audit_head.valid = false;
 			return;
 		}
 		if (attempt == 0)
@@ -155,6 +189,127 @@ load_head(void)
 		}
 	}
 	elog(ERROR, "the audit chain head could not be created");
+}
+
+/* The chain's end as this transaction sees it now: the last record of the log. */
+static void
+read_end(void)
+{
+	int			ret = SPI_execute_plan(plan_end, NULL, NULL, false, 1);
+
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "reading the end of the audit log failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+	{
+		audit_head.seq = 0;
+		memset(audit_head.hash, 0, AUDIT_HASH_LEN);
+	}
+	else
+	{
+		bool		isnull;
+		bytea	   *h;
+
+		audit_head.seq = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		h = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		if (isnull || VARSIZE_ANY_EXHDR(h) != AUDIT_HASH_LEN)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("audit record " INT64_FORMAT " has no valid hash", audit_head.seq)));
+		memcpy(audit_head.hash, VARDATA_ANY(h), AUDIT_HASH_LEN);
+	}
+	/* records this transaction appended lie beyond the head; fewer records than it means loss */
+	if (audit_head.seq < audit_head.locked_seq)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("the audit log ends at record " INT64_FORMAT " but its head is at " INT64_FORMAT,
+						audit_head.seq, audit_head.locked_seq),
+				 errhint("Records were removed; run sv.audit_verify() and investigate before appending.")));
+	audit_head.valid = true;
+}
+
+/* Before commit: the head row takes the values of the log's last record. */
+static void
+write_head(void)
+{
+	int			ret;
+
+	Oid			save_userid;
+	int			save_sec_context;
+
+	/*
+	 * At commit the SECURITY DEFINER write function has returned: the session may be running
+	 * as an application role.  Write as the role that appended.
+	 */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(audit_head.writer, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_plan(plan_update, NULL, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "writing the audit chain head failed: %s", SPI_result_code_string(ret));
+	SPI_finish();
+	PopActiveSnapshot();
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	audit_head.dirty = false;
+}
+
+/*
+ * The transaction's first append: lock and move the head in one statement (creating it on the
+ * very first append ever), which fills r's seq and time and gives the two hashes.
+ */
+static void
+first_append(AuditRecord *r, Datum object_id, Datum *prev_hash, Datum *new_hash)
+{
+	Datum		v[7];
+	char		n[7];
+	bool		isnull;
+	HeapTuple	tup;
+	TupleDesc	desc;
+
+	memset(n, ' ', sizeof(n));
+	v[0] = PointerGetDatum(cstring_to_text_with_len(r->text[0], r->textlen[0]));
+	v[1] = PointerGetDatum(cstring_to_text_with_len(r->text[1], r->textlen[1]));
+	v[2] = Int32GetDatum(r->department_id);
+	if (r->dept_null)
+		n[2] = 'n';
+	v[3] = PointerGetDatum(cstring_to_text_with_len(r->text[2], r->textlen[2]));
+	v[4] = object_id;
+	if (r->text[3] == NULL)
+		n[4] = 'n';
+	v[5] = PointerGetDatum(cstring_to_text_with_len(r->text[4], r->textlen[4]));
+	v[6] = PointerGetDatum(cstring_to_text_with_len(r->text[5], r->textlen[5]));
+
+	for (int attempt = 0; attempt < 2; attempt++)
+	{
+		int			ret = SPI_execute_plan(plan_first, v, n, false, 1);
+
+		if (ret != SPI_OK_UPDATE_RETURNING)
+			elog(ERROR, "moving the audit chain head failed: %s", SPI_result_code_string(ret));
+		if (SPI_processed == 1)
+			break;
+		if (attempt == 0)
+		{
+			/* no head yet: create it (lock_head does, and checks the log is empty) */
+			lock_head();
+			audit_head.locked = false;
+		}
+		else
+			elog(ERROR, "the audit chain head could not be created");
+	}
+
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	r->seq = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+	*prev_hash = PointerGetDatum(DatumGetByteaPCopy(SPI_getbinval(tup, desc, 2, &isnull)));
+	*new_hash = PointerGetDatum(DatumGetByteaPCopy(SPI_getbinval(tup, desc, 3, &isnull)));
+	r->recorded_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
+
+	memcpy(audit_head.hash, VARDATA_ANY(DatumGetPointer(*new_hash)), AUDIT_HASH_LEN);
+	audit_head.locked = true;
+	audit_head.lock_subid = GetCurrentSubTransactionId();
+	audit_head.locked_seq = r->seq - 1;
+	audit_head.valid = true;
 }
 
 static void
@@ -190,11 +345,11 @@ sv_audit_append(PG_FUNCTION_ARGS)
 	AuditRecord r;
 	uint8		hash[AUDIT_HASH_LEN];
 	StringInfoData buf;
-	Datum		uv[5];
+	Datum		prev_hash;
+	Datum		new_hash;
 	Datum		iv[11];
 	char		in[11];
 	int			ret;
-	bool		isnull;
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -221,35 +376,13 @@ sv_audit_append(PG_FUNCTION_ARGS)
 		RegisterSubXactCallback(audit_subxact_callback, NULL);
 		audit_callbacks_registered = true;
 	}
-	if (append_ctx == NULL)
-	{
-		/*
-		 * One hash context for the backend's life, so appends do not pay for creating one.  It
-		 * belongs to a resource owner of its own, never released, instead of the transaction's,
-		 * which would free it (and warn of a leak) at the first commit.
-		 */
-		MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
-		ResourceOwner oldowner = CurrentResourceOwner;
-
-		if (append_owner == NULL)
-			append_owner = ResourceOwnerCreate(NULL, "sv_platform audit hashing");
-		CurrentResourceOwner = append_owner;
-		append_ctx = audit_hash_ctx();
-		CurrentResourceOwner = oldowner;
-		MemoryContextSwitchTo(oldcxt);
-	}
-
 	session_name = GetUserNameFromId(GetSessionUserId(), false);
 	role_name = GetUserNameFromId(GetOuterUserId(), false);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	prepare_plans();
-	if (!audit_head.valid)
-		load_head();
 
-	r.seq = audit_head.seq + 1;
-	r.recorded_at = GetCurrentTimestamp();	/* after the head lock: never goes backwards */
 	r.text[0] = session_name;
 	r.textlen[0] = strlen(session_name);
 	r.text[1] = role_name;
@@ -275,22 +408,26 @@ sv_audit_append(PG_FUNCTION_ARGS)
 	r.text[5] = change_text;
 	r.textlen[5] = strlen(change_text);
 
-	initStringInfo(&buf);
-	audit_compute(append_ctx, &buf, audit_head.hash, &r, hash);
-
-	/* move the head: by address (see the header comment) */
-	uv[0] = Int64GetDatum(r.seq);
-	uv[1] = PointerGetDatum(hash_bytea(hash));
-	uv[2] = PointerGetDatum(hash_bytea(audit_head.hash));
-	uv[3] = TimestampTzGetDatum(r.recorded_at);
-	uv[4] = PointerGetDatum(&audit_head.ctid);
-	ret = SPI_execute_plan(plan_update, uv, NULL, false, 1);
-	if (ret != SPI_OK_UPDATE_RETURNING || SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("the audit chain head moved unexpectedly")));
-	audit_head.ctid = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0],
-																	SPI_tuptable->tupdesc, 1, &isnull));
+	if (!audit_head.locked)
+		first_append(&r, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2), &prev_hash, &new_hash);
+	else
+	{
+		if (!audit_head.valid)
+		{
+			read_end();
+			audit_head.dirty = true;
+		}
+		r.seq = audit_head.seq + 1;
+		r.recorded_at = GetCurrentTimestamp();	/* the lock is held: never goes backwards */
+		initStringInfo(&buf);
+		audit_compute(audit_shared_ctx(), &buf, audit_head.hash, &r, hash);
+		prev_hash = PointerGetDatum(hash_bytea(audit_head.hash));
+		new_hash = PointerGetDatum(hash_bytea(hash));
+		memcpy(audit_head.hash, hash, AUDIT_HASH_LEN);
+		if (!audit_head.dirty)
+			audit_head.writer = GetUserId();
+		audit_head.dirty = true;
+	}
 
 	/* the record */
 	memset(in, ' ', sizeof(in));
@@ -307,14 +444,13 @@ sv_audit_append(PG_FUNCTION_ARGS)
 		in[6] = 'n';
 	iv[7] = PointerGetDatum(action);
 	iv[8] = CStringGetTextDatum(change_text);	/* json is stored as its text */
-	iv[9] = uv[2];
-	iv[10] = uv[1];
+	iv[9] = prev_hash;
+	iv[10] = new_hash;
 	ret = SPI_execute_plan(plan_insert, iv, in, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "appending the audit record failed: %s", SPI_result_code_string(ret));
 
 	audit_head.seq = r.seq;
-	memcpy(audit_head.hash, hash, AUDIT_HASH_LEN);
 	SPI_finish();
 
 	PG_RETURN_INT64(r.seq);

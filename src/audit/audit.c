@@ -38,6 +38,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -124,6 +125,32 @@ audit_compute(pg_cryptohash_ctx *ctx, StringInfo buf, const uint8 *prev, const A
 	hash_check(ctx, pg_cryptohash_final(ctx, out, AUDIT_HASH_LEN));
 }
 
+/*
+ * The backend's SHA-256 context, created once: creating one per record or per call costs more
+ * than hashing a record.  It belongs to a resource owner of its own, never released, instead
+ * of the transaction's, which would free it (and warn of a leak) at the first commit.
+ */
+pg_cryptohash_ctx *
+audit_shared_ctx(void)
+{
+	static pg_cryptohash_ctx *shared_ctx = NULL;
+	static ResourceOwner shared_owner = NULL;
+
+	if (shared_ctx == NULL)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+		ResourceOwner oldowner = CurrentResourceOwner;
+
+		if (shared_owner == NULL)
+			shared_owner = ResourceOwnerCreate(NULL, "sv_platform audit hashing");
+		CurrentResourceOwner = shared_owner;
+		shared_ctx = audit_hash_ctx();
+		CurrentResourceOwner = oldowner;
+		MemoryContextSwitchTo(oldcxt);
+	}
+	return shared_ctx;
+}
+
 pg_cryptohash_ctx *
 audit_hash_ctx(void)
 {
@@ -188,10 +215,9 @@ sv_audit_hash(PG_FUNCTION_ARGS)
 	set_text(&r, 4, PG_GETARG_DATUM(8), PG_ARGISNULL(8));
 	set_text(&r, 5, PG_GETARG_DATUM(9), PG_ARGISNULL(9));
 
-	ctx = audit_hash_ctx();
+	ctx = audit_shared_ctx();
 	initStringInfo(&buf);
 	audit_compute(ctx, &buf, (const uint8 *) VARDATA_ANY(prev), &r, out);
-	pg_cryptohash_free(ctx);
 	pfree(buf.data);
 
 	result = (bytea *) palloc(VARHDRSZ + AUDIT_HASH_LEN);
@@ -298,7 +324,7 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 				 NameStr(TupleDescAttr(desc, i)->attname), audit_log_columns[i]);
 
 	snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	ctx = audit_hash_ctx();
+	ctx = audit_shared_ctx();
 	initStringInfo(&encbuf);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "audit_verify row", ALLOCSET_DEFAULT_SIZES);
 	slot = table_slot_create(rel, NULL);
@@ -486,7 +512,6 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 	}
 
 	ExecDropSingleTupleTableSlot(slot);
-	pg_cryptohash_free(ctx);
 	pfree(encbuf.data);
 	MemoryContextDelete(rowcxt);
 	UnregisterSnapshot(snapshot);

@@ -24,6 +24,7 @@ typedef struct AuditRecord
 } AuditRecord;
 
 extern pg_cryptohash_ctx *audit_hash_ctx(void);
+extern pg_cryptohash_ctx *audit_shared_ctx(void);
 extern void audit_compute(pg_cryptohash_ctx *ctx, StringInfo buf, const uint8 *prev,
 						  const AuditRecord *r, uint8 *out);
 
