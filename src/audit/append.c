@@ -11,9 +11,9 @@
  * transaction with one append runs two statements, and one with thousands runs one each.
  *
  * If a subtransaction aborts, its records are gone: the chain end is read from the log again
- * at the next append, and if the aborted subtransaction was the one that took the lock, the
- * lock is taken again too.  Before appending, the log's end is compared with the head: a log
- * that ends before its head has lost records, and nothing is appended to it.
+ * at the next append (a log found to end before the head it was locked at has lost records,
+ * and nothing is appended to it), and if the aborted subtransaction was the one that took the
+ * lock, the next append takes it again with the first-append UPDATE.
  */
 #include "postgres.h"
 
