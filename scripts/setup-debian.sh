@@ -15,7 +15,6 @@ PACKAGES=(
   libcurl4-openssl-dev
   libipc-run-perl
   perl
-  sudo
 )
 
 missing=()
@@ -37,10 +36,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
-# The Debian postgresql-common package would create and start a default cluster on install;
-# the project never uses it, so ask it not to (harmless when it is already installed).
-if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
-  $SUDO mkdir -p /etc/postgresql-common
-  echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
-fi
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# (Debian's postgresql-common creates and starts a default cluster on port 5432 when it is
+# first installed; the project never uses it and its throwaway clusters pick free ports.)
+$SUDO apt-get install -y -q --no-install-recommends \
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
