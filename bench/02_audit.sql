@@ -8,7 +8,7 @@
 --       insert   the baseline: INSERT of the same row (same columns; session and role, the
 --                change cast to json, clock_timestamp() as recorded_at, and two precomputed
 --                32-byte hashes) into bench.audit_copy (LIKE sv.audit_log INCLUDING ALL: same
---                primary key, index and CHECK constraints; no RLS, no triggers)
+--                primary key and index; no RLS, no triggers)
 --     Both loops take the change from the same precomputed jsonb[] (built before the clock
 --     starts), so neither pays for building it.  sv.audit_log refuses TRUNCATE, so neither table
 --     is emptied: both just grow by the same number of rows per run.  For information the same
@@ -55,7 +55,7 @@ CREATE SCHEMA IF NOT EXISTS bench;
 
 DROP TABLE IF EXISTS bench.audit_copy, bench.audit_timing;
 
--- The baseline table: sv.audit_log's columns, primary key, index and CHECK constraints.
+-- The baseline table: sv.audit_log's columns, primary key and index.
 CREATE TABLE bench.audit_copy (LIKE sv.audit_log INCLUDING ALL);
 CREATE TABLE bench.audit_timing (
   seq int GENERATED ALWAYS AS IDENTITY, variant text, run int, n bigint, ms float8, cpu_ms float8);

@@ -80,6 +80,27 @@ ROLLBACK TO SAVEPOINT s1;
 SELECT sv.audit_append(NULL, 'batch', 'kept', 'add', '{}') AS seq_kept;
 COMMIT;
 SELECT * FROM sv.audit_verify();
+-- a savepoint rolled back between two appends (the head is still written at commit, as the
+-- role that appended)
+BEGIN;
+SELECT sv.audit_append(NULL, 'batch', 'before_savepoint', 'add', '{}') > 0 AS appended;
+SAVEPOINT s;
+ROLLBACK TO SAVEPOINT s;
+SELECT sv.audit_append(NULL, 'batch', 'after_rollback', 'add', '{}') > 0 AS appended;
+COMMIT;
+SELECT * FROM sv.audit_verify();
+-- a lock taken in a released savepoint belongs to the enclosing one, and goes when that one
+-- is rolled back
+BEGIN;
+SAVEPOINT a;
+SAVEPOINT b;
+SELECT sv.audit_append(NULL, 'batch', 'inner', 'add', '{}') > 0 AS appended;
+RELEASE SAVEPOINT b;
+ROLLBACK TO SAVEPOINT a;
+SELECT sv.audit_append(NULL, 'batch', 'outer', 'add', '{}') > 0 AS appended;
+COMMIT;
+SELECT object_id FROM sv.audit_log WHERE object_kind = 'batch' ORDER BY seq DESC LIMIT 3;
+SELECT * FROM sv.audit_verify();
 -- a prepared transaction writes the head when it is prepared
 BEGIN;
 SELECT sv.audit_append(NULL, 'batch', 'prepared', 'add', '{}') AS seq_prepared;

@@ -78,13 +78,26 @@ static void
 audit_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					   SubTransactionId parentSubid, void *arg)
 {
+	if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		/* RELEASE: the lock now belongs to the parent, and goes if the parent aborts */
+		if (audit_head.locked && audit_head.lock_subid == mySubid)
+			audit_head.lock_subid = parentSubid;
+		return;
+	}
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
 	/* its records are gone: read the chain's end from the log at the next append */
 	audit_head.valid = false;
-	/* a row lock taken in an aborted subtransaction is released with it */
 	if (audit_head.locked && audit_head.lock_subid == mySubid)
+	{
+		/*
+		 * The lock was taken here, so every record of the transaction came after it and is
+		 * gone, and so is the head update: nothing is left to write at commit.
+		 */
 		audit_head.locked = false;
+		audit_head.dirty = false;
+	}
 }
 
 static SPIPlanPtr
@@ -424,10 +437,10 @@ sv_audit_append(PG_FUNCTION_ARGS)
 		prev_hash = PointerGetDatum(hash_bytea(audit_head.hash));
 		new_hash = PointerGetDatum(hash_bytea(hash));
 		memcpy(audit_head.hash, hash, AUDIT_HASH_LEN);
-		if (!audit_head.dirty)
-			audit_head.writer = GetUserId();
 		audit_head.dirty = true;
 	}
+	/* appends run as the owner (inside write functions): the head is written as that role */
+	audit_head.writer = GetUserId();
 
 	/* the record */
 	memset(in, ' ', sizeof(in));
