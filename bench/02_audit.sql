@@ -198,7 +198,8 @@ $fn$;
 
 -- One timed run of part (2): verify (sv.audit_verify(1, NULL), which must return no row),
 -- count (SELECT count(*) FROM sv.audit_log, planned afresh with the default settings) or
--- count_serial (the same count forced to a serial sequential scan of the heap).
+-- count_serial (the same count forced to a serial sequential scan of the heap) or read (every
+-- field of every record, in seq order: the issue's "reading them").
 CREATE OR REPLACE PROCEDURE bench.audit_scan_once(variant text, run int)
 LANGUAGE plpgsql
 AS $fn$
@@ -224,6 +225,13 @@ BEGIN
     SELECT count(*) INTO n FROM sv.audit_verify(1, NULL);
   ELSIF variant IN ('count', 'count_serial') THEN
     EXECUTE 'SELECT count(*) FROM sv.audit_log' INTO n;   -- EXECUTE: planned now, not cached
+  ELSIF variant = 'read' THEN
+    -- read every record: each field of each record, in chain order (what verify must read)
+    EXECUTE 'SELECT count(*) FROM (SELECT * FROM sv.audit_log ORDER BY seq) l
+             WHERE length(l.actor_session) + length(l.actor_role) + length(l.object_kind)
+                 + coalesce(length(l.object_id), 0) + length(l.action) + length(l.change::text)
+                 + length(l.prev_hash) + length(l.hash) + coalesce(l.department_id, 0)
+                 + extract(epoch FROM l.recorded_at)::int % 2 >= 0' INTO n;
   ELSE
     RAISE EXCEPTION 'unknown variant %', variant;
   END IF;
@@ -282,11 +290,11 @@ FROM generate_series(:fill_from, :records - 1, 100000) AS c
 VACUUM (ANALYZE) sv.audit_log;
 CHECKPOINT;
 
-\echo (2) timing :runs rounds of sv.audit_verify(1, NULL), count(*), serial count(*) ...
+\echo (2) timing :runs rounds of sv.audit_verify(1, NULL), count(*), serial count(*), reading every record ...
 SELECT format('CALL bench.audit_scan_once(%L, %s)', v, r)
 FROM generate_series(0, :runs) AS r,
-     LATERAL (SELECT (ARRAY['verify','count','count_serial'])[1 + (j + r) % 3], j
-              FROM generate_series(0, 2) AS j) AS s(v, j)
+     LATERAL (SELECT (ARRAY['verify','count','count_serial','read'])[1 + (j + r) % 4], j
+              FROM generate_series(0, 3) AS j) AS s(v, j)
 ORDER BY r, j
 \gexec
 
@@ -311,11 +319,11 @@ WITH m AS (
 ), p AS (
   SELECT a.med AS a, i.med AS i, ac.med AS ac, ic.med AS ic, v.med AS v, c.med AS c, cs.med AS cs,
          a.cpu AS acpu, i.cpu AS icpu, ac.cpu AS accpu, ic.cpu AS iccpu, v.cpu AS vcpu,
-         c.cpu AS ccpu, cs.cpu AS cscpu, v.n AS records
-  FROM m a, m i, m ac, m ic, m v, m c, m cs
+         c.cpu AS ccpu, cs.cpu AS cscpu, v.n AS records, rd.med AS rd, rd.cpu AS rdcpu
+  FROM m a, m i, m ac, m ic, m v, m c, m cs, m rd
   WHERE a.variant = 'append' AND i.variant = 'insert' AND ac.variant = 'append_commit'
     AND ic.variant = 'insert_commit' AND v.variant = 'verify' AND c.variant = 'count'
-    AND cs.variant = 'count_serial'
+    AND cs.variant = 'count_serial' AND rd.variant = 'read'
 )
 SELECT concat_ws(E'\n',
   '======== 02_audit: hash-chained audit trail (median ms) ========',
@@ -351,6 +359,11 @@ SELECT concat_ws(E'\n',
          '-', CASE WHEN v / c <= 3 THEN 'PASS' ELSE 'MISS' END),
   format('  verify / serial count(*)  %9s %9s   (for information)', to_char(v / cs, 'FM9990.00'),
          coalesce(to_char(vcpu / nullif(cscpu, 0), 'FM9990.00'), '-')),
+  format('  read every record         %s   %9s', (SELECT cols FROM line WHERE variant = 'read'),
+         to_char(1000 * rd / records, 'FM9990.000')),
+  format('  verify / reading twice    %9s %9s   must be < 1   %s', to_char(v / (2 * rd), 'FM9990.00'),
+         coalesce(to_char(vcpu / nullif(2 * rdcpu, 0), 'FM9990.00'), '-'),
+         CASE WHEN v < 2 * rd THEN 'PASS' ELSE 'MISS' END),
   format('  sizes: sv.audit_log %s, its primary key %s, bench.audit_copy %s',
          pg_size_pretty(pg_relation_size('sv.audit_log')),
          pg_size_pretty(pg_relation_size('sv.audit_log_pkey')),
