@@ -67,6 +67,8 @@ SELECT sv.audit_append(NULL, 'batch', 'after_savepoint', 'add', '{}') AS seq_aft
 SAVEPOINT s2;
 SELECT sv.audit_append(NULL, 'batch', 'released', 'add', '{}');
 RELEASE SAVEPOINT s2;
+-- inside the transaction, verify sees the head it will write at commit
+SELECT * FROM sv.audit_verify();
 COMMIT;
 SELECT seq, object_id FROM sv.audit_log WHERE object_kind = 'batch' ORDER BY seq;
 SELECT seq AS head_seq FROM sv.audit_head();

@@ -54,6 +54,20 @@ static SPIPlanPtr plan_insert = NULL;
 
 static void write_head(void);
 
+/*
+ * The head this transaction will write at commit, if it has appended past the head row: the
+ * verify walk of the same transaction compares the log's end with this instead of the row.
+ */
+bool
+audit_pending_head(int64 *seq, uint8 *hash)
+{
+	if (!audit_head.dirty || !audit_head.valid)
+		return false;
+	*seq = audit_head.seq;
+	memcpy(hash, audit_head.hash, AUDIT_HASH_LEN);
+	return true;
+}
+
 static void
 audit_xact_callback(XactEvent event, void *arg)
 {
