@@ -14,6 +14,7 @@ OBJS = \
 	src/audit/audit.o \
 	src/security/scope.o \
 	src/calendar_time.o \
+	src/versioning.o \
 	src/types/uscc.o
 
 # The install script is assembled from ordered per-capability files.
