@@ -1,0 +1,448 @@
+-- ---------------------------------------------------------------------------------------------
+-- 31_catalog_api: maintaining and publishing the catalogue (动态管理 / 统一对外发布).
+--
+-- Functions:  sv.catalog_item_save(...), sv.catalog_item_withdraw(code, reason),
+--             sv.check_item_save(...)              (administrators; officers for their department)
+--             sv.catalog_publish(label, note)       (administrators)
+--             sv.catalog_diff(from_label, to_label) (everyone who reads the catalogue)
+-- Tables:     sv.catalog_release, sv.catalog_release_item (immutable frozen copies)
+-- Views:      sv_public.catalog_item, sv_public.check_item (the latest release)
+-- A release is a copy, not a point in system time: a writer that started before the release
+-- but committed after it would otherwise change what the release shows.
+-- ---------------------------------------------------------------------------------------------
+
+-- May the caller maintain this department's part of the catalogue?  Superusers and
+-- administrators yes; officers for their own department only.
+CREATE FUNCTION sv._require_department_scope(department_id integer) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+BEGIN
+  IF (SELECT rolsuper FROM pg_roles WHERE rolname = me) OR pg_has_role(me, 'sv_admin', 'USAGE') THEN
+    RETURN;
+  END IF;
+  IF sv.scope_department() IS DISTINCT FROM department_id THEN
+    RAISE EXCEPTION 'department % is not the department of "%"', department_id, me
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Officers maintain their own department''s items; administrators any.';
+  END IF;
+END
+$fn$;
+
+-- Validates a legal basis: a JSON array of {"law": text, "article": text}.
+CREATE FUNCTION sv._require_legal_basis(legal_basis jsonb) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  e jsonb;
+  i integer := 0;
+BEGIN
+  IF legal_basis IS NULL OR jsonb_typeof(legal_basis) <> 'array' THEN
+    RAISE EXCEPTION 'legal_basis must be a JSON array of {"law": ..., "article": ...}'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR e IN SELECT x FROM jsonb_array_elements(legal_basis) x LOOP
+    i := i + 1;
+    IF jsonb_typeof(e) <> 'object' OR coalesce(btrim(e ->> 'law'), '') = '' THEN
+      RAISE EXCEPTION 'legal_basis[%] must name the law ("law")', i USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END LOOP;
+END
+$fn$;
+
+CREATE FUNCTION sv.catalog_item_save(code text, department_id integer, main_name text, method text,
+                                     measures text, objects text, legal_basis jsonb, level text,
+                                     source text, main_item text DEFAULT NULL, sub_name text DEFAULT NULL,
+                                     process text DEFAULT NULL, result text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_parent bigint;
+  v_id bigint;
+  v_old sv.catalog_item;
+  v_new sv.catalog_item;
+BEGIN
+  IF code IS NULL OR code !~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$' THEN
+    RAISE EXCEPTION 'code must be 2-64 letters, digits, ".", "_" or "-", not %', coalesce(quote_literal(code), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF department_id IS NULL OR NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = catalog_item_save.department_id) THEN
+    RAISE EXCEPTION 'department_id: department % does not exist', coalesce(department_id::text, 'NULL')
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF coalesce(btrim(main_name), '') = '' THEN
+    RAISE EXCEPTION 'main_name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF coalesce(btrim(method), '') = '' THEN
+    RAISE EXCEPTION 'method must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF coalesce(btrim(measures), '') = '' THEN
+    RAISE EXCEPTION 'measures must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF coalesce(btrim(objects), '') = '' THEN
+    RAISE EXCEPTION 'objects must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._require_legal_basis(legal_basis);
+  IF level IS NULL OR level NOT IN ('national', 'provincial', 'city', 'county') THEN
+    RAISE EXCEPTION 'level must be national, provincial, city or county, not %', coalesce(quote_literal(level), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF source IS NULL OR source NOT IN ('national', 'provincial', 'city') THEN
+    RAISE EXCEPTION 'source must be national, provincial or city, not %', coalesce(quote_literal(source), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF (main_item IS NULL) <> (sub_name IS NULL) OR btrim(sub_name) = '' THEN
+    RAISE EXCEPTION 'main_item and sub_name go together: a sub-item names its main item and its own name'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF main_item IS NOT NULL THEN
+    SELECT c.id INTO v_parent FROM sv.catalog_item c WHERE c.code = main_item AND c.parent_id IS NULL;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'main_item: "%" is not a main item of the catalogue', main_item
+        USING ERRCODE = 'foreign_key_violation';
+    END IF;
+  END IF;
+
+  PERFORM sv._require_department_scope(department_id);
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.catalog_item'), pg_catalog.hashtext(code));
+
+  SELECT * INTO v_old FROM sv.catalog_item c WHERE c.code = catalog_item_save.code FOR UPDATE;
+  IF FOUND THEN
+    -- an item moves between departments only through an administrator
+    PERFORM sv._require_department_scope(v_old.department_id);
+    v_new := v_old;
+    v_new.parent_id := v_parent;
+    v_new.department_id := catalog_item_save.department_id;
+    v_new.main_name := btrim(catalog_item_save.main_name);
+    v_new.sub_name := btrim(catalog_item_save.sub_name);
+    v_new.method := btrim(catalog_item_save.method);
+    v_new.measures := btrim(catalog_item_save.measures);
+    v_new.objects := btrim(catalog_item_save.objects);
+    v_new.legal_basis := catalog_item_save.legal_basis;
+    v_new.process := catalog_item_save.process;
+    v_new.result := catalog_item_save.result;
+    v_new.level := catalog_item_save.level;
+    v_new.source := catalog_item_save.source;
+    IF to_jsonb(v_new) = to_jsonb(v_old) THEN
+      RETURN v_old.id;   -- nothing changed: no new version, no audit record
+    END IF;
+    UPDATE sv.catalog_item c
+       SET parent_id = v_new.parent_id, department_id = v_new.department_id, main_name = v_new.main_name,
+           sub_name = v_new.sub_name, method = v_new.method, measures = v_new.measures,
+           objects = v_new.objects, legal_basis = v_new.legal_basis, process = v_new.process,
+           result = v_new.result, level = v_new.level, source = v_new.source
+     WHERE c.id = v_old.id
+    RETURNING * INTO v_new;
+  ELSE
+    INSERT INTO sv.catalog_item (code, parent_id, department_id, main_name, sub_name, method, measures,
+                                 objects, legal_basis, process, result, level, source)
+    VALUES (code, v_parent, department_id, btrim(main_name), btrim(sub_name), btrim(method), btrim(measures),
+            btrim(objects), legal_basis, process, result, level, source)
+    RETURNING * INTO v_new;
+  END IF;
+  PERFORM sv.audit_append(v_new.department_id, 'catalog_item', v_new.code,
+    CASE WHEN v_old.id IS NULL THEN 'add' ELSE 'change' END,
+    to_jsonb(v_new) - 'sys_period' - 'id');
+  RETURN v_new.id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.catalog_item_save(text, integer, text, text, text, text, jsonb, text, text, text, text, text, text) IS
+  'Add or change a catalogue item by its code (administrators; officers for their own department)';
+
+CREATE FUNCTION sv.catalog_item_withdraw(code text, reason text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v sv.catalog_item;
+BEGIN
+  IF reason IS NULL OR length(btrim(reason)) < 4 THEN
+    RAISE EXCEPTION 'reason must say why the item is withdrawn (at least 4 characters)'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT * INTO v FROM sv.catalog_item c WHERE c.code = catalog_item_withdraw.code FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'code: catalogue item "%" does not exist', code USING ERRCODE = 'no_data_found';
+  END IF;
+  PERFORM sv._require_department_scope(v.department_id);
+  IF EXISTS (SELECT 1 FROM sv.check_item k WHERE k.catalog_item_id = v.id) THEN
+    RAISE EXCEPTION 'catalogue item "%" still has check items', code
+      USING ERRCODE = 'foreign_key_violation', HINT = 'Withdraw or move its check items first.';
+  END IF;
+  DELETE FROM sv.catalog_item c WHERE c.id = v.id;   -- its versions stay in history
+  PERFORM sv.audit_append(v.department_id, 'catalog_item', v.code, 'withdraw',
+                          jsonb_build_object('reason', btrim(reason)));
+END
+$fn$;
+
+CREATE FUNCTION sv.check_item_save(code text, catalog_item text, level text, region_code text,
+                                   department_id integer, check_method text, content text, kind text,
+                                   legal_basis jsonb DEFAULT '[]', frequency text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_item bigint;
+  v_old sv.check_item;
+  v_new sv.check_item;
+BEGIN
+  IF code IS NULL OR code !~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$' THEN
+    RAISE EXCEPTION 'code must be 2-64 letters, digits, ".", "_" or "-", not %', coalesce(quote_literal(code), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT c.id INTO v_item FROM sv.catalog_item c WHERE c.code = check_item_save.catalog_item;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'catalog_item: catalogue item "%" does not exist', coalesce(catalog_item, 'NULL')
+      USING ERRCODE = 'foreign_key_violation',
+            HINT = 'No supervision outside the catalogue (监管事项之外无监管): add the item first.';
+  END IF;
+  IF level IS NULL OR level NOT IN ('national', 'provincial', 'city', 'county') THEN
+    RAISE EXCEPTION 'level must be national, provincial, city or county, not %', coalesce(quote_literal(level), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF region_code IS NULL OR NOT EXISTS (SELECT 1 FROM sv.region r WHERE r.code = check_item_save.region_code) THEN
+    RAISE EXCEPTION 'region_code: region % does not exist', coalesce(quote_literal(region_code), 'NULL')
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF department_id IS NULL OR NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = check_item_save.department_id) THEN
+    RAISE EXCEPTION 'department_id: department % does not exist', coalesce(department_id::text, 'NULL')
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF check_method IS NULL OR check_method NOT IN ('on_site', 'off_site', 'documents') THEN
+    RAISE EXCEPTION 'check_method must be on_site, off_site or documents, not %', coalesce(quote_literal(check_method), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF coalesce(btrim(content), '') = '' THEN
+    RAISE EXCEPTION 'content must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF kind IS NULL OR kind NOT IN ('general', 'key') THEN
+    RAISE EXCEPTION 'kind must be general or key, not %', coalesce(quote_literal(kind), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._require_legal_basis(legal_basis);
+
+  PERFORM sv._require_department_scope(department_id);
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.check_item'), pg_catalog.hashtext(code));
+  SELECT * INTO v_old FROM sv.check_item k WHERE k.code = check_item_save.code FOR UPDATE;
+  IF FOUND THEN
+    PERFORM sv._require_department_scope(v_old.department_id);
+    v_new := v_old;
+    v_new.catalog_item_id := v_item;
+    v_new.level := check_item_save.level;
+    v_new.region_code := check_item_save.region_code;
+    v_new.department_id := check_item_save.department_id;
+    v_new.check_method := check_item_save.check_method;
+    v_new.content := btrim(check_item_save.content);
+    v_new.kind := check_item_save.kind;
+    v_new.legal_basis := check_item_save.legal_basis;
+    v_new.frequency := check_item_save.frequency;
+    IF to_jsonb(v_new) = to_jsonb(v_old) THEN
+      RETURN v_old.id;
+    END IF;
+    UPDATE sv.check_item k
+       SET catalog_item_id = v_new.catalog_item_id, level = v_new.level, region_code = v_new.region_code,
+           department_id = v_new.department_id, check_method = v_new.check_method, content = v_new.content,
+           kind = v_new.kind, legal_basis = v_new.legal_basis, frequency = v_new.frequency
+     WHERE k.id = v_old.id
+    RETURNING * INTO v_new;
+  ELSE
+    INSERT INTO sv.check_item (code, catalog_item_id, level, region_code, department_id, check_method,
+                               content, kind, legal_basis, frequency)
+    VALUES (code, v_item, level, region_code, department_id, check_method, btrim(content), kind,
+            legal_basis, frequency)
+    RETURNING * INTO v_new;
+  END IF;
+  PERFORM sv.audit_append(v_new.department_id, 'check_item', v_new.code,
+    CASE WHEN v_old.id IS NULL THEN 'add' ELSE 'change' END,
+    to_jsonb(v_new) - 'sys_period' - 'id' || jsonb_build_object('catalog_item', catalog_item));
+  RETURN v_new.id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.check_item_save(text, text, text, text, integer, text, text, text, jsonb, text) IS
+  'Add or change a check item (检查实施清单) by its code (administrators; officers for their own department)';
+
+-- Releases: frozen, immutable copies of the catalogue.
+CREATE TABLE sv.catalog_release (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  label        text NOT NULL UNIQUE CHECK (label <> ''),
+  note         text,
+  published_at timestamptz NOT NULL,
+  published_by text NOT NULL,
+  items        integer NOT NULL,
+  check_items  integer NOT NULL
+);
+COMMENT ON TABLE sv.catalog_release IS 'Published releases of the catalogue (统一对外发布), immutable';
+
+CREATE TABLE sv.catalog_release_item (
+  release_id bigint NOT NULL REFERENCES sv.catalog_release (id),
+  kind       text NOT NULL CHECK (kind IN ('catalog_item', 'check_item')),
+  code       text NOT NULL,
+  item       jsonb NOT NULL,       -- the row as published (without id and sys_period)
+  PRIMARY KEY (release_id, kind, code)
+);
+COMMENT ON TABLE sv.catalog_release_item IS 'The items and check items of each release, as published';
+
+CREATE FUNCTION sv._refuse_change() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  RAISE EXCEPTION '% on % is not allowed: %', TG_OP, TG_TABLE_NAME, TG_ARGV[0]
+    USING ERRCODE = 'insufficient_privilege';
+END
+$fn$;
+CREATE TRIGGER catalog_release_immutable BEFORE UPDATE OR DELETE ON sv.catalog_release
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a published release is immutable');
+CREATE TRIGGER catalog_release_item_immutable BEFORE UPDATE OR DELETE ON sv.catalog_release_item
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a published release is immutable');
+CREATE TRIGGER catalog_item_history_immutable BEFORE UPDATE OR DELETE ON sv.catalog_item_history
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('history is append-only');
+CREATE TRIGGER check_item_history_immutable BEFORE UPDATE OR DELETE ON sv.check_item_history
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('history is append-only');
+
+ALTER TABLE sv.catalog_release ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.catalog_release FORCE ROW LEVEL SECURITY;
+ALTER TABLE sv.catalog_release_item ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.catalog_release_item FORCE ROW LEVEL SECURITY;
+CREATE POLICY catalog_release_read ON sv.catalog_release FOR SELECT USING (true);
+CREATE POLICY catalog_release_item_read ON sv.catalog_release_item FOR SELECT USING (true);
+GRANT SELECT ON sv.catalog_release, sv.catalog_release_item TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
+SELECT pg_catalog.pg_extension_config_dump('sv.catalog_release', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.catalog_release_item', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.catalog_release_id_seq', '');
+
+CREATE FUNCTION sv.catalog_publish(label text, note text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  v_id bigint;
+  v_items integer;
+  v_checks integer;
+BEGIN
+  IF label IS NULL OR btrim(label) = '' THEN
+    RAISE EXCEPTION 'label must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT ((SELECT rolsuper FROM pg_roles WHERE rolname = me) OR pg_has_role(me, 'sv_admin', 'USAGE')) THEN
+    RAISE EXCEPTION 'only platform administrators publish the catalogue' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  -- one publisher at a time; the copy below reads one consistent snapshot of the catalogue
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.catalog_publish'), 0);
+  IF EXISTS (SELECT 1 FROM sv.catalog_release r WHERE r.label = btrim(catalog_publish.label)) THEN
+    RAISE EXCEPTION 'release "%" already exists', btrim(label) USING ERRCODE = 'unique_violation';
+  END IF;
+
+  -- one statement, so one snapshot: the counts and the copied rows agree
+  WITH items AS (
+    SELECT 'catalog_item'::text AS kind, c.code,
+           to_jsonb(c) - 'id' - 'sys_period' - 'parent_id' || jsonb_build_object('main_item', p.code) AS item
+    FROM sv.catalog_item c LEFT JOIN sv.catalog_item p ON p.id = c.parent_id
+    UNION ALL
+    SELECT 'check_item', k.code,
+           to_jsonb(k) - 'id' - 'sys_period' - 'catalog_item_id' || jsonb_build_object('catalog_item', c.code)
+    FROM sv.check_item k JOIN sv.catalog_item c ON c.id = k.catalog_item_id
+  ), rel AS (
+    INSERT INTO sv.catalog_release (label, note, published_at, published_by, items, check_items)
+    SELECT btrim(catalog_publish.label), note, now(), me,
+           count(*) FILTER (WHERE i.kind = 'catalog_item'), count(*) FILTER (WHERE i.kind = 'check_item')
+    FROM items i
+    RETURNING id, items, check_items
+  ), copied AS (
+    INSERT INTO sv.catalog_release_item (release_id, kind, code, item)
+    SELECT rel.id, i.kind, i.code, i.item FROM rel, items i
+  )
+  SELECT rel.id, rel.items, rel.check_items INTO v_id, v_items, v_checks FROM rel;
+
+  PERFORM sv.audit_append(NULL, 'catalog_release', btrim(label), 'publish',
+    jsonb_build_object('release_id', v_id, 'note', note, 'items', v_items, 'check_items', v_checks));
+  RETURN v_id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.catalog_publish(text, text) IS
+  'Administrators: freeze the current catalogue as an immutable, labelled release';
+
+-- Differences between two releases, or between a release and the current catalogue (to_label
+-- NULL): one row per item added, removed or changed, with both versions.
+CREATE FUNCTION sv.catalog_diff(from_label text, to_label text DEFAULT NULL)
+RETURNS TABLE (kind text, code text, change text, before jsonb, after jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_from bigint;
+  v_to bigint;
+BEGIN
+  SELECT r.id INTO v_from FROM sv.catalog_release r WHERE r.label = from_label;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'from_label: release % does not exist', coalesce(quote_literal(from_label), 'NULL')
+      USING ERRCODE = 'no_data_found';
+  END IF;
+  IF to_label IS NOT NULL THEN
+    SELECT r.id INTO v_to FROM sv.catalog_release r WHERE r.label = to_label;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'to_label: release % does not exist', quote_literal(to_label) USING ERRCODE = 'no_data_found';
+    END IF;
+  END IF;
+  RETURN QUERY
+  WITH a AS (
+    SELECT i.kind, i.code, i.item FROM sv.catalog_release_item i WHERE i.release_id = v_from
+  ), b AS (
+    SELECT i.kind, i.code, i.item FROM sv.catalog_release_item i WHERE v_to IS NOT NULL AND i.release_id = v_to
+    UNION ALL
+    SELECT 'catalog_item', c.code, to_jsonb(c) - 'id' - 'sys_period' - 'parent_id' || jsonb_build_object('main_item', p.code)
+    FROM sv.catalog_item c LEFT JOIN sv.catalog_item p ON p.id = c.parent_id WHERE v_to IS NULL
+    UNION ALL
+    SELECT 'check_item', k.code, to_jsonb(k) - 'id' - 'sys_period' - 'catalog_item_id' || jsonb_build_object('catalog_item', c.code)
+    FROM sv.check_item k JOIN sv.catalog_item c ON c.id = k.catalog_item_id WHERE v_to IS NULL
+  )
+  SELECT coalesce(a.kind, b.kind), coalesce(a.code, b.code),
+         CASE WHEN a.code IS NULL THEN 'added' WHEN b.code IS NULL THEN 'removed' ELSE 'changed' END,
+         a.item, b.item
+  FROM a FULL JOIN b ON a.kind = b.kind AND a.code = b.code
+  WHERE a.item IS DISTINCT FROM b.item
+  ORDER BY 1, 2;
+END
+$fn$;
+COMMENT ON FUNCTION sv.catalog_diff(text, text) IS
+  'Items added, removed and changed between two releases (or a release and the current catalogue)';
+
+-- The service portal shows the latest release.
+CREATE VIEW sv_public.catalog_item AS
+  SELECT r.label AS release, r.published_at, i.code, i.item ->> 'main_item' AS main_item,
+         i.item ->> 'main_name' AS main_name, i.item ->> 'sub_name' AS sub_name,
+         d.code AS department_code, d.name_zh AS department_name,
+         i.item ->> 'method' AS method, i.item ->> 'measures' AS measures, i.item ->> 'objects' AS objects,
+         i.item -> 'legal_basis' AS legal_basis, i.item ->> 'process' AS process, i.item ->> 'result' AS result,
+         i.item ->> 'level' AS level, i.item ->> 'source' AS source
+  FROM sv.catalog_release_item i
+  JOIN sv.catalog_release r ON r.id = i.release_id
+  LEFT JOIN sv.department d ON d.id = (i.item ->> 'department_id')::integer
+  WHERE i.kind = 'catalog_item' AND i.release_id = (SELECT max(id) FROM sv.catalog_release);
+COMMENT ON VIEW sv_public.catalog_item IS 'Supervision items of the latest published release (监管事项目录清单)';
+CREATE VIEW sv_public.check_item AS
+  SELECT r.label AS release, i.code, i.item ->> 'catalog_item' AS catalog_item,
+         i.item ->> 'level' AS level, i.item ->> 'region_code' AS region_code,
+         d.code AS department_code, d.name_zh AS department_name,
+         i.item ->> 'check_method' AS check_method, i.item ->> 'content' AS content,
+         i.item ->> 'kind' AS kind, i.item ->> 'frequency' AS frequency, i.item -> 'legal_basis' AS legal_basis
+  FROM sv.catalog_release_item i
+  JOIN sv.catalog_release r ON r.id = i.release_id
+  LEFT JOIN sv.department d ON d.id = (i.item ->> 'department_id')::integer
+  WHERE i.kind = 'check_item' AND i.release_id = (SELECT max(id) FROM sv.catalog_release);
+COMMENT ON VIEW sv_public.check_item IS 'Check items of the latest published release (检查实施清单)';
+
+GRANT SELECT ON sv_public.catalog_item, sv_public.check_item
+  TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
+GRANT EXECUTE ON FUNCTION sv.catalog_item_save(text, integer, text, text, text, text, jsonb, text, text, text, text, text, text),
+                          sv.catalog_item_withdraw(text, text),
+                          sv.check_item_save(text, text, text, text, integer, text, text, text, jsonb, text)
+  TO sv_admin, sv_officer;
+GRANT EXECUTE ON FUNCTION sv.catalog_publish(text, text) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.catalog_diff(text, text) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
