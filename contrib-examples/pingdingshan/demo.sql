@@ -156,3 +156,43 @@ RESET session_replication_role;
 \echo
 \echo '== sv.security_check() once the record is put back (no row = no finding)'
 SELECT severity, finding, object FROM sv.security_check();
+
+\echo
+\echo '== The supervision catalogue (监管事项目录清单), maintained by the departments, published as releases'
+SET ROLE msa_city;
+SELECT sv.catalog_item_save('PDS-MSA-001', 4, '对食品生产经营活动的监督检查', '双随机抽查、重点检查',
+  '现场检查、抽样检验、责令整改', '食品生产经营者',
+  '[{"law": "中华人民共和国食品安全法", "article": "第一百一十条"}]', 'national', 'national',
+  process => '制定计划、随机抽取、实施检查、公示结果', result => '检查结果在20个工作日内公示') AS item,
+  sv.catalog_item_save('PDS-MSA-001-01', 4, '对食品生产经营活动的监督检查', '双随机抽查', '现场检查',
+  '食品生产企业', '[{"law": "中华人民共和国食品安全法", "article": "第八十七条"}]', 'national', 'national',
+  main_item => 'PDS-MSA-001', sub_name => '食品生产环节') AS sub_item,
+  sv.catalog_item_save('PDS-MSA-101', 4, '对个体工商户年度报告的监督检查', '双随机抽查', '书面检查', '个体工商户',
+  '[{"law": "促进个体工商户发展条例", "article": "第二十三条"}]', 'city', 'city') AS city_item;
+SELECT sv.check_item_save('410422-MSA-C01', 'PDS-MSA-001-01', 'county', '410422', 4, 'on_site',
+  '生产许可条件保持情况、原料进货查验记录', 'general', frequency => '每年不少于一次') AS check_item;
+RESET ROLE;
+SET ROLE health_city;
+\set ON_ERROR_STOP 0
+-- a department maintains only its own items
+SELECT sv.catalog_item_save('PDS-MSA-101', 7, '改名', '双随机抽查', '书面检查', '个体工商户', '[]', 'city', 'city');
+\set ON_ERROR_STOP 1
+SELECT sv.catalog_item_save('PDS-HEALTH-001', 7, '对医疗机构依法执业的监督检查', '双随机抽查', '现场检查',
+  '医疗机构', '[{"law": "医疗机构管理条例", "article": "第四十条"}]', 'national', 'national') AS health_item;
+RESET ROLE;
+SET ROLE pds_admin;
+SELECT sv.catalog_publish('2026-1', '平顶山市监管事项目录 首次发布') AS release_id;
+RESET ROLE;
+\echo '   what the public sees (sv_public.catalog_item, the latest release):'
+SET ROLE portal_public;
+SELECT release, code, coalesce(main_item || ' / ' || sub_name, main_name) AS item, department_name, level, source
+FROM sv_public.catalog_item ORDER BY code;
+RESET ROLE;
+\echo '   an item changes after the release; sv.catalog_diff shows it, sv.as_of reads the past:'
+SET ROLE msa_city;
+SELECT sv.catalog_item_save('PDS-MSA-101', 4, '对个体工商户年度报告公示信息的监督检查', '双随机抽查', '书面检查、网络监测',
+  '个体工商户', '[{"law": "促进个体工商户发展条例", "article": "第二十三条"}]', 'city', 'city') AS changed;
+RESET ROLE;
+SELECT kind, code, change, before ->> 'main_name' AS before, after ->> 'main_name' AS after FROM sv.catalog_diff('2026-1');
+SELECT code, main_name FROM sv.as_of(NULL::sv.catalog_item, (SELECT published_at FROM sv.catalog_release WHERE label = '2026-1'))
+WHERE code = 'PDS-MSA-101';
