@@ -12,6 +12,7 @@ PACKAGES=(
   postgresql-contrib
   postgresql-15-postgis-3
   postgresql-15-cron
+  postgresql-15-periods
   libcurl4-openssl-dev
   libipc-run-perl
   perl
