@@ -66,37 +66,50 @@ CREATE TABLE sv.check_item (
 COMMENT ON TABLE sv.check_item IS
   'Inspection implementation list (检查实施清单): how a level and region carries out an item; system-versioned';
 
--- A sub-item's main item must exist and be a main item; a main item with sub-items cannot go.
--- A trigger, not a self-referencing foreign key: pg_dump warns about circular constraints on
--- every dump of an extension configuration table that has one.
+-- A sub-item's main item must exist and be a main item, a sub-item has no sub-items of its own,
+-- and a main item with sub-items cannot go.  A deferred constraint trigger rather than a
+-- self-referencing foreign key: pg_dump warns about circular constraints on every dump of an
+-- extension configuration table that has one, and a restore loads the rows in any order (the
+-- check runs at commit, when they are all there).
 CREATE FUNCTION sv._catalog_parent_check() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
+  cur sv.catalog_item;
   parent_parent bigint;
 BEGIN
-  IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.parent_id IS NOT NULL THEN
-    SELECT c.parent_id INTO parent_parent FROM sv.catalog_item c WHERE c.id = NEW.parent_id FOR KEY SHARE;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION 'main item % of sub-item "%" does not exist', NEW.parent_id, NEW.code
-        USING ERRCODE = 'foreign_key_violation';
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    SELECT * INTO cur FROM sv.catalog_item c WHERE c.id = NEW.id;
+    IF FOUND AND cur.parent_id IS NOT NULL THEN
+      IF cur.parent_id = cur.id THEN
+        RAISE EXCEPTION 'item "%" cannot be its own main item', cur.code USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      SELECT c.parent_id INTO parent_parent FROM sv.catalog_item c WHERE c.id = cur.parent_id;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'main item % of sub-item "%" does not exist', cur.parent_id, cur.code
+          USING ERRCODE = 'foreign_key_violation';
+      END IF;
+      IF parent_parent IS NOT NULL THEN
+        RAISE EXCEPTION 'item % is itself a sub-item: sub-items hang under main items only', cur.parent_id
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      IF EXISTS (SELECT 1 FROM sv.catalog_item c WHERE c.parent_id = cur.id) THEN
+        RAISE EXCEPTION 'item "%" has sub-items and cannot become a sub-item itself', cur.code
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
     END IF;
-    IF parent_parent IS NOT NULL THEN
-      RAISE EXCEPTION 'item % is itself a sub-item: sub-items hang under main items only', NEW.parent_id
-        USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-  END IF;
-  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.id <> OLD.id) THEN
-    IF EXISTS (SELECT 1 FROM sv.catalog_item c WHERE c.parent_id = OLD.id) THEN
+  ELSE
+    IF NOT EXISTS (SELECT 1 FROM sv.catalog_item c WHERE c.id = OLD.id)
+       AND EXISTS (SELECT 1 FROM sv.catalog_item c WHERE c.parent_id = OLD.id) THEN
       RAISE EXCEPTION 'item "%" still has sub-items', OLD.code USING ERRCODE = 'foreign_key_violation';
     END IF;
   END IF;
-  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  RETURN NULL;
 END
 $fn$;
-CREATE TRIGGER catalog_item_parent_check BEFORE INSERT OR UPDATE OR DELETE ON sv.catalog_item
-  FOR EACH ROW EXECUTE FUNCTION sv._catalog_parent_check();
+CREATE CONSTRAINT TRIGGER catalog_item_parent_check AFTER INSERT OR UPDATE OR DELETE ON sv.catalog_item
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sv._catalog_parent_check();
 CREATE INDEX catalog_item_parent_id_idx ON sv.catalog_item (parent_id);
 
 -- History: the same columns, one row per version that stopped being current.

@@ -100,7 +100,15 @@ BEGIN
     RAISE EXCEPTION 'main_item and sub_name go together: a sub-item names its main item and its own name'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF main_item = code THEN
+    RAISE EXCEPTION 'main_item: an item cannot be its own main item' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF main_item IS NOT NULL THEN
+    IF EXISTS (SELECT 1 FROM sv.catalog_item c JOIN sv.catalog_item s ON s.parent_id = c.id
+               WHERE c.code = catalog_item_save.code) THEN
+      RAISE EXCEPTION 'main_item: "%" has sub-items and cannot become a sub-item itself', code
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     SELECT c.id INTO v_parent FROM sv.catalog_item c WHERE c.code = main_item AND c.parent_id IS NULL;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'main_item: "%" is not a main item of the catalogue', main_item
@@ -180,6 +188,27 @@ BEGIN
 END
 $fn$;
 
+CREATE FUNCTION sv.check_item_withdraw(code text, reason text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v sv.check_item;
+BEGIN
+  IF reason IS NULL OR length(btrim(reason)) < 4 THEN
+    RAISE EXCEPTION 'reason must say why the check item is withdrawn (at least 4 characters)'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT * INTO v FROM sv.check_item k WHERE k.code = check_item_withdraw.code FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'code: check item % does not exist', coalesce(quote_literal(code), 'NULL') USING ERRCODE = 'no_data_found';
+  END IF;
+  PERFORM sv._require_department_scope(v.department_id);
+  DELETE FROM sv.check_item k WHERE k.id = v.id;   -- its versions stay in history
+  PERFORM sv.audit_append(v.department_id, 'check_item', v.code, 'withdraw', jsonb_build_object('reason', btrim(reason)));
+END
+$fn$;
+
 CREATE FUNCTION sv.check_item_save(code text, catalog_item text, level text, region_code text,
                                    department_id integer, check_method text, content text, kind text,
                                    legal_basis jsonb DEFAULT '[]', frequency text DEFAULT NULL)
@@ -198,7 +227,7 @@ BEGIN
   END IF;
   SELECT c.id INTO v_item FROM sv.catalog_item c WHERE c.code = check_item_save.catalog_item;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'catalog_item: catalogue item "%" does not exist', coalesce(catalog_item, 'NULL')
+    RAISE EXCEPTION 'catalog_item: catalogue item % does not exist', coalesce(quote_literal(catalog_item), 'NULL')
       USING ERRCODE = 'foreign_key_violation',
             HINT = 'No supervision outside the catalogue (监管事项之外无监管): add the item first.';
   END IF;
@@ -301,6 +330,14 @@ CREATE TRIGGER catalog_release_immutable BEFORE UPDATE OR DELETE ON sv.catalog_r
   FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a published release is immutable');
 CREATE TRIGGER catalog_release_item_immutable BEFORE UPDATE OR DELETE ON sv.catalog_release_item
   FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a published release is immutable');
+CREATE TRIGGER catalog_release_no_truncate BEFORE TRUNCATE ON sv.catalog_release
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a published release is immutable');
+CREATE TRIGGER catalog_release_item_no_truncate BEFORE TRUNCATE ON sv.catalog_release_item
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a published release is immutable');
+CREATE TRIGGER catalog_item_history_no_truncate BEFORE TRUNCATE ON sv.catalog_item_history
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('history is append-only');
+CREATE TRIGGER check_item_history_no_truncate BEFORE TRUNCATE ON sv.check_item_history
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('history is append-only');
 CREATE TRIGGER catalog_item_history_immutable BEFORE UPDATE OR DELETE ON sv.catalog_item_history
   FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('history is append-only');
 CREATE TRIGGER check_item_history_immutable BEFORE UPDATE OR DELETE ON sv.check_item_history
@@ -442,6 +479,7 @@ GRANT SELECT ON sv_public.catalog_item, sv_public.check_item
   TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
 GRANT EXECUTE ON FUNCTION sv.catalog_item_save(text, integer, text, text, text, text, jsonb, text, text, text, text, text, text),
                           sv.catalog_item_withdraw(text, text),
+                          sv.check_item_withdraw(text, text),
                           sv.check_item_save(text, text, text, text, integer, text, text, text, jsonb, text)
   TO sv_admin, sv_officer;
 GRANT EXECUTE ON FUNCTION sv.catalog_publish(text, text) TO sv_admin;

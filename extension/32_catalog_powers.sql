@@ -31,6 +31,8 @@ CREATE TRIGGER power_item_versioning BEFORE INSERT OR UPDATE OR DELETE ON sv.pow
   FOR EACH ROW EXECUTE FUNCTION sv.versioning('sv.power_item_history');
 CREATE TRIGGER power_item_history_immutable BEFORE UPDATE OR DELETE ON sv.power_item_history
   FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('history is append-only');
+CREATE TRIGGER power_item_history_no_truncate BEFORE TRUNCATE ON sv.power_item_history
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('history is append-only');
 INSERT INTO sv.versioned_table VALUES ('sv', 'power_item', 'sv', 'power_item_history');
 
 CREATE TABLE sv.catalog_claim (

@@ -66,6 +66,22 @@ SELECT sv.catalog_item_save('PDS-MSA-101', 7, '改名', '双随机抽查', '书�
 SELECT sv.catalog_item_withdraw('PDS-MSA-101', 'not ours to withdraw');
 RESET ROLE;
 
+-- The item hierarchy has two levels: no item is its own main item, no sub-item has sub-items.
+SET ROLE regress_cat_msa;
+SELECT sv.catalog_item_save('PDS-MSA-001', 4, '对食品生产经营活动的监督检查', '双随机抽查、重点检查',
+  '现场检查、抽样检验、责令整改', '食品生产经营者', '[{"law": "中华人民共和国食品安全法", "article": "第一百一十条"}]',
+  'national', 'national', main_item => 'PDS-MSA-001', sub_name => 'self');
+SELECT sv.catalog_item_save('PDS-MSA-001', 4, '对食品生产经营活动的监督检查', '双随机抽查、重点检查',
+  '现场检查、抽样检验、责令整改', '食品生产经营者', '[{"law": "中华人民共和国食品安全法", "article": "第一百一十条"}]',
+  'national', 'national', main_item => 'PDS-MSA-101', sub_name => 'moved under another');
+-- a check item can be withdrawn
+SELECT sv.check_item_save('410400-MSA-TMP', 'PDS-MSA-101', 'city', '410400', 4, 'documents', '临时', 'general') > 0 AS saved_tmp;
+SELECT sv.check_item_withdraw('410400-MSA-TMP', 'no');
+SELECT sv.check_item_withdraw('410400-MSA-NONE', 'created by mistake');
+SELECT sv.check_item_withdraw('410400-MSA-TMP', 'created by mistake');
+SELECT count(*) AS tmp_left FROM sv.check_item WHERE code = '410400-MSA-TMP';
+RESET ROLE;
+
 -- Publish: administrators only; frozen copies.
 SET ROLE regress_cat_msa;
 SELECT sv.catalog_publish('2026-1');
@@ -119,6 +135,8 @@ SELECT object_kind, object_id, action, actor_role FROM sv.audit_log
 WHERE object_kind IN ('catalog_item', 'check_item', 'catalog_release') ORDER BY seq;
 SELECT code, count(*) AS past_versions FROM sv.catalog_item_history GROUP BY code ORDER BY code;
 UPDATE sv.catalog_item_history SET main_name = 'rewritten';
+TRUNCATE sv.catalog_item_history;
+TRUNCATE sv.catalog_release_item;
 
 SELECT count(sv.staff_end(id, 'regression test finished')) AS ended
 FROM sv.staff WHERE role_name IN ('regress_cat_admin', 'regress_cat_msa', 'regress_cat_health');

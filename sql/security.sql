@@ -66,10 +66,15 @@ SELECT sv.staff_add('regress_health_city', 7, '410402', :'today'::date + 30) AS 
 RESET ROLE;
 
 SELECT role_name, department_id, region_code, valid_from = :'today'::date AS from_today, valid_to, added_by
-FROM sv.staff WHERE role_name <> 'regress_ref_admin' ORDER BY id;   -- (sql/region.sql's administrator)
+FROM sv.staff
+WHERE role_name IN ('regress_admin_city', 'regress_admin_ye', 'regress_msa_ye', 'regress_msa_city', 'regress_health_city')
+ORDER BY id;
 SELECT seq, actor_session, actor_role, department_id, object_kind, action,
        change::jsonb - 'valid_from' AS change, change::jsonb ->> 'valid_from' = :'today' AS from_today
-FROM sv.audit_log WHERE object_kind = 'staff' AND change->>'role_name' <> 'regress_ref_admin' ORDER BY seq;
+FROM sv.audit_log WHERE object_kind = 'staff' AND action = 'add'
+  AND change->>'role_name' IN ('regress_admin_city', 'regress_admin_ye', 'regress_msa_ye', 'regress_msa_city',
+                               'regress_health_city')
+ORDER BY seq;
 
 -- Scopes as the policies see them.
 SET ROLE regress_msa_ye;

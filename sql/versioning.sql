@@ -66,6 +66,21 @@ FROM (SELECT sys_period AS p, lead(lower(sys_period)) OVER (ORDER BY lower(sys_p
       FROM (SELECT sys_period FROM sv.catalog_item WHERE id = :item_id
             UNION ALL SELECT sys_period FROM sv.catalog_item_history WHERE id = :item_id) a) s;
 
+-- a row that arrives with a period not starting now (a restore, a migration) keeps it
+INSERT INTO sv.catalog_item (code, department_id, main_name, method, measures, objects, legal_basis, level, source, sys_period)
+VALUES ('410400-MSA-RESTORED', 4, '恢复的事项', '抽查', '检查', '企业', '[]', 'city', 'city', tstzrange('2026-03-01 08:00+08', NULL));
+SELECT lower(sys_period) = '2026-03-01 08:00+08' AS period_kept FROM sv.catalog_item WHERE code = '410400-MSA-RESTORED';
+SELECT count(*) AS visible_in_april FROM sv.as_of(NULL::sv.catalog_item, '2026-04-01') WHERE code = '410400-MSA-RESTORED';
+-- a sub-item may arrive before its main item within a transaction (restores load rows in any
+-- order): the check runs at commit
+BEGIN;
+INSERT INTO sv.catalog_item (id, code, parent_id, department_id, main_name, sub_name, method, measures, objects, legal_basis, level, source)
+  OVERRIDING SYSTEM VALUE VALUES (9001, '410400-MSA-SUB-FIRST', 9000, 4, 'm', 's', 'x', 'x', 'x', '[]', 'city', 'city');
+INSERT INTO sv.catalog_item (id, code, department_id, main_name, method, measures, objects, legal_basis, level, source)
+  OVERRIDING SYSTEM VALUE VALUES (9000, '410400-MSA-MAIN-LATER', 4, 'm', 'x', 'x', 'x', '[]', 'city', 'city');
+COMMIT;
+SELECT code, parent_id FROM sv.catalog_item WHERE id IN (9000, 9001) ORDER BY id;
+
 -- errors
 INSERT INTO sv.catalog_item (code, parent_id, department_id, main_name, sub_name, method, measures, objects, legal_basis, level, source)
 VALUES ('410400-MSA-999', 999999, 4, 'x', 'x', 'x', 'x', 'x', '[]', 'city', 'city');

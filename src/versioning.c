@@ -5,11 +5,14 @@
  * (the start time of the transaction that wrote it) and, in its history table, when it stopped
  * being current.  The trigger, BEFORE INSERT OR UPDATE OR DELETE FOR EACH ROW with the history
  * table as its argument:
- *   INSERT  sets sys_period = [now, infinity)
+ *   INSERT  sets sys_period = [now, infinity), unless the row comes with a period that does
+ *           not start now: a restore (pg_restore's COPY fires triggers) or a migration keeps
+ *           the periods it had.  Application roles cannot write the tables at all.
  *   UPDATE  copies the old version to history with [its start, now), sets the new one's start
  *   DELETE  copies the old version to history with [its start, now)
- * "now" is the transaction start time, so every change of one transaction shares one instant,
- * and a row changed twice in one transaction leaves one history version, not an empty one.
+ * "now" is the transaction start time, so every change of one transaction shares one instant.
+ * A version written by the current transaction itself never becomes history: changing it
+ * again replaces it, and deleting it leaves nothing.
  * If a transaction that started earlier changes a row written by one that started later (both
  * ran concurrently), the old version's end would precede its start: it is moved to just after
  * the start, so periods never overlap or run backwards.
@@ -20,6 +23,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
 #include "commands/trigger.h"
@@ -156,8 +160,10 @@ sv_versioning(PG_FUNCTION_ARGS)
 		range_deserialize(typcache, DatumGetRangeTypeP(p), &lower, &upper, &empty);
 		start = DatumGetTimestampTz(lower.val);
 
-		if (start == now)
+		if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(oldtup->t_data)))
 		{
+			/* the new version keeps the start of the one it replaces */
+			now = start;
 			/* written earlier in this transaction: that version never became history */
 			if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 				return PointerGetDatum(oldtup);
@@ -200,6 +206,24 @@ sv_versioning(PG_FUNCTION_ARGS)
 		int			cols[1] = {attnum};
 		Datum		vals[1];
 		bool		nulls[1] = {false};
+
+		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		{
+			Datum		p = heap_getattr(newtup, attnum, desc, &isnull);
+
+			if (!isnull)
+			{
+				RangeBound	lower;
+				RangeBound	upper;
+				bool		empty;
+
+				range_deserialize(typcache, DatumGetRangeTypeP(p), &lower, &upper, &empty);
+				/* an explicit period (restore, migration) is kept; the default one starts now */
+				if (!empty && !lower.infinite && upper.infinite &&
+					DatumGetTimestampTz(lower.val) != now)
+					return PointerGetDatum(newtup);
+			}
+		}
 
 		vals[0] = RangeTypePGetDatum(period(typcache, now, true, 0));
 		result = heap_modify_tuple_by_cols(newtup, desc, 1, cols, vals, nulls);
