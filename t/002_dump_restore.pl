@@ -22,6 +22,15 @@ $node->safe_psql('src', q{
 	SELECT sv.calendar_load(2027, 'test notice', '2026-11-20',
 	  '[{"festival": "元旦", "from": "2027-01-01", "to": "2027-01-03"}]');
 	INSERT INTO sv.region (code, name_zh, name_en, level, parent_code) VALUES ('410499', '测试区', 'Test district', 'county', '410400');
+	-- the catalogue: a main item edited after its sub-item was added (so the sub-item comes
+	-- first in the table), a release, and history
+	SELECT sv.catalog_item_save('DR-1', 4, 'main item', 'random', 'on-site', 'enterprises',
+	  '[{"law": "law A"}]', 'city', 'city');
+	SELECT sv.catalog_item_save('DR-1-1', 4, 'main item', 'random', 'on-site', 'enterprises',
+	  '[{"law": "law A"}]', 'city', 'city', main_item => 'DR-1', sub_name => 'sub item');
+	SELECT sv.catalog_publish('R1');
+	SELECT sv.catalog_item_save('DR-1', 4, 'main item, renamed', 'random', 'on-site', 'enterprises',
+	  '[{"law": "law A"}]', 'city', 'city');
 	-- a correction of a shipped year: must survive the restore and stay in force
 	SELECT sv.calendar_load(2026, 'corrected notice', '2026-09-01',
 	  '[{"festival": "国庆节", "from": "2026-10-01", "to": "2026-10-08", "workdays": ["2026-10-10"]}]', replace => true);
@@ -64,6 +73,13 @@ is($node->safe_psql('dst', 'SELECT count(*) FROM sv.calendar_day'),
 is($node->safe_psql('dst', 'SELECT count(*) FROM sv.region'),
 	$node->safe_psql('src', 'SELECT count(*) FROM sv.region'), 'regions identical');
 is($node->safe_psql('dst', "SELECT sv.region_within('410499', '410000')"), 't', 'added region restored');
+my $catalog = "SELECT string_agg(code || ':' || main_name || ':' || lower(sys_period)::text, ',' ORDER BY code) FROM sv.catalog_item";
+is($node->safe_psql('dst', $catalog), $node->safe_psql('src', $catalog),
+	'catalogue restored with its periods (sub-item before its main item)');
+my $as_of = "SELECT string_agg(code || ':' || main_name, ',' ORDER BY code) FROM sv.as_of(NULL::sv.catalog_item, "
+  . "(SELECT published_at FROM sv.catalog_release WHERE label = 'R1'))";
+is($node->safe_psql('dst', $as_of), 'DR-1:main item,DR-1-1:main item', 'history restored: as_of the release');
+is($node->safe_psql('dst', "SELECT count(*) FROM sv.catalog_diff('R1')"), '1', 'release restored: one change since');
 is($node->safe_psql('dst', "SELECT count(*) FROM sv.department"), '11', 'departments not duplicated');
 
 # Restore mode is for superusers only, and off by default.
