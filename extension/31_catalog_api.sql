@@ -182,6 +182,12 @@ BEGIN
     RAISE EXCEPTION 'catalogue item "%" still has check items', code
       USING ERRCODE = 'foreign_key_violation', HINT = 'Withdraw or move its check items first.';
   END IF;
+  IF EXISTS (SELECT 1 FROM sv.power_item p WHERE p.catalog_item_id = v.id) THEN
+    RAISE EXCEPTION 'catalogue item "%" is named by power items', code
+      USING ERRCODE = 'foreign_key_violation', HINT = 'Point those power items elsewhere first (sv.power_item_save).';
+  END IF;
+  -- claims of a withdrawn item mean nothing any more: they go with it (the audit record keeps them)
+  DELETE FROM sv.catalog_claim k WHERE k.catalog_item_id = v.id;
   DELETE FROM sv.catalog_item c WHERE c.id = v.id;   -- its versions stay in history
   PERFORM sv.audit_append(v.department_id, 'catalog_item', v.code, 'withdraw',
                           jsonb_build_object('reason', btrim(reason)));

@@ -63,6 +63,16 @@ SET ROLE regress_pow_msa;
 SELECT sv.catalog_unclaim('POW-MSA-002', 'claimed by mistake');
 RESET ROLE;
 SELECT department_code, items_claimed, claim_rate_pct FROM sv_bi.catalog_claim_rate WHERE department_code = '410400-MSA';
+-- withdrawing an item named by a power item is refused with a reason; a claimed item takes its claim along
+SET ROLE regress_pow_msa;
+SELECT sv.catalog_item_withdraw('POW-MSA-001', 'merged into another item');
+SELECT sv.check_item_withdraw('POW-C-001', 'merged into another item');
+SELECT sv.catalog_item_withdraw('POW-MSA-001', 'merged into another item');
+SELECT sv.power_item_save('POW-L-001', '食品经营许可', 'licensing', 4,
+  '[{"law": "中华人民共和国食品安全法", "article": "第三十五条"}]', approving_department_id => 4) > 0 AS unlinked;
+SELECT sv.catalog_item_withdraw('POW-MSA-001', 'merged into another item');
+SELECT count(*) AS claims_left FROM sv.catalog_claim k JOIN sv.catalog_item c ON c.id = k.catalog_item_id WHERE c.code = 'POW-MSA-001';
+RESET ROLE;
 SELECT object_kind, object_id, action FROM sv.audit_log WHERE object_kind IN ('power_item', 'catalog_claim') ORDER BY seq;
 
 SELECT count(sv.staff_end(id, 'regression test finished')) AS ended FROM sv.staff WHERE role_name LIKE 'regress_pow_%';

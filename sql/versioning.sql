@@ -89,6 +89,8 @@ VALUES ('410400-MSA-001-02', :item_id, 4, 'x', 'y', 'x', 'x', 'x', '[]', 'city',
 INSERT INTO sv.catalog_item (code, parent_id, department_id, main_name, sub_name, method, measures, objects, legal_basis, level, source)
 SELECT '410400-MSA-001-02-01', id, 4, 'x', 'z', 'x', 'x', 'x', '[]', 'city', 'city' FROM sv.catalog_item WHERE code = '410400-MSA-001-02';
 DELETE FROM sv.catalog_item WHERE id = :item_id;
+-- (that one fails on its check item first; this main item has a sub-item and nothing else)
+DELETE FROM sv.catalog_item WHERE code = '410400-MSA-MAIN-LATER';
 DELETE FROM sv.catalog_item WHERE code = '410400-MSA-001-02';
 SELECT * FROM sv.as_of(NULL::sv.region, now());
 SELECT * FROM sv.as_of(NULL::sv.catalog_item, NULL);

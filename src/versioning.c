@@ -176,8 +176,11 @@ sv_versioning(PG_FUNCTION_ARGS)
 			Datum		arg;
 			int			ret;
 
-			/* never end a version before its start (a concurrent, later-started writer) */
-			if (now < start)
+			/*
+			 * never end a version at or before its start (a concurrent writer that started
+			 * later, or in the same microsecond): an empty period would hide it from as_of
+			 */
+			if (now <= start)
 				now = start + 1;
 			/* the old version goes to history, closed at now */
 			heap_deform_tuple(oldtup, desc, values, nulls);
