@@ -24,16 +24,9 @@ BEGIN
     RAISE EXCEPTION 'code must be six digits, not %', coalesce(quote_literal(code), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF name_zh IS NULL OR btrim(name_zh) = '' THEN
-    RAISE EXCEPTION 'name_zh must not be empty' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF name_en IS NULL OR btrim(name_en) = '' THEN
-    RAISE EXCEPTION 'name_en must not be empty' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF level IS NULL OR level NOT IN ('province', 'prefecture', 'county', 'zone') THEN
-    RAISE EXCEPTION 'level must be province, prefecture, county or zone, not %', coalesce(quote_literal(level), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM sv._require_text('name_zh', name_zh);
+  PERFORM sv._require_text('name_en', name_en);
+  PERFORM sv._require_one_of('level', level, ARRAY['province', 'prefecture', 'county', 'zone']);
   IF is_gbt2260 IS NULL THEN
     RAISE EXCEPTION 'is_gbt2260 must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
@@ -94,16 +87,9 @@ BEGIN
     RAISE EXCEPTION 'code must be a region code, a hyphen and an upper-case key (e.g. 410422-MSA), not %',
       coalesce(quote_literal(code), 'NULL') USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF name_zh IS NULL OR btrim(name_zh) = '' THEN
-    RAISE EXCEPTION 'name_zh must not be empty' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF name_en IS NULL OR btrim(name_en) = '' THEN
-    RAISE EXCEPTION 'name_en must not be empty' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF level IS NULL OR level NOT IN ('national', 'provincial', 'city', 'county') THEN
-    RAISE EXCEPTION 'level must be national, provincial, city or county, not %', coalesce(quote_literal(level), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM sv._require_text('name_zh', name_zh);
+  PERFORM sv._require_text('name_en', name_en);
+  PERFORM sv._require_one_of('level', level, ARRAY['national', 'provincial', 'city', 'county']);
   IF region_code IS NULL THEN
     RAISE EXCEPTION 'region_code must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;

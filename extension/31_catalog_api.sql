@@ -67,35 +67,15 @@ DECLARE
   v_old sv.catalog_item;
   v_new sv.catalog_item;
 BEGIN
-  IF code IS NULL OR code !~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$' THEN
-    RAISE EXCEPTION 'code must be 2-64 letters, digits, ".", "_" or "-", not %', coalesce(quote_literal(code), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF department_id IS NULL OR NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = catalog_item_save.department_id) THEN
-    RAISE EXCEPTION 'department_id: department % does not exist', coalesce(department_id::text, 'NULL')
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  IF coalesce(btrim(main_name), '') = '' THEN
-    RAISE EXCEPTION 'main_name must not be empty' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF coalesce(btrim(method), '') = '' THEN
-    RAISE EXCEPTION 'method must not be empty' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF coalesce(btrim(measures), '') = '' THEN
-    RAISE EXCEPTION 'measures must not be empty' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF coalesce(btrim(objects), '') = '' THEN
-    RAISE EXCEPTION 'objects must not be empty' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM sv._require_code('code', code);
+  PERFORM sv._require_department('department_id', department_id);
+  PERFORM sv._require_text('main_name', main_name);
+  PERFORM sv._require_text('method', method);
+  PERFORM sv._require_text('measures', measures);
+  PERFORM sv._require_text('objects', objects);
   PERFORM sv._require_legal_basis(legal_basis);
-  IF level IS NULL OR level NOT IN ('national', 'provincial', 'city', 'county') THEN
-    RAISE EXCEPTION 'level must be national, provincial, city or county, not %', coalesce(quote_literal(level), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF source IS NULL OR source NOT IN ('national', 'provincial', 'city') THEN
-    RAISE EXCEPTION 'source must be national, provincial or city, not %', coalesce(quote_literal(source), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM sv._require_one_of('level', level, ARRAY['national', 'provincial', 'city', 'county']);
+  PERFORM sv._require_one_of('source', source, ARRAY['national', 'provincial', 'city']);
   IF (main_item IS NULL) <> (sub_name IS NULL) OR btrim(sub_name) = '' THEN
     RAISE EXCEPTION 'main_item and sub_name go together: a sub-item names its main item and its own name'
       USING ERRCODE = 'invalid_parameter_value';
@@ -227,39 +207,22 @@ DECLARE
   v_old sv.check_item;
   v_new sv.check_item;
 BEGIN
-  IF code IS NULL OR code !~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$' THEN
-    RAISE EXCEPTION 'code must be 2-64 letters, digits, ".", "_" or "-", not %', coalesce(quote_literal(code), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM sv._require_code('code', code);
   SELECT c.id INTO v_item FROM sv.catalog_item c WHERE c.code = check_item_save.catalog_item;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'catalog_item: catalogue item % does not exist', coalesce(quote_literal(catalog_item), 'NULL')
       USING ERRCODE = 'foreign_key_violation',
             HINT = 'No supervision outside the catalogue (监管事项之外无监管): add the item first.';
   END IF;
-  IF level IS NULL OR level NOT IN ('national', 'provincial', 'city', 'county') THEN
-    RAISE EXCEPTION 'level must be national, provincial, city or county, not %', coalesce(quote_literal(level), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM sv._require_one_of('level', level, ARRAY['national', 'provincial', 'city', 'county']);
   IF region_code IS NULL OR NOT EXISTS (SELECT 1 FROM sv.region r WHERE r.code = check_item_save.region_code) THEN
     RAISE EXCEPTION 'region_code: region % does not exist', coalesce(quote_literal(region_code), 'NULL')
       USING ERRCODE = 'foreign_key_violation';
   END IF;
-  IF department_id IS NULL OR NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = check_item_save.department_id) THEN
-    RAISE EXCEPTION 'department_id: department % does not exist', coalesce(department_id::text, 'NULL')
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  IF check_method IS NULL OR check_method NOT IN ('on_site', 'off_site', 'documents') THEN
-    RAISE EXCEPTION 'check_method must be on_site, off_site or documents, not %', coalesce(quote_literal(check_method), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF coalesce(btrim(content), '') = '' THEN
-    RAISE EXCEPTION 'content must not be empty' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF kind IS NULL OR kind NOT IN ('general', 'key') THEN
-    RAISE EXCEPTION 'kind must be general or key, not %', coalesce(quote_literal(kind), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM sv._require_department('department_id', department_id);
+  PERFORM sv._require_one_of('check_method', check_method, ARRAY['on_site', 'off_site', 'documents']);
+  PERFORM sv._require_text('content', content);
+  PERFORM sv._require_one_of('kind', kind, ARRAY['general', 'key']);
   PERFORM sv._require_legal_basis(legal_basis);
 
   PERFORM sv._require_department_scope(department_id);

@@ -71,21 +71,10 @@ DECLARE
   v_old sv.power_item;
   v_new sv.power_item;
 BEGIN
-  IF code IS NULL OR code !~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$' THEN
-    RAISE EXCEPTION 'code must be 2-64 letters, digits, ".", "_" or "-", not %', coalesce(quote_literal(code), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF coalesce(btrim(name), '') = '' THEN
-    RAISE EXCEPTION 'name must not be empty' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF kind IS NULL OR kind NOT IN ('licensing', 'penalty', 'coercion', 'inspection', 'other') THEN
-    RAISE EXCEPTION 'kind must be licensing, penalty, coercion, inspection or other, not %', coalesce(quote_literal(kind), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF competent_department_id IS NULL OR NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = power_item_save.competent_department_id) THEN
-    RAISE EXCEPTION 'competent_department_id: department % does not exist', coalesce(competent_department_id::text, 'NULL')
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
+  PERFORM sv._require_code('code', code);
+  PERFORM sv._require_text('name', name);
+  PERFORM sv._require_one_of('kind', kind, ARRAY['licensing', 'penalty', 'coercion', 'inspection', 'other']);
+  PERFORM sv._require_department('competent_department_id', competent_department_id);
   IF approving_department_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = power_item_save.approving_department_id) THEN
     RAISE EXCEPTION 'approving_department_id: department % does not exist', approving_department_id
       USING ERRCODE = 'foreign_key_violation';

@@ -1,0 +1,57 @@
+-- ---------------------------------------------------------------------------------------------
+-- 02_validation: argument checks shared by the write functions, so that every function words
+-- the same mistake the same way (and a message names its field).
+-- ---------------------------------------------------------------------------------------------
+
+-- text that must not be NULL or blank: 22023 "<field> must not be empty"
+CREATE FUNCTION sv._require_text(field text, value text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF coalesce(btrim(value), '') = '' THEN
+    RAISE EXCEPTION '% must not be empty', field USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$fn$;
+
+-- one of a fixed list: 22023 "<field> must be a, b or c, not 'x'"
+CREATE FUNCTION sv._require_one_of(field text, value text, allowed text[]) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF value IS NULL OR NOT (value = ANY (allowed)) THEN
+    RAISE EXCEPTION '% must be % or %, not %', field,
+      array_to_string(allowed[1:array_length(allowed, 1) - 1], ', '), allowed[array_length(allowed, 1)],
+      coalesce(quote_literal(value), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$fn$;
+
+-- a stable business code: 22023 with the rule spelt out
+CREATE FUNCTION sv._require_code(field text, value text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF value IS NULL OR value !~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$' THEN
+    RAISE EXCEPTION '% must be 2-64 letters, digits, ".", "_" or "-", not %', field, coalesce(quote_literal(value), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$fn$;
+
+-- an existing department: 23503 "<field>: department N does not exist"
+CREATE FUNCTION sv._require_department(field text, department_id integer) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF department_id IS NULL OR NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = _require_department.department_id) THEN
+    RAISE EXCEPTION '%: department % does not exist', field, coalesce(department_id::text, 'NULL')
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+END
+$fn$;
