@@ -196,3 +196,30 @@ RESET ROLE;
 SELECT kind, code, change, before ->> 'main_name' AS before, after ->> 'main_name' AS after FROM sv.catalog_diff('2026-1');
 SELECT code, main_name FROM sv.as_of(NULL::sv.catalog_item, (SELECT published_at FROM sv.catalog_release WHERE label = '2026-1'))
 WHERE code = 'PDS-MSA-101';
+
+\echo
+\echo '== Market subjects (市场主体) from a department system: region scopes and the masked public view'
+CREATE ROLE amr_feed LOGIN IN ROLE sv_integration;
+SET ROLE amr_feed;
+SELECT sv.subject_save(raw_code, name, region, 'HN-AMR', source_record,
+         legal_rep => rep, industry => ind, established_on => '2020-06-01') AS saved
+FROM (VALUES ('91410400MA44L0X1Q8', '平顶山市鹰城食品有限公司', '410402', 'HN-AMR-000101', '王建国', 'C1391'),
+             ('92410422MA3XKP8W17', '叶县昆阳镇老李烩面馆', '410422', 'HN-AMR-000103', '李明', 'H62'),
+             ('93410423MA9FT2B7X4', '鲁山县尧山香菇种植专业合作社', '410423', 'HN-AMR-000104', '赵大山', 'A01'),
+             ('91410482MA3K1U6HXY', '汝州市汝瓷文化发展有限公司', '410482', 'HN-AMR-000106', '陈静', 'C3074'))
+     AS s(raw_code, name, region, source_record, rep, ind);
+\set ON_ERROR_STOP 0
+SELECT sv.subject_save('91410482MA3K1U6HX1', '汝州市某贸易有限公司', '410482', 'HN-AMR', 'HN-AMR-000107');
+\set ON_ERROR_STOP 1
+RESET ROLE;
+\echo '   market supervision in Ye County sees the subjects of Ye County; the city sees all:'
+SET ROLE msa_yexian;
+SELECT uscc, name, kind, region_name FROM sv_work.subject ORDER BY uscc;
+RESET ROLE;
+SET ROLE msa_city;
+SELECT count(*) AS subjects_the_city_sees FROM sv_work.subject;
+RESET ROLE;
+\echo '   the service portal (legal representative masked):'
+SET ROLE portal_public;
+SELECT uscc, name, kind, region_name, legal_rep FROM sv_public.subject ORDER BY uscc;
+RESET ROLE;
