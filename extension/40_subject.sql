@@ -87,7 +87,7 @@ BEGIN
   PERFORM sv._require_text('source_system', source_system);
   PERFORM sv._require_text('source_record_id', source_record_id);
   IF industry IS NOT NULL AND industry !~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$' THEN
-    RAISE EXCEPTION 'industry must be a GB/T 4754 code (a section letter A-T and 2 to 4 digits), not %', quote_literal(industry)
+    RAISE EXCEPTION 'industry must be a GB/T 4754 code (a section letter A-T, optionally followed by 2 to 4 digits), not %', quote_literal(industry)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF (longitude IS NULL) <> (latitude IS NULL) THEN
@@ -111,6 +111,8 @@ BEGIN
     RAISE EXCEPTION 'role "%" may not write subjects', me USING ERRCODE = 'insufficient_privilege';
   END IF;
 
+  -- one writer per code: a second save of a new code waits and then updates instead of colliding
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.subject'), pg_catalog.hashtext(v_code::text));
   SELECT * INTO v_old FROM sv.subject s WHERE s.uscc = v_code FOR UPDATE;
   v_new.uscc := v_code;
   v_new.name := btrim(name);
