@@ -55,3 +55,38 @@ BEGIN
   END IF;
 END
 $fn$;
+
+-- a reason for an irreversible step: 22023 "reason must say why <purpose> (at least 4 characters)"
+CREATE FUNCTION sv._require_reason(reason text, purpose text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF reason IS NULL OR length(btrim(reason)) < 4 THEN
+    RAISE EXCEPTION 'reason must say why % (at least 4 characters)', purpose
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$fn$;
+
+-- an existing region: 23503 "<field>: region '<code>' does not exist"
+CREATE FUNCTION sv._require_region(field text, region_code text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF region_code IS NULL OR NOT EXISTS (SELECT 1 FROM sv.region r WHERE r.code = _require_region.region_code) THEN
+    RAISE EXCEPTION '%: region % does not exist', field, coalesce(quote_literal(region_code), 'NULL')
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+END
+$fn$;
+
+-- Is this role a superuser or a platform administrator (member of sv_admin)?
+CREATE FUNCTION sv._is_admin(role_name text) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = role_name), false)
+      OR pg_catalog.pg_has_role(role_name, 'sv_admin', 'USAGE')
+$fn$;

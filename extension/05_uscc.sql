@@ -188,10 +188,7 @@ BEGIN
   IF code IS NULL THEN
     RAISE EXCEPTION 'code must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF reason IS NULL OR length(btrim(reason)) < 4 THEN
-    RAISE EXCEPTION 'reason must say why the code is legal (at least 4 characters)'
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM sv._require_reason(reason, 'the code is legal');
 
   v := sv.uscc_validate(code);
   IF v.problem IS NULL THEN

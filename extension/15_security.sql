@@ -237,10 +237,7 @@ BEGIN
   IF staff_id IS NULL THEN
     RAISE EXCEPTION 'staff_id must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF reason IS NULL OR length(btrim(reason)) < 4 THEN
-    RAISE EXCEPTION 'reason must say why the mapping ends (at least 4 characters)'
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM sv._require_reason(reason, 'the mapping ends');
 
   SELECT * INTO s FROM sv.staff t WHERE t.id = staff_id FOR UPDATE;
   IF NOT FOUND THEN

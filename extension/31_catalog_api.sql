@@ -20,7 +20,7 @@ AS $fn$
 DECLARE
   me text := sv._outer_user();
 BEGIN
-  IF (SELECT rolsuper FROM pg_roles WHERE rolname = me) OR pg_has_role(me, 'sv_admin', 'USAGE') THEN
+  IF sv._is_admin(me) THEN
     RETURN;
   END IF;
   IF sv.scope_department() IS DISTINCT FROM department_id THEN
@@ -149,10 +149,7 @@ AS $fn$
 DECLARE
   v sv.catalog_item;
 BEGIN
-  IF reason IS NULL OR length(btrim(reason)) < 4 THEN
-    RAISE EXCEPTION 'reason must say why the item is withdrawn (at least 4 characters)'
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM sv._require_reason(reason, 'the item is withdrawn');
   SELECT * INTO v FROM sv.catalog_item c WHERE c.code = catalog_item_withdraw.code FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'code: catalogue item "%" does not exist', code USING ERRCODE = 'no_data_found';
@@ -181,10 +178,7 @@ AS $fn$
 DECLARE
   v sv.check_item;
 BEGIN
-  IF reason IS NULL OR length(btrim(reason)) < 4 THEN
-    RAISE EXCEPTION 'reason must say why the check item is withdrawn (at least 4 characters)'
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM sv._require_reason(reason, 'the check item is withdrawn');
   SELECT * INTO v FROM sv.check_item k WHERE k.code = check_item_withdraw.code FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'code: check item % does not exist', coalesce(quote_literal(code), 'NULL') USING ERRCODE = 'no_data_found';
@@ -215,10 +209,7 @@ BEGIN
             HINT = 'No supervision outside the catalogue (监管事项之外无监管): add the item first.';
   END IF;
   PERFORM sv._require_one_of('level', level, ARRAY['national', 'provincial', 'city', 'county']);
-  IF region_code IS NULL OR NOT EXISTS (SELECT 1 FROM sv.region r WHERE r.code = check_item_save.region_code) THEN
-    RAISE EXCEPTION 'region_code: region % does not exist', coalesce(quote_literal(region_code), 'NULL')
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
+  PERFORM sv._require_region('region_code', region_code);
   PERFORM sv._require_department('department_id', department_id);
   PERFORM sv._require_one_of('check_method', check_method, ARRAY['on_site', 'off_site', 'documents']);
   PERFORM sv._require_text('content', content);
@@ -336,7 +327,7 @@ BEGIN
   IF label IS NULL OR btrim(label) = '' THEN
     RAISE EXCEPTION 'label must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF NOT ((SELECT rolsuper FROM pg_roles WHERE rolname = me) OR pg_has_role(me, 'sv_admin', 'USAGE')) THEN
+  IF NOT sv._is_admin(me) THEN
     RAISE EXCEPTION 'only platform administrators publish the catalogue' USING ERRCODE = 'insufficient_privilege';
   END IF;
   -- one publisher at a time; the copy below reads one consistent snapshot of the catalogue

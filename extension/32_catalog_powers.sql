@@ -195,10 +195,7 @@ DECLARE
   v_dept integer := sv.scope_department();
   v_item bigint;
 BEGIN
-  IF reason IS NULL OR length(btrim(reason)) < 4 THEN
-    RAISE EXCEPTION 'reason must say why the claim is withdrawn (at least 4 characters)'
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM sv._require_reason(reason, 'the claim is withdrawn');
   SELECT c.id INTO v_item FROM sv.catalog_item c WHERE c.code = catalog_unclaim.code;
   DELETE FROM sv.catalog_claim k WHERE k.department_id = v_dept AND k.catalog_item_id = v_item;
   IF NOT FOUND THEN

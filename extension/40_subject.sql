@@ -80,10 +80,7 @@ BEGIN
   END IF;
   v_code := uscc::sv.uscc;
   PERFORM sv._require_text('name', name);
-  IF region_code IS NULL OR NOT EXISTS (SELECT 1 FROM sv.region r WHERE r.code = subject_save.region_code) THEN
-    RAISE EXCEPTION 'region_code: region % does not exist', coalesce(quote_literal(region_code), 'NULL')
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
+  PERFORM sv._require_region('region_code', region_code);
   PERFORM sv._require_text('source_system', source_system);
   PERFORM sv._require_text('source_record_id', source_record_id);
   IF industry IS NOT NULL AND industry !~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$' THEN
@@ -106,8 +103,7 @@ BEGIN
     RAISE EXCEPTION 'deregistered_on is given exactly when status is deregistered'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF NOT ((SELECT rolsuper FROM pg_roles WHERE rolname = me) OR pg_has_role(me, 'sv_admin', 'USAGE')
-          OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not write subjects', me USING ERRCODE = 'insufficient_privilege';
   END IF;
 
