@@ -15,6 +15,7 @@ OBJS = \
 	src/security/scope.o \
 	src/calendar_time.o \
 	src/versioning.o \
+	src/ingest/parse.o \
 	src/types/uscc.o
 
 # The install script is assembled from ordered per-capability files.

@@ -90,3 +90,8 @@ AS $fn$
   SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = role_name), false)
       OR pg_catalog.pg_has_role(role_name, 'sv_admin', 'USAGE')
 $fn$;
+
+-- An ISO date YYYY-MM-DD (1900-2999) or NULL, never an error: bulk ingest turns bad dates into
+-- reject reasons (src/ingest/parse.c).
+CREATE FUNCTION sv._parse_date(text) RETURNS date
+AS 'MODULE_PATHNAME', 'sv_parse_date' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

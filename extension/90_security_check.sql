@@ -63,6 +63,13 @@ BEGIN
   WHERE n.nspname = ANY (schemas) AND c.relkind IN ('r', 'p')
     AND a.grantee <> c.relowner AND a.grantee <> 0
     AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+    -- the ingest staging tables (COPY targets): loaders insert and remove their own rows only
+    AND NOT (n.nspname = 'sv' AND c.relname LIKE '%\_staging' AND a.privilege_type IN ('INSERT', 'DELETE')
+             AND c.relrowsecurity AND c.relforcerowsecurity
+             AND NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid
+                             AND (pg_get_expr(p.polqual, p.polrelid) IS DISTINCT FROM '(loaded_by = CURRENT_USER)'
+                                  OR pg_get_expr(p.polwithcheck, p.polrelid) IS DISTINCT FROM '(loaded_by = CURRENT_USER)'))
+             AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))
   GROUP BY n.nspname, c.relname, a.grantee;
 
   -- Logins that hold a group role but bypass row-level security (superusers included).  Real
