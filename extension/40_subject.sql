@@ -49,9 +49,10 @@ SELECT pg_catalog.pg_extension_config_dump('sv.subject', '');
 
 -- The kind a code's authority and category imply (GB 32100-2015: 91 enterprise, 92 individual
 -- business, 93 farmers' cooperative).
+-- No SET search_path (every name is qualified): a SET clause would stop the planner inlining
+-- it, and bulk ingest calls it once per record.
 CREATE FUNCTION sv.subject_kind_of(code sv.uscc) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT CASE sv.uscc_authority(code) || sv.uscc_category(code)
            WHEN '91' THEN 'enterprise' WHEN '92' THEN 'individual_business'
@@ -87,8 +88,8 @@ COMMENT ON TABLE sv.subject_staging IS
 -- single save of it would fail.  Within a batch the last record of a code (or of a source
 -- record id) wins and the earlier ones are rejected as superseded.  Concurrent batches are safe:
 -- INSERT ... ON CONFLICT decides per row, after waiting for a competing writer of the same code.
--- Returns one row per input record: inserted, updated, unchanged or rejected (with SQLSTATE,
--- message and detail).  Internal: callers check permissions and write the audit record.
+-- Returns one row per input record, in no particular order: inserted, updated, unchanged or
+-- rejected (with SQLSTATE, message and detail).  Internal: callers check permissions and write the audit record.
 CREATE FUNCTION sv._subject_merge(batch_source text, batch sv.subject_staging[])
 RETURNS TABLE (line bigint, key text, outcome text, errcode text, message text, detail text)
 LANGUAGE sql VOLATILE
@@ -103,13 +104,13 @@ WITH input AS (
          nullif(btrim(r.established_on), '') AS est_t, nullif(btrim(r.deregistered_on), '') AS dereg_t,
          sv.uscc_check(r.uscc) AS uscc_problem
   FROM unnest(batch) r
-), parsed AS (
+), parsed AS MATERIALIZED (   -- each expression once per record (not once per use)
   SELECT i.*, sv._parse_date(i.est_t) AS est, sv._parse_date(i.dereg_t) AS dereg,
          CASE WHEN i.lon_t ~ '^[-+]?[0-9]{1,3}(\.[0-9]{1,15})?$' THEN i.lon_t::float8 END AS lon,
          CASE WHEN i.lat_t ~ '^[-+]?[0-9]{1,3}(\.[0-9]{1,15})?$' THEN i.lat_t::float8 END AS lat,
          EXISTS (SELECT 1 FROM sv.region g WHERE g.code = i.region_code) AS region_ok
   FROM input i
-), checked AS (
+), checked AS MATERIALIZED (
   SELECT p.*,
     CASE
       WHEN p.raw_uscc IS NULL THEN ARRAY['22004', 'uscc must not be null', NULL]
@@ -142,25 +143,36 @@ WITH input AS (
   FROM parsed p
 ), keyed AS (
   SELECT c.*, CASE WHEN c.problem IS NULL THEN c.raw_uscc::sv.uscc END AS code FROM checked c
-), ranked AS (
-  SELECT k.*,
-         max(k.line) FILTER (WHERE k.problem IS NULL) OVER (PARTITION BY k.code) AS last_of_code,
-         max(k.line) FILTER (WHERE k.problem IS NULL) OVER (PARTITION BY k.rec) AS last_of_rec
+), owned AS MATERIALIZED (
+  -- a source's record id names one subject: a record that would rename it is refused (before
+  -- duplicates are ranked, so that it does not supersede a good record)
+  SELECT k.line, k.rec, k.raw_uscc, k.name, k.region_code, k.industry, k.address, k.lon, k.lat, k.legal_rep,
+         k.status, k.est, k.dereg, k.code,
+         coalesce(k.problem, CASE WHEN o.uscc IS NOT NULL THEN
+           ARRAY['23505', format('source_record_id %s of source %s already names subject %s', quote_literal(k.rec), quote_literal(batch_source), o.uscc), NULL] END) AS problem
   FROM keyed k
+  LEFT JOIN sv.subject o ON k.problem IS NULL AND o.source_system = batch_source AND o.source_record_id = k.rec
+                        AND o.uscc <> k.code
+), dup_code AS (
+  -- codes (and below, record ids) that occur more than once among the good records: usually
+  -- none, so this is a hash aggregate over two narrow columns rather than a sort of the batch
+  SELECT k.code, max(k.line) AS last_line FROM owned k WHERE k.problem IS NULL
+  GROUP BY k.code HAVING count(*) > 1
+), dup_rec AS (
+  SELECT k.rec, max(k.line) AS last_line FROM owned k WHERE k.problem IS NULL
+  GROUP BY k.rec HAVING count(*) > 1
 ), final AS (
   SELECT r.*,
     CASE
       WHEN r.problem IS NOT NULL THEN r.problem
-      WHEN r.line <> r.last_of_code
-        THEN ARRAY['22023', format('superseded by record %s of the same batch (same uscc)', r.last_of_code), NULL]
-      WHEN r.line <> r.last_of_rec
-        THEN ARRAY['22023', format('superseded by record %s of the same batch (same source_record_id)', r.last_of_rec), NULL]
-      WHEN o.uscc IS NOT NULL
-        THEN ARRAY['23505', format('source_record_id %s of source %s already names subject %s', quote_literal(r.rec), quote_literal(batch_source), o.uscc), NULL]
+      WHEN r.line <> dc.last_line
+        THEN ARRAY['22023', format('superseded by record %s of the same batch (same uscc)', dc.last_line), NULL]
+      WHEN r.line <> dr.last_line
+        THEN ARRAY['22023', format('superseded by record %s of the same batch (same source_record_id)', dr.last_line), NULL]
     END AS verdict
-  FROM ranked r
-  LEFT JOIN sv.subject o ON r.problem IS NULL AND o.source_system = batch_source AND o.source_record_id = r.rec
-                        AND o.uscc <> r.code
+  FROM owned r
+  LEFT JOIN dup_code dc ON r.problem IS NULL AND dc.code = r.code
+  LEFT JOIN dup_rec dr ON r.problem IS NULL AND dr.rec = r.rec
 ), merged AS (
   INSERT INTO sv.subject AS s (uscc, name, kind, industry, region_code, address, location, status, legal_rep,
                                established_on, deregistered_on, source_system, source_record_id, received_at, updated_at)
@@ -187,7 +199,6 @@ SELECT f.line, coalesce(f.code::text, f.raw_uscc),
             WHEN m.inserted THEN 'inserted' ELSE 'updated' END,
        f.verdict[1], f.verdict[2], f.verdict[3]
 FROM final f LEFT JOIN merged m ON f.verdict IS NULL AND m.uscc = f.code
-ORDER BY f.line
 $fn$;
 
 -- Raises the reject of a batch of one as an error (the write functions built on a merge core).

@@ -54,10 +54,11 @@ CREATE INDEX inspector_staging_loaded_by_idx ON sv.inspector_staging (loaded_by,
 COMMENT ON TABLE sv.inspector_staging IS
   'Bulk ingest of inspectors: COPY rows here, then call sv.ingest_staged(source, ''inspector'')';
 
+-- (No SET search_path on these two helpers: every name is qualified, and a SET clause would
+-- stop the planner inlining them into the set-based merges.)
 -- A department named by its code or its id (feeds know the code; the write API takes the id).
 CREATE FUNCTION sv._department_id(department text) RETURNS integer
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT d.id FROM sv.department d
   WHERE d.code = btrim(department) OR d.id::text = btrim(department)
@@ -66,10 +67,10 @@ $fn$;
 -- A list of short codes written as "a,b", "a、b", {a,b} or a JSON array ["a","b"]: sorted, distinct.
 CREATE FUNCTION sv._code_list(list text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT coalesce(array_agg(DISTINCT e ORDER BY e), '{}')
-  FROM unnest(string_to_array(regexp_replace(list, '[][{}"[:space:]]', '', 'g'), ',')) AS e
+  FROM unnest(string_to_array(regexp_replace(list, '[][{}"]', '', 'g'), ',')) AS x,
+       LATERAL pg_catalog.btrim(x) AS e      -- blanks around an element go; blanks inside stay (and fail)
   WHERE e <> ''
 $fn$;
 
@@ -87,13 +88,13 @@ WITH input AS (
          nullif(btrim(r.valid_from), '') AS from_t, nullif(btrim(r.valid_until), '') AS until_t,
          coalesce(nullif(btrim(r.status), ''), 'active') AS status
   FROM unnest(batch) r
-), parsed AS (
+), parsed AS MATERIALIZED (
   SELECT i.*, sv._parse_date(i.from_t) AS valid_from, sv._parse_date(i.until_t) AS valid_until,
          EXISTS (SELECT 1 FROM sv.region g WHERE g.code = i.region_code) AS region_ok,
          (SELECT string_agg(quote_literal(e), ', ') FROM unnest(i.specialties) e
           WHERE e !~ '^[a-z][a-z0-9_]{1,31}$') AS bad_specialties
   FROM input i
-), checked AS (
+), checked AS MATERIALIZED (
   SELECT p.*,
     CASE
       WHEN coalesce(p.cert, '') = '' THEN ARRAY['22004', 'certificate_no must not be empty', NULL]
@@ -117,25 +118,32 @@ WITH input AS (
         THEN ARRAY['22023', format('status must be active, suspended, revoked or retired, not %s', quote_literal(p.status)), NULL]
     END AS problem
   FROM parsed p
-), ranked AS (
-  SELECT c.*,
-         max(c.line) FILTER (WHERE c.problem IS NULL) OVER (PARTITION BY c.cert) AS last_of_key,
-         max(c.line) FILTER (WHERE c.problem IS NULL) OVER (PARTITION BY c.rec) AS last_of_rec
+), owned AS MATERIALIZED (
+  -- a source's record id names one inspector (checked before duplicates are ranked)
+  SELECT c.line, c.rec, c.cert, c.name, c.dept, c.region_code, c.specialties, c.valid_from, c.valid_until, c.status,
+         coalesce(c.problem, CASE WHEN o.certificate_no IS NOT NULL THEN
+           ARRAY['23505', format('source_record_id %s of source %s already names inspector %s', quote_literal(c.rec), quote_literal(batch_source), o.certificate_no), NULL] END) AS problem
   FROM checked c
+  LEFT JOIN sv.inspector o ON c.problem IS NULL AND o.source_system = batch_source
+                          AND o.source_record_id = c.rec AND o.certificate_no <> c.cert
+), dup_key AS (   -- see sv._subject_merge
+  SELECT c.cert, max(c.line) AS last_line FROM owned c WHERE c.problem IS NULL
+  GROUP BY c.cert HAVING count(*) > 1
+), dup_rec AS (
+  SELECT c.rec, max(c.line) AS last_line FROM owned c WHERE c.problem IS NULL
+  GROUP BY c.rec HAVING count(*) > 1
 ), final AS (
   SELECT r.*,
     CASE
       WHEN r.problem IS NOT NULL THEN r.problem
-      WHEN r.line <> r.last_of_key
-        THEN ARRAY['22023', format('superseded by record %s of the same batch (same certificate_no)', r.last_of_key), NULL]
-      WHEN r.line <> r.last_of_rec
-        THEN ARRAY['22023', format('superseded by record %s of the same batch (same source_record_id)', r.last_of_rec), NULL]
-      WHEN o.certificate_no IS NOT NULL
-        THEN ARRAY['23505', format('source_record_id %s of source %s already names inspector %s', quote_literal(r.rec), quote_literal(batch_source), o.certificate_no), NULL]
+      WHEN r.line <> dk.last_line
+        THEN ARRAY['22023', format('superseded by record %s of the same batch (same certificate_no)', dk.last_line), NULL]
+      WHEN r.line <> dr.last_line
+        THEN ARRAY['22023', format('superseded by record %s of the same batch (same source_record_id)', dr.last_line), NULL]
     END AS verdict
-  FROM ranked r
-  LEFT JOIN sv.inspector o ON r.problem IS NULL AND o.source_system = batch_source
-                          AND o.source_record_id = r.rec AND o.certificate_no <> r.cert
+  FROM owned r
+  LEFT JOIN dup_key dk ON r.problem IS NULL AND dk.cert = r.cert
+  LEFT JOIN dup_rec dr ON r.problem IS NULL AND dr.rec = r.rec
 ), merged AS (
   INSERT INTO sv.inspector AS s (certificate_no, name, department_id, region_code, specialties, valid_from,
                                  valid_until, status, source_system, source_record_id, received_at, updated_at)
@@ -159,7 +167,6 @@ SELECT f.line, coalesce(f.cert, ''),
             WHEN m.inserted THEN 'inserted' ELSE 'updated' END,
        f.verdict[1], f.verdict[2], f.verdict[3]
 FROM final f LEFT JOIN merged m ON f.verdict IS NULL AND m.certificate_no = f.cert
-ORDER BY f.line
 $fn$;
 
 CREATE FUNCTION sv.inspector_save(certificate_no text, name text, department_id integer, region_code text,

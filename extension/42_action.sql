@@ -121,7 +121,7 @@ WITH input AS (
   SELECT i.*, sv._parse_date(i.start_t) AS started_on, sv._parse_date(i.end_t) AS ended_on,
          CASE WHEN i.uscc_problem IS NULL THEN i.raw_uscc::sv.uscc END AS code
   FROM input i
-), looked AS (
+), looked AS MATERIALIZED (
   SELECT p.*, s.region_code AS subject_region, rel.id AS release_id, rel.label AS release_label,
          ri.item AS check_item_row,
          CASE WHEN p.ended_on IS NOT NULL THEN sv._add_workdays_or_null(p.ended_on, 20) END AS publication_due,
@@ -130,6 +130,9 @@ WITH input AS (
          (SELECT string_agg(format('%s (department %s)', c, n.department_id), ', ' ORDER BY c)
           FROM unnest(p.inspectors) c JOIN sv.inspector n ON n.certificate_no = c
           WHERE n.department_id IS DISTINCT FROM p.dept) AS foreign_inspectors,
+         (SELECT string_agg(format('%s (%s)', c, n.status), ', ' ORDER BY c)
+          FROM unnest(p.inspectors) c JOIN sv.inspector n ON n.certificate_no = c
+          WHERE n.status IN ('suspended', 'revoked')) AS inactive_inspectors,
          (SELECT string_agg(format('%s (%s to %s)', c, n.valid_from, n.valid_until), ', ' ORDER BY c)
           FROM unnest(p.inspectors) c JOIN sv.inspector n ON n.certificate_no = c
           WHERE NOT (n.valid_from <= p.started_on AND n.valid_until >= p.ended_on)) AS invalid_inspectors,
@@ -139,7 +142,7 @@ WITH input AS (
   LEFT JOIN sv.catalog_release rel ON rel.id = sv.catalog_release_on(p.started_on)
   LEFT JOIN sv.catalog_release_item ri ON ri.release_id = rel.id AND ri.kind = 'check_item' AND ri.code = p.check_item
   LEFT JOIN sv.action old ON old.source_system = batch_source AND old.source_record_id = p.rec
-), checked AS (
+), checked AS MATERIALIZED (
   SELECT l.*,
     CASE
       WHEN coalesce(l.rec, '') = '' THEN ARRAY['22023', 'source_record_id must not be empty', NULL]
@@ -167,6 +170,8 @@ WITH input AS (
         THEN ARRAY['23514', format('check_item %s is not in release %s, the catalogue in force on %s (监管事项之外无监管)', quote_literal(l.check_item), quote_literal(l.release_label), l.started_on), NULL]
       WHEN (l.check_item_row ->> 'department_id')::integer <> l.dept
         THEN ARRAY['23514', format('check_item %s is carried out by department %s, not by department %s', quote_literal(l.check_item), l.check_item_row ->> 'department_id', l.dept), NULL]
+      WHEN NOT sv.region_within(l.subject_region, l.check_item_row ->> 'region_code')
+        THEN ARRAY['23514', format('check_item %s applies in region %s; subject %s is in region %s', quote_literal(l.check_item), l.check_item_row ->> 'region_code', l.code, l.subject_region), NULL]
       WHEN l.result IS NULL OR l.result NOT IN ('no_problem', 'problem_found', 'rectification_ordered', 'case_filed')
         THEN ARRAY['22023', format('result must be no_problem, problem_found, rectification_ordered or case_filed, not %s', coalesce(quote_literal(l.result), 'NULL')), NULL]
       WHEN cardinality(l.inspectors) < 2
@@ -175,6 +180,8 @@ WITH input AS (
         THEN ARRAY['23503', format('inspectors: no inspector holds certificate %s', l.unknown_inspectors), NULL]
       WHEN l.foreign_inspectors IS NOT NULL
         THEN ARRAY['23514', format('inspectors: %s not of department %s', l.foreign_inspectors, l.dept), NULL]
+      WHEN l.inactive_inspectors IS NOT NULL
+        THEN ARRAY['23514', format('inspectors: %s may not carry out enforcement', l.inactive_inspectors), NULL]
       WHEN l.invalid_inspectors IS NOT NULL
         THEN ARRAY['23514', format('inspectors: certificate of %s not valid from %s to %s', l.invalid_inspectors, l.started_on, l.ended_on), NULL]
       WHEN l.publication_due IS NULL
@@ -233,7 +240,6 @@ SELECT a.line, coalesce(a.code::text || '/' || a.any_id::text, a.code::text, '')
             WHEN a.inserted THEN 'inserted' ELSE 'updated' END,
        (coalesce(a.verdict, a.late))[1], (coalesce(a.verdict, a.late))[2], (coalesce(a.verdict, a.late))[3]
 FROM after a
-ORDER BY a.line
 $fn$;
 
 CREATE FUNCTION sv.action_record(uscc text, kind text, check_item text, department_id integer,
@@ -249,6 +255,8 @@ DECLARE
   v_source text := coalesce(btrim(source_system), 'sv_platform');
   v_record text := source_record_id;
   v_region text;
+  v_old_department integer;
+  v_old_region text;
   r record;
 BEGIN
   IF source_system IS NULL AND source_record_id IS NULL THEN
@@ -265,6 +273,14 @@ BEGIN
       RAISE EXCEPTION 'role "%" may not record actions', me USING ERRCODE = 'insufficient_privilege';
     END IF;
     PERFORM sv._require_department_scope(department_id);
+    -- correcting an action: it must be one of the officer's own too
+    SELECT a.department_id, a.region_code INTO v_old_department, v_old_region FROM sv.action a
+    WHERE a.source_system = v_source AND a.source_record_id = btrim(v_record);
+    IF FOUND AND (v_old_department <> department_id OR NOT (v_old_region = ANY (sv.scope_regions()))) THEN
+      RAISE EXCEPTION 'action % of source % belongs to department % in region %, outside the scope of "%"',
+        quote_literal(btrim(v_record)), quote_literal(v_source), v_old_department, v_old_region, me
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
     IF sv.uscc_check(uscc) IS NULL THEN
       SELECT s.region_code INTO v_region FROM sv.subject s WHERE s.uscc = action_record.uscc::sv.uscc;
       IF FOUND AND NOT (v_region = ANY (sv.scope_regions())) THEN
@@ -299,21 +315,24 @@ DECLARE
   me text := sv._outer_user();
   a sv.action;
 BEGIN
-  IF uscc IS NULL OR sv.uscc_check(uscc) IS NOT NULL THEN
-    RAISE EXCEPTION 'uscc: invalid unified social credit code %', coalesce(quote_literal(uscc), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
+  IF uscc IS NULL THEN
+    RAISE EXCEPTION 'uscc must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF sv.uscc_check(uscc) IS NOT NULL THEN
+    RAISE EXCEPTION 'uscc: invalid unified social credit code "%"', uscc
+      USING ERRCODE = 'invalid_text_representation', DETAIL = sv.uscc_check(uscc);
+  END IF;
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
+    RAISE EXCEPTION 'role "%" may not publish actions', me USING ERRCODE = 'insufficient_privilege';
   END IF;
   SELECT * INTO a FROM sv.action x WHERE x.uscc = action_publish.uscc::sv.uscc AND x.id = action_id FOR UPDATE;
-  IF NOT FOUND THEN
+  -- officers: an action outside their department and regions does not exist for them (as in
+  -- sv_work.action), so the error reveals nothing about it; an officer without a staff mapping
+  -- in force (scope NULL) has no actions at all
+  IF NOT FOUND OR NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')
+                       OR coalesce(a.department_id = sv.scope_department() AND a.region_code = ANY (sv.scope_regions()), false)) THEN
     RAISE EXCEPTION 'action % of subject % does not exist', coalesce(action_id::text, 'NULL'), uscc::sv.uscc
       USING ERRCODE = 'no_data_found';
-  END IF;
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
-    PERFORM sv._require_department_scope(a.department_id);
-    IF NOT (a.region_code = ANY (sv.scope_regions())) THEN
-      RAISE EXCEPTION 'action % is in region %, outside the scope of "%"', action_id, a.region_code, me
-        USING ERRCODE = 'insufficient_privilege';
-    END IF;
   END IF;
   IF a.published_at IS NOT NULL THEN
     RAISE EXCEPTION 'action % was already published at %', action_id, a.published_at
@@ -407,7 +426,7 @@ COMMENT ON VIEW sv_bi.action_coverage IS '监管行为数据覆盖率 / supervis
 
 GRANT SELECT ON sv_work.action, sv_work.action_publication_due TO sv_officer, sv_admin, sv_auditor;
 GRANT SELECT ON sv_public.action TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
-GRANT SELECT ON sv_bi.action_coverage TO sv_bi, sv_auditor, sv_admin, sv_officer;
+GRANT SELECT ON sv_bi.action_coverage TO sv_bi, sv_auditor, sv_admin;
 GRANT EXECUTE ON FUNCTION sv.action_record(text, text, text, integer, date, date, text[], text, text, text, text)
   TO sv_admin, sv_officer, sv_integration;
 GRANT EXECUTE ON FUNCTION sv.action_publish(text, bigint) TO sv_admin, sv_officer, sv_integration;

@@ -58,19 +58,30 @@ GRANT SELECT ON sv.ingest_batch, sv.ingest_reject TO sv_integration, sv_admin, s
 SELECT pg_catalog.pg_extension_config_dump('sv.ingest_batch', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.ingest_reject', '');
 
--- Staging tables: each loader (current_user) inserts, sees and removes only its own rows; the
--- only direct write the platform allows, because COPY needs a table.  Nothing in them counts
--- until sv.ingest_staged has validated and merged it.
+-- Staging tables, the COPY targets.  COPY FROM refuses tables with row-level security, so
+-- loaders are kept apart differently: they may only INSERT (no SELECT, UPDATE or DELETE), and
+-- a trigger stamps every row with the inserting role, whatever the row says.  Only
+-- sv.ingest_staged (taking the caller's rows) and sv.ingest_staged_discard read or remove
+-- them.  Nothing in them counts until sv.ingest_staged has validated and merged it.
+-- sv.security_check knows this shape and reports any other grant on them.
+CREATE FUNCTION sv._staging_loaded_by() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  NEW.loaded_by := current_user;   -- not SECURITY DEFINER: the role that inserts
+  RETURN NEW;
+END
+$fn$;
+
 DO $staging$
 DECLARE
   t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['subject_staging', 'inspector_staging', 'action_staging'] LOOP
-    EXECUTE pg_catalog.format('ALTER TABLE sv.%I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE pg_catalog.format('ALTER TABLE sv.%I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE pg_catalog.format('CREATE POLICY %I ON sv.%I TO sv_integration, sv_admin
-                                 USING (loaded_by = current_user) WITH CHECK (loaded_by = current_user)', t || '_own', t);
-    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, DELETE ON sv.%I TO sv_integration, sv_admin', t);
+    EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT ON sv.%I
+                                 FOR EACH ROW EXECUTE FUNCTION sv._staging_loaded_by()', t || '_loaded_by', t);
+    EXECUTE pg_catalog.format('GRANT INSERT ON sv.%I TO sv_integration, sv_admin', t);
     EXECUTE pg_catalog.format('GRANT USAGE ON SEQUENCE sv.%I TO sv_integration, sv_admin', t || '_line_seq');
   END LOOP;
 END
@@ -157,18 +168,26 @@ BEGIN
   -- field would otherwise be lost without a word), are rejected before the rules run.
   EXECUTE pg_catalog.format($sql$
     CREATE TEMP TABLE sv_ingest_outcome ON COMMIT DROP AS
-    WITH elems AS (
+    WITH elems AS MATERIALIZED (
       SELECT x.ord AS line, x.value AS record,
              CASE WHEN jsonb_typeof(x.value) <> 'object' THEN 'record must be a JSON object, not ' || jsonb_typeof(x.value)
-                  ELSE (SELECT 'unknown field(s): ' || string_agg(k, ', ' ORDER BY k)
-                        FROM jsonb_object_keys(x.value) k WHERE k <> ALL ($2)) END AS problem
+                  ELSE (SELECT coalesce(
+                                 'unknown field(s): ' || string_agg(f.k, ', ' ORDER BY f.k) FILTER (WHERE f.k <> ALL ($2)),
+                                 -- only the lists (specialties, inspectors) may be arrays; no field is an
+                                 -- object or a boolean (stored as the text 'true' it would mean nothing)
+                                 string_agg(f.k, ', ' ORDER BY f.k) FILTER (WHERE jsonb_typeof(f.v) IN ('object', 'boolean')
+                                   OR (jsonb_typeof(f.v) = 'array' AND f.k NOT IN ('specialties', 'inspectors')))
+                                 || ' must be a string, a number or null')
+                        FROM jsonb_each(x.value) f(k, v))
+             END AS problem
       FROM jsonb_array_elements($1) WITH ORDINALITY AS x(value, ord)
     ), merged AS (
       SELECT m.* FROM sv.%I($3, (SELECT array_agg(jsonb_populate_record(NULL::sv.%I,
                                      e.record || jsonb_build_object('line', e.line, 'loaded_by', '')) ORDER BY e.line)
                                  FROM elems e WHERE e.problem IS NULL)) m
     )
-    SELECT e.line, e.record, coalesce(m.outcome, 'rejected') AS outcome,
+    SELECT e.line, CASE WHEN m.outcome IS DISTINCT FROM 'rejected' AND e.problem IS NULL THEN NULL ELSE e.record END AS record,
+           coalesce(m.outcome, 'rejected') AS outcome,
            CASE WHEN e.problem IS NULL THEN m.errcode ELSE '22023' END AS errcode,
            coalesce(e.problem, m.message) AS message, m.detail
     FROM elems e LEFT JOIN merged m ON m.line = e.line
@@ -219,4 +238,39 @@ $fn$;
 COMMENT ON FUNCTION sv.ingest_staged(text, text) IS
   'Validate and merge the rows the caller COPYed into sv.<kind>_staging, as one batch';
 
-GRANT EXECUTE ON FUNCTION sv.ingest(text, text, jsonb), sv.ingest_staged(text, text) TO sv_admin, sv_integration;
+-- Removes the caller's staged rows of a kind without ingesting them (a load that went wrong).
+CREATE FUNCTION sv.ingest_staged_discard(kind text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  n bigint;
+BEGIN
+  PERFORM sv._require_one_of('kind', kind, ARRAY['subject', 'inspector', 'action']);
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
+    RAISE EXCEPTION 'role "%" may not ingest data', me USING ERRCODE = 'insufficient_privilege',
+      HINT = 'Department systems log in as members of sv_integration.';
+  END IF;
+  EXECUTE pg_catalog.format('DELETE FROM sv.%I s WHERE s.loaded_by = $1', kind || '_staging') USING me;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION sv.ingest_staged_discard(text) IS
+  'Remove the caller''s staged rows of a kind without ingesting them; returns how many';
+
+-- How many rows the caller has staged, per kind (loaders cannot SELECT the staging tables).
+CREATE FUNCTION sv.ingest_staged_count(OUT kind text, OUT rows bigint) RETURNS SETOF record
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT 'subject', count(*) FROM sv.subject_staging WHERE loaded_by = sv._outer_user()
+  UNION ALL
+  SELECT 'inspector', count(*) FROM sv.inspector_staging WHERE loaded_by = sv._outer_user()
+  UNION ALL
+  SELECT 'action', count(*) FROM sv.action_staging WHERE loaded_by = sv._outer_user()
+$fn$;
+
+GRANT EXECUTE ON FUNCTION sv.ingest(text, text, jsonb), sv.ingest_staged(text, text),
+                          sv.ingest_staged_discard(text), sv.ingest_staged_count() TO sv_admin, sv_integration;

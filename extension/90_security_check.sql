@@ -4,6 +4,22 @@
 -- supervision office, e.g. daily from pg_cron, and after every upgrade or grant change.
 -- ---------------------------------------------------------------------------------------------
 
+-- An ingest staging table of the expected shape (45_ingest.sql): in schema sv, named
+-- *_staging, stamped by sv._staging_loaded_by, and nobody but its owner may read, change or
+-- delete its rows.  Such a table may be without row-level security (COPY FROM needs that).
+CREATE FUNCTION sv._is_staging_table(rel oid) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT EXISTS (
+    SELECT 1 FROM pg_class c
+    WHERE c.oid = rel AND c.relnamespace = 'sv'::regnamespace AND c.relname LIKE '%\_staging'
+      AND EXISTS (SELECT 1 FROM pg_trigger t
+                  WHERE t.tgrelid = c.oid AND t.tgfoid = 'sv._staging_loaded_by()'::regprocedure AND t.tgenabled <> 'D')
+      AND NOT EXISTS (SELECT 1 FROM aclexplode(c.relacl) a
+                      WHERE a.grantee <> c.relowner AND a.privilege_type <> 'INSERT'))
+$fn$;
+
 CREATE FUNCTION sv.security_check(verify_audit_chain boolean DEFAULT true)
 RETURNS TABLE (severity text, finding text, object text, detail text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -22,7 +38,8 @@ BEGIN
               ELSE 'row-level security is not forced (the owner bypasses it)' END
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = ANY (schemas) AND c.relkind IN ('r', 'p')
-    AND NOT (c.relrowsecurity AND c.relforcerowsecurity);
+    AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+    AND NOT sv._is_staging_table(c.oid);
 
   -- SECURITY DEFINER functions that do not pin search_path.
   RETURN QUERY
@@ -63,13 +80,8 @@ BEGIN
   WHERE n.nspname = ANY (schemas) AND c.relkind IN ('r', 'p')
     AND a.grantee <> c.relowner AND a.grantee <> 0
     AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
-    -- the ingest staging tables (COPY targets): loaders insert and remove their own rows only
-    AND NOT (n.nspname = 'sv' AND c.relname LIKE '%\_staging' AND a.privilege_type IN ('INSERT', 'DELETE')
-             AND c.relrowsecurity AND c.relforcerowsecurity
-             AND NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid
-                             AND (pg_get_expr(p.polqual, p.polrelid) IS DISTINCT FROM '(loaded_by = CURRENT_USER)'
-                                  OR pg_get_expr(p.polwithcheck, p.polrelid) IS DISTINCT FROM '(loaded_by = CURRENT_USER)'))
-             AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))
+    -- the ingest staging tables (COPY targets): loaders may insert, nothing more
+    AND NOT (a.privilege_type = 'INSERT' AND sv._is_staging_table(c.oid))
   GROUP BY n.nspname, c.relname, a.grantee;
 
   -- Logins that hold a group role but bypass row-level security (superusers included).  Real

@@ -223,3 +223,172 @@ RESET ROLE;
 SET ROLE portal_public;
 SELECT uscc, name, kind, region_name, legal_rep FROM sv_public.subject ORDER BY uscc;
 RESET ROLE;
+
+\echo
+\echo '== The sample catalogue: items of seven departments, each with a city check item (检查实施清单)'
+CREATE TEMP TABLE demo_catalog (code text, department_id integer, main_name text, method text, measures text,
+  objects text, law text, article text, level text, source text, check_method text, check_content text,
+  check_kind text);
+\copy demo_catalog FROM 'catalog.csv' WITH (FORMAT csv, HEADER)
+GRANT SELECT ON demo_catalog TO pds_admin;
+SET ROLE pds_admin;
+SELECT count(sv.catalog_item_save(c.code, c.department_id, c.main_name, c.method, c.measures, c.objects,
+               jsonb_build_array(jsonb_build_object('law', c.law, 'article', c.article)), c.level, c.source)) AS items_saved,
+       count(sv.check_item_save(c.code || '-C01', c.code, 'city', '410400', c.department_id, c.check_method,
+               c.check_content, c.check_kind, jsonb_build_array(jsonb_build_object('law', c.law, 'article', c.article)),
+               '每年按抽查计划')) AS check_items_saved
+FROM demo_catalog c;
+SELECT sv.check_item_save('410400-MSA-C02', 'PDS-MSA-101', 'city', '410400', 4, 'documents',
+  '个体工商户年度报告公示信息', 'general') > 0 AS check_item_for_the_city_item;
+RESET ROLE;
+-- the market supervision and health departments claim (认领) the national items they carry out
+SET ROLE msa_city;
+SELECT count(*) AS msa_claimed FROM (SELECT sv.catalog_claim(c.code) FROM sv.catalog_item c
+  WHERE c.department_id = 4 AND c.source IN ('national', 'provincial') AND c.code <> 'PDS-MSA-011') s;
+RESET ROLE;
+SET ROLE health_city;
+SELECT count(*) AS health_claimed FROM (SELECT sv.catalog_claim(c.code) FROM sv.catalog_item c
+  WHERE c.department_id = 7 AND c.source IN ('national', 'provincial')) s;
+RESET ROLE;
+SET ROLE pds_admin;
+SELECT sv.catalog_publish('2026-2', '平顶山市监管事项目录 第二版:七个部门的事项与检查实施清单') AS release_id;
+RESET ROLE;
+SELECT label, items, check_items FROM sv.catalog_release ORDER BY id;
+
+\echo
+\echo '== Data aggregation (数据汇聚): the market regulation system sends 10,000 subjects in one batch'
+-- synthetic subjects with valid codes in Pingdingshan's divisions (a few deliberately bad)
+CREATE TEMP TABLE demo_subjects AS
+WITH g AS (
+  SELECT i, (ARRAY['410402','410403','410404','410411','410421','410422','410423','410425','410481','410482'])[1 + i % 10] AS region,
+         (ARRAY['91','91','91','92','92','93'])[1 + i % 6] AS kind
+  FROM generate_series(1, 10000) i
+), c AS (
+  SELECT g.*, g.kind || g.region || 'MA' || lpad(to_hex(i * 7919), 7, '0') AS body FROM g
+)
+SELECT jsonb_agg(jsonb_build_object(
+         'source_record_id', 'HN-AMR-B' || lpad(i::text, 6, '0'),
+         'uscc', upper(body) || sv.uscc_check_character(upper(body)),
+         'name', CASE kind WHEN '91' THEN '平顶山市' || (ARRAY['鹰城','湛河','卫东','石龙','宝丰','叶县','鲁山','郏县','舞钢','汝州'])[1 + i % 10]
+                                          || (ARRAY['食品','商贸','建材','物流','医药','机械','能源','电子'])[1 + i % 8] || '有限公司' || i || '号'
+                           WHEN '92' THEN (ARRAY['老王','李记','张氏','刘家','陈师傅'])[1 + i % 5] || (ARRAY['烩面馆','超市','五金店','理发店','药房'])[1 + i % 5] || i
+                           ELSE (ARRAY['香菇','小麦','花生','养殖'])[1 + i % 4] || '种植专业合作社' || i END,
+         'region_code', region,
+         'industry', (ARRAY['C1391','F5211','H6210','I6510','L7212','A0141','F5251','O8010'])[1 + i % 8],
+         'address', '平顶山市' || region || '某路' || (i % 300) || '号',
+         'longitude', round((112.9 + (i % 997) / 1000.0)::numeric, 4),
+         'latitude', round((33.5 + (i % 613) / 1000.0)::numeric, 4),
+         'legal_rep', (ARRAY['王建国','李秀英','张伟','刘洋','陈静','杨帆'])[1 + i % 6],
+         'established_on', to_char(date '2005-01-01' + (i * 37) % 7600, 'YYYY-MM-DD'))
+       ORDER BY i)
+       || jsonb_build_array(
+            jsonb_build_object('source_record_id', 'HN-AMR-BAD-1', 'uscc', '91410400MA44L0X1Q9', 'name', '校验码错误的公司', 'region_code', '410402'),
+            jsonb_build_object('source_record_id', 'HN-AMR-BAD-2', 'uscc', '91410402MAB000000' || sv.uscc_check_character('91410402MAB000000'), 'name', ' ', 'region_code', '410402'),
+            jsonb_build_object('source_record_id', 'HN-AMR-BAD-3', 'uscc', '91410402MAB000001' || sv.uscc_check_character('91410402MAB000001'), 'name', '日期错误的公司', 'region_code', '410402', 'established_on', '2023-02-30'),
+            jsonb_build_object('source_record_id', 'HN-AMR-BAD-4', 'uscc', '91410402MAB000002' || sv.uscc_check_character('91410402MAB000002'), 'name', '字段拼错的公司', 'region_code', '410402', 'adress', '新华路'),
+            jsonb_build_object('source_record_id', 'HN-AMR-BAD-5', 'uscc', '91410402MAB000003' || sv.uscc_check_character('91410402MAB000003'), 'name', '不在平顶山的公司', 'region_code', '410199')) AS doc
+FROM c;
+GRANT SELECT ON demo_subjects TO amr_feed;
+SET ROLE amr_feed;
+SELECT * FROM sv.ingest('HN-AMR', 'subject', (SELECT doc FROM demo_subjects));
+\echo '   every rejected record is kept with its reason (sv.ingest_reject), nothing is dropped:'
+SELECT line, source_record_id, errcode, reason, detail FROM sv.ingest_reject ORDER BY batch_id, line;
+\echo '   the same batch again changes nothing (idempotent by source and record id):'
+SELECT inserted, updated, unchanged, rejected FROM sv.ingest('HN-AMR', 'subject', (SELECT doc FROM demo_subjects));
+RESET ROLE;
+SELECT kind, count(*) AS subjects FROM sv.subject GROUP BY kind ORDER BY kind;
+
+\echo
+\echo '== Inspectors (执法人员) from the enforcement-certificate system, bulk path: COPY into staging, then one call'
+CREATE ROLE zf_feed LOGIN IN ROLE sv_integration;
+SET ROLE zf_feed;
+COPY sv.inspector_staging (source_record_id, certificate_no, name, department, region_code, specialties, valid_from, valid_until)
+FROM STDIN WITH (FORMAT csv);
+ZF-0001,豫D0401001,赵铁柱,410400-MSA,410400,"food,drugs",2023-01-01,2028-12-31
+ZF-0002,豫D0401002,钱晓红,410400-MSA,410400,"food,special_equipment",2023-01-01,2028-12-31
+ZF-0003,豫D0401003,孙立平,410400-MSA,410422,food,2024-03-01,2029-02-28
+ZF-0004,豫D0401004,李春燕,410400-MSA,410422,"food,price",2024-03-01,2029-02-28
+ZF-0005,豫D0401005,周建华,410400-MSA,410402,advertising,2022-06-01,2027-05-31
+ZF-0006,豫D0401006,吴晓东,410400-MSA,410402,"drugs,cosmetics",2022-06-01,2027-05-31
+ZF-0007,豫D0701001,郑文,410400-HEALTH,410400,public_places,2023-01-01,2028-12-31
+ZF-0008,豫D0701002,王丽,410400-HEALTH,410400,"water,occupational",2023-01-01,2028-12-31
+ZF-0009,豫D0901001,冯刚,410400-EMERG,410400,hazardous_chemicals,2023-01-01,2028-12-31
+ZF-0010,豫D0901002,陈磊,410400-EMERG,410400,"mining,industry",2023-01-01,2028-12-31
+ZF-0011,豫D0601001,褚国强,410400-TRANS,410400,road_transport,2023-01-01,2028-12-31
+ZF-0012,豫D0601002,卫红,410400-TRANS,410400,"road_transport,vehicle_repair",2023-01-01,2028-12-31
+ZF-0013,豫D0501001,蒋建设,410400-HURD,410400,construction,2023-01-01,2028-12-31
+ZF-0014,豫D0501002,沈安,410400-HURD,410400,"construction,property",2023-01-01,2028-12-31
+ZF-0015,豫D0401015,韩过期,410400-MSA,410400,food,2019-01-01,2024-12-31
+ZF-0016,,无证号,410400-MSA,410400,food,2023-01-01,2028-12-31
+ZF-0017,豫D0401017,杨错部门,410400-XYZ,410400,food,2023-01-01,2028-12-31
+\.
+SELECT * FROM sv.ingest_staged('HN-ZFZ', 'inspector');
+SELECT line, source_record_id, reason FROM sv.ingest_reject WHERE kind = 'inspector' ORDER BY line;
+RESET ROLE;
+\echo '   market supervision in Ye County sees its own inspectors (sv_work.inspector):'
+SET ROLE msa_yexian;
+SELECT certificate_no, name, region_name, specialties, can_act_today FROM sv_work.inspector ORDER BY certificate_no;
+RESET ROLE;
+
+\echo
+\echo '== Supervision actions (监管行为) from the enforcement system, checked against the published catalogue'
+-- 600 inspections today (the catalogue release in force is 2026-2), two inspectors each
+CREATE TEMP TABLE demo_actions AS
+WITH s AS (
+  SELECT s.uscc, s.region_code, row_number() OVER (ORDER BY s.uscc) AS n FROM sv.subject s WHERE s.source_system = 'HN-AMR'
+), teams (department, check_item, a, b, kind) AS (VALUES
+  ('410400-MSA', 'PDS-MSA-002-C01', '豫D0401001', '豫D0401002', 'inspection'),
+  ('410400-MSA', 'PDS-MSA-004-C01', '豫D0401005', '豫D0401006', 'inspection'),
+  ('410400-MSA', 'PDS-MSA-009-C01', '豫D0401003', '豫D0401004', 'inspection'),
+  ('410400-HEALTH', 'PDS-HEALTH-002-C01', '豫D0701001', '豫D0701002', 'inspection'),
+  ('410400-EMERG', 'PDS-EMERG-002-C01', '豫D0901001', '豫D0901002', 'inspection'),
+  ('410400-TRANS', 'PDS-TRANS-001-C01', '豫D0601001', '豫D0601002', 'inspection')
+), t AS (SELECT row_number() OVER () - 1 AS k, teams.* FROM teams)
+SELECT jsonb_agg(jsonb_build_object(
+         'source_record_id', 'ZF-ACT-' || lpad(s.n::text, 5, '0'),
+         'uscc', s.uscc::text, 'kind', t.kind, 'check_item', t.check_item, 'department', t.department,
+         'started_on', sv.local_date(now()), 'ended_on', sv.local_date(now()),
+         'inspectors', jsonb_build_array(t.a, t.b),
+         'result', (ARRAY['no_problem','no_problem','no_problem','problem_found','rectification_ordered','case_filed'])[1 + s.n % 6],
+         'findings', CASE WHEN s.n % 6 >= 3 THEN '发现问题' || s.n || ':进货查验记录不全' END)
+       ORDER BY s.n) AS doc
+FROM s JOIN t ON t.k = s.n % 6
+WHERE s.n <= 600;
+GRANT SELECT ON demo_actions TO zf_feed;
+SET ROLE zf_feed;
+SELECT * FROM sv.ingest('HN-ZFZ', 'action', (SELECT doc FROM demo_actions));
+\echo '   no supervision outside the catalogue (监管事项之外无监管), and at least two inspectors (行政处罚法 §42):'
+SELECT inserted, rejected FROM sv.ingest('HN-ZFZ', 'action', jsonb_build_array(
+  jsonb_build_object('source_record_id', 'ZF-ACT-X1', 'uscc', (SELECT uscc::text FROM sv.subject WHERE region_code = '410402' ORDER BY uscc LIMIT 1),
+    'kind', 'inspection', 'check_item', 'PDS-MSA-999-C01', 'department', '410400-MSA',
+    'started_on', sv.local_date(now()), 'ended_on', sv.local_date(now()), 'inspectors', jsonb_build_array('豫D0401001', '豫D0401002'),
+    'result', 'no_problem'),
+  jsonb_build_object('source_record_id', 'ZF-ACT-X2', 'uscc', (SELECT uscc::text FROM sv.subject WHERE region_code = '410402' ORDER BY uscc LIMIT 1),
+    'kind', 'penalty', 'check_item', 'PDS-MSA-002-C01', 'department', '410400-MSA',
+    'started_on', sv.local_date(now()), 'ended_on', sv.local_date(now()), 'inspectors', jsonb_build_array('豫D0401001'),
+    'result', 'case_filed')));
+SELECT source_record_id, reason FROM sv.ingest_reject r
+WHERE r.batch_id = (SELECT max(id) FROM sv.ingest_batch) ORDER BY line;
+RESET ROLE;
+\echo '   the city publishes the first results (公示, due 20 working days after the check):'
+SET ROLE msa_city;
+SELECT count(sv.action_publish(a.uscc::text, a.id)) AS published
+FROM (SELECT uscc, id FROM sv_work.action ORDER BY id LIMIT 150) a;
+SELECT count(*) FILTER (WHERE published_at IS NULL) AS to_publish,
+       count(*) FILTER (WHERE publication_due = sv.add_workdays(sv.local_date(now()), 20)) AS due_in_20_working_days
+FROM sv_work.action;
+RESET ROLE;
+\echo '   the service portal shows published results (sv_public.action):'
+SET ROLE portal_public;
+SELECT uscc, subject_name, department_name, check_content, result FROM sv_public.action ORDER BY uscc LIMIT 5;
+RESET ROLE;
+\echo '   data coverage of supervision actions per department this year (sv_bi.action_coverage, the national KPI):'
+CREATE ROLE bi_viewer LOGIN IN ROLE sv_bi;
+SET ROLE bi_viewer;
+SELECT department_name, check_items, covered, coverage_pct, actions FROM sv_bi.action_coverage WHERE check_items > 0;
+SELECT department_name, items_to_claim, items_claimed, claim_rate_pct FROM sv_bi.catalog_claim_rate WHERE items_to_claim > 0;
+RESET ROLE;
+\echo '   one audit record per batch, with the SHA-256 of what was received:'
+SELECT object_id AS batch, change ->> 'kind' AS kind, change ->> 'records' AS records, change ->> 'rejected' AS rejected,
+       left(change ->> 'sha256', 16) || '…' AS sha256
+FROM sv.audit_log WHERE object_kind = 'ingest_batch' ORDER BY seq;
