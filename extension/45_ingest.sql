@@ -57,6 +57,7 @@ CREATE POLICY ingest_reject_all ON sv.ingest_reject FOR SELECT TO sv_admin, sv_a
 GRANT SELECT ON sv.ingest_batch, sv.ingest_reject TO sv_integration, sv_admin, sv_auditor;
 SELECT pg_catalog.pg_extension_config_dump('sv.ingest_batch', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.ingest_reject', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.ingest_batch_id_seq', '');
 
 -- Staging tables, the COPY targets.  COPY FROM refuses tables with row-level security, so
 -- loaders are kept apart differently: they may only INSERT (no SELECT, UPDATE or DELETE), and
