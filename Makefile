@@ -16,6 +16,8 @@ OBJS = \
 	src/calendar_time.o \
 	src/versioning.o \
 	src/ingest/parse.o \
+	src/draw/chacha20.o \
+	src/draw/sample.o \
 	src/types/uscc.o
 
 # The install script is assembled from ordered per-capability files.

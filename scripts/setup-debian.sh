@@ -16,6 +16,7 @@ PACKAGES=(
   libcurl4-openssl-dev
   libipc-run-perl
   perl
+  python3
 )
 
 missing=()

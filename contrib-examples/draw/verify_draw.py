@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Recompute an sv_platform double-random draw from its export, independently of PostgreSQL.
+
+Usage:  verify_draw.py draw.json        (the output of SELECT sv.draw_export(<draw id>))
+        verify_draw.py -                (read it from standard input)
+
+Implements docs/draw-protocol.md with the Python 3 standard library only: the population and
+its SHA-256, the stratum sizes, the commitment, the seed, ChaCha20 (RFC 8439), the counts per
+stratum and the partial Fisher-Yates selection.  Prints one line per step and exits 0 when
+every step matches the export, 1 when one does not, 2 on unusable input.
+"""
+import base64
+import hashlib
+import json
+import struct
+import sys
+from decimal import Decimal, ROUND_CEILING
+
+STRATA = "ABCDU"
+LINE = 21  # 18-character code, ",", stratum letter, "\n"
+
+
+def chacha20_block(key, counter, nonce):
+    """The ChaCha20 block function of RFC 8439, section 2.3."""
+    def rotl(v, n):
+        return ((v << n) & 0xFFFFFFFF) | (v >> (32 - n))
+
+    def qr(x, a, b, c, d):
+        x[a] = (x[a] + x[b]) & 0xFFFFFFFF; x[d] = rotl(x[d] ^ x[a], 16)
+        x[c] = (x[c] + x[d]) & 0xFFFFFFFF; x[b] = rotl(x[b] ^ x[c], 12)
+        x[a] = (x[a] + x[b]) & 0xFFFFFFFF; x[d] = rotl(x[d] ^ x[a], 8)
+        x[c] = (x[c] + x[d]) & 0xFFFFFFFF; x[b] = rotl(x[b] ^ x[c], 7)
+
+    state = [0x61707865, 0x3320646E, 0x79622D32, 0x6B206574]
+    state += list(struct.unpack("<8I", key))
+    state += [counter & 0xFFFFFFFF]
+    state += list(struct.unpack("<3I", nonce))
+    x = list(state)
+    for _ in range(10):
+        qr(x, 0, 4, 8, 12); qr(x, 1, 5, 9, 13); qr(x, 2, 6, 10, 14); qr(x, 3, 7, 11, 15)
+        qr(x, 0, 5, 10, 15); qr(x, 1, 6, 11, 12); qr(x, 2, 7, 8, 13); qr(x, 3, 4, 9, 14)
+    return struct.pack("<16I", *[(x[i] + state[i]) & 0xFFFFFFFF for i in range(16)])
+
+
+class Stream:
+    """Little-endian 32-bit words of the keystream for the seed, zero nonce, blocks 0, 1, ..."""
+
+    def __init__(self, key):
+        self.key, self.counter, self.buf, self.words = key, 0, b"", 0
+
+    def u32(self):
+        if not self.buf:
+            self.buf = chacha20_block(self.key, self.counter, bytes(12))
+            self.counter += 1
+        v, self.buf = struct.unpack("<I", self.buf[:4])[0], self.buf[4:]
+        self.words += 1
+        return v
+
+    def below(self, n):
+        limit = (1 << 32) - ((1 << 32) % n)
+        while True:
+            x = self.u32()
+            if x < limit:
+                return x % n
+
+
+def seed_of(plan_id, population_hash, nonce, entropy):
+    e = entropy.encode("utf-8")
+    return hashlib.sha256(b"SV-DRAW-SEED-v1\x00" + struct.pack(">q", plan_id) + population_hash
+                          + struct.pack(">i", len(nonce)) + nonce + struct.pack(">i", len(e)) + e).digest()
+
+
+def count_of(rule, size):
+    if rule is None:
+        return 0
+    if "ratio" in rule:
+        return min(size, int((Decimal(str(rule["ratio"])) * size).to_integral_value(rounding=ROUND_CEILING)))
+    return min(int(rule["count"]), size)
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    try:
+        data = json.load(sys.stdin if argv[1] == "-" else open(argv[1], encoding="utf-8"))
+        if data.get("protocol") != "sv-draw-v1":
+            raise ValueError("not an sv-draw-v1 export")
+        population = base64.b64decode(data["population_base64"])
+    except (OSError, ValueError, KeyError) as e:
+        print("unusable input: %s" % e, file=sys.stderr)
+        return 2
+
+    results = []
+
+    def step(name, ok, detail):
+        results.append(ok)
+        print("%-16s %s  %s" % (name, "ok  " if ok else "FAIL", detail))
+
+    digest = hashlib.sha256(population).digest()
+    step("population_hash", digest.hex() == data["population_sha256"], digest.hex())
+
+    lines = [population[i:i + LINE] for i in range(0, len(population), LINE)]
+    well_formed = len(population) % LINE == 0 and all(l[18:19] == b"," and l[20:21] == b"\n" for l in lines)
+    strata = {s: [l[:18].decode("ascii") for l in lines if l[19:20].decode("ascii") == s] for s in STRATA}
+    ordered = lines == sorted(lines, key=lambda l: (STRATA.index(l[19:20].decode("ascii")), l[:18]))
+    sizes = [len(strata[s]) for s in STRATA]
+    step("stratum_sizes", well_formed and ordered and sizes == data["stratum_sizes"],
+         "A, B, C, D, U = %s%s" % (sizes, "" if ordered else " (population not in protocol order)"))
+
+    nonce = bytes.fromhex(data["nonce"])
+    step("commitment", hashlib.sha256(nonce).hexdigest() == data["commitment"], "SHA-256 of the nonce")
+
+    seed = seed_of(data["plan_id"], digest, nonce, data["entropy"])
+    step("seed", seed.hex() == data["seed"], seed.hex())
+
+    stream = Stream(seed)
+    selected = []
+    for s, n in zip(STRATA, sizes):
+        k = count_of(data["rules"].get(s), n)
+        idx = list(range(n))
+        for i in range(k):
+            j = i + stream.below(n - i)
+            idx[i], idx[j] = idx[j], idx[i]
+            selected.append({"stratum": s, "position": i + 1, "uscc": strata[s][idx[i]]})
+    same = selected == data["selected"]
+    step("selection", same and stream.words == data["stream_words"],
+         "%d subjects, %d stream words%s" % (len(selected), stream.words, "" if same else "; the export differs"))
+    print("draw %s of plan %s: %s" % (data["draw_id"], data["plan_code"], "VERIFIED" if all(results) else "NOT VERIFIED"))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,640 @@
+-- ---------------------------------------------------------------------------------------------
+-- 50_draw: the double-random draw (双随机、一公开): plans (一单两库), sealing, the seeded draw of
+-- subjects, verification and publication.  The protocol is docs/draw-protocol.md.
+--
+-- Tables:     sv.credit_class (the stored credit class of a subject, the draw's strata; filled
+--             by credit supervision), sv.draw_plan (+ _department, _item, _stratum),
+--             sv.draw_exclusion, sv.draw, sv.draw_result
+-- Functions:  sv.draw_plan_save, sv.draw_plan_set_strata, sv.draw_seal, sv.draw_run,
+--             sv.draw_verify, sv.draw_verify_detail, sv.draw_export,
+--             sv.chacha20_block (C, RFC 8439), sv._draw_sample (C)
+-- Views:      sv_public.draw, sv_public.draw_result (no credit classes: they are internal)
+-- Still to come (issue 5): inspector teams, recusal, redraw with approval, tasks from drawn
+-- subjects, the benchmark.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE FUNCTION sv.chacha20_block(key bytea, counter integer, nonce bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'sv_chacha20_block' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sv.chacha20_block(bytea, integer, bytea) IS
+  'The ChaCha20 block function of RFC 8439 (32-byte key, 32-bit counter, 12-byte nonce): 64 bytes';
+
+CREATE FUNCTION sv._draw_sample(seed bytea, sizes integer[], counts integer[],
+                                OUT stratum integer, OUT pick integer, OUT candidate integer,
+                                OUT stream_words bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sv_draw_sample' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- The credit class a subject has now (A low risk .. D high risk); credit supervision keeps it.
+-- A subject without a row is "unclassified" (U) for the draw.
+CREATE TABLE sv.credit_class (
+  uscc        sv.uscc PRIMARY KEY REFERENCES sv.subject (uscc),
+  class       text NOT NULL CHECK (class IN ('A', 'B', 'C', 'D')),
+  source      text NOT NULL CHECK (source <> ''),     -- the model or the authority that classified
+  assessed_at timestamptz NOT NULL
+);
+COMMENT ON TABLE sv.credit_class IS 'Current credit-risk class per subject (internal, never public): the strata of the draw';
+ALTER TABLE sv.credit_class ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.credit_class FORCE ROW LEVEL SECURITY;
+CREATE POLICY credit_class_read ON sv.credit_class FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.credit_class TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.credit_class', '');
+
+CREATE TABLE sv.draw_plan (
+  id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  code             text NOT NULL UNIQUE CHECK (code ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  title            text NOT NULL CHECK (title <> ''),
+  lead_department_id integer NOT NULL REFERENCES sv.department (id),
+  check_from       date NOT NULL,            -- the inspection period
+  check_to         date NOT NULL,
+  scope            jsonb NOT NULL,           -- {"regions": [...], "industries": [...], "kinds": [...]}
+  team_size        integer NOT NULL CHECK (team_size >= 2),
+  cross_area       boolean NOT NULL DEFAULT false,   -- 所所交叉: no inspector from the subject's region
+  lookback_days    integer NOT NULL DEFAULT 365 CHECK (lookback_days >= 0),
+  annual_cap       integer NOT NULL DEFAULT 1 CHECK (annual_cap >= 1),  -- inspections per subject, department, year
+  status           text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'sealed', 'drawn')),
+  created_by       text NOT NULL,
+  created_at       timestamptz NOT NULL,
+  sealed_by        text,
+  sealed_at        timestamptz,
+  population       bytea,                    -- the frozen candidate list (docs/draw-protocol.md)
+  population_size  integer,
+  population_hash  bytea,                    -- SHA-256 of population
+  commitment       bytea,                    -- SHA-256 of the planner's secret nonce
+  entropy_source   text,                     -- the public randomness named in advance
+  stratum_sizes    integer[],                -- candidates per stratum A, B, C, D, U
+  CHECK (check_to >= check_from),
+  CHECK ((status = 'draft') = (sealed_at IS NULL)),
+  CHECK (status = 'draft' OR (population IS NOT NULL AND population_hash IS NOT NULL AND commitment IS NOT NULL
+                              AND entropy_source IS NOT NULL))
+);
+COMMENT ON TABLE sv.draw_plan IS 'Double-random draw plans (抽查计划): one list of items, the subject scope, strata and team rules';
+
+CREATE TABLE sv.draw_plan_department (
+  plan_id       bigint NOT NULL REFERENCES sv.draw_plan (id),
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  PRIMARY KEY (plan_id, department_id)
+);
+COMMENT ON TABLE sv.draw_plan_department IS 'Departments taking part in a plan (more than one: a joint plan 部门联合抽查)';
+
+CREATE TABLE sv.draw_plan_item (
+  plan_id         bigint NOT NULL REFERENCES sv.draw_plan (id),
+  check_item_code text NOT NULL,
+  PRIMARY KEY (plan_id, check_item_code)
+);
+COMMENT ON TABLE sv.draw_plan_item IS 'The check items of a plan (一单: the list), from the published catalogue';
+
+CREATE TABLE sv.draw_plan_stratum (
+  plan_id bigint NOT NULL REFERENCES sv.draw_plan (id),
+  stratum text NOT NULL CHECK (stratum IN ('A', 'B', 'C', 'D', 'U')),
+  ratio   numeric CHECK (ratio > 0 AND ratio <= 1),
+  count   integer CHECK (count >= 0),
+  PRIMARY KEY (plan_id, stratum),
+  CHECK ((ratio IS NULL) <> (count IS NULL))
+);
+COMMENT ON TABLE sv.draw_plan_stratum IS
+  'Sampling rule per credit stratum: a ratio (count = ceil(ratio x size)) or a count (at most the size); a stratum without a rule is not drawn';
+
+CREATE TABLE sv.draw_exclusion (
+  plan_id bigint NOT NULL REFERENCES sv.draw_plan (id),
+  uscc    sv.uscc NOT NULL,
+  reason  text NOT NULL,
+  PRIMARY KEY (plan_id, uscc)
+);
+COMMENT ON TABLE sv.draw_exclusion IS 'Subjects in scope left out at sealing, with the reason (e.g. the annual inspection cap)';
+
+CREATE TABLE sv.draw (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  plan_id       bigint NOT NULL UNIQUE REFERENCES sv.draw_plan (id),   -- one draw per plan
+  nonce         bytea NOT NULL,
+  entropy       text NOT NULL,
+  seed          bytea NOT NULL,
+  stream_words  bigint NOT NULL,
+  drawn_by      text NOT NULL,
+  drawn_at      timestamptz NOT NULL
+);
+COMMENT ON TABLE sv.draw IS 'The run of a sealed plan: revealed nonce, public entropy, derived seed (append-only)';
+
+CREATE TABLE sv.draw_result (
+  draw_id  bigint NOT NULL REFERENCES sv.draw (id),
+  uscc     sv.uscc NOT NULL,
+  stratum  text NOT NULL,
+  position integer NOT NULL,          -- order drawn within the stratum
+  PRIMARY KEY (draw_id, uscc),
+  UNIQUE (draw_id, stratum, position)
+);
+COMMENT ON TABLE sv.draw_result IS 'The subjects a draw selected (append-only)';
+
+CREATE TRIGGER draw_immutable BEFORE UPDATE OR DELETE ON sv.draw
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
+CREATE TRIGGER draw_result_immutable BEFORE UPDATE OR DELETE ON sv.draw_result
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
+CREATE TRIGGER draw_no_truncate BEFORE TRUNCATE ON sv.draw
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
+CREATE TRIGGER draw_result_no_truncate BEFORE TRUNCATE ON sv.draw_result
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
+
+-- Plans are readable by officials (the population only through the export); the tables of a
+-- plan carry no department column, so their policies read every row and the functions check.
+DO $rls$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['draw_plan', 'draw_plan_department', 'draw_plan_item', 'draw_plan_stratum',
+                           'draw_exclusion', 'draw', 'draw_result'] LOOP
+    EXECUTE pg_catalog.format('ALTER TABLE sv.%I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE pg_catalog.format('ALTER TABLE sv.%I FORCE ROW LEVEL SECURITY', t);
+    EXECUTE pg_catalog.format('CREATE POLICY %I ON sv.%I FOR SELECT TO sv_admin, sv_officer, sv_auditor USING (true)',
+                              t || '_read', t);
+    EXECUTE pg_catalog.format('GRANT SELECT ON sv.%I TO sv_admin, sv_officer, sv_auditor', t);
+    EXECUTE pg_catalog.format('SELECT pg_catalog.pg_extension_config_dump(%L, %L)', 'sv.' || t, '');
+  END LOOP;
+END
+$rls$;
+SELECT pg_catalog.pg_extension_config_dump('sv.draw_plan_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.draw_id_seq', '');
+
+-- May the caller run this plan?  Administrators any; officers the plans of their department.
+CREATE FUNCTION sv._draw_require_plan(plan_id bigint, for_update boolean DEFAULT false) RETURNS sv.draw_plan
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  p sv.draw_plan;
+BEGIN
+  IF plan_id IS NULL THEN
+    RAISE EXCEPTION 'plan_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF for_update THEN
+    SELECT * INTO p FROM sv.draw_plan d WHERE d.id = plan_id FOR UPDATE;
+  ELSE
+    SELECT * INTO p FROM sv.draw_plan d WHERE d.id = plan_id;
+  END IF;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'draw plan % does not exist', plan_id USING ERRCODE = 'no_data_found';
+  END IF;
+  PERFORM sv._require_department_scope(p.lead_department_id);
+  RETURN p;
+END
+$fn$;
+
+-- The strata in the protocol's order, and a draw's counts from the rules (docs/draw-protocol.md):
+-- ratio r of a stratum of n candidates draws ceil(r * n), in exact decimal arithmetic; a count c
+-- draws min(c, n); a stratum without a rule draws none.
+CREATE FUNCTION sv._draw_counts(plan_id bigint, sizes integer[]) RETURNS integer[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT array_agg(coalesce(CASE WHEN r.ratio IS NOT NULL THEN ceil(r.ratio * sizes[s.i])::integer
+                                 ELSE least(r.count, sizes[s.i]) END, 0) ORDER BY s.i)
+  FROM unnest(ARRAY['A', 'B', 'C', 'D', 'U']) WITH ORDINALITY AS s(stratum, i)
+  LEFT JOIN sv.draw_plan_stratum r ON r.plan_id = _draw_counts.plan_id AND r.stratum = s.stratum
+$fn$;
+
+-- The seed: SHA-256 over a domain-separated encoding of plan id, population hash, nonce and
+-- entropy (docs/draw-protocol.md, "Seed").
+CREATE FUNCTION sv._draw_seed(plan_id bigint, population_hash bytea, nonce bytea, entropy text) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT sha256('SV-DRAW-SEED-v1'::bytea || '\x00'::bytea || int8send(plan_id) || population_hash
+                || int4send(length(nonce)) || nonce
+                || int4send(octet_length(convert_to(entropy, 'UTF8'))) || convert_to(entropy, 'UTF8'))
+$fn$;
+
+-- The selection from a plan's population and a seed: (stratum, position, uscc).
+CREATE FUNCTION sv._draw_select(p sv.draw_plan, seed bytea,
+                                OUT stratum text, OUT "position" integer, OUT uscc text, OUT stream_words bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT (ARRAY['A', 'B', 'C', 'D', 'U'])[x.stratum], x.pick,
+         convert_from(substring(p.population FROM (o.offs + x.candidate - 1) * 21 + 1 FOR 18), 'UTF8'),
+         x.stream_words
+  FROM sv._draw_sample(seed, p.stratum_sizes, sv._draw_counts(p.id, p.stratum_sizes)) x
+  JOIN (SELECT i, coalesce(sum(sz) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::integer AS offs
+        FROM unnest(p.stratum_sizes) WITH ORDINALITY AS z(sz, i)) o ON o.i = x.stratum
+$fn$;
+
+CREATE FUNCTION sv.draw_plan_save(code text, title text, lead_department_id integer, check_from date,
+                                  check_to date, scope jsonb, check_items text[], strata jsonb,
+                                  team_size integer DEFAULT 2, departments integer[] DEFAULT NULL,
+                                  cross_area boolean DEFAULT false, lookback_days integer DEFAULT 365,
+                                  annual_cap integer DEFAULT 1)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  v_id bigint;
+  v_status text;
+  v_depts integer[];
+  v_key text;
+  v_val jsonb;
+  v_bad text;
+  v_release bigint;
+BEGIN
+  PERFORM sv._require_code('code', code);
+  PERFORM sv._require_text('title', title);
+  PERFORM sv._require_department('lead_department_id', lead_department_id);
+  IF check_from IS NULL OR check_to IS NULL OR check_to < check_from THEN
+    RAISE EXCEPTION 'check_from and check_to must be given, check_from not after check_to'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- the scope is data, never SQL: known keys, each an array of codes
+  IF scope IS NULL OR jsonb_typeof(scope) <> 'object' THEN
+    RAISE EXCEPTION 'scope must be a JSON object {"regions": [...], "industries": [...], "kinds": [...]}'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(k, ', ' ORDER BY k) INTO v_bad FROM jsonb_object_keys(scope) k
+  WHERE k NOT IN ('regions', 'industries', 'kinds');
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'scope: unknown key(s) %', v_bad USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR v_key, v_val IN SELECT e.key, e.value FROM jsonb_each(scope) e LOOP
+    IF jsonb_typeof(v_val) <> 'array' OR jsonb_array_length(v_val) = 0
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(v_val) x WHERE jsonb_typeof(x) <> 'string') THEN
+      RAISE EXCEPTION 'scope.% must be a non-empty array of strings', v_key USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END LOOP;
+  IF NOT scope ? 'regions' THEN
+    RAISE EXCEPTION 'scope.regions must name at least one region' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(quote_literal(x), ', ') INTO v_bad FROM jsonb_array_elements_text(scope -> 'regions') x
+  WHERE NOT EXISTS (SELECT 1 FROM sv.region r WHERE r.code = x);
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'scope.regions: region(s) % do not exist', v_bad USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  SELECT string_agg(quote_literal(x), ', ') INTO v_bad FROM jsonb_array_elements_text(scope -> 'industries') x
+  WHERE x !~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$';
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'scope.industries must be GB/T 4754 codes or prefixes, not %', v_bad USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(quote_literal(x), ', ') INTO v_bad FROM jsonb_array_elements_text(scope -> 'kinds') x
+  WHERE x NOT IN ('enterprise', 'individual_business', 'farmers_cooperative', 'other');
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'scope.kinds must be enterprise, individual_business, farmers_cooperative or other, not %', v_bad
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF team_size IS NULL OR team_size < 2 THEN
+    RAISE EXCEPTION 'team_size must be at least 2 (inspections are carried out by two inspectors or more), not %',
+      coalesce(team_size::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF lookback_days IS NULL OR lookback_days < 0 OR annual_cap IS NULL OR annual_cap < 1 THEN
+    RAISE EXCEPTION 'lookback_days must be 0 or more and annual_cap 1 or more' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  v_depts := ARRAY(SELECT DISTINCT d FROM unnest(coalesce(departments, ARRAY[lead_department_id]) || lead_department_id) d ORDER BY 1);
+  SELECT string_agg(coalesce(d::text, 'NULL'), ', ') INTO v_bad FROM unnest(v_depts) d
+  WHERE d IS NULL OR NOT EXISTS (SELECT 1 FROM sv.department x WHERE x.id = d);
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'departments: department(s) % do not exist', v_bad USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  -- 一单: check items of the published catalogue, carried out by a department of the plan
+  IF check_items IS NULL OR cardinality(check_items) = 0 THEN
+    RAISE EXCEPTION 'check_items must name at least one check item' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT r.id INTO v_release FROM sv.catalog_release r ORDER BY r.published_at DESC, r.id DESC LIMIT 1;
+  SELECT string_agg(quote_literal(c), ', ') INTO v_bad FROM unnest(check_items) c
+  WHERE NOT EXISTS (SELECT 1 FROM sv.catalog_release_item i WHERE i.release_id = v_release AND i.kind = 'check_item'
+                      AND i.code = c AND (i.item ->> 'department_id')::integer = ANY (v_depts));
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'check_items: % not in the published catalogue for the plan''s departments (监管事项之外无监管)', v_bad
+      USING ERRCODE = 'check_violation';
+  END IF;
+  -- strata: {"A": {"ratio": 0.05}, "D": {"count": 20}, ...}
+  IF strata IS NULL OR jsonb_typeof(strata) <> 'object' OR strata = '{}' THEN
+    RAISE EXCEPTION 'strata must be a JSON object such as {"U": {"ratio": 0.05}}' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR v_key, v_val IN SELECT e.key, e.value FROM jsonb_each(strata) e LOOP
+    IF v_key NOT IN ('A', 'B', 'C', 'D', 'U') THEN
+      RAISE EXCEPTION 'strata: % is not a stratum (A, B, C, D or U for unclassified)', quote_literal(v_key)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(v_val) <> 'object' OR (SELECT count(*) FROM jsonb_object_keys(v_val)) <> 1
+       OR NOT (v_val ? 'ratio' OR v_val ? 'count') THEN
+      RAISE EXCEPTION 'strata.% must be {"ratio": r} or {"count": n}', v_key USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF v_val ? 'ratio' AND (jsonb_typeof(v_val -> 'ratio') <> 'number' OR (v_val ->> 'ratio')::numeric <= 0
+                            OR (v_val ->> 'ratio')::numeric > 1) THEN
+      RAISE EXCEPTION 'strata.%.ratio must be a number above 0 and at most 1 (1 = every subject, e.g. key items)', v_key
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF v_val ? 'count' AND (jsonb_typeof(v_val -> 'count') <> 'number' OR (v_val ->> 'count') !~ '^[0-9]{1,9}$') THEN
+      RAISE EXCEPTION 'strata.%.count must be a whole number, 0 or more', v_key USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END LOOP;
+
+  PERFORM sv._require_department_scope(lead_department_id);
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.draw_plan'), pg_catalog.hashtext(btrim(code)));
+  SELECT d.id, d.status INTO v_id, v_status FROM sv.draw_plan d WHERE d.code = btrim(draw_plan_save.code) FOR UPDATE;
+  IF FOUND THEN
+    IF v_status <> 'draft' THEN
+      RAISE EXCEPTION 'plan % is %: a sealed plan cannot change', quote_literal(btrim(code)), v_status
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    PERFORM sv._draw_require_plan(v_id);
+    UPDATE sv.draw_plan d SET title = btrim(draw_plan_save.title), lead_department_id = draw_plan_save.lead_department_id,
+           check_from = draw_plan_save.check_from, check_to = draw_plan_save.check_to, scope = draw_plan_save.scope,
+           team_size = draw_plan_save.team_size, cross_area = draw_plan_save.cross_area,
+           lookback_days = draw_plan_save.lookback_days, annual_cap = draw_plan_save.annual_cap
+     WHERE d.id = v_id;
+    DELETE FROM sv.draw_plan_department x WHERE x.plan_id = v_id;
+    DELETE FROM sv.draw_plan_item x WHERE x.plan_id = v_id;
+    DELETE FROM sv.draw_plan_stratum x WHERE x.plan_id = v_id;
+  ELSE
+    INSERT INTO sv.draw_plan (code, title, lead_department_id, check_from, check_to, scope, team_size, cross_area,
+                              lookback_days, annual_cap, created_by, created_at)
+    VALUES (btrim(code), btrim(title), lead_department_id, check_from, check_to, scope, team_size, cross_area,
+            lookback_days, annual_cap, me, now())
+    RETURNING id INTO v_id;
+  END IF;
+  INSERT INTO sv.draw_plan_department SELECT v_id, d FROM unnest(v_depts) d;
+  INSERT INTO sv.draw_plan_item SELECT DISTINCT v_id, c FROM unnest(check_items) c;
+  INSERT INTO sv.draw_plan_stratum (plan_id, stratum, ratio, count)
+  SELECT v_id, e.key, (e.value ->> 'ratio')::numeric, (e.value ->> 'count')::integer FROM jsonb_each(strata) e;
+  PERFORM sv.audit_append(lead_department_id, 'draw_plan', btrim(code), CASE WHEN v_status IS NULL THEN 'add' ELSE 'change' END,
+    jsonb_build_object('plan_id', v_id, 'title', btrim(title), 'departments', to_jsonb(v_depts), 'check_from', check_from,
+                       'check_to', check_to, 'scope', scope, 'check_items', to_jsonb(check_items), 'strata', strata,
+                       'team_size', team_size, 'cross_area', cross_area, 'lookback_days', lookback_days,
+                       'annual_cap', annual_cap));
+  RETURN v_id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.draw_plan_save(text, text, integer, date, date, jsonb, text[], jsonb, integer, integer[], boolean, integer, integer) IS
+  'Create or change (while a draft) a double-random draw plan: items, subject scope, strata, team rules';
+
+CREATE FUNCTION sv.draw_seal(plan_id bigint, commitment bytea, entropy_source text) RETURNS bytea
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  p sv.draw_plan;
+  v_regions text[];
+  v_blob bytea;
+  v_size integer;
+  v_sizes integer[];
+  v_excluded integer;
+BEGIN
+  IF commitment IS NULL OR length(commitment) <> 32 THEN
+    RAISE EXCEPTION 'commitment must be the 32-byte SHA-256 of the secret nonce'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF entropy_source IS NULL OR length(btrim(entropy_source)) < 8 THEN
+    RAISE EXCEPTION 'entropy_source must name the public randomness that will decide the draw (at least 8 characters)'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'For example: the first prize numbers of a named lottery draw on a date after the seal.';
+  END IF;
+  p := sv._draw_require_plan(plan_id, true);
+  IF p.status <> 'draft' THEN
+    RAISE EXCEPTION 'plan % is already %', quote_literal(p.code), p.status USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+
+  -- the regions of the scope with everything below them
+  v_regions := ARRAY(SELECT r.code FROM sv.region r
+                     WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.scope -> 'regions') s
+                                   WHERE s = ANY (sv.region_path(r.code))));
+  -- The subjects in scope; those at the annual cap of a plan department (国办发〔2024〕54号) are
+  -- left out with the reason; the rest is the population: one 21-byte line "<uscc>,<stratum>\n"
+  -- per candidate, strata A..D then U, codes in byte order within each stratum
+  -- (docs/draw-protocol.md, "Population").  One statement: one snapshot of subjects and actions.
+  WITH in_scope AS MATERIALIZED (
+    SELECT s.uscc, s.uscc::text AS code, coalesce(k.class, 'U') AS stratum
+    FROM sv.subject s LEFT JOIN sv.credit_class k ON k.uscc = s.uscc
+    WHERE s.status = 'operating' AND s.region_code = ANY (v_regions)
+      AND (NOT p.scope ? 'kinds' OR s.kind IN (SELECT jsonb_array_elements_text(p.scope -> 'kinds')))
+      AND (NOT p.scope ? 'industries'
+           OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.scope -> 'industries') i WHERE s.industry LIKE i || '%'))
+  ), capped AS MATERIALIZED (
+    SELECT a.uscc,
+           string_agg(format('%s inspection(s) by department %s', a.n, a.department_id), ', ' ORDER BY a.department_id) AS what
+    FROM (SELECT a.uscc, a.department_id, count(*) AS n
+          FROM sv.action a JOIN in_scope c ON c.uscc = a.uscc
+          WHERE a.kind = 'inspection'
+            AND a.department_id IN (SELECT x.department_id FROM sv.draw_plan_department x WHERE x.plan_id = p.id)
+            AND a.started_on >= make_date(extract(year FROM p.check_from)::integer, 1, 1)
+            AND a.started_on < make_date(extract(year FROM p.check_from)::integer + 1, 1, 1)
+          GROUP BY a.uscc, a.department_id
+          HAVING count(*) >= p.annual_cap) a
+    GROUP BY a.uscc
+  ), excluded AS (
+    INSERT INTO sv.draw_exclusion (plan_id, uscc, reason)
+    SELECT p.id, c.uscc, format('annual inspection cap (%s) reached: %s in %s', p.annual_cap, c.what,
+                                extract(year FROM p.check_from))
+    FROM capped c
+    RETURNING 1
+  ), candidates AS (
+    SELECT c.code, c.stratum FROM in_scope c WHERE NOT EXISTS (SELECT 1 FROM capped x WHERE x.uscc = c.uscc)
+  )
+  SELECT convert_to(coalesce(string_agg(c.code || ',' || c.stratum || E'\n', '' ORDER BY c.stratum COLLATE "C", c.code COLLATE "C"), ''), 'UTF8'),
+         count(*)::integer,
+         ARRAY[count(*) FILTER (WHERE c.stratum = 'A'), count(*) FILTER (WHERE c.stratum = 'B'),
+               count(*) FILTER (WHERE c.stratum = 'C'), count(*) FILTER (WHERE c.stratum = 'D'),
+               count(*) FILTER (WHERE c.stratum = 'U')]::integer[],
+         (SELECT count(*) FROM excluded)::integer
+  INTO v_blob, v_size, v_sizes, v_excluded
+  FROM candidates c;
+
+  UPDATE sv.draw_plan d
+     SET status = 'sealed', sealed_by = me, sealed_at = now(), population = v_blob, population_size = v_size,
+         population_hash = sha256(v_blob), commitment = draw_seal.commitment,
+         entropy_source = btrim(draw_seal.entropy_source), stratum_sizes = v_sizes
+   WHERE d.id = p.id;
+  PERFORM sv.audit_append(p.lead_department_id, 'draw_plan', p.code, 'seal',
+    jsonb_build_object('plan_id', p.id, 'population_size', v_size, 'population_sha256', encode(sha256(v_blob), 'hex'),
+                       'stratum_sizes', to_jsonb(v_sizes), 'excluded', v_excluded,
+                       'commitment', encode(commitment, 'hex'), 'entropy_source', btrim(entropy_source)));
+  RETURN sha256(v_blob);
+END
+$fn$;
+COMMENT ON FUNCTION sv.draw_seal(bigint, bytea, text) IS
+  'Freeze a plan''s candidate population (returns its SHA-256) with the planner''s commitment and the named public entropy source';
+
+CREATE FUNCTION sv.draw_run(plan_id bigint, nonce bytea, entropy text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  p sv.draw_plan;
+  v_seed bytea;
+  v_draw bigint;
+  v_words bigint;
+  v_counts integer[];
+BEGIN
+  IF nonce IS NULL OR length(nonce) NOT BETWEEN 16 AND 1024 THEN
+    RAISE EXCEPTION 'nonce must be the secret of 16 to 1024 bytes whose SHA-256 was sealed'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF entropy IS NULL OR btrim(entropy) = '' THEN
+    RAISE EXCEPTION 'entropy must be the value the named public source produced' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- the plan row lock makes concurrent runs of one plan wait; the second finds it drawn
+  p := sv._draw_require_plan(plan_id, true);
+  IF p.status = 'draft' THEN
+    RAISE EXCEPTION 'plan % is not sealed: seal it with sv.draw_seal() first', quote_literal(p.code)
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF p.status = 'drawn' THEN
+    RAISE EXCEPTION 'plan % was already drawn (draw %)', quote_literal(p.code),
+      (SELECT d.id FROM sv.draw d WHERE d.plan_id = p.id) USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF sha256(nonce) <> p.commitment THEN
+    RAISE EXCEPTION 'nonce does not match the commitment sealed with plan %', quote_literal(p.code)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  v_seed := sv._draw_seed(p.id, p.population_hash, nonce, entropy);
+  v_counts := sv._draw_counts(p.id, p.stratum_sizes);
+  WITH sel AS MATERIALIZED (
+    SELECT * FROM sv._draw_select(p, v_seed)
+  ), d AS (
+    INSERT INTO sv.draw (plan_id, nonce, entropy, seed, stream_words, drawn_by, drawn_at)
+    VALUES (p.id, nonce, entropy, v_seed, coalesce((SELECT max(sel.stream_words) FROM sel), 0), me, now())
+    RETURNING id, stream_words
+  ), r AS (
+    INSERT INTO sv.draw_result (draw_id, uscc, stratum, "position")
+    SELECT d.id, sel.uscc::sv.uscc, sel.stratum, sel."position" FROM d, sel
+    RETURNING 1
+  )
+  SELECT d.id, d.stream_words INTO v_draw, v_words FROM d;   -- (r runs to completion regardless)
+
+  UPDATE sv.draw_plan x SET status = 'drawn' WHERE x.id = p.id;
+  PERFORM sv.audit_append(p.lead_department_id, 'draw', v_draw::text, 'run',
+    jsonb_build_object('plan', p.code, 'nonce', encode(nonce, 'hex'), 'entropy', entropy, 'seed', encode(v_seed, 'hex'),
+                       'counts', to_jsonb(v_counts), 'stream_words', v_words));
+  RETURN v_draw;
+END
+$fn$;
+COMMENT ON FUNCTION sv.draw_run(bigint, bytea, text) IS
+  'Run a sealed plan: check the nonce against the commitment, derive the seed with the public entropy, draw; returns the draw id';
+
+-- Recomputes a draw from its stored inputs: each step, whether it matches, and why not.
+CREATE FUNCTION sv.draw_verify_detail(draw_id bigint)
+RETURNS TABLE (step text, ok boolean, detail text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  d sv.draw;
+  p sv.draw_plan;
+  v_sizes integer[];
+  v_seed bytea;
+  v_diff bigint;
+  v_n bigint;
+BEGIN
+  SELECT * INTO d FROM sv.draw x WHERE x.id = draw_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'draw % does not exist', coalesce(draw_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+  END IF;
+  SELECT * INTO p FROM sv.draw_plan x WHERE x.id = d.plan_id;
+
+  step := 'population_hash'; ok := sha256(p.population) = p.population_hash;
+  detail := 'SHA-256 of the sealed population ' || CASE WHEN ok THEN 'matches' ELSE 'is ' || encode(sha256(p.population), 'hex') || ', not the sealed ' || encode(p.population_hash, 'hex') END;
+  RETURN NEXT;
+
+  SELECT ARRAY[count(*) FILTER (WHERE t = 'A'), count(*) FILTER (WHERE t = 'B'), count(*) FILTER (WHERE t = 'C'),
+               count(*) FILTER (WHERE t = 'D'), count(*) FILTER (WHERE t = 'U')]::integer[]
+  INTO v_sizes
+  FROM (SELECT chr(get_byte(p.population, i * 21 + 19)) AS t FROM generate_series(0, length(p.population) / 21 - 1) i) x;
+  step := 'stratum_sizes'; ok := v_sizes = p.stratum_sizes AND length(p.population) = 21 * p.population_size;
+  detail := format('candidates per stratum A, B, C, D, U: %s (sealed: %s)', v_sizes, p.stratum_sizes);
+  RETURN NEXT;
+
+  step := 'commitment'; ok := sha256(d.nonce) = p.commitment;
+  detail := 'SHA-256 of the revealed nonce ' || CASE WHEN ok THEN 'is the sealed commitment' ELSE 'is not the sealed commitment' END;
+  RETURN NEXT;
+
+  v_seed := sv._draw_seed(p.id, p.population_hash, d.nonce, d.entropy);
+  step := 'seed'; ok := v_seed = d.seed;
+  detail := 'seed ' || encode(v_seed, 'hex') || CASE WHEN ok THEN '' ELSE ', stored ' || encode(d.seed, 'hex') END;
+  RETURN NEXT;
+
+  WITH again AS (SELECT s.stratum, s."position", s.uscc FROM sv._draw_select(p, d.seed) s),
+       stored AS (SELECT r.stratum, r."position", r.uscc::text AS uscc FROM sv.draw_result r WHERE r.draw_id = d.id)
+  SELECT count(*) FILTER (WHERE a.uscc IS DISTINCT FROM b.uscc), count(*) INTO v_diff, v_n
+  FROM again a FULL JOIN stored b ON a.stratum = b.stratum AND a."position" = b."position";
+  step := 'selection'; ok := v_diff = 0;
+  detail := format('%s of %s drawn subjects differ from the recomputation', v_diff, v_n);
+  RETURN NEXT;
+END
+$fn$;
+COMMENT ON FUNCTION sv.draw_verify_detail(bigint) IS 'Recompute a draw step by step from its stored inputs';
+
+CREATE FUNCTION sv.draw_verify(draw_id bigint) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$ SELECT bool_and(v.ok) FROM sv.draw_verify_detail(draw_id) v $fn$;
+COMMENT ON FUNCTION sv.draw_verify(bigint) IS 'true when a draw recomputes exactly from its stored inputs';
+
+-- Everything an independent verifier needs (contrib-examples/verify_draw.py), for auditors:
+-- it contains the credit strata, which are internal.
+CREATE FUNCTION sv.draw_export(draw_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  d sv.draw;
+  p sv.draw_plan;
+BEGIN
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_auditor', 'USAGE')) THEN
+    RAISE EXCEPTION 'only administrators and auditors export draws (the export holds internal credit classes)'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT * INTO d FROM sv.draw x WHERE x.id = draw_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'draw % does not exist', coalesce(draw_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+  END IF;
+  SELECT * INTO p FROM sv.draw_plan x WHERE x.id = d.plan_id;
+  RETURN jsonb_build_object(
+    'protocol', 'sv-draw-v1',
+    'draw_id', d.id,
+    'plan_id', p.id,
+    'plan_code', p.code,
+    'population_base64', translate(encode(p.population, 'base64'), E'\n', ''),
+    'population_sha256', encode(p.population_hash, 'hex'),
+    'stratum_sizes', to_jsonb(p.stratum_sizes),
+    'rules', (SELECT coalesce(jsonb_object_agg(r.stratum, CASE WHEN r.ratio IS NOT NULL THEN jsonb_build_object('ratio', r.ratio::text)
+                                                             ELSE jsonb_build_object('count', r.count) END), '{}')
+              FROM sv.draw_plan_stratum r WHERE r.plan_id = p.id),
+    'commitment', encode(p.commitment, 'hex'),
+    'entropy_source', p.entropy_source,
+    'nonce', encode(d.nonce, 'hex'),
+    'entropy', d.entropy,
+    'seed', encode(d.seed, 'hex'),
+    'stream_words', d.stream_words,
+    'selected', (SELECT coalesce(jsonb_agg(jsonb_build_object('stratum', r.stratum, 'position', r."position", 'uscc', r.uscc::text)
+                                           ORDER BY r.stratum, r."position"), '[]')
+                 FROM sv.draw_result r WHERE r.draw_id = d.id));
+END
+$fn$;
+COMMENT ON FUNCTION sv.draw_export(bigint) IS 'A draw and all its inputs as JSON, for independent verification (administrators, auditors)';
+
+-- 一公开: what the public sees.  No credit classes and no population (it holds the classes).
+CREATE VIEW sv_public.draw AS
+  SELECT p.code AS plan_code, p.title,
+         (SELECT array_agg(dp.name_zh ORDER BY dp.id) FROM sv.draw_plan_department x JOIN sv.department dp ON dp.id = x.department_id
+          WHERE x.plan_id = p.id) AS departments,
+         p.check_from, p.check_to, p.status, p.sealed_at, p.population_size,
+         encode(p.population_hash, 'hex') AS population_sha256, encode(p.commitment, 'hex') AS commitment,
+         p.entropy_source, d.drawn_at, encode(d.nonce, 'hex') AS nonce, d.entropy, encode(d.seed, 'hex') AS seed,
+         (SELECT count(*) FROM sv.draw_result r WHERE r.draw_id = d.id) AS subjects_drawn
+  FROM sv.draw_plan p LEFT JOIN sv.draw d ON d.plan_id = p.id
+  WHERE p.status <> 'draft';
+COMMENT ON VIEW sv_public.draw IS '双随机、一公开: sealed and drawn plans with everything needed to check the seed';
+
+CREATE VIEW sv_public.draw_result AS
+  SELECT p.code AS plan_code, r.uscc::text AS uscc, s.name AS subject_name, g.name_zh AS region_name
+  FROM sv.draw_result r JOIN sv.draw d ON d.id = r.draw_id JOIN sv.draw_plan p ON p.id = d.plan_id
+  JOIN sv.subject s ON s.uscc = r.uscc JOIN sv.region g ON g.code = s.region_code;
+COMMENT ON VIEW sv_public.draw_result IS 'The subjects each draw selected (without their credit class)';
+
+GRANT SELECT ON sv_public.draw, sv_public.draw_result TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
+GRANT EXECUTE ON FUNCTION sv.draw_plan_save(text, text, integer, date, date, jsonb, text[], jsonb, integer, integer[], boolean, integer, integer),
+                          sv.draw_seal(bigint, bytea, text), sv.draw_run(bigint, bytea, text) TO sv_admin, sv_officer;
+GRANT EXECUTE ON FUNCTION sv.draw_verify(bigint), sv.draw_verify_detail(bigint)
+  TO sv_admin, sv_officer, sv_auditor, sv_public, sv_bi, sv_integration;
+GRANT EXECUTE ON FUNCTION sv.draw_export(bigint) TO sv_admin, sv_auditor;
+GRANT EXECUTE ON FUNCTION sv.chacha20_block(bytea, integer, bytea) TO sv_admin, sv_officer, sv_auditor, sv_public, sv_bi, sv_integration;

@@ -1,0 +1,191 @@
+-- The double-random draw: ChaCha20 against RFC 8439, the sampler against hand-computed picks,
+-- plans, sealing, running, verification, publication and every error.
+\pset null '(null)'
+\set SHOW_CONTEXT never
+SET datestyle = 'ISO, YMD';
+
+-- RFC 8439 section 2.3.2 (key 00..1f, counter 1, nonce 000000090000004a00000000)
+SELECT encode(sv.chacha20_block('\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 1,
+                                '\x000000090000004a00000000'), 'hex')
+  = '10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4e'
+    'd2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e' AS rfc8439_2_3_2;
+-- RFC 8439 appendix A.1, test vectors 1 and 2 (zero key and nonce, counters 0 and 1)
+SELECT encode(sv.chacha20_block(decode(repeat('00', 32), 'hex'), 0, decode(repeat('00', 12), 'hex')), 'hex')
+  = '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7'
+    'da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586' AS rfc8439_a1_1,
+       encode(sv.chacha20_block(decode(repeat('00', 32), 'hex'), 1, decode(repeat('00', 12), 'hex')), 'hex')
+  = '9f07e7be5551387a98ba977c732d080dcb0f29a048e3656912c6533e32ee7aed'
+    '29b721769ce64e43d57133b074d839d531ed1f28510afb45ace10a1f4b794d6f' AS rfc8439_a1_2;
+-- wrong sizes and NULLs
+SELECT sv.chacha20_block('\x00', 0, decode(repeat('00', 12), 'hex'));
+SELECT sv.chacha20_block(decode(repeat('00', 32), 'hex'), 0, '\x00');
+SELECT sv.chacha20_block(NULL, 0, decode(repeat('00', 12), 'hex')) IS NULL AS strict;
+
+-- The sampler with the zero seed reads the words of the block above: 0xade0b876 mod 10 = 4, so
+-- the first pick is candidate 5; then 0x903df1a0 mod 9 = 3, j = 1 + 3 = 4, whose candidate (after
+-- the first swap) is 1.
+SELECT stratum, pick, candidate, stream_words FROM sv._draw_sample(decode(repeat('00', 32), 'hex'), ARRAY[10], ARRAY[2]);
+-- strata in order, an empty stratum, a stratum drawn whole
+SELECT stratum, pick, candidate FROM sv._draw_sample(sha256('regress'), ARRAY[3, 0, 4], ARRAY[1, 0, 4]) ORDER BY stratum, pick;
+SELECT * FROM sv._draw_sample(sha256('regress'), ARRAY[3], ARRAY[4]);
+SELECT * FROM sv._draw_sample(sha256('regress'), ARRAY[3, 4], ARRAY[1]);
+SELECT * FROM sv._draw_sample('\x01', ARRAY[3], ARRAY[1]);
+SELECT * FROM sv._draw_sample(sha256('regress'), ARRAY[3, NULL], ARRAY[1, 1]);
+SELECT * FROM sv._draw_sample(NULL, ARRAY[3], ARRAY[1]);
+-- the same seed gives the same picks; another seed others
+SELECT (SELECT array_agg(candidate ORDER BY pick) FROM sv._draw_sample(sha256('a'), ARRAY[1000], ARRAY[20]))
+     = (SELECT array_agg(candidate ORDER BY pick) FROM sv._draw_sample(sha256('a'), ARRAY[1000], ARRAY[20])) AS same,
+       (SELECT array_agg(candidate ORDER BY pick) FROM sv._draw_sample(sha256('a'), ARRAY[1000], ARRAY[20]))
+     = (SELECT array_agg(candidate ORDER BY pick) FROM sv._draw_sample(sha256('b'), ARRAY[1000], ARRAY[20])) AS other_seed_same;
+-- the seed encoding (docs/draw-protocol.md): a fixed vector
+SELECT encode(sv._draw_seed(7, sha256('population'), '\x00112233445566778899aabbccddeeff', '双色球 2026140: 03 07 12 19 25 31 + 09'), 'hex') AS seed_vector;
+
+-- Fixtures: market supervision (4) items, a release, 40 subjects in 叶县 and 鲁山县, classes.
+CREATE ROLE regress_drw_msa LOGIN IN ROLE sv_officer;
+CREATE ROLE regress_drw_health LOGIN IN ROLE sv_officer;
+CREATE ROLE regress_drw_public LOGIN IN ROLE sv_public;
+CREATE ROLE regress_drw_auditor LOGIN IN ROLE sv_auditor;
+SELECT sv.staff_add('regress_drw_msa', 4, '410400') > 0 AS mapped, sv.staff_add('regress_drw_health', 7, '410400') > 0 AS mapped;
+SET ROLE regress_drw_msa;
+SELECT sv.catalog_item_save('RGD-MSA-1', 4, '对食品经营活动的监督检查', '双随机抽查', '现场检查', '食品经营者',
+  '[{"law": "中华人民共和国食品安全法", "article": "第一百一十条"}]', 'city', 'city') > 0 AS item,
+       sv.check_item_save('RGD-MSA-1-C01', 'RGD-MSA-1', 'city', '410400', 4, 'on_site', '进货查验记录', 'general') > 0 AS check_item;
+RESET ROLE;
+SELECT sv.catalog_publish('RGD-2026', 'draw test') > 0 AS published;
+SELECT inserted FROM sv.ingest('RGD-AMR', 'subject', (
+  SELECT jsonb_agg(jsonb_build_object('source_record_id', 'RGD-' || i, 'uscc', b || sv.uscc_check_character(b),
+                                      'name', '抽查测试企业' || i, 'region_code', CASE WHEN i <= 30 THEN '410422' ELSE '410423' END,
+                                      'industry', CASE WHEN i % 2 = 0 THEN 'F5211' ELSE 'H6210' END) ORDER BY i)
+  FROM (SELECT i, '9141042' || CASE WHEN i <= 30 THEN '2' ELSE '3' END || 'MARGD' || lpad(i::text, 4, '0') AS b
+        FROM generate_series(1, 40) i) x));
+-- classes as credit supervision stores them (no write function yet: see docs/draw.md)
+INSERT INTO sv.credit_class (uscc, class, source, assessed_at)
+SELECT s.uscc, (ARRAY['A', 'B', 'C', 'D'])[1 + (substr(s.source_record_id, 5)::integer % 4)], 'regress', now()
+FROM sv.subject s WHERE s.source_system = 'RGD-AMR' AND substr(s.source_record_id, 5)::integer <= 20;
+
+-- Plans: every argument checked.
+SET ROLE regress_drw_msa;
+SELECT sv.draw_plan_save('x y', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', ' ', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 99, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-21', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '["410422"]', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"], "sql": "true"}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": "410422"}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"kinds": ["enterprise"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410499"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"], "industries": ["Z"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"], "kinds": ["company"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}', team_size => 1);
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}', departments => '{4, 98}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-NONE}', '{"U": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"E": {"ratio": 0.1}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1, "count": 2}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 1.5}}');
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"count": -1}}');
+RESET ROLE;
+-- another department's officer cannot make market supervision's plan
+SET ROLE regress_drw_health;
+SELECT sv.draw_plan_save('RGD-P1', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
+RESET ROLE;
+SELECT count(*) AS plans_after_errors FROM sv.draw_plan WHERE code LIKE 'RGD-%';
+
+-- A plan for 叶县: 30 subjects; strata A..D (5 each) by ratio and count, the unclassified 10 by ratio.
+SET ROLE regress_drw_msa;
+SELECT sv.draw_plan_save('RGD-P1', '叶县食品经营双随机抽查(测试)', 4, '2026-12-01', '2026-12-20',
+  '{"regions": ["410422"]}', '{RGD-MSA-1-C01}',
+  '{"A": {"ratio": 0.1}, "B": {"ratio": 0.21}, "C": {"count": 2}, "D": {"ratio": 1}, "U": {"ratio": 0.25}}') AS plan_id \gset
+SELECT code, status, team_size, scope, (SELECT array_agg(department_id) FROM sv.draw_plan_department WHERE plan_id = :plan_id) AS departments
+FROM sv.draw_plan WHERE id = :plan_id;
+SELECT stratum, ratio, count FROM sv.draw_plan_stratum WHERE plan_id = :plan_id ORDER BY stratum;
+-- seal: wrong arguments, then for real
+SELECT sv.draw_seal(:plan_id, '\x00', 'welfare lottery 3D, draw 2026330');
+SELECT sv.draw_seal(:plan_id, sha256('regress nonce of sixteen+ bytes'::bytea), 'soon');
+SELECT sv.draw_seal(-1, sha256('regress nonce of sixteen+ bytes'::bytea), 'welfare lottery 3D, draw 2026330');
+SELECT sv.draw_run(:plan_id, 'regress nonce of sixteen+ bytes'::bytea, '4 1 7');
+SELECT encode(sv.draw_seal(:plan_id, sha256('regress nonce of sixteen+ bytes'::bytea), 'welfare lottery 3D, draw 2026330'), 'hex') AS sealed_hash \gset
+RESET ROLE;
+SELECT population_hash = decode(:'sealed_hash', 'hex') AS returned_hash_is_sealed, status, population_size, stratum_sizes,
+       sv._draw_counts(id, stratum_sizes) AS counts, length(population) = 21 * population_size AS fixed_lines,
+       encode(substring(population FROM 19 FOR 2), 'escape') AS first_line_tail, get_byte(population, 20) = 10 AS newline
+FROM sv.draw_plan WHERE id = :plan_id;
+SET ROLE regress_drw_msa;
+-- sealed: no change, no second seal
+SELECT sv.draw_plan_save('RGD-P1', 'changed', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.5}}');
+SELECT sv.draw_seal(:plan_id, sha256('another nonce 0123456789'::bytea), 'welfare lottery 3D, draw 2026331');
+-- run: wrong nonce, short nonce, empty entropy, then for real
+SELECT sv.draw_run(:plan_id, 'not the sealed nonce!!'::bytea, '4 1 7');
+SELECT sv.draw_run(:plan_id, 'short'::bytea, '4 1 7');
+SELECT sv.draw_run(:plan_id, 'regress nonce of sixteen+ bytes'::bytea, ' ');
+SELECT sv.draw_run(:plan_id, 'regress nonce of sixteen+ bytes'::bytea, '3D 2026330: 4 1 7') AS draw_id \gset
+SELECT sv.draw_run(:plan_id, 'regress nonce of sixteen+ bytes'::bytea, '3D 2026330: 4 1 7');
+RESET ROLE;
+-- the counts follow the rules; every drawn subject is in scope and in its stratum
+SELECT r.stratum, count(*) AS drawn FROM sv.draw_result r WHERE r.draw_id = :draw_id GROUP BY 1 ORDER BY 1;
+SELECT count(*) FILTER (WHERE s.region_code <> '410422') AS outside_scope,
+       count(*) FILTER (WHERE coalesce(k.class, 'U') <> r.stratum) AS wrong_stratum
+FROM sv.draw_result r JOIN sv.subject s ON s.uscc = r.uscc LEFT JOIN sv.credit_class k ON k.uscc = r.uscc
+WHERE r.draw_id = :draw_id;
+-- the known output of this fixed draw (the TAP test checks it with the independent verifier)
+SELECT r.stratum, r.position, s.source_record_id FROM sv.draw_result r JOIN sv.subject s ON s.uscc = r.uscc
+WHERE r.draw_id = :draw_id ORDER BY r.stratum, r.position;
+SELECT * FROM sv.draw_verify_detail(:draw_id) WHERE step <> 'seed';
+SELECT sv.draw_verify(:draw_id) AS verified;
+SELECT sv.draw_verify(-1);
+-- a draw is append-only, even for its owner
+DELETE FROM sv.draw_result WHERE draw_id = :draw_id;
+UPDATE sv.draw SET entropy = 'x' WHERE id = :draw_id;
+-- a superuser who changes the population behind the functions is caught
+BEGIN;
+UPDATE sv.draw_plan SET population = overlay(population PLACING 'X'::bytea FROM 1 FOR 1) WHERE id = :plan_id;
+SELECT step, ok FROM sv.draw_verify_detail(:draw_id);
+ROLLBACK;
+
+-- what the public sees: hashes, commitment, nonce, entropy, the drawn subjects; no classes
+SET ROLE regress_drw_public;
+SELECT plan_code, departments, status, population_size, population_sha256 IS NOT NULL AS hash, length(commitment) AS commitment_hex,
+       entropy_source, nonce = encode('regress nonce of sixteen+ bytes'::bytea, 'hex') AS nonce_revealed, entropy, subjects_drawn
+FROM sv_public.draw WHERE plan_code = 'RGD-P1';
+SELECT count(*) AS drawn, count(DISTINCT uscc) AS distinct_subjects FROM sv_public.draw_result WHERE plan_code = 'RGD-P1';
+SELECT sv.draw_verify(:draw_id) AS public_verifies;
+SELECT sv.draw_export(:draw_id);
+SELECT count(*) FROM sv.credit_class;
+RESET ROLE;
+SET ROLE regress_drw_auditor;
+SELECT e ->> 'protocol' AS protocol, e ->> 'plan_code' AS plan, e -> 'stratum_sizes' AS sizes, e -> 'rules' AS rules,
+       jsonb_array_length(e -> 'selected') AS selected, (e ->> 'stream_words')::int >= jsonb_array_length(e -> 'selected') AS words
+FROM (SELECT sv.draw_export(:draw_id) AS e) x;
+RESET ROLE;
+SELECT object_kind, action, change ->> 'plan' AS plan, change -> 'counts' AS counts, change ->> 'population_size' AS population
+FROM sv.audit_log WHERE object_kind IN ('draw_plan', 'draw') AND (object_id = 'RGD-P1' OR change ->> 'plan' = 'RGD-P1') ORDER BY seq;
+
+-- The annual cap (国办发〔2024〕54号): a subject already inspected this year by the department is
+-- left out of the next plan of that year, with the reason.
+SELECT sv.inspector_save('豫RGD0001', '抽查甲', 4, '410400', '2024-01-01', '2029-12-31', 'RGD-ZF', 'RGD-ZF-1') IS NOT NULL AS inspector,
+       sv.inspector_save('豫RGD0002', '抽查乙', 4, '410400', '2024-01-01', '2029-12-31', 'RGD-ZF', 'RGD-ZF-2') IS NOT NULL AS inspector;
+SELECT sv.local_date(now()) AS today \gset
+SELECT inserted FROM sv.ingest('RGD-ZF', 'action', jsonb_build_array(jsonb_build_object(
+  'source_record_id', 'RGD-A1', 'uscc', (SELECT uscc::text FROM sv.subject WHERE source_record_id = 'RGD-32'),
+  'kind', 'inspection', 'check_item', 'RGD-MSA-1-C01', 'department', '4', 'started_on', :'today', 'ended_on', :'today',
+  'inspectors', jsonb_build_array('豫RGD0001', '豫RGD0002'), 'result', 'no_problem')));
+SET ROLE regress_drw_msa;
+SELECT sv.draw_plan_save('RGD-P2', '鲁山县抽查(测试)', 4, :'today', :'today', '{"regions": ["410423"], "industries": ["F"]}',
+  '{RGD-MSA-1-C01}', '{"U": {"ratio": 1}}') AS plan2 \gset
+SELECT sv.draw_seal(:plan2, sha256('second regress nonce 0123'::bytea), 'welfare lottery 3D, draw 2026331') IS NOT NULL AS sealed;
+RESET ROLE;
+SELECT population_size, stratum_sizes FROM sv.draw_plan WHERE id = :plan2;
+-- only RGD-32 (food retail F5211, inspected today) is left out; RGD-31 (H6210) was never in scope
+SELECT s.source_record_id, e.reason ~ '^annual inspection cap \(1\) reached: 1 inspection\(s\) by department 4 in \d{4}$' AS reason
+FROM sv.draw_exclusion e JOIN sv.subject s ON s.uscc = e.uscc WHERE e.plan_id = :plan2;
+
+-- Clean up what later tests would see (the plans and draws are append-only and stay).
+SET session_replication_role = replica;
+DELETE FROM sv.action WHERE source_system = 'RGD-ZF';
+DELETE FROM sv.credit_class WHERE source = 'regress';
+DELETE FROM sv.subject WHERE source_system = 'RGD-AMR';
+DELETE FROM sv.inspector WHERE source_system = 'RGD-ZF';
+SET session_replication_role = DEFAULT;
+SELECT (SELECT count(*) FROM sv.subject WHERE source_system = 'RGD-AMR') AS subjects_left,
+       (SELECT count(*) FROM sv.inspector WHERE source_system = 'RGD-ZF') AS inspectors_left;

@@ -1,0 +1,99 @@
+# The double-random draw: statistical uniformity of the sampler and the seed derivation, the same
+# inputs giving the same output, and an independent recomputation of an exported draw by
+# contrib-examples/draw/verify_draw.py (Python 3 standard library only).
+use strict;
+use warnings;
+use File::Basename qw(dirname);
+use File::Temp qw(tempfile);
+use JSON::PP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('draw');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'sv_platform'\n");
+$node->start;
+$node->safe_psql('postgres', 'SET client_min_messages = warning; CREATE EXTENSION sv_platform CASCADE');
+
+# 2,000 draws of 10 subjects from 100, each with another nonce: every subject should be picked
+# 200 times on average.  Chi-square with 99 degrees of freedom; 148.23 is its 0.999 quantile, so
+# a uniform sampler fails this with probability 0.001.
+my $counts_sql = q{
+  SELECT x.candidate, count(*)
+  FROM generate_series(1, 2000) AS n,
+       sv._draw_sample(sv._draw_seed(1, sha256('population'::bytea), sha256(int4send(n)), 'entropy'),
+                       ARRAY[100], ARRAY[10]) AS x
+  GROUP BY x.candidate ORDER BY x.candidate};
+my %count = map { split /\|/ } split /\n/, $node->safe_psql('postgres', $counts_sql);
+is(scalar(keys %count), 100, 'every one of the 100 subjects was drawn at least once');
+my $total = 0;
+$total += $_ for values %count;
+is($total, 20000, '2,000 draws of 10 without replacement: 20,000 picks');
+my $chi2 = 0;
+for my $i (1 .. 100) { my $c = $count{$i} // 0; $chi2 += ($c - 200)**2 / 200; }
+cmp_ok($chi2, '<', 148.23, sprintf('selection counts are uniform (chi-square %.1f, 99 df, p > 0.001)', $chi2));
+
+# The first pick alone must be uniform too (position bias would hide in the totals).
+my %first = map { split /\|/ } split /\n/, $node->safe_psql('postgres', q{
+  SELECT x.candidate, count(*)
+  FROM generate_series(1, 2000) AS n,
+       sv._draw_sample(sv._draw_seed(1, sha256('population'::bytea), sha256(int4send(n)), 'entropy'),
+                       ARRAY[100], ARRAY[10]) AS x
+  WHERE x.pick = 1 GROUP BY x.candidate});
+my $chi2_first = 0;
+for my $i (1 .. 100) { my $c = $first{$i} // 0; $chi2_first += ($c - 20)**2 / 20; }
+cmp_ok($chi2_first, '<', 148.23, sprintf('first picks are uniform (chi-square %.1f, 99 df, p > 0.001)', $chi2_first));
+
+is($node->safe_psql('postgres', $counts_sql), $node->safe_psql('postgres', $counts_sql),
+	'the same inputs give the same output');
+
+# A real plan, sealed and run, then exported and recomputed outside PostgreSQL.
+$node->safe_psql('postgres', q{
+  SELECT sv.catalog_item_save('TAP-1', 4, 'item', 'random', 'on-site', 'enterprises',
+    jsonb_build_array(jsonb_build_object('law', 'law A')), 'city', 'city');
+  SELECT sv.check_item_save('TAP-1-C01', 'TAP-1', 'city', '410400', 4, 'on_site', 'content', 'general');
+  SELECT sv.catalog_publish('TAP-R1');
+  SELECT sv.ingest('TAP', 'subject', (
+    SELECT jsonb_agg(jsonb_build_object('source_record_id', 'TAP-' || i, 'uscc', b || sv.uscc_check_character(b),
+                                        'name', 'subject ' || i, 'region_code', '410422'))
+    FROM (SELECT i, '91410422MA' || lpad(i::text, 7, '0') AS b FROM generate_series(1, 500) i) x));
+  INSERT INTO sv.credit_class SELECT uscc, (ARRAY['A','B','C','D'])[1 + abs(hashtext(uscc::text)) % 4], 'tap', now()
+  FROM sv.subject WHERE source_system = 'TAP' AND abs(hashtext(uscc::text || 'x')) % 10 < 7;
+  SELECT sv.draw_plan_save('TAP-P1', '双随机抽查', 4, '2026-12-01', '2026-12-31',
+    jsonb_build_object('regions', jsonb_build_array('410422')), ARRAY['TAP-1-C01'],
+    '{"A": {"ratio": 0.03}, "B": {"ratio": 0.05}, "C": {"ratio": 0.1}, "D": {"ratio": 0.5}, "U": {"count": 12}}');
+  SELECT sv.draw_seal((SELECT id FROM sv.draw_plan WHERE code = 'TAP-P1'), sha256('tap secret nonce 0123456789'::bytea),
+                      'welfare lottery, draw of 2026-11-30');
+  SELECT sv.draw_run((SELECT id FROM sv.draw_plan WHERE code = 'TAP-P1'), 'tap secret nonce 0123456789'::bytea,
+                     '3D 2026330: 4 1 7');
+});
+my $export = $node->safe_psql('postgres', 'SELECT sv.draw_export(d.id) FROM sv.draw d JOIN sv.draw_plan p ON p.id = d.plan_id WHERE p.code = \'TAP-P1\'');
+my $verifier = dirname(__FILE__) . '/../contrib-examples/draw/verify_draw.py';
+my ($fh, $file) = tempfile(UNLINK => 1);
+print $fh $export;
+close $fh;
+my ($out, $err) = run_command(['python3', $verifier, $file]);
+like($out, qr/VERIFIED$/m, 'the independent verifier recomputes the draw');
+unlike($out, qr/FAIL/, 'every step of the independent recomputation matches');
+like($out, qr/^selection\s+ok\s+(\d+) subjects/m, 'the verifier recomputed the selection');
+
+# A tampered export (the first drawn subject replaced by another candidate) is rejected.
+my $doc = JSON::PP->new->decode($export);
+my ($other) = grep { my $u = $_; !grep { $_->{uscc} eq $u } @{ $doc->{selected} } }
+  map { $node->safe_psql('postgres', "SELECT uscc FROM sv.subject WHERE source_system = 'TAP' ORDER BY uscc LIMIT 1 OFFSET $_") } 0 .. 20;
+$doc->{selected}[0]{uscc} = $other;
+my ($fh2, $file2) = tempfile(UNLINK => 1);
+print $fh2 JSON::PP->new->encode($doc);
+close $fh2;
+my ($out2) = run_command(['python3', $verifier, $file2]);
+like($out2, qr/^selection\s+FAIL/m, 'the verifier names the selection of an export that was changed');
+like($out2, qr/NOT VERIFIED$/m, 'and does not verify it');
+
+# The seed derivation agrees with the protocol's test vector in docs/draw-protocol.md.
+is($node->safe_psql('postgres', q{SELECT encode(sv._draw_seed(7, sha256('population'::bytea),
+       '\x00112233445566778899aabbccddeeff', '双色球 2026140: 03 07 12 19 25 31 + 09'), 'hex')}),
+   'b7599ef70dd2db370051c47608245a59710a9c080b6f7cb6e399f5ac1c102ff1', 'the seed test vector');
+
+$node->stop;
+done_testing();
