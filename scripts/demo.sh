@@ -33,4 +33,8 @@ psql -X -q -v ON_ERROR_STOP=1 -d pingdingshan -c "SET client_min_messages = warn
 echo "== CREATE EXTENSION sv_platform CASCADE: done"
 
 cd "$here/contrib-examples/pingdingshan"
-psql -X -d pingdingshan -f demo.sql
+psql -X -d pingdingshan -v demo_dir="$dir" -f demo.sql
+# the last step of the demo: the exported draw recomputed outside PostgreSQL
+if [ -s "$dir/draw-export.json" ]; then
+  python3 "$here/contrib-examples/draw/verify_draw.py" "$dir/draw-export.json" | sed 's/^/   /'
+fi

@@ -392,3 +392,49 @@ RESET ROLE;
 SELECT object_id AS batch, change ->> 'kind' AS kind, change ->> 'records' AS records, change ->> 'rejected' AS rejected,
        left(change ->> 'sha256', 16) || '…' AS sha256
 FROM sv.audit_log WHERE object_kind = 'ingest_batch' ORDER BY seq;
+
+\echo
+\echo '== Double random, one public (双随机、一公开): a joint market-regulation and fire-safety plan'
+SET ROLE pds_admin;
+SELECT sv.department_add('410400-FIRE', '平顶山市消防救援支队', 'Pingdingshan Fire and Rescue Detachment', 'city', '410400') AS fire_department \gset
+SELECT sv.catalog_item_save('PDS-FIRE-001', :fire_department, '对人员密集场所消防安全的监督抽查', '双随机抽查', '现场检查',
+  '公众聚集场所', jsonb_build_array(jsonb_build_object('law', '中华人民共和国消防法', 'article', '第五十三条')), 'national', 'national') > 0 AS fire_item,
+       sv.check_item_save('PDS-FIRE-001-C01', 'PDS-FIRE-001', 'city', '410400', :fire_department, 'on_site',
+  '消防设施完好有效、疏散通道畅通', 'general') > 0 AS fire_check_item;
+SELECT sv.catalog_publish('2026-3', '增加消防救援支队事项') AS release_id;
+RESET ROLE;
+-- credit classes as credit supervision will store them (illustrative: a third of the subjects)
+INSERT INTO sv.credit_class (uscc, class, source, assessed_at)
+SELECT uscc, (ARRAY['A', 'A', 'B', 'B', 'B', 'C', 'D'])[1 + abs(hashtext(uscc::text)) % 7], 'demo', now()
+FROM sv.subject WHERE abs(hashtext(uscc::text || 'class')) % 3 = 0;
+SET ROLE msa_city;
+SELECT sv.draw_plan_save('2026-PDS-JOINT-01', '2026年平顶山市商场超市食品安全与消防安全部门联合双随机抽查', 4,
+  sv.local_date(now()), sv.local_date(now()) + 30,
+  '{"regions": ["410402", "410403", "410404", "410411"], "industries": ["F52"], "kinds": ["enterprise", "individual_business"]}',
+  ARRAY['PDS-MSA-002-C01', 'PDS-FIRE-001-C01'],
+  '{"A": {"ratio": 0.02}, "B": {"ratio": 0.05}, "C": {"ratio": 0.1}, "D": {"ratio": 0.3}, "U": {"ratio": 0.05}}',
+  team_size => 2, departments => ARRAY[4, :fire_department], cross_area => true) AS plan_id \gset
+\echo '   the planner commits to a secret nonce (only its SHA-256 is given) and names the public entropy in advance:'
+SELECT encode(sv.draw_seal(:plan_id, sha256('平顶山市场监管局 2026 抽查 秘密随机数 7f3a9c'::bytea),
+  '中国福利彩票3D 第2026331期开奖号码'), 'hex') AS population_sha256;
+\echo '   after the lottery draw the nonce is revealed and the draw runs (anyone can recompute it):'
+SELECT sv.draw_run(:plan_id, convert_to('平顶山市场监管局 2026 抽查 秘密随机数 7f3a9c', 'UTF8'), '3D 2026331: 5 0 8') AS draw_id \gset
+RESET ROLE;
+SET ROLE portal_public;
+SELECT plan_code, departments, population_size, left(population_sha256, 16) || '…' AS population_sha256,
+       left(commitment, 16) || '…' AS commitment, entropy_source, entropy, subjects_drawn
+FROM sv_public.draw;
+SELECT * FROM sv.draw_verify_detail(:draw_id);
+SELECT uscc, subject_name, region_name FROM sv_public.draw_result ORDER BY uscc LIMIT 8;
+RESET ROLE;
+\echo '   an auditor exports the draw for independent recomputation (contrib-examples/draw/verify_draw.py):'
+CREATE ROLE audit_office LOGIN IN ROLE sv_auditor;
+SET ROLE audit_office;
+\pset tuples_only on
+\pset format unaligned
+\o :demo_dir/draw-export.json
+SELECT sv.draw_export(:draw_id);
+\o
+\pset format aligned
+\pset tuples_only off
+RESET ROLE;
