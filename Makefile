@@ -18,6 +18,7 @@ OBJS = \
 	src/ingest/parse.o \
 	src/draw/chacha20.o \
 	src/draw/sample.o \
+	src/draw/teams.o \
 	src/types/uscc.o
 
 # The install script is assembled from ordered per-capability files.

@@ -24,6 +24,29 @@ CREATE FUNCTION sv._draw_sample(seed bytea, sizes integer[], counts integer[],
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'sv_draw_sample' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+CREATE FUNCTION sv._draw_teams(seed bytea, start_words bigint, team_size integer, departments integer,
+                               inspector_department integer[], inspector_region integer[], subject_region integer[],
+                               excluded_subject integer[], excluded_inspector integer[], cross_area boolean,
+                               OUT subject integer, OUT slot integer, OUT inspector integer, OUT stream_words bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sv_draw_teams' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- Declared conflicts of interest (回避): this inspector does not inspect this subject.
+CREATE TABLE sv.inspector_conflict (
+  uscc           sv.uscc NOT NULL REFERENCES sv.subject (uscc),
+  certificate_no text NOT NULL REFERENCES sv.inspector (certificate_no),
+  reason         text NOT NULL CHECK (length(btrim(reason)) >= 4),
+  declared_by    text NOT NULL,
+  declared_at    timestamptz NOT NULL,
+  PRIMARY KEY (uscc, certificate_no)
+);
+COMMENT ON TABLE sv.inspector_conflict IS 'Declared conflicts between an inspector and a subject: never in one draw team';
+ALTER TABLE sv.inspector_conflict ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.inspector_conflict FORCE ROW LEVEL SECURITY;
+CREATE POLICY inspector_conflict_read ON sv.inspector_conflict FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.inspector_conflict TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.inspector_conflict', '');
+
 -- The credit class a subject has now (A low risk .. D high risk); credit supervision keeps it.
 -- A subject without a row is "unclassified" (U) for the draw.
 CREATE TABLE sv.credit_class (
@@ -108,7 +131,10 @@ CREATE TABLE sv.draw (
   nonce         bytea NOT NULL,
   entropy       text NOT NULL,
   seed          bytea NOT NULL,
-  stream_words  bigint NOT NULL,
+  stream_words  bigint NOT NULL,              -- words read by subjects and teams together
+  team_pool     jsonb NOT NULL,               -- the eligible inspectors, in certificate order
+  team_exclusions jsonb NOT NULL,             -- [[subject, inspector], ...] numbers (conflicts, look-back)
+  subject_regions integer[] NOT NULL,         -- each drawn subject's region, in draw order
   drawn_by      text NOT NULL,
   drawn_at      timestamptz NOT NULL
 );
@@ -123,6 +149,20 @@ CREATE TABLE sv.draw_result (
   UNIQUE (draw_id, stratum, position)
 );
 COMMENT ON TABLE sv.draw_result IS 'The subjects a draw selected (append-only)';
+
+CREATE TABLE sv.draw_team (
+  draw_id        bigint NOT NULL REFERENCES sv.draw (id),
+  uscc           sv.uscc NOT NULL,
+  slot           integer NOT NULL,
+  certificate_no text NOT NULL,
+  PRIMARY KEY (draw_id, uscc, slot),
+  UNIQUE (draw_id, uscc, certificate_no)
+);
+COMMENT ON TABLE sv.draw_team IS 'The inspectors a draw assigned to each drawn subject (append-only)';
+CREATE TRIGGER draw_team_immutable BEFORE UPDATE OR DELETE ON sv.draw_team
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
+CREATE TRIGGER draw_team_no_truncate BEFORE TRUNCATE ON sv.draw_team
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
 
 CREATE TRIGGER draw_immutable BEFORE UPDATE OR DELETE ON sv.draw
   FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
@@ -140,7 +180,7 @@ DECLARE
   t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['draw_plan', 'draw_plan_department', 'draw_plan_item', 'draw_plan_stratum',
-                           'draw_exclusion', 'draw', 'draw_result'] LOOP
+                           'draw_exclusion', 'draw', 'draw_result', 'draw_team'] LOOP
     EXECUTE pg_catalog.format('ALTER TABLE sv.%I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE pg_catalog.format('ALTER TABLE sv.%I FORCE ROW LEVEL SECURITY', t);
     EXECUTE pg_catalog.format('CREATE POLICY %I ON sv.%I FOR SELECT TO sv_admin, sv_officer, sv_auditor USING (true)',
@@ -184,8 +224,9 @@ CREATE FUNCTION sv._draw_counts(plan_id bigint, sizes integer[]) RETURNS integer
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT array_agg(coalesce(CASE WHEN r.ratio IS NOT NULL THEN ceil(r.ratio * sizes[s.i])::integer
-                                 ELSE least(r.count, sizes[s.i]) END, 0) ORDER BY s.i)
+  SELECT array_agg(CASE WHEN r.stratum IS NULL THEN 0              -- no rule: not drawn
+                        WHEN r.ratio IS NOT NULL THEN ceil(r.ratio * sizes[s.i])::integer
+                        ELSE least(r.count, sizes[s.i]) END ORDER BY s.i)
   FROM unnest(ARRAY['A', 'B', 'C', 'D', 'U']) WITH ORDINALITY AS s(stratum, i)
   LEFT JOIN sv.draw_plan_stratum r ON r.plan_id = _draw_counts.plan_id AND r.stratum = s.stratum
 $fn$;
@@ -451,6 +492,57 @@ $fn$;
 COMMENT ON FUNCTION sv.draw_seal(bigint, bytea, text) IS
   'Freeze a plan''s candidate population (returns its SHA-256) with the planner''s commitment and the named public entropy source';
 
+-- The inspector pool of a plan at run time: active inspectors of the plan's departments whose
+-- certificates are valid for the whole period, in certificate order, each with its department
+-- number (1.. in department id order) and region; and the exclusion pairs for the drawn
+-- subjects (in draw order): declared conflicts, and inspectors who took part in an action on
+-- the subject within the look-back window before the period.
+CREATE FUNCTION sv._draw_team_inputs(p sv.draw_plan, subjects text[], OUT pool jsonb, OUT exclusions jsonb)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  WITH depts AS (
+    SELECT x.department_id, row_number() OVER (ORDER BY x.department_id) AS n
+    FROM sv.draw_plan_department x WHERE x.plan_id = p.id
+  ), pool AS (
+    SELECT i.certificate_no, d.n AS department, i.region_code,
+           row_number() OVER (ORDER BY i.certificate_no COLLATE "C") AS k
+    FROM sv.inspector i JOIN depts d ON d.department_id = i.department_id
+    WHERE i.status = 'active' AND i.valid_from <= p.check_from AND i.valid_until >= p.check_to
+  ), subj AS (
+    SELECT u.code, u.i FROM unnest(subjects) WITH ORDINALITY AS u(code, i)
+  ), pairs AS (
+    SELECT s.i, o.k FROM subj s JOIN sv.inspector_conflict c ON c.uscc = s.code::sv.uscc
+    JOIN pool o ON o.certificate_no = c.certificate_no
+    UNION
+    SELECT s.i, o.k FROM subj s JOIN sv.action a ON a.uscc = s.code::sv.uscc
+    JOIN pool o ON o.certificate_no = ANY (a.inspectors)
+    WHERE a.started_on >= p.check_from - p.lookback_days AND a.started_on < p.check_from
+  )
+  SELECT (SELECT coalesce(jsonb_agg(jsonb_build_object('certificate_no', o.certificate_no, 'department', o.department,
+                                                      'region', o.region_code) ORDER BY o.k), '[]') FROM pool o),
+         (SELECT coalesce(jsonb_agg(jsonb_build_array(x.i, x.k) ORDER BY x.i, x.k), '[]') FROM pairs x)
+$fn$;
+
+-- The team assignment (teams.c) from stored inputs: (subject number, slot, certificate).
+CREATE FUNCTION sv._draw_assign(p sv.draw_plan, seed bytea, start_words bigint, subject_regions integer[],
+                                pool jsonb, exclusions jsonb,
+                                OUT subject integer, OUT slot integer, OUT certificate_no text, OUT stream_words bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT t.subject, t.slot, pool -> (t.inspector - 1) ->> 'certificate_no', t.stream_words
+  FROM sv._draw_teams(seed, start_words, p.team_size,
+         (SELECT count(*)::integer FROM sv.draw_plan_department x WHERE x.plan_id = p.id),
+         ARRAY(SELECT (e ->> 'department')::integer FROM jsonb_array_elements(pool) WITH ORDINALITY q(e, i) ORDER BY i),
+         ARRAY(SELECT (e ->> 'region')::integer FROM jsonb_array_elements(pool) WITH ORDINALITY q(e, i) ORDER BY i),
+         subject_regions,
+         ARRAY(SELECT (e ->> 0)::integer FROM jsonb_array_elements(exclusions) WITH ORDINALITY q(e, i) ORDER BY i),
+         ARRAY(SELECT (e ->> 1)::integer FROM jsonb_array_elements(exclusions) WITH ORDINALITY q(e, i) ORDER BY i),
+         p.cross_area) t
+$fn$;
+
 CREATE FUNCTION sv.draw_run(plan_id bigint, nonce bytea, entropy text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -462,6 +554,14 @@ DECLARE
   v_draw bigint;
   v_words bigint;
   v_counts integer[];
+  v_codes text[];
+  v_strata text[];
+  v_positions integer[];
+  v_regions integer[];
+  v_pool jsonb;
+  v_exclusions jsonb;
+  v_unstaffed text;
+  v_n bigint;
 BEGIN
   IF nonce IS NULL OR length(nonce) NOT BETWEEN 16 AND 1024 THEN
     RAISE EXCEPTION 'nonce must be the secret of 16 to 1024 bytes whose SHA-256 was sealed'
@@ -487,18 +587,39 @@ BEGIN
 
   v_seed := sv._draw_seed(p.id, p.population_hash, nonce, entropy);
   v_counts := sv._draw_counts(p.id, p.stratum_sizes);
-  WITH sel AS MATERIALIZED (
-    SELECT * FROM sv._draw_select(p, v_seed)
-  ), d AS (
-    INSERT INTO sv.draw (plan_id, nonce, entropy, seed, stream_words, drawn_by, drawn_at)
-    VALUES (p.id, nonce, entropy, v_seed, coalesce((SELECT max(sel.stream_words) FROM sel), 0), me, now())
-    RETURNING id, stream_words
-  ), r AS (
-    INSERT INTO sv.draw_result (draw_id, uscc, stratum, "position")
-    SELECT d.id, sel.uscc::sv.uscc, sel.stratum, sel."position" FROM d, sel
-    RETURNING 1
-  )
-  SELECT d.id, d.stream_words INTO v_draw, v_words FROM d;   -- (r runs to completion regardless)
+  -- 1. the subjects, in draw order
+  SELECT coalesce(array_agg(x.uscc ORDER BY x.stratum, x."position"), '{}'),
+         coalesce(array_agg(x.stratum ORDER BY x.stratum, x."position"), '{}'),
+         coalesce(array_agg(x."position" ORDER BY x.stratum, x."position"), '{}'),
+         coalesce(max(x.stream_words), 0)
+  INTO v_codes, v_strata, v_positions, v_words
+  FROM sv._draw_select(p, v_seed) x;
+  -- 2. their teams, continuing the stream
+  v_regions := ARRAY(SELECT s.region_code::integer FROM unnest(v_codes) WITH ORDINALITY u(code, i)
+                     JOIN sv.subject s ON s.uscc = u.code::sv.uscc ORDER BY u.i);
+  SELECT t.pool, t.exclusions INTO v_pool, v_exclusions FROM sv._draw_team_inputs(p, v_codes) t;
+  CREATE TEMP TABLE sv_draw_team ON COMMIT DROP AS
+    SELECT * FROM sv._draw_assign(p, v_seed, v_words, v_regions, v_pool, v_exclusions);
+  SELECT string_agg(format('%s (region %s)', v_codes[t.subject], v_regions[t.subject]), ', ' ORDER BY t.subject), count(*)
+  INTO v_unstaffed, v_n
+  FROM pg_temp.sv_draw_team t WHERE t.slot = 0;
+  IF v_n > 0 THEN
+    RAISE EXCEPTION '% drawn subject(s) of plan % cannot be given a team of % inspectors: %', v_n, quote_literal(p.code),
+      p.team_size, v_unstaffed
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('The pool holds %s eligible inspector(s) of the plan''s departments; conflicts, the look-back window and cross-area assignment rule some out per subject.', jsonb_array_length(v_pool)),
+            HINT = 'Add inspectors to the pool (certificates valid for the whole period), or change the plan before sealing; nothing was drawn.';
+  END IF;
+  SELECT coalesce(max(t.stream_words), v_words) INTO v_words FROM pg_temp.sv_draw_team t;
+
+  INSERT INTO sv.draw (plan_id, nonce, entropy, seed, stream_words, team_pool, team_exclusions, subject_regions, drawn_by, drawn_at)
+  VALUES (p.id, nonce, entropy, v_seed, v_words, v_pool, v_exclusions, v_regions, me, now())
+  RETURNING id INTO v_draw;
+  INSERT INTO sv.draw_result (draw_id, uscc, stratum, "position")
+  SELECT v_draw, u.code::sv.uscc, v_strata[u.i], v_positions[u.i] FROM unnest(v_codes) WITH ORDINALITY u(code, i);
+  INSERT INTO sv.draw_team (draw_id, uscc, slot, certificate_no)
+  SELECT v_draw, v_codes[t.subject]::sv.uscc, t.slot, t.certificate_no FROM pg_temp.sv_draw_team t;
+  DROP TABLE pg_temp.sv_draw_team;
 
   UPDATE sv.draw_plan x SET status = 'drawn' WHERE x.id = p.id;
   PERFORM sv.audit_append(p.lead_department_id, 'draw', v_draw::text, 'run',
@@ -558,6 +679,21 @@ BEGIN
   step := 'selection'; ok := v_diff = 0;
   detail := format('%s of %s drawn subjects differ from the recomputation', v_diff, v_n);
   RETURN NEXT;
+
+  WITH sel AS (SELECT coalesce(max(s.stream_words), 0) AS words FROM sv._draw_select(p, d.seed) s),
+       again AS (SELECT a.subject, a.slot, a.certificate_no, a.stream_words
+                 FROM sel, sv._draw_assign(p, d.seed, sel.words, d.subject_regions, d.team_pool, d.team_exclusions) a),
+       subj AS (SELECT r.uscc::text AS code, row_number() OVER (ORDER BY r.stratum, r."position") AS i
+                FROM sv.draw_result r WHERE r.draw_id = d.id),
+       stored AS (SELECT s.i AS subject, t.slot, t.certificate_no FROM sv.draw_team t JOIN subj s ON s.code = t.uscc::text
+                  WHERE t.draw_id = d.id)
+  SELECT count(*) FILTER (WHERE a.certificate_no IS DISTINCT FROM b.certificate_no), count(*),
+         coalesce(max(a.stream_words), (SELECT words FROM sel)) = d.stream_words
+  INTO v_diff, v_n, ok
+  FROM again a FULL JOIN stored b ON a.subject = b.subject AND a.slot = b.slot;
+  step := 'teams'; ok := v_diff = 0 AND ok;
+  detail := format('%s of %s team places differ from the recomputation; %s stream words', v_diff, v_n, d.stream_words);
+  RETURN NEXT;
 END
 $fn$;
 COMMENT ON FUNCTION sv.draw_verify_detail(bigint) IS 'Recompute a draw step by step from its stored inputs';
@@ -607,7 +743,16 @@ BEGIN
     'stream_words', d.stream_words,
     'selected', (SELECT coalesce(jsonb_agg(jsonb_build_object('stratum', r.stratum, 'position', r."position", 'uscc', r.uscc::text)
                                            ORDER BY r.stratum, r."position"), '[]')
-                 FROM sv.draw_result r WHERE r.draw_id = d.id));
+                 FROM sv.draw_result r WHERE r.draw_id = d.id),
+    'team_size', p.team_size,
+    'departments', (SELECT count(*) FROM sv.draw_plan_department x WHERE x.plan_id = p.id),
+    'cross_area', p.cross_area,
+    'team_pool', d.team_pool,
+    'team_exclusions', d.team_exclusions,
+    'subject_regions', to_jsonb(d.subject_regions),
+    'teams', (SELECT coalesce(jsonb_agg(jsonb_build_object('uscc', t.uscc::text, 'slot', t.slot, 'certificate_no', t.certificate_no)
+                                        ORDER BY r.stratum, r."position", t.slot), '[]')
+              FROM sv.draw_team t JOIN sv.draw_result r ON r.draw_id = t.draw_id AND r.uscc = t.uscc WHERE t.draw_id = d.id));
 END
 $fn$;
 COMMENT ON FUNCTION sv.draw_export(bigint) IS 'A draw and all its inputs as JSON, for independent verification (administrators, auditors)';
@@ -638,3 +783,42 @@ GRANT EXECUTE ON FUNCTION sv.draw_verify(bigint), sv.draw_verify_detail(bigint)
   TO sv_admin, sv_officer, sv_auditor, sv_public, sv_bi, sv_integration;
 GRANT EXECUTE ON FUNCTION sv.draw_export(bigint) TO sv_admin, sv_auditor;
 GRANT EXECUTE ON FUNCTION sv.chacha20_block(bytea, integer, bytea) TO sv_admin, sv_officer, sv_auditor, sv_public, sv_bi, sv_integration;
+
+-- An inspector (or a subject) declares a conflict of interest; the inspector is then never in a
+-- team for that subject.  Officers of the inspector's department, administrators, integration.
+CREATE FUNCTION sv.inspector_conflict_declare(certificate_no text, uscc text, reason text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  i sv.inspector;
+BEGIN
+  IF uscc IS NULL OR sv.uscc_check(uscc) IS NOT NULL THEN
+    RAISE EXCEPTION 'uscc: invalid unified social credit code %', coalesce(quote_literal(uscc), 'NULL')
+      USING ERRCODE = 'invalid_text_representation', DETAIL = coalesce(sv.uscc_check(uscc), 'NULL');
+  END IF;
+  PERFORM sv._require_reason(reason, 'the conflict exists');
+  SELECT * INTO i FROM sv.inspector x WHERE x.certificate_no = upper(btrim(inspector_conflict_declare.certificate_no));
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'certificate_no: no inspector holds certificate %', coalesce(quote_literal(certificate_no), 'NULL')
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM sv.subject s WHERE s.uscc = inspector_conflict_declare.uscc::sv.uscc) THEN
+    RAISE EXCEPTION 'uscc: subject % is not in the data centre', uscc::sv.uscc USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF NOT pg_has_role(me, 'sv_integration', 'USAGE') THEN
+    PERFORM sv._require_department_scope(i.department_id);
+  END IF;
+  INSERT INTO sv.inspector_conflict (uscc, certificate_no, reason, declared_by, declared_at)
+  VALUES (uscc::sv.uscc, i.certificate_no, btrim(reason), me, now())
+  ON CONFLICT ON CONSTRAINT inspector_conflict_pkey DO NOTHING;
+  IF FOUND THEN
+    PERFORM sv.audit_append(i.department_id, 'inspector_conflict', uscc::sv.uscc::text || '/' || i.certificate_no, 'declare',
+                            jsonb_build_object('reason', btrim(reason)));
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION sv.inspector_conflict_declare(text, text, text) IS
+  'Declare a conflict of interest (回避) between an inspector and a subject: never in one draw team';
+GRANT EXECUTE ON FUNCTION sv.inspector_conflict_declare(text, text, text) TO sv_admin, sv_officer, sv_integration;

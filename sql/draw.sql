@@ -63,6 +63,22 @@ INSERT INTO sv.credit_class (uscc, class, source, assessed_at)
 SELECT s.uscc, (ARRAY['A', 'B', 'C', 'D'])[1 + (substr(s.source_record_id, 5)::integer % 4)], 'regress', now()
 FROM sv.subject s WHERE s.source_system = 'RGD-AMR' AND substr(s.source_record_id, 5)::integer <= 20;
 
+-- The inspector pool: four market supervision inspectors (two in 叶县, two city-wide), one of
+-- the health commission (not in the plan), one whose certificate ends before the period.
+SELECT count(sv.inspector_save(c, n, d, r, '2024-01-01', u, 'RGD-ZF', 'RGD-ZF-' || c)) AS inspectors
+FROM (VALUES ('豫RGD0001', '抽查甲', 4, '410422', date '2029-12-31'), ('豫RGD0002', '抽查乙', 4, '410422', date '2029-12-31'),
+             ('豫RGD0003', '抽查丙', 4, '410400', date '2029-12-31'), ('豫RGD0004', '抽查丁', 4, '410400', date '2029-12-31'),
+             ('豫RGD0009', '卫生戊', 7, '410400', date '2029-12-31'), ('豫RGD0008', '过期己', 4, '410400', date '2026-12-10'))
+     AS v(c, n, d, r, u);
+-- a declared conflict (回避): 豫RGD0001 never inspects RGD-1
+SELECT sv.inspector_conflict_declare('豫rgd0001', (SELECT uscc::text FROM sv.subject WHERE source_record_id = 'RGD-1'), '亲属在该企业任职');
+SELECT sv.inspector_conflict_declare('豫RGD0001', '91410400MA44L0X1Q9', '亲属在该企业任职');
+SELECT sv.inspector_conflict_declare('豫RGD7777', (SELECT uscc::text FROM sv.subject WHERE source_record_id = 'RGD-1'), '亲属在该企业任职');
+SELECT sv.inspector_conflict_declare('豫RGD0001', (SELECT uscc::text FROM sv.subject WHERE source_record_id = 'RGD-1'), 'x');
+SET ROLE regress_drw_health;
+SELECT sv.inspector_conflict_declare('豫RGD0002', (SELECT uscc::text FROM sv.subject WHERE source_record_id = 'RGD-2'), '亲属在该企业任职');
+RESET ROLE;
+
 -- Plans: every argument checked.
 SET ROLE regress_drw_msa;
 SELECT sv.draw_plan_save('x y', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
@@ -131,6 +147,12 @@ WHERE r.draw_id = :draw_id;
 -- the known output of this fixed draw (the TAP test checks it with the independent verifier)
 SELECT r.stratum, r.position, s.source_record_id FROM sv.draw_result r JOIN sv.subject s ON s.uscc = r.uscc
 WHERE r.draw_id = :draw_id ORDER BY r.stratum, r.position;
+-- teams of two from the four eligible inspectors (not the health one, not the expired one),
+-- the conflict kept, the workload even
+SELECT t.certificate_no, count(*) AS assignments FROM sv.draw_team t WHERE t.draw_id = :draw_id GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS conflicts_broken FROM sv.draw_team t JOIN sv.subject s ON s.uscc = t.uscc
+WHERE t.draw_id = :draw_id AND s.source_record_id = 'RGD-1' AND t.certificate_no = '豫RGD0001';
+SELECT count(*) FILTER (WHERE n <> 2) AS teams_not_of_two FROM (SELECT uscc, count(*) AS n FROM sv.draw_team WHERE draw_id = :draw_id GROUP BY uscc) x;
 SELECT * FROM sv.draw_verify_detail(:draw_id) WHERE step <> 'seed';
 SELECT sv.draw_verify(:draw_id) AS verified;
 SELECT sv.draw_verify(-1);
@@ -163,8 +185,6 @@ FROM sv.audit_log WHERE object_kind IN ('draw_plan', 'draw') AND (object_id = 'R
 
 -- The annual cap (国办发〔2024〕54号): a subject already inspected this year by the department is
 -- left out of the next plan of that year, with the reason.
-SELECT sv.inspector_save('豫RGD0001', '抽查甲', 4, '410400', '2024-01-01', '2029-12-31', 'RGD-ZF', 'RGD-ZF-1') IS NOT NULL AS inspector,
-       sv.inspector_save('豫RGD0002', '抽查乙', 4, '410400', '2024-01-01', '2029-12-31', 'RGD-ZF', 'RGD-ZF-2') IS NOT NULL AS inspector;
 SELECT sv.local_date(now()) AS today \gset
 SELECT inserted FROM sv.ingest('RGD-ZF', 'action', jsonb_build_array(jsonb_build_object(
   'source_record_id', 'RGD-A1', 'uscc', (SELECT uscc::text FROM sv.subject WHERE source_record_id = 'RGD-32'),
@@ -180,8 +200,28 @@ SELECT population_size, stratum_sizes FROM sv.draw_plan WHERE id = :plan2;
 SELECT s.source_record_id, e.reason ~ '^annual inspection cap \(1\) reached: 1 inspection\(s\) by department 4 in \d{4}$' AS reason
 FROM sv.draw_exclusion e JOIN sv.subject s ON s.uscc = e.uscc WHERE e.plan_id = :plan2;
 
+-- Cross-area (所所交叉): for 叶县 subjects only the two city-wide inspectors are eligible.
+SET ROLE regress_drw_msa;
+SELECT sv.draw_plan_save('RGD-P3', '叶县交叉检查(测试)', 4, '2026-12-01', '2026-12-09', '{"regions": ["410422"]}',
+  '{RGD-MSA-1-C01}', '{"U": {"count": 4}}', cross_area => true) AS plan3 \gset
+SELECT sv.draw_seal(:plan3, sha256('third regress nonce 0123'::bytea), 'welfare lottery 3D, draw 2026332') IS NOT NULL AS sealed;
+SELECT sv.draw_run(:plan3, 'third regress nonce 0123'::bytea, '3D 2026332: 9 9 0') > 0 AS drawn;
+RESET ROLE;
+SELECT t.certificate_no, count(*) AS assignments FROM sv.draw_team t JOIN sv.draw d ON d.id = t.draw_id
+WHERE d.plan_id = :plan3 GROUP BY 1 ORDER BY 1;
+-- Teams of six from five eligible inspectors: the run fails naming the subjects it cannot
+-- staff; nothing is drawn.
+SET ROLE regress_drw_msa;
+SELECT sv.draw_plan_save('RGD-P4', '人数不足(测试)', 4, '2026-12-01', '2026-12-09', '{"regions": ["410422"]}',
+  '{RGD-MSA-1-C01}', '{"U": {"count": 2}}', team_size => 6) AS plan4 \gset
+SELECT sv.draw_seal(:plan4, sha256('fourth regress nonce 0123'::bytea), 'welfare lottery 3D, draw 2026333') IS NOT NULL AS sealed;
+SELECT sv.draw_run(:plan4, 'fourth regress nonce 0123'::bytea, '3D 2026333: 1 1 1');
+RESET ROLE;
+SELECT status, (SELECT count(*) FROM sv.draw d WHERE d.plan_id = p.id) AS draws FROM sv.draw_plan p WHERE p.id = :plan4;
+
 -- Clean up what later tests would see (the plans and draws are append-only and stay).
 SET session_replication_role = replica;
+DELETE FROM sv.inspector_conflict WHERE certificate_no LIKE '豫RGD%';
 DELETE FROM sv.action WHERE source_system = 'RGD-ZF';
 DELETE FROM sv.credit_class WHERE source = 'regress';
 DELETE FROM sv.subject WHERE source_system = 'RGD-AMR';

@@ -60,9 +60,15 @@ $node->safe_psql('postgres', q{
     FROM (SELECT i, '91410422MA' || lpad(i::text, 7, '0') AS b FROM generate_series(1, 500) i) x));
   INSERT INTO sv.credit_class SELECT uscc, (ARRAY['A','B','C','D'])[1 + abs(hashtext(uscc::text)) % 4], 'tap', now()
   FROM sv.subject WHERE source_system = 'TAP' AND abs(hashtext(uscc::text || 'x')) % 10 < 7;
+  SELECT sv.inspector_save('豫TAP' || lpad(i::text, 4, '0'), 'inspector ' || i, 4,
+                           (ARRAY['410400', '410422', '410423'])[1 + i % 3], '2024-01-01', '2029-12-31', 'TAP-ZF', 'TAP-ZF-' || i)
+  FROM generate_series(1, 30) i;
+  SELECT sv.inspector_conflict_declare('豫TAP' || lpad((i % 30 + 1)::text, 4, '0'), uscc::text, 'declared in the TAP test')
+  FROM (SELECT uscc, row_number() OVER (ORDER BY uscc) AS i FROM sv.subject WHERE source_system = 'TAP') s WHERE i <= 200;
   SELECT sv.draw_plan_save('TAP-P1', '双随机抽查', 4, '2026-12-01', '2026-12-31',
     jsonb_build_object('regions', jsonb_build_array('410422')), ARRAY['TAP-1-C01'],
-    '{"A": {"ratio": 0.03}, "B": {"ratio": 0.05}, "C": {"ratio": 0.1}, "D": {"ratio": 0.5}, "U": {"count": 12}}');
+    '{"A": {"ratio": 0.03}, "B": {"ratio": 0.05}, "C": {"ratio": 0.1}, "D": {"ratio": 0.5}, "U": {"count": 12}}',
+    team_size => 3, cross_area => true);
   SELECT sv.draw_seal((SELECT id FROM sv.draw_plan WHERE code = 'TAP-P1'), sha256('tap secret nonce 0123456789'::bytea),
                       'welfare lottery, draw of 2026-11-30');
   SELECT sv.draw_run((SELECT id FROM sv.draw_plan WHERE code = 'TAP-P1'), 'tap secret nonce 0123456789'::bytea,
@@ -77,6 +83,8 @@ my ($out, $err) = run_command(['python3', $verifier, $file]);
 like($out, qr/VERIFIED$/m, 'the independent verifier recomputes the draw');
 unlike($out, qr/FAIL/, 'every step of the independent recomputation matches');
 like($out, qr/^selection\s+ok\s+(\d+) subjects/m, 'the verifier recomputed the selection');
+like($out, qr/^teams\s+ok\s+\d+ team places, \d+ stream words, workload spread [01]$/m,
+	'the verifier recomputed the teams; the workload is within one assignment of even');
 
 # A tampered export (the first drawn subject replaced by another candidate) is rejected.
 my $doc = JSON::PP->new->decode($export);

@@ -6,7 +6,7 @@ Usage:  verify_draw.py draw.json        (the output of SELECT sv.draw_export(<dr
 
 Implements docs/draw-protocol.md with the Python 3 standard library only: the population and
 its SHA-256, the stratum sizes, the commitment, the seed, ChaCha20 (RFC 8439), the counts per
-stratum and the partial Fisher-Yates selection.  Prints one line per step and exits 0 when
+stratum, the partial Fisher-Yates selection and the team assignment.  Prints one line per step and exits 0 when
 every step matches the export, 1 when one does not, 2 on unusable input.
 """
 import base64
@@ -124,8 +124,48 @@ def main(argv):
             idx[i], idx[j] = idx[j], idx[i]
             selected.append({"stratum": s, "position": i + 1, "uscc": strata[s][idx[i]]})
     same = selected == data["selected"]
-    step("selection", same and stream.words == data["stream_words"],
-         "%d subjects, %d stream words%s" % (len(selected), stream.words, "" if same else "; the export differs"))
+    step("selection", same, "%d subjects, %d stream words%s" % (len(selected), stream.words,
+                                                              "" if same else "; the export differs"))
+
+    # Teams: the same stream, continued (docs/draw-protocol.md, "Teams").
+    pool = data["team_pool"]
+    excluded = {}
+    for subject, inspector in data["team_exclusions"]:
+        excluded.setdefault(subject, set()).add(inspector - 1)
+    load = [0] * len(pool)
+    teams = []
+    staffed = True
+    ever_eligible = set()   # the workload spread counts inspectors eligible for some subject
+
+    def pick(blocked, dept):
+        candidates = [i for i in range(len(pool)) if i not in blocked and (dept == 0 or pool[i]["department"] == dept)]
+        best = min(load[i] for i in candidates)
+        tied = [i for i in candidates if load[i] == best]
+        chosen = tied[0] if len(tied) == 1 else tied[stream.below(len(tied))]
+        blocked.add(chosen)
+        return chosen
+
+    for number, subject in enumerate(data["selected"], 1):
+        blocked = set(excluded.get(number, ()))
+        if data["cross_area"]:
+            blocked |= {i for i in range(len(pool)) if int(pool[i]["region"]) == data["subject_regions"][number - 1]}
+        open_ = [i for i in range(len(pool)) if i not in blocked]
+        ever_eligible.update(open_)
+        if len(open_) < data["team_size"] or {pool[i]["department"] for i in open_} != set(range(1, data["departments"] + 1)):
+            staffed = False
+            break
+        team = [pick(blocked, d) for d in range(1, data["departments"] + 1)]
+        while len(team) < data["team_size"]:
+            team.append(pick(blocked, 0))
+        for slot, i in enumerate(team, 1):
+            load[i] += 1
+            teams.append({"uscc": subject["uscc"], "slot": slot, "certificate_no": pool[i]["certificate_no"]})
+    same_teams = staffed and teams == data["teams"]
+    loads = [load[i] for i in ever_eligible]
+    spread = (max(loads) - min(loads)) if loads else 0
+    step("teams", same_teams and stream.words == data["stream_words"],
+         "%d team places, %d stream words, workload spread %d%s" % (
+             len(teams), stream.words, spread, "" if same_teams else "; the export differs"))
     print("draw %s of plan %s: %s" % (data["draw_id"], data["plan_code"], "VERIFIED" if all(results) else "NOT VERIFIED"))
     return 0 if all(results) else 1
 

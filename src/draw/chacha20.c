@@ -84,6 +84,26 @@ chacha_stream_init(ChaChaStream *s, const uint8 key[CHACHA20_KEY_BYTES])
 	s->words = 0;
 }
 
+void
+chacha_stream_skip(ChaChaStream *s, uint64 words)
+{
+	static const uint8 zero_nonce[CHACHA20_NONCE_BYTES] = {0};
+	uint64		block = words / (CHACHA20_BLOCK_BYTES / 4);
+
+	if (block >= PG_UINT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the draw's random stream is exhausted")));
+	s->counter = (uint32) block;
+	s->used = CHACHA20_BLOCK_BYTES;
+	s->words = words;
+	if (words % (CHACHA20_BLOCK_BYTES / 4) != 0)
+	{
+		chacha20_block(s->key, s->counter++, zero_nonce, s->block);
+		s->used = (int) (words % (CHACHA20_BLOCK_BYTES / 4)) * 4;
+	}
+}
+
 uint32
 chacha_stream_u32(ChaChaStream *s)
 {

@@ -30,6 +30,8 @@ typedef struct ChaChaStream
 
 extern void chacha_stream_init(ChaChaStream *s, const uint8 key[CHACHA20_KEY_BYTES]);
 extern uint32 chacha_stream_u32(ChaChaStream *s);
+/* Continue a stream where an earlier stage stopped: skip its first `words` words. */
+extern void chacha_stream_skip(ChaChaStream *s, uint64 words);
 /* A uniform integer in [0, n), n >= 1, by rejection: no modulo bias. */
 extern uint32 chacha_stream_below(ChaChaStream *s, uint32 n);
 

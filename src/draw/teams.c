@@ -1,0 +1,270 @@
+/*
+ * teams.c: the second random of the double-random inspection: a team of inspectors for each
+ * drawn subject, from the same ChaCha20 stream, continued where the subject draw stopped.
+ *
+ * Subjects are taken in draw order.  For each, the team is filled slot by slot: first one
+ * inspector of each plan department not yet in the team (joint plans), then anyone eligible.
+ * A slot goes to an eligible inspector with the fewest assignments so far; among several, the
+ * stream picks one (below(number tied)) from the tied ones in certificate order.  Choosing the
+ * least loaded keeps the workload within one assignment of even wherever eligibility allows.
+ * An inspector is eligible for a subject unless excluded by a pair (declared conflict, recent
+ * inspection of the subject) or, in a cross-area plan, working in the subject's region.  There
+ * is no per-inspector capacity, so a subject is unstaffable exactly when its eligible
+ * inspectors are too few or miss a department; such subjects are reported, not skipped.
+ * docs/draw-protocol.md ("Teams") specifies it; verify_draw.py re-implements it.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "draw/chacha20.h"
+
+static int32 *
+int4_arg(FunctionCallInfo fcinfo, int argno, const char *name, int *n)
+{
+	ArrayType  *a;
+	Datum	   *elems;
+	bool	   *nulls;
+	int32	   *out;
+	int			i;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+	a = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(a) > 1 || ARR_ELEMTYPE(a) != INT4OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a one-dimensional integer array", name)));
+	deconstruct_array(a, INT4OID, 4, true, TYPALIGN_INT, &elems, &nulls, n);
+	out = palloc(sizeof(int32) * Max(*n, 1));
+	for (i = 0; i < *n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s[%d] must not be null", name, i + 1)));
+		out[i] = DatumGetInt32(elems[i]);
+	}
+	return out;
+}
+
+/*
+ * The eligible inspector (not blocked; of department `dept`, or any when 0) with the fewest
+ * assignments; among several, the stream picks one of them in certificate order.  The one
+ * picked is blocked, so that nobody sits twice in a team.  The caller knows one exists.
+ */
+static int
+pick_least_loaded(ChaChaStream *stream, int m, const int32 *insp_dept, const int32 *load,
+				  bool *blocked, int32 *tied, int dept)
+{
+	int32		best = PG_INT32_MAX;
+	int			ntied = 0;
+	int			i,
+				pick;
+
+	for (i = 0; i < m; i++)
+	{
+		if (blocked[i] || (dept != 0 && insp_dept[i] != dept))
+			continue;
+		if (load[i] < best)
+		{
+			best = load[i];
+			ntied = 0;
+		}
+		if (load[i] == best)
+			tied[ntied++] = i;
+	}
+	Assert(ntied > 0);
+	pick = tied[ntied == 1 ? 0 : chacha_stream_below(stream, (uint32) ntied)];
+	blocked[pick] = true;
+	return pick;
+}
+
+/*
+ * sv._draw_teams(seed bytea, start_words bigint, team_size int, departments int,
+ *                inspector_department int[], inspector_region int[], subject_region int[],
+ *                excluded_subject int[], excluded_inspector int[], cross_area boolean)
+ *   returns table (subject int, slot int, inspector int, stream_words bigint)
+ *
+ * Inspectors 1..m in certificate order with their department number (1..departments) and
+ * region number; subjects 1..n in draw order with their region number; exclusion pairs
+ * (subject, inspector).  Rows (subject, slot 1..team_size, inspector) in the order assigned;
+ * an unstaffable subject gives one row (subject, 0, NULL).  stream_words: words read in all,
+ * counting the start.
+ */
+PG_FUNCTION_INFO_V1(sv_draw_teams);
+Datum
+sv_draw_teams(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bytea	   *seed;
+	int64		start_words;
+	int32		team_size,
+				ndepts;
+	int32	   *insp_dept,
+			   *insp_region,
+			   *subj_region,
+			   *ex_subj,
+			   *ex_insp;
+	int			m,
+				m2,
+				n,
+				nex,
+				nex2;
+	bool		cross_area;
+	ChaChaStream stream;
+	int32	   *load;
+	int32	   *team;
+	int32	   *tied;
+	bool	   *blocked;
+	int32	   *ex_start;		/* exclusions sorted by subject: CSR offsets */
+	int32	   *ex_list;
+	int32	   *result;			/* n * team_size inspectors, -1 for unstaffable */
+	bool	   *unstaffable;
+	int			i,
+				s;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(9))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("seed, start_words, team_size, departments and cross_area must not be null")));
+	seed = PG_GETARG_BYTEA_PP(0);
+	if (VARSIZE_ANY_EXHDR(seed) != CHACHA20_KEY_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("seed must be %d bytes", CHACHA20_KEY_BYTES)));
+	start_words = PG_GETARG_INT64(1);
+	team_size = PG_GETARG_INT32(2);
+	ndepts = PG_GETARG_INT32(3);
+	insp_dept = int4_arg(fcinfo, 4, "inspector_department", &m);
+	insp_region = int4_arg(fcinfo, 5, "inspector_region", &m2);
+	subj_region = int4_arg(fcinfo, 6, "subject_region", &n);
+	ex_subj = int4_arg(fcinfo, 7, "excluded_subject", &nex);
+	ex_insp = int4_arg(fcinfo, 8, "excluded_inspector", &nex2);
+	cross_area = PG_GETARG_BOOL(9);
+
+	if (start_words < 0 || team_size < 1 || ndepts < 1 || ndepts > team_size)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("start_words must be 0 or more, and departments between 1 and team_size")));
+	if (m != m2 || nex != nex2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("inspector arrays and exclusion arrays must pair up")));
+	for (i = 0; i < m; i++)
+		if (insp_dept[i] < 1 || insp_dept[i] > ndepts)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("inspector %d: department number %d is not between 1 and %d", i + 1, insp_dept[i], ndepts)));
+	for (i = 0; i < nex; i++)
+		if (ex_subj[i] < 1 || ex_subj[i] > n || ex_insp[i] < 1 || ex_insp[i] > m)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("exclusion %d: (%d, %d) is not a subject and an inspector", i + 1, ex_subj[i], ex_insp[i])));
+
+	/* exclusions grouped by subject (counting sort) */
+	ex_start = palloc0(sizeof(int32) * (n + 2));
+	ex_list = palloc(sizeof(int32) * Max(nex, 1));
+	for (i = 0; i < nex; i++)
+		ex_start[ex_subj[i] + 1]++;
+	for (s = 1; s <= n + 1; s++)
+		ex_start[s] += ex_start[s - 1];
+	{
+		int32	   *fill = palloc(sizeof(int32) * (n + 1));
+
+		memcpy(fill, ex_start, sizeof(int32) * (n + 1));
+		for (i = 0; i < nex; i++)
+			ex_list[fill[ex_subj[i]]++] = ex_insp[i] - 1;
+		pfree(fill);
+	}
+
+	chacha_stream_init(&stream, (const uint8 *) VARDATA_ANY(seed));
+	chacha_stream_skip(&stream, (uint64) start_words);
+
+	load = palloc0(sizeof(int32) * Max(m, 1));
+	team = palloc(sizeof(int32) * team_size);
+	tied = palloc(sizeof(int32) * Max(m, 1));
+	blocked = palloc0(sizeof(bool) * Max(m, 1));
+	result = palloc(sizeof(int32) * Max((int64) n * team_size, 1));
+	unstaffable = palloc0(sizeof(bool) * Max(n, 1));
+
+	for (s = 1; s <= n; s++)
+	{
+		int			k,
+					filled = 0,
+					d;
+		int			eligible = 0;
+		bool	   *has_dept = palloc0(sizeof(bool) * (ndepts + 1));
+
+		CHECK_FOR_INTERRUPTS();
+		/* mark the ineligible inspectors of this subject */
+		for (k = ex_start[s]; k < ex_start[s + 1]; k++)
+			blocked[ex_list[k]] = true;
+		if (cross_area)
+			for (i = 0; i < m; i++)
+				if (insp_region[i] == subj_region[s - 1])
+					blocked[i] = true;
+		for (i = 0; i < m; i++)
+			if (!blocked[i])
+			{
+				eligible++;
+				has_dept[insp_dept[i]] = true;
+			}
+		for (d = 1; d <= ndepts; d++)
+			if (!has_dept[d])
+				eligible = -1;
+
+		if (eligible < team_size)
+			unstaffable[s - 1] = true;
+		else
+		{
+			/* a slot for each department first, in department order, then open slots */
+			for (d = 1; d <= ndepts; d++)
+				team[filled++] = pick_least_loaded(&stream, m, insp_dept, load, blocked, tied, d);
+			while (filled < team_size)
+				team[filled++] = pick_least_loaded(&stream, m, insp_dept, load, blocked, tied, 0);
+			for (k = 0; k < team_size; k++)
+			{
+				load[team[k]]++;
+				result[(int64) (s - 1) * team_size + k] = team[k];
+			}
+		}
+		/* clear the marks for the next subject */
+		memset(blocked, 0, sizeof(bool) * Max(m, 1));
+		pfree(has_dept);
+	}
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (s = 1; s <= n; s++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		int			k;
+
+		values[0] = Int32GetDatum(s);
+		values[3] = Int64GetDatum((int64) stream.words);
+		if (unstaffable[s - 1])
+		{
+			values[1] = Int32GetDatum(0);
+			nulls[2] = true;
+			values[2] = (Datum) 0;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			continue;
+		}
+		for (k = 0; k < team_size; k++)
+		{
+			values[1] = Int32GetDatum(k + 1);
+			values[2] = Int32GetDatum(result[(int64) (s - 1) * team_size + k] + 1);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
+}
