@@ -161,10 +161,14 @@ def main(argv):
             load[i] += 1
             teams.append({"uscc": subject["uscc"], "slot": slot, "certificate_no": pool[i]["certificate_no"]})
     same_teams = staffed and teams == data["teams"]
-    loads = [load[i] for i in ever_eligible]
-    spread = (max(loads) - min(loads)) if loads else 0
+    # the spread within each department (in a joint plan each department fills its own slots)
+    spread = 0
+    for d in range(1, data["departments"] + 1):
+        loads = [load[i] for i in ever_eligible if pool[i]["department"] == d]
+        if loads:
+            spread = max(spread, max(loads) - min(loads))
     step("teams", same_teams and stream.words == data["stream_words"],
-         "%d team places, %d stream words, workload spread %d%s" % (
+         "%d team places, %d stream words, workload spread %d within a department%s" % (
              len(teams), stream.words, spread, "" if same_teams else "; the export differs"))
     print("draw %s of plan %s: %s" % (data["draw_id"], data["plan_code"], "VERIFIED" if all(results) else "NOT VERIFIED"))
     return 0 if all(results) else 1

@@ -402,6 +402,9 @@ SELECT sv.catalog_item_save('PDS-FIRE-001', :fire_department, '对人员密集�
        sv.check_item_save('PDS-FIRE-001-C01', 'PDS-FIRE-001', 'city', '410400', :fire_department, 'on_site',
   '消防设施完好有效、疏散通道畅通', 'general') > 0 AS fire_check_item;
 SELECT sv.catalog_publish('2026-3', '增加消防救援支队事项') AS release_id;
+SELECT count(sv.inspector_save(c, n, :fire_department, '410400', '2023-01-01', '2028-12-31', 'HN-ZFZ', 'ZF-F-' || c, '{fire_safety}'))
+       AS fire_inspectors
+FROM (VALUES ('豫D1011001', '马消防'), ('豫D1011002', '朱安全'), ('豫D1011003', '胡预防'), ('豫D1011004', '郭检查')) v(c, n);
 RESET ROLE;
 -- credit classes as credit supervision will store them (illustrative: a third of the subjects)
 INSERT INTO sv.credit_class (uscc, class, source, assessed_at)
@@ -427,6 +430,14 @@ FROM sv_public.draw;
 SELECT * FROM sv.draw_verify_detail(:draw_id);
 SELECT uscc, subject_name, region_name FROM sv_public.draw_result ORDER BY uscc LIMIT 8;
 RESET ROLE;
+\echo '   the teams (second random): one inspector of each department, none from the subject''s own district:'
+SELECT t.uscc, s.region_code, string_agg(t.certificate_no || ' ' || i.name || ' (' || i.region_code || ')', ', ' ORDER BY t.slot) AS team
+FROM sv.draw_team t JOIN sv.inspector i ON i.certificate_no = t.certificate_no JOIN sv.subject s ON s.uscc = t.uscc
+WHERE t.draw_id = :draw_id GROUP BY t.uscc, s.region_code ORDER BY t.uscc LIMIT 6;
+\echo '   the workload, even within each department:'
+SELECT d.name_zh AS department, t.certificate_no, count(*) AS assignments
+FROM sv.draw_team t JOIN sv.inspector i ON i.certificate_no = t.certificate_no JOIN sv.department d ON d.id = i.department_id
+WHERE t.draw_id = :draw_id GROUP BY 1, 2 ORDER BY 1, 2;
 \echo '   an auditor exports the draw for independent recomputation (contrib-examples/draw/verify_draw.py):'
 CREATE ROLE audit_office LOGIN IN ROLE sv_auditor;
 SET ROLE audit_office;
