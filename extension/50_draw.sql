@@ -24,6 +24,11 @@ CREATE FUNCTION sv._draw_sample(seed bytea, sizes integer[], counts integer[],
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'sv_draw_sample' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+CREATE FUNCTION sv._draw_pick(seed bytea, population bytea, sizes integer[], counts integer[],
+                              OUT stratum text, OUT "position" integer, OUT uscc text, OUT stream_words bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sv_draw_pick' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
 CREATE FUNCTION sv._draw_teams(seed bytea, start_words bigint, team_size integer, departments integer,
                                inspector_department integer[], inspector_region integer[], subject_region integer[],
                                excluded_subject integer[], excluded_inspector integer[], cross_area boolean,
@@ -85,11 +90,17 @@ CREATE TABLE sv.draw_plan (
   commitment       bytea,                    -- SHA-256 of the planner's secret nonce
   entropy_source   text,                     -- the public randomness named in advance
   stratum_sizes    integer[],                -- candidates per stratum A, B, C, D, U
+  redraw_of        bigint,                   -- a redraw: the plan drawn before (no self-referencing
+                                             -- foreign key: pg_dump warns about it on config tables)
+  redraw_reason    text,
+  redraw_approved_by text,
   CHECK (check_to >= check_from),
   CHECK ((status = 'draft') = (sealed_at IS NULL)),
   CHECK (status = 'draft' OR (population IS NOT NULL AND population_hash IS NOT NULL AND commitment IS NOT NULL
                               AND entropy_source IS NOT NULL))
 );
+-- stored uncompressed: sealing writes it once, and compressing 21 bytes a subject buys little
+ALTER TABLE sv.draw_plan ALTER COLUMN population SET STORAGE EXTERNAL;
 COMMENT ON TABLE sv.draw_plan IS 'Double-random draw plans (抽查计划): one list of items, the subject scope, strata and team rules';
 
 CREATE TABLE sv.draw_plan_department (
@@ -163,6 +174,32 @@ CREATE TRIGGER draw_team_immutable BEFORE UPDATE OR DELETE ON sv.draw_team
   FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
 CREATE TRIGGER draw_team_no_truncate BEFORE TRUNCATE ON sv.draw_team
   FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
+
+CREATE TABLE sv.draw_recusal (
+  draw_id        bigint NOT NULL REFERENCES sv.draw (id),
+  seq            integer NOT NULL,
+  uscc           sv.uscc NOT NULL,
+  slot           integer NOT NULL,
+  certificate_no text NOT NULL,              -- who leaves
+  replacement    text NOT NULL,              -- who comes in
+  requested_by   text NOT NULL CHECK (requested_by IN ('inspector', 'subject')),
+  reason         text NOT NULL,
+  stream_from    bigint NOT NULL,            -- stream words before and after this replacement
+  stream_to      bigint NOT NULL,
+  recorded_by    text NOT NULL,
+  recorded_at    timestamptz NOT NULL,
+  PRIMARY KEY (draw_id, seq)
+);
+COMMENT ON TABLE sv.draw_recusal IS 'Recusals after a draw (回避) and their replacements from the draw''s stream (append-only)';
+CREATE TRIGGER draw_recusal_immutable BEFORE UPDATE OR DELETE ON sv.draw_recusal
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
+CREATE TRIGGER draw_recusal_no_truncate BEFORE TRUNCATE ON sv.draw_recusal
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
+ALTER TABLE sv.draw_recusal ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.draw_recusal FORCE ROW LEVEL SECURITY;
+CREATE POLICY draw_recusal_read ON sv.draw_recusal FOR SELECT TO sv_admin, sv_officer, sv_auditor USING (true);
+GRANT SELECT ON sv.draw_recusal TO sv_admin, sv_officer, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.draw_recusal', '');
 
 CREATE TRIGGER draw_immutable BEFORE UPDATE OR DELETE ON sv.draw
   FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
@@ -249,12 +286,8 @@ RETURNS SETOF record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT (ARRAY['A', 'B', 'C', 'D', 'U'])[x.stratum], x.pick,
-         convert_from(substring(p.population FROM (o.offs + x.candidate - 1) * 21 + 1 FOR 18), 'UTF8'),
-         x.stream_words
-  FROM sv._draw_sample(seed, p.stratum_sizes, sv._draw_counts(p.id, p.stratum_sizes)) x
-  JOIN (SELECT i, coalesce(sum(sz) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::integer AS offs
-        FROM unnest(p.stratum_sizes) WITH ORDINALITY AS z(sz, i)) o ON o.i = x.stratum
+  SELECT x.stratum, x."position", x.uscc, x.stream_words
+  FROM sv._draw_pick(seed, p.population, p.stratum_sizes, sv._draw_counts(p.id, p.stratum_sizes)) x
 $fn$;
 
 CREATE FUNCTION sv.draw_plan_save(code text, title text, lead_department_id integer, check_from date,
@@ -466,9 +499,9 @@ BEGIN
     FROM capped c
     RETURNING 1
   ), candidates AS (
-    SELECT c.code, c.stratum FROM in_scope c WHERE NOT EXISTS (SELECT 1 FROM capped x WHERE x.uscc = c.uscc)
+    SELECT c.uscc, c.code, c.stratum FROM in_scope c WHERE NOT EXISTS (SELECT 1 FROM capped x WHERE x.uscc = c.uscc)
   )
-  SELECT convert_to(coalesce(string_agg(c.code || ',' || c.stratum || E'\n', '' ORDER BY c.stratum COLLATE "C", c.code COLLATE "C"), ''), 'UTF8'),
+  SELECT convert_to(coalesce(string_agg(c.code || ',' || c.stratum || E'\n', '' ORDER BY c.stratum COLLATE "C", c.uscc), ''), 'UTF8'),
          count(*)::integer,
          ARRAY[count(*) FILTER (WHERE c.stratum = 'A'), count(*) FILTER (WHERE c.stratum = 'B'),
                count(*) FILTER (WHERE c.stratum = 'C'), count(*) FILTER (WHERE c.stratum = 'D'),
@@ -644,6 +677,10 @@ DECLARE
   v_seed bytea;
   v_diff bigint;
   v_n bigint;
+  v_prior jsonb;
+  v_at bigint;
+  v_rec record;
+  v_repl record;
 BEGIN
   SELECT * INTO d FROM sv.draw x WHERE x.id = draw_id;
   IF NOT FOUND THEN
@@ -693,6 +730,26 @@ BEGIN
   FROM again a FULL JOIN stored b ON a.subject = b.subject AND a.slot = b.slot;
   step := 'teams'; ok := v_diff = 0 AND ok;
   detail := format('%s of %s team places differ from the recomputation; %s stream words', v_diff, v_n, d.stream_words);
+  RETURN NEXT;
+
+  -- recusals replayed in order, each from where the one before left the stream
+  v_prior := '[]';
+  v_at := d.stream_words;
+  v_diff := 0;
+  v_n := 0;
+  FOR v_rec IN SELECT * FROM sv.draw_recusal x WHERE x.draw_id = d.id ORDER BY x.seq LOOP
+    v_n := v_n + 1;
+    SELECT * INTO v_repl FROM sv._draw_replacement(d, p, v_rec.uscc::text, v_rec.slot, v_rec.certificate_no, v_prior, v_at);
+    IF v_repl.replacement IS DISTINCT FROM v_rec.replacement OR v_rec.stream_from <> v_at
+       OR v_rec.stream_to <> v_at + v_repl.words THEN
+      v_diff := v_diff + 1;
+    END IF;
+    v_prior := v_prior || jsonb_build_array(jsonb_build_object('uscc', v_rec.uscc::text, 'slot', v_rec.slot,
+                                                               'certificate_no', v_rec.certificate_no, 'replacement', v_rec.replacement));
+    v_at := v_rec.stream_to;
+  END LOOP;
+  step := 'recusals'; ok := v_diff = 0;
+  detail := format('%s of %s recusals differ from the recomputation', v_diff, v_n);
   RETURN NEXT;
 END
 $fn$;
@@ -752,7 +809,12 @@ BEGIN
     'subject_regions', to_jsonb(d.subject_regions),
     'teams', (SELECT coalesce(jsonb_agg(jsonb_build_object('uscc', t.uscc::text, 'slot', t.slot, 'certificate_no', t.certificate_no)
                                         ORDER BY r.stratum, r."position", t.slot), '[]')
-              FROM sv.draw_team t JOIN sv.draw_result r ON r.draw_id = t.draw_id AND r.uscc = t.uscc WHERE t.draw_id = d.id));
+              FROM sv.draw_team t JOIN sv.draw_result r ON r.draw_id = t.draw_id AND r.uscc = t.uscc WHERE t.draw_id = d.id),
+    'recusals', (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', x.seq, 'uscc', x.uscc::text, 'slot', x.slot,
+                                                              'certificate_no', x.certificate_no, 'replacement', x.replacement,
+                                                              'stream_from', x.stream_from, 'stream_to', x.stream_to)
+                                           ORDER BY x.seq), '[]')
+                 FROM sv.draw_recusal x WHERE x.draw_id = d.id));
 END
 $fn$;
 COMMENT ON FUNCTION sv.draw_export(bigint) IS 'A draw and all its inputs as JSON, for independent verification (administrators, auditors)';
@@ -765,7 +827,9 @@ CREATE VIEW sv_public.draw AS
          p.check_from, p.check_to, p.status, p.sealed_at, p.population_size,
          encode(p.population_hash, 'hex') AS population_sha256, encode(p.commitment, 'hex') AS commitment,
          p.entropy_source, d.drawn_at, encode(d.nonce, 'hex') AS nonce, d.entropy, encode(d.seed, 'hex') AS seed,
-         (SELECT count(*) FROM sv.draw_result r WHERE r.draw_id = d.id) AS subjects_drawn
+         (SELECT count(*) FROM sv.draw_result r WHERE r.draw_id = d.id) AS subjects_drawn,
+         (SELECT o.code FROM sv.draw_plan o WHERE o.id = p.redraw_of) AS redraw_of, p.redraw_reason,
+         (SELECT n.code FROM sv.draw_plan n WHERE n.redraw_of = p.id) AS redrawn_as
   FROM sv.draw_plan p LEFT JOIN sv.draw d ON d.plan_id = p.id
   WHERE p.status <> 'draft';
 COMMENT ON VIEW sv_public.draw IS '双随机、一公开: sealed and drawn plans with everything needed to check the seed';
@@ -822,3 +886,207 @@ $fn$;
 COMMENT ON FUNCTION sv.inspector_conflict_declare(text, text, text) IS
   'Declare a conflict of interest (回避) between an inspector and a subject: never in one draw team';
 GRANT EXECUTE ON FUNCTION sv.inspector_conflict_declare(text, text, text) TO sv_admin, sv_officer, sv_integration;
+
+-- Drawn subjects are inspection tasks (检查任务): done when a plan department records an
+-- inspection of the subject against one of the plan's check items within the period; the
+-- result is then due for publication 20 working days after the check ends (sv.action).
+CREATE VIEW sv_work.draw_task WITH (security_invoker = true) AS
+  SELECT p.code AS plan_code, p.title, d.id AS draw_id, r.uscc, s.name AS subject_name, s.region_code,
+         (SELECT array_agg(coalesce((SELECT x.replacement FROM sv.draw_recusal x
+                                     WHERE x.draw_id = d.id AND x.uscc = t.uscc AND x.slot = t.slot ORDER BY x.seq DESC LIMIT 1),
+                                    t.certificate_no) ORDER BY t.slot)
+          FROM sv.draw_team t WHERE t.draw_id = d.id AND t.uscc = r.uscc) AS team,
+         p.check_from, p.check_to, a.id AS action_id, a.ended_on, a.result, a.publication_due, a.published_at,
+         CASE WHEN a.id IS NOT NULL AND a.published_at IS NOT NULL THEN 'published'
+              WHEN a.id IS NOT NULL AND a.publication_due < sv.local_date(now()) THEN 'publication_overdue'
+              WHEN a.id IS NOT NULL THEN 'inspected'
+              WHEN p.check_to < sv.local_date(now()) THEN 'overdue'
+              ELSE 'open' END AS status
+  FROM sv.draw d
+  JOIN sv.draw_plan p ON p.id = d.plan_id
+  JOIN sv.draw_result r ON r.draw_id = d.id
+  JOIN sv.subject s ON s.uscc = r.uscc
+  LEFT JOIN LATERAL (
+    SELECT x.id, x.ended_on, x.result, x.publication_due, x.published_at FROM sv.action x
+    WHERE x.uscc = r.uscc AND x.kind = 'inspection' AND x.started_on BETWEEN p.check_from AND p.check_to
+      AND x.department_id IN (SELECT pd.department_id FROM sv.draw_plan_department pd WHERE pd.plan_id = p.id)
+      AND x.check_item_code IN (SELECT pi.check_item_code FROM sv.draw_plan_item pi WHERE pi.plan_id = p.id)
+    ORDER BY x.started_on, x.id LIMIT 1) a ON true;
+COMMENT ON VIEW sv_work.draw_task IS
+  'Inspection tasks from draws: each drawn subject with its team, the action that carried it out and the publication state';
+GRANT SELECT ON sv_work.draw_task TO sv_officer, sv_admin, sv_auditor;
+
+-- Recusal (回避) after the draw: an inspector leaves a subject's team, at the inspector's or the
+-- subject's request, and the replacement follows from the draw's stream (docs/draw-protocol.md
+-- section 7).  Recusals are numbered per draw and replayed in order by verification.
+CREATE FUNCTION sv._draw_stream_below(seed bytea, at_word bigint, n integer, OUT value integer, OUT words bigint)
+AS 'MODULE_PATHNAME', 'sv_draw_stream_below' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+
+-- The replacement for one recusal, given the recusals before it (replay for verification too):
+-- candidates are the subject's eligible inspectors of the pool not in its current team and
+-- never recused from it; of the recused inspector's department when the slot is a department
+-- slot; the least loaded, ties broken by the stream at `at_word`.
+CREATE FUNCTION sv._draw_replacement(d sv.draw, p sv.draw_plan, uscc text, slot integer, recused text,
+                                     prior_recusals jsonb, at_word bigint, OUT replacement text, OUT words bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_subject integer;
+  v_departments integer;
+  v_dept integer;
+  v_tied text[];
+  v_pick record;
+BEGIN
+  SELECT u.i INTO v_subject
+  FROM (SELECT r.uscc::text AS code, row_number() OVER (ORDER BY r.stratum, r."position") AS i
+        FROM sv.draw_result r WHERE r.draw_id = d.id) u WHERE u.code = uscc;
+  SELECT count(*)::integer INTO v_departments FROM sv.draw_plan_department x WHERE x.plan_id = p.id;
+  SELECT (e ->> 'department')::integer INTO v_dept FROM jsonb_array_elements(d.team_pool) e WHERE e ->> 'certificate_no' = recused;
+  WITH pool AS (
+    SELECT e ->> 'certificate_no' AS cert, (e ->> 'department')::integer AS dept, (e ->> 'region')::integer AS region, i
+    FROM jsonb_array_elements(d.team_pool) WITH ORDINALITY q(e, i)
+  ), team AS (          -- the teams as they stand after the earlier recusals
+    SELECT t.uscc::text AS code, t.slot,
+           coalesce((SELECT x ->> 'replacement' FROM jsonb_array_elements(prior_recusals) WITH ORDINALITY z(x, k)
+                     WHERE x ->> 'uscc' = t.uscc::text AND (x ->> 'slot')::integer = t.slot ORDER BY k DESC LIMIT 1),
+                    t.certificate_no) AS cert
+    FROM sv.draw_team t WHERE t.draw_id = d.id
+  ), load AS (
+    SELECT t.cert, count(*) AS n FROM team t GROUP BY t.cert
+  ), candidates AS (
+    SELECT o.cert, coalesce(l.n, 0) AS n FROM pool o LEFT JOIN load l ON l.cert = o.cert
+    WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(d.team_exclusions) x
+                      WHERE (x ->> 0)::integer = v_subject AND (x ->> 1)::integer = o.i)
+      AND NOT (p.cross_area AND o.region = d.subject_regions[v_subject])
+      AND NOT EXISTS (SELECT 1 FROM team t WHERE t.code = uscc AND t.cert = o.cert)
+      AND o.cert <> recused
+      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(prior_recusals) x
+                      WHERE x ->> 'uscc' = uscc AND x ->> 'certificate_no' = o.cert)
+      AND (slot > v_departments OR o.dept = v_dept)
+  )
+  SELECT array_agg(c.cert ORDER BY c.cert COLLATE "C") INTO v_tied
+  FROM candidates c WHERE c.n = (SELECT min(n) FROM candidates);
+  IF v_tied IS NULL THEN
+    replacement := NULL; words := 0;
+    RETURN;
+  END IF;
+  IF cardinality(v_tied) = 1 THEN
+    replacement := v_tied[1]; words := 0;
+  ELSE
+    SELECT * INTO v_pick FROM sv._draw_stream_below(d.seed, at_word, cardinality(v_tied));
+    replacement := v_tied[v_pick.value + 1]; words := v_pick.words;
+  END IF;
+END
+$fn$;
+
+CREATE FUNCTION sv.draw_recuse(draw_id bigint, uscc text, certificate_no text, requested_by text, reason text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  d sv.draw;
+  p sv.draw_plan;
+  v_code text;
+  v_cert text := upper(btrim(certificate_no));
+  v_slot integer;
+  v_prior jsonb;
+  v_at bigint;
+  v_seq integer;
+  r record;
+BEGIN
+  PERFORM sv._require_one_of('requested_by', requested_by, ARRAY['inspector', 'subject']);
+  PERFORM sv._require_reason(reason, 'the inspector withdraws (回避)');
+  IF uscc IS NULL OR sv.uscc_check(uscc) IS NOT NULL THEN
+    RAISE EXCEPTION 'uscc: invalid unified social credit code %', coalesce(quote_literal(uscc), 'NULL')
+      USING ERRCODE = 'invalid_text_representation';
+  END IF;
+  v_code := uscc::sv.uscc::text;
+  SELECT * INTO d FROM sv.draw x WHERE x.id = draw_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'draw % does not exist', coalesce(draw_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+  END IF;
+  p := sv._draw_require_plan(d.plan_id, true);   -- one recusal of a draw at a time
+  SELECT coalesce(jsonb_agg(jsonb_build_object('uscc', x.uscc::text, 'slot', x.slot, 'certificate_no', x.certificate_no,
+                                               'replacement', x.replacement) ORDER BY x.seq), '[]'),
+         coalesce(max(x.stream_to), d.stream_words), coalesce(max(x.seq), 0) + 1
+  INTO v_prior, v_at, v_seq
+  FROM sv.draw_recusal x WHERE x.draw_id = d.id;
+  -- the slot the inspector holds now
+  SELECT t.slot INTO v_slot FROM sv.draw_team t
+  WHERE t.draw_id = d.id AND t.uscc::text = v_code
+    AND coalesce((SELECT x ->> 'replacement' FROM jsonb_array_elements(v_prior) WITH ORDINALITY z(x, k)
+                  WHERE x ->> 'uscc' = v_code AND (x ->> 'slot')::integer = t.slot ORDER BY k DESC LIMIT 1),
+                 t.certificate_no) = v_cert;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'inspector % is not in the team of subject % in draw %', quote_literal(v_cert), v_code, d.id
+      USING ERRCODE = 'no_data_found';
+  END IF;
+  SELECT * INTO r FROM sv._draw_replacement(d, p, v_code, v_slot, v_cert, v_prior, v_at);
+  IF r.replacement IS NULL THEN
+    RAISE EXCEPTION 'no eligible inspector can replace % for subject % in draw %', quote_literal(v_cert), v_code, d.id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Every eligible inspector of the pool is in the team, excluded or recused already.';
+  END IF;
+  INSERT INTO sv.draw_recusal (draw_id, seq, uscc, slot, certificate_no, replacement, requested_by, reason,
+                               stream_from, stream_to, recorded_by, recorded_at)
+  VALUES (d.id, v_seq, v_code::sv.uscc, v_slot, v_cert, r.replacement, requested_by, btrim(reason),
+          v_at, v_at + r.words, me, now());
+  PERFORM sv.audit_append(p.lead_department_id, 'draw', d.id::text, 'recuse',
+    jsonb_build_object('seq', v_seq, 'uscc', v_code, 'slot', v_slot, 'certificate_no', v_cert,
+                       'replacement', r.replacement, 'requested_by', requested_by, 'reason', btrim(reason)));
+  RETURN r.replacement;
+END
+$fn$;
+COMMENT ON FUNCTION sv.draw_recuse(bigint, text, text, text, text) IS
+  'Recusal (回避) after a draw: replace an inspector in a subject''s team from the draw''s stream; returns the replacement';
+GRANT EXECUTE ON FUNCTION sv.draw_recuse(bigint, text, text, text, text) TO sv_admin, sv_officer;
+
+-- A redraw is a new plan, approved by an administrator with a reason; the earlier plan and its
+-- draw stay as they are, visible, and the new plan names them.
+
+CREATE FUNCTION sv.draw_redraw(plan_id bigint, new_code text, reason text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  p sv.draw_plan;
+  v_id bigint;
+BEGIN
+  PERFORM sv._require_code('new_code', new_code);
+  PERFORM sv._require_reason(reason, 'the draw is made again');
+  IF NOT sv._is_admin(me) THEN
+    RAISE EXCEPTION 'a redraw must be approved by a platform administrator' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  p := sv._draw_require_plan(plan_id, true);
+  IF p.status <> 'drawn' THEN
+    RAISE EXCEPTION 'plan % is %: only a drawn plan is redrawn', quote_literal(p.code), p.status
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF EXISTS (SELECT 1 FROM sv.draw_plan x WHERE x.redraw_of = p.id) THEN
+    RAISE EXCEPTION 'plan % was already redrawn as %', quote_literal(p.code),
+      (SELECT quote_literal(x.code) FROM sv.draw_plan x WHERE x.redraw_of = p.id) USING ERRCODE = 'unique_violation';
+  END IF;
+  IF EXISTS (SELECT 1 FROM sv.draw_plan x WHERE x.code = btrim(new_code)) THEN
+    RAISE EXCEPTION 'plan % already exists', quote_literal(btrim(new_code)) USING ERRCODE = 'unique_violation';
+  END IF;
+  INSERT INTO sv.draw_plan (code, title, lead_department_id, check_from, check_to, scope, team_size, cross_area,
+                            lookback_days, annual_cap, created_by, created_at, redraw_of, redraw_reason, redraw_approved_by)
+  SELECT btrim(new_code), p.title, p.lead_department_id, p.check_from, p.check_to, p.scope, p.team_size, p.cross_area,
+         p.lookback_days, p.annual_cap, me, now(), p.id, btrim(reason), me
+  RETURNING id INTO v_id;
+  INSERT INTO sv.draw_plan_department SELECT v_id, x.department_id FROM sv.draw_plan_department x WHERE x.plan_id = p.id;
+  INSERT INTO sv.draw_plan_item SELECT v_id, x.check_item_code FROM sv.draw_plan_item x WHERE x.plan_id = p.id;
+  INSERT INTO sv.draw_plan_stratum SELECT v_id, x.stratum, x.ratio, x.count FROM sv.draw_plan_stratum x WHERE x.plan_id = p.id;
+  PERFORM sv.audit_append(p.lead_department_id, 'draw_plan', btrim(new_code), 'redraw',
+    jsonb_build_object('plan_id', v_id, 'redraw_of', p.code, 'reason', btrim(reason), 'approved_by', me));
+  RETURN v_id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.draw_redraw(bigint, text, text) IS
+  'Administrators: approve a redraw of a drawn plan as a new draft plan (to seal and run anew); the earlier draw stays visible';
+GRANT EXECUTE ON FUNCTION sv.draw_redraw(bigint, text, text) TO sv_admin;

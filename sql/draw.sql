@@ -209,6 +209,47 @@ SELECT sv.draw_run(:plan3, 'third regress nonce 0123'::bytea, '3D 2026332: 9 9 0
 RESET ROLE;
 SELECT t.certificate_no, count(*) AS assignments FROM sv.draw_team t JOIN sv.draw d ON d.id = t.draw_id
 WHERE d.plan_id = :plan3 GROUP BY 1 ORDER BY 1;
+-- Recusal (回避) after the draw: the replacement comes from the draw's stream.  In RGD-P3 the
+-- 叶县 subjects have three eligible inspectors (0003, 0004, 0008); a team holds two, so the
+-- first recusal is replaced by the third and a second recusal in that team finds nobody.
+SELECT d.id AS draw3, (SELECT r.uscc::text FROM sv.draw_result r WHERE r.draw_id = d.id ORDER BY r.stratum, r."position" LIMIT 1) AS subject3
+FROM sv.draw d WHERE d.plan_id = :plan3 \gset
+SELECT t.slot, t.certificate_no FROM sv.draw_team t WHERE t.draw_id = :draw3 AND t.uscc = :'subject3' ORDER BY t.slot;
+SELECT certificate_no AS leaving FROM sv.draw_team WHERE draw_id = :draw3 AND uscc = :'subject3' AND slot = 1 \gset
+SET ROLE regress_drw_msa;
+SELECT sv.draw_recuse(:draw3, :'subject3', :'leaving', 'enterprise', '与企业负责人系近亲属');
+SELECT sv.draw_recuse(:draw3, :'subject3', :'leaving', 'inspector', 'x');
+SELECT sv.draw_recuse(:draw3, :'subject3', '豫RGD0001', 'inspector', '与企业负责人系近亲属');
+SELECT sv.draw_recuse(-1, :'subject3', :'leaving', 'inspector', '与企业负责人系近亲属');
+SELECT sv.draw_recuse(:draw3, :'subject3', :'leaving', 'inspector', '与企业负责人系近亲属') AS replacement;
+RESET ROLE;
+SELECT seq, slot, certificate_no = :'leaving' AS left_slot_1, replacement, requested_by, stream_to >= stream_from AS stream_ok
+FROM sv.draw_recusal WHERE draw_id = :draw3;
+SET ROLE regress_drw_msa;
+-- the new member cannot leave for a second replacement: every eligible inspector is used
+SELECT sv.draw_recuse(:draw3, :'subject3', (SELECT replacement FROM sv.draw_recusal WHERE draw_id = :draw3 AND seq = 1), 'subject', '企业申请回避');
+RESET ROLE;
+SELECT team FROM sv_work.draw_task WHERE draw_id = :draw3 AND uscc = :'subject3';
+SELECT step, ok FROM sv.draw_verify_detail(:draw3);
+
+-- A redraw is a new plan approved by an administrator with a reason; the first stays visible.
+CREATE ROLE regress_drw_admin LOGIN IN ROLE sv_admin;
+SELECT sv.staff_add('regress_drw_admin', 1, '410400') > 0 AS mapped;
+SET ROLE regress_drw_msa;
+SELECT sv.draw_redraw(:plan3, 'RGD-P3-R1', '检查期间调整,经批准重新抽取');
+RESET ROLE;
+SET ROLE regress_drw_admin;
+SELECT sv.draw_redraw(:plan3, 'RGD-P3-R1', 'x');
+SELECT sv.draw_redraw(:plan2, 'RGD-P2-R1', '检查期间调整,经批准重新抽取');
+SELECT sv.draw_redraw(:plan3, 'RGD-P3-R1', '检查期间调整,经批准重新抽取') > 0 AS redrawn;
+SELECT sv.draw_redraw(:plan3, 'RGD-P3-R2', '检查期间调整,经批准重新抽取');
+RESET ROLE;
+SELECT code, status, redraw_reason, redraw_approved_by, (SELECT code FROM sv.draw_plan o WHERE o.id = p.redraw_of) AS redraw_of
+FROM sv.draw_plan p WHERE code = 'RGD-P3-R1';
+SET ROLE regress_drw_public;
+SELECT plan_code, status, redraw_of, redrawn_as, redraw_reason FROM sv_public.draw WHERE plan_code IN ('RGD-P3', 'RGD-P3-R1') ORDER BY plan_code;
+RESET ROLE;
+
 -- Teams of six from five eligible inspectors: the run fails naming the subjects it cannot
 -- staff; nothing is drawn.
 SET ROLE regress_drw_msa;

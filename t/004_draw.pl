@@ -74,6 +74,20 @@ $node->safe_psql('postgres', q{
   SELECT sv.draw_run((SELECT id FROM sv.draw_plan WHERE code = 'TAP-P1'), 'tap secret nonce 0123456789'::bytea,
                      '3D 2026330: 4 1 7');
 });
+# two recusals after the draw, replayed by the verifier
+$node->safe_psql('postgres', q{
+  SELECT sv.draw_recuse(d.id, t.uscc::text, t.certificate_no, 'inspector', 'declared after the draw')
+  FROM sv.draw d JOIN sv.draw_plan p ON p.id = d.plan_id
+  JOIN LATERAL (SELECT * FROM sv.draw_team x WHERE x.draw_id = d.id ORDER BY x.uscc, x.slot LIMIT 1) t ON true
+  WHERE p.code = 'TAP-P1';
+  SELECT sv.draw_recuse(d.id, t.uscc::text, t.certificate_no, 'subject', 'requested by the enterprise')
+  FROM sv.draw d JOIN sv.draw_plan p ON p.id = d.plan_id
+  JOIN LATERAL (SELECT * FROM sv.draw_team x WHERE x.draw_id = d.id ORDER BY x.uscc DESC, x.slot DESC LIMIT 1) t ON true
+  WHERE p.code = 'TAP-P1';
+});
+is($node->safe_psql('postgres', q{SELECT bool_and(ok) FROM sv.draw_verify_detail(
+     (SELECT d.id FROM sv.draw d JOIN sv.draw_plan p ON p.id = d.plan_id WHERE p.code = 'TAP-P1'))}), 't',
+   'sv.draw_verify recomputes the draw with its recusals');
 my $export = $node->safe_psql('postgres', 'SELECT sv.draw_export(d.id) FROM sv.draw d JOIN sv.draw_plan p ON p.id = d.plan_id WHERE p.code = \'TAP-P1\'');
 my $verifier = dirname(__FILE__) . '/../contrib-examples/draw/verify_draw.py';
 my ($fh, $file) = tempfile(UNLINK => 1);
@@ -83,6 +97,7 @@ my ($out, $err) = run_command(['python3', $verifier, $file]);
 like($out, qr/VERIFIED$/m, 'the independent verifier recomputes the draw');
 unlike($out, qr/FAIL/, 'every step of the independent recomputation matches');
 like($out, qr/^selection\s+ok\s+(\d+) subjects/m, 'the verifier recomputed the selection');
+like($out, qr/^recusals\s+ok\s+2 recusals, 0 differ/m, 'the verifier replays the two recusals');
 like($out, qr/^teams\s+ok\s+\d+ team places, \d+ stream words, workload spread [01] within a department$/m,
 	'the verifier recomputed the teams; the workload is within one assignment of even');
 

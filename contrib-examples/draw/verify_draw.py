@@ -170,6 +170,39 @@ def main(argv):
     step("teams", same_teams and stream.words == data["stream_words"],
          "%d team places, %d stream words, workload spread %d within a department%s" % (
              len(teams), stream.words, spread, "" if same_teams else "; the export differs"))
+    # Recusals, replayed in order on the same stream (docs/draw-protocol.md, "Recusal").
+    current = {}
+    for t in teams:
+        current[(t["uscc"], t["slot"])] = t["certificate_no"]
+    number_of = {subject["uscc"]: n for n, subject in enumerate(data["selected"], 1)}
+    index_of = {o["certificate_no"]: i for i, o in enumerate(pool)}
+    recused_from = set()
+    differ = 0
+    for r in data.get("recusals", []):
+        subject = number_of[r["uscc"]]
+        dept = pool[index_of[r["certificate_no"]]]["department"]
+        team_now = {cert for (u, _), cert in current.items() if u == r["uscc"]}
+        loads = {}
+        for cert in current.values():
+            loads[cert] = loads.get(cert, 0) + 1
+        candidates = [o["certificate_no"] for i, o in enumerate(pool)
+                      if i not in excluded.get(subject, ())
+                      and not (data["cross_area"] and int(o["region"]) == data["subject_regions"][subject - 1])
+                      and o["certificate_no"] not in team_now and o["certificate_no"] != r["certificate_no"]
+                      and (r["uscc"], o["certificate_no"]) not in recused_from
+                      and (r["slot"] > data["departments"] or o["department"] == dept)]
+        start = stream.words
+        if not candidates:
+            differ += 1
+            break
+        best = min(loads.get(c, 0) for c in candidates)
+        tied = sorted((c for c in candidates if loads.get(c, 0) == best), key=lambda c: c.encode("utf-8"))
+        chosen = tied[0] if len(tied) == 1 else tied[stream.below(len(tied))]
+        if chosen != r["replacement"] or start != r["stream_from"] or stream.words != r["stream_to"]:
+            differ += 1
+        current[(r["uscc"], r["slot"])] = r["replacement"]
+        recused_from.add((r["uscc"], r["certificate_no"]))
+    step("recusals", differ == 0, "%d recusals, %d differ" % (len(data.get("recusals", [])), differ))
     print("draw %s of plan %s: %s" % (data["draw_id"], data["plan_code"], "VERIFIED" if all(results) else "NOT VERIFIED"))
     return 0 if all(results) else 1
 

@@ -8,7 +8,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "utils/builtins.h"
 
 #include "draw/chacha20.h"
@@ -169,4 +171,36 @@ sv_chacha20_block(PG_FUNCTION_ARGS)
 	chacha20_block((const uint8 *) VARDATA_ANY(key), (uint32) counter,
 				   (const uint8 *) VARDATA_ANY(nonce), (uint8 *) VARDATA(result));
 	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * sv._draw_stream_below(seed bytea, at_word bigint, n int, OUT value int, OUT words bigint):
+ * below(n) read from the draw's stream starting at word at_word; words = how many were read.
+ * Recusal replacements continue a draw's stream one decision at a time.
+ */
+PG_FUNCTION_INFO_V1(sv_draw_stream_below);
+Datum
+sv_draw_stream_below(PG_FUNCTION_ARGS)
+{
+	bytea	   *seed = PG_GETARG_BYTEA_PP(0);
+	int64		at = PG_GETARG_INT64(1);
+	int32		n = PG_GETARG_INT32(2);
+	ChaChaStream stream;
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	uint32		v;
+
+	if (VARSIZE_ANY_EXHDR(seed) != CHACHA20_KEY_BYTES || at < 0 || n < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("seed must be %d bytes, at_word 0 or more and n 1 or more", CHACHA20_KEY_BYTES)));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	chacha_stream_init(&stream, (const uint8 *) VARDATA_ANY(seed));
+	chacha_stream_skip(&stream, (uint64) at);
+	v = chacha_stream_below(&stream, (uint32) n);
+	values[0] = Int32GetDatum((int32) v);
+	values[1] = Int64GetDatum((int64) (stream.words - (uint64) at));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

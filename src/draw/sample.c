@@ -47,6 +47,79 @@ int4_array(ArrayType *a, const char *name, int *n)
 }
 
 /*
+ * The selection of docs/draw-protocol.md section 5: picks[] receives, stratum after stratum,
+ * the candidate numbers (from 0) in the order drawn; returns the stream words read.
+ */
+static uint64
+draw_picks(const uint8 *seed, const int32 *sizes, const int32 *counts, int nstrata, int32 *picks)
+{
+	ChaChaStream stream;
+	int32	   *idx = NULL;
+	int32		idx_alloc = 0;
+	int64		done = 0;
+	int			s;
+
+	chacha_stream_init(&stream, seed);
+	for (s = 0; s < nstrata; s++)
+	{
+		int32		n = sizes[s];
+		int32		k = counts[s];
+		int32		i;
+
+		if (k == 0)
+			continue;
+		if (n > idx_alloc)
+		{
+			if (idx)
+				pfree(idx);
+			idx_alloc = n;
+			idx = palloc(sizeof(int32) * idx_alloc);
+		}
+		for (i = 0; i < n; i++)
+			idx[i] = i;
+		for (i = 0; i < k; i++)
+		{
+			int32		j = i + (int32) chacha_stream_below(&stream, (uint32) (n - i));
+			int32		t = idx[i];
+
+			idx[i] = idx[j];
+			idx[j] = t;
+			picks[done++] = idx[i];
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	if (idx)
+		pfree(idx);
+	return stream.words;
+}
+
+/* Checks the arguments common to both entry points; returns the number of picks. */
+static int64
+check_strata(bytea *seed, int32 *sizes, int nsizes, int32 *counts, int ncounts)
+{
+	int64		total = 0;
+	int			s;
+
+	if (VARSIZE_ANY_EXHDR(seed) != CHACHA20_KEY_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("seed must be %d bytes, not %d", CHACHA20_KEY_BYTES, (int) VARSIZE_ANY_EXHDR(seed))));
+	if (nsizes != ncounts)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sizes and counts must have the same length (%d and %d)", nsizes, ncounts)));
+	for (s = 0; s < nsizes; s++)
+	{
+		if (sizes[s] < 0 || counts[s] < 0 || counts[s] > sizes[s])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stratum %d: count %d must be between 0 and its size %d", s + 1, counts[s], sizes[s])));
+		total += counts[s];
+	}
+	return total;
+}
+
+/*
  * sv._draw_sample(seed bytea, sizes int[], counts int[])
  *   returns table (stratum int, pick int, candidate int, stream_words bigint)
  *
@@ -66,95 +139,125 @@ sv_draw_sample(PG_FUNCTION_ARGS)
 	int			nsizes,
 				ncounts,
 				s;
-	ChaChaStream stream;
-	int32	   *idx = NULL;
-	int32		idx_alloc = 0;
+	int64		total,
+				row = 0;
 	int32	   *picks;
-	int32		picks_alloc = 0;
+	uint64		words;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("seed, sizes and counts must not be null")));
 	seed = PG_GETARG_BYTEA_PP(0);
-	if (VARSIZE_ANY_EXHDR(seed) != CHACHA20_KEY_BYTES)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("seed must be %d bytes, not %d", CHACHA20_KEY_BYTES, (int) VARSIZE_ANY_EXHDR(seed))));
 	sizes = int4_array(PG_GETARG_ARRAYTYPE_P(1), "sizes", &nsizes);
 	counts = int4_array(PG_GETARG_ARRAYTYPE_P(2), "counts", &ncounts);
-	if (nsizes != ncounts)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("sizes and counts must have the same length (%d and %d)", nsizes, ncounts)));
-	for (s = 0; s < nsizes; s++)
-		if (sizes[s] < 0 || counts[s] < 0 || counts[s] > sizes[s])
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("stratum %d: count %d must be between 0 and its size %d", s + 1, counts[s], sizes[s])));
+	total = check_strata(seed, sizes, nsizes, counts, ncounts);
+	picks = palloc(sizeof(int32) * Max(total, 1));
+	words = draw_picks((const uint8 *) VARDATA_ANY(seed), sizes, counts, nsizes, picks);
 
 	InitMaterializedSRF(fcinfo, 0);
-	chacha_stream_init(&stream, (const uint8 *) VARDATA_ANY(seed));
-
-	/* all strata first (the stream position is known only at the end), then the rows */
+	for (s = 0; s < nsizes; s++)
 	{
-		int64		total = 0;
-		int64		done = 0;
+		int32		i;
 
-		for (s = 0; s < nsizes; s++)
-			total += counts[s];
-		picks_alloc = (int32) Max(total, 1);
-		picks = palloc(sizeof(int32) * picks_alloc);
-
-		for (s = 0; s < nsizes; s++)
+		for (i = 0; i < counts[s]; i++)
 		{
-			int32		n = sizes[s];
-			int32		k = counts[s];
-			int32		i;
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
 
-			if (k == 0)
-				continue;
-			if (n > idx_alloc)
-			{
-				if (idx)
-					pfree(idx);
-				idx_alloc = n;
-				idx = palloc(sizeof(int32) * idx_alloc);
-			}
-			for (i = 0; i < n; i++)
-				idx[i] = i;
-			for (i = 0; i < k; i++)
-			{
-				int32		j = i + (int32) chacha_stream_below(&stream, (uint32) (n - i));
-				int32		t = idx[i];
-
-				idx[i] = idx[j];
-				idx[j] = t;
-				picks[done++] = idx[i];
-				CHECK_FOR_INTERRUPTS();
-			}
+			values[0] = Int32GetDatum(s + 1);
+			values[1] = Int32GetDatum(i + 1);
+			values[2] = Int32GetDatum(picks[row++] + 1);
+			values[3] = Int64GetDatum((int64) words);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	}
+	return (Datum) 0;
+}
 
+/*
+ * sv._draw_pick(seed bytea, population bytea, sizes int[], counts int[])
+ *   returns table (stratum text, position int, uscc text, stream_words bigint)
+ *
+ * The same selection, answered with the codes read from the sealed population (21-byte lines,
+ * strata A, B, C, D, U contiguous): the population is read once here, however large, instead
+ * of once per drawn subject.
+ */
+PG_FUNCTION_INFO_V1(sv_draw_pick);
+Datum
+sv_draw_pick(PG_FUNCTION_ARGS)
+{
+	static const char stratum_names[] = "ABCDU";
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bytea	   *seed;
+	bytea	   *population;
+	const char *lines;
+	int64		nlines;
+	int32	   *sizes;
+	int32	   *counts;
+	int			nsizes,
+				ncounts,
+				s;
+	int64		total,
+				row = 0,
+				offset = 0;
+	int32	   *picks;
+	uint64		words;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("seed, population, sizes and counts must not be null")));
+	seed = PG_GETARG_BYTEA_PP(0);
+	population = PG_GETARG_BYTEA_PP(1);
+	sizes = int4_array(PG_GETARG_ARRAYTYPE_P(2), "sizes", &nsizes);
+	counts = int4_array(PG_GETARG_ARRAYTYPE_P(3), "counts", &ncounts);
+	total = check_strata(seed, sizes, nsizes, counts, ncounts);
+	if (nsizes != 5)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sizes must have the five strata A, B, C, D, U")));
+	lines = VARDATA_ANY(population);
+	nlines = VARSIZE_ANY_EXHDR(population) / 21;
 	{
-		int64		row = 0;
+		int64		sum = 0;
 
 		for (s = 0; s < nsizes; s++)
+			sum += sizes[s];
+		if (sum != nlines || VARSIZE_ANY_EXHDR(population) % 21 != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("the population holds %lld lines of 21 bytes, the stratum sizes add up to %lld",
+							(long long) nlines, (long long) sum)));
+	}
+	picks = palloc(sizeof(int32) * Max(total, 1));
+	words = draw_picks((const uint8 *) VARDATA_ANY(seed), sizes, counts, nsizes, picks);
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (s = 0; s < nsizes; s++)
+	{
+		int32		i;
+		char		stratum[2] = {stratum_names[s], '\0'};
+
+		for (i = 0; i < counts[s]; i++)
 		{
-			int32		i;
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
+			const char *line = lines + (offset + picks[row++]) * 21;
 
-			for (i = 0; i < counts[s]; i++)
-			{
-				Datum		values[4];
-				bool		nulls[4] = {false, false, false, false};
+			if (line[18] != ',' || line[19] != stratum_names[s] || line[20] != '\n')
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("population line %lld is not a line of stratum %c",
+								(long long) (line - lines) / 21 + 1, stratum_names[s])));
 
-				values[0] = Int32GetDatum(s + 1);
-				values[1] = Int32GetDatum(i + 1);
-				values[2] = Int32GetDatum(picks[row++] + 1);
-				values[3] = Int64GetDatum((int64) stream.words);
-				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-			}
+			values[0] = CStringGetTextDatum(stratum);
+			values[1] = Int32GetDatum(i + 1);
+			values[2] = PointerGetDatum(cstring_to_text_with_len(line, 18));
+			values[3] = Int64GetDatum((int64) words);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
+		offset += sizes[s];
 	}
 	return (Datum) 0;
 }
