@@ -19,6 +19,7 @@ OBJS = \
 	src/draw/chacha20.o \
 	src/draw/sample.o \
 	src/draw/teams.o \
+	src/draw/population.o \
 	src/types/uscc.o
 
 # The install script is assembled from ordered per-capability files.

@@ -29,6 +29,15 @@ CREATE FUNCTION sv._draw_pick(seed bytea, population bytea, sizes integer[], cou
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'sv_draw_pick' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+CREATE FUNCTION sv._draw_population_accum(internal, sv.uscc, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'sv_draw_population_accum' LANGUAGE C;
+CREATE FUNCTION sv._draw_population_final(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'sv_draw_population_final' LANGUAGE C;
+-- The population of docs/draw-protocol.md section 1 from (code, stratum) pairs, sorted in C.
+CREATE AGGREGATE sv._draw_population(sv.uscc, text) (
+  SFUNC = sv._draw_population_accum, STYPE = internal, FINALFUNC = sv._draw_population_final
+);
+
 CREATE FUNCTION sv._draw_teams(seed bytea, start_words bigint, team_size integer, departments integer,
                                inspector_department integer[], inspector_region integer[], subject_region integer[],
                                excluded_subject integer[], excluded_inspector integer[], cross_area boolean,
@@ -441,6 +450,7 @@ COMMENT ON FUNCTION sv.draw_plan_save(text, text, integer, date, date, jsonb, te
 CREATE FUNCTION sv.draw_seal(plan_id bigint, commitment bytea, entropy_source text) RETURNS bytea
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
+SET work_mem = '256MB'    -- the subjects joined to their classes in memory, not in batches on disk
 AS $fn$
 DECLARE
   me text := sv._outer_user();
@@ -474,7 +484,7 @@ BEGIN
   -- per candidate, strata A..D then U, codes in byte order within each stratum
   -- (docs/draw-protocol.md, "Population").  One statement: one snapshot of subjects and actions.
   WITH in_scope AS MATERIALIZED (
-    SELECT s.uscc, s.uscc::text AS code, coalesce(k.class, 'U') AS stratum
+    SELECT s.uscc, coalesce(k.class, 'U') AS stratum
     FROM sv.subject s LEFT JOIN sv.credit_class k ON k.uscc = s.uscc
     WHERE s.status = 'operating' AND s.region_code = ANY (v_regions)
       AND (NOT p.scope ? 'kinds' OR s.kind IN (SELECT jsonb_array_elements_text(p.scope -> 'kinds')))
@@ -499,9 +509,9 @@ BEGIN
     FROM capped c
     RETURNING 1
   ), candidates AS (
-    SELECT c.uscc, c.code, c.stratum FROM in_scope c WHERE NOT EXISTS (SELECT 1 FROM capped x WHERE x.uscc = c.uscc)
+    SELECT c.uscc, c.stratum FROM in_scope c WHERE NOT EXISTS (SELECT 1 FROM capped x WHERE x.uscc = c.uscc)
   )
-  SELECT convert_to(coalesce(string_agg(c.code || ',' || c.stratum || E'\n', '' ORDER BY c.stratum COLLATE "C", c.uscc), ''), 'UTF8'),
+  SELECT sv._draw_population(c.uscc, c.stratum),
          count(*)::integer,
          ARRAY[count(*) FILTER (WHERE c.stratum = 'A'), count(*) FILTER (WHERE c.stratum = 'B'),
                count(*) FILTER (WHERE c.stratum = 'C'), count(*) FILTER (WHERE c.stratum = 'D'),
