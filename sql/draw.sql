@@ -221,6 +221,8 @@ SELECT sv.draw_recuse(:draw3, :'subject3', :'leaving', 'enterprise', '与企业�
 SELECT sv.draw_recuse(:draw3, :'subject3', :'leaving', 'inspector', 'x');
 SELECT sv.draw_recuse(:draw3, :'subject3', '豫RGD0001', 'inspector', '与企业负责人系近亲属');
 SELECT sv.draw_recuse(-1, :'subject3', :'leaving', 'inspector', '与企业负责人系近亲属');
+SELECT sv.draw_recuse(:draw3, '91410400MA44L0X1Q9', :'leaving', 'inspector', '与企业负责人系近亲属');
+SELECT sv.draw_recuse(:draw3, :'subject3', :'leaving', NULL, '与企业负责人系近亲属');
 SELECT sv.draw_recuse(:draw3, :'subject3', :'leaving', 'inspector', '与企业负责人系近亲属') AS replacement;
 RESET ROLE;
 SELECT seq, slot, certificate_no = :'leaving' AS left_slot_1, replacement, requested_by, stream_to >= stream_from AS stream_ok
@@ -240,6 +242,9 @@ SELECT sv.draw_redraw(:plan3, 'RGD-P3-R1', '检查期间调整,经批准重新�
 RESET ROLE;
 SET ROLE regress_drw_admin;
 SELECT sv.draw_redraw(:plan3, 'RGD-P3-R1', 'x');
+SELECT sv.draw_redraw(:plan3, 'bad code', '检查期间调整,经批准重新抽取');
+SELECT sv.draw_redraw(:plan3, 'RGD-P1', '检查期间调整,经批准重新抽取');
+SELECT sv.draw_redraw(NULL, 'RGD-P3-R1', '检查期间调整,经批准重新抽取');
 SELECT sv.draw_redraw(:plan2, 'RGD-P2-R1', '检查期间调整,经批准重新抽取');
 SELECT sv.draw_redraw(:plan3, 'RGD-P3-R1', '检查期间调整,经批准重新抽取') > 0 AS redrawn;
 SELECT sv.draw_redraw(:plan3, 'RGD-P3-R2', '检查期间调整,经批准重新抽取');
