@@ -1,0 +1,345 @@
+-- ---------------------------------------------------------------------------------------------
+-- 51_draw_plan: making and sealing double-random plans (一单两库), and declaring conflicts.
+--
+-- Functions:  sv.draw_plan_save, sv.draw_seal, sv.inspector_conflict_declare; helpers shared
+--             with the run and the verification (_draw_require_plan, _draw_counts, _draw_seed,
+--             _draw_select)
+-- ---------------------------------------------------------------------------------------------
+
+-- May the caller run this plan?  Administrators any; officers the plans of their department.
+CREATE FUNCTION sv._draw_require_plan(plan_id bigint, for_update boolean DEFAULT false) RETURNS sv.draw_plan
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  p sv.draw_plan;
+BEGIN
+  IF plan_id IS NULL THEN
+    RAISE EXCEPTION 'plan_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF for_update THEN
+    SELECT * INTO p FROM sv.draw_plan d WHERE d.id = plan_id FOR UPDATE;
+  ELSE
+    SELECT * INTO p FROM sv.draw_plan d WHERE d.id = plan_id;
+  END IF;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'draw plan % does not exist', plan_id USING ERRCODE = 'no_data_found';
+  END IF;
+  PERFORM sv._require_department_scope(p.lead_department_id);
+  RETURN p;
+END
+$fn$;
+
+-- The strata in the protocol's order, and a draw's counts from the rules (docs/draw-protocol.md):
+-- ratio r of a stratum of n candidates draws ceil(r * n), in exact decimal arithmetic; a count c
+-- draws min(c, n); a stratum without a rule draws none.
+CREATE FUNCTION sv._draw_counts(plan_id bigint, sizes integer[]) RETURNS integer[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT array_agg(CASE WHEN r.stratum IS NULL THEN 0              -- no rule: not drawn
+                        WHEN r.ratio IS NOT NULL THEN ceil(r.ratio * sizes[s.i])::integer
+                        ELSE least(r.count, sizes[s.i]) END ORDER BY s.i)
+  FROM unnest(ARRAY['A', 'B', 'C', 'D', 'U']) WITH ORDINALITY AS s(stratum, i)
+  LEFT JOIN sv.draw_plan_stratum r ON r.plan_id = _draw_counts.plan_id AND r.stratum = s.stratum
+$fn$;
+
+-- The seed: SHA-256 over a domain-separated encoding of plan id, population hash, nonce and
+-- entropy (docs/draw-protocol.md, "Seed").
+CREATE FUNCTION sv._draw_seed(plan_id bigint, population_hash bytea, nonce bytea, entropy text) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT sha256('SV-DRAW-SEED-v1'::bytea || '\x00'::bytea || int8send(plan_id) || population_hash
+                || int4send(length(nonce)) || nonce
+                || int4send(octet_length(convert_to(entropy, 'UTF8'))) || convert_to(entropy, 'UTF8'))
+$fn$;
+
+-- The selection from a plan's population and a seed: (stratum, position, uscc).
+CREATE FUNCTION sv._draw_select(p sv.draw_plan, seed bytea,
+                                OUT stratum text, OUT "position" integer, OUT uscc text, OUT stream_words bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT x.stratum, x."position", x.uscc, x.stream_words
+  FROM sv._draw_pick(seed, p.population, p.stratum_sizes, sv._draw_counts(p.id, p.stratum_sizes)) x
+$fn$;
+
+CREATE FUNCTION sv.draw_plan_save(code text, title text, lead_department_id integer, check_from date,
+                                  check_to date, scope jsonb, check_items text[], strata jsonb,
+                                  team_size integer DEFAULT 2, departments integer[] DEFAULT NULL,
+                                  cross_area boolean DEFAULT false, lookback_days integer DEFAULT 365,
+                                  annual_cap integer DEFAULT 1)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  v_id bigint;
+  v_status text;
+  v_depts integer[];
+  v_key text;
+  v_val jsonb;
+  v_bad text;
+  v_release bigint;
+BEGIN
+  PERFORM sv._require_code('code', code);
+  PERFORM sv._require_text('title', title);
+  PERFORM sv._require_department('lead_department_id', lead_department_id);
+  IF check_from IS NULL OR check_to IS NULL OR check_to < check_from THEN
+    RAISE EXCEPTION 'check_from and check_to must be given, check_from not after check_to'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- the scope is data, never SQL: known keys, each an array of codes
+  IF scope IS NULL OR jsonb_typeof(scope) <> 'object' THEN
+    RAISE EXCEPTION 'scope must be a JSON object {"regions": [...], "industries": [...], "kinds": [...]}'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(k, ', ' ORDER BY k) INTO v_bad FROM jsonb_object_keys(scope) k
+  WHERE k NOT IN ('regions', 'industries', 'kinds');
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'scope: unknown key(s) %', v_bad USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR v_key, v_val IN SELECT e.key, e.value FROM jsonb_each(scope) e LOOP
+    IF jsonb_typeof(v_val) <> 'array' OR jsonb_array_length(v_val) = 0
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(v_val) x WHERE jsonb_typeof(x) <> 'string') THEN
+      RAISE EXCEPTION 'scope.% must be a non-empty array of strings', v_key USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END LOOP;
+  IF NOT scope ? 'regions' THEN
+    RAISE EXCEPTION 'scope.regions must name at least one region' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(quote_literal(x), ', ') INTO v_bad FROM jsonb_array_elements_text(scope -> 'regions') x
+  WHERE NOT EXISTS (SELECT 1 FROM sv.region r WHERE r.code = x);
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'scope.regions: region(s) % do not exist', v_bad USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  SELECT string_agg(quote_literal(x), ', ') INTO v_bad FROM jsonb_array_elements_text(scope -> 'industries') x
+  WHERE x !~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$';
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'scope.industries must be GB/T 4754 codes or prefixes, not %', v_bad USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(quote_literal(x), ', ') INTO v_bad FROM jsonb_array_elements_text(scope -> 'kinds') x
+  WHERE x NOT IN ('enterprise', 'individual_business', 'farmers_cooperative', 'other');
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'scope.kinds must be enterprise, individual_business, farmers_cooperative or other, not %', v_bad
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF team_size IS NULL OR team_size < 2 THEN
+    RAISE EXCEPTION 'team_size must be at least 2 (inspections are carried out by two inspectors or more), not %',
+      coalesce(team_size::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF lookback_days IS NULL OR lookback_days < 0 OR annual_cap IS NULL OR annual_cap < 1 THEN
+    RAISE EXCEPTION 'lookback_days must be 0 or more and annual_cap 1 or more' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  v_depts := ARRAY(SELECT DISTINCT d FROM unnest(coalesce(departments, ARRAY[lead_department_id]) || lead_department_id) d ORDER BY 1);
+  SELECT string_agg(coalesce(d::text, 'NULL'), ', ') INTO v_bad FROM unnest(v_depts) d
+  WHERE d IS NULL OR NOT EXISTS (SELECT 1 FROM sv.department x WHERE x.id = d);
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'departments: department(s) % do not exist', v_bad USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  -- 一单: check items of the published catalogue, carried out by a department of the plan
+  IF check_items IS NULL OR cardinality(check_items) = 0 THEN
+    RAISE EXCEPTION 'check_items must name at least one check item' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT r.id INTO v_release FROM sv.catalog_release r ORDER BY r.published_at DESC, r.id DESC LIMIT 1;
+  SELECT string_agg(quote_literal(c), ', ') INTO v_bad FROM unnest(check_items) c
+  WHERE NOT EXISTS (SELECT 1 FROM sv.catalog_release_item i WHERE i.release_id = v_release AND i.kind = 'check_item'
+                      AND i.code = c AND (i.item ->> 'department_id')::integer = ANY (v_depts));
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'check_items: % not in the published catalogue for the plan''s departments (监管事项之外无监管)', v_bad
+      USING ERRCODE = 'check_violation';
+  END IF;
+  -- strata: {"A": {"ratio": 0.05}, "D": {"count": 20}, ...}
+  IF strata IS NULL OR jsonb_typeof(strata) <> 'object' OR strata = '{}' THEN
+    RAISE EXCEPTION 'strata must be a JSON object such as {"U": {"ratio": 0.05}}' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR v_key, v_val IN SELECT e.key, e.value FROM jsonb_each(strata) e LOOP
+    IF v_key NOT IN ('A', 'B', 'C', 'D', 'U') THEN
+      RAISE EXCEPTION 'strata: % is not a stratum (A, B, C, D or U for unclassified)', quote_literal(v_key)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(v_val) <> 'object' OR (SELECT count(*) FROM jsonb_object_keys(v_val)) <> 1
+       OR NOT (v_val ? 'ratio' OR v_val ? 'count') THEN
+      RAISE EXCEPTION 'strata.% must be {"ratio": r} or {"count": n}', v_key USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF v_val ? 'ratio' AND (jsonb_typeof(v_val -> 'ratio') <> 'number' OR (v_val ->> 'ratio')::numeric <= 0
+                            OR (v_val ->> 'ratio')::numeric > 1) THEN
+      RAISE EXCEPTION 'strata.%.ratio must be a number above 0 and at most 1 (1 = every subject, e.g. key items)', v_key
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF v_val ? 'count' AND (jsonb_typeof(v_val -> 'count') <> 'number' OR (v_val ->> 'count') !~ '^[0-9]{1,9}$') THEN
+      RAISE EXCEPTION 'strata.%.count must be a whole number, 0 or more', v_key USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END LOOP;
+
+  PERFORM sv._require_department_scope(lead_department_id);
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.draw_plan'), pg_catalog.hashtext(btrim(code)));
+  SELECT d.id, d.status INTO v_id, v_status FROM sv.draw_plan d WHERE d.code = btrim(draw_plan_save.code) FOR UPDATE;
+  IF FOUND THEN
+    IF v_status <> 'draft' THEN
+      RAISE EXCEPTION 'plan % is %: a sealed plan cannot change', quote_literal(btrim(code)), v_status
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    PERFORM sv._draw_require_plan(v_id);
+    UPDATE sv.draw_plan d SET title = btrim(draw_plan_save.title), lead_department_id = draw_plan_save.lead_department_id,
+           check_from = draw_plan_save.check_from, check_to = draw_plan_save.check_to, scope = draw_plan_save.scope,
+           team_size = draw_plan_save.team_size, cross_area = draw_plan_save.cross_area,
+           lookback_days = draw_plan_save.lookback_days, annual_cap = draw_plan_save.annual_cap
+     WHERE d.id = v_id;
+    DELETE FROM sv.draw_plan_department x WHERE x.plan_id = v_id;
+    DELETE FROM sv.draw_plan_item x WHERE x.plan_id = v_id;
+    DELETE FROM sv.draw_plan_stratum x WHERE x.plan_id = v_id;
+  ELSE
+    INSERT INTO sv.draw_plan (code, title, lead_department_id, check_from, check_to, scope, team_size, cross_area,
+                              lookback_days, annual_cap, created_by, created_at)
+    VALUES (btrim(code), btrim(title), lead_department_id, check_from, check_to, scope, team_size, cross_area,
+            lookback_days, annual_cap, me, now())
+    RETURNING id INTO v_id;
+  END IF;
+  INSERT INTO sv.draw_plan_department SELECT v_id, d FROM unnest(v_depts) d;
+  INSERT INTO sv.draw_plan_item SELECT DISTINCT v_id, c FROM unnest(check_items) c;
+  INSERT INTO sv.draw_plan_stratum (plan_id, stratum, ratio, count)
+  SELECT v_id, e.key, (e.value ->> 'ratio')::numeric, (e.value ->> 'count')::integer FROM jsonb_each(strata) e;
+  PERFORM sv.audit_append(lead_department_id, 'draw_plan', btrim(code), CASE WHEN v_status IS NULL THEN 'add' ELSE 'change' END,
+    jsonb_build_object('plan_id', v_id, 'title', btrim(title), 'departments', to_jsonb(v_depts), 'check_from', check_from,
+                       'check_to', check_to, 'scope', scope, 'check_items', to_jsonb(check_items), 'strata', strata,
+                       'team_size', team_size, 'cross_area', cross_area, 'lookback_days', lookback_days,
+                       'annual_cap', annual_cap));
+  RETURN v_id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.draw_plan_save(text, text, integer, date, date, jsonb, text[], jsonb, integer, integer[], boolean, integer, integer) IS
+  'Create or change (while a draft) a double-random draw plan: items, subject scope, strata, team rules';
+
+CREATE FUNCTION sv.draw_seal(plan_id bigint, commitment bytea, entropy_source text) RETURNS bytea
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+SET work_mem = '256MB'    -- the subjects joined to their classes in memory, not in batches on disk
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  p sv.draw_plan;
+  v_regions text[];
+  v_blob bytea;
+  v_size integer;
+  v_sizes integer[];
+  v_excluded integer;
+BEGIN
+  IF commitment IS NULL OR length(commitment) <> 32 THEN
+    RAISE EXCEPTION 'commitment must be the 32-byte SHA-256 of the secret nonce'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF entropy_source IS NULL OR length(btrim(entropy_source)) < 8 THEN
+    RAISE EXCEPTION 'entropy_source must name the public randomness that will decide the draw (at least 8 characters)'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'For example: the first prize numbers of a named lottery draw on a date after the seal.';
+  END IF;
+  p := sv._draw_require_plan(plan_id, true);
+  IF p.status <> 'draft' THEN
+    RAISE EXCEPTION 'plan % is already %', quote_literal(p.code), p.status USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+
+  -- the regions of the scope with everything below them
+  v_regions := ARRAY(SELECT r.code FROM sv.region r
+                     WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.scope -> 'regions') s
+                                   WHERE s = ANY (sv.region_path(r.code))));
+  -- The subjects in scope; those at the annual cap of a plan department (国办发〔2024〕54号) are
+  -- left out with the reason; the rest is the population: one 21-byte line "<uscc>,<stratum>\n"
+  -- per candidate, strata A..D then U, codes in byte order within each stratum
+  -- (docs/draw-protocol.md, "Population").  One statement: one snapshot of subjects and actions.
+  WITH in_scope AS MATERIALIZED (
+    SELECT s.uscc, coalesce(k.class, 'U') AS stratum
+    FROM sv.subject s LEFT JOIN sv.credit_class k ON k.uscc = s.uscc
+    WHERE s.status = 'operating' AND s.region_code = ANY (v_regions)
+      AND (NOT p.scope ? 'kinds' OR s.kind IN (SELECT jsonb_array_elements_text(p.scope -> 'kinds')))
+      AND (NOT p.scope ? 'industries'
+           OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.scope -> 'industries') i WHERE s.industry LIKE i || '%'))
+  ), capped AS MATERIALIZED (
+    SELECT a.uscc,
+           string_agg(format('%s inspection(s) by department %s', a.n, a.department_id), ', ' ORDER BY a.department_id) AS what
+    FROM (SELECT a.uscc, a.department_id, count(*) AS n
+          FROM sv.action a JOIN in_scope c ON c.uscc = a.uscc
+          WHERE a.kind = 'inspection'
+            AND a.department_id IN (SELECT x.department_id FROM sv.draw_plan_department x WHERE x.plan_id = p.id)
+            AND a.started_on >= make_date(extract(year FROM p.check_from)::integer, 1, 1)
+            AND a.started_on < make_date(extract(year FROM p.check_from)::integer + 1, 1, 1)
+          GROUP BY a.uscc, a.department_id
+          HAVING count(*) >= p.annual_cap) a
+    GROUP BY a.uscc
+  ), excluded AS (
+    INSERT INTO sv.draw_exclusion (plan_id, uscc, reason)
+    SELECT p.id, c.uscc, format('annual inspection cap (%s) reached: %s in %s', p.annual_cap, c.what,
+                                extract(year FROM p.check_from))
+    FROM capped c
+    RETURNING 1
+  ), candidates AS (
+    SELECT c.uscc, c.stratum FROM in_scope c WHERE NOT EXISTS (SELECT 1 FROM capped x WHERE x.uscc = c.uscc)
+  )
+  SELECT sv._draw_population(c.uscc, c.stratum),
+         count(*)::integer,
+         ARRAY[count(*) FILTER (WHERE c.stratum = 'A'), count(*) FILTER (WHERE c.stratum = 'B'),
+               count(*) FILTER (WHERE c.stratum = 'C'), count(*) FILTER (WHERE c.stratum = 'D'),
+               count(*) FILTER (WHERE c.stratum = 'U')]::integer[],
+         (SELECT count(*) FROM excluded)::integer
+  INTO v_blob, v_size, v_sizes, v_excluded
+  FROM candidates c;
+
+  UPDATE sv.draw_plan d
+     SET status = 'sealed', sealed_by = me, sealed_at = now(), population = v_blob, population_size = v_size,
+         population_hash = sha256(v_blob), commitment = draw_seal.commitment,
+         entropy_source = btrim(draw_seal.entropy_source), stratum_sizes = v_sizes
+   WHERE d.id = p.id;
+  PERFORM sv.audit_append(p.lead_department_id, 'draw_plan', p.code, 'seal',
+    jsonb_build_object('plan_id', p.id, 'population_size', v_size, 'population_sha256', encode(sha256(v_blob), 'hex'),
+                       'stratum_sizes', to_jsonb(v_sizes), 'excluded', v_excluded,
+                       'commitment', encode(commitment, 'hex'), 'entropy_source', btrim(entropy_source)));
+  RETURN sha256(v_blob);
+END
+$fn$;
+COMMENT ON FUNCTION sv.draw_seal(bigint, bytea, text) IS
+  'Freeze a plan''s candidate population (returns its SHA-256) with the planner''s commitment and the named public entropy source';
+
+-- An inspector (or a subject) declares a conflict of interest; the inspector is then never in a
+-- team for that subject.  Officers of the inspector's department, administrators, integration.
+CREATE FUNCTION sv.inspector_conflict_declare(certificate_no text, uscc text, reason text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  i sv.inspector;
+BEGIN
+  IF uscc IS NULL OR sv.uscc_check(uscc) IS NOT NULL THEN
+    RAISE EXCEPTION 'uscc: invalid unified social credit code %', coalesce(quote_literal(uscc), 'NULL')
+      USING ERRCODE = 'invalid_text_representation', DETAIL = coalesce(sv.uscc_check(uscc), 'NULL');
+  END IF;
+  PERFORM sv._require_reason(reason, 'the conflict exists');
+  SELECT * INTO i FROM sv.inspector x WHERE x.certificate_no = upper(btrim(inspector_conflict_declare.certificate_no));
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'certificate_no: no inspector holds certificate %', coalesce(quote_literal(certificate_no), 'NULL')
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM sv.subject s WHERE s.uscc = inspector_conflict_declare.uscc::sv.uscc) THEN
+    RAISE EXCEPTION 'uscc: subject % is not in the data centre', uscc::sv.uscc USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF NOT pg_has_role(me, 'sv_integration', 'USAGE') THEN
+    PERFORM sv._require_department_scope(i.department_id);
+  END IF;
+  INSERT INTO sv.inspector_conflict (uscc, certificate_no, reason, declared_by, declared_at)
+  VALUES (uscc::sv.uscc, i.certificate_no, btrim(reason), me, now())
+  ON CONFLICT ON CONSTRAINT inspector_conflict_pkey DO NOTHING;
+  IF FOUND THEN
+    PERFORM sv.audit_append(i.department_id, 'inspector_conflict', uscc::sv.uscc::text || '/' || i.certificate_no, 'declare',
+                            jsonb_build_object('reason', btrim(reason)));
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION sv.inspector_conflict_declare(text, text, text) IS
+  'Declare a conflict of interest (回避) between an inspector and a subject: never in one draw team';
+GRANT EXECUTE ON FUNCTION sv.inspector_conflict_declare(text, text, text) TO sv_admin, sv_officer, sv_integration;
+
+GRANT EXECUTE ON FUNCTION sv.draw_plan_save(text, text, integer, date, date, jsonb, text[], jsonb, integer, integer[], boolean, integer, integer),
+                          sv.draw_seal(bigint, bytea, text) TO sv_admin, sv_officer;

@@ -1,0 +1,217 @@
+-- ---------------------------------------------------------------------------------------------
+-- 53_draw_verify: recomputing and exporting draws, and what the portals show of them.
+--
+-- Functions:  sv.draw_verify, sv.draw_verify_detail, sv.draw_export
+-- Views:      sv_public.draw, sv_public.draw_result (no credit classes: they are internal),
+--             sv_work.draw_task (drawn subjects as inspection tasks)
+-- ---------------------------------------------------------------------------------------------
+
+-- Recomputes a draw from its stored inputs: each step, whether it matches, and why not.
+CREATE FUNCTION sv.draw_verify_detail(draw_id bigint)
+RETURNS TABLE (step text, ok boolean, detail text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  d sv.draw;
+  p sv.draw_plan;
+  v_sizes integer[];
+  v_seed bytea;
+  v_diff bigint;
+  v_n bigint;
+  v_prior jsonb;
+  v_at bigint;
+  v_rec record;
+  v_repl record;
+BEGIN
+  SELECT * INTO d FROM sv.draw x WHERE x.id = draw_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'draw % does not exist', coalesce(draw_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+  END IF;
+  SELECT * INTO p FROM sv.draw_plan x WHERE x.id = d.plan_id;
+
+  step := 'population_hash'; ok := sha256(p.population) = p.population_hash;
+  detail := 'SHA-256 of the sealed population ' || CASE WHEN ok THEN 'matches' ELSE 'is ' || encode(sha256(p.population), 'hex') || ', not the sealed ' || encode(p.population_hash, 'hex') END;
+  RETURN NEXT;
+
+  SELECT ARRAY[count(*) FILTER (WHERE t = 'A'), count(*) FILTER (WHERE t = 'B'), count(*) FILTER (WHERE t = 'C'),
+               count(*) FILTER (WHERE t = 'D'), count(*) FILTER (WHERE t = 'U')]::integer[]
+  INTO v_sizes
+  FROM (SELECT chr(get_byte(p.population, i * 21 + 19)) AS t FROM generate_series(0, length(p.population) / 21 - 1) i) x;
+  step := 'stratum_sizes'; ok := v_sizes = p.stratum_sizes AND length(p.population) = 21 * p.population_size;
+  detail := format('candidates per stratum A, B, C, D, U: %s (sealed: %s)', v_sizes, p.stratum_sizes);
+  RETURN NEXT;
+
+  step := 'commitment'; ok := sha256(d.nonce) = p.commitment;
+  detail := 'SHA-256 of the revealed nonce ' || CASE WHEN ok THEN 'is the sealed commitment' ELSE 'is not the sealed commitment' END;
+  RETURN NEXT;
+
+  v_seed := sv._draw_seed(p.id, p.population_hash, d.nonce, d.entropy);
+  step := 'seed'; ok := v_seed = d.seed;
+  detail := 'seed ' || encode(v_seed, 'hex') || CASE WHEN ok THEN '' ELSE ', stored ' || encode(d.seed, 'hex') END;
+  RETURN NEXT;
+
+  WITH again AS (SELECT s.stratum, s."position", s.uscc FROM sv._draw_select(p, d.seed) s),
+       stored AS (SELECT r.stratum, r."position", r.uscc::text AS uscc FROM sv.draw_result r WHERE r.draw_id = d.id)
+  SELECT count(*) FILTER (WHERE a.uscc IS DISTINCT FROM b.uscc), count(*) INTO v_diff, v_n
+  FROM again a FULL JOIN stored b ON a.stratum = b.stratum AND a."position" = b."position";
+  step := 'selection'; ok := v_diff = 0;
+  detail := format('%s of %s drawn subjects differ from the recomputation', v_diff, v_n);
+  RETURN NEXT;
+
+  WITH sel AS (SELECT coalesce(max(s.stream_words), 0) AS words FROM sv._draw_select(p, d.seed) s),
+       again AS (SELECT a.subject, a.slot, a.certificate_no, a.stream_words
+                 FROM sel, sv._draw_assign(p, d.seed, sel.words, d.subject_regions, d.team_pool, d.team_exclusions) a),
+       subj AS (SELECT r.uscc::text AS code, row_number() OVER (ORDER BY r.stratum, r."position") AS i
+                FROM sv.draw_result r WHERE r.draw_id = d.id),
+       stored AS (SELECT s.i AS subject, t.slot, t.certificate_no FROM sv.draw_team t JOIN subj s ON s.code = t.uscc::text
+                  WHERE t.draw_id = d.id)
+  SELECT count(*) FILTER (WHERE a.certificate_no IS DISTINCT FROM b.certificate_no), count(*),
+         coalesce(max(a.stream_words), (SELECT words FROM sel)) = d.stream_words
+  INTO v_diff, v_n, ok
+  FROM again a FULL JOIN stored b ON a.subject = b.subject AND a.slot = b.slot;
+  step := 'teams'; ok := v_diff = 0 AND ok;
+  detail := format('%s of %s team places differ from the recomputation; %s stream words', v_diff, v_n, d.stream_words);
+  RETURN NEXT;
+
+  -- recusals replayed in order, each from where the one before left the stream
+  v_prior := '[]';
+  v_at := d.stream_words;
+  v_diff := 0;
+  v_n := 0;
+  FOR v_rec IN SELECT * FROM sv.draw_recusal x WHERE x.draw_id = d.id ORDER BY x.seq LOOP
+    v_n := v_n + 1;
+    SELECT * INTO v_repl FROM sv._draw_replacement(d, p, v_rec.uscc::text, v_rec.slot, v_rec.certificate_no, v_prior, v_at);
+    IF v_repl.replacement IS DISTINCT FROM v_rec.replacement OR v_rec.stream_from <> v_at
+       OR v_rec.stream_to <> v_at + v_repl.words THEN
+      v_diff := v_diff + 1;
+    END IF;
+    v_prior := v_prior || jsonb_build_array(jsonb_build_object('uscc', v_rec.uscc::text, 'slot', v_rec.slot,
+                                                               'certificate_no', v_rec.certificate_no, 'replacement', v_rec.replacement));
+    v_at := v_rec.stream_to;
+  END LOOP;
+  step := 'recusals'; ok := v_diff = 0;
+  detail := format('%s of %s recusals differ from the recomputation', v_diff, v_n);
+  RETURN NEXT;
+END
+$fn$;
+COMMENT ON FUNCTION sv.draw_verify_detail(bigint) IS 'Recompute a draw step by step from its stored inputs';
+
+CREATE FUNCTION sv.draw_verify(draw_id bigint) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$ SELECT bool_and(v.ok) FROM sv.draw_verify_detail(draw_id) v $fn$;
+COMMENT ON FUNCTION sv.draw_verify(bigint) IS 'true when a draw recomputes exactly from its stored inputs';
+
+-- Everything an independent verifier needs (contrib-examples/verify_draw.py), for auditors:
+-- it contains the credit strata, which are internal.
+CREATE FUNCTION sv.draw_export(draw_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  d sv.draw;
+  p sv.draw_plan;
+BEGIN
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_auditor', 'USAGE')) THEN
+    RAISE EXCEPTION 'only administrators and auditors export draws (the export holds internal credit classes)'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT * INTO d FROM sv.draw x WHERE x.id = draw_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'draw % does not exist', coalesce(draw_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+  END IF;
+  SELECT * INTO p FROM sv.draw_plan x WHERE x.id = d.plan_id;
+  RETURN jsonb_build_object(
+    'protocol', 'sv-draw-v1',
+    'draw_id', d.id,
+    'plan_id', p.id,
+    'plan_code', p.code,
+    'population_base64', translate(encode(p.population, 'base64'), E'\n', ''),
+    'population_sha256', encode(p.population_hash, 'hex'),
+    'stratum_sizes', to_jsonb(p.stratum_sizes),
+    'rules', (SELECT coalesce(jsonb_object_agg(r.stratum, CASE WHEN r.ratio IS NOT NULL THEN jsonb_build_object('ratio', r.ratio::text)
+                                                             ELSE jsonb_build_object('count', r.count) END), '{}')
+              FROM sv.draw_plan_stratum r WHERE r.plan_id = p.id),
+    'commitment', encode(p.commitment, 'hex'),
+    'entropy_source', p.entropy_source,
+    'nonce', encode(d.nonce, 'hex'),
+    'entropy', d.entropy,
+    'seed', encode(d.seed, 'hex'),
+    'stream_words', d.stream_words,
+    'selected', (SELECT coalesce(jsonb_agg(jsonb_build_object('stratum', r.stratum, 'position', r."position", 'uscc', r.uscc::text)
+                                           ORDER BY r.stratum, r."position"), '[]')
+                 FROM sv.draw_result r WHERE r.draw_id = d.id),
+    'team_size', p.team_size,
+    'departments', (SELECT count(*) FROM sv.draw_plan_department x WHERE x.plan_id = p.id),
+    'cross_area', p.cross_area,
+    'team_pool', d.team_pool,
+    'team_exclusions', d.team_exclusions,
+    'subject_regions', to_jsonb(d.subject_regions),
+    'teams', (SELECT coalesce(jsonb_agg(jsonb_build_object('uscc', t.uscc::text, 'slot', t.slot, 'certificate_no', t.certificate_no)
+                                        ORDER BY r.stratum, r."position", t.slot), '[]')
+              FROM sv.draw_team t JOIN sv.draw_result r ON r.draw_id = t.draw_id AND r.uscc = t.uscc WHERE t.draw_id = d.id),
+    'recusals', (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', x.seq, 'uscc', x.uscc::text, 'slot', x.slot,
+                                                              'certificate_no', x.certificate_no, 'replacement', x.replacement,
+                                                              'stream_from', x.stream_from, 'stream_to', x.stream_to)
+                                           ORDER BY x.seq), '[]')
+                 FROM sv.draw_recusal x WHERE x.draw_id = d.id));
+END
+$fn$;
+COMMENT ON FUNCTION sv.draw_export(bigint) IS 'A draw and all its inputs as JSON, for independent verification (administrators, auditors)';
+
+-- 一公开: what the public sees.  No credit classes and no population (it holds the classes).
+CREATE VIEW sv_public.draw AS
+  SELECT p.code AS plan_code, p.title,
+         (SELECT array_agg(dp.name_zh ORDER BY dp.id) FROM sv.draw_plan_department x JOIN sv.department dp ON dp.id = x.department_id
+          WHERE x.plan_id = p.id) AS departments,
+         p.check_from, p.check_to, p.status, p.sealed_at, p.population_size,
+         encode(p.population_hash, 'hex') AS population_sha256, encode(p.commitment, 'hex') AS commitment,
+         p.entropy_source, d.drawn_at, encode(d.nonce, 'hex') AS nonce, d.entropy, encode(d.seed, 'hex') AS seed,
+         (SELECT count(*) FROM sv.draw_result r WHERE r.draw_id = d.id) AS subjects_drawn,
+         (SELECT o.code FROM sv.draw_plan o WHERE o.id = p.redraw_of) AS redraw_of, p.redraw_reason,
+         (SELECT n.code FROM sv.draw_plan n WHERE n.redraw_of = p.id) AS redrawn_as
+  FROM sv.draw_plan p LEFT JOIN sv.draw d ON d.plan_id = p.id
+  WHERE p.status <> 'draft';
+COMMENT ON VIEW sv_public.draw IS '双随机、一公开: sealed and drawn plans with everything needed to check the seed';
+
+CREATE VIEW sv_public.draw_result AS
+  SELECT p.code AS plan_code, r.uscc::text AS uscc, s.name AS subject_name, g.name_zh AS region_name
+  FROM sv.draw_result r JOIN sv.draw d ON d.id = r.draw_id JOIN sv.draw_plan p ON p.id = d.plan_id
+  JOIN sv.subject s ON s.uscc = r.uscc JOIN sv.region g ON g.code = s.region_code;
+COMMENT ON VIEW sv_public.draw_result IS 'The subjects each draw selected (without their credit class)';
+
+-- Drawn subjects are inspection tasks (检查任务): done when a plan department records an
+-- inspection of the subject against one of the plan's check items within the period; the
+-- result is then due for publication 20 working days after the check ends (sv.action).
+CREATE VIEW sv_work.draw_task WITH (security_invoker = true) AS
+  SELECT p.code AS plan_code, p.title, d.id AS draw_id, r.uscc, s.name AS subject_name, s.region_code,
+         (SELECT array_agg(coalesce((SELECT x.replacement FROM sv.draw_recusal x
+                                     WHERE x.draw_id = d.id AND x.uscc = t.uscc AND x.slot = t.slot ORDER BY x.seq DESC LIMIT 1),
+                                    t.certificate_no) ORDER BY t.slot)
+          FROM sv.draw_team t WHERE t.draw_id = d.id AND t.uscc = r.uscc) AS team,
+         p.check_from, p.check_to, a.id AS action_id, a.ended_on, a.result, a.publication_due, a.published_at,
+         CASE WHEN a.id IS NOT NULL AND a.published_at IS NOT NULL THEN 'published'
+              WHEN a.id IS NOT NULL AND a.publication_due < sv.local_date(now()) THEN 'publication_overdue'
+              WHEN a.id IS NOT NULL THEN 'inspected'
+              WHEN p.check_to < sv.local_date(now()) THEN 'overdue'
+              ELSE 'open' END AS status
+  FROM sv.draw d
+  JOIN sv.draw_plan p ON p.id = d.plan_id
+  JOIN sv.draw_result r ON r.draw_id = d.id
+  JOIN sv.subject s ON s.uscc = r.uscc
+  LEFT JOIN LATERAL (
+    SELECT x.id, x.ended_on, x.result, x.publication_due, x.published_at FROM sv.action x
+    WHERE x.uscc = r.uscc AND x.kind = 'inspection' AND x.started_on BETWEEN p.check_from AND p.check_to
+      AND x.department_id IN (SELECT pd.department_id FROM sv.draw_plan_department pd WHERE pd.plan_id = p.id)
+      AND x.check_item_code IN (SELECT pi.check_item_code FROM sv.draw_plan_item pi WHERE pi.plan_id = p.id)
+    ORDER BY x.started_on, x.id LIMIT 1) a ON true;
+COMMENT ON VIEW sv_work.draw_task IS
+  'Inspection tasks from draws: each drawn subject with its team, the action that carried it out and the publication state';
+GRANT SELECT ON sv_work.draw_task TO sv_officer, sv_admin, sv_auditor;
+
+GRANT SELECT ON sv_public.draw, sv_public.draw_result TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
+GRANT EXECUTE ON FUNCTION sv.draw_verify(bigint), sv.draw_verify_detail(bigint)
+  TO sv_admin, sv_officer, sv_auditor, sv_public, sv_bi, sv_integration;
+GRANT EXECUTE ON FUNCTION sv.draw_export(bigint) TO sv_admin, sv_auditor;
