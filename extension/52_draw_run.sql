@@ -46,15 +46,22 @@ RETURNS SETOF record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT t.subject, t.slot, pool -> (t.inspector - 1) ->> 'certificate_no', t.stream_words
+  -- the JSON read once into rows (indexing a large jsonb per result row would detoast it each time)
+  WITH pool_rows AS MATERIALIZED (
+    SELECT q.i::integer AS k, q.e ->> 'certificate_no' AS cert, (q.e ->> 'department')::integer AS dept,
+           (q.e ->> 'region')::integer AS region
+    FROM jsonb_array_elements(pool) WITH ORDINALITY q(e, i)
+  ), pairs AS MATERIALIZED (
+    SELECT q.i, (q.e ->> 0)::integer AS s, (q.e ->> 1)::integer AS k FROM jsonb_array_elements(exclusions) WITH ORDINALITY q(e, i)
+  )
+  SELECT t.subject, t.slot, o.cert, t.stream_words
   FROM sv._draw_teams(seed, start_words, p.team_size,
          (SELECT count(*)::integer FROM sv.draw_plan_department x WHERE x.plan_id = p.id),
-         ARRAY(SELECT (e ->> 'department')::integer FROM jsonb_array_elements(pool) WITH ORDINALITY q(e, i) ORDER BY i),
-         ARRAY(SELECT (e ->> 'region')::integer FROM jsonb_array_elements(pool) WITH ORDINALITY q(e, i) ORDER BY i),
+         ARRAY(SELECT o.dept FROM pool_rows o ORDER BY o.k), ARRAY(SELECT o.region FROM pool_rows o ORDER BY o.k),
          subject_regions,
-         ARRAY(SELECT (e ->> 0)::integer FROM jsonb_array_elements(exclusions) WITH ORDINALITY q(e, i) ORDER BY i),
-         ARRAY(SELECT (e ->> 1)::integer FROM jsonb_array_elements(exclusions) WITH ORDINALITY q(e, i) ORDER BY i),
+         ARRAY(SELECT x.s FROM pairs x ORDER BY x.i), ARRAY(SELECT x.k FROM pairs x ORDER BY x.i),
          p.cross_area) t
+  LEFT JOIN pool_rows o ON o.k = t.inspector
 $fn$;
 
 CREATE FUNCTION sv.draw_run(plan_id bigint, nonce bytea, entropy text) RETURNS bigint

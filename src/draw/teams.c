@@ -56,6 +56,20 @@ int4_arg(FunctionCallInfo fcinfo, int argno, const char *name, int *n)
 	return out;
 }
 
+/* qsort of inspector numbers by region (a file-level key: qsort has no context argument) */
+static const int32 *region_sort_key;
+
+static int
+region_cmp(const void *a, const void *b)
+{
+	int32		ra = region_sort_key[*(const int32 *) a];
+	int32		rb = region_sort_key[*(const int32 *) b];
+
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return (*(const int32 *) a) - (*(const int32 *) b);
+}
+
 /*
  * The eligible inspector (not blocked; of department `dept`, or any when 0) with the fewest
  * assignments; among several, the stream picks one of them in certificate order.  The one
@@ -196,50 +210,107 @@ sv_draw_teams(PG_FUNCTION_ARGS)
 	result = palloc(sizeof(int32) * Max((int64) n * team_size, 1));
 	unstaffable = palloc0(sizeof(bool) * Max(n, 1));
 
-	for (s = 1; s <= n; s++)
+	/*
+	 * Per subject only the inspectors it rules out are touched: its exclusion pairs and, in a
+	 * cross-area plan, the inspectors of its region (found through a region-sorted index).
+	 * Counting the eligible per department is then totals minus those ruled out.
+	 */
 	{
-		int			k,
-					filled = 0,
-					d;
-		int			eligible = 0;
-		bool	   *has_dept = palloc0(sizeof(bool) * (ndepts + 1));
+		int32	   *by_region = palloc(sizeof(int32) * Max(m, 1));
+		int32	   *marked = palloc(sizeof(int32) * Max(m, 1));
+		int32	   *dept_total = palloc0(sizeof(int32) * (ndepts + 1));
+		int32	   *dept_out = palloc0(sizeof(int32) * (ndepts + 1));
 
-		CHECK_FOR_INTERRUPTS();
-		/* mark the ineligible inspectors of this subject */
-		for (k = ex_start[s]; k < ex_start[s + 1]; k++)
-			blocked[ex_list[k]] = true;
-		if (cross_area)
-			for (i = 0; i < m; i++)
-				if (insp_region[i] == subj_region[s - 1])
-					blocked[i] = true;
 		for (i = 0; i < m; i++)
-			if (!blocked[i])
-			{
-				eligible++;
-				has_dept[insp_dept[i]] = true;
-			}
-		for (d = 1; d <= ndepts; d++)
-			if (!has_dept[d])
-				eligible = -1;
-
-		if (eligible < team_size)
-			unstaffable[s - 1] = true;
-		else
 		{
-			/* a slot for each department first, in department order, then open slots */
-			for (d = 1; d <= ndepts; d++)
-				team[filled++] = pick_least_loaded(&stream, m, insp_dept, load, blocked, tied, d);
-			while (filled < team_size)
-				team[filled++] = pick_least_loaded(&stream, m, insp_dept, load, blocked, tied, 0);
-			for (k = 0; k < team_size; k++)
-			{
-				load[team[k]]++;
-				result[(int64) (s - 1) * team_size + k] = team[k];
-			}
+			by_region[i] = i;
+			dept_total[insp_dept[i]]++;
 		}
-		/* clear the marks for the next subject */
-		memset(blocked, 0, sizeof(bool) * Max(m, 1));
-		pfree(has_dept);
+		region_sort_key = insp_region;
+		qsort(by_region, m, sizeof(int32), region_cmp);
+
+		for (s = 1; s <= n; s++)
+		{
+			int			k,
+						d,
+						nmarked = 0,
+						filled = 0,
+						eligible = m;
+			bool		staffable = true;
+
+			CHECK_FOR_INTERRUPTS();
+			for (k = ex_start[s]; k < ex_start[s + 1]; k++)
+			{
+				int32		x = ex_list[k];
+
+				if (!blocked[x])
+				{
+					blocked[x] = true;
+					marked[nmarked++] = x;
+					dept_out[insp_dept[x]]++;
+					eligible--;
+				}
+			}
+			if (cross_area)
+			{
+				int32		lo = 0,
+							hi = m;
+				int32		r = subj_region[s - 1];
+
+				while (lo < hi)		/* first inspector of region >= r */
+				{
+					int32		mid = lo + (hi - lo) / 2;
+
+					if (insp_region[by_region[mid]] < r)
+						lo = mid + 1;
+					else
+						hi = mid;
+				}
+				for (; lo < m && insp_region[by_region[lo]] == r; lo++)
+				{
+					int32		x = by_region[lo];
+
+					if (!blocked[x])
+					{
+						blocked[x] = true;
+						marked[nmarked++] = x;
+						dept_out[insp_dept[x]]++;
+						eligible--;
+					}
+				}
+			}
+			if (eligible < team_size)
+				staffable = false;
+			for (d = 1; d <= ndepts; d++)
+				if (dept_total[d] - dept_out[d] < 1)
+					staffable = false;
+
+			if (!staffable)
+				unstaffable[s - 1] = true;
+			else
+			{
+				/* a slot for each department first, in department order, then open slots */
+				for (d = 1; d <= ndepts; d++)
+				{
+					team[filled] = pick_least_loaded(&stream, m, insp_dept, load, blocked, tied, d);
+					marked[nmarked++] = team[filled++];
+				}
+				while (filled < team_size)
+				{
+					team[filled] = pick_least_loaded(&stream, m, insp_dept, load, blocked, tied, 0);
+					marked[nmarked++] = team[filled++];
+				}
+				for (k = 0; k < team_size; k++)
+				{
+					load[team[k]]++;
+					result[(int64) (s - 1) * team_size + k] = team[k];
+				}
+			}
+			/* clear this subject's marks */
+			for (k = 0; k < nmarked; k++)
+				blocked[marked[k]] = false;
+			memset(dept_out, 0, sizeof(int32) * (ndepts + 1));
+		}
 	}
 
 	InitMaterializedSRF(fcinfo, 0);
