@@ -438,6 +438,13 @@ WHERE t.draw_id = :draw_id GROUP BY t.uscc, s.region_code ORDER BY t.uscc LIMIT 
 SELECT d.name_zh AS department, t.certificate_no, count(*) AS assignments
 FROM sv.draw_team t JOIN sv.inspector i ON i.certificate_no = t.certificate_no JOIN sv.department d ON d.id = i.department_id
 WHERE t.draw_id = :draw_id GROUP BY 1, 2 ORDER BY 1, 2;
+\echo '   an inspector withdraws (回避) from one subject; the replacement comes from the same stream:'
+SET ROLE msa_city;
+SELECT t.uscc, t.certificate_no AS leaving,
+       sv.draw_recuse(:draw_id, t.uscc::text, t.certificate_no, 'inspector', '与该企业负责人系近亲属') AS replacement
+FROM (SELECT uscc, certificate_no FROM sv.draw_team WHERE draw_id = :draw_id AND slot = 1 ORDER BY uscc LIMIT 1) t;
+RESET ROLE;
+SELECT step, ok FROM sv.draw_verify_detail(:draw_id) WHERE step IN ('teams', 'recusals');
 \echo '   an auditor exports the draw for independent recomputation (contrib-examples/draw/verify_draw.py):'
 CREATE ROLE audit_office LOGIN IN ROLE sv_auditor;
 SET ROLE audit_office;
