@@ -61,6 +61,7 @@ CREATE TABLE sv.check_item (
   kind            text NOT NULL CHECK (kind IN ('general', 'key')),   -- 'key': 重点检查事项, no ratio ceiling
   frequency       text,
   legal_basis     jsonb NOT NULL CHECK (jsonb_typeof(legal_basis) = 'array'),
+  specialty       text CHECK (specialty ~ '^[a-z][a-z0-9_]{1,31}$'),   -- inspectors must hold it (e.g. special_equipment)
   sys_period      tstzrange NOT NULL DEFAULT tstzrange(now(), NULL)
 );
 COMMENT ON TABLE sv.check_item IS

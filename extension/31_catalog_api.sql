@@ -191,7 +191,8 @@ $fn$;
 
 CREATE FUNCTION sv.check_item_save(code text, catalog_item text, level text, region_code text,
                                    department_id integer, check_method text, content text, kind text,
-                                   legal_basis jsonb DEFAULT '[]', frequency text DEFAULT NULL)
+                                   legal_basis jsonb DEFAULT '[]', frequency text DEFAULT NULL,
+                                   specialty text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -215,6 +216,10 @@ BEGIN
   PERFORM sv._require_text('content', content);
   PERFORM sv._require_one_of('kind', kind, ARRAY['general', 'key']);
   PERFORM sv._require_legal_basis(legal_basis);
+  IF specialty IS NOT NULL AND specialty !~ '^[a-z][a-z0-9_]{1,31}$' THEN
+    RAISE EXCEPTION 'specialty must be a code of lower-case letters, digits and "_" (2-32 characters), not %',
+      quote_literal(specialty) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
 
   PERFORM sv._require_department_scope(department_id);
   PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.check_item'), pg_catalog.hashtext(code));
@@ -231,20 +236,22 @@ BEGIN
     v_new.kind := check_item_save.kind;
     v_new.legal_basis := check_item_save.legal_basis;
     v_new.frequency := check_item_save.frequency;
+    v_new.specialty := check_item_save.specialty;
     IF to_jsonb(v_new) = to_jsonb(v_old) THEN
       RETURN v_old.id;
     END IF;
     UPDATE sv.check_item k
        SET catalog_item_id = v_new.catalog_item_id, level = v_new.level, region_code = v_new.region_code,
            department_id = v_new.department_id, check_method = v_new.check_method, content = v_new.content,
-           kind = v_new.kind, legal_basis = v_new.legal_basis, frequency = v_new.frequency
+           kind = v_new.kind, legal_basis = v_new.legal_basis, frequency = v_new.frequency,
+           specialty = v_new.specialty
      WHERE k.id = v_old.id
     RETURNING * INTO v_new;
   ELSE
     INSERT INTO sv.check_item (code, catalog_item_id, level, region_code, department_id, check_method,
-                               content, kind, legal_basis, frequency)
+                               content, kind, legal_basis, frequency, specialty)
     VALUES (code, v_item, level, region_code, department_id, check_method, btrim(content), kind,
-            legal_basis, frequency)
+            legal_basis, frequency, specialty)
     RETURNING * INTO v_new;
   END IF;
   PERFORM sv.audit_append(v_new.department_id, 'check_item', v_new.code,
@@ -253,7 +260,7 @@ BEGIN
   RETURN v_new.id;
 END
 $fn$;
-COMMENT ON FUNCTION sv.check_item_save(text, text, text, text, integer, text, text, text, jsonb, text) IS
+COMMENT ON FUNCTION sv.check_item_save(text, text, text, text, integer, text, text, text, jsonb, text, text) IS
   'Add or change a check item (检查实施清单) by its code (administrators; officers for their own department)';
 
 -- Releases: frozen, immutable copies of the catalogue.
@@ -428,7 +435,8 @@ CREATE VIEW sv_public.check_item AS
          i.item ->> 'level' AS level, i.item ->> 'region_code' AS region_code,
          d.code AS department_code, d.name_zh AS department_name,
          i.item ->> 'check_method' AS check_method, i.item ->> 'content' AS content,
-         i.item ->> 'kind' AS kind, i.item ->> 'frequency' AS frequency, i.item -> 'legal_basis' AS legal_basis
+         i.item ->> 'kind' AS kind, i.item ->> 'frequency' AS frequency, i.item -> 'legal_basis' AS legal_basis,
+         i.item ->> 'specialty' AS specialty
   FROM sv.catalog_release_item i
   JOIN sv.catalog_release r ON r.id = i.release_id
   LEFT JOIN sv.department d ON d.id = (i.item ->> 'department_id')::integer
@@ -440,7 +448,7 @@ GRANT SELECT ON sv_public.catalog_item, sv_public.check_item
 GRANT EXECUTE ON FUNCTION sv.catalog_item_save(text, integer, text, text, text, text, jsonb, text, text, text, text, text, text),
                           sv.catalog_item_withdraw(text, text),
                           sv.check_item_withdraw(text, text),
-                          sv.check_item_save(text, text, text, text, integer, text, text, text, jsonb, text)
+                          sv.check_item_save(text, text, text, text, integer, text, text, text, jsonb, text, text)
   TO sv_admin, sv_officer;
 GRANT EXECUTE ON FUNCTION sv.catalog_publish(text, text) TO sv_admin;
 GRANT EXECUTE ON FUNCTION sv.catalog_diff(text, text) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;

@@ -7,7 +7,8 @@
 -- ---------------------------------------------------------------------------------------------
 
 -- The inspector pool of a plan at run time: active inspectors of the plan's departments whose
--- certificates are valid for the whole period, in certificate order, each with its department
+-- certificates are valid for the whole period and who hold every specialty the plan's check
+-- items require, in certificate order, each with its department
 -- number (1.. in department id order) and region; and the exclusion pairs for the drawn
 -- subjects (in draw order): declared conflicts, and inspectors who took part in an action on
 -- the subject within the look-back window before the period.
@@ -23,6 +24,12 @@ AS $fn$
            row_number() OVER (ORDER BY i.certificate_no COLLATE "C") AS k
     FROM sv.inspector i JOIN depts d ON d.department_id = i.department_id
     WHERE i.status = 'active' AND i.valid_from <= p.check_from AND i.valid_until >= p.check_to
+      -- every specialty the plan's check items require (as in the latest release, which plans cite)
+      AND i.specialties @> ARRAY(
+            SELECT DISTINCT ri.item ->> 'specialty' FROM sv.draw_plan_item pi
+            JOIN sv.catalog_release_item ri ON ri.kind = 'check_item' AND ri.code = pi.check_item_code
+                                           AND ri.release_id = (SELECT max(r.id) FROM sv.catalog_release r)
+            WHERE pi.plan_id = p.id AND ri.item ->> 'specialty' IS NOT NULL)
   ), subj AS (
     SELECT u.code, u.i FROM unnest(subjects) WITH ORDINALITY AS u(code, i)
   ), pairs AS (

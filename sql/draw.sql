@@ -49,7 +49,10 @@ SELECT sv.staff_add('regress_drw_msa', 4, '410400') > 0 AS mapped, sv.staff_add(
 SET ROLE regress_drw_msa;
 SELECT sv.catalog_item_save('RGD-MSA-1', 4, '对食品经营活动的监督检查', '双随机抽查', '现场检查', '食品经营者',
   '[{"law": "中华人民共和国食品安全法", "article": "第一百一十条"}]', 'city', 'city') > 0 AS item,
-       sv.check_item_save('RGD-MSA-1-C01', 'RGD-MSA-1', 'city', '410400', 4, 'on_site', '进货查验记录', 'general') > 0 AS check_item;
+       sv.check_item_save('RGD-MSA-1-C01', 'RGD-MSA-1', 'city', '410400', 4, 'on_site', '进货查验记录', 'general') > 0 AS check_item,
+       sv.check_item_save('RGD-MSA-1-C02', 'RGD-MSA-1', 'city', '410400', 4, 'on_site', '食品安全抽样检验', 'general',
+                          specialty => 'food_sampling') > 0 AS check_item_needing_a_specialty;
+SELECT sv.check_item_save('RGD-MSA-1-C03', 'RGD-MSA-1', 'city', '410400', 4, 'on_site', 'x', 'general', specialty => 'Food');
 RESET ROLE;
 SELECT sv.catalog_publish('RGD-2026', 'draw test') > 0 AS published;
 SELECT inserted FROM sv.ingest('RGD-AMR', 'subject', (
@@ -65,11 +68,14 @@ FROM sv.subject s WHERE s.source_system = 'RGD-AMR' AND substr(s.source_record_i
 
 -- The inspector pool: four market supervision inspectors (two in 叶县, two city-wide), one of
 -- the health commission (not in the plan), one whose certificate ends before the period.
-SELECT count(sv.inspector_save(c, n, d, r, '2024-01-01', u, 'RGD-ZF', 'RGD-ZF-' || c)) AS inspectors
-FROM (VALUES ('豫RGD0001', '抽查甲', 4, '410422', date '2029-12-31'), ('豫RGD0002', '抽查乙', 4, '410422', date '2029-12-31'),
-             ('豫RGD0003', '抽查丙', 4, '410400', date '2029-12-31'), ('豫RGD0004', '抽查丁', 4, '410400', date '2029-12-31'),
-             ('豫RGD0009', '卫生戊', 7, '410400', date '2029-12-31'), ('豫RGD0008', '过期己', 4, '410400', date '2026-12-10'))
-     AS v(c, n, d, r, u);
+SELECT count(sv.inspector_save(c, n, d, r, '2024-01-01', u, 'RGD-ZF', 'RGD-ZF-' || c, sp)) AS inspectors
+FROM (VALUES ('豫RGD0001', '抽查甲', 4, '410422', date '2029-12-31', '{}'::text[]),
+             ('豫RGD0002', '抽查乙', 4, '410422', date '2029-12-31', '{food_sampling}'),
+             ('豫RGD0003', '抽查丙', 4, '410400', date '2029-12-31', '{food_sampling,price}'),
+             ('豫RGD0004', '抽查丁', 4, '410400', date '2029-12-31', '{price}'),
+             ('豫RGD0009', '卫生戊', 7, '410400', date '2029-12-31', '{food_sampling}'),
+             ('豫RGD0008', '过期己', 4, '410400', date '2026-12-10', '{food_sampling}'))
+     AS v(c, n, d, r, u, sp);
 -- a declared conflict (回避): 豫RGD0001 never inspects RGD-1
 SELECT sv.inspector_conflict_declare('豫rgd0001', (SELECT uscc::text FROM sv.subject WHERE source_record_id = 'RGD-1'), '亲属在该企业任职');
 SELECT sv.inspector_conflict_declare('豫RGD0001', '91410400MA44L0X1Q9', '亲属在该企业任职');
@@ -209,6 +215,18 @@ SELECT sv.draw_run(:plan3, 'third regress nonce 0123'::bytea, '3D 2026332: 9 9 0
 RESET ROLE;
 SELECT t.certificate_no, count(*) AS assignments FROM sv.draw_team t JOIN sv.draw d ON d.id = t.draw_id
 WHERE d.plan_id = :plan3 GROUP BY 1 ORDER BY 1;
+-- A check item that needs a specialty: only inspectors holding it are in the pool (0002 and
+-- 0003 here; 0008's certificate ends before the period, 0009 is of another department).
+SET ROLE regress_drw_msa;
+SELECT sv.draw_plan_save('RGD-P5', '食品抽样检验(测试)', 4, '2026-12-01', '2026-12-20', '{"regions": ["410423"]}',
+  '{RGD-MSA-1-C02}', '{"U": {"count": 3}}') AS plan5 \gset
+SELECT sv.draw_seal(:plan5, sha256('fifth regress nonce 0123'::bytea), 'welfare lottery 3D, draw 2026334') IS NOT NULL AS sealed;
+SELECT sv.draw_run(:plan5, 'fifth regress nonce 0123'::bytea, '3D 2026334: 2 2 2') > 0 AS drawn;
+RESET ROLE;
+SELECT (SELECT jsonb_agg(e ->> 'certificate_no') FROM jsonb_array_elements(d.team_pool) e) AS pool,
+       (SELECT array_agg(DISTINCT t.certificate_no) FROM sv.draw_team t WHERE t.draw_id = d.id) AS in_teams
+FROM sv.draw d WHERE d.plan_id = :plan5;
+
 -- Recusal (回避) after the draw: the replacement comes from the draw's stream.  In RGD-P3 the
 -- 叶县 subjects have three eligible inspectors (0003, 0004, 0008); a team holds two, so the
 -- first recusal is replaced by the third and a second recusal in that team finds nobody.
