@@ -128,9 +128,13 @@ BEGIN
   SELECT t.pool, t.exclusions INTO v_pool, v_exclusions FROM sv._draw_team_inputs(p, v_codes) t;
   CREATE TEMP TABLE sv_draw_team ON COMMIT DROP AS
     SELECT * FROM sv._draw_assign(p, v_seed, v_words, v_regions, v_pool, v_exclusions);
-  SELECT string_agg(format('%s (region %s)', v_codes[t.subject], v_regions[t.subject]), ', ' ORDER BY t.subject), count(*)
+  -- name them all, up to twenty (a message must stay readable)
+  SELECT string_agg(format('%s (region %s)', v_codes[t.subject], v_regions[t.subject]), ', ' ORDER BY t.subject)
+           FILTER (WHERE t.rn <= 20)
+         || CASE WHEN count(*) > 20 THEN format(' and %s more', count(*) - 20) ELSE '' END,
+         count(*)
   INTO v_unstaffed, v_n
-  FROM pg_temp.sv_draw_team t WHERE t.slot = 0;
+  FROM (SELECT x.subject, row_number() OVER (ORDER BY x.subject) AS rn FROM pg_temp.sv_draw_team x WHERE x.slot = 0) t;
   IF v_n > 0 THEN
     RAISE EXCEPTION '% drawn subject(s) of plan % cannot be given a team of % inspectors: %', v_n, quote_literal(p.code),
       p.team_size, v_unstaffed
