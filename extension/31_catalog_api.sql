@@ -428,7 +428,7 @@ CREATE VIEW sv_public.catalog_item AS
   FROM sv.catalog_release_item i
   JOIN sv.catalog_release r ON r.id = i.release_id
   LEFT JOIN sv.department d ON d.id = (i.item ->> 'department_id')::integer
-  WHERE i.kind = 'catalog_item' AND i.release_id = (SELECT max(id) FROM sv.catalog_release);
+  WHERE i.kind = 'catalog_item' AND i.release_id = (SELECT r2.id FROM sv.catalog_release r2 ORDER BY r2.published_at DESC, r2.id DESC LIMIT 1);
 COMMENT ON VIEW sv_public.catalog_item IS 'Supervision items of the latest published release (监管事项目录清单)';
 CREATE VIEW sv_public.check_item AS
   SELECT r.label AS release, i.code, i.item ->> 'catalog_item' AS catalog_item,
@@ -440,7 +440,7 @@ CREATE VIEW sv_public.check_item AS
   FROM sv.catalog_release_item i
   JOIN sv.catalog_release r ON r.id = i.release_id
   LEFT JOIN sv.department d ON d.id = (i.item ->> 'department_id')::integer
-  WHERE i.kind = 'check_item' AND i.release_id = (SELECT max(id) FROM sv.catalog_release);
+  WHERE i.kind = 'check_item' AND i.release_id = (SELECT r2.id FROM sv.catalog_release r2 ORDER BY r2.published_at DESC, r2.id DESC LIMIT 1);
 COMMENT ON VIEW sv_public.check_item IS 'Check items of the latest published release (检查实施清单)';
 
 GRANT SELECT ON sv_public.catalog_item, sv_public.check_item

@@ -28,7 +28,8 @@ AS $fn$
       AND i.specialties @> ARRAY(
             SELECT DISTINCT ri.item ->> 'specialty' FROM sv.draw_plan_item pi
             JOIN sv.catalog_release_item ri ON ri.kind = 'check_item' AND ri.code = pi.check_item_code
-                                           AND ri.release_id = (SELECT max(r.id) FROM sv.catalog_release r)
+                                           AND ri.release_id = (SELECT r.id FROM sv.catalog_release r
+                                                                ORDER BY r.published_at DESC, r.id DESC LIMIT 1)
             WHERE pi.plan_id = p.id AND ri.item ->> 'specialty' IS NOT NULL)
   ), subj AS (
     SELECT u.code, u.i FROM unnest(subjects) WITH ORDINALITY AS u(code, i)

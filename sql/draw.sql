@@ -190,20 +190,26 @@ SELECT object_kind, action, change ->> 'plan' AS plan, change -> 'counts' AS cou
 FROM sv.audit_log WHERE object_kind IN ('draw_plan', 'draw') AND (object_id = 'RGD-P1' OR change ->> 'plan' = 'RGD-P1') ORDER BY seq;
 
 -- The annual cap (国办发〔2024〕54号): a subject already inspected this year by the department is
--- left out of the next plan of that year, with the reason.
-SELECT sv.local_date(now()) AS today \gset
+-- left out of the next plan of that year, with the reason.  The inspection is on fixed dates in
+-- 2026, against a copy of the release backdated (as the superuser) to before them, so that the
+-- test gives the same output on any later day.
+INSERT INTO sv.catalog_release (label, note, published_at, published_by, items, check_items)
+VALUES ('RGD-2026-11', 'regress: backdated', '2026-11-01 10:00+08', 'regress', 1, 1) RETURNING id AS rel_back \gset
+INSERT INTO sv.catalog_release_item
+SELECT :rel_back, kind, code, item FROM sv.catalog_release_item
+WHERE release_id = (SELECT id FROM sv.catalog_release WHERE label = 'RGD-2026') AND code IN ('RGD-MSA-1', 'RGD-MSA-1-C01');
 SELECT inserted FROM sv.ingest('RGD-ZF', 'action', jsonb_build_array(jsonb_build_object(
   'source_record_id', 'RGD-A1', 'uscc', (SELECT uscc::text FROM sv.subject WHERE source_record_id = 'RGD-32'),
-  'kind', 'inspection', 'check_item', 'RGD-MSA-1-C01', 'department', '4', 'started_on', :'today', 'ended_on', :'today',
+  'kind', 'inspection', 'check_item', 'RGD-MSA-1-C01', 'department', '4', 'started_on', '2026-11-02', 'ended_on', '2026-11-03',
   'inspectors', jsonb_build_array('豫RGD0001', '豫RGD0002'), 'result', 'no_problem')));
 SET ROLE regress_drw_msa;
-SELECT sv.draw_plan_save('RGD-P2', '鲁山县抽查(测试)', 4, :'today', :'today', '{"regions": ["410423"], "industries": ["F"]}',
+SELECT sv.draw_plan_save('RGD-P2', '鲁山县抽查(测试)', 4, '2026-12-01', '2026-12-09', '{"regions": ["410423"], "industries": ["F"]}',
   '{RGD-MSA-1-C01}', '{"U": {"ratio": 1}}') AS plan2 \gset
 SELECT sv.draw_seal(:plan2, sha256('second regress nonce 0123'::bytea), 'welfare lottery 3D, draw 2026331') IS NOT NULL AS sealed;
 RESET ROLE;
 SELECT population_size, stratum_sizes FROM sv.draw_plan WHERE id = :plan2;
--- only RGD-32 (food retail F5211, inspected today) is left out; RGD-31 (H6210) was never in scope
-SELECT s.source_record_id, e.reason ~ '^annual inspection cap \(1\) reached: 1 inspection\(s\) by department 4 in \d{4}$' AS reason
+-- only RGD-32 (food retail F5211, inspected in November) is left out; RGD-31 (H6210) was never in scope
+SELECT s.source_record_id, e.reason
 FROM sv.draw_exclusion e JOIN sv.subject s ON s.uscc = e.uscc WHERE e.plan_id = :plan2;
 
 -- Cross-area (所所交叉): for 叶县 subjects only the two city-wide inspectors are eligible.
