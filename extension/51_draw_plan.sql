@@ -223,6 +223,8 @@ DECLARE
   me text := sv._outer_user();
   p sv.draw_plan;
   v_regions text[];
+  v_kinds text[];
+  v_patterns text[];
   v_blob bytea;
   v_size integer;
   v_sizes integer[];
@@ -250,22 +252,22 @@ BEGIN
   -- left out with the reason; the rest is the population: one 21-byte line "<uscc>,<stratum>\n"
   -- per candidate, strata A..D then U, codes in byte order within each stratum
   -- (docs/draw-protocol.md, "Population").  One statement: one snapshot of subjects and actions.
-  WITH in_scope AS MATERIALIZED (
-    SELECT s.uscc, coalesce(k.class, 'U') AS stratum
-    FROM sv.subject s LEFT JOIN sv.credit_class k ON k.uscc = s.uscc
-    WHERE s.status = 'operating' AND s.region_code = ANY (v_regions)
-      AND (NOT p.scope ? 'kinds' OR s.kind IN (SELECT jsonb_array_elements_text(p.scope -> 'kinds')))
-      AND (NOT p.scope ? 'industries'
-           OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.scope -> 'industries') i WHERE s.industry LIKE i || '%'))
-  ), capped AS MATERIALIZED (
+  v_kinds := ARRAY(SELECT jsonb_array_elements_text(coalesce(p.scope -> 'kinds', '[]')));
+  v_patterns := ARRAY(SELECT x || '%' FROM jsonb_array_elements_text(coalesce(p.scope -> 'industries', '[]')) x);
+  -- (the scope test is written out twice below, for the capped subjects and the candidates:
+  -- one pass over the subjects, no materialised copy of a million rows)
+  WITH capped AS MATERIALIZED (
     SELECT a.uscc,
            string_agg(format('%s inspection(s) by department %s', a.n, a.department_id), ', ' ORDER BY a.department_id) AS what
     FROM (SELECT a.uscc, a.department_id, count(*) AS n
-          FROM sv.action a JOIN in_scope c ON c.uscc = a.uscc
+          FROM sv.action a JOIN sv.subject s ON s.uscc = a.uscc
           WHERE a.kind = 'inspection'
             AND a.department_id IN (SELECT x.department_id FROM sv.draw_plan_department x WHERE x.plan_id = p.id)
             AND a.started_on >= make_date(extract(year FROM p.check_from)::integer, 1, 1)
             AND a.started_on < make_date(extract(year FROM p.check_from)::integer + 1, 1, 1)
+            AND s.status = 'operating' AND s.region_code = ANY (v_regions)
+            AND (cardinality(v_kinds) = 0 OR s.kind = ANY (v_kinds))
+            AND (cardinality(v_patterns) = 0 OR s.industry LIKE ANY (v_patterns))
           GROUP BY a.uscc, a.department_id
           HAVING count(*) >= p.annual_cap) a
     GROUP BY a.uscc
@@ -276,7 +278,12 @@ BEGIN
     FROM capped c
     RETURNING 1
   ), candidates AS (
-    SELECT c.uscc, c.stratum FROM in_scope c WHERE NOT EXISTS (SELECT 1 FROM capped x WHERE x.uscc = c.uscc)
+    SELECT s.uscc, coalesce(k.class, 'U') AS stratum
+    FROM sv.subject s LEFT JOIN sv.credit_class k ON k.uscc = s.uscc
+    WHERE s.status = 'operating' AND s.region_code = ANY (v_regions)
+      AND (cardinality(v_kinds) = 0 OR s.kind = ANY (v_kinds))
+      AND (cardinality(v_patterns) = 0 OR s.industry LIKE ANY (v_patterns))
+      AND NOT EXISTS (SELECT 1 FROM capped x WHERE x.uscc = s.uscc)
   )
   SELECT sv._draw_population(c.uscc, c.stratum),
          count(*)::integer,
