@@ -20,6 +20,7 @@ OBJS = \
 	src/draw/sample.o \
 	src/draw/teams.o \
 	src/draw/population.o \
+	src/credit/score.o \
 	src/types/uscc.o
 
 # The install script is assembled from ordered per-capability files.

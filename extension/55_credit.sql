@@ -1,0 +1,302 @@
+-- ---------------------------------------------------------------------------------------------
+-- 55_credit: credit supervision (信用监管), first part: credit events, versioned scoring
+-- models and the explainable score and class of a subject (computed in C).
+--
+-- Tables:     sv.credit_event (subject-keyed: PRIMARY KEY (uscc, id)), sv.credit_model
+-- Functions:  sv.credit_event_record, sv.credit_model_save, sv.credit_model_set_current,
+--             sv.credit_score (score, class and the events that made it), sv._credit_compute (C)
+-- Still to come (issue 6): rescoring every subject into sv.credit_class with a monthly history,
+-- sanction measures and the pre-admission check with feedback, publication periods, credit
+-- repair, ingest of events, the benchmark.  docs/credit.md.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE FUNCTION sv._credit_compute(points float8[], ages float8[], half_life float8, thresholds float8[],
+                                   OUT score float8, OUT class text, OUT contributions float8[])
+AS 'MODULE_PATHNAME', 'sv_credit_compute' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE SEQUENCE sv.credit_event_id_seq AS bigint;
+
+CREATE TABLE sv.credit_event (
+  uscc           sv.uscc NOT NULL REFERENCES sv.subject (uscc),
+  id             bigint NOT NULL DEFAULT pg_catalog.nextval('sv.credit_event_id_seq'),
+  kind           text NOT NULL CHECK (kind IN ('administrative_penalty', 'abnormal_operation', 'serious_dishonesty',
+                                               'substantiated_complaint', 'failed_inspection', 'overdue_annual_report',
+                                               'commendation')),
+  severity       integer NOT NULL CHECK (severity BETWEEN 1 AND 5),
+  source         text NOT NULL CHECK (source IN ('national', 'provincial', 'city')),
+  department_id  integer REFERENCES sv.department (id),   -- the city department that reported it
+  decided_on     date NOT NULL,
+  published_on   date,
+  valid_until    date,                                    -- NULL: until repaired or withdrawn
+  reference      text NOT NULL CHECK (reference <> ''),   -- the originating record (decision number)
+  recorded_by    text NOT NULL,
+  recorded_at    timestamptz NOT NULL,
+  PRIMARY KEY (uscc, id),
+  UNIQUE (uscc, kind, reference),
+  CHECK (valid_until IS NULL OR valid_until >= decided_on),
+  CHECK (published_on IS NULL OR published_on >= decided_on)
+);
+COMMENT ON TABLE sv.credit_event IS 'Credit events (信用信息) of subjects: penalties, lists, complaints, commendations';
+ALTER TABLE sv.credit_event ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.credit_event FORCE ROW LEVEL SECURITY;
+CREATE POLICY credit_event_read ON sv.credit_event FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.credit_event TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.credit_event', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.credit_event_id_seq', '');
+
+-- A scoring model: points per severity step for each kind (negative: a reward), the half-life
+-- of an event's weight, class thresholds, and kinds that force a class.  Immutable: a change is
+-- a new model with a new label, so any class can be reproduced with the model it came from.
+CREATE TABLE sv.credit_model (
+  label          text PRIMARY KEY CHECK (label ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  weights        jsonb NOT NULL,           -- {"administrative_penalty": 4, "commendation": -2, ...}
+  half_life_days numeric NOT NULL CHECK (half_life_days > 0),
+  thresholds     jsonb NOT NULL,           -- {"A": 90, "B": 75, "C": 60}
+  hard_rules     jsonb NOT NULL,           -- {"serious_dishonesty": "D", ...}
+  is_current     boolean NOT NULL DEFAULT false,
+  created_by     text NOT NULL,
+  created_at     timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX credit_model_current_idx ON sv.credit_model (is_current) WHERE is_current;
+COMMENT ON TABLE sv.credit_model IS 'Credit scoring models (信用风险分类模型), immutable; one is current';
+CREATE TRIGGER credit_model_immutable BEFORE DELETE ON sv.credit_model
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a credit model is kept for reproducing its classes');
+ALTER TABLE sv.credit_model ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.credit_model FORCE ROW LEVEL SECURITY;
+CREATE POLICY credit_model_read ON sv.credit_model FOR SELECT TO sv_admin, sv_auditor, sv_officer USING (true);
+GRANT SELECT ON sv.credit_model TO sv_admin, sv_auditor, sv_officer;
+SELECT pg_catalog.pg_extension_config_dump('sv.credit_model', '');
+
+CREATE FUNCTION sv._credit_kinds() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY['administrative_penalty', 'abnormal_operation', 'serious_dishonesty', 'substantiated_complaint',
+                   'failed_inspection', 'overdue_annual_report', 'commendation'] $$;
+
+CREATE FUNCTION sv.credit_event_record(uscc text, kind text, severity integer, source text, decided_on date,
+                                       reference text, valid_until date DEFAULT NULL, published_on date DEFAULT NULL,
+                                       department_id integer DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  v_id bigint;
+BEGIN
+  IF uscc IS NULL OR sv.uscc_check(uscc) IS NOT NULL THEN
+    RAISE EXCEPTION 'uscc: invalid unified social credit code %', coalesce(quote_literal(uscc), 'NULL')
+      USING ERRCODE = 'invalid_text_representation', DETAIL = coalesce(sv.uscc_check(uscc), 'NULL');
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM sv.subject s WHERE s.uscc = credit_event_record.uscc::sv.uscc) THEN
+    RAISE EXCEPTION 'uscc: subject % is not in the data centre', uscc::sv.uscc USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  PERFORM sv._require_one_of('kind', kind, sv._credit_kinds());
+  IF severity IS NULL OR severity NOT BETWEEN 1 AND 5 THEN
+    RAISE EXCEPTION 'severity must be 1 to 5, not %', coalesce(severity::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._require_one_of('source', source, ARRAY['national', 'provincial', 'city']);
+  IF decided_on IS NULL OR decided_on > sv.local_date(now()) THEN
+    RAISE EXCEPTION 'decided_on must be given and not in the future, not %', coalesce(decided_on::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._require_text('reference', reference);
+  IF valid_until < decided_on OR published_on < decided_on THEN
+    RAISE EXCEPTION 'valid_until and published_on must not be before decided_on (%)', decided_on
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF department_id IS NOT NULL THEN
+    PERFORM sv._require_department('department_id', department_id);
+  END IF;
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
+    RAISE EXCEPTION 'role "%" may not record credit events', me USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  INSERT INTO sv.credit_event (uscc, kind, severity, source, department_id, decided_on, published_on, valid_until,
+                               reference, recorded_by, recorded_at)
+  VALUES (uscc::sv.uscc, kind, severity, source, department_id, decided_on, published_on, valid_until,
+          btrim(reference), me, now())
+  ON CONFLICT ON CONSTRAINT credit_event_uscc_kind_reference_key DO NOTHING
+  RETURNING id INTO v_id;
+  IF v_id IS NULL THEN
+    RAISE EXCEPTION 'the % event % of subject % is already recorded', kind, quote_literal(btrim(reference)), uscc::sv.uscc
+      USING ERRCODE = 'unique_violation';
+  END IF;
+  PERFORM sv.audit_append(department_id, 'credit_event', uscc::sv.uscc::text || '/' || v_id, 'add',
+    jsonb_build_object('kind', kind, 'severity', severity, 'source', source, 'decided_on', decided_on,
+                       'valid_until', valid_until, 'published_on', published_on, 'reference', btrim(reference)));
+  RETURN v_id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.credit_event_record(text, text, integer, text, date, text, date, date, integer) IS
+  'Record a credit event of a subject (administrators, integration); returns its id';
+
+CREATE FUNCTION sv.credit_model_save(label text, weights jsonb, half_life_days numeric, thresholds jsonb,
+                                     hard_rules jsonb DEFAULT '{}', make_current boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  v_bad text;
+BEGIN
+  PERFORM sv._require_code('label', label);
+  IF weights IS NULL OR jsonb_typeof(weights) <> 'object' THEN
+    RAISE EXCEPTION 'weights must be a JSON object of points per kind' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(quote_literal(k), ', ' ORDER BY k) INTO v_bad FROM jsonb_each(weights) e(k, v)
+  WHERE k <> ALL (sv._credit_kinds()) OR jsonb_typeof(v) <> 'number';
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'weights: % must be credit event kinds with numbers', v_bad USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF half_life_days IS NULL OR half_life_days <= 0 THEN
+    RAISE EXCEPTION 'half_life_days must be positive' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF thresholds IS NULL OR jsonb_typeof(thresholds) <> 'object'
+     OR NOT (thresholds ?& ARRAY['A', 'B', 'C']) OR (SELECT count(*) FROM jsonb_object_keys(thresholds)) <> 3
+     OR EXISTS (SELECT 1 FROM jsonb_each(thresholds) e WHERE jsonb_typeof(e.value) <> 'number')
+     OR NOT ((thresholds ->> 'A')::numeric >= (thresholds ->> 'B')::numeric
+             AND (thresholds ->> 'B')::numeric >= (thresholds ->> 'C')::numeric) THEN
+    RAISE EXCEPTION 'thresholds must be {"A": a, "B": b, "C": c} with a >= b >= c'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(quote_literal(k), ', ' ORDER BY k) INTO v_bad FROM jsonb_each_text(coalesce(hard_rules, '{}')) e(k, v)
+  WHERE k <> ALL (sv._credit_kinds()) OR v NOT IN ('A', 'B', 'C', 'D');
+  IF v_bad IS NOT NULL OR jsonb_typeof(coalesce(hard_rules, '{}')) <> 'object' THEN
+    RAISE EXCEPTION 'hard_rules must map credit event kinds to a class A-D (wrong: %)', coalesce(v_bad, 'not an object')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT sv._is_admin(me) THEN
+    RAISE EXCEPTION 'only platform administrators save credit models' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF EXISTS (SELECT 1 FROM sv.credit_model m WHERE m.label = btrim(credit_model_save.label)) THEN
+    RAISE EXCEPTION 'credit model % exists: models are immutable, save a new version under a new label',
+      quote_literal(btrim(label)) USING ERRCODE = 'unique_violation';
+  END IF;
+  IF make_current THEN
+    UPDATE sv.credit_model m SET is_current = false WHERE m.is_current;
+  END IF;
+  INSERT INTO sv.credit_model (label, weights, half_life_days, thresholds, hard_rules, is_current, created_by, created_at)
+  VALUES (btrim(label), weights, half_life_days, thresholds, coalesce(hard_rules, '{}'), make_current, me, now());
+  PERFORM sv.audit_append(NULL, 'credit_model', btrim(label), 'add',
+    jsonb_build_object('weights', weights, 'half_life_days', half_life_days, 'thresholds', thresholds,
+                       'hard_rules', coalesce(hard_rules, '{}'), 'current', make_current));
+  RETURN btrim(label);
+END
+$fn$;
+COMMENT ON FUNCTION sv.credit_model_save(text, jsonb, numeric, jsonb, jsonb, boolean) IS
+  'Administrators: save a new, immutable credit scoring model (optionally the current one)';
+
+-- Models cannot change, except which one is current.
+CREATE FUNCTION sv._credit_model_refuse_update() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF (to_jsonb(NEW) - 'is_current') IS DISTINCT FROM (to_jsonb(OLD) - 'is_current') THEN
+    RAISE EXCEPTION 'credit model % is immutable: save a new version', quote_literal(OLD.label)
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END
+$fn$;
+CREATE TRIGGER credit_model_no_change BEFORE UPDATE ON sv.credit_model
+  FOR EACH ROW EXECUTE FUNCTION sv._credit_model_refuse_update();
+
+CREATE FUNCTION sv.credit_model_set_current(label text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+BEGIN
+  IF NOT sv._is_admin(me) THEN
+    RAISE EXCEPTION 'only platform administrators choose the current credit model' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM sv.credit_model m WHERE m.label = credit_model_set_current.label) THEN
+    RAISE EXCEPTION 'credit model % does not exist', coalesce(quote_literal(label), 'NULL') USING ERRCODE = 'no_data_found';
+  END IF;
+  UPDATE sv.credit_model m SET is_current = false WHERE m.is_current AND m.label <> credit_model_set_current.label;
+  UPDATE sv.credit_model m SET is_current = true WHERE m.label = credit_model_set_current.label;
+  PERFORM sv.audit_append(NULL, 'credit_model', label, 'set_current', '{}');
+END
+$fn$;
+
+-- The score and class of a subject at a time with a model, and the events that made them: each
+-- event in force (decided by then, not expired) with its points, age and contribution.  A hard
+-- rule forces a class when an event of its kind is in force (the worst forced class wins).
+CREATE FUNCTION sv.credit_score(uscc text, as_of timestamptz DEFAULT now(), model text DEFAULT NULL,
+                                OUT score numeric, OUT class text, OUT model_label text, OUT explanation jsonb)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  m sv.credit_model;
+  v_day date;
+  r record;
+  v_forced text;
+BEGIN
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_auditor', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
+    RAISE EXCEPTION 'credit classes are internal: role "%" may not read them', me USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF uscc IS NULL OR sv.uscc_check(uscc) IS NOT NULL THEN
+    RAISE EXCEPTION 'uscc: invalid unified social credit code %', coalesce(quote_literal(uscc), 'NULL')
+      USING ERRCODE = 'invalid_text_representation';
+  END IF;
+  IF as_of IS NULL THEN
+    RAISE EXCEPTION 'as_of must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF model IS NULL THEN
+    SELECT * INTO m FROM sv.credit_model x WHERE x.is_current;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'no credit model is current' USING ERRCODE = 'object_not_in_prerequisite_state',
+        HINT = 'An administrator saves one with sv.credit_model_save(..., make_current => true).';
+    END IF;
+  ELSE
+    SELECT * INTO m FROM sv.credit_model x WHERE x.label = model;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'credit model % does not exist', quote_literal(model) USING ERRCODE = 'no_data_found';
+    END IF;
+  END IF;
+  v_day := sv.local_date(as_of);
+  WITH ev AS (
+    SELECT e.id, e.kind, e.severity, e.decided_on, e.reference,
+           coalesce((m.weights ->> e.kind)::float8, 0) * e.severity AS points,
+           (v_day - e.decided_on)::float8 AS age
+    FROM sv.credit_event e
+    WHERE e.uscc = credit_score.uscc::sv.uscc AND e.decided_on <= v_day
+      AND (e.valid_until IS NULL OR e.valid_until >= v_day)
+  ), agg AS (
+    SELECT coalesce(array_agg(ev.points ORDER BY ev.decided_on, ev.id), '{}') AS points,
+           coalesce(array_agg(ev.age ORDER BY ev.decided_on, ev.id), '{}') AS ages,
+           coalesce(jsonb_agg(jsonb_build_object('event', ev.id, 'kind', ev.kind, 'severity', ev.severity,
+                                                 'decided_on', ev.decided_on, 'reference', ev.reference,
+                                                 'points', ev.points, 'age_days', ev.age) ORDER BY ev.decided_on, ev.id),
+                    '[]') AS events
+    FROM ev
+  )
+  SELECT c.score, c.class, c.contributions, agg.events INTO r
+  FROM agg, sv._credit_compute(agg.points, agg.ages, m.half_life_days::float8,
+                               ARRAY[(m.thresholds ->> 'A')::float8, (m.thresholds ->> 'B')::float8,
+                                     (m.thresholds ->> 'C')::float8]) c;
+  SELECT max(h.v) INTO v_forced
+  FROM jsonb_each_text(m.hard_rules) h(k, v)
+  WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(r.events) x WHERE x ->> 'kind' = h.k);
+  score := r.score::numeric(6, 2);
+  class := CASE WHEN v_forced IS NOT NULL AND v_forced > r.class THEN v_forced ELSE r.class END;
+  model_label := m.label;
+  explanation := jsonb_build_object(
+    'model', m.label, 'as_of', v_day, 'base', 100, 'score', score, 'class_by_score', r.class,
+    'forced_by', CASE WHEN class <> r.class THEN v_forced END,
+    'events', coalesce((SELECT jsonb_agg(x || jsonb_build_object('contribution', r.contributions[i]) ORDER BY i)
+                        FROM jsonb_array_elements(r.events) WITH ORDINALITY q(x, i)), '[]'));
+END
+$fn$;
+COMMENT ON FUNCTION sv.credit_score(text, timestamptz, text) IS
+  'Score, class and explanation of a subject''s credit at a time with a model (internal: officials only)';
+
+GRANT EXECUTE ON FUNCTION sv.credit_event_record(text, text, integer, text, date, text, date, date, integer)
+  TO sv_admin, sv_integration;
+GRANT EXECUTE ON FUNCTION sv.credit_model_save(text, jsonb, numeric, jsonb, jsonb, boolean),
+                          sv.credit_model_set_current(text) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.credit_score(text, timestamptz, text) TO sv_admin, sv_auditor, sv_officer;
