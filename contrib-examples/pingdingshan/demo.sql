@@ -394,6 +394,28 @@ SELECT object_id AS batch, change ->> 'kind' AS kind, change ->> 'records' AS re
 FROM sv.audit_log WHERE object_kind = 'ingest_batch' ORDER BY seq;
 
 \echo
+\echo '== Credit supervision (信用监管): events, an immutable model, an explained class (internal, never public)'
+SET ROLE pds_admin;
+SELECT sv.credit_model_save('PDS-2026-v1',
+  '{"administrative_penalty": 4, "abnormal_operation": 3, "serious_dishonesty": 10, "substantiated_complaint": 1,
+    "failed_inspection": 2, "overdue_annual_report": 1, "commendation": -2}', 365,
+  '{"A": 95, "B": 85, "C": 70}', '{"serious_dishonesty": "D"}', make_current => true) AS model;
+RESET ROLE;
+SET ROLE amr_feed;
+SELECT sv.credit_event_record('91410400MA44L0X1Q8', 'administrative_penalty', 3, 'city', sv.local_date(now()) - 184,
+         '平市监罚〔2026〕12号', department_id => 4) > 0 AS penalty,
+       sv.credit_event_record('91410400MA44L0X1Q8', 'substantiated_complaint', 2, 'city', sv.local_date(now()) - 30,
+         '12345-2026-0815') > 0 AS complaint,
+       sv.credit_event_record('91410400MA44L0X1Q8', 'commendation', 1, 'city', sv.local_date(now()) - 365,
+         '平政表〔2025〕1号') > 0 AS commendation;
+RESET ROLE;
+SET ROLE msa_city;
+SELECT score, class, explanation ->> 'class_by_score' AS by_score FROM sv.credit_score('91410400MA44L0X1Q8');
+SELECT e ->> 'kind' AS kind, e ->> 'points' AS points, e ->> 'age_days' AS age_days, e ->> 'contribution' AS contribution
+FROM sv.credit_score('91410400MA44L0X1Q8') s, jsonb_array_elements(s.explanation -> 'events') e;
+RESET ROLE;
+
+\echo
 \echo '== Double random, one public (双随机、一公开): a joint market-regulation and fire-safety plan'
 SET ROLE pds_admin;
 SELECT sv.department_add('410400-FIRE', '平顶山市消防救援支队', 'Pingdingshan Fire and Rescue Detachment', 'city', '410400') AS fire_department \gset
