@@ -5,9 +5,9 @@
 -- Tables:     sv.credit_event (subject-keyed: PRIMARY KEY (uscc, id)), sv.credit_model
 -- Functions:  sv.credit_event_record, sv.credit_model_save, sv.credit_model_set_current,
 --             sv.credit_score (score, class and the events that made it), sv._credit_compute (C)
--- Still to come (issue 6): rescoring every subject into sv.credit_class with a monthly history,
--- sanction measures and the pre-admission check with feedback, publication periods, credit
--- repair, ingest of events, the benchmark.  docs/credit.md.
+--             sv.credit_rescore (stored classes in sv.credit_class, monthly sv.credit_class_history)
+-- Still to come (issue 6): sanction measures and the pre-admission check with feedback,
+-- publication periods, credit repair, ingest of events, the benchmark.  docs/credit.md.
 -- ---------------------------------------------------------------------------------------------
 
 CREATE FUNCTION sv._credit_compute(points float8[], ages float8[], half_life float8, thresholds float8[],
@@ -300,3 +300,116 @@ GRANT EXECUTE ON FUNCTION sv.credit_event_record(text, text, integer, text, date
 GRANT EXECUTE ON FUNCTION sv.credit_model_save(text, jsonb, numeric, jsonb, jsonb, boolean),
                           sv.credit_model_set_current(text) TO sv_admin;
 GRANT EXECUTE ON FUNCTION sv.credit_score(text, timestamptz, text) TO sv_admin, sv_auditor, sv_officer;
+
+-- Rescoring: the stored class (sv.credit_class, read by the draw) and a history of one class
+-- per subject and month (the national practice is monthly).  Subjects without any credit event
+-- stay unclassified: no information, no class.
+CREATE TABLE sv.credit_class_history (
+  uscc        sv.uscc NOT NULL REFERENCES sv.subject (uscc),
+  month       date NOT NULL CHECK (extract(day FROM month) = 1),
+  class       text NOT NULL CHECK (class IN ('A', 'B', 'C', 'D')),
+  score       numeric(6, 2) NOT NULL,
+  model       text NOT NULL,
+  computed_at timestamptz NOT NULL,
+  PRIMARY KEY (uscc, month)
+);
+COMMENT ON TABLE sv.credit_class_history IS 'The class of each classified subject per month, with its score and model (internal)';
+ALTER TABLE sv.credit_class_history ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.credit_class_history FORCE ROW LEVEL SECURITY;
+CREATE POLICY credit_class_history_read ON sv.credit_class_history FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.credit_class_history TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.credit_class_history', '');
+
+-- Scores and classes of many subjects at once (NULL: every subject with events), set-based,
+-- the same arithmetic as sv.credit_score.
+CREATE FUNCTION sv._credit_classify(m sv.credit_model, as_of date, subjects sv.uscc[])
+RETURNS TABLE (uscc sv.uscc, score numeric, class text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  WITH ev AS (
+    SELECT e.uscc, e.kind, coalesce((m.weights ->> e.kind)::float8, 0) * e.severity AS points,
+           (as_of - e.decided_on)::float8 AS age, e.decided_on, e.id
+    FROM sv.credit_event e
+    WHERE (subjects IS NULL OR e.uscc = ANY (subjects)) AND e.decided_on <= as_of
+      AND (e.valid_until IS NULL OR e.valid_until >= as_of)
+  ), per AS (
+    SELECT s.uscc, coalesce(array_agg(ev.points ORDER BY ev.decided_on, ev.id) FILTER (WHERE ev.uscc IS NOT NULL), '{}') AS points,
+           coalesce(array_agg(ev.age ORDER BY ev.decided_on, ev.id) FILTER (WHERE ev.uscc IS NOT NULL), '{}') AS ages,
+           (SELECT max(h.value) FROM jsonb_each_text(m.hard_rules) h
+            WHERE h.key = ANY (array_agg(ev.kind) FILTER (WHERE ev.uscc IS NOT NULL))) AS forced
+    FROM (SELECT DISTINCT e.uscc FROM sv.credit_event e WHERE subjects IS NULL OR e.uscc = ANY (subjects)) s
+    LEFT JOIN ev ON ev.uscc = s.uscc
+    GROUP BY s.uscc
+  )
+  SELECT p.uscc, c.score::numeric(6, 2),
+         CASE WHEN p.forced IS NOT NULL AND p.forced > c.class THEN p.forced ELSE c.class END
+  FROM per p, sv._credit_compute(p.points, p.ages, m.half_life_days::float8,
+                                 ARRAY[(m.thresholds ->> 'A')::float8, (m.thresholds ->> 'B')::float8,
+                                       (m.thresholds ->> 'C')::float8]) c
+$fn$;
+
+CREATE FUNCTION sv.credit_rescore(subjects text[] DEFAULT NULL, model text DEFAULT NULL, as_of timestamptz DEFAULT now())
+RETURNS TABLE (classified bigint, changed bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  m sv.credit_model;
+  v_day date;
+  v_codes sv.uscc[];
+  v_bad text;
+BEGIN
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
+    RAISE EXCEPTION 'role "%" may not rescore credit', me USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF as_of IS NULL THEN
+    RAISE EXCEPTION 'as_of must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF subjects IS NOT NULL THEN
+    SELECT string_agg(coalesce(quote_literal(x), 'NULL'), ', ') INTO v_bad FROM unnest(subjects) x
+    WHERE x IS NULL OR sv.uscc_check(x) IS NOT NULL;
+    IF v_bad IS NOT NULL THEN
+      RAISE EXCEPTION 'subjects: invalid unified social credit code(s) %', v_bad USING ERRCODE = 'invalid_text_representation';
+    END IF;
+    v_codes := ARRAY(SELECT x::sv.uscc FROM unnest(subjects) x);
+  END IF;
+  IF model IS NULL THEN
+    SELECT * INTO m FROM sv.credit_model x WHERE x.is_current;
+  ELSE
+    SELECT * INTO m FROM sv.credit_model x WHERE x.label = model;
+  END IF;
+  IF m.label IS NULL THEN
+    RAISE EXCEPTION 'credit model % does not exist', coalesce(quote_literal(model), '(current)')
+      USING ERRCODE = 'no_data_found';
+  END IF;
+  v_day := sv.local_date(as_of);
+
+  RETURN QUERY
+  WITH scored AS MATERIALIZED (
+    SELECT * FROM sv._credit_classify(m, v_day, v_codes)
+  ), stored AS (
+    INSERT INTO sv.credit_class AS k (uscc, class, source, assessed_at)
+    SELECT s.uscc, s.class, 'model ' || m.label, as_of FROM scored s
+    ON CONFLICT (uscc) DO UPDATE SET class = excluded.class, source = excluded.source, assessed_at = excluded.assessed_at
+    RETURNING k.uscc, (k.xmax = 0) AS inserted
+  ), history AS (
+    INSERT INTO sv.credit_class_history AS h (uscc, month, class, score, model, computed_at)
+    SELECT s.uscc, date_trunc('month', v_day)::date, s.class, s.score, m.label, now() FROM scored s
+    ON CONFLICT (uscc, month) DO UPDATE SET class = excluded.class, score = excluded.score, model = excluded.model,
+                                            computed_at = excluded.computed_at
+    RETURNING 1
+  ), before AS (
+    SELECT k.uscc, k.class FROM sv.credit_class k JOIN scored s ON s.uscc = k.uscc
+  )
+  -- (stored and history run to completion whether read or not; before sees the classes as they were)
+  SELECT (SELECT count(*) FROM scored),
+         (SELECT count(*) FROM scored s LEFT JOIN before b ON b.uscc = s.uscc WHERE b.class IS DISTINCT FROM s.class);
+  PERFORM sv.audit_append(NULL, 'credit_class', coalesce(array_length(subjects, 1)::text || ' subject(s)', 'all'), 'rescore',
+    jsonb_build_object('model', m.label, 'as_of', v_day));
+END
+$fn$;
+COMMENT ON FUNCTION sv.credit_rescore(text[], text, timestamptz) IS
+  'Recompute and store the credit class of the given subjects (NULL: every subject with events), with the monthly history';
+GRANT EXECUTE ON FUNCTION sv.credit_rescore(text[], text, timestamptz) TO sv_admin, sv_integration;

@@ -108,9 +108,27 @@ RESET ROLE;
 SELECT object_kind, action, object_id LIKE :'c1' || '/%' AS of_c1 FROM sv.audit_log
 WHERE object_kind IN ('credit_event', 'credit_model') AND (object_id LIKE 'RGC-%' OR object_id LIKE :'c1' || '/%') ORDER BY seq;
 
+-- rescoring stores the classes the draw reads, and one history row per subject and month
+SET ROLE regress_crd_officer;
+SELECT * FROM sv.credit_rescore();
+RESET ROLE;
+SET ROLE regress_crd_feed;
+SELECT * FROM sv.credit_rescore(ARRAY['x'], 'RGC-V1', '2026-11-27 12:00+08');
+SELECT * FROM sv.credit_rescore(NULL, 'RGC-NONE', '2026-11-27 12:00+08');
+SELECT * FROM sv.credit_rescore(ARRAY[:'c1', :'c2'], 'RGC-V1', NULL);
+SELECT * FROM sv.credit_rescore(ARRAY[:'c1', :'c2'], 'RGC-V1', '2026-09-01 12:00+08');
+SELECT * FROM sv.credit_rescore(ARRAY[:'c1', :'c2'], 'RGC-V1', '2026-11-27 12:00+08');
+SELECT * FROM sv.credit_rescore(ARRAY[:'c1', :'c2'], 'RGC-V1', '2026-11-27 12:00+08');
+RESET ROLE;
+-- c2 has no events: it stays unclassified; c1 is D (the listing) in November, B in September
+SELECT k.uscc = :'c1' AS is_c1, k.class, k.source FROM sv.credit_class k WHERE k.uscc::text IN (:'c1', :'c2');
+SELECT h.month, h.class, h.score, h.model FROM sv.credit_class_history h WHERE h.uscc::text IN (:'c1', :'c2') ORDER BY h.month;
+
 -- clean up what later tests list (the models stay: they are kept for reproducing classes)
 SET session_replication_role = replica;
 DELETE FROM sv.credit_event WHERE uscc::text IN (:'c1', :'c2');
+DELETE FROM sv.credit_class_history WHERE uscc::text IN (:'c1', :'c2');
+DELETE FROM sv.credit_class WHERE uscc::text IN (:'c1', :'c2');
 DELETE FROM sv.subject WHERE source_system = 'RGC-AMR';
 UPDATE sv.credit_model SET is_current = false WHERE label LIKE 'RGC-%';
 SET session_replication_role = DEFAULT;

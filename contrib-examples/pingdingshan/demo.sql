@@ -414,6 +414,18 @@ SELECT score, class, explanation ->> 'class_by_score' AS by_score FROM sv.credit
 SELECT e ->> 'kind' AS kind, e ->> 'points' AS points, e ->> 'age_days' AS age_days, e ->> 'contribution' AS contribution
 FROM sv.credit_score('91410400MA44L0X1Q8') s, jsonb_array_elements(s.explanation -> 'events') e;
 RESET ROLE;
+\echo '   synthetic events for a third of the city (the credit platform''s feed), then every subject rescored:'
+SET ROLE amr_feed;
+SELECT count(sv.credit_event_record(s.uscc::text, (ARRAY['administrative_penalty', 'abnormal_operation', 'substantiated_complaint',
+         'overdue_annual_report', 'commendation', 'failed_inspection', 'serious_dishonesty'])[1 + s.n % 7],
+         (1 + s.n % 5)::integer, 'city', sv.local_date(now()) - (s.n % 700)::integer, 'DEMO-' || s.n)) AS events
+FROM (SELECT uscc, row_number() OVER (ORDER BY uscc) AS n FROM sv.subject
+      WHERE source_system = 'HN-AMR' AND abs(hashtext(uscc::text || 'credit')) % 3 = 0) s;
+RESET ROLE;
+SET ROLE pds_admin;
+SELECT * FROM sv.credit_rescore();
+RESET ROLE;
+SELECT class, count(*) AS subjects FROM sv.credit_class GROUP BY class ORDER BY class;
 
 \echo
 \echo '== Double random, one public (双随机、一公开): a joint market-regulation and fire-safety plan'
@@ -428,10 +440,6 @@ SELECT count(sv.inspector_save(c, n, :fire_department, '410400', '2023-01-01', '
        AS fire_inspectors
 FROM (VALUES ('豫D1011001', '马消防'), ('豫D1011002', '朱安全'), ('豫D1011003', '胡预防'), ('豫D1011004', '郭检查')) v(c, n);
 RESET ROLE;
--- credit classes as credit supervision will store them (illustrative: a third of the subjects)
-INSERT INTO sv.credit_class (uscc, class, source, assessed_at)
-SELECT uscc, (ARRAY['A', 'A', 'B', 'B', 'B', 'C', 'D'])[1 + abs(hashtext(uscc::text)) % 7], 'demo', now()
-FROM sv.subject WHERE abs(hashtext(uscc::text || 'class')) % 3 = 0;
 SET ROLE msa_city;
 SELECT sv.draw_plan_save('2026-PDS-JOINT-01', '2026年平顶山市商场超市食品安全与消防安全部门联合双随机抽查', 4,
   sv.local_date(now()), sv.local_date(now()) + 30,
