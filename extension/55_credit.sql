@@ -390,22 +390,21 @@ BEGIN
   WITH scored AS MATERIALIZED (
     SELECT * FROM sv._credit_classify(m, v_day, v_codes)
   ), stored AS (
+    -- a class that stays the same keeps its row (assessed_at: when the class was last set); the
+    -- condition is re-checked against the committed row when a concurrent rescore got there first
     INSERT INTO sv.credit_class AS k (uscc, class, source, assessed_at)
     SELECT s.uscc, s.class, 'model ' || m.label, as_of FROM scored s
     ON CONFLICT (uscc) DO UPDATE SET class = excluded.class, source = excluded.source, assessed_at = excluded.assessed_at
-    RETURNING k.uscc, (k.xmax = 0) AS inserted
+      WHERE (k.class, k.source) IS DISTINCT FROM (excluded.class, excluded.source)
+    RETURNING 1
   ), history AS (
     INSERT INTO sv.credit_class_history AS h (uscc, month, class, score, model, computed_at)
     SELECT s.uscc, date_trunc('month', v_day)::date, s.class, s.score, m.label, now() FROM scored s
     ON CONFLICT (uscc, month) DO UPDATE SET class = excluded.class, score = excluded.score, model = excluded.model,
                                             computed_at = excluded.computed_at
     RETURNING 1
-  ), before AS (
-    SELECT k.uscc, k.class FROM sv.credit_class k JOIN scored s ON s.uscc = k.uscc
   )
-  -- (stored and history run to completion whether read or not; before sees the classes as they were)
-  SELECT (SELECT count(*) FROM scored),
-         (SELECT count(*) FROM scored s LEFT JOIN before b ON b.uscc = s.uscc WHERE b.class IS DISTINCT FROM s.class);
+  SELECT (SELECT count(*) FROM scored), (SELECT count(*) FROM stored);
   PERFORM sv.audit_append(NULL, 'credit_class', coalesce(array_length(subjects, 1)::text || ' subject(s)', 'all'), 'rescore',
     jsonb_build_object('model', m.label, 'as_of', v_day));
 END
