@@ -14,6 +14,16 @@ CREATE FUNCTION sv._credit_compute(points float8[], ages float8[], half_life flo
                                    OUT score float8, OUT class text, OUT contributions float8[])
 AS 'MODULE_PATHNAME', 'sv_credit_compute' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+CREATE FUNCTION sv._credit_sum_step(float8, float8, float8, float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'sv_credit_sum_step' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION sv._credit_score_final(float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'sv_credit_score_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+-- The score from (points, age in days, half-life) per event: 100 minus the contributions,
+-- each rounded to 0.01 and the result too, exactly as _credit_compute does.
+CREATE AGGREGATE sv._credit_score(float8, float8, float8) (
+  SFUNC = sv._credit_sum_step, STYPE = float8, INITCOND = '0', FINALFUNC = sv._credit_score_final
+);
+
 CREATE SEQUENCE sv.credit_event_id_seq AS bigint;
 
 CREATE TABLE sv.credit_event (
@@ -320,33 +330,32 @@ CREATE POLICY credit_class_history_read ON sv.credit_class_history FOR SELECT TO
 GRANT SELECT ON sv.credit_class_history TO sv_admin, sv_auditor;
 SELECT pg_catalog.pg_extension_config_dump('sv.credit_class_history', '');
 
--- Scores and classes of many subjects at once (NULL: every subject with events), set-based,
--- the same arithmetic as sv.credit_score.
+-- Scores and classes of many subjects at once (NULL: every subject with events), set-based:
+-- the same arithmetic as sv.credit_score, in the C aggregate sv._credit_score as the events stream past.
 CREATE FUNCTION sv._credit_classify(m sv.credit_model, as_of date, subjects sv.uscc[])
 RETURNS TABLE (uscc sv.uscc, score numeric, class text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  WITH ev AS (
-    SELECT e.uscc, e.kind, coalesce((m.weights ->> e.kind)::float8, 0) * e.severity AS points,
-           (as_of - e.decided_on)::float8 AS age, e.decided_on, e.id
+  -- every subject with events; those with none in force score 100
+  WITH per AS (
+    SELECT e.uscc,
+           sv._credit_score(coalesce((m.weights ->> e.kind)::float8, 0) * e.severity,
+                            (as_of - e.decided_on)::float8, m.half_life_days::float8)
+             FILTER (WHERE e.decided_on <= as_of AND (e.valid_until IS NULL OR e.valid_until >= as_of)) AS score,
+           max(m.hard_rules ->> e.kind) FILTER (WHERE e.decided_on <= as_of AND (e.valid_until IS NULL OR e.valid_until >= as_of))
+             AS forced
     FROM sv.credit_event e
-    WHERE (subjects IS NULL OR e.uscc = ANY (subjects)) AND e.decided_on <= as_of
-      AND (e.valid_until IS NULL OR e.valid_until >= as_of)
-  ), per AS (
-    SELECT s.uscc, coalesce(array_agg(ev.points ORDER BY ev.decided_on, ev.id) FILTER (WHERE ev.uscc IS NOT NULL), '{}') AS points,
-           coalesce(array_agg(ev.age ORDER BY ev.decided_on, ev.id) FILTER (WHERE ev.uscc IS NOT NULL), '{}') AS ages,
-           (SELECT max(h.value) FROM jsonb_each_text(m.hard_rules) h
-            WHERE h.key = ANY (array_agg(ev.kind) FILTER (WHERE ev.uscc IS NOT NULL))) AS forced
-    FROM (SELECT DISTINCT e.uscc FROM sv.credit_event e WHERE subjects IS NULL OR e.uscc = ANY (subjects)) s
-    LEFT JOIN ev ON ev.uscc = s.uscc
-    GROUP BY s.uscc
+    WHERE subjects IS NULL OR e.uscc = ANY (subjects)
+    GROUP BY e.uscc
+  ), classed AS (
+    SELECT p.uscc, p.score,
+           CASE WHEN p.score >= (m.thresholds ->> 'A')::float8 THEN 'A' WHEN p.score >= (m.thresholds ->> 'B')::float8 THEN 'B'
+                WHEN p.score >= (m.thresholds ->> 'C')::float8 THEN 'C' ELSE 'D' END AS by_score, p.forced
+    FROM per p
   )
-  SELECT p.uscc, c.score::numeric(6, 2),
-         CASE WHEN p.forced IS NOT NULL AND p.forced > c.class THEN p.forced ELSE c.class END
-  FROM per p, sv._credit_compute(p.points, p.ages, m.half_life_days::float8,
-                                 ARRAY[(m.thresholds ->> 'A')::float8, (m.thresholds ->> 'B')::float8,
-                                       (m.thresholds ->> 'C')::float8]) c
+  SELECT c.uscc, c.score::numeric(6, 2), CASE WHEN c.forced IS NOT NULL AND c.forced > c.by_score THEN c.forced ELSE c.by_score END
+  FROM classed c
 $fn$;
 
 CREATE FUNCTION sv.credit_rescore(subjects text[] DEFAULT NULL, model text DEFAULT NULL, as_of timestamptz DEFAULT now())

@@ -107,3 +107,42 @@ sv_credit_compute(PG_FUNCTION_ARGS)
 	values[2] = PointerGetDatum(construct_array(contrib, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
+
+/*
+ * sv._credit_sum_step(sum float8, points float8, age float8, half_life float8) returns float8:
+ * the transition of the aggregate sv._credit_sum, the sum of the events' contributions with the
+ * same rounding as sv._credit_compute.  Rescoring a million subjects adds up their events as
+ * they stream past instead of gathering them into arrays first.
+ */
+PG_FUNCTION_INFO_V1(sv_credit_sum_step);
+Datum
+sv_credit_sum_step(PG_FUNCTION_ARGS)
+{
+	float8		sum = PG_ARGISNULL(0) ? 0 : PG_GETARG_FLOAT8(0);
+	float8		points,
+				age,
+				half_life;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_FLOAT8(sum);	/* a NULL row (an outer join's empty side) adds nothing */
+	points = PG_GETARG_FLOAT8(1);
+	age = PG_GETARG_FLOAT8(2);
+	half_life = PG_GETARG_FLOAT8(3);
+	if (!(half_life > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("half_life must be positive")));
+	if (age < 0)
+		age = 0;
+	PG_RETURN_FLOAT8(sum + rint(points * exp2(-age / half_life) * 100.0) / 100.0);
+}
+
+/* The final function of sv._credit_score: 100 minus the sum, rounded to 0.01 as in _credit_compute. */
+PG_FUNCTION_INFO_V1(sv_credit_score_final);
+Datum
+sv_credit_score_final(PG_FUNCTION_ARGS)
+{
+	float8		sum = PG_ARGISNULL(0) ? 0 : PG_GETARG_FLOAT8(0);
+
+	PG_RETURN_FLOAT8(rint((100.0 - sum) * 100.0) / 100.0);
+}
