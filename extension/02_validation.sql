@@ -95,3 +95,21 @@ $fn$;
 -- reject reasons (src/ingest/parse.c).
 CREATE FUNCTION sv._parse_date(text) RETURNS date
 AS 'MODULE_PATHNAME', 'sv_parse_date' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- A unified social credit code given as text: the reason in DETAIL when it fails a check.
+CREATE FUNCTION sv._require_uscc(field text, value text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_problem text := CASE WHEN value IS NOT NULL THEN sv.uscc_check(value) END;
+BEGIN
+  IF value IS NULL THEN
+    RAISE EXCEPTION '%: invalid unified social credit code NULL', field USING ERRCODE = 'invalid_text_representation';
+  END IF;
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION '%: invalid unified social credit code %', field, quote_literal(value)
+      USING ERRCODE = 'invalid_text_representation', DETAIL = v_problem;
+  END IF;
+END
+$fn$;

@@ -319,10 +319,7 @@ DECLARE
   me text := sv._outer_user();
   i sv.inspector;
 BEGIN
-  IF uscc IS NULL OR sv.uscc_check(uscc) IS NOT NULL THEN
-    RAISE EXCEPTION 'uscc: invalid unified social credit code %', coalesce(quote_literal(uscc), 'NULL')
-      USING ERRCODE = 'invalid_text_representation', DETAIL = coalesce(sv.uscc_check(uscc), 'NULL');
-  END IF;
+  PERFORM sv._require_uscc('uscc', uscc);
   PERFORM sv._require_reason(reason, 'the conflict exists');
   SELECT * INTO i FROM sv.inspector x WHERE x.certificate_no = upper(btrim(inspector_conflict_declare.certificate_no));
   IF NOT FOUND THEN

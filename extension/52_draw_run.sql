@@ -250,10 +250,7 @@ DECLARE
 BEGIN
   PERFORM sv._require_one_of('requested_by', requested_by, ARRAY['inspector', 'subject']);
   PERFORM sv._require_reason(reason, 'the inspector withdraws (回避)');
-  IF uscc IS NULL OR sv.uscc_check(uscc) IS NOT NULL THEN
-    RAISE EXCEPTION 'uscc: invalid unified social credit code %', coalesce(quote_literal(uscc), 'NULL')
-      USING ERRCODE = 'invalid_text_representation';
-  END IF;
+  PERFORM sv._require_uscc('uscc', uscc);
   v_code := uscc::sv.uscc::text;
   SELECT * INTO d FROM sv.draw x WHERE x.id = draw_id;
   IF NOT FOUND THEN

@@ -93,10 +93,7 @@ DECLARE
   me text := sv._outer_user();
   v_id bigint;
 BEGIN
-  IF uscc IS NULL OR sv.uscc_check(uscc) IS NOT NULL THEN
-    RAISE EXCEPTION 'uscc: invalid unified social credit code %', coalesce(quote_literal(uscc), 'NULL')
-      USING ERRCODE = 'invalid_text_representation', DETAIL = coalesce(sv.uscc_check(uscc), 'NULL');
-  END IF;
+  PERFORM sv._require_uscc('uscc', uscc);
   IF NOT EXISTS (SELECT 1 FROM sv.subject s WHERE s.uscc = credit_event_record.uscc::sv.uscc) THEN
     RAISE EXCEPTION 'uscc: subject % is not in the data centre', uscc::sv.uscc USING ERRCODE = 'foreign_key_violation';
   END IF;
@@ -249,10 +246,7 @@ BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_auditor', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
     RAISE EXCEPTION 'credit classes are internal: role "%" may not read them', me USING ERRCODE = 'insufficient_privilege';
   END IF;
-  IF uscc IS NULL OR sv.uscc_check(uscc) IS NOT NULL THEN
-    RAISE EXCEPTION 'uscc: invalid unified social credit code %', coalesce(quote_literal(uscc), 'NULL')
-      USING ERRCODE = 'invalid_text_representation';
-  END IF;
+  PERFORM sv._require_uscc('uscc', uscc);
   IF as_of IS NULL THEN
     RAISE EXCEPTION 'as_of must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
