@@ -14,7 +14,7 @@
 CREATE TABLE sv.ingest_batch (
   id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   source      text NOT NULL,
-  kind        text NOT NULL CHECK (kind IN ('subject', 'inspector', 'action')),
+  kind        text NOT NULL CHECK (kind IN ('subject', 'inspector', 'action', 'credit_event')),
   path        text NOT NULL CHECK (path IN ('json', 'staged')),
   received_at timestamptz NOT NULL,
   received_by text NOT NULL,
@@ -88,6 +88,12 @@ BEGIN
 END
 $staging$;
 
+-- What can be ingested; each kind has sv.<kind>_staging and sv._<kind>_merge (credit events
+-- are defined later, in 54_credit_event).
+CREATE FUNCTION sv._ingest_kinds() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY['subject', 'inspector', 'action', 'credit_event'] $$;
+
 -- The checks common to both paths: arguments and the caller's right.
 CREATE FUNCTION sv._ingest_begin(source text, kind text, path text, OUT batch_id bigint, OUT fields text[])
 LANGUAGE plpgsql VOLATILE
@@ -100,7 +106,7 @@ BEGIN
     RAISE EXCEPTION 'source must name the sending system in 1-64 letters, digits, ".", "_" or "-", not %',
       coalesce(quote_literal(source), 'NULL') USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  PERFORM sv._require_one_of('kind', kind, ARRAY['subject', 'inspector', 'action']);
+  PERFORM sv._require_one_of('kind', kind, sv._ingest_kinds());
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not ingest data', me USING ERRCODE = 'insufficient_privilege',
       HINT = 'Department systems log in as members of sv_integration.';
@@ -174,10 +180,10 @@ BEGIN
              CASE WHEN jsonb_typeof(x.value) <> 'object' THEN 'record must be a JSON object, not ' || jsonb_typeof(x.value)
                   ELSE (SELECT coalesce(
                                  'unknown field(s): ' || string_agg(f.k, ', ' ORDER BY f.k) FILTER (WHERE f.k <> ALL ($2)),
-                                 -- only the lists (specialties, inspectors) may be arrays; no field is an
+                                 -- only the lists (specialties, inspectors, penalty_types) may be arrays; no field is an
                                  -- object or a boolean (stored as the text 'true' it would mean nothing)
                                  string_agg(f.k, ', ' ORDER BY f.k) FILTER (WHERE jsonb_typeof(f.v) IN ('object', 'boolean')
-                                   OR (jsonb_typeof(f.v) = 'array' AND f.k NOT IN ('specialties', 'inspectors')))
+                                   OR (jsonb_typeof(f.v) = 'array' AND f.k NOT IN ('specialties', 'inspectors', 'penalty_types')))
                                  || ' must be a string, a number or null')
                         FROM jsonb_each(x.value) f(k, v))
              END AS problem
@@ -199,7 +205,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION sv.ingest(text, text, jsonb) IS
-  'Ingest a batch of subjects, inspectors or actions (a JSON array of objects) from a department system';
+  'Ingest a batch of subjects, inspectors, actions or credit events (a JSON array of objects) from a department system';
 
 CREATE FUNCTION sv.ingest_staged(source text, kind text)
 RETURNS TABLE (batch_id bigint, inserted integer, updated integer, unchanged integer, rejected integer)
@@ -248,7 +254,7 @@ DECLARE
   me text := sv._outer_user();
   n bigint;
 BEGIN
-  PERFORM sv._require_one_of('kind', kind, ARRAY['subject', 'inspector', 'action']);
+  PERFORM sv._require_one_of('kind', kind, sv._ingest_kinds());
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not ingest data', me USING ERRCODE = 'insufficient_privilege',
       HINT = 'Department systems log in as members of sv_integration.';
@@ -263,14 +269,16 @@ COMMENT ON FUNCTION sv.ingest_staged_discard(text) IS
 
 -- How many rows the caller has staged, per kind (loaders cannot SELECT the staging tables).
 CREATE FUNCTION sv.ingest_staged_count(OUT kind text, OUT rows bigint) RETURNS SETOF record
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT 'subject', count(*) FROM sv.subject_staging WHERE loaded_by = sv._outer_user()
-  UNION ALL
-  SELECT 'inspector', count(*) FROM sv.inspector_staging WHERE loaded_by = sv._outer_user()
-  UNION ALL
-  SELECT 'action', count(*) FROM sv.action_staging WHERE loaded_by = sv._outer_user()
+BEGIN
+  FOREACH kind IN ARRAY sv._ingest_kinds() LOOP
+    EXECUTE pg_catalog.format('SELECT count(*) FROM sv.%I WHERE loaded_by = $1', kind || '_staging')
+      INTO rows USING sv._outer_user();
+    RETURN NEXT;
+  END LOOP;
+END
 $fn$;
 
 GRANT EXECUTE ON FUNCTION sv.ingest(text, text, jsonb), sv.ingest_staged(text, text),

@@ -1,13 +1,15 @@
 -- ---------------------------------------------------------------------------------------------
--- 55_credit: credit supervision (信用监管), first part: credit events, versioned scoring
--- models and the explainable score and class of a subject (computed in C).
+-- 55_credit: credit supervision (信用监管): versioned scoring models and the explainable score
+-- and class of a subject (computed in C), rescoring and the monthly class history.
 --
--- Tables:     sv.credit_event (subject-keyed: PRIMARY KEY (uscc, id)), sv.credit_model
--- Functions:  sv.credit_event_record, sv.credit_model_save, sv.credit_model_set_current,
+-- Tables:     sv.credit_model (immutable once saved), sv.credit_class_history
+-- Functions:  sv.credit_model_save, sv.credit_model_set_current,
 --             sv.credit_score (score, class and the events that made it), sv._credit_compute (C)
---             sv.credit_rescore (stored classes in sv.credit_class, monthly sv.credit_class_history)
--- Still to come (issue 6): sanction measures and the pre-admission check with feedback,
--- publication periods, credit repair, ingest of events, the benchmark.  docs/credit.md.
+--             sv.credit_rescore, sv.credit_rescore_all (stored classes in sv.credit_class)
+-- Events are in 54_credit_event, sanctions in 56_credit_sanction, repair in 57_credit_repair.
+-- An event counts while it is in force (sv._credit_event_in_force): decided, not expired, not
+-- repaired (a repair counts from its day on), all as of the scoring day, so any past class can
+-- be recomputed.
 -- ---------------------------------------------------------------------------------------------
 
 CREATE FUNCTION sv._credit_compute(points float8[], ages float8[], half_life float8, thresholds float8[],
@@ -23,36 +25,6 @@ AS 'MODULE_PATHNAME', 'sv_credit_score_final' LANGUAGE C IMMUTABLE PARALLEL SAFE
 CREATE AGGREGATE sv._credit_score(float8, float8, float8) (
   SFUNC = sv._credit_sum_step, STYPE = float8, INITCOND = '0', FINALFUNC = sv._credit_score_final
 );
-
-CREATE SEQUENCE sv.credit_event_id_seq AS bigint;
-
-CREATE TABLE sv.credit_event (
-  uscc           sv.uscc NOT NULL REFERENCES sv.subject (uscc),
-  id             bigint NOT NULL DEFAULT pg_catalog.nextval('sv.credit_event_id_seq'),
-  kind           text NOT NULL CHECK (kind IN ('administrative_penalty', 'abnormal_operation', 'serious_dishonesty',
-                                               'substantiated_complaint', 'failed_inspection', 'overdue_annual_report',
-                                               'commendation')),
-  severity       integer NOT NULL CHECK (severity BETWEEN 1 AND 5),
-  source         text NOT NULL CHECK (source IN ('national', 'provincial', 'city')),
-  department_id  integer REFERENCES sv.department (id),   -- the city department that reported it
-  decided_on     date NOT NULL,
-  published_on   date,
-  valid_until    date,                                    -- NULL: until repaired or withdrawn
-  reference      text NOT NULL CHECK (reference <> ''),   -- the originating record (decision number)
-  recorded_by    text NOT NULL,
-  recorded_at    timestamptz NOT NULL,
-  PRIMARY KEY (uscc, id),
-  UNIQUE (uscc, kind, reference),
-  CHECK (valid_until IS NULL OR valid_until >= decided_on),
-  CHECK (published_on IS NULL OR published_on >= decided_on)
-);
-COMMENT ON TABLE sv.credit_event IS 'Credit events (信用信息) of subjects: penalties, lists, complaints, commendations';
-ALTER TABLE sv.credit_event ENABLE ROW LEVEL SECURITY;
-ALTER TABLE sv.credit_event FORCE ROW LEVEL SECURITY;
-CREATE POLICY credit_event_read ON sv.credit_event FOR SELECT TO sv_admin, sv_auditor USING (true);
-GRANT SELECT ON sv.credit_event TO sv_admin, sv_auditor;
-SELECT pg_catalog.pg_extension_config_dump('sv.credit_event', '');
-SELECT pg_catalog.pg_extension_config_dump('sv.credit_event_id_seq', '');
 
 -- A scoring model: points per severity step for each kind (negative: a reward), the half-life
 -- of an event's weight, class thresholds, and kinds that force a class.  Immutable: a change is
@@ -76,65 +48,6 @@ ALTER TABLE sv.credit_model FORCE ROW LEVEL SECURITY;
 CREATE POLICY credit_model_read ON sv.credit_model FOR SELECT TO sv_admin, sv_auditor, sv_officer USING (true);
 GRANT SELECT ON sv.credit_model TO sv_admin, sv_auditor, sv_officer;
 SELECT pg_catalog.pg_extension_config_dump('sv.credit_model', '');
-
-CREATE FUNCTION sv._credit_kinds() RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT ARRAY['administrative_penalty', 'abnormal_operation', 'serious_dishonesty', 'substantiated_complaint',
-                   'failed_inspection', 'overdue_annual_report', 'commendation'] $$;
-
-CREATE FUNCTION sv.credit_event_record(uscc text, kind text, severity integer, source text, decided_on date,
-                                       reference text, valid_until date DEFAULT NULL, published_on date DEFAULT NULL,
-                                       department_id integer DEFAULT NULL)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  me text := sv._outer_user();
-  v_id bigint;
-BEGIN
-  PERFORM sv._require_uscc('uscc', uscc);
-  IF NOT EXISTS (SELECT 1 FROM sv.subject s WHERE s.uscc = credit_event_record.uscc::sv.uscc) THEN
-    RAISE EXCEPTION 'uscc: subject % is not in the data centre', uscc::sv.uscc USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  PERFORM sv._require_one_of('kind', kind, sv._credit_kinds());
-  IF severity IS NULL OR severity NOT BETWEEN 1 AND 5 THEN
-    RAISE EXCEPTION 'severity must be 1 to 5, not %', coalesce(severity::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  PERFORM sv._require_one_of('source', source, ARRAY['national', 'provincial', 'city']);
-  IF decided_on IS NULL OR decided_on > sv.local_date(now()) THEN
-    RAISE EXCEPTION 'decided_on must be given and not in the future, not %', coalesce(decided_on::text, 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  PERFORM sv._require_text('reference', reference);
-  IF valid_until < decided_on OR published_on < decided_on THEN
-    RAISE EXCEPTION 'valid_until and published_on must not be before decided_on (%)', decided_on
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF department_id IS NOT NULL THEN
-    PERFORM sv._require_department('department_id', department_id);
-  END IF;
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not record credit events', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
-  INSERT INTO sv.credit_event (uscc, kind, severity, source, department_id, decided_on, published_on, valid_until,
-                               reference, recorded_by, recorded_at)
-  VALUES (uscc::sv.uscc, kind, severity, source, department_id, decided_on, published_on, valid_until,
-          btrim(reference), me, now())
-  ON CONFLICT ON CONSTRAINT credit_event_uscc_kind_reference_key DO NOTHING
-  RETURNING id INTO v_id;
-  IF v_id IS NULL THEN
-    RAISE EXCEPTION 'the % event % of subject % is already recorded', kind, quote_literal(btrim(reference)), uscc::sv.uscc
-      USING ERRCODE = 'unique_violation';
-  END IF;
-  PERFORM sv.audit_append(department_id, 'credit_event', uscc::sv.uscc::text || '/' || v_id, 'add',
-    jsonb_build_object('kind', kind, 'severity', severity, 'source', source, 'decided_on', decided_on,
-                       'valid_until', valid_until, 'published_on', published_on, 'reference', btrim(reference)));
-  RETURN v_id;
-END
-$fn$;
-COMMENT ON FUNCTION sv.credit_event_record(text, text, integer, text, date, text, date, date, integer) IS
-  'Record a credit event of a subject (administrators, integration); returns its id';
 
 CREATE FUNCTION sv.credit_model_save(label text, weights jsonb, half_life_days numeric, thresholds jsonb,
                                      hard_rules jsonb DEFAULT '{}', make_current boolean DEFAULT false)
@@ -269,7 +182,7 @@ BEGIN
            (v_day - e.decided_on)::float8 AS age
     FROM sv.credit_event e
     WHERE e.uscc = credit_score.uscc::sv.uscc AND e.decided_on <= v_day
-      AND (e.valid_until IS NULL OR e.valid_until >= v_day)
+      AND (e.valid_until IS NULL OR e.valid_until >= v_day) AND (e.repaired_on IS NULL OR e.repaired_on > v_day)
   ), agg AS (
     SELECT coalesce(array_agg(ev.points ORDER BY ev.decided_on, ev.id), '{}') AS points,
            coalesce(array_agg(ev.age ORDER BY ev.decided_on, ev.id), '{}') AS ages,
@@ -299,8 +212,6 @@ $fn$;
 COMMENT ON FUNCTION sv.credit_score(text, timestamptz, text) IS
   'Score, class and explanation of a subject''s credit at a time with a model (internal: officials only)';
 
-GRANT EXECUTE ON FUNCTION sv.credit_event_record(text, text, integer, text, date, text, date, date, integer)
-  TO sv_admin, sv_integration;
 GRANT EXECUTE ON FUNCTION sv.credit_model_save(text, jsonb, numeric, jsonb, jsonb, boolean),
                           sv.credit_model_set_current(text) TO sv_admin;
 GRANT EXECUTE ON FUNCTION sv.credit_score(text, timestamptz, text) TO sv_admin, sv_auditor, sv_officer;
@@ -336,8 +247,10 @@ AS $fn$
     SELECT e.uscc,
            sv._credit_score(coalesce((m.weights ->> e.kind)::float8, 0) * e.severity,
                             (as_of - e.decided_on)::float8, m.half_life_days::float8)
-             FILTER (WHERE e.decided_on <= as_of AND (e.valid_until IS NULL OR e.valid_until >= as_of)) AS score,
-           max(m.hard_rules ->> e.kind) FILTER (WHERE e.decided_on <= as_of AND (e.valid_until IS NULL OR e.valid_until >= as_of))
+             FILTER (WHERE e.decided_on <= as_of AND (e.valid_until IS NULL OR e.valid_until >= as_of)
+                     AND (e.repaired_on IS NULL OR e.repaired_on > as_of)) AS score,
+           max(m.hard_rules ->> e.kind) FILTER (WHERE e.decided_on <= as_of AND (e.valid_until IS NULL OR e.valid_until >= as_of)
+                     AND (e.repaired_on IS NULL OR e.repaired_on > as_of))
              AS forced
     FROM sv.credit_event e
     WHERE subjects IS NULL OR e.uscc = ANY (subjects)
@@ -350,6 +263,36 @@ AS $fn$
   )
   SELECT c.uscc, c.score::numeric(6, 2), CASE WHEN c.forced IS NOT NULL AND c.forced > c.by_score THEN c.forced ELSE c.by_score END
   FROM classed c
+$fn$;
+
+-- Stores the classes of the given subjects (NULL: all with events) as of a day: sv.credit_class
+-- and the month's row of the history.  The callers check the caller's right.
+CREATE FUNCTION sv._credit_store_classes(m sv.credit_model, v_day date, v_codes sv.uscc[], as_of timestamptz)
+RETURNS TABLE (classified bigint, changed bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY
+  WITH scored AS MATERIALIZED (
+    SELECT * FROM sv._credit_classify(m, v_day, v_codes)
+  ), stored AS (
+    -- a class that stays the same keeps its row (assessed_at: when the class was last set); the
+    -- condition is re-checked against the committed row when a concurrent rescore got there first
+    INSERT INTO sv.credit_class AS k (uscc, class, source, assessed_at)
+    SELECT s.uscc, s.class, 'model ' || m.label, as_of FROM scored s
+    ON CONFLICT (uscc) DO UPDATE SET class = excluded.class, source = excluded.source, assessed_at = excluded.assessed_at
+      WHERE (k.class, k.source) IS DISTINCT FROM (excluded.class, excluded.source)
+    RETURNING 1
+  ), history AS (
+    INSERT INTO sv.credit_class_history AS h (uscc, month, class, score, model, computed_at)
+    SELECT s.uscc, date_trunc('month', v_day)::date, s.class, s.score, m.label, now() FROM scored s
+    ON CONFLICT (uscc, month) DO UPDATE SET class = excluded.class, score = excluded.score, model = excluded.model,
+                                            computed_at = excluded.computed_at
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM scored), (SELECT count(*) FROM stored);
+END
 $fn$;
 
 CREATE FUNCTION sv.credit_rescore(subjects text[] DEFAULT NULL, model text DEFAULT NULL, as_of timestamptz DEFAULT now())
@@ -389,25 +332,7 @@ BEGIN
   END IF;
   v_day := sv.local_date(as_of);
 
-  RETURN QUERY
-  WITH scored AS MATERIALIZED (
-    SELECT * FROM sv._credit_classify(m, v_day, v_codes)
-  ), stored AS (
-    -- a class that stays the same keeps its row (assessed_at: when the class was last set); the
-    -- condition is re-checked against the committed row when a concurrent rescore got there first
-    INSERT INTO sv.credit_class AS k (uscc, class, source, assessed_at)
-    SELECT s.uscc, s.class, 'model ' || m.label, as_of FROM scored s
-    ON CONFLICT (uscc) DO UPDATE SET class = excluded.class, source = excluded.source, assessed_at = excluded.assessed_at
-      WHERE (k.class, k.source) IS DISTINCT FROM (excluded.class, excluded.source)
-    RETURNING 1
-  ), history AS (
-    INSERT INTO sv.credit_class_history AS h (uscc, month, class, score, model, computed_at)
-    SELECT s.uscc, date_trunc('month', v_day)::date, s.class, s.score, m.label, now() FROM scored s
-    ON CONFLICT (uscc, month) DO UPDATE SET class = excluded.class, score = excluded.score, model = excluded.model,
-                                            computed_at = excluded.computed_at
-    RETURNING 1
-  )
-  SELECT (SELECT count(*) FROM scored), (SELECT count(*) FROM stored);
+  RETURN QUERY SELECT * FROM sv._credit_store_classes(m, v_day, v_codes, as_of);
   PERFORM sv.audit_append(NULL, 'credit_class', coalesce(array_length(subjects, 1)::text || ' subject(s)', 'all'), 'rescore',
     jsonb_build_object('model', m.label, 'as_of', v_day));
 END
@@ -415,3 +340,15 @@ $fn$;
 COMMENT ON FUNCTION sv.credit_rescore(text[], text, timestamptz) IS
   'Recompute and store the credit class of the given subjects (NULL: every subject with events), with the monthly history';
 GRANT EXECUTE ON FUNCTION sv.credit_rescore(text[], text, timestamptz) TO sv_admin, sv_integration;
+
+-- The monthly full run (pg_cron), by the name the national practice uses.
+CREATE FUNCTION sv.credit_rescore_all(model text DEFAULT NULL)
+RETURNS TABLE (classified bigint, changed bigint)
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT * FROM sv.credit_rescore(NULL, model, now())
+$fn$;
+COMMENT ON FUNCTION sv.credit_rescore_all(text) IS
+  'Recompute and store the credit class of every subject with events (monthly, e.g. from pg_cron)';
+GRANT EXECUTE ON FUNCTION sv.credit_rescore_all(text) TO sv_admin, sv_integration;

@@ -61,9 +61,10 @@ SELECT sv.credit_event_record(:'c1', 'administrative_penalty', 3, 'city', '2026-
 SELECT sv.credit_event_record(:'c1', 'administrative_penalty', 3, 'city', '2026-05-27', 'R1', valid_until => '2026-01-01');
 SELECT sv.credit_event_record(:'c1', 'administrative_penalty', 3, 'city', '2026-05-27', 'R1', department_id => 99);
 -- a penalty (3 x 4 = 12 points) and a commendation (-2), then the same penalty again
-SELECT sv.credit_event_record(:'c1', 'administrative_penalty', 3, 'city', '2026-05-27', '平市监罚〔2026〕12号', department_id => 4) > 0 AS penalty,
+SELECT sv.credit_event_record(:'c1', 'administrative_penalty', 3, 'city', '2026-05-27', '平市监罚〔2026〕12号', department_id => 4,
+                              penalty_types => '{warning,fine}', fine_amount => 20000) > 0 AS penalty,
        sv.credit_event_record(:'c1', 'commendation', 1, 'city', '2025-11-27', '平政表〔2025〕1号') > 0 AS commendation;
-SELECT sv.credit_event_record(:'c1', 'administrative_penalty', 3, 'city', '2026-05-27', '平市监罚〔2026〕12号');
+SELECT sv.credit_event_record(:'c1', 'administrative_penalty', 3, 'city', '2026-05-27', '平市监罚〔2026〕12号', penalty_types => '{fine}', fine_amount => 1);
 RESET ROLE;
 SET ROLE regress_crd_officer;
 SELECT sv.credit_event_record(:'c1', 'failed_inspection', 1, 'city', '2026-05-27', 'R2');

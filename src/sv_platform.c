@@ -25,6 +25,7 @@ PG_MODULE_MAGIC;
 
 char	   *sv_timezone = NULL;
 bool		sv_uscc_restore_mode = false;
+int			sv_low_fine_limit = 10000;
 
 void		_PG_init(void);
 
@@ -67,6 +68,18 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sv.low_fine_limit",
+							"Largest fine, in yuan, that counts as a low fine for publication periods.",
+							"A penalty of only a warning, circulated criticism or a fine up to this "
+							"amount is published for 3 months, others for 3 years.  Each province "
+							"sets the figure; it is applied when an event is recorded.",
+							&sv_low_fine_limit,
+							10000, 0, INT_MAX,
+							/* superuser-set: it decides how long a record stays public */
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("sv");
 }

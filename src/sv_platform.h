@@ -10,4 +10,7 @@ extern char *sv_timezone;
 /* sv.uscc_restore_mode: accept codes failing only the check character (pg_restore) */
 extern bool sv_uscc_restore_mode;
 
+/* sv.low_fine_limit: largest "low" fine in yuan (3-month publication of a penalty) */
+extern int	sv_low_fine_limit;
+
 #endif

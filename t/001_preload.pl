@@ -15,7 +15,7 @@ $node->start;
 is($node->safe_psql('postgres', 'SHOW sv.timezone'), 'Asia/Shanghai', 'sv.timezone defined by preload');
 is($node->safe_psql('postgres',
 	"SELECT string_agg(name, ',' ORDER BY name) FROM pg_settings WHERE name LIKE 'sv.%'"),
-	'sv.timezone,sv.uscc_restore_mode', 'the sv.* GUCs are defined');
+	'sv.low_fine_limit,sv.timezone,sv.uscc_restore_mode', 'the sv.* GUCs are defined');
 like($node->safe_psql('postgres',
 	"SELECT short_desc FROM pg_settings WHERE name = 'sv.timezone'"), qr/legal dates/, 'GUC has help text');
 

@@ -1,0 +1,229 @@
+-- ---------------------------------------------------------------------------------------------
+-- 57_credit_repair: credit repair (信用修复): an application to stop an event counting, its
+-- rule checks, a decision by another person, and the effects.
+--
+-- Table:      sv.credit_repair (applied -> approved | rejected)
+-- Functions:  sv.credit_repair_apply(uscc, event_id, reason, evidence, obligations_performed)
+--             sv.credit_repair_decide(repair_id, approve, note)
+-- View:       sv_work.credit_repair
+-- Rules (checked when applying and again when deciding):
+--   * the event is a negative one still in force and still published (a penalty whose
+--     publication ended needs no repair);
+--   * the minimum publication period has passed for penalties and the serious dishonesty list:
+--     6 months, 12 months in food, drugs and special equipment (from publication, else decision);
+--   * the obligations are performed (fine paid, rectified), with evidence;
+--   * no repeat: no later negative event of the subject that is still in force and unrepaired.
+-- Effects of approval: the event stops counting from that day (scores, classes, sanction
+-- measures, publication), the subject is rescored with the current model, all audited.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE TABLE sv.credit_repair (
+  id                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  uscc                  sv.uscc NOT NULL,
+  event_id              bigint NOT NULL,
+  department_id         integer REFERENCES sv.department (id),   -- the event's department: it decides
+  reason                text NOT NULL,
+  evidence              jsonb NOT NULL CHECK (jsonb_typeof(evidence) = 'object'),
+  obligations_performed boolean NOT NULL,
+  status                text NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'approved', 'rejected')),
+  applied_by            text NOT NULL,
+  applied_at            timestamptz NOT NULL,
+  decided_by            text,
+  decided_at            timestamptz,
+  decision_note         text,
+  ended_measures        text[],                                  -- measures the event triggered, ended by approval
+  FOREIGN KEY (uscc, event_id) REFERENCES sv.credit_event (uscc, id),
+  CHECK ((status = 'applied') = (decided_at IS NULL)),
+  CHECK ((decided_at IS NULL) = (decided_by IS NULL))
+);
+CREATE UNIQUE INDEX credit_repair_open_idx ON sv.credit_repair (uscc, event_id) WHERE status = 'applied';
+COMMENT ON TABLE sv.credit_repair IS 'Credit repair applications (信用修复申请) and their decisions';
+ALTER TABLE sv.credit_repair ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.credit_repair FORCE ROW LEVEL SECURITY;
+CREATE POLICY credit_repair_department ON sv.credit_repair FOR SELECT TO sv_officer
+  USING (department_id = sv.scope_department());
+CREATE POLICY credit_repair_all ON sv.credit_repair FOR SELECT TO sv_admin, sv_auditor, sv_integration USING (true);
+GRANT SELECT ON sv.credit_repair TO sv_officer, sv_admin, sv_auditor, sv_integration;
+SELECT pg_catalog.pg_extension_config_dump('sv.credit_repair', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.credit_repair_id_seq', '');
+
+-- Why an event cannot be repaired on a day, as (SQLSTATE, message), or NULL when it can.
+CREATE FUNCTION sv._credit_repair_problem(e sv.credit_event, day date) RETURNS text[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  WITH p AS (
+    SELECT coalesce(e.published_on, e.decided_on) AS start,
+           CASE WHEN e.sector IN ('food', 'drug', 'special_equipment') THEN 12 ELSE 6 END AS months
+  ), later AS (
+    SELECT x.kind, x.reference, x.decided_on FROM sv.credit_event x
+    WHERE x.uscc = e.uscc AND x.id <> e.id AND x.kind <> 'commendation' AND x.decided_on > e.decided_on
+      AND x.decided_on <= day AND (x.valid_until IS NULL OR x.valid_until >= day) AND x.repaired_on IS NULL
+    ORDER BY x.decided_on, x.id LIMIT 1
+  )
+  SELECT CASE
+    WHEN e.repaired_on IS NOT NULL
+      THEN ARRAY['55000', format('event %s was already repaired', e.id)]
+    WHEN e.kind = 'commendation' THEN ARRAY['22023', 'a commendation is not repaired: repair is for negative events']
+    WHEN e.valid_until < day
+      THEN ARRAY['55000', format('event %s ended on %s: it no longer counts, nothing to repair', e.id, e.valid_until)]
+    WHEN e.publication_ends_on <= day
+      THEN ARRAY['55000', format('publication of event %s ended on %s: it is no longer shown, nothing to repair',
+                                 e.id, e.publication_ends_on - 1)]
+    WHEN e.kind IN ('administrative_penalty', 'serious_dishonesty') AND day < (p.start + make_interval(months => p.months))::date
+      THEN ARRAY['55000', format('the minimum publication period of %s months from %s has not passed: repair is possible from %s',
+                                 p.months, p.start, (p.start + make_interval(months => p.months))::date)]
+    WHEN l.kind IS NOT NULL
+      THEN ARRAY['55000', format('a later %s %s was decided on %s: no repair after a repeat (it must be repaired first)',
+                                 l.kind, l.reference, l.decided_on)]
+  END
+  FROM p LEFT JOIN later l ON true
+$fn$;
+
+CREATE FUNCTION sv._credit_repair_event(uscc text, event_id bigint) RETURNS sv.credit_event
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  e sv.credit_event;
+BEGIN
+  PERFORM sv._require_uscc('uscc', uscc);
+  IF event_id IS NULL THEN
+    RAISE EXCEPTION 'event_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT * INTO e FROM sv.credit_event x WHERE x.uscc = _credit_repair_event.uscc::sv.uscc AND x.id = event_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'credit event % of subject % does not exist', event_id, uscc::sv.uscc USING ERRCODE = 'no_data_found';
+  END IF;
+  RETURN e;
+END
+$fn$;
+
+CREATE FUNCTION sv.credit_repair_apply(uscc text, event_id bigint, reason text, evidence jsonb,
+                                       obligations_performed boolean)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  me text := sv._outer_user();
+  e sv.credit_event;
+  v_problem text[];
+  v_id bigint;
+BEGIN
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
+    RAISE EXCEPTION 'role "%" may not file credit repair applications', me USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  e := sv._credit_repair_event(uscc, event_id);
+  -- officers file for their own department's events (at its service window)
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE'))
+     AND e.department_id IS DISTINCT FROM sv.scope_department() THEN
+    RAISE EXCEPTION 'event % was not decided by the department of "%"', event_id, me USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  PERFORM sv._require_reason(reason, 'the subject asks for repair');
+  IF evidence IS NULL OR jsonb_typeof(evidence) <> 'object' OR evidence = '{}' THEN
+    RAISE EXCEPTION 'evidence must be a JSON object naming the proof (receipt of the fine, rectification report, credit commitment)'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF obligations_performed IS NOT TRUE THEN
+    RAISE EXCEPTION 'obligations_performed: the obligations of the decision (fine paid, rectification) must be performed before repair'
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  v_problem := sv._credit_repair_problem(e, sv.local_date(now()));
+  IF v_problem IS NOT NULL THEN
+    PERFORM sv._raise_reject(v_problem[1], v_problem[2], NULL);
+  END IF;
+  INSERT INTO sv.credit_repair (uscc, event_id, department_id, reason, evidence, obligations_performed, applied_by, applied_at)
+  VALUES (e.uscc, e.id, e.department_id, btrim(reason), evidence, true, me, now())
+  ON CONFLICT (uscc, event_id) WHERE status = 'applied' DO NOTHING
+  RETURNING id INTO v_id;
+  IF v_id IS NULL THEN
+    RAISE EXCEPTION 'an application to repair event % is already open', e.id USING ERRCODE = 'unique_violation';
+  END IF;
+  PERFORM sv.audit_append(e.department_id, 'credit_repair', v_id::text, 'apply',
+    jsonb_build_object('uscc', e.uscc, 'event', e.id, 'kind', e.kind, 'reference', e.reference,
+                       'reason', btrim(reason), 'evidence', evidence));
+  RETURN v_id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.credit_repair_apply(text, bigint, text, jsonb, boolean) IS
+  'File a credit repair application for an event (rules checked at once); returns its id';
+
+CREATE FUNCTION sv.credit_repair_decide(repair_id bigint, approve boolean, note text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  a sv.credit_repair;
+  e sv.credit_event;
+  v_day date := sv.local_date(now());
+  v_problem text[];
+  v_measures text[];
+  m sv.credit_model;
+  v_class text;
+BEGIN
+  IF repair_id IS NULL OR approve IS NULL THEN
+    RAISE EXCEPTION 'repair_id and approve must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  PERFORM sv._require_reason(note, CASE WHEN approve THEN 'the repair is approved' ELSE 'the repair is refused' END);
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
+    RAISE EXCEPTION 'role "%" may not decide credit repairs', me USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT * INTO a FROM sv.credit_repair x WHERE x.id = repair_id FOR UPDATE;
+  IF NOT FOUND OR NOT (sv._is_admin(me) OR coalesce(a.department_id = sv.scope_department(), false)) THEN
+    RAISE EXCEPTION 'credit repair application % does not exist', repair_id USING ERRCODE = 'no_data_found';
+  END IF;
+  IF a.status <> 'applied' THEN
+    RAISE EXCEPTION 'credit repair application % was already decided (%)', repair_id, a.status
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF a.applied_by = me THEN
+    RAISE EXCEPTION 'application % was filed by "%": another person decides it', repair_id, me
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT * INTO e FROM sv.credit_event x WHERE x.uscc = a.uscc AND x.id = a.event_id FOR UPDATE;
+  IF approve THEN
+    -- the rules again: a new penalty may have come since the application
+    v_problem := sv._credit_repair_problem(e, v_day);
+    IF v_problem IS NOT NULL THEN
+      PERFORM sv._raise_reject(v_problem[1], v_problem[2], NULL);
+    END IF;
+    SELECT array_agg(x.code ORDER BY x.code) INTO v_measures FROM sv.sanction_measure x
+    WHERE e.kind = ANY (x.trigger_kinds) AND e.severity >= x.min_severity AND (x.retired_on IS NULL OR x.retired_on > v_day);
+    UPDATE sv.credit_event x SET repaired_on = v_day, publication_ends_on = least(x.publication_ends_on, v_day),
+                                 updated_at = now()
+     WHERE x.uscc = e.uscc AND x.id = e.id;
+    SELECT * INTO m FROM sv.credit_model x WHERE x.is_current;
+    IF FOUND THEN
+      PERFORM sv._credit_store_classes(m, v_day, ARRAY[e.uscc], now());
+      SELECT k.class INTO v_class FROM sv.credit_class k WHERE k.uscc = e.uscc;
+    END IF;
+  END IF;
+  UPDATE sv.credit_repair x SET status = CASE WHEN approve THEN 'approved' ELSE 'rejected' END, decided_by = me,
+                                decided_at = now(), decision_note = btrim(note), ended_measures = v_measures
+   WHERE x.id = a.id
+  RETURNING x.* INTO a;
+  PERFORM sv.audit_append(a.department_id, 'credit_repair', a.id::text, a.status,
+    jsonb_build_object('uscc', a.uscc, 'event', a.event_id, 'note', a.decision_note, 'repaired_on',
+                       CASE WHEN approve THEN v_day END, 'ended_measures', v_measures, 'class_now', v_class));
+  RETURN a.status;
+END
+$fn$;
+COMMENT ON FUNCTION sv.credit_repair_decide(bigint, boolean, text) IS
+  'The event''s department (or an administrator, not the applicant) approves or refuses a credit repair';
+
+GRANT EXECUTE ON FUNCTION sv.credit_repair_apply(text, bigint, text, jsonb, boolean) TO sv_admin, sv_officer, sv_integration;
+GRANT EXECUTE ON FUNCTION sv.credit_repair_decide(bigint, boolean, text) TO sv_admin, sv_officer;
+
+CREATE VIEW sv_work.credit_repair WITH (security_invoker = true) AS
+  SELECT r.id, r.uscc, s.name AS subject_name, r.event_id, e.kind AS event_kind, e.reference AS event_reference,
+         e.decided_on AS event_decided_on, r.department_id, r.reason, r.evidence, r.status, r.applied_by, r.applied_at,
+         r.decided_by, r.decided_at, r.decision_note, r.ended_measures
+  FROM sv.credit_repair r
+  JOIN sv.credit_event e ON e.uscc = r.uscc AND e.id = r.event_id
+  JOIN sv.subject s ON s.uscc = r.uscc;
+COMMENT ON VIEW sv_work.credit_repair IS 'Credit repair applications of the caller''s department and their decisions';
+GRANT SELECT ON sv_work.credit_repair TO sv_officer, sv_admin, sv_auditor;
