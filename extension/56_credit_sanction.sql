@@ -13,7 +13,8 @@
 -- Views:      sv_work.sanction_feedback, sv_work.sanction_feedback_open, sv_bi.sanction_feedback
 -- A measure applies while an event that triggers it is in force (decided, not expired, not
 -- repaired, within the measure's duration and, for a penalty, its publication period), or while
--- the subject's stored credit class is one the measure names.
+-- the subject's stored credit class is one the measure names.  Reward measures apply only to
+-- subjects without a negative event in force.
 -- ---------------------------------------------------------------------------------------------
 
 -- The business scenarios a check is made for.
@@ -240,9 +241,16 @@ RETURNS TABLE (measure text, basis text, reason text, until date, measure_name t
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  WITH m AS (
-    SELECT * FROM sv.sanction_measure x
+  WITH tainted AS (
+    -- rewards are for the trustworthy: none while a negative event is in force (and published)
+    SELECT EXISTS (SELECT 1 FROM sv.credit_event e
+                   WHERE e.uscc = subject AND e.kind <> 'commendation' AND e.decided_on <= day
+                     AND (e.valid_until IS NULL OR e.valid_until >= day) AND (e.repaired_on IS NULL OR e.repaired_on > day)
+                     AND (e.publication_ends_on IS NULL OR e.publication_ends_on > day)) AS yes
+  ), m AS (
+    SELECT x.* FROM sv.sanction_measure x, tainted t
     WHERE scenario = ANY (x.scenarios) AND (x.retired_on IS NULL OR x.retired_on > day)
+      AND (x.kind = 'punishment' OR NOT t.yes)
   ), by_event AS (
     SELECT m.code, format('%s %s (severity %s, decided %s)', e.kind, e.reference, e.severity, e.decided_on) AS why,
            least(e.valid_until, (e.decided_on + make_interval(months => m.duration_months))::date - 1,

@@ -47,6 +47,8 @@ SELECT * FROM sv.ingest('RGS-CREDIT', 'credit_event', jsonb_build_array(
                      'reference', '平市监罚〔2026〕31号', 'penalty_types', '["fine", "confiscation"]', 'fine_amount', '30000'),
   jsonb_build_object('uscc', :'s1', 'kind', 'abnormal_operation', 'severity', 2, 'source', 'provincial',
                      'decided_on', '2026-02-01', 'reference', 'HN-YC-2026-001'),
+  jsonb_build_object('uscc', :'s1', 'kind', 'commendation', 'severity', 1, 'source', 'city',
+                     'decided_on', '2026-01-05', 'reference', '平政表〔2026〕1号'),
   jsonb_build_object('uscc', :'s2', 'kind', 'administrative_penalty', 'severity', 1, 'source', 'city', 'department', '4',
                      'decided_on', '2026-08-03', 'reference', '平市监罚〔2026〕77号', 'penalty_types', 'warning'),
   jsonb_build_object('uscc', :'s3', 'kind', 'serious_dishonesty', 'severity', 5, 'source', 'national',
@@ -163,7 +165,8 @@ RESET ROLE;
 
 -- which measures apply on a day (the check's core, on fixed days): s1's 30000-yuan penalty of
 -- severity 3 restricts licensing until its 3-year publication ends; its abnormal-operation
--- listing ended on 2026-06-30 (and heightened inspection would end 6 months after 2026-02-01)
+-- listing ended on 2026-06-30 (and heightened inspection would end 6 months after 2026-02-01);
+-- its commendation brings no reward while the penalty is in force
 SELECT measure, reason, until, measure_kind, department_id, feedback_days FROM sv._sanction_hits(:'s1'::sv.uscc, 'licensing', '2026-06-15');
 SELECT measure, reason, until FROM sv._sanction_hits(:'s1'::sv.uscc, 'licensing', '2026-07-01');
 SELECT measure, reason, until FROM sv._sanction_hits(:'s1'::sv.uscc, 'licensing', '2029-03-19');

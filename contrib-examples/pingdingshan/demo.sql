@@ -403,7 +403,8 @@ SELECT sv.credit_model_save('PDS-2026-v1',
 RESET ROLE;
 SET ROLE amr_feed;
 SELECT sv.credit_event_record('91410400MA44L0X1Q8', 'administrative_penalty', 3, 'city', sv.local_date(now()) - 184,
-         '平市监罚〔2026〕12号', department_id => 4) > 0 AS penalty,
+         '平市监罚〔2026〕12号', department_id => 4, published_on => sv.local_date(now()) - 180,
+         penalty_types => '{fine,confiscation}', fine_amount => 30000, sector => 'food') > 0 AS penalty,
        sv.credit_event_record('91410400MA44L0X1Q8', 'substantiated_complaint', 2, 'city', sv.local_date(now()) - 30,
          '12345-2026-0815') > 0 AS complaint,
        sv.credit_event_record('91410400MA44L0X1Q8', 'commendation', 1, 'city', sv.local_date(now()) - 365,
@@ -414,18 +415,74 @@ SELECT score, class, explanation ->> 'class_by_score' AS by_score FROM sv.credit
 SELECT e ->> 'kind' AS kind, e ->> 'points' AS points, e ->> 'age_days' AS age_days, e ->> 'contribution' AS contribution
 FROM sv.credit_score('91410400MA44L0X1Q8') s, jsonb_array_elements(s.explanation -> 'events') e;
 RESET ROLE;
-\echo '   synthetic events for a third of the city (the credit platform''s feed), then every subject rescored:'
-SET ROLE amr_feed;
-SELECT count(sv.credit_event_record(s.uscc::text, (ARRAY['administrative_penalty', 'abnormal_operation', 'substantiated_complaint',
-         'overdue_annual_report', 'commendation', 'failed_inspection', 'serious_dishonesty'])[1 + s.n % 7],
-         (1 + s.n % 5)::integer, 'city', sv.local_date(now()) - (s.n % 700)::integer, 'DEMO-' || s.n)) AS events
-FROM (SELECT uscc, row_number() OVER (ORDER BY uscc) AS n FROM sv.subject
-      WHERE source_system = 'HN-AMR' AND abs(hashtext(uscc::text || 'credit')) % 3 = 0) s;
+\echo '   the penalty (a 30,000-yuan fine: not a low fine) is published for 3 years:'
+SET ROLE portal_public;
+SELECT subject_name, kind, reference, published_on, published_until FROM sv_public.credit_publication
+WHERE uscc = '91410400MA44L0X1Q8';
 RESET ROLE;
+\echo '   the credit platform''s feed for a third of the city, as one ingest batch (bad records rejected with reasons):'
+SET ROLE amr_feed;
+SELECT inserted, updated, unchanged, rejected FROM sv.ingest('HN-CREDIT', 'credit_event', (
+  SELECT jsonb_agg(jsonb_build_object('uscc', s.uscc, 'kind', k.kind, 'severity', 1 + s.n % 5, 'source', 'city',
+                     'decided_on', sv.local_date(now()) - (s.n % 700)::integer, 'reference', 'DEMO-' || s.n)
+                   || CASE WHEN k.kind = 'administrative_penalty' AND s.n % 2 = 0
+                           THEN jsonb_build_object('penalty_types', 'warning,fine', 'fine_amount', 500 * s.n % 90000, 'department', '410400-MSA')
+                           WHEN k.kind = 'administrative_penalty' THEN jsonb_build_object('penalty_types', 'warning')
+                           ELSE '{}' END
+                   || CASE WHEN s.n % 997 = 0 THEN jsonb_build_object('severity', 7) ELSE '{}' END
+                   ORDER BY s.n)
+  FROM (SELECT uscc, row_number() OVER (ORDER BY uscc) AS n FROM sv.subject
+        WHERE source_system = 'HN-AMR' AND abs(hashtext(uscc::text || 'credit')) % 3 = 0) s,
+       LATERAL (SELECT (ARRAY['administrative_penalty', 'abnormal_operation', 'substantiated_complaint', 'overdue_annual_report',
+                              'commendation', 'failed_inspection', 'serious_dishonesty'])[1 + s.n % 7] AS kind) k));
+SELECT line, errcode, reason FROM sv.ingest_reject WHERE source = 'HN-CREDIT' ORDER BY line LIMIT 3;
+RESET ROLE;
+\echo '   every subject rescored (monthly from pg_cron in production): the class distribution'
 SET ROLE pds_admin;
-SELECT * FROM sv.credit_rescore();
+SELECT * FROM sv.credit_rescore_all();
 RESET ROLE;
 SELECT class, count(*) AS subjects FROM sv.credit_class GROUP BY class ORDER BY class;
+\echo '   an explained D-class subject (classes are internal: officials only):'
+SELECT k.uscc AS d_subject FROM sv.credit_class k WHERE k.class = 'D' ORDER BY k.uscc LIMIT 1 \gset
+SET ROLE msa_city;
+SELECT score, class, explanation ->> 'class_by_score' AS by_score, explanation ->> 'forced_by' AS forced_by
+FROM sv.credit_score(:'d_subject');
+SELECT e ->> 'kind' AS kind, e ->> 'severity' AS severity, e ->> 'decided_on' AS decided_on, e ->> 'contribution' AS contribution
+FROM sv.credit_score(:'d_subject') s, jsonb_array_elements(s.explanation -> 'events') e;
+RESET ROLE;
+
+\echo
+\echo '== Joint rewards and punishments (联合奖惩): the measures list, a pre-admission check, the closed loop'
+SET ROLE pds_admin;
+SELECT sv.sanction_measure_save('PDS-LIC-01', '限制新增行政许可', 'punishment', 'market_access',
+         '《关于建立完善守信联合激励和失信联合惩戒制度的指导意见》(国发〔2016〕33号)', 4, '{licensing,subsidy}',
+         '{administrative_penalty}', min_severity => 3, feedback_days => 5) AS measure,
+       sv.sanction_measure_save('PDS-BID-01', '限制参与政府投资工程招标投标', 'punishment', 'public_procurement',
+         '《招标投标法实施条例》第六十七条', 5, '{tendering}', '{serious_dishonesty}', '{D}', feedback_days => 10) AS measure,
+       sv.sanction_measure_save('PDS-INSP-01', '列为重点监管对象,提高抽查比例', 'punishment', 'heightened_supervision',
+         '《企业信息公示暂行条例》第十八条', 4, '{inspection,licensing}', '{abnormal_operation}', duration_months => 12) AS measure,
+       sv.sanction_measure_save('PDS-FAST-01', '行政审批绿色通道(容缺受理)', 'reward', 'fast_track', '国发〔2016〕33号', 1,
+         '{licensing}', '{commendation}', '{A}') AS measure;
+RESET ROLE;
+\echo '   the approval system checks the penalised food company before a new licence:'
+SET ROLE amr_feed;
+SELECT measure, reason, until, feedback_due FROM sv.credit_check('91410400MA44L0X1Q8', 'licensing', 'XK-2026-00042');
+RESET ROLE;
+\echo '   the department sees its feedback obligation and reports it (the closed loop, audited):'
+SET ROLE msa_city;
+SELECT id, subject_name, measure_name, case_reference, due_on, overdue FROM sv_work.sanction_feedback_open;
+SELECT sv.sanction_feedback_report(id, 'applied', '已暂停受理该企业新增许可申请') FROM sv_work.sanction_feedback_open;
+RESET ROLE;
+SET ROLE supervision_office;
+SELECT department_code, obligations, applied, reported_on_time, open, overdue FROM sv_bi.sanction_feedback;
+RESET ROLE;
+\echo '   credit repair (信用修复) of the food penalty is refused: 12 months of publication first:'
+SELECT e.id AS penalty_id FROM sv.credit_event e WHERE e.uscc = '91410400MA44L0X1Q8' AND e.kind = 'administrative_penalty' \gset
+SET ROLE msa_city;
+\set ON_ERROR_STOP 0
+SELECT sv.credit_repair_apply('91410400MA44L0X1Q8', :penalty_id, '已缴纳罚款并完成整改', '{"fine_receipt": "HN-2026-0012"}', true);
+\set ON_ERROR_STOP 1
+RESET ROLE;
 
 \echo
 \echo '== Double random, one public (双随机、一公开): a joint market-regulation and fire-safety plan'
