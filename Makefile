@@ -21,6 +21,8 @@ OBJS = \
 	src/draw/teams.o \
 	src/draw/population.o \
 	src/credit/score.o \
+	src/push/push_shmem.o \
+	src/push/worker.o \
 	src/types/uscc.o
 
 # The install script is assembled from ordered per-capability files.

@@ -18,6 +18,7 @@
 #include "utils/tuplestore.h"
 
 #include "sv_platform.h"
+#include "push/push.h"
 
 PG_MODULE_MAGIC;
 
@@ -80,6 +81,10 @@ _PG_init(void)
 							PGC_SUSET,
 							0,
 							NULL, NULL, NULL);
+
+	sv_push_define_gucs();
+	if (process_shared_preload_libraries_in_progress)
+		sv_push_preload();
 
 	MarkGUCPrefixReserved("sv");
 }

@@ -1,0 +1,474 @@
+-- ---------------------------------------------------------------------------------------------
+-- 60_outbox: every message to an outside system (a department's business system, the
+-- provincial platform, the 12345 hotline, the credit platform) is a row of sv.outbox, written
+-- in the same transaction as the change that caused it; the push worker (src/push/, a
+-- background worker with libcurl) delivers it at least once, with the message id as the
+-- Idempotency-Key, and records every attempt.  Logged tables: nothing is lost on a crash.
+--
+-- Tables:     sv.endpoint (where and how to send), sv.endpoint_secret (owner only),
+--             sv.outbox (one row per message), sv.outbox_attempt (one row per HTTP attempt)
+-- Functions:  sv.endpoint_save, sv.endpoint_set_secret (administrators)
+--             sv.outbox_send(endpoint, kind, payload, dedup_key) -> message id
+--             sv.outbox_requeue(message_ids), sv.outbox_cleanup() (pg_cron)
+--             sv._outbox_claim(...), sv._outbox_record(...) (the worker's two transactions)
+-- Views:      sv_work.outbox_dead, sv_work.outbox_counters
+-- States:     pending -> in_flight -> delivered | pending (retry, backoff with jitter) |
+--             failed (other 4xx, not retried) | dead (attempts exhausted); an operator
+--             requeues failed or dead messages.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE TABLE sv.endpoint (
+  name           text PRIMARY KEY CHECK (name ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  url            text NOT NULL CHECK (url ~* '^https?://'),
+  method         text NOT NULL DEFAULT 'POST' CHECK (method IN ('POST', 'PUT', 'PATCH')),
+  headers        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(headers) = 'object'),
+  auth           text NOT NULL DEFAULT 'none' CHECK (auth IN ('none', 'bearer', 'hmac_sha256')),
+  timeout_ms     integer NOT NULL DEFAULT 10000 CHECK (timeout_ms BETWEEN 100 AND 300000),
+  max_attempts   integer NOT NULL DEFAULT 10 CHECK (max_attempts BETWEEN 1 AND 100),
+  max_concurrent integer NOT NULL DEFAULT 8 CHECK (max_concurrent BETWEEN 1 AND 256),
+  follow_redirects boolean NOT NULL DEFAULT false,
+  enabled        boolean NOT NULL DEFAULT true,
+  department_id  integer REFERENCES sv.department (id),   -- whose system it is (NULL: outside the city)
+  updated_by     text NOT NULL,
+  updated_at     timestamptz NOT NULL
+);
+COMMENT ON TABLE sv.endpoint IS 'Outside systems the push worker sends to: URL, method, headers, authentication, limits';
+ALTER TABLE sv.endpoint ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.endpoint FORCE ROW LEVEL SECURITY;
+CREATE POLICY endpoint_read ON sv.endpoint FOR SELECT TO sv_admin, sv_auditor, sv_officer, sv_integration USING (true);
+GRANT SELECT ON sv.endpoint TO sv_admin, sv_auditor, sv_officer, sv_integration;
+SELECT pg_catalog.pg_extension_config_dump('sv.endpoint', '');
+
+-- Bearer tokens and HMAC keys: no role but the owner (and so the worker) reads them.
+CREATE TABLE sv.endpoint_secret (
+  endpoint   text PRIMARY KEY REFERENCES sv.endpoint (name),
+  secret     text NOT NULL CHECK (length(secret) >= 16),
+  set_by     text NOT NULL,
+  set_at     timestamptz NOT NULL
+);
+COMMENT ON TABLE sv.endpoint_secret IS 'Endpoint secrets (bearer token or HMAC-SHA256 key): readable by the extension owner only';
+ALTER TABLE sv.endpoint_secret ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.endpoint_secret FORCE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('sv.endpoint_secret', '');
+
+CREATE TABLE sv.outbox (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  message_id      uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,   -- sent as Idempotency-Key
+  endpoint        text NOT NULL REFERENCES sv.endpoint (name),
+  kind            text NOT NULL CHECK (kind ~ '^[a-z][a-z0-9_.-]{1,63}$'),
+  payload         jsonb NOT NULL,
+  dedup_key       text,
+  status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'in_flight', 'delivered', 'failed', 'dead')),
+  attempts        integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL,
+  lease_until     timestamptz,                 -- in_flight: reclaimed after this if the worker died
+  last_status     integer,                     -- last HTTP status code
+  last_error      text,
+  created_by      text NOT NULL,
+  created_at      timestamptz NOT NULL,
+  delivered_at    timestamptz,
+  updated_at      timestamptz NOT NULL,
+  CHECK ((status = 'in_flight') = (lease_until IS NOT NULL)),
+  CHECK ((status = 'delivered') = (delivered_at IS NOT NULL))
+);
+CREATE UNIQUE INDEX outbox_dedup_idx ON sv.outbox (endpoint, dedup_key) WHERE dedup_key IS NOT NULL;
+CREATE INDEX outbox_due_idx ON sv.outbox (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_in_flight_idx ON sv.outbox (endpoint, lease_until) WHERE status = 'in_flight';
+CREATE INDEX outbox_stuck_idx ON sv.outbox (endpoint, status) WHERE status IN ('failed', 'dead');
+COMMENT ON TABLE sv.outbox IS 'Messages to outside systems (logged, never deleted before delivery): delivered at least once by the push worker';
+ALTER TABLE sv.outbox ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.outbox FORCE ROW LEVEL SECURITY;
+CREATE POLICY outbox_all ON sv.outbox FOR SELECT TO sv_admin, sv_auditor USING (true);
+-- officers see the messages to their own department's systems
+CREATE POLICY outbox_department ON sv.outbox FOR SELECT TO sv_officer
+  USING (EXISTS (SELECT 1 FROM sv.endpoint e WHERE e.name = endpoint AND e.department_id = sv.scope_department()));
+GRANT SELECT ON sv.outbox TO sv_admin, sv_auditor, sv_officer;
+SELECT pg_catalog.pg_extension_config_dump('sv.outbox', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.outbox_id_seq', '');
+
+CREATE TABLE sv.outbox_attempt (
+  outbox_id    bigint NOT NULL REFERENCES sv.outbox (id) ON DELETE CASCADE,
+  attempt      integer NOT NULL,
+  started_at   timestamptz NOT NULL,
+  duration_ms  integer NOT NULL,
+  http_status  integer,                        -- NULL: no response (timeout, refused, reset)
+  error        text,
+  outcome      text NOT NULL CHECK (outcome IN ('delivered', 'retry', 'failed', 'dead', 'abandoned')),
+  PRIMARY KEY (outbox_id, attempt)
+);
+CREATE INDEX outbox_attempt_started_idx ON sv.outbox_attempt (started_at);
+COMMENT ON TABLE sv.outbox_attempt IS 'Every delivery attempt with its outcome (kept for sv.push_attempt_retention)';
+ALTER TABLE sv.outbox_attempt ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.outbox_attempt FORCE ROW LEVEL SECURITY;
+CREATE POLICY outbox_attempt_all ON sv.outbox_attempt FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.outbox_attempt TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.outbox_attempt', '');
+
+-- The worker's latch is set when a transaction that queued a message commits (C, a no-op
+-- when the library is not preloaded: then the worker does not run either).
+CREATE FUNCTION sv._push_wake_at_commit() RETURNS void
+AS 'MODULE_PATHNAME', 'sv_push_wake_at_commit' LANGUAGE C VOLATILE;
+CREATE FUNCTION sv.push_worker_status(OUT pid integer, OUT started_at timestamptz, OUT delivered bigint,
+                                      OUT retried bigint, OUT failed bigint, OUT dead bigint, OUT in_flight integer,
+                                      OUT last_claim_at timestamptz)
+AS 'MODULE_PATHNAME', 'sv_push_worker_status' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION sv.push_worker_status() IS
+  'The push worker: its pid (NULL when not running), start, counters since start, messages in flight';
+
+-- The host of an http(s) URL, lower-cased, without user info or port.
+CREATE FUNCTION sv._url_host(url text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT lower(substring(url FROM '^[A-Za-z]+://(?:[^/@]*@)?(\[[^]]*\]|[^/:?#]+)')) $$;
+
+-- Whether the host may be contacted: sv.push_allowed_hosts is a comma-separated list of host
+-- names (an entry ".example.org" allows its subdomains); empty allows nothing.
+CREATE FUNCTION sv._push_host_allowed(host text) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $fn$
+  SELECT EXISTS (
+    SELECT 1 FROM unnest(string_to_array(coalesce(current_setting('sv.push_allowed_hosts', true), ''), ',')) a,
+                  LATERAL lower(btrim(a)) h
+    WHERE h <> '' AND (host = h OR (left(h, 1) = '.' AND right(host, length(h)) = h)))
+$fn$;
+
+CREATE FUNCTION sv._require_push_host(field text, url text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_host text := sv._url_host(url);
+BEGIN
+  IF v_host IS NULL OR url !~* '^https?://' THEN
+    RAISE EXCEPTION '%: only http and https URLs with a host are sent to, not %', field, coalesce(quote_literal(url), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT sv._push_host_allowed(v_host) THEN
+    RAISE EXCEPTION '%: host % is not in sv.push_allowed_hosts', field, quote_literal(v_host)
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'A superuser adds the host to sv.push_allowed_hosts in postgresql.conf and reloads.';
+  END IF;
+END
+$fn$;
+
+CREATE FUNCTION sv.endpoint_save(name text, url text, method text DEFAULT 'POST', headers jsonb DEFAULT '{}',
+                                 auth text DEFAULT 'none', timeout_ms integer DEFAULT 10000,
+                                 max_attempts integer DEFAULT 10, max_concurrent integer DEFAULT 8,
+                                 follow_redirects boolean DEFAULT false, enabled boolean DEFAULT true,
+                                 department_id integer DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  v_old sv.endpoint;
+  v_new sv.endpoint;
+  v_bad text;
+BEGIN
+  PERFORM sv._require_code('name', name);
+  PERFORM sv._require_push_host('url', url);
+  PERFORM sv._require_one_of('method', method, ARRAY['POST', 'PUT', 'PATCH']);
+  IF headers IS NULL OR jsonb_typeof(headers) <> 'object' THEN
+    RAISE EXCEPTION 'headers must be a JSON object of header names and string values' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- the worker sets these itself; a header name or value with a line break would inject headers
+  SELECT string_agg(quote_literal(k), ', ' ORDER BY k) INTO v_bad FROM jsonb_each(headers) h(k, v)
+  WHERE k !~ '^[A-Za-z0-9!#$%&''*+.^_`|~-]+$' OR jsonb_typeof(v) <> 'string' OR v #>> '{}' ~ '[\r\n]'
+     OR lower(k) IN ('idempotency-key', 'content-type', 'content-length', 'authorization', 'x-signature',
+                     'x-signature-timestamp', 'host', 'transfer-encoding');
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'headers: % not allowed (a token name with a string value, none the worker sets itself)', v_bad
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._require_one_of('auth', auth, ARRAY['none', 'bearer', 'hmac_sha256']);
+  IF timeout_ms IS NULL OR timeout_ms NOT BETWEEN 100 AND 300000 THEN
+    RAISE EXCEPTION 'timeout_ms must be 100 to 300000, not %', coalesce(timeout_ms::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF max_attempts IS NULL OR max_attempts NOT BETWEEN 1 AND 100 THEN
+    RAISE EXCEPTION 'max_attempts must be 1 to 100, not %', coalesce(max_attempts::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF max_concurrent IS NULL OR max_concurrent NOT BETWEEN 1 AND 256 THEN
+    RAISE EXCEPTION 'max_concurrent must be 1 to 256, not %', coalesce(max_concurrent::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF follow_redirects IS NULL OR enabled IS NULL THEN
+    RAISE EXCEPTION 'follow_redirects and enabled must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF department_id IS NOT NULL THEN
+    PERFORM sv._require_department('department_id', department_id);
+  END IF;
+  IF NOT sv._is_admin(me) THEN
+    RAISE EXCEPTION 'only platform administrators configure endpoints' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT * INTO v_old FROM sv.endpoint e WHERE e.name = btrim(endpoint_save.name) FOR UPDATE;
+  INSERT INTO sv.endpoint AS e (name, url, method, headers, auth, timeout_ms, max_attempts, max_concurrent,
+                                follow_redirects, enabled, department_id, updated_by, updated_at)
+  VALUES (btrim(name), btrim(url), method, headers, auth, timeout_ms, max_attempts, max_concurrent, follow_redirects,
+          enabled, department_id, me, now())
+  ON CONFLICT ON CONSTRAINT endpoint_pkey DO UPDATE
+    SET url = excluded.url, method = excluded.method, headers = excluded.headers, auth = excluded.auth,
+        timeout_ms = excluded.timeout_ms, max_attempts = excluded.max_attempts, max_concurrent = excluded.max_concurrent,
+        follow_redirects = excluded.follow_redirects, enabled = excluded.enabled, department_id = excluded.department_id,
+        updated_by = excluded.updated_by, updated_at = excluded.updated_at
+  RETURNING e.* INTO v_new;
+  IF v_old.name IS NULL OR (to_jsonb(v_old) - 'updated_by' - 'updated_at') IS DISTINCT FROM (to_jsonb(v_new) - 'updated_by' - 'updated_at') THEN
+    PERFORM sv.audit_append(department_id, 'endpoint', v_new.name, CASE WHEN v_old.name IS NULL THEN 'add' ELSE 'change' END,
+                            to_jsonb(v_new) - 'name' - 'updated_by' - 'updated_at');
+  END IF;
+  IF v_new.enabled THEN
+    PERFORM sv._push_wake_at_commit();   -- messages held for a disabled endpoint may go now
+  END IF;
+  RETURN v_new.name;
+END
+$fn$;
+COMMENT ON FUNCTION sv.endpoint_save(text, text, text, jsonb, text, integer, integer, integer, boolean, boolean, integer) IS
+  'Administrators: add or change an endpoint (its host must be in sv.push_allowed_hosts)';
+
+CREATE FUNCTION sv.endpoint_set_secret(name text, secret text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+BEGIN
+  IF NOT sv._is_admin(me) THEN
+    RAISE EXCEPTION 'only platform administrators set endpoint secrets' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM sv.endpoint e WHERE e.name = endpoint_set_secret.name) THEN
+    RAISE EXCEPTION 'endpoint % does not exist', coalesce(quote_literal(name), 'NULL') USING ERRCODE = 'no_data_found';
+  END IF;
+  IF secret IS NULL OR length(secret) < 16 OR secret ~ '[\r\n]' THEN
+    RAISE EXCEPTION 'secret must be at least 16 characters on one line' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO sv.endpoint_secret AS s (endpoint, secret, set_by, set_at) VALUES (name, secret, me, now())
+  ON CONFLICT (endpoint) DO UPDATE SET secret = excluded.secret, set_by = excluded.set_by, set_at = excluded.set_at;
+  -- the audit chain records that it changed, never the secret
+  PERFORM sv.audit_append(NULL, 'endpoint', name, 'set_secret', jsonb_build_object('sha256_prefix',
+          left(encode(sha256(convert_to(secret, 'UTF8')), 'hex'), 8)));
+END
+$fn$;
+COMMENT ON FUNCTION sv.endpoint_set_secret(text, text) IS
+  'Administrators: set an endpoint''s bearer token or HMAC key (stored readable by the owner only)';
+
+-- Queue a message.  In the caller's transaction: it exists exactly when the change that caused
+-- it commits.  The same (endpoint, dedup_key) again returns the first message's id.
+CREATE FUNCTION sv.outbox_send(endpoint text, kind text, payload jsonb, dedup_key text DEFAULT NULL)
+RETURNS uuid
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  me text := sv._outer_user();
+  e sv.endpoint;
+  v_id uuid;
+BEGIN
+  SELECT * INTO e FROM sv.endpoint x WHERE x.name = outbox_send.endpoint;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'endpoint % does not exist', coalesce(quote_literal(outbox_send.endpoint), 'NULL')
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  PERFORM sv._require_push_host('endpoint ' || e.name, e.url);
+  IF outbox_send.kind IS NULL OR outbox_send.kind !~ '^[a-z][a-z0-9_.-]{1,63}$' THEN
+    RAISE EXCEPTION 'kind must be 2-64 lower-case letters, digits, ".", "_" or "-", not %',
+      coalesce(quote_literal(outbox_send.kind), 'NULL') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF outbox_send.payload IS NULL THEN
+    RAISE EXCEPTION 'payload must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF outbox_send.dedup_key IS NOT NULL AND btrim(outbox_send.dedup_key) = '' THEN
+    RAISE EXCEPTION 'dedup_key must be NULL or not empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO sv.outbox AS o (endpoint, kind, payload, dedup_key, next_attempt_at, created_by, created_at, updated_at)
+  VALUES (e.name, outbox_send.kind, outbox_send.payload, outbox_send.dedup_key, now(), me, now(), now())
+  ON CONFLICT (endpoint, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
+  RETURNING o.message_id INTO v_id;
+  IF v_id IS NULL THEN
+    SELECT o.message_id INTO v_id FROM sv.outbox o WHERE o.endpoint = e.name AND o.dedup_key = outbox_send.dedup_key;
+    RETURN v_id;
+  END IF;
+  PERFORM sv._push_wake_at_commit();
+  RETURN v_id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.outbox_send(text, text, jsonb, text) IS
+  'Queue a message to an outside system in the current transaction; returns its id (the Idempotency-Key)';
+
+-- The worker's claim: due messages (and in-flight ones whose lease ran out: the worker died),
+-- within each endpoint's concurrency limit and the worker's free capacity.
+CREATE FUNCTION sv._outbox_claim(capacity integer, lease_margin_ms integer)
+RETURNS TABLE (id bigint, message_id uuid, attempt integer, kind text, body text, url text, method text, headers jsonb,
+               auth text, secret text, timeout_ms integer, follow_redirects boolean)
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  WITH busy AS (
+    SELECT o.endpoint, count(*) AS n FROM sv.outbox o
+    WHERE o.status = 'in_flight' AND o.lease_until > now() GROUP BY o.endpoint
+  ), due AS (
+    SELECT o.id, o.endpoint FROM sv.outbox o
+    WHERE (o.status = 'pending' AND o.next_attempt_at <= now())
+       OR (o.status = 'in_flight' AND o.lease_until <= now())
+    ORDER BY o.next_attempt_at, o.id
+    LIMIT capacity * 4
+    FOR UPDATE SKIP LOCKED
+  ), ranked AS (
+    SELECT d.id, row_number() OVER (PARTITION BY d.endpoint ORDER BY d.id) + coalesce(b.n, 0) AS slot,
+           e.max_concurrent, e.timeout_ms
+    FROM due d JOIN sv.endpoint e ON e.name = d.endpoint AND e.enabled
+    LEFT JOIN busy b ON b.endpoint = d.endpoint
+  ), chosen AS (
+    SELECT r.id, r.timeout_ms FROM ranked r WHERE r.slot <= r.max_concurrent ORDER BY r.id LIMIT capacity
+  ), claimed AS (
+    UPDATE sv.outbox o SET status = 'in_flight', attempts = o.attempts + 1,
+                           lease_until = now() + make_interval(secs => (c.timeout_ms + lease_margin_ms) / 1000.0),
+                           updated_at = now()
+    FROM chosen c WHERE o.id = c.id
+    RETURNING o.id, o.message_id, o.attempts, o.kind, o.payload::text AS body, o.endpoint
+  )
+  SELECT c.id, c.message_id, c.attempts, c.kind, c.body, e.url, e.method, e.headers, e.auth, s.secret, e.timeout_ms,
+         e.follow_redirects
+  FROM claimed c JOIN sv.endpoint e ON e.name = c.endpoint LEFT JOIN sv.endpoint_secret s ON s.endpoint = c.endpoint
+  ORDER BY c.id
+$fn$;
+
+-- The worker's record of finished attempts (one transaction per batch): 2xx delivered; 408,
+-- 429, 5xx and no response retried with exponential backoff and jitter until the endpoint's
+-- max_attempts, then dead; anything else failed at once.  A result for an attempt that is no
+-- longer the current one (the lease ran out and the message was claimed again) only adds its
+-- attempt row.
+CREATE FUNCTION sv._outbox_record(ids bigint[], attempts integer[], started timestamptz[], durations integer[],
+                                  statuses integer[], errors text[], retry_base_ms integer, retry_max_ms integer)
+RETURNS TABLE (delivered bigint, retried bigint, failed bigint, dead bigint)
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  WITH r AS (
+    SELECT x.id, x.attempt, x.started, x.duration, x.status, x.error, e.max_attempts,
+           CASE WHEN x.status BETWEEN 200 AND 299 THEN 'delivered'
+                WHEN x.status IS NULL OR x.status IN (408, 429) OR x.status BETWEEN 500 AND 599
+                  THEN CASE WHEN x.attempt >= e.max_attempts THEN 'dead' ELSE 'retry' END
+                ELSE 'failed' END AS outcome
+    FROM unnest(ids, attempts, started, durations, statuses, errors) x(id, attempt, started, duration, status, error)
+    JOIN sv.outbox o ON o.id = x.id
+    JOIN sv.endpoint e ON e.name = o.endpoint
+  ), logged AS (
+    INSERT INTO sv.outbox_attempt (outbox_id, attempt, started_at, duration_ms, http_status, error, outcome)
+    SELECT r.id, r.attempt, r.started, r.duration, r.status, r.error, r.outcome FROM r
+    ON CONFLICT DO NOTHING
+  ), changed AS (
+    UPDATE sv.outbox o
+       SET status = CASE r.outcome WHEN 'retry' THEN 'pending' ELSE r.outcome END,
+           lease_until = NULL, last_status = r.status, last_error = r.error, updated_at = now(),
+           delivered_at = CASE WHEN r.outcome = 'delivered' THEN now() END,
+           next_attempt_at = CASE WHEN r.outcome = 'retry'
+             THEN now() + make_interval(secs => least(retry_max_ms::float8, retry_base_ms * power(2::float8, r.attempt - 1))
+                                               * (0.5 + random() / 2) / 1000.0)
+             ELSE o.next_attempt_at END
+      FROM r
+     WHERE o.id = r.id AND o.status = 'in_flight' AND o.attempts = r.attempt
+    RETURNING r.outcome
+  )
+  SELECT count(*) FILTER (WHERE outcome = 'delivered'), count(*) FILTER (WHERE outcome = 'retry'),
+         count(*) FILTER (WHERE outcome = 'failed'), count(*) FILTER (WHERE outcome = 'dead')
+  FROM changed
+$fn$;
+
+-- At worker start every in-flight message is an orphan of the previous worker: due again now.
+CREATE FUNCTION sv._outbox_recover() RETURNS bigint
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  WITH a AS (
+    INSERT INTO sv.outbox_attempt (outbox_id, attempt, started_at, duration_ms, http_status, error, outcome)
+    SELECT o.id, o.attempts, o.updated_at, 0, NULL, 'the worker stopped during delivery', 'abandoned'
+    FROM sv.outbox o WHERE o.status = 'in_flight'
+    ON CONFLICT DO NOTHING
+  ), u AS (
+    UPDATE sv.outbox o SET status = 'pending', lease_until = NULL, next_attempt_at = now(), updated_at = now(),
+                           last_error = 'the worker stopped during delivery'
+    WHERE o.status = 'in_flight' RETURNING 1
+  )
+  SELECT count(*) FROM u
+$fn$;
+
+-- Failed or dead messages go back to the queue with fresh attempts (after the endpoint was fixed).
+CREATE FUNCTION sv.outbox_requeue(message_ids uuid[]) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  v_bad text;
+  n bigint;
+BEGIN
+  IF NOT sv._is_admin(me) THEN
+    RAISE EXCEPTION 'only platform administrators requeue messages' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF coalesce(cardinality(message_ids), 0) = 0 THEN
+    RAISE EXCEPTION 'message_ids must name at least one message' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(coalesce(x::text, 'NULL') || coalesce(' (' || o.status || ')', ' (no such message)'), ', ')
+  INTO v_bad FROM unnest(message_ids) x LEFT JOIN sv.outbox o ON o.message_id = x
+  WHERE o.status IS NULL OR o.status NOT IN ('failed', 'dead');
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'only failed or dead messages are requeued: %', v_bad USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  UPDATE sv.outbox o SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now()
+  WHERE o.message_id = ANY (message_ids);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM sv.audit_append(NULL, 'outbox', n || ' message(s)', 'requeue', jsonb_build_object('messages', to_jsonb(message_ids)));
+  PERFORM sv._push_wake_at_commit();
+  RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION sv.outbox_requeue(uuid[]) IS 'Administrators: put failed or dead messages back in the queue with fresh attempts';
+
+-- Retention (pg_cron, e.g. daily): attempts older than sv.push_attempt_retention, and delivered
+-- messages as old whose attempts are gone.  Pending, failed and dead messages are never removed.
+CREATE FUNCTION sv.outbox_cleanup(OUT attempts_removed bigint, OUT messages_removed bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  v_keep interval := current_setting('sv.push_attempt_retention')::interval;
+BEGIN
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
+    RAISE EXCEPTION 'role "%" may not clean up the outbox', me USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  DELETE FROM sv.outbox_attempt a WHERE a.started_at < now() - v_keep;
+  GET DIAGNOSTICS attempts_removed = ROW_COUNT;
+  DELETE FROM sv.outbox o WHERE o.status = 'delivered' AND o.delivered_at < now() - v_keep;
+  GET DIAGNOSTICS messages_removed = ROW_COUNT;
+END
+$fn$;
+COMMENT ON FUNCTION sv.outbox_cleanup() IS
+  'Remove delivery attempts and delivered messages older than sv.push_attempt_retention (schedule with pg_cron)';
+
+GRANT EXECUTE ON FUNCTION sv.endpoint_save(text, text, text, jsonb, text, integer, integer, integer, boolean, boolean, integer),
+                          sv.endpoint_set_secret(text, text), sv.outbox_requeue(uuid[]) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.outbox_send(text, text, jsonb, text), sv.outbox_cleanup() TO sv_admin, sv_integration;
+GRANT EXECUTE ON FUNCTION sv.push_worker_status() TO sv_admin, sv_auditor;
+
+CREATE VIEW sv_work.outbox_dead WITH (security_invoker = true) AS
+  SELECT o.message_id, o.endpoint, e.department_id, o.kind, o.status, o.attempts, o.last_status, o.last_error,
+         o.created_at, o.updated_at
+  FROM sv.outbox o JOIN sv.endpoint e ON e.name = o.endpoint
+  WHERE o.status IN ('failed', 'dead');
+COMMENT ON VIEW sv_work.outbox_dead IS 'Messages that were not delivered (failed at once or attempts exhausted): requeue after fixing the endpoint';
+
+CREATE VIEW sv_work.outbox_counters WITH (security_invoker = true) AS
+  SELECT o.endpoint,
+         count(*) FILTER (WHERE o.status = 'pending') AS pending,
+         count(*) FILTER (WHERE o.status = 'in_flight') AS in_flight,
+         count(*) FILTER (WHERE o.status = 'delivered') AS delivered,
+         count(*) FILTER (WHERE o.status = 'delivered' AND o.attempts > 1) AS delivered_after_retry,
+         count(*) FILTER (WHERE o.status = 'pending' AND o.attempts > 0) AS retrying,
+         count(*) FILTER (WHERE o.status = 'failed') AS failed,
+         count(*) FILTER (WHERE o.status = 'dead') AS dead,
+         now() - min(o.created_at) FILTER (WHERE o.status IN ('pending', 'in_flight')) AS queue_age
+  FROM sv.outbox o
+  GROUP BY o.endpoint;
+COMMENT ON VIEW sv_work.outbox_counters IS
+  'Per endpoint: pending, in flight, delivered (after retries), retrying, failed, dead, age of the oldest undelivered message';
+GRANT SELECT ON sv_work.outbox_dead, sv_work.outbox_counters TO sv_admin, sv_auditor, sv_officer;
