@@ -50,6 +50,12 @@ FROM (VALUES
 \set ON_ERROR_STOP 0
 SELECT sv.add_workdays('2026-12-20', 20);
 \set ON_ERROR_STOP 1
+\echo '   This throwaway demo loads a provisional 2027 calendar (weekends and New Year''s Day only) when the'
+\echo '   State Council notice is not loaded yet, so that deadlines running into 2027 can be shown; a real'
+\echo '   platform loads the notice itself (sv.calendar_load(..., replace => true) replaces a provisional one).'
+SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sv.calendar_notice WHERE year = 2027)
+  THEN sv.calendar_load(2027, '演示用临时日历(仅周末与元旦,待国务院通知发布后替换)', '2026-11-01',
+                        '[{"festival": "元旦", "from": "2027-01-01", "to": "2027-01-01"}]') END AS provisional_2027;
 
 \echo
 \echo '== Unified social credit codes (统一社会信用代码) from a sample department export'
@@ -542,4 +548,59 @@ SELECT sv.draw_export(:draw_id);
 \o
 \pset format aligned
 \pset tuples_only off
+RESET ROLE;
+
+\echo
+\echo '== Approval–supervision linkage (审管联动): pushed through the outbox by the libcurl worker'
+\echo '   (the departments'' systems are played by scripts/http_fixture.py on 127.0.0.1:' :fixture_port ')'
+CREATE ROLE gsbd_city LOGIN IN ROLE sv_officer;          -- the administrative approval bureau
+SET ROLE pds_admin;
+SELECT sv.staff_add('gsbd_city', 1, '410400') > 0 AS gsbd_mapped;
+SELECT sv.endpoint_save('pds-msa-linkage', 'http://127.0.0.1:' || :'fixture_port' || '/accept/msa', auth => 'hmac_sha256',
+                        department_id => 4) AS endpoint,
+       sv.endpoint_save('pds-gsbd-linkage', 'http://127.0.0.1:' || :'fixture_port' || '/accept/gsbd', auth => 'bearer',
+                        department_id => 1) AS endpoint;
+SELECT sv.endpoint_set_secret('pds-msa-linkage', 'demo-hmac-key-of-market-regulation'),
+       sv.endpoint_set_secret('pds-gsbd-linkage', 'demo-bearer-token-of-the-bureau');
+SELECT sv.linkage_endpoint_set(4, 'pds-msa-linkage'), sv.linkage_endpoint_set(1, 'pds-gsbd-linkage');
+SELECT sv.power_item_save('PDS-XK-SP-001', '食品经营许可', 'licensing', 4,
+         '[{"law": "中华人民共和国食品安全法", "article": "第三十五条"}]', approving_department_id => 1, centralised => true) > 0 AS power_item;
+SELECT sv.linkage_rule_set('PDS-XK-SP-001', first_action_days => 10, ack_days => 3);
+RESET ROLE;
+\echo '   the approval system reports a food licence granted by the approval bureau; market regulation supervises:'
+SET ROLE amr_feed;
+SELECT sv.approval_receive(jsonb_build_object('approval_id', 'SP-2026-000123', 'uscc', '91410400MA44L0X1Q8',
+  'subject_name', '平顶山市鹰城食品有限公司', 'power_code', 'PDS-XK-SP-001', 'decision', 'renewed',
+  'licence_no', 'JY14104020012345', 'decided_on', sv.local_date(now()), 'valid_until', sv.local_date(now()) + 1826,
+  'approving_department', '410400-GSBD')) AS linkage_id \gset
+RESET ROLE;
+SELECT l.id, d.name_zh AS supervising_department, l.claim_due, l.first_action_due FROM sv.linkage l
+JOIN sv.department d ON d.id = l.supervising_department_id WHERE l.id = :linkage_id;
+-- the worker was woken at commit; give it a moment
+DO $$ BEGIN
+  FOR i IN 1 .. 100 LOOP
+    EXIT WHEN (SELECT count(*) = 0 FROM sv.outbox WHERE status IN ('pending', 'in_flight'));
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+SELECT endpoint, kind, status, attempts, last_status, delivered_at - created_at AS commit_to_delivery FROM sv.outbox ORDER BY id;
+\echo '   market regulation claims (签收), inspects and fines; the penalty goes back to the bureau (双回路):'
+SET ROLE msa_city;
+SELECT sv.linkage_claim(:linkage_id) IS NOT NULL AS claimed;
+SELECT sv.linkage_report(:linkage_id, 'inspected_compliant', '许可延续后首次检查:证照一致,现场未发现问题', 'JC-2026-1201') > 0 AS reported;
+SELECT sv.linkage_report(:linkage_id, 'penalty', '超范围经营冷食类食品,罚款2万元,责令改正', '平市监罚〔2026〕88号') AS result_id \gset
+RESET ROLE;
+DO $$ BEGIN
+  FOR i IN 1 .. 100 LOOP
+    EXIT WHEN (SELECT count(*) = 0 FROM sv.outbox WHERE status IN ('pending', 'in_flight'));
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+SET ROLE gsbd_city;
+SELECT sv.linkage_acknowledge(:result_id, '已收到处罚结果,纳入许可证后续核查') IS NOT NULL AS acknowledged;
+SELECT step, department_id, due_on, done_at IS NOT NULL AS done, overdue, done_late FROM sv_work.linkage_loop ORDER BY step;
+RESET ROLE;
+SET ROLE supervision_office;
+SELECT endpoint, pending, in_flight, delivered, retrying, failed, dead FROM sv_work.outbox_counters ORDER BY endpoint;
+SELECT pid IS NOT NULL AS worker_running, delivered, retried, dead FROM sv.push_worker_status();
 RESET ROLE;
