@@ -34,7 +34,8 @@ CREATE FUNCTION sv._draw_population_final(internal) RETURNS bytea
 AS 'MODULE_PATHNAME', 'sv_draw_population_final' LANGUAGE C;
 -- The population of docs/draw-protocol.md section 1 from (code, stratum) pairs, sorted in C.
 CREATE AGGREGATE sv._draw_population(sv.uscc, text) (
-  SFUNC = sv._draw_population_accum, STYPE = internal, FINALFUNC = sv._draw_population_final
+  SFUNC = sv._draw_population_accum, STYPE = internal, FINALFUNC = sv._draw_population_final,
+  FINALFUNC_MODIFY = READ_WRITE   -- the final function sorts the state in place
 );
 
 CREATE FUNCTION sv._draw_teams(seed bytea, start_words bigint, team_size integer, departments integer,

@@ -69,6 +69,63 @@ sv_draw_population_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
+/*
+ * Sorts the records by stratum, then code.  The candidates usually arrive in code order (the
+ * seal reads the subjects along their primary key), so the records are first distributed to
+ * their strata in arrival order (a stable counting sort on the stratum byte), and a stratum is
+ * sorted only if its codes are not already in order.
+ */
+static void
+sort_records(PopulationState *st, MemoryContext cxt)
+{
+	int64		count[256] = {0};
+	int64		start[256];
+	int64		pos = 0;
+	char	   *sorted;
+
+	for (int64 i = 0; i < st->n; i++)
+		count[(unsigned char) st->recs[i * REC_LEN]]++;
+	for (int b = 0; b < 256; b++)
+	{
+		start[b] = pos;
+		pos += count[b];
+	}
+	sorted = MemoryContextAllocHuge(cxt, st->n * REC_LEN);
+	{
+		int64		next[256];
+
+		memcpy(next, start, sizeof(next));
+		for (int64 i = 0; i < st->n; i++)
+		{
+			const char *r = st->recs + i * REC_LEN;
+
+			memcpy(sorted + next[(unsigned char) r[0]]++ * REC_LEN, r, REC_LEN);
+		}
+	}
+	for (int b = 0; b < 256; b++)
+	{
+		char	   *first = sorted + start[b] * REC_LEN;
+		bool		in_order = true;
+
+		for (int64 i = 1; i < count[b] && in_order; i++)
+			in_order = memcmp(first + (i - 1) * REC_LEN, first + i * REC_LEN, REC_LEN) <= 0;
+		if (!in_order)
+			qsort(first, count[b], REC_LEN, rec_cmp);
+	}
+	pfree(st->recs);
+	st->recs = sorted;
+}
+
+static MemoryContext
+aggcontext_of(FunctionCallInfo fcinfo)
+{
+	MemoryContext cxt;
+
+	if (!AggCheckCallContext(fcinfo, &cxt))
+		elog(ERROR, "sv._draw_population_final called outside an aggregate");
+	return cxt;
+}
+
 PG_FUNCTION_INFO_V1(sv_draw_population_final);
 Datum
 sv_draw_population_final(PG_FUNCTION_ARGS)
@@ -85,7 +142,7 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("a population of %lld candidates is too large for one plan", (long long) n)));
 	if (n > 1)
-		qsort(st->recs, n, REC_LEN, rec_cmp);
+		sort_records(st, aggcontext_of(fcinfo));
 	result = (bytea *) palloc(VARHDRSZ + size);
 	SET_VARSIZE(result, VARHDRSZ + size);
 	out = VARDATA(result);
