@@ -19,21 +19,34 @@ $node->append_conf('postgresql.conf', <<'EOF');
 shared_preload_libraries = 'sv_platform'
 restart_after_crash = on
 sv.push_enabled = on
-sv.push_database = 'postgres'
+sv.push_database = 'pushdb'
 sv.push_allowed_hosts = '127.0.0.1'
 sv.push_retry_base_ms = 100
 sv.push_retry_max_ms = 400
 EOF
 $node->start;
 
-# The worker waits quietly for the extension: one line in the log, no restarts.
+# The launcher waits quietly for the database, then the worker for the extension: one log
+# line each, no restarts.
 sleep 1.5;
 my $log = slurp_file($node->logfile);
-my $waits = () = $log =~ /waiting for CREATE EXTENSION sv_platform/g;
+my $waits = () = $log =~ /waiting for database "pushdb"/g;
+is($waits, 1, 'the launcher waits for the database with one log line');
+$node->safe_psql('postgres', 'CREATE DATABASE pushdb');
+# the launcher looks again within 10 s
+for (1 .. 150)
+{
+	$log = slurp_file($node->logfile);
+	last if $log =~ /waiting for CREATE EXTENSION sv_platform/;
+	sleep 0.1;
+}
+sleep 1;
+$log = slurp_file($node->logfile);
+$waits = () = $log =~ /waiting for CREATE EXTENSION sv_platform/g;
 is($waits, 1, 'the worker waits for the extension with one log line');
-unlike($log, qr/terminated by exit code|FATAL/, 'no worker crash while waiting');
+unlike($log, qr/terminated by exit code|exited with exit code|FATAL/, 'no worker crash while waiting');
 
-$node->safe_psql('postgres', 'SET client_min_messages = warning; CREATE EXTENSION sv_platform CASCADE');
+$node->safe_psql('pushdb', 'SET client_min_messages = warning; CREATE EXTENSION sv_platform CASCADE');
 
 # the fixture
 my $fixture_log = $node->basedir . '/fixture.jsonl';
@@ -58,7 +71,7 @@ sub endpoint
 {
 	my ($name, $path, %o) = @_;
 	my $extra = join '', map { ", $_ => $o{$_}" } sort keys %o;
-	$node->safe_psql('postgres', "SELECT sv.endpoint_save('$name', 'http://127.0.0.1:$port/$path'$extra)");
+	$node->safe_psql('pushdb', "SELECT sv.endpoint_save('$name', 'http://127.0.0.1:$port/$path'$extra)");
 }
 
 # what the fixture received, by key
@@ -82,11 +95,11 @@ sub check_nothing_lost
 {
 	my ($label, $endpoint_like) = @_;
 	my $got = received();
-	my @delivered = split /\n/, $node->safe_psql('postgres',
+	my @delivered = split /\n/, $node->safe_psql('pushdb',
 		"SELECT message_id FROM sv.outbox WHERE endpoint LIKE '$endpoint_like' AND status = 'delivered'");
 	my $missing = grep { !grep { $_ eq '200' } @{ $got->{$_} // [] } } @delivered;
 	is($missing, 0, "$label: every delivered message was received with 200");
-	my %known = map { $_ => 1 } split /\n/, $node->safe_psql('postgres', 'SELECT message_id FROM sv.outbox');
+	my %known = map { $_ => 1 } split /\n/, $node->safe_psql('pushdb', 'SELECT message_id FROM sv.outbox');
 	my $strangers = grep { !$known{$_} } keys %$got;
 	is($strangers, 0, "$label: the fixture received no message the outbox does not have");
 }
@@ -94,61 +107,72 @@ sub check_nothing_lost
 sub wait_for
 {
 	my ($query, $label) = @_;
-	ok($node->poll_query_until('postgres', $query), $label);
+	ok($node->poll_query_until('pushdb', $query), $label);
 }
 
 # 1. delivery, woken at commit
 endpoint('tap-accept', 'accept/a', max_concurrent => 16);
 my $t0 = time;
-$node->safe_psql('postgres', "SELECT count(sv.outbox_send('tap-accept', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 200) n");
+$node->safe_psql('pushdb', "SELECT count(sv.outbox_send('tap-accept', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 200) n");
 wait_for("SELECT count(*) = 200 FROM sv.outbox WHERE endpoint = 'tap-accept' AND status = 'delivered'", '200 messages delivered');
 my $took = time - $t0;
 ok($took < 10, sprintf('delivered in %.1f s', $took));
 $t0 = time;
-$node->safe_psql('postgres', "SELECT sv.outbox_send('tap-accept', 'tap.test', '{\"single\": true}')");
+$node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-accept', 'tap.test', '{\"single\": true}')");
 wait_for("SELECT count(*) = 201 FROM sv.outbox WHERE endpoint = 'tap-accept' AND status = 'delivered'", 'one more delivered');
 ok(time - $t0 < 2, sprintf('a single message is delivered %.2f s after its commit (woken, not polled)', time - $t0));
-is($node->safe_psql('postgres', "SELECT count(*) FROM sv.outbox_attempt a JOIN sv.outbox o ON o.id = a.outbox_id WHERE o.endpoint = 'tap-accept'"),
+is($node->safe_psql('pushdb', "SELECT count(*) FROM sv.outbox_attempt a JOIN sv.outbox o ON o.id = a.outbox_id WHERE o.endpoint = 'tap-accept'"),
 	'201', 'one attempt each');
 check_nothing_lost('delivery', 'tap-accept');
 my $got = received();
-my $key = $node->safe_psql('postgres', "SELECT message_id FROM sv.outbox WHERE endpoint = 'tap-accept' ORDER BY id LIMIT 1");
+my $key = $node->safe_psql('pushdb', "SELECT message_id FROM sv.outbox WHERE endpoint = 'tap-accept' ORDER BY id LIMIT 1");
 ok(exists $got->{$key}, 'the Idempotency-Key header is the message id');
 
 # 2. retries then success: the fixture answers 503 twice per key
 endpoint('tap-flaky', 'flaky/2/x', max_attempts => 5);
-$node->safe_psql('postgres', "SELECT count(sv.outbox_send('tap-flaky', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 10) n");
+$node->safe_psql('pushdb', "SELECT count(sv.outbox_send('tap-flaky', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 10) n");
 wait_for("SELECT count(*) = 10 FROM sv.outbox WHERE endpoint = 'tap-flaky' AND status = 'delivered'", 'flaky: all delivered');
-is($node->safe_psql('postgres', "SELECT min(attempts) || '-' || max(attempts) FROM sv.outbox WHERE endpoint = 'tap-flaky'"),
+is($node->safe_psql('pushdb', "SELECT min(attempts) || '-' || max(attempts) FROM sv.outbox WHERE endpoint = 'tap-flaky'"),
 	'3-3', 'flaky: each after two 503s');
 check_nothing_lost('retries', 'tap-flaky');
 
 # 3. dead after max attempts, then requeued
 endpoint('tap-down', 'status/503/x', max_attempts => 3);
-$node->safe_psql('postgres', "SELECT sv.outbox_send('tap-down', 'tap.test', '{}')");
+$node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-down', 'tap.test', '{}')");
 wait_for("SELECT status = 'dead' FROM sv.outbox WHERE endpoint = 'tap-down'", '503 three times: dead');
-is($node->safe_psql('postgres', "SELECT string_agg(outcome, ',' ORDER BY attempt) FROM sv.outbox_attempt a JOIN sv.outbox o ON o.id = a.outbox_id WHERE o.endpoint = 'tap-down'"),
+is($node->safe_psql('pushdb', "SELECT string_agg(outcome, ',' ORDER BY attempt) FROM sv.outbox_attempt a JOIN sv.outbox o ON o.id = a.outbox_id WHERE o.endpoint = 'tap-down'"),
 	'retry,retry,dead', 'attempts: retry, retry, dead');
-is($node->safe_psql('postgres', "SELECT count(*) FROM sv_work.outbox_dead WHERE endpoint = 'tap-down'"), '1', 'visible in sv_work.outbox_dead');
+is($node->safe_psql('pushdb', "SELECT count(*) FROM sv_work.outbox_dead WHERE endpoint = 'tap-down'"), '1', 'visible in sv_work.outbox_dead');
 endpoint('tap-down', 'accept/recovered', max_attempts => 3);
-$node->safe_psql('postgres', "SELECT sv.outbox_requeue(ARRAY(SELECT message_id FROM sv.outbox WHERE endpoint = 'tap-down'))");
+$node->safe_psql('pushdb', "SELECT sv.outbox_requeue(ARRAY(SELECT message_id FROM sv.outbox WHERE endpoint = 'tap-down'))");
 wait_for("SELECT status = 'delivered' FROM sv.outbox WHERE endpoint = 'tap-down'", 'requeued after the fix: delivered');
 
 # 4. other 4xx: failed at once
 endpoint('tap-bad', 'status/422/x');
-$node->safe_psql('postgres', "SELECT sv.outbox_send('tap-bad', 'tap.test', '{}')");
+$node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-bad', 'tap.test', '{}')");
 wait_for("SELECT status = 'failed' AND attempts = 1 FROM sv.outbox WHERE endpoint = 'tap-bad'", '422: failed after one attempt');
+
+# 4b. a redirect is not followed: failed at once; a dropped connection is retried
+endpoint('tap-redirect', 'status/302/x');
+endpoint('tap-drop', 'drop/x', max_attempts => 2);
+$node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-redirect', 'tap.test', '{}'), sv.outbox_send('tap-drop', 'tap.test', '{}')");
+wait_for("SELECT status = 'failed' AND last_status = 302 FROM sv.outbox WHERE endpoint = 'tap-redirect'", '302: not followed, failed');
+wait_for("SELECT status = 'dead' AND attempts = 2 AND last_status IS NULL FROM sv.outbox WHERE endpoint = 'tap-drop'",
+	'dropped connection: retried, then dead');
+# (libcurl may resend once by itself on a reused connection that died: same key)
+ok(scalar(@{ received()->{ $node->safe_psql('pushdb', "SELECT message_id FROM sv.outbox WHERE endpoint = 'tap-drop'") } // [] }) >= 2,
+	'the fixture saw the attempts of the dropped message under its one key');
 
 # 5. a hanging endpoint times out and is retried
 endpoint('tap-hang', 'hang/x', timeout_ms => 300, max_attempts => 2);
-$node->safe_psql('postgres', "SELECT sv.outbox_send('tap-hang', 'tap.test', '{}')");
+$node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-hang', 'tap.test', '{}')");
 wait_for("SELECT status = 'dead' FROM sv.outbox WHERE endpoint = 'tap-hang'", 'hanging endpoint: timed out twice, dead');
-like($node->safe_psql('postgres', "SELECT last_error FROM sv.outbox WHERE endpoint = 'tap-hang'"), qr/timed out/i, 'the error says timeout');
+like($node->safe_psql('pushdb', "SELECT last_error FROM sv.outbox WHERE endpoint = 'tap-hang'"), qr/timed out/i, 'the error says timeout');
 
 # 6. the endpoint is down (nothing listens) for a while, then comes back
 stop_fixture();
 endpoint('tap-outage', 'accept/outage', max_attempts => 50, max_concurrent => 8);
-$node->safe_psql('postgres', "SELECT count(sv.outbox_send('tap-outage', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 50) n");
+$node->safe_psql('pushdb', "SELECT count(sv.outbox_send('tap-outage', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 50) n");
 wait_for("SELECT count(*) = 50 FROM sv.outbox WHERE endpoint = 'tap-outage' AND status = 'pending' AND attempts >= 2", 'outage: retrying');
 start_fixture($port);
 wait_for("SELECT count(*) = 50 FROM sv.outbox WHERE endpoint = 'tap-outage' AND status = 'delivered'", 'outage over: all delivered');
@@ -156,9 +180,9 @@ check_nothing_lost('outage', 'tap-outage');
 
 # 7. the worker killed in the middle of a batch (the postmaster restarts everything)
 endpoint('tap-kill', 'delay/200/x', max_concurrent => 20, max_attempts => 50);
-$node->safe_psql('postgres', "SELECT count(sv.outbox_send('tap-kill', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 300) n");
+$node->safe_psql('pushdb', "SELECT count(sv.outbox_send('tap-kill', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 300) n");
 wait_for("SELECT count(*) > 20 FROM sv.outbox WHERE endpoint = 'tap-kill' AND status = 'delivered'", 'kill: delivery under way');
-my $pid = $node->safe_psql('postgres', 'SELECT pid FROM sv.push_worker_status()');
+my $pid = $node->safe_psql('pushdb', 'SELECT pid FROM sv.push_worker_status()');
 ok($pid > 0, "worker pid $pid");
 kill 'KILL', $pid;
 wait_for("SELECT count(*) = 300 FROM sv.outbox WHERE endpoint = 'tap-kill' AND status = 'delivered'", 'kill: all 300 delivered after the restart');
@@ -166,7 +190,7 @@ check_nothing_lost('worker killed', 'tap-kill');
 
 # 8. PostgreSQL stopped with -m immediate in the middle of a batch
 endpoint('tap-crash', 'delay/200/x', max_concurrent => 20, max_attempts => 50);
-$node->safe_psql('postgres', "SELECT count(sv.outbox_send('tap-crash', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 300) n");
+$node->safe_psql('pushdb', "SELECT count(sv.outbox_send('tap-crash', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 300) n");
 wait_for("SELECT count(*) > 20 FROM sv.outbox WHERE endpoint = 'tap-crash' AND status = 'delivered'", 'crash: delivery under way');
 $node->stop('immediate');
 $node->start;
@@ -176,11 +200,11 @@ check_nothing_lost('immediate restart', 'tap-crash');
 # duplicates, over everything: only ever under the same key (the count per key above 1 is a
 # redelivery after a kill or crash, never a second message)
 $got = received();
-my $outbox_count = $node->safe_psql('postgres', 'SELECT count(*) FROM sv.outbox');
+my $outbox_count = $node->safe_psql('pushdb', 'SELECT count(*) FROM sv.outbox');
 ok(scalar(keys %$got) <= $outbox_count, scalar(keys %$got) . " keys received for $outbox_count messages");
 
 # counters
-my $status = $node->safe_psql('postgres', 'SELECT pid IS NOT NULL, delivered >= 0 FROM sv.push_worker_status()');
+my $status = $node->safe_psql('pushdb', 'SELECT pid IS NOT NULL, delivered >= 0 FROM sv.push_worker_status()');
 is($status, 't|t', 'sv.push_worker_status shows the running worker');
 
 stop_fixture();
