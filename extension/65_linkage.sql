@@ -23,7 +23,8 @@ CREATE TABLE sv.linkage_endpoint (
   set_by        text NOT NULL,
   set_at        timestamptz NOT NULL
 );
-COMMENT ON TABLE sv.linkage_endpoint IS 'The endpoint of each department''s system for linkage messages (both directions)';
+COMMENT ON TABLE sv.linkage_endpoint IS
+  'The endpoint of each department''s system for the platform''s messages to it (linkage both ways, sanction feedback requests)';
 
 CREATE TABLE sv.linkage_rule (
   power_code        text PRIMARY KEY,
@@ -170,15 +171,16 @@ $fn$;
 COMMENT ON FUNCTION sv.linkage_rule_set(text, integer, integer) IS
   'Administrators: working-day deadlines of a licensing power item (first action, acknowledgment)';
 
--- Queues a linkage message to a department's system when it has one; NULL otherwise (the
+-- Queues a message to a department's system when it has one (sv.linkage_endpoint: linkage
+-- messages, and the feedback requests of joint rewards and punishments); NULL otherwise (the
 -- department then works from sv_work).
-CREATE FUNCTION sv._linkage_push(department_id integer, kind text, payload jsonb, dedup_key text) RETURNS uuid
+CREATE FUNCTION sv._department_push(department_id integer, kind text, payload jsonb, dedup_key text) RETURNS uuid
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT sv.outbox_send(e.endpoint, kind, payload, dedup_key)
   FROM sv.linkage_endpoint e JOIN sv.endpoint p ON p.name = e.endpoint
-  WHERE e.department_id = _linkage_push.department_id
+  WHERE e.department_id = _department_push.department_id
 $fn$;
 
 -- The approval system reports a licensing decision.  Payload fields: approval_id, uscc,
@@ -271,7 +273,7 @@ BEGIN
           v_until, v_dept, v_supervising, payload, me, now(),
           sv.add_workdays(v_day, 2), sv.add_workdays(v_day, coalesce(v_rule.first_action_days, 20)))
   RETURNING * INTO l;
-  UPDATE sv.linkage x SET push_message = sv._linkage_push(l.supervising_department_id, 'linkage.approval',
+  UPDATE sv.linkage x SET push_message = sv._department_push(l.supervising_department_id, 'linkage.approval',
       jsonb_build_object('linkage_id', l.id, 'approval', payload, 'supervising_department', l.supervising_department_id,
                          'claim_due', l.claim_due, 'first_action_due', l.first_action_due),
       'linkage-' || l.id)
@@ -359,7 +361,7 @@ BEGIN
   RETURNING x.* INTO r;
   IF v_affects THEN
     -- 双回路: back to the department that granted the licence
-    UPDATE sv.linkage_result x SET push_message = sv._linkage_push(l.approving_department_id, 'linkage.result',
+    UPDATE sv.linkage_result x SET push_message = sv._department_push(l.approving_department_id, 'linkage.result',
         jsonb_build_object('linkage_id', l.id, 'result_id', r.id, 'approval_id', l.approval_id, 'uscc', l.uscc,
                            'licence_no', l.licence_no, 'kind', r.kind, 'summary', r.summary,
                            'action_reference', r.action_reference, 'ack_due', r.ack_due),

@@ -209,6 +209,9 @@ EXCEPTION WHEN object_not_in_prerequisite_state THEN
   FROM (SELECT extract(year FROM sv.local_date(now()))::integer + 1 AS y) x;
 END
 $$;
+-- market regulation's system is told of its feedback obligations through the outbox
+SELECT sv.endpoint_save('RGS-MSA', 'http://127.0.0.1:9/accept/msa', department_id => 4) AS endpoint;
+SELECT sv.linkage_endpoint_set(4, 'RGS-MSA');
 SET ROLE regress_cs_feed;
 SELECT sv.credit_event_record(:'s2', 'administrative_penalty', 4, 'city', sv.local_date(now()) - 10, '平市监罚〔今〕1号',
          department_id => 4, penalty_types => '{licence_suspension}', published_on => sv.local_date(now()) - 5) > 0 AS recorded;
@@ -225,6 +228,9 @@ SELECT l.uscc = :'s2' AS s2, l.scenario, l.reference, l.checked_by, l.hits FROM 
 WHERE l.checked_by LIKE 'regress_cs_%' ORDER BY l.id;
 SELECT action, change ->> 'scenario' AS scenario, json_array_length(change -> 'hits') AS hits
 FROM sv.audit_log WHERE object_kind = 'credit_check' ORDER BY seq;
+SELECT o.endpoint, o.kind, o.payload ->> 'measure' AS measure, o.payload ->> 'case_reference' AS case_reference,
+       o.dedup_key = 'feedback-' || (o.payload ->> 'feedback_id') AS dedup, o.status
+FROM sv.outbox o WHERE o.endpoint = 'RGS-MSA';
 
 -- the closed loop: each department sees and reports its own obligations
 SET ROLE regress_cs_msa;
