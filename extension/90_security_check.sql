@@ -135,6 +135,17 @@ BEGIN
       'sv.push_enabled is on but sv_platform is not in shared_preload_libraries: no worker delivers the outbox';
   END IF;
 
+  -- Endpoints the push worker may not contact (their messages would fail), and ones with
+  -- authentication configured but no secret set.
+  RETURN QUERY
+  SELECT 'medium', 'endpoint_host_not_allowed', 'sv.endpoint ' || e.name,
+         format('host %s is not in sv.push_allowed_hosts: messages to it are refused or fail', quote_literal(sv._url_host(e.url)))
+  FROM sv.endpoint e WHERE e.enabled AND NOT sv._push_host_allowed(sv._url_host(e.url));
+  RETURN QUERY
+  SELECT 'medium', 'endpoint_secret_missing', 'sv.endpoint ' || e.name,
+         format('authentication %s is configured but no secret is set (sv.endpoint_set_secret)', e.auth)
+  FROM sv.endpoint e WHERE e.auth <> 'none' AND NOT EXISTS (SELECT 1 FROM sv.endpoint_secret s WHERE s.endpoint = e.name);
+
   -- The audit chain: the full walk by default (C, about a second per million records); with
   -- verify_audit_chain => false only the newest record against the head.
   SELECT max(l.seq) INTO last_seq FROM sv.audit_log l;

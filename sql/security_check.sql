@@ -26,6 +26,10 @@ ALTER ROLE regress_demoted BYPASSRLS;
 CREATE VIEW sv_work.regress_owner_view AS SELECT code FROM sv.region;
 -- superusers who are not members of any sv_* role are not findings
 CREATE ROLE regress_plain_super LOGIN SUPERUSER;
+-- an endpoint whose host left the allow-list, and one whose secret was never set
+INSERT INTO sv.endpoint (name, url, auth, updated_by, updated_at)
+VALUES ('regress-gone-host', 'https://gone.invalid/hook', 'none', 'test', now()),
+       ('regress-no-secret', 'http://127.0.0.1:9/accept', 'bearer', 'test', now());
 
 SELECT severity, finding, object, detail FROM sv.security_check() ORDER BY finding, object;
 
@@ -58,6 +62,7 @@ REVOKE SELECT ON sv.region FROM PUBLIC;
 REVOKE USAGE ON SCHEMA sv_bi FROM PUBLIC;
 REVOKE INSERT, UPDATE ON sv.department FROM sv_admin;
 DROP VIEW sv_work.regress_owner_view;
+DELETE FROM sv.endpoint WHERE name LIKE 'regress-%';
 DROP ROLE regress_dba, regress_super, regress_indirect, regress_middle, regress_plain_super,
           regress_chk_officer, regress_chk_auditor;
 ALTER ROLE regress_demoted NOBYPASSRLS;
