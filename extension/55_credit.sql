@@ -7,7 +7,7 @@
 --             sv.credit_score (score, class and the events that made it), sv._credit_compute (C)
 --             sv.credit_rescore, sv.credit_rescore_all (stored classes in sv.credit_class)
 -- Events are in 54_credit_event, sanctions in 56_credit_sanction, repair in 57_credit_repair.
--- An event counts while it is in force (sv._credit_event_in_force): decided, not expired, not
+-- An event counts while it is in force: decided, not expired (valid_until), not
 -- repaired (a repair counts from its day on), all as of the scoring day, so any past class can
 -- be recomputed.
 -- ---------------------------------------------------------------------------------------------

@@ -110,10 +110,10 @@ CREATE FUNCTION sv._push_wake_at_commit() RETURNS void
 AS 'MODULE_PATHNAME', 'sv_push_wake_at_commit' LANGUAGE C VOLATILE;
 CREATE FUNCTION sv.push_worker_status(OUT pid integer, OUT started_at timestamptz, OUT delivered bigint,
                                       OUT retried bigint, OUT failed bigint, OUT dead bigint, OUT in_flight integer,
-                                      OUT last_claim_at timestamptz)
+                                      OUT last_claim_at timestamptz, OUT claims bigint)
 AS 'MODULE_PATHNAME', 'sv_push_worker_status' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sv.push_worker_status() IS
-  'The push worker: its pid (NULL when not running), start, counters since start, messages in flight';
+  'The push worker: its pid (NULL when not running), start, counters since start, messages in flight, claim transactions run';
 
 -- The host of an http(s) URL, lower-cased, without user info or port.
 CREATE FUNCTION sv._url_host(url text) RETURNS text

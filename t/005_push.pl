@@ -163,6 +163,19 @@ wait_for("SELECT status = 'dead' AND attempts = 2 AND last_status IS NULL FROM s
 ok(scalar(@{ received()->{ $node->safe_psql('pushdb', "SELECT message_id FROM sv.outbox WHERE endpoint = 'tap-drop'") } // [] }) >= 2,
 	'the fixture saw the attempts of the dropped message under its one key');
 
+# 4c. a disabled endpoint holds its messages (without the worker spinning); enabled, they go
+endpoint('tap-held', 'accept/held', enabled => 'false');
+$node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-held', 'tap.test', '{}')");
+sleep 1;
+is($node->safe_psql('pushdb', "SELECT status || ' ' || attempts FROM sv.outbox WHERE endpoint = 'tap-held'"), 'pending 0',
+	'disabled endpoint: the message waits');
+my $claims_before = $node->safe_psql('pushdb', 'SELECT claims FROM sv.push_worker_status()');
+sleep 1;
+is($node->safe_psql('pushdb', 'SELECT claims FROM sv.push_worker_status()'), $claims_before,
+	'and the idle worker runs no claim meanwhile');
+endpoint('tap-held', 'accept/held', enabled => 'true');
+wait_for("SELECT status = 'delivered' FROM sv.outbox WHERE endpoint = 'tap-held'", 'enabled again: delivered');
+
 # 5. a hanging endpoint times out and is retried
 endpoint('tap-hang', 'hang/x', timeout_ms => 300, max_attempts => 2);
 $node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-hang', 'tap.test', '{}')");

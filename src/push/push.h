@@ -27,6 +27,7 @@ typedef struct PushShared
 	pid_t		worker_pid;
 	TimestampTz started_at;
 	TimestampTz last_claim_at;
+	uint64		claims;			/* claim transactions run (an idle worker runs none) */
 	uint64		delivered;
 	uint64		retried;
 	uint64		failed;

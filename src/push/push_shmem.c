@@ -172,8 +172,8 @@ Datum
 sv_push_worker_status(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[8];
-	bool		nulls[8];
+	Datum		values[9];
+	bool		nulls[9];
 	PushShared	copy;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -197,5 +197,6 @@ sv_push_worker_status(PG_FUNCTION_ARGS)
 	values[6] = Int32GetDatum(copy.in_flight);
 	values[7] = TimestampTzGetDatum(copy.last_claim_at);
 	nulls[7] = copy.last_claim_at == 0;
+	values[8] = Int64GetDatum((int64) copy.claims);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

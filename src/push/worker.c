@@ -49,6 +49,7 @@
 #define LEASE_MARGIN_MS 30000	/* lease = request timeout + this */
 #define BUSY_POLL_MS 20			/* curl poll slice while requests are in flight */
 #define IDLE_MAX_MS 60000		/* longest sleep without a due message */
+#define LOCKED_PAUSE_MS 100		/* pause before retrying a due message the claim skipped */
 #define SNIPPET 200				/* bytes of a failed response kept as its error */
 
 typedef struct Transfer
@@ -249,7 +250,12 @@ extension_ready(void)
 	return ready;
 }
 
-/* Milliseconds until the next pending message is due (0: now; IDLE_MAX_MS at most). */
+/*
+ * Milliseconds until the next pending message of an enabled endpoint is due (IDLE_MAX_MS at
+ * most).  Called after a claim found nothing: a message due already is one the claim could not
+ * take (its row locked by another transaction), so it is looked at again after a short pause
+ * rather than in a busy loop.
+ */
 static long
 next_due_ms(void)
 {
@@ -258,12 +264,13 @@ next_due_ms(void)
 	Datum		d;
 
 	begin_tx("sv_platform push: next due");
-	if (SPI_execute("SELECT ceil(extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)::int8 "
-					"FROM sv.outbox WHERE status = 'pending'", true, 1) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT ceil(extract(epoch FROM min(o.next_attempt_at) - clock_timestamp()) * 1000)::int8 "
+					"FROM sv.outbox o JOIN sv.endpoint e ON e.name = o.endpoint AND e.enabled "
+					"WHERE o.status = 'pending'", true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "sv_platform push: next-due query failed");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (!isnull)
-		ms = Max(0, Min(DatumGetInt64(d), IDLE_MAX_MS));
+		ms = Max(LOCKED_PAUSE_MS, Min(DatumGetInt64(d), IDLE_MAX_MS));
 	end_tx();
 	return ms;
 }
@@ -354,6 +361,12 @@ claim(CURLM *multi, int capacity, int *in_multi, List **refused)
 							  2, types, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "sv_platform push: claim failed");
 	n = (int) SPI_processed;
+	if (sv_push_shared != NULL)
+	{
+		SpinLockAcquire(&sv_push_shared->mutex);
+		sv_push_shared->claims++;
+		SpinLockRelease(&sv_push_shared->mutex);
+	}
 	for (int i = 0; i < n; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -585,6 +598,7 @@ sv_push_main(Datum arg)
 		sv_push_shared->worker_pid = MyProcPid;
 		sv_push_shared->started_at = GetCurrentTimestamp();
 		sv_push_shared->delivered = sv_push_shared->retried = sv_push_shared->failed = sv_push_shared->dead = 0;
+		sv_push_shared->claims = 0;
 		SpinLockRelease(&sv_push_shared->mutex);
 	}
 	before_shmem_exit(push_detach, (Datum) 0);
