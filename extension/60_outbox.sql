@@ -72,7 +72,7 @@ CREATE TABLE sv.outbox (
   CHECK ((status = 'delivered') = (delivered_at IS NOT NULL))
 );
 CREATE UNIQUE INDEX outbox_dedup_idx ON sv.outbox (endpoint, dedup_key) WHERE dedup_key IS NOT NULL;
-CREATE INDEX outbox_due_idx ON sv.outbox (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_due_idx ON sv.outbox (next_attempt_at, id) WHERE status = 'pending';   -- the claim order
 CREATE INDEX outbox_in_flight_idx ON sv.outbox (endpoint, lease_until) WHERE status = 'in_flight';
 CREATE INDEX outbox_stuck_idx ON sv.outbox (endpoint, status) WHERE status IN ('failed', 'dead');
 COMMENT ON TABLE sv.outbox IS 'Messages to outside systems (logged, never deleted before delivery): delivered at least once by the push worker';
@@ -304,13 +304,20 @@ AS $fn$
   WITH busy AS (
     SELECT o.endpoint, count(*) AS n FROM sv.outbox o
     WHERE o.status = 'in_flight' AND o.lease_until > now() GROUP BY o.endpoint
-  ), due AS (
+  ), due_pending AS (
+    -- two reads, each along its own index (an OR of the two would scan and sort the queue)
     SELECT o.id, o.endpoint FROM sv.outbox o
-    WHERE (o.status = 'pending' AND o.next_attempt_at <= now())
-       OR (o.status = 'in_flight' AND o.lease_until <= now())
+    WHERE o.status = 'pending' AND o.next_attempt_at <= now()
     ORDER BY o.next_attempt_at, o.id
     LIMIT capacity * 4
     FOR UPDATE SKIP LOCKED
+  ), due_expired AS (
+    SELECT o.id, o.endpoint FROM sv.outbox o
+    WHERE o.status = 'in_flight' AND o.lease_until <= now()
+    LIMIT capacity
+    FOR UPDATE SKIP LOCKED
+  ), due AS (
+    SELECT * FROM due_expired UNION ALL SELECT * FROM due_pending
   ), ranked AS (
     SELECT d.id, row_number() OVER (PARTITION BY d.endpoint ORDER BY d.id) + coalesce(b.n, 0) AS slot,
            e.max_concurrent, e.timeout_ms

@@ -13,6 +13,11 @@ use Time::HiRes qw(time sleep);
 
 my $fixture_py = dirname(__FILE__) . '/../scripts/http_fixture.py';
 
+# the fixture checks itself first (every mode, its log, its shutdown)
+my ($selftest_out, $selftest_err);
+ok(IPC::Run::run([ 'python3', $fixture_py, '--selftest' ], '>', \$selftest_out, '2>', \$selftest_err),
+	'the HTTP fixture passes its self-test') or diag($selftest_out . $selftest_err);
+
 my $node = PostgreSQL::Test::Cluster->new('push');
 $node->init;
 $node->append_conf('postgresql.conf', <<'EOF');

@@ -50,6 +50,8 @@
 #define BUSY_POLL_MS 20			/* curl poll slice while requests are in flight */
 #define IDLE_MAX_MS 60000		/* longest sleep without a due message */
 #define LOCKED_PAUSE_MS 100		/* pause before retrying a due message the claim skipped */
+#define RECORD_BATCH 32			/* finished requests recorded together ... */
+#define RECORD_WAIT_MS 5		/* ... or after this long, whichever comes first */
 #define SNIPPET 200				/* bytes of a failed response kept as its error */
 
 typedef struct Transfer
@@ -575,8 +577,13 @@ sv_push_main(Datum arg)
 	bool		said_waiting = false;
 	bool		recovered = false;
 	bool		want_claim = true;
+	bool		claim_now = true;	/* woken: claim even if the room is not half free */
 	int			in_multi = 0;	/* transfers in the multi handle */
 	List	   *refused = NIL;	/* claimed transfers not to send */
+	MemoryContext result_cxt;
+	PushResult *pending;		/* finished, not yet recorded */
+	int			npending = 0;
+	TimestampTz oldest_pending = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -586,6 +593,9 @@ sv_push_main(Datum arg)
 
 	transfer_cxt = AllocSetContextCreate(TopMemoryContext, "sv_platform push transfers", ALLOCSET_DEFAULT_SIZES);
 	loop_cxt = AllocSetContextCreate(TopMemoryContext, "sv_platform push loop", ALLOCSET_DEFAULT_SIZES);
+	result_cxt = AllocSetContextCreate(TopMemoryContext, "sv_platform push results", ALLOCSET_DEFAULT_SIZES);
+	/* at most one result per message in flight (sv.push_max_in_flight is at most 1024) */
+	pending = MemoryContextAlloc(TopMemoryContext, sizeof(PushResult) * 1024);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		elog(ERROR, "sv_platform push: curl_global_init failed");
 	multi = curl_multi_init();
@@ -612,7 +622,7 @@ sv_push_main(Datum arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
-			want_claim = true;
+			want_claim = claim_now = true;
 		}
 
 		if (!recovered)
@@ -633,29 +643,35 @@ sv_push_main(Datum arg)
 			recovered = true;
 		}
 
-		/* claim when woken, when a retry came due or a request finished, while there is room */
-		if (want_claim && in_multi + list_length(refused) < sv_push_max_in_flight)
+		/*
+		 * Claim when woken (a commit, a reload, a retry came due) while there is room; after
+		 * requests finished, only once half the room is free, so that claims come in batches.
+		 */
+		if (want_claim && in_multi + list_length(refused) < sv_push_max_in_flight
+			&& (claim_now || in_multi <= sv_push_max_in_flight / 2))
 		{
 			int			got = claim(multi, sv_push_max_in_flight - in_multi - list_length(refused), &in_multi, &refused);
 
 			want_claim = got > 0;	/* there may be more */
+			claim_now = got > 0;
 			set_in_flight(in_multi, got > 0);
 		}
 
-		if (in_multi > 0 || refused != NIL)
+		if (in_multi > 0 || refused != NIL || npending > 0)
 		{
-			PushResult	   *results = palloc(sizeof(PushResult) * (in_multi + list_length(refused)));
-			int			nres = 0;
 			int			still = 0;
 			int			msgs;
 			CURLMsg    *m;
 			ListCell   *lc;
+			MemoryContext old = MemoryContextSwitchTo(result_cxt);
 
 			foreach(lc, refused)
 			{
 				Transfer   *t = (Transfer *) lfirst(lc);
 
-				finish_transfer(t, CURLE_OK, &results[nres++]);
+				if (npending == 0)
+					oldest_pending = GetCurrentTimestamp();
+				finish_transfer(t, CURLE_OK, &pending[npending++]);
 				free_transfer(multi, t);
 			}
 			list_free(refused);
@@ -671,25 +687,33 @@ sv_push_main(Datum arg)
 					if (m->msg != CURLMSG_DONE)
 						continue;
 					curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **) &t);
-					finish_transfer(t, m->data.result, &results[nres++]);
+					if (npending == 0)
+						oldest_pending = GetCurrentTimestamp();
+					finish_transfer(t, m->data.result, &pending[npending++]);
 					free_transfer(multi, t);
 					in_multi--;
 				}
 			}
-			if (nres > 0)
+			MemoryContextSwitchTo(old);
+			/* record in batches, but never keep a result waiting long or while idle */
+			if (npending > 0 &&
+				(npending >= RECORD_BATCH || in_multi == 0 ||
+				 TimestampDifferenceExceeds(oldest_pending, GetCurrentTimestamp(), RECORD_WAIT_MS)))
 			{
-				record(results, nres);
+				record(pending, npending);
+				npending = 0;
+				MemoryContextReset(result_cxt);
 				set_in_flight(in_multi, false);
 				want_claim = true;
 			}
 			if (in_multi > 0)
 			{
-				curl_multi_poll(multi, NULL, 0, BUSY_POLL_MS, NULL);
+				curl_multi_poll(multi, NULL, 0, npending > 0 ? RECORD_WAIT_MS : BUSY_POLL_MS, NULL);
 				/* a committed sender set the latch: claim more while these run */
 				if (WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 0, PG_WAIT_EXTENSION) & WL_LATCH_SET)
 				{
 					ResetLatch(MyLatch);
-					want_claim = true;
+					want_claim = claim_now = true;
 				}
 			}
 			continue;
@@ -710,7 +734,7 @@ sv_push_main(Datum arg)
 				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, nap, PG_WAIT_EXTENSION);
 				ResetLatch(MyLatch);
 			}
-			want_claim = true;
+			want_claim = claim_now = true;
 		}
 	}
 }
