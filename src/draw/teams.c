@@ -11,7 +11,8 @@
  * inspection of the subject) or, in a cross-area plan, working in the subject's region.  There
  * is no per-inspector capacity, so a subject is unstaffable exactly when its eligible
  * inspectors are too few or miss a department; such subjects are reported, not skipped.
- * docs/draw-protocol.md ("Teams") specifies it; verify_draw.py re-implements it.
+ * docs/draw-protocol.md ("Teams") specifies it; verify_draw.py re-implements it.  The sets of
+ * inspectors are bitmaps, so a place costs a few popcounts instead of a scan of every inspector.
  */
 #include "postgres.h"
 
@@ -21,6 +22,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "port/pg_bitutils.h"
 #include "utils/tuplestore.h"
 
 #include "draw/chacha20.h"
@@ -71,35 +73,135 @@ region_cmp(const void *a, const void *b)
 }
 
 /*
+ * Inspector sets as bitmaps in certificate order (bit i = inspector i), so that a slot is filled
+ * by a few word operations instead of a scan of every inspector: one bitmap per load level (who
+ * has exactly that many assignments), one per department, and the blocked ones.
+ */
+typedef struct Pool
+{
+	int			m;				/* inspectors */
+	int			words;			/* 64-bit words per bitmap */
+	uint64	   *blocked;		/* ruled out for the current subject, or already in its team */
+	uint64	  **dept;			/* [1..ndepts] */
+	uint64	  **level;			/* [0..nlevels-1]: inspectors with that load */
+	int32	   *level_count;
+	int			nlevels;
+	int			min_level;		/* no inspector has a lower load */
+	int32	   *load;
+} Pool;
+
+static inline void
+bit_set(uint64 *b, int i)
+{
+	b[i >> 6] |= UINT64CONST(1) << (i & 63);
+}
+
+static inline void
+bit_clear(uint64 *b, int i)
+{
+	b[i >> 6] &= ~(UINT64CONST(1) << (i & 63));
+}
+
+static void
+pool_block(Pool *p, int i)
+{
+	bit_set(p->blocked, i);
+}
+
+static void
+pool_unblock(Pool *p, int i)
+{
+	bit_clear(p->blocked, i);
+}
+
+static bool
+pool_is_blocked(const Pool *p, int i)
+{
+	return (p->blocked[i >> 6] >> (i & 63)) & 1;
+}
+
+/* one more assignment for inspector i: it moves up one load level */
+static void
+pool_assign(Pool *p, int i)
+{
+	int			l = p->load[i];
+
+	if (l + 1 >= p->nlevels)
+	{
+		int			grow = p->nlevels * 2;
+
+		p->level = repalloc(p->level, sizeof(uint64 *) * grow);
+		p->level_count = repalloc(p->level_count, sizeof(int32) * grow);
+		for (int k = p->nlevels; k < grow; k++)
+		{
+			p->level[k] = palloc0(sizeof(uint64) * p->words);
+			p->level_count[k] = 0;
+		}
+		p->nlevels = grow;
+	}
+	bit_clear(p->level[l], i);
+	bit_set(p->level[l + 1], i);
+	p->level_count[l]--;
+	p->level_count[l + 1]++;
+	p->load[i] = l + 1;
+	while (p->level_count[p->min_level] == 0)
+		p->min_level++;
+}
+
+/*
  * The eligible inspector (not blocked; of department `dept`, or any when 0) with the fewest
  * assignments; among several, the stream picks one of them in certificate order.  The one
  * picked is blocked, so that nobody sits twice in a team.  The caller knows one exists.
  */
 static int
-pick_least_loaded(ChaChaStream *stream, int m, const int32 *insp_dept, const int32 *load,
-				  bool *blocked, int32 *tied, int dept)
+pick_least_loaded(ChaChaStream *stream, Pool *p, int dept)
 {
-	int32		best = PG_INT32_MAX;
-	int			ntied = 0;
-	int			i,
-				pick;
+	const uint64 *dmask = dept != 0 ? p->dept[dept] : NULL;
 
-	for (i = 0; i < m; i++)
+	for (int l = p->min_level; l < p->nlevels; l++)
 	{
-		if (blocked[i] || (dept != 0 && insp_dept[i] != dept))
+		const uint64 *lv = p->level[l];
+		int64		ntied = 0;
+		int64		j;
+
+		if (p->level_count[l] == 0)
 			continue;
-		if (load[i] < best)
+		for (int w = 0; w < p->words; w++)
 		{
-			best = load[i];
-			ntied = 0;
+			uint64		x = lv[w] & ~p->blocked[w];
+
+			if (dmask)
+				x &= dmask[w];
+			ntied += pg_popcount64(x);
 		}
-		if (load[i] == best)
-			tied[ntied++] = i;
+		if (ntied == 0)
+			continue;
+		j = ntied == 1 ? 0 : chacha_stream_below(stream, (uint32) ntied);
+		for (int w = 0; w < p->words; w++)
+		{
+			uint64		x = lv[w] & ~p->blocked[w];
+			int			c;
+
+			if (dmask)
+				x &= dmask[w];
+			c = pg_popcount64(x);
+			if (j >= c)
+			{
+				j -= c;
+				continue;
+			}
+			while (j-- > 0)
+				x &= x - 1;		/* drop the lowest set bits before the one picked */
+			{
+				int			pick = w * 64 + pg_rightmost_one_pos64(x);
+
+				pool_block(p, pick);
+				return pick;
+			}
+		}
 	}
-	Assert(ntied > 0);
-	pick = tied[ntied == 1 ? 0 : chacha_stream_below(stream, (uint32) ntied)];
-	blocked[pick] = true;
-	return pick;
+	elog(ERROR, "sv._draw_teams: no eligible inspector left for a slot");
+	return -1;					/* keep the compiler quiet */
 }
 
 /*
@@ -135,10 +237,8 @@ sv_draw_teams(PG_FUNCTION_ARGS)
 				nex2;
 	bool		cross_area;
 	ChaChaStream stream;
-	int32	   *load;
+	Pool		pool;
 	int32	   *team;
-	int32	   *tied;
-	bool	   *blocked;
 	int32	   *ex_start;		/* exclusions sorted by subject: CSR offsets */
 	int32	   *ex_list;
 	int32	   *result;			/* n * team_size inspectors, -1 for unstaffable */
@@ -203,10 +303,28 @@ sv_draw_teams(PG_FUNCTION_ARGS)
 	chacha_stream_init(&stream, (const uint8 *) VARDATA_ANY(seed));
 	chacha_stream_skip(&stream, (uint64) start_words);
 
-	load = palloc0(sizeof(int32) * Max(m, 1));
+	pool.m = m;
+	pool.words = (m + 63) / 64 + 1;
+	pool.blocked = palloc0(sizeof(uint64) * pool.words);
+	pool.dept = palloc0(sizeof(uint64 *) * (ndepts + 1));
+	for (i = 1; i <= ndepts; i++)
+		pool.dept[i] = palloc0(sizeof(uint64) * pool.words);
+	pool.nlevels = 8;
+	pool.level = palloc(sizeof(uint64 *) * pool.nlevels);
+	pool.level_count = palloc0(sizeof(int32) * pool.nlevels);
+	for (i = 0; i < pool.nlevels; i++)
+		pool.level[i] = palloc0(sizeof(uint64) * pool.words);
+	pool.min_level = 0;
+	pool.load = palloc0(sizeof(int32) * Max(m, 1));
+	for (i = 0; i < m; i++)
+	{
+		bit_set(pool.dept[insp_dept[i]], i);
+		bit_set(pool.level[0], i);
+	}
+	pool.level_count[0] = m;
+	if (m == 0)
+		pool.level_count[0] = 1;	/* keeps min_level in range; nothing is ever picked */
 	team = palloc(sizeof(int32) * team_size);
-	tied = palloc(sizeof(int32) * Max(m, 1));
-	blocked = palloc0(sizeof(bool) * Max(m, 1));
 	result = palloc(sizeof(int32) * Max((int64) n * team_size, 1));
 	unstaffable = palloc0(sizeof(bool) * Max(n, 1));
 
@@ -243,9 +361,9 @@ sv_draw_teams(PG_FUNCTION_ARGS)
 			{
 				int32		x = ex_list[k];
 
-				if (!blocked[x])
+				if (!pool_is_blocked(&pool, x))
 				{
-					blocked[x] = true;
+					pool_block(&pool, x);
 					marked[nmarked++] = x;
 					dept_out[insp_dept[x]]++;
 					eligible--;
@@ -270,9 +388,9 @@ sv_draw_teams(PG_FUNCTION_ARGS)
 				{
 					int32		x = by_region[lo];
 
-					if (!blocked[x])
+					if (!pool_is_blocked(&pool, x))
 					{
-						blocked[x] = true;
+						pool_block(&pool, x);
 						marked[nmarked++] = x;
 						dept_out[insp_dept[x]]++;
 						eligible--;
@@ -292,23 +410,23 @@ sv_draw_teams(PG_FUNCTION_ARGS)
 				/* a slot for each department first, in department order, then open slots */
 				for (d = 1; d <= ndepts; d++)
 				{
-					team[filled] = pick_least_loaded(&stream, m, insp_dept, load, blocked, tied, d);
+					team[filled] = pick_least_loaded(&stream, &pool, d);
 					marked[nmarked++] = team[filled++];
 				}
 				while (filled < team_size)
 				{
-					team[filled] = pick_least_loaded(&stream, m, insp_dept, load, blocked, tied, 0);
+					team[filled] = pick_least_loaded(&stream, &pool, 0);
 					marked[nmarked++] = team[filled++];
 				}
 				for (k = 0; k < team_size; k++)
 				{
-					load[team[k]]++;
+					pool_assign(&pool, team[k]);
 					result[(int64) (s - 1) * team_size + k] = team[k];
 				}
 			}
 			/* clear this subject's marks */
 			for (k = 0; k < nmarked; k++)
-				blocked[marked[k]] = false;
+				pool_unblock(&pool, marked[k]);
 			memset(dept_out, 0, sizeof(int32) * (ndepts + 1));
 		}
 	}
