@@ -594,8 +594,11 @@ sv_push_main(Datum arg)
 	transfer_cxt = AllocSetContextCreate(TopMemoryContext, "sv_platform push transfers", ALLOCSET_DEFAULT_SIZES);
 	loop_cxt = AllocSetContextCreate(TopMemoryContext, "sv_platform push loop", ALLOCSET_DEFAULT_SIZES);
 	result_cxt = AllocSetContextCreate(TopMemoryContext, "sv_platform push results", ALLOCSET_DEFAULT_SIZES);
-	/* at most one result per message in flight (sv.push_max_in_flight is at most 1024) */
-	pending = MemoryContextAlloc(TopMemoryContext, sizeof(PushResult) * 1024);
+	/*
+	 * Fewer than RECORD_BATCH results wait before an iteration, which adds at most one result per
+	 * request in flight (sv.push_max_in_flight is at most 1024).
+	 */
+	pending = MemoryContextAlloc(TopMemoryContext, sizeof(PushResult) * (1024 + RECORD_BATCH));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		elog(ERROR, "sv_platform push: curl_global_init failed");
 	multi = curl_multi_init();
