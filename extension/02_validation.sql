@@ -30,6 +30,23 @@ BEGIN
 END
 $fn$;
 
+-- every element of a list in the allowed set: 22023 naming the field and the strays
+CREATE FUNCTION sv._require_subset(field text, value text[], allowed text[]) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_bad text;
+BEGIN
+  SELECT string_agg(coalesce(quote_literal(x), 'NULL'), ', ') INTO v_bad FROM unnest(value) x
+  WHERE x IS NULL OR x <> ALL (allowed);
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION '%: % not among %', field, v_bad, array_to_string(allowed, ', ')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$fn$;
+
 -- a stable business code: 22023 with the rule spelt out
 CREATE FUNCTION sv._require_code(field text, value text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE

@@ -75,18 +75,19 @@ BEGIN
 END
 $fn$;
 
-DO $staging$
-DECLARE
-  t text;
+-- Gives a staging table that shape (install time; later kinds call it for their own table).
+CREATE FUNCTION sv._staging_prepare(t text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
 BEGIN
-  FOREACH t IN ARRAY ARRAY['subject_staging', 'inspector_staging', 'action_staging'] LOOP
-    EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT ON sv.%I
-                                 FOR EACH ROW EXECUTE FUNCTION sv._staging_loaded_by()', t || '_loaded_by', t);
-    EXECUTE pg_catalog.format('GRANT INSERT ON sv.%I TO sv_integration, sv_admin', t);
-    EXECUTE pg_catalog.format('GRANT USAGE ON SEQUENCE sv.%I TO sv_integration, sv_admin', t || '_line_seq');
-  END LOOP;
+  EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT ON sv.%I
+                               FOR EACH ROW EXECUTE FUNCTION sv._staging_loaded_by()', t || '_loaded_by', t);
+  EXECUTE pg_catalog.format('GRANT INSERT ON sv.%I TO sv_integration, sv_admin', t);
+  EXECUTE pg_catalog.format('GRANT USAGE ON SEQUENCE sv.%I TO sv_integration, sv_admin', t || '_line_seq');
 END
-$staging$;
+$fn$;
+SELECT sv._staging_prepare(t) FROM unnest(ARRAY['subject_staging', 'inspector_staging', 'action_staging']) t;
 
 -- What can be ingested; each kind has sv.<kind>_staging and sv._<kind>_merge (credit events
 -- are defined later, in 54_credit_event).

@@ -95,10 +95,7 @@ CREATE TABLE sv.credit_event_staging (
 CREATE INDEX credit_event_staging_loaded_by_idx ON sv.credit_event_staging (loaded_by, line);
 COMMENT ON TABLE sv.credit_event_staging IS
   'Bulk ingest of credit events: COPY rows here, then call sv.ingest_staged(source, ''credit_event'')';
-CREATE TRIGGER credit_event_staging_loaded_by BEFORE INSERT ON sv.credit_event_staging
-  FOR EACH ROW EXECUTE FUNCTION sv._staging_loaded_by();
-GRANT INSERT ON sv.credit_event_staging TO sv_integration, sv_admin;
-GRANT USAGE ON SEQUENCE sv.credit_event_staging_line_seq TO sv_integration, sv_admin;
+SELECT sv._staging_prepare('credit_event_staging');
 
 -- The publication period of one record (see the header): the first day it is no longer
 -- published, or NULL (a listing or commendation without an end: published while in force; the

@@ -113,23 +113,6 @@ GRANT SELECT ON sv.sanction_feedback TO sv_officer, sv_admin, sv_auditor, sv_int
 SELECT pg_catalog.pg_extension_config_dump('sv.sanction_feedback', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.sanction_feedback_id_seq', '');
 
--- every element of a list in the allowed set: 22023 naming the field and the strays
-CREATE FUNCTION sv._require_subset(field text, value text[], allowed text[]) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  v_bad text;
-BEGIN
-  SELECT string_agg(coalesce(quote_literal(x), 'NULL'), ', ') INTO v_bad FROM unnest(value) x
-  WHERE x IS NULL OR x <> ALL (allowed);
-  IF v_bad IS NOT NULL THEN
-    RAISE EXCEPTION '%: % not among %', field, v_bad, array_to_string(allowed, ', ')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-END
-$fn$;
-
 CREATE FUNCTION sv.sanction_measure_save(code text, name text, kind text, category text, legal_basis text,
                                          department_id integer, scenarios text[], trigger_kinds text[] DEFAULT '{}',
                                          trigger_classes text[] DEFAULT '{}', min_severity integer DEFAULT 1,

@@ -112,10 +112,12 @@ WHERE object_kind IN ('credit_event', 'credit_model') AND (object_id LIKE 'RGC-%
 -- rescoring stores the classes the draw reads, and one history row per subject and month
 SET ROLE regress_crd_officer;
 SELECT * FROM sv.credit_rescore();
+SELECT * FROM sv.credit_rescore_all();
 RESET ROLE;
 SET ROLE regress_crd_feed;
 SELECT * FROM sv.credit_rescore(ARRAY['x'], 'RGC-V1', '2026-11-27 12:00+08');
 SELECT * FROM sv.credit_rescore(NULL, 'RGC-NONE', '2026-11-27 12:00+08');
+SELECT * FROM sv.credit_rescore_all('RGC-NONE');
 SELECT * FROM sv.credit_rescore(ARRAY[:'c1', :'c2'], 'RGC-V1', NULL);
 SELECT * FROM sv.credit_rescore(ARRAY[:'c1', :'c2'], 'RGC-V1', '2026-09-01 12:00+08');
 SELECT * FROM sv.credit_rescore(ARRAY[:'c1', :'c2'], 'RGC-V1', '2026-11-27 12:00+08');

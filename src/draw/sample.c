@@ -19,10 +19,11 @@
 #include "utils/tuplestore.h"
 
 #include "draw/chacha20.h"
+#include "draw/draw.h"
 
 /* An int4[] argument as a C array (no NULLs, one dimension). */
-static int32 *
-int4_array(ArrayType *a, const char *name, int *n)
+int32 *
+draw_int4_array(ArrayType *a, const char *name, int *n)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -149,8 +150,8 @@ sv_draw_sample(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("seed, sizes and counts must not be null")));
 	seed = PG_GETARG_BYTEA_PP(0);
-	sizes = int4_array(PG_GETARG_ARRAYTYPE_P(1), "sizes", &nsizes);
-	counts = int4_array(PG_GETARG_ARRAYTYPE_P(2), "counts", &ncounts);
+	sizes = draw_int4_array(PG_GETARG_ARRAYTYPE_P(1), "sizes", &nsizes);
+	counts = draw_int4_array(PG_GETARG_ARRAYTYPE_P(2), "counts", &ncounts);
 	total = check_strata(seed, sizes, nsizes, counts, ncounts);
 	picks = palloc(sizeof(int32) * Max(total, 1));
 	words = draw_picks((const uint8 *) VARDATA_ANY(seed), sizes, counts, nsizes, picks);
@@ -210,8 +211,8 @@ sv_draw_pick(PG_FUNCTION_ARGS)
 				 errmsg("seed, population, sizes and counts must not be null")));
 	seed = PG_GETARG_BYTEA_PP(0);
 	population = PG_GETARG_BYTEA_PP(1);
-	sizes = int4_array(PG_GETARG_ARRAYTYPE_P(2), "sizes", &nsizes);
-	counts = int4_array(PG_GETARG_ARRAYTYPE_P(3), "counts", &ncounts);
+	sizes = draw_int4_array(PG_GETARG_ARRAYTYPE_P(2), "sizes", &nsizes);
+	counts = draw_int4_array(PG_GETARG_ARRAYTYPE_P(3), "counts", &ncounts);
 	total = check_strata(seed, sizes, nsizes, counts, ncounts);
 	if (nsizes != 5)
 		ereport(ERROR,

@@ -26,36 +26,16 @@
 #include "utils/tuplestore.h"
 
 #include "draw/chacha20.h"
+#include "draw/draw.h"
 
 static int32 *
 int4_arg(FunctionCallInfo fcinfo, int argno, const char *name, int *n)
 {
-	ArrayType  *a;
-	Datum	   *elems;
-	bool	   *nulls;
-	int32	   *out;
-	int			i;
-
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be null", name)));
-	a = PG_GETARG_ARRAYTYPE_P(argno);
-	if (ARR_NDIM(a) > 1 || ARR_ELEMTYPE(a) != INT4OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a one-dimensional integer array", name)));
-	deconstruct_array(a, INT4OID, 4, true, TYPALIGN_INT, &elems, &nulls, n);
-	out = palloc(sizeof(int32) * Max(*n, 1));
-	for (i = 0; i < *n; i++)
-	{
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s[%d] must not be null", name, i + 1)));
-		out[i] = DatumGetInt32(elems[i]);
-	}
-	return out;
+	return draw_int4_array(PG_GETARG_ARRAYTYPE_P(argno), name, n);
 }
 
 /* qsort of inspector numbers by region (a file-level key: qsort has no context argument) */
