@@ -8,7 +8,7 @@
 --   window     the SQL stratified draw: row_number() over (partition by class order by random())
 --              on the same candidates and counts (the issue's second baseline)
 --   seal       sv.draw_seal (candidates, sort, the population and its SHA-256, exclusions)
---   subjects   the subject draw from the sealed population (sv._draw_select: ChaCha20 + C)
+--   subjects   the subject draw from the sealed population and regions (sv._draw_select: ChaCha20 + C)
 --   teams      team assignment for the drawn subjects (pool, exclusions, sv._draw_teams)
 --   run        sv.draw_run as a whole (subjects, teams, storing the draw)
 -- Goals (issue 5): (seal + subjects) / count <= 1.5; window / (seal + subjects) >= 10;
@@ -99,13 +99,13 @@ BEGIN
   SELECT * INTO p FROM sv.draw_plan WHERE id = plan;
   seed := sv._draw_seed(p.id, p.population_hash, ('benchmark nonce number ' || run)::bytea, 'entropy');
   t0 := clock_timestamp();
-  SELECT array_agg(x.uscc ORDER BY x.stratum, x."position"), max(x.stream_words) INTO codes, words FROM sv._draw_select(p, seed) x;
+  SELECT array_agg(x.uscc ORDER BY x.stratum, x."position"), array_agg(x.region ORDER BY x.stratum, x."position"),
+         max(x.stream_words)
+  INTO codes, regions, words FROM sv._draw_select(p, seed) x;
   INSERT INTO bench.draw_timing VALUES ('subjects', run, 1000 * extract(epoch FROM clock_timestamp() - t0), cardinality(codes)::text);
   COMMIT;
 
   t0 := clock_timestamp();
-  regions := ARRAY(SELECT s.region_code::integer FROM unnest(codes) WITH ORDINALITY u(code, i)
-                   JOIN sv.subject s ON s.uscc = u.code::sv.uscc ORDER BY u.i);
   SELECT t.pool, t.exclusions INTO pool, excl FROM sv._draw_team_inputs(p, codes) t;
   SELECT count(*)::text INTO res FROM sv._draw_assign(p, seed, words, regions, pool, excl) a;
   INSERT INTO bench.draw_timing VALUES ('teams', run, 1000 * extract(epoch FROM clock_timestamp() - t0),
@@ -159,6 +159,7 @@ DELETE FROM sv.draw_team t USING sv.draw d, sv.draw_plan p WHERE t.draw_id = d.i
 DELETE FROM sv.draw_result t USING sv.draw d, sv.draw_plan p WHERE t.draw_id = d.id AND d.plan_id = p.id AND p.code LIKE 'BENCH-P%';
 DELETE FROM sv.draw d USING sv.draw_plan p WHERE d.plan_id = p.id AND p.code LIKE 'BENCH-P%';
 DELETE FROM sv.draw_exclusion e USING sv.draw_plan p WHERE e.plan_id = p.id AND p.code LIKE 'BENCH-P%';
+DELETE FROM sv.draw_population e USING sv.draw_plan p WHERE e.plan_id = p.id AND p.code LIKE 'BENCH-P%';
 DELETE FROM sv.draw_plan_stratum e USING sv.draw_plan p WHERE e.plan_id = p.id AND p.code LIKE 'BENCH-P%';
 DELETE FROM sv.draw_plan_item e USING sv.draw_plan p WHERE e.plan_id = p.id AND p.code LIKE 'BENCH-P%';
 DELETE FROM sv.draw_plan_department e USING sv.draw_plan p WHERE e.plan_id = p.id AND p.code LIKE 'BENCH-P%';

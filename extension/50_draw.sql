@@ -23,19 +23,32 @@ CREATE FUNCTION sv._draw_sample(seed bytea, sizes integer[], counts integer[],
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'sv_draw_sample' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION sv._draw_pick(seed bytea, population bytea, sizes integer[], counts integer[],
-                              OUT stratum text, OUT "position" integer, OUT uscc text, OUT stream_words bigint)
+CREATE FUNCTION sv._draw_pick(seed bytea, population bytea, regions integer[], sizes integer[], counts integer[],
+                              OUT stratum text, OUT "position" integer, OUT uscc text, OUT region integer,
+                              OUT stream_words bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'sv_draw_pick' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION sv._draw_population_accum(internal, sv.uscc, text) RETURNS internal
-AS 'MODULE_PATHNAME', 'sv_draw_population_accum' LANGUAGE C;
-CREATE FUNCTION sv._draw_population_final(internal) RETURNS bytea
-AS 'MODULE_PATHNAME', 'sv_draw_population_final' LANGUAGE C;
--- The population of docs/draw-protocol.md section 1 from (code, stratum) pairs, sorted in C.
-CREATE AGGREGATE sv._draw_population(sv.uscc, text) (
+-- What sealing builds: the population of docs/draw-protocol.md section 1, its SHA-256, each
+-- candidate's region in the same order, and the candidates per stratum A, B, C, D, U.
+CREATE TYPE sv._draw_population_built AS (population bytea, population_hash bytea, regions integer[], sizes integer[]);
+CREATE FUNCTION sv._draw_population_accum(internal, sv.uscc, text, text) RETURNS internal
+AS 'MODULE_PATHNAME', 'sv_draw_population_accum' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION sv._draw_population_combine(internal, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'sv_draw_population_combine' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION sv._draw_population_serialize(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'sv_draw_population_serialize' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION sv._draw_population_deserialize(bytea, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'sv_draw_population_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION sv._draw_population_final(internal) RETURNS sv._draw_population_built
+AS 'MODULE_PATHNAME', 'sv_draw_population_final' LANGUAGE C PARALLEL SAFE;
+-- Subjects (uscc, NULL, region) and stored classes (uscc, class, NULL) -> the population, joined
+-- and sorted in C; parallel: each worker sorts its share, the leader merges (population.c).
+CREATE AGGREGATE sv._draw_population(sv.uscc, text, text) (
   SFUNC = sv._draw_population_accum, STYPE = internal, FINALFUNC = sv._draw_population_final,
-  FINALFUNC_MODIFY = READ_WRITE   -- the final function sorts the state in place
+  FINALFUNC_MODIFY = READ_WRITE,   -- the final function sorts the state in place
+  COMBINEFUNC = sv._draw_population_combine, SERIALFUNC = sv._draw_population_serialize,
+  DESERIALFUNC = sv._draw_population_deserialize, PARALLEL = SAFE
 );
 
 CREATE FUNCTION sv._draw_teams(seed bytea, start_words bigint, team_size integer, departments integer,
@@ -93,9 +106,8 @@ CREATE TABLE sv.draw_plan (
   created_at       timestamptz NOT NULL,
   sealed_by        text,
   sealed_at        timestamptz,
-  population       bytea,                    -- the frozen candidate list (docs/draw-protocol.md)
   population_size  integer,
-  population_hash  bytea,                    -- SHA-256 of population
+  population_hash  bytea,                    -- SHA-256 of the population (sv.draw_population)
   commitment       bytea,                    -- SHA-256 of the planner's secret nonce
   entropy_source   text,                     -- the public randomness named in advance
   stratum_sizes    integer[],                -- candidates per stratum A, B, C, D, U
@@ -105,12 +117,28 @@ CREATE TABLE sv.draw_plan (
   redraw_approved_by text,
   CHECK (check_to >= check_from),
   CHECK ((status = 'draft') = (sealed_at IS NULL)),
-  CHECK (status = 'draft' OR (population IS NOT NULL AND population_hash IS NOT NULL AND commitment IS NOT NULL
+  CHECK (status = 'draft' OR (population_size IS NOT NULL AND population_hash IS NOT NULL AND commitment IS NOT NULL
                               AND entropy_source IS NOT NULL))
 );
--- stored uncompressed: sealing writes it once, and compressing 21 bytes a subject buys little
-ALTER TABLE sv.draw_plan ALTER COLUMN population SET STORAGE EXTERNAL;
 COMMENT ON TABLE sv.draw_plan IS 'Double-random draw plans (抽查计划): one list of items, the subject scope, strata and team rules';
+
+-- The frozen candidate list of a sealed plan, apart from the plan so that reading or passing a
+-- plan does not carry megabytes: the population (docs/draw-protocol.md) and each candidate's
+-- region as at the seal (cross-area teams use it), in population order.  Written once by
+-- sv.draw_seal.
+CREATE TABLE sv.draw_population (
+  plan_id    bigint PRIMARY KEY REFERENCES sv.draw_plan (id),
+  population bytea NOT NULL CHECK (length(population) % 21 = 0),
+  regions    integer[] NOT NULL CHECK (cardinality(regions) * 21 = length(population))
+);
+-- stored uncompressed: sealing writes it once, and compressing 21 bytes a subject buys little
+ALTER TABLE sv.draw_population ALTER COLUMN population SET STORAGE EXTERNAL;
+ALTER TABLE sv.draw_population ALTER COLUMN regions SET STORAGE EXTERNAL;
+COMMENT ON TABLE sv.draw_population IS 'The sealed candidate population of a draw plan and the candidates'' regions (append-only)';
+CREATE TRIGGER draw_population_immutable BEFORE UPDATE OR DELETE ON sv.draw_population
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a sealed population is append-only');
+CREATE TRIGGER draw_population_no_truncate BEFORE TRUNCATE ON sv.draw_population
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a sealed population is append-only');
 
 CREATE TABLE sv.draw_plan_department (
   plan_id       bigint NOT NULL REFERENCES sv.draw_plan (id),
@@ -219,7 +247,15 @@ CREATE TRIGGER draw_no_truncate BEFORE TRUNCATE ON sv.draw
 CREATE TRIGGER draw_result_no_truncate BEFORE TRUNCATE ON sv.draw_result
   FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a draw is append-only');
 
--- Plans are readable by officials (the population only through the export); the tables of a
+-- The population holds credit classes, which are internal: administrators and auditors (as
+-- the export).
+ALTER TABLE sv.draw_population ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.draw_population FORCE ROW LEVEL SECURITY;
+CREATE POLICY draw_population_read ON sv.draw_population FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.draw_population TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.draw_population', '');
+
+-- Plans are readable by officials (the population only as above); the tables of a
 -- plan carry no department column, so their policies read every row and the functions check.
 DO $rls$
 DECLARE

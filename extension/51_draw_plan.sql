@@ -55,15 +55,18 @@ AS $fn$
                 || int4send(octet_length(convert_to(entropy, 'UTF8'))) || convert_to(entropy, 'UTF8'))
 $fn$;
 
--- The selection from a plan's population and a seed: (stratum, position, uscc).
+-- The selection from a plan's population and a seed: (stratum, position, uscc, region at the seal).
 CREATE FUNCTION sv._draw_select(p sv.draw_plan, seed bytea,
-                                OUT stratum text, OUT "position" integer, OUT uscc text, OUT stream_words bigint)
+                                OUT stratum text, OUT "position" integer, OUT uscc text, OUT region integer,
+                                OUT stream_words bigint)
 RETURNS SETOF record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT x.stratum, x."position", x.uscc, x.stream_words
-  FROM sv._draw_pick(seed, p.population, p.stratum_sizes, sv._draw_counts(p.id, p.stratum_sizes)) x
+  SELECT x.stratum, x."position", x.uscc, x.region, x.stream_words
+  FROM sv.draw_population q,
+       sv._draw_pick(seed, q.population, q.regions, p.stratum_sizes, sv._draw_counts(p.id, p.stratum_sizes)) x
+  WHERE q.plan_id = p.id
 $fn$;
 
 CREATE FUNCTION sv.draw_plan_save(code text, title text, lead_department_id integer, check_from date,
@@ -214,18 +217,79 @@ $fn$;
 COMMENT ON FUNCTION sv.draw_plan_save(text, text, integer, date, date, jsonb, text[], jsonb, integer, integer[], boolean, integer, integer) IS
   'Create or change (while a draft) a double-random draw plan: items, subject scope, strata, team rules';
 
+-- The candidates of a plan: the subjects in scope, less those at the annual inspection cap of a
+-- plan department (国办发〔2024〕54号), which come back with the reason; the rest as the
+-- population (one 21-byte line "<uscc>,<stratum>\n" per candidate, strata A..D then U, codes in
+-- byte order within each stratum: docs/draw-protocol.md, "Population"), each candidate's region,
+-- and the stratum sizes.  STABLE, so both statements read the snapshot of the seal's statement
+-- that calls it: one snapshot of subjects, classes and actions.  The population statement is
+-- read-only, so it may run in parallel (the aggregate sorts in the workers and merges).
+CREATE FUNCTION sv._draw_candidates(p sv.draw_plan)
+RETURNS TABLE (capped sv.uscc[], capped_reasons text[], population bytea, population_hash bytea, regions integer[],
+               sizes integer[])
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+SET work_mem = '64MB'     -- the one result row (21 bytes a candidate, and its region) stays in memory
+SET parallel_leader_participation = off   -- the leader merges what the workers sorted
+AS $fn$
+DECLARE
+  v_regions text[];
+  v_kinds text[];
+  v_patterns text[];
+  v_capped sv.uscc[];
+  v_reasons text[];
+BEGIN
+  -- the regions of the scope with everything below them
+  v_regions := ARRAY(SELECT r.code FROM sv.region r
+                     WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.scope -> 'regions') s
+                                   WHERE s = ANY (sv.region_path(r.code))));
+  v_kinds := ARRAY(SELECT jsonb_array_elements_text(coalesce(p.scope -> 'kinds', '[]')));
+  v_patterns := ARRAY(SELECT x || '%' FROM jsonb_array_elements_text(coalesce(p.scope -> 'industries', '[]')) x);
+  -- (the scope test is written out twice, for the capped subjects and the candidates)
+  SELECT coalesce(array_agg(a.uscc ORDER BY a.uscc), '{}'),
+         coalesce(array_agg(format('annual inspection cap (%s) reached: %s in %s', p.annual_cap, a.what,
+                                   extract(year FROM p.check_from)) ORDER BY a.uscc), '{}')
+  INTO v_capped, v_reasons
+  FROM (SELECT a.uscc,
+               string_agg(format('%s inspection(s) by department %s', a.n, a.department_id), ', ' ORDER BY a.department_id) AS what
+        FROM (SELECT a.uscc, a.department_id, count(*) AS n
+              FROM sv.action a JOIN sv.subject s ON s.uscc = a.uscc
+              WHERE a.kind = 'inspection'
+                AND a.department_id IN (SELECT x.department_id FROM sv.draw_plan_department x WHERE x.plan_id = p.id)
+                AND a.started_on >= make_date(extract(year FROM p.check_from)::integer, 1, 1)
+                AND a.started_on < make_date(extract(year FROM p.check_from)::integer + 1, 1, 1)
+                AND s.status = 'operating' AND s.region_code = ANY (v_regions)
+                AND (cardinality(v_kinds) = 0 OR s.kind = ANY (v_kinds))
+                AND (cardinality(v_patterns) = 0 OR s.industry LIKE ANY (v_patterns))
+              GROUP BY a.uscc, a.department_id
+              HAVING count(*) >= p.annual_cap) a
+        GROUP BY a.uscc) a;
+  -- the subjects and the stored classes side by side: the aggregate joins them (population.c).
+  -- RETURN QUERY, not SELECT INTO: a query with a row limit (INTO) never runs in parallel.
+  RETURN QUERY
+  SELECT v_capped, v_reasons, (b.built).population, (b.built).population_hash, (b.built).regions, (b.built).sizes
+  FROM (SELECT sv._draw_population(x.uscc, x.class, x.region_code) AS built
+        FROM (SELECT s.uscc, NULL::text AS class, s.region_code
+              FROM sv.subject s
+              WHERE s.status = 'operating' AND s.region_code = ANY (v_regions)
+                AND (cardinality(v_kinds) = 0 OR s.kind = ANY (v_kinds))
+                AND (cardinality(v_patterns) = 0 OR s.industry LIKE ANY (v_patterns))
+                AND NOT EXISTS (SELECT 1 FROM unnest(v_capped) c(uscc) WHERE c.uscc = s.uscc)
+              UNION ALL
+              SELECT k.uscc, k.class, NULL FROM sv.credit_class k) x) b;
+END
+$fn$;
+
 CREATE FUNCTION sv.draw_seal(plan_id bigint, commitment bytea, entropy_source text) RETURNS bytea
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
-SET work_mem = '256MB'    -- the subjects joined to their classes in memory, not in batches on disk
+SET work_mem = '64MB'     -- the population passes through in memory, not through a temporary file
 AS $fn$
 DECLARE
   me text := sv._outer_user();
   p sv.draw_plan;
-  v_regions text[];
-  v_kinds text[];
-  v_patterns text[];
-  v_blob bytea;
+  v_capped sv.uscc[];
+  v_reasons text[];
   v_hash bytea;
   v_size integer;
   v_sizes integer[];
@@ -245,62 +309,18 @@ BEGIN
     RAISE EXCEPTION 'plan % is already %', quote_literal(p.code), p.status USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
 
-  -- the regions of the scope with everything below them
-  v_regions := ARRAY(SELECT r.code FROM sv.region r
-                     WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.scope -> 'regions') s
-                                   WHERE s = ANY (sv.region_path(r.code))));
-  -- The subjects in scope; those at the annual cap of a plan department (国办发〔2024〕54号) are
-  -- left out with the reason; the rest is the population: one 21-byte line "<uscc>,<stratum>\n"
-  -- per candidate, strata A..D then U, codes in byte order within each stratum
-  -- (docs/draw-protocol.md, "Population").  One statement: one snapshot of subjects and actions.
-  v_kinds := ARRAY(SELECT jsonb_array_elements_text(coalesce(p.scope -> 'kinds', '[]')));
-  v_patterns := ARRAY(SELECT x || '%' FROM jsonb_array_elements_text(coalesce(p.scope -> 'industries', '[]')) x);
-  -- (the scope test is written out twice below, for the capped subjects and the candidates:
-  -- one pass over the subjects, no materialised copy of a million rows)
-  WITH capped AS MATERIALIZED (
-    SELECT a.uscc,
-           string_agg(format('%s inspection(s) by department %s', a.n, a.department_id), ', ' ORDER BY a.department_id) AS what
-    FROM (SELECT a.uscc, a.department_id, count(*) AS n
-          FROM sv.action a JOIN sv.subject s ON s.uscc = a.uscc
-          WHERE a.kind = 'inspection'
-            AND a.department_id IN (SELECT x.department_id FROM sv.draw_plan_department x WHERE x.plan_id = p.id)
-            AND a.started_on >= make_date(extract(year FROM p.check_from)::integer, 1, 1)
-            AND a.started_on < make_date(extract(year FROM p.check_from)::integer + 1, 1, 1)
-            AND s.status = 'operating' AND s.region_code = ANY (v_regions)
-            AND (cardinality(v_kinds) = 0 OR s.kind = ANY (v_kinds))
-            AND (cardinality(v_patterns) = 0 OR s.industry LIKE ANY (v_patterns))
-          GROUP BY a.uscc, a.department_id
-          HAVING count(*) >= p.annual_cap) a
-    GROUP BY a.uscc
-  ), excluded AS (
-    INSERT INTO sv.draw_exclusion (plan_id, uscc, reason)
-    SELECT p.id, c.uscc, format('annual inspection cap (%s) reached: %s in %s', p.annual_cap, c.what,
-                                extract(year FROM p.check_from))
-    FROM capped c
-    RETURNING 1
-  ), candidates AS (
-    -- in code order: the planner can merge the two primary keys instead of hashing a million
-    -- classes, and the aggregate then only distributes the candidates to their strata
-    SELECT s.uscc, coalesce(k.class, 'U') AS stratum
-    FROM sv.subject s LEFT JOIN sv.credit_class k ON k.uscc = s.uscc
-    WHERE s.status = 'operating' AND s.region_code = ANY (v_regions)
-      AND (cardinality(v_kinds) = 0 OR s.kind = ANY (v_kinds))
-      AND (cardinality(v_patterns) = 0 OR s.industry LIKE ANY (v_patterns))
-      AND NOT EXISTS (SELECT 1 FROM capped x WHERE x.uscc = s.uscc)
-    ORDER BY s.uscc
-  )
-  SELECT sv._draw_population(c.uscc, c.stratum),
-         count(*)::integer,
-         ARRAY[count(*) FILTER (WHERE c.stratum = 'A'), count(*) FILTER (WHERE c.stratum = 'B'),
-               count(*) FILTER (WHERE c.stratum = 'C'), count(*) FILTER (WHERE c.stratum = 'D'),
-               count(*) FILTER (WHERE c.stratum = 'U')]::integer[],
-         (SELECT count(*) FROM excluded)::integer
-  INTO v_blob, v_size, v_sizes, v_excluded
-  FROM candidates c;
-
-  v_hash := sha256(v_blob);    -- once: 21 bytes a candidate
+  -- candidates and exclusions at one snapshot; the population stored as it comes (megabytes:
+  -- not through variables)
+  WITH c AS MATERIALIZED (SELECT * FROM sv._draw_candidates(p)),
+       stored AS (INSERT INTO sv.draw_population (plan_id, population, regions)
+                  SELECT p.id, c.population, c.regions FROM c)
+  SELECT c.capped, c.capped_reasons, c.population_hash, c.sizes INTO v_capped, v_reasons, v_hash, v_sizes FROM c;
+  INSERT INTO sv.draw_exclusion (plan_id, uscc, reason)
+  SELECT p.id, x.uscc, x.reason FROM unnest(v_capped, v_reasons) x(uscc, reason);
+  v_excluded := cardinality(v_capped);
+  v_size := (SELECT sum(x)::integer FROM unnest(v_sizes) x);
   UPDATE sv.draw_plan d
-     SET status = 'sealed', sealed_by = me, sealed_at = now(), population = v_blob, population_size = v_size,
+     SET status = 'sealed', sealed_by = me, sealed_at = now(), population_size = v_size,
          population_hash = v_hash, commitment = draw_seal.commitment,
          entropy_source = btrim(draw_seal.entropy_source), stratum_sizes = v_sizes
    WHERE d.id = p.id;

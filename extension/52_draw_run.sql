@@ -12,10 +12,16 @@
 -- number (1.. in department id order) and region; and the exclusion pairs for the drawn
 -- subjects (in draw order): declared conflicts, and inspectors who took part in an action on
 -- the subject within the look-back window before the period.
-CREATE FUNCTION sv._draw_team_inputs(p sv.draw_plan, subjects text[], OUT pool jsonb, OUT exclusions jsonb)
-LANGUAGE sql STABLE
+-- (PL/pgSQL with custom plans: the planner sees how many subjects there are, and joins them to
+-- the conflicts by hashing rather than probing once per inspector.)
+CREATE FUNCTION sv._draw_team_inputs(p sv.draw_plan, subjects text[])
+RETURNS TABLE (pool jsonb, exclusions jsonb)
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
+SET plan_cache_mode = force_custom_plan
 AS $fn$
+BEGIN
+  RETURN QUERY
   WITH depts AS (
     SELECT x.department_id, row_number() OVER (ORDER BY x.department_id) AS n
     FROM sv.draw_plan_department x WHERE x.plan_id = p.id
@@ -43,7 +49,8 @@ AS $fn$
   )
   SELECT (SELECT coalesce(jsonb_agg(jsonb_build_object('certificate_no', o.certificate_no, 'department', o.department,
                                                       'region', o.region_code) ORDER BY o.k), '[]') FROM pool o),
-         (SELECT coalesce(jsonb_agg(jsonb_build_array(x.i, x.k) ORDER BY x.i, x.k), '[]') FROM pairs x)
+         (SELECT coalesce(jsonb_agg(jsonb_build_array(x.i, x.k) ORDER BY x.i, x.k), '[]') FROM pairs x);
+END
 $fn$;
 
 -- The team assignment (teams.c) from stored inputs: (subject number, slot, certificate).
@@ -120,12 +127,11 @@ BEGIN
   SELECT coalesce(array_agg(x.uscc ORDER BY x.stratum, x."position"), '{}'),
          coalesce(array_agg(x.stratum ORDER BY x.stratum, x."position"), '{}'),
          coalesce(array_agg(x."position" ORDER BY x.stratum, x."position"), '{}'),
+         coalesce(array_agg(x.region ORDER BY x.stratum, x."position"), '{}'),
          coalesce(max(x.stream_words), 0)
-  INTO v_codes, v_strata, v_positions, v_words
+  INTO v_codes, v_strata, v_positions, v_regions, v_words
   FROM sv._draw_select(p, v_seed) x;
-  -- 2. their teams, continuing the stream
-  v_regions := ARRAY(SELECT s.region_code::integer FROM unnest(v_codes) WITH ORDINALITY u(code, i)
-                     JOIN sv.subject s ON s.uscc = u.code::sv.uscc ORDER BY u.i);
+  -- 2. their teams, continuing the stream (regions as sealed with the population)
   SELECT t.pool, t.exclusions INTO v_pool, v_exclusions FROM sv._draw_team_inputs(p, v_codes) t;
   CREATE TEMP TABLE sv_draw_team ON COMMIT DROP AS
     SELECT * FROM sv._draw_assign(p, v_seed, v_words, v_regions, v_pool, v_exclusions);

@@ -15,7 +15,10 @@ AS $fn$
 DECLARE
   d sv.draw;
   p sv.draw_plan;
+  v_population bytea;
   v_sizes integer[];
+  v_region_diff bigint;
+  v_words bigint;
   v_seed bytea;
   v_diff bigint;
   v_n bigint;
@@ -29,16 +32,17 @@ BEGIN
     RAISE EXCEPTION 'draw % does not exist', coalesce(draw_id::text, 'NULL') USING ERRCODE = 'no_data_found';
   END IF;
   SELECT * INTO p FROM sv.draw_plan x WHERE x.id = d.plan_id;
+  SELECT x.population INTO v_population FROM sv.draw_population x WHERE x.plan_id = d.plan_id;
 
-  step := 'population_hash'; ok := sha256(p.population) = p.population_hash;
-  detail := 'SHA-256 of the sealed population ' || CASE WHEN ok THEN 'matches' ELSE 'is ' || encode(sha256(p.population), 'hex') || ', not the sealed ' || encode(p.population_hash, 'hex') END;
+  step := 'population_hash'; ok := sha256(v_population) = p.population_hash;
+  detail := 'SHA-256 of the sealed population ' || CASE WHEN ok THEN 'matches' ELSE 'is ' || encode(sha256(v_population), 'hex') || ', not the sealed ' || encode(p.population_hash, 'hex') END;
   RETURN NEXT;
 
   SELECT ARRAY[count(*) FILTER (WHERE t = 'A'), count(*) FILTER (WHERE t = 'B'), count(*) FILTER (WHERE t = 'C'),
                count(*) FILTER (WHERE t = 'D'), count(*) FILTER (WHERE t = 'U')]::integer[]
   INTO v_sizes
-  FROM (SELECT chr(get_byte(p.population, i * 21 + 19)) AS t FROM generate_series(0, length(p.population) / 21 - 1) i) x;
-  step := 'stratum_sizes'; ok := v_sizes = p.stratum_sizes AND length(p.population) = 21 * p.population_size;
+  FROM (SELECT chr(get_byte(v_population, i * 21 + 19)) AS t FROM generate_series(0, length(v_population) / 21 - 1) i) x;
+  step := 'stratum_sizes'; ok := v_sizes = p.stratum_sizes AND length(v_population) = 21 * p.population_size;
   detail := format('candidates per stratum A, B, C, D, U: %s (sealed: %s)', v_sizes, p.stratum_sizes);
   RETURN NEXT;
 
@@ -51,23 +55,35 @@ BEGIN
   detail := 'seed ' || encode(v_seed, 'hex') || CASE WHEN ok THEN '' ELSE ', stored ' || encode(d.seed, 'hex') END;
   RETURN NEXT;
 
-  WITH again AS (SELECT s.stratum, s."position", s.uscc FROM sv._draw_select(p, d.seed) s),
+  -- the selection recomputed once: the subjects, their sealed regions, the stream words it read
+  WITH again AS (SELECT s.stratum, s."position", s.uscc, s.region, s.stream_words,
+                        row_number() OVER (ORDER BY s.stratum, s."position") AS i
+                 FROM sv._draw_select(p, d.seed) s),
        stored AS (SELECT r.stratum, r."position", r.uscc::text AS uscc FROM sv.draw_result r WHERE r.draw_id = d.id)
-  SELECT count(*) FILTER (WHERE a.uscc IS DISTINCT FROM b.uscc), count(*) INTO v_diff, v_n
+  SELECT count(*) FILTER (WHERE a.uscc IS DISTINCT FROM b.uscc), count(*),
+         (SELECT count(*) FROM again x FULL JOIN unnest(d.subject_regions) WITH ORDINALITY y(region, i) ON y.i = x.i
+          WHERE x.region IS DISTINCT FROM y.region),
+         (SELECT coalesce(max(x.stream_words), 0) FROM again x)
+  INTO v_diff, v_n, v_region_diff, v_words
   FROM again a FULL JOIN stored b ON a.stratum = b.stratum AND a."position" = b."position";
   step := 'selection'; ok := v_diff = 0;
   detail := format('%s of %s drawn subjects differ from the recomputation', v_diff, v_n);
   RETURN NEXT;
 
-  WITH sel AS (SELECT coalesce(max(s.stream_words), 0) AS words FROM sv._draw_select(p, d.seed) s),
-       again AS (SELECT a.subject, a.slot, a.certificate_no, a.stream_words
-                 FROM sel, sv._draw_assign(p, d.seed, sel.words, d.subject_regions, d.team_pool, d.team_exclusions) a),
+  -- the teams were assigned with the drawn subjects' regions as sealed with the population
+  step := 'subject_regions'; ok := v_region_diff = 0;
+  detail := format('%s of %s drawn subjects'' regions differ from the regions sealed with the population',
+                   v_region_diff, cardinality(d.subject_regions));
+  RETURN NEXT;
+
+  WITH again AS (SELECT a.subject, a.slot, a.certificate_no, a.stream_words
+                 FROM sv._draw_assign(p, d.seed, v_words, d.subject_regions, d.team_pool, d.team_exclusions) a),
        subj AS (SELECT r.uscc::text AS code, row_number() OVER (ORDER BY r.stratum, r."position") AS i
                 FROM sv.draw_result r WHERE r.draw_id = d.id),
        stored AS (SELECT s.i AS subject, t.slot, t.certificate_no FROM sv.draw_team t JOIN subj s ON s.code = t.uscc::text
                   WHERE t.draw_id = d.id)
   SELECT count(*) FILTER (WHERE a.certificate_no IS DISTINCT FROM b.certificate_no), count(*),
-         coalesce(max(a.stream_words), (SELECT words FROM sel)) = d.stream_words
+         coalesce(max(a.stream_words), v_words) = d.stream_words
   INTO v_diff, v_n, ok
   FROM again a FULL JOIN stored b ON a.subject = b.subject AND a.slot = b.slot;
   step := 'teams'; ok := v_diff = 0 AND ok;
@@ -113,6 +129,7 @@ DECLARE
   me text := sv._outer_user();
   d sv.draw;
   p sv.draw_plan;
+  v_population bytea;
 BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_auditor', 'USAGE')) THEN
     RAISE EXCEPTION 'only administrators and auditors export draws (the export holds internal credit classes)'
@@ -123,12 +140,13 @@ BEGIN
     RAISE EXCEPTION 'draw % does not exist', coalesce(draw_id::text, 'NULL') USING ERRCODE = 'no_data_found';
   END IF;
   SELECT * INTO p FROM sv.draw_plan x WHERE x.id = d.plan_id;
+  SELECT x.population INTO v_population FROM sv.draw_population x WHERE x.plan_id = d.plan_id;
   RETURN jsonb_build_object(
     'protocol', 'sv-draw-v1',
     'draw_id', d.id,
     'plan_id', p.id,
     'plan_code', p.code,
-    'population_base64', translate(encode(p.population, 'base64'), E'\n', ''),
+    'population_base64', translate(encode(v_population, 'base64'), E'\n', ''),
     'population_sha256', encode(p.population_hash, 'hex'),
     'stratum_sizes', to_jsonb(p.stratum_sizes),
     'rules', (SELECT coalesce(jsonb_object_agg(r.stratum, CASE WHEN r.ratio IS NOT NULL THEN jsonb_build_object('ratio', r.ratio::text)

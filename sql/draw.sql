@@ -131,8 +131,13 @@ SELECT encode(sv.draw_seal(:plan_id, sha256('regress nonce of sixteen+ bytes'::b
 RESET ROLE;
 SELECT population_hash = decode(:'sealed_hash', 'hex') AS returned_hash_is_sealed, status, population_size, stratum_sizes,
        sv._draw_counts(id, stratum_sizes) AS counts, length(population) = 21 * population_size AS fixed_lines,
-       encode(substring(population FROM 19 FOR 2), 'escape') AS first_line_tail, get_byte(population, 20) = 10 AS newline
-FROM sv.draw_plan WHERE id = :plan_id;
+       encode(substring(population FROM 19 FOR 2), 'escape') AS first_line_tail, get_byte(population, 20) = 10 AS newline,
+       sha256(population) = population_hash AS hash_of_stored,
+       cardinality(regions) = population_size AS a_region_each, regions[1] AS first_region
+FROM sv.draw_plan JOIN sv.draw_population ON plan_id = id WHERE id = :plan_id;
+-- the population is written once
+UPDATE sv.draw_population SET regions = regions WHERE plan_id = :plan_id;
+DELETE FROM sv.draw_population WHERE plan_id = :plan_id;
 SET ROLE regress_drw_msa;
 -- sealed: no change, no second seal
 SELECT sv.draw_plan_save('RGD-P1', 'changed', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.5}}');
@@ -165,10 +170,17 @@ SELECT sv.draw_verify(-1);
 -- a draw is append-only, even for its owner
 DELETE FROM sv.draw_result WHERE draw_id = :draw_id;
 UPDATE sv.draw SET entropy = 'x' WHERE id = :draw_id;
--- a superuser who changes the population behind the functions is caught
+-- a superuser who changes the population or a region behind the functions (past the
+-- append-only triggers) is caught
 BEGIN;
-UPDATE sv.draw_plan SET population = overlay(population PLACING 'X'::bytea FROM 1 FOR 1) WHERE id = :plan_id;
+SET LOCAL session_replication_role = replica;
+UPDATE sv.draw_population SET population = overlay(population PLACING 'X'::bytea FROM 1 FOR 1) WHERE plan_id = :plan_id;
 SELECT step, ok FROM sv.draw_verify_detail(:draw_id);
+ROLLBACK;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE sv.draw_population SET regions = array_fill(410423, ARRAY[cardinality(regions)]) WHERE plan_id = :plan_id;
+SELECT step, ok, detail FROM sv.draw_verify_detail(:draw_id) WHERE step = 'subject_regions';
 ROLLBACK;
 
 -- what the public sees: hashes, commitment, nonce, entropy, the drawn subjects; no classes

@@ -1,160 +1,520 @@
 /*
  * population.c: building a draw's sealed population (docs/draw-protocol.md section 1).
  *
- * sv._draw_population(uscc, stratum) is an aggregate: it collects (stratum, code) pairs and
- * returns the population bytes, lines "<code>,<stratum>\n" sorted by stratum, then code bytes.
- * Sorting 19-byte records with memcmp here is several times faster than string_agg(... ORDER
- * BY ...) over a million subjects, which sorts whole tuples through the executor.
+ * sv._draw_population(uscc, class, region) is an aggregate over two kinds of rows: the subjects
+ * in scope (uscc, NULL, region) and the stored credit classes (uscc, class, NULL).  It joins
+ * them itself, which costs a fraction of the executor's hash or merge join of a million
+ * subjects with a million classes: every row becomes a 128-bit key that orders by code, a class
+ * just before its subject; one pass over the keys in order gives each subject its stratum (its
+ * class, or U) and writes the population (lines "<code>,<stratum>\n" by stratum, then code
+ * bytes), its SHA-256, each candidate's region in the same order, and the stratum sizes.
+ *
+ * It is parallel: each process radix-sorts its share (the serial function runs in the worker),
+ * the leader merges the sorted runs as it reads them.
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
 #include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include "types/uscc.h"
 
-#define REC_LEN (1 + USCC_LEN)	/* stratum byte, then the code: memcmp order is the protocol's */
-#define LINE_LEN (USCC_LEN + 3)
+#ifndef HAVE_INT128
+#error "the draw's population keys need a 128-bit integer type"
+#endif
 
+#define LINE_LEN (USCC_LEN + 3)
+#define MAX_RUNS 64
+
+/*
+ * A row as one key: the 18 code characters as 5-bit alphabet values (GB 32100's 31 symbols,
+ * in byte order) in bits 127..38, the kind in bit 37 (0 a class, 1 a subject), and the value
+ * (a class letter, or a region number) in bits 31..0.  Comparing keys compares codes, then
+ * puts a class before its subject; the value bits only break ties between duplicates.
+ */
+typedef uint128 Key;
+
+#define KEY_CODE_SHIFT 38
+#define KEY_KIND_BIT ((Key) 1 << 37)
+#define KEY_CODE(k) ((k) >> KEY_CODE_SHIFT)
+#define KEY_VALUE(k) ((int32) (uint32) (k))
+
+static const char uscc_symbols[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+/* A sorted (or, before sorting, collected) run of keys. */
+typedef struct Run
+{
+	Key		   *keys;
+	int64		n;
+} Run;
+
+/*
+ * The state: while collecting, one run that grows; after combining, the workers' sorted runs
+ * side by side (merged only when read, in the final function).
+ */
 typedef struct PopulationState
 {
-	char	   *recs;
-	int64		n;
-	int64		alloc;
+	Run			runs[MAX_RUNS];
+	int			nruns;
+	int64		alloc;			/* of runs[0], while collecting */
+	bool		sorted;			/* every run sorted */
 } PopulationState;
 
-static int
-rec_cmp(const void *a, const void *b)
+static int8 symbol_value[256];
+
+static Key
+key_of(const char *code, bool subject, int32 value)
 {
-	return memcmp(a, b, REC_LEN);
+	Key			k = 0;
+
+	for (int i = 0; i < USCC_LEN; i++)
+	{
+		int			v = symbol_value[(unsigned char) code[i]];
+
+		if (v < 0)				/* the type checks its symbols: a corrupt value */
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("a code holds the character \"%c\", not a GB 32100 symbol", code[i])));
+		k = (k << 5) | (Key) v;
+	}
+	k <<= KEY_CODE_SHIFT;
+	if (subject)
+		k |= KEY_KIND_BIT;
+	return k | (Key) (uint32) value;
+}
+
+/* two symbols for each 10-bit value: the code decodes two characters a lookup */
+static char symbol_pairs[1024][2];
+
+static void
+init_symbol_tables(void)
+{
+	if (symbol_value['1'] == 1)
+		return;
+	memset(symbol_value, -1, sizeof(symbol_value));
+	for (int i = 0; uscc_symbols[i]; i++)
+		symbol_value[(unsigned char) uscc_symbols[i]] = (int8) i;
+	for (int v = 0; v < 1024; v++)
+	{
+		symbol_pairs[v][0] = uscc_symbols[Min(v >> 5, 30)];
+		symbol_pairs[v][1] = uscc_symbols[Min(v & 31, 30)];
+	}
+}
+
+static void
+code_of(Key k, char *code)
+{
+	Key			c = KEY_CODE(k);
+
+	/* three 30-bit groups of six characters, the last group first */
+	for (int g = 2; g >= 0; g--)
+	{
+		uint32		bits = (uint32) (c & 0x3FFFFFFF);
+
+		for (int i = 2; i >= 0; i--)
+		{
+			memcpy(code + g * 6 + i * 2, symbol_pairs[bits & 1023], 2);
+			bits >>= 10;
+		}
+		c >>= 30;
+	}
+}
+
+/*
+ * LSD radix sort on the key bits from the kind bit up (the value bits below only ever break ties
+ * between duplicates), in 11-bit digits, and only over the bits that are not the same in every
+ * key: the codes of one city share their leading characters.  One pass finds those bits, one
+ * counts every digit's histogram, then one scatter pass per digit.  Stable.
+ */
+#define RADIX_BITS 11
+#define RADIX_SIZE (1 << RADIX_BITS)
+
+static void
+radix_sort(Key *keys, int64 n)
+{
+	Key			all_and = ~(Key) 0,
+				all_or = 0,
+				varying;
+	int			lo = 37,
+				hi = 127,
+				ndigits;
+	int64	   (*count)[RADIX_SIZE];
+	Key		   *from = keys,
+			   *to;
+
+	if (n < 2)
+		return;
+	for (int64 i = 0; i < n; i++)
+	{
+		all_and &= keys[i];
+		all_or |= keys[i];
+	}
+	varying = (all_and ^ all_or) >> lo;
+	if (varying == 0)
+		return;					/* all alike */
+	while (((varying >> (hi - lo)) & 1) == 0)
+		hi--;
+	while ((varying & 1) == 0)
+	{
+		varying >>= 1;
+		lo++;
+	}
+	ndigits = (hi - lo) / RADIX_BITS + 1;
+	count = palloc0(sizeof(int64[RADIX_SIZE]) * ndigits);
+	for (int64 i = 0; i < n; i++)
+	{
+		Key			k = keys[i] >> lo;
+
+		for (int d = 0; d < ndigits; d++)
+			count[d][(uint32) (k >> (d * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+	}
+	to = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(Key) * n);
+	for (int d = 0; d < ndigits; d++)
+	{
+		int			shift = lo + d * RADIX_BITS;
+		int64		pos = 0;
+		Key		   *swap;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int v = 0; v < RADIX_SIZE; v++)
+		{
+			int64		c = count[d][v];
+
+			count[d][v] = pos;
+			pos += c;
+		}
+		for (int64 i = 0; i < n; i++)
+			to[count[d][(uint32) (from[i] >> shift) & (RADIX_SIZE - 1)]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != keys)
+	{
+		memcpy(keys, from, sizeof(Key) * n);
+		pfree(from);
+	}
+	else
+		pfree(to);
+	pfree(count);
+}
+
+static MemoryContext
+aggcontext_of(FunctionCallInfo fcinfo, const char *fn)
+{
+	MemoryContext cxt;
+
+	if (!AggCheckCallContext(fcinfo, &cxt))
+		elog(ERROR, "%s called outside an aggregate", fn);
+	return cxt;
+}
+
+static void
+state_sort(PopulationState *st)
+{
+	if (st->sorted)
+		return;
+	for (int r = 0; r < st->nruns; r++)
+		radix_sort(st->runs[r].keys, st->runs[r].n);
+	st->sorted = true;
+}
+
+/* a region code "410422" as the number 410422 (region codes are six digits) */
+static int32
+region_number(text *region)
+{
+	const char *p = VARDATA_ANY(region);
+	int			len = VARSIZE_ANY_EXHDR(region);
+	int32		v = 0;
+
+	if (len < 1 || len > 9)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a candidate's region must be a code of digits")));
+	for (int i = 0; i < len; i++)
+	{
+		if (p[i] < '0' || p[i] > '9')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a candidate's region must be a code of digits")));
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
 }
 
 PG_FUNCTION_INFO_V1(sv_draw_population_accum);
 Datum
 sv_draw_population_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	PopulationState *st;
+	MemoryContext aggcontext = aggcontext_of(fcinfo, "sv._draw_population_accum");
+	PopulationState *st = PG_ARGISNULL(0) ? NULL : (PopulationState *) PG_GETARG_POINTER(0);
 	Uscc	   *code;
-	text	   *stratum;
+	Run		   *run;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "sv._draw_population_accum called outside an aggregate");
-	st = PG_ARGISNULL(0) ? NULL : (PopulationState *) PG_GETARG_POINTER(0);
 	if (st == NULL)
 	{
+		init_symbol_tables();
 		st = MemoryContextAllocZero(aggcontext, sizeof(PopulationState));
-		st->alloc = 1024;
-		st->recs = MemoryContextAllocHuge(aggcontext, st->alloc * REC_LEN);
+		st->alloc = 65536;
+		st->runs[0].keys = MemoryContextAllocHuge(aggcontext, sizeof(Key) * st->alloc);
+		st->nruns = 1;
 	}
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) == PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("a candidate needs a code and a stratum")));
+				 errmsg("a row is a subject (code, NULL, region) or a stored class (code, class, NULL)")));
 	code = PG_GETARG_USCC_P(1);
-	stratum = PG_GETARG_TEXT_PP(2);
-	if (VARSIZE_ANY_EXHDR(stratum) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a stratum is one letter")));
-	if (st->n == st->alloc)
+	run = &st->runs[0];
+	if (run->n == st->alloc)
 	{
 		st->alloc *= 2;
-		st->recs = repalloc_huge(st->recs, st->alloc * REC_LEN);
+		run->keys = repalloc_huge(run->keys, sizeof(Key) * st->alloc);
 	}
-	st->recs[st->n * REC_LEN] = *VARDATA_ANY(stratum);
-	memcpy(st->recs + st->n * REC_LEN + 1, code->code, USCC_LEN);
-	st->n++;
+	if (!PG_ARGISNULL(2))
+	{
+		text	   *class = PG_GETARG_TEXT_PP(2);
+		char		letter = VARSIZE_ANY_EXHDR(class) == 1 ? *VARDATA_ANY(class) : '?';
+
+		if (letter < 'A' || letter > 'D')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a stored credit class is one of A, B, C, D")));
+		run->keys[run->n++] = key_of(code->code, false, letter);
+	}
+	else
+		run->keys[run->n++] = key_of(code->code, true, region_number(PG_GETARG_TEXT_PP(3)));
+	st->sorted = false;
 	PG_RETURN_POINTER(st);
 }
 
+/* In the worker: its share sorted, as raw keys (worker and leader run the same build). */
+PG_FUNCTION_INFO_V1(sv_draw_population_serialize);
+Datum
+sv_draw_population_serialize(PG_FUNCTION_ARGS)
+{
+	PopulationState *st = (PopulationState *) PG_GETARG_POINTER(0);
+	Size		size = st->runs[0].n * sizeof(Key);
+	bytea	   *out;
+
+	(void) aggcontext_of(fcinfo, "sv._draw_population_serialize");
+	if (st->nruns != 1)
+		elog(ERROR, "sv._draw_population_serialize: a combined state is not serialized");
+	if (size + VARHDRSZ > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many candidates for one plan")));
+	state_sort(st);
+	out = palloc(VARHDRSZ + size);
+	SET_VARSIZE(out, VARHDRSZ + size);
+	memcpy(VARDATA(out), st->runs[0].keys, size);
+	PG_RETURN_BYTEA_P(out);
+}
+
+PG_FUNCTION_INFO_V1(sv_draw_population_deserialize);
+Datum
+sv_draw_population_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = aggcontext_of(fcinfo, "sv._draw_population_deserialize");
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	Size		size = VARSIZE_ANY_EXHDR(in);
+	PopulationState *st;
+
+	if (size % sizeof(Key) != 0)
+		elog(ERROR, "sv._draw_population_deserialize: %zu bytes are not whole keys", size);
+	st = MemoryContextAllocZero(aggcontext, sizeof(PopulationState));
+	st->runs[0].n = size / sizeof(Key);
+	st->runs[0].keys = MemoryContextAllocHuge(aggcontext, Max(size, sizeof(Key)));
+	memcpy(st->runs[0].keys, VARDATA_ANY(in), size);
+	st->nruns = 1;
+	st->alloc = st->runs[0].n;
+	st->sorted = true;			/* sorted by the serial function */
+	PG_RETURN_POINTER(st);
+}
+
+/* the leader: the runs are kept side by side, merged when the final function reads them */
+PG_FUNCTION_INFO_V1(sv_draw_population_combine);
+Datum
+sv_draw_population_combine(PG_FUNCTION_ARGS)
+{
+	PopulationState *a = PG_ARGISNULL(0) ? NULL : (PopulationState *) PG_GETARG_POINTER(0);
+	PopulationState *b = PG_ARGISNULL(1) ? NULL : (PopulationState *) PG_GETARG_POINTER(1);
+
+	(void) aggcontext_of(fcinfo, "sv._draw_population_combine");
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+		PG_RETURN_POINTER(b);	/* deserialized in the aggregate's context */
+	if (a->nruns + b->nruns > MAX_RUNS)
+		elog(ERROR, "sv._draw_population_combine: more than %d parallel runs", MAX_RUNS);
+	memcpy(&a->runs[a->nruns], b->runs, sizeof(Run) * b->nruns);
+	a->nruns += b->nruns;
+	a->sorted = a->sorted && b->sorted;
+	PG_RETURN_POINTER(a);
+}
+
+/* an int4[] of n elements without NULLs, filled by the caller */
+static ArrayType *
+int4_array_of(int64 n, int32 **data)
+{
+	Size		size = ARR_OVERHEAD_NONULLS(1) + n * sizeof(int32);
+	ArrayType  *a;
+
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many candidates for one plan")));
+	a = palloc0(size);
+	SET_VARSIZE(a, size);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = INT4OID;
+	ARR_DIMS(a)[0] = (int) n;
+	ARR_LBOUND(a)[0] = 1;
+	*data = (int32 *) ARR_DATA_PTR(a);
+	return a;
+}
+
+/* SHA-256 of the population, while its bytes are still in cache */
+static bytea *
+sha256_of(const char *data, Size len)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	bytea	   *out = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
+		pg_cryptohash_final(ctx, (uint8 *) VARDATA(out), PG_SHA256_DIGEST_LENGTH) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not compute SHA-256: %s", ctx ? pg_cryptohash_error(ctx) : "out of memory")));
+	pg_cryptohash_free(ctx);
+	SET_VARSIZE(out, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	return out;
+}
+
 /*
- * Sorts the records by stratum, then code.  The candidates usually arrive in code order (the
- * seal reads the subjects along their primary key), so the records are first distributed to
- * their strata in arrival order (a stable counting sort on the stratum byte), and a stratum is
- * sorted only if its codes are not already in order.
+ * The result, a sv._draw_population_built: population bytes, their SHA-256, regions in
+ * population order, and the candidates per stratum A, B, C, D, U.  Classes of subjects out of
+ * scope are passed over.
  */
-static void
-sort_records(PopulationState *st, MemoryContext cxt)
-{
-	int64		count[256] = {0};
-	int64		start[256];
-	int64		pos = 0;
-	char	   *sorted;
-
-	for (int64 i = 0; i < st->n; i++)
-		count[(unsigned char) st->recs[i * REC_LEN]]++;
-	for (int b = 0; b < 256; b++)
-	{
-		start[b] = pos;
-		pos += count[b];
-	}
-	sorted = MemoryContextAllocHuge(cxt, st->n * REC_LEN);
-	{
-		int64		next[256];
-
-		memcpy(next, start, sizeof(next));
-		for (int64 i = 0; i < st->n; i++)
-		{
-			const char *r = st->recs + i * REC_LEN;
-
-			memcpy(sorted + next[(unsigned char) r[0]]++ * REC_LEN, r, REC_LEN);
-		}
-	}
-	for (int b = 0; b < 256; b++)
-	{
-		char	   *first = sorted + start[b] * REC_LEN;
-		bool		in_order = true;
-
-		for (int64 i = 1; i < count[b] && in_order; i++)
-			in_order = memcmp(first + (i - 1) * REC_LEN, first + i * REC_LEN, REC_LEN) <= 0;
-		if (!in_order)
-			qsort(first, count[b], REC_LEN, rec_cmp);
-	}
-	pfree(st->recs);
-	st->recs = sorted;
-}
-
-static MemoryContext
-aggcontext_of(FunctionCallInfo fcinfo)
-{
-	MemoryContext cxt;
-
-	if (!AggCheckCallContext(fcinfo, &cxt))
-		elog(ERROR, "sv._draw_population_final called outside an aggregate");
-	return cxt;
-}
-
 PG_FUNCTION_INFO_V1(sv_draw_population_final);
 Datum
 sv_draw_population_final(PG_FUNCTION_ARGS)
 {
+	static const char strata[] = "ABCDU";
 	PopulationState *st = PG_ARGISNULL(0) ? NULL : (PopulationState *) PG_GETARG_POINTER(0);
-	int64		n = st ? st->n : 0;
-	int64		size = n * LINE_LEN;
-	bytea	   *result;
-	char	   *out;
-	int64		i;
+	int64		total = 0;
+	int64		nsubjects = 0;
+	int64		head[MAX_RUNS];
+	int64		next[5];
+	int32		sizes[5] = {0, 0, 0, 0, 0};
+	Datum		size_datums[5];
+	Key		   *subjects;		/* in code order */
+	uint8	   *stratum_of;
+	Key			prev = 0;
+	bool		have_prev = false;
+	TupleDesc	desc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	bytea	   *population;
+	ArrayType  *regions;
+	int32	   *region_out;
+	char	   *lines;
 
-	if ((Size) size + VARHDRSZ > MaxAllocSize)
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "sv._draw_population_final must return a composite type");
+	init_symbol_tables();		/* (a leader that read no rows has not) */
+	if (st)
+	{
+		state_sort(st);
+		for (int r = 0; r < st->nruns; r++)
+		{
+			head[r] = 0;
+			total += st->runs[r].n;
+		}
+	}
+	subjects = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(Key) * Max(total, 1));
+	stratum_of = MemoryContextAllocHuge(CurrentMemoryContext, Max(total, 1));
+
+	/*
+	 * The runs merged in key order: each subject takes the class just before it if that is its
+	 * own, else U.
+	 */
+	for (int64 i = 0; i < total; i++)
+	{
+		int			best = -1;
+		Key			k;
+		bool		subject;
+
+		for (int r = 0; r < st->nruns; r++)
+			if (head[r] < st->runs[r].n &&
+				(best < 0 || st->runs[r].keys[head[r]] < st->runs[best].keys[head[best]]))
+				best = r;
+		k = st->runs[best].keys[head[best]++];
+		subject = (k & KEY_KIND_BIT) != 0;
+		if (have_prev && KEY_CODE(prev) == KEY_CODE(k) && ((prev ^ k) & KEY_KIND_BIT) == 0)
+		{
+			char		code[USCC_LEN + 1];
+
+			code_of(k, code);
+			code[USCC_LEN] = '\0';
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("%s %s is listed twice", subject ? "subject" : "the class of", code)));
+		}
+		if (subject)
+		{
+			int			s = 4;	/* U: no stored class */
+
+			if (have_prev && KEY_CODE(prev) == KEY_CODE(k))
+				s = KEY_VALUE(prev) - 'A';
+			subjects[nsubjects] = k;
+			stratum_of[nsubjects++] = (uint8) s;
+			sizes[s]++;
+		}
+		prev = k;
+		have_prev = true;
+	}
+	if ((Size) nsubjects * LINE_LEN + VARHDRSZ > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("a population of %lld candidates is too large for one plan", (long long) n)));
-	if (n > 1)
-		sort_records(st, aggcontext_of(fcinfo));
-	result = (bytea *) palloc(VARHDRSZ + size);
-	SET_VARSIZE(result, VARHDRSZ + size);
-	out = VARDATA(result);
-	for (i = 0; i < n; i++)
-	{
-		const char *r = st->recs + i * REC_LEN;
+				 errmsg("a population of %lld candidates is too large for one plan", (long long) nsubjects)));
 
-		memcpy(out, r + 1, USCC_LEN);
-		out[USCC_LEN] = ',';
-		out[USCC_LEN + 1] = r[0];
-		out[USCC_LEN + 2] = '\n';
-		out += LINE_LEN;
+	/* distributed to their strata; codes stay in order within each */
+	next[0] = 0;
+	for (int s = 1; s < 5; s++)
+		next[s] = next[s - 1] + sizes[s - 1];
+	population = (bytea *) palloc(VARHDRSZ + nsubjects * LINE_LEN);
+	SET_VARSIZE(population, VARHDRSZ + nsubjects * LINE_LEN);
+	lines = VARDATA(population);
+	regions = int4_array_of(nsubjects, &region_out);
+	for (int64 i = 0; i < nsubjects; i++)
+	{
+		int			s = stratum_of[i];
+		int64		k = next[s]++;
+		char	   *line = lines + k * LINE_LEN;
+
+		code_of(subjects[i], line);
+		line[USCC_LEN] = ',';
+		line[USCC_LEN + 1] = strata[s];
+		line[USCC_LEN + 2] = '\n';
+		region_out[k] = KEY_VALUE(subjects[i]);
 	}
-	PG_RETURN_BYTEA_P(result);
+	pfree(subjects);
+	pfree(stratum_of);
+	for (int s = 0; s < 5; s++)
+		size_datums[s] = Int32GetDatum(sizes[s]);
+	values[0] = PointerGetDatum(population);
+	values[1] = PointerGetDatum(sha256_of(VARDATA(population), nsubjects * LINE_LEN));
+	values[2] = PointerGetDatum(regions);
+	values[3] = PointerGetDatum(construct_array(size_datums, 5, INT4OID, 4, true, TYPALIGN_INT));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }

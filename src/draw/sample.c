@@ -34,6 +34,12 @@ draw_int4_array(ArrayType *a, const char *name, int *n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a one-dimensional integer array", name)));
+	if (!ARR_HASNULL(a))
+	{
+		/* the common case read in place: a million regions need no Datum copies */
+		*n = ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
+		return (int32 *) ARR_DATA_PTR(a);
+	}
 	deconstruct_array(a, INT4OID, 4, true, TYPALIGN_INT, &elems, &nulls, n);
 	out = palloc(sizeof(int32) * Max(*n, 1));
 	for (i = 0; i < *n; i++)
@@ -177,12 +183,12 @@ sv_draw_sample(PG_FUNCTION_ARGS)
 }
 
 /*
- * sv._draw_pick(seed bytea, population bytea, sizes int[], counts int[])
- *   returns table (stratum text, position int, uscc text, stream_words bigint)
+ * sv._draw_pick(seed bytea, population bytea, regions int[], sizes int[], counts int[])
+ *   returns table (stratum text, position int, uscc text, region int, stream_words bigint)
  *
  * The same selection, answered with the codes read from the sealed population (21-byte lines,
- * strata A, B, C, D, U contiguous): the population is read once here, however large, instead
- * of once per drawn subject.
+ * strata A, B, C, D, U contiguous) and the regions sealed with it (one per line): both are read
+ * once here, however large, instead of once per drawn subject.
  */
 PG_FUNCTION_INFO_V1(sv_draw_pick);
 Datum
@@ -194,9 +200,11 @@ sv_draw_pick(PG_FUNCTION_ARGS)
 	bytea	   *population;
 	const char *lines;
 	int64		nlines;
+	int32	   *regions;
 	int32	   *sizes;
 	int32	   *counts;
-	int			nsizes,
+	int			nregions,
+				nsizes,
 				ncounts,
 				s;
 	int64		total,
@@ -205,14 +213,15 @@ sv_draw_pick(PG_FUNCTION_ARGS)
 	int32	   *picks;
 	uint64		words;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("seed, population, sizes and counts must not be null")));
+				 errmsg("seed, population, regions, sizes and counts must not be null")));
 	seed = PG_GETARG_BYTEA_PP(0);
 	population = PG_GETARG_BYTEA_PP(1);
-	sizes = draw_int4_array(PG_GETARG_ARRAYTYPE_P(2), "sizes", &nsizes);
-	counts = draw_int4_array(PG_GETARG_ARRAYTYPE_P(3), "counts", &ncounts);
+	regions = draw_int4_array(PG_GETARG_ARRAYTYPE_P(2), "regions", &nregions);
+	sizes = draw_int4_array(PG_GETARG_ARRAYTYPE_P(3), "sizes", &nsizes);
+	counts = draw_int4_array(PG_GETARG_ARRAYTYPE_P(4), "counts", &ncounts);
 	total = check_strata(seed, sizes, nsizes, counts, ncounts);
 	if (nsizes != 5)
 		ereport(ERROR,
@@ -230,6 +239,10 @@ sv_draw_pick(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("the population holds %lld lines of 21 bytes, the stratum sizes add up to %lld",
 							(long long) nlines, (long long) sum)));
+		if (nregions != nlines)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("the population holds %lld lines but %d regions", (long long) nlines, nregions)));
 	}
 	picks = palloc(sizeof(int32) * Max(total, 1));
 	words = draw_picks((const uint8 *) VARDATA_ANY(seed), sizes, counts, nsizes, picks);
@@ -242,9 +255,10 @@ sv_draw_pick(PG_FUNCTION_ARGS)
 
 		for (i = 0; i < counts[s]; i++)
 		{
-			Datum		values[4];
-			bool		nulls[4] = {false, false, false, false};
-			const char *line = lines + (offset + picks[row++]) * 21;
+			Datum		values[5];
+			bool		nulls[5] = {false, false, false, false, false};
+			int64		number = offset + picks[row++];
+			const char *line = lines + number * 21;
 
 			if (line[18] != ',' || line[19] != stratum_names[s] || line[20] != '\n')
 				ereport(ERROR,
@@ -255,7 +269,8 @@ sv_draw_pick(PG_FUNCTION_ARGS)
 			values[0] = CStringGetTextDatum(stratum);
 			values[1] = Int32GetDatum(i + 1);
 			values[2] = PointerGetDatum(cstring_to_text_with_len(line, 18));
-			values[3] = Int64GetDatum((int64) words);
+			values[3] = Int32GetDatum(regions[number]);
+			values[4] = Int64GetDatum((int64) words);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 		offset += sizes[s];

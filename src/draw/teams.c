@@ -38,18 +38,32 @@ int4_arg(FunctionCallInfo fcinfo, int argno, const char *name, int *n)
 	return draw_int4_array(PG_GETARG_ARRAYTYPE_P(argno), name, n);
 }
 
-/* qsort of inspector numbers by region (a file-level key: qsort has no context argument) */
-static const int32 *region_sort_key;
-
 static int
-region_cmp(const void *a, const void *b)
+int32_cmp(const void *a, const void *b)
 {
-	int32		ra = region_sort_key[*(const int32 *) a];
-	int32		rb = region_sort_key[*(const int32 *) b];
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
 
-	if (ra != rb)
-		return ra < rb ? -1 : 1;
-	return (*(const int32 *) a) - (*(const int32 *) b);
+	return x < y ? -1 : x > y;
+}
+
+/* position of region r in the sorted list, or -1 (no inspector works there) */
+static int
+region_index(const int32 *regions, int n, int32 r)
+{
+	int			lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (regions[mid] < r)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && regions[lo] == r ? lo : -1;
 }
 
 /*
@@ -62,6 +76,7 @@ typedef struct Pool
 	int			m;				/* inspectors */
 	int			words;			/* 64-bit words per bitmap */
 	uint64	   *blocked;		/* ruled out for the current subject, or already in its team */
+	const uint64 *away;			/* the current subject's region (cross-area plans), or NULL */
 	uint64	  **dept;			/* [1..ndepts] */
 	uint64	  **level;			/* [0..nlevels-1]: inspectors with that load */
 	int32	   *level_count;
@@ -128,6 +143,30 @@ pool_assign(Pool *p, int i)
 		p->min_level++;
 }
 
+/* word w of the eligible inspectors in set `set` (of department mask `dmask` unless NULL) */
+static inline uint64
+pool_word(const Pool *p, const uint64 *set, const uint64 *dmask, int w)
+{
+	uint64		x = set[w] & ~p->blocked[w];
+
+	if (p->away)
+		x &= ~p->away[w];
+	if (dmask)
+		x &= dmask[w];
+	return x;
+}
+
+/* how many inspectors of department `dept` are eligible for the current subject */
+static int
+pool_count(const Pool *p, int dept)
+{
+	int			c = 0;
+
+	for (int w = 0; w < p->words; w++)
+		c += pg_popcount64(pool_word(p, p->dept[dept], NULL, w));
+	return c;
+}
+
 /*
  * The eligible inspector (not blocked; of department `dept`, or any when 0) with the fewest
  * assignments; among several, the stream picks one of them in certificate order.  The one
@@ -147,24 +186,15 @@ pick_least_loaded(ChaChaStream *stream, Pool *p, int dept)
 		if (p->level_count[l] == 0)
 			continue;
 		for (int w = 0; w < p->words; w++)
-		{
-			uint64		x = lv[w] & ~p->blocked[w];
-
-			if (dmask)
-				x &= dmask[w];
-			ntied += pg_popcount64(x);
-		}
+			ntied += pg_popcount64(pool_word(p, lv, dmask, w));
 		if (ntied == 0)
 			continue;
 		j = ntied == 1 ? 0 : chacha_stream_below(stream, (uint32) ntied);
 		for (int w = 0; w < p->words; w++)
 		{
-			uint64		x = lv[w] & ~p->blocked[w];
-			int			c;
+			uint64		x = pool_word(p, lv, dmask, w);
+			int			c = pg_popcount64(x);
 
-			if (dmask)
-				x &= dmask[w];
-			c = pg_popcount64(x);
 			if (j >= c)
 			{
 				j -= c;
@@ -286,6 +316,7 @@ sv_draw_teams(PG_FUNCTION_ARGS)
 	pool.m = m;
 	pool.words = (m + 63) / 64 + 1;
 	pool.blocked = palloc0(sizeof(uint64) * pool.words);
+	pool.away = NULL;
 	pool.dept = palloc0(sizeof(uint64 *) * (ndepts + 1));
 	for (i = 1; i <= ndepts; i++)
 		pool.dept[i] = palloc0(sizeof(uint64) * pool.words);
@@ -309,23 +340,27 @@ sv_draw_teams(PG_FUNCTION_ARGS)
 	unstaffable = palloc0(sizeof(bool) * Max(n, 1));
 
 	/*
-	 * Per subject only the inspectors it rules out are touched: its exclusion pairs and, in a
-	 * cross-area plan, the inspectors of its region (found through a region-sorted index).
-	 * Counting the eligible per department is then totals minus those ruled out.
+	 * Per subject: its exclusion pairs are blocked one by one (few), and in a cross-area plan
+	 * the inspectors of its region are masked out as a whole (one bitmap per region).  The
+	 * eligible per department are then counted with popcounts.
 	 */
 	{
-		int32	   *by_region = palloc(sizeof(int32) * Max(m, 1));
 		int32	   *marked = palloc(sizeof(int32) * Max(m, 1));
-		int32	   *dept_total = palloc0(sizeof(int32) * (ndepts + 1));
-		int32	   *dept_out = palloc0(sizeof(int32) * (ndepts + 1));
+		int32	   *regions = palloc(sizeof(int32) * Max(m, 1));
+		int			nregions = 0;
+		uint64	  **region_mask;
 
+		/* the inspectors' regions, sorted and unique, each with its inspectors */
+		memcpy(regions, insp_region, sizeof(int32) * m);
+		qsort(regions, m, sizeof(int32), int32_cmp);
 		for (i = 0; i < m; i++)
-		{
-			by_region[i] = i;
-			dept_total[insp_dept[i]]++;
-		}
-		region_sort_key = insp_region;
-		qsort(by_region, m, sizeof(int32), region_cmp);
+			if (nregions == 0 || regions[nregions - 1] != regions[i])
+				regions[nregions++] = regions[i];
+		region_mask = palloc(sizeof(uint64 *) * Max(nregions, 1));
+		for (i = 0; i < nregions; i++)
+			region_mask[i] = palloc0(sizeof(uint64) * pool.words);
+		for (i = 0; i < m; i++)
+			bit_set(region_mask[region_index(regions, nregions, insp_region[i])], i);
 
 		for (s = 1; s <= n; s++)
 		{
@@ -333,7 +368,7 @@ sv_draw_teams(PG_FUNCTION_ARGS)
 						d,
 						nmarked = 0,
 						filled = 0,
-						eligible = m;
+						eligible = 0;
 			bool		staffable = true;
 
 			CHECK_FOR_INTERRUPTS();
@@ -345,43 +380,26 @@ sv_draw_teams(PG_FUNCTION_ARGS)
 				{
 					pool_block(&pool, x);
 					marked[nmarked++] = x;
-					dept_out[insp_dept[x]]++;
-					eligible--;
 				}
 			}
+			pool.away = NULL;
 			if (cross_area)
 			{
-				int32		lo = 0,
-							hi = m;
-				int32		r = subj_region[s - 1];
+				int			r = region_index(regions, nregions, subj_region[s - 1]);
 
-				while (lo < hi)		/* first inspector of region >= r */
-				{
-					int32		mid = lo + (hi - lo) / 2;
+				if (r >= 0)
+					pool.away = region_mask[r];
+			}
+			for (d = 1; d <= ndepts; d++)
+			{
+				int			c = pool_count(&pool, d);
 
-					if (insp_region[by_region[mid]] < r)
-						lo = mid + 1;
-					else
-						hi = mid;
-				}
-				for (; lo < m && insp_region[by_region[lo]] == r; lo++)
-				{
-					int32		x = by_region[lo];
-
-					if (!pool_is_blocked(&pool, x))
-					{
-						pool_block(&pool, x);
-						marked[nmarked++] = x;
-						dept_out[insp_dept[x]]++;
-						eligible--;
-					}
-				}
+				if (c < 1)
+					staffable = false;
+				eligible += c;
 			}
 			if (eligible < team_size)
 				staffable = false;
-			for (d = 1; d <= ndepts; d++)
-				if (dept_total[d] - dept_out[d] < 1)
-					staffable = false;
 
 			if (!staffable)
 				unstaffable[s - 1] = true;
@@ -407,7 +425,6 @@ sv_draw_teams(PG_FUNCTION_ARGS)
 			/* clear this subject's marks */
 			for (k = 0; k < nmarked; k++)
 				pool_unblock(&pool, marked[k]);
-			memset(dept_out, 0, sizeof(int32) * (ndepts + 1));
 		}
 	}
 
