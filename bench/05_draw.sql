@@ -66,8 +66,7 @@ DECLARE
   codes text[];
   words bigint;
   regions integer[];
-  pool jsonb;
-  excl jsonb;
+  inputs record;
   rec record;
 BEGIN
   plan := sv.draw_plan_save('BENCH-P' || run, 'benchmark', 4, '2026-12-01', '2026-12-31', '{"regions": ["410422"]}',
@@ -106,10 +105,12 @@ BEGIN
   COMMIT;
 
   t0 := clock_timestamp();
-  SELECT t.pool, t.exclusions INTO pool, excl FROM sv._draw_team_inputs(p, codes) t;
-  SELECT count(*)::text INTO res FROM sv._draw_assign(p, seed, words, regions, pool, excl) a;
+  SELECT * INTO inputs FROM sv._draw_team_inputs(p, codes) t;
+  SELECT count(*)::text INTO res
+  FROM sv._draw_assign(p, seed, words, regions, inputs.pool_certificates, inputs.pool_departments, inputs.pool_regions,
+                       inputs.excluded_subjects, inputs.excluded_inspectors) a;
   INSERT INTO bench.draw_timing VALUES ('teams', run, 1000 * extract(epoch FROM clock_timestamp() - t0),
-                                        res || ' places, ' || jsonb_array_length(excl) || ' exclusions');
+                                        res || ' places, ' || cardinality(inputs.excluded_subjects) || ' exclusions');
   COMMIT;
 
   t0 := clock_timestamp();

@@ -180,11 +180,20 @@ CREATE TABLE sv.draw (
   entropy       text NOT NULL,
   seed          bytea NOT NULL,
   stream_words  bigint NOT NULL,              -- words read by subjects and teams together
-  team_pool     jsonb NOT NULL,               -- the eligible inspectors, in certificate order
-  team_exclusions jsonb NOT NULL,             -- [[subject, inspector], ...] numbers (conflicts, look-back)
-  subject_regions integer[] NOT NULL,         -- each drawn subject's region, in draw order
+  -- the team inputs (docs/draw-protocol.md, "Teams"): the pool, inspectors 1..m in certificate
+  -- order with their department number and region; the exclusion pairs (subject number,
+  -- inspector number) from conflicts and the look-back window; the drawn subjects' regions
+  pool_certificates   text[] NOT NULL,
+  pool_departments    integer[] NOT NULL,
+  pool_regions        integer[] NOT NULL,
+  excluded_subjects   integer[] NOT NULL,
+  excluded_inspectors integer[] NOT NULL,
+  subject_regions integer[] NOT NULL,         -- each drawn subject's region (as sealed), in draw order
   drawn_by      text NOT NULL,
-  drawn_at      timestamptz NOT NULL
+  drawn_at      timestamptz NOT NULL,
+  CHECK (cardinality(pool_departments) = cardinality(pool_certificates)
+         AND cardinality(pool_regions) = cardinality(pool_certificates)
+         AND cardinality(excluded_inspectors) = cardinality(excluded_subjects))
 );
 COMMENT ON TABLE sv.draw IS 'The run of a sealed plan: revealed nonce, public entropy, derived seed (append-only)';
 

@@ -15,7 +15,8 @@
 -- (PL/pgSQL with custom plans: the planner sees how many subjects there are, and joins them to
 -- the conflicts by hashing rather than probing once per inspector.)
 CREATE FUNCTION sv._draw_team_inputs(p sv.draw_plan, subjects text[])
-RETURNS TABLE (pool jsonb, exclusions jsonb)
+RETURNS TABLE (pool_certificates text[], pool_departments integer[], pool_regions integer[],
+               excluded_subjects integer[], excluded_inspectors integer[])
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 SET plan_cache_mode = force_custom_plan
@@ -47,36 +48,29 @@ BEGIN
     JOIN pool o ON o.certificate_no = ANY (a.inspectors)
     WHERE a.started_on >= p.check_from - p.lookback_days AND a.started_on < p.check_from
   )
-  SELECT (SELECT coalesce(jsonb_agg(jsonb_build_object('certificate_no', o.certificate_no, 'department', o.department,
-                                                      'region', o.region_code) ORDER BY o.k), '[]') FROM pool o),
-         (SELECT coalesce(jsonb_agg(jsonb_build_array(x.i, x.k) ORDER BY x.i, x.k), '[]') FROM pairs x);
+  SELECT coalesce((SELECT array_agg(o.certificate_no ORDER BY o.k) FROM pool o), '{}'),
+         coalesce((SELECT array_agg(o.department::integer ORDER BY o.k) FROM pool o), '{}'),
+         coalesce((SELECT array_agg(o.region_code::integer ORDER BY o.k) FROM pool o), '{}'),
+         coalesce((SELECT array_agg(x.i::integer ORDER BY x.i, x.k) FROM pairs x), '{}'),
+         coalesce((SELECT array_agg(x.k::integer ORDER BY x.i, x.k) FROM pairs x), '{}');
 END
 $fn$;
 
 -- The team assignment (teams.c) from stored inputs: (subject number, slot, certificate).
 CREATE FUNCTION sv._draw_assign(p sv.draw_plan, seed bytea, start_words bigint, subject_regions integer[],
-                                pool jsonb, exclusions jsonb,
+                                pool_certificates text[], pool_departments integer[], pool_regions integer[],
+                                excluded_subjects integer[], excluded_inspectors integer[],
                                 OUT subject integer, OUT slot integer, OUT certificate_no text, OUT stream_words bigint)
 RETURNS SETOF record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  -- the JSON read once into rows (indexing a large jsonb per result row would detoast it each time)
-  WITH pool_rows AS MATERIALIZED (
-    SELECT q.i::integer AS k, q.e ->> 'certificate_no' AS cert, (q.e ->> 'department')::integer AS dept,
-           (q.e ->> 'region')::integer AS region
-    FROM jsonb_array_elements(pool) WITH ORDINALITY q(e, i)
-  ), pairs AS MATERIALIZED (
-    SELECT q.i, (q.e ->> 0)::integer AS s, (q.e ->> 1)::integer AS k FROM jsonb_array_elements(exclusions) WITH ORDINALITY q(e, i)
-  )
   SELECT t.subject, t.slot, o.cert, t.stream_words
   FROM sv._draw_teams(seed, start_words, p.team_size,
          (SELECT count(*)::integer FROM sv.draw_plan_department x WHERE x.plan_id = p.id),
-         ARRAY(SELECT o.dept FROM pool_rows o ORDER BY o.k), ARRAY(SELECT o.region FROM pool_rows o ORDER BY o.k),
-         subject_regions,
-         ARRAY(SELECT x.s FROM pairs x ORDER BY x.i), ARRAY(SELECT x.k FROM pairs x ORDER BY x.i),
-         p.cross_area) t
-  LEFT JOIN pool_rows o ON o.k = t.inspector
+         pool_departments, pool_regions, subject_regions, excluded_subjects, excluded_inspectors, p.cross_area) t
+  -- (a join, not pool_certificates[t.inspector]: subscripting a text array walks it each time)
+  LEFT JOIN unnest(pool_certificates) WITH ORDINALITY o(cert, k) ON o.k = t.inspector
 $fn$;
 
 CREATE FUNCTION sv.draw_run(plan_id bigint, nonce bytea, entropy text) RETURNS bigint
@@ -94,8 +88,7 @@ DECLARE
   v_strata text[];
   v_positions integer[];
   v_regions integer[];
-  v_pool jsonb;
-  v_exclusions jsonb;
+  v_pool record;
   v_unstaffed text;
   v_n bigint;
 BEGIN
@@ -132,9 +125,10 @@ BEGIN
   INTO v_codes, v_strata, v_positions, v_regions, v_words
   FROM sv._draw_select(p, v_seed) x;
   -- 2. their teams, continuing the stream (regions as sealed with the population)
-  SELECT t.pool, t.exclusions INTO v_pool, v_exclusions FROM sv._draw_team_inputs(p, v_codes) t;
+  SELECT * INTO v_pool FROM sv._draw_team_inputs(p, v_codes) t;
   CREATE TEMP TABLE sv_draw_team ON COMMIT DROP AS
-    SELECT * FROM sv._draw_assign(p, v_seed, v_words, v_regions, v_pool, v_exclusions);
+    SELECT * FROM sv._draw_assign(p, v_seed, v_words, v_regions, v_pool.pool_certificates, v_pool.pool_departments,
+                                  v_pool.pool_regions, v_pool.excluded_subjects, v_pool.excluded_inspectors);
   -- name them all, up to twenty (a message must stay readable)
   SELECT string_agg(format('%s (region %s)', v_codes[t.subject], v_regions[t.subject]), ', ' ORDER BY t.subject)
            FILTER (WHERE t.rn <= 20)
@@ -146,13 +140,15 @@ BEGIN
     RAISE EXCEPTION '% drawn subject(s) of plan % cannot be given a team of % inspectors: %', v_n, quote_literal(p.code),
       p.team_size, v_unstaffed
       USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('The pool holds %s eligible inspector(s) of the plan''s departments; conflicts, the look-back window and cross-area assignment rule some out per subject.', jsonb_array_length(v_pool)),
+            DETAIL = format('The pool holds %s eligible inspector(s) of the plan''s departments; conflicts, the look-back window and cross-area assignment rule some out per subject.', cardinality(v_pool.pool_certificates)),
             HINT = 'Add inspectors to the pool (certificates valid for the whole period), or change the plan before sealing; nothing was drawn.';
   END IF;
   SELECT coalesce(max(t.stream_words), v_words) INTO v_words FROM pg_temp.sv_draw_team t;
 
-  INSERT INTO sv.draw (plan_id, nonce, entropy, seed, stream_words, team_pool, team_exclusions, subject_regions, drawn_by, drawn_at)
-  VALUES (p.id, nonce, entropy, v_seed, v_words, v_pool, v_exclusions, v_regions, me, now())
+  INSERT INTO sv.draw (plan_id, nonce, entropy, seed, stream_words, pool_certificates, pool_departments, pool_regions,
+                       excluded_subjects, excluded_inspectors, subject_regions, drawn_by, drawn_at)
+  VALUES (p.id, nonce, entropy, v_seed, v_words, v_pool.pool_certificates, v_pool.pool_departments, v_pool.pool_regions,
+          v_pool.excluded_subjects, v_pool.excluded_inspectors, v_regions, me, now())
   RETURNING id INTO v_draw;
   INSERT INTO sv.draw_result (draw_id, uscc, stratum, "position")
   SELECT v_draw, u.code::sv.uscc, v_strata[u.i], v_positions[u.i] FROM unnest(v_codes) WITH ORDINALITY u(code, i);
@@ -199,10 +195,10 @@ BEGIN
   FROM (SELECT r.uscc::text AS code, row_number() OVER (ORDER BY r.stratum, r."position") AS i
         FROM sv.draw_result r WHERE r.draw_id = d.id) u WHERE u.code = uscc;
   SELECT count(*)::integer INTO v_departments FROM sv.draw_plan_department x WHERE x.plan_id = p.id;
-  SELECT (e ->> 'department')::integer INTO v_dept FROM jsonb_array_elements(d.team_pool) e WHERE e ->> 'certificate_no' = recused;
+  SELECT q.dept INTO v_dept FROM unnest(d.pool_certificates, d.pool_departments) q(cert, dept) WHERE q.cert = recused;
   WITH pool AS (
-    SELECT e ->> 'certificate_no' AS cert, (e ->> 'department')::integer AS dept, (e ->> 'region')::integer AS region, i
-    FROM jsonb_array_elements(d.team_pool) WITH ORDINALITY q(e, i)
+    SELECT q.cert, q.dept, q.region, q.i
+    FROM unnest(d.pool_certificates, d.pool_departments, d.pool_regions) WITH ORDINALITY q(cert, dept, region, i)
   ), team AS (          -- the teams as they stand after the earlier recusals
     SELECT t.uscc::text AS code, t.slot,
            coalesce((SELECT x ->> 'replacement' FROM jsonb_array_elements(prior_recusals) WITH ORDINALITY z(x, k)
@@ -213,8 +209,8 @@ BEGIN
     SELECT t.cert, count(*) AS n FROM team t GROUP BY t.cert
   ), candidates AS (
     SELECT o.cert, coalesce(l.n, 0) AS n FROM pool o LEFT JOIN load l ON l.cert = o.cert
-    WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(d.team_exclusions) x
-                      WHERE (x ->> 0)::integer = v_subject AND (x ->> 1)::integer = o.i)
+    WHERE NOT EXISTS (SELECT 1 FROM unnest(d.excluded_subjects, d.excluded_inspectors) x(s, k)
+                      WHERE x.s = v_subject AND x.k = o.i)
       AND NOT (p.cross_area AND o.region = d.subject_regions[v_subject])
       AND NOT EXISTS (SELECT 1 FROM team t WHERE t.code = uscc AND t.cert = o.cert)
       AND o.cert <> recused

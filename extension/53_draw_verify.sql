@@ -77,7 +77,8 @@ BEGIN
   RETURN NEXT;
 
   WITH again AS (SELECT a.subject, a.slot, a.certificate_no, a.stream_words
-                 FROM sv._draw_assign(p, d.seed, v_words, d.subject_regions, d.team_pool, d.team_exclusions) a),
+                 FROM sv._draw_assign(p, d.seed, v_words, d.subject_regions, d.pool_certificates, d.pool_departments,
+                                      d.pool_regions, d.excluded_subjects, d.excluded_inspectors) a),
        subj AS (SELECT r.uscc::text AS code, row_number() OVER (ORDER BY r.stratum, r."position") AS i
                 FROM sv.draw_result r WHERE r.draw_id = d.id),
        stored AS (SELECT s.i AS subject, t.slot, t.certificate_no FROM sv.draw_team t JOIN subj s ON s.code = t.uscc::text
@@ -164,8 +165,11 @@ BEGIN
     'team_size', p.team_size,
     'departments', (SELECT count(*) FROM sv.draw_plan_department x WHERE x.plan_id = p.id),
     'cross_area', p.cross_area,
-    'team_pool', d.team_pool,
-    'team_exclusions', d.team_exclusions,
+    'team_pool', (SELECT coalesce(jsonb_agg(jsonb_build_object('certificate_no', q.cert, 'department', q.dept,
+                                                               'region', q.region::text) ORDER BY q.k), '[]')
+                  FROM unnest(d.pool_certificates, d.pool_departments, d.pool_regions) WITH ORDINALITY q(cert, dept, region, k)),
+    'team_exclusions', (SELECT coalesce(jsonb_agg(jsonb_build_array(x.s, x.k) ORDER BY x.n), '[]')
+                        FROM unnest(d.excluded_subjects, d.excluded_inspectors) WITH ORDINALITY x(s, k, n)),
     'subject_regions', to_jsonb(d.subject_regions),
     'teams', (SELECT coalesce(jsonb_agg(jsonb_build_object('uscc', t.uscc::text, 'slot', t.slot, 'certificate_no', t.certificate_no)
                                         ORDER BY r.stratum, r."position", t.slot), '[]')

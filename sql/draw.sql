@@ -241,7 +241,7 @@ SELECT sv.draw_plan_save('RGD-P5', '食品抽样检验(测试)', 4, '2026-12-01'
 SELECT sv.draw_seal(:plan5, sha256('fifth regress nonce 0123'::bytea), 'welfare lottery 3D, draw 2026334') IS NOT NULL AS sealed;
 SELECT sv.draw_run(:plan5, 'fifth regress nonce 0123'::bytea, '3D 2026334: 2 2 2') > 0 AS drawn;
 RESET ROLE;
-SELECT (SELECT jsonb_agg(e ->> 'certificate_no') FROM jsonb_array_elements(d.team_pool) e) AS pool,
+SELECT to_jsonb(d.pool_certificates) AS pool,
        (SELECT array_agg(DISTINCT t.certificate_no) FROM sv.draw_team t WHERE t.draw_id = d.id) AS in_teams
 FROM sv.draw d WHERE d.plan_id = :plan5;
 
