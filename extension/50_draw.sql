@@ -29,9 +29,16 @@ CREATE FUNCTION sv._draw_pick(seed bytea, population bytea, regions integer[], s
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'sv_draw_pick' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
--- What sealing builds: the population of docs/draw-protocol.md section 1, its SHA-256, each
--- candidate's region in the same order, and the candidates per stratum A, B, C, D, U.
-CREATE TYPE sv._draw_population_built AS (population bytea, population_hash bytea, regions integer[], sizes integer[]);
+-- What sealing builds: the population of docs/draw-protocol.md section 1 and each candidate's
+-- region in the same order, kept in memory until the end of the transaction under a handle
+-- (sv._draw_population_store inserts them), the population's SHA-256, and the candidates per
+-- stratum A, B, C, D, U.
+CREATE TYPE sv._draw_population_built AS (handle bigint, population_hash bytea, sizes integer[]);
+CREATE FUNCTION sv._draw_population_store(plan_id bigint, handle bigint) RETURNS void
+AS 'MODULE_PATHNAME', 'sv_draw_population_store' LANGUAGE C VOLATILE;
+-- Candidates per stratum A, B, C, D, U counted from population bytes; NULL unless well formed.
+CREATE FUNCTION sv._draw_population_sizes(population bytea) RETURNS integer[]
+AS 'MODULE_PATHNAME', 'sv_draw_population_sizes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION sv._draw_population_accum(internal, sv.uscc, text, text) RETURNS internal
 AS 'MODULE_PATHNAME', 'sv_draw_population_accum' LANGUAGE C PARALLEL SAFE;
 CREATE FUNCTION sv._draw_population_combine(internal, internal) RETURNS internal

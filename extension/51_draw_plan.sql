@@ -220,16 +220,15 @@ COMMENT ON FUNCTION sv.draw_plan_save(text, text, integer, date, date, jsonb, te
 -- The candidates of a plan: the subjects in scope, less those at the annual inspection cap of a
 -- plan department (国办发〔2024〕54号), which come back with the reason; the rest as the
 -- population (one 21-byte line "<uscc>,<stratum>\n" per candidate, strata A..D then U, codes in
--- byte order within each stratum: docs/draw-protocol.md, "Population"), each candidate's region,
--- and the stratum sizes.  STABLE, so both statements read the snapshot of the seal's statement
--- that calls it: one snapshot of subjects, classes and actions.  The population statement is
--- read-only, so it may run in parallel (the aggregate sorts in the workers and merges).
+-- byte order within each stratum: docs/draw-protocol.md, "Population") with each candidate's
+-- region, under a handle for sv._draw_population_store; its SHA-256 and the stratum sizes.
+-- STABLE, so both statements read the snapshot of the seal's statement that calls it: one
+-- snapshot of subjects, classes and actions.  The population statement is read-only, so it may
+-- run in parallel (the aggregate sorts in the workers and merges).
 CREATE FUNCTION sv._draw_candidates(p sv.draw_plan)
-RETURNS TABLE (capped sv.uscc[], capped_reasons text[], population bytea, population_hash bytea, regions integer[],
-               sizes integer[])
+RETURNS TABLE (capped sv.uscc[], capped_reasons text[], handle bigint, population_hash bytea, sizes integer[])
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
-SET work_mem = '64MB'     -- the one result row (21 bytes a candidate, and its region) stays in memory
 SET parallel_leader_participation = off   -- the leader merges what the workers sorted
 AS $fn$
 DECLARE
@@ -267,7 +266,7 @@ BEGIN
   -- the subjects and the stored classes side by side: the aggregate joins them (population.c).
   -- RETURN QUERY, not SELECT INTO: a query with a row limit (INTO) never runs in parallel.
   RETURN QUERY
-  SELECT v_capped, v_reasons, (b.built).population, (b.built).population_hash, (b.built).regions, (b.built).sizes
+  SELECT v_capped, v_reasons, (b.built).handle, (b.built).population_hash, (b.built).sizes
   FROM (SELECT sv._draw_population(x.uscc, x.class, x.region_code) AS built
         FROM (SELECT s.uscc, NULL::text AS class, s.region_code
               FROM sv.subject s
@@ -283,13 +282,13 @@ $fn$;
 CREATE FUNCTION sv.draw_seal(plan_id bigint, commitment bytea, entropy_source text) RETURNS bytea
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
-SET work_mem = '64MB'     -- the population passes through in memory, not through a temporary file
 AS $fn$
 DECLARE
   me text := sv._outer_user();
   p sv.draw_plan;
   v_capped sv.uscc[];
   v_reasons text[];
+  v_handle bigint;
   v_hash bytea;
   v_size integer;
   v_sizes integer[];
@@ -309,12 +308,11 @@ BEGIN
     RAISE EXCEPTION 'plan % is already %', quote_literal(p.code), p.status USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
 
-  -- candidates and exclusions at one snapshot; the population stored as it comes (megabytes:
-  -- not through variables)
-  WITH c AS MATERIALIZED (SELECT * FROM sv._draw_candidates(p)),
-       stored AS (INSERT INTO sv.draw_population (plan_id, population, regions)
-                  SELECT p.id, c.population, c.regions FROM c)
-  SELECT c.capped, c.capped_reasons, c.population_hash, c.sizes INTO v_capped, v_reasons, v_hash, v_sizes FROM c;
+  -- candidates and exclusions at one snapshot; the population stored from where it was built
+  SELECT c.capped, c.capped_reasons, c.handle, c.population_hash, c.sizes
+  INTO v_capped, v_reasons, v_handle, v_hash, v_sizes
+  FROM sv._draw_candidates(p) c;
+  PERFORM sv._draw_population_store(p.id, v_handle);
   INSERT INTO sv.draw_exclusion (plan_id, uscc, reason)
   SELECT p.id, x.uscc, x.reason FROM unnest(v_capped, v_reasons) x(uscc, reason);
   v_excluded := cardinality(v_capped);

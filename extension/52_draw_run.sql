@@ -150,10 +150,13 @@ BEGIN
   VALUES (p.id, nonce, entropy, v_seed, v_words, v_pool.pool_certificates, v_pool.pool_departments, v_pool.pool_regions,
           v_pool.excluded_subjects, v_pool.excluded_inspectors, v_regions, me, now())
   RETURNING id INTO v_draw;
+  -- (arrays unnested side by side and joined, not subscripted per row: finding element i of a
+  -- text array walks it, which made storing 10,000 subjects quadratic)
   INSERT INTO sv.draw_result (draw_id, uscc, stratum, "position")
-  SELECT v_draw, u.code::sv.uscc, v_strata[u.i], v_positions[u.i] FROM unnest(v_codes) WITH ORDINALITY u(code, i);
+  SELECT v_draw, u.code::sv.uscc, u.stratum, u.pos FROM unnest(v_codes, v_strata, v_positions) u(code, stratum, pos);
   INSERT INTO sv.draw_team (draw_id, uscc, slot, certificate_no)
-  SELECT v_draw, v_codes[t.subject]::sv.uscc, t.slot, t.certificate_no FROM pg_temp.sv_draw_team t;
+  SELECT v_draw, u.code::sv.uscc, t.slot, t.certificate_no
+  FROM pg_temp.sv_draw_team t JOIN unnest(v_codes) WITH ORDINALITY u(code, i) ON u.i = t.subject;
   DROP TABLE pg_temp.sv_draw_team;
 
   UPDATE sv.draw_plan x SET status = 'drawn' WHERE x.id = p.id;

@@ -38,12 +38,10 @@ BEGIN
   detail := 'SHA-256 of the sealed population ' || CASE WHEN ok THEN 'matches' ELSE 'is ' || encode(sha256(v_population), 'hex') || ', not the sealed ' || encode(p.population_hash, 'hex') END;
   RETURN NEXT;
 
-  SELECT ARRAY[count(*) FILTER (WHERE t = 'A'), count(*) FILTER (WHERE t = 'B'), count(*) FILTER (WHERE t = 'C'),
-               count(*) FILTER (WHERE t = 'D'), count(*) FILTER (WHERE t = 'U')]::integer[]
-  INTO v_sizes
-  FROM (SELECT chr(get_byte(v_population, i * 21 + 19)) AS t FROM generate_series(0, length(v_population) / 21 - 1) i) x;
-  step := 'stratum_sizes'; ok := v_sizes = p.stratum_sizes AND length(v_population) = 21 * p.population_size;
-  detail := format('candidates per stratum A, B, C, D, U: %s (sealed: %s)', v_sizes, p.stratum_sizes);
+  v_sizes := sv._draw_population_sizes(v_population);    -- NULL unless whole lines of the five strata
+  step := 'stratum_sizes'; ok := coalesce(v_sizes = p.stratum_sizes AND length(v_population) = 21 * p.population_size, false);
+  detail := format('candidates per stratum A, B, C, D, U: %s (sealed: %s)',
+                   coalesce(v_sizes::text, 'not whole lines of the five strata'), p.stratum_sizes);
   RETURN NEXT;
 
   step := 'commitment'; ok := sha256(d.nonce) = p.commitment;

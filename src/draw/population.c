@@ -11,10 +11,17 @@
  *
  * It is parallel: each process radix-sorts its share (the serial function runs in the worker),
  * the leader merges the sorted runs as it reads them.
+ *
+ * The megabytes it builds do not travel through the query's result (a tuple, a function's
+ * tuplestore, the seal's variables: a copy each): the final function keeps them for the rest
+ * of the transaction and returns a handle, and sv._draw_population_store(plan_id, handle)
+ * inserts them into sv.draw_population straight from there.
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "executor/spi.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
@@ -23,6 +30,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "types/uscc.h"
@@ -401,9 +409,72 @@ sha256_of(const char *data, Size len)
 }
 
 /*
- * The result, a sv._draw_population_built: population bytes, their SHA-256, regions in
- * population order, and the candidates per stratum A, B, C, D, U.  Classes of subjects out of
- * scope are passed over.
+ * Built populations awaiting sv._draw_population_store, in TopTransactionContext: gone with
+ * the transaction whether stored or not.
+ */
+typedef struct BuiltPopulation
+{
+	int64		handle;
+	bytea	   *population;
+	ArrayType  *regions;
+	struct BuiltPopulation *next;
+} BuiltPopulation;
+
+static BuiltPopulation *built_list = NULL;
+static int64 built_next_handle = 0;
+static bool built_callback_registered = false;
+
+static void
+built_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		built_list = NULL;		/* its memory goes with TopTransactionContext */
+}
+
+PG_FUNCTION_INFO_V1(sv_draw_population_store);
+Datum
+sv_draw_population_store(PG_FUNCTION_ARGS)
+{
+	BuiltPopulation **link = &built_list;
+	BuiltPopulation *b;
+	Oid			argtypes[3] = {INT8OID, BYTEAOID, INT4ARRAYOID};
+	Datum		values[3];
+	int			rc;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("plan_id and handle must not be null")));
+	while (*link && (*link)->handle != PG_GETARG_INT64(1))
+		link = &(*link)->next;
+	if (*link == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no population with handle %lld was built in this transaction",
+						(long long) PG_GETARG_INT64(1))));
+	b = *link;
+	values[0] = PG_GETARG_DATUM(0);
+	values[1] = PointerGetDatum(b->population);
+	values[2] = PointerGetDatum(b->regions);
+	SPI_connect();
+	rc = SPI_execute_with_args("INSERT INTO sv.draw_population (plan_id, population, regions) VALUES ($1, $2, $3)",
+							   3, argtypes, values, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "sv._draw_population_store: INSERT failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	*link = b->next;
+	pfree(b->population);
+	pfree(b->regions);
+	pfree(b);
+	PG_RETURN_VOID();
+}
+
+/*
+ * The result, a sv._draw_population_built: the handle of the population bytes and the regions
+ * in population order (kept for sv._draw_population_store), the bytes' SHA-256, and the
+ * candidates per stratum A, B, C, D, U.  Classes of subjects out of scope are passed over.
  */
 PG_FUNCTION_INFO_V1(sv_draw_population_final);
 Datum
@@ -422,8 +493,10 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 	Key			prev = 0;
 	bool		have_prev = false;
 	TupleDesc	desc;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+	MemoryContext oldcxt;
+	BuiltPopulation *built;
 	bytea	   *population;
 	ArrayType  *regions;
 	int32	   *region_out;
@@ -492,10 +565,13 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 	next[0] = 0;
 	for (int s = 1; s < 5; s++)
 		next[s] = next[s - 1] + sizes[s - 1];
+	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	built = palloc(sizeof(BuiltPopulation));
 	population = (bytea *) palloc(VARHDRSZ + nsubjects * LINE_LEN);
+	regions = int4_array_of(nsubjects, &region_out);
+	MemoryContextSwitchTo(oldcxt);
 	SET_VARSIZE(population, VARHDRSZ + nsubjects * LINE_LEN);
 	lines = VARDATA(population);
-	regions = int4_array_of(nsubjects, &region_out);
 	for (int64 i = 0; i < nsubjects; i++)
 	{
 		int			s = stratum_of[i];
@@ -512,9 +588,49 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 	pfree(stratum_of);
 	for (int s = 0; s < 5; s++)
 		size_datums[s] = Int32GetDatum(sizes[s]);
-	values[0] = PointerGetDatum(population);
+	if (!built_callback_registered)
+	{
+		RegisterXactCallback(built_xact_callback, NULL);
+		built_callback_registered = true;
+	}
+	built->handle = ++built_next_handle;
+	built->population = population;
+	built->regions = regions;
+	built->next = built_list;
+	built_list = built;
+	values[0] = Int64GetDatum(built->handle);
 	values[1] = PointerGetDatum(sha256_of(VARDATA(population), nsubjects * LINE_LEN));
-	values[2] = PointerGetDatum(regions);
-	values[3] = PointerGetDatum(construct_array(size_datums, 5, INT4OID, 4, true, TYPALIGN_INT));
+	values[2] = PointerGetDatum(construct_array(size_datums, 5, INT4OID, 4, true, TYPALIGN_INT));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}
+
+/*
+ * sv._draw_population_sizes(population bytea) returns int[]: the candidates per stratum A, B,
+ * C, D, U counted from the population bytes (verification), or NULL when the bytes are not
+ * whole lines "<18 characters>,<stratum>\n" of those strata.
+ */
+PG_FUNCTION_INFO_V1(sv_draw_population_sizes);
+Datum
+sv_draw_population_sizes(PG_FUNCTION_ARGS)
+{
+	static const char strata[] = "ABCDU";
+	bytea	   *population = PG_GETARG_BYTEA_PP(0);
+	const char *p = VARDATA_ANY(population);
+	int64		len = VARSIZE_ANY_EXHDR(population);
+	int32		sizes[5] = {0, 0, 0, 0, 0};
+	Datum		size_datums[5];
+
+	if (len % LINE_LEN != 0)
+		PG_RETURN_NULL();
+	for (int64 i = 0; i < len; i += LINE_LEN)
+	{
+		const char *s = memchr(strata, p[i + USCC_LEN + 1], 5);
+
+		if (p[i + USCC_LEN] != ',' || p[i + USCC_LEN + 2] != '\n' || s == NULL)
+			PG_RETURN_NULL();
+		sizes[s - strata]++;
+	}
+	for (int s = 0; s < 5; s++)
+		size_datums[s] = Int32GetDatum(sizes[s]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(size_datums, 5, INT4OID, 4, true, TYPALIGN_INT));
 }
