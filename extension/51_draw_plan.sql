@@ -263,8 +263,9 @@ BEGIN
               GROUP BY a.uscc, a.department_id
               HAVING count(*) >= p.annual_cap) a
         GROUP BY a.uscc) a;
-  -- the subjects and the stored classes side by side: the aggregate joins them (population.c).
-  -- RETURN QUERY, not SELECT INTO: a query with a row limit (INTO) never runs in parallel.
+  -- the subjects, the stored classes and the capped subjects side by side: the aggregate joins
+  -- them (population.c).  RETURN QUERY, not SELECT INTO: a query with a row limit (INTO) never
+  -- runs in parallel.
   RETURN QUERY
   SELECT v_capped, v_reasons, (b.built).handle, (b.built).population_hash, (b.built).sizes
   FROM (SELECT sv._draw_population(x.uscc, x.class, x.region_code) AS built
@@ -273,9 +274,10 @@ BEGIN
               WHERE s.status = 'operating' AND s.region_code = ANY (v_regions)
                 AND (cardinality(v_kinds) = 0 OR s.kind = ANY (v_kinds))
                 AND (cardinality(v_patterns) = 0 OR s.industry LIKE ANY (v_patterns))
-                AND NOT EXISTS (SELECT 1 FROM unnest(v_capped) c(uscc) WHERE c.uscc = s.uscc)
               UNION ALL
-              SELECT k.uscc, k.class, NULL FROM sv.credit_class k) x) b;
+              SELECT k.uscc, k.class, NULL FROM sv.credit_class k
+              UNION ALL
+              SELECT c.uscc, 'X', NULL FROM unnest(v_capped) c(uscc)) x) b;
 END
 $fn$;
 

@@ -139,8 +139,9 @@ FROM sv.draw_plan JOIN sv.draw_population ON plan_id = id WHERE id = :plan_id;
 UPDATE sv.draw_population SET regions = regions WHERE plan_id = :plan_id;
 DELETE FROM sv.draw_population WHERE plan_id = :plan_id;
 -- the aggregate behind it joins subjects (code, NULL, region) with stored classes (code, class,
--- NULL): a class of a subject out of scope is passed over, a subject without one is U; the
--- bytes are the protocol's whatever order the rows come in, parallel or not
+-- NULL) and exclusions (code, 'X', NULL): a class of a subject out of scope is passed over, a
+-- subject without one is U, an excluded subject is left out; the bytes are the protocol's
+-- whatever order the rows come in, parallel or not
 CREATE TEMP TABLE drw_codes AS
 SELECT n, (b || sv.uscc_check_character(b))::sv.uscc AS c FROM (SELECT n, '91410422MA000000' || n AS b FROM generate_series(1, 4) n) x;
 SELECT x.handle > 0 AS handle, x.sizes,
@@ -148,14 +149,16 @@ SELECT x.handle > 0 AS handle, x.sizes,
                                               FROM (VALUES (4, 'A', 1), (1, 'C', 2), (2, 'U', 3)) e(n, t, o) JOIN drw_codes USING (n)), 'UTF8'))
          AS protocol_bytes
 FROM (SELECT (b).* FROM (SELECT sv._draw_population(d.c, v.k, v.r) AS b
-                         FROM (VALUES (2, NULL, '410422'), (1, 'C', NULL), (3, 'B', NULL), (1, NULL, '410423'),
-                                      (4, NULL, '410422'), (4, 'A', NULL)) v(n, k, r) JOIN drw_codes d USING (n)) y) x;
+                         FROM (VALUES (2, NULL, '410422'), (1, 'C', NULL), (3, 'X', NULL), (1, NULL, '410423'),
+                                      (4, NULL, '410422'), (3, 'B', NULL), (3, NULL, '410422'), (4, 'A', NULL))
+                              v(n, k, r) JOIN drw_codes d USING (n)) y) x;
 SELECT sv._draw_population(c, NULL, NULL) FROM drw_codes WHERE n = 1;
 SELECT sv._draw_population(c, 'A', '410422') FROM drw_codes WHERE n = 1;
 SELECT sv._draw_population(c, 'E', NULL) FROM drw_codes WHERE n = 1;
 SELECT sv._draw_population(c, NULL, '41042x') FROM drw_codes WHERE n = 1;
 SELECT sv._draw_population(c, NULL, '410422') FROM drw_codes, generate_series(1, 2) WHERE n = 1;
 SELECT sv._draw_population(c, k, NULL) FROM drw_codes, unnest(ARRAY['A', 'B']) k WHERE n = 1;
+SELECT sv._draw_population(c, k, NULL) FROM drw_codes, unnest(ARRAY['X', 'X']) k WHERE n = 1;
 -- verification counts the strata in the stored bytes, and refuses bytes that are not lines
 SELECT sv._draw_population_sizes(convert_to('91410422MA00000019,A' || E'\n' || '91410422MA0000002X,U' || E'\n', 'UTF8')) AS sizes,
        sv._draw_population_sizes(convert_to('91410422MA00000019,E' || E'\n', 'UTF8')) IS NULL AS bad_stratum,

@@ -1,9 +1,9 @@
 /*
  * population.c: building a draw's sealed population (docs/draw-protocol.md section 1).
  *
- * sv._draw_population(uscc, class, region) is an aggregate over two kinds of rows: the subjects
- * in scope (uscc, NULL, region) and the stored credit classes (uscc, class, NULL).  It joins
- * them itself, which costs a fraction of the executor's hash or merge join of a million
+ * sv._draw_population(uscc, class, region) is an aggregate over three kinds of rows: the
+ * subjects in scope (uscc, NULL, region), the stored credit classes (uscc, class, NULL) and the
+ * subjects to leave out (uscc, 'X', NULL: the annual cap).  It joins them itself, which costs a fraction of the executor's hash or merge join of a million
  * subjects with a million classes: every row becomes a 128-bit key that orders by code, a class
  * just before its subject; one pass over the keys in order gives each subject its stratum (its
  * class, or U) and writes the population (lines "<code>,<stratum>\n" by stratum, then code
@@ -54,6 +54,7 @@ typedef uint128 Key;
 #define KEY_KIND_BIT ((Key) 1 << 37)
 #define KEY_CODE(k) ((k) >> KEY_CODE_SHIFT)
 #define KEY_VALUE(k) ((int32) (uint32) (k))
+#define EXCLUDED 'X'			/* the value of an exclusion row: the subject is left out */
 
 static const char uscc_symbols[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
@@ -278,7 +279,7 @@ sv_draw_population_accum(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) == PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("a row is a subject (code, NULL, region) or a stored class (code, class, NULL)")));
+				 errmsg("a row is a subject (code, NULL, region), a stored class (code, class, NULL) or an exclusion (code, 'X', NULL)")));
 	code = PG_GETARG_USCC_P(1);
 	run = &st->runs[0];
 	if (run->n == st->alloc)
@@ -291,10 +292,10 @@ sv_draw_population_accum(PG_FUNCTION_ARGS)
 		text	   *class = PG_GETARG_TEXT_PP(2);
 		char		letter = VARSIZE_ANY_EXHDR(class) == 1 ? *VARDATA_ANY(class) : '?';
 
-		if (letter < 'A' || letter > 'D')
+		if ((letter < 'A' || letter > 'D') && letter != EXCLUDED)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("a stored credit class is one of A, B, C, D")));
+					 errmsg("a stored credit class is one of A, B, C, D (or X: the subject is left out)")));
 		run->keys[run->n++] = key_of(code->code, false, letter);
 	}
 	else
@@ -303,26 +304,81 @@ sv_draw_population_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-/* In the worker: its share sorted, as raw keys (worker and leader run the same build). */
+/*
+ * A sorted run travels from worker to leader delta-encoded: per key the difference of its code
+ * part from the previous key's, then its low 38 bits (kind and value), each as a varint (7 bits
+ * a byte).  The codes of a city are close together, so a key takes 4 to 10 bytes instead of 16,
+ * and the leader has less to receive and copy.  The count comes first.
+ */
+#define KEY_LOW_MASK (((Key) 1 << KEY_CODE_SHIFT) - 1)
+#define MAX_ENCODED_KEY 20		/* 13 bytes for 90 bits, 6 for 38 */
+
+static inline char *
+varint_put(char *p, Key v)
+{
+	while (v >= 0x80)
+	{
+		*p++ = (char) ((uint8) v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (char) (uint8) v;
+	return p;
+}
+
+static inline const char *
+varint_get(const char *p, const char *end, Key *v)
+{
+	Key			x = 0;
+	int			shift = 0;
+
+	for (;;)
+	{
+		uint8		b;
+
+		if (p >= end || shift > 126)
+			elog(ERROR, "sv._draw_population_deserialize: truncated or malformed run");
+		b = (uint8) *p++;
+		x |= (Key) (b & 0x7F) << shift;
+		if ((b & 0x80) == 0)
+			break;
+		shift += 7;
+	}
+	*v = x;
+	return p;
+}
+
+/* In the worker: its share sorted and encoded (worker and leader run the same build). */
 PG_FUNCTION_INFO_V1(sv_draw_population_serialize);
 Datum
 sv_draw_population_serialize(PG_FUNCTION_ARGS)
 {
 	PopulationState *st = (PopulationState *) PG_GETARG_POINTER(0);
-	Size		size = st->runs[0].n * sizeof(Key);
+	int64		n = st->runs[0].n;
+	const Key  *keys = st->runs[0].keys;
+	Size		max_size = sizeof(int64) + n * MAX_ENCODED_KEY;
+	Key			prev = 0;
 	bytea	   *out;
+	char	   *p;
 
 	(void) aggcontext_of(fcinfo, "sv._draw_population_serialize");
 	if (st->nruns != 1)
 		elog(ERROR, "sv._draw_population_serialize: a combined state is not serialized");
-	if (size + VARHDRSZ > MaxAllocSize)
+	if (max_size + VARHDRSZ > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many candidates for one plan")));
 	state_sort(st);
-	out = palloc(VARHDRSZ + size);
-	SET_VARSIZE(out, VARHDRSZ + size);
-	memcpy(VARDATA(out), st->runs[0].keys, size);
+	out = palloc(VARHDRSZ + max_size);
+	p = VARDATA(out);
+	memcpy(p, &n, sizeof(int64));
+	p += sizeof(int64);
+	for (int64 i = 0; i < n; i++)
+	{
+		p = varint_put(p, KEY_CODE(keys[i]) - prev);
+		p = varint_put(p, keys[i] & KEY_LOW_MASK);
+		prev = KEY_CODE(keys[i]);
+	}
+	SET_VARSIZE(out, VARHDRSZ + (p - VARDATA(out)));
 	PG_RETURN_BYTEA_P(out);
 }
 
@@ -332,17 +388,33 @@ sv_draw_population_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = aggcontext_of(fcinfo, "sv._draw_population_deserialize");
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	Size		size = VARSIZE_ANY_EXHDR(in);
+	const char *p = VARDATA_ANY(in);
+	const char *end = p + VARSIZE_ANY_EXHDR(in);
 	PopulationState *st;
+	Key			code = 0;
+	int64		n;
 
-	if (size % sizeof(Key) != 0)
-		elog(ERROR, "sv._draw_population_deserialize: %zu bytes are not whole keys", size);
+	if (end - p < (long) sizeof(int64))
+		elog(ERROR, "sv._draw_population_deserialize: truncated or malformed run");
+	memcpy(&n, p, sizeof(int64));
+	p += sizeof(int64);
+	if (n < 0 || n > (end - p) / 2)
+		elog(ERROR, "sv._draw_population_deserialize: truncated or malformed run");
 	st = MemoryContextAllocZero(aggcontext, sizeof(PopulationState));
-	st->runs[0].n = size / sizeof(Key);
-	st->runs[0].keys = MemoryContextAllocHuge(aggcontext, Max(size, sizeof(Key)));
-	memcpy(st->runs[0].keys, VARDATA_ANY(in), size);
+	st->runs[0].n = n;
+	st->runs[0].keys = MemoryContextAllocHuge(aggcontext, sizeof(Key) * Max(n, 1));
+	for (int64 i = 0; i < n; i++)
+	{
+		Key			delta,
+					low;
+
+		p = varint_get(p, end, &delta);
+		p = varint_get(p, end, &low);
+		code += delta;
+		st->runs[0].keys[i] = (code << KEY_CODE_SHIFT) | (low & KEY_LOW_MASK);
+	}
 	st->nruns = 1;
-	st->alloc = st->runs[0].n;
+	st->alloc = n;
 	st->sorted = true;			/* sorted by the serial function */
 	PG_RETURN_POINTER(st);
 }
@@ -406,6 +478,18 @@ sha256_of(const char *data, Size len)
 	pg_cryptohash_free(ctx);
 	SET_VARSIZE(out, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
 	return out;
+}
+
+static void
+listed_twice(Key k, const char *what)
+{
+	char		code[USCC_LEN + 1];
+
+	code_of(k, code);
+	code[USCC_LEN] = '\0';
+	ereport(ERROR,
+			(errcode(ERRCODE_UNIQUE_VIOLATION),
+			 errmsg("%s %s is listed twice", what, code)));
 }
 
 /*
@@ -492,6 +576,9 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 	uint8	   *stratum_of;
 	Key			prev = 0;
 	bool		have_prev = false;
+	int32		cur_class = 0;
+	bool		cur_excluded = false;
+	bool		cur_subject = false;
 	TupleDesc	desc;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
@@ -518,40 +605,51 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 	stratum_of = MemoryContextAllocHuge(CurrentMemoryContext, Max(total, 1));
 
 	/*
-	 * The runs merged in key order: each subject takes the class just before it if that is its
-	 * own, else U.
+	 * The runs merged in key order.  The rows of one code come together, its class and its
+	 * exclusion mark (kind 0, by value: A..D before X) before its subject: the subject takes
+	 * the class, or U, unless marked excluded.
 	 */
 	for (int64 i = 0; i < total; i++)
 	{
 		int			best = -1;
 		Key			k;
-		bool		subject;
 
 		for (int r = 0; r < st->nruns; r++)
 			if (head[r] < st->runs[r].n &&
 				(best < 0 || st->runs[r].keys[head[r]] < st->runs[best].keys[head[best]]))
 				best = r;
 		k = st->runs[best].keys[head[best]++];
-		subject = (k & KEY_KIND_BIT) != 0;
-		if (have_prev && KEY_CODE(prev) == KEY_CODE(k) && ((prev ^ k) & KEY_KIND_BIT) == 0)
+		if (!have_prev || KEY_CODE(prev) != KEY_CODE(k))
 		{
-			char		code[USCC_LEN + 1];
-
-			code_of(k, code);
-			code[USCC_LEN] = '\0';
-			ereport(ERROR,
-					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("%s %s is listed twice", subject ? "subject" : "the class of", code)));
+			cur_class = 0;
+			cur_excluded = false;
+			cur_subject = false;
 		}
-		if (subject)
+		if (k & KEY_KIND_BIT)
 		{
-			int			s = 4;	/* U: no stored class */
+			if (cur_subject)
+				listed_twice(k, "subject");
+			cur_subject = true;
+			if (!cur_excluded)
+			{
+				int			s = cur_class ? cur_class - 'A' : 4;	/* U: no stored class */
 
-			if (have_prev && KEY_CODE(prev) == KEY_CODE(k))
-				s = KEY_VALUE(prev) - 'A';
-			subjects[nsubjects] = k;
-			stratum_of[nsubjects++] = (uint8) s;
-			sizes[s]++;
+				subjects[nsubjects] = k;
+				stratum_of[nsubjects++] = (uint8) s;
+				sizes[s]++;
+			}
+		}
+		else if (KEY_VALUE(k) == EXCLUDED)
+		{
+			if (cur_excluded)
+				listed_twice(k, "the exclusion of");
+			cur_excluded = true;
+		}
+		else
+		{
+			if (cur_class)
+				listed_twice(k, "the class of");
+			cur_class = KEY_VALUE(k);
 		}
 		prev = k;
 		have_prev = true;
