@@ -3,11 +3,13 @@
  *
  * sv._draw_population(uscc, class, region) is an aggregate over three kinds of rows: the
  * subjects in scope (uscc, NULL, region), the stored credit classes (uscc, class, NULL) and the
- * subjects to leave out (uscc, 'X', NULL: the annual cap).  It joins them itself, which costs a fraction of the executor's hash or merge join of a million
- * subjects with a million classes: every row becomes a 128-bit key that orders by code, a class
- * just before its subject; one pass over the keys in order gives each subject its stratum (its
- * class, or U) and writes the population (lines "<code>,<stratum>\n" by stratum, then code
- * bytes), its SHA-256, each candidate's region in the same order, and the stratum sizes.
+ * subjects to leave out (uscc, 'X', NULL: the annual cap).  It joins them itself, at a fraction
+ * of the cost of the executor's hash or merge join of a million subjects with a million
+ * classes: every row becomes a 128-bit key that orders by code, a code's class and exclusion
+ * before its subject; one pass over the keys in order gives each subject its stratum (its
+ * class, or U) unless it is left out, and writes the population (lines "<code>,<stratum>\n" by
+ * stratum, then code bytes), its SHA-256, each candidate's region in the same order, and the
+ * stratum sizes.
  *
  * It is parallel: each process radix-sorts its share (the serial function runs in the worker),
  * the leader merges the sorted runs as it reads them.
@@ -21,16 +23,15 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
-#include "executor/spi.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "types/uscc.h"
@@ -40,13 +41,13 @@
 #endif
 
 #define LINE_LEN (USCC_LEN + 3)
-#define MAX_RUNS 64
 
 /*
  * A row as one key: the 18 code characters as 5-bit alphabet values (GB 32100's 31 symbols,
- * in byte order) in bits 127..38, the kind in bit 37 (0 a class, 1 a subject), and the value
- * (a class letter, or a region number) in bits 31..0.  Comparing keys compares codes, then
- * puts a class before its subject; the value bits only break ties between duplicates.
+ * in byte order) in bits 127..38, the kind in bit 37 (0 a class or an exclusion, 1 a
+ * subject), and the value (a class letter or X, or a region number) in bits 31..0.  Ordered by
+ * code and kind, a code's class and exclusion come before its subject; the order of the value
+ * bits does not matter (the sort leaves them out).
  */
 typedef uint128 Key;
 
@@ -71,8 +72,9 @@ typedef struct Run
  */
 typedef struct PopulationState
 {
-	Run			runs[MAX_RUNS];
+	Run		   *runs;
 	int			nruns;
+	int			maxruns;
 	int64		alloc;			/* of runs[0], while collecting */
 	bool		sorted;			/* every run sorted */
 } PopulationState;
@@ -138,8 +140,8 @@ code_of(Key k, char *code)
 }
 
 /*
- * LSD radix sort on the key bits from the kind bit up (the value bits below only ever break ties
- * between duplicates), in 11-bit digits, and only over the bits that are not the same in every
+ * LSD radix sort on the key bits from the kind bit up (code and kind: the value bits below need
+ * no order), in 11-bit digits, and only over the bits that are not the same in every
  * key: the codes of one city share their leading characters.  One pass finds those bits, one
  * counts every digit's histogram, then one scatter pass per digit.  Stable.
  */
@@ -272,6 +274,8 @@ sv_draw_population_accum(PG_FUNCTION_ARGS)
 	{
 		init_symbol_tables();
 		st = MemoryContextAllocZero(aggcontext, sizeof(PopulationState));
+		st->runs = MemoryContextAllocZero(aggcontext, sizeof(Run) * 4);
+		st->maxruns = 4;
 		st->alloc = 65536;
 		st->runs[0].keys = MemoryContextAllocHuge(aggcontext, sizeof(Key) * st->alloc);
 		st->nruns = 1;
@@ -401,6 +405,8 @@ sv_draw_population_deserialize(PG_FUNCTION_ARGS)
 	if (n < 0 || n > (end - p) / 2)
 		elog(ERROR, "sv._draw_population_deserialize: truncated or malformed run");
 	st = MemoryContextAllocZero(aggcontext, sizeof(PopulationState));
+	st->runs = MemoryContextAllocZero(aggcontext, sizeof(Run) * 4);
+	st->maxruns = 4;
 	st->runs[0].n = n;
 	st->runs[0].keys = MemoryContextAllocHuge(aggcontext, sizeof(Key) * Max(n, 1));
 	for (int64 i = 0; i < n; i++)
@@ -432,8 +438,11 @@ sv_draw_population_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(a);
 	if (a == NULL)
 		PG_RETURN_POINTER(b);	/* deserialized in the aggregate's context */
-	if (a->nruns + b->nruns > MAX_RUNS)
-		elog(ERROR, "sv._draw_population_combine: more than %d parallel runs", MAX_RUNS);
+	if (a->nruns + b->nruns > a->maxruns)
+	{
+		a->maxruns = (a->nruns + b->nruns) * 2;
+		a->runs = repalloc(a->runs, sizeof(Run) * a->maxruns);
+	}
 	memcpy(&a->runs[a->nruns], b->runs, sizeof(Run) * b->nruns);
 	a->nruns += b->nruns;
 	a->sorted = a->sorted && b->sorted;
@@ -568,7 +577,7 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 	PopulationState *st = PG_ARGISNULL(0) ? NULL : (PopulationState *) PG_GETARG_POINTER(0);
 	int64		total = 0;
 	int64		nsubjects = 0;
-	int64		head[MAX_RUNS];
+	int64	   *head = NULL;
 	int64		next[5];
 	int32		sizes[5] = {0, 0, 0, 0, 0};
 	Datum		size_datums[5];
@@ -595,6 +604,7 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 	if (st)
 	{
 		state_sort(st);
+		head = palloc(sizeof(int64) * st->nruns);
 		for (int r = 0; r < st->nruns; r++)
 		{
 			head[r] = 0;
