@@ -26,7 +26,7 @@ BEGIN
   IF sv.scope_department() IS DISTINCT FROM department_id THEN
     RAISE EXCEPTION 'department % is not the department of "%"', department_id, me
       USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Officers maintain their own department''s items; administrators any.';
+            HINT = 'Officers act for their own department only (its catalogue items, actions and draw plans); administrators for any.';
   END IF;
 END
 $fn$;
