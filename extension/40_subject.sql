@@ -241,9 +241,12 @@ BEGIN
     PERFORM sv._raise_reject(r.errcode, r.message, r.detail);
   END IF;
   IF r.outcome <> 'unchanged' THEN
+    -- the legal representative's name masked as in public: the audit chain is append-only and
+    -- cannot forget a person's name (个人信息保护法 §47), the subject row can
     PERFORM sv.audit_append(NULL, 'subject', r.key, CASE r.outcome WHEN 'inserted' THEN 'add' ELSE 'change' END,
       (SELECT to_jsonb(s) - 'received_at' - 'updated_at' - 'location'
-              || jsonb_build_object('longitude', public.ST_X(s.location), 'latitude', public.ST_Y(s.location))
+              || jsonb_build_object('longitude', public.ST_X(s.location), 'latitude', public.ST_Y(s.location),
+                                    'legal_rep', sv.mask_person_name(s.legal_rep))
        FROM sv.subject s WHERE s.uscc = r.key::sv.uscc));
   END IF;
   RETURN r.key::sv.uscc;

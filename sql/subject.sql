@@ -42,7 +42,7 @@ SELECT sv.subject_save('91410400MA44L0X1Q8', '平顶山市鹰城食品有限公�
 RESET ROLE;
 SELECT uscc, name, kind, industry, region_code, address, public.ST_AsText(location) AS location, status, legal_rep
 FROM sv.subject ORDER BY uscc;
-SELECT object_id, action FROM sv.audit_log WHERE object_kind = 'subject' ORDER BY seq;
+SELECT object_id, action, change ->> 'legal_rep' AS legal_rep_audited FROM sv.audit_log WHERE object_kind = 'subject' ORDER BY seq;
 
 -- officials see the subjects of their region scope
 SET ROLE regress_subj_ye;
