@@ -22,6 +22,8 @@ without any control calls:
     /drop/...        read the request, close the connection (RST), no answer
     /flaky/N/...     first N requests per Idempotency-Key get 503, then 200
                      (requests without the header share one counter)
+    /redirect/HOST/REST...
+                     307 to http://HOST:<this port>/REST... (method and body kept)
     anything else    the global mode (--mode, default accept), changed with
                      POST /_control {"mode":"status","status":503} |
                      {"mode":"delay","delay_ms":2000} | {"mode":"hang"} | ...
@@ -182,11 +184,13 @@ class Handler(BaseHTTPRequestHandler):
             "outcome": outcome,
         })
 
-    def _send(self, code, obj):
+    def _send(self, code, obj, location=None):
         body = b"" if code in (204, 304) else json.dumps(obj).encode()
         try:
             self.send_response(code)
             self.send_header("Content-Type", "application/json")
+            if location is not None:
+                self.send_header("Location", location)
             if code != 204:
                 self.send_header("Content-Length", str(len(body)))
             if self.close_connection:
@@ -253,6 +257,10 @@ class Handler(BaseHTTPRequestHandler):
                 hits = self.server.fixture.flaky_hit(self.headers.get("Idempotency-Key"))
                 return "status", 503 if hits <= n else 200
             return head, n
+        if head == "redirect":
+            if not re.fullmatch(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]", arg) or len(seg) < 4:
+                raise BadRequest("/redirect/ needs a host and a path")
+            return "redirect", f"http://{arg}:{self.server.server_port}/" + "/".join(seg[3:])
         if head in ("accept", "hang", "drop"):
             return head, None
         mode = dict(self.server.fixture.mode)  # one consistent snapshot
@@ -275,7 +283,7 @@ class Handler(BaseHTTPRequestHandler):
         except BadRequest as e:
             self._log(body, 400, ts)
             return self._send(400, {"ok": False, "error": str(e)})
-        code = arg if action == "status" else 200
+        code = arg if action == "status" else 307 if action == "redirect" else 200
         self._log(body, action if action in ("hang", "drop") else code, ts)
         stop = self.server.fixture.stopping
         if action == "hang":
@@ -287,6 +295,8 @@ class Handler(BaseHTTPRequestHandler):
                                            struct.pack("ii", 1, 0))
             except OSError:
                 pass
+        elif action == "redirect":
+            self._send(307, {"ok": False, "location": arg}, location=arg)
         else:
             if action == "delay":
                 stop.wait(arg / 1000.0)
@@ -430,6 +440,9 @@ def _selftest_server(tmp):
         _check(_raw(port, raw).startswith(b"HTTP/1.1 400"), f"malformed {raw!r}")
         exp.append((path, 400))
     _check(req("POST", "/status/abc", 400)[0] == 400, "bad status path")
+    st, body = req("POST", "/redirect/localhost/accept/r", 307)
+    _check(st == 307 and json.loads(body)["location"] == f"http://localhost:{port}/accept/r", "redirect")
+    _check(req("POST", "/redirect/a_b/x", 400)[0] == 400, "bad redirect host")
 
     ctl = lambda spec: json.loads(_req(port, "POST", "/_control", json.dumps(spec).encode())[1])
     _check(json.loads(_req(port, "GET", "/_control")[1]) == {"mode": "accept"}, "GET /_control")

@@ -168,6 +168,27 @@ wait_for("SELECT status = 'dead' AND attempts = 2 AND last_status IS NULL FROM s
 ok(scalar(@{ received()->{ $node->safe_psql('pushdb', "SELECT message_id FROM sv.outbox WHERE endpoint = 'tap-drop'") } // [] }) >= 2,
 	'the fixture saw the attempts of the dropped message under its one key');
 
+# 4b'. redirects followed where the endpoint allows it: to an allowed host delivered; to a host
+# outside sv.push_allowed_hosts (here localhost, which would reach the fixture) stopped before
+# any connection, and failed at once
+endpoint('tap-redirect-in', 'redirect/127.0.0.1/accept/redirected', follow_redirects => 'true');
+endpoint('tap-redirect-out', 'redirect/localhost/accept/outside', follow_redirects => 'true');
+$node->safe_psql('pushdb',
+	"SELECT sv.outbox_send('tap-redirect-in', 'tap.test', '{}'), sv.outbox_send('tap-redirect-out', 'tap.test', '{}')");
+wait_for("SELECT status = 'delivered' AND last_status = 200 FROM sv.outbox WHERE endpoint = 'tap-redirect-in'",
+	'redirect to an allowed host: followed and delivered');
+wait_for("SELECT status = 'failed' AND attempts = 1 AND last_status = 0 "
+	  . "AND last_error = 'redirected to host localhost, not in sv.push_allowed_hosts: not contacted' "
+	  . "FROM sv.outbox WHERE endpoint = 'tap-redirect-out'",
+	'redirect outside sv.push_allowed_hosts: not followed, failed with the reason');
+{
+	my $got = received();
+	my $in = $node->safe_psql('pushdb', "SELECT message_id FROM sv.outbox WHERE endpoint = 'tap-redirect-in'");
+	my $out = $node->safe_psql('pushdb', "SELECT message_id FROM sv.outbox WHERE endpoint = 'tap-redirect-out'");
+	is(join(',', @{ $got->{$in} // [] }), '307,200', 'the allowed redirect reached the fixture twice: 307, then 200');
+	is(join(',', @{ $got->{$out} // [] }), '307', 'the refused redirect was never requested');
+}
+
 # 4c. a disabled endpoint holds its messages (without the worker spinning); enabled, they go
 endpoint('tap-held', 'accept/held', enabled => 'false');
 $node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-held', 'tap.test', '{}')");

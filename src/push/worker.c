@@ -67,6 +67,10 @@ typedef struct Transfer
 	char		snippet[SNIPPET + 1];
 	size_t		snippet_len;
 	bool		refused;		/* not sent: the host is not allowed */
+	bool		refused_later;	/* stopped before connecting: a redirect (or the first
+								 * request after a reload) to a host not allowed */
+	bool		refused_redirect;
+	char		refused_host[256];
 } Transfer;
 
 typedef struct PushResult
@@ -342,6 +346,77 @@ sign_body(const char *secret, const char *timestamp, const char *body)
 }
 
 /*
+ * Whether `host` (lower case) is in sv.push_allowed_hosts: the same rule as
+ * sv._push_host_allowed, for the requests libcurl makes on its own (redirects), where no SQL
+ * can run.  Plain C: it runs inside libcurl's callbacks, where no error may be thrown.
+ */
+static bool
+host_allowed(const char *host)
+{
+	const char *p = sv_push_allowed_hosts ? sv_push_allowed_hosts : "";
+	size_t		hlen = strlen(host);
+
+	while (*p)
+	{
+		const char *end = strchr(p, ',');
+		const char *a = p;
+		const char *b = end ? end : p + strlen(p);
+		size_t		n;
+
+		while (a < b && isspace((unsigned char) *a))
+			a++;
+		while (b > a && isspace((unsigned char) b[-1]))
+			b--;
+		n = b - a;
+		if (n > 0 && ((n == hlen && pg_strncasecmp(a, host, n) == 0) ||
+					  (a[0] == '.' && hlen >= n && pg_strncasecmp(host + hlen - n, a, n) == 0)))
+			return true;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
+/*
+ * libcurl's socket opener: before any connection (the first, or one a redirect asks for) the
+ * host of the URL being requested must be allowed, so that following redirects never reaches
+ * a host outside sv.push_allowed_hosts, not even with a connection.
+ */
+static curl_socket_t
+open_allowed_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	Transfer   *t = (Transfer *) clientp;
+	char	   *url = NULL;
+	long		redirects = 0;
+	CURLU	   *u = curl_url();
+	char	   *host = NULL;
+	bool		ok = false;
+
+	curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &url);
+	curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+	if (u != NULL && url != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+	{
+		int			i;
+
+		for (i = 0; host[i] && i < (int) sizeof(t->refused_host) - 1; i++)
+			t->refused_host[i] = pg_tolower((unsigned char) host[i]);
+		t->refused_host[i] = '\0';
+		ok = host[i] == '\0' && host_allowed(t->refused_host);
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	if (!ok)
+	{
+		t->refused_later = true;
+		t->refused_redirect = redirects > 0;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(address->family, address->socktype, address->protocol);
+}
+
+/*
  * Claims up to `capacity` messages: a transfer for each goes into the multi handle (counted in
  * *in_multi), or into *refused when its host is no longer allowed (it is recorded, never sent).
  */
@@ -442,6 +517,8 @@ claim(CURLM *multi, int capacity, int *in_multi, List **refused)
 		curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
 		curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
 		curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+		curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETFUNCTION, open_allowed_socket);
+		curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETDATA, t);
 		MemoryContextSwitchTo(old);
 		if (t->refused)
 		{
@@ -532,6 +609,15 @@ finish_transfer(Transfer *t, CURLcode code, PushResult *r)
 	{
 		r->has_status = true;
 		r->error = pstrdup("host not in sv.push_allowed_hosts: not contacted");
+		return;
+	}
+	if (t->refused_later)
+	{
+		/* a permanent failure (status 0), not an error to retry */
+		r->has_status = true;
+		r->error = t->refused_redirect
+			? psprintf("redirected to host %s, not in sv.push_allowed_hosts: not contacted", t->refused_host)
+			: psprintf("host %s not in sv.push_allowed_hosts: not contacted", t->refused_host);
 		return;
 	}
 	if (code == CURLE_OK)
