@@ -373,3 +373,15 @@ DELETE FROM sv.inspector WHERE source_system = 'RGD-ZF';
 SET session_replication_role = DEFAULT;
 SELECT (SELECT count(*) FROM sv.subject WHERE source_system = 'RGD-AMR') AS subjects_left,
        (SELECT count(*) FROM sv.inspector WHERE source_system = 'RGD-ZF') AS inspectors_left;
+
+-- A scope nobody is in seals an empty population (drawn: nobody), verifiably
+SET ROLE regress_drw_msa;
+SELECT sv.draw_plan_save('RGD-P9', '空范围(测试)', 4, '2026-12-01', '2026-12-09', '{"regions": ["410422"], "industries": ["T"]}',
+  '{RGD-MSA-1-C01}', '{"U": {"ratio": 1}}') AS plan0 \gset
+SELECT sv.draw_seal(:plan0, sha256('empty regress nonce 0123'::bytea), 'welfare lottery 3D, draw 2026332') = sha256('') AS hash_of_nothing;
+SELECT sv.draw_run(:plan0, 'empty regress nonce 0123'::bytea, '3D 2026332: 0 0 0') AS draw0 \gset
+RESET ROLE;
+SELECT p.population_size, p.stratum_sizes, length(x.population) AS bytes, x.regions = '{}' AS no_regions,
+       (SELECT count(*) FROM sv.draw_result r WHERE r.draw_id = :draw0) AS drawn, sv.draw_verify(:draw0) AS verified
+FROM sv.draw_plan p JOIN sv.draw_population x ON x.plan_id = p.id WHERE p.id = :plan0;
+

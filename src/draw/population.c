@@ -460,6 +460,11 @@ int4_array_of(int64 n, int32 **data)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many candidates for one plan")));
+	if (n == 0)
+	{
+		*data = NULL;
+		return construct_empty_array(INT4OID);	/* the canonical empty array (no dimension) */
+	}
 	a = palloc0(size);
 	SET_VARSIZE(a, size);
 	a->ndim = 1;
