@@ -22,6 +22,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/parallel.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
@@ -605,6 +606,10 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "sv._draw_population_final must return a composite type");
+	if (IsParallelWorker())		/* its handle would mean nothing to the leader */
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a population is not built to the end in a parallel worker")));
 	init_symbol_tables();		/* (a leader that read no rows has not) */
 	if (st)
 	{
