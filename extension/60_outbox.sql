@@ -286,6 +286,11 @@ BEGIN
     SELECT o.message_id INTO v_id FROM sv.outbox o WHERE o.endpoint = e.name AND o.dedup_key = outbox_send.dedup_key;
     RETURN v_id;
   END IF;
+  -- every message to an outside system in the audit chain, whoever queued it; the payload by
+  -- its SHA-256 (it may carry personal data, which the chain could never forget)
+  PERFORM sv.audit_append(e.department_id, 'outbox', v_id::text, 'queue',
+    jsonb_build_object('endpoint', e.name, 'kind', outbox_send.kind, 'dedup_key', outbox_send.dedup_key,
+                       'payload_sha256', encode(sha256(convert_to(outbox_send.payload::text, 'UTF8')), 'hex')));
   PERFORM sv._push_wake_at_commit();
   RETURN v_id;
 END
