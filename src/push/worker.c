@@ -381,7 +381,10 @@ host_allowed(const char *host)
 /*
  * libcurl's socket opener: before any connection (the first, or one a redirect asks for) the
  * host of the URL being requested must be allowed, so that following redirects never reaches
- * a host outside sv.push_allowed_hosts, not even with a connection.
+ * a host outside sv.push_allowed_hosts, not even with a connection.  It complements the check
+ * at claim time, which stays: that one refuses before any DNS lookup and also covers a reused
+ * connection (libcurl opens no socket for it); a redirect target's name is looked up before
+ * this callback runs.
  */
 static curl_socket_t
 open_allowed_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
