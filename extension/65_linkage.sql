@@ -439,14 +439,33 @@ CREATE VIEW sv_work.linkage_loop WITH (security_invoker = true) AS
 COMMENT ON VIEW sv_work.linkage_loop IS
   'Every step of both loops (claim, first action, acknowledgment) with the department that owes it, due date, done, overdue';
 
+-- Analysis: counts per department and step.  Owner-run over the tables, like the other sv_bi
+-- views (sv_bi holds no grant on sv.linkage; reading the security_invoker sv_work view would
+-- check the caller's table privileges): aggregates only, no subject or licence.
 CREATE VIEW sv_bi.linkage_loops AS
   SELECT d.code AS department_code, d.name_zh AS department_name, x.step,
          count(*) FILTER (WHERE x.done_at IS NULL) AS open,
-         count(*) FILTER (WHERE x.overdue) AS overdue,
+         count(*) FILTER (WHERE x.done_at IS NULL AND x.due_on < sv.local_date(now())) AS overdue,
          count(*) FILTER (WHERE x.done_at IS NOT NULL) AS closed,
-         count(*) FILTER (WHERE x.done_late) AS closed_late
-  FROM sv_work.linkage_loop x JOIN sv.department d ON d.id = x.department_id
+         count(*) FILTER (WHERE x.done_at IS NOT NULL AND sv.local_date(x.done_at) > x.due_on) AS closed_late
+  FROM (SELECT 'claim' AS step, l.supervising_department_id AS department_id, l.claim_due AS due_on, l.claimed_at AS done_at
+        FROM sv.linkage l
+        UNION ALL
+        SELECT 'first_action', l.supervising_department_id, l.first_action_due, l.first_action_at
+        FROM sv.linkage l
+        UNION ALL
+        SELECT 'acknowledge', l.approving_department_id, r.ack_due, r.acknowledged_at
+        FROM sv.linkage_result r JOIN sv.linkage l ON l.id = r.linkage_id
+        WHERE r.affects_licence) x
+  JOIN sv.department d ON d.id = x.department_id
   GROUP BY d.code, d.name_zh, x.step;
-COMMENT ON VIEW sv_bi.linkage_loops IS 'Open, overdue, closed and late linkage steps per department';
+COMMENT ON VIEW sv_bi.linkage_loops IS '审管联动环节统计 / open, overdue, closed and late linkage steps per department';
+COMMENT ON COLUMN sv_bi.linkage_loops.department_code IS '部门代码';
+COMMENT ON COLUMN sv_bi.linkage_loops.department_name IS '部门名称';
+COMMENT ON COLUMN sv_bi.linkage_loops.step IS '环节（签收、首次监管、回复确认）';
+COMMENT ON COLUMN sv_bi.linkage_loops.open IS '未办结';
+COMMENT ON COLUMN sv_bi.linkage_loops.overdue IS '已逾期';
+COMMENT ON COLUMN sv_bi.linkage_loops.closed IS '已办结';
+COMMENT ON COLUMN sv_bi.linkage_loops.closed_late IS '逾期办结';
 GRANT SELECT ON sv_work.linkage_loop TO sv_officer, sv_admin, sv_auditor;
 GRANT SELECT ON sv_bi.linkage_loops TO sv_bi, sv_auditor, sv_admin;
