@@ -23,6 +23,7 @@ OBJS = \
 	src/credit/score.o \
 	src/push/push_shmem.o \
 	src/push/worker.o \
+	src/push/url.o \
 	src/types/uscc.o
 
 # The install script is assembled from ordered per-capability files.

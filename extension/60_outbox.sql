@@ -22,7 +22,8 @@ CREATE TABLE sv.endpoint (
   url            text NOT NULL CHECK (url ~* '^https?://'),
   method         text NOT NULL DEFAULT 'POST' CHECK (method IN ('POST', 'PUT', 'PATCH')),
   headers        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(headers) = 'object'),
-  auth           text NOT NULL DEFAULT 'none' CHECK (auth IN ('none', 'bearer', 'hmac_sha256')),
+  auth           text NOT NULL DEFAULT 'none' CHECK (auth IN ('none', 'bearer', 'hmac_sha256', 'header')),
+  auth_header    text CHECK (auth_header ~ '^[A-Za-z0-9!#$%&''*+.^_`|~-]{1,64}$'),   -- auth 'header': its name
   timeout_ms     integer NOT NULL DEFAULT 10000 CHECK (timeout_ms BETWEEN 100 AND 300000),
   max_attempts   integer NOT NULL DEFAULT 10 CHECK (max_attempts BETWEEN 1 AND 100),
   max_concurrent integer NOT NULL DEFAULT 8 CHECK (max_concurrent BETWEEN 1 AND 256),
@@ -30,7 +31,8 @@ CREATE TABLE sv.endpoint (
   enabled        boolean NOT NULL DEFAULT true,
   department_id  integer REFERENCES sv.department (id),   -- whose system it is (NULL: outside the city)
   updated_by     text NOT NULL,
-  updated_at     timestamptz NOT NULL
+  updated_at     timestamptz NOT NULL,
+  CHECK ((auth = 'header') = (auth_header IS NOT NULL))
 );
 COMMENT ON TABLE sv.endpoint IS 'Outside systems the push worker sends to: URL, method, headers, authentication, limits';
 ALTER TABLE sv.endpoint ENABLE ROW LEVEL SECURITY;
@@ -39,14 +41,14 @@ CREATE POLICY endpoint_read ON sv.endpoint FOR SELECT TO sv_admin, sv_auditor, s
 GRANT SELECT ON sv.endpoint TO sv_admin, sv_auditor, sv_officer, sv_integration;
 SELECT pg_catalog.pg_extension_config_dump('sv.endpoint', '');
 
--- Bearer tokens and HMAC keys: no role but the owner (and so the worker) reads them.
+-- Bearer tokens, HMAC keys and the values of auth 'header': no role but the owner (and so the worker) reads them.
 CREATE TABLE sv.endpoint_secret (
   endpoint   text PRIMARY KEY REFERENCES sv.endpoint (name),
   secret     text NOT NULL CHECK (length(secret) >= 16),
   set_by     text NOT NULL,
   set_at     timestamptz NOT NULL
 );
-COMMENT ON TABLE sv.endpoint_secret IS 'Endpoint secrets (bearer token or HMAC-SHA256 key): readable by the extension owner only';
+COMMENT ON TABLE sv.endpoint_secret IS 'Endpoint secrets (bearer token, HMAC-SHA256 key or API key header value): readable by the extension owner only';
 ALTER TABLE sv.endpoint_secret ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.endpoint_secret FORCE ROW LEVEL SECURITY;
 SELECT pg_catalog.pg_extension_config_dump('sv.endpoint_secret', '');
@@ -115,46 +117,88 @@ AS 'MODULE_PATHNAME', 'sv_push_worker_status' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sv.push_worker_status() IS
   'The push worker: its pid (NULL when not running), start, counters since start, messages in flight, claim transactions run';
 
--- The host of an http(s) URL, lower-cased, without user info or port.
+-- The outbox's one URL rule, parsed by libcurl's URL API in C (src/push/url.c), the same code
+-- the push worker checks every connection with (redirects included): at most 2048 bytes; no
+-- space, control character or backslash; http:// or https://; no user info, IPv6 zone id or
+-- fragment; a host not ending in a dot.  normalized is the URL as libcurl writes it back (what
+-- is stored and requested); host is lower-cased as libcurl connects to it (percent-decoding and
+-- numeric IPv4 forms normalised; an IPv6 literal in brackets); problem is NULL when the rule holds.
+CREATE FUNCTION sv._url_parse(url text, OUT normalized text, OUT scheme text, OUT host text, OUT port integer,
+                              OUT problem text)
+AS 'MODULE_PATHNAME', 'sv_url_parse_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- The host of a URL by that rule; NULL when the URL breaks it.
 CREATE FUNCTION sv._url_host(url text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT lower(substring(url FROM '^[A-Za-z]+://(?:[^/@]*@)?(\[[^]]*\]|[^/:?#]+)')) $$;
+AS 'MODULE_PATHNAME', 'sv_url_host_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- Whether the host may be contacted: sv.push_allowed_hosts is a comma-separated list of host
--- names (an entry ".example.org" allows its subdomains); empty allows nothing.
+-- names (an entry ".example.org" allows its subdomains); empty allows nothing; NULL is false.
+-- The worker's socket callback applies the same C function.
 CREATE FUNCTION sv._push_host_allowed(host text) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $fn$
-  SELECT EXISTS (
-    SELECT 1 FROM unnest(string_to_array(coalesce(current_setting('sv.push_allowed_hosts', true), ''), ',')) a,
-                  LATERAL lower(btrim(a)) h
-    WHERE h <> '' AND (host = h OR (left(h, 1) = '.' AND right(host, length(h)) = h)))
-$fn$;
+AS 'MODULE_PATHNAME', 'sv_push_host_allowed_sql' LANGUAGE C STABLE PARALLEL SAFE;
 
-CREATE FUNCTION sv._require_push_host(field text, url text) RETURNS void
+-- A URL the worker may send to, as it will be stored and requested (normalised by libcurl):
+-- 22023 naming the field when it breaks the rule, 42501 when its host is not allowed.
+CREATE FUNCTION sv._require_push_host(field text, url text) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  v_host text := sv._url_host(url);
+  p record;
 BEGIN
-  IF v_host IS NULL OR url !~* '^https?://' THEN
-    RAISE EXCEPTION '%: only http and https URLs with a host are sent to, not %', field, coalesce(quote_literal(url), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
+  IF url IS NULL THEN
+    RAISE EXCEPTION '% must not be null', field USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF NOT sv._push_host_allowed(v_host) THEN
-    RAISE EXCEPTION '%: host % is not in sv.push_allowed_hosts', field, quote_literal(v_host)
+  p := sv._url_parse(url);
+  IF p.problem IS NOT NULL THEN
+    RAISE EXCEPTION '%: % %', field, quote_literal(left(url, 100) || CASE WHEN length(url) > 100 THEN '...' ELSE '' END),
+      p.problem
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'An endpoint URL is http:// or https:// with a host, without user info, fragment, spaces or backslashes (docs/push.md).';
+  END IF;
+  IF NOT sv._push_host_allowed(p.host) THEN
+    RAISE EXCEPTION '%: host % is not in sv.push_allowed_hosts', field, quote_literal(p.host)
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'A superuser adds the host to sv.push_allowed_hosts in postgresql.conf and reloads.';
   END IF;
+  RETURN p.normalized;
 END
 $fn$;
+
+-- 22004 naming the first argument that is NULL (fields and their IS NULL, in the same order).
+CREATE FUNCTION sv._require_given(fields text[], missing boolean[]) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  FOR i IN 1 .. coalesce(cardinality(fields), 0) LOOP
+    IF missing[i] IS DISTINCT FROM false THEN
+      RAISE EXCEPTION '% must not be null', fields[i] USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+  END LOOP;
+END
+$fn$;
+
+-- Header names that carry credentials, which belong in sv.endpoint_secret and never in the
+-- plain headers (readable by officers, recorded in the audit chain): any name containing auth,
+-- token, secret, key, cookie, session, passw, credential, signature, bearer, jwt or ticket,
+-- compared without regard to case (Authorization, Proxy-Authorization, Cookie, X-Api-Key,
+-- X-Auth-Token, X-Session-Id, ...).
+CREATE FUNCTION sv._is_credential_header(name text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT lower(name) ~ '(auth|token|secret|key|cookie|session|passw|credential|signature|bearer|jwt|ticket)' $$;
+
+-- Headers the worker sets itself, which no endpoint configures.
+CREATE FUNCTION sv._is_worker_header(name text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT lower(name) IN ('idempotency-key', 'content-type', 'content-length', 'authorization', 'x-signature',
+                             'x-signature-timestamp', 'host', 'transfer-encoding', 'expect', 'x-sv-message-kind',
+                             'x-sv-attempt', 'user-agent') $$;
 
 CREATE FUNCTION sv.endpoint_save(name text, url text, method text DEFAULT 'POST', headers jsonb DEFAULT '{}',
                                  auth text DEFAULT 'none', timeout_ms integer DEFAULT 10000,
                                  max_attempts integer DEFAULT 10, max_concurrent integer DEFAULT 8,
                                  follow_redirects boolean DEFAULT false, enabled boolean DEFAULT true,
-                                 department_id integer DEFAULT NULL)
+                                 department_id integer DEFAULT NULL, auth_header text DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -164,23 +208,46 @@ DECLARE
   v_old sv.endpoint;
   v_new sv.endpoint;
   v_bad text;
+  v_url text;
 BEGIN
+  PERFORM sv._require_given(ARRAY['name', 'url', 'method', 'headers', 'auth', 'timeout_ms', 'max_attempts', 'max_concurrent',
+                                  'follow_redirects', 'enabled'],
+                            ARRAY[name IS NULL, url IS NULL, method IS NULL, headers IS NULL, auth IS NULL, timeout_ms IS NULL,
+                                  max_attempts IS NULL, max_concurrent IS NULL, follow_redirects IS NULL, enabled IS NULL]);
   PERFORM sv._require_code('name', name);
-  PERFORM sv._require_push_host('url', url);
+  v_url := sv._require_push_host('url', url);
   PERFORM sv._require_one_of('method', method, ARRAY['POST', 'PUT', 'PATCH']);
-  IF headers IS NULL OR jsonb_typeof(headers) <> 'object' THEN
+  IF jsonb_typeof(headers) <> 'object' THEN
     RAISE EXCEPTION 'headers must be a JSON object of header names and string values' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- credentials go to sv.endpoint_secret, never into plain headers (officers read those, and
+  -- the audit chain would keep them for ever)
+  SELECT string_agg(quote_literal(k), ', ' ORDER BY k) INTO v_bad FROM jsonb_object_keys(headers) k
+  WHERE sv._is_credential_header(k);
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'headers: credential-like header(s) % not stored in plain headers', v_bad
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use auth => ''bearer'', ''hmac_sha256'' or ''header'' (with auth_header => the header''s name), '
+                   'and set the value with sv.endpoint_set_secret.';
   END IF;
   -- the worker sets these itself; a header name or value with a line break would inject headers
   SELECT string_agg(quote_literal(k), ', ' ORDER BY k) INTO v_bad FROM jsonb_each(headers) h(k, v)
   WHERE k !~ '^[A-Za-z0-9!#$%&''*+.^_`|~-]+$' OR jsonb_typeof(v) <> 'string' OR v #>> '{}' ~ '[\r\n]'
-     OR lower(k) IN ('idempotency-key', 'content-type', 'content-length', 'authorization', 'x-signature',
-                     'x-signature-timestamp', 'host', 'transfer-encoding');
+     OR sv._is_worker_header(k);
   IF v_bad IS NOT NULL THEN
     RAISE EXCEPTION 'headers: % not allowed (a token name with a string value, none the worker sets itself)', v_bad
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  PERFORM sv._require_one_of('auth', auth, ARRAY['none', 'bearer', 'hmac_sha256']);
+  PERFORM sv._require_one_of('auth', auth, ARRAY['none', 'bearer', 'hmac_sha256', 'header']);
+  IF (auth = 'header') <> (auth_header IS NOT NULL) THEN
+    RAISE EXCEPTION 'auth_header names the header of auth ''header'' and is given exactly then'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF auth_header IS NOT NULL AND (auth_header !~ '^[A-Za-z0-9!#$%&''*+.^_`|~-]{1,64}$' OR sv._is_worker_header(auth_header)
+                                  OR EXISTS (SELECT 1 FROM jsonb_object_keys(headers) k WHERE lower(k) = lower(auth_header))) THEN
+    RAISE EXCEPTION 'auth_header: % must be a header name of at most 64 characters, neither one the worker sets nor one of headers',
+      quote_literal(auth_header) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF timeout_ms IS NULL OR timeout_ms NOT BETWEEN 100 AND 300000 THEN
     RAISE EXCEPTION 'timeout_ms must be 100 to 300000, not %', coalesce(timeout_ms::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -190,9 +257,6 @@ BEGIN
   IF max_concurrent IS NULL OR max_concurrent NOT BETWEEN 1 AND 256 THEN
     RAISE EXCEPTION 'max_concurrent must be 1 to 256, not %', coalesce(max_concurrent::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF follow_redirects IS NULL OR enabled IS NULL THEN
-    RAISE EXCEPTION 'follow_redirects and enabled must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
   IF department_id IS NOT NULL THEN
     PERFORM sv._require_department('department_id', department_id);
   END IF;
@@ -200,19 +264,22 @@ BEGIN
     RAISE EXCEPTION 'only platform administrators configure endpoints' USING ERRCODE = 'insufficient_privilege';
   END IF;
   SELECT * INTO v_old FROM sv.endpoint e WHERE e.name = btrim(endpoint_save.name) FOR UPDATE;
-  INSERT INTO sv.endpoint AS e (name, url, method, headers, auth, timeout_ms, max_attempts, max_concurrent,
+  INSERT INTO sv.endpoint AS e (name, url, method, headers, auth, auth_header, timeout_ms, max_attempts, max_concurrent,
                                 follow_redirects, enabled, department_id, updated_by, updated_at)
-  VALUES (btrim(name), btrim(url), method, headers, auth, timeout_ms, max_attempts, max_concurrent, follow_redirects,
+  VALUES (btrim(name), v_url, method, headers, auth, auth_header, timeout_ms, max_attempts, max_concurrent, follow_redirects,
           enabled, department_id, me, now())
   ON CONFLICT ON CONSTRAINT endpoint_pkey DO UPDATE
     SET url = excluded.url, method = excluded.method, headers = excluded.headers, auth = excluded.auth,
+        auth_header = excluded.auth_header,
         timeout_ms = excluded.timeout_ms, max_attempts = excluded.max_attempts, max_concurrent = excluded.max_concurrent,
         follow_redirects = excluded.follow_redirects, enabled = excluded.enabled, department_id = excluded.department_id,
         updated_by = excluded.updated_by, updated_at = excluded.updated_at
   RETURNING e.* INTO v_new;
   IF v_old.name IS NULL OR (to_jsonb(v_old) - 'updated_by' - 'updated_at') IS DISTINCT FROM (to_jsonb(v_new) - 'updated_by' - 'updated_at') THEN
+    -- header names only: a value is no business of the append-only chain
     PERFORM sv.audit_append(department_id, 'endpoint', v_new.name, CASE WHEN v_old.name IS NULL THEN 'add' ELSE 'change' END,
-                            to_jsonb(v_new) - 'name' - 'updated_by' - 'updated_at');
+                            to_jsonb(v_new) - 'name' - 'updated_by' - 'updated_at' - 'headers'
+                            || jsonb_build_object('header_names', to_jsonb(ARRAY(SELECT k FROM jsonb_object_keys(v_new.headers) k ORDER BY k))));
   END IF;
   IF v_new.enabled THEN
     PERFORM sv._push_wake_at_commit();   -- messages held for a disabled endpoint may go now
@@ -220,8 +287,8 @@ BEGIN
   RETURN v_new.name;
 END
 $fn$;
-COMMENT ON FUNCTION sv.endpoint_save(text, text, text, jsonb, text, integer, integer, integer, boolean, boolean, integer) IS
-  'Administrators: add or change an endpoint (its host must be in sv.push_allowed_hosts)';
+COMMENT ON FUNCTION sv.endpoint_save(text, text, text, jsonb, text, integer, integer, integer, boolean, boolean, integer, text) IS
+  'Administrators: add or change an endpoint (its host must be in sv.push_allowed_hosts; credentials only through sv.endpoint_set_secret)';
 
 CREATE FUNCTION sv.endpoint_set_secret(name text, secret text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -230,13 +297,14 @@ AS $fn$
 DECLARE
   me text := sv._outer_user();
 BEGIN
+  PERFORM sv._require_given(ARRAY['name', 'secret'], ARRAY[name IS NULL, secret IS NULL]);
   IF NOT sv._is_admin(me) THEN
     RAISE EXCEPTION 'only platform administrators set endpoint secrets' USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF NOT EXISTS (SELECT 1 FROM sv.endpoint e WHERE e.name = endpoint_set_secret.name) THEN
-    RAISE EXCEPTION 'endpoint % does not exist', coalesce(quote_literal(name), 'NULL') USING ERRCODE = 'no_data_found';
+    RAISE EXCEPTION 'name: endpoint % does not exist', quote_literal(name) USING ERRCODE = 'no_data_found';
   END IF;
-  IF secret IS NULL OR length(secret) < 16 OR secret ~ '[\r\n]' THEN
+  IF length(secret) < 16 OR secret ~ '[\r\n]' THEN
     RAISE EXCEPTION 'secret must be at least 16 characters on one line' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   INSERT INTO sv.endpoint_secret AS s (endpoint, secret, set_by, set_at) VALUES (name, secret, me, now())
@@ -262,18 +330,17 @@ DECLARE
   e sv.endpoint;
   v_id uuid;
 BEGIN
+  PERFORM sv._require_given(ARRAY['endpoint', 'kind', 'payload'],
+                            ARRAY[outbox_send.endpoint IS NULL, outbox_send.kind IS NULL, outbox_send.payload IS NULL]);
   SELECT * INTO e FROM sv.endpoint x WHERE x.name = outbox_send.endpoint;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'endpoint % does not exist', coalesce(quote_literal(outbox_send.endpoint), 'NULL')
+    RAISE EXCEPTION 'endpoint: endpoint % does not exist', quote_literal(outbox_send.endpoint)
       USING ERRCODE = 'foreign_key_violation';
   END IF;
   PERFORM sv._require_push_host('endpoint ' || e.name, e.url);
-  IF outbox_send.kind IS NULL OR outbox_send.kind !~ '^[a-z][a-z0-9_.-]{1,63}$' THEN
+  IF outbox_send.kind !~ '^[a-z][a-z0-9_.-]{1,63}$' THEN
     RAISE EXCEPTION 'kind must be 2-64 lower-case letters, digits, ".", "_" or "-", not %',
       coalesce(quote_literal(outbox_send.kind), 'NULL') USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF outbox_send.payload IS NULL THEN
-    RAISE EXCEPTION 'payload must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   IF outbox_send.dedup_key IS NOT NULL AND btrim(outbox_send.dedup_key) = '' THEN
     RAISE EXCEPTION 'dedup_key must be NULL or not empty' USING ERRCODE = 'invalid_parameter_value';
@@ -302,7 +369,7 @@ COMMENT ON FUNCTION sv.outbox_send(text, text, jsonb, text) IS
 -- within each endpoint's concurrency limit and the worker's free capacity.
 CREATE FUNCTION sv._outbox_claim(capacity integer, lease_margin_ms integer)
 RETURNS TABLE (id bigint, message_id uuid, attempt integer, kind text, body text, url text, method text, headers jsonb,
-               auth text, secret text, timeout_ms integer, follow_redirects boolean)
+               auth text, secret text, timeout_ms integer, follow_redirects boolean, auth_header text)
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -338,7 +405,7 @@ AS $fn$
     RETURNING o.id, o.message_id, o.attempts, o.kind, o.payload::text AS body, o.endpoint
   )
   SELECT c.id, c.message_id, c.attempts, c.kind, c.body, e.url, e.method, e.headers, e.auth, s.secret, e.timeout_ms,
-         e.follow_redirects
+         e.follow_redirects, e.auth_header
   FROM claimed c JOIN sv.endpoint e ON e.name = c.endpoint LEFT JOIN sv.endpoint_secret s ON s.endpoint = c.endpoint
   ORDER BY c.id
 $fn$;
@@ -413,6 +480,10 @@ DECLARE
   v_bad text;
   n bigint;
 BEGIN
+  PERFORM sv._require_given(ARRAY['message_ids'], ARRAY[message_ids IS NULL]);
+  IF array_position(message_ids, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'message_ids must not contain null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   IF NOT sv._is_admin(me) THEN
     RAISE EXCEPTION 'only platform administrators requeue messages' USING ERRCODE = 'insufficient_privilege';
   END IF;
@@ -457,7 +528,7 @@ $fn$;
 COMMENT ON FUNCTION sv.outbox_cleanup() IS
   'Remove delivery attempts and delivered messages older than sv.push_attempt_retention (schedule with pg_cron)';
 
-GRANT EXECUTE ON FUNCTION sv.endpoint_save(text, text, text, jsonb, text, integer, integer, integer, boolean, boolean, integer),
+GRANT EXECUTE ON FUNCTION sv.endpoint_save(text, text, text, jsonb, text, integer, integer, integer, boolean, boolean, integer, text),
                           sv.endpoint_set_secret(text, text), sv.outbox_requeue(uuid[]) TO sv_admin;
 GRANT EXECUTE ON FUNCTION sv.outbox_send(text, text, jsonb, text), sv.outbox_cleanup() TO sv_admin, sv_integration;
 GRANT EXECUTE ON FUNCTION sv.push_worker_status() TO sv_admin, sv_auditor;

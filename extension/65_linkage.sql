@@ -121,12 +121,13 @@ AS $fn$
 DECLARE
   me text := sv._outer_user();
 BEGIN
+  PERFORM sv._require_given(ARRAY['department_id', 'endpoint'], ARRAY[department_id IS NULL, endpoint IS NULL]);
   IF NOT sv._is_admin(me) THEN
     RAISE EXCEPTION 'only platform administrators route linkage messages' USING ERRCODE = 'insufficient_privilege';
   END IF;
   PERFORM sv._require_department('department_id', department_id);
   IF NOT EXISTS (SELECT 1 FROM sv.endpoint e WHERE e.name = linkage_endpoint_set.endpoint) THEN
-    RAISE EXCEPTION 'endpoint: endpoint % does not exist', coalesce(quote_literal(endpoint), 'NULL')
+    RAISE EXCEPTION 'endpoint: endpoint % does not exist', quote_literal(endpoint)
       USING ERRCODE = 'foreign_key_violation';
   END IF;
   INSERT INTO sv.linkage_endpoint AS x (department_id, endpoint, set_by, set_at)
@@ -145,6 +146,8 @@ AS $fn$
 DECLARE
   me text := sv._outer_user();
 BEGIN
+  PERFORM sv._require_given(ARRAY['power_code', 'first_action_days', 'ack_days'],
+                            ARRAY[power_code IS NULL, first_action_days IS NULL, ack_days IS NULL]);
   IF NOT sv._is_admin(me) THEN
     RAISE EXCEPTION 'only platform administrators set linkage deadlines' USING ERRCODE = 'insufficient_privilege';
   END IF;
@@ -205,12 +208,13 @@ DECLARE
   v_id bigint;
   l sv.linkage;
 BEGIN
+  PERFORM sv._require_given(ARRAY['payload', 'source_system'], ARRAY[payload IS NULL, source_system IS NULL]);
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not report approval decisions', me USING ERRCODE = 'insufficient_privilege',
       HINT = 'The approval system logs in as a member of sv_integration.';
   END IF;
   PERFORM sv._require_code('source_system', source_system);
-  IF payload IS NULL OR jsonb_typeof(payload) <> 'object' THEN
+  IF jsonb_typeof(payload) <> 'object' THEN
     RAISE EXCEPTION 'payload must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT string_agg(k, ', ' ORDER BY k) INTO v_bad FROM jsonb_object_keys(payload) k
@@ -338,11 +342,13 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  l sv.linkage := sv._linkage_for(linkage_id, 'supervising');
+  l sv.linkage;
   v_affects boolean;
   v_ack integer;
   r sv.linkage_result;
 BEGIN
+  PERFORM sv._require_given(ARRAY['linkage_id', 'kind', 'summary'], ARRAY[linkage_id IS NULL, kind IS NULL, summary IS NULL]);
+  l := sv._linkage_for(linkage_id, 'supervising');
   PERFORM sv._require_one_of('kind', kind, ARRAY['inspected_compliant', 'rectification_ordered', 'rectified',
                                                  'rectification_failed', 'penalty', 'suspension', 'revocation_proposal', 'other']);
   IF summary IS NULL OR length(btrim(summary)) < 4 THEN

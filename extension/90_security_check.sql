@@ -135,12 +135,24 @@ BEGIN
       'sv.push_enabled is on but sv_platform is not in shared_preload_libraries: no worker delivers the outbox';
   END IF;
 
-  -- Endpoints the push worker may not contact (their messages would fail), and ones with
-  -- authentication configured but no secret set.
+  -- Endpoints the push worker may not contact, enabled or not (a disabled one's messages fail
+  -- once it is enabled again), by the parser the worker uses (sv._url_parse, libcurl); plain
+  -- headers that look like credentials (stored before the rule, readable by officers); and
+  -- endpoints with authentication configured but no secret set.
   RETURN QUERY
   SELECT 'medium', 'endpoint_host_not_allowed', 'sv.endpoint ' || e.name,
-         format('host %s is not in sv.push_allowed_hosts: messages to it are refused or fail', quote_literal(sv._url_host(e.url)))
-  FROM sv.endpoint e WHERE e.enabled AND NOT sv._push_host_allowed(sv._url_host(e.url));
+         CASE WHEN p.problem IS NOT NULL THEN format('URL %s %s', quote_literal(e.url), p.problem)
+              ELSE format('host %s is not in sv.push_allowed_hosts', quote_literal(p.host)) END
+         || CASE WHEN e.enabled THEN ': messages to it are refused or fail' ELSE ' (endpoint disabled: its messages fail once enabled)' END
+  FROM sv.endpoint e, LATERAL sv._url_parse(e.url) p
+  WHERE p.problem IS NOT NULL OR NOT sv._push_host_allowed(p.host);
+  RETURN QUERY
+  SELECT 'high', 'endpoint_credential_header', 'sv.endpoint ' || e.name,
+         format('plain header(s) %s look like credentials: readable by officers; move them to sv.endpoint_set_secret',
+                string_agg(k, ', ' ORDER BY k))
+  FROM sv.endpoint e, jsonb_object_keys(e.headers) k
+  WHERE sv._is_credential_header(k)
+  GROUP BY e.name;
   RETURN QUERY
   SELECT 'medium', 'endpoint_secret_missing', 'sv.endpoint ' || e.name,
          format('authentication %s is configured but no secret is set (sv.endpoint_set_secret)', e.auth)

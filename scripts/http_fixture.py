@@ -178,6 +178,7 @@ class Handler(BaseHTTPRequestHandler):
             "path": self.path,
             "idempotency_key": self._header("Idempotency-Key"),
             "signature": self._header("X-Signature"),
+            "api_key": self._header("X-Api-Key"),
             "content_type": self._header("Content-Type"),
             "body": body.decode("utf-8", errors="replace"),
             "body_sha256": hashlib.sha256(body).hexdigest(),

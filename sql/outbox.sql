@@ -30,7 +30,7 @@ SELECT sv.endpoint_save('RGO-MSA', 'https://evil.com/hook');
 SELECT sv.endpoint_save('RGO-MSA', 'http://127.0.0.1:9/accept', method => 'GET');
 SELECT sv.endpoint_save('RGO-MSA', 'http://127.0.0.1:9/accept', headers => '[]');
 SELECT sv.endpoint_save('RGO-MSA', 'http://127.0.0.1:9/accept', headers => '{"Authorization": "Basic x"}');
-SELECT sv.endpoint_save('RGO-MSA', 'http://127.0.0.1:9/accept', headers => '{"X-Token": "a\r\nX-Evil: 1"}');
+SELECT sv.endpoint_save('RGO-MSA', 'http://127.0.0.1:9/accept', headers => '{"X-Trace": "a\r\nX-Evil: 1"}');
 SELECT sv.endpoint_save('RGO-MSA', 'http://127.0.0.1:9/accept', headers => '{"X Bad": "1"}');
 SELECT sv.endpoint_save('RGO-MSA', 'http://127.0.0.1:9/accept', headers => '{"X-Count": 1}');
 SELECT sv.endpoint_save('RGO-MSA', 'http://127.0.0.1:9/accept', auth => 'basic');

@@ -202,6 +202,32 @@ is($node->safe_psql('pushdb', 'SELECT claims FROM sv.push_worker_status()'), $cl
 endpoint('tap-held', 'accept/held', enabled => 'true');
 wait_for("SELECT status = 'delivered' FROM sv.outbox WHERE endpoint = 'tap-held'", 'enabled again: delivered');
 
+# 4d. an API key header (auth 'header'): the name in the endpoint, the value from
+# sv.endpoint_secret, set by the worker
+endpoint('tap-key', 'accept/key', auth => "'header'", auth_header => "'X-Api-Key'");
+$node->safe_psql('pushdb', "SELECT sv.endpoint_set_secret('tap-key', 'tap-api-key-0123456789')");
+my $key_msg = $node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-key', 'tap.test', '{}')");
+wait_for("SELECT status = 'delivered' FROM sv.outbox WHERE endpoint = 'tap-key'", 'auth header: delivered');
+{
+	my ($line) = grep { /"idempotency_key":\s*"\Q$key_msg\E"/ } split /\n/, slurp_file($fixture_log);
+	like($line // '', qr/"api_key":\s*"tap-api-key-0123456789"/, 'auth header: the fixture received X-Api-Key with the secret');
+}
+
+# 4e. the worker parses URLs as sv.endpoint_save does (libcurl, src/push/url.c): an endpoint
+# URL written round the check ('?@' puts 127.0.0.1 in the query; the host is 127.0.0.2) is not
+# contacted
+endpoint('tap-qat', 'accept/qat', enabled => 'false');
+$node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-qat', 'tap.test', '{}')");
+$node->safe_psql('pushdb', "UPDATE sv.endpoint SET url = 'http://127.0.0.2:$port?\@127.0.0.1/accept/qat', enabled = true "
+	  . "WHERE name = 'tap-qat'");
+$node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-accept', 'tap.test', '{\"wake\": true}')");
+wait_for("SELECT status = 'failed' AND last_error = 'host not in sv.push_allowed_hosts: not contacted' "
+	  . "FROM sv.outbox WHERE endpoint = 'tap-qat'", "'?\@' URL: refused by the worker as by endpoint_save");
+is(scalar(@{ received()->{ $node->safe_psql('pushdb', "SELECT message_id FROM sv.outbox WHERE endpoint = 'tap-qat'") } // [] }),
+	0, "'?\@' URL: never requested");
+like($node->safe_psql('pushdb', "SELECT string_agg(finding, ',') FROM sv.security_check(false) WHERE object = 'sv.endpoint tap-qat'"),
+	qr/endpoint_host_not_allowed/, "'?\@' URL: reported by sv.security_check()");
+
 # 5. a hanging endpoint times out and is retried
 endpoint('tap-hang', 'hang/x', timeout_ms => 300, max_attempts => 2);
 $node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-hang', 'tap.test', '{}')");

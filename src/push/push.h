@@ -40,6 +40,20 @@ extern PushShared *sv_push_shared;
 extern void sv_push_define_gucs(void);
 extern void sv_push_preload(void);
 
+/* The outbox's URL rule (url.c): no palloc, no error, callable in libcurl's callbacks. */
+#define SV_URL_MAX_LEN 2048
+#define SV_URL_HOST_MAX 253
+typedef struct SvUrl
+{
+	char		scheme[8];		/* http or https */
+	char		host[SV_URL_HOST_MAX + 1];	/* lower case; an IPv6 literal in brackets */
+	int			port;			/* the default port when none is written */
+} SvUrl;
+
+/* NULL when url follows the rule (*out filled), else the problem; *normalized: curl_free it */
+extern const char *sv_url_parse(const char *url, SvUrl *out, char **normalized);
+extern bool sv_host_allowed(const char *host);
+
 /* background worker entry points */
 extern PGDLLEXPORT void sv_push_launcher_main(Datum arg);
 extern PGDLLEXPORT void sv_push_main(Datum arg);

@@ -346,39 +346,6 @@ sign_body(const char *secret, const char *timestamp, const char *body)
 }
 
 /*
- * Whether `host` (lower case) is in sv.push_allowed_hosts: the same rule as
- * sv._push_host_allowed, for the requests libcurl makes on its own (redirects), where no SQL
- * can run.  Plain C: it runs inside libcurl's callbacks, where no error may be thrown.
- */
-static bool
-host_allowed(const char *host)
-{
-	const char *p = sv_push_allowed_hosts ? sv_push_allowed_hosts : "";
-	size_t		hlen = strlen(host);
-
-	while (*p)
-	{
-		const char *end = strchr(p, ',');
-		const char *a = p;
-		const char *b = end ? end : p + strlen(p);
-		size_t		n;
-
-		while (a < b && isspace((unsigned char) *a))
-			a++;
-		while (b > a && isspace((unsigned char) b[-1]))
-			b--;
-		n = b - a;
-		if (n > 0 && ((n == hlen && pg_strncasecmp(a, host, n) == 0) ||
-					  (a[0] == '.' && hlen >= n && pg_strncasecmp(host + hlen - n, a, n) == 0)))
-			return true;
-		if (end == NULL)
-			break;
-		p = end + 1;
-	}
-	return false;
-}
-
-/*
  * libcurl's socket opener: before any connection (the first, or one a redirect asks for) the
  * host of the URL being requested must be allowed, so that following redirects never reaches
  * a host outside sv.push_allowed_hosts, not even with a connection.  It complements the check
@@ -392,24 +359,19 @@ open_allowed_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a
 	Transfer   *t = (Transfer *) clientp;
 	char	   *url = NULL;
 	long		redirects = 0;
-	CURLU	   *u = curl_url();
-	char	   *host = NULL;
+	SvUrl		parsed;
 	bool		ok = false;
 
 	curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &url);
 	curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &redirects);
-	if (u != NULL && url != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-		curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+	/* the same parser and rule as sv._url_host and sv._push_host_allowed (url.c) */
+	if (url != NULL && sv_url_parse(url, &parsed, NULL) == NULL)
 	{
-		int			i;
-
-		for (i = 0; host[i] && i < (int) sizeof(t->refused_host) - 1; i++)
-			t->refused_host[i] = pg_tolower((unsigned char) host[i]);
-		t->refused_host[i] = '\0';
-		ok = host[i] == '\0' && host_allowed(t->refused_host);
+		strlcpy(t->refused_host, parsed.host, sizeof(t->refused_host));
+		ok = sv_host_allowed(parsed.host);
 	}
-	curl_free(host);
-	curl_url_cleanup(u);
+	else
+		strlcpy(t->refused_host, "(a URL outside the rule)", sizeof(t->refused_host));
 	if (!ok)
 	{
 		t->refused_later = true;
@@ -436,7 +398,7 @@ claim(CURLM *multi, int capacity, int *in_multi, List **refused)
 	if (SPI_execute_with_args("SELECT id, message_id, attempt, kind, body, url, method, "
 							  "       ARRAY(SELECT h.key || ': ' || (h.value #>> '{}') FROM jsonb_each(headers) h), "
 							  "       auth, secret, timeout_ms, follow_redirects, "
-							  "       sv._push_host_allowed(sv._url_host(url)) "
+							  "       sv._push_host_allowed(sv._url_host(url)), auth_header "
 							  "FROM sv._outbox_claim($1, $2)",
 							  2, types, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "sv_platform push: claim failed");
@@ -463,6 +425,7 @@ claim(CURLM *multi, int capacity, int *in_multi, List **refused)
 		bool		follow = DatumGetBool(SPI_getbinval(tup, desc, 12, &isnull));
 		bool		allowed = DatumGetBool(SPI_getbinval(tup, desc, 13, &isnull));
 		Datum		harr = SPI_getbinval(tup, desc, 8, &isnull);
+		char	   *auth_header = SPI_getvalue(tup, desc, 14);
 
 		t->cxt = cxt;
 		t->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
@@ -496,6 +459,8 @@ claim(CURLM *multi, int capacity, int *in_multi, List **refused)
 			t->headers = curl_slist_append(t->headers, psprintf("X-Signature-Timestamp: %s", ts));
 			t->headers = curl_slist_append(t->headers, psprintf("X-Signature: %s", sign_body(secret, ts, t->body)));
 		}
+		else if (secret != NULL && auth_header != NULL && strcmp(auth, "header") == 0)
+			t->headers = curl_slist_append(t->headers, psprintf("%s: %s", auth_header, secret));
 
 		t->easy = curl_easy_init();
 		if (t->easy == NULL)
