@@ -359,6 +359,10 @@ BEGIN
     RAISE EXCEPTION 'as_of (%) is in the future: classes are assessed as of now or an earlier moment', as_of
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF sv.local_date(as_of) < '1900-01-01'::date THEN
+    RAISE EXCEPTION 'as_of (%) is before 1900: credit events are dated 1900-2999', as_of
+      USING ERRCODE = 'datetime_field_overflow';
+  END IF;
   IF subjects IS NOT NULL THEN
     SELECT string_agg(coalesce(quote_literal(x), 'NULL'), ', ') INTO v_bad FROM unnest(subjects) x
     WHERE x IS NULL OR sv.uscc_check(x) IS NOT NULL;

@@ -166,7 +166,8 @@ SELECT classified, changed FROM sv.credit_rescore(ARRAY[:'k1'], NULL, '2025-03-2
 SELECT classified, changed FROM sv.credit_rescore(ARRAY[:'k1'], NULL, '2025-03-10 12:00+08');   -- earlier in that month: nothing
 SELECT pg_temp.try(format('SELECT changed FROM sv.credit_rescore(ARRAY[%L], NULL, now() + interval ''1 day'')', :'k1')) AS tomorrow,
        pg_temp.try(format('SELECT changed FROM sv.credit_rescore(ARRAY[%L], NULL, ''infinity'')', :'k1')) AS infinity,
-       pg_temp.try(format('SELECT changed FROM sv.credit_rescore(ARRAY[%L], NULL, ''-infinity'')', :'k1')) AS minus_infinity;
+       pg_temp.try(format('SELECT changed FROM sv.credit_rescore(ARRAY[%L], NULL, ''-infinity'')', :'k1')) AS minus_infinity,
+       pg_temp.try(format('SELECT changed FROM sv.credit_rescore(ARRAY[%L], NULL, ''1899-12-31 12:00+08'')', :'k1')) AS before_1900;
 RESET ROLE;
 SELECT class, source, assessed_at > now() - interval '1 hour' AS assessed_now FROM sv.credit_class WHERE uscc = :'k1';
 SELECT month, class, score, model, as_of AT TIME ZONE 'Asia/Shanghai' AS as_of FROM sv.credit_class_history WHERE uscc = :'k1' AND month < '2026-01-01' ORDER BY month;
