@@ -7,6 +7,8 @@
 -- Functions:  sv._credit_event_merge(source, rows)  the rules, set-based (shared with sv.ingest)
 --             sv.credit_event_record(...)            one event (administrators, integration)
 --             sv._credit_publication_end(...)        the publication period of a record
+--             sv._credit_require_mapping, sv._credit_require_subject_scope, sv._credit_require_date
+--                                                    who may act on credit, and date arguments
 -- Views:      sv_public.credit_publication (what is published today)
 -- Publication periods (市场监督管理行政处罚信息公示规定 §14): a penalty of only a warning,
 -- circulated criticism and a low fine (at most sv.low_fine_limit yuan, a provincial figure)
