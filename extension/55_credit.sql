@@ -59,6 +59,19 @@ DECLARE
   me text := sv._outer_user();
   v_bad text;
 BEGIN
+  IF label IS NULL THEN
+    RAISE EXCEPTION 'label must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF weights IS NULL THEN
+    RAISE EXCEPTION 'weights must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF half_life_days IS NULL THEN
+    RAISE EXCEPTION 'half_life_days must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF thresholds IS NULL THEN
+    RAISE EXCEPTION 'thresholds must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF hard_rules IS NULL THEN
+    RAISE EXCEPTION 'hard_rules must not be null (no rules: {})' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF make_current IS NULL THEN
+    RAISE EXCEPTION 'make_current must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   PERFORM sv._require_code('label', label);
   IF weights IS NULL OR jsonb_typeof(weights) <> 'object' THEN
     RAISE EXCEPTION 'weights must be a JSON object of points per kind' USING ERRCODE = 'invalid_parameter_value';
@@ -132,6 +145,9 @@ BEGIN
   IF NOT sv._is_admin(me) THEN
     RAISE EXCEPTION 'only platform administrators choose the current credit model' USING ERRCODE = 'insufficient_privilege';
   END IF;
+  IF label IS NULL THEN
+    RAISE EXCEPTION 'label must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM sv.credit_model m WHERE m.label = credit_model_set_current.label) THEN
     RAISE EXCEPTION 'credit model % does not exist', coalesce(quote_literal(label), 'NULL') USING ERRCODE = 'no_data_found';
   END IF;
@@ -159,10 +175,18 @@ BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_auditor', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
     RAISE EXCEPTION 'credit classes are internal: role "%" may not read them', me USING ERRCODE = 'insufficient_privilege';
   END IF;
+  IF uscc IS NULL THEN
+    RAISE EXCEPTION 'uscc must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   PERFORM sv._require_uscc('uscc', uscc);
   IF as_of IS NULL THEN
     RAISE EXCEPTION 'as_of must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  IF NOT isfinite(as_of) THEN
+    RAISE EXCEPTION 'as_of must be a moment, not %', as_of USING ERRCODE = 'datetime_field_overflow';
+  END IF;
+  -- officers score only the subjects they see in sv_work.subject (no mapping: nothing)
+  PERFORM sv._credit_require_subject_scope('uscc', uscc);
   IF model IS NULL THEN
     SELECT * INTO m FROM sv.credit_model x WHERE x.is_current;
     IF NOT FOUND THEN
@@ -225,10 +249,13 @@ CREATE TABLE sv.credit_class_history (
   class       text NOT NULL CHECK (class IN ('A', 'B', 'C', 'D')),
   score       numeric(6, 2) NOT NULL,
   model       text NOT NULL,
+  as_of       timestamptz NOT NULL,       -- the moment assessed (a rescore may look back)
   computed_at timestamptz NOT NULL,
   PRIMARY KEY (uscc, month)
 );
 COMMENT ON TABLE sv.credit_class_history IS 'The class of each classified subject per month, with its score and model (internal)';
+COMMENT ON COLUMN sv.credit_class_history.as_of IS
+  'the moment the class was assessed as of; the month keeps the latest such assessment';
 ALTER TABLE sv.credit_class_history ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.credit_class_history FORCE ROW LEVEL SECURITY;
 CREATE POLICY credit_class_history_read ON sv.credit_class_history FOR SELECT TO sv_admin, sv_auditor USING (true);
@@ -265,30 +292,41 @@ AS $fn$
   FROM classed c
 $fn$;
 
--- Stores the classes of the given subjects (NULL: all with events) as of a day: sv.credit_class
--- and the month's row of the history.  The callers check the caller's right.
+-- Stores the classes of the given subjects (NULL: all with events) as of a moment (v_day is its
+-- date): the month's row of the history, and sv.credit_class, the class the draw reads.  The
+-- stored class only moves forward: a subject assessed as of a later moment (in the history or
+-- in sv.credit_class) keeps its class, so an assessment as of the past writes history at most.
+-- The month's history row keeps the latest assessment of that month.  Stores take turns (an
+-- advisory lock), so each sees what the previous one committed.  The callers check the
+-- caller's right.
 CREATE FUNCTION sv._credit_store_classes(m sv.credit_model, v_day date, v_codes sv.uscc[], as_of timestamptz)
 RETURNS TABLE (classified bigint, changed bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.credit_class'));
   RETURN QUERY
   WITH scored AS MATERIALIZED (
     SELECT * FROM sv._credit_classify(m, v_day, v_codes)
+  ), forward AS (
+    SELECT s.* FROM scored s
+    WHERE NOT EXISTS (SELECT 1 FROM sv.credit_class_history h
+                      WHERE h.uscc = s.uscc AND h.month >= date_trunc('month', v_day)::date AND h.as_of > _credit_store_classes.as_of)
+      AND NOT EXISTS (SELECT 1 FROM sv.credit_class k WHERE k.uscc = s.uscc AND k.assessed_at > _credit_store_classes.as_of)
   ), stored AS (
-    -- a class that stays the same keeps its row (assessed_at: when the class was last set); the
-    -- condition is re-checked against the committed row when a concurrent rescore got there first
+    -- a class that stays the same keeps its row (assessed_at: when the class was last set)
     INSERT INTO sv.credit_class AS k (uscc, class, source, assessed_at)
-    SELECT s.uscc, s.class, 'model ' || m.label, as_of FROM scored s
+    SELECT s.uscc, s.class, 'model ' || m.label, as_of FROM forward s
     ON CONFLICT (uscc) DO UPDATE SET class = excluded.class, source = excluded.source, assessed_at = excluded.assessed_at
       WHERE (k.class, k.source) IS DISTINCT FROM (excluded.class, excluded.source)
     RETURNING 1
   ), history AS (
-    INSERT INTO sv.credit_class_history AS h (uscc, month, class, score, model, computed_at)
-    SELECT s.uscc, date_trunc('month', v_day)::date, s.class, s.score, m.label, now() FROM scored s
+    INSERT INTO sv.credit_class_history AS h (uscc, month, class, score, model, as_of, computed_at)
+    SELECT s.uscc, date_trunc('month', v_day)::date, s.class, s.score, m.label, as_of, now() FROM scored s
     ON CONFLICT (uscc, month) DO UPDATE SET class = excluded.class, score = excluded.score, model = excluded.model,
-                                            computed_at = excluded.computed_at
+                                            as_of = excluded.as_of, computed_at = excluded.computed_at
+      WHERE h.as_of <= excluded.as_of
     RETURNING 1
   )
   SELECT (SELECT count(*) FROM scored), (SELECT count(*) FROM stored);
@@ -313,6 +351,18 @@ BEGIN
   IF as_of IS NULL THEN
     RAISE EXCEPTION 'as_of must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  -- a class is assessed on what is known: never as of a moment still to come (nor +-infinity)
+  IF NOT isfinite(as_of) THEN
+    RAISE EXCEPTION 'as_of must be a moment, not %', as_of USING ERRCODE = 'datetime_field_overflow';
+  END IF;
+  IF as_of > clock_timestamp() THEN
+    RAISE EXCEPTION 'as_of (%) is in the future: classes are assessed as of now or an earlier moment', as_of
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF sv.local_date(as_of) < '1900-01-01'::date THEN
+    RAISE EXCEPTION 'as_of (%) is before 1900: credit events are dated 1900-2999', as_of
+      USING ERRCODE = 'datetime_field_overflow';
+  END IF;
   IF subjects IS NOT NULL THEN
     SELECT string_agg(coalesce(quote_literal(x), 'NULL'), ', ') INTO v_bad FROM unnest(subjects) x
     WHERE x IS NULL OR sv.uscc_check(x) IS NOT NULL;
@@ -334,7 +384,7 @@ BEGIN
 
   RETURN QUERY SELECT * FROM sv._credit_store_classes(m, v_day, v_codes, as_of);
   PERFORM sv.audit_append(NULL, 'credit_class', coalesce(array_length(subjects, 1)::text || ' subject(s)', 'all'), 'rescore',
-    jsonb_build_object('model', m.label, 'as_of', v_day));
+    jsonb_build_object('model', m.label, 'as_of', v_day, 'as_of_moment', as_of));
 END
 $fn$;
 COMMENT ON FUNCTION sv.credit_rescore(text[], text, timestamptz) IS

@@ -126,6 +126,29 @@ DECLARE
   v_old sv.sanction_measure;
   v_new sv.sanction_measure;
 BEGIN
+  IF code IS NULL THEN
+    RAISE EXCEPTION 'code must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF name IS NULL THEN
+    RAISE EXCEPTION 'name must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF kind IS NULL THEN
+    RAISE EXCEPTION 'kind must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF category IS NULL THEN
+    RAISE EXCEPTION 'category must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF legal_basis IS NULL THEN
+    RAISE EXCEPTION 'legal_basis must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF department_id IS NULL THEN
+    RAISE EXCEPTION 'department_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF scenarios IS NULL THEN
+    RAISE EXCEPTION 'scenarios must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF trigger_kinds IS NULL THEN
+    RAISE EXCEPTION 'trigger_kinds must not be null (none: {})' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF trigger_classes IS NULL THEN
+    RAISE EXCEPTION 'trigger_classes must not be null (none: {})' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF min_severity IS NULL THEN
+    RAISE EXCEPTION 'min_severity must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF feedback_days IS NULL THEN
+    RAISE EXCEPTION 'feedback_days must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   PERFORM sv._require_code('code', code);
   PERFORM sv._require_text('name', name);
   PERFORM sv._require_one_of('kind', kind, ARRAY['punishment', 'reward']);
@@ -196,6 +219,11 @@ DECLARE
   me text := sv._outer_user();
   m sv.sanction_measure;
 BEGIN
+  IF code IS NULL THEN
+    RAISE EXCEPTION 'code must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF reason IS NULL THEN
+    RAISE EXCEPTION 'reason must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   PERFORM sv._require_reason(reason, 'the measure ends');
   IF NOT sv._is_admin(me) THEN
     RAISE EXCEPTION 'only platform administrators keep the measures list' USING ERRCODE = 'insufficient_privilege';
@@ -274,6 +302,14 @@ BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not make credit checks', me USING ERRCODE = 'insufficient_privilege';
   END IF;
+  -- officers check through a staff mapping (their department answers for the case); the
+  -- subject may be anywhere: penalised in one place, restricted everywhere (docs/credit.md)
+  PERFORM sv._credit_require_mapping('make credit checks');
+  IF uscc IS NULL THEN
+    RAISE EXCEPTION 'uscc must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF scenario IS NULL THEN
+    RAISE EXCEPTION 'scenario must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   PERFORM sv._require_uscc('uscc', uscc);
   PERFORM sv._require_one_of('scenario', scenario, sv._sanction_scenarios());
   IF reference IS NOT NULL AND btrim(reference) = '' THEN
@@ -329,6 +365,8 @@ DECLARE
 BEGIN
   IF feedback_id IS NULL THEN
     RAISE EXCEPTION 'feedback_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF outcome IS NULL THEN
+    RAISE EXCEPTION 'outcome must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM sv._require_one_of('outcome', outcome, ARRAY['applied', 'not_applicable']);
   IF outcome = 'not_applicable' AND (note IS NULL OR length(btrim(note)) < 4) THEN
@@ -338,6 +376,7 @@ BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not report feedback', me USING ERRCODE = 'insufficient_privilege';
   END IF;
+  PERFORM sv._credit_require_mapping('report feedback');
   SELECT * INTO f FROM sv.sanction_feedback x WHERE x.id = feedback_id FOR UPDATE;
   -- officers report for their own department; another department's obligation does not exist for them
   IF NOT FOUND OR NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')

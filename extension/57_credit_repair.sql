@@ -7,8 +7,9 @@
 --             sv.credit_repair_decide(repair_id, approve, note)
 -- View:       sv_work.credit_repair
 -- Rules (checked when applying and again when deciding):
---   * the event is a negative one still in force and still published (a penalty whose
---     publication ended needs no repair);
+--   * the event is a negative one of a published kind (penalty, abnormal operation, serious
+--     dishonesty list), still in force and still published (a penalty whose publication ended
+--     needs no repair; complaints, failed inspections, overdue reports are never published);
 --   * the minimum publication period has passed for penalties and the serious dishonesty list:
 --     6 months, 12 months in food, drugs and special equipment (from publication, else decision);
 --   * the obligations are performed (fine paid, rectified), with evidence;
@@ -65,6 +66,10 @@ AS $fn$
     WHEN e.repaired_on IS NOT NULL
       THEN ARRAY['55000', format('event %s was already repaired', e.id)]
     WHEN e.kind = 'commendation' THEN ARRAY['22023', 'a commendation is not repaired: repair is for negative events']
+    -- complaints, failed inspections and overdue reports are never published (their
+    -- publication_ends_on is NULL like a listing's without an end): nothing to repair
+    WHEN e.kind NOT IN ('administrative_penalty', 'abnormal_operation', 'serious_dishonesty')
+      THEN ARRAY['22023', format('event %s is a %s, which is never published: there is nothing to repair', e.id, e.kind)]
     WHEN e.valid_until < day
       THEN ARRAY['55000', format('event %s ended on %s: it no longer counts, nothing to repair', e.id, e.valid_until)]
     WHEN e.publication_ends_on <= day
@@ -115,12 +120,28 @@ BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not file credit repair applications', me USING ERRCODE = 'insufficient_privilege';
   END IF;
-  e := sv._credit_repair_event(uscc, event_id);
-  -- officers file for their own department's events (at its service window)
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE'))
-     AND e.department_id IS DISTINCT FROM sv.scope_department() THEN
-    RAISE EXCEPTION 'event % was not decided by the department of "%"', event_id, me USING ERRCODE = 'insufficient_privilege';
+  PERFORM sv._credit_require_mapping('file credit repair applications');
+  IF uscc IS NULL THEN
+    RAISE EXCEPTION 'uscc must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF event_id IS NULL THEN
+    RAISE EXCEPTION 'event_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF reason IS NULL THEN
+    RAISE EXCEPTION 'reason must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF evidence IS NULL THEN
+    RAISE EXCEPTION 'evidence must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF obligations_performed IS NULL THEN
+    RAISE EXCEPTION 'obligations_performed must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  PERFORM sv._require_uscc('uscc', uscc);
+  -- officers file for their own department's events (at its service window); to them another
+  -- department's event and no event at all look the same
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE'))
+     AND NOT EXISTS (SELECT 1 FROM sv.credit_event x WHERE x.uscc = credit_repair_apply.uscc::sv.uscc AND x.id = event_id
+                       AND x.department_id = sv.scope_department()) THEN
+    RAISE EXCEPTION 'event % of subject % is not an event of the department of "%"', event_id, uscc::sv.uscc, me
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  e := sv._credit_repair_event(uscc, event_id);
   PERFORM sv._require_reason(reason, 'the subject asks for repair');
   IF evidence IS NULL OR jsonb_typeof(evidence) <> 'object' OR evidence = '{}' THEN
     RAISE EXCEPTION 'evidence must be a JSON object naming the proof (receipt of the fine, rectification report, credit commitment)'
@@ -165,13 +186,18 @@ DECLARE
   m sv.credit_model;
   v_class text;
 BEGIN
-  IF repair_id IS NULL OR approve IS NULL THEN
-    RAISE EXCEPTION 'repair_id and approve must not be null' USING ERRCODE = 'null_value_not_allowed';
+  IF repair_id IS NULL THEN
+    RAISE EXCEPTION 'repair_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF approve IS NULL THEN
+    RAISE EXCEPTION 'approve must not be null' USING ERRCODE = 'null_value_not_allowed';
+  ELSIF note IS NULL THEN
+    RAISE EXCEPTION 'note must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM sv._require_reason(note, CASE WHEN approve THEN 'the repair is approved' ELSE 'the repair is refused' END);
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not decide credit repairs', me USING ERRCODE = 'insufficient_privilege';
   END IF;
+  PERFORM sv._credit_require_mapping('decide credit repairs');
   SELECT * INTO a FROM sv.credit_repair x WHERE x.id = repair_id FOR UPDATE;
   IF NOT FOUND OR NOT (sv._is_admin(me) OR coalesce(a.department_id = sv.scope_department(), false)) THEN
     RAISE EXCEPTION 'credit repair application % does not exist', repair_id USING ERRCODE = 'no_data_found';
