@@ -335,6 +335,7 @@ CREATE TRIGGER catalog_item_history_no_truncate BEFORE TRUNCATE ON sv.catalog_it
   FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('history is append-only');
 CREATE TRIGGER check_item_history_no_truncate BEFORE TRUNCATE ON sv.check_item_history
   FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('history is append-only');
+-- (all set ENABLE ALWAYS by 89_append_only.sql, whose registry lists them)
 CREATE TRIGGER catalog_item_history_immutable BEFORE UPDATE OR DELETE ON sv.catalog_item_history
   FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('history is append-only');
 CREATE TRIGGER check_item_history_immutable BEFORE UPDATE OR DELETE ON sv.check_item_history
@@ -460,9 +461,12 @@ BEGIN
                             coalesce(rel.rec ->> 'sha256', 'none'), rel.rec ->> 'items', rel.rec ->> 'check_items',
                             coalesce(rel.rec ->> 'published_at', 'an unrecorded time')) END
     FROM rel
-    WHERE rel.rec IS NULL OR rel.rec ->> 'sha256' IS DISTINCT FROM encode(rel.sha256, 'hex')
+    -- (publish records written before releases had a hash carry neither sha256 nor published_at:
+    -- for them the counts are compared)
+    WHERE rel.rec IS NULL
+       OR (rel.rec ? 'sha256' AND rel.rec ->> 'sha256' IS DISTINCT FROM encode(rel.sha256, 'hex'))
        OR rel.rec ->> 'items' IS DISTINCT FROM rel.items::text OR rel.rec ->> 'check_items' IS DISTINCT FROM rel.check_items::text
-       OR (rel.rec ->> 'published_at')::timestamptz IS DISTINCT FROM rel.published_at
+       OR (rel.rec ? 'published_at' AND (rel.rec ->> 'published_at')::timestamptz IS DISTINCT FROM rel.published_at)
   ) x
   ORDER BY x.id, x.o;
 END

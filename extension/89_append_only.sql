@@ -59,16 +59,28 @@ COMMENT ON FUNCTION sv._append_only_registry() IS
 
 -- Each registered guard and its state: always (as it must be), origin (fires in origin and
 -- local mode only: session_replication_role = replica bypasses it), replica (fires in replica
--- mode only), disabled, missing (no such trigger, or no such table).
+-- mode only), disabled, missing (no such trigger, or no such table).  A trigger in schema sv
+-- that calls one of the refusing functions (sv._refuse_change, sv._audit_refuse_change) is a
+-- guard too, registered or not: one forgotten in the registry is still kept ALWAYS and checked
+-- (only its removal goes unnoticed until it is registered).
 CREATE FUNCTION sv.append_only_guard()
 RETURNS TABLE (table_name text, trigger_name text, state text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
+  WITH guard AS (
+    SELECT g.table_name, g.trigger_name FROM sv._append_only_registry() g
+    UNION
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), t.tgname
+    FROM pg_catalog.pg_trigger t
+    JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'sv' AND NOT t.tgisinternal
+      AND t.tgfoid IN ('sv._refuse_change()'::pg_catalog.regprocedure, 'sv._audit_refuse_change()'::pg_catalog.regprocedure)
+  )
   SELECT g.table_name, g.trigger_name,
          CASE t.tgenabled WHEN 'A' THEN 'always' WHEN 'O' THEN 'origin' WHEN 'R' THEN 'replica'
                           WHEN 'D' THEN 'disabled' ELSE 'missing' END
-  FROM sv._append_only_registry() g
+  FROM guard g
   LEFT JOIN pg_catalog.pg_trigger t
     ON t.tgrelid = pg_catalog.to_regclass(g.table_name) AND t.tgname = g.trigger_name AND NOT t.tgisinternal
   ORDER BY g.table_name, g.trigger_name

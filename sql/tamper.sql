@@ -9,7 +9,7 @@
 -- hashes in details are masked (pg_temp.mask), and checked against psql variables instead.
 CREATE FUNCTION pg_temp.mask(t text) RETURNS text LANGUAGE sql AS $$
   SELECT regexp_replace(regexp_replace(regexp_replace(t, '[0-9a-f]{64}', '<hash>', 'g'), 'published at .*', 'published at <time>'),
-                        '\d+', 'N', 'g')
+                        '(?<![-0-9])\d+', 'N', 'g')
 $$;
 
 -- Fixtures: one item and one check item, published as a release.
@@ -60,6 +60,15 @@ DROP TRIGGER draw_no_truncate ON sv.draw;
 SELECT severity, finding, object, detail FROM sv.security_check(verify_audit_chain => false) ORDER BY object;
 SELECT table_name, trigger_name, state FROM sv.append_only_guard() WHERE state <> 'always';
 CALL sv._append_only_enforce();
+ROLLBACK;
+-- a guard that calls sv._refuse_change but was never registered is checked all the same
+BEGIN;
+CREATE TABLE sv.regress_tmp_history (id int);
+CREATE TRIGGER regress_tmp_history_immutable BEFORE UPDATE OR DELETE ON sv.regress_tmp_history
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('history is append-only');
+SELECT severity, finding, object FROM sv.security_check(verify_audit_chain => false) WHERE finding LIKE 'append_only%';
+CALL sv._append_only_enforce();
+SELECT table_name, trigger_name, state FROM sv.append_only_guard() WHERE table_name = 'sv.regress_tmp_history';
 ROLLBACK;
 -- sv._append_only_enforce(false) puts every guard in origin mode (maintenance only); the
 -- default puts them back
