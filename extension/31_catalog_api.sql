@@ -524,7 +524,7 @@ COMMENT ON FUNCTION sv.catalog_diff(text, text) IS
 
 -- The service portal shows the latest release.
 CREATE VIEW sv_public.catalog_item AS
-  SELECT r.label AS release, r.published_at, i.code, i.item ->> 'main_item' AS main_item,
+  SELECT r.label::text AS release, r.published_at, i.code, i.item ->> 'main_item' AS main_item,
          i.item ->> 'main_name' AS main_name, i.item ->> 'sub_name' AS sub_name,
          d.code AS department_code, d.name_zh AS department_name,
          i.item ->> 'method' AS method, i.item ->> 'measures' AS measures, i.item ->> 'objects' AS objects,
@@ -542,7 +542,7 @@ CREATE VIEW sv_public.catalog_item AS
       AND (SELECT count(*) FILTER (WHERE x.kind = 'check_item') FROM sv.catalog_release_item x WHERE x.release_id = l.id) = l.check_items);
 COMMENT ON VIEW sv_public.catalog_item IS 'Supervision items of the latest published release (监管事项目录清单)';
 CREATE VIEW sv_public.check_item AS
-  SELECT r.label AS release, i.code, i.item ->> 'catalog_item' AS catalog_item,
+  SELECT r.label::text AS release, i.code, i.item ->> 'catalog_item' AS catalog_item,
          i.item ->> 'level' AS level, i.item ->> 'region_code' AS region_code,
          d.code AS department_code, d.name_zh AS department_name,
          i.item ->> 'check_method' AS check_method, i.item ->> 'content' AS content,
