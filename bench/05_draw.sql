@@ -155,6 +155,7 @@ FROM v;
 \pset tuples_only off
 
 -- leave the instance as it was (draws are append-only: only the benchmark's own rows go)
+CALL sv._append_only_enforce(false);   -- the guards fire ALWAYS: origin mode for the clean-up
 SET session_replication_role = replica;
 DELETE FROM sv.draw_team t USING sv.draw d, sv.draw_plan p WHERE t.draw_id = d.id AND d.plan_id = p.id AND p.code LIKE 'BENCH-P%';
 DELETE FROM sv.draw_result t USING sv.draw d, sv.draw_plan p WHERE t.draw_id = d.id AND d.plan_id = p.id AND p.code LIKE 'BENCH-P%';
@@ -170,3 +171,4 @@ DELETE FROM sv.credit_class WHERE source = 'bench';
 DELETE FROM sv.inspector WHERE source_system = 'BENCH-DRAW';
 DELETE FROM sv.subject WHERE source_system = 'BENCH-DRAW';
 RESET session_replication_role;
+CALL sv._append_only_enforce();

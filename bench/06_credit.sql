@@ -185,6 +185,7 @@ FROM m LIMIT 1;
 \pset format aligned
 \pset tuples_only off
 
+CALL sv._append_only_enforce(false);   -- the guards fire ALWAYS: origin mode for the clean-up
 SET session_replication_role = replica;
 DELETE FROM sv.credit_class_history WHERE model = 'BENCH-CREDIT-V1';
 DELETE FROM sv.credit_class WHERE source = 'model BENCH-CREDIT-V1';
@@ -193,3 +194,4 @@ DELETE FROM sv.credit_model WHERE label = 'BENCH-CREDIT-V1';
 DELETE FROM sv.sanction_measure WHERE code LIKE 'BENCH-M%';
 DELETE FROM sv.subject WHERE source_system = 'BENCH-CREDIT';
 RESET session_replication_role;
+CALL sv._append_only_enforce();

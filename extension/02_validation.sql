@@ -73,16 +73,82 @@ BEGIN
 END
 $fn$;
 
--- a reason for an irreversible step: 22023 "reason must say why <purpose> (at least 4 characters)"
-CREATE FUNCTION sv._require_reason(reason text, purpose text) RETURNS void
+-- Labels, notes and reasons: text that people read on the portals and in the audit trail, one
+-- line of printable characters.  Refused (22023, naming the field, the character and where it
+-- is): control characters (U+0000-U+001F, U+007F-U+009F: CR, LF, TAB, ...), line and paragraph
+-- separators (U+2028, U+2029), bidirectional controls (U+061C, U+200E, U+200F, U+202A-U+202E,
+-- U+2066-U+2069: they reorder what a reader sees) and zero-width characters (U+200B-U+200D,
+-- U+2060, U+FEFF: they make two different texts look the same); longer than max_length
+-- characters after trimming: 22001.  Returns the value trimmed of spaces; NULL stays NULL.
+CREATE FUNCTION sv._label_problem(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT CASE
+    WHEN m IS NULL THEN NULL
+    ELSE format('%s (U+%s at character %s)',
+                CASE WHEN m ~ '[\u0001-\u001f\u007f-\u009f\u2028\u2029]' THEN 'a control character or line break'
+                     WHEN m ~ '[\u200b-\u200d\u2060\ufeff]' THEN 'a zero-width character'
+                     ELSE 'a bidirectional control character' END,
+                upper(lpad(to_hex(ascii(m)), 4, '0')), strpos(value, m))
+  END
+  FROM (SELECT (regexp_match(value, '[\u0001-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u2060\ufeff\u061c\u202a-\u202e\u2066-\u2069]'))[1] AS m) x
+$fn$;
+
+CREATE FUNCTION sv._require_label(field text, value text, max_length integer) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_problem text := sv._label_problem(value);
+BEGIN
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION '% must be one line of printable text: it contains %', field, v_problem
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF length(btrim(value)) > max_length THEN
+    RAISE EXCEPTION '% is % characters long: at most % are allowed', field, length(btrim(value)), max_length
+      USING ERRCODE = 'string_data_right_truncation';
+  END IF;
+  RETURN btrim(value);
+END
+$fn$;
+
+-- The same rule as a type, for columns: sv.label_text is at most 500 characters, trimmed and
+-- printable (the write functions check first, with the field named; this stops what bypasses them).
+CREATE DOMAIN sv.label_text AS text
+  CHECK (VALUE = btrim(VALUE) AND VALUE <> '' AND length(VALUE) <= 500 AND sv._label_problem(VALUE) IS NULL);
+
+-- NULL arguments: 22004 naming every one that is NULL.  Pairs of name and value (as text):
+-- sv._require_given('code', code, 'department_id', department_id::text).
+CREATE FUNCTION sv._require_given(VARIADIC pairs text[]) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_missing text;
+BEGIN
+  SELECT string_agg(pairs[i], ', ' ORDER BY i) INTO v_missing
+  FROM generate_subscripts(pairs, 1) i WHERE i % 2 = 1 AND pairs[i + 1] IS NULL;
+  IF v_missing IS NOT NULL THEN
+    RAISE EXCEPTION '% must not be null', v_missing USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+END
+$fn$;
+
+-- a reason for an irreversible step: 22023 "reason must say why <purpose> (at least 4 characters)";
+-- one line of printable text of at most 500 characters (sv._require_label).  field: the
+-- argument's name when it is not "reason" (e.g. a decision's note)
+CREATE FUNCTION sv._require_reason(reason text, purpose text, field text DEFAULT 'reason') RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
   IF reason IS NULL OR length(btrim(reason)) < 4 THEN
-    RAISE EXCEPTION 'reason must say why % (at least 4 characters)', purpose
+    RAISE EXCEPTION '% must say why % (at least 4 characters)', field, purpose
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  PERFORM sv._require_label(field, reason, 500);
 END
 $fn$;
 

@@ -61,6 +61,8 @@ SELECT pg_catalog.pg_extension_config_dump('sv.audit_chain', '');
 
 -- Nobody rewrites history through SQL, the owner included; a superuser who disables these
 -- triggers and edits anyway is caught by sv.audit_verify.  (No INSERT trigger: appends stay cheap.)
+-- The triggers are set ENABLE ALWAYS in 89_append_only.sql (its registry lists them), so the
+-- replica role does not pass them, and sv.security_check() reports one disabled.
 CREATE FUNCTION sv._audit_refuse_change() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, sv, pg_temp

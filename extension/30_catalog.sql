@@ -160,6 +160,10 @@ BEGIN
   IF at IS NULL THEN
     RAISE EXCEPTION 'at must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  -- an open period contains +infinity: without this the current rows would answer for "never"
+  IF NOT isfinite(at) THEN
+    RAISE EXCEPTION 'at must be a finite time, not %', at USING ERRCODE = 'datetime_field_overflow';
+  END IF;
   SELECT vt.table_schema, vt.table_name, vt.history_schema, vt.history_name INTO v
   FROM pg_type t
   JOIN pg_class c ON c.oid = t.typrelid

@@ -5,8 +5,11 @@
 --             sv.check_item_save(...)              (administrators; officers for their department)
 --             sv.catalog_publish(label, note)       (administrators)
 --             sv.catalog_diff(from_label, to_label) (everyone who reads the catalogue)
--- Tables:     sv.catalog_release, sv.catalog_release_item (immutable frozen copies)
--- Views:      sv_public.catalog_item, sv_public.check_item (the latest release)
+--             sv.catalog_release_verify(release_id)  (everyone; the releases that no longer match
+--                                                    their hash, counts or audit record)
+-- Tables:     sv.catalog_release, sv.catalog_release_item (immutable frozen copies, each release
+--             with the SHA-256 of its items: docs/catalog.md, "Release hash")
+-- Views:      sv_public.catalog_item, sv_public.check_item (the latest release, if its counts hold)
 -- A release is a copy, not a point in system time: a writer that started before the release
 -- but committed after it would otherwise change what the release shows.
 -- ---------------------------------------------------------------------------------------------
@@ -67,9 +70,14 @@ DECLARE
   v_old sv.catalog_item;
   v_new sv.catalog_item;
 BEGIN
+  PERFORM sv._require_given('code', code, 'department_id', department_id::text, 'main_name', main_name,
+    'method', method, 'measures', measures, 'objects', objects, 'legal_basis', legal_basis::text,
+    'level', level, 'source', source);
   PERFORM sv._require_code('code', code);
   PERFORM sv._require_department('department_id', department_id);
   PERFORM sv._require_text('main_name', main_name);
+  PERFORM sv._require_label('main_name', main_name, 200);
+  PERFORM sv._require_label('sub_name', sub_name, 200);
   PERFORM sv._require_text('method', method);
   PERFORM sv._require_text('measures', measures);
   PERFORM sv._require_text('objects', objects);
@@ -149,6 +157,7 @@ AS $fn$
 DECLARE
   v sv.catalog_item;
 BEGIN
+  PERFORM sv._require_given('code', code, 'reason', reason);
   PERFORM sv._require_reason(reason, 'the item is withdrawn');
   SELECT * INTO v FROM sv.catalog_item c WHERE c.code = catalog_item_withdraw.code FOR UPDATE;
   IF NOT FOUND THEN
@@ -178,6 +187,7 @@ AS $fn$
 DECLARE
   v sv.check_item;
 BEGIN
+  PERFORM sv._require_given('code', code, 'reason', reason);
   PERFORM sv._require_reason(reason, 'the check item is withdrawn');
   SELECT * INTO v FROM sv.check_item k WHERE k.code = check_item_withdraw.code FOR UPDATE;
   IF NOT FOUND THEN
@@ -202,6 +212,9 @@ DECLARE
   v_old sv.check_item;
   v_new sv.check_item;
 BEGIN
+  PERFORM sv._require_given('code', code, 'catalog_item', catalog_item, 'level', level, 'region_code', region_code,
+    'department_id', department_id::text, 'check_method', check_method, 'content', content, 'kind', kind,
+    'legal_basis', legal_basis::text);
   PERFORM sv._require_code('code', code);
   SELECT c.id INTO v_item FROM sv.catalog_item c WHERE c.code = check_item_save.catalog_item;
   IF NOT FOUND THEN
@@ -266,12 +279,14 @@ COMMENT ON FUNCTION sv.check_item_save(text, text, text, text, integer, text, te
 -- Releases: frozen, immutable copies of the catalogue.
 CREATE TABLE sv.catalog_release (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  label        text NOT NULL UNIQUE CHECK (label <> ''),
-  note         text,
+  label        sv.label_text NOT NULL UNIQUE,
+  note         sv.label_text,
   published_at timestamptz NOT NULL,
   published_by text NOT NULL,
   items        integer NOT NULL,
-  check_items  integer NOT NULL
+  check_items  integer NOT NULL,
+  sha256       bytea CHECK (length(sha256) = 32)   -- of its items (sv._catalog_release_sha256); NULL only
+                                                    -- for a row that sv.catalog_publish did not write
 );
 COMMENT ON TABLE sv.catalog_release IS 'Published releases of the catalogue (统一对外发布), immutable';
 
@@ -283,6 +298,21 @@ CREATE TABLE sv.catalog_release_item (
   PRIMARY KEY (release_id, kind, code)
 );
 COMMENT ON TABLE sv.catalog_release_item IS 'The items and check items of each release, as published';
+
+-- The release hash, encoding v1: SHA-256 over the UTF-8 bytes of "SV-CATALOG-RELEASE-v1\n"
+-- followed by one line per item, sorted by kind then code (bytewise), each
+-- "<kind>\t<code>\t<item as jsonb text>\n".  jsonb text has no raw line breaks or tabs (they
+-- are escaped inside strings) and orders its keys itself, so the lines are unambiguous.
+CREATE FUNCTION sv._catalog_release_line(kind text, code text, item jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$ SELECT kind || E'\t' || code || E'\t' || item::text || E'\n' $fn$;
+CREATE FUNCTION sv._catalog_release_sha256(lines text) RETURNS bytea
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$ SELECT sha256(convert_to('SV-CATALOG-RELEASE-v1' || E'\n' || coalesce(lines, ''), 'UTF8')) $fn$;
+COMMENT ON FUNCTION sv._catalog_release_sha256(text) IS
+  'SHA-256 of a release: its items'' lines (sv._catalog_release_line, sorted by kind and code in byte order) after the v1 prefix';
 
 CREATE FUNCTION sv._refuse_change() RETURNS trigger
 LANGUAGE plpgsql
@@ -305,6 +335,7 @@ CREATE TRIGGER catalog_item_history_no_truncate BEFORE TRUNCATE ON sv.catalog_it
   FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('history is append-only');
 CREATE TRIGGER check_item_history_no_truncate BEFORE TRUNCATE ON sv.check_item_history
   FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('history is append-only');
+-- (all set ENABLE ALWAYS by 89_append_only.sql, whose registry lists them)
 CREATE TRIGGER catalog_item_history_immutable BEFORE UPDATE OR DELETE ON sv.catalog_item_history
   FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('history is append-only');
 CREATE TRIGGER check_item_history_immutable BEFORE UPDATE OR DELETE ON sv.check_item_history
@@ -330,17 +361,24 @@ DECLARE
   v_id bigint;
   v_items integer;
   v_checks integer;
+  v_label text;
+  v_note text;
+  v_hash bytea;
 BEGIN
-  IF label IS NULL OR btrim(label) = '' THEN
-    RAISE EXCEPTION 'label must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  PERFORM sv._require_given('label', label);
+  PERFORM sv._require_text('label', label);
+  v_label := sv._require_label('label', label, 100);
+  IF btrim(note) = '' THEN
+    note := NULL;
   END IF;
+  v_note := sv._require_label('note', note, 500);
   IF NOT sv._is_admin(me) THEN
     RAISE EXCEPTION 'only platform administrators publish the catalogue' USING ERRCODE = 'insufficient_privilege';
   END IF;
   -- one publisher at a time; the copy below reads one consistent snapshot of the catalogue
   PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.catalog_publish'), 0);
-  IF EXISTS (SELECT 1 FROM sv.catalog_release r WHERE r.label = btrim(catalog_publish.label)) THEN
-    RAISE EXCEPTION 'release "%" already exists', btrim(label) USING ERRCODE = 'unique_violation';
+  IF EXISTS (SELECT 1 FROM sv.catalog_release r WHERE r.label = v_label) THEN
+    RAISE EXCEPTION 'release "%" already exists', v_label USING ERRCODE = 'unique_violation';
   END IF;
 
   -- one statement, so one snapshot: the counts and the copied rows agree
@@ -353,24 +391,88 @@ BEGIN
            to_jsonb(k) - 'id' - 'sys_period' - 'catalog_item_id' || jsonb_build_object('catalog_item', c.code)
     FROM sv.check_item k JOIN sv.catalog_item c ON c.id = k.catalog_item_id
   ), rel AS (
-    INSERT INTO sv.catalog_release (label, note, published_at, published_by, items, check_items)
-    SELECT btrim(catalog_publish.label), note, now(), me,
-           count(*) FILTER (WHERE i.kind = 'catalog_item'), count(*) FILTER (WHERE i.kind = 'check_item')
+    INSERT INTO sv.catalog_release (label, note, published_at, published_by, items, check_items, sha256)
+    SELECT v_label, v_note, now(), me,
+           count(*) FILTER (WHERE i.kind = 'catalog_item'), count(*) FILTER (WHERE i.kind = 'check_item'),
+           sv._catalog_release_sha256(string_agg(sv._catalog_release_line(i.kind, i.code, i.item), ''
+                                                 ORDER BY i.kind COLLATE "C", i.code COLLATE "C"))
     FROM items i
-    RETURNING id, items, check_items
+    RETURNING id, items, check_items, sha256
   ), copied AS (
     INSERT INTO sv.catalog_release_item (release_id, kind, code, item)
     SELECT rel.id, i.kind, i.code, i.item FROM rel, items i
   )
-  SELECT rel.id, rel.items, rel.check_items INTO v_id, v_items, v_checks FROM rel;
+  SELECT rel.id, rel.items, rel.check_items, rel.sha256 INTO v_id, v_items, v_checks, v_hash FROM rel;
 
-  PERFORM sv.audit_append(NULL, 'catalog_release', btrim(label), 'publish',
-    jsonb_build_object('release_id', v_id, 'note', note, 'items', v_items, 'check_items', v_checks));
+  -- the chain pins the release: its hash and counts are in the audit record
+  PERFORM sv.audit_append(NULL, 'catalog_release', v_label, 'publish',
+    jsonb_build_object('release_id', v_id, 'note', v_note, 'items', v_items, 'check_items', v_checks,
+                       'sha256', encode(v_hash, 'hex'), 'published_at', now()));
   RETURN v_id;
 END
 $fn$;
 COMMENT ON FUNCTION sv.catalog_publish(text, text) IS
   'Administrators: freeze the current catalogue as an immutable, labelled release';
+
+-- Releases that no longer are what was published: no row means every release (or the one named)
+-- holds the items it was published with.  Problems: count (items or check items stored differ
+-- from the counts published), hash (SHA-256 of the stored items differs from the release's, or
+-- none is stored), audit (the release's publish record in the audit chain is missing, or pins
+-- another hash, other counts or another publication time: a backdated release).  Runs as the owner: the publish records are platform-wide
+-- audit records that officers do not see.
+CREATE FUNCTION sv.catalog_release_verify(release_id bigint DEFAULT NULL)
+RETURNS TABLE (id bigint, label text, problem text, detail text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF release_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sv.catalog_release r WHERE r.id = catalog_release_verify.release_id) THEN
+    RAISE EXCEPTION 'release_id: release % does not exist', release_id USING ERRCODE = 'no_data_found';
+  END IF;
+  RETURN QUERY
+  WITH rel AS (
+    SELECT r.id, r.label::text AS label, r.items, r.check_items, r.sha256, r.published_at,
+           (SELECT count(*) FILTER (WHERE i.kind = 'catalog_item') FROM sv.catalog_release_item i WHERE i.release_id = r.id) AS n_items,
+           (SELECT count(*) FILTER (WHERE i.kind = 'check_item') FROM sv.catalog_release_item i WHERE i.release_id = r.id) AS n_checks,
+           (SELECT sv._catalog_release_sha256(string_agg(sv._catalog_release_line(i.kind, i.code, i.item), ''
+                                                         ORDER BY i.kind COLLATE "C", i.code COLLATE "C"))
+            FROM sv.catalog_release_item i WHERE i.release_id = r.id) AS computed,
+           (SELECT a.change::jsonb || jsonb_build_object('seq', a.seq) FROM sv.audit_log a
+            WHERE a.object_kind = 'catalog_release' AND a.object_id = r.label AND a.action = 'publish'
+              AND a.change::jsonb ->> 'release_id' = r.id::text
+            ORDER BY a.seq LIMIT 1) AS rec
+    FROM sv.catalog_release r
+    WHERE catalog_release_verify.release_id IS NULL OR r.id = catalog_release_verify.release_id
+  )
+  SELECT x.id, x.label, x.problem, x.detail FROM (
+    SELECT rel.id, rel.label, 1 AS o, 'count' AS problem,
+           format('the release holds %s items and %s check items, not the %s and %s published',
+                  rel.n_items, rel.n_checks, rel.items, rel.check_items) AS detail
+    FROM rel WHERE rel.n_items <> rel.items OR rel.n_checks <> rel.check_items
+    UNION ALL
+    SELECT rel.id, rel.label, 2, 'hash',
+           CASE WHEN rel.sha256 IS NULL THEN 'no hash is stored: the release was not written by sv.catalog_publish'
+                ELSE format('SHA-256 of the items is %s, not the published %s', encode(rel.computed, 'hex'), encode(rel.sha256, 'hex')) END
+    FROM rel WHERE rel.sha256 IS DISTINCT FROM rel.computed
+    UNION ALL
+    SELECT rel.id, rel.label, 3, 'audit',
+           CASE WHEN rel.rec IS NULL THEN 'no publish record of this release in the audit chain'
+                ELSE format('audit record %s pins SHA-256 %s, %s items and %s check items, published at %s', rel.rec ->> 'seq',
+                            coalesce(rel.rec ->> 'sha256', 'none'), rel.rec ->> 'items', rel.rec ->> 'check_items',
+                            coalesce(rel.rec ->> 'published_at', 'an unrecorded time')) END
+    FROM rel
+    -- (publish records written before releases had a hash carry neither sha256 nor published_at:
+    -- for them the counts are compared)
+    WHERE rel.rec IS NULL
+       OR (rel.rec ? 'sha256' AND rel.rec ->> 'sha256' IS DISTINCT FROM encode(rel.sha256, 'hex'))
+       OR rel.rec ->> 'items' IS DISTINCT FROM rel.items::text OR rel.rec ->> 'check_items' IS DISTINCT FROM rel.check_items::text
+       OR (rel.rec ? 'published_at' AND (rel.rec ->> 'published_at')::timestamptz IS DISTINCT FROM rel.published_at)
+  ) x
+  ORDER BY x.id, x.o;
+END
+$fn$;
+COMMENT ON FUNCTION sv.catalog_release_verify(bigint) IS
+  'Releases (all, or the one given) whose items no longer match their published counts, hash or audit record; no row = all hold';
 
 -- Differences between two releases, or between a release and the current catalogue (to_label
 -- NULL): one row per item added, removed or changed, with both versions.
@@ -383,6 +485,9 @@ DECLARE
   v_from bigint;
   v_to bigint;
 BEGIN
+  IF from_label IS NULL THEN   -- (runs as the caller: no internal helpers)
+    RAISE EXCEPTION 'from_label must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   SELECT r.id INTO v_from FROM sv.catalog_release r WHERE r.label = from_label;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'from_label: release % does not exist', coalesce(quote_literal(from_label), 'NULL')
@@ -419,7 +524,7 @@ COMMENT ON FUNCTION sv.catalog_diff(text, text) IS
 
 -- The service portal shows the latest release.
 CREATE VIEW sv_public.catalog_item AS
-  SELECT r.label AS release, r.published_at, i.code, i.item ->> 'main_item' AS main_item,
+  SELECT r.label::text AS release, r.published_at, i.code, i.item ->> 'main_item' AS main_item,
          i.item ->> 'main_name' AS main_name, i.item ->> 'sub_name' AS sub_name,
          d.code AS department_code, d.name_zh AS department_name,
          i.item ->> 'method' AS method, i.item ->> 'measures' AS measures, i.item ->> 'objects' AS objects,
@@ -428,10 +533,16 @@ CREATE VIEW sv_public.catalog_item AS
   FROM sv.catalog_release_item i
   JOIN sv.catalog_release r ON r.id = i.release_id
   LEFT JOIN sv.department d ON d.id = (i.item ->> 'department_id')::integer
-  WHERE i.kind = 'catalog_item' AND i.release_id = (SELECT r2.id FROM sv.catalog_release r2 ORDER BY r2.published_at DESC, r2.id DESC LIMIT 1);
+  WHERE i.kind = 'catalog_item' AND i.release_id = (
+    -- the latest release, shown only while it holds as many items as it was published with
+    -- (a cheap check on every read; the full one is sv.catalog_release_verify())
+    SELECT l.id FROM (SELECT r2.id, r2.items, r2.check_items FROM sv.catalog_release r2
+                      ORDER BY r2.published_at DESC, r2.id DESC LIMIT 1) l
+    WHERE (SELECT count(*) FILTER (WHERE x.kind = 'catalog_item') FROM sv.catalog_release_item x WHERE x.release_id = l.id) = l.items
+      AND (SELECT count(*) FILTER (WHERE x.kind = 'check_item') FROM sv.catalog_release_item x WHERE x.release_id = l.id) = l.check_items);
 COMMENT ON VIEW sv_public.catalog_item IS 'Supervision items of the latest published release (监管事项目录清单)';
 CREATE VIEW sv_public.check_item AS
-  SELECT r.label AS release, i.code, i.item ->> 'catalog_item' AS catalog_item,
+  SELECT r.label::text AS release, i.code, i.item ->> 'catalog_item' AS catalog_item,
          i.item ->> 'level' AS level, i.item ->> 'region_code' AS region_code,
          d.code AS department_code, d.name_zh AS department_name,
          i.item ->> 'check_method' AS check_method, i.item ->> 'content' AS content,
@@ -440,7 +551,13 @@ CREATE VIEW sv_public.check_item AS
   FROM sv.catalog_release_item i
   JOIN sv.catalog_release r ON r.id = i.release_id
   LEFT JOIN sv.department d ON d.id = (i.item ->> 'department_id')::integer
-  WHERE i.kind = 'check_item' AND i.release_id = (SELECT r2.id FROM sv.catalog_release r2 ORDER BY r2.published_at DESC, r2.id DESC LIMIT 1);
+  WHERE i.kind = 'check_item' AND i.release_id = (
+    -- the latest release, shown only while it holds as many items as it was published with
+    -- (a cheap check on every read; the full one is sv.catalog_release_verify())
+    SELECT l.id FROM (SELECT r2.id, r2.items, r2.check_items FROM sv.catalog_release r2
+                      ORDER BY r2.published_at DESC, r2.id DESC LIMIT 1) l
+    WHERE (SELECT count(*) FILTER (WHERE x.kind = 'catalog_item') FROM sv.catalog_release_item x WHERE x.release_id = l.id) = l.items
+      AND (SELECT count(*) FILTER (WHERE x.kind = 'check_item') FROM sv.catalog_release_item x WHERE x.release_id = l.id) = l.check_items);
 COMMENT ON VIEW sv_public.check_item IS 'Check items of the latest published release (检查实施清单)';
 
 GRANT SELECT ON sv_public.catalog_item, sv_public.check_item
@@ -452,3 +569,4 @@ GRANT EXECUTE ON FUNCTION sv.catalog_item_save(text, integer, text, text, text, 
   TO sv_admin, sv_officer;
 GRANT EXECUTE ON FUNCTION sv.catalog_publish(text, text) TO sv_admin;
 GRANT EXECUTE ON FUNCTION sv.catalog_diff(text, text) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
+GRANT EXECUTE ON FUNCTION sv.catalog_release_verify(bigint) TO sv_admin, sv_officer, sv_auditor, sv_public, sv_bi, sv_integration;

@@ -71,8 +71,12 @@ DECLARE
   v_old sv.power_item;
   v_new sv.power_item;
 BEGIN
+  PERFORM sv._require_given('code', code, 'name', name, 'kind', kind,
+    'competent_department_id', competent_department_id::text, 'legal_basis', legal_basis::text,
+    'centralised', centralised::text);
   PERFORM sv._require_code('code', code);
   PERFORM sv._require_text('name', name);
+  PERFORM sv._require_label('name', name, 200);
   PERFORM sv._require_one_of('kind', kind, ARRAY['licensing', 'penalty', 'coercion', 'inspection', 'other']);
   PERFORM sv._require_department('competent_department_id', competent_department_id);
   IF approving_department_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = power_item_save.approving_department_id) THEN
@@ -81,9 +85,6 @@ BEGIN
   END IF;
   IF kind = 'licensing' AND approving_department_id IS NULL THEN
     RAISE EXCEPTION 'approving_department_id is required for a licensing item' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  IF centralised IS NULL THEN
-    RAISE EXCEPTION 'centralised must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM sv._require_legal_basis(legal_basis);
   IF catalog_item IS NOT NULL THEN
@@ -138,6 +139,9 @@ AS $fn$
 DECLARE
   p sv.power_item;
 BEGIN
+  IF power_code IS NULL THEN   -- (runs as the caller: no internal helpers)
+    RAISE EXCEPTION 'power_code must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   SELECT * INTO p FROM sv.power_item i WHERE i.code = power_code;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'power_code: power item % does not exist', coalesce(quote_literal(power_code), 'NULL')
@@ -162,6 +166,7 @@ DECLARE
   v sv.catalog_item;
   v_dept integer := sv.scope_department();
 BEGIN
+  PERFORM sv._require_given('code', code);
   SELECT * INTO v FROM sv.catalog_item c WHERE c.code = catalog_claim.code;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'code: catalogue item % does not exist', coalesce(quote_literal(code), 'NULL') USING ERRCODE = 'no_data_found';
@@ -195,6 +200,7 @@ DECLARE
   v_dept integer := sv.scope_department();
   v_item bigint;
 BEGIN
+  PERFORM sv._require_given('code', code, 'reason', reason);
   PERFORM sv._require_reason(reason, 'the claim is withdrawn');
   SELECT c.id INTO v_item FROM sv.catalog_item c WHERE c.code = catalog_unclaim.code;
   DELETE FROM sv.catalog_claim k WHERE k.department_id = v_dept AND k.catalog_item_id = v_item;

@@ -31,6 +31,7 @@ DECLARE
   last_seq bigint;
   preloaded boolean;
 BEGIN
+  PERFORM sv._require_given('verify_audit_chain', verify_audit_chain::text);
   -- Tables without row-level security enabled and forced.
   RETURN QUERY
   SELECT 'high', 'rls_not_forced', format('%I.%I', n.nspname, c.relname),
@@ -157,6 +158,21 @@ BEGIN
   SELECT 'medium', 'endpoint_secret_missing', 'sv.endpoint ' || e.name,
          format('authentication %s is configured but no secret is set (sv.endpoint_set_secret)', e.auth)
   FROM sv.endpoint e WHERE e.auth <> 'none' AND NOT EXISTS (SELECT 1 FROM sv.endpoint_secret s WHERE s.endpoint = e.name);
+
+  -- Append-only tables whose guard trigger is gone, disabled, or back in origin mode (where
+  -- session_replication_role = replica passes it): 89_append_only.sql.
+  RETURN QUERY
+  SELECT 'high', CASE WHEN g.state = 'missing' THEN 'append_only_guard_missing' ELSE 'append_only_guard_disabled' END,
+         g.table_name || ' trigger ' || g.trigger_name,
+         CASE g.state WHEN 'missing' THEN 'the guard trigger does not exist: changes of the table''s history are not refused'
+                      WHEN 'disabled' THEN 'the guard trigger is disabled: changes of the table''s history are not refused'
+                      ELSE 'the guard trigger fires in ' || g.state || ' mode only, not ALWAYS: session_replication_role can bypass it' END
+  FROM sv.append_only_guard() g WHERE g.state <> 'always';
+
+  -- Catalogue releases whose items changed after publication (sv.catalog_release_verify).
+  RETURN QUERY
+  SELECT 'critical', 'catalog_release_tampered', 'sv.catalog_release ' || v.label, v.problem || ': ' || v.detail
+  FROM sv.catalog_release_verify() v;
 
   -- The audit chain: the full walk by default (C, about a second per million records); with
   -- verify_audit_chain => false only the newest record against the head.

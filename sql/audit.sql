@@ -143,6 +143,8 @@ CREATE FUNCTION pg_temp.verify(f bigint DEFAULT 1, t bigint DEFAULT NULL)
 RETURNS TABLE (seq bigint, problem text, detail text) LANGUAGE sql AS $$
   SELECT v.seq, v.problem, regexp_replace(v.detail, '[0-9a-f]{64}', '<hash>', 'g') FROM sv.audit_verify(f, t) v
 $$;
+-- (the guards fire ALWAYS, so they are first put back in origin mode: sql/tamper.sql)
+CALL sv._append_only_enforce(false);
 SET session_replication_role = replica;   -- disables ordinary triggers for this session
 UPDATE sv.audit_log SET change = '{"year": 2028}' WHERE seq = 2;
 SELECT * FROM pg_temp.verify();
@@ -187,6 +189,7 @@ DELETE FROM sv.audit_log WHERE seq = 4;
 INSERT INTO sv.audit_chain (singleton, seq, hash, prev_hash, recorded_at)
   SELECT true, seq, hash, prev_hash, recorded_at FROM sv.audit_log WHERE seq = 3;
 RESET session_replication_role;
+CALL sv._append_only_enforce();
 SELECT * FROM sv.audit_verify();
 
 DROP ROLE regress_audit_admin, regress_audit_officer, regress_audit_public;

@@ -502,10 +502,13 @@ RESET ROLE;
 -- mappings (ended first) go; the check items and catalogue items (and the claim) are withdrawn.
 -- The catalogue history and the audit records stay.
 DELETE FROM sv.action WHERE uscc IN ('91410422MA47R2QK5C', '92410423MA9RGA0B3J', '91410402MA47RGA07M');
-SET session_replication_role = replica;  -- (test clean-up only: releases refuse DELETE)
+BEGIN;  -- (test clean-up only: releases refuse DELETE, whatever the session's replication role)
+CALL sv._append_only_enforce(false);
+SET LOCAL session_replication_role = replica;
 DELETE FROM sv.catalog_release_item WHERE release_id IN (:rel_cur, :rel_2023, :rel_2025_03, :rel_2025_06);
 DELETE FROM sv.catalog_release WHERE id IN (:rel_cur, :rel_2023, :rel_2025_03, :rel_2025_06);
-RESET session_replication_role;
+CALL sv._append_only_enforce();
+COMMIT;
 DELETE FROM sv.subject WHERE source_system = 'RGA-AMR';
 DELETE FROM sv.ingest_reject WHERE source = 'RGA-AMR';
 DELETE FROM sv.ingest_batch WHERE source = 'RGA-AMR';

@@ -650,10 +650,13 @@ RESET ROLE;
 -- withdrawn.  Only the audit records (an append-only chain) stay.
 -- ---------------------------------------------------------------------------------------------
 DELETE FROM sv.action WHERE source_system = 'RGI-ACT' OR uscc::text LIKE '9_4104__MA4RGK%';
-SET session_replication_role = replica;  -- (test clean-up only: releases refuse DELETE)
+BEGIN;  -- (test clean-up only: releases refuse DELETE, whatever the session's replication role)
+CALL sv._append_only_enforce(false);
+SET LOCAL session_replication_role = replica;
 DELETE FROM sv.catalog_release_item WHERE release_id IN (:release_2026, :release_2023, :snapshot_release);
 DELETE FROM sv.catalog_release WHERE id IN (:release_2026, :release_2023, :snapshot_release);
-RESET session_replication_role;
+CALL sv._append_only_enforce();
+COMMIT;
 DELETE FROM sv.subject WHERE source_system IN ('RGI-AMR', 'RGI-HR') OR uscc::text LIKE '9_4104__MA4RGK%';
 DELETE FROM sv.inspector WHERE source_system = 'RGI-HR' OR certificate_no LIKE '%RGI-%';
 DELETE FROM sv.subject_staging WHERE loaded_by LIKE 'regress_rgi_%';

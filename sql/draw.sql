@@ -235,11 +235,13 @@ UPDATE sv.draw SET entropy = 'x' WHERE id = :draw_id;
 -- a superuser who changes the population or a region behind the functions (past the
 -- append-only triggers) is caught
 BEGIN;
+CALL sv._append_only_enforce(false);   -- the guards fire ALWAYS: put back in origin mode first
 SET LOCAL session_replication_role = replica;
 UPDATE sv.draw_population SET population = overlay(population PLACING 'X'::bytea FROM 1 FOR 1) WHERE plan_id = :plan_id;
 SELECT step, ok FROM sv.draw_verify_detail(:draw_id);
 ROLLBACK;
 BEGIN;
+CALL sv._append_only_enforce(false);
 SET LOCAL session_replication_role = replica;
 UPDATE sv.draw_population SET regions = array_fill(410423, ARRAY[cardinality(regions)]) WHERE plan_id = :plan_id;
 SELECT step, ok, detail FROM sv.draw_verify_detail(:draw_id) WHERE step = 'subject_regions';
@@ -363,14 +365,19 @@ SELECT sv.draw_run(:plan4, 'fourth regress nonce 0123'::bytea, '3D 2026333: 1 1 
 RESET ROLE;
 SELECT status, (SELECT count(*) FROM sv.draw d WHERE d.plan_id = p.id) AS draws FROM sv.draw_plan p WHERE p.id = :plan4;
 
--- Clean up what later tests would see (the plans and draws are append-only and stay).
+-- Clean up what later tests would see (the plans and draws are append-only and stay; the
+-- backdated release, not written by sv.catalog_publish, goes: sv.catalog_release_verify).
+CALL sv._append_only_enforce(false);
 SET session_replication_role = replica;
+DELETE FROM sv.catalog_release_item WHERE release_id = :rel_back;
+DELETE FROM sv.catalog_release WHERE id = :rel_back;
 DELETE FROM sv.inspector_conflict WHERE certificate_no LIKE '豫RGD%';
 DELETE FROM sv.action WHERE source_system = 'RGD-ZF';
 DELETE FROM sv.credit_class WHERE source = 'regress';
 DELETE FROM sv.subject WHERE source_system = 'RGD-AMR';
 DELETE FROM sv.inspector WHERE source_system = 'RGD-ZF';
 SET session_replication_role = DEFAULT;
+CALL sv._append_only_enforce();
 SELECT (SELECT count(*) FROM sv.subject WHERE source_system = 'RGD-AMR') AS subjects_left,
        (SELECT count(*) FROM sv.inspector WHERE source_system = 'RGD-ZF') AS inspectors_left;
 

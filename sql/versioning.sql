@@ -86,9 +86,12 @@ INSERT INTO sv.catalog_item (code, parent_id, department_id, main_name, sub_name
 VALUES ('410400-MSA-999', 999999, 4, 'x', 'x', 'x', 'x', 'x', '[]', 'city', 'city');
 INSERT INTO sv.catalog_item (code, parent_id, department_id, main_name, sub_name, method, measures, objects, legal_basis, level, source)
 VALUES ('410400-MSA-001-02', :item_id, 4, 'x', 'y', 'x', 'x', 'x', '[]', 'city', 'city');
+-- (these two name item ids, which depend on the tests before: SQLSTATEs only)
+\set VERBOSITY sqlstate
 INSERT INTO sv.catalog_item (code, parent_id, department_id, main_name, sub_name, method, measures, objects, legal_basis, level, source)
 SELECT '410400-MSA-001-02-01', id, 4, 'x', 'z', 'x', 'x', 'x', '[]', 'city', 'city' FROM sv.catalog_item WHERE code = '410400-MSA-001-02';
 DELETE FROM sv.catalog_item WHERE id = :item_id;
+\set VERBOSITY default
 -- (that one fails on its check item first; this main item has a sub-item and nothing else)
 DELETE FROM sv.catalog_item WHERE code = '410400-MSA-MAIN-LATER';
 DELETE FROM sv.catalog_item WHERE code = '410400-MSA-001-02';

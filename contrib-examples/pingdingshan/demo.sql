@@ -150,14 +150,21 @@ RESET ROLE;
 \echo
 \echo '== A superuser edits a record behind the triggers: sv.audit_verify names it'
 SELECT change::text AS original_change FROM sv.audit_log WHERE seq = 2 \gset
+\echo '   the guard fires ALWAYS: session_replication_role = replica does not pass it'
 SET session_replication_role = replica;
+\set ON_ERROR_STOP 0
 UPDATE sv.audit_log SET change = '{"role_name": "someone_else"}' WHERE seq = 2;
+\set ON_ERROR_STOP 1
 RESET session_replication_role;
+\echo '   a superuser disables the guard and edits: the edit and the disabled guard are both found'
+BEGIN;
+ALTER TABLE sv.audit_log DISABLE TRIGGER audit_log_no_update;
+UPDATE sv.audit_log SET change = '{"role_name": "someone_else"}' WHERE seq = 2;
 SELECT seq, problem, left(detail, 60) || '...' AS detail FROM sv.audit_verify();
 SELECT severity, finding, object FROM sv.security_check();
-SET session_replication_role = replica;
 UPDATE sv.audit_log SET change = :'original_change' WHERE seq = 2;
-RESET session_replication_role;
+ALTER TABLE sv.audit_log ENABLE ALWAYS TRIGGER audit_log_no_update;
+COMMIT;
 
 \echo
 \echo '== sv.security_check() once the record is put back (no row = no finding)'
