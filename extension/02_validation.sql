@@ -119,17 +119,18 @@ $fn$;
 CREATE DOMAIN sv.label_text AS text
   CHECK (VALUE = btrim(VALUE) AND VALUE <> '' AND length(VALUE) <= 500 AND sv._label_problem(VALUE) IS NULL);
 
--- NULL arguments: 22004 naming every one that is NULL.  Pairs of name and value (as text):
--- sv._require_given('code', code, 'department_id', department_id::text).
-CREATE FUNCTION sv._require_given(VARIADIC pairs text[]) RETURNS void
+-- NULL arguments: 22004 naming every one that is NULL.  The names and, in the same order,
+-- whether each is NULL (any type, no casts):
+-- sv._require_given(ARRAY['code', 'department_id'], ARRAY[code IS NULL, department_id IS NULL]).
+CREATE FUNCTION sv._require_given(fields text[], missing boolean[]) RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
   v_missing text;
 BEGIN
-  SELECT string_agg(pairs[i], ', ' ORDER BY i) INTO v_missing
-  FROM generate_subscripts(pairs, 1) i WHERE i % 2 = 1 AND pairs[i + 1] IS NULL;
+  SELECT string_agg(fields[i], ', ' ORDER BY i) INTO v_missing
+  FROM generate_subscripts(fields, 1) i WHERE missing[i] IS DISTINCT FROM false;
   IF v_missing IS NOT NULL THEN
     RAISE EXCEPTION '% must not be null', v_missing USING ERRCODE = 'null_value_not_allowed';
   END IF;

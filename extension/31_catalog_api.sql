@@ -70,9 +70,8 @@ DECLARE
   v_old sv.catalog_item;
   v_new sv.catalog_item;
 BEGIN
-  PERFORM sv._require_given('code', code, 'department_id', department_id::text, 'main_name', main_name,
-    'method', method, 'measures', measures, 'objects', objects, 'legal_basis', legal_basis::text,
-    'level', level, 'source', source);
+  PERFORM sv._require_given(ARRAY['code', 'department_id', 'main_name', 'method', 'measures', 'objects', 'legal_basis', 'level', 'source'],
+                            ARRAY[code IS NULL, department_id IS NULL, main_name IS NULL, method IS NULL, measures IS NULL, objects IS NULL, legal_basis IS NULL, level IS NULL, source IS NULL]);
   PERFORM sv._require_code('code', code);
   PERFORM sv._require_department('department_id', department_id);
   PERFORM sv._require_text('main_name', main_name);
@@ -157,7 +156,8 @@ AS $fn$
 DECLARE
   v sv.catalog_item;
 BEGIN
-  PERFORM sv._require_given('code', code, 'reason', reason);
+  PERFORM sv._require_given(ARRAY['code', 'reason'],
+                            ARRAY[code IS NULL, reason IS NULL]);
   PERFORM sv._require_reason(reason, 'the item is withdrawn');
   SELECT * INTO v FROM sv.catalog_item c WHERE c.code = catalog_item_withdraw.code FOR UPDATE;
   IF NOT FOUND THEN
@@ -187,7 +187,8 @@ AS $fn$
 DECLARE
   v sv.check_item;
 BEGIN
-  PERFORM sv._require_given('code', code, 'reason', reason);
+  PERFORM sv._require_given(ARRAY['code', 'reason'],
+                            ARRAY[code IS NULL, reason IS NULL]);
   PERFORM sv._require_reason(reason, 'the check item is withdrawn');
   SELECT * INTO v FROM sv.check_item k WHERE k.code = check_item_withdraw.code FOR UPDATE;
   IF NOT FOUND THEN
@@ -212,9 +213,8 @@ DECLARE
   v_old sv.check_item;
   v_new sv.check_item;
 BEGIN
-  PERFORM sv._require_given('code', code, 'catalog_item', catalog_item, 'level', level, 'region_code', region_code,
-    'department_id', department_id::text, 'check_method', check_method, 'content', content, 'kind', kind,
-    'legal_basis', legal_basis::text);
+  PERFORM sv._require_given(ARRAY['code', 'catalog_item', 'level', 'region_code', 'department_id', 'check_method', 'content', 'kind', 'legal_basis'],
+                            ARRAY[code IS NULL, catalog_item IS NULL, level IS NULL, region_code IS NULL, department_id IS NULL, check_method IS NULL, content IS NULL, kind IS NULL, legal_basis IS NULL]);
   PERFORM sv._require_code('code', code);
   SELECT c.id INTO v_item FROM sv.catalog_item c WHERE c.code = check_item_save.catalog_item;
   IF NOT FOUND THEN
@@ -365,7 +365,8 @@ DECLARE
   v_note text;
   v_hash bytea;
 BEGIN
-  PERFORM sv._require_given('label', label);
+  PERFORM sv._require_given(ARRAY['label'],
+                            ARRAY[label IS NULL]);
   PERFORM sv._require_text('label', label);
   v_label := sv._require_label('label', label, 100);
   IF btrim(note) = '' THEN

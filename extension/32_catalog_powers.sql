@@ -71,9 +71,8 @@ DECLARE
   v_old sv.power_item;
   v_new sv.power_item;
 BEGIN
-  PERFORM sv._require_given('code', code, 'name', name, 'kind', kind,
-    'competent_department_id', competent_department_id::text, 'legal_basis', legal_basis::text,
-    'centralised', centralised::text);
+  PERFORM sv._require_given(ARRAY['code', 'name', 'kind', 'competent_department_id', 'legal_basis', 'centralised'],
+                            ARRAY[code IS NULL, name IS NULL, kind IS NULL, competent_department_id IS NULL, legal_basis IS NULL, centralised IS NULL]);
   PERFORM sv._require_code('code', code);
   PERFORM sv._require_text('name', name);
   PERFORM sv._require_label('name', name, 200);
@@ -166,7 +165,8 @@ DECLARE
   v sv.catalog_item;
   v_dept integer := sv.scope_department();
 BEGIN
-  PERFORM sv._require_given('code', code);
+  PERFORM sv._require_given(ARRAY['code'],
+                            ARRAY[code IS NULL]);
   SELECT * INTO v FROM sv.catalog_item c WHERE c.code = catalog_claim.code;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'code: catalogue item % does not exist', coalesce(quote_literal(code), 'NULL') USING ERRCODE = 'no_data_found';
@@ -200,7 +200,8 @@ DECLARE
   v_dept integer := sv.scope_department();
   v_item bigint;
 BEGIN
-  PERFORM sv._require_given('code', code, 'reason', reason);
+  PERFORM sv._require_given(ARRAY['code', 'reason'],
+                            ARRAY[code IS NULL, reason IS NULL]);
   PERFORM sv._require_reason(reason, 'the claim is withdrawn');
   SELECT c.id INTO v_item FROM sv.catalog_item c WHERE c.code = catalog_unclaim.code;
   DELETE FROM sv.catalog_claim k WHERE k.department_id = v_dept AND k.catalog_item_id = v_item;

@@ -164,20 +164,6 @@ BEGIN
 END
 $fn$;
 
--- 22004 naming the first argument that is NULL (fields and their IS NULL, in the same order).
-CREATE FUNCTION sv._require_given(fields text[], missing boolean[]) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-BEGIN
-  FOR i IN 1 .. coalesce(cardinality(fields), 0) LOOP
-    IF missing[i] IS DISTINCT FROM false THEN
-      RAISE EXCEPTION '% must not be null', fields[i] USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-  END LOOP;
-END
-$fn$;
-
 -- Header names that carry credentials, which belong in sv.endpoint_secret and never in the
 -- plain headers (readable by officers, recorded in the audit chain): any name containing auth,
 -- token, secret, key, cookie, session, passw, credential, signature, bearer, jwt or ticket,

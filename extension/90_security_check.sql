@@ -31,7 +31,8 @@ DECLARE
   last_seq bigint;
   preloaded boolean;
 BEGIN
-  PERFORM sv._require_given('verify_audit_chain', verify_audit_chain::text);
+  PERFORM sv._require_given(ARRAY['verify_audit_chain'],
+                            ARRAY[verify_audit_chain IS NULL]);
   -- Tables without row-level security enabled and forced.
   RETURN QUERY
   SELECT 'high', 'rls_not_forced', format('%I.%I', n.nspname, c.relname),
