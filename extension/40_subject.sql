@@ -87,7 +87,9 @@ COMMENT ON TABLE sv.subject_staging IS
 -- messages are those sv.subject_save raises: a record is rejected for exactly the reason a
 -- single save of it would fail.  Within a batch the last record of a code (or of a source
 -- record id) wins and the earlier ones are rejected as superseded.  Concurrent batches are safe:
--- INSERT ... ON CONFLICT decides per row, after waiting for a competing writer of the same code.
+-- INSERT ... ON CONFLICT decides per row, after waiting for a competing writer of the same code,
+-- and the rows go in in key order, so two batches holding the same codes in opposite orders
+-- wait for each other instead of deadlocking (each merge below does the same with its key).
 -- Returns one row per input record, in no particular order: inserted, updated, unchanged or
 -- rejected (with SQLSTATE, message and detail).  Internal: callers check permissions and write the audit record.
 CREATE FUNCTION sv._subject_merge(batch_source text, batch sv.subject_staging[])
@@ -180,6 +182,7 @@ WITH input AS (
          CASE WHEN f.lon IS NOT NULL THEN public.ST_SetSRID(public.ST_MakePoint(f.lon, f.lat), 4326) END,
          f.status, f.legal_rep, f.est, f.dereg, batch_source, f.rec, now(), now()
   FROM final f WHERE f.verdict IS NULL
+  ORDER BY f.code   -- in key order: two batches with the same codes lock them in the same order
   ON CONFLICT (uscc) DO UPDATE
     SET name = excluded.name, kind = excluded.kind, industry = excluded.industry,
         region_code = excluded.region_code, address = excluded.address, location = excluded.location,
