@@ -163,7 +163,7 @@ WITH input AS (
   SELECT f.cert, f.name, f.dept, f.region_code, f.specialties, f.valid_from, f.valid_until, f.status,
          batch_source, f.rec, now(), now()
   FROM final f WHERE f.verdict IS NULL
-  ORDER BY f.cert   -- in key order (no deadlock between overlapping batches; see sv._subject_merge)
+  ORDER BY f.cert COLLATE "C"   -- in key order, no deadlock (see sv._subject_merge); bytewise: the cheapest fixed order
   ON CONFLICT (certificate_no) DO UPDATE
     SET name = excluded.name, department_id = excluded.department_id, region_code = excluded.region_code,
         specialties = excluded.specialties, valid_from = excluded.valid_from, valid_until = excluded.valid_until,

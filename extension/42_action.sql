@@ -222,7 +222,7 @@ WITH input AS (
   SELECT f.code, f.kind, f.check_item, f.release_id, f.dept, f.subject_region, f.started_on, f.ended_on,
          f.inspectors, f.result, f.findings, f.publication_due, batch_source, f.rec, now(), now()
   FROM final f WHERE f.verdict IS NULL
-  ORDER BY f.rec   -- in key order (no deadlock between overlapping batches; see sv._subject_merge)
+  ORDER BY f.rec COLLATE "C"   -- in key order, no deadlock (see sv._subject_merge)
   ON CONFLICT (source_system, source_record_id) DO UPDATE
     SET kind = excluded.kind, check_item_code = excluded.check_item_code, release_id = excluded.release_id,
         department_id = excluded.department_id, started_on = excluded.started_on, ended_on = excluded.ended_on,

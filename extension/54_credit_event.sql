@@ -230,7 +230,7 @@ WITH input AS (
          f.penalty_types, f.fine_amount, f.restricted_until, f.sector, f.publication_ends_on, batch_source,
          sv._outer_user(), now(), now()
   FROM final f WHERE f.verdict IS NULL
-  ORDER BY f.code, f.kind, f.reference   -- in key order (no deadlock between overlapping batches)
+  ORDER BY f.code, f.kind COLLATE "C", f.reference COLLATE "C"   -- in key order (no deadlock between overlapping batches)
   ON CONFLICT (uscc, kind, reference) DO UPDATE
     SET severity = excluded.severity, source = excluded.source, department_id = excluded.department_id,
         decided_on = excluded.decided_on, published_on = excluded.published_on, valid_until = excluded.valid_until,
