@@ -197,3 +197,41 @@ BEGIN
   END IF;
 END
 $fn$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Data-centre field rules (docs/datacenter.md, "Field limits"), shared by the set-based merges
+-- and so by the write functions built on them.  No SET search_path: the planner inlines them
+-- into the merges (one expression per record, no function call per row).
+-- ---------------------------------------------------------------------------------------------
+
+-- A text field longer than its limit: the reject (22001 naming the field), else NULL.
+CREATE FUNCTION sv._too_long(field text, value text, max_length integer) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $fn$
+  SELECT CASE WHEN pg_catalog.char_length(value) > max_length
+    THEN ARRAY['22001', field || ' must be at most ' || max_length::text || ' characters, not '
+                        || pg_catalog.char_length(value)::text, NULL] END   -- no format(): it is only stable
+$fn$;
+
+-- A required argument given as NULL: 22004 "<field> must not be null" (the write functions'
+-- arguments; the merges reject a missing field with the same words).
+CREATE FUNCTION sv._require_not_null(field text, value anyelement) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF value IS NULL THEN
+    RAISE EXCEPTION '% must not be null', field USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+END
+$fn$;
+
+-- A date argument as the text a batch record carries, for the write functions: YYYY-MM-DD for
+-- the dates the rules accept, and anything else spelt out ('infinity', '5874897-12-31',
+-- '4714-11-24 BC'), so that the date rules refuse it naming the field.  (to_char would answer
+-- NULL for ±infinity, stored silently, and fail with a bare 22008 beyond the timestamp range.)
+CREATE FUNCTION sv._date_text(day date) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+SET datestyle = 'ISO, YMD'
+AS $fn$ SELECT day::text $fn$;

@@ -28,7 +28,10 @@ CREATE TABLE sv.subject (
   source_record_id text NOT NULL CHECK (source_record_id <> ''),
   received_at      timestamptz NOT NULL,
   updated_at       timestamptz NOT NULL,
-  CHECK (deregistered_on IS NULL OR established_on IS NULL OR deregistered_on >= established_on)
+  CHECK (deregistered_on IS NULL OR established_on IS NULL OR deregistered_on >= established_on),
+  -- the field limits of docs/datacenter.md (the rules reject longer values first; a backstop)
+  CONSTRAINT subject_text_length CHECK (char_length(name) <= 200 AND char_length(address) <= 500
+    AND char_length(legal_rep) <= 200 AND char_length(source_system) <= 64 AND char_length(source_record_id) <= 128)
 );
 CREATE INDEX subject_region_code_idx ON sv.subject (region_code);
 -- a source's record names one subject (ingest is idempotent by source and record id)
@@ -87,7 +90,9 @@ COMMENT ON TABLE sv.subject_staging IS
 -- messages are those sv.subject_save raises: a record is rejected for exactly the reason a
 -- single save of it would fail.  Within a batch the last record of a code (or of a source
 -- record id) wins and the earlier ones are rejected as superseded.  Concurrent batches are safe:
--- INSERT ... ON CONFLICT decides per row, after waiting for a competing writer of the same code.
+-- INSERT ... ON CONFLICT decides per row, after waiting for a competing writer of the same code,
+-- and the rows go in in key order, so two batches holding the same codes in opposite orders
+-- wait for each other instead of deadlocking (each merge below does the same with its key).
 -- Returns one row per input record, in no particular order: inserted, updated, unchanged or
 -- rejected (with SQLSTATE, message and detail).  Internal: callers check permissions and write the audit record.
 CREATE FUNCTION sv._subject_merge(batch_source text, batch sv.subject_staging[])
@@ -108,18 +113,26 @@ WITH input AS (
   SELECT i.*, sv._parse_date(i.est_t) AS est, sv._parse_date(i.dereg_t) AS dereg,
          CASE WHEN i.lon_t ~ '^[-+]?[0-9]{1,3}(\.[0-9]{1,15})?$' THEN i.lon_t::float8 END AS lon,
          CASE WHEN i.lat_t ~ '^[-+]?[0-9]{1,3}(\.[0-9]{1,15})?$' THEN i.lat_t::float8 END AS lat,
-         EXISTS (SELECT 1 FROM sv.region g WHERE g.code = i.region_code) AS region_ok
+         EXISTS (SELECT 1 FROM sv.region g WHERE g.code = i.region_code) AS region_ok,
+         -- the field limits (docs/datacenter.md): an over-long field is this record's reject
+         coalesce(sv._too_long('name', i.name, 200), sv._too_long('source_system', batch_source, 64),
+                  sv._too_long('source_record_id', i.rec, 128), sv._too_long('address', i.address, 500),
+                  sv._too_long('legal_rep', i.legal_rep, 200)) AS too_long
   FROM input i
 ), checked AS MATERIALIZED (
   SELECT p.*,
     CASE
+      WHEN p.too_long IS NOT NULL THEN p.too_long
       WHEN p.raw_uscc IS NULL THEN ARRAY['22004', 'uscc must not be null', NULL]
       WHEN p.uscc_problem IS NOT NULL
         THEN ARRAY['22P02', format('uscc: invalid unified social credit code "%s"', p.raw_uscc), p.uscc_problem]
-      WHEN coalesce(p.name, '') = '' THEN ARRAY['22023', 'name must not be empty', NULL]
+      WHEN p.name IS NULL THEN ARRAY['22004', 'name must not be null', NULL]
+      WHEN p.name = '' THEN ARRAY['22023', 'name must not be empty', NULL]
+      WHEN p.region_code IS NULL THEN ARRAY['22004', 'region_code must not be null', NULL]
       WHEN NOT p.region_ok
         THEN ARRAY['23503', format('region_code: region %s does not exist', coalesce(quote_literal(p.region_code), 'NULL')), NULL]
-      WHEN coalesce(p.rec, '') = '' THEN ARRAY['22023', 'source_record_id must not be empty', NULL]
+      WHEN p.rec IS NULL THEN ARRAY['22004', 'source_record_id must not be null', NULL]
+      WHEN p.rec = '' THEN ARRAY['22023', 'source_record_id must not be empty', NULL]
       WHEN p.industry !~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$'
         THEN ARRAY['22023', format('industry must be a GB/T 4754 code (a section letter A-T, optionally followed by 2 to 4 digits), not %s', quote_literal(p.industry)), NULL]
       WHEN p.lon_t IS NOT NULL AND p.lon IS NULL
@@ -180,6 +193,7 @@ WITH input AS (
          CASE WHEN f.lon IS NOT NULL THEN public.ST_SetSRID(public.ST_MakePoint(f.lon, f.lat), 4326) END,
          f.status, f.legal_rep, f.est, f.dereg, batch_source, f.rec, now(), now()
   FROM final f WHERE f.verdict IS NULL
+  ORDER BY f.code   -- in key order: two batches with the same codes lock them in the same order
   ON CONFLICT (uscc) DO UPDATE
     SET name = excluded.name, kind = excluded.kind, industry = excluded.industry,
         region_code = excluded.region_code, address = excluded.address, location = excluded.location,
@@ -228,6 +242,7 @@ DECLARE
   me text := sv._outer_user();
   r record;
 BEGIN
+  PERFORM sv._require_not_null('source_system', source_system);
   PERFORM sv._require_text('source_system', source_system);
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not write subjects', me USING ERRCODE = 'insufficient_privilege';
@@ -235,8 +250,7 @@ BEGIN
   -- a batch of one through the same rules as sv.ingest
   SELECT * INTO r FROM sv._subject_merge(btrim(source_system), ARRAY[ROW(
     me, 1, source_record_id, uscc, name, region_code, industry, address, longitude::text, latitude::text,
-    legal_rep, status, to_char(established_on, 'YYYY-MM-DD'),
-    to_char(deregistered_on, 'YYYY-MM-DD'))::sv.subject_staging]);
+    legal_rep, status, sv._date_text(established_on), sv._date_text(deregistered_on))::sv.subject_staging]);
   IF r.outcome = 'rejected' THEN
     PERFORM sv._raise_reject(r.errcode, r.message, r.detail);
   END IF;

@@ -22,7 +22,9 @@ CREATE TABLE sv.inspector (
   source_record_id text NOT NULL CHECK (source_record_id <> ''),
   received_at      timestamptz NOT NULL,
   updated_at       timestamptz NOT NULL,
-  CHECK (valid_until >= valid_from)
+  CHECK (valid_until >= valid_from),
+  CONSTRAINT inspector_text_length CHECK (char_length(name) <= 200 AND char_length(source_system) <= 64
+    AND char_length(source_record_id) <= 128)   -- the field limits of docs/datacenter.md (a backstop)
 );
 CREATE UNIQUE INDEX inspector_source_record_idx ON sv.inspector (source_system, source_record_id);
 CREATE INDEX inspector_department_idx ON sv.inspector (department_id, region_code);
@@ -92,24 +94,35 @@ WITH input AS (
   SELECT i.*, sv._parse_date(i.from_t) AS valid_from, sv._parse_date(i.until_t) AS valid_until,
          EXISTS (SELECT 1 FROM sv.region g WHERE g.code = i.region_code) AS region_ok,
          (SELECT string_agg(quote_literal(e), ', ') FROM unnest(i.specialties) e
-          WHERE e !~ '^[a-z][a-z0-9_]{1,31}$') AS bad_specialties
+          WHERE e !~ '^[a-z][a-z0-9_]{1,31}$') AS bad_specialties,
+         -- the field limits (docs/datacenter.md); certificate_no and specialties have their formats
+         coalesce(sv._too_long('name', i.name, 200), sv._too_long('source_system', batch_source, 64),
+                  sv._too_long('source_record_id', i.rec, 128)) AS too_long
   FROM input i
 ), checked AS MATERIALIZED (
   SELECT p.*,
     CASE
-      WHEN coalesce(p.cert, '') = '' THEN ARRAY['22004', 'certificate_no must not be empty', NULL]
+      WHEN p.too_long IS NOT NULL THEN p.too_long
+      WHEN p.cert IS NULL THEN ARRAY['22004', 'certificate_no must not be null', NULL]
+      WHEN p.cert = '' THEN ARRAY['22004', 'certificate_no must not be empty', NULL]
       WHEN p.cert !~ '^[一-龥]?[0-9A-Z][0-9A-Z-]{3,31}$'
         THEN ARRAY['22023', format('certificate_no must be 4-32 letters, digits or "-" (optionally after a province character such as 豫), not %s', quote_literal(p.cert)), NULL]
-      WHEN coalesce(p.name, '') = '' THEN ARRAY['22023', 'name must not be empty', NULL]
+      WHEN p.name IS NULL THEN ARRAY['22004', 'name must not be null', NULL]
+      WHEN p.name = '' THEN ARRAY['22023', 'name must not be empty', NULL]
+      WHEN p.dept_t IS NULL THEN ARRAY['22004', 'department must not be null', NULL]
       WHEN p.dept IS NULL
         THEN ARRAY['23503', format('department: department %s does not exist', coalesce(quote_literal(btrim(p.dept_t)), 'NULL')), NULL]
+      WHEN p.region_code IS NULL THEN ARRAY['22004', 'region_code must not be null', NULL]
       WHEN NOT p.region_ok
         THEN ARRAY['23503', format('region_code: region %s does not exist', coalesce(quote_literal(p.region_code), 'NULL')), NULL]
-      WHEN coalesce(p.rec, '') = '' THEN ARRAY['22023', 'source_record_id must not be empty', NULL]
+      WHEN p.rec IS NULL THEN ARRAY['22004', 'source_record_id must not be null', NULL]
+      WHEN p.rec = '' THEN ARRAY['22023', 'source_record_id must not be empty', NULL]
       WHEN p.bad_specialties IS NOT NULL
         THEN ARRAY['22023', format('specialties must be codes of lower-case letters, digits and "_" (2-32 characters), not %s', p.bad_specialties), NULL]
+      WHEN p.from_t IS NULL THEN ARRAY['22004', 'valid_from must not be null', NULL]
       WHEN p.valid_from IS NULL
         THEN ARRAY['22007', format('valid_from must be a date written YYYY-MM-DD (1900-2999), not %s', coalesce(quote_literal(p.from_t), 'NULL')), NULL]
+      WHEN p.until_t IS NULL THEN ARRAY['22004', 'valid_until must not be null', NULL]
       WHEN p.valid_until IS NULL
         THEN ARRAY['22007', format('valid_until must be a date written YYYY-MM-DD (1900-2999), not %s', coalesce(quote_literal(p.until_t), 'NULL')), NULL]
       WHEN p.valid_until < p.valid_from
@@ -150,6 +163,7 @@ WITH input AS (
   SELECT f.cert, f.name, f.dept, f.region_code, f.specialties, f.valid_from, f.valid_until, f.status,
          batch_source, f.rec, now(), now()
   FROM final f WHERE f.verdict IS NULL
+  ORDER BY f.cert COLLATE "C"   -- in key order, no deadlock (see sv._subject_merge); bytewise: the cheapest fixed order
   ON CONFLICT (certificate_no) DO UPDATE
     SET name = excluded.name, department_id = excluded.department_id, region_code = excluded.region_code,
         specialties = excluded.specialties, valid_from = excluded.valid_from, valid_until = excluded.valid_until,
@@ -181,16 +195,15 @@ DECLARE
   me text := sv._outer_user();
   r record;
 BEGIN
+  PERFORM sv._require_not_null('source_system', source_system);
   PERFORM sv._require_text('source_system', source_system);
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not write inspectors', me USING ERRCODE = 'insufficient_privilege';
   END IF;
-  IF department_id IS NULL THEN
-    RAISE EXCEPTION 'department_id must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_not_null('department_id', department_id);
   SELECT * INTO r FROM sv._inspector_merge(btrim(source_system), ARRAY[ROW(
     me, 1, source_record_id, certificate_no, name, department_id::text, region_code,
-    array_to_string(specialties, ','), to_char(valid_from, 'YYYY-MM-DD'), to_char(valid_until, 'YYYY-MM-DD'),
+    array_to_string(specialties, ','), sv._date_text(valid_from), sv._date_text(valid_until),
     status)::sv.inspector_staging]);
   IF r.outcome = 'rejected' THEN
     PERFORM sv._raise_reject(r.errcode, r.message, r.detail);

@@ -42,7 +42,9 @@ CREATE TABLE sv.action (
   received_at      timestamptz NOT NULL,
   updated_at       timestamptz NOT NULL,
   PRIMARY KEY (uscc, id),
-  CHECK (ended_on >= started_on)
+  CHECK (ended_on >= started_on),
+  CONSTRAINT action_text_length CHECK (char_length(check_item_code) <= 64 AND char_length(findings) <= 2000
+    AND char_length(source_system) <= 64 AND char_length(source_record_id) <= 128)   -- docs/datacenter.md (a backstop)
 );
 CREATE UNIQUE INDEX action_source_record_idx ON sv.action (source_system, source_record_id);
 CREATE INDEX action_department_idx ON sv.action (department_id, ended_on);
@@ -114,12 +116,15 @@ WITH input AS (
          btrim(r.kind) AS kind, btrim(r.check_item) AS check_item, r.department AS dept_t,
          sv._department_id(r.department) AS dept,
          nullif(btrim(r.started_on), '') AS start_t, nullif(btrim(r.ended_on), '') AS end_t,
-         sv._code_list(upper(replace(r.inspectors, '、', ','))) AS inspectors,
+         sv._code_list(upper(replace(r.inspectors, '、', ','))) AS inspectors, r.inspectors IS NULL AS no_inspectors,
          btrim(r.result) AS result, nullif(btrim(r.findings), '') AS findings
   FROM unnest(batch) r
 ), parsed AS (
   SELECT i.*, sv._parse_date(i.start_t) AS started_on, sv._parse_date(i.end_t) AS ended_on,
-         CASE WHEN i.uscc_problem IS NULL THEN i.raw_uscc::sv.uscc END AS code
+         CASE WHEN i.uscc_problem IS NULL THEN i.raw_uscc::sv.uscc END AS code,
+         -- the field limits (docs/datacenter.md): an over-long field is this record's reject
+         coalesce(sv._too_long('check_item', i.check_item, 64), sv._too_long('findings', i.findings, 2000),
+                  sv._too_long('source_system', batch_source, 64), sv._too_long('source_record_id', i.rec, 128)) AS too_long
   FROM input i
 ), looked AS MATERIALIZED (
   SELECT p.*, s.region_code AS subject_region, rel.id AS release_id, rel.label AS release_label,
@@ -145,25 +150,32 @@ WITH input AS (
 ), checked AS MATERIALIZED (
   SELECT l.*,
     CASE
-      WHEN coalesce(l.rec, '') = '' THEN ARRAY['22023', 'source_record_id must not be empty', NULL]
+      WHEN l.too_long IS NOT NULL THEN l.too_long
+      WHEN l.rec IS NULL THEN ARRAY['22004', 'source_record_id must not be null', NULL]
+      WHEN l.rec = '' THEN ARRAY['22023', 'source_record_id must not be empty', NULL]
       WHEN l.raw_uscc IS NULL THEN ARRAY['22004', 'uscc must not be null', NULL]
       WHEN l.uscc_problem IS NOT NULL
         THEN ARRAY['22P02', format('uscc: invalid unified social credit code "%s"', l.raw_uscc), l.uscc_problem]
       WHEN l.subject_region IS NULL
         THEN ARRAY['23503', format('uscc: subject %s is not in the data centre', l.code), NULL]
-      WHEN l.kind IS NULL OR l.kind NOT IN ('inspection', 'penalty', 'coercive_measure')
+      WHEN l.kind IS NULL THEN ARRAY['22004', 'kind must not be null', NULL]
+      WHEN l.kind NOT IN ('inspection', 'penalty', 'coercive_measure')
         THEN ARRAY['22023', format('kind must be inspection, penalty or coercive_measure, not %s', coalesce(quote_literal(l.kind), 'NULL')), NULL]
+      WHEN l.dept_t IS NULL THEN ARRAY['22004', 'department must not be null', NULL]
       WHEN l.dept IS NULL
         THEN ARRAY['23503', format('department: department %s does not exist', coalesce(quote_literal(btrim(l.dept_t)), 'NULL')), NULL]
+      WHEN l.start_t IS NULL THEN ARRAY['22004', 'started_on must not be null', NULL]
       WHEN l.started_on IS NULL
         THEN ARRAY['22007', format('started_on must be a date written YYYY-MM-DD (1900-2999), not %s', coalesce(quote_literal(l.start_t), 'NULL')), NULL]
+      WHEN l.end_t IS NULL THEN ARRAY['22004', 'ended_on must not be null', NULL]
       WHEN l.ended_on IS NULL
         THEN ARRAY['22007', format('ended_on must be a date written YYYY-MM-DD (1900-2999), not %s', coalesce(quote_literal(l.end_t), 'NULL')), NULL]
       WHEN l.ended_on < l.started_on
         THEN ARRAY['22023', format('ended_on (%s) must not be before started_on (%s)', l.ended_on, l.started_on), NULL]
       WHEN l.ended_on > sv.local_date(now())
         THEN ARRAY['22023', format('ended_on (%s) is in the future: record an action once it has ended', l.ended_on), NULL]
-      WHEN coalesce(l.check_item, '') = '' THEN ARRAY['22023', 'check_item must not be empty', NULL]
+      WHEN l.check_item IS NULL THEN ARRAY['22004', 'check_item must not be null', NULL]
+      WHEN l.check_item = '' THEN ARRAY['22023', 'check_item must not be empty', NULL]
       WHEN l.release_id IS NULL
         THEN ARRAY['23514', format('no catalogue release was in force on %s: actions cite a check item of the published catalogue (监管事项之外无监管)', l.started_on), NULL]
       WHEN l.check_item_row IS NULL
@@ -172,8 +184,10 @@ WITH input AS (
         THEN ARRAY['23514', format('check_item %s is carried out by department %s, not by department %s', quote_literal(l.check_item), l.check_item_row ->> 'department_id', l.dept), NULL]
       WHEN NOT sv.region_within(l.subject_region, l.check_item_row ->> 'region_code')
         THEN ARRAY['23514', format('check_item %s applies in region %s; subject %s is in region %s', quote_literal(l.check_item), l.check_item_row ->> 'region_code', l.code, l.subject_region), NULL]
-      WHEN l.result IS NULL OR l.result NOT IN ('no_problem', 'problem_found', 'rectification_ordered', 'case_filed')
+      WHEN l.result IS NULL THEN ARRAY['22004', 'result must not be null', NULL]
+      WHEN l.result NOT IN ('no_problem', 'problem_found', 'rectification_ordered', 'case_filed')
         THEN ARRAY['22023', format('result must be no_problem, problem_found, rectification_ordered or case_filed, not %s', coalesce(quote_literal(l.result), 'NULL')), NULL]
+      WHEN l.no_inspectors THEN ARRAY['22004', 'inspectors must not be null', NULL]
       WHEN cardinality(l.inspectors) < 2
         THEN ARRAY['23514', format('inspectors: an inspection, a penalty or a coercive measure is carried out by at least two inspectors (行政处罚法 §42, 行政强制法 §18), not %s', cardinality(l.inspectors)), NULL]
       WHEN l.unknown_inspectors IS NOT NULL
@@ -208,6 +222,7 @@ WITH input AS (
   SELECT f.code, f.kind, f.check_item, f.release_id, f.dept, f.subject_region, f.started_on, f.ended_on,
          f.inspectors, f.result, f.findings, f.publication_due, batch_source, f.rec, now(), now()
   FROM final f WHERE f.verdict IS NULL
+  ORDER BY f.rec COLLATE "C"   -- in key order, no deadlock (see sv._subject_merge)
   ON CONFLICT (source_system, source_record_id) DO UPDATE
     SET kind = excluded.kind, check_item_code = excluded.check_item_code, release_id = excluded.release_id,
         department_id = excluded.department_id, started_on = excluded.started_on, ended_on = excluded.ended_on,
@@ -264,9 +279,7 @@ BEGIN
     v_record := 'SV-' || gen_random_uuid()::text;
   END IF;
   PERFORM sv._require_text('source_system', v_source);
-  IF department_id IS NULL THEN
-    RAISE EXCEPTION 'department_id must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_not_null('department_id', department_id);
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     -- officers record their own department's actions on subjects in their regions
     IF NOT pg_has_role(me, 'sv_officer', 'USAGE') THEN
@@ -290,8 +303,8 @@ BEGIN
     END IF;
   END IF;
   SELECT * INTO r FROM sv._action_merge(v_source, ARRAY[ROW(
-    me, 1, v_record, uscc, kind, check_item, department_id::text, to_char(started_on, 'YYYY-MM-DD'),
-    to_char(ended_on, 'YYYY-MM-DD'), array_to_string(inspectors, ','), result, findings)::sv.action_staging]);
+    me, 1, v_record, uscc, kind, check_item, department_id::text, sv._date_text(started_on),
+    sv._date_text(ended_on), array_to_string(inspectors, ','), result, findings)::sv.action_staging]);
   IF r.outcome = 'rejected' THEN
     PERFORM sv._raise_reject(r.errcode, r.message, r.detail);
   END IF;
@@ -315,9 +328,8 @@ DECLARE
   me text := sv._outer_user();
   a sv.action;
 BEGIN
-  IF uscc IS NULL THEN
-    RAISE EXCEPTION 'uscc must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_not_null('uscc', uscc);
+  PERFORM sv._require_not_null('action_id', action_id);
   IF sv.uscc_check(uscc) IS NOT NULL THEN
     RAISE EXCEPTION 'uscc: invalid unified social credit code "%"', uscc
       USING ERRCODE = 'invalid_text_representation', DETAIL = sv.uscc_check(uscc);
@@ -391,7 +403,9 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
-  IF first_day IS NULL OR last_day IS NULL OR last_day < first_day THEN
+  PERFORM sv._require_not_null('first_day', first_day);
+  PERFORM sv._require_not_null('last_day', last_day);
+  IF last_day < first_day THEN
     RAISE EXCEPTION 'first_day and last_day must be given, first_day not after last_day'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;

@@ -103,7 +103,9 @@ AS $fn$
 DECLARE
   me text := sv._outer_user();
 BEGIN
-  IF source IS NULL OR source !~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' THEN
+  PERFORM sv._require_not_null('source', source);
+  PERFORM sv._require_not_null('kind', kind);
+  IF source !~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' THEN
     RAISE EXCEPTION 'source must name the sending system in 1-64 letters, digits, ".", "_" or "-", not %',
       coalesce(quote_literal(source), 'NULL') USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -167,7 +169,8 @@ DECLARE
   v_batch bigint;
   v_fields text[];
 BEGIN
-  IF records IS NULL OR jsonb_typeof(records) <> 'array' THEN
+  PERFORM sv._require_not_null('records', records);
+  IF jsonb_typeof(records) <> 'array' THEN
     RAISE EXCEPTION 'records must be a JSON array of objects' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT b.batch_id, b.fields INTO v_batch, v_fields FROM sv._ingest_begin(source, kind, 'json') b;
@@ -255,6 +258,7 @@ DECLARE
   me text := sv._outer_user();
   n bigint;
 BEGIN
+  PERFORM sv._require_not_null('kind', kind);
   PERFORM sv._require_one_of('kind', kind, sv._ingest_kinds());
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not ingest data', me USING ERRCODE = 'insufficient_privilege',

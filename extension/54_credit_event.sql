@@ -131,7 +131,8 @@ CREATE TABLE sv.credit_event (
   CHECK (published_on IS NULL OR published_on >= decided_on),
   CHECK (restricted_until IS NULL OR restricted_until >= decided_on),
   CHECK ((kind = 'administrative_penalty') = (cardinality(penalty_types) > 0)),
-  CHECK ((fine_amount IS NOT NULL) = ('fine' = ANY (penalty_types)))
+  CHECK ((fine_amount IS NOT NULL) = ('fine' = ANY (penalty_types))),
+  CONSTRAINT credit_event_text_length CHECK (char_length(reference) <= 128 AND char_length(source_system) <= 64)
 );
 COMMENT ON TABLE sv.credit_event IS 'Credit events (信用信息) of subjects: penalties, lists, complaints, commendations';
 COMMENT ON COLUMN sv.credit_event.publication_ends_on IS
@@ -219,7 +220,9 @@ WITH input AS (
          sv._parse_date(i.until_t) AS valid_until, sv._parse_date(i.restricted_t) AS restricted_until,
          CASE WHEN i.fine_t ~ '^[0-9]{1,14}(\.[0-9]{1,2})?$' THEN i.fine_t::numeric(16, 2) END AS fine_amount,
          (SELECT string_agg(quote_literal(t), ', ' ORDER BY t) FROM unnest(i.penalty_types) t
-          WHERE t <> ALL (sv._penalty_types())) AS unknown_types
+          WHERE t <> ALL (sv._penalty_types())) AS unknown_types,
+         -- the field limits (docs/datacenter.md): the reference is part of a unique key
+         coalesce(sv._too_long('reference', i.reference, 128), sv._too_long('source_system', batch_source, 64)) AS too_long
   FROM input i
 ), looked AS MATERIALIZED (
   SELECT p.*, s.uscc IS NOT NULL AS known, old.id AS old_id, old.repaired_on AS old_repaired_on,
@@ -230,6 +233,7 @@ WITH input AS (
 ), checked AS MATERIALIZED (
   SELECT l.*,
     CASE
+      WHEN l.too_long IS NOT NULL THEN l.too_long
       WHEN l.raw_uscc IS NULL THEN ARRAY['22004', 'uscc must not be null', NULL]
       WHEN l.uscc_problem IS NOT NULL
         THEN ARRAY['22P02', format('uscc: invalid unified social credit code "%s"', l.raw_uscc), l.uscc_problem]
@@ -298,6 +302,7 @@ WITH input AS (
          f.penalty_types, f.fine_amount, f.restricted_until, f.sector, f.publication_ends_on, batch_source,
          sv._outer_user(), now(), now()
   FROM final f WHERE f.verdict IS NULL
+  ORDER BY f.code, f.kind COLLATE "C", f.reference COLLATE "C"   -- in key order (no deadlock between overlapping batches)
   ON CONFLICT (uscc, kind, reference) DO UPDATE
     SET severity = excluded.severity, source = excluded.source, department_id = excluded.department_id,
         decided_on = excluded.decided_on, published_on = excluded.published_on, valid_until = excluded.valid_until,
@@ -369,9 +374,9 @@ BEGIN
     END IF;
   END IF;
   SELECT * INTO r FROM sv._credit_event_merge('sv_platform', ARRAY[ROW(
-    me, 1, uscc, kind, severity::text, source, department_id::text, to_char(decided_on, 'YYYY-MM-DD'),
-    to_char(published_on, 'YYYY-MM-DD'), to_char(valid_until, 'YYYY-MM-DD'), reference,
-    array_to_string(penalty_types, ','), fine_amount::text, to_char(restricted_until, 'YYYY-MM-DD'),
+    me, 1, uscc, kind, severity::text, source, department_id::text, sv._date_text(decided_on),
+    sv._date_text(published_on), sv._date_text(valid_until), reference,   -- ±infinity: refused, not NULL
+    array_to_string(penalty_types, ','), fine_amount::text, sv._date_text(restricted_until),
     sector)::sv.credit_event_staging]);
   IF r.outcome = 'rejected' THEN
     PERFORM sv._raise_reject(r.errcode, r.message, r.detail);
