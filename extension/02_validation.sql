@@ -213,19 +213,6 @@ AS $fn$
                         || pg_catalog.char_length(value)::text, NULL] END   -- no format(): it is only stable
 $fn$;
 
--- A required argument given as NULL: 22004 "<field> must not be null" (the write functions'
--- arguments; the merges reject a missing field with the same words).
-CREATE FUNCTION sv._require_not_null(field text, value anyelement) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-BEGIN
-  IF value IS NULL THEN
-    RAISE EXCEPTION '% must not be null', field USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-END
-$fn$;
-
 -- A date argument as the text a batch record carries, for the write functions: YYYY-MM-DD for
 -- the dates the rules accept, and anything else spelt out ('infinity', '5874897-12-31',
 -- '4714-11-24 BC'), so that the date rules refuse it naming the field.  (to_char would answer

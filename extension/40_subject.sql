@@ -242,7 +242,7 @@ DECLARE
   me text := sv._outer_user();
   r record;
 BEGIN
-  PERFORM sv._require_not_null('source_system', source_system);
+  PERFORM sv._require_given(ARRAY['source_system'], ARRAY[source_system IS NULL]);
   PERFORM sv._require_text('source_system', source_system);
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not write subjects', me USING ERRCODE = 'insufficient_privilege';

@@ -279,7 +279,7 @@ BEGIN
     v_record := 'SV-' || gen_random_uuid()::text;
   END IF;
   PERFORM sv._require_text('source_system', v_source);
-  PERFORM sv._require_not_null('department_id', department_id);
+  PERFORM sv._require_given(ARRAY['department_id'], ARRAY[department_id IS NULL]);
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     -- officers record their own department's actions on subjects in their regions
     IF NOT pg_has_role(me, 'sv_officer', 'USAGE') THEN
@@ -328,8 +328,7 @@ DECLARE
   me text := sv._outer_user();
   a sv.action;
 BEGIN
-  PERFORM sv._require_not_null('uscc', uscc);
-  PERFORM sv._require_not_null('action_id', action_id);
+  PERFORM sv._require_given(ARRAY['uscc', 'action_id'], ARRAY[uscc IS NULL, action_id IS NULL]);
   IF sv.uscc_check(uscc) IS NOT NULL THEN
     RAISE EXCEPTION 'uscc: invalid unified social credit code "%"', uscc
       USING ERRCODE = 'invalid_text_representation', DETAIL = sv.uscc_check(uscc);
@@ -403,8 +402,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
-  PERFORM sv._require_not_null('first_day', first_day);
-  PERFORM sv._require_not_null('last_day', last_day);
+  PERFORM sv._require_given(ARRAY['first_day', 'last_day'], ARRAY[first_day IS NULL, last_day IS NULL]);
   IF last_day < first_day THEN
     RAISE EXCEPTION 'first_day and last_day must be given, first_day not after last_day'
       USING ERRCODE = 'invalid_parameter_value';

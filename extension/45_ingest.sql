@@ -103,8 +103,7 @@ AS $fn$
 DECLARE
   me text := sv._outer_user();
 BEGIN
-  PERFORM sv._require_not_null('source', source);
-  PERFORM sv._require_not_null('kind', kind);
+  PERFORM sv._require_given(ARRAY['source', 'kind'], ARRAY[source IS NULL, kind IS NULL]);
   IF source !~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' THEN
     RAISE EXCEPTION 'source must name the sending system in 1-64 letters, digits, ".", "_" or "-", not %',
       coalesce(quote_literal(source), 'NULL') USING ERRCODE = 'invalid_parameter_value';
@@ -169,7 +168,7 @@ DECLARE
   v_batch bigint;
   v_fields text[];
 BEGIN
-  PERFORM sv._require_not_null('records', records);
+  PERFORM sv._require_given(ARRAY['records'], ARRAY[records IS NULL]);
   IF jsonb_typeof(records) <> 'array' THEN
     RAISE EXCEPTION 'records must be a JSON array of objects' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -258,7 +257,7 @@ DECLARE
   me text := sv._outer_user();
   n bigint;
 BEGIN
-  PERFORM sv._require_not_null('kind', kind);
+  PERFORM sv._require_given(ARRAY['kind'], ARRAY[kind IS NULL]);
   PERFORM sv._require_one_of('kind', kind, sv._ingest_kinds());
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not ingest data', me USING ERRCODE = 'insufficient_privilege',

@@ -7,8 +7,8 @@
 -- Functions:  sv._credit_event_merge(source, rows)  the rules, set-based (shared with sv.ingest)
 --             sv.credit_event_record(...)            one event (administrators, integration)
 --             sv._credit_publication_end(...)        the publication period of a record
---             sv._credit_require_mapping, sv._credit_require_subject_scope, sv._credit_require_date
---                                                    who may act on credit, and date arguments
+--             sv._credit_require_mapping, sv._credit_require_subject_scope
+--                                                    who may act on credit
 -- Views:      sv_public.credit_publication (what is published today)
 -- Publication periods (市场监督管理行政处罚信息公示规定 §14): a penalty of only a warning,
 -- circulated criticism and a low fine (at most sv.low_fine_limit yuan, a provincial figure)
@@ -66,24 +66,6 @@ BEGIN
     RAISE EXCEPTION '%: subject % is not in the region scope of "%"', field, subject::sv.uscc, me
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'Officers read the credit of the subjects registered in their region and the regions below it.';
-  END IF;
-END
-$fn$;
-
--- A date argument: NULL passes (the caller decides whether it may be NULL); +-infinity (22008)
--- and a date outside 1900-2999 (22007, as the bulk path words it) are refused naming the field,
--- before the merge reads the date as text (where infinity would become "no date").
-CREATE FUNCTION sv._credit_require_date(field text, value date) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-BEGIN
-  IF NOT isfinite(value) THEN
-    RAISE EXCEPTION '% must be a date, not %', field, value USING ERRCODE = 'datetime_field_overflow';
-  END IF;
-  IF value NOT BETWEEN '1900-01-01'::date AND '2999-12-31'::date THEN
-    RAISE EXCEPTION '% must be a date written YYYY-MM-DD (1900-2999), not %', field, quote_literal(value::text)
-      USING ERRCODE = 'invalid_datetime_format';
   END IF;
 END
 $fn$;
@@ -344,23 +326,7 @@ BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not record credit events', me USING ERRCODE = 'insufficient_privilege';
   END IF;
-  IF uscc IS NULL THEN
-    RAISE EXCEPTION 'uscc must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF kind IS NULL THEN
-    RAISE EXCEPTION 'kind must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF severity IS NULL THEN
-    RAISE EXCEPTION 'severity must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF source IS NULL THEN
-    RAISE EXCEPTION 'source must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF decided_on IS NULL THEN
-    RAISE EXCEPTION 'decided_on must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF reference IS NULL THEN
-    RAISE EXCEPTION 'reference must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  PERFORM sv._credit_require_date('decided_on', decided_on);
-  PERFORM sv._credit_require_date('valid_until', valid_until);
-  PERFORM sv._credit_require_date('published_on', published_on);
-  PERFORM sv._credit_require_date('restricted_until', restricted_until);
+  PERFORM sv._require_given(ARRAY['uscc', 'kind', 'severity', 'source', 'decided_on', 'reference'], ARRAY[uscc IS NULL, kind IS NULL, severity IS NULL, source IS NULL, decided_on IS NULL, reference IS NULL]);
   IF department_id IS NOT NULL THEN
     PERFORM sv._require_department('department_id', department_id);
   END IF;

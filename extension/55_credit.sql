@@ -145,9 +145,7 @@ BEGIN
   IF NOT sv._is_admin(me) THEN
     RAISE EXCEPTION 'only platform administrators choose the current credit model' USING ERRCODE = 'insufficient_privilege';
   END IF;
-  IF label IS NULL THEN
-    RAISE EXCEPTION 'label must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_given(ARRAY['label'], ARRAY[label IS NULL]);
   IF NOT EXISTS (SELECT 1 FROM sv.credit_model m WHERE m.label = credit_model_set_current.label) THEN
     RAISE EXCEPTION 'credit model % does not exist', coalesce(quote_literal(label), 'NULL') USING ERRCODE = 'no_data_found';
   END IF;
@@ -175,13 +173,9 @@ BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_auditor', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
     RAISE EXCEPTION 'credit classes are internal: role "%" may not read them', me USING ERRCODE = 'insufficient_privilege';
   END IF;
-  IF uscc IS NULL THEN
-    RAISE EXCEPTION 'uscc must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_given(ARRAY['uscc'], ARRAY[uscc IS NULL]);
   PERFORM sv._require_uscc('uscc', uscc);
-  IF as_of IS NULL THEN
-    RAISE EXCEPTION 'as_of must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_given(ARRAY['as_of'], ARRAY[as_of IS NULL]);
   IF NOT isfinite(as_of) THEN
     RAISE EXCEPTION 'as_of must be a moment, not %', as_of USING ERRCODE = 'datetime_field_overflow';
   END IF;
@@ -348,9 +342,7 @@ BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not rescore credit', me USING ERRCODE = 'insufficient_privilege';
   END IF;
-  IF as_of IS NULL THEN
-    RAISE EXCEPTION 'as_of must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_given(ARRAY['as_of'], ARRAY[as_of IS NULL]);
   -- a class is assessed on what is known: never as of a moment still to come (nor +-infinity)
   IF NOT isfinite(as_of) THEN
     RAISE EXCEPTION 'as_of must be a moment, not %', as_of USING ERRCODE = 'datetime_field_overflow';

@@ -219,11 +219,7 @@ DECLARE
   me text := sv._outer_user();
   m sv.sanction_measure;
 BEGIN
-  IF code IS NULL THEN
-    RAISE EXCEPTION 'code must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF reason IS NULL THEN
-    RAISE EXCEPTION 'reason must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_given(ARRAY['code', 'reason'], ARRAY[code IS NULL, reason IS NULL]);
   PERFORM sv._require_reason(reason, 'the measure ends');
   IF NOT sv._is_admin(me) THEN
     RAISE EXCEPTION 'only platform administrators keep the measures list' USING ERRCODE = 'insufficient_privilege';
@@ -305,11 +301,7 @@ BEGIN
   -- officers check through a staff mapping (their department answers for the case); the
   -- subject may be anywhere: penalised in one place, restricted everywhere (docs/credit.md)
   PERFORM sv._credit_require_mapping('make credit checks');
-  IF uscc IS NULL THEN
-    RAISE EXCEPTION 'uscc must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF scenario IS NULL THEN
-    RAISE EXCEPTION 'scenario must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_given(ARRAY['uscc', 'scenario'], ARRAY[uscc IS NULL, scenario IS NULL]);
   PERFORM sv._require_uscc('uscc', uscc);
   PERFORM sv._require_one_of('scenario', scenario, sv._sanction_scenarios());
   IF reference IS NOT NULL AND btrim(reference) = '' THEN
@@ -363,11 +355,7 @@ DECLARE
   me text := sv._outer_user();
   f sv.sanction_feedback;
 BEGIN
-  IF feedback_id IS NULL THEN
-    RAISE EXCEPTION 'feedback_id must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF outcome IS NULL THEN
-    RAISE EXCEPTION 'outcome must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_given(ARRAY['feedback_id', 'outcome'], ARRAY[feedback_id IS NULL, outcome IS NULL]);
   PERFORM sv._require_one_of('outcome', outcome, ARRAY['applied', 'not_applicable']);
   IF outcome = 'not_applicable' AND (note IS NULL OR length(btrim(note)) < 4) THEN
     RAISE EXCEPTION 'note must say why the measure was not applicable (at least 4 characters)'

@@ -93,9 +93,7 @@ DECLARE
   e sv.credit_event;
 BEGIN
   PERFORM sv._require_uscc('uscc', uscc);
-  IF event_id IS NULL THEN
-    RAISE EXCEPTION 'event_id must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_given(ARRAY['event_id'], ARRAY[event_id IS NULL]);
   SELECT * INTO e FROM sv.credit_event x WHERE x.uscc = _credit_repair_event.uscc::sv.uscc AND x.id = event_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'credit event % of subject % does not exist', event_id, uscc::sv.uscc USING ERRCODE = 'no_data_found';
@@ -121,17 +119,7 @@ BEGIN
     RAISE EXCEPTION 'role "%" may not file credit repair applications', me USING ERRCODE = 'insufficient_privilege';
   END IF;
   PERFORM sv._credit_require_mapping('file credit repair applications');
-  IF uscc IS NULL THEN
-    RAISE EXCEPTION 'uscc must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF event_id IS NULL THEN
-    RAISE EXCEPTION 'event_id must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF reason IS NULL THEN
-    RAISE EXCEPTION 'reason must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF evidence IS NULL THEN
-    RAISE EXCEPTION 'evidence must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF obligations_performed IS NULL THEN
-    RAISE EXCEPTION 'obligations_performed must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_given(ARRAY['uscc', 'event_id', 'reason', 'evidence', 'obligations_performed'], ARRAY[uscc IS NULL, event_id IS NULL, reason IS NULL, evidence IS NULL, obligations_performed IS NULL]);
   PERFORM sv._require_uscc('uscc', uscc);
   -- officers file for their own department's events (at its service window); to them another
   -- department's event and no event at all look the same
@@ -186,13 +174,7 @@ DECLARE
   m sv.credit_model;
   v_class text;
 BEGIN
-  IF repair_id IS NULL THEN
-    RAISE EXCEPTION 'repair_id must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF approve IS NULL THEN
-    RAISE EXCEPTION 'approve must not be null' USING ERRCODE = 'null_value_not_allowed';
-  ELSIF note IS NULL THEN
-    RAISE EXCEPTION 'note must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM sv._require_given(ARRAY['repair_id', 'approve', 'note'], ARRAY[repair_id IS NULL, approve IS NULL, note IS NULL]);
   PERFORM sv._require_reason(note, CASE WHEN approve THEN 'the repair is approved' ELSE 'the repair is refused' END);
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not decide credit repairs', me USING ERRCODE = 'insufficient_privilege';
