@@ -19,7 +19,7 @@
 -- ---------------------------------------------------------------------------------------------
 
 -- The terms a partner agrees to: everything draw_plan_save sets, in one canonical JSON value.
-CREATE FUNCTION sv._draw_plan_terms(plan_id bigint) RETURNS jsonb
+CREATE FUNCTION sv._draw_plan_terms(p sv.draw_plan) RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -34,17 +34,22 @@ AS $fn$
                                                        ELSE jsonb_build_object('count', x.count) END)
                FROM sv.draw_plan_stratum x WHERE x.plan_id = p.id),
     'team_size', p.team_size, 'cross_area', p.cross_area, 'lookback_days', p.lookback_days, 'annual_cap', p.annual_cap)
-  FROM sv.draw_plan p WHERE p.id = _draw_plan_terms.plan_id
 $fn$;
 
+CREATE FUNCTION sv._draw_plan_terms_sha256(p sv.draw_plan) RETURNS bytea
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT sha256(convert_to('SV-DRAW-PLAN-TERMS-v1' || chr(10) || sv._draw_plan_terms(p)::text, 'UTF8'))
+$fn$;
 CREATE FUNCTION sv._draw_plan_terms_sha256(plan_id bigint) RETURNS bytea
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT sha256(convert_to('SV-DRAW-PLAN-TERMS-v1' || chr(10) || sv._draw_plan_terms(plan_id)::text, 'UTF8'))
+  SELECT sv._draw_plan_terms_sha256(d) FROM sv.draw_plan d WHERE d.id = plan_id
 $fn$;
 COMMENT ON FUNCTION sv._draw_plan_terms_sha256(bigint) IS
-  'SHA-256 of a plan''s terms (everything sv.draw_plan_save sets): what a partner department joins';
+  'SHA-256 of a plan''s terms (everything sv.draw_plan_save sets): what a partner department joins, and what the seal records';
 
 -- Do two plan scopes share a subject?  Regions overlap when one is the other or lies above or
 -- below it; industries when a code is a prefix of the other (no list: every industry); kinds
@@ -197,13 +202,16 @@ $fn$;
 COMMENT ON FUNCTION sv.draw_plan_cancel(bigint, text) IS
   'Cancel a sealed, undrawn plan in public, with the reason (shown on sv_public.draw_plan)';
 
--- Guards.  A plan is born a draft; while a draft it changes freely (through draw_plan_save);
--- sealing (draft -> sealed) sets its run deadline; after the seal only two moves exist:
+-- Guards.  While a draft a plan changes freely (through draw_plan_save); sealing (draft ->
+-- sealed) sets its run deadline and records the SHA-256 of its terms; after the seal only two
+-- moves exist:
 --   sealed -> drawn      (sv.draw_run): status alone changes, and the plan's sv.draw exists
 --   sealed -> cancelled  (sv.draw_plan_cancel): status, cancelled_by, cancelled_at, cancel_reason
 -- Nothing else of a sealed, drawn or cancelled plan is updated or deleted; the departments,
--- joins, items, strata and exclusions of a plan no longer a draft are immutable; TRUNCATE is
--- refused.  Superusers included: ENABLE ALWAYS, so session_replication_role = replica does not
+-- joins, items, strata and exclusions of a plan no longer a draft are neither updated nor
+-- deleted; TRUNCATE is refused.  INSERT is left open (pg_restore writes sealed plans and their
+-- rows back); a row added to a sealed plan changes its terms, which no longer match the
+-- terms_sha256 recorded at the seal.  Superusers included: ENABLE ALWAYS, so session_replication_role = replica does not
 -- skip them (only ALTER TABLE ... DISABLE TRIGGER does, which is itself visible in pg_trigger).
 CREATE FUNCTION sv._draw_plan_guard() RETURNS trigger
 LANGUAGE plpgsql
@@ -212,13 +220,6 @@ AS $fn$
 DECLARE
   v_moved text[];
 BEGIN
-  IF TG_OP = 'INSERT' THEN
-    IF NEW.status <> 'draft' THEN
-      RAISE EXCEPTION 'INSERT on draw_plan is not allowed: plan % would be born %; a plan is sealed by sv.draw_seal',
-        quote_literal(NEW.code), NEW.status USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    RETURN NEW;
-  END IF;
   IF OLD.status = 'draft' THEN
     IF TG_OP = 'DELETE' THEN
       RETURN OLD;
@@ -231,6 +232,7 @@ BEGIN
       -- the run deadline: ten working days after the seal (fourteen calendar days where the
       -- year's working-day calendar is not loaded yet)
       NEW.run_due := coalesce(sv._add_workdays_or_null(sv.local_date(NEW.sealed_at), 10), sv.local_date(NEW.sealed_at) + 14);
+      NEW.terms_sha256 := sv._draw_plan_terms_sha256(NEW);
     END IF;
     RETURN NEW;
   END IF;
@@ -254,7 +256,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  v_plan bigint := CASE WHEN TG_OP = 'INSERT' THEN NEW.plan_id ELSE OLD.plan_id END;
+  v_plan bigint := OLD.plan_id;
   v_status text;
   v_code text;
 BEGIN
@@ -264,11 +266,11 @@ BEGIN
       coalesce(v_status, 'missing')
       USING ERRCODE = 'insufficient_privilege', DETAIL = 'What a plan holds is fixed at its seal.';
   END IF;
-  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 END
 $fn$;
 
-CREATE TRIGGER draw_plan_guard BEFORE INSERT OR UPDATE OR DELETE ON sv.draw_plan
+CREATE TRIGGER draw_plan_guard BEFORE UPDATE OR DELETE ON sv.draw_plan
   FOR EACH ROW EXECUTE FUNCTION sv._draw_plan_guard();
 ALTER TABLE sv.draw_plan ENABLE ALWAYS TRIGGER draw_plan_guard;
 DO $guards$
@@ -276,7 +278,7 @@ DECLARE
   t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['draw_plan_department', 'draw_plan_join', 'draw_plan_item', 'draw_plan_stratum', 'draw_exclusion'] LOOP
-    EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON sv.%I
+    EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON sv.%I
                                  FOR EACH ROW EXECUTE FUNCTION sv._draw_plan_part_guard()', t || '_guard', t);
     EXECUTE pg_catalog.format('ALTER TABLE sv.%I ENABLE ALWAYS TRIGGER %I', t, t || '_guard');
   END LOOP;
@@ -324,7 +326,7 @@ CREATE VIEW sv_work.draw_plan_partner WITH (security_invoker = true) AS
   SELECT p.code AS plan_code, p.title, p.status, x.department_id, dp.name_zh AS department_name,
          x.department_id = p.lead_department_id AS is_lead, j.joined_by, j.joined_at,
          x.department_id = p.lead_department_id
-           OR coalesce(j.terms_sha256 = sv._draw_plan_terms_sha256(p.id), false) AS agreed
+           OR coalesce(j.terms_sha256 = sv._draw_plan_terms_sha256(p), false) AS agreed
   FROM sv.draw_plan p
   JOIN sv.draw_plan_department x ON x.plan_id = p.id
   JOIN sv.department dp ON dp.id = x.department_id
@@ -343,5 +345,6 @@ COMMENT ON COLUMN sv_work.draw_plan_partner.agreed IS '是否已同意当前计�
 
 GRANT SELECT ON sv_public.draw_plan TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
 GRANT SELECT ON sv_work.draw_plan_partner TO sv_officer, sv_admin, sv_auditor;
-GRANT EXECUTE ON FUNCTION sv._draw_plan_terms(bigint), sv._draw_plan_terms_sha256(bigint) TO sv_officer, sv_admin, sv_auditor;
+GRANT EXECUTE ON FUNCTION sv._draw_plan_terms(sv.draw_plan), sv._draw_plan_terms_sha256(sv.draw_plan),
+                          sv._draw_plan_terms_sha256(bigint) TO sv_officer, sv_admin, sv_auditor;
 GRANT EXECUTE ON FUNCTION sv.draw_plan_join(bigint), sv.draw_plan_cancel(bigint, text) TO sv_admin, sv_officer;

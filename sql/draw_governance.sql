@@ -212,6 +212,9 @@ SET ROLE regress_dg_public;
 SELECT plan_code, departments, status, status_zh, run_due - sv.local_date(sealed_at) BETWEEN 12 AND 30 AS run_due_after_seal,
        drawn_at IS NOT NULL AS drawn, cancelled_at IS NOT NULL AS cancelled, cancel_reason
 FROM sv_public.draw_plan WHERE plan_code LIKE 'RDG-%' ORDER BY plan_code;
+-- (docs/draw.md's example)
+SELECT count(*) > 0 AS doc_example
+FROM (SELECT plan_code, status, status_zh, run_due, cancelled_at, cancel_reason FROM sv_public.draw_plan) x;
 RESET ROLE;
 SET ROLE regress_dg_msa;
 SELECT count(*) AS officer FROM sv_public.draw_plan WHERE plan_code LIKE 'RDG-%';
@@ -272,16 +275,20 @@ SELECT pg_temp.try(format('UPDATE sv.draw_plan SET status = %L WHERE id = %s', '
        pg_temp.try(format('UPDATE sv.draw_plan SET cancel_reason = %L WHERE id = %s', '另一理由', :j1)) AS other_reason;
 SELECT pg_temp.try(format('DELETE FROM sv.draw_plan_stratum WHERE plan_id = %s', :j4)) AS stratum_delete,
        pg_temp.try(format('UPDATE sv.draw_plan_stratum SET count = 99 WHERE plan_id = %s', :j4)) AS stratum_update,
-       pg_temp.try(format('INSERT INTO sv.draw_plan_item VALUES (%s, %L)', :j4, 'RDG-MSA-1-C01')) AS item_insert,
        pg_temp.try(format('DELETE FROM sv.draw_plan_department WHERE plan_id = %s', :j1)) AS department_delete,
        pg_temp.try(format('DELETE FROM sv.draw_plan_join WHERE plan_id = %s', :j1)) AS join_delete,
-       pg_temp.try(format('INSERT INTO sv.draw_exclusion VALUES (%s, %L, %L)', :j4, :'subj1', 'x')) AS exclusion_insert;
+       pg_temp.try(format('UPDATE sv.draw_plan_item SET check_item_code = check_item_code WHERE plan_id = %s', :j4)) AS item_update;
 SELECT pg_temp.try('TRUNCATE sv.draw_plan_stratum') AS truncate_strata, pg_temp.try('TRUNCATE sv.draw_plan_join') AS truncate_joins;
-SELECT pg_temp.try(format('INSERT INTO sv.draw_plan (code, title, lead_department_id, check_from, check_to, scope, team_size, status,
-                             created_by, created_at, sealed_at, population_size, population_hash, commitment, entropy_source)
-                           VALUES (%L, %L, 4, %L, %L, %L, 2, %L, %L, now(), now(), 0, sha256(%L), sha256(%L), %L)',
-                          'RDG-FAKE', 'x', '2026-12-01', '2026-12-02', '{"regions": ["410422"]}', 'sealed', 'x', '', 'x', 'x'))
-  AS born_sealed;
+-- the seal recorded the SHA-256 of the terms; rows can be inserted (pg_restore writes sealed
+-- plans back), but a row added to a sealed plan no longer matches it
+SELECT code, terms_sha256 = sv._draw_plan_terms_sha256(id) AS terms_as_sealed
+FROM sv.draw_plan WHERE code LIKE 'RDG-%' AND status <> 'draft' ORDER BY code;
+BEGIN;
+SELECT pg_temp.try(format('INSERT INTO sv.draw_plan_stratum VALUES (%s, %L, NULL, 5)', :j4, 'A')) AS stratum_insert;
+SELECT terms_sha256 = sv._draw_plan_terms_sha256(id) AS terms_as_sealed FROM sv.draw_plan WHERE id = :j4;
+SELECT pg_temp.try(format('INSERT INTO sv.draw_exclusion VALUES (%s, %L, %L)', :j4, :'subj1', 'x')) AS exclusion_insert;
+SELECT pg_temp.try(format('DELETE FROM sv.draw_exclusion WHERE plan_id = %s', :j4)) AS exclusion_delete;
+ROLLBACK;
 BEGIN;
 SET LOCAL session_replication_role = replica;
 SELECT pg_temp.try(format('UPDATE sv.draw_plan SET commitment = sha256(%L) WHERE id = %s', 'x', :j4)) AS replica_update,
