@@ -197,6 +197,9 @@ BEGIN
         USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     PERFORM sv._draw_require_plan(v_id);
+    -- and the draft being replaced lies within the caller's scope too
+    PERFORM sv._require_regions_in_scope('scope.regions',
+      ARRAY(SELECT jsonb_array_elements_text(d.scope -> 'regions') FROM sv.draw_plan d WHERE d.id = v_id));
     UPDATE sv.draw_plan d SET title = btrim(draw_plan_save.title), lead_department_id = draw_plan_save.lead_department_id,
            check_from = draw_plan_save.check_from, check_to = draw_plan_save.check_to, scope = draw_plan_save.scope,
            team_size = draw_plan_save.team_size, cross_area = draw_plan_save.cross_area,

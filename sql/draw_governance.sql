@@ -71,6 +71,15 @@ SELECT pg_temp.try($$SELECT sv.draw_plan_save('RDG-OUT', 't', 4, '2026-12-01', '
 SELECT sv.draw_plan_save('RDG-YE', '叶县抽查(测试)', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}',
   '{RDG-MSA-1-C02}', '{"U": {"count": 1}}') > 0 AS own_county;
 RESET ROLE;
+-- nor narrow a city-wide draft of its department to its own county
+SET ROLE regress_dg_msa;
+SELECT sv.draw_plan_save('RDG-CITY', '全市草稿(测试)', 4, '2026-12-01', '2026-12-20', '{"regions": ["410400"]}',
+  '{RDG-MSA-1-C02}', '{"U": {"count": 1}}') > 0 AS city_draft;
+SET ROLE regress_dg_msa_ye;
+SELECT pg_temp.try($$SELECT sv.draw_plan_save('RDG-CITY', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}',
+  '{RDG-MSA-1-C02}', '{"U": {"count": 1}}')$$) AS narrow_city_draft;
+RESET ROLE;
+SELECT scope FROM sv.draw_plan WHERE code = 'RDG-CITY';
 SET ROLE regress_dg_admin_ye;
 SELECT pg_temp.try($$SELECT sv.draw_plan_save('RDG-OUT', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410423"]}',
   '{RDG-MSA-1-C01}', '{"U": {"count": 1}}')$$) AS admin_outside_own_scope;
