@@ -137,6 +137,38 @@ BEGIN
 END
 $fn$;
 
+-- Do these regions lie within the caller's region scope?  Superusers anywhere; everybody else
+-- (officers and administrators alike) within the scope of its own staff mapping: a write naming
+-- regions may not reach past the caller's own region.  42501 naming the field.
+CREATE FUNCTION sv._require_regions_in_scope(field text, region_codes text[]) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  v_scope text[];
+  v_bad text;
+BEGIN
+  IF (SELECT rolsuper FROM pg_roles WHERE rolname = me) THEN
+    RETURN;
+  END IF;
+  v_scope := sv.scope_regions();
+  IF v_scope IS NULL THEN
+    RAISE EXCEPTION '%: "%" has no staff mapping in force, so no region is in its scope', field, me
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'An administrator maps staff to a department and region with sv.staff_add().';
+  END IF;
+  SELECT string_agg(coalesce(x, 'NULL'), ', ' ORDER BY x) INTO v_bad FROM unnest(region_codes) x
+  WHERE x IS NULL OR NOT (x = ANY (v_scope));
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION '%: region(s) % outside the region scope of "%"', field, v_bad, me
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = pg_catalog.format('"%s" acts only in region %s and the regions below it.', me,
+                                     (SELECT s.region_code FROM sv._scope_lookup() s));
+  END IF;
+END
+$fn$;
+
 -- sv.staff_add: the worked example of the write API pattern (docs/security.md).
 --   1. validate every argument (precise SQLSTATE, message naming the field)
 --   2. check the caller's scope

@@ -109,7 +109,7 @@ CREATE TABLE sv.draw_plan (
   cross_area       boolean NOT NULL DEFAULT false,   -- 所所交叉: no inspector from the subject's region
   lookback_days    integer NOT NULL DEFAULT 365 CHECK (lookback_days >= 0),
   annual_cap       integer NOT NULL DEFAULT 1 CHECK (annual_cap >= 1),  -- inspections per subject, department, year
-  status           text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'sealed', 'drawn')),
+  status           text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'sealed', 'drawn', 'cancelled')),
   created_by       text NOT NULL,
   created_at       timestamptz NOT NULL,
   sealed_by        text,
@@ -123,6 +123,12 @@ CREATE TABLE sv.draw_plan (
                                              -- foreign key: pg_dump warns about it on config tables)
   redraw_reason    text,
   redraw_approved_by text,
+  run_due          date,                     -- set at the seal: run by this day or it is overdue (逾期未抽取)
+  terms_sha256     bytea,                    -- set at the seal: SHA-256 of the terms sealed (sv._draw_plan_terms_sha256)
+  cancelled_by     text,                     -- a sealed plan cancelled in public, with the reason
+  cancelled_at     timestamptz,
+  cancel_reason    text,
+  CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL AND cancelled_by IS NOT NULL AND cancel_reason IS NOT NULL)),
   CHECK (check_to >= check_from),
   CHECK ((status = 'draft') = (sealed_at IS NULL)),
   CHECK (status = 'draft' OR (population_size IS NOT NULL AND population_hash IS NOT NULL AND commitment IS NOT NULL
@@ -162,6 +168,18 @@ CREATE TABLE sv.draw_plan_department (
   PRIMARY KEY (plan_id, department_id)
 );
 COMMENT ON TABLE sv.draw_plan_department IS 'Departments taking part in a plan (more than one: a joint plan 部门联合抽查)';
+
+-- A partner department's consent (sv.draw_plan_join), to the plan's terms as they stood: a plan
+-- changed afterwards needs it again (52_draw_governance.sql).
+CREATE TABLE sv.draw_plan_join (
+  plan_id       bigint NOT NULL REFERENCES sv.draw_plan (id),
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  terms_sha256  bytea NOT NULL CHECK (length(terms_sha256) = 32),   -- sv._draw_plan_terms_sha256 when joined
+  joined_by     text NOT NULL,
+  joined_at     timestamptz NOT NULL,
+  PRIMARY KEY (plan_id, department_id)
+);
+COMMENT ON TABLE sv.draw_plan_join IS 'Partner departments that confirmed a joint plan (加入联合抽查), each to the terms it saw';
 
 CREATE TABLE sv.draw_plan_item (
   plan_id         bigint NOT NULL REFERENCES sv.draw_plan (id),
@@ -286,7 +304,7 @@ DO $rls$
 DECLARE
   t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['draw_plan', 'draw_plan_department', 'draw_plan_item', 'draw_plan_stratum',
+  FOREACH t IN ARRAY ARRAY['draw_plan', 'draw_plan_department', 'draw_plan_join', 'draw_plan_item', 'draw_plan_stratum',
                            'draw_exclusion', 'draw', 'draw_result', 'draw_team'] LOOP
     EXECUTE pg_catalog.format('ALTER TABLE sv.%I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE pg_catalog.format('ALTER TABLE sv.%I FORCE ROW LEVEL SECURITY', t);

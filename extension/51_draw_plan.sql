@@ -87,6 +87,8 @@ DECLARE
   v_val jsonb;
   v_bad text;
   v_release bigint;
+  v_terms bytea;
+  v_dropped integer[];
 BEGIN
   PERFORM sv._require_code('code', code);
   PERFORM sv._require_text('title', title);
@@ -143,6 +145,13 @@ BEGIN
   IF v_bad IS NOT NULL THEN
     RAISE EXCEPTION 'departments: department(s) % do not exist', v_bad USING ERRCODE = 'foreign_key_violation';
   END IF;
+  -- every team holds one inspector of each department (teams.c): more departments than places
+  -- would seal a plan that can never run
+  IF cardinality(v_depts) > team_size THEN
+    RAISE EXCEPTION 'departments: % departments take part but team_size is %', cardinality(v_depts), team_size
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Each team holds one inspector of every department of the plan: team_size must be at least the number of departments.';
+  END IF;
   -- 一单: check items of the published catalogue, carried out by a department of the plan
   IF check_items IS NULL OR cardinality(check_items) = 0 THEN
     RAISE EXCEPTION 'check_items must name at least one check item' USING ERRCODE = 'invalid_parameter_value';
@@ -179,6 +188,7 @@ BEGIN
   END LOOP;
 
   PERFORM sv._require_department_scope(lead_department_id);
+  PERFORM sv._require_regions_in_scope('scope.regions', ARRAY(SELECT jsonb_array_elements_text(scope -> 'regions')));
   PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.draw_plan'), pg_catalog.hashtext(btrim(code)));
   SELECT d.id, d.status INTO v_id, v_status FROM sv.draw_plan d WHERE d.code = btrim(draw_plan_save.code) FOR UPDATE;
   IF FOUND THEN
@@ -187,6 +197,9 @@ BEGIN
         USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     PERFORM sv._draw_require_plan(v_id);
+    -- and the draft being replaced lies within the caller's scope too
+    PERFORM sv._require_regions_in_scope('scope.regions',
+      ARRAY(SELECT jsonb_array_elements_text(d.scope -> 'regions') FROM sv.draw_plan d WHERE d.id = v_id));
     UPDATE sv.draw_plan d SET title = btrim(draw_plan_save.title), lead_department_id = draw_plan_save.lead_department_id,
            check_from = draw_plan_save.check_from, check_to = draw_plan_save.check_to, scope = draw_plan_save.scope,
            team_size = draw_plan_save.team_size, cross_area = draw_plan_save.cross_area,
@@ -206,11 +219,19 @@ BEGIN
   INSERT INTO sv.draw_plan_item SELECT DISTINCT v_id, c FROM unnest(check_items) c;
   INSERT INTO sv.draw_plan_stratum (plan_id, stratum, ratio, count)
   SELECT v_id, e.key, (e.value ->> 'ratio')::numeric, (e.value ->> 'count')::integer FROM jsonb_each(strata) e;
+  -- partners agreed to the terms as they were: a department no longer listed, or terms changed
+  -- since it joined, and its confirmation is gone (it joins again to the new terms)
+  v_terms := sv._draw_plan_terms_sha256(v_id);
+  WITH gone AS (
+    DELETE FROM sv.draw_plan_join j WHERE j.plan_id = v_id AND (j.terms_sha256 <> v_terms OR NOT (j.department_id = ANY (v_depts)))
+    RETURNING j.department_id)
+  SELECT array_agg(g.department_id ORDER BY g.department_id) INTO v_dropped FROM gone g;
   PERFORM sv.audit_append(lead_department_id, 'draw_plan', btrim(code), CASE WHEN v_status IS NULL THEN 'add' ELSE 'change' END,
     jsonb_build_object('plan_id', v_id, 'title', btrim(title), 'departments', to_jsonb(v_depts), 'check_from', check_from,
                        'check_to', check_to, 'scope', scope, 'check_items', to_jsonb(check_items), 'strata', strata,
                        'team_size', team_size, 'cross_area', cross_area, 'lookback_days', lookback_days,
-                       'annual_cap', annual_cap));
+                       'annual_cap', annual_cap, 'terms_sha256', encode(v_terms, 'hex'))
+    || CASE WHEN v_dropped IS NOT NULL THEN jsonb_build_object('joins_dropped', to_jsonb(v_dropped)) ELSE '{}' END);
   RETURN v_id;
 END
 $fn$;
@@ -309,6 +330,7 @@ BEGIN
   IF p.status <> 'draft' THEN
     RAISE EXCEPTION 'plan % is already %', quote_literal(p.code), p.status USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
+  PERFORM sv._draw_seal_guard(p);   -- partners joined, no overlapping unrun plan (52_draw_governance.sql)
 
   -- candidates and exclusions at one snapshot; the population stored from where it was built
   SELECT c.capped, c.capped_reasons, c.handle, c.population_hash, c.sizes
@@ -347,15 +369,21 @@ BEGIN
   PERFORM sv._require_uscc('uscc', uscc);
   PERFORM sv._require_reason(reason, 'the conflict exists');
   SELECT * INTO i FROM sv.inspector x WHERE x.certificate_no = upper(btrim(inspector_conflict_declare.certificate_no));
-  IF NOT FOUND THEN
+  -- an officer learns nothing of other departments' inspectors: a certificate held in another
+  -- department gets the same answer as one nobody holds
+  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE'))
+     AND (NOT FOUND OR sv.scope_department() IS DISTINCT FROM i.department_id) THEN
+    RAISE EXCEPTION 'certificate_no: no inspector of department % holds certificate %',
+      coalesce(sv.scope_department()::text, '(none)'), coalesce(quote_literal(certificate_no), 'NULL')
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Officers declare conflicts for the inspectors of their own department.';
+  END IF;
+  IF i.certificate_no IS NULL THEN
     RAISE EXCEPTION 'certificate_no: no inspector holds certificate %', coalesce(quote_literal(certificate_no), 'NULL')
       USING ERRCODE = 'foreign_key_violation';
   END IF;
   IF NOT EXISTS (SELECT 1 FROM sv.subject s WHERE s.uscc = inspector_conflict_declare.uscc::sv.uscc) THEN
     RAISE EXCEPTION 'uscc: subject % is not in the data centre', uscc::sv.uscc USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  IF NOT pg_has_role(me, 'sv_integration', 'USAGE') THEN
-    PERFORM sv._require_department_scope(i.department_id);
   END IF;
   INSERT INTO sv.inspector_conflict (uscc, certificate_no, reason, declared_by, declared_at)
   VALUES (uscc::sv.uscc, i.certificate_no, btrim(reason), me, now())

@@ -262,6 +262,8 @@ BEGIN
     RAISE EXCEPTION 'draw % does not exist', coalesce(draw_id::text, 'NULL') USING ERRCODE = 'no_data_found';
   END IF;
   p := sv._draw_require_plan(d.plan_id, true);   -- one recusal of a draw at a time
+  -- the plan's department, and its regions within the caller's region scope
+  PERFORM sv._require_regions_in_scope('scope.regions', ARRAY(SELECT jsonb_array_elements_text(p.scope -> 'regions')));
   SELECT coalesce(jsonb_agg(jsonb_build_object('uscc', x.uscc::text, 'slot', x.slot, 'certificate_no', x.certificate_no,
                                                'replacement', x.replacement) ORDER BY x.seq), '[]'),
          coalesce(max(x.stream_to), d.stream_words), coalesce(max(x.seq), 0) + 1

@@ -50,6 +50,19 @@ AS $fn$
     ('sv.draw_team', 'draw_team_no_truncate'),
     ('sv.draw_recusal', 'draw_recusal_immutable'),
     ('sv.draw_recusal', 'draw_recusal_no_truncate'),
+    -- 52_draw_governance: a plan and its parts once sealed (drafts stay editable)
+    ('sv.draw_plan', 'draw_plan_guard'),
+    ('sv.draw_plan', 'draw_plan_no_truncate'),
+    ('sv.draw_plan_department', 'draw_plan_department_guard'),
+    ('sv.draw_plan_department', 'draw_plan_department_no_truncate'),
+    ('sv.draw_plan_join', 'draw_plan_join_guard'),
+    ('sv.draw_plan_join', 'draw_plan_join_no_truncate'),
+    ('sv.draw_plan_item', 'draw_plan_item_guard'),
+    ('sv.draw_plan_item', 'draw_plan_item_no_truncate'),
+    ('sv.draw_plan_stratum', 'draw_plan_stratum_guard'),
+    ('sv.draw_plan_stratum', 'draw_plan_stratum_no_truncate'),
+    ('sv.draw_exclusion', 'draw_exclusion_guard'),
+    ('sv.draw_exclusion', 'draw_exclusion_no_truncate'),
     -- 55_credit
     ('sv.credit_model', 'credit_model_immutable'),
     ('sv.credit_model', 'credit_model_no_change')

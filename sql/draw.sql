@@ -364,6 +364,10 @@ SELECT sv.draw_seal(:plan4, sha256('fourth regress nonce 0123'::bytea), 'welfare
 SELECT sv.draw_run(:plan4, 'fourth regress nonce 0123'::bytea, '3D 2026333: 1 1 1');
 RESET ROLE;
 SELECT status, (SELECT count(*) FROM sv.draw d WHERE d.plan_id = p.id) AS draws FROM sv.draw_plan p WHERE p.id = :plan4;
+-- it cannot stay sealed and unrun: it is cancelled in public, with the reason (draw_governance)
+SET ROLE regress_drw_msa;
+SELECT sv.draw_plan_cancel(:plan4, '执法人员不足,无法组成六人检查组');
+RESET ROLE;
 
 -- Clean up what later tests would see (the plans and draws are append-only and stay; the
 -- backdated release, not written by sv.catalog_publish, goes: sv.catalog_release_verify).

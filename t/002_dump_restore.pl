@@ -28,7 +28,11 @@ $node->safe_psql('src', q{
 	  '[{"law": "law A"}]', 'city', 'city');
 	SELECT sv.catalog_item_save('DR-1-1', 4, 'main item', 'random', 'on-site', 'enterprises',
 	  '[{"law": "law A"}]', 'city', 'city', main_item => 'DR-1', sub_name => 'sub item');
+	SELECT sv.check_item_save('DR-1-C01', 'DR-1', 'city', '410400', 4, 'on_site', 'content', 'general');
 	SELECT sv.catalog_publish('R1');
+	-- a sealed draw plan: its guards (ENABLE ALWAYS) must let the restore write it back
+	SELECT sv.draw_seal(sv.draw_plan_save('DR-P1', 'plan', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}',
+	  '{DR-1-C01}', '{"U": {"count": 1}}'), sha256('dump restore nonce 0123'::bytea), 'welfare lottery 3D, draw 2026350');
 	SELECT sv.catalog_item_save('DR-1', 4, 'main item, renamed', 'random', 'on-site', 'enterprises',
 	  '[{"law": "law A"}]', 'city', 'city');
 	-- a correction of a shipped year: must survive the restore and stay in force
@@ -81,6 +85,9 @@ my $as_of = "SELECT string_agg(code || ':' || main_name, ',' ORDER BY code) FROM
 is($node->safe_psql('dst', $as_of), 'DR-1:main item,DR-1-1:main item', 'history restored: as_of the release');
 is($node->safe_psql('dst', "SELECT count(*) FROM sv.catalog_diff('R1')"), '1', 'release restored: one change since');
 is($node->safe_psql('dst', "SELECT count(*) FROM sv.department"), '11', 'departments not duplicated');
+is($node->safe_psql('dst', "SELECT code || ':' || status || ':' || (terms_sha256 = sv._draw_plan_terms_sha256(id))::text "
+  . "|| ':' || (SELECT count(*) FROM sv.draw_plan_stratum s WHERE s.plan_id = p.id) FROM sv.draw_plan p"),
+	'DR-P1:sealed:true:1', 'sealed draw plan restored with its rows, terms as sealed');
 
 # Restore mode is for superusers only, and off by default.
 $node->safe_psql('postgres', 'CREATE ROLE app LOGIN');

@@ -91,6 +91,7 @@ BEGIN
   CREATE ROLE health_city LOGIN IN ROLE sv_officer;      -- health commission, whole city
   CREATE ROLE supervision_office LOGIN IN ROLE sv_auditor; -- reads everything, writes nothing
   CREATE ROLE portal_public LOGIN IN ROLE sv_public;     -- the service portal's connection
+  CREATE ROLE fire_city LOGIN IN ROLE sv_officer;        -- fire and rescue, whole city (a partner in a joint plan)
 END $$;
 -- a superuser maps the first administrator; the administrator maps the officers
 SELECT sv.staff_add('pds_admin', 1, '410400') AS staff_id;
@@ -509,6 +510,7 @@ SELECT sv.catalog_publish('2026-3', '增加消防救援支队事项') AS release
 SELECT count(sv.inspector_save(c, n, :fire_department, '410400', '2023-01-01', '2028-12-31', 'HN-ZFZ', 'ZF-F-' || c, '{fire_safety}'))
        AS fire_inspectors
 FROM (VALUES ('豫D1011001', '马消防'), ('豫D1011002', '朱安全'), ('豫D1011003', '胡预防'), ('豫D1011004', '郭检查')) v(c, n);
+SELECT sv.staff_add('fire_city', :fire_department, '410400') > 0 AS fire_city_mapped;
 RESET ROLE;
 SET ROLE msa_city;
 SELECT sv.draw_plan_save('2026-PDS-JOINT-01', '2026年平顶山市商场超市食品安全与消防安全部门联合双随机抽查', 4,
@@ -517,6 +519,14 @@ SELECT sv.draw_plan_save('2026-PDS-JOINT-01', '2026年平顶山市商场超市�
   ARRAY['PDS-MSA-002-C01', 'PDS-FIRE-001-C01'],
   '{"A": {"ratio": 0.02}, "B": {"ratio": 0.05}, "C": {"ratio": 0.1}, "D": {"ratio": 0.3}, "U": {"ratio": 0.05}}',
   team_size => 2, departments => ARRAY[4, :fire_department], cross_area => true) AS plan_id \gset
+RESET ROLE;
+\echo '   the fire detachment, a partner, confirms the plan''s terms before the seal (sv.draw_plan_join):'
+SET ROLE fire_city;
+SELECT left(encode(sv.draw_plan_join(:plan_id), 'hex'), 16) || '…' AS terms_sha256;
+SELECT plan_code, department_name, is_lead, agreed FROM sv_work.draw_plan_partner WHERE plan_code = '2026-PDS-JOINT-01'
+ ORDER BY NOT is_lead, department_id;
+RESET ROLE;
+SET ROLE msa_city;
 \echo '   the planner commits to a secret nonce (only its SHA-256 is given) and names the public entropy in advance:'
 SELECT encode(sv.draw_seal(:plan_id, sha256('平顶山市场监管局 2026 抽查 秘密随机数 7f3a9c'::bytea),
   '中国福利彩票3D 第2026331期开奖号码'), 'hex') AS population_sha256;
