@@ -6,6 +6,9 @@
 -- Tables:     sv.staff (login role -> department and region scope, with validity dates)
 -- Functions:  sv.current_scope() (everyone), sv.scope_department(), sv.scope_regions()
 --             (used by RLS policies), sv.staff_add(...), sv.staff_end(...) (sv_admin)
+--             The checks every SECURITY DEFINER function applies itself (RLS does not apply
+--             inside it): sv._require_admin_scope(region), sv._require_regions_in_scope(field,
+--             regions), sv._require_mapping(purpose)
 -- The write functions here are the worked example of the write API pattern (docs/security.md).
 -- ---------------------------------------------------------------------------------------------
 
@@ -165,6 +168,27 @@ BEGIN
       USING ERRCODE = 'insufficient_privilege',
             HINT = pg_catalog.format('"%s" acts only in region %s and the regions below it.', me,
                                      (SELECT s.region_code FROM sv._scope_lookup() s));
+  END IF;
+END
+$fn$;
+
+-- An officer without a staff mapping in force does nothing: 42501.  Administrators and
+-- integrations (system feeds) pass; the callers have checked the role itself.  The rule for
+-- every function an officer calls to act, not only to read: no mapping, no action.
+CREATE FUNCTION sv._require_mapping(purpose text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+BEGIN
+  IF sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') THEN
+    RETURN;
+  END IF;
+  IF sv.scope_department() IS NULL THEN
+    RAISE EXCEPTION 'role "%" has no staff mapping in force, so it may not %', me, purpose
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'An administrator maps officers to a department and region with sv.staff_add().';
   END IF;
 END
 $fn$;

@@ -7,8 +7,7 @@
 -- Functions:  sv._credit_event_merge(source, rows)  the rules, set-based (shared with sv.ingest)
 --             sv.credit_event_record(...)            one event (administrators, integration)
 --             sv._credit_publication_end(...)        the publication period of a record
---             sv._credit_require_mapping, sv._credit_require_subject_scope
---                                                    who may act on credit
+--             sv._credit_require_subject_scope(...) who may read a subject's credit
 -- Views:      sv_public.credit_publication (what is published today)
 -- Publication periods (市场监督管理行政处罚信息公示规定 §14): a penalty of only a warning,
 -- circulated criticism and a low fine (at most sv.low_fine_limit yuan, a provincial figure)
@@ -21,26 +20,6 @@
 -- Who may act on credit (docs/credit.md, "Who may call what"): administrators and auditors
 -- act city-wide by their role, integrations (system feeds) without a staff mapping; an officer
 -- only through a staff mapping in force, which gives its department and region scope.
-
--- An officer without a staff mapping in force does nothing: 42501.  Administrators and
--- integrations pass (the callers have checked the role itself).
-CREATE FUNCTION sv._credit_require_mapping(purpose text) RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  me text := sv._outer_user();
-BEGIN
-  IF sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') THEN
-    RETURN;
-  END IF;
-  IF sv.scope_department() IS NULL THEN
-    RAISE EXCEPTION 'role "%" has no staff mapping in force, so it may not %', me, purpose
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'An administrator maps officers to a department and region with sv.staff_add().';
-  END IF;
-END
-$fn$;
 
 -- May the caller read the credit of this subject?  The rule of sv_work.subject (the policies
 -- subject_scope and subject_all on sv.subject): administrators and auditors every subject,
@@ -60,7 +39,7 @@ BEGIN
   IF NOT pg_has_role(me, 'sv_officer', 'USAGE') THEN
     RAISE EXCEPTION 'credit classes are internal: role "%" may not read them', me USING ERRCODE = 'insufficient_privilege';
   END IF;
-  PERFORM sv._credit_require_mapping('read credit');
+  PERFORM sv._require_mapping('read credit');
   IF NOT EXISTS (SELECT 1 FROM sv.subject s
                  WHERE s.uscc = subject::sv.uscc AND s.region_code = ANY (sv.scope_regions())) THEN
     RAISE EXCEPTION '%: subject % is not in the region scope of "%"', field, subject::sv.uscc, me

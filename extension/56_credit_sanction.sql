@@ -300,7 +300,7 @@ BEGIN
   END IF;
   -- officers check through a staff mapping (their department answers for the case); the
   -- subject may be anywhere: penalised in one place, restricted everywhere (docs/credit.md)
-  PERFORM sv._credit_require_mapping('make credit checks');
+  PERFORM sv._require_mapping('make credit checks');
   PERFORM sv._require_given(ARRAY['uscc', 'scenario'], ARRAY[uscc IS NULL, scenario IS NULL]);
   PERFORM sv._require_uscc('uscc', uscc);
   PERFORM sv._require_one_of('scenario', scenario, sv._sanction_scenarios());
@@ -364,7 +364,7 @@ BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not report feedback', me USING ERRCODE = 'insufficient_privilege';
   END IF;
-  PERFORM sv._credit_require_mapping('report feedback');
+  PERFORM sv._require_mapping('report feedback');
   SELECT * INTO f FROM sv.sanction_feedback x WHERE x.id = feedback_id FOR UPDATE;
   -- officers report for their own department; another department's obligation does not exist for them
   IF NOT FOUND OR NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')

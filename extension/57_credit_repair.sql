@@ -118,7 +118,7 @@ BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not file credit repair applications', me USING ERRCODE = 'insufficient_privilege';
   END IF;
-  PERFORM sv._credit_require_mapping('file credit repair applications');
+  PERFORM sv._require_mapping('file credit repair applications');
   PERFORM sv._require_given(ARRAY['uscc', 'event_id', 'reason', 'evidence', 'obligations_performed'], ARRAY[uscc IS NULL, event_id IS NULL, reason IS NULL, evidence IS NULL, obligations_performed IS NULL]);
   PERFORM sv._require_uscc('uscc', uscc);
   -- officers file for their own department's events (at its service window); to them another
@@ -179,7 +179,7 @@ BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not decide credit repairs', me USING ERRCODE = 'insufficient_privilege';
   END IF;
-  PERFORM sv._credit_require_mapping('decide credit repairs');
+  PERFORM sv._require_mapping('decide credit repairs');
   SELECT * INTO a FROM sv.credit_repair x WHERE x.id = repair_id FOR UPDATE;
   IF NOT FOUND OR NOT (sv._is_admin(me) OR coalesce(a.department_id = sv.scope_department(), false)) THEN
     RAISE EXCEPTION 'credit repair application % does not exist', repair_id USING ERRCODE = 'no_data_found';
