@@ -511,10 +511,13 @@ SELECT sv.draw_plan_save('2026-PDS-JOINT-01', '2026年平顶山市商场超市�
   '{"A": {"ratio": 0.02}, "B": {"ratio": 0.05}, "C": {"ratio": 0.1}, "D": {"ratio": 0.3}, "U": {"ratio": 0.05}}',
   team_size => 2, departments => ARRAY[4, :fire_department], cross_area => true) AS plan_id \gset
 \echo '   the planner commits to a secret nonce (only its SHA-256 is given) and names the public entropy in advance:'
+\echo '   (the source in its canonical form: kind;name;issue;date;form, dated after the seal)'
+SELECT format('lottery;中国福利彩票3D;%s;%s;digits=3', to_char(sv.local_date(now()) + 1, 'YYYYDDD'), sv.local_date(now()) + 1)
+  AS entropy_source \gset
 SELECT encode(sv.draw_seal(:plan_id, sha256('平顶山市场监管局 2026 抽查 秘密随机数 7f3a9c'::bytea),
-  '中国福利彩票3D 第2026331期开奖号码'), 'hex') AS population_sha256;
+  :'entropy_source'), 'hex') AS population_sha256;
 \echo '   after the lottery draw the nonce is revealed and the draw runs (anyone can recompute it):'
-SELECT sv.draw_run(:plan_id, convert_to('平顶山市场监管局 2026 抽查 秘密随机数 7f3a9c', 'UTF8'), '3D 2026331: 5 0 8') AS draw_id \gset
+SELECT sv.draw_run(:plan_id, convert_to('平顶山市场监管局 2026 抽查 秘密随机数 7f3a9c', 'UTF8'), '508') AS draw_id \gset
 RESET ROLE;
 SET ROLE portal_public;
 SELECT plan_code, departments, population_size, left(population_sha256, 16) || '…' AS population_sha256,
