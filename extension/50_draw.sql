@@ -165,9 +165,10 @@ CREATE TRIGGER draw_population_no_truncate BEFORE TRUNCATE ON sv.draw_population
 
 -- The team inputs as sealed (docs/draw-protocol.md, "Seal"), written once by sv.draw_seal and
 -- covered by the seal's hash: the inspector pool (inspectors 1..m in certificate byte order, each
--- with its department number 1..D and region) and the exclusion pairs (candidate code, inspector
+-- with its department number 1..D and region) and the exclusion pairs (subject code, inspector
 -- number) from declared conflicts and the look-back window.  A run reads these, never the live
 -- tables: a conflict declared after the seal goes through recusal (sv.draw_recuse), in public.
+-- The pairs name declared conflicts, which only administrators and auditors read: so does this.
 CREATE TABLE sv.draw_team_input (
   plan_id             bigint PRIMARY KEY REFERENCES sv.draw_plan (id),
   pool_certificates   text[] NOT NULL,
@@ -184,6 +185,11 @@ CREATE TRIGGER draw_team_input_immutable BEFORE UPDATE OR DELETE ON sv.draw_team
   FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('sealed team inputs are append-only');
 CREATE TRIGGER draw_team_input_no_truncate BEFORE TRUNCATE ON sv.draw_team_input
   FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('sealed team inputs are append-only');
+ALTER TABLE sv.draw_team_input ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.draw_team_input FORCE ROW LEVEL SECURITY;
+CREATE POLICY draw_team_input_read ON sv.draw_team_input FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.draw_team_input TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.draw_team_input', '');
 
 CREATE TABLE sv.draw_plan_department (
   plan_id       bigint NOT NULL REFERENCES sv.draw_plan (id),
@@ -316,7 +322,7 @@ DECLARE
   t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['draw_plan', 'draw_plan_department', 'draw_plan_item', 'draw_plan_stratum',
-                           'draw_exclusion', 'draw_team_input', 'draw', 'draw_result', 'draw_team'] LOOP
+                           'draw_exclusion', 'draw', 'draw_result', 'draw_team'] LOOP
     EXECUTE pg_catalog.format('ALTER TABLE sv.%I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE pg_catalog.format('ALTER TABLE sv.%I FORCE ROW LEVEL SECURITY', t);
     EXECUTE pg_catalog.format('CREATE POLICY %I ON sv.%I FOR SELECT TO sv_admin, sv_officer, sv_auditor USING (true)',

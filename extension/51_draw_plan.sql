@@ -388,25 +388,17 @@ BEGIN
                                                AND ri.release_id = (SELECT r.id FROM sv.catalog_release r
                                                                     ORDER BY r.published_at DESC, r.id DESC LIMIT 1)
                 WHERE pi.plan_id = p.id AND ri.item ->> 'specialty' IS NOT NULL)) o;
-  -- the exclusion pairs (candidate, inspector number): declared conflicts, and inspectors who
-  -- took part in an action on the candidate within the look-back window before the period
-  -- (each pair's subject probed by its key, LIMIT 1 keeping the probe: a few thousand conflicts
-  -- must not cost a scan of a million subjects)
+  -- the exclusion pairs (subject, inspector number) of the pool's inspectors: declared
+  -- conflicts, and actions that started within the look-back window before the period.  Pairs
+  -- of subjects that are not candidates are kept too (they never meet a drawn subject): sorting
+  -- them out would cost a probe of the subjects per pair, for nothing.
   WITH pool AS (
     SELECT q.cert, q.k FROM unnest(v_pool.certs) WITH ORDINALITY q(cert, k)
-  ), maybe AS (
-    SELECT c.uscc, o.k FROM sv.inspector_conflict c JOIN pool o ON o.cert = c.certificate_no
-    UNION
-    SELECT a.uscc, o.k FROM sv.action a JOIN pool o ON o.cert = ANY (a.inspectors)
-    WHERE a.started_on >= p.check_from - p.lookback_days AND a.started_on < p.check_from
   ), pairs AS (
-    SELECT m.uscc::text AS code, m.k FROM maybe m
-    CROSS JOIN LATERAL (SELECT 1 FROM sv.subject s
-                        WHERE s.uscc = m.uscc AND s.status = 'operating' AND s.region_code = ANY (v_regions)
-                          AND (cardinality(v_kinds) = 0 OR s.kind = ANY (v_kinds))
-                          AND (cardinality(v_patterns) = 0 OR s.industry LIKE ANY (v_patterns))
-                          AND s.uscc <> ALL (v_capped)
-                        LIMIT 1) s
+    SELECT c.uscc::text AS code, o.k FROM sv.inspector_conflict c JOIN pool o ON o.cert = c.certificate_no
+    UNION
+    SELECT a.uscc::text, o.k FROM sv.action a JOIN pool o ON o.cert = ANY (a.inspectors)
+    WHERE a.started_on >= p.check_from - p.lookback_days AND a.started_on < p.check_from
   )
   SELECT coalesce(array_agg(x.code ORDER BY x.code COLLATE "C", x.k), '{}') AS codes,
          coalesce(array_agg(x.k::integer ORDER BY x.code COLLATE "C", x.k), '{}') AS ks
