@@ -117,7 +117,7 @@ BEGIN
   ok := coalesce(d.pool_certificates = ti.pool_certificates AND d.pool_departments = ti.pool_departments
                  AND d.pool_regions = ti.pool_regions AND d.excluded_subjects = v_pairs.excluded_subjects
                  AND d.excluded_inspectors = v_pairs.excluded_inspectors, false);
-  detail := format('pool of %s and %s exclusion pair(s) of the drawn subjects %s the team inputs sealed with the plan (%s pair(s) over the population)',
+  detail := format('pool of %s and %s exclusion pair(s) of the drawn subjects %s the team inputs sealed with the plan (%s sealed pair(s) in all)',
                    cardinality(d.pool_certificates), cardinality(d.excluded_subjects),
                    CASE WHEN ok THEN 'are' ELSE 'are not' END, coalesce(cardinality(ti.excluded_uscc)::text, 'none'));
   RETURN NEXT;
