@@ -61,7 +61,7 @@ $fn$;
 -- Returns the source's date and the pattern and description of the one accepted value; a
 -- source not in that form is refused naming the field.
 CREATE FUNCTION sv._draw_entropy_source(entropy_source text, OUT on_date date, OUT value_pattern text, OUT value_form text)
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
@@ -96,7 +96,7 @@ $fn$;
 
 -- The run accepts exactly one entropy value: the canonical form the sealed source names.
 CREATE FUNCTION sv._draw_require_entropy(entropy_source text, entropy text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE

@@ -57,6 +57,12 @@ BEGIN
     RAISE EXCEPTION 'plan % was already drawn (draw %)', quote_literal(p.code),
       (SELECT d.id FROM sv.draw d WHERE d.plan_id = p.id) USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
+  IF p.seal_hash IS NULL OR NOT EXISTS (SELECT 1 FROM sv.draw_team_input x WHERE x.plan_id = p.id) THEN
+    RAISE EXCEPTION 'plan % was sealed without its team inputs and seal hash (before protocol sv-draw-v2): it cannot be run',
+      quote_literal(p.code)
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Seal a new plan with the same rules; the sealed one stays visible.';
+  END IF;
   -- exactly one entropy value is accepted: the canonical form of the sealed source
   PERFORM sv._draw_require_entropy(p.entropy_source, entropy);
   IF sha256(nonce) <> p.commitment THEN

@@ -191,6 +191,20 @@ ALTER TABLE sv.draw_recusal DISABLE TRIGGER draw_recusal_immutable;
 DELETE FROM sv.draw_recusal WHERE draw_id = :draw2;
 SELECT step, ok FROM sv.draw_verify_detail(:draw2) WHERE NOT ok;
 ROLLBACK;
+-- A plan sealed without team inputs and seal hash (as sealed before them) is not run
+SET ROLE regress_cmt_msa;
+SELECT sv.draw_plan_save('CMT-P3', '承诺测试(旧封存)', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}',
+  '{CMT-MSA-1-C01}', '{"U": {"count": 1}}') AS plan3 \gset
+SELECT sv.draw_seal(:plan3, sha256('third commit nonce 0123456789'::bytea), 'lottery;中国福利彩票3D;2099004;2099-01-04;digits=3') IS NOT NULL AS sealed;
+RESET ROLE;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+UPDATE sv.draw_plan SET seal_hash = NULL WHERE id = :plan3;
+DELETE FROM sv.draw_team_input WHERE plan_id = :plan3;
+SET LOCAL session_replication_role = DEFAULT;
+SET ROLE regress_cmt_msa;
+SELECT sv.draw_run(:plan3, 'third commit nonce 0123456789'::bytea, '123');
+ROLLBACK;
 -- A draw deleted, its plan set back to sealed and run again (the same inputs: the same draw):
 -- every table agrees, the chain holds two runs of the plan.
 BEGIN;
