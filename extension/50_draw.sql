@@ -36,7 +36,11 @@ AS 'MODULE_PATHNAME', 'sv_draw_pick' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE TYPE sv._draw_population_built AS (handle bigint, population_hash bytea, sizes integer[]);
 CREATE FUNCTION sv._draw_population_store(plan_id bigint, handle bigint) RETURNS void
 AS 'MODULE_PATHNAME', 'sv_draw_population_store' LANGUAGE C VOLATILE;
--- Candidates per stratum A, B, C, D, U counted from population bytes; NULL unless well formed.
+-- SHA-256 of the candidates' regions as sealed, "<6 digits>\n" each (docs/draw-protocol.md, "Seal").
+CREATE FUNCTION sv._draw_regions_sha256(regions integer[]) RETURNS bytea
+AS 'MODULE_PATHNAME', 'sv_draw_regions_sha256' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- Candidates per stratum A, B, C, D, U counted from population bytes; NULL unless well formed:
+-- whole lines of the five strata, in protocol order, no line twice.
 CREATE FUNCTION sv._draw_population_sizes(population bytea) RETURNS integer[]
 AS 'MODULE_PATHNAME', 'sv_draw_population_sizes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION sv._draw_population_accum(internal, sv.uscc, text, text) RETURNS internal
@@ -117,7 +121,10 @@ CREATE TABLE sv.draw_plan (
   population_size  integer,
   population_hash  bytea,                    -- SHA-256 of the population (sv.draw_population)
   commitment       bytea,                    -- SHA-256 of the planner's secret nonce
-  entropy_source   text,                     -- the public randomness named in advance
+  entropy_source   text,                     -- the public randomness named in advance, canonical
+                                             -- (docs/draw-protocol.md, "Entropy source": kind, name, issue,
+                                             -- date and the exact form of its value)
+  seal_hash        bytea,                    -- SHA-256 over everything the seal fixes (protocol, "Seal")
   stratum_sizes    integer[],                -- candidates per stratum A, B, C, D, U
   redraw_of        bigint,                   -- a redraw: the plan drawn before (no self-referencing
                                              -- foreign key: pg_dump warns about it on config tables)
@@ -161,6 +168,34 @@ CREATE TRIGGER draw_population_immutable BEFORE UPDATE OR DELETE ON sv.draw_popu
   FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a sealed population is append-only');
 CREATE TRIGGER draw_population_no_truncate BEFORE TRUNCATE ON sv.draw_population
   FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a sealed population is append-only');
+
+-- The team inputs as sealed (docs/draw-protocol.md, "Seal"), written once by sv.draw_seal and
+-- covered by the seal's hash: the inspector pool (inspectors 1..m in certificate byte order, each
+-- with its department number 1..D and region) and the exclusion pairs (subject code, inspector
+-- number) from declared conflicts and the look-back window.  A run reads these, never the live
+-- tables: a conflict declared after the seal goes through recusal (sv.draw_recuse), in public.
+-- The pairs name declared conflicts, which only administrators and auditors read: so does this.
+CREATE TABLE sv.draw_team_input (
+  plan_id             bigint PRIMARY KEY REFERENCES sv.draw_plan (id),
+  pool_certificates   text[] NOT NULL,
+  pool_departments    integer[] NOT NULL,
+  pool_regions        integer[] NOT NULL,
+  excluded_uscc       text[] NOT NULL,         -- ordered by code (byte order), then inspector number
+  excluded_inspectors integer[] NOT NULL,
+  CHECK (cardinality(pool_departments) = cardinality(pool_certificates)
+         AND cardinality(pool_regions) = cardinality(pool_certificates)
+         AND cardinality(excluded_inspectors) = cardinality(excluded_uscc))
+);
+COMMENT ON TABLE sv.draw_team_input IS 'The inspector pool and exclusion pairs of a sealed plan, frozen at the seal (append-only)';
+CREATE TRIGGER draw_team_input_immutable BEFORE UPDATE OR DELETE ON sv.draw_team_input
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('sealed team inputs are append-only');
+CREATE TRIGGER draw_team_input_no_truncate BEFORE TRUNCATE ON sv.draw_team_input
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('sealed team inputs are append-only');
+ALTER TABLE sv.draw_team_input ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.draw_team_input FORCE ROW LEVEL SECURITY;
+CREATE POLICY draw_team_input_read ON sv.draw_team_input FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.draw_team_input TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.draw_team_input', '');
 
 CREATE TABLE sv.draw_plan_department (
   plan_id       bigint NOT NULL REFERENCES sv.draw_plan (id),

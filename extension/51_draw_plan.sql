@@ -55,6 +55,106 @@ AS $fn$
                 || int4send(octet_length(convert_to(entropy, 'UTF8'))) || convert_to(entropy, 'UTF8'))
 $fn$;
 
+-- The entropy source named at the seal, in its one canonical form (docs/draw-protocol.md,
+-- "Entropy source"):  kind;name;issue;YYYY-MM-DD;form  with kind lottery (form digits=N: the
+-- value is exactly N decimal digits) or hash (form hex=N: exactly N lower-case hex digits).
+-- Returns the source's date and the pattern and description of the one accepted value; a
+-- source not in that form is refused naming the field.
+CREATE FUNCTION sv._draw_entropy_source(entropy_source text, OUT on_date date, OUT value_pattern text, OUT value_form text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  m text[];
+  n integer;
+BEGIN
+  m := regexp_match(entropy_source,
+         '^(lottery|hash);([^;[:cntrl:]]{2,64});([0-9A-Za-z-]{1,32});([0-9]{4}-[0-9]{2}-[0-9]{2});(digits|hex)=([1-9][0-9]{0,2})$');
+  n := m[6]::integer;
+  IF m IS NULL OR m[2] <> btrim(m[2]) OR (m[1] = 'lottery') <> (m[5] = 'digits')
+     OR (m[5] = 'digits' AND n > 64) OR (m[5] = 'hex' AND (n < 16 OR n > 128)) THEN
+    RAISE EXCEPTION 'entropy_source must be "lottery;<name>;<issue>;<YYYY-MM-DD>;digits=<1-64>" or "hash;<name>;<issue>;<YYYY-MM-DD>;hex=<16-128>", not %',
+      coalesce(quote_literal(left(entropy_source, 200)), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The name is 2 to 64 characters without ";" (no spaces at either end), the issue 1 to 32 letters, digits or "-", the date the day the value is produced.',
+            HINT = 'For example lottery;中国福利彩票3D;2026331;2026-12-01;digits=3 (docs/draw-protocol.md, "Entropy source").';
+  END IF;
+  BEGIN
+    on_date := m[4]::date;
+  EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+    RAISE EXCEPTION 'entropy_source: the date % is not a calendar date', m[4] USING ERRCODE = 'datetime_field_overflow';
+  END;
+  IF m[5] = 'digits' THEN
+    value_pattern := format('^[0-9]{%s}$', n);
+    value_form := format('exactly %s decimal digit(s) 0-9, the result''s numbers in published order with their leading zeros, no spaces or other characters', n);
+  ELSE
+    value_pattern := format('^[0-9a-f]{%s}$', n);
+    value_form := format('exactly %s lower-case hexadecimal digit(s) 0-9a-f, no spaces, prefix or other characters', n);
+  END IF;
+END
+$fn$;
+
+-- The run accepts exactly one entropy value: the canonical form the sealed source names.
+CREATE FUNCTION sv._draw_require_entropy(entropy_source text, entropy text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  f record;
+BEGIN
+  f := sv._draw_entropy_source(entropy_source);
+  IF entropy IS NULL OR entropy !~ f.value_pattern THEN
+    RAISE EXCEPTION 'entropy must be the value of the sealed source % in its canonical form: %, not %',
+      quote_literal(entropy_source), f.value_form, coalesce(quote_literal(left(entropy, 200)), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Exactly one spelling of a result is accepted (docs/draw-protocol.md, "Entropy source").';
+  END IF;
+END
+$fn$;
+
+-- The bytes T of the sealed inputs (docs/draw-protocol.md, "Seal"): the rules per stratum, the
+-- team rules, the pool and the exclusion pairs, one line each; and the seal's hash over T, the
+-- population, the regions, the commitment and the entropy source.
+CREATE FUNCTION sv._draw_inputs_text(p sv.draw_plan, ti sv.draw_team_input) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT 'rules' || E'\n'
+    || coalesce((SELECT string_agg(r.stratum || ',' || CASE WHEN r.ratio IS NOT NULL THEN 'ratio,' || r.ratio::text
+                                                          ELSE 'count,' || r.count::text END || E'\n', '' ORDER BY r.stratum)
+                 FROM sv.draw_plan_stratum r WHERE r.plan_id = p.id), '')
+    || format(E'team,%s,%s,%s\n', p.team_size, (SELECT count(*) FROM sv.draw_plan_department x WHERE x.plan_id = p.id),
+              CASE WHEN p.cross_area THEN 1 ELSE 0 END)
+    || 'pool' || E'\n'
+    || coalesce((SELECT string_agg(q.cert || ',' || q.dept || ',' || q.region || E'\n', '' ORDER BY q.k)
+                 FROM unnest(ti.pool_certificates, ti.pool_departments, ti.pool_regions) WITH ORDINALITY q(cert, dept, region, k)), '')
+    || 'exclude' || E'\n'
+    || coalesce((SELECT string_agg(x.code || ',' || x.k || E'\n', '' ORDER BY x.n)
+                 FROM unnest(ti.excluded_uscc, ti.excluded_inspectors) WITH ORDINALITY x(code, k, n)), '')
+$fn$;
+
+CREATE FUNCTION sv._draw_seal_hash(plan_id bigint, population_hash bytea, regions_hash bytea, commitment bytea,
+                                   entropy_source text, inputs text) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT sha256('SV-DRAW-SEAL-v2'::bytea || '\x00'::bytea || int8send(plan_id) || population_hash || regions_hash
+                || commitment || int4send(octet_length(convert_to(entropy_source, 'UTF8'))) || convert_to(entropy_source, 'UTF8')
+                || sha256(convert_to(inputs, 'UTF8')))
+$fn$;
+
+-- The exclusion pairs of the drawn subjects: the sealed pairs (code, inspector) of the subjects
+-- drawn, as (subject number in draw order, inspector number), ordered by both.
+CREATE FUNCTION sv._draw_team_pairs(ti sv.draw_team_input, subjects text[],
+                                    OUT excluded_subjects integer[], OUT excluded_inspectors integer[])
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT coalesce(array_agg(u.i::integer ORDER BY u.i, x.k), '{}'), coalesce(array_agg(x.k ORDER BY u.i, x.k), '{}')
+  FROM unnest(ti.excluded_uscc, ti.excluded_inspectors) x(code, k)
+  JOIN unnest(subjects) WITH ORDINALITY u(code, i) ON u.code = x.code
+$fn$;
+
 -- The selection from a plan's population and a seed: (stratum, position, uscc, region at the seal).
 CREATE FUNCTION sv._draw_select(p sv.draw_plan, seed bytea,
                                 OUT stratum text, OUT "position" integer, OUT uscc text, OUT region integer,
@@ -245,9 +345,13 @@ COMMENT ON FUNCTION sv.draw_plan_save(text, text, integer, date, date, jsonb, te
 -- region, under a handle for sv._draw_population_store; its SHA-256 and the stratum sizes.
 -- STABLE, so both statements read the snapshot of the seal's statement that calls it: one
 -- snapshot of subjects, classes and actions.  The population statement is read-only, so it may
--- run in parallel (the aggregate sorts in the workers and merges).
+-- run in parallel (the aggregate sorts in the workers and merges).  In the same snapshot, the
+-- team inputs the seal freezes (docs/draw-protocol.md, "Teams"): the inspector pool and the
+-- exclusion pairs of the candidates.
 CREATE FUNCTION sv._draw_candidates(p sv.draw_plan)
-RETURNS TABLE (capped sv.uscc[], capped_reasons text[], handle bigint, population_hash bytea, sizes integer[])
+RETURNS TABLE (capped sv.uscc[], capped_reasons text[], handle bigint, population_hash bytea, sizes integer[],
+               pool_certificates text[], pool_departments integer[], pool_regions integer[],
+               excluded_uscc text[], excluded_inspectors integer[])
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 SET parallel_leader_participation = off   -- the leader merges what the workers sorted
@@ -258,6 +362,8 @@ DECLARE
   v_patterns text[];
   v_capped sv.uscc[];
   v_reasons text[];
+  v_pool record;
+  v_pairs record;
 BEGIN
   -- the regions of the scope with everything below them
   v_regions := ARRAY(SELECT r.code FROM sv.region r
@@ -284,11 +390,46 @@ BEGIN
               GROUP BY a.uscc, a.department_id
               HAVING count(*) >= p.annual_cap) a
         GROUP BY a.uscc) a;
+  -- the inspector pool: active inspectors of the plan's departments whose certificates are
+  -- valid for the whole period and who hold every specialty the plan's check items require (as
+  -- in the latest release, which plans cite), in certificate byte order, each with its
+  -- department number (1.. in department id order) and region
+  SELECT coalesce(array_agg(o.certificate_no ORDER BY o.certificate_no COLLATE "C"), '{}') AS certs,
+         coalesce(array_agg(o.n::integer ORDER BY o.certificate_no COLLATE "C"), '{}') AS depts,
+         coalesce(array_agg(o.region_code::integer ORDER BY o.certificate_no COLLATE "C"), '{}') AS regions
+  INTO v_pool
+  FROM (SELECT i.certificate_no, d.n, i.region_code
+        FROM sv.inspector i
+        JOIN (SELECT x.department_id, row_number() OVER (ORDER BY x.department_id) AS n
+              FROM sv.draw_plan_department x WHERE x.plan_id = p.id) d ON d.department_id = i.department_id
+        WHERE i.status = 'active' AND i.valid_from <= p.check_from AND i.valid_until >= p.check_to
+          AND i.specialties @> ARRAY(
+                SELECT DISTINCT ri.item ->> 'specialty' FROM sv.draw_plan_item pi
+                JOIN sv.catalog_release_item ri ON ri.kind = 'check_item' AND ri.code = pi.check_item_code
+                                               AND ri.release_id = (SELECT r.id FROM sv.catalog_release r
+                                                                    ORDER BY r.published_at DESC, r.id DESC LIMIT 1)
+                WHERE pi.plan_id = p.id AND ri.item ->> 'specialty' IS NOT NULL)) o;
+  -- the exclusion pairs (subject, inspector number) of the pool's inspectors: declared
+  -- conflicts, and actions that started within the look-back window before the period.  Pairs
+  -- of subjects that are not candidates are kept too (they never meet a drawn subject): sorting
+  -- them out would cost a probe of the subjects per pair, for nothing.
+  WITH pool AS (
+    SELECT q.cert, q.k FROM unnest(v_pool.certs) WITH ORDINALITY q(cert, k)
+  ), pairs AS (
+    SELECT c.uscc::text AS code, o.k FROM sv.inspector_conflict c JOIN pool o ON o.cert = c.certificate_no
+    UNION
+    SELECT a.uscc::text, o.k FROM sv.action a JOIN pool o ON o.cert = ANY (a.inspectors)
+    WHERE a.started_on >= p.check_from - p.lookback_days AND a.started_on < p.check_from
+  )
+  SELECT coalesce(array_agg(x.code ORDER BY x.code COLLATE "C", x.k), '{}') AS codes,
+         coalesce(array_agg(x.k::integer ORDER BY x.code COLLATE "C", x.k), '{}') AS ks
+  INTO v_pairs FROM pairs x;
   -- the subjects, the stored classes and the capped subjects side by side: the aggregate joins
   -- them (population.c).  RETURN QUERY, not SELECT INTO: a query with a row limit (INTO) never
   -- runs in parallel.
   RETURN QUERY
-  SELECT v_capped, v_reasons, (b.built).handle, (b.built).population_hash, (b.built).sizes
+  SELECT v_capped, v_reasons, (b.built).handle, (b.built).population_hash, (b.built).sizes,
+         v_pool.certs, v_pool.depts, v_pool.regions, v_pairs.codes, v_pairs.ks
   FROM (SELECT sv._draw_population(x.uscc, x.class, x.region_code) AS built
         FROM (SELECT s.uscc, NULL::text AS class, s.region_code
               FROM sv.subject s
@@ -309,22 +450,25 @@ AS $fn$
 DECLARE
   me text := sv._outer_user();
   p sv.draw_plan;
-  v_capped sv.uscc[];
-  v_reasons text[];
-  v_handle bigint;
-  v_hash bytea;
+  c record;
+  ti sv.draw_team_input;
+  v_source record;
+  v_regions_hash bytea;
+  v_inputs text;
+  v_seal bytea;
   v_size integer;
-  v_sizes integer[];
-  v_excluded integer;
 BEGIN
   IF commitment IS NULL OR length(commitment) <> 32 THEN
     RAISE EXCEPTION 'commitment must be the 32-byte SHA-256 of the secret nonce'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF entropy_source IS NULL OR length(btrim(entropy_source)) < 8 THEN
-    RAISE EXCEPTION 'entropy_source must name the public randomness that will decide the draw (at least 8 characters)'
+  -- the source in its canonical form, dated after the seal: its value is not known yet
+  v_source := sv._draw_entropy_source(entropy_source);
+  IF v_source.on_date <= sv.local_date(now()) THEN
+    RAISE EXCEPTION 'entropy_source: the source is dated %, not after the day of the seal (%): its value may already be known',
+      v_source.on_date, sv.local_date(now())
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'For example: the first prize numbers of a named lottery draw on a date after the seal.';
+            HINT = 'Name a lottery draw or a published value of a later day.';
   END IF;
   p := sv._draw_require_plan(plan_id, true);
   IF p.status <> 'draft' THEN
@@ -332,29 +476,37 @@ BEGIN
   END IF;
   PERFORM sv._draw_seal_guard(p);   -- partners joined, no overlapping unrun plan (52_draw_governance.sql)
 
-  -- candidates and exclusions at one snapshot; the population stored from where it was built
-  SELECT c.capped, c.capped_reasons, c.handle, c.population_hash, c.sizes
-  INTO v_capped, v_reasons, v_handle, v_hash, v_sizes
-  FROM sv._draw_candidates(p) c;
-  PERFORM sv._draw_population_store(p.id, v_handle);
+  -- candidates, exclusions and team inputs at one snapshot; the population stored from where it
+  -- was built; the team inputs frozen beside it
+  SELECT * INTO c FROM sv._draw_candidates(p) x;
+  PERFORM sv._draw_population_store(p.id, c.handle);
   INSERT INTO sv.draw_exclusion (plan_id, uscc, reason)
-  SELECT p.id, x.uscc, x.reason FROM unnest(v_capped, v_reasons) x(uscc, reason);
-  v_excluded := cardinality(v_capped);
-  v_size := (SELECT sum(x)::integer FROM unnest(v_sizes) x);
+  SELECT p.id, x.uscc, x.reason FROM unnest(c.capped, c.capped_reasons) x(uscc, reason);
+  INSERT INTO sv.draw_team_input (plan_id, pool_certificates, pool_departments, pool_regions, excluded_uscc, excluded_inspectors)
+  VALUES (p.id, c.pool_certificates, c.pool_departments, c.pool_regions, c.excluded_uscc, c.excluded_inspectors)
+  RETURNING * INTO ti;
+  SELECT sv._draw_regions_sha256(x.regions) INTO v_regions_hash FROM sv.draw_population x WHERE x.plan_id = p.id;
+  v_size := (SELECT sum(x)::integer FROM unnest(c.sizes) x);
+  v_inputs := sv._draw_inputs_text(p, ti);
+  v_seal := sv._draw_seal_hash(p.id, c.population_hash, v_regions_hash, commitment, entropy_source, v_inputs);
   UPDATE sv.draw_plan d
      SET status = 'sealed', sealed_by = me, sealed_at = now(), population_size = v_size,
-         population_hash = v_hash, commitment = draw_seal.commitment,
-         entropy_source = btrim(draw_seal.entropy_source), stratum_sizes = v_sizes
+         population_hash = c.population_hash, commitment = draw_seal.commitment,
+         entropy_source = draw_seal.entropy_source, stratum_sizes = c.sizes, seal_hash = v_seal
    WHERE d.id = p.id;
   PERFORM sv.audit_append(p.lead_department_id, 'draw_plan', p.code, 'seal',
-    jsonb_build_object('plan_id', p.id, 'population_size', v_size, 'population_sha256', encode(v_hash, 'hex'),
-                       'stratum_sizes', to_jsonb(v_sizes), 'excluded', v_excluded,
-                       'commitment', encode(commitment, 'hex'), 'entropy_source', btrim(entropy_source)));
-  RETURN v_hash;
+    jsonb_build_object('plan_id', p.id, 'population_size', v_size, 'population_sha256', encode(c.population_hash, 'hex'),
+                       'stratum_sizes', to_jsonb(c.sizes), 'excluded', cardinality(c.capped),
+                       'commitment', encode(commitment, 'hex'), 'entropy_source', entropy_source,
+                       'regions_sha256', encode(v_regions_hash, 'hex'),
+                       'inputs_sha256', encode(sha256(convert_to(v_inputs, 'UTF8')), 'hex'),
+                       'pool', cardinality(ti.pool_certificates), 'exclusion_pairs', cardinality(ti.excluded_uscc),
+                       'seal_sha256', encode(v_seal, 'hex')));
+  RETURN c.population_hash;
 END
 $fn$;
 COMMENT ON FUNCTION sv.draw_seal(bigint, bytea, text) IS
-  'Freeze a plan''s candidate population (returns its SHA-256) with the planner''s commitment and the named public entropy source';
+  'Freeze a plan''s candidate population (returns its SHA-256), its team inputs, the planner''s commitment and the canonical public entropy source, under the seal''s hash';
 
 -- An inspector (or a subject) declares a conflict of interest; the inspector is then never in a
 -- team for that subject.  Officers of the inspector's department, administrators, integration.

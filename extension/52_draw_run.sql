@@ -2,59 +2,8 @@
 -- 52_draw_run: running a sealed plan (subjects and teams from one seeded stream), recusal after
 -- the draw, and approved redraws.
 --
--- Functions:  sv.draw_run, sv.draw_recuse, sv.draw_redraw; helpers _draw_team_inputs,
---             _draw_assign, _draw_stream_below, _draw_replacement (shared with verification)
+-- Functions:  sv.draw_run, sv.draw_recuse, sv.draw_redraw; helpers _draw_assign, _draw_stream_below, _draw_replacement (shared with verification)
 -- ---------------------------------------------------------------------------------------------
-
--- The inspector pool of a plan at run time: active inspectors of the plan's departments whose
--- certificates are valid for the whole period and who hold every specialty the plan's check
--- items require, in certificate order, each with its department
--- number (1.. in department id order) and region; and the exclusion pairs for the drawn
--- subjects (in draw order): declared conflicts, and inspectors who took part in an action on
--- the subject within the look-back window before the period.
--- (PL/pgSQL with custom plans: the planner sees how many subjects there are, and joins them to
--- the conflicts by hashing rather than probing once per inspector.)
-CREATE FUNCTION sv._draw_team_inputs(p sv.draw_plan, subjects text[])
-RETURNS TABLE (pool_certificates text[], pool_departments integer[], pool_regions integer[],
-               excluded_subjects integer[], excluded_inspectors integer[])
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, sv, pg_temp
-SET plan_cache_mode = force_custom_plan
-AS $fn$
-BEGIN
-  RETURN QUERY
-  WITH depts AS (
-    SELECT x.department_id, row_number() OVER (ORDER BY x.department_id) AS n
-    FROM sv.draw_plan_department x WHERE x.plan_id = p.id
-  ), pool AS (
-    SELECT i.certificate_no, d.n AS department, i.region_code,
-           row_number() OVER (ORDER BY i.certificate_no COLLATE "C") AS k
-    FROM sv.inspector i JOIN depts d ON d.department_id = i.department_id
-    WHERE i.status = 'active' AND i.valid_from <= p.check_from AND i.valid_until >= p.check_to
-      -- every specialty the plan's check items require (as in the latest release, which plans cite)
-      AND i.specialties @> ARRAY(
-            SELECT DISTINCT ri.item ->> 'specialty' FROM sv.draw_plan_item pi
-            JOIN sv.catalog_release_item ri ON ri.kind = 'check_item' AND ri.code = pi.check_item_code
-                                           AND ri.release_id = (SELECT r.id FROM sv.catalog_release r
-                                                                ORDER BY r.published_at DESC, r.id DESC LIMIT 1)
-            WHERE pi.plan_id = p.id AND ri.item ->> 'specialty' IS NOT NULL)
-  ), subj AS (
-    SELECT u.code, u.i FROM unnest(subjects) WITH ORDINALITY AS u(code, i)
-  ), pairs AS (
-    SELECT s.i, o.k FROM subj s JOIN sv.inspector_conflict c ON c.uscc = s.code::sv.uscc
-    JOIN pool o ON o.certificate_no = c.certificate_no
-    UNION
-    SELECT s.i, o.k FROM subj s JOIN sv.action a ON a.uscc = s.code::sv.uscc
-    JOIN pool o ON o.certificate_no = ANY (a.inspectors)
-    WHERE a.started_on >= p.check_from - p.lookback_days AND a.started_on < p.check_from
-  )
-  SELECT coalesce((SELECT array_agg(o.certificate_no ORDER BY o.k) FROM pool o), '{}'),
-         coalesce((SELECT array_agg(o.department::integer ORDER BY o.k) FROM pool o), '{}'),
-         coalesce((SELECT array_agg(o.region_code::integer ORDER BY o.k) FROM pool o), '{}'),
-         coalesce((SELECT array_agg(x.i::integer ORDER BY x.i, x.k) FROM pairs x), '{}'),
-         coalesce((SELECT array_agg(x.k::integer ORDER BY x.i, x.k) FROM pairs x), '{}');
-END
-$fn$;
 
 -- The team assignment (teams.c) from stored inputs: (subject number, slot, certificate).
 CREATE FUNCTION sv._draw_assign(p sv.draw_plan, seed bytea, start_words bigint, subject_regions integer[],
@@ -80,6 +29,7 @@ AS $fn$
 DECLARE
   me text := sv._outer_user();
   p sv.draw_plan;
+  ti sv.draw_team_input;
   v_seed bytea;
   v_draw bigint;
   v_words bigint;
@@ -88,16 +38,14 @@ DECLARE
   v_strata text[];
   v_positions integer[];
   v_regions integer[];
-  v_pool record;
+  v_pairs record;
+  v_team record;
   v_unstaffed text;
   v_n bigint;
 BEGIN
   IF nonce IS NULL OR length(nonce) NOT BETWEEN 16 AND 1024 THEN
     RAISE EXCEPTION 'nonce must be the secret of 16 to 1024 bytes whose SHA-256 was sealed'
       USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF entropy IS NULL OR btrim(entropy) = '' THEN
-    RAISE EXCEPTION 'entropy must be the value the named public source produced' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   -- the plan row lock makes concurrent runs of one plan wait; the second finds it drawn
   p := sv._draw_require_plan(plan_id, true);
@@ -109,6 +57,14 @@ BEGIN
     RAISE EXCEPTION 'plan % was already drawn (draw %)', quote_literal(p.code),
       (SELECT d.id FROM sv.draw d WHERE d.plan_id = p.id) USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
+  IF p.seal_hash IS NULL OR NOT EXISTS (SELECT 1 FROM sv.draw_team_input x WHERE x.plan_id = p.id) THEN
+    RAISE EXCEPTION 'plan % was sealed without its team inputs and seal hash (before protocol sv-draw-v2): it cannot be run',
+      quote_literal(p.code)
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Seal a new plan with the same rules; the sealed one stays visible.';
+  END IF;
+  -- exactly one entropy value is accepted: the canonical form of the sealed source
+  PERFORM sv._draw_require_entropy(p.entropy_source, entropy);
   IF sha256(nonce) <> p.commitment THEN
     RAISE EXCEPTION 'nonce does not match the commitment sealed with plan %', quote_literal(p.code)
       USING ERRCODE = 'invalid_parameter_value';
@@ -124,45 +80,51 @@ BEGIN
          coalesce(max(x.stream_words), 0)
   INTO v_codes, v_strata, v_positions, v_regions, v_words
   FROM sv._draw_select(p, v_seed) x;
-  -- 2. their teams, continuing the stream (regions as sealed with the population)
-  SELECT * INTO v_pool FROM sv._draw_team_inputs(p, v_codes) t;
-  CREATE TEMP TABLE sv_draw_team ON COMMIT DROP AS
-    SELECT * FROM sv._draw_assign(p, v_seed, v_words, v_regions, v_pool.pool_certificates, v_pool.pool_departments,
-                                  v_pool.pool_regions, v_pool.excluded_subjects, v_pool.excluded_inspectors);
+  -- 2. their teams, continuing the stream, from the team inputs frozen at the seal (regions as
+  -- sealed with the population); held in arrays, not a temporary table (a table per run would
+  -- hold its locks to the end of the transaction)
+  SELECT * INTO ti FROM sv.draw_team_input x WHERE x.plan_id = p.id;
+  v_pairs := sv._draw_team_pairs(ti, v_codes);
+  SELECT coalesce(array_agg(t.subject ORDER BY t.subject, t.slot) FILTER (WHERE t.slot > 0), '{}') AS subjects,
+         coalesce(array_agg(t.slot ORDER BY t.subject, t.slot) FILTER (WHERE t.slot > 0), '{}') AS slots,
+         coalesce(array_agg(t.certificate_no ORDER BY t.subject, t.slot) FILTER (WHERE t.slot > 0), '{}') AS certs,
+         coalesce(array_agg(t.subject ORDER BY t.subject) FILTER (WHERE t.slot = 0), '{}') AS unstaffed,
+         coalesce(max(t.stream_words), v_words) AS words
+  INTO v_team
+  FROM sv._draw_assign(p, v_seed, v_words, v_regions, ti.pool_certificates, ti.pool_departments,
+                       ti.pool_regions, v_pairs.excluded_subjects, v_pairs.excluded_inspectors) t;
   -- name them all, up to twenty (a message must stay readable)
-  SELECT string_agg(format('%s (region %s)', v_codes[t.subject], v_regions[t.subject]), ', ' ORDER BY t.subject)
-           FILTER (WHERE t.rn <= 20)
-         || CASE WHEN count(*) > 20 THEN format(' and %s more', count(*) - 20) ELSE '' END,
-         count(*)
-  INTO v_unstaffed, v_n
-  FROM (SELECT x.subject, row_number() OVER (ORDER BY x.subject) AS rn FROM pg_temp.sv_draw_team x WHERE x.slot = 0) t;
+  v_n := cardinality(v_team.unstaffed);
   IF v_n > 0 THEN
+    SELECT string_agg(format('%s (region %s)', v_codes[u.s], v_regions[u.s]), ', ' ORDER BY u.i)
+           || CASE WHEN v_n > 20 THEN format(' and %s more', v_n - 20) ELSE '' END
+    INTO v_unstaffed FROM unnest(v_team.unstaffed[1:20]) WITH ORDINALITY u(s, i);
     RAISE EXCEPTION '% drawn subject(s) of plan % cannot be given a team of % inspectors: %', v_n, quote_literal(p.code),
       p.team_size, v_unstaffed
       USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('The pool holds %s eligible inspector(s) of the plan''s departments; conflicts, the look-back window and cross-area assignment rule some out per subject.', cardinality(v_pool.pool_certificates)),
-            HINT = 'Add inspectors to the pool (certificates valid for the whole period), or change the plan before sealing; nothing was drawn.';
+            DETAIL = format('The pool sealed with the plan holds %s eligible inspector(s) of the plan''s departments; conflicts, the look-back window and cross-area assignment rule some out per subject.', cardinality(ti.pool_certificates)),
+            HINT = 'The pool was fixed at the seal; nothing was drawn.  An administrator may approve a redraw (sv.draw_redraw) as a new plan once inspectors are added.';
   END IF;
-  SELECT coalesce(max(t.stream_words), v_words) INTO v_words FROM pg_temp.sv_draw_team t;
+  v_words := v_team.words;
 
   INSERT INTO sv.draw (plan_id, nonce, entropy, seed, stream_words, pool_certificates, pool_departments, pool_regions,
                        excluded_subjects, excluded_inspectors, subject_regions, drawn_by, drawn_at)
-  VALUES (p.id, nonce, entropy, v_seed, v_words, v_pool.pool_certificates, v_pool.pool_departments, v_pool.pool_regions,
-          v_pool.excluded_subjects, v_pool.excluded_inspectors, v_regions, me, now())
+  VALUES (p.id, nonce, entropy, v_seed, v_words, ti.pool_certificates, ti.pool_departments, ti.pool_regions,
+          v_pairs.excluded_subjects, v_pairs.excluded_inspectors, v_regions, me, now())
   RETURNING id INTO v_draw;
   -- (arrays unnested side by side and joined, not subscripted per row: finding element i of a
   -- text array walks it, which made storing 10,000 subjects quadratic)
   INSERT INTO sv.draw_result (draw_id, uscc, stratum, "position")
   SELECT v_draw, u.code::sv.uscc, u.stratum, u.pos FROM unnest(v_codes, v_strata, v_positions) u(code, stratum, pos);
   INSERT INTO sv.draw_team (draw_id, uscc, slot, certificate_no)
-  SELECT v_draw, u.code::sv.uscc, t.slot, t.certificate_no
-  FROM pg_temp.sv_draw_team t JOIN unnest(v_codes) WITH ORDINALITY u(code, i) ON u.i = t.subject;
-  DROP TABLE pg_temp.sv_draw_team;
+  SELECT v_draw, u.code::sv.uscc, t.slot, t.cert
+  FROM unnest(v_team.subjects, v_team.slots, v_team.certs) t(subject, slot, cert)
+  JOIN unnest(v_codes) WITH ORDINALITY u(code, i) ON u.i = t.subject;
 
   UPDATE sv.draw_plan x SET status = 'drawn' WHERE x.id = p.id;
   PERFORM sv.audit_append(p.lead_department_id, 'draw', v_draw::text, 'run',
-    jsonb_build_object('plan', p.code, 'nonce', encode(nonce, 'hex'), 'entropy', entropy, 'seed', encode(v_seed, 'hex'),
-                       'counts', to_jsonb(v_counts), 'stream_words', v_words));
+    jsonb_build_object('plan', p.code, 'plan_id', p.id, 'nonce', encode(nonce, 'hex'), 'entropy', entropy,
+                       'seed', encode(v_seed, 'hex'), 'counts', to_jsonb(v_counts), 'stream_words', v_words));
   RETURN v_draw;
 END
 $fn$;

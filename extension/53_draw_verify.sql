@@ -26,26 +26,62 @@ DECLARE
   v_at bigint;
   v_rec record;
   v_repl record;
+  ti sv.draw_team_input;
+  v_regions integer[];
+  v_regions_hash bytea;
+  v_seal bytea;
+  v_chain bytea[];
+  v_pattern text;
+  v_codes text[];
+  v_pairs record;
 BEGIN
   SELECT * INTO d FROM sv.draw x WHERE x.id = draw_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'draw % does not exist', coalesce(draw_id::text, 'NULL') USING ERRCODE = 'no_data_found';
   END IF;
   SELECT * INTO p FROM sv.draw_plan x WHERE x.id = d.plan_id;
-  SELECT x.population INTO v_population FROM sv.draw_population x WHERE x.plan_id = d.plan_id;
+  SELECT x.population, x.regions INTO v_population, v_regions FROM sv.draw_population x WHERE x.plan_id = d.plan_id;
+  SELECT * INTO ti FROM sv.draw_team_input x WHERE x.plan_id = d.plan_id;
 
   step := 'population_hash'; ok := sha256(v_population) = p.population_hash;
   detail := 'SHA-256 of the sealed population ' || CASE WHEN ok THEN 'matches' ELSE 'is ' || encode(sha256(v_population), 'hex') || ', not the sealed ' || encode(p.population_hash, 'hex') END;
   RETURN NEXT;
 
-  v_sizes := sv._draw_population_sizes(v_population);    -- NULL unless whole lines of the five strata
+  v_sizes := sv._draw_population_sizes(v_population);    -- NULL unless whole lines in order, each once
   step := 'stratum_sizes'; ok := coalesce(v_sizes = p.stratum_sizes AND length(v_population) = 21 * p.population_size, false);
   detail := format('candidates per stratum A, B, C, D, U: %s (sealed: %s)',
-                   coalesce(v_sizes::text, 'not whole lines of the five strata'), p.stratum_sizes);
+                   coalesce(v_sizes::text, 'not whole lines of the five strata in protocol order, each once'), p.stratum_sizes);
   RETURN NEXT;
 
-  step := 'commitment'; ok := sha256(d.nonce) = p.commitment;
-  detail := 'SHA-256 of the revealed nonce ' || CASE WHEN ok THEN 'is the sealed commitment' ELSE 'is not the sealed commitment' END;
+  -- the seal's hash over what it fixed: the population and regions as stored, the commitment,
+  -- the entropy source and the team inputs; against the plan and the seal's audit record
+  v_regions_hash := sv._draw_regions_sha256(v_regions);
+  v_seal := sv._draw_seal_hash(p.id, sha256(v_population), v_regions_hash, p.commitment, p.entropy_source,
+                               sv._draw_inputs_text(p, ti));
+  v_chain := ARRAY(SELECT decode(a.change ->> 'seal_sha256', 'hex') FROM sv.audit_log a
+                   WHERE a.object_kind = 'draw_plan' AND a.object_id = p.code AND a.action = 'seal'
+                     AND a.change ->> 'plan_id' = p.id::text ORDER BY a.seq);
+  step := 'seal'; ok := coalesce(v_seal = p.seal_hash AND v_chain = ARRAY[v_seal], false);
+  detail := CASE WHEN ok THEN 'SHA-256 over what the seal fixed matches the plan''s and the one seal record in the audit chain'
+                 ELSE format('SHA-256 over what the seal fixed is %s; the plan holds %s; the audit chain %s', encode(v_seal, 'hex'),
+                             coalesce(encode(p.seal_hash, 'hex'), 'none'),
+                             coalesce(array_to_string(ARRAY(SELECT encode(x, 'hex') FROM unnest(v_chain) x), ', '), 'no seal record'))
+            END;
+  RETURN NEXT;
+
+  step := 'commitment'; ok := sha256(d.nonce) = p.commitment AND length(d.nonce) BETWEEN 16 AND 1024;
+  detail := 'SHA-256 of the revealed nonce ' || CASE WHEN sha256(d.nonce) = p.commitment THEN 'is the sealed commitment' ELSE 'is not the sealed commitment' END
+            || CASE WHEN length(d.nonce) BETWEEN 16 AND 1024 THEN '' ELSE format('; the nonce is %s bytes, not 16 to 1024', length(d.nonce)) END;
+  RETURN NEXT;
+
+  BEGIN
+    v_pattern := (sv._draw_entropy_source(p.entropy_source)).value_pattern;
+  EXCEPTION WHEN invalid_parameter_value OR datetime_field_overflow THEN
+    v_pattern := NULL;
+  END;
+  step := 'entropy'; ok := coalesce(d.entropy ~ v_pattern, false);
+  detail := format('entropy %s %s the one canonical form of the sealed source %s', quote_literal(d.entropy),
+                   CASE WHEN ok THEN 'is' ELSE 'is not' END, quote_literal(p.entropy_source));
   RETURN NEXT;
 
   v_seed := sv._draw_seed(p.id, p.population_hash, d.nonce, d.entropy);
@@ -72,6 +108,18 @@ BEGIN
   step := 'subject_regions'; ok := v_region_diff = 0;
   detail := format('%s of %s drawn subjects'' regions differ from the regions sealed with the population',
                    v_region_diff, cardinality(d.subject_regions));
+  RETURN NEXT;
+
+  -- the team inputs the run used are those frozen at the seal
+  v_codes := ARRAY(SELECT r.uscc::text FROM sv.draw_result r WHERE r.draw_id = d.id ORDER BY r.stratum, r."position");
+  v_pairs := sv._draw_team_pairs(ti, v_codes);
+  step := 'team_inputs';
+  ok := coalesce(d.pool_certificates = ti.pool_certificates AND d.pool_departments = ti.pool_departments
+                 AND d.pool_regions = ti.pool_regions AND d.excluded_subjects = v_pairs.excluded_subjects
+                 AND d.excluded_inspectors = v_pairs.excluded_inspectors, false);
+  detail := format('pool of %s and %s exclusion pair(s) of the drawn subjects %s the team inputs sealed with the plan (%s sealed pair(s) in all)',
+                   cardinality(d.pool_certificates), cardinality(d.excluded_subjects),
+                   CASE WHEN ok THEN 'are' ELSE 'are not' END, coalesce(cardinality(ti.excluded_uscc)::text, 'none'));
   RETURN NEXT;
 
   WITH again AS (SELECT a.subject, a.slot, a.certificate_no, a.stream_words
@@ -108,6 +156,32 @@ BEGIN
   step := 'recusals'; ok := v_diff = 0;
   detail := format('%s of %s recusals differ from the recomputation', v_diff, v_n);
   RETURN NEXT;
+
+  -- the audit chain: exactly one run of this plan, this one (a draw deleted and run again
+  -- leaves the earlier run in the chain) ...
+  SELECT count(*), count(*) FILTER (WHERE a.object_id = d.id::text AND a.change ->> 'seed' = encode(d.seed, 'hex')
+                                          AND a.change ->> 'entropy' = d.entropy AND a.change ->> 'nonce' = encode(d.nonce, 'hex'))
+  INTO v_n, v_diff
+  FROM sv.audit_log a
+  WHERE a.object_kind = 'draw' AND a.action = 'run'
+    AND coalesce(a.change ->> 'plan_id' = p.id::text, a.change ->> 'plan' = p.code);   -- (runs of 0.1.0 name the code only)
+  step := 'audit_run'; ok := v_n = 1 AND v_diff = 1;
+  detail := format('%s run(s) of plan %s in the audit chain, %s of them this draw with its nonce, entropy and seed',
+                   v_n, p.code, v_diff);
+  RETURN NEXT;
+
+  -- ... and the recusals of this draw are exactly those the chain records
+  SELECT count(*) FILTER (WHERE x.seq IS NULL OR a.seq IS NULL OR a.change ->> 'uscc' <> x.uscc::text
+                                OR (a.change ->> 'slot')::integer <> x.slot OR a.change ->> 'certificate_no' <> x.certificate_no
+                                OR a.change ->> 'replacement' <> x.replacement),
+         count(x.seq), count(a.seq)
+  INTO v_diff, v_n, v_words
+  FROM (SELECT * FROM sv.draw_recusal r WHERE r.draw_id = d.id) x
+  FULL JOIN (SELECT (l.change ->> 'seq')::integer AS rseq, l.seq, l.change FROM sv.audit_log l
+             WHERE l.object_kind = 'draw' AND l.object_id = d.id::text AND l.action = 'recuse') a ON a.rseq = x.seq;
+  step := 'audit_recusals'; ok := v_diff = 0;
+  detail := format('%s recusal(s) stored, %s in the audit chain, %s differ', v_n, v_words, v_diff);
+  RETURN NEXT;
 END
 $fn$;
 COMMENT ON FUNCTION sv.draw_verify_detail(bigint) IS 'Recompute a draw step by step from its stored inputs';
@@ -141,7 +215,7 @@ BEGIN
   SELECT * INTO p FROM sv.draw_plan x WHERE x.id = d.plan_id;
   SELECT x.population INTO v_population FROM sv.draw_population x WHERE x.plan_id = d.plan_id;
   RETURN jsonb_build_object(
-    'protocol', 'sv-draw-v1',
+    'protocol', 'sv-draw-v2',
     'draw_id', d.id,
     'plan_id', p.id,
     'plan_code', p.code,
@@ -153,6 +227,11 @@ BEGIN
               FROM sv.draw_plan_stratum r WHERE r.plan_id = p.id),
     'commitment', encode(p.commitment, 'hex'),
     'entropy_source', p.entropy_source,
+    'regions_sha256', (SELECT encode(sv._draw_regions_sha256(x.regions), 'hex') FROM sv.draw_population x WHERE x.plan_id = p.id),
+    'seal_sha256', encode(p.seal_hash, 'hex'),
+    'sealed_exclusions', (SELECT coalesce(jsonb_agg(jsonb_build_array(x.code, x.k) ORDER BY x.n), '[]')
+                          FROM sv.draw_team_input t, unnest(t.excluded_uscc, t.excluded_inspectors) WITH ORDINALITY x(code, k, n)
+                          WHERE t.plan_id = p.id),
     'nonce', encode(d.nonce, 'hex'),
     'entropy', d.entropy,
     'seed', encode(d.seed, 'hex'),
@@ -168,8 +247,9 @@ BEGIN
                   FROM unnest(d.pool_certificates, d.pool_departments, d.pool_regions) WITH ORDINALITY q(cert, dept, region, k)),
     'team_exclusions', (SELECT coalesce(jsonb_agg(jsonb_build_array(x.s, x.k) ORDER BY x.n), '[]')
                         FROM unnest(d.excluded_subjects, d.excluded_inspectors) WITH ORDINALITY x(s, k, n)),
-    'subject_regions', to_jsonb(d.subject_regions),
-    'teams', (SELECT coalesce(jsonb_agg(jsonb_build_object('uscc', t.uscc::text, 'slot', t.slot, 'certificate_no', t.certificate_no)
+    'subject_regions', (SELECT coalesce(jsonb_agg(r.region::text ORDER BY r.i), '[]')
+                        FROM unnest(d.subject_regions) WITH ORDINALITY r(region, i)),
+    'teams_as_drawn', (SELECT coalesce(jsonb_agg(jsonb_build_object('uscc', t.uscc::text, 'slot', t.slot, 'certificate_no', t.certificate_no)
                                         ORDER BY r.stratum, r."position", t.slot), '[]')
               FROM sv.draw_team t JOIN sv.draw_result r ON r.draw_id = t.draw_id AND r.uscc = t.uscc WHERE t.draw_id = d.id),
     'recusals', (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', x.seq, 'uscc', x.uscc::text, 'slot', x.slot,
@@ -188,7 +268,7 @@ CREATE VIEW sv_public.draw AS
           WHERE x.plan_id = p.id) AS departments,
          p.check_from, p.check_to, p.status, p.sealed_at, p.population_size,
          encode(p.population_hash, 'hex') AS population_sha256, encode(p.commitment, 'hex') AS commitment,
-         p.entropy_source, d.drawn_at, encode(d.nonce, 'hex') AS nonce, d.entropy, encode(d.seed, 'hex') AS seed,
+         p.entropy_source, encode(p.seal_hash, 'hex') AS seal_sha256, d.drawn_at, encode(d.nonce, 'hex') AS nonce, d.entropy, encode(d.seed, 'hex') AS seed,
          (SELECT count(*) FROM sv.draw_result r WHERE r.draw_id = d.id) AS subjects_drawn,
          (SELECT o.code FROM sv.draw_plan o WHERE o.id = p.redraw_of) AS redraw_of, p.redraw_reason,
          (SELECT n.code FROM sv.draw_plan n WHERE n.redraw_of = p.id) AS redrawn_as

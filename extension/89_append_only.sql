@@ -50,6 +50,8 @@ AS $fn$
     ('sv.draw_team', 'draw_team_no_truncate'),
     ('sv.draw_recusal', 'draw_recusal_immutable'),
     ('sv.draw_recusal', 'draw_recusal_no_truncate'),
+    ('sv.draw_team_input', 'draw_team_input_immutable'),
+    ('sv.draw_team_input', 'draw_team_input_no_truncate'),
     -- 52_draw_governance: a plan and its parts once sealed (drafts stay editable)
     ('sv.draw_plan', 'draw_plan_guard'),
     ('sv.draw_plan', 'draw_plan_no_truncate'),

@@ -102,7 +102,7 @@ SELECT count(*) AS nothing_written FROM sv.draw_plan WHERE code = 'RDG-BIG';
 SET ROLE regress_dg_msa;
 SELECT sv.draw_plan_save('RDG-J1', '食品与公共场所卫生联合抽查(测试)', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}',
   '{RDG-MSA-1-C01, RDG-HLT-1-C01}', '{"U": {"count": 2}}', departments => '{4, 7}') AS j1 \gset
-SELECT sv.draw_seal(:j1, sha256('governance nonce 0123456789'::bytea), 'welfare lottery 3D, draw 2026340');
+SELECT sv.draw_seal(:j1, sha256('governance nonce 0123456789'::bytea), 'lottery;中国福利彩票3D;2099340;2099-01-10;digits=3');
 -- who may join: an officer of the partner department with the plan's regions in scope
 SELECT pg_temp.try(format('SELECT sv.draw_plan_join(%s)', :j1)) AS lead_department;
 RESET ROLE;
@@ -125,7 +125,7 @@ SELECT sv.draw_plan_save('RDG-J1', '食品与公共场所卫生联合抽查(测�
   '{RDG-MSA-1-C01, RDG-HLT-1-C01}', '{"U": {"count": 3}}', departments => '{4, 7}') = :j1 AS changed;
 SELECT department_id, joined_by, agreed FROM sv_work.draw_plan_partner WHERE plan_code = 'RDG-J1' ORDER BY department_id;
 SELECT pg_temp.try(format('SELECT sv.draw_seal(%s, sha256(%L::bytea), %L)', :j1, 'governance nonce 0123456789',
-                          'welfare lottery 3D, draw 2026340')) AS seal_after_change;
+                          'lottery;中国福利彩票3D;2099340;2099-01-10;digits=3')) AS seal_after_change;
 RESET ROLE;
 SET ROLE regress_dg_health;
 SELECT sv.draw_plan_join(:j1) = sv._draw_plan_terms_sha256(:j1) AS joined_new_terms;
@@ -141,13 +141,13 @@ SELECT count(*) AS joins_left FROM sv.draw_plan_join WHERE plan_id = :j1;
 SELECT sv.draw_plan_save('RDG-J1', '食品与公共场所卫生联合抽查(测试)', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}',
   '{RDG-MSA-1-C01, RDG-HLT-1-C01}', '{"U": {"count": 3}}', departments => '{4, 7}') = :j1 AS partner_back;
 SELECT pg_temp.try(format('SELECT sv.draw_seal(%s, sha256(%L::bytea), %L)', :j1, 'governance nonce 0123456789',
-                          'welfare lottery 3D, draw 2026340')) AS seal_before_rejoin;
+                          'lottery;中国福利彩票3D;2099340;2099-01-10;digits=3')) AS seal_before_rejoin;
 RESET ROLE;
 SET ROLE regress_dg_health;
 SELECT sv.draw_plan_join(:j1) IS NOT NULL AS rejoined;
 RESET ROLE;
 SET ROLE regress_dg_msa;
-SELECT sv.draw_seal(:j1, sha256('governance nonce 0123456789'::bytea), 'welfare lottery 3D, draw 2026340') IS NOT NULL AS sealed;
+SELECT sv.draw_seal(:j1, sha256('governance nonce 0123456789'::bytea), 'lottery;中国福利彩票3D;2099340;2099-01-10;digits=3') IS NOT NULL AS sealed;
 RESET ROLE;
 SET ROLE regress_dg_health;
 SELECT pg_temp.try(format('SELECT sv.draw_plan_join(%s)', :j1)) AS join_after_seal;
@@ -167,24 +167,24 @@ SET ROLE regress_dg_msa;
 SELECT sv.draw_plan_save('RDG-J2', '全市抽查(测试)', 4, '2026-12-10', '2026-12-31', '{"regions": ["410400"]}',
   '{RDG-MSA-1-C01}', '{"U": {"count": 1}}') AS j2 \gset
 SELECT pg_temp.try(format('SELECT sv.draw_seal(%s, sha256(%L::bytea), %L)', :j2, 'governance nonce j2 0123456',
-                          'welfare lottery 3D, draw 2026341')) AS city_over_county;
+                          'lottery;中国福利彩票3D;2099341;2099-01-11;digits=3')) AS city_over_county;
 -- other regions, other items or another period do not overlap
 SELECT sv.draw_plan_save('RDG-J3', '鲁山县抽查(测试)', 4, '2026-12-01', '2026-12-20', '{"regions": ["410423"]}',
   '{RDG-MSA-1-C01}', '{"U": {"count": 2}}') AS j3 \gset
-SELECT sv.draw_seal(:j3, sha256('governance nonce j3 0123456'::bytea), 'welfare lottery 3D, draw 2026342') IS NOT NULL AS other_region;
+SELECT sv.draw_seal(:j3, sha256('governance nonce j3 0123456'::bytea), 'lottery;中国福利彩票3D;2099342;2099-01-12;digits=3') IS NOT NULL AS other_region;
 SELECT sv.draw_plan_save('RDG-J4', '叶县贮存条件抽查(测试)', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}',
   '{RDG-MSA-1-C02}', '{"U": {"count": 1}}') AS j4 \gset
-SELECT sv.draw_seal(:j4, sha256('governance nonce j4 0123456'::bytea), 'welfare lottery 3D, draw 2026343') IS NOT NULL AS other_item;
+SELECT sv.draw_seal(:j4, sha256('governance nonce j4 0123456'::bytea), 'lottery;中国福利彩票3D;2099343;2099-01-13;digits=3') IS NOT NULL AS other_item;
 SELECT sv.draw_plan_save('RDG-J5', '叶县次年抽查(测试)', 4, '2027-01-04', '2027-01-29', '{"regions": ["410422"]}',
   '{RDG-MSA-1-C01}', '{"U": {"count": 1}}') AS j5 \gset
-SELECT sv.draw_seal(:j5, sha256('governance nonce j5 0123456'::bytea), 'welfare lottery 3D, draw 2026344') IS NOT NULL AS other_period;
+SELECT sv.draw_seal(:j5, sha256('governance nonce j5 0123456'::bytea), 'lottery;中国福利彩票3D;2099344;2099-01-14;digits=3') IS NOT NULL AS other_period;
 RESET ROLE;
 -- the partner is bound too: the health commission's own plan over the same ground
 SET ROLE regress_dg_health;
 SELECT sv.draw_plan_save('RDG-H1', '叶县公共场所卫生抽查(测试)', 7, '2026-12-15', '2026-12-31', '{"regions": ["410422"]}',
   '{RDG-HLT-1-C01}', '{"U": {"count": 1}}') AS h1 \gset
 SELECT pg_temp.try(format('SELECT sv.draw_seal(%s, sha256(%L::bytea), %L)', :h1, 'governance nonce h1 0123456',
-                          'welfare lottery 3D, draw 2026345')) AS partner_overlapping;
+                          'lottery;中国福利彩票3D;2099345;2099-01-15;digits=3')) AS partner_overlapping;
 RESET ROLE;
 -- the scope test itself: regions above and below, industry prefixes, kinds
 SELECT sv._draw_scopes_overlap('{"regions": ["410422"]}', '{"regions": ["410400"]}') AS county_in_city,
@@ -209,8 +209,8 @@ SELECT pg_temp.try(format('SELECT sv.draw_plan_cancel(%s, %L)', :j1, 'x')) AS no
 SELECT sv.draw_plan_cancel(:j1, '检查期间与全市专项整治重叠,计划撤销');
 SELECT pg_temp.try(format('SELECT sv.draw_plan_cancel(%s, %L)', :j1, '部门工作安排调整')) AS cancelled_twice;
 -- RDG-J3 (鲁山县, within the city) is run: then the city-wide plan seals
-SELECT sv.draw_run(:j3, 'governance nonce j3 0123456'::bytea, '3D 2026342: 3 1 4') AS d3 \gset
-SELECT sv.draw_seal(:j2, sha256('governance nonce j2 0123456'::bytea), 'welfare lottery 3D, draw 2026341') IS NOT NULL AS sealed;
+SELECT sv.draw_run(:j3, 'governance nonce j3 0123456'::bytea, '314') AS d3 \gset
+SELECT sv.draw_seal(:j2, sha256('governance nonce j2 0123456'::bytea), 'lottery;中国福利彩票3D;2099341;2099-01-11;digits=3') IS NOT NULL AS sealed;
 -- the drawn plan cannot be cancelled
 SELECT pg_temp.try(format('SELECT sv.draw_plan_cancel(%s, %L)', :j3, '部门工作安排调整')) AS drawn_plan;
 RESET ROLE;

@@ -32,7 +32,7 @@ $node->safe_psql('src', q{
 	SELECT sv.catalog_publish('R1');
 	-- a sealed draw plan: its guards (ENABLE ALWAYS) must let the restore write it back
 	SELECT sv.draw_seal(sv.draw_plan_save('DR-P1', 'plan', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}',
-	  '{DR-1-C01}', '{"U": {"count": 1}}'), sha256('dump restore nonce 0123'::bytea), 'welfare lottery 3D, draw 2026350');
+	  '{DR-1-C01}', '{"U": {"count": 1}}'), sha256('dump restore nonce 0123'::bytea), 'lottery;中国福利彩票3D;2099350;2099-01-20;digits=3');
 	SELECT sv.catalog_item_save('DR-1', 4, 'main item, renamed', 'random', 'on-site', 'enterprises',
 	  '[{"law": "law A"}]', 'city', 'city');
 	-- a correction of a shipped year: must survive the restore and stay in force

@@ -4,14 +4,16 @@
 Usage:  verify_draw.py draw.json        (the output of SELECT sv.draw_export(<draw id>))
         verify_draw.py -                (read it from standard input)
 
-Implements docs/draw-protocol.md with the Python 3 standard library only: the population and
-its SHA-256, the stratum sizes, the commitment, the seed, ChaCha20 (RFC 8439), the counts per
-stratum, the partial Fisher-Yates selection and the team assignment.  Prints one line per step and exits 0 when
+Implements docs/draw-protocol.md (sv-draw-v2) with the Python 3 standard library only: the
+population and its SHA-256, the stratum sizes, the seal's hash over everything the seal fixed,
+the commitment, the canonical entropy, the seed, ChaCha20 (RFC 8439), the counts per stratum,
+the partial Fisher-Yates selection, the team inputs, the team assignment and the recusals.  Prints one line per step and exits 0 when
 every step matches the export, 1 when one does not, 2 on unusable input.
 """
 import base64
 import hashlib
 import json
+import re
 import struct
 import sys
 from decimal import Decimal, ROUND_CEILING
@@ -70,6 +72,39 @@ def seed_of(plan_id, population_hash, nonce, entropy):
                           + struct.pack(">i", len(nonce)) + nonce + struct.pack(">i", len(e)) + e).digest()
 
 
+def entropy_pattern(source):
+    """The one accepted form of the entropy for a sealed source (docs/draw-protocol.md, "Entropy
+    source"), or None when the source itself is not in the grammar."""
+    m = re.fullmatch(r"(lottery|hash);([^;\x00-\x1f\x7f-\x9f]{2,64});([0-9A-Za-z-]{1,32});"
+                     r"([0-9]{4}-[0-9]{2}-[0-9]{2});(digits|hex)=([1-9][0-9]{0,2})", source)
+    if not m or m.group(2) != m.group(2).strip() or (m.group(1) == "lottery") != (m.group(5) == "digits"):
+        return None
+    n = int(m.group(6))
+    if m.group(5) == "digits":
+        return r"[0-9]{%d}" % n if n <= 64 else None
+    return r"[0-9a-f]{%d}" % n if 16 <= n <= 128 else None
+
+
+def inputs_text(data):
+    """The bytes T of the sealed inputs: rules, team rules, pool, exclusion pairs (section "Seal")."""
+    t = "rules\n"
+    for s in STRATA:
+        rule = data["rules"].get(s)
+        if rule is not None:
+            t += "%s,ratio,%s\n" % (s, rule["ratio"]) if "ratio" in rule else "%s,count,%d\n" % (s, rule["count"])
+    t += "team,%d,%d,%d\n" % (data["team_size"], data["departments"], 1 if data["cross_area"] else 0)
+    t += "pool\n" + "".join("%s,%d,%s\n" % (o["certificate_no"], o["department"], o["region"]) for o in data["team_pool"])
+    t += "exclude\n" + "".join("%s,%d\n" % (u, k) for u, k in data["sealed_exclusions"])
+    return t.encode("utf-8")
+
+
+def seal_of(data, population_hash):
+    src = data["entropy_source"].encode("utf-8")
+    return hashlib.sha256(b"SV-DRAW-SEAL-v2\x00" + struct.pack(">q", data["plan_id"]) + population_hash
+                          + bytes.fromhex(data["regions_sha256"]) + bytes.fromhex(data["commitment"])
+                          + struct.pack(">i", len(src)) + src + hashlib.sha256(inputs_text(data)).digest()).digest()
+
+
 def count_of(rule, size):
     if rule is None:
         return 0
@@ -84,8 +119,11 @@ def main(argv):
         return 2
     try:
         data = json.load(sys.stdin if argv[1] == "-" else open(argv[1], encoding="utf-8"))
-        if data.get("protocol") != "sv-draw-v1":
-            raise ValueError("not an sv-draw-v1 export")
+        if data.get("protocol") != "sv-draw-v2":
+            raise ValueError("not an sv-draw-v2 export")
+        for r in data["subject_regions"] + [o["region"] for o in data["team_pool"]]:
+            if not (isinstance(r, str) and re.fullmatch(r"[0-9]{6}", r)):
+                raise ValueError("regions must be 6-character strings of digits, not %r" % (r,))
         population = base64.b64decode(data["population_base64"])
     except (OSError, ValueError, KeyError) as e:
         print("unusable input: %s" % e, file=sys.stderr)
@@ -103,13 +141,25 @@ def main(argv):
     lines = [population[i:i + LINE] for i in range(0, len(population), LINE)]
     well_formed = len(population) % LINE == 0 and all(l[18:19] == b"," and l[20:21] == b"\n" for l in lines)
     strata = {s: [l[:18].decode("ascii") for l in lines if l[19:20].decode("ascii") == s] for s in STRATA}
-    ordered = lines == sorted(lines, key=lambda l: (STRATA.index(l[19:20].decode("ascii")), l[:18]))
+    well_formed = well_formed and all(l[19:20].decode("ascii", "replace") in STRATA for l in lines)
+    ordered = well_formed and lines == sorted(lines, key=lambda l: (STRATA.index(l[19:20].decode("ascii")), l[:18]))
+    once = len({l[:18] for l in lines}) == len(lines)       # no line, and no code, twice
     sizes = [len(strata[s]) for s in STRATA]
-    step("stratum_sizes", well_formed and ordered and sizes == data["stratum_sizes"],
-         "A, B, C, D, U = %s%s" % (sizes, "" if ordered else " (population not in protocol order)"))
+    step("stratum_sizes", well_formed and ordered and once and sizes == data["stratum_sizes"],
+         "A, B, C, D, U = %s%s%s" % (sizes, "" if ordered else " (population not in protocol order)",
+                                     "" if once else " (a candidate listed twice)"))
+
+    seal = seal_of(data, digest)
+    step("seal", seal.hex() == data["seal_sha256"], seal.hex())
 
     nonce = bytes.fromhex(data["nonce"])
-    step("commitment", hashlib.sha256(nonce).hexdigest() == data["commitment"], "SHA-256 of the nonce")
+    step("commitment", hashlib.sha256(nonce).hexdigest() == data["commitment"] and 16 <= len(nonce) <= 1024,
+         "SHA-256 of the nonce (%d bytes: 16 to 1024)" % len(nonce))
+
+    pattern = entropy_pattern(data["entropy_source"])
+    step("entropy", pattern is not None and re.fullmatch(pattern, data["entropy"]) is not None,
+         "%r is %sthe canonical form for %r" % (data["entropy"], "" if pattern and re.fullmatch(pattern, data["entropy"]) else "not ",
+                                              data["entropy_source"]))
 
     seed = seed_of(data["plan_id"], digest, nonce, data["entropy"])
     step("seed", seed.hex() == data["seed"], seed.hex())
@@ -127,10 +177,16 @@ def main(argv):
     step("selection", same, "%d subjects, %d stream words%s" % (len(selected), stream.words,
                                                               "" if same else "; the export differs"))
 
+    # The team inputs: the sealed pairs of the drawn subjects, as (subject number, inspector number).
+    number_of = {subject["uscc"]: n for n, subject in enumerate(data["selected"], 1)}
+    pairs = sorted([number_of[u], k] for u, k in data["sealed_exclusions"] if u in number_of)
+    step("team_inputs", pairs == data["team_exclusions"],
+         "%d exclusion pair(s) of the drawn subjects from %d sealed" % (len(pairs), len(data["sealed_exclusions"])))
+
     # Teams: the same stream, continued (docs/draw-protocol.md, "Teams").
     pool = data["team_pool"]
     excluded = {}
-    for subject, inspector in data["team_exclusions"]:
+    for subject, inspector in pairs:
         excluded.setdefault(subject, set()).add(inspector - 1)
     load = [0] * len(pool)
     teams = []
@@ -148,7 +204,7 @@ def main(argv):
     for number, subject in enumerate(data["selected"], 1):
         blocked = set(excluded.get(number, ()))
         if data["cross_area"]:
-            blocked |= {i for i in range(len(pool)) if int(pool[i]["region"]) == data["subject_regions"][number - 1]}
+            blocked |= {i for i in range(len(pool)) if pool[i]["region"] == data["subject_regions"][number - 1]}
         open_ = [i for i in range(len(pool)) if i not in blocked]
         ever_eligible.update(open_)
         if len(open_) < data["team_size"] or {pool[i]["department"] for i in open_} != set(range(1, data["departments"] + 1)):
@@ -160,7 +216,7 @@ def main(argv):
         for slot, i in enumerate(team, 1):
             load[i] += 1
             teams.append({"uscc": subject["uscc"], "slot": slot, "certificate_no": pool[i]["certificate_no"]})
-    same_teams = staffed and teams == data["teams"]
+    same_teams = staffed and teams == data["teams_as_drawn"]
     # the spread within each department (in a joint plan each department fills its own slots)
     spread = 0
     for d in range(1, data["departments"] + 1):
@@ -174,7 +230,6 @@ def main(argv):
     current = {}
     for t in teams:
         current[(t["uscc"], t["slot"])] = t["certificate_no"]
-    number_of = {subject["uscc"]: n for n, subject in enumerate(data["selected"], 1)}
     index_of = {o["certificate_no"]: i for i, o in enumerate(pool)}
     recused_from = set()
     differ = 0
@@ -187,7 +242,7 @@ def main(argv):
             loads[cert] = loads.get(cert, 0) + 1
         candidates = [o["certificate_no"] for i, o in enumerate(pool)
                       if i not in excluded.get(subject, ())
-                      and not (data["cross_area"] and int(o["region"]) == data["subject_regions"][subject - 1])
+                      and not (data["cross_area"] and o["region"] == data["subject_regions"][subject - 1])
                       and o["certificate_no"] not in team_now and o["certificate_no"] != r["certificate_no"]
                       and (r["uscc"], o["certificate_no"]) not in recused_from
                       and (r["slot"] > data["departments"] or o["department"] == dept)]

@@ -528,10 +528,13 @@ SELECT plan_code, department_name, is_lead, agreed FROM sv_work.draw_plan_partne
 RESET ROLE;
 SET ROLE msa_city;
 \echo '   the planner commits to a secret nonce (only its SHA-256 is given) and names the public entropy in advance:'
+\echo '   (the source in its canonical form: kind;name;issue;date;form, dated after the seal)'
+SELECT format('lottery;中国福利彩票3D;%s;%s;digits=3', to_char(sv.local_date(now()) + 1, 'YYYYDDD'), sv.local_date(now()) + 1)
+  AS entropy_source \gset
 SELECT encode(sv.draw_seal(:plan_id, sha256('平顶山市场监管局 2026 抽查 秘密随机数 7f3a9c'::bytea),
-  '中国福利彩票3D 第2026331期开奖号码'), 'hex') AS population_sha256;
+  :'entropy_source'), 'hex') AS population_sha256;
 \echo '   after the lottery draw the nonce is revealed and the draw runs (anyone can recompute it):'
-SELECT sv.draw_run(:plan_id, convert_to('平顶山市场监管局 2026 抽查 秘密随机数 7f3a9c', 'UTF8'), '3D 2026331: 5 0 8') AS draw_id \gset
+SELECT sv.draw_run(:plan_id, convert_to('平顶山市场监管局 2026 抽查 秘密随机数 7f3a9c', 'UTF8'), '508') AS draw_id \gset
 RESET ROLE;
 SET ROLE portal_public;
 SELECT plan_code, departments, population_size, left(population_sha256, 16) || '…' AS population_sha256,

@@ -738,6 +738,8 @@ sv_draw_population_sizes(PG_FUNCTION_ARGS)
 	int32		sizes[5] = {0, 0, 0, 0, 0};
 	Datum		size_datums[5];
 
+	int			prev_stratum = -1;
+
 	if (len % LINE_LEN != 0)
 		PG_RETURN_NULL();
 	for (int64 i = 0; i < len; i += LINE_LEN)
@@ -746,9 +748,57 @@ sv_draw_population_sizes(PG_FUNCTION_ARGS)
 
 		if (p[i + USCC_LEN] != ',' || p[i + USCC_LEN + 2] != '\n' || s == NULL)
 			PG_RETURN_NULL();
+		/* in protocol order, each line once: strata A..U, codes strictly ascending within one */
+		if ((s - strata) < prev_stratum ||
+			((s - strata) == prev_stratum && memcmp(p + i - LINE_LEN, p + i, USCC_LEN) >= 0))
+			PG_RETURN_NULL();
+		prev_stratum = (int) (s - strata);
 		sizes[s - strata]++;
 	}
 	for (int s = 0; s < 5; s++)
 		size_datums[s] = Int32GetDatum(sizes[s]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(size_datums, 5, INT4OID, 4, true, TYPALIGN_INT));
+}
+
+/*
+ * sv._draw_regions_sha256(regions int4[]): SHA-256 of the candidates' regions as sealed, each
+ * written as its six ASCII digits and "\n", in population order (docs/draw-protocol.md,
+ * "Seal"): the regions are covered by the seal's hash without passing a megabyte through SQL.
+ */
+PG_FUNCTION_INFO_V1(sv_draw_regions_sha256);
+Datum
+sv_draw_regions_sha256(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	int			n;
+	int32	   *r;
+	char	   *text;
+	bytea	   *out;
+
+	if (ARR_ELEMTYPE(a) != INT4OID || ARR_NDIM(a) > 1 || ARR_HASNULL(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("regions must be a one-dimensional integer array without nulls")));
+	n = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	r = (int32 *) ARR_DATA_PTR(a);
+	text = palloc((Size) n * 7 + 1);
+	for (int i = 0; i < n; i++)
+	{
+		int32		v = r[i];
+		char	   *p = text + (Size) i * 7;
+
+		if (v < 100000 || v > 999999)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("region %d (candidate %d) is not a six-digit region code", v, i + 1)));
+		for (int d = 5; d >= 0; d--)
+		{
+			p[d] = (char) ('0' + v % 10);
+			v /= 10;
+		}
+		p[6] = '\n';
+	}
+	out = sha256_of(text, (Size) n * 7);
+	pfree(text);
+	PG_RETURN_BYTEA_P(out);
 }
