@@ -133,5 +133,6 @@ COMMENT ON PROCEDURE sv._append_only_enforce(boolean) IS
 
 CALL sv._append_only_enforce();
 
-GRANT EXECUTE ON FUNCTION sv.append_only_guard() TO sv_admin, sv_auditor;
+-- sv.append_only_guard() runs as the caller and reads the registry: both for the same roles
+GRANT EXECUTE ON FUNCTION sv.append_only_guard(), sv._append_only_registry() TO sv_admin, sv_auditor;
 REVOKE ALL ON PROCEDURE sv._append_only_enforce(boolean) FROM PUBLIC;

@@ -167,8 +167,19 @@ CREATE ROLE regress_tmp_public LOGIN IN ROLE sv_public;
 SET ROLE regress_tmp_public;
 SELECT count(*) AS problems FROM sv.catalog_release_verify();
 SELECT sv.catalog_release_verify(-1);
+-- The guards' states: administrators and the supervision office read them; the public does not.
+SELECT count(*) FROM sv.append_only_guard();
 RESET ROLE;
 DROP ROLE regress_tmp_public;
+CREATE ROLE regress_tmp_auditor LOGIN IN ROLE sv_auditor;
+CREATE ROLE regress_tmp_admin LOGIN IN ROLE sv_admin;
+SET ROLE regress_tmp_auditor;
+SELECT count(*) > 0 AS auditor_reads_guards, bool_and(state = 'always') AS all_always FROM sv.append_only_guard();
+RESET ROLE;
+SET ROLE regress_tmp_admin;
+SELECT count(*) > 0 AS admin_reads_guards FROM sv.append_only_guard();
+RESET ROLE;
+DROP ROLE regress_tmp_auditor, regress_tmp_admin;
 
 -- Clean up: the release goes (guards in origin mode inside this transaction only), the items
 -- are withdrawn; the audit records stay.

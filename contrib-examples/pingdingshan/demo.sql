@@ -624,3 +624,13 @@ SET ROLE supervision_office;
 SELECT endpoint, pending, in_flight, delivered, retrying, failed, dead FROM sv_work.outbox_counters ORDER BY endpoint;
 SELECT pid IS NOT NULL AS worker_running, delivered, retried, dead FROM sv.push_worker_status();
 RESET ROLE;
+
+\echo
+\echo '== At the end: the security self-check (安全自检) on the demo database, as the supervision office'
+\echo '   (no row = no finding: row-level security, grants, append-only guards, releases, endpoints, the audit chain)'
+SET ROLE supervision_office;
+SELECT severity, finding, object, detail FROM sv.security_check();
+SELECT count(*) AS append_only_guards, count(*) FILTER (WHERE state = 'always') AS enforced_always FROM sv.append_only_guard();
+SELECT count(*) AS releases, (SELECT count(*) FROM sv.catalog_release_verify()) AS releases_that_fail_verification
+FROM sv.catalog_release;
+RESET ROLE;
