@@ -20,6 +20,10 @@ AS $fn$
 DECLARE
   parent record;
 BEGIN
+  PERFORM sv._require_given(ARRAY['code', 'name_zh', 'name_en', 'level', 'is_gbt2260'],
+                            ARRAY[region_add.code IS NULL, region_add.name_zh IS NULL,
+                                  region_add.name_en IS NULL, region_add.level IS NULL,
+                                  region_add.is_gbt2260 IS NULL]);
   IF code IS NULL OR code !~ '^[0-9]{6}$' THEN
     RAISE EXCEPTION 'code must be six digits, not %', coalesce(quote_literal(code), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
@@ -83,6 +87,10 @@ AS $fn$
 DECLARE
   v_id integer;
 BEGIN
+  PERFORM sv._require_given(ARRAY['code', 'name_zh', 'name_en', 'level', 'region_code'],
+                            ARRAY[department_add.code IS NULL, department_add.name_zh IS NULL,
+                                  department_add.name_en IS NULL, department_add.level IS NULL,
+                                  department_add.region_code IS NULL]);
   IF code IS NULL OR code !~ '^[0-9]{6}-[A-Z][A-Z0-9]{1,15}$' THEN
     RAISE EXCEPTION 'code must be a region code, a hyphen and an upper-case key (e.g. 410422-MSA), not %',
       coalesce(quote_literal(code), 'NULL') USING ERRCODE = 'invalid_parameter_value';

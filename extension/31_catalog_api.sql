@@ -70,8 +70,11 @@ DECLARE
   v_old sv.catalog_item;
   v_new sv.catalog_item;
 BEGIN
-  PERFORM sv._require_given(ARRAY['code', 'department_id', 'main_name', 'method', 'measures', 'objects', 'legal_basis', 'level', 'source'],
-                            ARRAY[code IS NULL, department_id IS NULL, main_name IS NULL, method IS NULL, measures IS NULL, objects IS NULL, legal_basis IS NULL, level IS NULL, source IS NULL]);
+  PERFORM sv._require_given(ARRAY['code', 'department_id', 'main_name', 'method', 'measures',
+                                  'objects', 'legal_basis', 'level', 'source'],
+                            ARRAY[code IS NULL, department_id IS NULL, main_name IS NULL,
+                                  method IS NULL, measures IS NULL, objects IS NULL,
+                                  legal_basis IS NULL, level IS NULL, source IS NULL]);
   PERFORM sv._require_code('code', code);
   PERFORM sv._require_department('department_id', department_id);
   PERFORM sv._require_text('main_name', main_name);
@@ -213,8 +216,13 @@ DECLARE
   v_old sv.check_item;
   v_new sv.check_item;
 BEGIN
-  PERFORM sv._require_given(ARRAY['code', 'catalog_item', 'level', 'region_code', 'department_id', 'check_method', 'content', 'kind', 'legal_basis'],
-                            ARRAY[code IS NULL, catalog_item IS NULL, level IS NULL, region_code IS NULL, department_id IS NULL, check_method IS NULL, content IS NULL, kind IS NULL, legal_basis IS NULL]);
+  PERFORM sv._require_given(ARRAY['code', 'catalog_item', 'level', 'region_code',
+                                  'department_id', 'check_method', 'content', 'kind',
+                                  'legal_basis'],
+                            ARRAY[code IS NULL, catalog_item IS NULL, level IS NULL,
+                                  region_code IS NULL, department_id IS NULL,
+                                  check_method IS NULL, content IS NULL, kind IS NULL,
+                                  legal_basis IS NULL]);
   PERFORM sv._require_code('code', code);
   SELECT c.id INTO v_item FROM sv.catalog_item c WHERE c.code = check_item_save.catalog_item;
   IF NOT FOUND THEN

@@ -71,8 +71,11 @@ DECLARE
   v_old sv.power_item;
   v_new sv.power_item;
 BEGIN
-  PERFORM sv._require_given(ARRAY['code', 'name', 'kind', 'competent_department_id', 'legal_basis', 'centralised'],
-                            ARRAY[code IS NULL, name IS NULL, kind IS NULL, competent_department_id IS NULL, legal_basis IS NULL, centralised IS NULL]);
+  PERFORM sv._require_given(ARRAY['code', 'name', 'kind', 'competent_department_id',
+                                  'legal_basis', 'centralised'],
+                            ARRAY[code IS NULL, name IS NULL, kind IS NULL,
+                                  competent_department_id IS NULL, legal_basis IS NULL,
+                                  centralised IS NULL]);
   PERFORM sv._require_code('code', code);
   PERFORM sv._require_text('name', name);
   PERFORM sv._require_label('name', name, 200);

@@ -190,6 +190,19 @@ DECLARE
   v_terms bytea;
   v_dropped integer[];
 BEGIN
+  PERFORM sv._require_given(ARRAY['code', 'title', 'lead_department_id', 'check_from',
+                                  'check_to', 'scope', 'check_items', 'strata', 'team_size',
+                                  'cross_area', 'lookback_days', 'annual_cap'],
+                            ARRAY[draw_plan_save.code IS NULL, draw_plan_save.title IS NULL,
+                                  draw_plan_save.lead_department_id IS NULL,
+                                  draw_plan_save.check_from IS NULL,
+                                  draw_plan_save.check_to IS NULL, draw_plan_save.scope IS NULL,
+                                  draw_plan_save.check_items IS NULL,
+                                  draw_plan_save.strata IS NULL,
+                                  draw_plan_save.team_size IS NULL,
+                                  draw_plan_save.cross_area IS NULL,
+                                  draw_plan_save.lookback_days IS NULL,
+                                  draw_plan_save.annual_cap IS NULL]);
   PERFORM sv._require_code('code', code);
   PERFORM sv._require_text('title', title);
   PERFORM sv._require_department('lead_department_id', lead_department_id);
@@ -458,6 +471,9 @@ DECLARE
   v_seal bytea;
   v_size integer;
 BEGIN
+  PERFORM sv._require_given(ARRAY['plan_id', 'commitment', 'entropy_source'],
+                            ARRAY[draw_seal.plan_id IS NULL, draw_seal.commitment IS NULL,
+                                  draw_seal.entropy_source IS NULL]);
   IF commitment IS NULL OR length(commitment) <> 32 THEN
     RAISE EXCEPTION 'commitment must be the 32-byte SHA-256 of the secret nonce'
       USING ERRCODE = 'invalid_parameter_value';
@@ -518,6 +534,10 @@ DECLARE
   me text := sv._outer_user();
   i sv.inspector;
 BEGIN
+  PERFORM sv._require_given(ARRAY['certificate_no', 'uscc', 'reason'],
+                            ARRAY[inspector_conflict_declare.certificate_no IS NULL,
+                                  inspector_conflict_declare.uscc IS NULL,
+                                  inspector_conflict_declare.reason IS NULL]);
   PERFORM sv._require_uscc('uscc', uscc);
   PERFORM sv._require_reason(reason, 'the conflict exists');
   SELECT * INTO i FROM sv.inspector x WHERE x.certificate_no = upper(btrim(inspector_conflict_declare.certificate_no));

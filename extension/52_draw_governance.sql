@@ -183,6 +183,9 @@ DECLARE
   me text := sv._outer_user();
   p sv.draw_plan;
 BEGIN
+  PERFORM sv._require_given(ARRAY['plan_id', 'reason'],
+                            ARRAY[draw_plan_cancel.plan_id IS NULL,
+                                  draw_plan_cancel.reason IS NULL]);
   PERFORM sv._require_reason(reason, 'the sealed plan will not be drawn');
   p := sv._draw_require_plan(plan_id, true);
   PERFORM sv._require_regions_in_scope('scope.regions', ARRAY(SELECT jsonb_array_elements_text(p.scope -> 'regions')));

@@ -43,6 +43,9 @@ DECLARE
   v_unstaffed text;
   v_n bigint;
 BEGIN
+  PERFORM sv._require_given(ARRAY['plan_id', 'nonce', 'entropy'],
+                            ARRAY[draw_run.plan_id IS NULL, draw_run.nonce IS NULL,
+                                  draw_run.entropy IS NULL]);
   IF nonce IS NULL OR length(nonce) NOT BETWEEN 16 AND 1024 THEN
     RAISE EXCEPTION 'nonce must be the secret of 16 to 1024 bytes whose SHA-256 was sealed'
       USING ERRCODE = 'invalid_parameter_value';
@@ -215,6 +218,10 @@ DECLARE
   v_seq integer;
   r record;
 BEGIN
+  PERFORM sv._require_given(ARRAY['draw_id', 'uscc', 'certificate_no', 'requested_by', 'reason'],
+                            ARRAY[draw_recuse.draw_id IS NULL, draw_recuse.uscc IS NULL,
+                                  draw_recuse.certificate_no IS NULL,
+                                  draw_recuse.requested_by IS NULL, draw_recuse.reason IS NULL]);
   PERFORM sv._require_one_of('requested_by', requested_by, ARRAY['inspector', 'subject']);
   PERFORM sv._require_reason(reason, 'the inspector withdraws (回避)');
   PERFORM sv._require_uscc('uscc', uscc);
@@ -273,6 +280,9 @@ DECLARE
   p sv.draw_plan;
   v_id bigint;
 BEGIN
+  PERFORM sv._require_given(ARRAY['plan_id', 'new_code', 'reason'],
+                            ARRAY[draw_redraw.plan_id IS NULL, draw_redraw.new_code IS NULL,
+                                  draw_redraw.reason IS NULL]);
   PERFORM sv._require_code('new_code', new_code);
   PERFORM sv._require_reason(reason, 'the draw is made again');
   IF NOT sv._is_admin(me) THEN

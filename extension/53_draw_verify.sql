@@ -35,6 +35,8 @@ DECLARE
   v_codes text[];
   v_pairs record;
 BEGIN
+  PERFORM sv._require_given(ARRAY['draw_id'],
+                            ARRAY[draw_verify_detail.draw_id IS NULL]);
   SELECT * INTO d FROM sv.draw x WHERE x.id = draw_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'draw % does not exist', coalesce(draw_id::text, 'NULL') USING ERRCODE = 'no_data_found';
@@ -204,6 +206,8 @@ DECLARE
   p sv.draw_plan;
   v_population bytea;
 BEGIN
+  PERFORM sv._require_given(ARRAY['draw_id'],
+                            ARRAY[draw_export.draw_id IS NULL]);
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_auditor', 'USAGE')) THEN
     RAISE EXCEPTION 'only administrators and auditors export draws (the export holds internal credit classes)'
       USING ERRCODE = 'insufficient_privilege';

@@ -196,10 +196,13 @@ DECLARE
   v_bad text;
   v_url text;
 BEGIN
-  PERFORM sv._require_given(ARRAY['name', 'url', 'method', 'headers', 'auth', 'timeout_ms', 'max_attempts', 'max_concurrent',
-                                  'follow_redirects', 'enabled'],
-                            ARRAY[name IS NULL, url IS NULL, method IS NULL, headers IS NULL, auth IS NULL, timeout_ms IS NULL,
-                                  max_attempts IS NULL, max_concurrent IS NULL, follow_redirects IS NULL, enabled IS NULL]);
+  PERFORM sv._require_given(ARRAY['name', 'url', 'method', 'headers', 'auth', 'timeout_ms',
+                                  'max_attempts', 'max_concurrent', 'follow_redirects',
+                                  'enabled'],
+                            ARRAY[name IS NULL, url IS NULL, method IS NULL, headers IS NULL,
+                                  auth IS NULL, timeout_ms IS NULL, max_attempts IS NULL,
+                                  max_concurrent IS NULL, follow_redirects IS NULL,
+                                  enabled IS NULL]);
   PERFORM sv._require_code('name', name);
   v_url := sv._require_push_host('url', url);
   PERFORM sv._require_one_of('method', method, ARRAY['POST', 'PUT', 'PATCH']);
@@ -317,7 +320,8 @@ DECLARE
   v_id uuid;
 BEGIN
   PERFORM sv._require_given(ARRAY['endpoint', 'kind', 'payload'],
-                            ARRAY[outbox_send.endpoint IS NULL, outbox_send.kind IS NULL, outbox_send.payload IS NULL]);
+                            ARRAY[outbox_send.endpoint IS NULL, outbox_send.kind IS NULL,
+                                  outbox_send.payload IS NULL]);
   SELECT * INTO e FROM sv.endpoint x WHERE x.name = outbox_send.endpoint;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'endpoint: endpoint % does not exist', quote_literal(outbox_send.endpoint)
