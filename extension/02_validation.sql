@@ -222,3 +222,19 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 SET datestyle = 'ISO, YMD'
 AS $fn$ SELECT day::text $fn$;
+
+-- A date argument of a write function: NULL passes (the caller decides whether it may be NULL);
+-- ±infinity and a date outside 1900-2999 are refused with 22007 naming the field, in the words
+-- the batch checks use for a record's date.  (Stored, an infinite date would read as "open"
+-- beside NULL, the platform's one way of saying so.)
+CREATE FUNCTION sv._require_date(field text, day date) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF day IS NOT NULL AND NOT (isfinite(day) AND day BETWEEN '1900-01-01'::date AND '2999-12-31'::date) THEN
+    RAISE EXCEPTION '% must be a date written YYYY-MM-DD (1900-2999), not %', field, quote_literal(sv._date_text(day))
+      USING ERRCODE = 'invalid_datetime_format';
+  END IF;
+END
+$fn$;

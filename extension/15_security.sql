@@ -247,6 +247,8 @@ BEGIN
     RAISE EXCEPTION 'region_code: region % is outside department %''s region %', region_code, dept.code, dept.region_code
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  PERFORM sv._require_date('valid_from', valid_from);
+  PERFORM sv._require_date('valid_to', valid_to);
   IF valid_to IS NOT NULL AND valid_to < v_from THEN
     RAISE EXCEPTION 'valid_to (%) must not be before valid_from (%)', valid_to, v_from
       USING ERRCODE = 'invalid_parameter_value';
@@ -294,6 +296,7 @@ BEGIN
     RAISE EXCEPTION 'staff_id must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM sv._require_reason(reason, 'the mapping ends');
+  PERFORM sv._require_date('last_day', last_day);
 
   SELECT * INTO s FROM sv.staff t WHERE t.id = staff_id FOR UPDATE;
   IF NOT FOUND THEN

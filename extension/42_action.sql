@@ -403,6 +403,8 @@ SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
   PERFORM sv._require_given(ARRAY['first_day', 'last_day'], ARRAY[first_day IS NULL, last_day IS NULL]);
+  PERFORM sv._require_date('first_day', first_day);
+  PERFORM sv._require_date('last_day', last_day);
   IF last_day < first_day THEN
     RAISE EXCEPTION 'first_day and last_day must be given, first_day not after last_day'
       USING ERRCODE = 'invalid_parameter_value';

@@ -206,6 +206,8 @@ BEGIN
   PERFORM sv._require_code('code', code);
   PERFORM sv._require_text('title', title);
   PERFORM sv._require_department('lead_department_id', lead_department_id);
+  PERFORM sv._require_date('check_from', check_from);
+  PERFORM sv._require_date('check_to', check_to);
   IF check_from IS NULL OR check_to IS NULL OR check_to < check_from THEN
     RAISE EXCEPTION 'check_from and check_to must be given, check_from not after check_to'
       USING ERRCODE = 'invalid_parameter_value';
