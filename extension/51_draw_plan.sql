@@ -205,6 +205,7 @@ BEGIN
                                   draw_plan_save.annual_cap IS NULL]);
   PERFORM sv._require_code('code', code);
   PERFORM sv._require_text('title', title);
+  PERFORM sv._require_label('title', title, 200);   -- shown on the public portal (sv_public.draw)
   PERFORM sv._require_department('lead_department_id', lead_department_id);
   PERFORM sv._require_date('check_from', check_from);
   PERFORM sv._require_date('check_to', check_to);

@@ -89,6 +89,13 @@ SELECT pg_temp.try('SELECT count(*) FROM sv.security_check(NULL)') AS security_c
 SELECT pg_temp.try('SELECT count(*) FROM sv.as_of(NULL::sv.catalog_item, ''infinity'')') AS as_of_infinity;
 SELECT pg_temp.try('SELECT count(*) FROM sv.as_of(NULL::sv.catalog_item, ''-infinity'')') AS as_of_minus_infinity;
 
+-- A draw plan's title is public (sv_public.draw): the same rule, nothing saved.
+SELECT pg_temp.try($q$SELECT sv.draw_plan_save('RGX-D1', E'双随机抽查\u202E划计', 4, '2026-12-01', '2026-12-31',
+  '{"regions": ["410400"]}', '{RGX-C01}', '{"U": {"count": 1}}')$q$) AS draw_title_bidi;
+SELECT pg_temp.try($q$SELECT sv.draw_plan_save('RGX-D1', E'双随机抽查\r\n第二行', 4, '2026-12-01', '2026-12-31',
+  '{"regions": ["410400"]}', '{RGX-C01}', '{"U": {"count": 1}}')$q$) AS draw_title_crlf;
+SELECT count(*) AS draw_plans_saved FROM sv.draw_plan WHERE code = 'RGX-D1';
+
 -- Clean up (the release is append-only: guards in origin mode inside this transaction only).
 BEGIN;
 CALL sv._append_only_enforce(false);
