@@ -9,7 +9,17 @@
 
 CREATE VIEW sv_work.my_scope WITH (security_invoker = true) AS
   SELECT * FROM sv.current_scope();
-COMMENT ON VIEW sv_work.my_scope IS 'Who I am for the platform: department, region scope, whether I see everything';
+COMMENT ON VIEW sv_work.my_scope IS '我的权限范围 / Who I am for the platform: department, region scope, whether I see everything';
+COMMENT ON COLUMN sv_work.my_scope.role_name IS '登录角色名';
+COMMENT ON COLUMN sv_work.my_scope.staff_id IS '人员映射编号';
+COMMENT ON COLUMN sv_work.my_scope.department_id IS '部门编号';
+COMMENT ON COLUMN sv_work.my_scope.department_code IS '部门代码';
+COMMENT ON COLUMN sv_work.my_scope.department_name IS '部门名称';
+COMMENT ON COLUMN sv_work.my_scope.region_code IS '行政区划代码';
+COMMENT ON COLUMN sv_work.my_scope.region_name IS '行政区划名称';
+COMMENT ON COLUMN sv_work.my_scope.regions IS '可查看的行政区划代码(本级及下级)';
+COMMENT ON COLUMN sv_work.my_scope.sees_all IS '是否可查看全部部门';
+COMMENT ON COLUMN sv_work.my_scope.is_admin IS '是否平台管理员';
 
 CREATE VIEW sv_work.staff WITH (security_invoker = true) AS
   SELECT s.id AS staff_id, s.role_name, s.department_id, d.code AS department_code, d.name_zh AS department_name,
@@ -18,27 +28,63 @@ CREATE VIEW sv_work.staff WITH (security_invoker = true) AS
   FROM sv.staff s
   JOIN sv.department d ON d.id = s.department_id
   JOIN sv.region r ON r.code = s.region_code;
-COMMENT ON VIEW sv_work.staff IS 'Staff mappings the caller may see (own department within own region scope)';
+COMMENT ON VIEW sv_work.staff IS '人员映射 / Staff mappings the caller may see (own department within own region scope)';
+COMMENT ON COLUMN sv_work.staff.staff_id IS '人员映射编号';
+COMMENT ON COLUMN sv_work.staff.role_name IS '登录角色名';
+COMMENT ON COLUMN sv_work.staff.department_id IS '部门编号';
+COMMENT ON COLUMN sv_work.staff.department_code IS '部门代码';
+COMMENT ON COLUMN sv_work.staff.department_name IS '部门名称';
+COMMENT ON COLUMN sv_work.staff.region_code IS '行政区划代码';
+COMMENT ON COLUMN sv_work.staff.region_name IS '行政区划名称';
+COMMENT ON COLUMN sv_work.staff.valid_from IS '生效日期';
+COMMENT ON COLUMN sv_work.staff.valid_to IS '失效日期(含当日;空表示长期有效)';
+COMMENT ON COLUMN sv_work.staff.in_force IS '今日是否有效';
 
 CREATE VIEW sv_work.audit_trail WITH (security_invoker = true) AS
   SELECT l.seq, l.recorded_at, l.actor_session, l.actor_role, l.department_id, l.object_kind, l.object_id,
          l.action, l.change::jsonb AS change
   FROM sv.audit_log l;
-COMMENT ON VIEW sv_work.audit_trail IS 'Audit records the caller may see (own department; everything for the supervision office)';
+COMMENT ON VIEW sv_work.audit_trail IS '审计记录 / Audit records the caller may see (own department; everything for the supervision office)';
+COMMENT ON COLUMN sv_work.audit_trail.seq IS '审计序号';
+COMMENT ON COLUMN sv_work.audit_trail.recorded_at IS '记录时间';
+COMMENT ON COLUMN sv_work.audit_trail.actor_session IS '登录用户';
+COMMENT ON COLUMN sv_work.audit_trail.actor_role IS '操作角色';
+COMMENT ON COLUMN sv_work.audit_trail.department_id IS '部门编号';
+COMMENT ON COLUMN sv_work.audit_trail.object_kind IS '对象类型';
+COMMENT ON COLUMN sv_work.audit_trail.object_id IS '对象标识';
+COMMENT ON COLUMN sv_work.audit_trail.action IS '操作';
+COMMENT ON COLUMN sv_work.audit_trail.change IS '变更内容(JSON)';
 
 CREATE VIEW sv_public.region AS
   SELECT code, name_zh, name_en, level, parent_code FROM sv.region;
-COMMENT ON VIEW sv_public.region IS 'Administrative divisions and functional zones';
+COMMENT ON VIEW sv_public.region IS '行政区划 / Administrative divisions and functional zones';
+COMMENT ON COLUMN sv_public.region.code IS '行政区划代码';
+COMMENT ON COLUMN sv_public.region.name_zh IS '名称(中文)';
+COMMENT ON COLUMN sv_public.region.name_en IS '名称(英文)';
+COMMENT ON COLUMN sv_public.region.level IS '层级代码:country 国家, province 省级, prefecture 地级, county 县级, zone 功能区';
+COMMENT ON COLUMN sv_public.region.parent_code IS '上级行政区划代码';
 CREATE VIEW sv_public.department AS
   SELECT code, name_zh, name_en, level, region_code FROM sv.department;
-COMMENT ON VIEW sv_public.department IS 'Government departments';
+COMMENT ON VIEW sv_public.department IS '政府部门 / Government departments';
+COMMENT ON COLUMN sv_public.department.code IS '部门代码';
+COMMENT ON COLUMN sv_public.department.name_zh IS '部门名称(中文)';
+COMMENT ON COLUMN sv_public.department.name_en IS '部门名称(英文)';
+COMMENT ON COLUMN sv_public.department.level IS '层级代码:national 国家级, provincial 省级, city 市级, county 县级';
+COMMENT ON COLUMN sv_public.department.region_code IS '所属行政区划代码';
 CREATE VIEW sv_public.holiday AS
   SELECT day, kind, festival, year FROM sv.calendar_day_in_force;
-COMMENT ON VIEW sv_public.holiday IS 'Official holidays and make-up working days in force (State Council notices)';
+COMMENT ON VIEW sv_public.holiday IS '法定节假日与调休上班日 / Official holidays and make-up working days in force (State Council notices)';
+COMMENT ON COLUMN sv_public.holiday.day IS '日期';
+COMMENT ON COLUMN sv_public.holiday.kind IS '类型代码:holiday 放假, workday 调休上班';
+COMMENT ON COLUMN sv_public.holiday.festival IS '节日名称';
+COMMENT ON COLUMN sv_public.holiday.year IS '所依据通知的年度';
 CREATE VIEW sv_public.audit_head AS
   SELECT seq, hash, recorded_at FROM sv.audit_head();
 COMMENT ON VIEW sv_public.audit_head IS
-  'The published head of the audit chain: anyone holding an earlier head can check the chain still contains it';
+  '审计链链头 / The published head of the audit chain: anyone holding an earlier head can check the chain still contains it';
+COMMENT ON COLUMN sv_public.audit_head.seq IS '最新审计序号';
+COMMENT ON COLUMN sv_public.audit_head.hash IS '链头哈希值(SHA-256,十六进制)';
+COMMENT ON COLUMN sv_public.audit_head.recorded_at IS '记录时间';
 
 CREATE VIEW sv_bi.staff_by_department AS
   SELECT d.code AS department_code, d.name_zh AS department_name, s.region_code,

@@ -550,6 +550,22 @@ CREATE VIEW sv_public.catalog_item AS
     WHERE (SELECT count(*) FILTER (WHERE x.kind = 'catalog_item') FROM sv.catalog_release_item x WHERE x.release_id = l.id) = l.items
       AND (SELECT count(*) FILTER (WHERE x.kind = 'check_item') FROM sv.catalog_release_item x WHERE x.release_id = l.id) = l.check_items);
 COMMENT ON VIEW sv_public.catalog_item IS 'Supervision items of the latest published release (监管事项目录清单)';
+COMMENT ON COLUMN sv_public.catalog_item.release IS '发布版本';
+COMMENT ON COLUMN sv_public.catalog_item.published_at IS '发布时间';
+COMMENT ON COLUMN sv_public.catalog_item.code IS '监管事项编码';
+COMMENT ON COLUMN sv_public.catalog_item.main_item IS '所属主项编码(子项才有)';
+COMMENT ON COLUMN sv_public.catalog_item.main_name IS '主项名称';
+COMMENT ON COLUMN sv_public.catalog_item.sub_name IS '子项名称';
+COMMENT ON COLUMN sv_public.catalog_item.department_code IS '监管部门代码';
+COMMENT ON COLUMN sv_public.catalog_item.department_name IS '监管部门名称';
+COMMENT ON COLUMN sv_public.catalog_item.method IS '监管方式';
+COMMENT ON COLUMN sv_public.catalog_item.measures IS '监管措施';
+COMMENT ON COLUMN sv_public.catalog_item.objects IS '监管对象';
+COMMENT ON COLUMN sv_public.catalog_item.legal_basis IS '设定依据(法律法规及条款,JSON数组)';
+COMMENT ON COLUMN sv_public.catalog_item.process IS '监管流程';
+COMMENT ON COLUMN sv_public.catalog_item.result IS '监管结果';
+COMMENT ON COLUMN sv_public.catalog_item.level IS '监管层级代码:national 国家级, provincial 省级, city 市级, county 县级';
+COMMENT ON COLUMN sv_public.catalog_item.source IS '事项来源代码:national 国家目录, provincial 省级目录, city 本市特有目录';
 CREATE VIEW sv_public.check_item AS
   SELECT r.label::text AS release, i.code, i.item ->> 'catalog_item' AS catalog_item,
          i.item ->> 'level' AS level, i.item ->> 'region_code' AS region_code,
@@ -568,6 +584,19 @@ CREATE VIEW sv_public.check_item AS
     WHERE (SELECT count(*) FILTER (WHERE x.kind = 'catalog_item') FROM sv.catalog_release_item x WHERE x.release_id = l.id) = l.items
       AND (SELECT count(*) FILTER (WHERE x.kind = 'check_item') FROM sv.catalog_release_item x WHERE x.release_id = l.id) = l.check_items);
 COMMENT ON VIEW sv_public.check_item IS 'Check items of the latest published release (检查实施清单)';
+COMMENT ON COLUMN sv_public.check_item.release IS '发布版本';
+COMMENT ON COLUMN sv_public.check_item.code IS '检查实施清单编码';
+COMMENT ON COLUMN sv_public.check_item.catalog_item IS '所属监管事项编码';
+COMMENT ON COLUMN sv_public.check_item.level IS '实施层级代码:national 国家级, provincial 省级, city 市级, county 县级';
+COMMENT ON COLUMN sv_public.check_item.region_code IS '实施行政区划代码';
+COMMENT ON COLUMN sv_public.check_item.department_code IS '实施部门代码';
+COMMENT ON COLUMN sv_public.check_item.department_name IS '实施部门名称';
+COMMENT ON COLUMN sv_public.check_item.check_method IS '检查方式代码:on_site 现场检查, off_site 非现场检查, documents 书面检查';
+COMMENT ON COLUMN sv_public.check_item.content IS '检查内容';
+COMMENT ON COLUMN sv_public.check_item.kind IS '检查类别代码:general 一般检查事项, key 重点检查事项';
+COMMENT ON COLUMN sv_public.check_item.frequency IS '检查频次';
+COMMENT ON COLUMN sv_public.check_item.legal_basis IS '检查依据(法律法规及条款,JSON数组)';
+COMMENT ON COLUMN sv_public.check_item.specialty IS '执法人员须具备的专业领域';
 
 GRANT SELECT ON sv_public.catalog_item, sv_public.check_item
   TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;

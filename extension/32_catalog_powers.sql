@@ -235,6 +235,8 @@ COMMENT ON COLUMN sv_bi.catalog_claim_rate.items_claimed IS '已认领事项数'
 COMMENT ON COLUMN sv_bi.catalog_claim_rate.claim_rate_pct IS '认领率(%)';
 COMMENT ON COLUMN sv_bi.catalog_claim_rate.claimed_with_checks IS '已编制检查实施清单的认领事项数';
 COMMENT ON COLUMN sv_bi.catalog_claim_rate.checklist_completeness_pct IS '检查实施清单完备率(%)';
+COMMENT ON COLUMN sv_bi.catalog_claim_rate.department_code IS '部门代码';
+COMMENT ON COLUMN sv_bi.catalog_claim_rate.department_name IS '部门名称';
 
 GRANT SELECT ON sv_bi.catalog_claim_rate TO sv_bi, sv_auditor, sv_admin;
 GRANT EXECUTE ON FUNCTION sv.power_item_save(text, text, text, integer, jsonb, integer, boolean, text),

@@ -225,7 +225,21 @@ CREATE VIEW sv_work.inspector WITH (security_invoker = true) AS
          i.status = 'active' AND sv.local_date(now()) BETWEEN i.valid_from AND i.valid_until AS can_act_today,
          i.source_system, i.source_record_id, i.updated_at
   FROM sv.inspector i JOIN sv.department d ON d.id = i.department_id JOIN sv.region r ON r.code = i.region_code;
-COMMENT ON VIEW sv_work.inspector IS 'Inspectors of the caller''s department in the caller''s region scope';
+COMMENT ON VIEW sv_work.inspector IS '执法人员 / Inspectors of the caller''s department in the caller''s region scope';
+COMMENT ON COLUMN sv_work.inspector.certificate_no IS '执法证号';
+COMMENT ON COLUMN sv_work.inspector.name IS '姓名';
+COMMENT ON COLUMN sv_work.inspector.department_id IS '所属部门编号';
+COMMENT ON COLUMN sv_work.inspector.department_name IS '所属部门名称';
+COMMENT ON COLUMN sv_work.inspector.region_code IS '工作区划代码';
+COMMENT ON COLUMN sv_work.inspector.region_name IS '工作区划名称';
+COMMENT ON COLUMN sv_work.inspector.specialties IS '专业领域';
+COMMENT ON COLUMN sv_work.inspector.valid_from IS '执法证有效期起';
+COMMENT ON COLUMN sv_work.inspector.valid_until IS '执法证有效期止';
+COMMENT ON COLUMN sv_work.inspector.status IS '状态代码:active 在岗, suspended 暂停执法, revoked 执法证吊销, retired 退休离岗';
+COMMENT ON COLUMN sv_work.inspector.can_act_today IS '今日可否执法';
+COMMENT ON COLUMN sv_work.inspector.source_system IS '来源系统';
+COMMENT ON COLUMN sv_work.inspector.source_record_id IS '来源记录编号';
+COMMENT ON COLUMN sv_work.inspector.updated_at IS '更新时间';
 
 GRANT SELECT ON sv_work.inspector TO sv_officer, sv_admin, sv_auditor;
 GRANT EXECUTE ON FUNCTION sv.inspector_save(text, text, integer, text, date, date, text, text, text[], text)

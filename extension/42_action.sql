@@ -370,7 +370,28 @@ CREATE VIEW sv_work.action WITH (security_invoker = true) AS
   JOIN sv.subject s ON s.uscc = a.uscc
   JOIN sv.department d ON d.id = a.department_id
   JOIN sv.catalog_release r ON r.id = a.release_id;
-COMMENT ON VIEW sv_work.action IS 'Supervision actions of the caller''s department in the caller''s region scope';
+COMMENT ON VIEW sv_work.action IS '监管行为 / Supervision actions of the caller''s department in the caller''s region scope';
+COMMENT ON COLUMN sv_work.action.uscc IS '统一社会信用代码';
+COMMENT ON COLUMN sv_work.action.id IS '监管行为编号';
+COMMENT ON COLUMN sv_work.action.subject_name IS '市场主体名称';
+COMMENT ON COLUMN sv_work.action.kind IS '监管行为类型代码:inspection 行政检查, penalty 行政处罚, coercive_measure 行政强制';
+COMMENT ON COLUMN sv_work.action.check_item_code IS '检查实施清单编码';
+COMMENT ON COLUMN sv_work.action.release_label IS '所依据的目录发布版本';
+COMMENT ON COLUMN sv_work.action.department_id IS '实施部门编号';
+COMMENT ON COLUMN sv_work.action.department_name IS '实施部门名称';
+COMMENT ON COLUMN sv_work.action.region_code IS '行政区划代码(记录时市场主体所在)';
+COMMENT ON COLUMN sv_work.action.started_on IS '开始日期';
+COMMENT ON COLUMN sv_work.action.ended_on IS '结束日期';
+COMMENT ON COLUMN sv_work.action.inspectors IS '执法人员执法证号';
+COMMENT ON COLUMN sv_work.action.result IS '结果代码:no_problem 未发现问题, problem_found 发现问题, rectification_ordered 责令整改, case_filed 立案查处';
+COMMENT ON COLUMN sv_work.action.findings IS '检查情况';
+COMMENT ON COLUMN sv_work.action.publication_due IS '公示截止日期(结束后20个工作日)';
+COMMENT ON COLUMN sv_work.action.published_at IS '公示时间';
+COMMENT ON COLUMN sv_work.action.publication_overdue IS '是否逾期未公示';
+COMMENT ON COLUMN sv_work.action.source_system IS '来源系统';
+COMMENT ON COLUMN sv_work.action.source_record_id IS '来源记录编号';
+COMMENT ON COLUMN sv_work.action.received_at IS '接收时间';
+COMMENT ON COLUMN sv_work.action.updated_at IS '更新时间';
 
 CREATE VIEW sv_work.action_publication_due WITH (security_invoker = true) AS
   SELECT a.uscc, a.id, a.subject_name, a.department_name, a.kind, a.result, a.ended_on, a.publication_due,
@@ -378,7 +399,16 @@ CREATE VIEW sv_work.action_publication_due WITH (security_invoker = true) AS
   FROM sv_work.action a
   WHERE a.published_at IS NULL;
 COMMENT ON VIEW sv_work.action_publication_due IS
-  'Results still to publish (20 working days after the action ended), overdue ones flagged';
+  '待公示的监管结果 / Results still to publish (20 working days after the action ended), overdue ones flagged';
+COMMENT ON COLUMN sv_work.action_publication_due.uscc IS '统一社会信用代码';
+COMMENT ON COLUMN sv_work.action_publication_due.id IS '监管行为编号';
+COMMENT ON COLUMN sv_work.action_publication_due.subject_name IS '市场主体名称';
+COMMENT ON COLUMN sv_work.action_publication_due.department_name IS '实施部门名称';
+COMMENT ON COLUMN sv_work.action_publication_due.kind IS '监管行为类型代码:inspection 行政检查, penalty 行政处罚, coercive_measure 行政强制';
+COMMENT ON COLUMN sv_work.action_publication_due.result IS '结果代码:no_problem 未发现问题, problem_found 发现问题, rectification_ordered 责令整改, case_filed 立案查处';
+COMMENT ON COLUMN sv_work.action_publication_due.ended_on IS '结束日期';
+COMMENT ON COLUMN sv_work.action_publication_due.publication_due IS '公示截止日期(结束后20个工作日)';
+COMMENT ON COLUMN sv_work.action_publication_due.publication_overdue IS '是否逾期未公示';
 
 CREATE VIEW sv_public.action AS
   SELECT a.uscc::text AS uscc, s.name AS subject_name, a.kind, d.name_zh AS department_name,
@@ -391,6 +421,17 @@ CREATE VIEW sv_public.action AS
                                       AND ri.code = a.check_item_code
   WHERE a.published_at IS NOT NULL;
 COMMENT ON VIEW sv_public.action IS 'Published results of supervision actions (检查结果公示)';
+COMMENT ON COLUMN sv_public.action.uscc IS '统一社会信用代码';
+COMMENT ON COLUMN sv_public.action.subject_name IS '市场主体名称';
+COMMENT ON COLUMN sv_public.action.kind IS '监管行为类型代码:inspection 行政检查, penalty 行政处罚, coercive_measure 行政强制';
+COMMENT ON COLUMN sv_public.action.department_name IS '实施部门名称';
+COMMENT ON COLUMN sv_public.action.check_item_code IS '检查实施清单编码';
+COMMENT ON COLUMN sv_public.action.check_content IS '检查内容';
+COMMENT ON COLUMN sv_public.action.started_on IS '开始日期';
+COMMENT ON COLUMN sv_public.action.ended_on IS '结束日期';
+COMMENT ON COLUMN sv_public.action.result IS '结果代码:no_problem 未发现问题, problem_found 发现问题, rectification_ordered 责令整改, case_filed 立案查处';
+COMMENT ON COLUMN sv_public.action.findings IS '检查情况';
+COMMENT ON COLUMN sv_public.action.published_at IS '公示时间';
 
 -- Data coverage of supervision actions (监管行为数据覆盖率), the national KPI: per department, the
 -- share of its check items (of items it claimed, or city-specific items) with at least one
@@ -437,6 +478,12 @@ CREATE VIEW sv_bi.action_coverage AS
   SELECT * FROM sv.action_coverage(make_date(extract(year FROM sv.local_date(now()))::integer, 1, 1),
                                    sv.local_date(now()));
 COMMENT ON VIEW sv_bi.action_coverage IS '监管行为数据覆盖率 / supervision-action data coverage per department, this year';
+COMMENT ON COLUMN sv_bi.action_coverage.department_code IS '部门代码';
+COMMENT ON COLUMN sv_bi.action_coverage.department_name IS '部门名称';
+COMMENT ON COLUMN sv_bi.action_coverage.check_items IS '应覆盖的检查实施清单数(已认领或本市特有事项)';
+COMMENT ON COLUMN sv_bi.action_coverage.covered IS '本年已有监管行为的检查实施清单数';
+COMMENT ON COLUMN sv_bi.action_coverage.coverage_pct IS '监管行为数据覆盖率(%)';
+COMMENT ON COLUMN sv_bi.action_coverage.actions IS '本年监管行为数';
 
 GRANT SELECT ON sv_work.action, sv_work.action_publication_due TO sv_officer, sv_admin, sv_auditor;
 GRANT SELECT ON sv_public.action TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;

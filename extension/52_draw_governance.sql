@@ -332,7 +332,7 @@ CREATE VIEW sv_work.draw_plan_partner WITH (security_invoker = true) AS
   JOIN sv.department dp ON dp.id = x.department_id
   LEFT JOIN sv.draw_plan_join j ON j.plan_id = p.id AND j.department_id = x.department_id;
 COMMENT ON VIEW sv_work.draw_plan_partner IS
-  'Departments of each draw plan (lead and partners) and whether each has agreed to the plan''s terms as they are now';
+  '联合抽查参与部门 / Departments of each draw plan (lead and partners) and whether each has agreed to the plan''s terms as they are now';
 COMMENT ON COLUMN sv_work.draw_plan_partner.plan_code IS '抽查计划编号';
 COMMENT ON COLUMN sv_work.draw_plan_partner.title IS '抽查计划名称';
 COMMENT ON COLUMN sv_work.draw_plan_partner.status IS '计划状态(draft 草稿, sealed 已封存, drawn 已抽取, cancelled 已撤销)';

@@ -279,12 +279,36 @@ CREATE VIEW sv_public.draw AS
   FROM sv.draw_plan p LEFT JOIN sv.draw d ON d.plan_id = p.id
   WHERE p.status <> 'draft';
 COMMENT ON VIEW sv_public.draw IS '双随机、一公开: sealed and drawn plans with everything needed to check the seed';
+COMMENT ON COLUMN sv_public.draw.plan_code IS '抽查计划编号';
+COMMENT ON COLUMN sv_public.draw.title IS '抽查计划名称';
+COMMENT ON COLUMN sv_public.draw.departments IS '参与部门';
+COMMENT ON COLUMN sv_public.draw.check_from IS '检查期间起';
+COMMENT ON COLUMN sv_public.draw.check_to IS '检查期间止';
+COMMENT ON COLUMN sv_public.draw.status IS '计划状态代码:sealed 已封存, drawn 已抽取, cancelled 已撤销';
+COMMENT ON COLUMN sv_public.draw.sealed_at IS '封存时间';
+COMMENT ON COLUMN sv_public.draw.population_size IS '候选市场主体数';
+COMMENT ON COLUMN sv_public.draw.population_sha256 IS '候选主体名单哈希值(SHA-256,十六进制)';
+COMMENT ON COLUMN sv_public.draw.commitment IS '随机数承诺值(SHA-256,十六进制)';
+COMMENT ON COLUMN sv_public.draw.entropy_source IS '事先指定的公开随机源';
+COMMENT ON COLUMN sv_public.draw.seal_sha256 IS '封存内容哈希值(SHA-256,十六进制)';
+COMMENT ON COLUMN sv_public.draw.drawn_at IS '抽取时间';
+COMMENT ON COLUMN sv_public.draw.nonce IS '抽取时公开的随机数(十六进制)';
+COMMENT ON COLUMN sv_public.draw.entropy IS '公开随机源取值';
+COMMENT ON COLUMN sv_public.draw.seed IS '随机种子(十六进制)';
+COMMENT ON COLUMN sv_public.draw.subjects_drawn IS '抽中市场主体数';
+COMMENT ON COLUMN sv_public.draw.redraw_of IS '被重新抽取的原计划编号';
+COMMENT ON COLUMN sv_public.draw.redraw_reason IS '重新抽取理由';
+COMMENT ON COLUMN sv_public.draw.redrawn_as IS '重新抽取的新计划编号';
 
 CREATE VIEW sv_public.draw_result AS
   SELECT p.code AS plan_code, r.uscc::text AS uscc, s.name AS subject_name, g.name_zh AS region_name
   FROM sv.draw_result r JOIN sv.draw d ON d.id = r.draw_id JOIN sv.draw_plan p ON p.id = d.plan_id
   JOIN sv.subject s ON s.uscc = r.uscc JOIN sv.region g ON g.code = s.region_code;
-COMMENT ON VIEW sv_public.draw_result IS 'The subjects each draw selected (without their credit class)';
+COMMENT ON VIEW sv_public.draw_result IS '抽查结果(抽中的市场主体) / The subjects each draw selected (without their credit class)';
+COMMENT ON COLUMN sv_public.draw_result.plan_code IS '抽查计划编号';
+COMMENT ON COLUMN sv_public.draw_result.uscc IS '统一社会信用代码';
+COMMENT ON COLUMN sv_public.draw_result.subject_name IS '市场主体名称';
+COMMENT ON COLUMN sv_public.draw_result.region_name IS '所在行政区划';
 
 -- Drawn subjects are inspection tasks (检查任务): done when a plan department records an
 -- inspection of the subject against one of the plan's check items within the period; the
@@ -312,7 +336,22 @@ CREATE VIEW sv_work.draw_task WITH (security_invoker = true) AS
       AND x.check_item_code IN (SELECT pi.check_item_code FROM sv.draw_plan_item pi WHERE pi.plan_id = p.id)
     ORDER BY x.started_on, x.id LIMIT 1) a ON true;
 COMMENT ON VIEW sv_work.draw_task IS
-  'Inspection tasks from draws: each drawn subject with its team, the action that carried it out and the publication state';
+  '双随机抽查检查任务 / Inspection tasks from draws: each drawn subject with its team, the action that carried it out and the publication state';
+COMMENT ON COLUMN sv_work.draw_task.plan_code IS '抽查计划编号';
+COMMENT ON COLUMN sv_work.draw_task.title IS '抽查计划名称';
+COMMENT ON COLUMN sv_work.draw_task.draw_id IS '抽取编号';
+COMMENT ON COLUMN sv_work.draw_task.uscc IS '统一社会信用代码';
+COMMENT ON COLUMN sv_work.draw_task.subject_name IS '市场主体名称';
+COMMENT ON COLUMN sv_work.draw_task.region_code IS '所在行政区划代码';
+COMMENT ON COLUMN sv_work.draw_task.team IS '检查组执法人员执法证号(含回避后替换)';
+COMMENT ON COLUMN sv_work.draw_task.check_from IS '检查期间起';
+COMMENT ON COLUMN sv_work.draw_task.check_to IS '检查期间止';
+COMMENT ON COLUMN sv_work.draw_task.action_id IS '监管行为编号';
+COMMENT ON COLUMN sv_work.draw_task.ended_on IS '检查结束日期';
+COMMENT ON COLUMN sv_work.draw_task.result IS '检查结果代码:no_problem 未发现问题, problem_found 发现问题, rectification_ordered 责令整改, case_filed 立案查处';
+COMMENT ON COLUMN sv_work.draw_task.publication_due IS '公示截止日期';
+COMMENT ON COLUMN sv_work.draw_task.published_at IS '公示时间';
+COMMENT ON COLUMN sv_work.draw_task.status IS '任务状态代码:open 待检查, overdue 逾期未检查, inspected 已检查待公示, publication_overdue 逾期未公示, published 已公示';
 GRANT SELECT ON sv_work.draw_task TO sv_officer, sv_admin, sv_auditor;
 
 GRANT SELECT ON sv_public.draw, sv_public.draw_result TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;

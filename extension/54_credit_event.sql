@@ -352,5 +352,16 @@ CREATE VIEW sv_public.credit_publication AS
     AND (e.publication_ends_on IS NULL OR e.publication_ends_on > sv.local_date(now()))
     AND e.repaired_on IS NULL;
 COMMENT ON VIEW sv_public.credit_publication IS
-  'Credit information published today: penalties within their publication period (3 months or 3 years), listings and commendations in force';
+  '信用信息公示 / Credit information published today: penalties within their publication period (3 months or 3 years), listings and commendations in force';
+COMMENT ON COLUMN sv_public.credit_publication.uscc IS '统一社会信用代码';
+COMMENT ON COLUMN sv_public.credit_publication.subject_name IS '市场主体名称';
+COMMENT ON COLUMN sv_public.credit_publication.kind IS '信用信息类型代码:administrative_penalty 行政处罚, abnormal_operation 经营异常名录, serious_dishonesty 严重违法失信名单, commendation 表彰奖励';
+COMMENT ON COLUMN sv_public.credit_publication.reference IS '决定文书号';
+COMMENT ON COLUMN sv_public.credit_publication.department_name IS '作出决定部门';
+COMMENT ON COLUMN sv_public.credit_publication.decided_on IS '决定日期';
+COMMENT ON COLUMN sv_public.credit_publication.published_on IS '公示日期';
+COMMENT ON COLUMN sv_public.credit_publication.penalty_types IS '处罚种类';
+COMMENT ON COLUMN sv_public.credit_publication.fine_amount IS '罚款金额(元)';
+COMMENT ON COLUMN sv_public.credit_publication.restricted_until IS '限制期限截止日期';
+COMMENT ON COLUMN sv_public.credit_publication.published_until IS '公示截止日期(含当日)';
 GRANT SELECT ON sv_public.credit_publication TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;

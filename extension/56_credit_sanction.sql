@@ -402,14 +402,45 @@ CREATE VIEW sv_work.sanction_feedback WITH (security_invoker = true) AS
   JOIN sv.department d ON d.id = f.department_id
   LEFT JOIN sv.subject s ON s.uscc = f.uscc;
 COMMENT ON VIEW sv_work.sanction_feedback IS
-  'Feedback obligations of the caller''s department (all for the supervision office), with deadlines and lateness';
+  '联合奖惩反馈 / Feedback obligations of the caller''s department (all for the supervision office), with deadlines and lateness';
+COMMENT ON COLUMN sv_work.sanction_feedback.id IS '反馈编号';
+COMMENT ON COLUMN sv_work.sanction_feedback.uscc IS '统一社会信用代码';
+COMMENT ON COLUMN sv_work.sanction_feedback.subject_name IS '市场主体名称';
+COMMENT ON COLUMN sv_work.sanction_feedback.measure_code IS '联合奖惩措施编码';
+COMMENT ON COLUMN sv_work.sanction_feedback.measure_name IS '联合奖惩措施名称';
+COMMENT ON COLUMN sv_work.sanction_feedback.measure_kind IS '措施类型代码:punishment 失信惩戒, reward 守信激励';
+COMMENT ON COLUMN sv_work.sanction_feedback.department_id IS '实施部门编号';
+COMMENT ON COLUMN sv_work.sanction_feedback.department_name IS '实施部门名称';
+COMMENT ON COLUMN sv_work.sanction_feedback.reason IS '触发原因(信用信息或信用等级)';
+COMMENT ON COLUMN sv_work.sanction_feedback.until IS '措施适用截止日期';
+COMMENT ON COLUMN sv_work.sanction_feedback.scenario IS '业务场景代码:licensing 行政许可, tendering 招标投标, procurement 政府采购, subsidy 财政补贴, honour 评优评先, public_office 任职资格, financing 融资信贷, inspection 监督检查';
+COMMENT ON COLUMN sv_work.sanction_feedback.case_reference IS '业务办件编号';
+COMMENT ON COLUMN sv_work.sanction_feedback.created_at IS '核查时间';
+COMMENT ON COLUMN sv_work.sanction_feedback.due_on IS '反馈截止日期';
+COMMENT ON COLUMN sv_work.sanction_feedback.outcome IS '反馈结果代码:applied 已实施, not_applicable 不适用';
+COMMENT ON COLUMN sv_work.sanction_feedback.note IS '反馈说明';
+COMMENT ON COLUMN sv_work.sanction_feedback.reported_by IS '反馈人';
+COMMENT ON COLUMN sv_work.sanction_feedback.reported_at IS '反馈时间';
+COMMENT ON COLUMN sv_work.sanction_feedback.overdue IS '是否逾期未反馈';
+COMMENT ON COLUMN sv_work.sanction_feedback.reported_late IS '是否逾期反馈';
 
 CREATE VIEW sv_work.sanction_feedback_open WITH (security_invoker = true) AS
   SELECT f.id, f.uscc, f.subject_name, f.measure_code, f.measure_name, f.department_name, f.reason, f.scenario,
          f.case_reference, f.due_on, f.overdue
   FROM sv_work.sanction_feedback f
   WHERE f.outcome IS NULL;
-COMMENT ON VIEW sv_work.sanction_feedback_open IS 'Feedback still to report, overdue ones flagged';
+COMMENT ON VIEW sv_work.sanction_feedback_open IS '待反馈的联合奖惩措施 / Feedback still to report, overdue ones flagged';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.id IS '反馈编号';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.uscc IS '统一社会信用代码';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.subject_name IS '市场主体名称';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.measure_code IS '联合奖惩措施编码';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.measure_name IS '联合奖惩措施名称';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.department_name IS '实施部门名称';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.reason IS '触发原因(信用信息或信用等级)';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.scenario IS '业务场景代码:licensing 行政许可, tendering 招标投标, procurement 政府采购, subsidy 财政补贴, honour 评优评先, public_office 任职资格, financing 融资信贷, inspection 监督检查';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.case_reference IS '业务办件编号';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.due_on IS '反馈截止日期';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.overdue IS '是否逾期未反馈';
 
 -- The closed-loop rate per department and month of the check (aggregates only).
 CREATE VIEW sv_bi.sanction_feedback AS
@@ -424,7 +455,16 @@ CREATE VIEW sv_bi.sanction_feedback AS
   FROM sv.sanction_feedback f JOIN sv.department d ON d.id = f.department_id
   GROUP BY d.code, d.name_zh, date_trunc('month', sv.local_date(f.created_at));
 COMMENT ON VIEW sv_bi.sanction_feedback IS
-  'Joint reward/punishment feedback per department and month: obligations, applied, on time, open, overdue';
+  '联合奖惩反馈闭环统计 / Joint reward/punishment feedback per department and month: obligations, applied, on time, open, overdue';
+COMMENT ON COLUMN sv_bi.sanction_feedback.department_code IS '部门代码';
+COMMENT ON COLUMN sv_bi.sanction_feedback.department_name IS '部门名称';
+COMMENT ON COLUMN sv_bi.sanction_feedback.month IS '月份(核查所在月)';
+COMMENT ON COLUMN sv_bi.sanction_feedback.obligations IS '应反馈数';
+COMMENT ON COLUMN sv_bi.sanction_feedback.applied IS '已实施数';
+COMMENT ON COLUMN sv_bi.sanction_feedback.not_applicable IS '不适用数';
+COMMENT ON COLUMN sv_bi.sanction_feedback.reported_on_time IS '按时反馈数';
+COMMENT ON COLUMN sv_bi.sanction_feedback.open IS '未反馈数';
+COMMENT ON COLUMN sv_bi.sanction_feedback.overdue IS '逾期未反馈数';
 
 GRANT SELECT ON sv_work.sanction_feedback, sv_work.sanction_feedback_open TO sv_officer, sv_admin, sv_auditor;
 GRANT SELECT ON sv_bi.sanction_feedback TO sv_bi, sv_auditor, sv_admin;

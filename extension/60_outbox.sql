@@ -528,7 +528,17 @@ CREATE VIEW sv_work.outbox_dead WITH (security_invoker = true) AS
          o.created_at, o.updated_at
   FROM sv.outbox o JOIN sv.endpoint e ON e.name = o.endpoint
   WHERE o.status IN ('failed', 'dead');
-COMMENT ON VIEW sv_work.outbox_dead IS 'Messages that were not delivered (failed at once or attempts exhausted): requeue after fixing the endpoint';
+COMMENT ON VIEW sv_work.outbox_dead IS '推送失败的消息 / Messages that were not delivered (failed at once or attempts exhausted): requeue after fixing the endpoint';
+COMMENT ON COLUMN sv_work.outbox_dead.message_id IS '消息编号';
+COMMENT ON COLUMN sv_work.outbox_dead.endpoint IS '接收端点';
+COMMENT ON COLUMN sv_work.outbox_dead.department_id IS '接收部门编号';
+COMMENT ON COLUMN sv_work.outbox_dead.kind IS '消息类型';
+COMMENT ON COLUMN sv_work.outbox_dead.status IS '状态代码:failed 推送失败, dead 重试次数用尽';
+COMMENT ON COLUMN sv_work.outbox_dead.attempts IS '推送次数';
+COMMENT ON COLUMN sv_work.outbox_dead.last_status IS '最后一次HTTP状态码';
+COMMENT ON COLUMN sv_work.outbox_dead.last_error IS '最后一次错误信息';
+COMMENT ON COLUMN sv_work.outbox_dead.created_at IS '创建时间';
+COMMENT ON COLUMN sv_work.outbox_dead.updated_at IS '更新时间';
 
 CREATE VIEW sv_work.outbox_counters WITH (security_invoker = true) AS
   SELECT o.endpoint,
@@ -543,5 +553,14 @@ CREATE VIEW sv_work.outbox_counters WITH (security_invoker = true) AS
   FROM sv.outbox o
   GROUP BY o.endpoint;
 COMMENT ON VIEW sv_work.outbox_counters IS
-  'Per endpoint: pending, in flight, delivered (after retries), retrying, failed, dead, age of the oldest undelivered message';
+  '推送队列统计 / Per endpoint: pending, in flight, delivered (after retries), retrying, failed, dead, age of the oldest undelivered message';
+COMMENT ON COLUMN sv_work.outbox_counters.endpoint IS '接收端点';
+COMMENT ON COLUMN sv_work.outbox_counters.pending IS '待推送数';
+COMMENT ON COLUMN sv_work.outbox_counters.in_flight IS '推送中数';
+COMMENT ON COLUMN sv_work.outbox_counters.delivered IS '已送达数';
+COMMENT ON COLUMN sv_work.outbox_counters.delivered_after_retry IS '重试后送达数';
+COMMENT ON COLUMN sv_work.outbox_counters.retrying IS '重试中数';
+COMMENT ON COLUMN sv_work.outbox_counters.failed IS '推送失败数';
+COMMENT ON COLUMN sv_work.outbox_counters.dead IS '重试用尽数';
+COMMENT ON COLUMN sv_work.outbox_counters.queue_age IS '最早未送达消息的等待时长';
 GRANT SELECT ON sv_work.outbox_dead, sv_work.outbox_counters TO sv_admin, sv_auditor, sv_officer;

@@ -443,7 +443,19 @@ CREATE VIEW sv_work.linkage_loop WITH (security_invoker = true) AS
   FROM sv.linkage_result r JOIN sv.linkage l ON l.id = r.linkage_id
   WHERE r.affects_licence;
 COMMENT ON VIEW sv_work.linkage_loop IS
-  'Every step of both loops (claim, first action, acknowledgment) with the department that owes it, due date, done, overdue';
+  '审管联动环节 / Every step of both loops (claim, first action, acknowledgment) with the department that owes it, due date, done, overdue';
+COMMENT ON COLUMN sv_work.linkage_loop.linkage_id IS '审管联动编号';
+COMMENT ON COLUMN sv_work.linkage_loop.result_id IS '监管结果编号(回复确认环节)';
+COMMENT ON COLUMN sv_work.linkage_loop.step IS '环节代码:claim 签收, first_action 首次监管, acknowledge 回复确认';
+COMMENT ON COLUMN sv_work.linkage_loop.department_id IS '承办部门编号';
+COMMENT ON COLUMN sv_work.linkage_loop.uscc IS '统一社会信用代码';
+COMMENT ON COLUMN sv_work.linkage_loop.subject_name IS '市场主体名称';
+COMMENT ON COLUMN sv_work.linkage_loop.power_code IS '权责事项编码';
+COMMENT ON COLUMN sv_work.linkage_loop.licence_no IS '许可证号';
+COMMENT ON COLUMN sv_work.linkage_loop.due_on IS '办理期限';
+COMMENT ON COLUMN sv_work.linkage_loop.done_at IS '办结时间';
+COMMENT ON COLUMN sv_work.linkage_loop.overdue IS '是否逾期未办结';
+COMMENT ON COLUMN sv_work.linkage_loop.done_late IS '是否逾期办结';
 
 -- Analysis: counts per department and step.  Owner-run over the tables, like the other sv_bi
 -- views (sv_bi holds no grant on sv.linkage; reading the security_invoker sv_work view would

@@ -68,3 +68,32 @@ WHERE ns.nspname IN ('sv_work', 'sv_public', 'sv_bi') AND c.relkind IN ('v', 'm'
 ORDER BY 1;
 -- per role, for the record
 SELECT grp AS role, count(*) AS views FROM vr_checked GROUP BY grp ORDER BY grp;
+
+-- Chinese labels: everything a person reads has them.  Every view of the three schemas has a
+-- COMMENT ON VIEW and every one of its columns a COMMENT ON COLUMN containing at least one
+-- Chinese character (CJK unified ideographs U+4E00-U+9FFF); a view or column added without
+-- one is listed here.  None:
+SELECT format('%I.%I', ns.nspname, c.relname) AS view_name, a.attname AS column_without_chinese_label,
+       col_description(c.oid, a.attnum) AS comment
+FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE ns.nspname IN ('sv_work', 'sv_public', 'sv_bi') AND c.relkind IN ('v', 'm')
+  AND coalesce(col_description(c.oid, a.attnum), '') !~ '[\u4e00-\u9fff]'
+ORDER BY 1, a.attnum;
+SELECT format('%I.%I', ns.nspname, c.relname) AS view_without_chinese_title,
+       obj_description(c.oid, 'pg_class') AS comment
+FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
+WHERE ns.nspname IN ('sv_work', 'sv_public', 'sv_bi') AND c.relkind IN ('v', 'm')
+  AND coalesce(obj_description(c.oid, 'pg_class'), '') !~ '[\u4e00-\u9fff]'
+ORDER BY 1;
+-- how many are labelled (changes when a view or a column is added)
+SELECT count(DISTINCT c.oid) AS views_labelled, count(*) AS columns_labelled
+FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE ns.nspname IN ('sv_work', 'sv_public', 'sv_bi') AND c.relkind IN ('v', 'm')
+  AND col_description(c.oid, a.attnum) ~ '[\u4e00-\u9fff]';
+-- the example of docs/security.md: the labels of one view
+SELECT a.attname, col_description(a.attrelid, a.attnum) AS label
+FROM pg_attribute a
+WHERE a.attrelid = 'sv_public.subject'::regclass AND a.attnum > 0
+ORDER BY a.attnum;
