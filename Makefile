@@ -2,7 +2,7 @@
 #   make            build the library and the install script
 #   make install    install into the PostgreSQL found by $(PG_CONFIG)
 #   make test       install missing packages, build, install, run every suite (as root)
-#   make demo       the same, then show the platform on Pingdingshan data (KEEP=1 keeps the cluster)
+#   make demo       the same, then show the platform on Pingdingshan data (KEEP=1 keeps the cluster and the HTTP fixture)
 #   make bench      benchmarks in bench/, each printing its ratio to a baseline
 EXTENSION  = sv_platform
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)

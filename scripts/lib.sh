@@ -35,13 +35,17 @@ free_port() {
 }
 
 # cluster_start DIR [extra postgresql.conf lines...]: init and start; sets PGHOST, PGPORT, PGUSER.
+# free_port only sees a port that is free now: another process can bind it before the server
+# does ("could not bind ... Address already in use" in the server log).  Then the server is
+# started again on the next free port, up to CLUSTER_START_TRIES (5) times.
 cluster_start() {
   local dir=$1; shift
+  local port=${PORT_BASE:-54320} try tries=${CLUSTER_START_TRIES:-5}
   mkdir -p "$dir"
   chown postgres: "$dir" 2>/dev/null || true
   as_postgres "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; return 1; }
-  PGPORT=$(free_port "${PORT_BASE:-54320}")
+  PGPORT=$(free_port "$port")
   {
     echo "listen_addresses = '127.0.0.1'"
     echo "port = $PGPORT"
@@ -51,9 +55,21 @@ cluster_start() {
     echo "fsync = off"
     for line in "$@"; do echo "$line"; done
   } | as_postgres tee -a "$dir/data/postgresql.conf" >/dev/null
-  as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null \
-    || { cat "$dir/server.log" >&2; return 1; }
-  export PGHOST=127.0.0.1 PGPORT PGUSER=postgres
+  for ((try = 1; ; try++)); do
+    if as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null; then
+      export PGHOST=127.0.0.1 PGPORT PGUSER=postgres
+      return 0
+    fi
+    if [ "$try" -ge "$tries" ] || ! grep -q 'could not bind .*Address already in use' "$dir/server.log"; then
+      cat "$dir/server.log" >&2
+      return 1
+    fi
+    # the port was taken between the check and the bind: keep this log, try the next port
+    as_postgres mv "$dir/server.log" "$dir/server-port-$PGPORT.log"
+    echo "   port $PGPORT was taken before the server could bind it; trying the next free port" >&2
+    PGPORT=$(free_port $((PGPORT + 1)))
+    as_postgres sed -i "s/^port = .*/port = $PGPORT/" "$dir/data/postgresql.conf"
+  done
 }
 
 cluster_stop() {

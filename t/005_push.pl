@@ -31,26 +31,46 @@ sv.push_retry_max_ms = 400
 EOF
 $node->start;
 
-# The launcher waits quietly for the database, then the worker for the extension: one log
-# line each, no restarts.
-sleep 1.5;
-my $log = slurp_file($node->logfile);
-my $waits = () = $log =~ /waiting for database "pushdb"/g;
-is($waits, 1, 'the launcher waits for the database with one log line');
-$node->safe_psql('postgres', 'CREATE DATABASE pushdb');
-# the launcher looks again within 10 s
-for (1 .. 150)
+# Polls instead of fixed sleeps: a condition is checked every 100 ms until it holds or the
+# bound (the TAP default timeout, 180 s) passes; a condition that must stay true is checked
+# every 100 ms over its whole window and fails at the first change.
+sub poll_until
 {
-	$log = slurp_file($node->logfile);
-	last if $log =~ /waiting for CREATE EXTENSION sv_platform/;
-	sleep 0.1;
+	my ($cond, $timeout) = @_;
+	my $end = time + ($timeout // $PostgreSQL::Test::Utils::timeout_default);
+	until ($cond->())
+	{
+		return 0 if time > $end;
+		sleep 0.1;
+	}
+	return 1;
 }
-sleep 1;
-$log = slurp_file($node->logfile);
-$waits = () = $log =~ /waiting for CREATE EXTENSION sv_platform/g;
-is($waits, 1, 'the worker waits for the extension with one log line');
-unlike($log, qr/terminated by exit code|exited with exit code|FATAL/, 'no worker crash while waiting');
+sub holds_for
+{
+	my ($cond, $seconds) = @_;
+	my $end = time + $seconds;
+	while (time < $end)
+	{
+		return 0 unless $cond->();
+		sleep 0.1;
+	}
+	return $cond->();
+}
+sub log_count
+{
+	my ($re) = @_;
+	my @hits = slurp_file($node->logfile) =~ /$re/g;
+	return scalar @hits;
+}
 
+# The launcher waits quietly for the database, then the worker for the extension: one log
+# line each, no restarts.  Each count is taken once the process has moved on (looked again
+# and found what it waited for), so every look it took while waiting is in the log.
+ok(poll_until(sub { log_count(qr/waiting for database "pushdb"/) > 0 }), 'the launcher waits for the database');
+$node->safe_psql('postgres', 'CREATE DATABASE pushdb');
+# the launcher looks again within 10 s and starts the worker, which waits for the extension
+ok(poll_until(sub { log_count(qr/waiting for CREATE EXTENSION sv_platform/) > 0 }), 'the worker waits for the extension');
+is(log_count(qr/waiting for database "pushdb"/), 1, 'the launcher waited for the database with one log line');
 $node->safe_psql('pushdb', 'SET client_min_messages = warning; CREATE EXTENSION sv_platform CASCADE');
 
 # the fixture
@@ -63,7 +83,7 @@ sub start_fixture
 	unlink $port_file;
 	$fixture = IPC::Run::start([ 'python3', $fixture_py, '--port', $want_port // 0, '--log', $fixture_log,
 		'--port-file', $port_file ], '>', '/dev/null', '2>', $node->basedir . '/fixture.err');
-	for (1 .. 100) { last if -s $port_file; sleep 0.1; }
+	poll_until(sub { -s $port_file }, 10) or die 'the fixture did not write its port within 10 s';
 	$port = slurp_file($port_file);
 	chomp $port;
 	return $port;
@@ -126,6 +146,9 @@ $t0 = time;
 $node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-accept', 'tap.test', '{\"single\": true}')");
 wait_for("SELECT count(*) = 201 FROM sv.outbox WHERE endpoint = 'tap-accept' AND status = 'delivered'", 'one more delivered');
 ok(time - $t0 < 2, sprintf('a single message is delivered %.2f s after its commit (woken, not polled)', time - $t0));
+# the worker has found the extension: every look it took while waiting for it is logged
+is(log_count(qr/waiting for CREATE EXTENSION sv_platform/), 1, 'the worker waited for the extension with one log line');
+unlike(slurp_file($node->logfile), qr/terminated by exit code|exited with exit code|FATAL/, 'no worker crash while waiting');
 is($node->safe_psql('pushdb', "SELECT count(*) FROM sv.outbox_attempt a JOIN sv.outbox o ON o.id = a.outbox_id WHERE o.endpoint = 'tap-accept'"),
 	'201', 'one attempt each');
 check_nothing_lost('delivery', 'tap-accept');
@@ -192,13 +215,14 @@ wait_for("SELECT status = 'failed' AND attempts = 1 AND last_status = 0 "
 # 4c. a disabled endpoint holds its messages (without the worker spinning); enabled, they go
 endpoint('tap-held', 'accept/held', enabled => 'false');
 $node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-held', 'tap.test', '{}')");
-sleep 1;
-is($node->safe_psql('pushdb', "SELECT status || ' ' || attempts FROM sv.outbox WHERE endpoint = 'tap-held'"), 'pending 0',
-	'disabled endpoint: the message waits');
+# a message to an enabled endpoint, sent after it, is delivered: the worker has claimed since
+$node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-accept', 'tap.test', '{\"after_held\": true}')");
+wait_for("SELECT status = 'delivered' FROM sv.outbox WHERE payload ? 'after_held'", 'a later message to an enabled endpoint is delivered');
+ok(holds_for(sub { $node->safe_psql('pushdb', "SELECT status || ' ' || attempts FROM sv.outbox WHERE endpoint = 'tap-held'") eq 'pending 0' }, 1),
+	'disabled endpoint: the message waits (pending, no attempt, for 1 s)');
 my $claims_before = $node->safe_psql('pushdb', 'SELECT claims FROM sv.push_worker_status()');
-sleep 1;
-is($node->safe_psql('pushdb', 'SELECT claims FROM sv.push_worker_status()'), $claims_before,
-	'and the idle worker runs no claim meanwhile');
+ok(holds_for(sub { $node->safe_psql('pushdb', 'SELECT claims FROM sv.push_worker_status()') eq $claims_before }, 1),
+	'and the idle worker runs no claim meanwhile (claims unchanged for 1 s)');
 endpoint('tap-held', 'accept/held', enabled => 'true');
 wait_for("SELECT status = 'delivered' FROM sv.outbox WHERE endpoint = 'tap-held'", 'enabled again: delivered');
 

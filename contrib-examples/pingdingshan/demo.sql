@@ -1,5 +1,8 @@
 -- make demo: what sv_platform holds and does, on Pingdingshan reference and sample data.
 -- Run by scripts/demo.sh as the cluster superuser; each capability adds its section here.
+-- Every statement that fails on purpose is announced first by an \echo line starting with
+-- '   next, refused on purpose:' saying why; a t/ test runs the demo and checks that no ERROR
+-- comes unannounced, that no result is an empty single cell and that no header repeats a name.
 \set ON_ERROR_STOP 1
 \pset footer off
 \set QUIET 1
@@ -47,6 +50,7 @@ FROM (VALUES
 
 \echo
 \echo '== Is there a calendar for 2027 yet?'
+\echo '   next, refused on purpose: no 2027 calendar is loaded yet, so a deadline running into 2027 cannot be counted'
 \set ON_ERROR_STOP 0
 SELECT sv.add_workdays('2026-12-20', 20);
 \set ON_ERROR_STOP 1
@@ -99,8 +103,8 @@ SET ROLE pds_admin;
 SELECT sv.staff_add('msa_city', 4, '410400') AS msa_city,
        sv.staff_add('msa_yexian', 4, '410422') AS msa_yexian,
        sv.staff_add('health_city', 7, '410400') AS health_city;
+\echo '   next, refused on purpose: an officer''s login cannot be mapped outside its department''s region (410100 is Zhengzhou)'
 \set ON_ERROR_STOP 0
--- an officer's login cannot be mapped outside its department's region
 SELECT sv.staff_add('health_city', 7, '410100');
 \set ON_ERROR_STOP 1
 RESET ROLE;
@@ -130,6 +134,7 @@ INSERT INTO demo_view SELECT 'supervision_office', coalesce(s.department_code, '
   FROM sv_work.my_scope s;
 RESET ROLE;
 SELECT * FROM demo_view;
+\echo '   next, refused on purpose: the service portal''s login reads the sv_public views only, not the platform''s tables'
 SET ROLE portal_public;
 \set ON_ERROR_STOP 0
 SELECT count(*) FROM sv.staff;
@@ -151,7 +156,7 @@ RESET ROLE;
 \echo
 \echo '== A superuser edits a record behind the triggers: sv.audit_verify names it'
 SELECT change::text AS original_change FROM sv.audit_log WHERE seq = 2 \gset
-\echo '   the guard fires ALWAYS: session_replication_role = replica does not pass it'
+\echo '   next, refused on purpose: the append-only guard fires ALWAYS, even with session_replication_role = replica'
 SET session_replication_role = replica;
 \set ON_ERROR_STOP 0
 UPDATE sv.audit_log SET change = '{"role_name": "someone_else"}' WHERE seq = 2;
@@ -187,8 +192,8 @@ SELECT sv.check_item_save('410422-MSA-C01', 'PDS-MSA-001-01', 'county', '410422'
   '生产许可条件保持情况、原料进货查验记录', 'general', frequency => '每年不少于一次') AS check_item;
 RESET ROLE;
 SET ROLE health_city;
+\echo '   next, refused on purpose: a department maintains only its own items (health may not rename a market-regulation item)'
 \set ON_ERROR_STOP 0
--- a department maintains only its own items
 SELECT sv.catalog_item_save('PDS-MSA-101', 7, '改名', '双随机抽查', '书面检查', '个体工商户', '[]', 'city', 'city');
 \set ON_ERROR_STOP 1
 SELECT sv.catalog_item_save('PDS-HEALTH-001', 7, '对医疗机构依法执业的监督检查', '双随机抽查', '现场检查',
@@ -222,6 +227,7 @@ FROM (VALUES ('91410400MA44L0X1Q8', '平顶山市鹰城食品有限公司', '410
              ('93410423MA9FT2B7X4', '鲁山县尧山香菇种植专业合作社', '410423', 'HN-AMR-000104', '赵大山', 'A01'),
              ('91410482MA3K1U6HXY', '汝州市汝瓷文化发展有限公司', '410482', 'HN-AMR-000106', '陈静', 'C3074'))
      AS s(raw_code, name, region, source_record, rep, ind);
+\echo '   next, refused on purpose: a code whose check character is wrong (1, expected Y) is not saved'
 \set ON_ERROR_STOP 0
 SELECT sv.subject_save('91410482MA3K1U6HX1', '汝州市某贸易有限公司', '410482', 'HN-AMR', 'HN-AMR-000107');
 \set ON_ERROR_STOP 1
@@ -470,13 +476,13 @@ RESET ROLE;
 SET ROLE pds_admin;
 SELECT sv.sanction_measure_save('PDS-LIC-01', '限制新增行政许可', 'punishment', 'market_access',
          '《关于建立完善守信联合激励和失信联合惩戒制度的指导意见》(国发〔2016〕33号)', 4, '{licensing,subsidy}',
-         '{administrative_penalty}', min_severity => 3, feedback_days => 5) AS measure,
+         '{administrative_penalty}', min_severity => 3, feedback_days => 5) AS licensing_measure,
        sv.sanction_measure_save('PDS-BID-01', '限制参与政府投资工程招标投标', 'punishment', 'public_procurement',
-         '《招标投标法实施条例》第六十七条', 5, '{tendering}', '{serious_dishonesty}', '{D}', feedback_days => 10) AS measure,
+         '《招标投标法实施条例》第六十七条', 5, '{tendering}', '{serious_dishonesty}', '{D}', feedback_days => 10) AS tendering_measure,
        sv.sanction_measure_save('PDS-INSP-01', '列为重点监管对象,提高抽查比例', 'punishment', 'heightened_supervision',
-         '《企业信息公示暂行条例》第十八条', 4, '{inspection,licensing}', '{abnormal_operation}', duration_months => 12) AS measure,
+         '《企业信息公示暂行条例》第十八条', 4, '{inspection,licensing}', '{abnormal_operation}', duration_months => 12) AS inspection_measure,
        sv.sanction_measure_save('PDS-FAST-01', '行政审批绿色通道(容缺受理)', 'reward', 'fast_track', '国发〔2016〕33号', 1,
-         '{licensing}', '{commendation}', '{A}') AS measure;
+         '{licensing}', '{commendation}', '{A}') AS fast_track_measure;
 RESET ROLE;
 \echo '   the approval system checks the penalised food company before a new licence:'
 SET ROLE amr_feed;
@@ -485,12 +491,13 @@ RESET ROLE;
 \echo '   the department sees its feedback obligation and reports it (the closed loop, audited):'
 SET ROLE msa_city;
 SELECT id, subject_name, measure_name, case_reference, due_on, overdue FROM sv_work.sanction_feedback_open;
-SELECT sv.sanction_feedback_report(id, 'applied', '已暂停受理该企业新增许可申请') FROM sv_work.sanction_feedback_open;
+SELECT count(sv.sanction_feedback_report(id, 'applied', '已暂停受理该企业新增许可申请')) AS feedback_reported
+FROM sv_work.sanction_feedback_open;
 RESET ROLE;
 SET ROLE supervision_office;
 SELECT department_code, obligations, applied, reported_on_time, open, overdue FROM sv_bi.sanction_feedback;
 RESET ROLE;
-\echo '   credit repair (信用修复) of the food penalty is refused: 12 months of publication first:'
+\echo '   next, refused on purpose: credit repair (信用修复) of the food penalty comes after 12 months of publication'
 SELECT e.id AS penalty_id FROM sv.credit_event e WHERE e.uscc = '91410400MA44L0X1Q8' AND e.kind = 'administrative_penalty' \gset
 SET ROLE msa_city;
 \set ON_ERROR_STOP 0
@@ -558,7 +565,8 @@ SELECT t.uscc, t.certificate_no AS leaving,
 FROM (SELECT uscc, certificate_no FROM sv.draw_team WHERE draw_id = :draw_id AND slot = 1 ORDER BY uscc LIMIT 1) t;
 RESET ROLE;
 SELECT step, ok FROM sv.draw_verify_detail(:draw_id) WHERE step IN ('teams', 'recusals');
-\echo '   an auditor exports the draw for independent recomputation (contrib-examples/draw/verify_draw.py):'
+\echo '   an auditor exports the draw (sv.draw_export) and recomputes it outside PostgreSQL from the export alone'
+\echo '   (contrib-examples/draw/verify_draw.py, the Python standard library only):'
 CREATE ROLE audit_office LOGIN IN ROLE sv_auditor;
 SET ROLE audit_office;
 \pset tuples_only on
@@ -569,23 +577,26 @@ SELECT sv.draw_export(:draw_id);
 \pset format aligned
 \pset tuples_only off
 RESET ROLE;
+\setenv DEMO_DIR :demo_dir
+\! python3 ../draw/verify_draw.py "$DEMO_DIR/draw-export.json" > "$DEMO_DIR/draw-verify.txt"; echo $? > "$DEMO_DIR/draw-verify.rc"; sed 's/^/   /' "$DEMO_DIR/draw-verify.txt"
 
 \echo
 \echo '== Approval–supervision linkage (审管联动): pushed through the outbox by the libcurl worker'
-\echo '   (the departments'' systems are played by scripts/http_fixture.py on 127.0.0.1:' :fixture_port ')'
+\set fixture_note '   (the departments'' systems are played by scripts/http_fixture.py on 127.0.0.1:' :fixture_port ')'
+\echo :fixture_note
 CREATE ROLE gsbd_city LOGIN IN ROLE sv_officer;          -- the administrative approval bureau
 SET ROLE pds_admin;
 SELECT sv.staff_add('gsbd_city', 1, '410400') > 0 AS gsbd_mapped;
 SELECT sv.endpoint_save('pds-msa-linkage', 'http://127.0.0.1:' || :'fixture_port' || '/accept/msa', auth => 'hmac_sha256',
-                        department_id => 4) AS endpoint,
+                        department_id => 4) AS market_regulation_endpoint,
        sv.endpoint_save('pds-gsbd-linkage', 'http://127.0.0.1:' || :'fixture_port' || '/accept/gsbd', auth => 'bearer',
-                        department_id => 1) AS endpoint;
-SELECT sv.endpoint_set_secret('pds-msa-linkage', 'demo-hmac-key-of-market-regulation'),
-       sv.endpoint_set_secret('pds-gsbd-linkage', 'demo-bearer-token-of-the-bureau');
-SELECT sv.linkage_endpoint_set(4, 'pds-msa-linkage'), sv.linkage_endpoint_set(1, 'pds-gsbd-linkage');
+                        department_id => 1) AS approval_bureau_endpoint;
+SELECT count(sv.endpoint_set_secret(e, secret)) AS secrets_set, count(sv.linkage_endpoint_set(d, e)) AS departments_linked
+FROM (VALUES (4, 'pds-msa-linkage', 'demo-hmac-key-of-market-regulation'),
+             (1, 'pds-gsbd-linkage', 'demo-bearer-token-of-the-bureau')) v(d, e, secret);
 SELECT sv.power_item_save('PDS-XK-SP-001', '食品经营许可', 'licensing', 4,
          '[{"law": "中华人民共和国食品安全法", "article": "第三十五条"}]', approving_department_id => 1, centralised => true) > 0 AS power_item;
-SELECT sv.linkage_rule_set('PDS-XK-SP-001', first_action_days => 10, ack_days => 3);
+SELECT count(sv.linkage_rule_set('PDS-XK-SP-001', first_action_days => 10, ack_days => 3)) AS rules_set;
 RESET ROLE;
 \echo '   the approval system reports a food licence granted by the approval bureau; market regulation supervises:'
 SET ROLE amr_feed;
@@ -624,6 +635,8 @@ SET ROLE supervision_office;
 SELECT endpoint, pending, in_flight, delivered, retrying, failed, dead FROM sv_work.outbox_counters ORDER BY endpoint;
 SELECT pid IS NOT NULL AS worker_running, delivered, retried, dead FROM sv.push_worker_status();
 RESET ROLE;
+\echo '   what the departments'' systems received (the fixture''s log): each message once, under its key:'
+\! python3 fixture_received.py "$DEMO_DIR/fixture.jsonl"
 
 \echo
 \echo '== At the end: the security self-check (安全自检) on the demo database, as the supervision office'

@@ -1,0 +1,97 @@
+# make demo's script (contrib-examples/pingdingshan/demo.sql) read as a person reads it: it
+# runs to the end on a cluster set up as scripts/demo.sh does (push worker, HTTP fixture);
+# every ERROR is announced by the line just before it ("   next, refused on purpose: why"),
+# and every announcement is followed by its ERROR; no result is one empty cell (a void
+# function's value) and no header repeats a column name; the draw's outside recomputation
+# (verify_draw.py) is printed with the draw, before the linkage section, and verifies; what the
+# departments' systems received is printed with the linkage section.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use File::Basename qw(dirname);
+use Time::HiRes qw(time sleep);
+
+my $root = dirname(__FILE__) . '/..';
+my $dir = PostgreSQL::Test::Utils::tempdir();
+
+my $node = PostgreSQL::Test::Cluster->new('demo');
+$node->init;
+$node->append_conf('postgresql.conf', <<'EOF');
+shared_preload_libraries = 'sv_platform'
+sv.push_enabled = on
+sv.push_database = 'pingdingshan'
+sv.push_allowed_hosts = '127.0.0.1'
+EOF
+$node->start;
+
+my $fixture = IPC::Run::start([ 'python3', "$root/scripts/http_fixture.py", '--port', '0', '--log', "$dir/fixture.jsonl",
+	'--port-file', "$dir/fixture.port" ], '>', '/dev/null', '2>', "$dir/fixture.err");
+# stopped even when the script dies half-way
+END { $fixture->signal('TERM') if $fixture && $fixture->pumpable; }
+my $end = time + 10;
+sleep 0.1 until -s "$dir/fixture.port" || time > $end;
+my $fixture_port = slurp_file("$dir/fixture.port");
+chomp $fixture_port;
+
+$node->safe_psql('postgres', 'CREATE DATABASE pingdingshan');
+$node->safe_psql('pingdingshan', 'SET client_min_messages = warning; CREATE EXTENSION sv_platform CASCADE');
+
+my $out;
+my $ok = IPC::Run::run([ 'bash', '-c', 'cd "$1" && psql -X -d "$2" -v demo_dir="$3" -v fixture_port="$4" -f demo.sql 2>&1',
+	'bash', "$root/contrib-examples/pingdingshan", $node->connstr('pingdingshan'), $dir, $fixture_port ], '>', \$out);
+ok($ok, 'demo.sql runs to the end') or diag($out);
+is(-e "$dir/draw-verify.rc" ? slurp_file("$dir/draw-verify.rc") : '(not run)', "0\n", 'verify_draw.py verifies the exported draw');
+
+my @lines = split /\n/, $out;
+my @shown = grep { $lines[$_] !~ /^\s*$/ } 0 .. $#lines;    # indexes of the non-blank lines
+
+# every ERROR announced just before; every announcement followed by an ERROR
+my (@unannounced, @unfollowed, $errors);
+for my $k (0 .. $#shown)
+{
+	my $line = $lines[ $shown[$k] ];
+	if ($line =~ /\bERROR:/)
+	{
+		$errors++;
+		push @unannounced, $line unless $k > 0 && $lines[ $shown[ $k - 1 ] ] =~ /^   next, refused on purpose: \S/;
+	}
+	if ($line =~ /^   next, refused on purpose:/)
+	{
+		push @unfollowed, $line unless $k < $#shown && $lines[ $shown[ $k + 1 ] ] =~ /\bERROR:/;
+	}
+}
+ok($errors > 0, "the demo shows refusals ($errors)");
+is(join("\n", @unannounced), '', 'every ERROR is announced by the line before it');
+is(join("\n", @unfollowed), '', 'every announced refusal happens next');
+
+# result tables: the header is the line above the dashes (aligned format, footer off)
+my (@empty_cells, @repeated);
+for my $i (1 .. $#lines - 1)
+{
+	next unless $lines[$i] =~ /^-+(\+-+)*$/;
+	my @names = map { s/^\s+|\s+$//gr } split /\|/, $lines[ $i - 1 ];
+	my %seen;
+	my @dups = grep { $seen{$_}++ == 1 } @names;
+	push @repeated, $lines[ $i - 1 ] if @dups;
+	push @empty_cells, $lines[ $i - 1 ] if @names == 1 && $lines[ $i + 1 ] =~ /^\s*$/ && $lines[ $i + 1 ] ne '';
+}
+is(join("\n", @empty_cells), '', 'no result is a single empty cell');
+is(join("\n", @repeated), '', 'no header repeats a column name');
+
+# where things are printed
+sub at { my ($re) = @_; my ($i) = grep { $lines[$_] =~ $re } 0 .. $#lines; return $i // -1; }
+my $draw = at(qr/^== Double random/);
+my $linkage = at(qr/^== Approval.+supervision linkage/);
+my $verified = at(qr/^   draw \d+ of plan \S+: VERIFIED$/);
+my $received = at(qr/^   POST \/accept\/msa  linkage\.approval /);
+my $end_section = at(qr/^== At the end/);
+ok($draw >= 0 && $draw < $verified && $verified < $linkage, 'the outside recomputation is printed with the draw, before linkage');
+ok($linkage < $received && $received < $end_section, 'what the departments received is printed with the linkage section');
+
+$fixture->signal('TERM');
+$fixture->finish;
+undef $fixture;
+$node->stop;
+done_testing();
