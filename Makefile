@@ -14,6 +14,9 @@ OBJS = \
 	src/audit/audit.o \
 	src/security/scope.o \
 	src/calendar_time.o \
+	src/calendar/astro.o \
+	src/calendar/chinese.o \
+	src/calendar/lunar.o \
 	src/versioning.o \
 	src/ingest/parse.o \
 	src/draw/chacha20.o \

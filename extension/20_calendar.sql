@@ -4,14 +4,20 @@
 -- The State Council publishes each year's public holidays and make-up working days (调休) in a
 -- notice (国务院办公厅关于X年部分节假日安排的通知).  A day is a working day when it is Monday to
 -- Friday and not a holiday of the notice, or when the notice makes it a make-up working day.
--- A date in a year whose notice is not loaded is an error, never a guess.
+-- A year whose notice is not loaded (yet) is *provisional*: Monday to Friday except the
+-- statutory holidays of 《全国年节及纪念日放假办法》 in force that year, with the lunar dates
+-- (春节, 端午, 中秋) and the 清明 solar term computed (src/calendar/), and no make-up working
+-- days, which only a notice can give.  sv.calendar_status(year) says which a year is.
 --
 -- Tables:     sv.calendar_notice (per year: the shipped notice and/or an administrator's),
 --             sv.calendar_day (the days each notice sets apart from Monday-to-Friday)
 -- Views:      sv.calendar_notice_in_force, sv.calendar_day_in_force (what deadlines count with)
 -- Functions:  sv.is_workday(date), sv.add_workdays(date, n), sv.workdays_between(date, date),
+--             sv.calendar_status(year), sv.calendar_provisional_days(year),
+--             sv.lunar_to_gregorian(...), sv.gregorian_to_lunar(date), sv.qingming(year),
 --             sv.local_date(timestamptz), sv.calendar_load(...)   (sv_admin)
 -- Convention: the start date is not counted; day 1 is the first working day after it.
+-- Range:      1901-01-01 to 2100-12-31 (the lunar calendar's range); 22023 outside.
 -- ---------------------------------------------------------------------------------------------
 
 CREATE TABLE sv.calendar_notice (
@@ -72,25 +78,134 @@ COMMENT ON VIEW sv.calendar_day_in_force IS
   'Holidays and make-up working days of the notices in force: what every deadline counts with';
 
 
--- Raise unless every year from first to last has a loaded notice.
+-- The Chinese lunar calendar and the 清明 solar term, computed (src/calendar/lunar.c).
+CREATE FUNCTION sv.lunar_to_gregorian(lunar_year integer, month integer, day integer, leap boolean DEFAULT false)
+RETURNS date
+AS 'MODULE_PATHNAME', 'sv_lunar_to_gregorian' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sv.lunar_to_gregorian(integer, integer, integer, boolean) IS
+  'The Gregorian date of a Chinese lunar date (农历, GB/T 33661-2017, Beijing time), lunar years 1901-2100';
+CREATE FUNCTION sv.gregorian_to_lunar(gregorian date,
+                                      OUT lunar_year integer, OUT month integer, OUT day integer, OUT leap boolean)
+AS 'MODULE_PATHNAME', 'sv_gregorian_to_lunar' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sv.gregorian_to_lunar(date) IS
+  'The Chinese lunar date (农历) of a Gregorian date from 1901-01-01 to 2100-12-31';
+CREATE FUNCTION sv.qingming(year integer) RETURNS date
+AS 'MODULE_PATHNAME', 'sv_qingming' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sv.qingming(integer) IS
+  'The date (Beijing time) of the 清明 solar term, the sun at 15 degrees, in a year 1901-2100';
+
+-- A year argument of the calendar functions: 22004 when NULL, 22023 outside 1901-2100.
+CREATE FUNCTION sv._calendar_year(year integer) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF year IS NULL THEN
+    RAISE EXCEPTION 'year must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF year NOT BETWEEN 1901 AND 2100 THEN
+    RAISE EXCEPTION 'year must be between 1901 and 2100, not %', year USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN year;
+END
+$fn$;
+
+-- The statutory holidays of 《全国年节及纪念日放假办法》 in force in a year (the festivals for
+-- all citizens, not those for some groups such as 妇女节), without make-up working days:
+--   1950-1999  政务院 1949-12-23: 元旦 1; 春节 3 (初一-初三); 劳动节 1 (5-1); 国庆 2 (10-1, 10-2)
+--              (the revision of 1999-09-18 made 国庆 3 days from 1999)
+--   2000-2007  国务院令第270号: 劳动节 3 (5-1..5-3), 国庆 3 (10-1..10-3)
+--   2008-2013  国务院令第513号: 春节 除夕-初二; 清明 1; 劳动节 1; 端午 1; 中秋 1 (added)
+--   2014-2024  国务院令第644号: 春节 初一-初三
+--   2025-      国务院令第795号: 春节 4 (除夕-初三); 劳动节 2 (5-1, 5-2)
+-- Years before 1950 (no statutory holidays of today's State) are given the 1949 rules.
+-- A day that is two festivals (中秋 on 1 October, as in 2020) is listed once, naming both.
+CREATE FUNCTION sv.calendar_provisional_days(year integer)
+RETURNS TABLE (day date, festival text)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  y integer := sv._calendar_year(calendar_provisional_days.year);
+  new_year date;   -- 正月初一
+BEGIN
+  new_year := sv.lunar_to_gregorian(y, 1, 1);
+  RETURN QUERY
+  SELECT f.d, string_agg(f.name, '、' ORDER BY f.o)
+  FROM (
+    SELECT make_date(y, 1, 1) AS d, '元旦' AS name, 1 AS o
+    UNION ALL
+    SELECT new_year + k, '春节', 2
+    FROM generate_series(CASE WHEN y BETWEEN 2008 AND 2013 OR y >= 2025 THEN -1 ELSE 0 END,
+                         CASE WHEN y BETWEEN 2008 AND 2013 THEN 1 ELSE 2 END) AS k
+    UNION ALL
+    SELECT sv.qingming(y), '清明节', 3 WHERE y >= 2008
+    UNION ALL
+    SELECT make_date(y, 5, 1) + k, '劳动节', 4
+    FROM generate_series(0, CASE WHEN y BETWEEN 2000 AND 2007 THEN 2 WHEN y >= 2025 THEN 1 ELSE 0 END) AS k
+    UNION ALL
+    SELECT sv.lunar_to_gregorian(y, 5, 5), '端午节', 5 WHERE y >= 2008
+    UNION ALL
+    SELECT sv.lunar_to_gregorian(y, 8, 15), '中秋节', 7 WHERE y >= 2008
+    UNION ALL
+    SELECT make_date(y, 10, 1) + k, '国庆节', 6
+    FROM generate_series(0, CASE WHEN y >= 1999 THEN 2 ELSE 1 END) AS k
+  ) AS f
+  GROUP BY f.d
+  ORDER BY f.d;
+END
+$fn$;
+COMMENT ON FUNCTION sv.calendar_provisional_days(integer) IS
+  'The statutory holidays of a year by 《全国年节及纪念日放假办法》, without the notice''s make-up working days';
+
+-- 'notice' when a State Council notice is loaded for the year, else 'provisional'.
+CREATE FUNCTION sv.calendar_status(year integer) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  PERFORM sv._calendar_year(year);
+  RETURN CASE WHEN EXISTS (SELECT 1 FROM sv.calendar_notice n WHERE n.year = calendar_status.year)
+              THEN 'notice' ELSE 'provisional' END;
+END
+$fn$;
+COMMENT ON FUNCTION sv.calendar_status(integer) IS
+  'notice when the State Council notice for the year is loaded, provisional (weekends and statutory holidays) otherwise';
+
+-- Raise unless every day from first to last is inside the calendar's range (1901-2100).
 CREATE FUNCTION sv._calendar_require(first_day date, last_day date) RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF least(first_day, last_day) < date '1901-01-01' OR greatest(first_day, last_day) > date '2100-12-31' THEN
+    RAISE EXCEPTION 'the working-day calendar covers 1901-01-01 to 2100-12-31, not %',
+      CASE WHEN least(first_day, last_day) < date '1901-01-01' THEN least(first_day, last_day)
+           ELSE greatest(first_day, last_day) END
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$fn$;
+
+-- The days from lo to hi that differ from Monday-to-Friday: the notices' days in force, and
+-- for years without a notice the provisional holidays (those a neighbouring year's notice
+-- does not already set).  Years outside 1901-2100 contribute nothing.
+CREATE FUNCTION sv._calendar_special(lo date, hi date)
+RETURNS TABLE (day date, kind text, festival text, provisional boolean)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
   y integer;
-  lo integer := extract(year FROM least(first_day, last_day))::integer;
-  hi integer := extract(year FROM greatest(first_day, last_day))::integer;
 BEGIN
-  -- distinct years: a corrected shipped year has two notices (shipped and loaded)
-  IF (SELECT count(DISTINCT n.year) FROM sv.calendar_notice n WHERE n.year BETWEEN lo AND hi) = hi - lo + 1 THEN
-    RETURN;
-  END IF;
-  FOR y IN lo .. hi LOOP
+  RETURN QUERY SELECT c.day, c.kind, c.festival, false FROM sv.calendar_day_in_force c WHERE c.day BETWEEN lo AND hi;
+  FOR y IN greatest(extract(year FROM lo)::integer, 1901) .. least(extract(year FROM hi)::integer, 2100) LOOP
     IF NOT EXISTS (SELECT 1 FROM sv.calendar_notice n WHERE n.year = y) THEN
-      RAISE EXCEPTION 'no working-day calendar is loaded for year %', y
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              HINT = pg_catalog.format('Load the State Council''s holiday notice for %s with sv.calendar_load().', y);
+      RETURN QUERY
+      SELECT p.day, 'holiday'::text, p.festival, true
+      FROM sv.calendar_provisional_days(y) p
+      WHERE p.day BETWEEN lo AND hi
+        AND NOT EXISTS (SELECT 1 FROM sv.calendar_day_in_force c WHERE c.day = p.day);
     END IF;
   END LOOP;
 END
@@ -107,7 +222,7 @@ BEGIN
     RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM sv._calendar_require(day, day);
-  SELECT c.kind INTO k FROM sv.calendar_day_in_force c WHERE c.day = is_workday.day;
+  SELECT c.kind INTO k FROM sv._calendar_special(day, day) c;
   IF k IS NOT NULL THEN
     RETURN k = 'workday';
   END IF;
@@ -115,7 +230,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION sv.is_workday(date) IS
-  'true on a working day by the loaded State Council notice; error when the year is not loaded';
+  'true on a working day: by the State Council notice, or provisionally (sv.calendar_status) without one';
 
 -- The n-th working day after day (n > 0), or the |n|-th working day before it (n < 0).
 -- The start day itself is never counted; n = 0 returns day unchanged.
@@ -140,12 +255,12 @@ BEGIN
   END IF;
 
   -- No run of non-working days is longer than a few weeks, so 2|n| + 40 days always holds
-  -- |n| working days; candidate days in a year without a notice are never returned because
-  -- the years up to the result are checked below.
+  -- |n| working days; a result outside the calendar's range is refused below.
   span := 2 * abs(n) + 40;
   SELECT g.d INTO result
   FROM (SELECT day + sign(n)::integer * k AS d, k FROM generate_series(1, span) AS k) AS g
-  LEFT JOIN sv.calendar_day_in_force c ON c.day = g.d
+  LEFT JOIN sv._calendar_special(least(day, day + sign(n)::integer * span),
+                                 greatest(day, day + sign(n)::integer * span)) c ON c.day = g.d
   WHERE coalesce(c.kind = 'workday', extract(isodow FROM g.d) < 6)
   ORDER BY g.k
   OFFSET abs(n) - 1 LIMIT 1;
@@ -183,7 +298,7 @@ BEGIN
 
   SELECT count(*) INTO cnt
   FROM generate_series(lo, hi, interval '1 day') AS g(d)
-  LEFT JOIN sv.calendar_day_in_force c ON c.day = g.d::date
+  LEFT JOIN sv._calendar_special(lo, hi) c ON c.day = g.d::date
   WHERE coalesce(c.kind = 'workday', extract(isodow FROM g.d) < 6);
 
   RETURN CASE WHEN b > a THEN cnt ELSE -cnt END;

@@ -92,14 +92,15 @@ $fn$;
 COMMENT ON FUNCTION sv.catalog_release_on(date) IS
   'The catalogue release in force on a day (the last published on or before it), or NULL';
 
--- add_workdays, or NULL where the calendar is not loaded (a reject reason instead of an error).
+-- add_workdays, or NULL where the calendar cannot count (a day outside 1901-2100): a reject
+-- reason instead of an error.
 CREATE FUNCTION sv._add_workdays_or_null(day date, n integer) RETURNS date
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
   RETURN sv.add_workdays(day, n);
-EXCEPTION WHEN object_not_in_prerequisite_state THEN
+EXCEPTION WHEN object_not_in_prerequisite_state OR invalid_parameter_value THEN
   RETURN NULL;
 END
 $fn$;
@@ -199,7 +200,7 @@ WITH input AS (
       WHEN l.invalid_inspectors IS NOT NULL
         THEN ARRAY['23514', format('inspectors: certificate of %s not valid from %s to %s', l.invalid_inspectors, l.started_on, l.ended_on), NULL]
       WHEN l.publication_due IS NULL
-        THEN ARRAY['55000', format('no working-day calendar is loaded for the 20 working days after %s; load the holiday notice with sv.calendar_load()', l.ended_on), NULL]
+        THEN ARRAY['55000', format('the working-day calendar (1901 to 2100) does not reach the 20 working days after %s', l.ended_on), NULL]
       WHEN l.old_uscc IS NOT NULL AND l.old_uscc <> l.code
         THEN ARRAY['23505', format('source_record_id %s of source %s already names action %s of subject %s', quote_literal(l.rec), quote_literal(batch_source), l.old_id, l.old_uscc), NULL]
     END AS problem

@@ -233,7 +233,7 @@ BEGIN
     END IF;
     IF NEW.status = 'sealed' THEN
       -- the run deadline: ten working days after the seal (fourteen calendar days where the
-      -- year's working-day calendar is not loaded yet)
+      -- working-day calendar cannot count: outside 1901-2100)
       NEW.run_due := coalesce(sv._add_workdays_or_null(sv.local_date(NEW.sealed_at), 10), sv.local_date(NEW.sealed_at) + 14);
       NEW.terms_sha256 := sv._draw_plan_terms_sha256(NEW);
     END IF;

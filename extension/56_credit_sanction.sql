@@ -310,7 +310,7 @@ BEGIN
 
   INSERT INTO sv.credit_check_log (uscc, scenario, reference, checked_by, checked_at, hits)
   VALUES (uscc::sv.uscc, scenario, btrim(reference), me, now(), 0) RETURNING id INTO v_check;
-  -- the deadline is counted on the calendar (sv.add_workdays raises if it is not loaded)
+  -- the deadline is counted on the calendar (provisional for a year without a notice)
   WITH hits AS (
     SELECT h.*, sv.add_workdays(v_day, h.feedback_days) AS due_on FROM sv._sanction_hits(uscc::sv.uscc, scenario, v_day) h
   ), made AS (

@@ -17,6 +17,7 @@ PACKAGES=(
   libipc-run-perl
   perl
   python3
+  python3-lunardate
 )
 
 missing=()

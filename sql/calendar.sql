@@ -47,7 +47,8 @@ SELECT count(*) AS checked,
        count(*) FILTER (WHERE sv.add_workdays('2025-03-01', sv.workdays_between('2025-03-01', d::date)) <> d::date) AS mismatches
 FROM generate_series('2025-01-01'::date, '2026-12-31', '1 day') d WHERE sv.is_workday(d::date);
 
--- Years without a loaded notice are errors naming the year.
+-- Years without a loaded notice are provisional (weekends and the statutory holidays, see
+-- calendar_lunar): deadlines into them are computed, not refused.
 SELECT sv.is_workday('2023-12-29');
 SELECT sv.is_workday('2027-01-04');
 SELECT sv.add_workdays('2026-12-20', 20);
@@ -146,7 +147,7 @@ SELECT year, source, title FROM sv.calendar_notice_in_force WHERE year = 2026;
 SELECT sv.is_workday('2026-10-08') AS after_correction, sv.is_workday('2026-02-16') AS spring_festival_no_longer_listed,
        sv.add_workdays('2026-09-30', 1) AS next_after;
 SELECT count(*) AS shipped_2026_days_kept FROM sv.calendar_day WHERE year = 2026 AND source = 'shipped';
--- two notices for 2026 do not stand in for a missing 2028
+-- 2028 has no notice: counted on its provisional days
 SELECT sv.workdays_between('2026-12-01', '2028-01-15');
 -- a notice may not set a day that another notice in force already sets
 SET ROLE regress_cal_admin;

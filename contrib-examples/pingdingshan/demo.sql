@@ -50,16 +50,13 @@ FROM (VALUES
 
 \echo
 \echo '== Is there a calendar for 2027 yet?'
-\echo '   next, refused on purpose: no 2027 calendar is loaded yet, so a deadline running into 2027 cannot be counted'
-\set ON_ERROR_STOP 0
-SELECT sv.add_workdays('2026-12-20', 20);
-\set ON_ERROR_STOP 1
-\echo '   This throwaway demo loads a provisional 2027 calendar (weekends and New Year''s Day only) when the'
-\echo '   State Council notice is not loaded yet, so that deadlines running into 2027 can be shown; a real'
-\echo '   platform loads the notice itself (sv.calendar_load(..., replace => true) replaces a provisional one).'
-SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sv.calendar_notice WHERE year = 2027)
-  THEN sv.calendar_load(2027, '演示用临时日历(仅周末与元旦,待国务院通知发布后替换)', '2026-11-01',
-                        '[{"festival": "元旦", "from": "2027-01-01", "to": "2027-01-01"}]') END AS provisional_2027;
+\echo '   Not the State Council notice: until it is loaded 2027 is provisional, weekends and the statutory'
+\echo '   holidays of that year (lunar dates and 清明 computed), without make-up working days (调休).'
+SELECT y AS year, sv.calendar_status(y) AS status FROM generate_series(2026, 2027) y;
+SELECT day, to_char(day, 'Dy') AS weekday, festival FROM sv.calendar_provisional_days(2027);
+\echo '   Deadlines running into 2027 are computed on it; sv.calendar_load() for 2027 makes it a notice year.'
+SELECT sv.add_workdays('2026-12-20', 20) AS deadline_into_2027,
+       sv.calendar_status(extract(year FROM sv.add_workdays('2026-12-20', 20))::integer) AS counted_on;
 
 \echo
 \echo '== Unified social credit codes (统一社会信用代码) from a sample department export'
