@@ -126,9 +126,22 @@ SET ROLE regress_admin_city;
 SELECT role_name, department_code, sees_all, is_admin FROM sv_work.my_scope;
 RESET ROLE;
 
+-- Rows of this file in the tables scoped by department and region (marked 安全测试, removed at
+-- the end): subjects in 叶县 and 新华区, inspectors and credit events of two departments.
+SET ROLE regress_integration;
+SELECT sv.subject_save(c || sv.uscc_check_character(c), '安全测试企业' || r, r, 'SEC', 'SEC-' || r) IS NOT NULL AS subject
+FROM (VALUES ('410422'), ('410402')) v(r), LATERAL (SELECT '91' || r || 'MA4XAQ001' AS c) x;
+SELECT count(sv.inspector_save('豫SEC' || d || r, '安全测试' || d || r, d, r, '2024-01-01', '2099-12-31', 'SEC', 'SEC-' || d || r))
+       AS inspectors
+FROM (VALUES (4, '410422'), (4, '410402'), (7, '410400')) v(d, r);
+SELECT count(sv.credit_event_record(s.uscc::text, 'administrative_penalty', 1, 'city', '2026-01-05', '安全测试罚' || d, department_id => d,
+                                    penalty_types => '{warning}')) AS credit_events
+FROM sv.subject s, (VALUES (4), (7)) v(d) WHERE s.source_system = 'SEC' AND s.region_code = '410422';
+RESET ROLE;
+
 -- The row-level security matrix: each group role x each table and view that exists.
--- Counted over the rows this file wrote (its logins named in the row), so that what other tests
--- leave behind does not change it; each cell compares the role with the superuser:
+-- Counted over the rows this file wrote (its logins or 安全测试 in the row), so that what other
+-- tests leave behind does not change it; each cell compares the role with the superuser:
 --   denied  no privilege            none    privilege, none of the rows the superuser sees
 --   all     every row               scoped  some of them (the role's department/region scope)
 --   read    privilege; this file wrote no row there to compare
@@ -136,7 +149,7 @@ CREATE FUNCTION pg_temp.try_count(rel text) RETURNS bigint LANGUAGE plpgsql AS $
 DECLARE n bigint;
 BEGIN
   EXECUTE format('SELECT count(*) FROM %s r WHERE to_jsonb(r)::text ~ %L', rel,
-                 '"regress_(' || current_setting('regress.own_logins') || ')"') INTO n;
+                 '"regress_(' || current_setting('regress.own_logins') || ')"|安全测试') INTO n;
   RETURN n;
 EXCEPTION WHEN insufficient_privilege THEN
   RETURN NULL;
@@ -257,6 +270,16 @@ SELECT sv.staff_end(:future_id, 'appointment withdrawn', '2098-12-31') AS revoke
 SELECT pg_temp.ids(format('SELECT sv.staff_end(%s, %L)', :future_id, 'withdrawn twice'));
 SELECT sv.staff_add('regress_officer_unmapped', 4, '410403', '2099-01-01') IS NOT NULL AS can_map_again;
 RESET ROLE;
+
+-- The rows marked 安全测试 go (the audit records of them stay).
+CALL sv._append_only_enforce(false);
+SET session_replication_role = replica;
+DELETE FROM sv.credit_event WHERE reference LIKE '安全测试%';
+DELETE FROM sv.credit_class WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'SEC');
+DELETE FROM sv.inspector WHERE source_system = 'SEC';
+DELETE FROM sv.subject WHERE source_system = 'SEC';
+SET session_replication_role = DEFAULT;
+CALL sv._append_only_enforce();
 
 -- The chain is intact after all of it.
 SELECT * FROM sv.audit_verify();
