@@ -6,7 +6,9 @@
 #      on what later files have not yet written (or on being run before them).
 # Not part of `make test` (one instance per file: a few minutes). Same options as
 # scripts/run-tests.sh. Usage: scripts/check-test-independence.sh [test ...] (default: all; with
-# names, REVERSE=1 also runs those in reverse order); KEEP=1 keeps the scratch directory.
+# names, REVERSE=1 also runs those in reverse order); SHUFFLE=N runs the one-instance pass in
+# an order shuffled with seed N instead of reversed; ALONE=0 skips the runs of single files;
+# KEEP=1 keeps the scratch directory.
 # Prints the files whose output differs and exits non-zero when there is any.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,6 +50,7 @@ declare -A differs=()
 n=0
 for t in $tests; do
   n=$((n + 1))
+  [ "${ALONE:-1}" = 0 ] && continue
   failed=$(run_regress "alone/$t" "$t")
   if [ -n "$failed" ]; then
     differs[$t]+=" alone"
@@ -58,20 +61,27 @@ for t in $tests; do
   fi
 done
 
-if [ $# -eq 0 ] || [ -n "${REVERSE:-}" ]; then
-  reversed=$(printf '%s\n' $tests | sort -r)
-  failed=$(run_regress reverse $reversed)
+if [ $# -eq 0 ] || [ -n "${REVERSE:-}" ] || [ -n "${SHUFFLE:-}" ]; then
+  if [ -n "${SHUFFLE:-}" ]; then
+    pass=shuffle
+    order=$(printf '%s\n' $tests | awk -v seed="$SHUFFLE" 'BEGIN { srand(seed) } { print rand() "\t" $0 }' | sort | cut -f2)
+  else
+    pass=reverse
+    order=$(printf '%s\n' $tests | sort -r)
+  fi
+  echo "$pass order:" $order
+  failed=$(run_regress "$pass" $order)
   for t in $failed; do
-    differs[$t]+=" reverse"
-    echo "reverse  $t: DIFFERS"
+    differs[$t]+=" $pass"
+    echo "$pass  $t: DIFFERS"
   done
-  [ -f "$work/reverse/regression.diffs" ] && sed 's/^/    /' "$work/reverse/regression.diffs" | head -n 200
-  [ -z "$failed" ] && echo "reverse  all $n files: same"
+  [ -f "$work/$pass/regression.diffs" ] && sed 's/^/    /' "$work/$pass/regression.diffs" | head -n 200
+  [ -z "$failed" ] && echo "$pass  all $n files: same"
 fi
 
 echo
 if [ ${#differs[@]} -eq 0 ]; then
-  echo "independent: all $n files give their expected output alone$([ $# -eq 0 ] || [ -n "${REVERSE:-}" ] && echo ' and in reverse order')"
+  echo "independent: all $n files give their expected output$([ "${ALONE:-1}" != 0 ] && echo ' alone')$([ -n "${pass:-}" ] && echo " in $pass order")"
   exit 0
 fi
 echo "${#differs[@]} of $n files depend on other files (output differs when run):"
