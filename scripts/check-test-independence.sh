@@ -81,7 +81,10 @@ fi
 
 echo
 if [ ${#differs[@]} -eq 0 ]; then
-  echo "independent: all $n files give their expected output$([ "${ALONE:-1}" != 0 ] && echo ' alone')$([ -n "${pass:-}" ] && echo " in $pass order")"
+  runs=()
+  [ "${ALONE:-1}" != 0 ] && runs+=("alone")
+  [ -n "${pass:-}" ] && runs+=("in $pass order")
+  echo "independent: all $n files give their expected output ${runs[0]}${runs[1]:+ and ${runs[1]}}"
   exit 0
 fi
 echo "${#differs[@]} of $n files depend on other files (output differs when run):"
