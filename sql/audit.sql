@@ -3,6 +3,18 @@
 \set SHOW_CONTEXT never
 SET datestyle = 'ISO, YMD';
 
+-- This file needs the chain from its genesis: whatever other files appended is set aside for its
+-- duration and put back unchanged at the end, head included (so its output does not depend on
+-- which files ran before it, and theirs not on its tampering).
+CREATE TEMP TABLE audit_log_before AS SELECT * FROM sv.audit_log;
+CREATE TEMP TABLE audit_chain_before AS SELECT * FROM sv.audit_chain;
+CALL sv._append_only_enforce(false);
+SET session_replication_role = replica;
+DELETE FROM sv.audit_log;
+DELETE FROM sv.audit_chain;
+RESET session_replication_role;
+CALL sv._append_only_enforce();
+
 -- Empty chain: head at 0, nothing to verify.
 SELECT * FROM sv.audit_head();
 SELECT * FROM sv.audit_verify();
@@ -184,10 +196,16 @@ SELECT * FROM pg_temp.verify();
 -- the head row removed: sv.audit_head refuses to pretend the chain is empty
 DELETE FROM sv.audit_chain;
 SELECT * FROM sv.audit_head();
--- put things back for the tests that follow
+-- the chain as it was before the tampering is consistent again
 DELETE FROM sv.audit_log WHERE seq = 4;
 INSERT INTO sv.audit_chain (singleton, seq, hash, prev_hash, recorded_at)
   SELECT true, seq, hash, prev_hash, recorded_at FROM sv.audit_log WHERE seq = 3;
+SELECT * FROM sv.audit_verify();
+-- put back what other files appended before this one, and their head
+DELETE FROM sv.audit_log;
+DELETE FROM sv.audit_chain;
+INSERT INTO sv.audit_log SELECT * FROM audit_log_before;
+INSERT INTO sv.audit_chain SELECT * FROM audit_chain_before;
 RESET session_replication_role;
 CALL sv._append_only_enforce();
 SELECT * FROM sv.audit_verify();

@@ -22,13 +22,44 @@ SELECT uscc::text AS r3 FROM sv.subject WHERE source_record_id = 'RGR-3' \gset
 SELECT uscc::text AS r4 FROM sv.subject WHERE source_record_id = 'RGR-4' \gset
 SELECT uscc::text AS r5 FROM sv.subject WHERE source_record_id = 'RGR-5' \gset
 
+-- event and application ids in messages are shown relative to the last id before this file
+-- (<base+N>): other files' events do not change them
+SELECT set_config('regress.event_base', (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
+                                         FROM sv.credit_event_id_seq)::text, false) IS NOT NULL AS event_base,
+       set_config('regress.repair_base', (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
+                                          FROM sv.credit_repair_id_seq)::text, false) IS NOT NULL AS repair_base;
+CREATE FUNCTION pg_temp.relative(msg text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  k record;
+  m text[];
+BEGIN
+  FOR k IN VALUES ('event', current_setting('regress.event_base')::bigint),
+                  ('application', current_setting('regress.repair_base')::bigint) LOOP
+    FOR m IN SELECT regexp_matches(msg, k.column1 || ' (\d+)\M', 'g') LOOP
+      msg := regexp_replace(msg, k.column1 || ' ' || m[1] || '\M', format('%s <base+%s>', k.column1, m[1]::bigint - k.column2));
+    END LOOP;
+  END LOOP;
+  RETURN msg;
+END
+$$;
+-- an error raised again with the ids relative
+CREATE FUNCTION pg_temp.ids(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  result text;
+BEGIN
+  EXECUTE q INTO result;
+  RETURN result;
+EXCEPTION WHEN OTHERS THEN
+  RAISE EXCEPTION USING ERRCODE = SQLSTATE, MESSAGE = pg_temp.relative(SQLERRM);
+END
+$$;
 -- an error as "SQLSTATE: message", with dates that depend on today masked
 CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
   EXECUTE q;
   RETURN 'ok';
 EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, '\d{4}-\d{2}-\d{2}', 'YYYY-MM-DD', 'g');
+  RETURN SQLSTATE || ': ' || pg_temp.relative(regexp_replace(SQLERRM, '\d{4}-\d{2}-\d{2}', 'YYYY-MM-DD', 'g'));
 END
 $$;
 
@@ -76,13 +107,13 @@ FROM (VALUES ('91410402MA4RGR0011', 1, '已缴纳罚款并完成整改', '{"fine
              (:'r4', :p4, '已整改完毕', '{"x": "y"}', 'true')) v(r, e, reason, evidence, done);
 RESET ROLE;
 SET ROLE regress_cr_hurd;
-SELECT sv.credit_repair_apply(:'r1', :p1, '已缴纳罚款并完成整改', '{"fine_receipt": "HN-2025-88"}', true);
+SELECT pg_temp.ids(format('SELECT sv.credit_repair_apply(%L, %s, %L, %L, true)', :'r1', :p1, '已缴纳罚款并完成整改', '{"fine_receipt": "HN-2025-88"}'));
 RESET ROLE;
 -- a food penalty published 2025-01-20 may be repaired from 2026-01-20 (12 months)
 SET ROLE regress_cr_msa1;
 SELECT sv.credit_repair_apply(:'r1', :p1, '已缴纳罚款并完成整改,作出信用承诺',
          '{"fine_receipt": "HN-2025-88", "rectification": "整改报告2025-03", "commitment": "信用承诺书"}', true) AS repair1 \gset
-SELECT sv.credit_repair_apply(:'r1', :p1, '再次申请', '{"x": "y"}', true);
+SELECT pg_temp.ids(format('SELECT sv.credit_repair_apply(%L, %s, %L, %L, true)', :'r1', :p1, '再次申请', '{"x": "y"}'));
 SELECT event_kind, event_reference, status, applied_by, decided_by FROM sv_work.credit_repair ORDER BY id;
 RESET ROLE;
 SET ROLE regress_cr_hurd;
@@ -94,10 +125,10 @@ SELECT measure, until FROM sv._sanction_hits(:'r1'::sv.uscc, 'licensing', sv.loc
 
 -- deciding: another person of the event's department, with a note
 SET ROLE regress_cr_msa1;
-SELECT sv.credit_repair_decide(:repair1, true, '材料齐全,符合修复条件');
+SELECT pg_temp.ids(format('SELECT sv.credit_repair_decide(%s, true, %L)', :repair1, '材料齐全,符合修复条件'));
 RESET ROLE;
 SET ROLE regress_cr_hurd;
-SELECT sv.credit_repair_decide(:repair1, true, '材料齐全,符合修复条件');
+SELECT pg_temp.ids(format('SELECT sv.credit_repair_decide(%s, true, %L)', :repair1, '材料齐全,符合修复条件'));
 RESET ROLE;
 SET ROLE regress_cr_feed;
 SELECT sv.credit_repair_decide(:repair1, true, '材料齐全,符合修复条件');
@@ -106,7 +137,7 @@ SET ROLE regress_cr_msa2;
 SELECT sv.credit_repair_decide(NULL, true, '材料齐全,符合修复条件');
 SELECT sv.credit_repair_decide(:repair1, true, 'ok');
 SELECT sv.credit_repair_decide(:repair1, true, '材料齐全,符合修复条件') AS decision;
-SELECT sv.credit_repair_decide(:repair1, false, '重复决定');
+SELECT pg_temp.ids(format('SELECT sv.credit_repair_decide(%s, false, %L)', :repair1, '重复决定'));
 SELECT status, decided_by, decision_note, ended_measures FROM sv_work.credit_repair WHERE id = :repair1;
 RESET ROLE;
 

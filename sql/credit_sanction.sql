@@ -41,7 +41,7 @@ RESET ROLE;
 
 -- credit events through the data centre's ingest: every bad record rejected with its reason
 SET ROLE regress_cs_feed;
-SELECT * FROM sv.ingest('RGS-CREDIT', 'credit_event', jsonb_build_array(
+SELECT batch_id IS NOT NULL AS batch, inserted, updated, unchanged, rejected FROM sv.ingest('RGS-CREDIT', 'credit_event', jsonb_build_array(
   jsonb_build_object('uscc', :'s1', 'kind', 'administrative_penalty', 'severity', '3', 'source', 'city',
                      'department', '410400-MSA', 'decided_on', '2026-03-10', 'published_on', '2026-03-20',
                      'reference', '平市监罚〔2026〕31号', 'penalty_types', '["fine", "confiscation"]', 'fine_amount', '30000'),
@@ -241,14 +241,28 @@ RESET ROLE;
 SET ROLE regress_cs_hurd;
 SELECT measure_code, department_name, case_reference, outcome FROM sv_work.sanction_feedback ORDER BY id;
 SELECT id AS f_hurd FROM sv_work.sanction_feedback WHERE measure_code = 'RGS-BID' \gset
+-- a statement whose error names the obligations <f_msa> and <f_hurd>, not their ids (which other
+-- files' obligations push up)
+CREATE FUNCTION pg_temp.named(q text, f_msa bigint, f_hurd bigint) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  result text;
+BEGIN
+  EXECUTE q INTO result;
+  RETURN result;
+EXCEPTION WHEN OTHERS THEN
+  RAISE EXCEPTION USING ERRCODE = SQLSTATE, MESSAGE =
+    regexp_replace(regexp_replace(SQLERRM, 'obligation ' || f_msa || '\M', 'obligation <f_msa>'),
+                   'obligation ' || f_hurd || '\M', 'obligation <f_hurd>');
+END
+$$;
 -- another department's obligation does not exist for this officer
-SELECT sv.sanction_feedback_report(:f_msa, 'applied');
+SELECT pg_temp.named(format('SELECT sv.sanction_feedback_report(%s, %L)', :f_msa, 'applied'), :f_msa, :f_hurd);
 SELECT sv.sanction_feedback_report(:f_hurd, 'not_applicable');
 SELECT sv.sanction_feedback_report(:f_hurd, 'not_applicable', 'no');
 SELECT sv.sanction_feedback_report(:f_hurd, 'ignored');
 SELECT sv.sanction_feedback_report(NULL, 'applied');
 SELECT sv.sanction_feedback_report(:f_hurd, 'not_applicable', '该项目为非政府投资项目,不适用');
-SELECT sv.sanction_feedback_report(:f_hurd, 'applied');
+SELECT pg_temp.named(format('SELECT sv.sanction_feedback_report(%s, %L)', :f_hurd, 'applied'), :f_msa, :f_hurd);
 SELECT measure_code, outcome, note, reported_by, overdue, reported_late FROM sv_work.sanction_feedback ORDER BY id;
 RESET ROLE;
 -- an obligation past its deadline shows as overdue, and a late report is marked late

@@ -85,6 +85,12 @@ SET ROLE regress_drw_health;
 SELECT sv.inspector_conflict_declare('豫RGD0002', (SELECT uscc::text FROM sv.subject WHERE source_record_id = 'RGD-2'), '亲属在该企业任职');
 RESET ROLE;
 
+-- A draw's seed includes its plan's id (docs/draw-protocol.md): this file numbers its plans and
+-- draws from fixed values, so that its picks and the ids in its messages are the same whichever
+-- files ran before it (no file may have used these ids yet).
+SELECT (SELECT coalesce(max(id), 0) FROM sv.draw_plan) < 1020 AND (SELECT coalesce(max(id), 0) FROM sv.draw) < 1000 AS ids_free,
+       setval('sv.draw_plan_id_seq', 1020) AS plan_base, setval('sv.draw_id_seq', 1000) AS draw_base;
+
 -- Plans: every argument checked.
 SET ROLE regress_drw_msa;
 SELECT sv.draw_plan_save('x y', 't', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}', '{RGD-MSA-1-C01}', '{"U": {"ratio": 0.1}}');
@@ -116,8 +122,9 @@ SELECT count(*) AS plans_after_errors FROM sv.draw_plan WHERE code LIKE 'RGD-%';
 
 -- A plan for 叶县: 30 subjects; strata A..D (5 each) by ratio and count, the unclassified 10 by ratio.
 SET ROLE regress_drw_msa;
+-- (the industries of this file's subjects keep other files' subjects in these counties out)
 SELECT sv.draw_plan_save('RGD-P1', '叶县食品经营双随机抽查(测试)', 4, '2026-12-01', '2026-12-20',
-  '{"regions": ["410422"]}', '{RGD-MSA-1-C01}',
+  '{"regions": ["410422"], "industries": ["F5211", "H6210"]}', '{RGD-MSA-1-C01}',
   '{"A": {"ratio": 0.1}, "B": {"ratio": 0.21}, "C": {"count": 2}, "D": {"ratio": 1}, "U": {"ratio": 0.25}}') AS plan_id \gset
 SELECT code, status, team_size, scope, (SELECT array_agg(department_id) FROM sv.draw_plan_department WHERE plan_id = :plan_id) AS departments
 FROM sv.draw_plan WHERE id = :plan_id;
@@ -291,7 +298,7 @@ FROM sv.draw_exclusion e JOIN sv.subject s ON s.uscc = e.uscc WHERE e.plan_id = 
 
 -- Cross-area (所所交叉): for 叶县 subjects only the two city-wide inspectors are eligible.
 SET ROLE regress_drw_msa;
-SELECT sv.draw_plan_save('RGD-P3', '叶县交叉检查(测试)', 4, '2026-12-01', '2026-12-09', '{"regions": ["410422"]}',
+SELECT sv.draw_plan_save('RGD-P3', '叶县交叉检查(测试)', 4, '2026-12-01', '2026-12-09', '{"regions": ["410422"], "industries": ["F5211", "H6210"]}',
   '{RGD-MSA-1-C01}', '{"U": {"count": 4}}', cross_area => true) AS plan3 \gset
 SELECT sv.draw_seal(:plan3, sha256('third regress nonce 0123'::bytea), 'lottery;welfare lottery 3D;2099332;2099-11-22;digits=3') IS NOT NULL AS sealed;
 SELECT sv.draw_run(:plan3, 'third regress nonce 0123'::bytea, '990') > 0 AS drawn;
@@ -301,7 +308,7 @@ WHERE d.plan_id = :plan3 GROUP BY 1 ORDER BY 1;
 -- A check item that needs a specialty: only inspectors holding it are in the pool (0002 and
 -- 0003 here; 0008's certificate ends before the period, 0009 is of another department).
 SET ROLE regress_drw_msa;
-SELECT sv.draw_plan_save('RGD-P5', '食品抽样检验(测试)', 4, '2026-12-01', '2026-12-20', '{"regions": ["410423"]}',
+SELECT sv.draw_plan_save('RGD-P5', '食品抽样检验(测试)', 4, '2026-12-01', '2026-12-20', '{"regions": ["410423"], "industries": ["F5211", "H6210"]}',
   '{RGD-MSA-1-C02}', '{"U": {"count": 3}}') AS plan5 \gset
 SELECT sv.draw_seal(:plan5, sha256('fifth regress nonce 0123'::bytea), 'lottery;welfare lottery 3D;2099334;2099-11-24;digits=3') IS NOT NULL AS sealed;
 SELECT sv.draw_run(:plan5, 'fifth regress nonce 0123'::bytea, '222') > 0 AS drawn;
@@ -359,7 +366,7 @@ RESET ROLE;
 -- Teams of six from five eligible inspectors: the run fails naming the subjects it cannot
 -- staff; nothing is drawn.
 SET ROLE regress_drw_msa;
-SELECT sv.draw_plan_save('RGD-P4', '人数不足(测试)', 4, '2026-12-01', '2026-12-09', '{"regions": ["410422"]}',
+SELECT sv.draw_plan_save('RGD-P4', '人数不足(测试)', 4, '2026-12-01', '2026-12-09', '{"regions": ["410422"], "industries": ["F5211", "H6210"]}',
   '{RGD-MSA-1-C01}', '{"U": {"count": 2}}', team_size => 6) AS plan4 \gset
 SELECT sv.draw_seal(:plan4, sha256('fourth regress nonce 0123'::bytea), 'lottery;welfare lottery 3D;2099333;2099-11-23;digits=3') IS NOT NULL AS sealed;
 SELECT sv.draw_run(:plan4, 'fourth regress nonce 0123'::bytea, '111');

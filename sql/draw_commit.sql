@@ -28,7 +28,8 @@ SELECT sv.inspector_conflict_declare('豫CMT0002', (SELECT uscc::text FROM sv.su
 
 -- 1. The entropy source: one documented grammar per kind, checked at the seal.
 SET ROLE regress_cmt_msa;
-SELECT sv.draw_plan_save('CMT-P1', '承诺测试(抽取全部)', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"]}',
+-- (the industry of this file's subjects keeps other files' subjects in 叶县 out)
+SELECT sv.draw_plan_save('CMT-P1', '承诺测试(抽取全部)', 4, '2026-12-01', '2026-12-20', '{"regions": ["410422"], "industries": ["F5211"]}',
   '{CMT-MSA-1-C01}', '{"U": {"ratio": 1}}', team_size => 2) AS plan1 \gset
 SELECT set_config('cmt.plan1', :'plan1', false) IS NOT NULL AS noted;
 -- free text, a missing part, a variant spelling of the kind, spaces around the name, a lottery

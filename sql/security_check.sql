@@ -18,10 +18,17 @@ GRANT sv_auditor TO regress_super;
 CREATE ROLE regress_middle NOLOGIN IN ROLE sv_bi;
 CREATE ROLE regress_indirect LOGIN BYPASSRLS IN ROLE regress_middle;
 CREATE ROLE regress_gone LOGIN;
-SELECT sv.staff_add('regress_gone', 4, '410400') IS NOT NULL AS mapped;
+SELECT sv.staff_add('regress_gone', 4, '410400') AS gone_id \gset
+SELECT :gone_id IS NOT NULL AS mapped;
 DROP ROLE regress_gone;
 CREATE ROLE regress_demoted LOGIN;
-SELECT sv.staff_add('regress_demoted', 4, '410402') IS NOT NULL AS mapped;
+SELECT sv.staff_add('regress_demoted', 4, '410402') AS demoted_id \gset
+SELECT :demoted_id IS NOT NULL AS mapped;
+-- findings name the staff mapping by id: shown as <gone_id> and <demoted_id>, which other files'
+-- mappings do not change
+CREATE FUNCTION pg_temp.named(object text, gone bigint, demoted bigint) RETURNS text LANGUAGE sql AS
+$$ SELECT replace(replace(object, format('staff %s ', gone), 'staff <gone_id> '),
+                  format('staff %s ', demoted), 'staff <demoted_id> ') $$;
 ALTER ROLE regress_demoted BYPASSRLS;
 CREATE VIEW sv_work.regress_owner_view AS SELECT code FROM sv.region;
 -- superusers who are not members of any sv_* role are not findings
@@ -31,7 +38,7 @@ INSERT INTO sv.endpoint (name, url, auth, updated_by, updated_at)
 VALUES ('regress-gone-host', 'https://gone.invalid/hook', 'none', 'test', now()),
        ('regress-no-secret', 'http://127.0.0.1:9/accept', 'bearer', 'test', now());
 
-SELECT severity, finding, object, detail FROM sv.security_check() ORDER BY finding, object;
+SELECT severity, finding, pg_temp.named(object, :gone_id, :demoted_id) AS object, detail FROM sv.security_check() ORDER BY finding, object;
 
 -- A broken audit chain is critical: the full walk finds an old record, the quick check only
 -- the newest.
@@ -70,7 +77,7 @@ DELETE FROM sv.endpoint WHERE name LIKE 'regress-%';
 DROP ROLE regress_dba, regress_super, regress_indirect, regress_middle, regress_plain_super,
           regress_chk_officer, regress_chk_auditor;
 ALTER ROLE regress_demoted NOBYPASSRLS;
-SELECT severity, finding, object FROM sv.security_check();
+SELECT severity, finding, pg_temp.named(object, :gone_id, :demoted_id) AS object FROM sv.security_check();
 -- the staff rows of the removed login stay (history) but are ended by an administrator
 SELECT sv.staff_end(id, 'login removed') IS NOT NULL AS ended FROM sv.staff WHERE role_name = 'regress_gone';
 SELECT * FROM sv.security_check();
