@@ -394,7 +394,7 @@ SET search_path = pg_catalog, sv, pg_temp
 AS $fn$ SELECT EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname = 'pg_cron') $fn$;
 
 -- Install every job of sv._jobs() in pg_cron under its name, run as run_as (a login that is a
--- member of sv_admin), replacing a job of the same name whoever scheduled it.  Without pg_cron:
+-- member of sv_admin, not a superuser, with a staff mapping: a warning without), replacing a job of the same name whoever scheduled it.  Without pg_cron:
 -- the statements to run from another scheduler, nothing changed.
 CREATE FUNCTION sv.schedule_jobs(run_as text DEFAULT current_user)
 RETURNS TABLE (job text, schedule text, command text, cron_job bigint)
@@ -414,10 +414,17 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname = run_as) THEN
     RAISE EXCEPTION 'run_as: role % does not exist', quote_ident(run_as) USING ERRCODE = 'undefined_object';
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname = run_as AND g.rolcanlogin) OR NOT sv._is_admin(run_as) THEN
-    RAISE EXCEPTION 'run_as: role % must be a login that is a member of sv_admin', quote_ident(run_as)
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'pg_cron connects as the job''s role; the jobs check that it is an administrator.';
+  -- a login (pg_cron connects as it) in sv_admin (the jobs check it), under row-level security
+  IF NOT EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname = run_as AND g.rolcanlogin AND NOT g.rolsuper AND NOT g.rolbypassrls)
+     OR NOT pg_has_role(run_as, 'sv_admin', 'USAGE') THEN
+    RAISE EXCEPTION 'run_as: role % must be a login that is a member of sv_admin, neither superuser nor BYPASSRLS',
+      quote_ident(run_as) USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Create a role for the jobs as docs/install.md shows (CREATE ROLE ... LOGIN IN ROLE sv_admin).';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM sv.staff s WHERE s.role_name = run_as AND s.valid_from <= sv.local_date(now())
+                   AND (s.valid_to IS NULL OR s.valid_to >= sv.local_date(now()))) THEN
+    RAISE WARNING 'run_as: role % has no staff mapping in force', quote_ident(run_as)
+      USING HINT = 'Map it like every administrator: sv.staff_add(role, department, region).';
   END IF;
   IF NOT sv._has_pg_cron() THEN
     RAISE NOTICE 'pg_cron is not installed in database %: nothing scheduled', quote_ident(current_database())

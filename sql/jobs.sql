@@ -14,7 +14,8 @@ CREATE ROLE regress_job_officer LOGIN IN ROLE sv_officer;
 CREATE ROLE regress_job_public LOGIN IN ROLE sv_public;
 CREATE ROLE regress_job_nologin IN ROLE sv_admin;
 
--- three subjects with credit events and a current model (other tests' subjects may be there too)
+-- three subjects with credit events and a current model (other tests' subjects may be there
+-- too); classes that do not depend on the day the test runs: A, A and D (a hard rule)
 SELECT inserted FROM sv.ingest('RGJ-AMR', 'subject', jsonb_build_array(
   jsonb_build_object('source_record_id', 'RGJ-1', 'uscc', '91410402MA4RGJ001' || sv.uscc_check_character('91410402MA4RGJ001'),
                      'name', '任务测试企业一', 'region_code', '410402'),
@@ -30,7 +31,7 @@ SELECT sv.credit_model_save('RGJ-V1', '{"failed_inspection": 4, "serious_dishone
   '{"A": 95, "B": 85, "C": 70}', '{"serious_dishonesty": "D"}', make_current => true) AS saved;
 SET ROLE regress_job_feed;
 SELECT sv.credit_event_record(:'c1', 'failed_inspection', 1, 'city', '2026-05-27', 'RGJ-R1', department_id => 4) > 0 AS recorded,
-       sv.credit_event_record(:'c2', 'failed_inspection', 3, 'city', '2026-05-27', 'RGJ-R2', department_id => 4) > 0 AS recorded,
+       sv.credit_event_record(:'c2', 'failed_inspection', 1, 'city', '2026-05-27', 'RGJ-R2', department_id => 4) > 0 AS recorded,
        sv.credit_event_record(:'c3', 'serious_dishonesty', 1, 'city', '2026-05-27', 'RGJ-R3') > 0 AS recorded;
 RESET ROLE;
 
@@ -209,6 +210,9 @@ SELECT * FROM sv.schedule_jobs('regress_job_nobody');
 SELECT * FROM sv.schedule_jobs('regress_job_nologin');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM sv.schedule_jobs('regress_job_feed');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT * FROM sv.schedule_jobs();
 \echo :LAST_ERROR_SQLSTATE
 SET ROLE regress_job_feed;
 SELECT * FROM sv.schedule_jobs();
