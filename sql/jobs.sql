@@ -124,22 +124,22 @@ SELECT r.outcome, r.resumed_from = :left_behind AS continues_it, r.rows_done > 2
         WHERE l.object_kind = 'credit_class' AND (l.change ->> 'job_run')::bigint = r.id) AS only_after_c2
 FROM sv.job_run r WHERE r.id = (SELECT max(id) FROM sv.job_run);
 
--- a cancel (here the statement timeout) inside a batch: the run is recorded as interrupted
-CREATE FUNCTION pg_temp.slow_c2() RETURNS trigger LANGUAGE plpgsql AS $$
+-- a cancel inside a batch (the batch of c2 cancels its own statement, as pg_cancel_backend from
+-- another session would): the run is recorded as interrupted, the earlier batches stay
+CREATE FUNCTION pg_temp.cancel_at_c2() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.uscc::text = '91410402MA4RGJ002' || sv.uscc_check_character('91410402MA4RGJ002') THEN
-    PERFORM pg_sleep(5);
+    PERFORM pg_cancel_backend(pg_backend_pid());
+    PERFORM pg_sleep(1);
   END IF;
   RETURN NEW;
 END $$;
-CREATE TRIGGER regress_slow_c2 BEFORE INSERT OR UPDATE ON sv.credit_class_history FOR EACH ROW EXECUTE FUNCTION pg_temp.slow_c2();
+CREATE TRIGGER regress_cancel_at_c2 BEFORE INSERT OR UPDATE ON sv.credit_class_history FOR EACH ROW EXECUTE FUNCTION pg_temp.cancel_at_c2();
 SET ROLE regress_job_admin;
-SET statement_timeout = '1s';
 CALL sv.job_credit_rescore(batch_size => 1);
 \echo :LAST_ERROR_SQLSTATE
-RESET statement_timeout;
 RESET ROLE;
-DROP TRIGGER regress_slow_c2 ON sv.credit_class_history;
+DROP TRIGGER regress_cancel_at_c2 ON sv.credit_class_history;
 SELECT outcome, error, resume_after < :'c2' AS stopped_before_c2 FROM sv.job_run WHERE id = (SELECT max(id) FROM sv.job_run);
 RESET client_min_messages;
 
