@@ -71,21 +71,17 @@ LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$ SELECT pg_catalog.hashtext('sv.job_run'), pg_catalog.hashtext(job) $fn$;
 
--- A run starts: the caller may run the job; no other session runs it (the lock), so runs left
--- 'running' by a server restart, a cancel or a lost connection are marked interrupted now.
-CREATE FUNCTION sv._job_start(job text, batch_size integer) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+-- Whether the caller may run the job with this batch size: 22004, 22023, 42501.
+CREATE FUNCTION sv._job_check(job text, batch_size integer) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
   me text := sv._outer_user();
   j record;
-  k record;
-  v_id bigint;
-  r record;
 BEGIN
   PERFORM sv._require_given(ARRAY['job', 'batch_size'], ARRAY[job IS NULL, batch_size IS NULL]);
-  SELECT * INTO j FROM sv._jobs() x WHERE x.job = _job_start.job;
+  SELECT * INTO j FROM sv._jobs() x WHERE x.job = _job_check.job;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'job: % is not a job of the platform', quote_literal(job) USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -96,13 +92,30 @@ BEGIN
   IF batch_size < 1 OR batch_size > 1000000 THEN
     RAISE EXCEPTION 'batch_size must be between 1 and 1000000, not %', batch_size USING ERRCODE = 'invalid_parameter_value';
   END IF;
+END
+$fn$;
+
+-- A run starts: the caller may run the job; no other session runs it (the lock), so runs left
+-- 'running' by a server restart, a cancel or a lost connection are marked interrupted now.
+CREATE FUNCTION sv._job_start(job text, batch_size integer) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  k record;
+  v_id bigint;
+  r record;
+BEGIN
+  PERFORM sv._job_check(job, batch_size);
   k := sv._job_lock_key(job);
   IF NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.granted
                    AND l.classid = k.k1::oid AND l.objid = k.k2::oid AND l.objsubid = 2)
      AND NOT pg_try_advisory_lock(k.k1, k.k2) THEN
     SELECT x.id, x.started_at, x.run_by INTO r FROM sv.job_run x WHERE x.job = _job_start.job AND x.outcome = 'running'
     ORDER BY x.id DESC LIMIT 1;
-    RAISE EXCEPTION 'job % is already running (run %, started % by %)', job, r.id, r.started_at, r.run_by
+    RAISE EXCEPTION 'job % is already running%', job,
+      coalesce(format(' (run %s, started %s by %s)', r.id, r.started_at, r.run_by), ' in another session')
       USING ERRCODE = 'lock_not_available', HINT = 'Its progress is in sv_work.job_run.';
   END IF;
   FOR r IN UPDATE sv.job_run x SET outcome = 'interrupted', finished_at = now(), updated_at = now(),
@@ -331,6 +344,9 @@ DECLARE
   v_state text;
   v_msg text;
 BEGIN
+  PERFORM sv._job_check(job, batch_size);
+  -- inside a transaction block a job cannot commit: refuse it (2D000) before anything starts
+  COMMIT;
   v_run := sv._job_start(job, batch_size);
   COMMIT;
   LOOP
@@ -511,6 +527,6 @@ GRANT EXECUTE ON PROCEDURE sv.job_credit_rescore(integer), sv.job_outbox_cleanup
 GRANT EXECUTE ON PROCEDURE sv.job_security_check() TO sv_admin;
 -- the steps the job procedures (SECURITY INVOKER) call; each checks the caller and the run
 GRANT EXECUTE ON PROCEDURE sv._job_drive(text, integer) TO sv_admin, sv_integration;
-GRANT EXECUTE ON FUNCTION sv._job_start(text, integer), sv._job_step(bigint, integer),
+GRANT EXECUTE ON FUNCTION sv._job_check(text, integer), sv._job_start(text, integer), sv._job_step(bigint, integer),
                           sv._job_finish(bigint, text, text, text) TO sv_admin, sv_integration;
 GRANT EXECUTE ON FUNCTION sv.schedule_jobs(text), sv.unschedule_jobs() TO sv_admin;

@@ -106,5 +106,61 @@ is($node->safe_psql('platform', 'SELECT string_agg(job, \', \' ORDER BY job) FRO
 	'sv-credit-rescore, sv-outbox-cleanup, sv-security-check', 'sv.unschedule_jobs removes the three jobs');
 is($node->safe_psql('platform', 'SELECT count(*) FROM cron.job'), '0', 'no job is left in pg_cron');
 
+# A long job cut short by a server crash: three subjects rescored one per batch, the second
+# batch held up; meanwhile a second run is refused; after an immediate restart the next run
+# marks the first interrupted and continues after its last committed batch.
+$node->safe_psql('platform', <<'EOF');
+SET client_min_messages = warning;
+SELECT inserted FROM sv.ingest('TAP-AMR', 'subject', jsonb_build_array(
+  jsonb_build_object('source_record_id', 'TAP-1', 'uscc', '91410402MA4TAP001' || sv.uscc_check_character('91410402MA4TAP001'),
+                     'name', '任务测试企业一', 'region_code', '410402'),
+  jsonb_build_object('source_record_id', 'TAP-2', 'uscc', '91410402MA4TAP002' || sv.uscc_check_character('91410402MA4TAP002'),
+                     'name', '任务测试企业二', 'region_code', '410402'),
+  jsonb_build_object('source_record_id', 'TAP-3', 'uscc', '91410402MA4TAP003' || sv.uscc_check_character('91410402MA4TAP003'),
+                     'name', '任务测试企业三', 'region_code', '410402')));
+SELECT sv.credit_model_save('TAP-V1', '{"failed_inspection": 4}', 365, '{"A": 95, "B": 85, "C": 70}', make_current => true);
+SELECT sv.credit_event_record(s.uscc::text, 'failed_inspection', 1, 'city', '2026-05-27', 'TAP-' || s.source_record_id,
+                              department_id => 4)
+FROM sv.subject s WHERE s.source_system = 'TAP-AMR';
+CREATE FUNCTION public.hold_second() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.uscc::text LIKE '91410402MA4TAP002%' THEN PERFORM pg_sleep(300); END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER hold_second BEFORE INSERT ON sv.credit_class_history FOR EACH ROW EXECUTE FUNCTION public.hold_second();
+EOF
+my ($bg_out, $bg_err) = ('', '');
+my $bg = IPC::Run::start([ 'psql', '-X', '-d', $node->connstr('platform'), '-c', 'CALL sv.job_credit_rescore(1)' ],
+	'>', \$bg_out, '2>', \$bg_err);
+my $progress = '';
+$deadline = time + 60;
+while (time < $deadline)
+{
+	$progress = $node->safe_psql('platform',
+		"SELECT outcome || ' ' || rows_done || '/' || rows_total FROM sv.job_run WHERE job = 'credit_rescore'");
+	last if $progress eq 'running 1/3';
+	sleep 0.2;
+}
+is($progress, 'running 1/3', 'the long run reports its first committed batch while it runs');
+my ($ret, $out, $err) = $node->psql('platform', 'CALL sv.job_credit_rescore(1)');
+like($err, qr/job credit_rescore is already running \(run \d+, started .* by \S+\)/, 'a second run is refused (55P03)');
+$node->stop('immediate');
+$bg->finish;
+$node->start;
+$node->safe_psql('platform', 'DROP TRIGGER hold_second ON sv.credit_class_history');
+$node->safe_psql('platform', 'SET client_min_messages = warning; CALL sv.job_credit_rescore(1)');
+is($node->safe_psql('platform',
+		"SELECT string_agg(outcome || ' ' || rows_done || '/' || rows_total || ' ' || coalesce(resumed_from::text, '-'), ', ' ORDER BY id)"
+		  . " FROM sv.job_run WHERE job = 'credit_rescore'"),
+	join(', ', "interrupted 1/3 -", 'succeeded 3/3 ' . $node->safe_psql('platform',
+			"SELECT min(id) FROM sv.job_run WHERE job = 'credit_rescore'")),
+	'after the restart the run is interrupted and the next one continues after its committed batch');
+is($node->safe_psql('platform',
+		"SELECT string_agg(class, '' ORDER BY uscc) FROM sv.credit_class WHERE uscc::text LIKE '91410402MA4TAP%'"),
+	'AAA', 'every subject is classified once');
+is($node->safe_psql('platform',
+		"SELECT count(*) FROM sv.audit_log WHERE object_kind = 'credit_class' AND action = 'rescore'"),
+	'3', 'one audited batch per subject: the committed one is not done again');
+
 $node->stop;
 done_testing();
