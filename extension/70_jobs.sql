@@ -284,18 +284,25 @@ SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
   r sv.job_run := sv._job_own_run(run);
+  v_n bigint;
 BEGIN
   PERFORM sv._require_given(ARRAY['batch_size'], ARRAY[batch_size IS NULL]);
-  RETURN CASE r.job
+  v_n := CASE r.job
     WHEN 'credit_rescore' THEN sv._job_credit_rescore_step(r, batch_size)
     WHEN 'outbox_cleanup' THEN sv._job_outbox_cleanup_step(r, batch_size)
     WHEN 'security_check' THEN sv._job_security_check_step(r)
   END;
+  IF v_n IS NULL THEN
+    -- the work is done: only now may the run end as succeeded
+    UPDATE sv.job_run x SET params = x.params || '{"done": true}', updated_at = now() WHERE x.id = run;
+  END IF;
+  RETURN v_n;
 END
 $fn$;
 
--- The end of the caller's own run: its outcome (a security check with a high or critical
--- finding fails), the audit record, the lock released.  Returns what the run's caller raises.
+-- The end of the caller's own run: succeeded once its last step is done (outcome NULL), or
+-- failed or interrupted with the error; a security check with a high or critical finding
+-- fails.  The audit record, the lock released.  Returns what the run's caller raises.
 CREATE FUNCTION sv._job_finish(run bigint, outcome text, sqlstate text, message text,
                                OUT final_outcome text, OUT final_sqlstate text, OUT final_message text)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -308,9 +315,14 @@ BEGIN
   final_outcome := coalesce(outcome, 'succeeded');
   final_sqlstate := sqlstate;
   final_message := message;
-  IF final_outcome NOT IN ('succeeded', 'failed', 'interrupted') THEN
-    RAISE EXCEPTION 'outcome must be succeeded, failed or interrupted, not %', quote_literal(outcome)
+  -- NULL: the work is done (sv._job_step said so); otherwise how it stopped, and why
+  IF outcome IS NOT NULL AND (outcome NOT IN ('failed', 'interrupted') OR sqlstate !~ '^[0-9A-Z]{5}$' OR message IS NULL) THEN
+    RAISE EXCEPTION 'outcome must be NULL (done) or failed or interrupted with a SQLSTATE and a message'
       USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF outcome IS NULL AND NOT coalesce((r.params ->> 'done')::boolean, false) THEN
+    RAISE EXCEPTION 'run % has not finished its work: it ends as succeeded only after its last step', run
+      USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   IF final_outcome = 'succeeded' AND r.job = 'security_check' AND (r.result ->> 'high_or_critical')::int > 0 THEN
     final_outcome := 'failed';

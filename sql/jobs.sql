@@ -181,7 +181,15 @@ SELECT sv._job_step(:run1, 1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM sv._job_finish(:left_behind, NULL, NULL, NULL);
 \echo :LAST_ERROR_SQLSTATE
+-- a run of one's own cannot be declared succeeded before its work is done
+SELECT sv._job_start('security_check', 1) AS own_run \gset
+SELECT * FROM sv._job_finish(:own_run, NULL, NULL, NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sv._job_finish(:own_run, 'succeeded', NULL, NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sv._job_finish(:own_run, 'failed', 'P0001', 'given up by hand');
 RESET ROLE;
+SELECT outcome, error, result FROM sv.job_run WHERE id = :own_run;
 
 -- the runs as administrators and auditors read them; nobody writes the table directly
 SET ROLE regress_job_admin;
