@@ -496,23 +496,40 @@ END
 $fn$;
 COMMENT ON FUNCTION sv.outbox_requeue(uuid[]) IS 'Administrators: put failed or dead messages back in the queue with fresh attempts';
 
--- Retention (pg_cron, e.g. daily): attempts older than sv.push_attempt_retention, and delivered
--- messages as old whose attempts are gone.  Pending, failed and dead messages are never removed.
+-- Retention (sv.job_outbox_cleanup daily, 70_jobs.sql): attempts older than
+-- sv.push_attempt_retention, and delivered messages as old whose attempts are gone.  Pending,
+-- failed and dead messages are never removed.  At most max_rows rows per call (NULL: all), the
+-- attempts first; the callers check the caller's right.
+CREATE FUNCTION sv._outbox_cleanup_batch(max_rows bigint, OUT attempts_removed bigint, OUT messages_removed bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_keep interval := current_setting('sv.push_attempt_retention')::interval;
+BEGIN
+  DELETE FROM sv.outbox_attempt a
+  WHERE (a.outbox_id, a.attempt) IN (SELECT x.outbox_id, x.attempt FROM sv.outbox_attempt x
+                                     WHERE x.started_at < now() - v_keep LIMIT max_rows);
+  GET DIAGNOSTICS attempts_removed = ROW_COUNT;
+  DELETE FROM sv.outbox o
+  WHERE o.id IN (SELECT x.id FROM sv.outbox x WHERE x.status = 'delivered' AND x.delivered_at < now() - v_keep
+                 LIMIT max_rows - attempts_removed);
+  GET DIAGNOSTICS messages_removed = ROW_COUNT;
+END
+$fn$;
+
 CREATE FUNCTION sv.outbox_cleanup(OUT attempts_removed bigint, OUT messages_removed bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
   me text := sv._outer_user();
-  v_keep interval := current_setting('sv.push_attempt_retention')::interval;
 BEGIN
   IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
     RAISE EXCEPTION 'role "%" may not clean up the outbox', me USING ERRCODE = 'insufficient_privilege';
   END IF;
-  DELETE FROM sv.outbox_attempt a WHERE a.started_at < now() - v_keep;
-  GET DIAGNOSTICS attempts_removed = ROW_COUNT;
-  DELETE FROM sv.outbox o WHERE o.status = 'delivered' AND o.delivered_at < now() - v_keep;
-  GET DIAGNOSTICS messages_removed = ROW_COUNT;
+  SELECT b.attempts_removed, b.messages_removed INTO attempts_removed, messages_removed
+  FROM sv._outbox_cleanup_batch(NULL) b;
 END
 $fn$;
 COMMENT ON FUNCTION sv.outbox_cleanup() IS

@@ -1,0 +1,544 @@
+-- ---------------------------------------------------------------------------------------------
+-- 70_jobs: scheduled jobs (定时任务): the platform's long or periodic work as procedures that
+-- commit in batches, report their progress in sv.job_run and leave their error there when they
+-- fail; pg_cron (or any other scheduler) runs them.
+--
+-- Tables:     sv.job_run (one row per run: progress, outcome, error; written only by the jobs)
+-- Procedures: sv.job_credit_rescore(batch_size), sv.job_outbox_cleanup(batch_size),
+--             sv.job_security_check(); CALL them outside a transaction block
+-- Functions:  sv.schedule_jobs(run_as), sv.unschedule_jobs() (pg_cron, administrators)
+--             sv._jobs() (the list of jobs with their schedules: add later jobs there)
+--             sv._job_start, sv._job_step, sv._job_finish (one run's three steps)
+-- Views:      sv_work.job_run
+-- A job procedure is SECURITY INVOKER without SET clauses (PostgreSQL allows COMMIT only
+-- there); everything it changes goes through the SECURITY DEFINER steps, which check the
+-- caller's right and that the run is the caller's own, in this session.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE TABLE sv.job_run (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  job          text NOT NULL CHECK (job ~ '^[a-z][a-z0-9_]{1,63}$'),
+  started_at   timestamptz NOT NULL,
+  updated_at   timestamptz NOT NULL,            -- the last committed batch
+  finished_at  timestamptz,
+  rows_done    bigint NOT NULL DEFAULT 0 CHECK (rows_done >= 0),
+  rows_total   bigint CHECK (rows_total >= 0),  -- NULL until the job has counted its work
+  outcome      text NOT NULL DEFAULT 'running' CHECK (outcome IN ('running', 'succeeded', 'failed', 'interrupted')),
+  error        text,                            -- 'SQLSTATE: message' of a failed or interrupted run
+  run_by       text NOT NULL,
+  pid          integer NOT NULL,                -- the backend that runs it
+  params       jsonb NOT NULL DEFAULT '{}',     -- batch size; the rescoring's model and moment
+  resume_after text,                            -- the last key of the last committed batch
+  resumed_from bigint,                          -- the run this one continues (no foreign key: pg_dump)
+  result       jsonb,                           -- what the job found or did (counts, findings)
+  CHECK ((outcome = 'running') = (finished_at IS NULL)),
+  CHECK (outcome IN ('running', 'succeeded') OR error IS NOT NULL)
+);
+CREATE INDEX job_run_job_idx ON sv.job_run (job, id);
+CREATE INDEX job_run_running_idx ON sv.job_run (job) WHERE outcome = 'running';
+COMMENT ON TABLE sv.job_run IS 'Runs of the scheduled jobs: progress, outcome and error (written by the job procedures only)';
+ALTER TABLE sv.job_run ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.job_run FORCE ROW LEVEL SECURITY;
+CREATE POLICY job_run_read ON sv.job_run FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.job_run TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.job_run', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.job_run_id_seq', '');
+
+-- Every job: its name in sv.job_run, its pg_cron job name and schedule (GMT before pg_cron
+-- 1.5, see docs/install.md), the statement that runs it and the roles that may.  A later job
+-- (the risk scans, the calendar warning) adds its row here, a step function in sv._job_step
+-- and its procedure; sv.schedule_jobs then installs it.
+CREATE FUNCTION sv._jobs()
+RETURNS TABLE (job text, cron_name text, schedule text, command text, roles text[], description text)
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  VALUES
+    -- monthly, 02:00 Beijing time on the 2nd (18:00 GMT on the 1st): the month's classes
+    ('credit_rescore', 'sv-credit-rescore', '0 18 1 * *', 'CALL sv.job_credit_rescore()',
+     ARRAY['sv_admin', 'sv_integration'], 'rescore every subject with credit events with the current model'),
+    -- daily, 03:15 Beijing time
+    ('outbox_cleanup', 'sv-outbox-cleanup', '15 19 * * *', 'CALL sv.job_outbox_cleanup()',
+     ARRAY['sv_admin', 'sv_integration'], 'remove delivery attempts and delivered messages past sv.push_attempt_retention'),
+    -- daily, 06:00 Beijing time, before office hours
+    ('security_check', 'sv-security-check', '0 22 * * *', 'CALL sv.job_security_check()',
+     ARRAY['sv_admin'], 'the security self-check; fails on a finding of severity high or critical')
+$fn$;
+
+-- The advisory lock a run holds for its session: one run of a job at a time.
+CREATE FUNCTION sv._job_lock_key(job text, OUT k1 integer, OUT k2 integer)
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$ SELECT pg_catalog.hashtext('sv.job_run'), pg_catalog.hashtext(job) $fn$;
+
+-- Whether the caller may run the job with this batch size: 22004, 22023, 42501.
+CREATE FUNCTION sv._job_check(job text, batch_size integer) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  j record;
+BEGIN
+  PERFORM sv._require_given(ARRAY['job', 'batch_size'], ARRAY[job IS NULL, batch_size IS NULL]);
+  SELECT * INTO j FROM sv._jobs() x WHERE x.job = _job_check.job;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'job: % is not a job of the platform', quote_literal(job) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT (sv._is_admin(me) OR EXISTS (SELECT 1 FROM unnest(j.roles) g WHERE pg_has_role(me, g, 'USAGE'))) THEN
+    RAISE EXCEPTION 'role "%" may not run the job %', me, job USING ERRCODE = 'insufficient_privilege',
+      HINT = format('The job runs as a member of %s.', array_to_string(j.roles, ' or '));
+  END IF;
+  IF batch_size < 1 OR batch_size > 1000000 THEN
+    RAISE EXCEPTION 'batch_size must be between 1 and 1000000, not %', batch_size USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$fn$;
+
+-- A run starts: the caller may run the job; no other session runs it (the lock), so runs left
+-- 'running' by a server restart, a cancel or a lost connection are marked interrupted now.
+CREATE FUNCTION sv._job_start(job text, batch_size integer) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  k record;
+  v_id bigint;
+  r record;
+BEGIN
+  PERFORM sv._job_check(job, batch_size);
+  k := sv._job_lock_key(job);
+  IF NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.granted
+                   AND l.classid = k.k1::oid AND l.objid = k.k2::oid AND l.objsubid = 2)
+     AND NOT pg_try_advisory_lock(k.k1, k.k2) THEN
+    SELECT x.id, x.started_at, x.run_by INTO r FROM sv.job_run x WHERE x.job = _job_start.job AND x.outcome = 'running'
+    ORDER BY x.id DESC LIMIT 1;
+    RAISE EXCEPTION 'job % is already running%', job,
+      coalesce(format(' (run %s, started %s by %s)', r.id, r.started_at, r.run_by), ' in another session')
+      USING ERRCODE = 'lock_not_available', HINT = 'Its progress is in sv_work.job_run.';
+  END IF;
+  FOR r IN UPDATE sv.job_run x SET outcome = 'interrupted', finished_at = now(), updated_at = now(),
+                                   error = '57P01: the run stopped before it finished (server restart, cancel or lost connection)'
+           WHERE x.job = _job_start.job AND x.outcome = 'running' RETURNING x.id, x.rows_done, x.rows_total LOOP
+    PERFORM sv.audit_append(NULL, 'job_run', r.id::text, 'interrupted',
+      jsonb_build_object('job', job, 'rows_done', r.rows_done, 'rows_total', r.rows_total));
+  END LOOP;
+  INSERT INTO sv.job_run (job, started_at, updated_at, run_by, pid, params)
+  VALUES (job, now(), now(), me, pg_backend_pid(), jsonb_build_object('batch_size', batch_size))
+  RETURNING id INTO v_id;
+  RAISE NOTICE 'job % run % started', job, v_id;
+  RETURN v_id;
+END
+$fn$;
+
+-- The run, when it is the caller's own and running in this session.
+CREATE FUNCTION sv._job_own_run(run bigint) RETURNS sv.job_run
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  r sv.job_run;
+BEGIN
+  SELECT * INTO r FROM sv.job_run x WHERE x.id = run;
+  IF r.id IS NULL OR r.outcome <> 'running' OR r.pid <> pg_backend_pid() OR r.run_by <> sv._outer_user() THEN
+    RAISE EXCEPTION 'run % is not running in this session', coalesce(run::text, 'NULL')
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  RETURN r;
+END
+$fn$;
+
+-- Credit rescoring, one batch of subjects (in uscc order) per call.  The first call chooses the
+-- model and the moment: the current model as of now, or, when the previous run of this job
+-- stopped (failed or interrupted) after committing some batches, in the same month and with
+-- the same model still current, that run's model and moment, continuing after its last
+-- committed batch.  Rescoring is idempotent, so a fresh start is right in every other case.
+CREATE FUNCTION sv._job_credit_rescore_step(r sv.job_run, batch_size integer) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  m sv.credit_model;
+  prev sv.job_run;
+  v_as_of timestamptz;
+  v_codes sv.uscc[];
+  v_classified bigint;
+  v_changed bigint;
+BEGIN
+  IF NOT r.params ? 'model' THEN
+    SELECT * INTO m FROM sv.credit_model x WHERE x.is_current;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'no credit model is current' USING ERRCODE = 'object_not_in_prerequisite_state',
+        HINT = 'An administrator saves one with sv.credit_model_save(..., make_current => true).';
+    END IF;
+    SELECT * INTO prev FROM sv.job_run x WHERE x.job = r.job AND x.id < r.id ORDER BY x.id DESC LIMIT 1;
+    IF prev.outcome IN ('failed', 'interrupted') AND prev.resume_after IS NOT NULL AND prev.params ->> 'model' = m.label
+       AND date_trunc('month', sv.local_date((prev.params ->> 'as_of')::timestamptz))
+           = date_trunc('month', sv.local_date(now())) THEN
+      r.resumed_from := prev.id;
+      r.resume_after := prev.resume_after;
+      r.rows_done := prev.rows_done;
+      v_as_of := (prev.params ->> 'as_of')::timestamptz;
+      RAISE NOTICE 'job % run % continues run % after %', r.job, r.id, prev.id, prev.resume_after;
+    ELSE
+      v_as_of := now();
+    END IF;
+    UPDATE sv.job_run x
+       SET params = x.params || jsonb_build_object('model', m.label, 'as_of', v_as_of),
+           resumed_from = r.resumed_from, resume_after = r.resume_after, rows_done = r.rows_done,
+           rows_total = (SELECT count(DISTINCT e.uscc) FROM sv.credit_event e),
+           result = jsonb_build_object('changed', 0), updated_at = now()
+     WHERE x.id = r.id;
+    RETURN 0;
+  END IF;
+  SELECT * INTO m FROM sv.credit_model x WHERE x.label = r.params ->> 'model';
+  v_as_of := (r.params ->> 'as_of')::timestamptz;
+  v_codes := ARRAY(SELECT DISTINCT e.uscc FROM sv.credit_event e
+                   WHERE r.resume_after IS NULL OR e.uscc > r.resume_after::sv.uscc
+                   ORDER BY e.uscc LIMIT batch_size);
+  IF cardinality(v_codes) = 0 THEN
+    RETURN NULL;
+  END IF;
+  SELECT s.classified, s.changed INTO v_classified, v_changed
+  FROM sv._credit_store_classes(m, sv.local_date(v_as_of), v_codes, v_as_of) s;
+  UPDATE sv.job_run x
+     SET rows_done = x.rows_done + cardinality(v_codes), resume_after = v_codes[cardinality(v_codes)]::text,
+         result = jsonb_build_object('changed', coalesce((x.result ->> 'changed')::bigint, 0) + v_changed),
+         updated_at = now()
+   WHERE x.id = r.id
+  RETURNING x.rows_done INTO r.rows_done;
+  PERFORM sv.audit_append(NULL, 'credit_class', cardinality(v_codes) || ' subject(s)', 'rescore',
+    jsonb_build_object('model', m.label, 'as_of', sv.local_date(v_as_of), 'as_of_moment', v_as_of, 'job_run', r.id,
+                       'first', v_codes[1]::text, 'last', v_codes[cardinality(v_codes)]::text));
+  RAISE NOTICE 'job % run %: % of % subjects rescored', r.job, r.id, r.rows_done, r.rows_total;
+  RETURN cardinality(v_codes);
+END
+$fn$;
+
+-- Outbox retention, at most batch_size rows per call (sv._outbox_cleanup_batch, 60_outbox.sql).
+CREATE FUNCTION sv._job_outbox_cleanup_step(r sv.job_run, batch_size integer) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_keep interval := current_setting('sv.push_attempt_retention')::interval;
+  b record;
+BEGIN
+  IF r.rows_total IS NULL THEN
+    UPDATE sv.job_run x
+       SET rows_total = (SELECT count(*) FROM sv.outbox_attempt a WHERE a.started_at < now() - v_keep)
+                      + (SELECT count(*) FROM sv.outbox o WHERE o.status = 'delivered' AND o.delivered_at < now() - v_keep),
+           result = jsonb_build_object('attempts_removed', 0, 'messages_removed', 0, 'retention', v_keep),
+           updated_at = now()
+     WHERE x.id = r.id;
+    RETURN 0;
+  END IF;
+  b := sv._outbox_cleanup_batch(batch_size);
+  IF b.attempts_removed + b.messages_removed = 0 THEN
+    RETURN NULL;
+  END IF;
+  UPDATE sv.job_run x
+     SET rows_done = x.rows_done + b.attempts_removed + b.messages_removed,
+         result = x.result || jsonb_build_object(
+           'attempts_removed', (x.result ->> 'attempts_removed')::bigint + b.attempts_removed,
+           'messages_removed', (x.result ->> 'messages_removed')::bigint + b.messages_removed),
+         updated_at = now()
+   WHERE x.id = r.id
+  RETURNING x.rows_done INTO r.rows_done;
+  RAISE NOTICE 'job % run %: % of % rows removed', r.job, r.id, r.rows_done, r.rows_total;
+  RETURN b.attempts_removed + b.messages_removed;
+END
+$fn$;
+
+-- The security self-check in one step: the findings go into the run's result.
+CREATE FUNCTION sv._job_security_check_step(r sv.job_run) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_findings jsonb;
+BEGIN
+  IF r.rows_done > 0 THEN
+    RETURN NULL;
+  END IF;
+  SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.severity, f.finding, f.object), '[]') INTO v_findings
+  FROM sv.security_check() f;
+  UPDATE sv.job_run x
+     SET rows_total = 1, rows_done = 1, updated_at = now(),
+         result = jsonb_build_object(
+           'findings', jsonb_array_length(v_findings),
+           'high_or_critical', (SELECT count(*) FROM jsonb_array_elements(v_findings) f
+                                WHERE f ->> 'severity' IN ('high', 'critical')),
+           'items', v_findings)
+   WHERE x.id = r.id;
+  RAISE NOTICE 'job % run %: % finding(s)', r.job, r.id, jsonb_array_length(v_findings);
+  RETURN 1;
+END
+$fn$;
+
+-- One step of the caller's own run: the rows it did (0: prepared), NULL when the job is done.
+CREATE FUNCTION sv._job_step(run bigint, batch_size integer) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  r sv.job_run := sv._job_own_run(run);
+  v_n bigint;
+BEGIN
+  PERFORM sv._require_given(ARRAY['batch_size'], ARRAY[batch_size IS NULL]);
+  v_n := CASE r.job
+    WHEN 'credit_rescore' THEN sv._job_credit_rescore_step(r, batch_size)
+    WHEN 'outbox_cleanup' THEN sv._job_outbox_cleanup_step(r, batch_size)
+    WHEN 'security_check' THEN sv._job_security_check_step(r)
+  END;
+  IF v_n IS NULL THEN
+    -- the work is done: only now may the run end as succeeded
+    UPDATE sv.job_run x SET params = x.params || '{"done": true}', updated_at = now() WHERE x.id = run;
+  END IF;
+  RETURN v_n;
+END
+$fn$;
+
+-- The end of the caller's own run: succeeded once its last step is done (outcome NULL), or
+-- failed or interrupted with the error; a security check with a high or critical finding
+-- fails.  The audit record, the lock released.  Returns what the run's caller raises.
+CREATE FUNCTION sv._job_finish(run bigint, outcome text, sqlstate text, message text,
+                               OUT final_outcome text, OUT final_sqlstate text, OUT final_message text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  r sv.job_run := sv._job_own_run(run);
+  k record := sv._job_lock_key(r.job);
+BEGIN
+  final_outcome := coalesce(outcome, 'succeeded');
+  final_sqlstate := sqlstate;
+  final_message := message;
+  -- NULL: the work is done (sv._job_step said so); otherwise how it stopped, and why
+  IF outcome IS NOT NULL AND (outcome NOT IN ('failed', 'interrupted') OR sqlstate !~ '^[0-9A-Z]{5}$' OR message IS NULL) THEN
+    RAISE EXCEPTION 'outcome must be NULL (done) or failed or interrupted with a SQLSTATE and a message'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF outcome IS NULL AND NOT coalesce((r.params ->> 'done')::boolean, false) THEN
+    RAISE EXCEPTION 'run % has not finished its work: it ends as succeeded only after its last step', run
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF final_outcome = 'succeeded' AND r.job = 'security_check' AND (r.result ->> 'high_or_critical')::int > 0 THEN
+    final_outcome := 'failed';
+    final_sqlstate := '55000';
+    final_message := format('%s finding(s) of severity high or critical: %s', r.result ->> 'high_or_critical',
+      (SELECT string_agg(DISTINCT f ->> 'finding', ', ') FROM jsonb_array_elements(r.result -> 'items') f
+       WHERE f ->> 'severity' IN ('high', 'critical')));
+  END IF;
+  UPDATE sv.job_run x
+     SET outcome = final_outcome, finished_at = now(), updated_at = now(),
+         error = CASE WHEN final_outcome <> 'succeeded' THEN coalesce(final_sqlstate, 'XX000') || ': ' || final_message END
+   WHERE x.id = run;
+  PERFORM sv.audit_append(NULL, 'job_run', run::text, final_outcome,
+    jsonb_build_object('job', r.job, 'rows_done', r.rows_done, 'rows_total', r.rows_total, 'resumed_from', r.resumed_from,
+                       'error', CASE WHEN final_outcome <> 'succeeded' THEN final_sqlstate || ': ' || final_message END));
+  PERFORM pg_advisory_unlock(k.k1, k.k2);
+  RAISE NOTICE 'job % run % %', r.job, run, final_outcome;
+END
+$fn$;
+
+-- The driver of every job: start, then one committed transaction per step until the job is
+-- done or a step fails.  A failure (or a cancel: 'interrupted') is caught around its step,
+-- committed into sv.job_run, then raised again so the caller and pg_cron's run history see it.
+CREATE PROCEDURE sv._job_drive(job text, batch_size integer)
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+  v_run bigint;
+  v_n bigint;
+  v_outcome text;
+  v_state text;
+  v_msg text;
+BEGIN
+  PERFORM sv._job_check(job, batch_size);
+  -- inside a transaction block a job cannot commit: refuse it (2D000) before anything starts
+  COMMIT;
+  v_run := sv._job_start(job, batch_size);
+  COMMIT;
+  LOOP
+    BEGIN
+      v_n := sv._job_step(v_run, batch_size);
+    EXCEPTION
+      WHEN query_canceled THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT;
+        v_outcome := 'interrupted';
+      WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT;
+        v_outcome := 'failed';
+    END;
+    EXIT WHEN v_outcome IS NOT NULL OR v_n IS NULL;
+    COMMIT;
+  END LOOP;
+  SELECT f.final_outcome, f.final_sqlstate, f.final_message INTO v_outcome, v_state, v_msg
+  FROM sv._job_finish(v_run, v_outcome, v_state, v_msg) f;
+  COMMIT;
+  IF v_outcome <> 'succeeded' THEN
+    RAISE EXCEPTION 'job % run % %: %', job, v_run, v_outcome, v_msg
+      USING ERRCODE = v_state, HINT = 'The run is in sv_work.job_run.';
+  END IF;
+END
+$fn$;
+
+CREATE PROCEDURE sv.job_credit_rescore(batch_size integer DEFAULT 10000)
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  CALL sv._job_drive('credit_rescore', batch_size);
+END
+$fn$;
+COMMENT ON PROCEDURE sv.job_credit_rescore(integer) IS
+  'Job: rescore every subject with credit events with the current model, batch_size subjects per committed batch (monthly)';
+
+CREATE PROCEDURE sv.job_outbox_cleanup(batch_size integer DEFAULT 10000)
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  CALL sv._job_drive('outbox_cleanup', batch_size);
+END
+$fn$;
+COMMENT ON PROCEDURE sv.job_outbox_cleanup(integer) IS
+  'Job: remove delivery attempts and delivered messages past sv.push_attempt_retention, batch_size rows per batch (daily)';
+
+CREATE PROCEDURE sv.job_security_check()
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  CALL sv._job_drive('security_check', 1);
+END
+$fn$;
+COMMENT ON PROCEDURE sv.job_security_check() IS
+  'Job: run sv.security_check() and keep its findings in sv.job_run; fails on a finding of severity high or critical (daily)';
+
+-- Whether pg_cron is installed in this database (then this is cron.database_name).
+CREATE FUNCTION sv._has_pg_cron() RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$ SELECT EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname = 'pg_cron') $fn$;
+
+-- Install every job of sv._jobs() in pg_cron under its name, run as run_as (a login that is a
+-- member of sv_admin, not a superuser, with a staff mapping: a warning without), replacing a job of the same name whoever scheduled it.  Without pg_cron:
+-- the statements to run from another scheduler, nothing changed.
+CREATE FUNCTION sv.schedule_jobs(run_as text DEFAULT current_user)
+RETURNS TABLE (job text, schedule text, command text, cron_job bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  j record;
+  v_id bigint;
+  v_done jsonb := '[]';
+BEGIN
+  PERFORM sv._require_given(ARRAY['run_as'], ARRAY[run_as IS NULL]);
+  IF NOT sv._is_admin(me) THEN
+    RAISE EXCEPTION 'only platform administrators schedule jobs' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname = run_as) THEN
+    RAISE EXCEPTION 'run_as: role % does not exist', quote_ident(run_as) USING ERRCODE = 'undefined_object';
+  END IF;
+  -- a login (pg_cron connects as it) in sv_admin (the jobs check it), under row-level security
+  IF NOT EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname = run_as AND g.rolcanlogin AND NOT g.rolsuper AND NOT g.rolbypassrls)
+     OR NOT pg_has_role(run_as, 'sv_admin', 'USAGE') THEN
+    RAISE EXCEPTION 'run_as: role % must be a login that is a member of sv_admin, neither superuser nor BYPASSRLS',
+      quote_ident(run_as) USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Create a role for the jobs as docs/install.md shows (CREATE ROLE ... LOGIN IN ROLE sv_admin).';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM sv.staff s WHERE s.role_name = run_as AND s.valid_from <= sv.local_date(now())
+                   AND (s.valid_to IS NULL OR s.valid_to >= sv.local_date(now()))) THEN
+    RAISE WARNING 'run_as: role % has no staff mapping in force', quote_ident(run_as)
+      USING HINT = 'Map it like every administrator: sv.staff_add(role, department, region).';
+  END IF;
+  IF NOT sv._has_pg_cron() THEN
+    RAISE NOTICE 'pg_cron is not installed in database %: nothing scheduled', quote_ident(current_database())
+      USING HINT = format('Run these from another scheduler, connected to %s as %s (a member of sv_admin), each on its own outside a transaction block: %s',
+                          quote_ident(current_database()), quote_ident(run_as),
+                          (SELECT string_agg(format('%s %s', x.schedule, x.command), '; ' ORDER BY x.job) FROM sv._jobs() x));
+    RETURN QUERY SELECT x.cron_name, x.schedule, x.command, NULL::bigint FROM sv._jobs() x ORDER BY x.job;
+    RETURN;
+  END IF;
+  FOR j IN SELECT * FROM sv._jobs() x ORDER BY x.job LOOP
+    FOR v_id IN EXECUTE 'SELECT c.jobid FROM cron.job c WHERE c.jobname = $1' USING j.cron_name LOOP
+      EXECUTE 'SELECT cron.unschedule($1)' USING v_id;
+    END LOOP;
+    EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4, $5)'
+      INTO v_id USING j.cron_name, j.schedule, j.command, current_database(), run_as;
+    v_done := v_done || jsonb_build_object('job', j.cron_name, 'schedule', j.schedule, 'command', j.command, 'cron_job', v_id);
+    job := j.cron_name; schedule := j.schedule; command := j.command; cron_job := v_id;
+    RETURN NEXT;
+  END LOOP;
+  PERFORM sv.audit_append(NULL, 'job', 'pg_cron', 'schedule', jsonb_build_object('run_as', run_as, 'jobs', v_done));
+END
+$fn$;
+COMMENT ON FUNCTION sv.schedule_jobs(text) IS
+  'Administrators: install (again) every platform job in pg_cron, run as run_as; without pg_cron the statements to schedule elsewhere';
+
+CREATE FUNCTION sv.unschedule_jobs() RETURNS TABLE (job text, cron_job bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+  j record;
+  v_id bigint;
+  v_done jsonb := '[]';
+BEGIN
+  IF NOT sv._is_admin(me) THEN
+    RAISE EXCEPTION 'only platform administrators unschedule jobs' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT sv._has_pg_cron() THEN
+    RAISE NOTICE 'pg_cron is not installed in database %: nothing to unschedule', quote_ident(current_database());
+    RETURN;
+  END IF;
+  FOR j IN SELECT * FROM sv._jobs() x ORDER BY x.job LOOP
+    FOR v_id IN EXECUTE 'SELECT c.jobid FROM cron.job c WHERE c.jobname = $1 ORDER BY c.jobid' USING j.cron_name LOOP
+      EXECUTE 'SELECT cron.unschedule($1)' USING v_id;
+      v_done := v_done || jsonb_build_object('job', j.cron_name, 'cron_job', v_id);
+      job := j.cron_name; cron_job := v_id;
+      RETURN NEXT;
+    END LOOP;
+  END LOOP;
+  IF jsonb_array_length(v_done) > 0 THEN
+    PERFORM sv.audit_append(NULL, 'job', 'pg_cron', 'unschedule', jsonb_build_object('jobs', v_done));
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION sv.unschedule_jobs() IS 'Administrators: remove the platform''s jobs from pg_cron';
+
+CREATE VIEW sv_work.job_run WITH (security_invoker = true) AS
+  SELECT r.id, r.job, r.outcome, r.started_at, r.finished_at,
+         coalesce(r.finished_at, r.updated_at) - r.started_at AS duration,
+         r.rows_done, r.rows_total,
+         CASE WHEN r.rows_total > 0 THEN round(100.0 * r.rows_done / r.rows_total, 1) END AS percent_done,
+         r.error, r.run_by, r.resumed_from, r.result
+  FROM sv.job_run r;
+COMMENT ON VIEW sv_work.job_run IS 'Runs of the scheduled jobs, newest last: progress, outcome and error (administrators, auditors)';
+COMMENT ON COLUMN sv_work.job_run.id IS '运行编号';
+COMMENT ON COLUMN sv_work.job_run.job IS '任务名称(credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检)';
+COMMENT ON COLUMN sv_work.job_run.outcome IS '运行结果(running 运行中, succeeded 成功, failed 失败, interrupted 中断)';
+COMMENT ON COLUMN sv_work.job_run.started_at IS '开始时间';
+COMMENT ON COLUMN sv_work.job_run.finished_at IS '结束时间';
+COMMENT ON COLUMN sv_work.job_run.duration IS '已用时长';
+COMMENT ON COLUMN sv_work.job_run.rows_done IS '已处理条数(已提交的批次)';
+COMMENT ON COLUMN sv_work.job_run.rows_total IS '应处理总条数';
+COMMENT ON COLUMN sv_work.job_run.percent_done IS '完成百分比';
+COMMENT ON COLUMN sv_work.job_run.error IS '错误(SQLSTATE: 错误信息)';
+COMMENT ON COLUMN sv_work.job_run.run_by IS '运行角色';
+COMMENT ON COLUMN sv_work.job_run.resumed_from IS '续接的上次运行编号';
+COMMENT ON COLUMN sv_work.job_run.result IS '运行结果明细(计数、自检发现)';
+GRANT SELECT ON sv_work.job_run TO sv_admin, sv_auditor;
+
+REVOKE ALL ON PROCEDURE sv._job_drive(text, integer), sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer),
+                        sv.job_security_check() FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer) TO sv_admin, sv_integration;
+GRANT EXECUTE ON PROCEDURE sv.job_security_check() TO sv_admin;
+-- the steps the job procedures (SECURITY INVOKER) call; each checks the caller and the run
+GRANT EXECUTE ON PROCEDURE sv._job_drive(text, integer) TO sv_admin, sv_integration;
+GRANT EXECUTE ON FUNCTION sv._job_check(text, integer), sv._job_start(text, integer), sv._job_step(bigint, integer),
+                          sv._job_finish(bigint, text, text, text) TO sv_admin, sv_integration;
+GRANT EXECUTE ON FUNCTION sv.schedule_jobs(text), sv.unschedule_jobs() TO sv_admin;

@@ -1,0 +1,246 @@
+-- Scheduled jobs run directly (pg_cron itself: t/006_jobs_cron.pl): progress in sv.job_run,
+-- batches committed, a failing batch recorded with its error and the next run continuing
+-- after the last committed batch, a run left behind marked interrupted, a cancel recorded as
+-- interrupted, the security check failing on a high finding, schedule_jobs without pg_cron
+-- answering with the statements to run, every error and every role.
+\pset null '(null)'
+\set SHOW_CONTEXT never
+SET datestyle = 'ISO, YMD';
+
+CREATE ROLE regress_job_admin LOGIN IN ROLE sv_admin;
+CREATE ROLE regress_job_feed LOGIN IN ROLE sv_integration;
+CREATE ROLE regress_job_auditor LOGIN IN ROLE sv_auditor;
+CREATE ROLE regress_job_officer LOGIN IN ROLE sv_officer;
+CREATE ROLE regress_job_public LOGIN IN ROLE sv_public;
+CREATE ROLE regress_job_nologin IN ROLE sv_admin;
+
+-- three subjects with credit events and a current model (other tests' subjects may be there
+-- too); classes that do not depend on the day the test runs: A, A and D (a hard rule)
+SELECT inserted FROM sv.ingest('RGJ-AMR', 'subject', jsonb_build_array(
+  jsonb_build_object('source_record_id', 'RGJ-1', 'uscc', '91410402MA4RGJ001' || sv.uscc_check_character('91410402MA4RGJ001'),
+                     'name', '任务测试企业一', 'region_code', '410402'),
+  jsonb_build_object('source_record_id', 'RGJ-2', 'uscc', '91410402MA4RGJ002' || sv.uscc_check_character('91410402MA4RGJ002'),
+                     'name', '任务测试企业二', 'region_code', '410402'),
+  jsonb_build_object('source_record_id', 'RGJ-3', 'uscc', '91410402MA4RGJ003' || sv.uscc_check_character('91410402MA4RGJ003'),
+                     'name', '任务测试企业三', 'region_code', '410402')));
+SELECT uscc::text AS c1 FROM sv.subject WHERE source_record_id = 'RGJ-1' \gset
+SELECT uscc::text AS c2 FROM sv.subject WHERE source_record_id = 'RGJ-2' \gset
+SELECT uscc::text AS c3 FROM sv.subject WHERE source_record_id = 'RGJ-3' \gset
+SET ROLE regress_job_admin;
+SELECT sv.credit_model_save('RGJ-V1', '{"failed_inspection": 4, "serious_dishonesty": 10}', 365,
+  '{"A": 95, "B": 85, "C": 70}', '{"serious_dishonesty": "D"}', make_current => true) AS saved;
+SET ROLE regress_job_feed;
+SELECT sv.credit_event_record(:'c1', 'failed_inspection', 1, 'city', '2026-05-27', 'RGJ-R1', department_id => 4) > 0 AS recorded,
+       sv.credit_event_record(:'c2', 'failed_inspection', 1, 'city', '2026-05-27', 'RGJ-R2', department_id => 4) > 0 AS recorded,
+       sv.credit_event_record(:'c3', 'serious_dishonesty', 1, 'city', '2026-05-27', 'RGJ-R3') > 0 AS recorded;
+RESET ROLE;
+
+-- errors first: arguments, then roles (nothing is recorded)
+SET ROLE regress_job_admin;
+CALL sv.job_credit_rescore(NULL);
+\echo :LAST_ERROR_SQLSTATE
+CALL sv.job_credit_rescore(0);
+\echo :LAST_ERROR_SQLSTATE
+CALL sv.job_outbox_cleanup(1000001);
+\echo :LAST_ERROR_SQLSTATE
+CALL sv._job_drive('nightly', 1);
+\echo :LAST_ERROR_SQLSTATE
+-- a job commits: not inside a transaction block
+BEGIN;
+CALL sv.job_security_check();
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SET ROLE regress_job_feed;
+CALL sv.job_security_check();
+\echo :LAST_ERROR_SQLSTATE
+CALL sv._job_drive('security_check', 1);
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_job_auditor;
+CALL sv.job_credit_rescore();
+\echo :LAST_ERROR_SQLSTATE
+CALL sv.job_security_check();
+\echo :LAST_ERROR_SQLSTATE
+SELECT sv._job_start('security_check', 1);
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_job_officer;
+CALL sv.job_outbox_cleanup();
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_job_public;
+CALL sv.job_credit_rescore();
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT count(*) AS runs_recorded FROM sv.job_run;
+
+-- credit rescoring one subject per batch; the batch of the second subject fails
+CREATE FUNCTION pg_temp.refuse_c2() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.uscc::text = '91410402MA4RGJ002' || sv.uscc_check_character('91410402MA4RGJ002') THEN
+    RAISE EXCEPTION 'regress: class history of % refused', NEW.uscc USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER regress_refuse_c2 BEFORE INSERT ON sv.credit_class_history FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse_c2();
+SET client_min_messages = warning;   -- the progress notices count other tests' subjects too
+SET ROLE regress_job_feed;
+CALL sv.job_credit_rescore(batch_size => 1);
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT id AS run1, job, outcome, finished_at IS NOT NULL AS finished, error, run_by,
+       resume_after = :'c1' AS stopped_after_c1, rows_done < rows_total AS partial, params ->> 'model' AS model
+FROM sv.job_run WHERE job = 'credit_rescore' ORDER BY id DESC LIMIT 1 \gset
+\echo run :run1 :job :outcome finished :finished, :run_by, stopped after c1 :stopped_after_c1, partial :partial, :model
+\echo :error
+-- the batches before the failing one were committed: c1 is classified, c2 and c3 not yet
+SELECT k.uscc::text = :'c1' AS is_c1, k.class, k.source FROM sv.credit_class k WHERE k.uscc::text IN (:'c1', :'c2', :'c3');
+DROP TRIGGER regress_refuse_c2 ON sv.credit_class_history;
+
+-- the next run continues after the last committed batch, with the same model and moment
+SET ROLE regress_job_feed;
+CALL sv.job_credit_rescore(batch_size => 2);
+RESET ROLE;
+SELECT r.outcome, r.resumed_from = :run1 AS continues_run1, r.rows_done = r.rows_total AS complete, r.error,
+       r.params ->> 'as_of' = p.params ->> 'as_of' AS same_moment, r.resume_after >= :'c3' AS past_c3
+FROM sv.job_run r, sv.job_run p WHERE p.id = :run1 AND r.id = (SELECT max(id) FROM sv.job_run);
+SELECT k.uscc::text = :'c1' AS c1, k.uscc::text = :'c2' AS c2, k.class FROM sv.credit_class k
+WHERE k.uscc::text IN (:'c1', :'c2', :'c3') ORDER BY k.uscc;
+-- each committed batch is in the audit chain with its run
+SELECT count(*) > 0 AS batches_audited, bool_and(l.change ->> 'model' = 'RGJ-V1') AS with_the_model
+FROM sv.audit_log l WHERE l.object_kind = 'credit_class' AND l.action = 'rescore' AND (l.change ->> 'job_run')::bigint > :run1;
+SELECT l.object_id::bigint = :run1 AS run1, l.action, l.change ->> 'error' AS error
+FROM sv.audit_log l WHERE l.object_kind = 'job_run' ORDER BY l.seq;
+
+-- a run left 'running' by a server that stopped (its backend is gone) is interrupted at the
+-- next start, and that run continues after its last committed batch
+INSERT INTO sv.job_run (job, started_at, updated_at, rows_done, rows_total, run_by, pid, params, resume_after)
+SELECT 'credit_rescore', now(), now(), 2, 3, 'regress_job_admin', 0,
+       jsonb_build_object('batch_size', 1, 'model', 'RGJ-V1', 'as_of', now()), :'c2'
+RETURNING id AS left_behind \gset
+SET ROLE regress_job_admin;
+CALL sv.job_credit_rescore();
+RESET ROLE;
+SELECT outcome, error FROM sv.job_run WHERE id = :left_behind;
+SELECT r.outcome, r.resumed_from = :left_behind AS continues_it, r.rows_done > 2 AS counts_on,
+       (SELECT bool_and(l.change ->> 'first' > :'c2') FROM sv.audit_log l
+        WHERE l.object_kind = 'credit_class' AND (l.change ->> 'job_run')::bigint = r.id) AS only_after_c2
+FROM sv.job_run r WHERE r.id = (SELECT max(id) FROM sv.job_run);
+
+-- a cancel inside a batch (the batch of c2 cancels its own statement, as pg_cancel_backend from
+-- another session would): the run is recorded as interrupted, the earlier batches stay
+CREATE FUNCTION pg_temp.cancel_at_c2() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.uscc::text = '91410402MA4RGJ002' || sv.uscc_check_character('91410402MA4RGJ002') THEN
+    PERFORM pg_cancel_backend(pg_backend_pid());
+    PERFORM pg_sleep(1);
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER regress_cancel_at_c2 BEFORE INSERT OR UPDATE ON sv.credit_class_history FOR EACH ROW EXECUTE FUNCTION pg_temp.cancel_at_c2();
+SET ROLE regress_job_admin;
+CALL sv.job_credit_rescore(batch_size => 1);
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP TRIGGER regress_cancel_at_c2 ON sv.credit_class_history;
+SELECT outcome, error, resume_after < :'c2' AS stopped_before_c2 FROM sv.job_run WHERE id = (SELECT max(id) FROM sv.job_run);
+RESET client_min_messages;
+
+-- outbox retention in batches: one old delivered message with two attempts
+SET ROLE regress_job_admin;
+SELECT sv.endpoint_save('RGJ-EP', 'http://127.0.0.1:9/accept') AS endpoint;
+RESET ROLE;
+INSERT INTO sv.outbox (endpoint, kind, payload, status, attempts, next_attempt_at, created_by, created_at, delivered_at, updated_at)
+VALUES ('RGJ-EP', 'regress.old', '{}', 'delivered', 2, now() - interval '40 days', 'regress', now() - interval '40 days',
+        now() - interval '40 days', now() - interval '40 days')
+RETURNING id AS old_message \gset
+INSERT INTO sv.outbox_attempt (outbox_id, attempt, started_at, duration_ms, http_status, outcome)
+VALUES (:old_message, 1, now() - interval '40 days', 10, 503, 'retry'), (:old_message, 2, now() - interval '40 days', 10, 200, 'delivered');
+SET ROLE regress_job_feed;
+CALL sv.job_outbox_cleanup(batch_size => 1);
+RESET ROLE;
+SELECT job, outcome, rows_done, rows_total, result - 'retention' AS result, error FROM sv.job_run WHERE id = (SELECT max(id) FROM sv.job_run);
+SELECT count(*) AS old_message_left FROM sv.outbox WHERE id = :old_message;
+
+-- the security check: a table without row-level security is a high finding, so the job fails
+-- (and says so to its caller, e.g. pg_cron) with the findings in the run
+CREATE TABLE sv.regress_job_open (x int);
+SET ROLE regress_job_admin;
+CALL sv.job_security_check();
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT outcome, error, result ->> 'high_or_critical' AS high_or_critical,
+       (SELECT f ->> 'object' FROM jsonb_array_elements(result -> 'items') f WHERE f ->> 'finding' = 'rls_not_forced') AS object
+FROM sv.job_run WHERE id = (SELECT max(id) FROM sv.job_run);
+DROP TABLE sv.regress_job_open;
+SET ROLE regress_job_admin;
+CALL sv.job_security_check();
+RESET ROLE;
+SELECT outcome, error, result ->> 'findings' AS findings FROM sv.job_run WHERE id = (SELECT max(id) FROM sv.job_run);
+
+-- a step or the end of a run that is not the caller's own, running in this session
+SET ROLE regress_job_admin;
+SELECT sv._job_step(:run1, 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sv._job_finish(:left_behind, NULL, NULL, NULL);
+\echo :LAST_ERROR_SQLSTATE
+-- a run of one's own cannot be declared succeeded before its work is done
+SELECT sv._job_start('security_check', 1) AS own_run \gset
+SELECT * FROM sv._job_finish(:own_run, NULL, NULL, NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sv._job_finish(:own_run, 'succeeded', NULL, NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sv._job_finish(:own_run, 'failed', 'P0001', 'given up by hand');
+RESET ROLE;
+SELECT outcome, error, result FROM sv.job_run WHERE id = :own_run;
+
+-- the runs as administrators and auditors read them; nobody writes the table directly
+SET ROLE regress_job_admin;
+SELECT job, outcome, count(*) FROM sv_work.job_run GROUP BY job, outcome ORDER BY job, outcome;
+UPDATE sv.job_run SET outcome = 'succeeded';
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_job_auditor;
+SELECT count(*) > 0 AS auditor_reads, count(*) FILTER (WHERE percent_done IS NOT NULL) > 0 AS with_progress FROM sv_work.job_run;
+DELETE FROM sv.job_run;
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_job_officer;
+SELECT count(*) FROM sv_work.job_run;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT a.attname AS column_name, col_description(a.attrelid, a.attnum) AS 说明
+FROM pg_attribute a WHERE a.attrelid = 'sv_work.job_run'::regclass AND a.attnum > 0 ORDER BY a.attnum;
+
+-- scheduling without pg_cron in this database: the statements to run elsewhere, nothing else
+SET ROLE regress_job_admin;
+SELECT job, schedule, command FROM sv.schedule_jobs();
+SELECT * FROM sv.unschedule_jobs();
+SELECT * FROM sv.schedule_jobs(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sv.schedule_jobs('regress_job_nobody');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sv.schedule_jobs('regress_job_nologin');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sv.schedule_jobs('regress_job_feed');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT * FROM sv.schedule_jobs();
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_job_feed;
+SELECT * FROM sv.schedule_jobs();
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_job_auditor;
+SELECT * FROM sv.unschedule_jobs();
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- clean up what later tests list (the model too: its guard set back to ALWAYS)
+ALTER TABLE sv.credit_model DISABLE TRIGGER credit_model_immutable;
+DELETE FROM sv.credit_model WHERE label = 'RGJ-V1';
+ALTER TABLE sv.credit_model ENABLE ALWAYS TRIGGER credit_model_immutable;
+SET session_replication_role = replica;
+DELETE FROM sv.credit_event WHERE uscc::text IN (:'c1', :'c2', :'c3');
+DELETE FROM sv.credit_class_history WHERE uscc::text IN (:'c1', :'c2', :'c3');
+DELETE FROM sv.credit_class WHERE uscc::text IN (:'c1', :'c2', :'c3');
+DELETE FROM sv.subject WHERE source_system = 'RGJ-AMR';
+DELETE FROM sv.ingest_batch WHERE source = 'RGJ-AMR';
+DELETE FROM sv.outbox WHERE endpoint = 'RGJ-EP';
+DELETE FROM sv.endpoint WHERE name = 'RGJ-EP';
+DELETE FROM sv.job_run;
+SET session_replication_role = DEFAULT;
