@@ -517,7 +517,7 @@ CREATE VIEW sv_work.job_run WITH (security_invoker = true) AS
          CASE WHEN r.rows_total > 0 THEN round(100.0 * r.rows_done / r.rows_total, 1) END AS percent_done,
          r.error, r.run_by, r.resumed_from, r.result
   FROM sv.job_run r;
-COMMENT ON VIEW sv_work.job_run IS 'Runs of the scheduled jobs, newest last: progress, outcome and error (administrators, auditors)';
+COMMENT ON VIEW sv_work.job_run IS '定时任务运行记录 / Runs of the scheduled jobs, newest last: progress, outcome and error (administrators, auditors)';
 COMMENT ON COLUMN sv_work.job_run.id IS '运行编号';
 COMMENT ON COLUMN sv_work.job_run.job IS '任务名称(credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检)';
 COMMENT ON COLUMN sv_work.job_run.outcome IS '运行结果(running 运行中, succeeded 成功, failed 失败, interrupted 中断)';
