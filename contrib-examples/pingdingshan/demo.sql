@@ -12,6 +12,13 @@
 \set QUIET 1
 \set SHOW_CONTEXT never
 SET TimeZone = 'Asia/Shanghai';
+-- a code shown by its Chinese name, read from the comment on the view column that shows it
+-- ('主体类型代码:enterprise 企业, individual_business 个体工商户, ...'); the code itself if it has none
+CREATE FUNCTION pg_temp.zh(view_name text, column_name name, code text) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce((SELECT substring(col_description(a.attrelid, a.attnum) FROM '[:(,:(,]\s*' || code || ' ([^,),)]+)')
+                   FROM pg_attribute a WHERE a.attrelid = view_name::regclass AND a.attname = column_name), code)
+$$;
 
 \echo
 \echo '== 构建信息:扩展及其所依赖组件的版本'
@@ -21,7 +28,7 @@ SELECT component AS "组件 (component)", version AS "版本" FROM sv.build_info
 \echo
 \echo '== 行政区划:平顶山市及所辖县级行政区、功能区'
 \echo '   Regions (GB/T 2260): Pingdingshan and its county-level divisions and functional zones'
-SELECT r.code AS "行政区划代码", r.name_zh AS "名称", r.name_en AS "英文名称", r.level AS "层级 (level)",
+SELECT r.code AS "行政区划代码", r.name_zh AS "名称", r.name_en AS "英文名称", pg_temp.zh('sv_public.region', 'level', r.level) AS "层级",
        CASE WHEN r.is_gbt2260 THEN 'GB/T 2260' ELSE '统计用代码' END AS "代码来源"
 FROM sv.region r WHERE sv.region_within(r.code, '410400') ORDER BY array_position(ARRAY['prefecture', 'county', 'zone'], r.level), r.code;
 
@@ -62,14 +69,14 @@ FROM (VALUES
 
 \echo
 \echo '== 2027年的日历:国务院通知发布前为暂定日历'
-\echo '   国务院通知载入前,2027年为暂定日历:周末和当年法定节假日(农历日期、清明节气推算得出),不含调休上班日。'
+\echo '   国务院通知载入前,2027年为暂定日历:周末和当年法定节假日(农历日期、清明节气推算得出),不含调休上班日'
 \echo '   Is there a calendar for 2027 yet? Not the State Council notice: until it is loaded 2027 is provisional,'
 \echo '   weekends and the statutory holidays of that year (lunar dates and 清明 computed), without make-up working days (调休).'
 SELECT y AS "年度", sv.calendar_status(y) AS "日历状态 (status)",
        CASE sv.calendar_status(y) WHEN 'notice' THEN '依国务院办公厅通知' WHEN 'provisional' THEN '暂定:法定节假日,无调休' END AS "说明"
 FROM generate_series(2026, 2027) y;
 SELECT day AS "日期", '周' || (ARRAY['日', '一', '二', '三', '四', '五', '六'])[extract(dow FROM day)::integer + 1] AS "星期", festival AS "节日" FROM sv.calendar_provisional_days(2027);
-\echo '   跨入2027年的期限按暂定日历计算;载入2027年通知(sv.calendar_load)后按通知计算。'
+\echo '   跨入2027年的期限按暂定日历计算;载入2027年通知(sv.calendar_load)后按通知计算'
 \echo '   Deadlines running into 2027 are computed on it; sv.calendar_load() for 2027 makes it a notice year.'
 SELECT sv.add_workdays('2026-12-20', 20) AS "截止日 (2026-12-20起20个工作日)",
        sv.calendar_status(extract(year FROM sv.add_workdays('2026-12-20', 20))::integer) AS "所用日历 (status)";
@@ -237,7 +244,8 @@ RESET ROLE;
 \echo '   what the public sees (sv_public.catalog_item, the latest release):'
 SET ROLE portal_public;
 SELECT release AS "发布版本", code AS "监管事项编码", coalesce(main_item || ' / ' || sub_name, main_name) AS "事项名称",
-       department_name AS "监管部门", level AS "监管层级 (level)", source AS "事项来源 (source)"
+       department_name AS "监管部门", pg_temp.zh('sv_public.catalog_item', 'level', level) AS "监管层级",
+       pg_temp.zh('sv_public.catalog_item', 'source', source) AS "事项来源"
 FROM sv_public.catalog_item ORDER BY code;
 RESET ROLE;
 \echo '   发布后事项有变更:sv.catalog_diff 列出变化,sv.as_of 查看发布时的内容'
@@ -273,7 +281,8 @@ RESET ROLE;
 \echo '   叶县市场监管只看到叶县的主体,市级看到全部'
 \echo '   market supervision in Ye County sees the subjects of Ye County; the city sees all:'
 SET ROLE msa_yexian;
-SELECT uscc AS "统一社会信用代码", name AS "市场主体名称", kind AS "主体类型 (kind)", region_name AS "所在行政区划"
+SELECT uscc AS "统一社会信用代码", name AS "市场主体名称", pg_temp.zh('sv_work.subject', 'kind', kind) AS "主体类型",
+       region_name AS "所在行政区划"
 FROM sv_work.subject ORDER BY uscc;
 RESET ROLE;
 SET ROLE msa_city;
@@ -282,7 +291,8 @@ RESET ROLE;
 \echo '   服务门户(法定代表人已脱敏)'
 \echo '   the service portal (legal representative masked):'
 SET ROLE portal_public;
-SELECT uscc AS "统一社会信用代码", name AS "市场主体名称", kind AS "主体类型 (kind)", region_name AS "所在行政区划",
+SELECT uscc AS "统一社会信用代码", name AS "市场主体名称", pg_temp.zh('sv_public.subject', 'kind', kind) AS "主体类型",
+       region_name AS "所在行政区划",
        legal_rep AS "法定代表人 (已脱敏)"
 FROM sv_public.subject ORDER BY uscc;
 RESET ROLE;
@@ -364,7 +374,7 @@ FROM sv.ingest_reject ORDER BY batch_id, line;
 \echo '   the same batch again changes nothing (idempotent by source and record id):'
 SELECT inserted AS "新增", updated AS "更新", unchanged AS "未变", rejected AS "拒收" FROM sv.ingest('HN-AMR', 'subject', (SELECT doc FROM demo_subjects));
 RESET ROLE;
-SELECT kind AS "主体类型 (kind)", count(*) AS "主体数" FROM sv.subject GROUP BY kind ORDER BY kind;
+SELECT pg_temp.zh('sv_work.subject', 'kind', kind) AS "主体类型", count(*) AS "主体数" FROM sv.subject GROUP BY kind ORDER BY kind;
 
 \echo
 \echo '== 执法人员:执法证管理系统批量报送(COPY 入暂存表,再一次调用入库)'
@@ -457,7 +467,7 @@ RESET ROLE;
 \echo '   the service portal shows published results (sv_public.action):'
 SET ROLE portal_public;
 SELECT uscc AS "统一社会信用代码", subject_name AS "市场主体名称", department_name AS "实施部门", check_content AS "检查内容",
-       result AS "检查结果 (result)"
+       pg_temp.zh('sv_public.action', 'result', result) AS "检查结果"
 FROM sv_public.action ORDER BY uscc LIMIT 5;
 RESET ROLE;
 \echo '   各部门本年监管行为数据覆盖率(国家考核指标)'
@@ -505,7 +515,8 @@ RESET ROLE;
 \echo '   该处罚(罚款3万元,不属于较低数额罚款)公示3年'
 \echo '   the penalty (a 30,000-yuan fine: not a low fine) is published for 3 years:'
 SET ROLE portal_public;
-SELECT subject_name AS "市场主体名称", kind AS "信用信息类型 (kind)", reference AS "决定文书号", published_on AS "公示日期",
+SELECT subject_name AS "市场主体名称", pg_temp.zh('sv_public.credit_publication', 'kind', kind) AS "信用信息类型",
+       reference AS "决定文书号", published_on AS "公示日期",
        published_until AS "公示截止日期"
 FROM sv_public.credit_publication
 WHERE uscc = '91410400MA44L0X1Q8';
@@ -731,9 +742,9 @@ DO $$ BEGIN
 END $$;
 SET ROLE gsbd_city;
 SELECT sv.linkage_acknowledge(:result_id, '已收到处罚结果,纳入许可证后续核查') IS NOT NULL AS "审批局已回复确认";
-SELECT step AS "环节 (step)", department_id AS "承办部门编号", due_on AS "办理期限", done_at IS NOT NULL AS "已办结",
+SELECT pg_temp.zh('sv_work.linkage_loop', 'step', step) AS "环节", department_id AS "承办部门编号", due_on AS "办理期限", done_at IS NOT NULL AS "已办结",
        overdue AS "逾期未办结", done_late AS "逾期办结"
-FROM sv_work.linkage_loop ORDER BY step;
+FROM sv_work.linkage_loop ORDER BY array_position(ARRAY['claim', 'first_action', 'acknowledge'], step);
 RESET ROLE;
 SET ROLE supervision_office;
 SELECT endpoint AS "接收端点", pending AS "待推送", in_flight AS "推送中", delivered AS "已送达", retrying AS "重试中",
