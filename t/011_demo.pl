@@ -1,17 +1,22 @@
 # make demo's script (contrib-examples/pingdingshan/demo.sql) read as a person reads it: it
 # runs to the end on a cluster set up as scripts/demo.sh does (push worker, HTTP fixture);
 # every ERROR is announced by the line just before it ("   next, refused on purpose: why"),
-# and every announcement is followed by its ERROR; no result is one empty cell (a void
-# function's value) and no header repeats a column name; the draw's outside recomputation
+# itself preceded by the same in Chinese ("   【预期拒绝】…"), and every announcement is followed
+# by its ERROR; no result is one empty cell (a void
+# function's value) and no header repeats a column name; every header cell has a Chinese
+# character (people read the demo: the columns carry Chinese labels, English only as a gloss),
+# and so does every section title (the "== " lines); the draw's outside recomputation
 # (verify_draw.py) is printed with the draw, before the linkage section, and verifies; what the
 # departments' systems received is printed with the linkage section.
 use strict;
 use warnings;
+use utf8;    # the Chinese in the patterns below
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use File::Basename qw(dirname);
 use Time::HiRes qw(time sleep);
+use Encode qw(decode encode);
 
 my $root = dirname(__FILE__) . '/..';
 my $dir = PostgreSQL::Test::Utils::tempdir();
@@ -44,11 +49,14 @@ my $ok = IPC::Run::run([ 'bash', '-c', 'cd "$1" && psql -X -d "$2" -v demo_dir="
 ok($ok, 'demo.sql runs to the end') or diag($out);
 is(-e "$dir/draw-verify.rc" ? slurp_file("$dir/draw-verify.rc") : '(not run)', "0\n", 'verify_draw.py verifies the exported draw');
 
-my @lines = split /\n/, $out;
+# read as text: psql prints UTF-8 (the database's encoding), \p{Han} needs characters; what a
+# failing check shows goes back to UTF-8 bytes (the test harness's log handles take bytes)
+my @lines = split /\n/, decode('UTF-8', $out);
+sub shown { return encode('UTF-8', join("\n", @_)); }
 my @shown = grep { $lines[$_] !~ /^\s*$/ } 0 .. $#lines;    # indexes of the non-blank lines
 
 # every ERROR announced just before; every announcement followed by an ERROR
-my (@unannounced, @unfollowed, $errors);
+my (@unannounced, @unfollowed, @untranslated, $errors);
 for my $k (0 .. $#shown)
 {
 	my $line = $lines[ $shown[$k] ];
@@ -60,14 +68,16 @@ for my $k (0 .. $#shown)
 	if ($line =~ /^   next, refused on purpose:/)
 	{
 		push @unfollowed, $line unless $k < $#shown && $lines[ $shown[ $k + 1 ] ] =~ /\bERROR:/;
+		push @untranslated, $line unless $k > 0 && $lines[ $shown[ $k - 1 ] ] =~ /^   【预期拒绝】\p{Han}/;
 	}
 }
 ok($errors > 0, "the demo shows refusals ($errors)");
-is(join("\n", @unannounced), '', 'every ERROR is announced by the line before it');
-is(join("\n", @unfollowed), '', 'every announced refusal happens next');
+is(shown(@unannounced), '', 'every ERROR is announced by the line before it');
+is(shown(@unfollowed), '', 'every announced refusal happens next');
+is(shown(@untranslated), '', 'every announcement is preceded by the same in Chinese');
 
 # result tables: the header is the line above the dashes (aligned format, footer off)
-my (@empty_cells, @repeated);
+my (@empty_cells, @repeated, @ascii_headers, $tables);
 for my $i (1 .. $#lines - 1)
 {
 	next unless $lines[$i] =~ /^-+(\+-+)*$/;
@@ -75,18 +85,25 @@ for my $i (1 .. $#lines - 1)
 	my %seen;
 	my @dups = grep { $seen{$_}++ == 1 } @names;
 	push @repeated, $lines[ $i - 1 ] if @dups;
+	$tables++;
+	my @unlabelled = grep { !/\p{Han}/ } @names;
+	push @ascii_headers, $lines[ $i - 1 ] =~ s/\s+$//r . '   <- ' . join(', ', @unlabelled) if @unlabelled;
 	push @empty_cells, $lines[ $i - 1 ] if @names == 1 && $lines[ $i + 1 ] =~ /^\s*$/ && $lines[ $i + 1 ] ne '';
 }
-is(join("\n", @empty_cells), '', 'no result is a single empty cell');
-is(join("\n", @repeated), '', 'no header repeats a column name');
+is(shown(@empty_cells), '', 'no result is a single empty cell');
+is(shown(@repeated), '', 'no header repeats a column name');
+ok($tables > 50, "the demo prints result tables ($tables)");
+is(shown(@ascii_headers), '', 'every header cell has a Chinese label');
+my @english_sections = grep { /^== / && !/\p{Han}/ } @lines;
+is(shown(@english_sections), '', 'every section title says in Chinese what it shows');
 
 # where things are printed
 sub at { my ($re) = @_; my ($i) = grep { $lines[$_] =~ $re } 0 .. $#lines; return $i // -1; }
-my $draw = at(qr/^== Double random/);
-my $linkage = at(qr/^== Approval.+supervision linkage/);
+my $draw = at(qr/^== 双随机、一公开/);
+my $linkage = at(qr/^== 审管联动/);
 my $verified = at(qr/^   draw \d+ of plan \S+: VERIFIED$/);
 my $received = at(qr/^   POST \/accept\/msa  linkage\.approval /);
-my $end_section = at(qr/^== At the end/);
+my $end_section = at(qr/^== 最后/);
 ok($draw >= 0 && $draw < $verified && $verified < $linkage, 'the outside recomputation is printed with the draw, before linkage');
 ok($linkage < $received && $received < $end_section, 'what the departments received is printed with the linkage section');
 
