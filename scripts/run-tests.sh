@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: install missing packages, build, install, then run every suite in throwaway
 # instances whose config preloads sv_platform and pg_cron:
-#   pg_regress (sql/, expected/), pg_isolation_regress (specs/), prove (t/).
+#   pg_regress (sql/, expected/), pg_isolation_regress (specs/), prove (t/);
+# pg_regress again with the server under faketime at 2027-12-31 and at 2031-03-01.
 # Ends with one line "N passed, N failed" summed over all suites; exits non-zero on failure.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,6 +51,25 @@ fi
 cat "$work/regress.log"
 count_regress "$work/regress.log"
 [ -f "$work/regression.diffs" ] && { echo "---- regression.diffs"; cat "$work/regression.diffs"; cp "$work/regression.diffs" "$here/" 2>/dev/null; }
+
+# The same suite again with the server's clock set to fixed dates (libfaketime): no test may
+# depend on today's date.  A generated first test, faketime_probe, shows the server's date.
+for fake in 2027-12-31 2031-03-01; do
+  echo "== pg_regress (sql/) under faketime at $fake"
+  out="fake-$fake"; mkdir -p "$work/$out" && chown postgres: "$work/$out"; rm -f "$here/regression-$out.diffs"
+  echo "SELECT to_char(now(), 'YYYY-MM-DD') AS server_date;" >"$work/sql/faketime_probe.sql"
+  printf '%s\n server_date \n-------------\n %s\n(1 row)\n\n' "$(cat "$work/sql/faketime_probe.sql")" \
+    "$fake" >"$work/expected/faketime_probe.out"
+  if ! (cd "$work" && as_postgres faketime "$fake 10:00:00" env PGTZ=UTC "$PGXS_TEST/regress/pg_regress" \
+        "${common[@]}" --temp-instance="$work/tmp_$out" --inputdir=. --outputdir="$out" \
+        faketime_probe $tests) >"$work/$out.log" 2>&1; then
+    status=1
+  fi
+  cat "$work/$out.log"
+  echo "server date under faketime: $(sed -n '4s/ //gp' "$work/$out/results/faketime_probe.out" 2>/dev/null)"
+  count_regress "$work/$out.log"
+  [ -f "$work/$out/regression.diffs" ] && { echo "---- $out/regression.diffs"; cat "$work/$out/regression.diffs"; cp "$work/$out/regression.diffs" "$here/regression-$out.diffs" 2>/dev/null; }
+done
 
 echo "== pg_isolation_regress (specs/)"
 specs=$(cd "$work/specs" && ls *.spec 2>/dev/null | sed 's/\.spec$//' | sort)

@@ -18,6 +18,7 @@ PACKAGES=(
   perl
   python3
   python3-lunardate
+  faketime
 )
 
 missing=()

@@ -195,20 +195,11 @@ SET ROLE regress_cs_bi;
 SELECT * FROM sv.credit_check(:'s1', 'licensing');
 RESET ROLE;
 
--- checks today, on events dated relative to today, with a provisional calendar for the coming
--- year in case the State Council has not published it yet (all rolled back at the end; each
--- failing statement only rolls back itself)
+-- checks today, on events dated relative to today; deadlines are compared with sv.add_workdays,
+-- whatever the calendar of the coming year (a notice or provisional) (all rolled back at the
+-- end; each failing statement only rolls back itself)
 \set ON_ERROR_ROLLBACK on
 BEGIN;
-DO $$
-BEGIN
-  PERFORM sv.add_workdays(sv.local_date(now()), 30);
-EXCEPTION WHEN object_not_in_prerequisite_state THEN
-  PERFORM sv.calendar_load(y, 'regress provisional', sv.local_date(now()),
-                           jsonb_build_array(jsonb_build_object('festival', '元旦', 'from', make_date(y, 1, 1), 'to', make_date(y, 1, 1))))
-  FROM (SELECT extract(year FROM sv.local_date(now()))::integer + 1 AS y) x;
-END
-$$;
 -- market regulation's system is told of its feedback obligations through the outbox
 SELECT sv.endpoint_save('RGS-MSA', 'http://127.0.0.1:9/accept/msa', department_id => 4) AS endpoint;
 SELECT sv.linkage_endpoint_set(4, 'RGS-MSA');

@@ -94,18 +94,9 @@ RESET ROLE;
 
 -- 2. the pre-admission check and the feedback: an officer without a mapping neither checks nor
 -- reports; an officer checks subjects anywhere (penalised in one place, restricted everywhere).
--- Market regulation has a system endpoint, so a check queues a message; a provisional calendar
--- for the coming year in case it is not loaded (all undone at the end of the section).
+-- Market regulation has a system endpoint, so a check queues a message (all undone at the end
+-- of the section).
 SAVEPOINT checks;
-DO $$
-BEGIN
-  PERFORM sv.add_workdays(sv.local_date(now()), 30);
-EXCEPTION WHEN object_not_in_prerequisite_state THEN
-  PERFORM sv.calendar_load(y, 'regress provisional', sv.local_date(now()),
-                           jsonb_build_array(jsonb_build_object('festival', '元旦', 'from', make_date(y, 1, 1), 'to', make_date(y, 1, 1))))
-  FROM (SELECT extract(year FROM sv.local_date(now()))::integer + 1 AS y) x;
-END
-$$;
 SELECT sv.endpoint_save('RGK-MSA', 'http://127.0.0.1:9/accept/msa', department_id => 4) AS endpoint;
 SELECT sv.linkage_endpoint_set(4, 'RGK-MSA');
 SELECT * FROM pg_temp.as_each(format('SELECT count(*) FROM sv.credit_check(%L, ''licensing'', ''XK-RGK'')', :'k1'));

@@ -2,22 +2,13 @@
 -- licence; the supervising department follows from the power list, claims and reports; a
 -- result that affects the licence goes back to the approving department, which acknowledges.
 -- Both pushes go through the outbox; every deadline is on the working-day calendar.
--- Everything runs in one transaction that is rolled back (with a provisional calendar for the
--- coming year if it is not loaded yet); each failing statement only rolls back itself.
+-- Everything runs in one transaction that is rolled back; each failing statement only rolls
+-- back itself.  Deadlines are relative to today and compared with sv.add_workdays.
 \pset null '(null)'
 \set SHOW_CONTEXT never
 \set ON_ERROR_ROLLBACK on
 SET datestyle = 'ISO, YMD';
 BEGIN;
-DO $$
-BEGIN
-  PERFORM sv.add_workdays(sv.local_date(now()), 60);
-EXCEPTION WHEN object_not_in_prerequisite_state THEN
-  PERFORM sv.calendar_load(y, 'regress provisional', sv.local_date(now()),
-                           jsonb_build_array(jsonb_build_object('festival', '元旦', 'from', make_date(y, 1, 1), 'to', make_date(y, 1, 1))))
-  FROM (SELECT extract(year FROM sv.local_date(now()))::integer + 1 AS y) x;
-END
-$$;
 
 CREATE ROLE regress_lk_admin LOGIN IN ROLE sv_admin;
 CREATE ROLE regress_lk_approval LOGIN IN ROLE sv_integration;   -- the approval system
