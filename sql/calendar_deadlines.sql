@@ -41,6 +41,9 @@ SELECT sv.calendar_provisional_between('2031-03-02', '2031-03-27') AS in_2031,
 SELECT pg_temp.try($$SELECT sv.calendar_provisional_between('infinity', '2031-03-02')$$) AS infinite,
        pg_temp.try($$SELECT sv.calendar_provisional_between('1900-12-31', '1901-01-10')$$) AS before_range,
        pg_temp.try($$SELECT sv.calendar_provisional_between('2100-12-20', '2101-01-10')$$) AS after_range;
+-- (docs/reference/core.md's examples)
+SELECT sv.calendar_provisional_between('2031-03-02', '2031-03-27');   -- true while 2031 has no notice
+SELECT sv.calendar_provisional_between('2025-06-03', '2025-07-01');   -- false (2025 is shipped)
 -- with 2031's notice loaded (undone at the end of the section), 2031 is no longer provisional
 SAVEPOINT notice_2031;
 SELECT sv.calendar_load(2031, '国务院办公厅关于2031年部分节假日安排的通知(测试)', '2030-11-05',
@@ -57,6 +60,9 @@ UNION ALL SELECT '2031-01-01', count(*) FROM sv._calendar_next_year_missing('203
 UNION ALL SELECT '2100-11-01', count(*) FROM sv._calendar_next_year_missing('2100-11-01')
 UNION ALL SELECT '2025-11-01', count(*) FROM sv._calendar_next_year_missing('2025-11-01');
 SELECT * FROM sv._calendar_next_year_missing('2030-11-01');
+-- (docs/reference/core.md's examples)
+SELECT finding, object FROM sv._calendar_next_year_missing('2030-11-01');   -- calendar_next_year_missing | sv.calendar_notice 2031
+SELECT count(*) FROM sv._calendar_next_year_missing('2030-10-31');        -- 0
 SAVEPOINT notice_2031;
 SELECT sv.calendar_load(2031, '国务院办公厅关于2031年部分节假日安排的通知(测试)', '2030-11-05',
   '[{"festival": "元旦", "from": "2031-01-01", "to": "2031-01-01"}]') AS days_2031;
@@ -256,6 +262,9 @@ SELECT r.deadline, r.deadline_name, r.object_kind, r.department_name, r.workdays
        r.old_due = a.old_due AS old_due, r.new_due = a.new_due AS new_due, r.days_moved > 0 AS moved_later,
        r.still_provisional = a.provisional AS still_provisional, r.recomputed_by, r.audit_seq > :seq_before AS audited
 FROM cd_mine r JOIN cd_after a ON a.object_id = r.object_id AND a.deadline = r.deadline ORDER BY r.deadline;
+-- (docs/reference/core.md's example)
+SELECT count(*) > 0 AS doc_example
+FROM (SELECT deadline_name, object_id, old_due, new_due, still_provisional FROM sv_work.deadline_recomputed ORDER BY id) x;
 RESET ROLE;
 SET ROLE regress_cd_msa;
 SELECT 'msa' AS role, string_agg(deadline, ', ' ORDER BY deadline) AS sees FROM cd_mine;
