@@ -490,18 +490,33 @@ COMMENT ON FUNCTION sv.calendar_load(integer, text, date, jsonb, text, boolean) 
 -- ---------------------------------------------------------------------------------------------
 
 -- true when a day from a to b (either order, both included) lies in a provisional year.
+-- A deadline counted now over a year whose notice another session is loading would be stored
+-- after that load recomputed the open deadlines, and never recomputed: sv.calendar_load holds
+-- the year's lock until it commits, so this takes the same lock shared (until the caller's
+-- transaction ends, which makes a load wait for it) or, while a load holds it, fails with 40001.
 CREATE FUNCTION sv.calendar_provisional_between(a date, b date) RETURNS boolean
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
+DECLARE
+  y integer;
+  provisional boolean := false;
 BEGIN
   IF NOT isfinite(a) OR NOT isfinite(b) THEN
     RAISE EXCEPTION 'a and b must be finite dates' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM sv._calendar_require(a, b);
-  RETURN EXISTS (SELECT 1
-                 FROM generate_series(extract(year FROM least(a, b))::integer, extract(year FROM greatest(a, b))::integer) AS g(y)
-                 WHERE NOT EXISTS (SELECT 1 FROM sv.calendar_notice n WHERE n.year = g.y));
+  FOR y IN extract(year FROM least(a, b))::integer .. extract(year FROM greatest(a, b))::integer LOOP
+    IF NOT EXISTS (SELECT 1 FROM sv.calendar_notice n WHERE n.year = y) THEN
+      provisional := true;
+      IF NOT pg_try_advisory_xact_lock_shared(pg_catalog.hashtext('sv.calendar_load'), y) THEN
+        RAISE EXCEPTION 'the holiday notice for % is being loaded: retry once it is', y
+          USING ERRCODE = 'serialization_failure',
+                DETAIL = 'A deadline counted over that year is counted again on the notice.';
+      END IF;
+    END IF;
+  END LOOP;
+  RETURN provisional;
 END
 $fn$;
 COMMENT ON FUNCTION sv.calendar_provisional_between(date, date) IS
