@@ -170,7 +170,8 @@ ALTER TABLE sv.audit_log ENABLE ALWAYS TRIGGER audit_log_no_update;
 COMMIT;
 
 \echo
-\echo '== sv.security_check() once the record is put back (no row = no finding)'
+\echo '== sv.security_check() once the record is put back (no row = no finding; from 1 November it also'
+\echo '   reports calendar_next_year_missing until next year''s holiday notice is loaded)'
 SELECT severity, finding, object FROM sv.security_check();
 
 \echo
@@ -637,7 +638,8 @@ RESET ROLE;
 
 \echo
 \echo '== At the end: the security self-check (安全自检) on the demo database, as the supervision office'
-\echo '   (no row = no finding: row-level security, grants, append-only guards, releases, endpoints, the audit chain)'
+\echo '   (no row = no finding: row-level security, grants, append-only guards, releases, endpoints, the audit chain;'
+\echo '   from 1 November calendar_next_year_missing while next year''s holiday notice is not loaded)'
 SET ROLE supervision_office;
 SELECT severity, finding, object, detail FROM sv.security_check();
 SELECT count(*) AS append_only_guards, count(*) FILTER (WHERE state = 'always') AS enforced_always FROM sv.append_only_guard();
