@@ -15,7 +15,10 @@
 -- Functions:  sv.is_workday(date), sv.add_workdays(date, n), sv.workdays_between(date, date),
 --             sv.calendar_status(year), sv.calendar_provisional_days(year),
 --             sv.lunar_to_gregorian(...), sv.gregorian_to_lunar(date), sv.qingming(year),
---             sv.local_date(timestamptz), sv.calendar_load(...)   (sv_admin)
+--             sv.local_date(timestamptz), sv.calendar_load(...)   (sv_admin),
+--             sv.calendar_provisional_between(date, date)
+-- Deadlines:  sv.calendar_deadline (the registry of stored due dates), sv.deadline_recompute and
+--             sv_work.deadline_recomputed (what loading a notice moved); see the end of this file
 -- Convention: the start date is not counted; day 1 is the first working day after it.
 -- Range:      1901-01-01 to 2100-12-31 (the lunar calendar's range); 22023 outside.
 -- ---------------------------------------------------------------------------------------------
@@ -457,6 +460,9 @@ BEGIN
     PERFORM sv.audit_append(NULL, 'calendar_notice', y::text, CASE WHEN replaced THEN 'replace' ELSE 'load' END,
       jsonb_build_object('year', y, 'title', btrim(title), 'notice_no', btrim(notice_no),
                          'issued_on', issued_on, 'days', days, 'days_set', rows_in));
+    -- the open deadlines counted provisionally over the notice's days are counted again
+    PERFORM sv._calendar_recompute(y, least(make_date(y, 1, 1), (SELECT min(t.d) FROM unnest(a_day) AS t(d))),
+                                      greatest(make_date(y, 12, 31), (SELECT max(t.d) FROM unnest(a_day) AS t(d))));
   END IF;
   RETURN rows_in;
 END
@@ -471,3 +477,215 @@ AS $fn$
 $fn$;
 COMMENT ON FUNCTION sv.calendar_load(integer, text, date, jsonb, text, boolean) IS
   'Administrators: load a year''s State Council holiday notice; returns the number of days it sets';
+
+-- ---------------------------------------------------------------------------------------------
+-- Deadlines on the calendar.  Every stored due date counted with sv.add_workdays carries a
+-- provisional flag: true when any day from its start to its due date lies in a year without a
+-- notice (sv.calendar_provisional_between).  Each such column is registered in
+-- sv.calendar_deadline (the capability's file adds one row); when sv.calendar_load loads a year,
+-- every open, provisional deadline whose period touches the notice's days is recomputed in the
+-- same transaction from its start and its number of working days, audited ('recompute', on the
+-- deadline's owner) and listed in sv.deadline_recompute (sv_work.deadline_recomputed).  Closed
+-- deadlines keep the date they were held to.
+-- ---------------------------------------------------------------------------------------------
+
+-- true when a day from a to b (either order, both included) lies in a provisional year.
+-- A deadline counted now over a year whose notice another session is loading would be stored
+-- after that load recomputed the open deadlines, and never recomputed: sv.calendar_load holds
+-- the year's lock until it commits, so this takes the same lock shared (until the caller's
+-- transaction ends, which makes a load wait for it) or, while a load holds it, fails with 40001.
+CREATE FUNCTION sv.calendar_provisional_between(a date, b date) RETURNS boolean
+LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  y integer;
+  provisional boolean := false;
+BEGIN
+  IF NOT isfinite(a) OR NOT isfinite(b) THEN
+    RAISE EXCEPTION 'a and b must be finite dates' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._calendar_require(a, b);
+  FOR y IN extract(year FROM least(a, b))::integer .. extract(year FROM greatest(a, b))::integer LOOP
+    IF NOT EXISTS (SELECT 1 FROM sv.calendar_notice n WHERE n.year = y) THEN
+      provisional := true;
+      IF NOT pg_try_advisory_xact_lock_shared(pg_catalog.hashtext('sv.calendar_load'), y) THEN
+        RAISE EXCEPTION 'the holiday notice for % is being loaded: retry once it is', y
+          USING ERRCODE = 'serialization_failure',
+                DETAIL = 'A deadline counted over that year is counted again on the notice.';
+      END IF;
+    END IF;
+  END LOOP;
+  RETURN provisional;
+END
+$fn$;
+COMMENT ON FUNCTION sv.calendar_provisional_between(date, date) IS
+  'true when a day from a to b lies in a year without a State Council notice: a deadline counted over it is provisional';
+
+-- The registry of stored deadlines.  Each expression is SQL over the deadline's row, aliased t;
+-- rows are written by the install script only.
+CREATE TABLE sv.calendar_deadline (
+  name               text PRIMARY KEY,          -- e.g. 'action.publication_due'
+  label_zh           text NOT NULL,             -- what officials call it
+  relation           regclass NOT NULL,         -- the table holding the due date
+  object_kind        text NOT NULL,             -- audit object kind of the deadline's owner
+  key_expr           text NOT NULL,             -- the owner's audit object id (text)
+  find_condition     text NOT NULL,             -- finds the row by that id, given as $1 (uses an index)
+  department_expr    text NOT NULL,             -- the owner's department (audit record)
+  start_expr         text NOT NULL,             -- the day the count starts from (not counted)
+  days_expr          text NOT NULL,             -- the number of working days
+  due_column         name NOT NULL,
+  provisional_column name NOT NULL,
+  open_condition     text NOT NULL              -- still to be met: recomputed; else history
+);
+COMMENT ON TABLE sv.calendar_deadline IS
+  'Stored working-day deadlines: where each is, how it is counted and when it is open (recomputed when a notice is loaded)';
+ALTER TABLE sv.calendar_deadline ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.calendar_deadline FORCE ROW LEVEL SECURITY;
+CREATE POLICY calendar_deadline_read ON sv.calendar_deadline FOR SELECT USING (true);
+
+-- Every recomputation: which deadline, the notice's year, the count and the old and new date.
+CREATE TABLE sv.deadline_recompute (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  deadline        text NOT NULL REFERENCES sv.calendar_deadline (name),
+  object_kind     text NOT NULL,
+  object_id       text NOT NULL,
+  department_id   integer REFERENCES sv.department (id),
+  notice_year     integer NOT NULL,
+  start_on        date NOT NULL,
+  workdays        integer NOT NULL,
+  old_due         date NOT NULL,
+  new_due         date NOT NULL,
+  still_provisional boolean NOT NULL,          -- the period still touches a year without a notice
+  audit_seq       bigint NOT NULL,
+  recomputed_by   text NOT NULL,
+  recomputed_at   timestamptz NOT NULL
+);
+CREATE INDEX deadline_recompute_object_idx ON sv.deadline_recompute (object_kind, object_id);
+COMMENT ON TABLE sv.deadline_recompute IS
+  'Deadlines recomputed when a State Council notice was loaded: old and new due date (each also in the audit chain)';
+
+-- Officers see a recomputation when they see the deadline's row: the row is looked up in its
+-- table as the caller, so that table's row-level security decides (SECURITY INVOKER).
+CREATE FUNCTION sv._deadline_visible(deadline text, object_id text) RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  d sv.calendar_deadline;
+  found_it boolean;
+BEGIN
+  SELECT * INTO d FROM sv.calendar_deadline c WHERE c.name = deadline;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s t WHERE %s)', d.relation, d.find_condition) INTO found_it USING object_id;
+  RETURN found_it;
+END
+$fn$;
+
+GRANT EXECUTE ON FUNCTION sv._deadline_visible(text, text) TO sv_officer;
+
+ALTER TABLE sv.deadline_recompute ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.deadline_recompute FORCE ROW LEVEL SECURITY;
+CREATE POLICY deadline_recompute_all ON sv.deadline_recompute FOR SELECT TO sv_admin, sv_auditor USING (true);
+CREATE POLICY deadline_recompute_officer ON sv.deadline_recompute FOR SELECT TO sv_officer
+  USING (sv._deadline_visible(deadline, object_id));
+GRANT SELECT ON sv.deadline_recompute TO sv_admin, sv_auditor, sv_officer;
+GRANT SELECT ON sv.calendar_deadline TO sv_admin, sv_auditor, sv_officer;
+SELECT pg_catalog.pg_extension_config_dump('sv.deadline_recompute', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.deadline_recompute_id_seq', '');
+
+-- Recompute the open, provisional deadlines whose period [start, due] touches lo..hi (the days
+-- of the notice just loaded for year): due := add_workdays(start, days), the flag again.  Only
+-- deadlines whose date or flag changes are written, audited and listed.  Returns how many.
+CREATE FUNCTION sv._calendar_recompute(year integer, lo date, hi date) RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  d sv.calendar_deadline;
+  r record;
+  v_seq bigint;
+  n integer := 0;
+BEGIN
+  FOR d IN SELECT * FROM sv.calendar_deadline c ORDER BY c.name LOOP
+    FOR r IN EXECUTE format($q$
+      WITH c AS MATERIALIZED (
+        SELECT t.ctid AS tid, (%1$s)::text AS key, (%2$s)::integer AS dept, (%3$s)::date AS start_on,
+               (%4$s)::integer AS days, t.%5$I AS old_due
+        FROM %6$s t
+        WHERE t.%7$I AND (%8$s)
+          AND least((%3$s)::date, t.%5$I) <= $2 AND greatest((%3$s)::date, t.%5$I) >= $1
+        ORDER BY 2
+        FOR UPDATE OF t
+      ), n AS (
+        SELECT c.*, sv.add_workdays(c.start_on, c.days) AS new_due FROM c
+      ), m AS (
+        SELECT n.*, sv.calendar_provisional_between(n.start_on, n.new_due) AS new_provisional FROM n
+      ), u AS (
+        UPDATE %6$s t SET %5$I = m.new_due, %7$I = m.new_provisional
+        FROM m WHERE t.ctid = m.tid AND (m.new_due <> m.old_due OR NOT m.new_provisional)
+        RETURNING m.key, m.dept, m.start_on, m.days, m.old_due, m.new_due, m.new_provisional
+      )
+      SELECT * FROM u ORDER BY key$q$,
+      d.key_expr, d.department_expr, d.start_expr, d.days_expr, d.due_column, d.relation, d.provisional_column,
+      d.open_condition) USING lo, hi
+    LOOP
+      v_seq := sv.audit_append(r.dept, d.object_kind, r.key, 'recompute',
+        jsonb_build_object('deadline', d.name, 'notice_year', year, 'start_on', r.start_on, 'workdays', r.days,
+                           'old_due', r.old_due, 'new_due', r.new_due, 'provisional', r.new_provisional));
+      INSERT INTO sv.deadline_recompute (deadline, object_kind, object_id, department_id, notice_year, start_on, workdays,
+                                         old_due, new_due, still_provisional, audit_seq, recomputed_by, recomputed_at)
+      VALUES (d.name, d.object_kind, r.key, r.dept, year, r.start_on, r.days, r.old_due, r.new_due, r.new_provisional,
+              v_seq, sv._outer_user(), now());
+      n := n + 1;
+    END LOOP;
+  END LOOP;
+  RETURN n;
+END
+$fn$;
+
+CREATE VIEW sv_work.deadline_recomputed WITH (security_invoker = true) AS
+  SELECT r.id, r.deadline, c.label_zh AS deadline_name, r.object_kind, r.object_id, r.department_id,
+         d.name_zh AS department_name, r.notice_year, r.start_on, r.workdays, r.old_due, r.new_due,
+         r.new_due - r.old_due AS days_moved, r.still_provisional, r.recomputed_by, r.recomputed_at, r.audit_seq
+  FROM sv.deadline_recompute r
+  JOIN sv.calendar_deadline c ON c.name = r.deadline
+  LEFT JOIN sv.department d ON d.id = r.department_id;
+COMMENT ON VIEW sv_work.deadline_recomputed IS
+  '期限重新计算记录 / Open deadlines recomputed when a State Council holiday notice was loaded, with the old and new due date';
+COMMENT ON COLUMN sv_work.deadline_recomputed.id IS '重算记录编号';
+COMMENT ON COLUMN sv_work.deadline_recomputed.deadline IS '期限代码(sv.calendar_deadline)';
+COMMENT ON COLUMN sv_work.deadline_recomputed.deadline_name IS '期限名称';
+COMMENT ON COLUMN sv_work.deadline_recomputed.object_kind IS '所属对象类型(审计记录对象类型)';
+COMMENT ON COLUMN sv_work.deadline_recomputed.object_id IS '所属对象编号';
+COMMENT ON COLUMN sv_work.deadline_recomputed.department_id IS '承办部门编号';
+COMMENT ON COLUMN sv_work.deadline_recomputed.department_name IS '承办部门名称';
+COMMENT ON COLUMN sv_work.deadline_recomputed.notice_year IS '所载入放假通知的年度';
+COMMENT ON COLUMN sv_work.deadline_recomputed.start_on IS '起算日期(不计入)';
+COMMENT ON COLUMN sv_work.deadline_recomputed.workdays IS '工作日数';
+COMMENT ON COLUMN sv_work.deadline_recomputed.old_due IS '原截止日期(按临时日历)';
+COMMENT ON COLUMN sv_work.deadline_recomputed.new_due IS '新截止日期';
+COMMENT ON COLUMN sv_work.deadline_recomputed.days_moved IS '截止日期推移天数(自然日)';
+COMMENT ON COLUMN sv_work.deadline_recomputed.still_provisional IS '是否仍按临时日历计算(期间跨入尚无国务院通知的年度)';
+COMMENT ON COLUMN sv_work.deadline_recomputed.recomputed_by IS '载入通知的人员';
+COMMENT ON COLUMN sv_work.deadline_recomputed.recomputed_at IS '重新计算时间';
+COMMENT ON COLUMN sv_work.deadline_recomputed.audit_seq IS '审计记录序号';
+GRANT SELECT ON sv_work.deadline_recomputed TO sv_officer, sv_admin, sv_auditor;
+
+-- From 1 November, the next year's notice is due (the State Council publishes it in November or
+-- December): a finding of sv.security_check() while it is not loaded.  The day is an argument
+-- so that the rule is tested on any date.
+CREATE FUNCTION sv._calendar_next_year_missing(day date)
+RETURNS TABLE (severity text, finding text, object text, detail text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT 'medium', 'calendar_next_year_missing', 'sv.calendar_notice ' || (y + 1),
+         format('the State Council holiday notice for %s is not loaded: deadlines reaching into %s are provisional '
+                '(weekends and statutory holidays, no make-up working days) until it is (sv.calendar_load)', y + 1, y + 1)
+  FROM (SELECT extract(year FROM day)::integer AS y) x
+  WHERE day >= make_date(x.y, 11, 1) AND x.y < 2100
+    AND NOT EXISTS (SELECT 1 FROM sv.calendar_notice n WHERE n.year = x.y + 1)
+$fn$;

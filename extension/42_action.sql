@@ -36,6 +36,9 @@ CREATE TABLE sv.action (
   result           text NOT NULL CHECK (result IN ('no_problem', 'problem_found', 'rectification_ordered', 'case_filed')),
   findings         text,
   publication_due  date NOT NULL,
+  -- counted over a year without a State Council notice (sv.calendar_provisional_between): the
+  -- date is recomputed when the notice is loaded, while the result is unpublished
+  publication_due_provisional boolean NOT NULL DEFAULT false,
   published_at     timestamptz,
   source_system    text NOT NULL CHECK (source_system <> ''),
   source_record_id text NOT NULL CHECK (source_record_id <> ''),
@@ -218,17 +221,19 @@ WITH input AS (
   FROM ranked r
 ), merged AS (
   INSERT INTO sv.action AS a (uscc, kind, check_item_code, release_id, department_id, region_code, started_on,
-                              ended_on, inspectors, result, findings, publication_due, source_system,
-                              source_record_id, received_at, updated_at)
+                              ended_on, inspectors, result, findings, publication_due, publication_due_provisional,
+                              source_system, source_record_id, received_at, updated_at)
   SELECT f.code, f.kind, f.check_item, f.release_id, f.dept, f.subject_region, f.started_on, f.ended_on,
-         f.inspectors, f.result, f.findings, f.publication_due, batch_source, f.rec, now(), now()
+         f.inspectors, f.result, f.findings, f.publication_due, sv.calendar_provisional_between(f.ended_on, f.publication_due),
+         batch_source, f.rec, now(), now()
   FROM final f WHERE f.verdict IS NULL
   ORDER BY f.rec COLLATE "C"   -- in key order, no deadlock (see sv._subject_merge)
   ON CONFLICT (source_system, source_record_id) DO UPDATE
     SET kind = excluded.kind, check_item_code = excluded.check_item_code, release_id = excluded.release_id,
         department_id = excluded.department_id, started_on = excluded.started_on, ended_on = excluded.ended_on,
         inspectors = excluded.inspectors, result = excluded.result, findings = excluded.findings,
-        publication_due = excluded.publication_due, updated_at = excluded.updated_at
+        publication_due = excluded.publication_due, publication_due_provisional = excluded.publication_due_provisional,
+        updated_at = excluded.updated_at
     WHERE a.published_at IS NULL AND a.uscc = excluded.uscc
       AND (a.kind, a.check_item_code, a.release_id, a.department_id, a.started_on, a.ended_on, a.inspectors,
            a.result, a.findings)
@@ -366,7 +371,7 @@ CREATE VIEW sv_work.action WITH (security_invoker = true) AS
          a.department_id, d.name_zh AS department_name, a.region_code, a.started_on, a.ended_on,
          a.inspectors, a.result, a.findings, a.publication_due, a.published_at,
          a.published_at IS NULL AND a.publication_due < sv.local_date(now()) AS publication_overdue,
-         a.source_system, a.source_record_id, a.received_at, a.updated_at
+         a.source_system, a.source_record_id, a.received_at, a.updated_at, a.publication_due_provisional
   FROM sv.action a
   JOIN sv.subject s ON s.uscc = a.uscc
   JOIN sv.department d ON d.id = a.department_id
@@ -393,10 +398,11 @@ COMMENT ON COLUMN sv_work.action.source_system IS '来源系统';
 COMMENT ON COLUMN sv_work.action.source_record_id IS '来源记录编号';
 COMMENT ON COLUMN sv_work.action.received_at IS '接收时间';
 COMMENT ON COLUMN sv_work.action.updated_at IS '更新时间';
+COMMENT ON COLUMN sv_work.action.publication_due_provisional IS '公示期限按临时日历计算(国务院通知未发布),通知发布后重新计算';
 
 CREATE VIEW sv_work.action_publication_due WITH (security_invoker = true) AS
   SELECT a.uscc, a.id, a.subject_name, a.department_name, a.kind, a.result, a.ended_on, a.publication_due,
-         a.publication_overdue
+         a.publication_overdue, a.publication_due_provisional
   FROM sv_work.action a
   WHERE a.published_at IS NULL;
 COMMENT ON VIEW sv_work.action_publication_due IS
@@ -410,6 +416,7 @@ COMMENT ON COLUMN sv_work.action_publication_due.result IS '结果代码:no_prob
 COMMENT ON COLUMN sv_work.action_publication_due.ended_on IS '结束日期';
 COMMENT ON COLUMN sv_work.action_publication_due.publication_due IS '公示截止日期(结束后20个工作日)';
 COMMENT ON COLUMN sv_work.action_publication_due.publication_overdue IS '是否逾期未公示';
+COMMENT ON COLUMN sv_work.action_publication_due.publication_due_provisional IS '公示期限按临时日历计算(国务院通知未发布),通知发布后重新计算';
 
 CREATE VIEW sv_public.action AS
   SELECT a.uscc::text AS uscc, s.name AS subject_name, a.kind, d.name_zh AS department_name,
@@ -487,6 +494,12 @@ COMMENT ON COLUMN sv_bi.action_coverage.coverage_pct IS '监管行为数据覆�
 COMMENT ON COLUMN sv_bi.action_coverage.actions IS '本年监管行为数';
 
 GRANT SELECT ON sv_work.action, sv_work.action_publication_due TO sv_officer, sv_admin, sv_auditor;
+
+-- The publication deadline on the calendar (20_calendar.sql): open until published.
+INSERT INTO sv.calendar_deadline VALUES
+  ('action.publication_due', '监管结果公示期限', 'sv.action', 'action', $$t.uscc::text || '/' || t.id$$,
+   $$t.uscc = split_part($1, '/', 1)::sv.uscc AND t.id = split_part($1, '/', 2)::bigint$$, 't.department_id',
+   't.ended_on', '20', 'publication_due', 'publication_due_provisional', 't.published_at IS NULL');
 GRANT SELECT ON sv_public.action TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
 GRANT SELECT ON sv_bi.action_coverage TO sv_bi, sv_auditor, sv_admin;
 GRANT EXECUTE ON FUNCTION sv.action_record(text, text, text, integer, date, date, text[], text, text, text, text)

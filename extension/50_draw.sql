@@ -131,6 +131,7 @@ CREATE TABLE sv.draw_plan (
   redraw_reason    text,
   redraw_approved_by text,
   run_due          date,                     -- set at the seal: run by this day or it is overdue (逾期未抽取)
+  run_due_provisional boolean NOT NULL DEFAULT false,  -- run_due counted over a year without a notice (20_calendar.sql)
   terms_sha256     bytea,                    -- set at the seal: SHA-256 of the terms sealed (sv._draw_plan_terms_sha256)
   cancelled_by     text,                     -- a sealed plan cancelled in public, with the reason
   cancelled_at     timestamptz,

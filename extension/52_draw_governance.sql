@@ -234,9 +234,19 @@ BEGIN
     IF NEW.status = 'sealed' THEN
       -- the run deadline: ten working days after the seal (fourteen calendar days where the
       -- working-day calendar cannot count: outside 1901-2100)
-      NEW.run_due := coalesce(sv._add_workdays_or_null(sv.local_date(NEW.sealed_at), 10), sv.local_date(NEW.sealed_at) + 14);
+      NEW.run_due := sv._add_workdays_or_null(sv.local_date(NEW.sealed_at), 10);
+      NEW.run_due_provisional := coalesce(sv.calendar_provisional_between(sv.local_date(NEW.sealed_at), NEW.run_due), false);
+      NEW.run_due := coalesce(NEW.run_due, sv.local_date(NEW.sealed_at) + 14);
       NEW.terms_sha256 := sv._draw_plan_terms_sha256(NEW);
     END IF;
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.status = 'sealed' AND NEW.status = 'sealed' AND OLD.run_due_provisional
+     AND to_jsonb(NEW) - ARRAY['run_due', 'run_due_provisional'] = to_jsonb(OLD) - ARRAY['run_due', 'run_due_provisional']
+     AND NEW.run_due = sv.add_workdays(sv.local_date(OLD.sealed_at), 10)
+     AND NEW.run_due_provisional = sv.calendar_provisional_between(sv.local_date(OLD.sealed_at), NEW.run_due) THEN
+    -- a run deadline counted provisionally, counted again on a notice loaded since
+    -- (sv.calendar_load): only to the date the calendar now gives
     RETURN NEW;
   END IF;
   IF TG_OP = 'UPDATE' AND OLD.status = 'sealed' THEN
@@ -302,7 +312,7 @@ CREATE VIEW sv_public.draw_plan AS
          CASE WHEN p.status = 'sealed' AND p.run_due < sv.local_date(now()) THEN 'overdue' ELSE p.status END AS status,
          CASE p.status WHEN 'drawn' THEN '已抽取' WHEN 'cancelled' THEN '已撤销'
                        ELSE CASE WHEN p.run_due < sv.local_date(now()) THEN '逾期未抽取' ELSE '已封存待抽取' END END AS status_zh,
-         d.drawn_at, p.cancelled_at, p.cancel_reason
+         d.drawn_at, p.cancelled_at, p.cancel_reason, p.run_due_provisional
   FROM sv.draw_plan p LEFT JOIN sv.draw d ON d.plan_id = p.id
   WHERE p.status <> 'draft';
 COMMENT ON VIEW sv_public.draw_plan IS
@@ -319,6 +329,7 @@ COMMENT ON COLUMN sv_public.draw_plan.status_zh IS '状态';
 COMMENT ON COLUMN sv_public.draw_plan.drawn_at IS '抽取时间';
 COMMENT ON COLUMN sv_public.draw_plan.cancelled_at IS '撤销时间';
 COMMENT ON COLUMN sv_public.draw_plan.cancel_reason IS '撤销理由';
+COMMENT ON COLUMN sv_public.draw_plan.run_due_provisional IS '抽取期限按临时日历计算(国务院通知未发布),通知发布后重新计算';
 
 -- Work portal: the departments of each plan, lead and partners, and whether each partner has
 -- joined the terms as they are now (a partner's officer looks here for plans to confirm).
@@ -342,6 +353,12 @@ COMMENT ON COLUMN sv_work.draw_plan_partner.is_lead IS '是否牵头部门';
 COMMENT ON COLUMN sv_work.draw_plan_partner.joined_by IS '确认人(配合部门)';
 COMMENT ON COLUMN sv_work.draw_plan_partner.joined_at IS '确认时间';
 COMMENT ON COLUMN sv_work.draw_plan_partner.agreed IS '是否已同意当前计划内容(牵头部门视为同意)';
+
+-- The run deadline on the calendar (20_calendar.sql): open while the plan is sealed and not
+-- run; the guard above lets it move only to the date the calendar gives.
+INSERT INTO sv.calendar_deadline VALUES
+  ('draw_plan.run_due', '抽查计划抽取期限', 'sv.draw_plan', 'draw_plan', 't.code', 't.code = $1',
+   't.lead_department_id', 'sv.local_date(t.sealed_at)', '10', 'run_due', 'run_due_provisional', $$t.status = 'sealed'$$);
 
 GRANT SELECT ON sv_public.draw_plan TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
 GRANT SELECT ON sv_work.draw_plan_partner TO sv_officer, sv_admin, sv_auditor;

@@ -324,13 +324,14 @@ CREATE VIEW sv_work.draw_task WITH (security_invoker = true) AS
               WHEN a.id IS NOT NULL AND a.publication_due < sv.local_date(now()) THEN 'publication_overdue'
               WHEN a.id IS NOT NULL THEN 'inspected'
               WHEN p.check_to < sv.local_date(now()) THEN 'overdue'
-              ELSE 'open' END AS status
+              ELSE 'open' END AS status,
+         a.publication_due_provisional
   FROM sv.draw d
   JOIN sv.draw_plan p ON p.id = d.plan_id
   JOIN sv.draw_result r ON r.draw_id = d.id
   JOIN sv.subject s ON s.uscc = r.uscc
   LEFT JOIN LATERAL (
-    SELECT x.id, x.ended_on, x.result, x.publication_due, x.published_at FROM sv.action x
+    SELECT x.id, x.ended_on, x.result, x.publication_due, x.publication_due_provisional, x.published_at FROM sv.action x
     WHERE x.uscc = r.uscc AND x.kind = 'inspection' AND x.started_on BETWEEN p.check_from AND p.check_to
       AND x.department_id IN (SELECT pd.department_id FROM sv.draw_plan_department pd WHERE pd.plan_id = p.id)
       AND x.check_item_code IN (SELECT pi.check_item_code FROM sv.draw_plan_item pi WHERE pi.plan_id = p.id)
@@ -352,6 +353,7 @@ COMMENT ON COLUMN sv_work.draw_task.result IS '检查结果代码:no_problem 未
 COMMENT ON COLUMN sv_work.draw_task.publication_due IS '公示截止日期';
 COMMENT ON COLUMN sv_work.draw_task.published_at IS '公示时间';
 COMMENT ON COLUMN sv_work.draw_task.status IS '任务状态代码:open 待检查, overdue 逾期未检查, inspected 已检查待公示, publication_overdue 逾期未公示, published 已公示';
+COMMENT ON COLUMN sv_work.draw_task.publication_due_provisional IS '公示期限按临时日历计算(国务院通知未发布),通知发布后重新计算';
 GRANT SELECT ON sv_work.draw_task TO sv_officer, sv_admin, sv_auditor;
 
 GRANT SELECT ON sv_public.draw, sv_public.draw_result TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;

@@ -92,6 +92,8 @@ CREATE TABLE sv.sanction_feedback (
   reason        text NOT NULL,            -- the events or class that triggered the measure
   until         date,                     -- last day the measure applies; NULL: open
   due_on        date NOT NULL,            -- feedback deadline, in working days
+  feedback_days integer NOT NULL DEFAULT 5, -- the measure's working days at the check: due_on counts them
+  due_provisional boolean NOT NULL DEFAULT false,  -- counted over a year without a notice (20_calendar.sql)
   outcome       text CHECK (outcome IN ('applied', 'not_applicable')),
   note          text,
   reported_by   text,
@@ -315,9 +317,9 @@ BEGIN
     SELECT h.*, sv.add_workdays(v_day, h.feedback_days) AS due_on FROM sv._sanction_hits(uscc::sv.uscc, scenario, v_day) h
   ), made AS (
     INSERT INTO sv.sanction_feedback AS f (check_id, uscc, measure_code, department_id, scenario, case_reference, reason,
-                                           until, due_on, created_at)
+                                           until, due_on, feedback_days, due_provisional, created_at)
     SELECT v_check, uscc::sv.uscc, h.measure, h.department_id, credit_check.scenario, btrim(reference), h.reason,
-           h.until, h.due_on, now() FROM hits h
+           h.until, h.due_on, h.feedback_days, sv.calendar_provisional_between(v_day, h.due_on), now() FROM hits h
     RETURNING f.*
   )
   SELECT jsonb_agg(jsonb_build_object('measure', f.measure_code, 'feedback', f.id, 'department', f.department_id,
@@ -396,7 +398,8 @@ CREATE VIEW sv_work.sanction_feedback WITH (security_invoker = true) AS
          f.department_id, d.name_zh AS department_name, f.reason, f.until, f.scenario, f.case_reference,
          f.created_at, f.due_on, f.outcome, f.note, f.reported_by, f.reported_at,
          f.outcome IS NULL AND f.due_on < sv.local_date(now()) AS overdue,
-         f.reported_at IS NOT NULL AND sv.local_date(f.reported_at) > f.due_on AS reported_late
+         f.reported_at IS NOT NULL AND sv.local_date(f.reported_at) > f.due_on AS reported_late,
+         f.due_provisional
   FROM sv.sanction_feedback f
   JOIN sv.sanction_measure m ON m.code = f.measure_code
   JOIN sv.department d ON d.id = f.department_id
@@ -423,10 +426,11 @@ COMMENT ON COLUMN sv_work.sanction_feedback.reported_by IS '反馈人';
 COMMENT ON COLUMN sv_work.sanction_feedback.reported_at IS '反馈时间';
 COMMENT ON COLUMN sv_work.sanction_feedback.overdue IS '是否逾期未反馈';
 COMMENT ON COLUMN sv_work.sanction_feedback.reported_late IS '是否逾期反馈';
+COMMENT ON COLUMN sv_work.sanction_feedback.due_provisional IS '反馈期限按临时日历计算(国务院通知未发布),通知发布后重新计算';
 
 CREATE VIEW sv_work.sanction_feedback_open WITH (security_invoker = true) AS
   SELECT f.id, f.uscc, f.subject_name, f.measure_code, f.measure_name, f.department_name, f.reason, f.scenario,
-         f.case_reference, f.due_on, f.overdue
+         f.case_reference, f.due_on, f.overdue, f.due_provisional
   FROM sv_work.sanction_feedback f
   WHERE f.outcome IS NULL;
 COMMENT ON VIEW sv_work.sanction_feedback_open IS '待反馈的联合奖惩措施 / Feedback still to report, overdue ones flagged';
@@ -441,6 +445,7 @@ COMMENT ON COLUMN sv_work.sanction_feedback_open.scenario IS '业务场景代码
 COMMENT ON COLUMN sv_work.sanction_feedback_open.case_reference IS '业务办件编号';
 COMMENT ON COLUMN sv_work.sanction_feedback_open.due_on IS '反馈截止日期';
 COMMENT ON COLUMN sv_work.sanction_feedback_open.overdue IS '是否逾期未反馈';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.due_provisional IS '反馈期限按临时日历计算(国务院通知未发布),通知发布后重新计算';
 
 -- The closed-loop rate per department and month of the check (aggregates only).
 CREATE VIEW sv_bi.sanction_feedback AS
@@ -467,4 +472,10 @@ COMMENT ON COLUMN sv_bi.sanction_feedback.open IS '未反馈数';
 COMMENT ON COLUMN sv_bi.sanction_feedback.overdue IS '逾期未反馈数';
 
 GRANT SELECT ON sv_work.sanction_feedback, sv_work.sanction_feedback_open TO sv_officer, sv_admin, sv_auditor;
+
+-- The feedback deadline on the calendar (20_calendar.sql): open until reported.
+INSERT INTO sv.calendar_deadline VALUES
+  ('sanction_feedback.due_on', '联合奖惩反馈期限', 'sv.sanction_feedback', 'sanction_feedback', 't.id::text',
+   't.id = $1::bigint', 't.department_id', 'sv.local_date(t.created_at)', 't.feedback_days', 'due_on', 'due_provisional',
+   't.outcome IS NULL');
 GRANT SELECT ON sv_bi.sanction_feedback TO sv_bi, sv_auditor, sv_admin;

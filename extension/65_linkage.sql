@@ -58,6 +58,11 @@ CREATE TABLE sv.linkage (
   claimed_by                text,
   first_action_due          date NOT NULL,
   first_action_at           timestamptz,
+  -- the deadlines' working days (the claim: 2) and whether each was counted over a year without
+  -- a State Council notice: recomputed when the notice is loaded, while open (20_calendar.sql)
+  first_action_days         integer NOT NULL DEFAULT 20,
+  claim_due_provisional     boolean NOT NULL DEFAULT false,
+  first_action_due_provisional boolean NOT NULL DEFAULT false,
   UNIQUE (source_system, approval_id),
   CHECK ((claimed_at IS NULL) = (claimed_by IS NULL)),
   CHECK (first_action_at IS NULL OR claimed_at IS NOT NULL)
@@ -83,6 +88,8 @@ CREATE TABLE sv.linkage_result (
   acknowledged_at  timestamptz,
   acknowledged_by  text,
   ack_note         text,
+  ack_days         integer,           -- working days for the acknowledgment (ack_due counts them)
+  ack_due_provisional boolean NOT NULL DEFAULT false,   -- counted over a year without a notice
   CHECK (affects_licence = (ack_due IS NOT NULL)),
   CHECK (acknowledged_at IS NULL OR affects_licence)
 );
@@ -271,11 +278,15 @@ BEGIN
 
   INSERT INTO sv.linkage (source_system, approval_id, uscc, subject_name, power_code, decision, licence_no, decided_on,
                           valid_until, approving_department_id, supervising_department_id, payload, received_by,
-                          received_at, claim_due, first_action_due)
+                          received_at, claim_due, first_action_due, first_action_days, claim_due_provisional,
+                          first_action_due_provisional)
   VALUES (btrim(source_system), btrim(payload ->> 'approval_id'), (payload ->> 'uscc')::sv.uscc,
           btrim(payload ->> 'subject_name'), v_power.code, payload ->> 'decision', btrim(payload ->> 'licence_no'), v_decided,
           v_until, v_dept, v_supervising, payload, me, now(),
-          sv.add_workdays(v_day, 2), sv.add_workdays(v_day, coalesce(v_rule.first_action_days, 20)))
+          sv.add_workdays(v_day, 2), sv.add_workdays(v_day, coalesce(v_rule.first_action_days, 20)),
+          coalesce(v_rule.first_action_days, 20),
+          sv.calendar_provisional_between(v_day, sv.add_workdays(v_day, 2)),
+          sv.calendar_provisional_between(v_day, sv.add_workdays(v_day, coalesce(v_rule.first_action_days, 20))))
   RETURNING * INTO l;
   UPDATE sv.linkage x SET push_message = sv._department_push(l.supervising_department_id, 'linkage.approval',
       jsonb_build_object('linkage_id', l.id, 'approval', payload, 'supervising_department', l.supervising_department_id,
@@ -361,9 +372,11 @@ BEGIN
   v_affects := kind IN ('rectification_failed', 'penalty', 'suspension', 'revocation_proposal');
   SELECT x.ack_days INTO v_ack FROM sv.linkage_rule x WHERE x.power_code = l.power_code;
   INSERT INTO sv.linkage_result AS x (linkage_id, kind, summary, action_reference, affects_licence, reported_by, reported_at,
-                                      ack_due)
-  VALUES (l.id, kind, btrim(summary), nullif(btrim(action_reference), ''), v_affects, sv._outer_user(), now(),
-          CASE WHEN v_affects THEN sv.add_workdays(sv.local_date(now()), coalesce(v_ack, 5)) END)
+                                      ack_due, ack_days, ack_due_provisional)
+  SELECT l.id, kind, btrim(summary), nullif(btrim(action_reference), ''), v_affects, sv._outer_user(), now(),
+         a.due, a.days, coalesce(sv.calendar_provisional_between(sv.local_date(now()), a.due), false)
+  FROM (SELECT CASE WHEN v_affects THEN sv.add_workdays(sv.local_date(now()), coalesce(v_ack, 5)) END AS due,
+               CASE WHEN v_affects THEN coalesce(v_ack, 5) END AS days) a
   RETURNING x.* INTO r;
   IF v_affects THEN
     -- 双回路: back to the department that granted the licence
@@ -427,19 +440,22 @@ CREATE VIEW sv_work.linkage_loop WITH (security_invoker = true) AS
   SELECT l.id AS linkage_id, NULL::bigint AS result_id, 'claim' AS step, l.supervising_department_id AS department_id,
          l.uscc, l.subject_name, l.power_code, l.licence_no, l.claim_due AS due_on, l.claimed_at AS done_at,
          l.claimed_at IS NULL AND l.claim_due < sv.local_date(now()) AS overdue,
-         l.claimed_at IS NOT NULL AND sv.local_date(l.claimed_at) > l.claim_due AS done_late
+         l.claimed_at IS NOT NULL AND sv.local_date(l.claimed_at) > l.claim_due AS done_late,
+         l.claim_due_provisional AS due_provisional
   FROM sv.linkage l
   UNION ALL
   SELECT l.id, NULL, 'first_action', l.supervising_department_id, l.uscc, l.subject_name, l.power_code, l.licence_no,
          l.first_action_due, l.first_action_at,
          l.first_action_at IS NULL AND l.first_action_due < sv.local_date(now()),
-         l.first_action_at IS NOT NULL AND sv.local_date(l.first_action_at) > l.first_action_due
+         l.first_action_at IS NOT NULL AND sv.local_date(l.first_action_at) > l.first_action_due,
+         l.first_action_due_provisional
   FROM sv.linkage l
   UNION ALL
   SELECT l.id, r.id, 'acknowledge', l.approving_department_id, l.uscc, l.subject_name, l.power_code, l.licence_no,
          r.ack_due, r.acknowledged_at,
          r.acknowledged_at IS NULL AND r.ack_due < sv.local_date(now()),
-         r.acknowledged_at IS NOT NULL AND sv.local_date(r.acknowledged_at) > r.ack_due
+         r.acknowledged_at IS NOT NULL AND sv.local_date(r.acknowledged_at) > r.ack_due,
+         r.ack_due_provisional
   FROM sv.linkage_result r JOIN sv.linkage l ON l.id = r.linkage_id
   WHERE r.affects_licence;
 COMMENT ON VIEW sv_work.linkage_loop IS
@@ -456,6 +472,7 @@ COMMENT ON COLUMN sv_work.linkage_loop.due_on IS '办理期限';
 COMMENT ON COLUMN sv_work.linkage_loop.done_at IS '办结时间';
 COMMENT ON COLUMN sv_work.linkage_loop.overdue IS '是否逾期未办结';
 COMMENT ON COLUMN sv_work.linkage_loop.done_late IS '是否逾期办结';
+COMMENT ON COLUMN sv_work.linkage_loop.due_provisional IS '办理期限按临时日历计算(国务院通知未发布),通知发布后重新计算';
 
 -- Analysis: counts per department and step.  Owner-run over the tables, like the other sv_bi
 -- views (sv_bi holds no grant on sv.linkage; reading the security_invoker sv_work view would
@@ -486,4 +503,17 @@ COMMENT ON COLUMN sv_bi.linkage_loops.overdue IS '已逾期';
 COMMENT ON COLUMN sv_bi.linkage_loops.closed IS '已办结';
 COMMENT ON COLUMN sv_bi.linkage_loops.closed_late IS '逾期办结';
 GRANT SELECT ON sv_work.linkage_loop TO sv_officer, sv_admin, sv_auditor;
+
+-- The three deadlines on the calendar (20_calendar.sql): claim and first action of the
+-- supervising department, acknowledgment of the approving department; each open until done.
+INSERT INTO sv.calendar_deadline VALUES
+  ('linkage.claim_due', '审管联动签收期限', 'sv.linkage', 'linkage', 't.id::text', 't.id = $1::bigint',
+   't.supervising_department_id', 'sv.local_date(t.received_at)', '2', 'claim_due', 'claim_due_provisional',
+   't.claimed_at IS NULL'),
+  ('linkage.first_action_due', '审管联动首次监管期限', 'sv.linkage', 'linkage', 't.id::text', 't.id = $1::bigint',
+   't.supervising_department_id', 'sv.local_date(t.received_at)', 't.first_action_days', 'first_action_due',
+   'first_action_due_provisional', 't.first_action_at IS NULL'),
+  ('linkage_result.ack_due', '审管联动回复确认期限', 'sv.linkage_result', 'linkage_result', 't.id::text', 't.id = $1::bigint',
+   '(SELECT l.approving_department_id FROM sv.linkage l WHERE l.id = t.linkage_id)', 'sv.local_date(t.reported_at)',
+   't.ack_days', 'ack_due', 'ack_due_provisional', 't.affects_licence AND t.acknowledged_at IS NULL');
 GRANT SELECT ON sv_bi.linkage_loops TO sv_bi, sv_auditor, sv_admin;

@@ -170,6 +170,9 @@ BEGIN
                       ELSE 'the guard trigger fires in ' || g.state || ' mode only, not ALWAYS: session_replication_role can bypass it' END
   FROM sv.append_only_guard() g WHERE g.state <> 'always';
 
+  -- From 1 November: next year's holiday notice not loaded (20_calendar.sql).
+  RETURN QUERY SELECT * FROM sv._calendar_next_year_missing(sv.local_date(now()));
+
   -- Catalogue releases whose items changed after publication (sv.catalog_release_verify).
   RETURN QUERY
   SELECT 'critical', 'catalog_release_tampered', 'sv.catalog_release ' || v.label, v.problem || ': ' || v.detail

@@ -49,7 +49,7 @@ BEGIN
     EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION
         sv.region_path(text), sv.region_within(text, text),
         sv.is_workday(date), sv.add_workdays(date, integer), sv.workdays_between(date, date),
-        sv.calendar_status(integer), sv.calendar_provisional_days(integer),
+        sv.calendar_status(integer), sv.calendar_provisional_days(integer), sv.calendar_provisional_between(date, date),
         sv.lunar_to_gregorian(integer, integer, integer, boolean), sv.gregorian_to_lunar(date),
         sv.qingming(integer), sv._calendar_special(date, date), sv._calendar_year(integer),
         sv.local_date(timestamptz), sv._calendar_require(date, date), sv._group_roles()

@@ -51,13 +51,13 @@ SELECT * FROM sv.audit_verify();
 -- A disabled guard is reported (in a transaction rolled back: nothing stays).
 BEGIN;
 ALTER TABLE sv.audit_log DISABLE TRIGGER ALL;
-SELECT severity, finding, object, detail FROM sv.security_check(verify_audit_chain => false) ORDER BY object;
+SELECT severity, finding, object, detail FROM sv.security_check(verify_audit_chain => false) WHERE finding <> 'calendar_next_year_missing' ORDER BY object;
 ROLLBACK;
 -- back in origin mode (where the replica role passes it), or dropped
 BEGIN;
 ALTER TABLE sv.catalog_release_item ENABLE TRIGGER catalog_release_item_immutable;
 DROP TRIGGER draw_no_truncate ON sv.draw;
-SELECT severity, finding, object, detail FROM sv.security_check(verify_audit_chain => false) ORDER BY object;
+SELECT severity, finding, object, detail FROM sv.security_check(verify_audit_chain => false) WHERE finding <> 'calendar_next_year_missing' ORDER BY object;
 SELECT table_name, trigger_name, state FROM sv.append_only_guard() WHERE state <> 'always';
 CALL sv._append_only_enforce();
 ROLLBACK;
@@ -110,7 +110,7 @@ ALTER TABLE sv.catalog_release_item DISABLE TRIGGER catalog_release_item_immutab
 UPDATE sv.catalog_release_item SET item = item || '{"objects": "所有人"}' WHERE release_id = :rel AND code = 'RGT-2';
 SELECT id = :rel AS this_release, label, problem, pg_temp.mask(detail) AS detail
 FROM sv.catalog_release_verify();
-SELECT severity, finding, object FROM sv.security_check(verify_audit_chain => false) ORDER BY finding, object;
+SELECT severity, finding, object FROM sv.security_check(verify_audit_chain => false) WHERE finding <> 'calendar_next_year_missing' ORDER BY finding, object;
 ROLLBACK;
 -- An item deleted.
 BEGIN;
@@ -192,4 +192,4 @@ CALL sv._append_only_enforce();
 COMMIT;
 SELECT sv.check_item_withdraw('RGT-C01', 'regression clean-up');
 SELECT sv.catalog_item_withdraw(code, 'regression clean-up') FROM (VALUES ('RGT-1'), ('RGT-2')) c(code);
-SELECT * FROM sv.security_check(verify_audit_chain => false);
+SELECT * FROM sv.security_check(verify_audit_chain => false) WHERE finding <> 'calendar_next_year_missing';

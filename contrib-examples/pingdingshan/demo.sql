@@ -208,8 +208,9 @@ ALTER TABLE sv.audit_log ENABLE ALWAYS TRIGGER audit_log_no_update;
 COMMIT;
 
 \echo
-\echo '== 记录恢复后的安全自检(无结果行即未发现问题)'
-\echo '   sv.security_check() once the record is put back (no row = no finding)'
+\echo '== 记录恢复后的安全自检(无结果行即未发现问题;每年11月1日起,次年放假通知未加载时提示 calendar_next_year_missing)'
+\echo '   sv.security_check() once the record is put back (no row = no finding; from 1 November it also'
+\echo '   reports calendar_next_year_missing until next year''s holiday notice is loaded)'
 SELECT severity AS "严重程度 (severity)", finding AS "发现的问题 (finding)", object AS "对象" FROM sv.security_check();
 
 \echo
@@ -760,7 +761,8 @@ RESET ROLE;
 \echo
 \echo '== 最后:以只读审计账号对演示数据库做安全自检(无结果行即未发现问题)'
 \echo '   At the end: the security self-check on the demo database, as the supervision office'
-\echo '   (no row = no finding: row-level security, grants, append-only guards, releases, endpoints, the audit chain)'
+\echo '   (no row = no finding: row-level security, grants, append-only guards, releases, endpoints, the audit chain;'
+\echo '   from 1 November calendar_next_year_missing while next year''s holiday notice is not loaded)'
 SET ROLE supervision_office;
 SELECT severity AS "严重程度 (severity)", finding AS "发现的问题 (finding)", object AS "对象", detail AS "说明" FROM sv.security_check();
 SELECT count(*) AS "只追加保护触发器数", count(*) FILTER (WHERE state = 'always') AS "始终生效数" FROM sv.append_only_guard();
