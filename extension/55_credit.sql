@@ -261,7 +261,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.credit_class_history', '');
 -- the same arithmetic as sv.credit_score, in the C aggregate sv._credit_score as the events stream past.
 CREATE FUNCTION sv._credit_classify(m sv.credit_model, as_of date, subjects sv.uscc[])
 RETURNS TABLE (uscc sv.uscc, score numeric, class text)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   -- every subject with events; those with none in force score 100

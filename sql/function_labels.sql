@@ -45,6 +45,10 @@ INSERT INTO not_parallel_safe VALUES
   ('sv._add_workdays_or_null(date,integer)', 'EXCEPTION block'),
   ('sv._draw_entropy_source(text)', 'EXCEPTION block'),
   ('sv.draw_verify_detail(bigint)', 'EXCEPTION block'),
+  -- PARALLEL RESTRICTED: reads sv.credit_event, whose policy for officers calls sv.scope_department()
+  ('sv._credit_classify(sv.credit_model,date,sv.uscc[])', 'reads sv.credit_event'),
+  ('sv._sanction_hits(sv.uscc,text,date)', 'reads sv.credit_event'),
+  ('sv._credit_repair_problem(sv.credit_event,date)', 'reads sv.credit_event'),
   -- the population: its final function refuses to run in a parallel worker
   ('sv._draw_candidates(sv.draw_plan)', 'builds the population with sv._draw_population'),
   -- PL/pgSQL not reviewed for parallel mode yet (SECURITY DEFINER API or many callees)
