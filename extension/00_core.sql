@@ -50,7 +50,7 @@ COMMENT ON FUNCTION sv._group_roles() IS 'The six group roles of sv_platform (in
 
 CREATE FUNCTION sv.build_info(OUT component text, OUT version text) RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'sv_build_info'
-LANGUAGE C STABLE STRICT;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION sv.build_info() IS
   'Versions this library was built against and runs with (sv_platform, PostgreSQL, libcurl).';

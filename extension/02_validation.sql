@@ -5,7 +5,7 @@
 
 -- text that must not be NULL or blank: 22023 "<field> must not be empty"
 CREATE FUNCTION sv._require_text(field text, value text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
@@ -17,7 +17,7 @@ $fn$;
 
 -- one of a fixed list: 22023 "<field> must be a, b or c, not 'x'"
 CREATE FUNCTION sv._require_one_of(field text, value text, allowed text[]) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
@@ -32,7 +32,7 @@ $fn$;
 
 -- every element of a list in the allowed set: 22023 naming the field and the strays
 CREATE FUNCTION sv._require_subset(field text, value text[], allowed text[]) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
@@ -49,7 +49,7 @@ $fn$;
 
 -- a stable business code: 22023 with the rule spelt out
 CREATE FUNCTION sv._require_code(field text, value text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
@@ -62,7 +62,7 @@ $fn$;
 
 -- an existing department: 23503 "<field>: department N does not exist"
 CREATE FUNCTION sv._require_department(field text, department_id integer) RETURNS void
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
@@ -96,7 +96,7 @@ AS $fn$
 $fn$;
 
 CREATE FUNCTION sv._require_label(field text, value text, max_length integer) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
@@ -123,7 +123,7 @@ CREATE DOMAIN sv.label_text AS text
 -- whether each is NULL (any type, no casts):
 -- sv._require_given(ARRAY['code', 'department_id'], ARRAY[code IS NULL, department_id IS NULL]).
 CREATE FUNCTION sv._require_given(fields text[], missing boolean[]) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
@@ -141,7 +141,7 @@ $fn$;
 -- one line of printable text of at most 500 characters (sv._require_label).  field: the
 -- argument's name when it is not "reason" (e.g. a decision's note)
 CREATE FUNCTION sv._require_reason(reason text, purpose text, field text DEFAULT 'reason') RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
@@ -155,7 +155,7 @@ $fn$;
 
 -- an existing region: 23503 "<field>: region '<code>' does not exist"
 CREATE FUNCTION sv._require_region(field text, region_code text) RETURNS void
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
@@ -168,7 +168,7 @@ $fn$;
 
 -- Is this role a superuser or a platform administrator (member of sv_admin)?
 CREATE FUNCTION sv._is_admin(role_name text) RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = role_name), false)
@@ -182,7 +182,7 @@ AS 'MODULE_PATHNAME', 'sv_parse_date' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- A unified social credit code given as text: the reason in DETAIL when it fails a check.
 CREATE FUNCTION sv._require_uscc(field text, value text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
@@ -228,7 +228,7 @@ AS $fn$ SELECT day::text $fn$;
 -- the batch checks use for a record's date.  (Stored, an infinite date would read as "open"
 -- beside NULL, the platform's one way of saying so.)
 CREATE FUNCTION sv._require_date(field text, day date) RETURNS void
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN

@@ -153,7 +153,7 @@ CREATE FUNCTION sv._uscc_categories(OUT authority text, OUT category text,
                                     OUT authority_zh text, OUT authority_en text,
                                     OUT category_zh text, OUT category_en text)
 RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'uscc_categories_list' LANGUAGE C IMMUTABLE STRICT;
+AS 'MODULE_PATHNAME', 'uscc_categories_list' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE VIEW sv.uscc_category AS
   SELECT authority, category, authority_zh, authority_en, category_zh, category_en

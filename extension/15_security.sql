@@ -115,7 +115,7 @@ GRANT SELECT ON sv.staff TO sv_officer, sv_admin, sv_auditor;
 -- The caller's own right to manage a region: superusers anywhere; administrators inside their
 -- own scope (an sv_admin without a staff mapping manages nothing until a superuser maps it).
 CREATE FUNCTION sv._require_admin_scope(region_code text) RETURNS void
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
@@ -144,7 +144,7 @@ $fn$;
 -- (officers and administrators alike) within the scope of its own staff mapping: a write naming
 -- regions may not reach past the caller's own region.  42501 naming the field.
 CREATE FUNCTION sv._require_regions_in_scope(field text, region_codes text[]) RETURNS void
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
@@ -176,7 +176,7 @@ $fn$;
 -- integrations (system feeds) pass; the callers have checked the role itself.  The rule for
 -- every function an officer calls to act, not only to read: no mapping, no action.
 CREATE FUNCTION sv._require_mapping(purpose text) RETURNS void
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE

@@ -103,7 +103,7 @@ COMMENT ON FUNCTION sv.audit_append(integer, text, text, text, jsonb) IS
 
 CREATE FUNCTION sv.audit_verify(from_seq bigint DEFAULT 1, to_seq bigint DEFAULT NULL)
 RETURNS TABLE (seq bigint, problem text, detail text)
-AS 'MODULE_PATHNAME', 'sv_audit_verify' LANGUAGE C STABLE;
+AS 'MODULE_PATHNAME', 'sv_audit_verify' LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION sv.audit_verify(bigint, bigint) IS
   'The first broken link of the audit chain in [from_seq, to_seq] (to the head when to_seq is NULL), or no row';
 -- It reads the chain straight off the table (all records, whatever the caller's row scope),

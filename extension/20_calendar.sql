@@ -177,7 +177,7 @@ COMMENT ON FUNCTION sv.calendar_status(integer) IS
 
 -- Raise unless every day from first to last is inside the calendar's range (1901-2100).
 CREATE FUNCTION sv._calendar_require(first_day date, last_day date) RETURNS void
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql VOLATILE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN

@@ -17,7 +17,7 @@
 -- May the caller maintain this department's part of the catalogue?  Superusers and
 -- administrators yes; officers for their own department only.
 CREATE FUNCTION sv._require_department_scope(department_id integer) RETURNS void
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
@@ -36,7 +36,7 @@ $fn$;
 
 -- Validates a legal basis: a JSON array of {"law": text, "article": text}.
 CREATE FUNCTION sv._require_legal_basis(legal_basis jsonb) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE

@@ -217,7 +217,7 @@ $fn$;
 
 -- Raises the reject of a batch of one as an error (the write functions built on a merge core).
 CREATE FUNCTION sv._raise_reject(errcode text, message text, detail text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN

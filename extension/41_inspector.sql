@@ -60,7 +60,7 @@ COMMENT ON TABLE sv.inspector_staging IS
 -- stop the planner inlining them into the set-based merges.)
 -- A department named by its code or its id (feeds know the code; the write API takes the id).
 CREATE FUNCTION sv._department_id(department text) RETURNS integer
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $fn$
   SELECT d.id FROM sv.department d
   WHERE d.code = btrim(department) OR d.id::text = btrim(department)

@@ -85,7 +85,7 @@ COMMENT ON TABLE sv.action_staging IS
 -- The catalogue release in force on a day: the last one published on or before that day
 -- (in sv.timezone).  NULL before the first release.
 CREATE FUNCTION sv.catalog_release_on(day date) RETURNS bigint
-LANGUAGE sql STABLE STRICT
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT r.id FROM sv.catalog_release r

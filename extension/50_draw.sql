@@ -147,7 +147,7 @@ COMMENT ON TABLE sv.draw_plan IS 'Double-random draw plans (抽查计划): one l
 -- The frozen candidate list of a sealed plan, apart from the plan so that reading or passing a
 -- plan does not carry megabytes: the population (docs/draw-protocol.md) and each candidate's
 -- region as at the seal (cross-area teams use it), in population order.  Written once by
--- sv.draw_seal.
+-- sv.draw_seal.  21 is the line length, SV_POPULATION_LINE_LEN in src/draw/draw.h.
 CREATE TABLE sv.draw_population (
   plan_id    bigint PRIMARY KEY REFERENCES sv.draw_plan (id),
   population bytea NOT NULL CHECK (length(population) % 21 = 0),

@@ -34,7 +34,7 @@ $fn$;
 -- ratio r of a stratum of n candidates draws ceil(r * n), in exact decimal arithmetic; a count c
 -- draws min(c, n); a stratum without a rule draws none.
 CREATE FUNCTION sv._draw_counts(plan_id bigint, sizes integer[]) RETURNS integer[]
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT array_agg(CASE WHEN r.stratum IS NULL THEN 0              -- no rule: not drawn
@@ -47,7 +47,7 @@ $fn$;
 -- The seed: SHA-256 over a domain-separated encoding of plan id, population hash, nonce and
 -- entropy (docs/draw-protocol.md, "Seed").
 CREATE FUNCTION sv._draw_seed(plan_id bigint, population_hash bytea, nonce bytea, entropy text) RETURNS bytea
-LANGUAGE sql IMMUTABLE STRICT
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT sha256('SV-DRAW-SEED-v1'::bytea || '\x00'::bytea || int8send(plan_id) || population_hash
@@ -96,7 +96,7 @@ $fn$;
 
 -- The run accepts exactly one entropy value: the canonical form the sealed source names.
 CREATE FUNCTION sv._draw_require_entropy(entropy_source text, entropy text) RETURNS void
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
@@ -116,7 +116,7 @@ $fn$;
 -- team rules, the pool and the exclusion pairs, one line each; and the seal's hash over T, the
 -- population, the regions, the commitment and the entropy source.
 CREATE FUNCTION sv._draw_inputs_text(p sv.draw_plan, ti sv.draw_team_input) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT 'rules' || E'\n'
@@ -135,7 +135,7 @@ $fn$;
 
 CREATE FUNCTION sv._draw_seal_hash(plan_id bigint, population_hash bytea, regions_hash bytea, commitment bytea,
                                    entropy_source text, inputs text) RETURNS bytea
-LANGUAGE sql IMMUTABLE STRICT
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT sha256('SV-DRAW-SEAL-v2'::bytea || '\x00'::bytea || int8send(plan_id) || population_hash || regions_hash
@@ -147,7 +147,7 @@ $fn$;
 -- drawn, as (subject number in draw order, inspector number), ordered by both.
 CREATE FUNCTION sv._draw_team_pairs(ti sv.draw_team_input, subjects text[],
                                     OUT excluded_subjects integer[], OUT excluded_inspectors integer[])
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT coalesce(array_agg(u.i::integer ORDER BY u.i, x.k), '{}'), coalesce(array_agg(x.k ORDER BY u.i, x.k), '{}')
@@ -160,7 +160,7 @@ CREATE FUNCTION sv._draw_select(p sv.draw_plan, seed bytea,
                                 OUT stratum text, OUT "position" integer, OUT uscc text, OUT region integer,
                                 OUT stream_words bigint)
 RETURNS SETOF record
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT x.stratum, x."position", x.uscc, x.region, x.stream_words

@@ -20,7 +20,7 @@
 
 -- The terms a partner agrees to: everything draw_plan_save sets, in one canonical JSON value.
 CREATE FUNCTION sv._draw_plan_terms(p sv.draw_plan) RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT jsonb_build_object(
@@ -37,13 +37,13 @@ AS $fn$
 $fn$;
 
 CREATE FUNCTION sv._draw_plan_terms_sha256(p sv.draw_plan) RETURNS bytea
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT sha256(convert_to('SV-DRAW-PLAN-TERMS-v1' || chr(10) || sv._draw_plan_terms(p)::text, 'UTF8'))
 $fn$;
 CREATE FUNCTION sv._draw_plan_terms_sha256(plan_id bigint) RETURNS bytea
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT sv._draw_plan_terms_sha256(d) FROM sv.draw_plan d WHERE d.id = plan_id
@@ -55,7 +55,7 @@ COMMENT ON FUNCTION sv._draw_plan_terms_sha256(bigint) IS
 -- below it; industries when a code is a prefix of the other (no list: every industry); kinds
 -- when they share one (no list: every kind).
 CREATE FUNCTION sv._draw_scopes_overlap(a jsonb, b jsonb) RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT EXISTS (SELECT 1 FROM jsonb_array_elements_text(a -> 'regions') x, jsonb_array_elements_text(b -> 'regions') y

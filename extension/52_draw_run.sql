@@ -11,7 +11,7 @@ CREATE FUNCTION sv._draw_assign(p sv.draw_plan, seed bytea, start_words bigint, 
                                 excluded_subjects integer[], excluded_inspectors integer[],
                                 OUT subject integer, OUT slot integer, OUT certificate_no text, OUT stream_words bigint)
 RETURNS SETOF record
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT t.subject, t.slot, o.cert, t.stream_words

@@ -50,6 +50,7 @@ BEGIN
   RETURN NEXT;
 
   v_sizes := sv._draw_population_sizes(v_population);    -- NULL unless whole lines in order, each once
+  -- 21: the line length, SV_POPULATION_LINE_LEN in src/draw/draw.h
   step := 'stratum_sizes'; ok := coalesce(v_sizes = p.stratum_sizes AND length(v_population) = 21 * p.population_size, false);
   detail := format('candidates per stratum A, B, C, D, U: %s (sealed: %s)',
                    coalesce(v_sizes::text, 'not whole lines of the five strata in protocol order, each once'), p.stratum_sizes);

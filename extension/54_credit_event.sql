@@ -27,7 +27,7 @@
 -- A subject that does not exist gets the answer of one outside the scope (42501), so the
 -- answer does not tell whether it exists.  The caller has checked the code's format.
 CREATE FUNCTION sv._credit_require_subject_scope(field text, subject text) RETURNS void
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE

@@ -23,7 +23,8 @@ AS 'MODULE_PATHNAME', 'sv_credit_score_final' LANGUAGE C IMMUTABLE PARALLEL SAFE
 -- The score from (points, age in days, half-life) per event: 100 minus the contributions,
 -- each rounded to 0.01 and the result too, exactly as _credit_compute does.
 CREATE AGGREGATE sv._credit_score(float8, float8, float8) (
-  SFUNC = sv._credit_sum_step, STYPE = float8, INITCOND = '0', FINALFUNC = sv._credit_score_final
+  SFUNC = sv._credit_sum_step, STYPE = float8, INITCOND = '0', FINALFUNC = sv._credit_score_final,
+  PARALLEL = SAFE
 );
 
 -- A scoring model: points per severity step for each kind (negative: a reward), the half-life
@@ -260,7 +261,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.credit_class_history', '');
 -- the same arithmetic as sv.credit_score, in the C aggregate sv._credit_score as the events stream past.
 CREATE FUNCTION sv._credit_classify(m sv.credit_model, as_of date, subjects sv.uscc[])
 RETURNS TABLE (uscc sv.uscc, score numeric, class text)
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   -- every subject with events; those with none in force score 100

@@ -247,7 +247,7 @@ COMMENT ON FUNCTION sv.sanction_measure_retire(text, text) IS
 CREATE FUNCTION sv._sanction_hits(subject sv.uscc, scenario text, day date)
 RETURNS TABLE (measure text, basis text, reason text, until date, measure_name text, measure_kind text,
                department_id integer, feedback_days integer)
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   WITH tainted AS (

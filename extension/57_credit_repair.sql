@@ -50,7 +50,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.credit_repair_id_seq', '');
 
 -- Why an event cannot be repaired on a day, as (SQLSTATE, message), or NULL when it can.
 CREATE FUNCTION sv._credit_repair_problem(e sv.credit_event, day date) RETURNS text[]
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   WITH p AS (

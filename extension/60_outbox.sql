@@ -139,7 +139,7 @@ AS 'MODULE_PATHNAME', 'sv_push_host_allowed_sql' LANGUAGE C STABLE PARALLEL SAFE
 -- A URL the worker may send to, as it will be stored and requested (normalised by libcurl):
 -- 22023 naming the field when it breaks the rule, 42501 when its host is not allowed.
 CREATE FUNCTION sv._require_push_host(field text, url text) RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE

@@ -50,7 +50,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.job_run_id_seq', '');
 -- and its procedure; sv.schedule_jobs then installs it.
 CREATE FUNCTION sv._jobs()
 RETURNS TABLE (job text, cron_name text, schedule text, command text, roles text[], description text)
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   VALUES
@@ -67,13 +67,13 @@ $fn$;
 
 -- The advisory lock a run holds for its session: one run of a job at a time.
 CREATE FUNCTION sv._job_lock_key(job text, OUT k1 integer, OUT k2 integer)
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$ SELECT pg_catalog.hashtext('sv.job_run'), pg_catalog.hashtext(job) $fn$;
 
 -- Whether the caller may run the job with this batch size: 22004, 22023, 42501.
 CREATE FUNCTION sv._job_check(job text, batch_size integer) RETURNS void
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
@@ -417,7 +417,7 @@ COMMENT ON PROCEDURE sv.job_security_check() IS
 
 -- Whether pg_cron is installed in this database (then this is cron.database_name).
 CREATE FUNCTION sv._has_pg_cron() RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$ SELECT EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname = 'pg_cron') $fn$;
 

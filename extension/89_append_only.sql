@@ -80,7 +80,7 @@ COMMENT ON FUNCTION sv._append_only_registry() IS
 -- (only its removal goes unnoticed until it is registered).
 CREATE FUNCTION sv.append_only_guard()
 RETURNS TABLE (table_name text, trigger_name text, state text)
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   WITH guard AS (

@@ -8,7 +8,7 @@
 -- *_staging, stamped by sv._staging_loaded_by, and nobody but its owner may read, change or
 -- delete its rows.  Such a table may be without row-level security (COPY FROM needs that).
 CREATE FUNCTION sv._is_staging_table(rel oid) RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT EXISTS (

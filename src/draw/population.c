@@ -35,13 +35,12 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "draw/draw.h"
 #include "types/uscc.h"
 
 #ifndef HAVE_INT128
 #error "the draw's population keys need a 128-bit integer type"
 #endif
-
-#define LINE_LEN (USCC_LEN + 3)
 
 /*
  * A row as one key: the 18 code characters as 5-bit alphabet values (GB 32100's 31 symbols,
@@ -166,6 +165,7 @@ radix_sort(Key *keys, int64 n)
 		return;
 	for (int64 i = 0; i < n; i++)
 	{
+		SV_DRAW_CHECK_INTERRUPTS(i);
 		all_and &= keys[i];
 		all_or |= keys[i];
 	}
@@ -185,6 +185,7 @@ radix_sort(Key *keys, int64 n)
 	{
 		Key			k = keys[i] >> lo;
 
+		SV_DRAW_CHECK_INTERRUPTS(i);
 		for (int d = 0; d < ndigits; d++)
 			count[d][(uint32) (k >> (d * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
 	}
@@ -204,7 +205,10 @@ radix_sort(Key *keys, int64 n)
 			pos += c;
 		}
 		for (int64 i = 0; i < n; i++)
+		{
+			SV_DRAW_CHECK_INTERRUPTS(i);
 			to[count[d][(uint32) (from[i] >> shift) & (RADIX_SIZE - 1)]++] = from[i];
+		}
 		swap = from;
 		from = to;
 		to = swap;
@@ -379,6 +383,7 @@ sv_draw_population_serialize(PG_FUNCTION_ARGS)
 	p += sizeof(int64);
 	for (int64 i = 0; i < n; i++)
 	{
+		SV_DRAW_CHECK_INTERRUPTS(i);
 		p = varint_put(p, KEY_CODE(keys[i]) - prev);
 		p = varint_put(p, keys[i] & KEY_LOW_MASK);
 		prev = KEY_CODE(keys[i]);
@@ -415,6 +420,7 @@ sv_draw_population_deserialize(PG_FUNCTION_ARGS)
 		Key			delta,
 					low;
 
+		SV_DRAW_CHECK_INTERRUPTS(i);
 		p = varint_get(p, end, &delta);
 		p = varint_get(p, end, &low);
 		code += delta;
@@ -634,6 +640,7 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 		int			best = -1;
 		Key			k;
 
+		SV_DRAW_CHECK_INTERRUPTS(i);
 		for (int r = 0; r < st->nruns; r++)
 			if (head[r] < st->runs[r].n &&
 				(best < 0 || st->runs[r].keys[head[r]] < st->runs[best].keys[head[best]]))
@@ -674,7 +681,7 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 		prev = k;
 		have_prev = true;
 	}
-	if ((Size) nsubjects * LINE_LEN + VARHDRSZ > MaxAllocSize)
+	if ((Size) nsubjects * SV_POPULATION_LINE_LEN + VARHDRSZ > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("a population of %lld candidates is too large for one plan", (long long) nsubjects)));
@@ -685,21 +692,22 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 		next[s] = next[s - 1] + sizes[s - 1];
 	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 	built = palloc(sizeof(BuiltPopulation));
-	population = (bytea *) palloc(VARHDRSZ + nsubjects * LINE_LEN);
+	population = (bytea *) palloc(VARHDRSZ + nsubjects * SV_POPULATION_LINE_LEN);
 	regions = int4_array_of(nsubjects, &region_out);
 	MemoryContextSwitchTo(oldcxt);
-	SET_VARSIZE(population, VARHDRSZ + nsubjects * LINE_LEN);
+	SET_VARSIZE(population, VARHDRSZ + nsubjects * SV_POPULATION_LINE_LEN);
 	lines = VARDATA(population);
 	for (int64 i = 0; i < nsubjects; i++)
 	{
 		int			s = stratum_of[i];
 		int64		k = next[s]++;
-		char	   *line = lines + k * LINE_LEN;
+		char	   *line = lines + k * SV_POPULATION_LINE_LEN;
 
+		SV_DRAW_CHECK_INTERRUPTS(i);
 		code_of(subjects[i], line);
-		line[USCC_LEN] = ',';
-		line[USCC_LEN + 1] = strata[s];
-		line[USCC_LEN + 2] = '\n';
+		line[SV_POPULATION_LINE_SEP] = ',';
+		line[SV_POPULATION_LINE_STRATUM] = strata[s];
+		line[SV_POPULATION_LINE_END] = '\n';
 		region_out[k] = KEY_VALUE(subjects[i]);
 	}
 	pfree(subjects);
@@ -717,7 +725,7 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 	built->next = built_list;
 	built_list = built;
 	values[0] = Int64GetDatum(built->handle);
-	values[1] = PointerGetDatum(sha256_of(VARDATA(population), nsubjects * LINE_LEN));
+	values[1] = PointerGetDatum(sha256_of(VARDATA(population), nsubjects * SV_POPULATION_LINE_LEN));
 	values[2] = PointerGetDatum(construct_array(size_datums, 5, INT4OID, 4, true, TYPALIGN_INT));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
@@ -725,7 +733,7 @@ sv_draw_population_final(PG_FUNCTION_ARGS)
 /*
  * sv._draw_population_sizes(population bytea) returns int[]: the candidates per stratum A, B,
  * C, D, U counted from the population bytes (verification), or NULL when the bytes are not
- * whole lines "<18 characters>,<stratum>\n" of those strata.
+ * whole lines "<18 characters>,<stratum>\n" (SV_POPULATION_LINE_LEN bytes) of those strata.
  */
 PG_FUNCTION_INFO_V1(sv_draw_population_sizes);
 Datum
@@ -740,17 +748,19 @@ sv_draw_population_sizes(PG_FUNCTION_ARGS)
 
 	int			prev_stratum = -1;
 
-	if (len % LINE_LEN != 0)
+	if (len % SV_POPULATION_LINE_LEN != 0)
 		PG_RETURN_NULL();
-	for (int64 i = 0; i < len; i += LINE_LEN)
+	for (int64 i = 0; i < len; i += SV_POPULATION_LINE_LEN)
 	{
-		const char *s = memchr(strata, p[i + USCC_LEN + 1], 5);
+		const char *s = memchr(strata, p[i + SV_POPULATION_LINE_STRATUM], 5);
 
-		if (p[i + USCC_LEN] != ',' || p[i + USCC_LEN + 2] != '\n' || s == NULL)
+		if ((i / SV_POPULATION_LINE_LEN) % SV_DRAW_INTERRUPT_EVERY == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (p[i + SV_POPULATION_LINE_SEP] != ',' || p[i + SV_POPULATION_LINE_END] != '\n' || s == NULL)
 			PG_RETURN_NULL();
 		/* in protocol order, each line once: strata A..U, codes strictly ascending within one */
 		if ((s - strata) < prev_stratum ||
-			((s - strata) == prev_stratum && memcmp(p + i - LINE_LEN, p + i, USCC_LEN) >= 0))
+			((s - strata) == prev_stratum && memcmp(p + i - SV_POPULATION_LINE_LEN, p + i, USCC_LEN) >= 0))
 			PG_RETURN_NULL();
 		prev_stratum = (int) (s - strata);
 		sizes[s - strata]++;
@@ -787,6 +797,7 @@ sv_draw_regions_sha256(PG_FUNCTION_ARGS)
 		int32		v = r[i];
 		char	   *p = text + (Size) i * 7;
 
+		SV_DRAW_CHECK_INTERRUPTS(i);
 		if (v < 100000 || v > 999999)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

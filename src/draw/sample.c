@@ -186,7 +186,7 @@ sv_draw_sample(PG_FUNCTION_ARGS)
  * sv._draw_pick(seed bytea, population bytea, regions int[], sizes int[], counts int[])
  *   returns table (stratum text, position int, uscc text, region int, stream_words bigint)
  *
- * The same selection, answered with the codes read from the sealed population (21-byte lines,
+ * The same selection, answered with the codes read from the sealed population (lines of SV_POPULATION_LINE_LEN bytes,
  * strata A, B, C, D, U contiguous) and the regions sealed with it (one per line): both are read
  * once here, however large, instead of once per drawn subject.
  */
@@ -228,17 +228,17 @@ sv_draw_pick(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sizes must have the five strata A, B, C, D, U")));
 	lines = VARDATA_ANY(population);
-	nlines = VARSIZE_ANY_EXHDR(population) / 21;
+	nlines = VARSIZE_ANY_EXHDR(population) / SV_POPULATION_LINE_LEN;
 	{
 		int64		sum = 0;
 
 		for (s = 0; s < nsizes; s++)
 			sum += sizes[s];
-		if (sum != nlines || VARSIZE_ANY_EXHDR(population) % 21 != 0)
+		if (sum != nlines || VARSIZE_ANY_EXHDR(population) % SV_POPULATION_LINE_LEN != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("the population holds %lld lines of 21 bytes, the stratum sizes add up to %lld",
-							(long long) nlines, (long long) sum)));
+					 errmsg("the population holds %lld lines of %d bytes, the stratum sizes add up to %lld",
+							(long long) nlines, SV_POPULATION_LINE_LEN, (long long) sum)));
 		if (nregions != nlines)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
@@ -258,17 +258,18 @@ sv_draw_pick(PG_FUNCTION_ARGS)
 			Datum		values[5];
 			bool		nulls[5] = {false, false, false, false, false};
 			int64		number = offset + picks[row++];
-			const char *line = lines + number * 21;
+			const char *line = lines + number * SV_POPULATION_LINE_LEN;
 
-			if (line[18] != ',' || line[19] != stratum_names[s] || line[20] != '\n')
+			if (line[SV_POPULATION_LINE_SEP] != ',' || line[SV_POPULATION_LINE_STRATUM] != stratum_names[s] ||
+				line[SV_POPULATION_LINE_END] != '\n')
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("population line %lld is not a line of stratum %c",
-								(long long) (line - lines) / 21 + 1, stratum_names[s])));
+								(long long) (line - lines) / SV_POPULATION_LINE_LEN + 1, stratum_names[s])));
 
 			values[0] = CStringGetTextDatum(stratum);
 			values[1] = Int32GetDatum(i + 1);
-			values[2] = PointerGetDatum(cstring_to_text_with_len(line, 18));
+			values[2] = PointerGetDatum(cstring_to_text_with_len(line, USCC_LEN));
 			values[3] = Int32GetDatum(regions[number]);
 			values[4] = Int64GetDatum((int64) words);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -29,6 +29,7 @@
 #include "common/sha2.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "lib/ilist.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -56,8 +57,11 @@
 
 typedef struct Transfer
 {
+	dlist_node	node;			/* in live_transfers while it has an easy handle */
 	MemoryContext cxt;			/* holds the transfer; deleted when it is recorded */
 	CURL	   *easy;
+	bool		in_multi;		/* added to the multi handle */
+	char	   *setup_error;	/* not sent: an option could not be set (a send failure) */
 	int64		id;
 	int32		attempt;
 	TimestampTz started;
@@ -85,6 +89,14 @@ typedef struct PushResult
 } PushResult;
 
 static MemoryContext transfer_cxt = NULL;
+
+/*
+ * libcurl's state in the worker, released by push_curl_cleanup at process exit (on_proc_exit):
+ * curl_global_init ran, the multi handle, and the transfers whose easy handles are alive.
+ */
+static bool curl_initialized = false;
+static CURLM *push_multi = NULL;
+static dlist_head live_transfers = DLIST_STATIC_INIT(live_transfers);
 
 /* ---------------------------------------------------------------------------------------- */
 /* launcher */
@@ -380,10 +392,79 @@ open_allowed_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a
 	}
 	return socket(address->family, address->socktype, address->protocol);
 }
+/*
+ * The options of one request.  NULL when every one was set, else why not (the first option
+ * refused): the request is then not sent (none of the options is optional: the protocols, the
+ * certificate checks and the socket opener that keeps to sv.push_allowed_hosts are the rules).
+ */
+#define SET_OPTION(opt, val) \
+	do { \
+		CURLcode	rc_ = curl_easy_setopt(t->easy, opt, val); \
+		if (rc_ != CURLE_OK) \
+			return psprintf("not sent: libcurl refused option %s: %s", #opt, curl_easy_strerror(rc_)); \
+	} while (0)
+
+static char *
+set_options(Transfer *t, const char *url, const char *method, bool follow, int timeout_ms)
+{
+	SET_OPTION(CURLOPT_URL, url);
+	SET_OPTION(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET_OPTION(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET_OPTION(CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
+	SET_OPTION(CURLOPT_MAXREDIRS, 5L);
+	SET_OPTION(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET_OPTION(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET_OPTION(CURLOPT_NOSIGNAL, 1L);
+	SET_OPTION(CURLOPT_TIMEOUT_MS, (long) timeout_ms);
+	SET_OPTION(CURLOPT_CONNECTTIMEOUT_MS, (long) Min(timeout_ms, 10000));
+	SET_OPTION(CURLOPT_HTTPHEADER, t->headers);
+	SET_OPTION(CURLOPT_POSTFIELDS, t->body);
+	SET_OPTION(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(t->body));
+	if (strcmp(method, "POST") != 0)
+		SET_OPTION(CURLOPT_CUSTOMREQUEST, method);
+	SET_OPTION(CURLOPT_USERAGENT, "sv_platform push worker");
+	SET_OPTION(CURLOPT_WRITEFUNCTION, keep_snippet);
+	SET_OPTION(CURLOPT_WRITEDATA, t);
+	SET_OPTION(CURLOPT_ERRORBUFFER, t->errbuf);
+	SET_OPTION(CURLOPT_PRIVATE, t);
+	SET_OPTION(CURLOPT_OPENSOCKETFUNCTION, open_allowed_socket);
+	SET_OPTION(CURLOPT_OPENSOCKETDATA, t);
+	return NULL;
+}
+
+#undef SET_OPTION
+
+/*
+ * At process exit (on_proc_exit: also after an ERROR, which ends a background worker): the
+ * transfers still alive, the multi handle and libcurl's global state released.
+ */
+static void
+push_curl_cleanup(int code, Datum arg)
+{
+	dlist_mutable_iter iter;
+
+	dlist_foreach_modify(iter, &live_transfers)
+	{
+		Transfer   *t = dlist_container(Transfer, node, iter.cur);
+
+		if (t->in_multi && push_multi != NULL)
+			curl_multi_remove_handle(push_multi, t->easy);
+		curl_easy_cleanup(t->easy);
+		curl_slist_free_all(t->headers);
+		dlist_delete(&t->node);
+	}
+	if (push_multi != NULL)
+		curl_multi_cleanup(push_multi);
+	push_multi = NULL;
+	if (curl_initialized)
+		curl_global_cleanup();
+	curl_initialized = false;
+}
 
 /*
  * Claims up to `capacity` messages: a transfer for each goes into the multi handle (counted in
- * *in_multi), or into *refused when its host is no longer allowed (it is recorded, never sent).
+ * *in_multi), or into *refused when its host is no longer allowed or an option could not be
+ * set (it is recorded, never sent).
  */
 static int
 claim(CURLM *multi, int capacity, int *in_multi, List **refused)
@@ -465,37 +546,20 @@ claim(CURLM *multi, int capacity, int *in_multi, List **refused)
 		t->easy = curl_easy_init();
 		if (t->easy == NULL)
 			elog(ERROR, "sv_platform push: curl_easy_init failed");
-		curl_easy_setopt(t->easy, CURLOPT_URL, url);
-		curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(t->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
-		curl_easy_setopt(t->easy, CURLOPT_MAXREDIRS, 5L);
-		curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-		curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long) timeout_ms);
-		curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) Min(timeout_ms, 10000));
-		curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
-		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body);
-		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(t->body));
-		if (strcmp(method, "POST") != 0)
-			curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, method);
-		curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "sv_platform push worker");
-		curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, keep_snippet);
-		curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
-		curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
-		curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
-		curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETFUNCTION, open_allowed_socket);
-		curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETDATA, t);
+		dlist_push_tail(&live_transfers, &t->node);
+		t->setup_error = set_options(t, url, method, follow, timeout_ms);
 		MemoryContextSwitchTo(old);
-		if (t->refused)
+		if (t->refused || t->setup_error)
 		{
 			old = MemoryContextSwitchTo(transfer_cxt);
 			*refused = lappend(*refused, t);
 			MemoryContextSwitchTo(old);
 		}
 		else if (curl_multi_add_handle(multi, t->easy) == CURLM_OK)
+		{
+			t->in_multi = true;
 			(*in_multi)++;
+		}
 		else
 			elog(ERROR, "sv_platform push: curl_multi_add_handle failed");
 	}
@@ -579,6 +643,12 @@ finish_transfer(Transfer *t, CURLcode code, PushResult *r)
 		r->error = pstrdup("host not in sv.push_allowed_hosts: not contacted");
 		return;
 	}
+	if (t->setup_error)
+	{
+		/* not sent: a send failure, retried like one */
+		r->error = pstrdup(t->setup_error);
+		return;
+	}
 	if (t->refused_later)
 	{
 		/* a permanent failure (status 0), not an error to retry */
@@ -603,10 +673,11 @@ finish_transfer(Transfer *t, CURLcode code, PushResult *r)
 static void
 free_transfer(CURLM *multi, Transfer *t)
 {
-	if (!t->refused)
+	if (t->in_multi)
 		curl_multi_remove_handle(multi, t->easy);
 	curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->headers);
+	dlist_delete(&t->node);
 	MemoryContextDelete(t->cxt);
 }
 
@@ -638,6 +709,7 @@ sv_push_main(Datum arg)
 	PushResult *pending;		/* finished, not yet recorded */
 	int			npending = 0;
 	TimestampTz oldest_pending = 0;
+	CURLMcode	mrc;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -653,10 +725,16 @@ sv_push_main(Datum arg)
 	 * request in flight (sv.push_max_in_flight is at most 1024).
 	 */
 	pending = MemoryContextAlloc(TopMemoryContext, sizeof(PushResult) * (1024 + RECORD_BATCH));
+	on_proc_exit(push_curl_cleanup, (Datum) 0);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		elog(ERROR, "sv_platform push: curl_global_init failed");
-	multi = curl_multi_init();
-	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) sv_push_max_in_flight);
+	curl_initialized = true;
+	multi = push_multi = curl_multi_init();
+	if (multi == NULL)
+		elog(ERROR, "sv_platform push: curl_multi_init failed");
+	mrc = curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) sv_push_max_in_flight);
+	if (mrc != CURLM_OK)
+		elog(ERROR, "sv_platform push: cannot limit the connections: %s", curl_multi_strerror(mrc));
 
 	if (sv_push_shared != NULL)
 	{
