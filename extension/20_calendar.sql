@@ -495,7 +495,7 @@ COMMENT ON FUNCTION sv.calendar_load(integer, text, date, jsonb, text, boolean) 
 -- the year's lock until it commits, so this takes the same lock shared (until the caller's
 -- transaction ends, which makes a load wait for it) or, while a load holds it, fails with 40001.
 CREATE FUNCTION sv.calendar_provisional_between(a date, b date) RETURNS boolean
-LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL RESTRICTED   -- takes a lock: never folded or cached
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
@@ -679,7 +679,7 @@ GRANT SELECT ON sv_work.deadline_recomputed TO sv_officer, sv_admin, sv_auditor;
 -- so that the rule is tested on any date.
 CREATE FUNCTION sv._calendar_next_year_missing(day date)
 RETURNS TABLE (severity text, finding text, object text, detail text)
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT 'medium', 'calendar_next_year_missing', 'sv.calendar_notice ' || (y + 1),

@@ -161,7 +161,10 @@ SELECT count(*) AS old_message_left FROM sv.outbox WHERE id = :old_message;
 
 -- the security check: a table without row-level security is a high finding, so the job fails
 -- (and says so to its caller, e.g. pg_cron) with the findings in the run
+-- (the NOTICEs count every finding, and from 1 November calendar_next_year_missing is one while
+-- next year's notice is not loaded: the counts below leave that date-dependent finding out)
 CREATE TABLE sv.regress_job_open (x int);
+SET client_min_messages = warning;
 SET ROLE regress_job_admin;
 CALL sv.job_security_check();
 \echo :LAST_ERROR_SQLSTATE
@@ -173,7 +176,11 @@ DROP TABLE sv.regress_job_open;
 SET ROLE regress_job_admin;
 CALL sv.job_security_check();
 RESET ROLE;
-SELECT outcome, error, result ->> 'findings' AS findings FROM sv.job_run WHERE id = (SELECT max(id) FROM sv.job_run);
+RESET client_min_messages;
+SELECT outcome, error,
+       (SELECT count(*) FROM jsonb_array_elements(result -> 'items') f
+        WHERE f ->> 'finding' <> 'calendar_next_year_missing') AS findings
+FROM sv.job_run WHERE id = (SELECT max(id) FROM sv.job_run);
 
 -- a step or the end of a run that is not the caller's own, running in this session
 SET ROLE regress_job_admin;

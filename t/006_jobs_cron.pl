@@ -85,9 +85,11 @@ is($status, 'succeeded', 'pg_cron ran the job and recorded it as succeeded')
   or diag($node->safe_psql('platform', "SELECT * FROM cron.job_run_details WHERE jobid = $jobid"));
 is($node->safe_psql('platform',
 		"SELECT job || ' ' || outcome || ' ' || run_by || ' ' || rows_done || '/' || rows_total || ' '"
-		  . " || (result ->> 'findings') FROM sv.job_run ORDER BY id LIMIT 1"),
+		  . " || (SELECT count(*) FROM jsonb_array_elements(result -> 'items') f"
+		  . "     WHERE f ->> 'finding' <> 'calendar_next_year_missing')"
+		  . " FROM sv.job_run ORDER BY id LIMIT 1"),
 	'security_check succeeded platform_jobs 1/1 0',
-	'the run is in sv.job_run: succeeded, run by the jobs role, no finding');
+	'the run is in sv.job_run: succeeded, run by the jobs role, no finding (but the date-dependent calendar warning)');
 # the two queries of install.md for reading the runs
 like($node->safe_psql('platform', <<'EOF'),
 SELECT id, job, outcome, started_at, duration, rows_done, rows_total, percent_done, error
