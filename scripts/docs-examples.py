@@ -17,7 +17,9 @@ Conventions in a document (see docs/README-examples in README.md, "Tests"):
 * A hidden block, run in document order but not shown when the page is rendered, is an HTML
   comment whose first line is `<!-- docs-test` (the rest of that line is a free label, e.g.
   `setup`); its following lines up to `-->` are SQL (roles, staff mappings, data and psql
-  variables (\\gset) the examples assume). It must not raise errors unless marked.
+  variables (\\gset) the examples assume). It must not raise errors unless marked. A page may
+  change the server's settings (ALTER SYSTEM, e.g. sv.push_allowed_hosts): they are reset after
+  the page.
 * `<!-- docs-test: skip REASON -->` on the line(s) before a ```sql block leaves that block out;
   `--exclude PAGE=REASON` (the list in t/012_docs.pl) leaves a whole page out. Every skip and
   exclusion is printed with its reason, so the gap stays visible.
@@ -31,7 +33,7 @@ import re
 import subprocess
 import sys
 
-FENCE = re.compile(r'^```(\S*)\s*$')
+FENCE = re.compile(r'^(\s*)```(\S*)\s*$')
 ERROR_MARK = re.compile(r'--\s*error:\s*([0-9A-Z]{5})\b')
 ERROR_LINE = re.compile(r'^(?:psql:[^:]*:\d+: )?ERROR:  (?:([0-9A-Z]{5}): )?(.*)$')
 SEPARATOR = re.compile(r'^-+(\+-+)*$')
@@ -76,10 +78,10 @@ def parse(path):
             continue
         m = FENCE.match(line)
         if m:
-            lang, start, body = m.group(1), i + 1, []
+            indent, lang, start, body = len(m.group(1)), m.group(2), i + 1, []
             i += 1
-            while i < len(lines) and not lines[i].startswith('```'):
-                body.append(lines[i])
+            while i < len(lines) and not lines[i].lstrip().startswith('```'):
+                body.append(lines[i][indent:] if not lines[i][:indent].strip() else lines[i])
                 i += 1
             i += 1
             if lang != 'sql':
@@ -90,9 +92,9 @@ def parse(path):
             while j < len(lines) and not lines[j].strip():
                 j += 1
             m2 = FENCE.match(lines[j]) if j < len(lines) else None
-            if m2 and m2.group(1) in ('', 'text'):
+            if m2 and m2.group(2) in ('', 'text'):
                 shown, j = [], j + 1
-                while j < len(lines) and not lines[j].startswith('```'):
+                while j < len(lines) and not lines[j].lstrip().startswith('```'):
                     shown.append(lines[j])
                     j += 1
                 b.shown = shown
@@ -175,6 +177,10 @@ def run_page(path, args, dbname):
     r = subprocess.run(psql + [dbname, '-f', '-'], input='\n'.join(script) + '\n',
                        capture_output=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, env=env)
+    if any('ALTER SYSTEM' in b.sql.upper() for b in runnable):
+        # a page that changes the server's settings: back to postgresql.conf for the next page
+        subprocess.run(psql + ['postgres', '-c', 'ALTER SYSTEM RESET ALL', '-c',
+                               'SELECT pg_reload_conf(), pg_sleep(1)'], capture_output=True)
     out = r.stdout.split('\n')
     pieces, cur, pre = {}, None, []
     for line in out:
