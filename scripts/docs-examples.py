@@ -17,7 +17,8 @@ Conventions in a document (see docs/README-examples in README.md, "Tests"):
 * A hidden block, run in document order but not shown when the page is rendered, is an HTML
   comment whose first line is `<!-- docs-test` (the rest of that line is a free label, e.g.
   `setup`); its following lines up to `-->` are SQL (roles, staff mappings, data and psql
-  variables (\\gset) the examples assume). It must not raise errors unless marked. A page may
+  variables (\\gset) the examples assume). It must not raise errors unless marked. Roles a page
+  creates are named docs_*: they are dropped with the page's database after the page. A page may
   change the server's settings (ALTER SYSTEM, e.g. sv.push_allowed_hosts): they are reset after
   the page.
 * `<!-- docs-test: skip REASON -->` on the line(s) before a ```sql block leaves that block out;
@@ -181,6 +182,11 @@ def run_page(path, args, dbname):
         # a page that changes the server's settings: back to postgresql.conf for the next page
         subprocess.run(psql + ['postgres', '-c', 'ALTER SYSTEM RESET ALL', '-c',
                                'SELECT pg_reload_conf(), pg_sleep(1)'], capture_output=True)
+    # roles a page creates are named docs_*: dropped with the page's database
+    subprocess.run(psql + ['postgres', '-f', '-'], capture_output=True, text=True,
+                   input=f'DROP DATABASE IF EXISTS {dbname};\n'
+                   "SELECT format('DROP ROLE %I', rolname) FROM pg_roles "
+                   "WHERE rolname LIKE 'docs\\_%' \\gexec\n")
     out = r.stdout.split('\n')
     pieces, cur, pre = {}, None, []
     for line in out:
