@@ -10,15 +10,16 @@ Conventions in a document (see docs/README-examples in README.md, "Tests"):
 * A fenced block right after a ```sql block (only blank lines between) whose info string is
   empty or `text` is the output the example shows. It is compared with what psql prints,
   ignoring the width of table columns (cells are compared trimmed), blank lines, the
-  SQLSTATE psql adds to ERROR lines and psql's LOCATION lines. A cell `…` (or `...`) matches
+  SQLSTATE psql adds to ERROR lines, psql's LOCATION lines and "(N rows)" footers (psql runs
+  with \\pset footer off). A cell `…` (or `...`) matches
   any value (timestamps, ids); a line that is only `…` (or `...`) matches any number of lines.
 * `-- error: 22023` on a statement of a block marks an intended error: the block must raise
   exactly the SQLSTATEs so marked, in order. A block without the marker must raise none.
 * A hidden block, run in document order but not shown when the page is rendered, is an HTML
   comment whose first line is `<!-- docs-test` (the rest of that line is a free label, e.g.
   `setup`); its following lines up to `-->` are SQL (roles, staff mappings, data and psql
-  variables (\\gset) the examples assume). It must not raise errors unless marked. Roles a page
-  creates are named docs_*: they are dropped with the page's database after the page. A page may
+  variables (\\gset) the examples assume). It must not raise errors unless marked. The roles a
+  page creates are dropped with the page's database after the page. A page may
   change the server's settings (ALTER SYSTEM, e.g. sv.push_allowed_hosts): they are reset after
   the page.
 * `<!-- docs-test: skip REASON -->` on the line(s) before a ```sql block leaves that block out;
@@ -39,6 +40,7 @@ ERROR_MARK = re.compile(r'--\s*error:\s*([0-9A-Z]{5})\b')
 ERROR_LINE = re.compile(r'^(?:psql:[^:]*:\d+: )?ERROR:  (?:([0-9A-Z]{5}): )?(.*)$')
 SEPARATOR = re.compile(r'^-+(\+-+)*$')
 WILD = ('…', '...')
+ROWS = re.compile(r'^\(\d+ rows?\)$')
 
 
 class Block:
@@ -159,6 +161,12 @@ def run_page(path, args, dbname):
     if not any(b.kind == 'sql' for b in blocks):
         return 0, 0
     psql = [args.psql, '-X', '-q', '-d']
+
+    def roles():
+        r = subprocess.run(psql + ['postgres', '-At', '-c', 'SELECT rolname FROM pg_roles'],
+                           capture_output=True, text=True)
+        return set(r.stdout.split('\n')) - {''}
+    roles_before = roles()
     admin = subprocess.run(psql + ['postgres', '-v', 'ON_ERROR_STOP=1', '-c',
                                    f'DROP DATABASE IF EXISTS {dbname}', '-c',
                                    f'CREATE DATABASE {dbname}'],
@@ -182,11 +190,10 @@ def run_page(path, args, dbname):
         # a page that changes the server's settings: back to postgresql.conf for the next page
         subprocess.run(psql + ['postgres', '-c', 'ALTER SYSTEM RESET ALL', '-c',
                                'SELECT pg_reload_conf(), pg_sleep(1)'], capture_output=True)
-    # roles a page creates are named docs_*: dropped with the page's database
+    # the roles the page created are dropped with its database
+    drop = ''.join(f'DROP ROLE IF EXISTS "{x}";\n' for x in roles() - roles_before)
     subprocess.run(psql + ['postgres', '-f', '-'], capture_output=True, text=True,
-                   input=f'DROP DATABASE IF EXISTS {dbname};\n'
-                   "SELECT format('DROP ROLE %I', rolname) FROM pg_roles "
-                   "WHERE rolname LIKE 'docs\\_%' \\gexec\n")
+                   input=f'DROP DATABASE IF EXISTS {dbname};\n' + drop)
     out = r.stdout.split('\n')
     pieces, cur, pre = {}, None, []
     for line in out:
@@ -216,7 +223,7 @@ def run_page(path, args, dbname):
             problems.append(f'SQLSTATEs raised {states or "none"}, marked {b.expect or "none"}')
         actual = [norm(x) for x in got if x.strip() and not x.startswith('LOCATION:  ')]
         if b.shown is not None:
-            shown = [norm(x) for x in b.shown if x.strip()]
+            shown = [norm(x) for x in b.shown if x.strip() and not ROWS.match(x.strip())]
             if not matches(shown, actual):
                 problems.append('the output differs from the one shown')
         if problems:
