@@ -12,7 +12,7 @@ Conventions in a document (see docs/README-examples in README.md, "Tests"):
   ignoring the width of table columns (cells are compared trimmed), blank lines, the
   SQLSTATE psql adds to ERROR lines, psql's LOCATION lines and "(N rows)" footers (psql runs
   with \\pset footer off). A cell `…` (or `...`) matches
-  any value (timestamps, ids); a line that is only `…` (or `...`) matches any number of lines.
+  any value (timestamps, ids), a cell ending in `…` any value that begins with the rest; a line that is only `…` (or `...`) matches any number of lines.
 * `-- error: 22023` on a statement of a block marks an intended error: the block must raise
   exactly the SQLSTATEs so marked, in order. A block without the marker must raise none.
 * A hidden block, run in document order but not shown when the page is rendered, is an HTML
@@ -131,7 +131,9 @@ def matches(shown, actual):
         if s == a:
             return True
         sc, ac = s.split('|'), a.split('|')
-        return len(sc) == len(ac) and all(x == y or x in WILD for x, y in zip(sc, ac))
+        return len(sc) == len(ac) and all(x == y or x in WILD or
+                                          (x.endswith(WILD) and y.startswith(x.rstrip('.…')))
+                                          for x, y in zip(sc, ac))
 
     def go(i, j):
         if (i, j) in memo:

@@ -15,7 +15,6 @@ my %excluded = (
 	'docs/catalog.md' => 'not checked yet',
 	'docs/datacenter.md' => 'not checked yet',
 	'docs/draw.md' => 'not checked yet',
-	'docs/security.md' => 'not checked yet',
 );
 
 my $node = PostgreSQL::Test::Cluster->new('docs');
