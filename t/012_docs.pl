@@ -14,7 +14,6 @@ my $root = dirname(dirname(File::Spec->rel2abs(__FILE__)));
 my %excluded = (
 	'docs/catalog.md' => 'not checked yet',
 	'docs/datacenter.md' => 'not checked yet',
-	'docs/draw.md' => 'not checked yet',
 );
 
 my $node = PostgreSQL::Test::Cluster->new('docs');
