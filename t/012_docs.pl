@@ -51,9 +51,9 @@ while (my $line = <$fh>) {
 	} elsif ($line =~ /^#\s{3}/ && defined $current) {
 		push @diag, $line;
 	} elsif ($line =~ /^# (.*)$/) {
+		my $msg = $1;
 		$flush->();
-		note($1);
-		diag($1) if $1 =~ /^(skip|exclude) /;
+		if ($msg =~ /^(?:skip|exclude) /) { diag($msg); } else { note($msg); }
 	}
 }
 $flush->();
