@@ -2,32 +2,36 @@
 """Run the SQL examples of docs/*.md and docs/reference/*.md and compare them with the output
 the documents show (t/012_docs.pl runs this in `make test`; Python 3 standard library only).
 
-Conventions in a document (see docs/README-examples in README.md, "Tests"):
+Conventions in a document (README.md, "Tests", points here):
 
 * Every fenced ```sql block is run, in document order, in one psql session per document, on a
-  fresh database of its own with sv_platform created (as the cluster superuser, TimeZone UTC,
-  \\pset footer off, VERBOSITY verbose so that SQLSTATEs can be checked).
+  fresh database of its own with sv_platform created: as the cluster superuser, TimeZone UTC,
+  psql quiet (no command tags such as "COPY 3"), \\pset footer off, VERBOSITY verbose (so that
+  SQLSTATEs can be checked). Fences indented in a list item count too.
 * A fenced block right after a ```sql block (only blank lines between) whose info string is
   empty or `text` is the output the example shows. It is compared with what psql prints,
-  ignoring the width of table columns (cells are compared trimmed), blank lines, the
-  SQLSTATE psql adds to ERROR lines, psql's LOCATION lines and "(N rows)" footers (psql runs
-  with \\pset footer off). A cell `…` (or `...`) matches
-  any value (timestamps, ids), a cell ending in `…` any value that begins with the rest; a line that is only `…` (or `...`) matches any number of lines.
+  ignoring the width of table columns (cells are compared trimmed), blank lines, "(N rows)"
+  footers, the SQLSTATE psql adds to ERROR lines and psql's LOCATION lines. A cell `…` (or
+  `...`) matches any value (timestamps, ids), a cell ending in `…` any value that begins with
+  the rest; a line that is only `…` (or `...`) matches any number of lines. Examples whose
+  values depend on the day take them from psql variables (e.g. :'today', set by \\gset in a
+  hidden block) or show them as `…`.
 * `-- error: 22023` on a statement of a block marks an intended error: the block must raise
   exactly the SQLSTATEs so marked, in order. A block without the marker must raise none.
 * A hidden block, run in document order but not shown when the page is rendered, is an HTML
   comment whose first line is `<!-- docs-test` (the rest of that line is a free label, e.g.
-  `setup`); its following lines up to `-->` are SQL (roles, staff mappings, data and psql
-  variables (\\gset) the examples assume). It must not raise errors unless marked. The roles a
-  page creates are dropped with the page's database after the page. A page may
-  change the server's settings (ALTER SYSTEM, e.g. sv.push_allowed_hosts): they are reset after
-  the page.
+  `setup`); its following lines up to `-->` are SQL: roles, staff mappings, data, SET ROLE
+  and psql variables (\\gset) the examples assume. It must not raise errors unless marked.
+  The roles a page creates are dropped with the page's database after the page; a page that
+  changes the server's settings (ALTER SYSTEM, e.g. sv.push_allowed_hosts) has them reset.
 * `<!-- docs-test: skip REASON -->` on the line(s) before a ```sql block leaves that block out;
   `--exclude PAGE=REASON` (the list in t/012_docs.pl) leaves a whole page out. Every skip and
   exclusion is printed with its reason, so the gap stays visible.
 
-Output: TAP-like lines, "ok - FILE:LINE" or "not ok - FILE:LINE" followed by "# " lines, and
-"# skip/exclude" notes. Connection: the usual PG* environment variables; --psql names psql.
+Output: TAP-like lines, "ok - FILE:LINE" or "not ok - FILE:LINE" followed by "#   " lines, and
+"# skip/exclude" notes; the exit status is 1 if any block failed. Connection: the usual PG*
+environment variables; --psql names psql. Alone, on a scratch cluster:
+    PGHOST=... PGPORT=... scripts/docs-examples.py docs/*.md docs/reference/*.md
 """
 import argparse
 import os
