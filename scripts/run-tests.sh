@@ -18,6 +18,9 @@ cp -r "$here/sql" "$here/expected" "$here/specs" "$here/t" "$here/scripts/test.c
 mkdir -p "$work/scripts" && cp "$here/scripts/http_fixture.py" "$here/scripts/lib.sh" "$work/scripts/"
 mkdir -p "$work/data"
 [ -d "$here/contrib-examples" ] && cp -r "$here/contrib-examples" "$work/"
+# t/012_deb.pl builds the Debian package from these
+cp -r "$here/Makefile" "$here/sv_platform.control" "$here/README.md" "$here/src" "$here/extension" "$here/debian" "$here/docs" "$work/"
+cp "$here/scripts/build-deb.sh" "$work/scripts/"
 chown -R postgres: "$work"
 
 passed=0
