@@ -38,14 +38,14 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = results regression.diffs regression.out tmp_check tmp_check_iso output_iso log
 
 # Tests the PGXS way (README, "Tests"): one capability with `make installcheck REGRESS=credit
-# ISOLATION= TAP_TESTS=`. TAP_SLOW are left out by check-fast.
+# ISOLATION= TAP_TESTS=`. check-fast leaves out TAP_SLOW (10 s or more each).
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --temp-config=scripts/test.conf --load-extension=postgis --load-extension=sv_platform \
 	--encoding=UTF8 --no-locale
 ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
 ISOLATION_OPTS = $(REGRESS_OPTS)
 TAP_TESTS = 1
-TAP_SLOW = t/004_draw.pl t/006_jobs_cron.pl t/006_lunar.pl t/011_demo.pl
+TAP_SLOW = t/003_audit_concurrency.pl t/004_draw.pl t/005_push.pl t/006_jobs_cron.pl t/011_demo.pl t/012_deb.pl
 
 # PostgreSQL 15 from Debian is the target; another pg_config can be named on the command line.
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
