@@ -2,11 +2,11 @@
 #   make            build the library and the install script
 #   make install    install into the PostgreSQL found by $(PG_CONFIG)
 #   make test       install missing packages, build, install, run every suite (as root)
+#   make demo       the same, then show the platform on Pingdingshan data (KEEP=1 keeps the cluster and the HTTP fixture)
+#   make bench      benchmarks in bench/, each printing its ratio to a baseline
 #   make installcheck  the suites against the installed extension and the server PGHOST/PGPORT
 #                   name (PGXS; not as root); make check-fast: the fast ones in throwaway instances
 #   make deb        the Debian package postgresql-15-sv-platform in build/deb/
-#   make demo       the same, then show the platform on Pingdingshan data (KEEP=1 keeps the cluster and the HTTP fixture)
-#   make bench      benchmarks in bench/, each printing its ratio to a baseline
 EXTENSION  = sv_platform
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
@@ -37,7 +37,7 @@ EXTENSION_PARTS = $(sort $(wildcard extension/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = results regression.diffs regression.out tmp_check tmp_check_iso output_iso log
 
-# Tests the PGXS way (README, "Tests"): one capability with `make installcheck REGRESS=credit
+# Tests the PGXS way (README, "Tests during development"): one capability with `make installcheck REGRESS=credit
 # ISOLATION= TAP_TESTS=`. check-fast leaves out TAP_SLOW (10 s or more each).
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --temp-config=scripts/test.conf --load-extension=postgis --load-extension=sv_platform \
