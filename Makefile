@@ -4,6 +4,9 @@
 #   make test       install missing packages, build, install, run every suite (as root)
 #   make demo       the same, then show the platform on Pingdingshan data (KEEP=1 keeps the cluster and the HTTP fixture)
 #   make bench      benchmarks in bench/, each printing its ratio to a baseline
+#   make installcheck  the suites against the installed extension and the server PGHOST/PGPORT
+#                   name (PGXS; not as root); make check-fast: the fast ones in throwaway instances
+#   make deb        the Debian package postgresql-15-sv-platform in build/deb/
 EXTENSION  = sv_platform
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
@@ -34,6 +37,16 @@ EXTENSION_PARTS = $(sort $(wildcard extension/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = results regression.diffs regression.out tmp_check tmp_check_iso output_iso log
 
+# Tests the PGXS way (README, "Tests during development"): one capability with `make installcheck REGRESS=credit
+# ISOLATION= TAP_TESTS=`. check-fast leaves out TAP_SLOW (10 s or more each).
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --temp-config=scripts/test.conf --load-extension=postgis --load-extension=sv_platform \
+	--encoding=UTF8 --no-locale
+ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION_OPTS = $(REGRESS_OPTS)
+TAP_TESTS = 1
+TAP_SLOW = t/003_audit_concurrency.pl t/004_draw.pl t/005_push.pl t/006_jobs_cron.pl t/011_demo.pl t/012_deb.pl
+
 # PostgreSQL 15 from Debian is the target; another pg_config can be named on the command line.
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 
@@ -53,7 +66,17 @@ endif
 $(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION_PARTS) $(EXTENSION).control
 	cat $(EXTENSION_PARTS) > $@
 
-.PHONY: test demo bench setup
+.PHONY: test demo bench setup deb check-fast
+
+# installcheck's suites, each in a throwaway instance of $(PG_CONFIG)'s tree, without the slow TAP files
+check-fast: PROVE_TESTS = $(filter-out $(TAP_SLOW),$(sort $(wildcard t/*.pl)))
+check-fast:
+	$(if $(REGRESS),$(pg_regress_installcheck) $(REGRESS_OPTS) --temp-instance=./tmp_check $(REGRESS))
+	$(if $(ISOLATION),$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) --temp-instance=./tmp_check_iso $(ISOLATION))
+	$(if $(TAP_TESTS),$(prove_installcheck))
+
+deb:
+	bash scripts/build-deb.sh
 
 setup:
 	bash scripts/setup-debian.sh

@@ -20,6 +20,9 @@ mkdir -p "$work/scripts" && cp "$here/scripts/http_fixture.py" "$here/scripts/li
 cp -r "$here/docs" "$work/"
 mkdir -p "$work/data"
 [ -d "$here/contrib-examples" ] && cp -r "$here/contrib-examples" "$work/"
+# t/012_deb.pl builds the Debian package from these
+cp -r "$here/Makefile" "$here/sv_platform.control" "$here/README.md" "$here/src" "$here/extension" "$here/debian" "$here/docs" "$work/"
+cp "$here/scripts/build-deb.sh" "$work/scripts/"
 chown -R postgres: "$work"
 
 passed=0

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages sv_platform needs to build, test and demo.
+# Installs the Debian 12 packages sv_platform needs to build, test and demo;
+# `setup-debian.sh deb` also the tools that build the Debian package (scripts/build-deb.sh).
 # Idempotent: packages already present are left alone, and apt is not touched at all when
 # nothing is missing. Run as root or through sudo.
 set -euo pipefail
@@ -20,6 +21,9 @@ PACKAGES=(
   python3-lunardate
   faketime
 )
+if [ "${1:-}" = deb ]; then
+  PACKAGES+=(debhelper dpkg-dev fakeroot postgresql-server-dev-all)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -135,3 +135,10 @@ DELETE FROM sv.credit_class WHERE uscc::text IN (:'c1', :'c2');
 DELETE FROM sv.subject WHERE source_system = 'RGC-AMR';
 UPDATE sv.credit_model SET is_current = false WHERE label LIKE 'RGC-%';
 SET session_replication_role = DEFAULT;
+
+-- leave no role behind: `make installcheck` may run again on the same server
+RESET ROLE;
+SET session_replication_role = replica;
+DELETE FROM sv.staff WHERE role_name IN ('regress_crd_admin', 'regress_crd_feed', 'regress_crd_officer', 'regress_crd_public');
+SET session_replication_role = DEFAULT;
+DROP ROLE regress_crd_admin, regress_crd_feed, regress_crd_officer, regress_crd_public;

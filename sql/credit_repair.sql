@@ -194,3 +194,10 @@ DELETE FROM sv.sanction_measure WHERE code LIKE 'RGR-%';
 DELETE FROM sv.subject WHERE source_system = 'RGR-AMR';
 UPDATE sv.credit_model SET is_current = false WHERE label = 'RGR-V1';
 SET session_replication_role = DEFAULT;
+
+-- leave no role behind: `make installcheck` may run again on the same server
+RESET ROLE;
+SET session_replication_role = replica;
+DELETE FROM sv.staff WHERE role_name IN ('regress_cr_feed', 'regress_cr_admin', 'regress_cr_msa1', 'regress_cr_msa2', 'regress_cr_hurd', 'regress_cr_public');
+SET session_replication_role = DEFAULT;
+DROP ROLE regress_cr_feed, regress_cr_admin, regress_cr_msa1, regress_cr_msa2, regress_cr_hurd, regress_cr_public;

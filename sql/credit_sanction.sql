@@ -301,3 +301,10 @@ DELETE FROM sv.credit_class WHERE uscc::text IN (:'s1', :'s2', :'s3', :'s4');
 DELETE FROM sv.sanction_measure WHERE code LIKE 'RGS-%';
 DELETE FROM sv.subject WHERE source_system = 'RGS-AMR';
 SET session_replication_role = DEFAULT;
+
+-- leave no role behind: `make installcheck` may run again on the same server
+RESET ROLE;
+SET session_replication_role = replica;
+DELETE FROM sv.staff WHERE role_name IN ('regress_cs_admin', 'regress_cs_feed', 'regress_cs_msa', 'regress_cs_hurd', 'regress_cs_public', 'regress_cs_bi');
+SET session_replication_role = DEFAULT;
+DROP ROLE regress_cs_admin, regress_cs_feed, regress_cs_msa, regress_cs_hurd, regress_cs_public, regress_cs_bi;

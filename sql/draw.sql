@@ -404,3 +404,9 @@ SELECT p.population_size, p.stratum_sizes, length(x.population) AS bytes, x.regi
        (SELECT count(*) FROM sv.draw_result r WHERE r.draw_id = :draw0) AS drawn, sv.draw_verify(:draw0) AS verified
 FROM sv.draw_plan p JOIN sv.draw_population x ON x.plan_id = p.id WHERE p.id = :plan0;
 
+-- leave no role behind: `make installcheck` may run again on the same server
+RESET ROLE;
+SET session_replication_role = replica;
+DELETE FROM sv.staff WHERE role_name IN ('regress_drw_msa', 'regress_drw_health', 'regress_drw_public', 'regress_drw_auditor', 'regress_drw_admin');
+SET session_replication_role = DEFAULT;
+DROP ROLE regress_drw_msa, regress_drw_health, regress_drw_public, regress_drw_auditor, regress_drw_admin;

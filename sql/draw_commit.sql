@@ -266,3 +266,11 @@ DELETE FROM sv.inspector_conflict WHERE certificate_no LIKE '豫CMT%';
 DELETE FROM sv.subject WHERE source_system = 'CMT-AMR';
 DELETE FROM sv.inspector WHERE source_system = 'CMT-ZF';
 SET session_replication_role = DEFAULT;
+
+-- leave no role behind: `make installcheck` may run again on the same server
+RESET ROLE;
+SET session_replication_role = replica;
+DELETE FROM sv.staff WHERE role_name IN ('regress_cmt_msa', 'regress_cmt_auditor');
+SET session_replication_role = DEFAULT;
+DROP TABLE cmt_spellings, cmt_tried;
+DROP ROLE regress_cmt_msa, regress_cmt_auditor;

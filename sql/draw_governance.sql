@@ -330,3 +330,10 @@ DELETE FROM sv.subject WHERE source_system = 'RDG-AMR';
 DELETE FROM sv.inspector WHERE source_system = 'RDG-ZF';
 DELETE FROM sv.staff WHERE role_name LIKE 'regress\_dg\_%';
 SET session_replication_role = DEFAULT;
+
+-- leave no role behind: `make installcheck` may run again on the same server
+RESET ROLE;
+SET session_replication_role = replica;
+DELETE FROM sv.staff WHERE role_name IN ('regress_dg_msa', 'regress_dg_msa_ye', 'regress_dg_msa_ls', 'regress_dg_health', 'regress_dg_health_ls', 'regress_dg_unmapped', 'regress_dg_admin_ye', 'regress_dg_admin_nomap', 'regress_dg_public', 'regress_dg_auditor', 'regress_dg_bi', 'regress_dg_integration');
+SET session_replication_role = DEFAULT;
+DROP ROLE regress_dg_msa, regress_dg_msa_ye, regress_dg_msa_ls, regress_dg_health, regress_dg_health_ls, regress_dg_unmapped, regress_dg_admin_ye, regress_dg_admin_nomap, regress_dg_public, regress_dg_auditor, regress_dg_bi, regress_dg_integration;

@@ -251,3 +251,10 @@ DELETE FROM sv.outbox WHERE endpoint = 'RGJ-EP';
 DELETE FROM sv.endpoint WHERE name = 'RGJ-EP';
 DELETE FROM sv.job_run;
 SET session_replication_role = DEFAULT;
+
+-- leave no role behind: `make installcheck` may run again on the same server
+RESET ROLE;
+SET session_replication_role = replica;
+DELETE FROM sv.staff WHERE role_name IN ('regress_job_admin', 'regress_job_feed', 'regress_job_auditor', 'regress_job_officer', 'regress_job_public', 'regress_job_nologin');
+SET session_replication_role = DEFAULT;
+DROP ROLE regress_job_admin, regress_job_feed, regress_job_auditor, regress_job_officer, regress_job_public, regress_job_nologin;

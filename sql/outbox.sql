@@ -204,3 +204,10 @@ DELETE FROM sv.outbox;
 DELETE FROM sv.endpoint_secret;
 DELETE FROM sv.endpoint WHERE name LIKE 'RGO-%';
 SET session_replication_role = DEFAULT;
+
+-- leave no role behind: `make installcheck` may run again on the same server
+RESET ROLE;
+SET session_replication_role = replica;
+DELETE FROM sv.staff WHERE role_name IN ('regress_ob_admin', 'regress_ob_feed', 'regress_ob_msa', 'regress_ob_health', 'regress_ob_public');
+SET session_replication_role = DEFAULT;
+DROP ROLE regress_ob_admin, regress_ob_feed, regress_ob_msa, regress_ob_health, regress_ob_public;

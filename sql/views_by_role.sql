@@ -97,3 +97,18 @@ SELECT a.attname, col_description(a.attrelid, a.attnum) AS label
 FROM pg_attribute a
 WHERE a.attrelid = 'sv_public.subject'::regclass AND a.attnum > 0
 ORDER BY a.attnum;
+
+-- leave no role behind: `make installcheck` may run again on the same server
+RESET ROLE;
+SET session_replication_role = replica;
+DELETE FROM sv.staff WHERE role_name IN (SELECT login FROM vr_login);
+SET session_replication_role = DEFAULT;
+DO $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT * FROM vr_login ORDER BY grp LOOP
+    EXECUTE format('DROP ROLE %I', r.login);
+  END LOOP;
+END
+$$;
