@@ -34,6 +34,11 @@ DECLARE
   me text := sv._outer_user();
 BEGIN
   IF sv._is_admin(me) OR pg_has_role(me, 'sv_auditor', 'USAGE') THEN
+    -- they see every subject, so they are told when there is none (a score of nobody would
+    -- read as a spotless class A)
+    IF NOT EXISTS (SELECT 1 FROM sv.subject s WHERE s.uscc = subject::sv.uscc) THEN
+      RAISE EXCEPTION '%: subject % is not registered', field, subject::sv.uscc USING ERRCODE = 'no_data_found';
+    END IF;
     RETURN;
   END IF;
   IF NOT pg_has_role(me, 'sv_officer', 'USAGE') THEN

@@ -81,7 +81,8 @@ RESET ROLE;
 
 -- 1. the score: officers only of subjects in their region scope (as sv_work.subject shows
 -- them), none without a mapping; administrators and auditors all.  A subject that does not
--- exist answers like one outside the scope.
+-- exist answers like one outside the scope for an officer; administrators and auditors, who see
+-- every subject, are told it is not registered (P0002) rather than shown a spotless class A.
 SELECT * FROM pg_temp.as_each(format('SELECT class || '' '' || score FROM sv.credit_score(%L, %L)', :'k1', '2025-03-15 12:00+08'));
 SELECT * FROM pg_temp.as_each(format('SELECT jsonb_array_length(explanation -> ''events'') FROM sv.credit_score(%L)', :'k1'));
 SELECT * FROM pg_temp.as_each(format('SELECT class FROM sv.credit_score(%L)', :'k9'));
