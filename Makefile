@@ -32,9 +32,13 @@ OBJS = \
 	src/push/url.o \
 	src/types/uscc.o
 
-# The install script is assembled from ordered per-capability files.
+# The install script is assembled from ordered per-capability files; the update scripts to this
+# version from the re-runnable statements of the same files and extension/updates/ (docs/upgrades.md).
+# Released install scripts are kept byte for byte in extension/versions/.
 EXTENSION_PARTS = $(sort $(wildcard extension/*.sql))
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+UPGRADE_FROM = 0.1.0
+DATA = $(wildcard extension/versions/$(EXTENSION)--*.sql)
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(patsubst %,$(EXTENSION)--%--$(EXTVERSION).sql,$(UPGRADE_FROM))
 EXTRA_CLEAN = results regression.diffs regression.out tmp_check tmp_check_iso output_iso log
 
 # Tests the PGXS way (README, "Tests during development"): one capability with `make installcheck REGRESS=credit
@@ -53,7 +57,7 @@ PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_con
 # -Wextra is on; the three switches below silence warnings that PostgreSQL's own headers and
 # the V1 calling convention (PG_FUNCTION_ARGS) trigger, not warnings about our code.
 PG_CFLAGS  = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
-PG_CPPFLAGS = -I$(srcdir)/src $(shell curl-config --cflags 2>/dev/null)
+PG_CPPFLAGS = -I$(srcdir)/src $(shell curl-config --cflags 2>/dev/null) -DSV_PLATFORM_VERSION='"$(EXTVERSION)"'
 SHLIB_LINK = $(shell curl-config --libs 2>/dev/null || echo -lcurl)
 
 # On a fresh machine pg_config is missing until `make test` / `make demo` has run the setup
@@ -65,6 +69,13 @@ endif
 
 $(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION_PARTS) $(EXTENSION).control
 	cat $(EXTENSION_PARTS) > $@
+
+$(EXTENSION)--%--$(EXTVERSION).sql: extension/updates/%--$(EXTVERSION).sql extension/updates/prelude.sql \
+		$(wildcard extension/updates/*.post.sql) $(EXTENSION_PARTS) scripts/build-update.pl $(EXTENSION).control
+	perl scripts/build-update.pl $* $(EXTVERSION) $(EXTENSION_PARTS) > $@.tmp && mv $@.tmp $@
+
+# The library reports the version of the control file (sv.build_info()).
+src/sv_platform.o: $(EXTENSION).control
 
 .PHONY: test demo bench setup deb check-fast
 

@@ -1,4 +1,4 @@
--- sv_platform 0.1.0 install script, assembled by the Makefile from extension/NN_*.sql in order.
+-- sv_platform install script (the version in sv_platform.control), assembled by the Makefile from extension/NN_*.sql in order.
 \echo Use "CREATE EXTENSION sv_platform CASCADE" to load this file. \quit
 
 -- ---------------------------------------------------------------------------------------------
@@ -27,6 +27,7 @@ BEGIN
 END
 $encoding$;
 
+-- sv:rerun (re-applied by every update: docs/upgrades.md)
 DO $roles$
 DECLARE
   r text;
@@ -42,13 +43,13 @@ END
 $roles$;
 
 -- The roles every read-only surface of the core is granted to.
-CREATE FUNCTION sv._group_roles() RETURNS text[]
+CREATE OR REPLACE FUNCTION sv._group_roles() RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT ARRAY['sv_admin', 'sv_officer', 'sv_auditor', 'sv_public', 'sv_bi', 'sv_integration'] $$;
 
 COMMENT ON FUNCTION sv._group_roles() IS 'The six group roles of sv_platform (internal).';
 
-CREATE FUNCTION sv.build_info(OUT component text, OUT version text) RETURNS SETOF record
+CREATE OR REPLACE FUNCTION sv.build_info(OUT component text, OUT version text) RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'sv_build_info'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
@@ -57,7 +58,7 @@ COMMENT ON FUNCTION sv.build_info() IS
 
 -- The legal date of a timestamp: deadlines and validity dates count in sv.timezone
 -- (Asia/Shanghai by default), never in the session's TimeZone.
-CREATE FUNCTION sv.local_date(timestamptz) RETURNS date
+CREATE OR REPLACE FUNCTION sv.local_date(timestamptz) RETURNS date
 AS 'MODULE_PATHNAME', 'sv_local_date' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.local_date(timestamptz) IS
   'The calendar date of a timestamp in sv.timezone (default Asia/Shanghai), whatever the session time zone';

@@ -4,7 +4,7 @@
 -- ---------------------------------------------------------------------------------------------
 
 -- text that must not be NULL or blank: 22023 "<field> must not be empty"
-CREATE FUNCTION sv._require_text(field text, value text) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_text(field text, value text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -16,7 +16,7 @@ END
 $fn$;
 
 -- one of a fixed list: 22023 "<field> must be a, b or c, not 'x'"
-CREATE FUNCTION sv._require_one_of(field text, value text, allowed text[]) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_one_of(field text, value text, allowed text[]) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -31,7 +31,7 @@ END
 $fn$;
 
 -- every element of a list in the allowed set: 22023 naming the field and the strays
-CREATE FUNCTION sv._require_subset(field text, value text[], allowed text[]) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_subset(field text, value text[], allowed text[]) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -48,7 +48,7 @@ END
 $fn$;
 
 -- a stable business code: 22023 with the rule spelt out
-CREATE FUNCTION sv._require_code(field text, value text) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_code(field text, value text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -61,7 +61,7 @@ END
 $fn$;
 
 -- an existing department: 23503 "<field>: department N does not exist"
-CREATE FUNCTION sv._require_department(field text, department_id integer) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_department(field text, department_id integer) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -80,7 +80,7 @@ $fn$;
 -- U+2066-U+2069: they reorder what a reader sees) and zero-width characters (U+200B-U+200D,
 -- U+2060, U+FEFF: they make two different texts look the same); longer than max_length
 -- characters after trimming: 22001.  Returns the value trimmed of spaces; NULL stays NULL.
-CREATE FUNCTION sv._label_problem(value text) RETURNS text
+CREATE OR REPLACE FUNCTION sv._label_problem(value text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -95,7 +95,7 @@ AS $fn$
   FROM (SELECT (regexp_match(value, '[\u0001-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u2060\ufeff\u061c\u202a-\u202e\u2066-\u2069]'))[1] AS m) x
 $fn$;
 
-CREATE FUNCTION sv._require_label(field text, value text, max_length integer) RETURNS text
+CREATE OR REPLACE FUNCTION sv._require_label(field text, value text, max_length integer) RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -122,7 +122,7 @@ CREATE DOMAIN sv.label_text AS text
 -- NULL arguments: 22004 naming every one that is NULL.  The names and, in the same order,
 -- whether each is NULL (any type, no casts):
 -- sv._require_given(ARRAY['code', 'department_id'], ARRAY[code IS NULL, department_id IS NULL]).
-CREATE FUNCTION sv._require_given(fields text[], missing boolean[]) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_given(fields text[], missing boolean[]) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -140,7 +140,7 @@ $fn$;
 -- a reason for an irreversible step: 22023 "reason must say why <purpose> (at least 4 characters)";
 -- one line of printable text of at most 500 characters (sv._require_label).  field: the
 -- argument's name when it is not "reason" (e.g. a decision's note)
-CREATE FUNCTION sv._require_reason(reason text, purpose text, field text DEFAULT 'reason') RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_reason(reason text, purpose text, field text DEFAULT 'reason') RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -154,7 +154,7 @@ END
 $fn$;
 
 -- an existing region: 23503 "<field>: region '<code>' does not exist"
-CREATE FUNCTION sv._require_region(field text, region_code text) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_region(field text, region_code text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -167,7 +167,7 @@ END
 $fn$;
 
 -- Is this role a superuser or a platform administrator (member of sv_admin)?
-CREATE FUNCTION sv._is_admin(role_name text) RETURNS boolean
+CREATE OR REPLACE FUNCTION sv._is_admin(role_name text) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -177,11 +177,11 @@ $fn$;
 
 -- An ISO date YYYY-MM-DD (1900-2999) or NULL, never an error: bulk ingest turns bad dates into
 -- reject reasons (src/ingest/parse.c).
-CREATE FUNCTION sv._parse_date(text) RETURNS date
+CREATE OR REPLACE FUNCTION sv._parse_date(text) RETURNS date
 AS 'MODULE_PATHNAME', 'sv_parse_date' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- A unified social credit code given as text: the reason in DETAIL when it fails a check.
-CREATE FUNCTION sv._require_uscc(field text, value text) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_uscc(field text, value text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -205,7 +205,7 @@ $fn$;
 -- ---------------------------------------------------------------------------------------------
 
 -- A text field longer than its limit: the reject (22001 naming the field), else NULL.
-CREATE FUNCTION sv._too_long(field text, value text, max_length integer) RETURNS text[]
+CREATE OR REPLACE FUNCTION sv._too_long(field text, value text, max_length integer) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
   SELECT CASE WHEN pg_catalog.char_length(value) > max_length
@@ -217,7 +217,7 @@ $fn$;
 -- the dates the rules accept, and anything else spelt out ('infinity', '5874897-12-31',
 -- '4714-11-24 BC'), so that the date rules refuse it naming the field.  (to_char would answer
 -- NULL for ±infinity, stored silently, and fail with a bare 22008 beyond the timestamp range.)
-CREATE FUNCTION sv._date_text(day date) RETURNS text
+CREATE OR REPLACE FUNCTION sv._date_text(day date) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 SET datestyle = 'ISO, YMD'
@@ -227,7 +227,7 @@ AS $fn$ SELECT day::text $fn$;
 -- ±infinity and a date outside 1900-2999 are refused with 22007 naming the field, in the words
 -- the batch checks use for a record's date.  (Stored, an infinite date would read as "open"
 -- beside NULL, the platform's one way of saying so.)
-CREATE FUNCTION sv._require_date(field text, day date) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_date(field text, day date) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$

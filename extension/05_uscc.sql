@@ -11,13 +11,13 @@
 
 CREATE TYPE sv.uscc;
 
-CREATE FUNCTION sv.uscc_in(cstring) RETURNS sv.uscc
+CREATE OR REPLACE FUNCTION sv.uscc_in(cstring) RETURNS sv.uscc
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION sv.uscc_out(sv.uscc) RETURNS cstring
+CREATE OR REPLACE FUNCTION sv.uscc_out(sv.uscc) RETURNS cstring
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION sv.uscc_recv(internal) RETURNS sv.uscc
+CREATE OR REPLACE FUNCTION sv.uscc_recv(internal) RETURNS sv.uscc
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION sv.uscc_send(sv.uscc) RETURNS bytea
+CREATE OR REPLACE FUNCTION sv.uscc_send(sv.uscc) RETURNS bytea
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE TYPE sv.uscc (
@@ -36,9 +36,9 @@ COMMENT ON TYPE sv.uscc IS
   'Unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters, check character verified';
 
 -- Casts to and from text (assignment, like the built-in casts between string types).
-CREATE FUNCTION sv.uscc(text) RETURNS sv.uscc
+CREATE OR REPLACE FUNCTION sv.uscc(text) RETURNS sv.uscc
 AS 'MODULE_PATHNAME', 'uscc_from_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION sv.text(sv.uscc) RETURNS text
+CREATE OR REPLACE FUNCTION sv.text(sv.uscc) RETURNS text
 AS 'MODULE_PATHNAME', 'uscc_to_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE CAST (text AS sv.uscc) WITH FUNCTION sv.uscc(text) AS ASSIGNMENT;
 CREATE CAST (sv.uscc AS text) WITH FUNCTION sv.text(sv.uscc) AS ASSIGNMENT;
@@ -47,25 +47,25 @@ CREATE CAST (sv.uscc AS text) WITH FUNCTION sv.text(sv.uscc) AS ASSIGNMENT;
 -- The operators live in pg_catalog (they belong to the extension and go with it) so that
 -- `code = '9141...'` works for every role and BI tool without sv in its search_path; they
 -- only ever match sv.uscc operands, so nothing built-in is shadowed.
-CREATE FUNCTION sv.uscc_eq(sv.uscc, sv.uscc) RETURNS bool
+CREATE OR REPLACE FUNCTION sv.uscc_eq(sv.uscc, sv.uscc) RETURNS bool
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION sv.uscc_ne(sv.uscc, sv.uscc) RETURNS bool
+CREATE OR REPLACE FUNCTION sv.uscc_ne(sv.uscc, sv.uscc) RETURNS bool
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION sv.uscc_lt(sv.uscc, sv.uscc) RETURNS bool
+CREATE OR REPLACE FUNCTION sv.uscc_lt(sv.uscc, sv.uscc) RETURNS bool
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION sv.uscc_le(sv.uscc, sv.uscc) RETURNS bool
+CREATE OR REPLACE FUNCTION sv.uscc_le(sv.uscc, sv.uscc) RETURNS bool
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION sv.uscc_gt(sv.uscc, sv.uscc) RETURNS bool
+CREATE OR REPLACE FUNCTION sv.uscc_gt(sv.uscc, sv.uscc) RETURNS bool
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION sv.uscc_ge(sv.uscc, sv.uscc) RETURNS bool
+CREATE OR REPLACE FUNCTION sv.uscc_ge(sv.uscc, sv.uscc) RETURNS bool
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION sv.uscc_cmp(sv.uscc, sv.uscc) RETURNS int4
+CREATE OR REPLACE FUNCTION sv.uscc_cmp(sv.uscc, sv.uscc) RETURNS int4
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION sv.uscc_sortsupport(internal) RETURNS void
+CREATE OR REPLACE FUNCTION sv.uscc_sortsupport(internal) RETURNS void
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION sv.uscc_hash(sv.uscc) RETURNS int4
+CREATE OR REPLACE FUNCTION sv.uscc_hash(sv.uscc) RETURNS int4
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION sv.uscc_hash_extended(sv.uscc, int8) RETURNS int8
+CREATE OR REPLACE FUNCTION sv.uscc_hash_extended(sv.uscc, int8) RETURNS int8
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 
 CREATE OPERATOR pg_catalog.= (
@@ -116,40 +116,40 @@ DEFAULT FOR TYPE sv.uscc USING hash AS
   FUNCTION 2 sv.uscc_hash_extended(sv.uscc, int8);
 
 -- Accessors.
-CREATE FUNCTION sv.uscc_authority(sv.uscc) RETURNS text
+CREATE OR REPLACE FUNCTION sv.uscc_authority(sv.uscc) RETURNS text
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.uscc_authority(sv.uscc) IS 'Position 1: registration authority (登记管理部门码)';
-CREATE FUNCTION sv.uscc_category(sv.uscc) RETURNS text
+CREATE OR REPLACE FUNCTION sv.uscc_category(sv.uscc) RETURNS text
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.uscc_category(sv.uscc) IS 'Position 2: organisation category (机构类别码)';
-CREATE FUNCTION sv.uscc_region_code(sv.uscc) RETURNS text
+CREATE OR REPLACE FUNCTION sv.uscc_region_code(sv.uscc) RETURNS text
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.uscc_region_code(sv.uscc) IS
   'Positions 3-8: GB/T 2260 region code of the registering authority (not necessarily where the subject is now)';
-CREATE FUNCTION sv.uscc_org_code(sv.uscc) RETURNS text
+CREATE OR REPLACE FUNCTION sv.uscc_org_code(sv.uscc) RETURNS text
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.uscc_org_code(sv.uscc) IS 'Positions 9-17: organisation code (主体标识码)';
 
 -- Validation without exceptions, for ingest: reject records with a reason instead of failing.
 -- STABLE, not IMMUTABLE: the answer for a code failing the check character depends on
 -- sv.uscc_exception.
-CREATE FUNCTION sv.uscc_check(text) RETURNS text
+CREATE OR REPLACE FUNCTION sv.uscc_check(text) RETURNS text
 AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.uscc_check(text) IS
   'NULL when the text is a valid unified social credit code, otherwise the reason (never raises)';
 
-CREATE FUNCTION sv.uscc_validate(code text, OUT canonical text, OUT problem text, OUT detail text)
+CREATE OR REPLACE FUNCTION sv.uscc_validate(code text, OUT canonical text, OUT problem text, OUT detail text)
 RETURNS record
 AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.uscc_validate(text) IS
   'Canonical form, problem kind (length, character, authority, category, region, check_character) and explanation; problem is NULL when valid';
 
-CREATE FUNCTION sv.uscc_check_character(body text) RETURNS text
+CREATE OR REPLACE FUNCTION sv.uscc_check_character(body text) RETURNS text
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.uscc_check_character(text) IS
   'The check character (position 18) that completes the given 17 characters';
 
-CREATE FUNCTION sv._uscc_categories(OUT authority text, OUT category text,
+CREATE OR REPLACE FUNCTION sv._uscc_categories(OUT authority text, OUT category text,
                                     OUT authority_zh text, OUT authority_en text,
                                     OUT category_zh text, OUT category_en text)
 RETURNS SETOF record
@@ -178,7 +178,7 @@ ALTER TABLE sv.uscc_exception FORCE ROW LEVEL SECURITY;
 CREATE POLICY uscc_exception_read ON sv.uscc_exception FOR SELECT USING (true);
 SELECT pg_catalog.pg_extension_config_dump('sv.uscc_exception', '');
 
-CREATE FUNCTION sv.uscc_register_exception(code text, reason text) RETURNS sv.uscc
+CREATE OR REPLACE FUNCTION sv.uscc_register_exception(code text, reason text) RETURNS sv.uscc
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$

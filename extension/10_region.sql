@@ -26,7 +26,7 @@ CREATE INDEX region_parent_code_idx ON sv.region (parent_code);
 -- The parent must exist and a region with children cannot go.  A trigger rather than a
 -- self-referencing foreign key: pg_dump warns about circular constraints on every dump of an
 -- extension configuration table that has one.  (Reference table: triggers are fine here.)
-CREATE FUNCTION sv._region_parent_check() RETURNS trigger
+CREATE OR REPLACE FUNCTION sv._region_parent_check() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -97,7 +97,7 @@ INSERT INTO sv.region (code, name_zh, name_en, level, parent_code, is_gbt2260, b
   ('410472', '平顶山市城乡一体化示范区', 'Pingdingshan Urban-Rural Integration Demonstration Zone', 'zone', '410400', false, true);
 
 -- Ancestors of a region, itself first (at most four levels deep).
-CREATE FUNCTION sv.region_path(code text) RETURNS text[]
+CREATE OR REPLACE FUNCTION sv.region_path(code text) RETURNS text[]
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -125,7 +125,7 @@ COMMENT ON FUNCTION sv.region_path(text) IS 'The region and its ancestors, neare
 
 -- Is child inside parent?  A region is within itself.  Unknown codes are an error, not false:
 -- a typo must not silently put a record out of everybody's scope.
-CREATE FUNCTION sv.region_within(child text, parent text) RETURNS boolean
+CREATE OR REPLACE FUNCTION sv.region_within(child text, parent text) RETURNS boolean
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$

@@ -20,7 +20,7 @@ COMMENT ON SCHEMA sv_public IS 'Service portal (服务门户): published, masked
 COMMENT ON SCHEMA sv_bi IS 'Analysis views with stable column names, for BI tools';
 
 -- The caller: the role set by login or SET ROLE, unchanged inside SECURITY DEFINER functions.
-CREATE FUNCTION sv._outer_user() RETURNS text
+CREATE OR REPLACE FUNCTION sv._outer_user() RETURNS text
 AS 'MODULE_PATHNAME', 'sv_outer_user' LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 CREATE TABLE sv.staff (
@@ -52,7 +52,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.staff_id_seq', '');
 -- The caller's mapping in force today (in sv.timezone) and every region code in its scope.
 -- Runs as the owner so the caller needs no privilege on sv.staff; it only ever answers for the
 -- caller.
-CREATE FUNCTION sv._scope_lookup(OUT staff_id bigint, OUT department_id integer,
+CREATE OR REPLACE FUNCTION sv._scope_lookup(OUT staff_id bigint, OUT department_id integer,
                                  OUT region_code text, OUT regions text[])
 RETURNS SETOF record
 LANGUAGE sql STABLE SECURITY DEFINER
@@ -77,16 +77,16 @@ AS $fn$
   FROM me
 $fn$;
 
-CREATE FUNCTION sv.scope_department() RETURNS integer
+CREATE OR REPLACE FUNCTION sv.scope_department() RETURNS integer
 AS 'MODULE_PATHNAME', 'sv_scope_department' LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION sv.scope_department() IS
   'The caller''s department from sv.staff (NULL without a mapping in force); for RLS policies';
-CREATE FUNCTION sv.scope_regions() RETURNS text[]
+CREATE OR REPLACE FUNCTION sv.scope_regions() RETURNS text[]
 AS 'MODULE_PATHNAME', 'sv_scope_regions' LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION sv.scope_regions() IS
   'Region codes in the caller''s scope (its region and all below; NULL without a mapping); for RLS policies';
 
-CREATE FUNCTION sv.current_scope(OUT role_name text, OUT staff_id bigint, OUT department_id integer,
+CREATE OR REPLACE FUNCTION sv.current_scope(OUT role_name text, OUT staff_id bigint, OUT department_id integer,
                                  OUT department_code text, OUT department_name text,
                                  OUT region_code text, OUT region_name text, OUT regions text[],
                                  OUT sees_all boolean, OUT is_admin boolean)
@@ -114,7 +114,7 @@ GRANT SELECT ON sv.staff TO sv_officer, sv_admin, sv_auditor;
 
 -- The caller's own right to manage a region: superusers anywhere; administrators inside their
 -- own scope (an sv_admin without a staff mapping manages nothing until a superuser maps it).
-CREATE FUNCTION sv._require_admin_scope(region_code text) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_admin_scope(region_code text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -143,7 +143,7 @@ $fn$;
 -- Do these regions lie within the caller's region scope?  Superusers anywhere; everybody else
 -- (officers and administrators alike) within the scope of its own staff mapping: a write naming
 -- regions may not reach past the caller's own region.  42501 naming the field.
-CREATE FUNCTION sv._require_regions_in_scope(field text, region_codes text[]) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_regions_in_scope(field text, region_codes text[]) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -175,7 +175,7 @@ $fn$;
 -- An officer without a staff mapping in force does nothing: 42501.  Administrators and
 -- integrations (system feeds) pass; the callers have checked the role itself.  The rule for
 -- every function an officer calls to act, not only to read: no mapping, no action.
-CREATE FUNCTION sv._require_mapping(purpose text) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_mapping(purpose text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -198,7 +198,7 @@ $fn$;
 --   2. check the caller's scope
 --   3. serialise competing writers, check the state
 --   4. apply the change and append the audit record, in this one transaction
-CREATE FUNCTION sv.staff_add(role_name text, department_id integer, region_code text,
+CREATE OR REPLACE FUNCTION sv.staff_add(role_name text, department_id integer, region_code text,
                              valid_from date DEFAULT NULL, valid_to date DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -283,7 +283,7 @@ $fn$;
 COMMENT ON FUNCTION sv.staff_add(text, integer, text, date, date) IS
   'Administrators: give a login role a department and region scope from valid_from (default today) to valid_to (inclusive)';
 
-CREATE FUNCTION sv.staff_end(staff_id bigint, reason text, last_day date DEFAULT NULL)
+CREATE OR REPLACE FUNCTION sv.staff_end(staff_id bigint, reason text, last_day date DEFAULT NULL)
 RETURNS date
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp

@@ -63,7 +63,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.audit_chain', '');
 -- triggers and edits anyway is caught by sv.audit_verify.  (No INSERT trigger: appends stay cheap.)
 -- The triggers are set ENABLE ALWAYS in 89_append_only.sql (its registry lists them), so the
 -- replica role does not pass them, and sv.security_check() reports one disabled.
-CREATE FUNCTION sv._audit_refuse_change() RETURNS trigger
+CREATE OR REPLACE FUNCTION sv._audit_refuse_change() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -82,7 +82,7 @@ CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON sv.audit_chain
 CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON sv.audit_chain
   FOR EACH STATEMENT EXECUTE FUNCTION sv._audit_refuse_change();
 
-CREATE FUNCTION sv._audit_hash(prev_hash bytea, seq bigint, recorded_at timestamptz,
+CREATE OR REPLACE FUNCTION sv._audit_hash(prev_hash bytea, seq bigint, recorded_at timestamptz,
                                actor_session text, actor_role text, department_id integer,
                                object_kind text, object_id text, action text, change text)
 RETURNS bytea
@@ -94,14 +94,14 @@ COMMENT ON FUNCTION sv._audit_hash(bytea, bigint, timestamptz, text, text, integ
 -- run as the owner, in the transaction of the change; no application role may call it.  Not
 -- SECURITY DEFINER: it runs as its caller (always the owner) and its statements are
 -- schema-qualified with pg_catalog operators spelt out.
-CREATE FUNCTION sv.audit_append(department_id integer, object_kind text, object_id text,
+CREATE OR REPLACE FUNCTION sv.audit_append(department_id integer, object_kind text, object_id text,
                                 action text, change jsonb)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'sv_audit_append' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION sv.audit_append(integer, text, text, text, jsonb) IS
   'Append one record to the audit chain in the current transaction; returns its seq';
 
-CREATE FUNCTION sv.audit_verify(from_seq bigint DEFAULT 1, to_seq bigint DEFAULT NULL)
+CREATE OR REPLACE FUNCTION sv.audit_verify(from_seq bigint DEFAULT 1, to_seq bigint DEFAULT NULL)
 RETURNS TABLE (seq bigint, problem text, detail text)
 AS 'MODULE_PATHNAME', 'sv_audit_verify' LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION sv.audit_verify(bigint, bigint) IS
@@ -109,7 +109,7 @@ COMMENT ON FUNCTION sv.audit_verify(bigint, bigint) IS
 -- It reads the chain straight off the table (all records, whatever the caller's row scope),
 -- so it is granted to the supervision office and administrators only.
 
-CREATE FUNCTION sv.audit_head(OUT seq bigint, OUT hash text, OUT recorded_at timestamptz)
+CREATE OR REPLACE FUNCTION sv.audit_head(OUT seq bigint, OUT hash text, OUT recorded_at timestamptz)
 RETURNS record
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp

@@ -11,7 +11,7 @@
 CREATE SEQUENCE sv.department_id_seq AS integer START WITH 101;
 SELECT pg_catalog.pg_extension_config_dump('sv.department_id_seq', '');
 
-CREATE FUNCTION sv.region_add(code text, name_zh text, name_en text, level text, parent_code text,
+CREATE OR REPLACE FUNCTION sv.region_add(code text, name_zh text, name_en text, level text, parent_code text,
                               is_gbt2260 boolean DEFAULT true)
 RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -79,7 +79,7 @@ $fn$;
 COMMENT ON FUNCTION sv.region_add(text, text, text, text, text, boolean) IS
   'Administrators: add a region (a new division or functional zone) under an existing one in their scope';
 
-CREATE FUNCTION sv.department_add(code text, name_zh text, name_en text, level text, region_code text)
+CREATE OR REPLACE FUNCTION sv.department_add(code text, name_zh text, name_en text, level text, region_code text)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp

@@ -82,23 +82,23 @@ COMMENT ON VIEW sv.calendar_day_in_force IS
 
 
 -- The Chinese lunar calendar and the 清明 solar term, computed (src/calendar/lunar.c).
-CREATE FUNCTION sv.lunar_to_gregorian(lunar_year integer, month integer, day integer, leap boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION sv.lunar_to_gregorian(lunar_year integer, month integer, day integer, leap boolean DEFAULT false)
 RETURNS date
 AS 'MODULE_PATHNAME', 'sv_lunar_to_gregorian' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION sv.lunar_to_gregorian(integer, integer, integer, boolean) IS
   'The Gregorian date of a Chinese lunar date (农历, GB/T 33661-2017, Beijing time), lunar years 1901-2100';
-CREATE FUNCTION sv.gregorian_to_lunar(gregorian date,
+CREATE OR REPLACE FUNCTION sv.gregorian_to_lunar(gregorian date,
                                       OUT lunar_year integer, OUT month integer, OUT day integer, OUT leap boolean)
 AS 'MODULE_PATHNAME', 'sv_gregorian_to_lunar' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION sv.gregorian_to_lunar(date) IS
   'The Chinese lunar date (农历) of a Gregorian date from 1901-01-01 to 2100-12-31';
-CREATE FUNCTION sv.qingming(year integer) RETURNS date
+CREATE OR REPLACE FUNCTION sv.qingming(year integer) RETURNS date
 AS 'MODULE_PATHNAME', 'sv_qingming' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION sv.qingming(integer) IS
   'The date (Beijing time) of the 清明 solar term, the sun at 15 degrees, in a year 1901-2100';
 
 -- A year argument of the calendar functions: 22004 when NULL, 22023 outside 1901-2100.
-CREATE FUNCTION sv._calendar_year(year integer) RETURNS integer
+CREATE OR REPLACE FUNCTION sv._calendar_year(year integer) RETURNS integer
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -123,7 +123,7 @@ $fn$;
 --   2025-      国务院令第795号: 春节 4 (除夕-初三); 劳动节 2 (5-1, 5-2)
 -- Years before 1950 (no statutory holidays of today's State) are given the 1949 rules.
 -- A day that is two festivals (中秋 on 1 October, as in 2020) is listed once, naming both.
-CREATE FUNCTION sv.calendar_provisional_days(year integer)
+CREATE OR REPLACE FUNCTION sv.calendar_provisional_days(year integer)
 RETURNS TABLE (day date, festival text)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
@@ -162,7 +162,7 @@ COMMENT ON FUNCTION sv.calendar_provisional_days(integer) IS
   'The statutory holidays of a year by 《全国年节及纪念日放假办法》, without the notice''s make-up working days';
 
 -- 'notice' when a State Council notice is loaded for the year, else 'provisional'.
-CREATE FUNCTION sv.calendar_status(year integer) RETURNS text
+CREATE OR REPLACE FUNCTION sv.calendar_status(year integer) RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -176,7 +176,7 @@ COMMENT ON FUNCTION sv.calendar_status(integer) IS
   'notice when the State Council notice for the year is loaded, provisional (weekends and statutory holidays) otherwise';
 
 -- Raise unless every day from first to last is inside the calendar's range (1901-2100).
-CREATE FUNCTION sv._calendar_require(first_day date, last_day date) RETURNS void
+CREATE OR REPLACE FUNCTION sv._calendar_require(first_day date, last_day date) RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -193,7 +193,7 @@ $fn$;
 -- The days from lo to hi that differ from Monday-to-Friday: the notices' days in force, and
 -- for years without a notice the provisional holidays (those a neighbouring year's notice
 -- does not already set).  Years outside 1901-2100 contribute nothing.
-CREATE FUNCTION sv._calendar_special(lo date, hi date)
+CREATE OR REPLACE FUNCTION sv._calendar_special(lo date, hi date)
 RETURNS TABLE (day date, kind text, festival text, provisional boolean)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
@@ -214,7 +214,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.is_workday(day date) RETURNS boolean
+CREATE OR REPLACE FUNCTION sv.is_workday(day date) RETURNS boolean
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -237,7 +237,7 @@ COMMENT ON FUNCTION sv.is_workday(date) IS
 
 -- The n-th working day after day (n > 0), or the |n|-th working day before it (n < 0).
 -- The start day itself is never counted; n = 0 returns day unchanged.
-CREATE FUNCTION sv.add_workdays(day date, n integer) RETURNS date
+CREATE OR REPLACE FUNCTION sv.add_workdays(day date, n integer) RETURNS date
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -277,7 +277,7 @@ COMMENT ON FUNCTION sv.add_workdays(date, integer) IS
 
 -- Working days from a to b, counted like add_workdays: add_workdays(a, workdays_between(a, b))
 -- is b whenever b is a working day.  Forward (b > a): days in (a, b]; backward: -(days in [b, a)).
-CREATE FUNCTION sv.workdays_between(a date, b date) RETURNS integer
+CREATE OR REPLACE FUNCTION sv.workdays_between(a date, b date) RETURNS integer
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -315,7 +315,7 @@ COMMENT ON FUNCTION sv.workdays_between(date, date) IS
 -- "workdays": ["2026-02-14", "2026-02-28"]}.  Replacing a loaded year needs replace => true.
 -- _calendar_load does the work for both sources: the install script loads the shipped notices
 -- with it, sv.calendar_load() (administrators) the loaded ones.
-CREATE FUNCTION sv._calendar_load(year integer, title text, issued_on date, days jsonb,
+CREATE OR REPLACE FUNCTION sv._calendar_load(year integer, title text, issued_on date, days jsonb,
                                   notice_no text, replace boolean, src text)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
@@ -467,7 +467,7 @@ BEGIN
   RETURN rows_in;
 END
 $fn$;
-CREATE FUNCTION sv.calendar_load(year integer, title text, issued_on date, days jsonb,
+CREATE OR REPLACE FUNCTION sv.calendar_load(year integer, title text, issued_on date, days jsonb,
                                  notice_no text DEFAULT NULL, replace boolean DEFAULT false)
 RETURNS integer
 LANGUAGE sql VOLATILE SECURITY DEFINER
@@ -494,7 +494,7 @@ COMMENT ON FUNCTION sv.calendar_load(integer, text, date, jsonb, text, boolean) 
 -- after that load recomputed the open deadlines, and never recomputed: sv.calendar_load holds
 -- the year's lock until it commits, so this takes the same lock shared (until the caller's
 -- transaction ends, which makes a load wait for it) or, while a load holds it, fails with 40001.
-CREATE FUNCTION sv.calendar_provisional_between(a date, b date) RETURNS boolean
+CREATE OR REPLACE FUNCTION sv.calendar_provisional_between(a date, b date) RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL RESTRICTED   -- takes a lock: never folded or cached
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -544,6 +544,21 @@ ALTER TABLE sv.calendar_deadline ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.calendar_deadline FORCE ROW LEVEL SECURITY;
 CREATE POLICY calendar_deadline_read ON sv.calendar_deadline FOR SELECT USING (true);
 
+-- Add or replace a deadline of the registry: each capability's file registers its own deadlines,
+-- and since the registry is code, every update registers them again (docs/upgrades.md).
+CREATE OR REPLACE FUNCTION sv._calendar_deadline_register(d sv.calendar_deadline) RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  INSERT INTO sv.calendar_deadline SELECT d.*
+  ON CONFLICT (name) DO UPDATE SET
+    (label_zh, relation, object_kind, key_expr, find_condition, department_expr, start_expr, days_expr, due_column,
+     provisional_column, open_condition)
+    = (EXCLUDED.label_zh, EXCLUDED.relation, EXCLUDED.object_kind, EXCLUDED.key_expr, EXCLUDED.find_condition,
+       EXCLUDED.department_expr, EXCLUDED.start_expr, EXCLUDED.days_expr, EXCLUDED.due_column,
+       EXCLUDED.provisional_column, EXCLUDED.open_condition)
+$fn$;
+
 -- Every recomputation: which deadline, the notice's year, the count and the old and new date.
 CREATE TABLE sv.deadline_recompute (
   id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -567,7 +582,7 @@ COMMENT ON TABLE sv.deadline_recompute IS
 
 -- Officers see a recomputation when they see the deadline's row: the row is looked up in its
 -- table as the caller, so that table's row-level security decides (SECURITY INVOKER).
-CREATE FUNCTION sv._deadline_visible(deadline text, object_id text) RETURNS boolean
+CREATE OR REPLACE FUNCTION sv._deadline_visible(deadline text, object_id text) RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -599,7 +614,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.deadline_recompute_id_seq', '');
 -- Recompute the open, provisional deadlines whose period [start, due] touches lo..hi (the days
 -- of the notice just loaded for year): due := add_workdays(start, days), the flag again.  Only
 -- deadlines whose date or flag changes are written, audited and listed.  Returns how many.
-CREATE FUNCTION sv._calendar_recompute(year integer, lo date, hi date) RETURNS integer
+CREATE OR REPLACE FUNCTION sv._calendar_recompute(year integer, lo date, hi date) RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -677,7 +692,7 @@ GRANT SELECT ON sv_work.deadline_recomputed TO sv_officer, sv_admin, sv_auditor;
 -- From 1 November, the next year's notice is due (the State Council publishes it in November or
 -- December): a finding of sv.security_check() while it is not loaded.  The day is an argument
 -- so that the rule is tested on any date.
-CREATE FUNCTION sv._calendar_next_year_missing(day date)
+CREATE OR REPLACE FUNCTION sv._calendar_next_year_missing(day date)
 RETURNS TABLE (severity text, finding text, object text, detail text)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp

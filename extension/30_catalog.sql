@@ -10,7 +10,7 @@
 -- centre (subjects, inspectors, actions) and ingest.
 -- ---------------------------------------------------------------------------------------------
 
-CREATE FUNCTION sv.versioning() RETURNS trigger
+CREATE OR REPLACE FUNCTION sv.versioning() RETURNS trigger
 AS 'MODULE_PATHNAME', 'sv_versioning' LANGUAGE C;
 COMMENT ON FUNCTION sv.versioning() IS
   'BEFORE row trigger keeping every version of a row with its system-time period (argument: the history table)';
@@ -72,7 +72,7 @@ COMMENT ON TABLE sv.check_item IS
 -- self-referencing foreign key: pg_dump warns about circular constraints on every dump of an
 -- extension configuration table that has one, and a restore loads the rows in any order (the
 -- check runs at commit, when they are all there).
-CREATE FUNCTION sv._catalog_parent_check() RETURNS trigger
+CREATE OR REPLACE FUNCTION sv._catalog_parent_check() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -129,6 +129,7 @@ INSERT INTO sv.versioned_table VALUES
   ('sv', 'catalog_item', 'sv', 'catalog_item_history'),
   ('sv', 'check_item', 'sv', 'check_item_history');
 
+-- sv:rerun (re-applied by every update: docs/upgrades.md)
 DO $rls$
 DECLARE
   t text;
@@ -150,7 +151,7 @@ GRANT SELECT ON sv.versioned_table TO sv_admin, sv_officer, sv_auditor, sv_bi, s
 -- The rows of a versioned table as they were at a moment: SELECT * FROM
 -- sv.as_of(NULL::sv.catalog_item, '2026-11-01 09:00+08').  Runs as the caller, so privileges
 -- and row-level security apply as to the table itself.
-CREATE FUNCTION sv.as_of(rowtype anyelement, at timestamptz) RETURNS SETOF anyelement
+CREATE OR REPLACE FUNCTION sv.as_of(rowtype anyelement, at timestamptz) RETURNS SETOF anyelement
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$

@@ -16,7 +16,7 @@
 
 -- May the caller maintain this department's part of the catalogue?  Superusers and
 -- administrators yes; officers for their own department only.
-CREATE FUNCTION sv._require_department_scope(department_id integer) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_department_scope(department_id integer) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -35,7 +35,7 @@ END
 $fn$;
 
 -- Validates a legal basis: a JSON array of {"law": text, "article": text}.
-CREATE FUNCTION sv._require_legal_basis(legal_basis jsonb) RETURNS void
+CREATE OR REPLACE FUNCTION sv._require_legal_basis(legal_basis jsonb) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -56,7 +56,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.catalog_item_save(code text, department_id integer, main_name text, method text,
+CREATE OR REPLACE FUNCTION sv.catalog_item_save(code text, department_id integer, main_name text, method text,
                                      measures text, objects text, legal_basis jsonb, level text,
                                      source text, main_item text DEFAULT NULL, sub_name text DEFAULT NULL,
                                      process text DEFAULT NULL, result text DEFAULT NULL)
@@ -152,7 +152,7 @@ $fn$;
 COMMENT ON FUNCTION sv.catalog_item_save(text, integer, text, text, text, text, jsonb, text, text, text, text, text, text) IS
   'Add or change a catalogue item by its code (administrators; officers for their own department)';
 
-CREATE FUNCTION sv.catalog_item_withdraw(code text, reason text) RETURNS void
+CREATE OR REPLACE FUNCTION sv.catalog_item_withdraw(code text, reason text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -183,7 +183,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.check_item_withdraw(code text, reason text) RETURNS void
+CREATE OR REPLACE FUNCTION sv.check_item_withdraw(code text, reason text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -203,7 +203,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.check_item_save(code text, catalog_item text, level text, region_code text,
+CREATE OR REPLACE FUNCTION sv.check_item_save(code text, catalog_item text, level text, region_code text,
                                    department_id integer, check_method text, content text, kind text,
                                    legal_basis jsonb DEFAULT '[]', frequency text DEFAULT NULL,
                                    specialty text DEFAULT NULL)
@@ -311,18 +311,18 @@ COMMENT ON TABLE sv.catalog_release_item IS 'The items and check items of each r
 -- followed by one line per item, sorted by kind then code (bytewise), each
 -- "<kind>\t<code>\t<item as jsonb text>\n".  jsonb text has no raw line breaks or tabs (they
 -- are escaped inside strings) and orders its keys itself, so the lines are unambiguous.
-CREATE FUNCTION sv._catalog_release_line(kind text, code text, item jsonb) RETURNS text
+CREATE OR REPLACE FUNCTION sv._catalog_release_line(kind text, code text, item jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$ SELECT kind || E'\t' || code || E'\t' || item::text || E'\n' $fn$;
-CREATE FUNCTION sv._catalog_release_sha256(lines text) RETURNS bytea
+CREATE OR REPLACE FUNCTION sv._catalog_release_sha256(lines text) RETURNS bytea
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$ SELECT sha256(convert_to('SV-CATALOG-RELEASE-v1' || E'\n' || coalesce(lines, ''), 'UTF8')) $fn$;
 COMMENT ON FUNCTION sv._catalog_release_sha256(text) IS
   'SHA-256 of a release: its items'' lines (sv._catalog_release_line, sorted by kind and code in byte order) after the v1 prefix';
 
-CREATE FUNCTION sv._refuse_change() RETURNS trigger
+CREATE OR REPLACE FUNCTION sv._refuse_change() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -360,7 +360,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.catalog_release', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.catalog_release_item', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.catalog_release_id_seq', '');
 
-CREATE FUNCTION sv.catalog_publish(label text, note text DEFAULT NULL) RETURNS bigint
+CREATE OR REPLACE FUNCTION sv.catalog_publish(label text, note text DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -429,7 +429,7 @@ COMMENT ON FUNCTION sv.catalog_publish(text, text) IS
 -- none is stored), audit (the release's publish record in the audit chain is missing, or pins
 -- another hash, other counts or another publication time: a backdated release).  Runs as the owner: the publish records are platform-wide
 -- audit records that officers do not see.
-CREATE FUNCTION sv.catalog_release_verify(release_id bigint DEFAULT NULL)
+CREATE OR REPLACE FUNCTION sv.catalog_release_verify(release_id bigint DEFAULT NULL)
 RETURNS TABLE (id bigint, label text, problem text, detail text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -485,7 +485,7 @@ COMMENT ON FUNCTION sv.catalog_release_verify(bigint) IS
 
 -- Differences between two releases, or between a release and the current catalogue (to_label
 -- NULL): one row per item added, removed or changed, with both versions.
-CREATE FUNCTION sv.catalog_diff(from_label text, to_label text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION sv.catalog_diff(from_label text, to_label text DEFAULT NULL)
 RETURNS TABLE (kind text, code text, change text, before jsonb, after jsonb)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp

@@ -44,6 +44,7 @@ CREATE TABLE sv.catalog_claim (
 );
 COMMENT ON TABLE sv.catalog_claim IS 'National and provincial items a department has claimed (认领) as implemented by it';
 
+-- sv:rerun (re-applied by every update: docs/upgrades.md)
 DO $rls$
 DECLARE
   t text;
@@ -59,7 +60,7 @@ END
 $rls$;
 SELECT pg_catalog.pg_extension_config_dump('sv.power_item_id_seq', '');
 
-CREATE FUNCTION sv.power_item_save(code text, name text, kind text, competent_department_id integer,
+CREATE OR REPLACE FUNCTION sv.power_item_save(code text, name text, kind text, competent_department_id integer,
                                    legal_basis jsonb, approving_department_id integer DEFAULT NULL,
                                    centralised boolean DEFAULT false, catalog_item text DEFAULT NULL)
 RETURNS bigint
@@ -134,7 +135,7 @@ COMMENT ON FUNCTION sv.power_item_save(text, text, text, integer, jsonb, integer
   'Add or change an entry of the power and responsibility list (权责清单) by its code';
 
 -- Who supervises what a power item approves or governs.
-CREATE FUNCTION sv.supervising_department(power_code text) RETURNS integer
+CREATE OR REPLACE FUNCTION sv.supervising_department(power_code text) RETURNS integer
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -160,7 +161,7 @@ $fn$;
 COMMENT ON FUNCTION sv.supervising_department(text) IS
   'The department that supervises a power item: its approver, or its competent department when approval is centralised';
 
-CREATE FUNCTION sv.catalog_claim(code text) RETURNS void
+CREATE OR REPLACE FUNCTION sv.catalog_claim(code text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -195,7 +196,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.catalog_unclaim(code text, reason text) RETURNS void
+CREATE OR REPLACE FUNCTION sv.catalog_unclaim(code text, reason text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$

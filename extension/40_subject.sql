@@ -54,7 +54,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.subject', '');
 -- business, 93 farmers' cooperative).
 -- No SET search_path (every name is qualified): a SET clause would stop the planner inlining
 -- it, and bulk ingest calls it once per record.
-CREATE FUNCTION sv.subject_kind_of(code sv.uscc) RETURNS text
+CREATE OR REPLACE FUNCTION sv.subject_kind_of(code sv.uscc) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $fn$
   SELECT CASE sv.uscc_authority(code) || sv.uscc_category(code)
@@ -95,7 +95,7 @@ COMMENT ON TABLE sv.subject_staging IS
 -- wait for each other instead of deadlocking (each merge below does the same with its key).
 -- Returns one row per input record, in no particular order: inserted, updated, unchanged or
 -- rejected (with SQLSTATE, message and detail).  Internal: callers check permissions and write the audit record.
-CREATE FUNCTION sv._subject_merge(batch_source text, batch sv.subject_staging[])
+CREATE OR REPLACE FUNCTION sv._subject_merge(batch_source text, batch sv.subject_staging[])
 RETURNS TABLE (line bigint, key text, outcome text, errcode text, message text, detail text)
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
@@ -216,7 +216,7 @@ FROM final f LEFT JOIN merged m ON f.verdict IS NULL AND m.uscc = f.code
 $fn$;
 
 -- Raises the reject of a batch of one as an error (the write functions built on a merge core).
-CREATE FUNCTION sv._raise_reject(errcode text, message text, detail text) RETURNS void
+CREATE OR REPLACE FUNCTION sv._raise_reject(errcode text, message text, detail text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -228,7 +228,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.subject_save(uscc text, name text, region_code text, source_system text,
+CREATE OR REPLACE FUNCTION sv.subject_save(uscc text, name text, region_code text, source_system text,
                                 source_record_id text, industry text DEFAULT NULL,
                                 address text DEFAULT NULL, longitude float8 DEFAULT NULL,
                                 latitude float8 DEFAULT NULL, legal_rep text DEFAULT NULL,
@@ -270,7 +270,7 @@ COMMENT ON FUNCTION sv.subject_save(text, text, text, text, text, text, text, fl
   'Add or change a market subject by its unified social credit code (administrators, integration)';
 
 -- Masks a person's name for publication: the family name stays, the rest becomes *.
-CREATE FUNCTION sv.mask_person_name(name text) RETURNS text
+CREATE OR REPLACE FUNCTION sv.mask_person_name(name text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$ SELECT left(name, 1) || repeat('*', greatest(char_length(name) - 1, 1)) $fn$;

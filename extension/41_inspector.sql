@@ -59,7 +59,7 @@ COMMENT ON TABLE sv.inspector_staging IS
 -- (No SET search_path on these two helpers: every name is qualified, and a SET clause would
 -- stop the planner inlining them into the set-based merges.)
 -- A department named by its code or its id (feeds know the code; the write API takes the id).
-CREATE FUNCTION sv._department_id(department text) RETURNS integer
+CREATE OR REPLACE FUNCTION sv._department_id(department text) RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $fn$
   SELECT d.id FROM sv.department d
@@ -67,7 +67,7 @@ AS $fn$
 $fn$;
 
 -- A list of short codes written as "a,b", "a、b", {a,b} or a JSON array ["a","b"]: sorted, distinct.
-CREATE FUNCTION sv._code_list(list text) RETURNS text[]
+CREATE OR REPLACE FUNCTION sv._code_list(list text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
   SELECT coalesce(array_agg(DISTINCT e ORDER BY e), '{}')
@@ -77,7 +77,7 @@ AS $fn$
 $fn$;
 
 -- The rules for inspectors, set-based; see sv._subject_merge for the contract.
-CREATE FUNCTION sv._inspector_merge(batch_source text, batch sv.inspector_staging[])
+CREATE OR REPLACE FUNCTION sv._inspector_merge(batch_source text, batch sv.inspector_staging[])
 RETURNS TABLE (line bigint, key text, outcome text, errcode text, message text, detail text)
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
@@ -183,7 +183,7 @@ SELECT f.line, coalesce(f.cert, ''),
 FROM final f LEFT JOIN merged m ON f.verdict IS NULL AND m.certificate_no = f.cert
 $fn$;
 
-CREATE FUNCTION sv.inspector_save(certificate_no text, name text, department_id integer, region_code text,
+CREATE OR REPLACE FUNCTION sv.inspector_save(certificate_no text, name text, department_id integer, region_code text,
                                   valid_from date, valid_until date, source_system text,
                                   source_record_id text, specialties text[] DEFAULT '{}',
                                   status text DEFAULT 'active')

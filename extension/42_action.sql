@@ -36,14 +36,15 @@ CREATE TABLE sv.action (
   result           text NOT NULL CHECK (result IN ('no_problem', 'problem_found', 'rectification_ordered', 'case_filed')),
   findings         text,
   publication_due  date NOT NULL,
-  -- counted over a year without a State Council notice (sv.calendar_provisional_between): the
-  -- date is recomputed when the notice is loaded, while the result is unpublished
-  publication_due_provisional boolean NOT NULL DEFAULT false,
   published_at     timestamptz,
   source_system    text NOT NULL CHECK (source_system <> ''),
   source_record_id text NOT NULL CHECK (source_record_id <> ''),
   received_at      timestamptz NOT NULL,
   updated_at       timestamptz NOT NULL,
+  -- since 0.2.0 (new columns come last: docs/upgrades.md).  Counted over a year without a State
+  -- Council notice (sv.calendar_provisional_between): recomputed when the notice is loaded, while
+  -- the result is unpublished
+  publication_due_provisional boolean NOT NULL DEFAULT false,
   PRIMARY KEY (uscc, id),
   CHECK (ended_on >= started_on),
   CONSTRAINT action_text_length CHECK (char_length(check_item_code) <= 64 AND char_length(findings) <= 2000
@@ -84,7 +85,7 @@ COMMENT ON TABLE sv.action_staging IS
 
 -- The catalogue release in force on a day: the last one published on or before that day
 -- (in sv.timezone).  NULL before the first release.
-CREATE FUNCTION sv.catalog_release_on(day date) RETURNS bigint
+CREATE OR REPLACE FUNCTION sv.catalog_release_on(day date) RETURNS bigint
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -97,7 +98,7 @@ COMMENT ON FUNCTION sv.catalog_release_on(date) IS
 
 -- add_workdays, or NULL where the calendar cannot count (a day outside 1901-2100): a reject
 -- reason instead of an error.
-CREATE FUNCTION sv._add_workdays_or_null(day date, n integer) RETURNS date
+CREATE OR REPLACE FUNCTION sv._add_workdays_or_null(day date, n integer) RETURNS date
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -110,7 +111,7 @@ $fn$;
 
 -- The rules for actions, set-based; see sv._subject_merge for the contract.  An action is
 -- identified by its source and source record id; its key in the platform is (uscc, id).
-CREATE FUNCTION sv._action_merge(batch_source text, batch sv.action_staging[])
+CREATE OR REPLACE FUNCTION sv._action_merge(batch_source text, batch sv.action_staging[])
 RETURNS TABLE (line bigint, key text, outcome text, errcode text, message text, detail text)
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
@@ -263,7 +264,7 @@ SELECT a.line, coalesce(a.code::text || '/' || a.any_id::text, a.code::text, '')
 FROM after a
 $fn$;
 
-CREATE FUNCTION sv.action_record(uscc text, kind text, check_item text, department_id integer,
+CREATE OR REPLACE FUNCTION sv.action_record(uscc text, kind text, check_item text, department_id integer,
                                  started_on date, ended_on date, inspectors text[], result text,
                                  findings text DEFAULT NULL, source_system text DEFAULT NULL,
                                  source_record_id text DEFAULT NULL)
@@ -326,7 +327,7 @@ COMMENT ON FUNCTION sv.action_record(text, text, text, integer, date, date, text
   'Record (or, by source and record id, correct) a supervision action; returns its id';
 
 -- Publication (公示) of an action's result on the portal.
-CREATE FUNCTION sv.action_publish(uscc text, action_id bigint) RETURNS timestamptz
+CREATE OR REPLACE FUNCTION sv.action_publish(uscc text, action_id bigint) RETURNS timestamptz
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -444,7 +445,7 @@ COMMENT ON COLUMN sv_public.action.published_at IS '公示时间';
 -- Data coverage of supervision actions (监管行为数据覆盖率), the national KPI: per department, the
 -- share of its check items (of items it claimed, or city-specific items) with at least one
 -- action that started in the period.  Aggregates only, so BI reads it without seeing actions.
-CREATE FUNCTION sv.action_coverage(first_day date, last_day date)
+CREATE OR REPLACE FUNCTION sv.action_coverage(first_day date, last_day date)
 RETURNS TABLE (department_code text, department_name text, check_items bigint, covered bigint,
                coverage_pct numeric, actions bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -496,10 +497,10 @@ COMMENT ON COLUMN sv_bi.action_coverage.actions IS '本年监管行为数';
 GRANT SELECT ON sv_work.action, sv_work.action_publication_due TO sv_officer, sv_admin, sv_auditor;
 
 -- The publication deadline on the calendar (20_calendar.sql): open until published.
-INSERT INTO sv.calendar_deadline VALUES
-  ('action.publication_due', '监管结果公示期限', 'sv.action', 'action', $$t.uscc::text || '/' || t.id$$,
+-- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
+SELECT sv._calendar_deadline_register(ROW('action.publication_due', '监管结果公示期限', 'sv.action', 'action', $$t.uscc::text || '/' || t.id$$,
    $$t.uscc = split_part($1, '/', 1)::sv.uscc AND t.id = split_part($1, '/', 2)::bigint$$, 't.department_id',
-   't.ended_on', '20', 'publication_due', 'publication_due_provisional', 't.published_at IS NULL');
+   't.ended_on', '20', 'publication_due', 'publication_due_provisional', 't.published_at IS NULL')::sv.calendar_deadline);
 GRANT SELECT ON sv_public.action TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
 GRANT SELECT ON sv_bi.action_coverage TO sv_bi, sv_auditor, sv_admin;
 GRANT EXECUTE ON FUNCTION sv.action_record(text, text, text, integer, date, date, text[], text, text, text, text)

@@ -65,7 +65,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.ingest_batch_id_seq', '');
 -- sv.ingest_staged (taking the caller's rows) and sv.ingest_staged_discard read or remove
 -- them.  Nothing in them counts until sv.ingest_staged has validated and merged it.
 -- sv.security_check knows this shape and reports any other grant on them.
-CREATE FUNCTION sv._staging_loaded_by() RETURNS trigger
+CREATE OR REPLACE FUNCTION sv._staging_loaded_by() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -76,7 +76,7 @@ END
 $fn$;
 
 -- Gives a staging table that shape (install time; later kinds call it for their own table).
-CREATE FUNCTION sv._staging_prepare(t text) RETURNS void
+CREATE OR REPLACE FUNCTION sv._staging_prepare(t text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -87,16 +87,17 @@ BEGIN
   EXECUTE pg_catalog.format('GRANT USAGE ON SEQUENCE sv.%I TO sv_integration, sv_admin', t || '_line_seq');
 END
 $fn$;
+-- sv:rerun (its triggers and grants: re-applied by every update, docs/upgrades.md)
 SELECT sv._staging_prepare(t) FROM unnest(ARRAY['subject_staging', 'inspector_staging', 'action_staging']) t;
 
 -- What can be ingested; each kind has sv.<kind>_staging and sv._<kind>_merge (credit events
 -- are defined later, in 54_credit_event).
-CREATE FUNCTION sv._ingest_kinds() RETURNS text[]
+CREATE OR REPLACE FUNCTION sv._ingest_kinds() RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT ARRAY['subject', 'inspector', 'action', 'credit_event'] $$;
 
 -- The checks common to both paths: arguments and the caller's right.
-CREATE FUNCTION sv._ingest_begin(source text, kind text, path text, OUT batch_id bigint, OUT fields text[])
+CREATE OR REPLACE FUNCTION sv._ingest_begin(source text, kind text, path text, OUT batch_id bigint, OUT fields text[])
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -124,7 +125,7 @@ $fn$;
 
 -- Records the outcome: rejects, counts, the audit record.  `outcomes` holds one row per record:
 -- (line, record, outcome, errcode, message, detail).
-CREATE FUNCTION sv._ingest_finish(batch_id bigint, source text, kind text, digest bytea)
+CREATE OR REPLACE FUNCTION sv._ingest_finish(batch_id bigint, source text, kind text, digest bytea)
 RETURNS TABLE (batch bigint, inserted integer, updated integer, unchanged integer, rejected integer)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
@@ -159,7 +160,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.ingest(source text, kind text, records jsonb)
+CREATE OR REPLACE FUNCTION sv.ingest(source text, kind text, records jsonb)
 RETURNS TABLE (batch_id bigint, inserted integer, updated integer, unchanged integer, rejected integer)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -210,7 +211,7 @@ $fn$;
 COMMENT ON FUNCTION sv.ingest(text, text, jsonb) IS
   'Ingest a batch of subjects, inspectors, actions or credit events (a JSON array of objects) from a department system';
 
-CREATE FUNCTION sv.ingest_staged(source text, kind text)
+CREATE OR REPLACE FUNCTION sv.ingest_staged(source text, kind text)
 RETURNS TABLE (batch_id bigint, inserted integer, updated integer, unchanged integer, rejected integer)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -249,7 +250,7 @@ COMMENT ON FUNCTION sv.ingest_staged(text, text) IS
   'Validate and merge the rows the caller COPYed into sv.<kind>_staging, as one batch';
 
 -- Removes the caller's staged rows of a kind without ingesting them (a load that went wrong).
-CREATE FUNCTION sv.ingest_staged_discard(kind text) RETURNS bigint
+CREATE OR REPLACE FUNCTION sv.ingest_staged_discard(kind text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -272,7 +273,7 @@ COMMENT ON FUNCTION sv.ingest_staged_discard(text) IS
   'Remove the caller''s staged rows of a kind without ingesting them; returns how many';
 
 -- How many rows the caller has staged, per kind (loaders cannot SELECT the staging tables).
-CREATE FUNCTION sv.ingest_staged_count(OUT kind text, OUT rows bigint) RETURNS SETOF record
+CREATE OR REPLACE FUNCTION sv.ingest_staged_count(OUT kind text, OUT rows bigint) RETURNS SETOF record
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$

@@ -12,18 +12,18 @@
 --             redraw), 53_draw_verify.sql (verification, export, public and work views)
 -- ---------------------------------------------------------------------------------------------
 
-CREATE FUNCTION sv.chacha20_block(key bytea, counter integer, nonce bytea) RETURNS bytea
+CREATE OR REPLACE FUNCTION sv.chacha20_block(key bytea, counter integer, nonce bytea) RETURNS bytea
 AS 'MODULE_PATHNAME', 'sv_chacha20_block' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.chacha20_block(bytea, integer, bytea) IS
   'The ChaCha20 block function of RFC 8439 (32-byte key, 32-bit counter, 12-byte nonce): 64 bytes';
 
-CREATE FUNCTION sv._draw_sample(seed bytea, sizes integer[], counts integer[],
+CREATE OR REPLACE FUNCTION sv._draw_sample(seed bytea, sizes integer[], counts integer[],
                                 OUT stratum integer, OUT pick integer, OUT candidate integer,
                                 OUT stream_words bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'sv_draw_sample' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION sv._draw_pick(seed bytea, population bytea, regions integer[], sizes integer[], counts integer[],
+CREATE OR REPLACE FUNCTION sv._draw_pick(seed bytea, population bytea, regions integer[], sizes integer[], counts integer[],
                               OUT stratum text, OUT "position" integer, OUT uscc text, OUT region integer,
                               OUT stream_words bigint)
 RETURNS SETOF record
@@ -34,36 +34,36 @@ AS 'MODULE_PATHNAME', 'sv_draw_pick' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 -- (sv._draw_population_store inserts them), the population's SHA-256, and the candidates per
 -- stratum A, B, C, D, U.
 CREATE TYPE sv._draw_population_built AS (handle bigint, population_hash bytea, sizes integer[]);
-CREATE FUNCTION sv._draw_population_store(plan_id bigint, handle bigint) RETURNS void
+CREATE OR REPLACE FUNCTION sv._draw_population_store(plan_id bigint, handle bigint) RETURNS void
 AS 'MODULE_PATHNAME', 'sv_draw_population_store' LANGUAGE C VOLATILE;
 -- SHA-256 of the candidates' regions as sealed, "<6 digits>\n" each (docs/draw-protocol.md, "Seal").
-CREATE FUNCTION sv._draw_regions_sha256(regions integer[]) RETURNS bytea
+CREATE OR REPLACE FUNCTION sv._draw_regions_sha256(regions integer[]) RETURNS bytea
 AS 'MODULE_PATHNAME', 'sv_draw_regions_sha256' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 -- Candidates per stratum A, B, C, D, U counted from population bytes; NULL unless well formed:
 -- whole lines of the five strata, in protocol order, no line twice.
-CREATE FUNCTION sv._draw_population_sizes(population bytea) RETURNS integer[]
+CREATE OR REPLACE FUNCTION sv._draw_population_sizes(population bytea) RETURNS integer[]
 AS 'MODULE_PATHNAME', 'sv_draw_population_sizes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION sv._draw_population_accum(internal, sv.uscc, text, text) RETURNS internal
+CREATE OR REPLACE FUNCTION sv._draw_population_accum(internal, sv.uscc, text, text) RETURNS internal
 AS 'MODULE_PATHNAME', 'sv_draw_population_accum' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION sv._draw_population_combine(internal, internal) RETURNS internal
+CREATE OR REPLACE FUNCTION sv._draw_population_combine(internal, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'sv_draw_population_combine' LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION sv._draw_population_serialize(internal) RETURNS bytea
+CREATE OR REPLACE FUNCTION sv._draw_population_serialize(internal) RETURNS bytea
 AS 'MODULE_PATHNAME', 'sv_draw_population_serialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION sv._draw_population_deserialize(bytea, internal) RETURNS internal
+CREATE OR REPLACE FUNCTION sv._draw_population_deserialize(bytea, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'sv_draw_population_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION sv._draw_population_final(internal) RETURNS sv._draw_population_built
+CREATE OR REPLACE FUNCTION sv._draw_population_final(internal) RETURNS sv._draw_population_built
 AS 'MODULE_PATHNAME', 'sv_draw_population_final' LANGUAGE C PARALLEL SAFE;
 -- Subjects (uscc, NULL, region), stored classes (uscc, class, NULL) and subjects to leave out
 -- (uscc, 'X', NULL) -> the population, joined and sorted in C; parallel: each worker sorts its
 -- share, the leader merges (population.c).
-CREATE AGGREGATE sv._draw_population(sv.uscc, text, text) (
+CREATE OR REPLACE AGGREGATE sv._draw_population(sv.uscc, text, text) (
   SFUNC = sv._draw_population_accum, STYPE = internal, FINALFUNC = sv._draw_population_final,
   FINALFUNC_MODIFY = READ_WRITE,   -- the final function sorts the state in place
   COMBINEFUNC = sv._draw_population_combine, SERIALFUNC = sv._draw_population_serialize,
   DESERIALFUNC = sv._draw_population_deserialize, PARALLEL = SAFE
 );
 
-CREATE FUNCTION sv._draw_teams(seed bytea, start_words bigint, team_size integer, departments integer,
+CREATE OR REPLACE FUNCTION sv._draw_teams(seed bytea, start_words bigint, team_size integer, departments integer,
                                inspector_department integer[], inspector_region integer[], subject_region integer[],
                                excluded_subject integer[], excluded_inspector integer[], cross_area boolean,
                                OUT subject integer, OUT slot integer, OUT inspector integer, OUT stream_words bigint)
@@ -124,23 +124,28 @@ CREATE TABLE sv.draw_plan (
   entropy_source   text,                     -- the public randomness named in advance, canonical
                                              -- (docs/draw-protocol.md, "Entropy source": kind, name, issue,
                                              -- date and the exact form of its value)
-  seal_hash        bytea,                    -- SHA-256 over everything the seal fixes (protocol, "Seal")
   stratum_sizes    integer[],                -- candidates per stratum A, B, C, D, U
   redraw_of        bigint,                   -- a redraw: the plan drawn before (no self-referencing
                                              -- foreign key: pg_dump warns about it on config tables)
   redraw_reason    text,
   redraw_approved_by text,
+  -- since 0.2.0 (new columns come last: an update adds them at the end, docs/upgrades.md)
+  seal_hash        bytea,                    -- SHA-256 over everything the seal fixes (protocol, "Seal")
   run_due          date,                     -- set at the seal: run by this day or it is overdue (逾期未抽取)
   run_due_provisional boolean NOT NULL DEFAULT false,  -- run_due counted over a year without a notice (20_calendar.sql)
   terms_sha256     bytea,                    -- set at the seal: SHA-256 of the terms sealed (sv._draw_plan_terms_sha256)
   cancelled_by     text,                     -- a sealed plan cancelled in public, with the reason
   cancelled_at     timestamptz,
   cancel_reason    text,
-  CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL AND cancelled_by IS NOT NULL AND cancel_reason IS NOT NULL)),
+  -- the draw protocol the plan was sealed under (docs/draw-protocol.md): sv-draw-v1 for plans
+  -- sealed by 0.1.0 (no seal hash, team inputs read at the run), verified with v1's steps
+  protocol         text NOT NULL DEFAULT 'sv-draw-v2' CHECK (protocol IN ('sv-draw-v1', 'sv-draw-v2')),
   CHECK (check_to >= check_from),
   CHECK ((status = 'draft') = (sealed_at IS NULL)),
   CHECK (status = 'draft' OR (population_size IS NOT NULL AND population_hash IS NOT NULL AND commitment IS NOT NULL
-                              AND entropy_source IS NOT NULL))
+                              AND entropy_source IS NOT NULL)),
+  CONSTRAINT draw_plan_cancelled_check
+    CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL AND cancelled_by IS NOT NULL AND cancel_reason IS NOT NULL))
 );
 COMMENT ON TABLE sv.draw_plan IS 'Double-random draw plans (抽查计划): one list of items, the subject scope, strata and team rules';
 
@@ -336,6 +341,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.draw_population', '');
 
 -- Plans are readable by officials (the population only as above); the tables of a
 -- plan carry no department column, so their policies read every row and the functions check.
+-- sv:rerun (re-applied by every update: docs/upgrades.md)
 DO $rls$
 DECLARE
   t text;

@@ -7,7 +7,7 @@
 -- ---------------------------------------------------------------------------------------------
 
 -- May the caller run this plan?  Administrators any; officers the plans of their department.
-CREATE FUNCTION sv._draw_require_plan(plan_id bigint, for_update boolean DEFAULT false) RETURNS sv.draw_plan
+CREATE OR REPLACE FUNCTION sv._draw_require_plan(plan_id bigint, for_update boolean DEFAULT false) RETURNS sv.draw_plan
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -33,7 +33,7 @@ $fn$;
 -- The strata in the protocol's order, and a draw's counts from the rules (docs/draw-protocol.md):
 -- ratio r of a stratum of n candidates draws ceil(r * n), in exact decimal arithmetic; a count c
 -- draws min(c, n); a stratum without a rule draws none.
-CREATE FUNCTION sv._draw_counts(plan_id bigint, sizes integer[]) RETURNS integer[]
+CREATE OR REPLACE FUNCTION sv._draw_counts(plan_id bigint, sizes integer[]) RETURNS integer[]
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -46,7 +46,7 @@ $fn$;
 
 -- The seed: SHA-256 over a domain-separated encoding of plan id, population hash, nonce and
 -- entropy (docs/draw-protocol.md, "Seed").
-CREATE FUNCTION sv._draw_seed(plan_id bigint, population_hash bytea, nonce bytea, entropy text) RETURNS bytea
+CREATE OR REPLACE FUNCTION sv._draw_seed(plan_id bigint, population_hash bytea, nonce bytea, entropy text) RETURNS bytea
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -60,7 +60,7 @@ $fn$;
 -- value is exactly N decimal digits) or hash (form hex=N: exactly N lower-case hex digits).
 -- Returns the source's date and the pattern and description of the one accepted value; a
 -- source not in that form is refused naming the field.
-CREATE FUNCTION sv._draw_entropy_source(entropy_source text, OUT on_date date, OUT value_pattern text, OUT value_form text)
+CREATE OR REPLACE FUNCTION sv._draw_entropy_source(entropy_source text, OUT on_date date, OUT value_pattern text, OUT value_form text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -95,7 +95,7 @@ END
 $fn$;
 
 -- The run accepts exactly one entropy value: the canonical form the sealed source names.
-CREATE FUNCTION sv._draw_require_entropy(entropy_source text, entropy text) RETURNS void
+CREATE OR REPLACE FUNCTION sv._draw_require_entropy(entropy_source text, entropy text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -115,7 +115,7 @@ $fn$;
 -- The bytes T of the sealed inputs (docs/draw-protocol.md, "Seal"): the rules per stratum, the
 -- team rules, the pool and the exclusion pairs, one line each; and the seal's hash over T, the
 -- population, the regions, the commitment and the entropy source.
-CREATE FUNCTION sv._draw_inputs_text(p sv.draw_plan, ti sv.draw_team_input) RETURNS text
+CREATE OR REPLACE FUNCTION sv._draw_inputs_text(p sv.draw_plan, ti sv.draw_team_input) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -133,7 +133,7 @@ AS $fn$
                  FROM unnest(ti.excluded_uscc, ti.excluded_inspectors) WITH ORDINALITY x(code, k, n)), '')
 $fn$;
 
-CREATE FUNCTION sv._draw_seal_hash(plan_id bigint, population_hash bytea, regions_hash bytea, commitment bytea,
+CREATE OR REPLACE FUNCTION sv._draw_seal_hash(plan_id bigint, population_hash bytea, regions_hash bytea, commitment bytea,
                                    entropy_source text, inputs text) RETURNS bytea
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
@@ -145,7 +145,7 @@ $fn$;
 
 -- The exclusion pairs of the drawn subjects: the sealed pairs (code, inspector) of the subjects
 -- drawn, as (subject number in draw order, inspector number), ordered by both.
-CREATE FUNCTION sv._draw_team_pairs(ti sv.draw_team_input, subjects text[],
+CREATE OR REPLACE FUNCTION sv._draw_team_pairs(ti sv.draw_team_input, subjects text[],
                                     OUT excluded_subjects integer[], OUT excluded_inspectors integer[])
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
@@ -156,7 +156,7 @@ AS $fn$
 $fn$;
 
 -- The selection from a plan's population and a seed: (stratum, position, uscc, region at the seal).
-CREATE FUNCTION sv._draw_select(p sv.draw_plan, seed bytea,
+CREATE OR REPLACE FUNCTION sv._draw_select(p sv.draw_plan, seed bytea,
                                 OUT stratum text, OUT "position" integer, OUT uscc text, OUT region integer,
                                 OUT stream_words bigint)
 RETURNS SETOF record
@@ -169,7 +169,7 @@ AS $fn$
   WHERE q.plan_id = p.id
 $fn$;
 
-CREATE FUNCTION sv.draw_plan_save(code text, title text, lead_department_id integer, check_from date,
+CREATE OR REPLACE FUNCTION sv.draw_plan_save(code text, title text, lead_department_id integer, check_from date,
                                   check_to date, scope jsonb, check_items text[], strata jsonb,
                                   team_size integer DEFAULT 2, departments integer[] DEFAULT NULL,
                                   cross_area boolean DEFAULT false, lookback_days integer DEFAULT 365,
@@ -364,7 +364,7 @@ COMMENT ON FUNCTION sv.draw_plan_save(text, text, integer, date, date, jsonb, te
 -- run in parallel (the aggregate sorts in the workers and merges).  In the same snapshot, the
 -- team inputs the seal freezes (docs/draw-protocol.md, "Teams"): the inspector pool and the
 -- exclusion pairs of the candidates.
-CREATE FUNCTION sv._draw_candidates(p sv.draw_plan)
+CREATE OR REPLACE FUNCTION sv._draw_candidates(p sv.draw_plan)
 RETURNS TABLE (capped sv.uscc[], capped_reasons text[], handle bigint, population_hash bytea, sizes integer[],
                pool_certificates text[], pool_departments integer[], pool_regions integer[],
                excluded_uscc text[], excluded_inspectors integer[])
@@ -459,7 +459,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.draw_seal(plan_id bigint, commitment bytea, entropy_source text) RETURNS bytea
+CREATE OR REPLACE FUNCTION sv.draw_seal(plan_id bigint, commitment bytea, entropy_source text) RETURNS bytea
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -529,7 +529,7 @@ COMMENT ON FUNCTION sv.draw_seal(bigint, bytea, text) IS
 
 -- An inspector (or a subject) declares a conflict of interest; the inspector is then never in a
 -- team for that subject.  Officers of the inspector's department, administrators, integration.
-CREATE FUNCTION sv.inspector_conflict_declare(certificate_no text, uscc text, reason text) RETURNS void
+CREATE OR REPLACE FUNCTION sv.inspector_conflict_declare(certificate_no text, uscc text, reason text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$

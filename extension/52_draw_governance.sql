@@ -19,7 +19,7 @@
 -- ---------------------------------------------------------------------------------------------
 
 -- The terms a partner agrees to: everything draw_plan_save sets, in one canonical JSON value.
-CREATE FUNCTION sv._draw_plan_terms(p sv.draw_plan) RETURNS jsonb
+CREATE OR REPLACE FUNCTION sv._draw_plan_terms(p sv.draw_plan) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -36,13 +36,13 @@ AS $fn$
     'team_size', p.team_size, 'cross_area', p.cross_area, 'lookback_days', p.lookback_days, 'annual_cap', p.annual_cap)
 $fn$;
 
-CREATE FUNCTION sv._draw_plan_terms_sha256(p sv.draw_plan) RETURNS bytea
+CREATE OR REPLACE FUNCTION sv._draw_plan_terms_sha256(p sv.draw_plan) RETURNS bytea
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT sha256(convert_to('SV-DRAW-PLAN-TERMS-v1' || chr(10) || sv._draw_plan_terms(p)::text, 'UTF8'))
 $fn$;
-CREATE FUNCTION sv._draw_plan_terms_sha256(plan_id bigint) RETURNS bytea
+CREATE OR REPLACE FUNCTION sv._draw_plan_terms_sha256(plan_id bigint) RETURNS bytea
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -54,7 +54,7 @@ COMMENT ON FUNCTION sv._draw_plan_terms_sha256(bigint) IS
 -- Do two plan scopes share a subject?  Regions overlap when one is the other or lies above or
 -- below it; industries when a code is a prefix of the other (no list: every industry); kinds
 -- when they share one (no list: every kind).
-CREATE FUNCTION sv._draw_scopes_overlap(a jsonb, b jsonb) RETURNS boolean
+CREATE OR REPLACE FUNCTION sv._draw_scopes_overlap(a jsonb, b jsonb) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -72,7 +72,7 @@ $fn$;
 -- in that department, with the plan's regions in its scope, confirms the plan's terms as they
 -- are now.  Returns the SHA-256 of the terms joined.  Joining again to the same terms changes
 -- nothing.
-CREATE FUNCTION sv.draw_plan_join(plan_id bigint) RETURNS bytea
+CREATE OR REPLACE FUNCTION sv.draw_plan_join(plan_id bigint) RETURNS bytea
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -124,7 +124,7 @@ COMMENT ON FUNCTION sv.draw_plan_join(bigint) IS
 -- of the plan holds another sealed, unrun plan over overlapping regions, check items and period
 -- (no selective abort: seal two, run the one that suits).  Seals of plans sharing a department
 -- are serialised so that two cannot pass this check together.
-CREATE FUNCTION sv._draw_seal_guard(p sv.draw_plan) RETURNS void
+CREATE OR REPLACE FUNCTION sv._draw_seal_guard(p sv.draw_plan) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -175,7 +175,7 @@ $fn$;
 -- Cancelling a sealed plan that will not be run: in public, with the reason (sv_public.draw_plan).
 -- Who may run the plan may cancel it (officers of the lead department with its regions in scope;
 -- administrators).  A drawn plan is not cancelled: a redraw is approved (sv.draw_redraw).
-CREATE FUNCTION sv.draw_plan_cancel(plan_id bigint, reason text) RETURNS void
+CREATE OR REPLACE FUNCTION sv.draw_plan_cancel(plan_id bigint, reason text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -216,7 +216,7 @@ COMMENT ON FUNCTION sv.draw_plan_cancel(bigint, text) IS
 -- rows back); a row added to a sealed plan changes its terms, which no longer match the
 -- terms_sha256 recorded at the seal.  Superusers included: ENABLE ALWAYS, so session_replication_role = replica does not
 -- skip them (only ALTER TABLE ... DISABLE TRIGGER does, which is itself visible in pg_trigger).
-CREATE FUNCTION sv._draw_plan_guard() RETURNS trigger
+CREATE OR REPLACE FUNCTION sv._draw_plan_guard() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -264,7 +264,7 @@ END
 $fn$;
 
 -- The rows that belong to a plan: fixed once the plan is no longer a draft.
-CREATE FUNCTION sv._draw_plan_part_guard() RETURNS trigger
+CREATE OR REPLACE FUNCTION sv._draw_plan_part_guard() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -285,6 +285,7 @@ $fn$;
 
 CREATE TRIGGER draw_plan_guard BEFORE UPDATE OR DELETE ON sv.draw_plan
   FOR EACH ROW EXECUTE FUNCTION sv._draw_plan_guard();
+-- sv:rerun (re-applied by every update: docs/upgrades.md)
 DO $guards$
 DECLARE
   t text;
@@ -356,9 +357,9 @@ COMMENT ON COLUMN sv_work.draw_plan_partner.agreed IS '是否已同意当前计�
 
 -- The run deadline on the calendar (20_calendar.sql): open while the plan is sealed and not
 -- run; the guard above lets it move only to the date the calendar gives.
-INSERT INTO sv.calendar_deadline VALUES
-  ('draw_plan.run_due', '抽查计划抽取期限', 'sv.draw_plan', 'draw_plan', 't.code', 't.code = $1',
-   't.lead_department_id', 'sv.local_date(t.sealed_at)', '10', 'run_due', 'run_due_provisional', $$t.status = 'sealed'$$);
+-- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
+SELECT sv._calendar_deadline_register(ROW('draw_plan.run_due', '抽查计划抽取期限', 'sv.draw_plan', 'draw_plan', 't.code', 't.code = $1',
+   't.lead_department_id', 'sv.local_date(t.sealed_at)', '10', 'run_due', 'run_due_provisional', $$t.status = 'sealed'$$)::sv.calendar_deadline);
 
 GRANT SELECT ON sv_public.draw_plan TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
 GRANT SELECT ON sv_work.draw_plan_partner TO sv_officer, sv_admin, sv_auditor;

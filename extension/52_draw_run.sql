@@ -6,7 +6,7 @@
 -- ---------------------------------------------------------------------------------------------
 
 -- The team assignment (teams.c) from stored inputs: (subject number, slot, certificate).
-CREATE FUNCTION sv._draw_assign(p sv.draw_plan, seed bytea, start_words bigint, subject_regions integer[],
+CREATE OR REPLACE FUNCTION sv._draw_assign(p sv.draw_plan, seed bytea, start_words bigint, subject_regions integer[],
                                 pool_certificates text[], pool_departments integer[], pool_regions integer[],
                                 excluded_subjects integer[], excluded_inspectors integer[],
                                 OUT subject integer, OUT slot integer, OUT certificate_no text, OUT stream_words bigint)
@@ -22,7 +22,7 @@ AS $fn$
   LEFT JOIN unnest(pool_certificates) WITH ORDINALITY o(cert, k) ON o.k = t.inspector
 $fn$;
 
-CREATE FUNCTION sv.draw_run(plan_id bigint, nonce bytea, entropy text) RETURNS bigint
+CREATE OR REPLACE FUNCTION sv.draw_run(plan_id bigint, nonce bytea, entropy text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -60,7 +60,7 @@ BEGIN
     RAISE EXCEPTION 'plan % was already drawn (draw %)', quote_literal(p.code),
       (SELECT d.id FROM sv.draw d WHERE d.plan_id = p.id) USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  IF p.seal_hash IS NULL OR NOT EXISTS (SELECT 1 FROM sv.draw_team_input x WHERE x.plan_id = p.id) THEN
+  IF p.protocol <> 'sv-draw-v2' OR p.seal_hash IS NULL OR NOT EXISTS (SELECT 1 FROM sv.draw_team_input x WHERE x.plan_id = p.id) THEN
     RAISE EXCEPTION 'plan % was sealed without its team inputs and seal hash (before protocol sv-draw-v2): it cannot be run',
       quote_literal(p.code)
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -139,7 +139,7 @@ GRANT EXECUTE ON FUNCTION sv.draw_run(bigint, bytea, text) TO sv_admin, sv_offic
 -- Recusal (回避) after the draw: an inspector leaves a subject's team, at the inspector's or the
 -- subject's request, and the replacement follows from the draw's stream (docs/draw-protocol.md
 -- section 7).  Recusals are numbered per draw and replayed in order by verification.
-CREATE FUNCTION sv._draw_stream_below(seed bytea, at_word bigint, n integer, OUT value integer, OUT words bigint)
+CREATE OR REPLACE FUNCTION sv._draw_stream_below(seed bytea, at_word bigint, n integer, OUT value integer, OUT words bigint)
 AS 'MODULE_PATHNAME', 'sv_draw_stream_below' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 
@@ -147,7 +147,7 @@ AS 'MODULE_PATHNAME', 'sv_draw_stream_below' LANGUAGE C IMMUTABLE STRICT PARALLE
 -- candidates are the subject's eligible inspectors of the pool not in its current team and
 -- never recused from it; of the recused inspector's department when the slot is a department
 -- slot; the least loaded, ties broken by the stream at `at_word`.
-CREATE FUNCTION sv._draw_replacement(d sv.draw, p sv.draw_plan, uscc text, slot integer, recused text,
+CREATE OR REPLACE FUNCTION sv._draw_replacement(d sv.draw, p sv.draw_plan, uscc text, slot integer, recused text,
                                      prior_recusals jsonb, at_word bigint, OUT replacement text, OUT words bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
@@ -201,7 +201,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.draw_recuse(draw_id bigint, uscc text, certificate_no text, requested_by text, reason text)
+CREATE OR REPLACE FUNCTION sv.draw_recuse(draw_id bigint, uscc text, certificate_no text, requested_by text, reason text)
 RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -271,7 +271,7 @@ GRANT EXECUTE ON FUNCTION sv.draw_recuse(bigint, text, text, text, text) TO sv_a
 -- A redraw is a new plan, approved by an administrator with a reason; the earlier plan and its
 -- draw stay as they are, visible, and the new plan names them.
 
-CREATE FUNCTION sv.draw_redraw(plan_id bigint, new_code text, reason text) RETURNS bigint
+CREATE OR REPLACE FUNCTION sv.draw_redraw(plan_id bigint, new_code text, reason text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$

@@ -7,7 +7,7 @@
 -- ---------------------------------------------------------------------------------------------
 
 -- Recomputes a draw from its stored inputs: each step, whether it matches, and why not.
-CREATE FUNCTION sv.draw_verify_detail(draw_id bigint)
+CREATE OR REPLACE FUNCTION sv.draw_verify_detail(draw_id bigint)
 RETURNS TABLE (step text, ok boolean, detail text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -65,12 +65,20 @@ BEGIN
                    WHERE a.object_kind = 'draw_plan' AND a.object_id = p.code AND a.action = 'seal'
                      AND a.change ->> 'plan_id' = p.id::text ORDER BY a.seq);
   step := 'seal'; ok := coalesce(v_seal = p.seal_hash AND v_chain = ARRAY[v_seal], false);
+  IF p.protocol = 'sv-draw-v1' THEN
+    -- v1 (0.1.0) fixed no seal hash: the population hash and the commitment are its seal
+    ok := p.seal_hash IS NULL AND NOT EXISTS (SELECT 1 FROM unnest(v_chain) x WHERE x IS NOT NULL);
+    detail := 'sv-draw-v1 (sealed by 0.1.0) has no seal hash: the sealed population hash and commitment are checked by '
+              || 'the population_hash and commitment steps' || CASE WHEN ok THEN '' ELSE ', yet a seal hash is recorded' END;
+    RETURN NEXT;
+  ELSE
   detail := CASE WHEN ok THEN 'SHA-256 over what the seal fixed matches the plan''s and the one seal record in the audit chain'
                  ELSE format('SHA-256 over what the seal fixed is %s; the plan holds %s; the audit chain %s', encode(v_seal, 'hex'),
                              coalesce(encode(p.seal_hash, 'hex'), 'none'),
                              coalesce(array_to_string(ARRAY(SELECT encode(x, 'hex') FROM unnest(v_chain) x), ', '), 'no seal record'))
             END;
   RETURN NEXT;
+  END IF;
 
   step := 'commitment'; ok := sha256(d.nonce) = p.commitment AND length(d.nonce) BETWEEN 16 AND 1024;
   detail := 'SHA-256 of the revealed nonce ' || CASE WHEN sha256(d.nonce) = p.commitment THEN 'is the sealed commitment' ELSE 'is not the sealed commitment' END
@@ -85,6 +93,12 @@ BEGIN
   step := 'entropy'; ok := coalesce(d.entropy ~ v_pattern, false);
   detail := format('entropy %s %s the one canonical form of the sealed source %s', quote_literal(d.entropy),
                    CASE WHEN ok THEN 'is' ELSE 'is not' END, quote_literal(p.entropy_source));
+  IF p.protocol = 'sv-draw-v1' THEN
+    -- v1 named the source in free form: the value is bound by the seed step only
+    ok := true;
+    detail := format('sv-draw-v1 (sealed by 0.1.0) names the source in free form (%s): the entropy %s is checked by the seed step',
+                     quote_literal(p.entropy_source), quote_literal(d.entropy));
+  END IF;
   RETURN NEXT;
 
   v_seed := sv._draw_seed(p.id, p.population_hash, d.nonce, d.entropy);
@@ -123,6 +137,13 @@ BEGIN
   detail := format('pool of %s and %s exclusion pair(s) of the drawn subjects %s the team inputs sealed with the plan (%s sealed pair(s) in all)',
                    cardinality(d.pool_certificates), cardinality(d.excluded_subjects),
                    CASE WHEN ok THEN 'are' ELSE 'are not' END, coalesce(cardinality(ti.excluded_uscc)::text, 'none'));
+  IF p.protocol = 'sv-draw-v1' THEN
+    -- v1 read the pool and the exclusions at the run and stored them with the draw
+    ok := ti.plan_id IS NULL;
+    detail := format('sv-draw-v1 (sealed by 0.1.0) read the pool of %s and %s exclusion pair(s) at the run: the teams step '
+                     'recomputes the teams from them', cardinality(d.pool_certificates), cardinality(d.excluded_subjects))
+              || CASE WHEN ok THEN '' ELSE ', yet team inputs are recorded for the plan' END;
+  END IF;
   RETURN NEXT;
 
   WITH again AS (SELECT a.subject, a.slot, a.certificate_no, a.stream_words
@@ -189,7 +210,7 @@ END
 $fn$;
 COMMENT ON FUNCTION sv.draw_verify_detail(bigint) IS 'Recompute a draw step by step from its stored inputs';
 
-CREATE FUNCTION sv.draw_verify(draw_id bigint) RETURNS boolean
+CREATE OR REPLACE FUNCTION sv.draw_verify(draw_id bigint) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$ SELECT bool_and(v.ok) FROM sv.draw_verify_detail(draw_id) v $fn$;
@@ -197,7 +218,7 @@ COMMENT ON FUNCTION sv.draw_verify(bigint) IS 'true when a draw recomputes exact
 
 -- Everything an independent verifier needs (contrib-examples/verify_draw.py), for auditors:
 -- it contains the credit strata, which are internal.
-CREATE FUNCTION sv.draw_export(draw_id bigint) RETURNS jsonb
+CREATE OR REPLACE FUNCTION sv.draw_export(draw_id bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -220,7 +241,7 @@ BEGIN
   SELECT * INTO p FROM sv.draw_plan x WHERE x.id = d.plan_id;
   SELECT x.population INTO v_population FROM sv.draw_population x WHERE x.plan_id = d.plan_id;
   RETURN jsonb_build_object(
-    'protocol', 'sv-draw-v2',
+    'protocol', p.protocol,
     'draw_id', d.id,
     'plan_id', p.id,
     'plan_code', p.code,

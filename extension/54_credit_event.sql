@@ -26,7 +26,7 @@
 -- officers the subjects registered in their region scope (sv.scope_regions()), nobody else.
 -- A subject that does not exist gets the answer of one outside the scope (42501), so the
 -- answer does not tell whether it exists.  The caller has checked the code's format.
-CREATE FUNCTION sv._credit_require_subject_scope(field text, subject text) RETURNS void
+CREATE OR REPLACE FUNCTION sv._credit_require_subject_scope(field text, subject text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -54,13 +54,13 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv._credit_kinds() RETURNS text[]
+CREATE OR REPLACE FUNCTION sv._credit_kinds() RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT ARRAY['administrative_penalty', 'abnormal_operation', 'serious_dishonesty', 'substantiated_complaint',
                    'failed_inspection', 'overdue_annual_report', 'commendation'] $$;
 
 -- The kinds of administrative penalty (行政处罚法 §9).
-CREATE FUNCTION sv._penalty_types() RETURNS text[]
+CREATE OR REPLACE FUNCTION sv._penalty_types() RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT ARRAY['warning', 'circulated_criticism', 'fine', 'confiscation', 'licence_suspension',
                    'qualification_downgrade', 'licence_revocation', 'business_restriction', 'production_suspension',
@@ -134,12 +134,13 @@ CREATE TABLE sv.credit_event_staging (
 CREATE INDEX credit_event_staging_loaded_by_idx ON sv.credit_event_staging (loaded_by, line);
 COMMENT ON TABLE sv.credit_event_staging IS
   'Bulk ingest of credit events: COPY rows here, then call sv.ingest_staged(source, ''credit_event'')';
+-- sv:rerun (its triggers and grants: re-applied by every update, docs/upgrades.md)
 SELECT sv._staging_prepare('credit_event_staging');
 
 -- The publication period of one record (see the header): the first day it is no longer
 -- published, or NULL (a listing or commendation without an end: published while in force; the
 -- other kinds are not published at all).
-CREATE FUNCTION sv._credit_publication_end(kind text, penalty_types text[], fine_amount numeric,
+CREATE OR REPLACE FUNCTION sv._credit_publication_end(kind text, penalty_types text[], fine_amount numeric,
                                            restricted_until date, decided_on date, published_on date,
                                            valid_until date, low_fine_limit numeric)
 RETURNS date
@@ -158,14 +159,14 @@ $fn$;
 
 -- The low-fine limit in force (sv.low_fine_limit, superuser-set; the library defines it, and
 -- every caller has loaded the library through sv._outer_user before this runs).
-CREATE FUNCTION sv._low_fine_limit() RETURNS numeric
+CREATE OR REPLACE FUNCTION sv._low_fine_limit() RETURNS numeric
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT pg_catalog.current_setting('sv.low_fine_limit')::numeric $$;
 
 -- The rules for credit events, set-based; see sv._subject_merge for the contract.  A record
 -- with the key of an existing event (uscc, kind, reference) corrects it (a source re-sends a
 -- listing with its end date, say), unless the event was repaired.
-CREATE FUNCTION sv._credit_event_merge(batch_source text, batch sv.credit_event_staging[])
+CREATE OR REPLACE FUNCTION sv._credit_event_merge(batch_source text, batch sv.credit_event_staging[])
 RETURNS TABLE (line bigint, key text, outcome text, errcode text, message text, detail text)
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
@@ -293,7 +294,7 @@ FROM final f
 LEFT JOIN merged m ON f.verdict IS NULL AND m.uscc = f.code AND m.kind = f.kind AND m.reference = f.reference
 $fn$;
 
-CREATE FUNCTION sv.credit_event_record(uscc text, kind text, severity integer, source text, decided_on date,
+CREATE OR REPLACE FUNCTION sv.credit_event_record(uscc text, kind text, severity integer, source text, decided_on date,
                                        reference text, valid_until date DEFAULT NULL, published_on date DEFAULT NULL,
                                        department_id integer DEFAULT NULL, penalty_types text[] DEFAULT NULL,
                                        fine_amount numeric DEFAULT NULL, restricted_until date DEFAULT NULL,

@@ -12,17 +12,17 @@
 -- be recomputed.
 -- ---------------------------------------------------------------------------------------------
 
-CREATE FUNCTION sv._credit_compute(points float8[], ages float8[], half_life float8, thresholds float8[],
+CREATE OR REPLACE FUNCTION sv._credit_compute(points float8[], ages float8[], half_life float8, thresholds float8[],
                                    OUT score float8, OUT class text, OUT contributions float8[])
 AS 'MODULE_PATHNAME', 'sv_credit_compute' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION sv._credit_sum_step(float8, float8, float8, float8) RETURNS float8
+CREATE OR REPLACE FUNCTION sv._credit_sum_step(float8, float8, float8, float8) RETURNS float8
 AS 'MODULE_PATHNAME', 'sv_credit_sum_step' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION sv._credit_score_final(float8) RETURNS float8
+CREATE OR REPLACE FUNCTION sv._credit_score_final(float8) RETURNS float8
 AS 'MODULE_PATHNAME', 'sv_credit_score_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 -- The score from (points, age in days, half-life) per event: 100 minus the contributions,
 -- each rounded to 0.01 and the result too, exactly as _credit_compute does.
-CREATE AGGREGATE sv._credit_score(float8, float8, float8) (
+CREATE OR REPLACE AGGREGATE sv._credit_score(float8, float8, float8) (
   SFUNC = sv._credit_sum_step, STYPE = float8, INITCOND = '0', FINALFUNC = sv._credit_score_final,
   PARALLEL = SAFE
 );
@@ -50,7 +50,7 @@ CREATE POLICY credit_model_read ON sv.credit_model FOR SELECT TO sv_admin, sv_au
 GRANT SELECT ON sv.credit_model TO sv_admin, sv_auditor, sv_officer;
 SELECT pg_catalog.pg_extension_config_dump('sv.credit_model', '');
 
-CREATE FUNCTION sv.credit_model_save(label text, weights jsonb, half_life_days numeric, thresholds jsonb,
+CREATE OR REPLACE FUNCTION sv.credit_model_save(label text, weights jsonb, half_life_days numeric, thresholds jsonb,
                                      hard_rules jsonb DEFAULT '{}', make_current boolean DEFAULT false)
 RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -121,7 +121,7 @@ COMMENT ON FUNCTION sv.credit_model_save(text, jsonb, numeric, jsonb, jsonb, boo
   'Administrators: save a new, immutable credit scoring model (optionally the current one)';
 
 -- Models cannot change, except which one is current.
-CREATE FUNCTION sv._credit_model_refuse_update() RETURNS trigger
+CREATE OR REPLACE FUNCTION sv._credit_model_refuse_update() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -136,7 +136,7 @@ $fn$;
 CREATE TRIGGER credit_model_no_change BEFORE UPDATE ON sv.credit_model
   FOR EACH ROW EXECUTE FUNCTION sv._credit_model_refuse_update();
 
-CREATE FUNCTION sv.credit_model_set_current(label text) RETURNS void
+CREATE OR REPLACE FUNCTION sv.credit_model_set_current(label text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -159,7 +159,7 @@ $fn$;
 -- The score and class of a subject at a time with a model, and the events that made them: each
 -- event in force (decided by then, not expired) with its points, age and contribution.  A hard
 -- rule forces a class when an event of its kind is in force (the worst forced class wins).
-CREATE FUNCTION sv.credit_score(uscc text, as_of timestamptz DEFAULT now(), model text DEFAULT NULL,
+CREATE OR REPLACE FUNCTION sv.credit_score(uscc text, as_of timestamptz DEFAULT now(), model text DEFAULT NULL,
                                 OUT score numeric, OUT class text, OUT model_label text, OUT explanation jsonb)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -244,8 +244,8 @@ CREATE TABLE sv.credit_class_history (
   class       text NOT NULL CHECK (class IN ('A', 'B', 'C', 'D')),
   score       numeric(6, 2) NOT NULL,
   model       text NOT NULL,
-  as_of       timestamptz NOT NULL,       -- the moment assessed (a rescore may look back)
   computed_at timestamptz NOT NULL,
+  as_of       timestamptz NOT NULL,       -- since 0.2.0: the moment assessed (a rescore may look back)
   PRIMARY KEY (uscc, month)
 );
 COMMENT ON TABLE sv.credit_class_history IS 'The class of each classified subject per month, with its score and model (internal)';
@@ -259,7 +259,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.credit_class_history', '');
 
 -- Scores and classes of many subjects at once (NULL: every subject with events), set-based:
 -- the same arithmetic as sv.credit_score, in the C aggregate sv._credit_score as the events stream past.
-CREATE FUNCTION sv._credit_classify(m sv.credit_model, as_of date, subjects sv.uscc[])
+CREATE OR REPLACE FUNCTION sv._credit_classify(m sv.credit_model, as_of date, subjects sv.uscc[])
 RETURNS TABLE (uscc sv.uscc, score numeric, class text)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
@@ -294,7 +294,7 @@ $fn$;
 -- The month's history row keeps the latest assessment of that month.  Stores take turns (an
 -- advisory lock), so each sees what the previous one committed.  The callers check the
 -- caller's right.
-CREATE FUNCTION sv._credit_store_classes(m sv.credit_model, v_day date, v_codes sv.uscc[], as_of timestamptz)
+CREATE OR REPLACE FUNCTION sv._credit_store_classes(m sv.credit_model, v_day date, v_codes sv.uscc[], as_of timestamptz)
 RETURNS TABLE (classified bigint, changed bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
@@ -328,7 +328,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.credit_rescore(subjects text[] DEFAULT NULL, model text DEFAULT NULL, as_of timestamptz DEFAULT now())
+CREATE OR REPLACE FUNCTION sv.credit_rescore(subjects text[] DEFAULT NULL, model text DEFAULT NULL, as_of timestamptz DEFAULT now())
 RETURNS TABLE (classified bigint, changed bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -385,7 +385,7 @@ COMMENT ON FUNCTION sv.credit_rescore(text[], text, timestamptz) IS
 GRANT EXECUTE ON FUNCTION sv.credit_rescore(text[], text, timestamptz) TO sv_admin, sv_integration;
 
 -- The monthly full run (pg_cron), by the name the national practice uses.
-CREATE FUNCTION sv.credit_rescore_all(model text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION sv.credit_rescore_all(model text DEFAULT NULL)
 RETURNS TABLE (classified bigint, changed bigint)
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp

@@ -18,14 +18,14 @@
 -- ---------------------------------------------------------------------------------------------
 
 -- The business scenarios a check is made for.
-CREATE FUNCTION sv._sanction_scenarios() RETURNS text[]
+CREATE OR REPLACE FUNCTION sv._sanction_scenarios() RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT ARRAY['licensing', 'tendering', 'procurement', 'subsidy', 'honour', 'public_office', 'financing',
                    'inspection'] $$;
 
 -- Categories of the national basic list of dishonesty-sanction measures (全国失信惩戒措施基础
 -- 清单), and of reward measures for the trustworthy (守信激励).
-CREATE FUNCTION sv._sanction_categories(kind text) RETURNS text[]
+CREATE OR REPLACE FUNCTION sv._sanction_categories(kind text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT CASE kind
   WHEN 'punishment' THEN ARRAY['market_access', 'public_procurement', 'fiscal_support', 'honours',
@@ -92,13 +92,14 @@ CREATE TABLE sv.sanction_feedback (
   reason        text NOT NULL,            -- the events or class that triggered the measure
   until         date,                     -- last day the measure applies; NULL: open
   due_on        date NOT NULL,            -- feedback deadline, in working days
-  feedback_days integer NOT NULL DEFAULT 5, -- the measure's working days at the check: due_on counts them
-  due_provisional boolean NOT NULL DEFAULT false,  -- counted over a year without a notice (20_calendar.sql)
   outcome       text CHECK (outcome IN ('applied', 'not_applicable')),
   note          text,
   reported_by   text,
   reported_at   timestamptz,
   created_at    timestamptz NOT NULL,
+  -- since 0.2.0 (new columns come last: docs/upgrades.md)
+  feedback_days integer NOT NULL DEFAULT 5, -- the measure's working days at the check: due_on counts them
+  due_provisional boolean NOT NULL DEFAULT false,  -- counted over a year without a notice (20_calendar.sql)
   CHECK ((outcome IS NULL) = (reported_at IS NULL)),
   CHECK (outcome IS DISTINCT FROM 'not_applicable' OR length(btrim(note)) >= 4)
 );
@@ -115,7 +116,7 @@ GRANT SELECT ON sv.sanction_feedback TO sv_officer, sv_admin, sv_auditor, sv_int
 SELECT pg_catalog.pg_extension_config_dump('sv.sanction_feedback', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.sanction_feedback_id_seq', '');
 
-CREATE FUNCTION sv.sanction_measure_save(code text, name text, kind text, category text, legal_basis text,
+CREATE OR REPLACE FUNCTION sv.sanction_measure_save(code text, name text, kind text, category text, legal_basis text,
                                          department_id integer, scenarios text[], trigger_kinds text[] DEFAULT '{}',
                                          trigger_classes text[] DEFAULT '{}', min_severity integer DEFAULT 1,
                                          duration_months integer DEFAULT NULL, feedback_days integer DEFAULT 5)
@@ -213,7 +214,7 @@ $fn$;
 COMMENT ON FUNCTION sv.sanction_measure_save(text, text, text, text, text, integer, text[], text[], text[], integer, integer, integer) IS
   'Administrators: add or change a joint reward/punishment measure';
 
-CREATE FUNCTION sv.sanction_measure_retire(code text, reason text) RETURNS void
+CREATE OR REPLACE FUNCTION sv.sanction_measure_retire(code text, reason text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -244,7 +245,7 @@ COMMENT ON FUNCTION sv.sanction_measure_retire(text, text) IS
 
 -- The measures that apply to a subject in a scenario on a day, one row per measure, with the
 -- events (or class) that trigger it and the last day it applies (NULL: open).  Reads only.
-CREATE FUNCTION sv._sanction_hits(subject sv.uscc, scenario text, day date)
+CREATE OR REPLACE FUNCTION sv._sanction_hits(subject sv.uscc, scenario text, day date)
 RETURNS TABLE (measure text, basis text, reason text, until date, measure_name text, measure_kind text,
                department_id integer, feedback_days integer)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
@@ -285,7 +286,7 @@ $fn$;
 
 -- The pre-admission check: the measures that apply, each with an obligation for the
 -- implementing department to report whether it applied it.
-CREATE FUNCTION sv.credit_check(uscc text, scenario text, reference text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION sv.credit_check(uscc text, scenario text, reference text DEFAULT NULL)
 RETURNS TABLE (measure text, basis text, reason text, until date, measure_name text, measure_kind text,
                feedback_id bigint, feedback_due date)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -348,7 +349,7 @@ $fn$;
 COMMENT ON FUNCTION sv.credit_check(text, text, text) IS
   'Pre-admission credit check (事前准入): the joint reward/punishment measures that apply to a subject in a scenario; each hit is a feedback obligation';
 
-CREATE FUNCTION sv.sanction_feedback_report(feedback_id bigint, outcome text, note text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION sv.sanction_feedback_report(feedback_id bigint, outcome text, note text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -474,8 +475,8 @@ COMMENT ON COLUMN sv_bi.sanction_feedback.overdue IS '逾期未反馈数';
 GRANT SELECT ON sv_work.sanction_feedback, sv_work.sanction_feedback_open TO sv_officer, sv_admin, sv_auditor;
 
 -- The feedback deadline on the calendar (20_calendar.sql): open until reported.
-INSERT INTO sv.calendar_deadline VALUES
-  ('sanction_feedback.due_on', '联合奖惩反馈期限', 'sv.sanction_feedback', 'sanction_feedback', 't.id::text',
+-- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
+SELECT sv._calendar_deadline_register(ROW('sanction_feedback.due_on', '联合奖惩反馈期限', 'sv.sanction_feedback', 'sanction_feedback', 't.id::text',
    't.id = $1::bigint', 't.department_id', 'sv.local_date(t.created_at)', 't.feedback_days', 'due_on', 'due_provisional',
-   't.outcome IS NULL');
+   't.outcome IS NULL')::sv.calendar_deadline);
 GRANT SELECT ON sv_bi.sanction_feedback TO sv_bi, sv_auditor, sv_admin;

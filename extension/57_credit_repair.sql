@@ -49,7 +49,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.credit_repair', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.credit_repair_id_seq', '');
 
 -- Why an event cannot be repaired on a day, as (SQLSTATE, message), or NULL when it can.
-CREATE FUNCTION sv._credit_repair_problem(e sv.credit_event, day date) RETURNS text[]
+CREATE OR REPLACE FUNCTION sv._credit_repair_problem(e sv.credit_event, day date) RETURNS text[]
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -85,7 +85,7 @@ AS $fn$
   FROM p LEFT JOIN later l ON true
 $fn$;
 
-CREATE FUNCTION sv._credit_repair_event(uscc text, event_id bigint) RETURNS sv.credit_event
+CREATE OR REPLACE FUNCTION sv._credit_repair_event(uscc text, event_id bigint) RETURNS sv.credit_event
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -102,7 +102,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.credit_repair_apply(uscc text, event_id bigint, reason text, evidence jsonb,
+CREATE OR REPLACE FUNCTION sv.credit_repair_apply(uscc text, event_id bigint, reason text, evidence jsonb,
                                        obligations_performed boolean)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -159,7 +159,7 @@ $fn$;
 COMMENT ON FUNCTION sv.credit_repair_apply(text, bigint, text, jsonb, boolean) IS
   'File a credit repair application for an event (rules checked at once); returns its id';
 
-CREATE FUNCTION sv.credit_repair_decide(repair_id bigint, approve boolean, note text)
+CREATE OR REPLACE FUNCTION sv.credit_repair_decide(repair_id bigint, approve boolean, note text)
 RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp

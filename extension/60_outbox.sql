@@ -23,7 +23,6 @@ CREATE TABLE sv.endpoint (
   method         text NOT NULL DEFAULT 'POST' CHECK (method IN ('POST', 'PUT', 'PATCH')),
   headers        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(headers) = 'object'),
   auth           text NOT NULL DEFAULT 'none' CHECK (auth IN ('none', 'bearer', 'hmac_sha256', 'header')),
-  auth_header    text CHECK (auth_header ~ '^[A-Za-z0-9!#$%&''*+.^_`|~-]{1,64}$'),   -- auth 'header': its name
   timeout_ms     integer NOT NULL DEFAULT 10000 CHECK (timeout_ms BETWEEN 100 AND 300000),
   max_attempts   integer NOT NULL DEFAULT 10 CHECK (max_attempts BETWEEN 1 AND 100),
   max_concurrent integer NOT NULL DEFAULT 8 CHECK (max_concurrent BETWEEN 1 AND 256),
@@ -32,7 +31,9 @@ CREATE TABLE sv.endpoint (
   department_id  integer REFERENCES sv.department (id),   -- whose system it is (NULL: outside the city)
   updated_by     text NOT NULL,
   updated_at     timestamptz NOT NULL,
-  CHECK ((auth = 'header') = (auth_header IS NOT NULL))
+  -- since 0.2.0 (new columns come last: docs/upgrades.md)
+  auth_header    text CHECK (auth_header ~ '^[A-Za-z0-9!#$%&''*+.^_`|~-]{1,64}$'),   -- auth 'header': its name
+  CONSTRAINT endpoint_auth_header_given CHECK ((auth = 'header') = (auth_header IS NOT NULL))
 );
 COMMENT ON TABLE sv.endpoint IS 'Outside systems the push worker sends to: URL, method, headers, authentication, limits';
 ALTER TABLE sv.endpoint ENABLE ROW LEVEL SECURITY;
@@ -108,9 +109,9 @@ SELECT pg_catalog.pg_extension_config_dump('sv.outbox_attempt', '');
 
 -- The worker's latch is set when a transaction that queued a message commits (C, a no-op
 -- when the library is not preloaded: then the worker does not run either).
-CREATE FUNCTION sv._push_wake_at_commit() RETURNS void
+CREATE OR REPLACE FUNCTION sv._push_wake_at_commit() RETURNS void
 AS 'MODULE_PATHNAME', 'sv_push_wake_at_commit' LANGUAGE C VOLATILE;
-CREATE FUNCTION sv.push_worker_status(OUT pid integer, OUT started_at timestamptz, OUT delivered bigint,
+CREATE OR REPLACE FUNCTION sv.push_worker_status(OUT pid integer, OUT started_at timestamptz, OUT delivered bigint,
                                       OUT retried bigint, OUT failed bigint, OUT dead bigint, OUT in_flight integer,
                                       OUT last_claim_at timestamptz, OUT claims bigint)
 AS 'MODULE_PATHNAME', 'sv_push_worker_status' LANGUAGE C VOLATILE;
@@ -123,22 +124,22 @@ COMMENT ON FUNCTION sv.push_worker_status() IS
 -- fragment; a host not ending in a dot.  normalized is the URL as libcurl writes it back (what
 -- is stored and requested); host is lower-cased as libcurl connects to it (percent-decoding and
 -- numeric IPv4 forms normalised; an IPv6 literal in brackets); problem is NULL when the rule holds.
-CREATE FUNCTION sv._url_parse(url text, OUT normalized text, OUT scheme text, OUT host text, OUT port integer,
+CREATE OR REPLACE FUNCTION sv._url_parse(url text, OUT normalized text, OUT scheme text, OUT host text, OUT port integer,
                               OUT problem text)
 AS 'MODULE_PATHNAME', 'sv_url_parse_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 -- The host of a URL by that rule; NULL when the URL breaks it.
-CREATE FUNCTION sv._url_host(url text) RETURNS text
+CREATE OR REPLACE FUNCTION sv._url_host(url text) RETURNS text
 AS 'MODULE_PATHNAME', 'sv_url_host_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- Whether the host may be contacted: sv.push_allowed_hosts is a comma-separated list of host
 -- names (an entry ".example.org" allows its subdomains); empty allows nothing; NULL is false.
 -- The worker's socket callback applies the same C function.
-CREATE FUNCTION sv._push_host_allowed(host text) RETURNS boolean
+CREATE OR REPLACE FUNCTION sv._push_host_allowed(host text) RETURNS boolean
 AS 'MODULE_PATHNAME', 'sv_push_host_allowed_sql' LANGUAGE C STABLE PARALLEL SAFE;
 
 -- A URL the worker may send to, as it will be stored and requested (normalised by libcurl):
 -- 22023 naming the field when it breaks the rule, 42501 when its host is not allowed.
-CREATE FUNCTION sv._require_push_host(field text, url text) RETURNS text
+CREATE OR REPLACE FUNCTION sv._require_push_host(field text, url text) RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -169,18 +170,18 @@ $fn$;
 -- token, secret, key, cookie, session, passw, credential, signature, bearer, jwt or ticket,
 -- compared without regard to case (Authorization, Proxy-Authorization, Cookie, X-Api-Key,
 -- X-Auth-Token, X-Session-Id, ...).
-CREATE FUNCTION sv._is_credential_header(name text) RETURNS boolean
+CREATE OR REPLACE FUNCTION sv._is_credential_header(name text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT lower(name) ~ '(auth|token|secret|key|cookie|session|passw|credential|signature|bearer|jwt|ticket)' $$;
 
 -- Headers the worker sets itself, which no endpoint configures.
-CREATE FUNCTION sv._is_worker_header(name text) RETURNS boolean
+CREATE OR REPLACE FUNCTION sv._is_worker_header(name text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT lower(name) IN ('idempotency-key', 'content-type', 'content-length', 'authorization', 'x-signature',
                              'x-signature-timestamp', 'host', 'transfer-encoding', 'expect', 'x-sv-message-kind',
                              'x-sv-attempt', 'user-agent') $$;
 
-CREATE FUNCTION sv.endpoint_save(name text, url text, method text DEFAULT 'POST', headers jsonb DEFAULT '{}',
+CREATE OR REPLACE FUNCTION sv.endpoint_save(name text, url text, method text DEFAULT 'POST', headers jsonb DEFAULT '{}',
                                  auth text DEFAULT 'none', timeout_ms integer DEFAULT 10000,
                                  max_attempts integer DEFAULT 10, max_concurrent integer DEFAULT 8,
                                  follow_redirects boolean DEFAULT false, enabled boolean DEFAULT true,
@@ -279,7 +280,7 @@ $fn$;
 COMMENT ON FUNCTION sv.endpoint_save(text, text, text, jsonb, text, integer, integer, integer, boolean, boolean, integer, text) IS
   'Administrators: add or change an endpoint (its host must be in sv.push_allowed_hosts; credentials only through sv.endpoint_set_secret)';
 
-CREATE FUNCTION sv.endpoint_set_secret(name text, secret text) RETURNS void
+CREATE OR REPLACE FUNCTION sv.endpoint_set_secret(name text, secret text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -308,7 +309,7 @@ COMMENT ON FUNCTION sv.endpoint_set_secret(text, text) IS
 
 -- Queue a message.  In the caller's transaction: it exists exactly when the change that caused
 -- it commits.  The same (endpoint, dedup_key) again returns the first message's id.
-CREATE FUNCTION sv.outbox_send(endpoint text, kind text, payload jsonb, dedup_key text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION sv.outbox_send(endpoint text, kind text, payload jsonb, dedup_key text DEFAULT NULL)
 RETURNS uuid
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -357,7 +358,7 @@ COMMENT ON FUNCTION sv.outbox_send(text, text, jsonb, text) IS
 
 -- The worker's claim: due messages (and in-flight ones whose lease ran out: the worker died),
 -- within each endpoint's concurrency limit and the worker's free capacity.
-CREATE FUNCTION sv._outbox_claim(capacity integer, lease_margin_ms integer)
+CREATE OR REPLACE FUNCTION sv._outbox_claim(capacity integer, lease_margin_ms integer)
 RETURNS TABLE (id bigint, message_id uuid, attempt integer, kind text, body text, url text, method text, headers jsonb,
                auth text, secret text, timeout_ms integer, follow_redirects boolean, auth_header text)
 LANGUAGE sql VOLATILE
@@ -405,7 +406,7 @@ $fn$;
 -- max_attempts, then dead; anything else failed at once.  A result for an attempt that is no
 -- longer the current one (the lease ran out and the message was claimed again) only adds its
 -- attempt row.
-CREATE FUNCTION sv._outbox_record(ids bigint[], attempts integer[], started timestamptz[], durations integer[],
+CREATE OR REPLACE FUNCTION sv._outbox_record(ids bigint[], attempts integer[], started timestamptz[], durations integer[],
                                   statuses integer[], errors text[], retry_base_ms integer, retry_max_ms integer)
 RETURNS TABLE (delivered bigint, retried bigint, failed bigint, dead bigint)
 LANGUAGE sql VOLATILE
@@ -443,7 +444,7 @@ AS $fn$
 $fn$;
 
 -- At worker start every in-flight message is an orphan of the previous worker: due again now.
-CREATE FUNCTION sv._outbox_recover() RETURNS bigint
+CREATE OR REPLACE FUNCTION sv._outbox_recover() RETURNS bigint
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -461,7 +462,7 @@ AS $fn$
 $fn$;
 
 -- Failed or dead messages go back to the queue with fresh attempts (after the endpoint was fixed).
-CREATE FUNCTION sv.outbox_requeue(message_ids uuid[]) RETURNS bigint
+CREATE OR REPLACE FUNCTION sv.outbox_requeue(message_ids uuid[]) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -500,7 +501,7 @@ COMMENT ON FUNCTION sv.outbox_requeue(uuid[]) IS 'Administrators: put failed or 
 -- sv.push_attempt_retention, and delivered messages as old whose attempts are gone.  Pending,
 -- failed and dead messages are never removed.  At most max_rows rows per call (NULL: all), the
 -- attempts first; the callers check the caller's right.
-CREATE FUNCTION sv._outbox_cleanup_batch(max_rows bigint, OUT attempts_removed bigint, OUT messages_removed bigint)
+CREATE OR REPLACE FUNCTION sv._outbox_cleanup_batch(max_rows bigint, OUT attempts_removed bigint, OUT messages_removed bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -518,7 +519,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.outbox_cleanup(OUT attempts_removed bigint, OUT messages_removed bigint)
+CREATE OR REPLACE FUNCTION sv.outbox_cleanup(OUT attempts_removed bigint, OUT messages_removed bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$

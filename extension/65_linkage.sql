@@ -96,6 +96,7 @@ CREATE TABLE sv.linkage_result (
 CREATE INDEX linkage_result_linkage_idx ON sv.linkage_result (linkage_id);
 COMMENT ON TABLE sv.linkage_result IS 'Supervision results of a linkage; those affecting the licence are pushed back and acknowledged (双回路)';
 
+-- sv:rerun (re-applied by every update: docs/upgrades.md)
 DO $rls$
 DECLARE
   t text;
@@ -121,7 +122,7 @@ CREATE POLICY linkage_result_officer ON sv.linkage_result FOR SELECT TO sv_offic
   USING (EXISTS (SELECT 1 FROM sv.linkage l WHERE l.id = linkage_id
                    AND (l.supervising_department_id = sv.scope_department() OR l.approving_department_id = sv.scope_department())));
 
-CREATE FUNCTION sv.linkage_endpoint_set(department_id integer, endpoint text) RETURNS void
+CREATE OR REPLACE FUNCTION sv.linkage_endpoint_set(department_id integer, endpoint text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -146,7 +147,7 @@ END
 $fn$;
 COMMENT ON FUNCTION sv.linkage_endpoint_set(integer, text) IS 'Administrators: the endpoint of a department''s system for linkage messages';
 
-CREATE FUNCTION sv.linkage_rule_set(power_code text, first_action_days integer, ack_days integer DEFAULT 5) RETURNS void
+CREATE OR REPLACE FUNCTION sv.linkage_rule_set(power_code text, first_action_days integer, ack_days integer DEFAULT 5) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -184,7 +185,7 @@ COMMENT ON FUNCTION sv.linkage_rule_set(text, integer, integer) IS
 -- Queues a message to a department's system when it has one (sv.linkage_endpoint: linkage
 -- messages, and the feedback requests of joint rewards and punishments); NULL otherwise (the
 -- department then works from sv_work).
-CREATE FUNCTION sv._department_push(department_id integer, kind text, payload jsonb, dedup_key text) RETURNS uuid
+CREATE OR REPLACE FUNCTION sv._department_push(department_id integer, kind text, payload jsonb, dedup_key text) RETURNS uuid
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -197,7 +198,7 @@ $fn$;
 -- subject_name, power_code, decision (granted, changed, renewed), licence_no, decided_on,
 -- valid_until (optional), approving_department (code or id).  The same approval id again
 -- returns the first linkage (a resend pushes nothing twice).
-CREATE FUNCTION sv.approval_receive(payload jsonb, source_system text DEFAULT 'approval') RETURNS bigint
+CREATE OR REPLACE FUNCTION sv.approval_receive(payload jsonb, source_system text DEFAULT 'approval') RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -304,7 +305,7 @@ COMMENT ON FUNCTION sv.approval_receive(jsonb, text) IS
   'The approval system reports a licensing decision: a supervision obligation for the supervising department, pushed to its system';
 
 -- The linkage for a write by the caller's department (supervising or approving), locked.
-CREATE FUNCTION sv._linkage_for(linkage_id bigint, side text) RETURNS sv.linkage
+CREATE OR REPLACE FUNCTION sv._linkage_for(linkage_id bigint, side text) RETURNS sv.linkage
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -329,7 +330,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION sv.linkage_claim(linkage_id bigint) RETURNS timestamptz
+CREATE OR REPLACE FUNCTION sv.linkage_claim(linkage_id bigint) RETURNS timestamptz
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -347,7 +348,7 @@ END
 $fn$;
 COMMENT ON FUNCTION sv.linkage_claim(bigint) IS 'The supervising department claims (签收) a supervision obligation';
 
-CREATE FUNCTION sv.linkage_report(linkage_id bigint, kind text, summary text, action_reference text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION sv.linkage_report(linkage_id bigint, kind text, summary text, action_reference text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -397,7 +398,7 @@ $fn$;
 COMMENT ON FUNCTION sv.linkage_report(bigint, text, text, text) IS
   'The supervising department reports a result; one affecting the licence is pushed back to the approving department';
 
-CREATE FUNCTION sv.linkage_acknowledge(result_id bigint, note text DEFAULT NULL) RETURNS timestamptz
+CREATE OR REPLACE FUNCTION sv.linkage_acknowledge(result_id bigint, note text DEFAULT NULL) RETURNS timestamptz
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -506,14 +507,15 @@ GRANT SELECT ON sv_work.linkage_loop TO sv_officer, sv_admin, sv_auditor;
 
 -- The three deadlines on the calendar (20_calendar.sql): claim and first action of the
 -- supervising department, acknowledgment of the approving department; each open until done.
-INSERT INTO sv.calendar_deadline VALUES
-  ('linkage.claim_due', '审管联动签收期限', 'sv.linkage', 'linkage', 't.id::text', 't.id = $1::bigint',
+-- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
+SELECT sv._calendar_deadline_register(d) FROM unnest(ARRAY[
+  ROW('linkage.claim_due', '审管联动签收期限', 'sv.linkage', 'linkage', 't.id::text', 't.id = $1::bigint',
    't.supervising_department_id', 'sv.local_date(t.received_at)', '2', 'claim_due', 'claim_due_provisional',
-   't.claimed_at IS NULL'),
-  ('linkage.first_action_due', '审管联动首次监管期限', 'sv.linkage', 'linkage', 't.id::text', 't.id = $1::bigint',
+   't.claimed_at IS NULL')::sv.calendar_deadline,
+  ROW('linkage.first_action_due', '审管联动首次监管期限', 'sv.linkage', 'linkage', 't.id::text', 't.id = $1::bigint',
    't.supervising_department_id', 'sv.local_date(t.received_at)', 't.first_action_days', 'first_action_due',
-   'first_action_due_provisional', 't.first_action_at IS NULL'),
-  ('linkage_result.ack_due', '审管联动回复确认期限', 'sv.linkage_result', 'linkage_result', 't.id::text', 't.id = $1::bigint',
+   'first_action_due_provisional', 't.first_action_at IS NULL')::sv.calendar_deadline,
+  ROW('linkage_result.ack_due', '审管联动回复确认期限', 'sv.linkage_result', 'linkage_result', 't.id::text', 't.id = $1::bigint',
    '(SELECT l.approving_department_id FROM sv.linkage l WHERE l.id = t.linkage_id)', 'sv.local_date(t.reported_at)',
-   't.ack_days', 'ack_due', 'ack_due_provisional', 't.affects_licence AND t.acknowledged_at IS NULL');
+   't.ack_days', 'ack_due', 'ack_due_provisional', 't.affects_licence AND t.acknowledged_at IS NULL')::sv.calendar_deadline]) d;
 GRANT SELECT ON sv_bi.linkage_loops TO sv_bi, sv_auditor, sv_admin;

@@ -48,7 +48,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.job_run_id_seq', '');
 -- 1.5, see docs/install.md), the statement that runs it and the roles that may.  A later job
 -- (the risk scans, the calendar warning) adds its row here, a step function in sv._job_step
 -- and its procedure; sv.schedule_jobs then installs it.
-CREATE FUNCTION sv._jobs()
+CREATE OR REPLACE FUNCTION sv._jobs()
 RETURNS TABLE (job text, cron_name text, schedule text, command text, roles text[], description text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
@@ -66,13 +66,13 @@ AS $fn$
 $fn$;
 
 -- The advisory lock a run holds for its session: one run of a job at a time.
-CREATE FUNCTION sv._job_lock_key(job text, OUT k1 integer, OUT k2 integer)
+CREATE OR REPLACE FUNCTION sv._job_lock_key(job text, OUT k1 integer, OUT k2 integer)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$ SELECT pg_catalog.hashtext('sv.job_run'), pg_catalog.hashtext(job) $fn$;
 
 -- Whether the caller may run the job with this batch size: 22004, 22023, 42501.
-CREATE FUNCTION sv._job_check(job text, batch_size integer) RETURNS void
+CREATE OR REPLACE FUNCTION sv._job_check(job text, batch_size integer) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -97,7 +97,7 @@ $fn$;
 
 -- A run starts: the caller may run the job; no other session runs it (the lock), so runs left
 -- 'running' by a server restart, a cancel or a lost connection are marked interrupted now.
-CREATE FUNCTION sv._job_start(job text, batch_size integer) RETURNS bigint
+CREATE OR REPLACE FUNCTION sv._job_start(job text, batch_size integer) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -133,7 +133,7 @@ END
 $fn$;
 
 -- The run, when it is the caller's own and running in this session.
-CREATE FUNCTION sv._job_own_run(run bigint) RETURNS sv.job_run
+CREATE OR REPLACE FUNCTION sv._job_own_run(run bigint) RETURNS sv.job_run
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -154,7 +154,7 @@ $fn$;
 -- stopped (failed or interrupted) after committing some batches, in the same month and with
 -- the same model still current, that run's model and moment, continuing after its last
 -- committed batch.  Rescoring is idempotent, so a fresh start is right in every other case.
-CREATE FUNCTION sv._job_credit_rescore_step(r sv.job_run, batch_size integer) RETURNS bigint
+CREATE OR REPLACE FUNCTION sv._job_credit_rescore_step(r sv.job_run, batch_size integer) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -217,7 +217,7 @@ END
 $fn$;
 
 -- Outbox retention, at most batch_size rows per call (sv._outbox_cleanup_batch, 60_outbox.sql).
-CREATE FUNCTION sv._job_outbox_cleanup_step(r sv.job_run, batch_size integer) RETURNS bigint
+CREATE OR REPLACE FUNCTION sv._job_outbox_cleanup_step(r sv.job_run, batch_size integer) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -252,7 +252,7 @@ END
 $fn$;
 
 -- The security self-check in one step: the findings go into the run's result.
-CREATE FUNCTION sv._job_security_check_step(r sv.job_run) RETURNS bigint
+CREATE OR REPLACE FUNCTION sv._job_security_check_step(r sv.job_run) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -278,7 +278,7 @@ END
 $fn$;
 
 -- One step of the caller's own run: the rows it did (0: prepared), NULL when the job is done.
-CREATE FUNCTION sv._job_step(run bigint, batch_size integer) RETURNS bigint
+CREATE OR REPLACE FUNCTION sv._job_step(run bigint, batch_size integer) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -303,7 +303,7 @@ $fn$;
 -- The end of the caller's own run: succeeded once its last step is done (outcome NULL), or
 -- failed or interrupted with the error; a security check with a high or critical finding
 -- fails.  The audit record, the lock released.  Returns what the run's caller raises.
-CREATE FUNCTION sv._job_finish(run bigint, outcome text, sqlstate text, message text,
+CREATE OR REPLACE FUNCTION sv._job_finish(run bigint, outcome text, sqlstate text, message text,
                                OUT final_outcome text, OUT final_sqlstate text, OUT final_message text)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -346,7 +346,7 @@ $fn$;
 -- The driver of every job: start, then one committed transaction per step until the job is
 -- done or a step fails.  A failure (or a cancel: 'interrupted') is caught around its step,
 -- committed into sv.job_run, then raised again so the caller and pg_cron's run history see it.
-CREATE PROCEDURE sv._job_drive(job text, batch_size integer)
+CREATE OR REPLACE PROCEDURE sv._job_drive(job text, batch_size integer)
 LANGUAGE plpgsql
 AS $fn$
 DECLARE
@@ -385,7 +385,7 @@ BEGIN
 END
 $fn$;
 
-CREATE PROCEDURE sv.job_credit_rescore(batch_size integer DEFAULT 10000)
+CREATE OR REPLACE PROCEDURE sv.job_credit_rescore(batch_size integer DEFAULT 10000)
 LANGUAGE plpgsql
 AS $fn$
 BEGIN
@@ -395,7 +395,7 @@ $fn$;
 COMMENT ON PROCEDURE sv.job_credit_rescore(integer) IS
   'Job: rescore every subject with credit events with the current model, batch_size subjects per committed batch (monthly)';
 
-CREATE PROCEDURE sv.job_outbox_cleanup(batch_size integer DEFAULT 10000)
+CREATE OR REPLACE PROCEDURE sv.job_outbox_cleanup(batch_size integer DEFAULT 10000)
 LANGUAGE plpgsql
 AS $fn$
 BEGIN
@@ -405,7 +405,7 @@ $fn$;
 COMMENT ON PROCEDURE sv.job_outbox_cleanup(integer) IS
   'Job: remove delivery attempts and delivered messages past sv.push_attempt_retention, batch_size rows per batch (daily)';
 
-CREATE PROCEDURE sv.job_security_check()
+CREATE OR REPLACE PROCEDURE sv.job_security_check()
 LANGUAGE plpgsql
 AS $fn$
 BEGIN
@@ -416,7 +416,7 @@ COMMENT ON PROCEDURE sv.job_security_check() IS
   'Job: run sv.security_check() and keep its findings in sv.job_run; fails on a finding of severity high or critical (daily)';
 
 -- Whether pg_cron is installed in this database (then this is cron.database_name).
-CREATE FUNCTION sv._has_pg_cron() RETURNS boolean
+CREATE OR REPLACE FUNCTION sv._has_pg_cron() RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$ SELECT EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname = 'pg_cron') $fn$;
@@ -424,7 +424,7 @@ AS $fn$ SELECT EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname = 'pg_cron')
 -- Install every job of sv._jobs() in pg_cron under its name, run as run_as (a login that is a
 -- member of sv_admin, not a superuser, with a staff mapping: a warning without), replacing a job of the same name whoever scheduled it.  Without pg_cron:
 -- the statements to run from another scheduler, nothing changed.
-CREATE FUNCTION sv.schedule_jobs(run_as text DEFAULT current_user)
+CREATE OR REPLACE FUNCTION sv.schedule_jobs(run_as text DEFAULT current_user)
 RETURNS TABLE (job text, schedule text, command text, cron_job bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -478,7 +478,7 @@ $fn$;
 COMMENT ON FUNCTION sv.schedule_jobs(text) IS
   'Administrators: install (again) every platform job in pg_cron, run as run_as; without pg_cron the statements to schedule elsewhere';
 
-CREATE FUNCTION sv.unschedule_jobs() RETURNS TABLE (job text, cron_job bigint)
+CREATE OR REPLACE FUNCTION sv.unschedule_jobs() RETURNS TABLE (job text, cron_job bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$

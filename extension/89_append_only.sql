@@ -18,7 +18,7 @@
 -- that already receives the origin's history rows.
 -- ---------------------------------------------------------------------------------------------
 
-CREATE FUNCTION sv._append_only_registry() RETURNS TABLE (table_name text, trigger_name text)
+CREATE OR REPLACE FUNCTION sv._append_only_registry() RETURNS TABLE (table_name text, trigger_name text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -78,7 +78,7 @@ COMMENT ON FUNCTION sv._append_only_registry() IS
 -- that calls one of the refusing functions (sv._refuse_change, sv._audit_refuse_change) is a
 -- guard too, registered or not: one forgotten in the registry is still kept ALWAYS and checked
 -- (only its removal goes unnoticed until it is registered).
-CREATE FUNCTION sv.append_only_guard()
+CREATE OR REPLACE FUNCTION sv.append_only_guard()
 RETURNS TABLE (table_name text, trigger_name text, state text)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
@@ -107,7 +107,7 @@ COMMENT ON FUNCTION sv.append_only_guard() IS
 -- superuser's session_replication_role = replica passes them: maintenance and test clean-up
 -- only, inside one transaction that sets them back before it commits).  Runs with the caller's
 -- rights: only the tables' owner or a superuser may alter triggers.
-CREATE PROCEDURE sv._append_only_enforce(always boolean DEFAULT true)
+CREATE OR REPLACE PROCEDURE sv._append_only_enforce(always boolean DEFAULT true)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -131,6 +131,7 @@ $fn$;
 COMMENT ON PROCEDURE sv._append_only_enforce(boolean) IS
   'Set every append-only guard ENABLE ALWAYS (default), or to origin mode for maintenance inside one transaction';
 
+-- sv:rerun (re-applied by every update: docs/upgrades.md)
 CALL sv._append_only_enforce();
 
 -- sv.append_only_guard() runs as the caller and reads the registry: both for the same roles

@@ -7,7 +7,7 @@
 -- An ingest staging table of the expected shape (45_ingest.sql): in schema sv, named
 -- *_staging, stamped by sv._staging_loaded_by, and nobody but its owner may read, change or
 -- delete its rows.  Such a table may be without row-level security (COPY FROM needs that).
-CREATE FUNCTION sv._is_staging_table(rel oid) RETURNS boolean
+CREATE OR REPLACE FUNCTION sv._is_staging_table(rel oid) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -20,7 +20,7 @@ AS $fn$
                       WHERE a.grantee <> c.relowner AND a.privilege_type <> 'INSERT'))
 $fn$;
 
-CREATE FUNCTION sv.security_check(verify_audit_chain boolean DEFAULT true)
+CREATE OR REPLACE FUNCTION sv.security_check(verify_audit_chain boolean DEFAULT true)
 RETURNS TABLE (severity text, finding text, object text, detail text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp

@@ -11,6 +11,7 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sv, sv_work, sv_public, sv_bi FROM PUBLIC;
 -- Types such as sv.uscc default to USAGE for PUBLIC.  Array types follow their element type,
 -- and the row types of tables and views are reachable only through the schema (USAGE not
 -- granted to PUBLIC) and are left alone: pg_dump cannot dump their initial privileges.
+-- sv:rerun (re-applied by every update: docs/upgrades.md)
 DO $types$
 DECLARE
   t regtype;
@@ -24,6 +25,7 @@ BEGIN
 END
 $types$;
 
+-- sv:rerun (re-applied by every update: docs/upgrades.md)
 DO $grants$
 DECLARE
   r text;

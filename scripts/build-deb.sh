@@ -15,8 +15,9 @@ unset PG_CONFIG
 tmp=$(mktemp -d /tmp/sv_deb.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/src"
-tar -C "$here" -cf - --exclude='*.o' --exclude='*.so' --exclude='*.bc' --exclude='sv_platform--*.sql' \
-    Makefile sv_platform.control src extension debian README.md docs | tar -C "$tmp/src" -xf -
+# (the built scripts at the top are left out by not naming them; extension/versions/ holds released ones)
+tar -C "$here" -cf - --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
+    Makefile sv_platform.control src extension scripts/build-update.pl debian README.md docs | tar -C "$tmp/src" -xf -
 (cd "$tmp/src" && DEB_BUILD_OPTIONS="nocheck noddebs parallel=$(nproc)" dpkg-buildpackage -us -uc -b) >"$tmp/build.log" 2>&1 \
   || { cat "$tmp/build.log" >&2; echo "build-deb: dpkg-buildpackage failed" >&2; exit 1; }
 mkdir -p "$out"

@@ -22,7 +22,7 @@ mkdir -p "$work/data"
 [ -d "$here/contrib-examples" ] && cp -r "$here/contrib-examples" "$work/"
 # t/012_deb.pl builds the Debian package from these
 cp -r "$here/Makefile" "$here/sv_platform.control" "$here/README.md" "$here/src" "$here/extension" "$here/debian" "$here/docs" "$work/"
-cp "$here/scripts/build-deb.sh" "$work/scripts/"
+cp "$here/scripts/build-deb.sh" "$here/scripts/build-update.pl" "$work/scripts/"
 chown -R postgres: "$work"
 
 passed=0

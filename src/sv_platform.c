@@ -22,7 +22,10 @@
 
 PG_MODULE_MAGIC;
 
-#define SV_PLATFORM_VERSION "0.1.0"
+/* The Makefile passes the default_version of sv_platform.control: one source for the version. */
+#ifndef SV_PLATFORM_VERSION
+#error "SV_PLATFORM_VERSION is set by the Makefile from sv_platform.control"
+#endif
 
 char	   *sv_timezone = NULL;
 bool		sv_uscc_restore_mode = false;

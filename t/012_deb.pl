@@ -33,7 +33,12 @@ like(`dpkg-deb -f '$deb' Depends`, qr/\bpostgresql-15-postgis-3\b/, 'depends on 
 my %files = map { (split ' ', $_)[5] => 1 } split /\n/, `dpkg-deb -c '$deb'`;
 for my $f ('./usr/lib/postgresql/15/lib/sv_platform.so',
 	'./usr/share/postgresql/15/extension/sv_platform.control',
-	"./usr/share/postgresql/15/extension/sv_platform--$version.sql")
+	"./usr/share/postgresql/15/extension/sv_platform--$version.sql",
+	# the released install scripts and the update scripts from them (docs/upgrades.md)
+	(map { my $from = s{.*/sv_platform--(.*)\.sql$}{$1}r;
+		   ("./usr/share/postgresql/15/extension/sv_platform--$from.sql",
+			"./usr/share/postgresql/15/extension/sv_platform--$from--$version.sql") }
+	 glob("$root/extension/versions/sv_platform--*.sql")))
 {
 	ok($files{$f}, "package holds $f");
 }

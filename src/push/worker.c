@@ -24,7 +24,6 @@
 #include "access/xact.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
-#include "commands/extension.h"
 #include "common/hmac.h"
 #include "common/sha2.h"
 #include "executor/spi.h"
@@ -256,16 +255,30 @@ end_tx(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
-/* Whether the extension is installed here (the worker waits quietly while it is not). */
-static bool
-extension_ready(void)
+/*
+ * The version of sv_platform installed here, or NULL when it is not (palloc'd).  The worker
+ * works only with the schema of its own version: after a new library is installed, a database
+ * still at an older version waits for ALTER EXTENSION sv_platform UPDATE (docs/upgrades.md).
+ */
+static char *
+installed_version(void)
 {
-	bool		ready;
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *version = NULL;
 
-	StartTransactionCommand();
-	ready = OidIsValid(get_extension_oid("sv_platform", true));
-	CommitTransactionCommand();
-	return ready;
+	begin_tx("sv_platform push: extension version");
+	if (SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'sv_platform'", true, 1)
+		!= SPI_OK_SELECT)
+		elog(ERROR, "sv_platform push: extension version query failed");
+	if (SPI_processed == 1)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		version = MemoryContextStrdup(caller, v);
+	}
+	end_tx();
+	MemoryContextSwitchTo(caller);
+	return version;
 }
 
 /*
@@ -762,11 +775,18 @@ sv_push_main(Datum arg)
 
 		if (!recovered)
 		{
-			if (!extension_ready())
+			char	   *version = installed_version();
+
+			if (version == NULL || strcmp(version, SV_PLATFORM_VERSION) != 0)
 			{
-				if (!said_waiting)
+				if (!said_waiting && version == NULL)
 					ereport(LOG, (errmsg("sv_platform push: waiting for CREATE EXTENSION sv_platform in database \"%s\"",
 										 sv_push_database)));
+				else if (!said_waiting)
+					ereport(WARNING,
+							(errmsg("sv_platform push: database \"%s\" has sv_platform %s, the library is %s: pushes wait",
+									sv_push_database, version, SV_PLATFORM_VERSION),
+							 errhint("Run ALTER EXTENSION sv_platform UPDATE in that database.")));
 				said_waiting = true;
 				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10000, PG_WAIT_EXTENSION);
 				ResetLatch(MyLatch);
@@ -857,10 +877,11 @@ sv_push_main(Datum arg)
 		if (!want_claim)
 		{
 			long		nap;
+			char	   *version = installed_version();
 
-			if (!extension_ready())
+			if (version == NULL || strcmp(version, SV_PLATFORM_VERSION) != 0)
 			{
-				recovered = false;	/* dropped: wait for it again */
+				recovered = false;	/* dropped or changed: wait for it again */
 				continue;
 			}
 			nap = next_due_ms();

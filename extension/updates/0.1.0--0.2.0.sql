@@ -1,0 +1,162 @@
+-- ---------------------------------------------------------------------------------------------
+-- 0.1.0 -> 0.2.0: the run-once DDL (docs/upgrades.md).  Runs after the prelude (no view, policy
+-- or trigger exists here, so backfills meet no guard) and before the re-runnable part, which
+-- creates the functions, views, policies, triggers and grants of 0.2.0.  Each change also
+-- stands in the CREATE TABLE of the install files; new columns come last there, as here.
+-- ---------------------------------------------------------------------------------------------
+
+-- Functions of 0.1.0 that 0.2.0 no longer has, or whose result or parameter names changed
+-- (CREATE OR REPLACE cannot change those).
+DROP FUNCTION sv._draw_candidates(sv.draw_plan);            -- returns the team inputs too
+DROP FUNCTION sv._draw_team_inputs(sv.draw_plan, text[]);   -- now frozen at the seal (sv.draw_team_input)
+DROP FUNCTION sv._outbox_claim(integer, integer);           -- returns auth_header too
+DROP FUNCTION sv._require_push_host(text, text);            -- returns the host
+DROP FUNCTION sv._require_reason(text, text);               -- replaced by _require_reason(reason, purpose, field)
+DROP FUNCTION sv.endpoint_save(text, text, text, jsonb, text, integer, integer, integer, boolean, boolean, integer);
+                                                            -- takes auth_header
+
+-- 20_calendar: the registry of stored deadlines and what loading a notice moved.
+CREATE TABLE sv.calendar_deadline (
+  name               text PRIMARY KEY,          -- e.g. 'action.publication_due'
+  label_zh           text NOT NULL,             -- what officials call it
+  relation           regclass NOT NULL,         -- the table holding the due date
+  object_kind        text NOT NULL,             -- audit object kind of the deadline's owner
+  key_expr           text NOT NULL,             -- the owner's audit object id (text)
+  find_condition     text NOT NULL,             -- finds the row by that id, given as $1 (uses an index)
+  department_expr    text NOT NULL,             -- the owner's department (audit record)
+  start_expr         text NOT NULL,             -- the day the count starts from (not counted)
+  days_expr          text NOT NULL,             -- the number of working days
+  due_column         name NOT NULL,
+  provisional_column name NOT NULL,
+  open_condition     text NOT NULL              -- still to be met: recomputed; else history
+);
+ALTER TABLE sv.calendar_deadline ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.calendar_deadline FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE sv.deadline_recompute (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  deadline        text NOT NULL REFERENCES sv.calendar_deadline (name),
+  object_kind     text NOT NULL,
+  object_id       text NOT NULL,
+  department_id   integer REFERENCES sv.department (id),
+  notice_year     integer NOT NULL,
+  start_on        date NOT NULL,
+  workdays        integer NOT NULL,
+  old_due         date NOT NULL,
+  new_due         date NOT NULL,
+  still_provisional boolean NOT NULL,
+  audit_seq       bigint NOT NULL,
+  recomputed_by   text NOT NULL,
+  recomputed_at   timestamptz NOT NULL
+);
+CREATE INDEX deadline_recompute_object_idx ON sv.deadline_recompute (object_kind, object_id);
+ALTER TABLE sv.deadline_recompute ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.deadline_recompute FORCE ROW LEVEL SECURITY;
+
+-- 31_catalog_api: release labels and notes are labels (sv.label_text: its check is added by the
+-- post script, which has sv._label_problem); each release's SHA-256 (filled in the post script).
+CREATE DOMAIN sv.label_text AS text;
+ALTER TABLE sv.catalog_release DROP CONSTRAINT catalog_release_label_check;
+ALTER TABLE sv.catalog_release ALTER COLUMN label TYPE sv.label_text, ALTER COLUMN note TYPE sv.label_text;
+ALTER TABLE sv.catalog_release ADD COLUMN sha256 bytea CHECK (length(sha256) = 32);
+
+-- 40-42: the documented field limits as a backstop (the rules reject longer values first).
+ALTER TABLE sv.subject ADD CONSTRAINT subject_text_length CHECK (char_length(name) <= 200 AND char_length(address) <= 500
+    AND char_length(legal_rep) <= 200 AND char_length(source_system) <= 64 AND char_length(source_record_id) <= 128);
+ALTER TABLE sv.inspector ADD CONSTRAINT inspector_text_length CHECK (char_length(name) <= 200 AND char_length(source_system) <= 64
+    AND char_length(source_record_id) <= 128);
+ALTER TABLE sv.action ADD COLUMN publication_due_provisional boolean NOT NULL DEFAULT false;
+ALTER TABLE sv.action ADD CONSTRAINT action_text_length CHECK (char_length(check_item_code) <= 64 AND char_length(findings) <= 2000
+    AND char_length(source_system) <= 64 AND char_length(source_record_id) <= 128);
+
+-- 50_draw, 52_draw_governance: cancellation, the run deadline, the seal's hash, partners'
+-- consent and the team inputs frozen at the seal.
+ALTER TABLE sv.draw_plan DROP CONSTRAINT draw_plan_status_check;
+ALTER TABLE sv.draw_plan ADD CONSTRAINT draw_plan_status_check CHECK (status IN ('draft', 'sealed', 'drawn', 'cancelled'));
+ALTER TABLE sv.draw_plan
+  ADD COLUMN seal_hash bytea,
+  ADD COLUMN run_due date,
+  ADD COLUMN run_due_provisional boolean NOT NULL DEFAULT false,
+  ADD COLUMN terms_sha256 bytea,
+  ADD COLUMN cancelled_by text,
+  ADD COLUMN cancelled_at timestamptz,
+  ADD COLUMN cancel_reason text,
+  ADD COLUMN protocol text NOT NULL DEFAULT 'sv-draw-v2' CHECK (protocol IN ('sv-draw-v1', 'sv-draw-v2')),
+  ADD CONSTRAINT draw_plan_cancelled_check
+    CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL AND cancelled_by IS NOT NULL AND cancel_reason IS NOT NULL));
+-- plans sealed by 0.1.0 were sealed under sv-draw-v1 (drafts will be sealed under v2)
+UPDATE sv.draw_plan SET protocol = 'sv-draw-v1' WHERE status <> 'draft';
+
+CREATE TABLE sv.draw_team_input (
+  plan_id             bigint PRIMARY KEY REFERENCES sv.draw_plan (id),
+  pool_certificates   text[] NOT NULL,
+  pool_departments    integer[] NOT NULL,
+  pool_regions        integer[] NOT NULL,
+  excluded_uscc       text[] NOT NULL,
+  excluded_inspectors integer[] NOT NULL,
+  CHECK (cardinality(pool_departments) = cardinality(pool_certificates)
+         AND cardinality(pool_regions) = cardinality(pool_certificates)
+         AND cardinality(excluded_inspectors) = cardinality(excluded_uscc))
+);
+ALTER TABLE sv.draw_team_input ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.draw_team_input FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE sv.draw_plan_join (
+  plan_id       bigint NOT NULL REFERENCES sv.draw_plan (id),
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  terms_sha256  bytea NOT NULL CHECK (length(terms_sha256) = 32),
+  joined_by     text NOT NULL,
+  joined_at     timestamptz NOT NULL,
+  PRIMARY KEY (plan_id, department_id)
+);
+
+-- 54-56: credit.
+ALTER TABLE sv.credit_event ADD CONSTRAINT credit_event_text_length
+  CHECK (char_length(reference) <= 128 AND char_length(source_system) <= 64);
+ALTER TABLE sv.credit_class_history ADD COLUMN as_of timestamptz;
+UPDATE sv.credit_class_history SET as_of = computed_at;   -- 0.1.0 assessed as of the moment it computed
+ALTER TABLE sv.credit_class_history ALTER COLUMN as_of SET NOT NULL;
+ALTER TABLE sv.sanction_feedback
+  ADD COLUMN feedback_days integer NOT NULL DEFAULT 5,
+  ADD COLUMN due_provisional boolean NOT NULL DEFAULT false;
+
+-- 60_outbox: endpoints authenticated by a named header (the value in sv.endpoint_secret).
+ALTER TABLE sv.endpoint DROP CONSTRAINT endpoint_auth_check;
+ALTER TABLE sv.endpoint ADD CONSTRAINT endpoint_auth_check CHECK (auth IN ('none', 'bearer', 'hmac_sha256', 'header'));
+ALTER TABLE sv.endpoint
+  ADD COLUMN auth_header text CHECK (auth_header ~ '^[A-Za-z0-9!#$%&''*+.^_`|~-]{1,64}$'),
+  ADD CONSTRAINT endpoint_auth_header_given CHECK ((auth = 'header') = (auth_header IS NOT NULL));
+
+-- 65_linkage: the deadlines' working days and whether each was counted provisionally.
+ALTER TABLE sv.linkage
+  ADD COLUMN first_action_days integer NOT NULL DEFAULT 20,
+  ADD COLUMN claim_due_provisional boolean NOT NULL DEFAULT false,
+  ADD COLUMN first_action_due_provisional boolean NOT NULL DEFAULT false;
+ALTER TABLE sv.linkage_result
+  ADD COLUMN ack_days integer,
+  ADD COLUMN ack_due_provisional boolean NOT NULL DEFAULT false;
+
+-- 70_jobs: scheduled jobs' runs.
+CREATE TABLE sv.job_run (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  job          text NOT NULL CHECK (job ~ '^[a-z][a-z0-9_]{1,63}$'),
+  started_at   timestamptz NOT NULL,
+  updated_at   timestamptz NOT NULL,
+  finished_at  timestamptz,
+  rows_done    bigint NOT NULL DEFAULT 0 CHECK (rows_done >= 0),
+  rows_total   bigint CHECK (rows_total >= 0),
+  outcome      text NOT NULL DEFAULT 'running' CHECK (outcome IN ('running', 'succeeded', 'failed', 'interrupted')),
+  error        text,
+  run_by       text NOT NULL,
+  pid          integer NOT NULL,
+  params       jsonb NOT NULL DEFAULT '{}',
+  resume_after text,
+  resumed_from bigint,
+  result       jsonb,
+  CHECK ((outcome = 'running') = (finished_at IS NULL)),
+  CHECK (outcome IN ('running', 'succeeded') OR error IS NOT NULL)
+);
+CREATE INDEX job_run_job_idx ON sv.job_run (job, id);
+CREATE INDEX job_run_running_idx ON sv.job_run (job) WHERE outcome = 'running';
+ALTER TABLE sv.job_run ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.job_run FORCE ROW LEVEL SECURITY;
