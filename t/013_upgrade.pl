@@ -64,6 +64,14 @@ my @errors = ($err =~ /^psql:demo\.sql:(\d+): ERROR: /mg);
 is("@errors", '51 103 134 184 218 489', 'with its six intended errors') or diag($err);
 unlike($err, qr/server closed the connection|FATAL|PANIC/, 'no backend crashed');
 
+# a plan sealed under 0.1.0 and not run (the demo runs its own)
+$node->safe_psql('old', q{
+	SET ROLE msa_city;
+	SELECT sv.draw_seal(sv.draw_plan_save('UPG-SEALED-01', '升级前封存未抽取的计划', 4, '2026-06-20', '2026-07-20',
+	  '{"regions": ["410402"], "industries": ["F52"], "kinds": ["enterprise"]}', ARRAY['PDS-MSA-002-C01'],
+	  '{"U": {"ratio": 0.05}, "A": {"ratio": 0.05}, "B": {"ratio": 0.05}, "C": {"ratio": 0.05}, "D": {"ratio": 0.05}}'),
+	  sha256('upgrade test nonce 0123456789'::bytea), '中国福利彩票3D 第2026170期开奖号码')});
+
 # the worker of this library does not touch a 0.1.0 schema
 ok($node->wait_for_log(qr/database "old" has sv_platform 0\.1\.0, the library is \Q$current\E: pushes wait/),
 	'push worker waits for the update, with a warning');
@@ -118,7 +126,17 @@ is($node->safe_psql('old', q{SELECT count(*) FROM sv.credit_class_history WHERE 
 is($node->safe_psql('old', q{SELECT count(*) FROM sv.catalog_release WHERE sha256 IS NULL}), '0',
 	'every 0.1.0 release has its SHA-256');
 is($node->safe_psql('old', q{SELECT string_agg(DISTINCT status || ' ' || protocol, ', ') FROM sv.draw_plan}),
-	'drawn sv-draw-v1', 'the plan drawn by 0.1.0 keeps protocol sv-draw-v1');
+	'drawn sv-draw-v1, sealed sv-draw-v1', 'plans sealed by 0.1.0 keep protocol sv-draw-v1');
+
+# the plan sealed under 0.1.0: cannot be run under sv-draw-v2, can be cancelled in public
+my ($rc, $o2, $e2) = $node->psql('old', q{SET ROLE msa_city; SELECT sv.draw_run((SELECT id FROM sv.draw_plan WHERE code = 'UPG-SEALED-01'),
+	convert_to('upgrade test nonce 0123456789', 'UTF8'), '3D 2026170: 1 2 3')}, extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+like($e2, qr/55000: plan 'UPG-SEALED-01' was sealed without its team inputs and seal hash \(before protocol sv-draw-v2\)/,
+	'a plan sealed by 0.1.0 is not run under sv-draw-v2 (55000)');
+$node->safe_psql('old', q{SET ROLE msa_city; SELECT sv.draw_plan_cancel((SELECT id FROM sv.draw_plan WHERE code = 'UPG-SEALED-01'),
+	'升级到0.2.0后按新协议重新封存')});
+is($node->safe_psql('old', q{SET ROLE portal_public; SELECT status || ' ' || cancel_reason FROM sv_public.draw_plan WHERE plan_code = 'UPG-SEALED-01'}),
+	'cancelled 升级到0.2.0后按新协议重新封存', 'and is cancelled in public instead');
 
 # 3. the chain, the checks and the old draws
 is($node->safe_psql('old', 'SELECT count(*) FROM sv.audit_verify()'), '0', 'audit chain verifies after the update');
