@@ -149,6 +149,24 @@ AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.uscc_check_character(text) IS
   'The check character (position 18) that completes the given 17 characters';
 
+-- A unified social credit code given as text: the reason in DETAIL when it fails a check.
+CREATE OR REPLACE FUNCTION sv._require_uscc(field text, value text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_problem text := CASE WHEN value IS NOT NULL THEN sv.uscc_check(value) END;
+BEGIN
+  IF value IS NULL THEN
+    RAISE EXCEPTION '%: invalid unified social credit code NULL', field USING ERRCODE = 'invalid_text_representation';
+  END IF;
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION '%: invalid unified social credit code %', field, quote_literal(value)
+      USING ERRCODE = 'invalid_text_representation', DETAIL = v_problem;
+  END IF;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION sv._uscc_categories(OUT authority text, OUT category text,
                                     OUT authority_zh text, OUT authority_en text,
                                     OUT category_zh text, OUT category_en text)

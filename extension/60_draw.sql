@@ -361,3 +361,27 @@ SELECT pg_catalog.pg_extension_config_dump('sv.draw_plan_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.draw_id_seq', '');
 
 GRANT EXECUTE ON FUNCTION sv.chacha20_block(bytea, integer, bytea) TO sv_admin, sv_officer, sv_auditor, sv_public, sv_bi, sv_integration;
+
+-- May the caller run this plan?  Administrators any; officers the plans of their department.
+CREATE OR REPLACE FUNCTION sv._draw_require_plan(plan_id bigint, for_update boolean DEFAULT false) RETURNS sv.draw_plan
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  p sv.draw_plan;
+BEGIN
+  IF plan_id IS NULL THEN
+    RAISE EXCEPTION 'plan_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF for_update THEN
+    SELECT * INTO p FROM sv.draw_plan d WHERE d.id = plan_id FOR UPDATE;
+  ELSE
+    SELECT * INTO p FROM sv.draw_plan d WHERE d.id = plan_id;
+  END IF;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'draw plan % does not exist', plan_id USING ERRCODE = 'no_data_found';
+  END IF;
+  PERFORM sv._require_department_scope(p.lead_department_id);
+  RETURN p;
+END
+$fn$;
