@@ -1,12 +1,13 @@
 -- ---------------------------------------------------------------------------------------------
 -- 50_draw: the double-random draw (双随机、一公开), its tables and C entry points.
 --
--- Tables:     sv.credit_class (each subject's stored credit class: the draw's strata; kept by
---             credit supervision), sv.inspector_conflict (declared conflicts of interest),
+-- Tables:     sv.inspector_conflict (declared conflicts of interest),
 --             sv.draw_plan (+ _department, _item, _stratum), sv.draw_exclusion, and the
 --             append-only sv.draw, sv.draw_result, sv.draw_team, sv.draw_recusal
 -- C:          sv.chacha20_block (RFC 8439), sv._draw_sample / _draw_pick (the selection),
 --             sv._draw_population (aggregate), sv._draw_teams (team assignment)
+-- The strata are the subjects' stored credit classes: credit's table (55_credit.sql), read
+-- through its view sv.credit_class_current.
 -- The protocol, byte by byte: docs/draw-protocol.md; how to use it: docs/draw.md.
 -- Functions:  51_draw_plan.sql (plans, sealing, conflicts), 52_draw_run.sql (run, recusal,
 --             redraw), 53_draw_verify.sql (verification, export, public and work views)
@@ -85,21 +86,6 @@ ALTER TABLE sv.inspector_conflict FORCE ROW LEVEL SECURITY;
 CREATE POLICY inspector_conflict_read ON sv.inspector_conflict FOR SELECT TO sv_admin, sv_auditor USING (true);
 GRANT SELECT ON sv.inspector_conflict TO sv_admin, sv_auditor;
 SELECT pg_catalog.pg_extension_config_dump('sv.inspector_conflict', '');
-
--- The credit class a subject has now (A low risk .. D high risk); credit supervision keeps it.
--- A subject without a row is "unclassified" (U) for the draw.
-CREATE TABLE sv.credit_class (
-  uscc        sv.uscc PRIMARY KEY REFERENCES sv.subject (uscc),
-  class       text NOT NULL CHECK (class IN ('A', 'B', 'C', 'D')),
-  source      text NOT NULL CHECK (source <> ''),     -- the model or the authority that classified
-  assessed_at timestamptz NOT NULL
-);
-COMMENT ON TABLE sv.credit_class IS 'Current credit-risk class per subject (internal, never public): the strata of the draw';
-ALTER TABLE sv.credit_class ENABLE ROW LEVEL SECURITY;
-ALTER TABLE sv.credit_class FORCE ROW LEVEL SECURITY;
-CREATE POLICY credit_class_read ON sv.credit_class FOR SELECT TO sv_admin, sv_auditor USING (true);
-GRANT SELECT ON sv.credit_class TO sv_admin, sv_auditor;
-SELECT pg_catalog.pg_extension_config_dump('sv.credit_class', '');
 
 CREATE TABLE sv.draw_plan (
   id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
