@@ -251,6 +251,12 @@ ALTER TABLE sv.credit_class FORCE ROW LEVEL SECURITY;
 CREATE POLICY credit_class_read ON sv.credit_class FOR SELECT TO sv_admin, sv_auditor USING (true);
 GRANT SELECT ON sv.credit_class TO sv_admin, sv_auditor;
 SELECT pg_catalog.pg_extension_config_dump('sv.credit_class', '');
+-- What other capabilities read of it (the draw's strata): the class per classified subject.
+-- security_invoker: it gives nobody more than the table does; the planner inlines it.
+CREATE VIEW sv.credit_class_current WITH (security_invoker = true) AS
+  SELECT k.uscc, k.class FROM sv.credit_class k;
+COMMENT ON VIEW sv.credit_class_current IS
+  'Credit''s interface to the current class per subject (A..D; no row: unclassified), read by the draw';
 
 -- Rescoring: the stored class (sv.credit_class, read by the draw) and a history of one class
 -- per subject and month (the national practice is monthly).  Subjects without any credit event

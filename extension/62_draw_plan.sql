@@ -429,7 +429,7 @@ BEGIN
                 AND (cardinality(v_kinds) = 0 OR s.kind = ANY (v_kinds))
                 AND (cardinality(v_patterns) = 0 OR s.industry LIKE ANY (v_patterns))
               UNION ALL
-              SELECT k.uscc, k.class, NULL FROM sv.credit_class k
+              SELECT k.uscc, k.class, NULL FROM sv.credit_class_current k
               UNION ALL
               SELECT c.uscc, 'X', NULL FROM unnest(v_capped) c(uscc)) x) b;
 END
