@@ -582,3 +582,64 @@ COMMENT ON COLUMN sv_work.outbox_counters.failed IS '推送失败数';
 COMMENT ON COLUMN sv_work.outbox_counters.dead IS '重试用尽数';
 COMMENT ON COLUMN sv_work.outbox_counters.queue_age IS '最早未送达消息的等待时长';
 GRANT SELECT ON sv_work.outbox_dead, sv_work.outbox_counters TO sv_admin, sv_auditor, sv_officer;
+
+-- ---------------------------------------------------------------------------------------------
+-- The endpoint of each department's system: where the platform's messages to a department go
+-- (linkage both ways, 65_linkage; the feedback requests of joint rewards and punishments,
+-- 56_credit_sanction).  Moved here from 65_linkage: the outbox owns it, its users come later.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE TABLE sv.linkage_endpoint (
+  department_id integer PRIMARY KEY REFERENCES sv.department (id),
+  endpoint      text NOT NULL REFERENCES sv.endpoint (name),
+  set_by        text NOT NULL,
+  set_at        timestamptz NOT NULL
+);
+COMMENT ON TABLE sv.linkage_endpoint IS
+  'The endpoint of each department''s system for the platform''s messages to it (linkage both ways, sanction feedback requests)';
+
+ALTER TABLE sv.linkage_endpoint ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.linkage_endpoint FORCE ROW LEVEL SECURITY;
+CREATE POLICY linkage_endpoint_all ON sv.linkage_endpoint FOR SELECT TO sv_admin, sv_auditor, sv_integration USING (true);
+CREATE POLICY linkage_endpoint_officer ON sv.linkage_endpoint FOR SELECT TO sv_officer USING (true);
+GRANT SELECT ON sv.linkage_endpoint TO sv_admin, sv_auditor, sv_integration, sv_officer;
+SELECT pg_catalog.pg_extension_config_dump('sv.linkage_endpoint', '');
+
+CREATE OR REPLACE FUNCTION sv.linkage_endpoint_set(department_id integer, endpoint text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+BEGIN
+  PERFORM sv._require_given(ARRAY['department_id', 'endpoint'], ARRAY[department_id IS NULL, endpoint IS NULL]);
+  IF NOT sv._is_admin(me) THEN
+    RAISE EXCEPTION 'only platform administrators route linkage messages' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  PERFORM sv._require_department('department_id', department_id);
+  IF NOT EXISTS (SELECT 1 FROM sv.endpoint e WHERE e.name = linkage_endpoint_set.endpoint) THEN
+    RAISE EXCEPTION 'endpoint: endpoint % does not exist', quote_literal(endpoint)
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  INSERT INTO sv.linkage_endpoint AS x (department_id, endpoint, set_by, set_at)
+  VALUES (department_id, endpoint, me, now())
+  ON CONFLICT ON CONSTRAINT linkage_endpoint_pkey DO UPDATE SET endpoint = excluded.endpoint, set_by = excluded.set_by,
+                                                                 set_at = excluded.set_at;
+  PERFORM sv.audit_append(department_id, 'linkage_endpoint', department_id::text, 'set', jsonb_build_object('endpoint', endpoint));
+END
+$fn$;
+COMMENT ON FUNCTION sv.linkage_endpoint_set(integer, text) IS 'Administrators: the endpoint of a department''s system for linkage messages';
+
+-- Queues a message to a department's system when it has one (sv.linkage_endpoint: linkage
+-- messages, and the feedback requests of joint rewards and punishments); NULL otherwise (the
+-- department then works from sv_work).
+CREATE OR REPLACE FUNCTION sv._department_push(department_id integer, kind text, payload jsonb, dedup_key text) RETURNS uuid
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT sv.outbox_send(e.endpoint, kind, payload, dedup_key)
+  FROM sv.linkage_endpoint e JOIN sv.endpoint p ON p.name = e.endpoint
+  WHERE e.department_id = _department_push.department_id
+$fn$;
+
+GRANT EXECUTE ON FUNCTION sv.linkage_endpoint_set(integer, text) TO sv_admin;
