@@ -8,11 +8,12 @@
 -- Push back: a result that affects the licence (rectification failed, penalty, suspension,
 -- revocation proposal) goes to the approving department, which must acknowledge it.
 --
--- Tables:     sv.linkage_endpoint (a department's endpoint for linkage messages),
---             sv.linkage_rule (deadlines per power item), sv.linkage (one per approval),
+-- Tables:     sv.linkage_rule (deadlines per power item), sv.linkage (one per approval),
 --             sv.linkage_result (results; those affecting the licence are the back loop)
 -- Functions:  sv.approval_receive(payload), sv.linkage_claim(id), sv.linkage_report(id, ...),
---             sv.linkage_acknowledge(result_id, note), sv.linkage_endpoint_set, sv.linkage_rule_set
+--             sv.linkage_acknowledge(result_id, note), sv.linkage_rule_set
+-- Messages go to the departments' systems through the outbox (48_outbox.sql:
+-- sv.department_endpoint, sv.department_endpoint_set, sv._department_push)
 -- Views:      sv_work.linkage_loop (every loop: department, due, open/closed, overdue),
 --             sv_bi.linkage_loops (per department)
 -- ---------------------------------------------------------------------------------------------

@@ -160,3 +160,11 @@ CREATE INDEX job_run_job_idx ON sv.job_run (job, id);
 CREATE INDEX job_run_running_idx ON sv.job_run (job) WHERE outcome = 'running';
 ALTER TABLE sv.job_run ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.job_run FORCE ROW LEVEL SECURITY;
+
+-- 48_outbox (layering, issue 15): the per-department endpoint registry of 0.1.0's 65_linkage,
+-- sv.linkage_endpoint, is the outbox's sv.department_endpoint (rows kept; its policies are
+-- created again under their new names by the re-runnable part).  No view keeps the old name.
+ALTER TABLE sv.linkage_endpoint RENAME TO department_endpoint;
+ALTER TABLE sv.department_endpoint RENAME CONSTRAINT linkage_endpoint_pkey TO department_endpoint_pkey;
+ALTER TABLE sv.department_endpoint RENAME CONSTRAINT linkage_endpoint_department_id_fkey TO department_endpoint_department_id_fkey;
+ALTER TABLE sv.department_endpoint RENAME CONSTRAINT linkage_endpoint_endpoint_fkey TO department_endpoint_endpoint_fkey;
