@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------------------------
--- 05_uscc: the unified social credit code (统一社会信用代码, GB 32100-2015) as a base type.
+-- 19_uscc: the unified social credit code (统一社会信用代码, GB 32100-2015) as a base type.
 --
 -- Type:        sv.uscc (18 bytes, canonical upper case; btree and hash operator classes)
 -- Tables:      sv.uscc_exception (registered legal codes that fail the check character)

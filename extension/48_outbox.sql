@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------------------------
--- 60_outbox: every message to an outside system (a department's business system, the
+-- 48_outbox: every message to an outside system (a department's business system, the
 -- provincial platform, the 12345 hotline, the credit platform) is a row of sv.outbox, written
 -- in the same transaction as the change that caused it; the push worker (src/push/, a
 -- background worker with libcurl) delivers it at least once, with the message id as the
@@ -500,7 +500,7 @@ END
 $fn$;
 COMMENT ON FUNCTION sv.outbox_requeue(uuid[]) IS 'Administrators: put failed or dead messages back in the queue with fresh attempts';
 
--- Retention (sv.job_outbox_cleanup daily, 70_jobs.sql): attempts older than
+-- Retention (sv.job_outbox_cleanup daily, 95_jobs.sql): attempts older than
 -- sv.push_attempt_retention, and delivered messages as old whose attempts are gone.  Pending,
 -- failed and dead messages are never removed.  At most max_rows rows per call (NULL: all), the
 -- attempts first; the callers check the caller's right.

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------------------------
--- 50_draw: the double-random draw (双随机、一公开), its tables and C entry points.
+-- 60_draw: the double-random draw (双随机、一公开), its tables and C entry points.
 --
 -- Tables:     sv.inspector_conflict (declared conflicts of interest),
 --             sv.draw_plan (+ _department, _item, _stratum), sv.draw_exclusion, and the
@@ -9,8 +9,8 @@
 -- The strata are the subjects' stored credit classes: credit's table (55_credit.sql), read
 -- through its view sv.credit_class_current.
 -- The protocol, byte by byte: docs/draw-protocol.md; how to use it: docs/draw.md.
--- Functions:  51_draw_plan.sql (plans, sealing, conflicts), 52_draw_run.sql (run, recusal,
---             redraw), 53_draw_verify.sql (verification, export, public and work views)
+-- Functions:  62_draw_plan.sql (plans, sealing, conflicts), 63_draw_run.sql (run, recusal,
+--             redraw), 64_draw_verify.sql (verification, export, public and work views)
 -- ---------------------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION sv.chacha20_block(key bytea, counter integer, nonce bytea) RETURNS bytea
@@ -197,7 +197,7 @@ CREATE TABLE sv.draw_plan_department (
 COMMENT ON TABLE sv.draw_plan_department IS 'Departments taking part in a plan (more than one: a joint plan 部门联合抽查)';
 
 -- A partner department's consent (sv.draw_plan_join), to the plan's terms as they stood: a plan
--- changed afterwards needs it again (52_draw_governance.sql).
+-- changed afterwards needs it again (61_draw_governance.sql).
 CREATE TABLE sv.draw_plan_join (
   plan_id       bigint NOT NULL REFERENCES sv.draw_plan (id),
   department_id integer NOT NULL REFERENCES sv.department (id),

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------------------------
--- 51_draw_plan: making and sealing double-random plans (一单两库), and declaring conflicts.
+-- 62_draw_plan: making and sealing double-random plans (一单两库), and declaring conflicts.
 --
 -- Functions:  sv.draw_plan_save, sv.draw_seal, sv.inspector_conflict_declare; helpers shared
 --             with the run and the verification (_draw_counts, _draw_seed, _draw_select;
@@ -469,7 +469,7 @@ BEGIN
   IF p.status <> 'draft' THEN
     RAISE EXCEPTION 'plan % is already %', quote_literal(p.code), p.status USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  PERFORM sv._draw_seal_guard(p);   -- partners joined, no overlapping unrun plan (52_draw_governance.sql)
+  PERFORM sv._draw_seal_guard(p);   -- partners joined, no overlapping unrun plan (61_draw_governance.sql)
 
   -- candidates, exclusions and team inputs at one snapshot; the population stored from where it
   -- was built; the team inputs frozen beside it
