@@ -9,8 +9,9 @@
 -- The strata are the subjects' stored credit classes: credit's table (55_credit.sql), read
 -- through its view sv.credit_class_current.
 -- The protocol, byte by byte: docs/draw-protocol.md; how to use it: docs/draw.md.
--- Functions:  62_draw_plan.sql (plans, sealing, conflicts), 63_draw_run.sql (run, recusal,
---             redraw), 64_draw_verify.sql (verification, export, public and work views)
+-- Functions:  61_draw_governance.sql (joint plans, the seal's guards, cancelling), 62_draw_plan.sql
+--             (plans, sealing, conflicts), 63_draw_run.sql (run, recusal, redraw), 64_draw_verify.sql
+--             (verification, export, public and work views)
 -- ---------------------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION sv.chacha20_block(key bytea, counter integer, nonce bytea) RETURNS bytea
