@@ -9,7 +9,9 @@
 # or an unqualified call of an sv function, to one that only a later file creates.  Comments
 # and strings are ignored (messages and hints name functions to call next), but for a string
 # that is exactly an object's name ('sv.credit_class', as regclass or for pg_extension_config_dump;
-# not an advisory lock's key, hashtext('sv.draw_seal')).
+# not an advisory lock's key, hashtext('sv.draw_seal')).  Names built at run time
+# (format('sv.%I', t) in a loop) are not seen; nor are operators, casts and types used
+# without their schema.
 # Exit status 1 and one line per reference when any is found; t/014_install_order.pl runs it
 # (make test, make check-fast).  With --uses it also prints which files each file uses.
 use strict;
