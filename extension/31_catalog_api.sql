@@ -1,8 +1,10 @@
 -- ---------------------------------------------------------------------------------------------
 -- 31_catalog_api: maintaining and publishing the catalogue (动态管理 / 统一对外发布).
 --
--- Functions:  sv.catalog_item_save(...), sv.catalog_item_withdraw(code, reason),
---             sv.check_item_save(...)              (administrators; officers for their department)
+-- Functions:  sv.catalog_item_save(...), sv.check_item_save(...), sv.check_item_withdraw(code, reason)
+--                                                  (administrators; officers for their department;
+--                                                  sv.catalog_item_withdraw is in 32_catalog_powers.sql:
+--                                                  it checks power items and drops claims)
 --             sv.catalog_publish(label, note)       (administrators)
 --             sv.catalog_diff(from_label, to_label) (everyone who reads the catalogue)
 --             sv.catalog_release_verify(release_id)  (everyone; the releases that no longer match
@@ -151,37 +153,6 @@ END
 $fn$;
 COMMENT ON FUNCTION sv.catalog_item_save(text, integer, text, text, text, text, jsonb, text, text, text, text, text, text) IS
   'Add or change a catalogue item by its code (administrators; officers for their own department)';
-
-CREATE OR REPLACE FUNCTION sv.catalog_item_withdraw(code text, reason text) RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  v sv.catalog_item;
-BEGIN
-  PERFORM sv._require_given(ARRAY['code', 'reason'],
-                            ARRAY[code IS NULL, reason IS NULL]);
-  PERFORM sv._require_reason(reason, 'the item is withdrawn');
-  SELECT * INTO v FROM sv.catalog_item c WHERE c.code = catalog_item_withdraw.code FOR UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'code: catalogue item "%" does not exist', code USING ERRCODE = 'no_data_found';
-  END IF;
-  PERFORM sv._require_department_scope(v.department_id);
-  IF EXISTS (SELECT 1 FROM sv.check_item k WHERE k.catalog_item_id = v.id) THEN
-    RAISE EXCEPTION 'catalogue item "%" still has check items', code
-      USING ERRCODE = 'foreign_key_violation', HINT = 'Withdraw or move its check items first.';
-  END IF;
-  IF EXISTS (SELECT 1 FROM sv.power_item p WHERE p.catalog_item_id = v.id) THEN
-    RAISE EXCEPTION 'catalogue item "%" is named by power items', code
-      USING ERRCODE = 'foreign_key_violation', HINT = 'Point those power items elsewhere first (sv.power_item_save).';
-  END IF;
-  -- claims of a withdrawn item mean nothing any more: they go with it (the audit record keeps them)
-  DELETE FROM sv.catalog_claim k WHERE k.catalog_item_id = v.id;
-  DELETE FROM sv.catalog_item c WHERE c.id = v.id;   -- its versions stay in history
-  PERFORM sv.audit_append(v.department_id, 'catalog_item', v.code, 'withdraw',
-                          jsonb_build_object('reason', btrim(reason)));
-END
-$fn$;
 
 CREATE OR REPLACE FUNCTION sv.check_item_withdraw(code text, reason text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -601,7 +572,6 @@ COMMENT ON COLUMN sv_public.check_item.specialty IS '执法人员须具备的专
 GRANT SELECT ON sv_public.catalog_item, sv_public.check_item
   TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
 GRANT EXECUTE ON FUNCTION sv.catalog_item_save(text, integer, text, text, text, text, jsonb, text, text, text, text, text, text),
-                          sv.catalog_item_withdraw(text, text),
                           sv.check_item_withdraw(text, text),
                           sv.check_item_save(text, text, text, text, integer, text, text, text, jsonb, text, text)
   TO sv_admin, sv_officer;

@@ -4,7 +4,9 @@
 --
 -- Tables:     sv.power_item (system-versioned), sv.catalog_claim
 -- Functions:  sv.power_item_save(...), sv.supervising_department(power_code)
---             sv.catalog_claim(code), sv.catalog_unclaim(code, reason)
+--             sv.catalog_claim(code), sv.catalog_unclaim(code, reason),
+--             sv.catalog_item_withdraw(code, reason) (here, after the power list and the claims it
+--             checks and drops)
 -- Views:      sv_bi.catalog_claim_rate (claim rate and check-list completeness per department)
 -- Rule: "whoever approves supervises; whoever is in charge supervises" (谁审批、谁监管；谁主管、
 -- 谁监管): the approving department supervises what it approves, unless approval is centralised
@@ -217,6 +219,37 @@ BEGIN
 END
 $fn$;
 
+CREATE OR REPLACE FUNCTION sv.catalog_item_withdraw(code text, reason text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v sv.catalog_item;
+BEGIN
+  PERFORM sv._require_given(ARRAY['code', 'reason'],
+                            ARRAY[code IS NULL, reason IS NULL]);
+  PERFORM sv._require_reason(reason, 'the item is withdrawn');
+  SELECT * INTO v FROM sv.catalog_item c WHERE c.code = catalog_item_withdraw.code FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'code: catalogue item "%" does not exist', code USING ERRCODE = 'no_data_found';
+  END IF;
+  PERFORM sv._require_department_scope(v.department_id);
+  IF EXISTS (SELECT 1 FROM sv.check_item k WHERE k.catalog_item_id = v.id) THEN
+    RAISE EXCEPTION 'catalogue item "%" still has check items', code
+      USING ERRCODE = 'foreign_key_violation', HINT = 'Withdraw or move its check items first.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM sv.power_item p WHERE p.catalog_item_id = v.id) THEN
+    RAISE EXCEPTION 'catalogue item "%" is named by power items', code
+      USING ERRCODE = 'foreign_key_violation', HINT = 'Point those power items elsewhere first (sv.power_item_save).';
+  END IF;
+  -- claims of a withdrawn item mean nothing any more: they go with it (the audit record keeps them)
+  DELETE FROM sv.catalog_claim k WHERE k.catalog_item_id = v.id;
+  DELETE FROM sv.catalog_item c WHERE c.id = v.id;   -- its versions stay in history
+  PERFORM sv.audit_append(v.department_id, 'catalog_item', v.code, 'withdraw',
+                          jsonb_build_object('reason', btrim(reason)));
+END
+$fn$;
+
 -- Claim rate and check-list completeness per department (the national KPIs of the catalogue).
 CREATE VIEW sv_bi.catalog_claim_rate AS
   SELECT d.code AS department_code, d.name_zh AS department_name,
@@ -242,4 +275,5 @@ COMMENT ON COLUMN sv_bi.catalog_claim_rate.department_name IS '部门名称';
 GRANT SELECT ON sv_bi.catalog_claim_rate TO sv_bi, sv_auditor, sv_admin;
 GRANT EXECUTE ON FUNCTION sv.power_item_save(text, text, text, integer, jsonb, integer, boolean, text),
                           sv.catalog_claim(text), sv.catalog_unclaim(text, text) TO sv_admin, sv_officer;
+GRANT EXECUTE ON FUNCTION sv.catalog_item_withdraw(text, text) TO sv_admin, sv_officer;
 GRANT EXECUTE ON FUNCTION sv.supervising_department(text) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;

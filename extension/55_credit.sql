@@ -2,7 +2,9 @@
 -- 55_credit: credit supervision (信用监管): versioned scoring models and the explainable score
 -- and class of a subject (computed in C), rescoring and the monthly class history.
 --
--- Tables:     sv.credit_model (immutable once saved), sv.credit_class_history
+-- Tables:     sv.credit_model (immutable once saved), sv.credit_class (each subject's class
+--             now: the strata of the draw, which reads it through sv.credit_class_current),
+--             sv.credit_class_history
 -- Functions:  sv.credit_model_save, sv.credit_model_set_current,
 --             sv.credit_score (score, class and the events that made it), sv._credit_compute (C)
 --             sv.credit_rescore, sv.credit_rescore_all (stored classes in sv.credit_class)
@@ -234,6 +236,27 @@ COMMENT ON FUNCTION sv.credit_score(text, timestamptz, text) IS
 GRANT EXECUTE ON FUNCTION sv.credit_model_save(text, jsonb, numeric, jsonb, jsonb, boolean),
                           sv.credit_model_set_current(text) TO sv_admin;
 GRANT EXECUTE ON FUNCTION sv.credit_score(text, timestamptz, text) TO sv_admin, sv_auditor, sv_officer;
+
+-- The credit class a subject has now (A low risk .. D high risk); credit supervision keeps it.
+-- A subject without a row is "unclassified" (U) for the draw.
+CREATE TABLE sv.credit_class (
+  uscc        sv.uscc PRIMARY KEY REFERENCES sv.subject (uscc),
+  class       text NOT NULL CHECK (class IN ('A', 'B', 'C', 'D')),
+  source      text NOT NULL CHECK (source <> ''),     -- the model or the authority that classified
+  assessed_at timestamptz NOT NULL
+);
+COMMENT ON TABLE sv.credit_class IS 'Current credit-risk class per subject (internal, never public): the strata of the draw';
+ALTER TABLE sv.credit_class ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.credit_class FORCE ROW LEVEL SECURITY;
+CREATE POLICY credit_class_read ON sv.credit_class FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.credit_class TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.credit_class', '');
+-- What other capabilities read of it (the draw's strata): the class per classified subject.
+-- security_invoker: it gives nobody more than the table does; the planner inlines it.
+CREATE VIEW sv.credit_class_current WITH (security_invoker = true) AS
+  SELECT k.uscc, k.class FROM sv.credit_class k;
+COMMENT ON VIEW sv.credit_class_current IS
+  'Credit''s interface to the current class per subject (A..D; no row: unclassified), read by the draw';
 
 -- Rescoring: the stored class (sv.credit_class, read by the draw) and a history of one class
 -- per subject and month (the national practice is monthly).  Subjects without any credit event

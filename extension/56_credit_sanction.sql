@@ -329,7 +329,7 @@ BEGIN
   IF v_hits IS NOT NULL THEN
     UPDATE sv.credit_check_log l SET hits = jsonb_array_length(v_hits) WHERE l.id = v_check;
     -- each implementing department's system is told what it owes (through the outbox, when the
-    -- department has an endpoint: sv.linkage_endpoint; otherwise it reads sv_work)
+    -- department has an endpoint: sv.department_endpoint; otherwise it reads sv_work)
     PERFORM sv._department_push(f.department_id, 'credit.feedback_request',
               jsonb_build_object('feedback_id', f.id, 'uscc', f.uscc, 'measure', f.measure_code, 'scenario', f.scenario,
                                  'case_reference', f.case_reference, 'reason', f.reason, 'until', f.until, 'due_on', f.due_on),

@@ -8,23 +8,15 @@
 -- Push back: a result that affects the licence (rectification failed, penalty, suspension,
 -- revocation proposal) goes to the approving department, which must acknowledge it.
 --
--- Tables:     sv.linkage_endpoint (a department's endpoint for linkage messages),
---             sv.linkage_rule (deadlines per power item), sv.linkage (one per approval),
+-- Tables:     sv.linkage_rule (deadlines per power item), sv.linkage (one per approval),
 --             sv.linkage_result (results; those affecting the licence are the back loop)
 -- Functions:  sv.approval_receive(payload), sv.linkage_claim(id), sv.linkage_report(id, ...),
---             sv.linkage_acknowledge(result_id, note), sv.linkage_endpoint_set, sv.linkage_rule_set
+--             sv.linkage_acknowledge(result_id, note), sv.linkage_rule_set
+-- Messages go to the departments' systems through the outbox (48_outbox.sql:
+-- sv.department_endpoint, sv.department_endpoint_set, sv._department_push)
 -- Views:      sv_work.linkage_loop (every loop: department, due, open/closed, overdue),
 --             sv_bi.linkage_loops (per department)
 -- ---------------------------------------------------------------------------------------------
-
-CREATE TABLE sv.linkage_endpoint (
-  department_id integer PRIMARY KEY REFERENCES sv.department (id),
-  endpoint      text NOT NULL REFERENCES sv.endpoint (name),
-  set_by        text NOT NULL,
-  set_at        timestamptz NOT NULL
-);
-COMMENT ON TABLE sv.linkage_endpoint IS
-  'The endpoint of each department''s system for the platform''s messages to it (linkage both ways, sanction feedback requests)';
 
 CREATE TABLE sv.linkage_rule (
   power_code        text PRIMARY KEY,
@@ -101,7 +93,7 @@ DO $rls$
 DECLARE
   t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['linkage_endpoint', 'linkage_rule', 'linkage', 'linkage_result'] LOOP
+  FOREACH t IN ARRAY ARRAY['linkage_rule', 'linkage', 'linkage_result'] LOOP
     EXECUTE pg_catalog.format('ALTER TABLE sv.%I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE pg_catalog.format('ALTER TABLE sv.%I FORCE ROW LEVEL SECURITY', t);
     EXECUTE pg_catalog.format('CREATE POLICY %I ON sv.%I FOR SELECT TO sv_admin, sv_auditor, sv_integration USING (true)',
@@ -113,39 +105,13 @@ END
 $rls$;
 SELECT pg_catalog.pg_extension_config_dump('sv.linkage_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.linkage_result_id_seq', '');
--- officers: the rules and endpoints; the linkages where their department approves or supervises
-CREATE POLICY linkage_endpoint_officer ON sv.linkage_endpoint FOR SELECT TO sv_officer USING (true);
+-- officers: the rules; the linkages where their department approves or supervises
 CREATE POLICY linkage_rule_officer ON sv.linkage_rule FOR SELECT TO sv_officer USING (true);
 CREATE POLICY linkage_officer ON sv.linkage FOR SELECT TO sv_officer
   USING (supervising_department_id = sv.scope_department() OR approving_department_id = sv.scope_department());
 CREATE POLICY linkage_result_officer ON sv.linkage_result FOR SELECT TO sv_officer
   USING (EXISTS (SELECT 1 FROM sv.linkage l WHERE l.id = linkage_id
                    AND (l.supervising_department_id = sv.scope_department() OR l.approving_department_id = sv.scope_department())));
-
-CREATE OR REPLACE FUNCTION sv.linkage_endpoint_set(department_id integer, endpoint text) RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  me text := sv._outer_user();
-BEGIN
-  PERFORM sv._require_given(ARRAY['department_id', 'endpoint'], ARRAY[department_id IS NULL, endpoint IS NULL]);
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators route linkage messages' USING ERRCODE = 'insufficient_privilege';
-  END IF;
-  PERFORM sv._require_department('department_id', department_id);
-  IF NOT EXISTS (SELECT 1 FROM sv.endpoint e WHERE e.name = linkage_endpoint_set.endpoint) THEN
-    RAISE EXCEPTION 'endpoint: endpoint % does not exist', quote_literal(endpoint)
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  INSERT INTO sv.linkage_endpoint AS x (department_id, endpoint, set_by, set_at)
-  VALUES (department_id, endpoint, me, now())
-  ON CONFLICT ON CONSTRAINT linkage_endpoint_pkey DO UPDATE SET endpoint = excluded.endpoint, set_by = excluded.set_by,
-                                                                 set_at = excluded.set_at;
-  PERFORM sv.audit_append(department_id, 'linkage_endpoint', department_id::text, 'set', jsonb_build_object('endpoint', endpoint));
-END
-$fn$;
-COMMENT ON FUNCTION sv.linkage_endpoint_set(integer, text) IS 'Administrators: the endpoint of a department''s system for linkage messages';
 
 CREATE OR REPLACE FUNCTION sv.linkage_rule_set(power_code text, first_action_days integer, ack_days integer DEFAULT 5) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -181,18 +147,6 @@ END
 $fn$;
 COMMENT ON FUNCTION sv.linkage_rule_set(text, integer, integer) IS
   'Administrators: working-day deadlines of a licensing power item (first action, acknowledgment)';
-
--- Queues a message to a department's system when it has one (sv.linkage_endpoint: linkage
--- messages, and the feedback requests of joint rewards and punishments); NULL otherwise (the
--- department then works from sv_work).
-CREATE OR REPLACE FUNCTION sv._department_push(department_id integer, kind text, payload jsonb, dedup_key text) RETURNS uuid
-LANGUAGE sql VOLATILE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-  SELECT sv.outbox_send(e.endpoint, kind, payload, dedup_key)
-  FROM sv.linkage_endpoint e JOIN sv.endpoint p ON p.name = e.endpoint
-  WHERE e.department_id = _department_push.department_id
-$fn$;
 
 -- The approval system reports a licensing decision.  Payload fields: approval_id, uscc,
 -- subject_name, power_code, decision (granted, changed, renewed), licence_no, decided_on,
@@ -430,7 +384,7 @@ $fn$;
 COMMENT ON FUNCTION sv.linkage_acknowledge(bigint, text) IS
   'The approving department acknowledges a result that affects the licence (closes the back loop)';
 
-GRANT EXECUTE ON FUNCTION sv.linkage_endpoint_set(integer, text), sv.linkage_rule_set(text, integer, integer) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.linkage_rule_set(text, integer, integer) TO sv_admin;
 GRANT EXECUTE ON FUNCTION sv.approval_receive(jsonb, text) TO sv_admin, sv_integration;
 GRANT EXECUTE ON FUNCTION sv.linkage_claim(bigint), sv.linkage_report(bigint, text, text, text),
                           sv.linkage_acknowledge(bigint, text) TO sv_admin, sv_officer, sv_integration;

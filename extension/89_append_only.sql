@@ -39,7 +39,7 @@ AS $fn$
     ('sv.check_item_history', 'check_item_history_no_truncate'),
     ('sv.power_item_history', 'power_item_history_immutable'),
     ('sv.power_item_history', 'power_item_history_no_truncate'),
-    -- 50_draw
+    -- 60_draw
     ('sv.draw_population', 'draw_population_immutable'),
     ('sv.draw_population', 'draw_population_no_truncate'),
     ('sv.draw', 'draw_immutable'),
@@ -52,7 +52,7 @@ AS $fn$
     ('sv.draw_recusal', 'draw_recusal_no_truncate'),
     ('sv.draw_team_input', 'draw_team_input_immutable'),
     ('sv.draw_team_input', 'draw_team_input_no_truncate'),
-    -- 52_draw_governance: a plan and its parts once sealed (drafts stay editable)
+    -- 61_draw_governance: a plan and its parts once sealed (drafts stay editable)
     ('sv.draw_plan', 'draw_plan_guard'),
     ('sv.draw_plan', 'draw_plan_no_truncate'),
     ('sv.draw_plan_department', 'draw_plan_department_guard'),

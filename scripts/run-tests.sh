@@ -23,6 +23,8 @@ mkdir -p "$work/data"
 # t/012_deb.pl builds the Debian package from these
 cp -r "$here/Makefile" "$here/sv_platform.control" "$here/README.md" "$here/src" "$here/extension" "$here/debian" "$here/docs" "$work/"
 cp "$here/scripts/build-deb.sh" "$here/scripts/build-update.pl" "$work/scripts/"
+# t/014_install_order.pl checks extension/ with this
+cp "$here/scripts/check-install-order.pl" "$work/scripts/"
 chown -R postgres: "$work"
 
 passed=0

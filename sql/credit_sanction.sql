@@ -202,7 +202,7 @@ RESET ROLE;
 BEGIN;
 -- market regulation's system is told of its feedback obligations through the outbox
 SELECT sv.endpoint_save('RGS-MSA', 'http://127.0.0.1:9/accept/msa', department_id => 4) AS endpoint;
-SELECT sv.linkage_endpoint_set(4, 'RGS-MSA');
+SELECT sv.department_endpoint_set(4, 'RGS-MSA');
 SET ROLE regress_cs_feed;
 SELECT sv.credit_event_record(:'s2', 'administrative_penalty', 4, 'city', sv.local_date(now()) - 10, '平市监罚〔今〕1号',
          department_id => 4, penalty_types => '{licence_suspension}', published_on => sv.local_date(now()) - 5) > 0 AS recorded;

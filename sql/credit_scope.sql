@@ -99,7 +99,7 @@ RESET ROLE;
 -- of the section).
 SAVEPOINT checks;
 SELECT sv.endpoint_save('RGK-MSA', 'http://127.0.0.1:9/accept/msa', department_id => 4) AS endpoint;
-SELECT sv.linkage_endpoint_set(4, 'RGK-MSA');
+SELECT sv.department_endpoint_set(4, 'RGK-MSA');
 SELECT * FROM pg_temp.as_each(format('SELECT count(*) FROM sv.credit_check(%L, ''licensing'', ''XK-RGK'')', :'k1'));
 SET ROLE regress_csc_nomap;
 SELECT * FROM sv.credit_check(:'k1', 'licensing', 'XK-RGK-NOMAP');

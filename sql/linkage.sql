@@ -31,9 +31,11 @@ SELECT sv.supervising_department('RGL-L-001') AS supervises_001, sv.supervising_
 SET ROLE regress_lk_admin;
 SELECT sv.endpoint_save('RGL-MSA', 'http://127.0.0.1:9/accept/msa', department_id => 4) AS endpoint,
        sv.endpoint_save('RGL-GSBD', 'http://127.0.0.1:9/accept/gsbd', department_id => 1) AS endpoint;
-SELECT sv.linkage_endpoint_set(99, 'RGL-MSA');
-SELECT sv.linkage_endpoint_set(4, 'RGL-NONE');
-SELECT sv.linkage_endpoint_set(4, 'RGL-MSA'), sv.linkage_endpoint_set(1, 'RGL-GSBD');
+SELECT sv.department_endpoint_set(99, 'RGL-MSA');
+SELECT sv.department_endpoint_set(4, 'RGL-NONE');
+-- (sv.linkage_endpoint_set: the 0.1.0 name, an alias until 0.3.0)
+SELECT sv.department_endpoint_set(4, 'RGL-MSA'), sv.linkage_endpoint_set(1, 'RGL-GSBD');
+SELECT department_id, endpoint FROM sv.department_endpoint WHERE endpoint LIKE 'RGL-%' ORDER BY 1;
 SELECT sv.linkage_rule_set('RGL-P-001', 10);
 SELECT sv.linkage_rule_set('RGL-L-001', 0);
 SELECT sv.linkage_rule_set('RGL-L-001', 10, 61);

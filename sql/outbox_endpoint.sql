@@ -121,7 +121,7 @@ FROM (VALUES ('sv.endpoint_save(NULL, ''http://127.0.0.1:9/'')'), ('sv.endpoint_
              ('sv.outbox_send(NULL, ''x.test'', ''{}'')'), ('sv.outbox_send(''RGE-KEY'', NULL, ''{}'')'),
              ('sv.outbox_send(''RGE-KEY'', ''x.test'', NULL)'), ('sv.outbox_requeue(NULL)'),
              ('sv.outbox_requeue(ARRAY[NULL]::uuid[])'),
-             ('sv.linkage_endpoint_set(NULL, ''RGE-KEY'')'), ('sv.linkage_endpoint_set(4, NULL)'),
+             ('sv.department_endpoint_set(NULL, ''RGE-KEY'')'), ('sv.department_endpoint_set(4, NULL)'),
              ('sv.linkage_rule_set(NULL, 10)'), ('sv.linkage_rule_set(''RGL-X'', NULL)'), ('sv.linkage_rule_set(''RGL-X'', 10, NULL)'),
              ('sv.approval_receive(NULL)'), ('sv.approval_receive(''{}'', NULL)'), ('sv.linkage_claim(NULL)'),
              ('sv.linkage_report(NULL, ''other'', ''summary'')'), ('sv.linkage_report(-1, NULL, ''summary'')'),

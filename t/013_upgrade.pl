@@ -87,6 +87,10 @@ my $rows_sql = q{
 	WHERE n.nspname = 'sv' AND c.relkind IN ('r', 'p') AND c.relname = ANY(string_to_array(:'tables', ','))
 };
 my $tables = $node->safe_psql('old', "SELECT string_agg(relname, ',') FROM pg_class WHERE relnamespace = 'sv'::regnamespace AND relkind IN ('r', 'p')");
+# tables the update renames (ALTER TABLE ... RENAME, rows kept): new name => 0.1.0 name; their
+# rows are read under either name and reported under the old one
+my %renamed = (department_endpoint => 'linkage_endpoint');
+$tables .= join('', map { ",$_" } sort keys %renamed);
 my $sequences_sql = q{SELECT format('%s %s', c.oid::regclass, pg_sequence_last_value(c.oid)) FROM pg_class c
 	WHERE c.relnamespace = 'sv'::regnamespace AND c.relkind = 'S' AND c.relname = ANY(string_to_array(:'sequences', ',')) ORDER BY 1};
 my $sequences = $node->safe_psql('old', "SELECT string_agg(relname, ',') FROM pg_class WHERE relnamespace = 'sv'::regnamespace AND relkind = 'S'");
@@ -98,6 +102,7 @@ sub snapshot {
 	my $sql = "BEGIN;\n" . ($before // '') . "\n$rows_sql;\n$sequences_sql;\nCOMMIT;\n";
 	IPC::Run::run([ 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-v', "tables=$tables", '-v', "sequences=$sequences",
 			'-d', $node->connstr($db) ], '<', \$sql, '>', \$o, '2>', \$e) or die "snapshot of $db: $e";
+	$o =~ s/^sv\.\Q$_\E /sv.$renamed{$_} /mg for keys %renamed;
 	return $o;
 }
 my $before = snapshot('old');

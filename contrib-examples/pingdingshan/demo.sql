@@ -700,7 +700,7 @@ SELECT sv.endpoint_save('pds-msa-linkage', 'http://127.0.0.1:' || :'fixture_port
                         department_id => 4) AS "市场监管局接收端点",
        sv.endpoint_save('pds-gsbd-linkage', 'http://127.0.0.1:' || :'fixture_port' || '/accept/gsbd', auth => 'bearer',
                         department_id => 1) AS "审批局接收端点";
-SELECT count(sv.endpoint_set_secret(e, secret)) AS "已设置密钥数", count(sv.linkage_endpoint_set(d, e)) AS "已关联部门数"
+SELECT count(sv.endpoint_set_secret(e, secret)) AS "已设置密钥数", count(sv.department_endpoint_set(d, e)) AS "已关联部门数"
 FROM (VALUES (4, 'pds-msa-linkage', 'demo-hmac-key-of-market-regulation'),
              (1, 'pds-gsbd-linkage', 'demo-bearer-token-of-the-bureau')) v(d, e, secret);
 SELECT sv.power_item_save('PDS-XK-SP-001', '食品经营许可', 'licensing', 4,

@@ -69,7 +69,7 @@ ALTER TABLE sv.action ADD COLUMN publication_due_provisional boolean NOT NULL DE
 ALTER TABLE sv.action ADD CONSTRAINT action_text_length CHECK (char_length(check_item_code) <= 64 AND char_length(findings) <= 2000
     AND char_length(source_system) <= 64 AND char_length(source_record_id) <= 128);
 
--- 50_draw, 52_draw_governance: cancellation, the run deadline, the seal's hash, partners'
+-- 60_draw, 61_draw_governance: cancellation, the run deadline, the seal's hash, partners'
 -- consent and the team inputs frozen at the seal.
 ALTER TABLE sv.draw_plan DROP CONSTRAINT draw_plan_status_check;
 ALTER TABLE sv.draw_plan ADD CONSTRAINT draw_plan_status_check CHECK (status IN ('draft', 'sealed', 'drawn', 'cancelled'));
@@ -120,7 +120,7 @@ ALTER TABLE sv.sanction_feedback
   ADD COLUMN feedback_days integer NOT NULL DEFAULT 5,
   ADD COLUMN due_provisional boolean NOT NULL DEFAULT false;
 
--- 60_outbox: endpoints authenticated by a named header (the value in sv.endpoint_secret).
+-- 48_outbox: endpoints authenticated by a named header (the value in sv.endpoint_secret).
 ALTER TABLE sv.endpoint DROP CONSTRAINT endpoint_auth_check;
 ALTER TABLE sv.endpoint ADD CONSTRAINT endpoint_auth_check CHECK (auth IN ('none', 'bearer', 'hmac_sha256', 'header'));
 ALTER TABLE sv.endpoint
@@ -136,7 +136,7 @@ ALTER TABLE sv.linkage_result
   ADD COLUMN ack_days integer,
   ADD COLUMN ack_due_provisional boolean NOT NULL DEFAULT false;
 
--- 70_jobs: scheduled jobs' runs.
+-- 95_jobs: scheduled jobs' runs.
 CREATE TABLE sv.job_run (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   job          text NOT NULL CHECK (job ~ '^[a-z][a-z0-9_]{1,63}$'),
@@ -160,3 +160,11 @@ CREATE INDEX job_run_job_idx ON sv.job_run (job, id);
 CREATE INDEX job_run_running_idx ON sv.job_run (job) WHERE outcome = 'running';
 ALTER TABLE sv.job_run ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.job_run FORCE ROW LEVEL SECURITY;
+
+-- 48_outbox (layering, issue 15): the per-department endpoint registry of 0.1.0's 65_linkage,
+-- sv.linkage_endpoint, is the outbox's sv.department_endpoint (rows kept; its policies are
+-- created again under their new names by the re-runnable part).  No view keeps the old name.
+ALTER TABLE sv.linkage_endpoint RENAME TO department_endpoint;
+ALTER TABLE sv.department_endpoint RENAME CONSTRAINT linkage_endpoint_pkey TO department_endpoint_pkey;
+ALTER TABLE sv.department_endpoint RENAME CONSTRAINT linkage_endpoint_department_id_fkey TO department_endpoint_department_id_fkey;
+ALTER TABLE sv.department_endpoint RENAME CONSTRAINT linkage_endpoint_endpoint_fkey TO department_endpoint_endpoint_fkey;

@@ -15,8 +15,8 @@
  * The population's line (docs/draw-protocol.md section 1): the 18 code characters, ',', the
  * stratum letter, '\n', i.e. 21 bytes.  Every length, offset and count of the population bytes
  * in C is computed from it (population.c, sample.c); the SQL that depends on it writes 21 and
- * says so: the CHECKs of sv.draw_population (50_draw.sql) and the verification's size step
- * (53_draw_verify.sql).
+ * says so: the CHECKs of sv.draw_population (60_draw.sql) and the verification's size step
+ * (64_draw_verify.sql).
  */
 #define SV_POPULATION_LINE_LEN (USCC_LEN + 3)
 #define SV_POPULATION_LINE_SEP (USCC_LEN)			/* offset of the ',' */

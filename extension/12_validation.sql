@@ -1,6 +1,7 @@
 -- ---------------------------------------------------------------------------------------------
--- 02_validation: argument checks shared by the write functions, so that every function words
--- the same mistake the same way (and a message names its field).
+-- 12_validation: argument checks shared by the write functions, so that every function words
+-- the same mistake the same way (and a message names its field).  sv._require_uscc is in
+-- 19_uscc.sql, with the type it checks.
 -- ---------------------------------------------------------------------------------------------
 
 -- text that must not be NULL or blank: 22023 "<field> must not be empty"
@@ -179,24 +180,6 @@ $fn$;
 -- reject reasons (src/ingest/parse.c).
 CREATE OR REPLACE FUNCTION sv._parse_date(text) RETURNS date
 AS 'MODULE_PATHNAME', 'sv_parse_date' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
--- A unified social credit code given as text: the reason in DETAIL when it fails a check.
-CREATE OR REPLACE FUNCTION sv._require_uscc(field text, value text) RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  v_problem text := CASE WHEN value IS NOT NULL THEN sv.uscc_check(value) END;
-BEGIN
-  IF value IS NULL THEN
-    RAISE EXCEPTION '%: invalid unified social credit code NULL', field USING ERRCODE = 'invalid_text_representation';
-  END IF;
-  IF v_problem IS NOT NULL THEN
-    RAISE EXCEPTION '%: invalid unified social credit code %', field, quote_literal(value)
-      USING ERRCODE = 'invalid_text_representation', DETAIL = v_problem;
-  END IF;
-END
-$fn$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Data-centre field rules (docs/datacenter.md, "Field limits"), shared by the set-based merges

@@ -1,34 +1,10 @@
 -- ---------------------------------------------------------------------------------------------
--- 51_draw_plan: making and sealing double-random plans (一单两库), and declaring conflicts.
+-- 62_draw_plan: making and sealing double-random plans (一单两库), and declaring conflicts.
 --
 -- Functions:  sv.draw_plan_save, sv.draw_seal, sv.inspector_conflict_declare; helpers shared
---             with the run and the verification (_draw_require_plan, _draw_counts, _draw_seed,
---             _draw_select)
+--             with the run and the verification (_draw_counts, _draw_seed, _draw_select;
+--             _draw_require_plan is in 60_draw.sql, as governance uses it too)
 -- ---------------------------------------------------------------------------------------------
-
--- May the caller run this plan?  Administrators any; officers the plans of their department.
-CREATE OR REPLACE FUNCTION sv._draw_require_plan(plan_id bigint, for_update boolean DEFAULT false) RETURNS sv.draw_plan
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  p sv.draw_plan;
-BEGIN
-  IF plan_id IS NULL THEN
-    RAISE EXCEPTION 'plan_id must not be null' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  IF for_update THEN
-    SELECT * INTO p FROM sv.draw_plan d WHERE d.id = plan_id FOR UPDATE;
-  ELSE
-    SELECT * INTO p FROM sv.draw_plan d WHERE d.id = plan_id;
-  END IF;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'draw plan % does not exist', plan_id USING ERRCODE = 'no_data_found';
-  END IF;
-  PERFORM sv._require_department_scope(p.lead_department_id);
-  RETURN p;
-END
-$fn$;
 
 -- The strata in the protocol's order, and a draw's counts from the rules (docs/draw-protocol.md):
 -- ratio r of a stratum of n candidates draws ceil(r * n), in exact decimal arithmetic; a count c
@@ -453,7 +429,7 @@ BEGIN
                 AND (cardinality(v_kinds) = 0 OR s.kind = ANY (v_kinds))
                 AND (cardinality(v_patterns) = 0 OR s.industry LIKE ANY (v_patterns))
               UNION ALL
-              SELECT k.uscc, k.class, NULL FROM sv.credit_class k
+              SELECT k.uscc, k.class, NULL FROM sv.credit_class_current k
               UNION ALL
               SELECT c.uscc, 'X', NULL FROM unnest(v_capped) c(uscc)) x) b;
 END
@@ -493,7 +469,7 @@ BEGIN
   IF p.status <> 'draft' THEN
     RAISE EXCEPTION 'plan % is already %', quote_literal(p.code), p.status USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  PERFORM sv._draw_seal_guard(p);   -- partners joined, no overlapping unrun plan (52_draw_governance.sql)
+  PERFORM sv._draw_seal_guard(p);   -- partners joined, no overlapping unrun plan (61_draw_governance.sql)
 
   -- candidates, exclusions and team inputs at one snapshot; the population stored from where it
   -- was built; the team inputs frozen beside it

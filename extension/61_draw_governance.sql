@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------------------------
--- 52_draw_governance: who may plan, join, cancel and change a double-random plan (双随机、一公开).
+-- 61_draw_governance: who may plan, join, cancel and change a double-random plan (双随机、一公开).
 --
 -- Partners agree (联合抽查): each partner department of a joint plan confirms the plan's terms
 -- (sv.draw_plan_join) before the seal; a change to the terms needs their confirmation again.
@@ -10,7 +10,7 @@
 -- (ENABLE ALWAYS, so session_replication_role = replica does not switch them off) allow only
 -- sealed -> drawn and sealed -> cancelled.
 --
--- Tables:     sv.draw_plan_join (50_draw.sql)
+-- Tables:     sv.draw_plan_join (60_draw.sql)
 -- Functions:  sv.draw_plan_join, sv.draw_plan_cancel; sv._draw_seal_guard (called by
 --             sv.draw_seal), sv._draw_plan_terms / _terms_sha256, sv._draw_scopes_overlap
 -- Views:      sv_public.draw_plan (status, deadline, overdue, cancellations),

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------------------------
--- 70_jobs: scheduled jobs (定时任务): the platform's long or periodic work as procedures that
+-- 95_jobs: scheduled jobs (定时任务): the platform's long or periodic work as procedures that
 -- commit in batches, report their progress in sv.job_run and leave their error there when they
 -- fail; pg_cron (or any other scheduler) runs them.
 --
@@ -216,7 +216,7 @@ BEGIN
 END
 $fn$;
 
--- Outbox retention, at most batch_size rows per call (sv._outbox_cleanup_batch, 60_outbox.sql).
+-- Outbox retention, at most batch_size rows per call (sv._outbox_cleanup_batch, 48_outbox.sql).
 CREATE OR REPLACE FUNCTION sv._job_outbox_cleanup_step(r sv.job_run, batch_size integer) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp

@@ -1,13 +1,16 @@
 -- ---------------------------------------------------------------------------------------------
--- 60_outbox: every message to an outside system (a department's business system, the
+-- 48_outbox: every message to an outside system (a department's business system, the
 -- provincial platform, the 12345 hotline, the credit platform) is a row of sv.outbox, written
 -- in the same transaction as the change that caused it; the push worker (src/push/, a
 -- background worker with libcurl) delivers it at least once, with the message id as the
 -- Idempotency-Key, and records every attempt.  Logged tables: nothing is lost on a crash.
 --
 -- Tables:     sv.endpoint (where and how to send), sv.endpoint_secret (owner only),
---             sv.outbox (one row per message), sv.outbox_attempt (one row per HTTP attempt)
+--             sv.outbox (one row per message), sv.outbox_attempt (one row per HTTP attempt),
+--             sv.department_endpoint (each department's endpoint for the platform's messages)
 -- Functions:  sv.endpoint_save, sv.endpoint_set_secret (administrators)
+--             sv.department_endpoint_set(department_id, endpoint) (administrators: sv.department_endpoint)
+--             sv._department_push(department_id, kind, payload, dedup_key) (to a department's system)
 --             sv.outbox_send(endpoint, kind, payload, dedup_key) -> message id
 --             sv.outbox_requeue(message_ids), sv.outbox_cleanup() (pg_cron)
 --             sv._outbox_claim(...), sv._outbox_record(...) (the worker's two transactions)
@@ -497,7 +500,7 @@ END
 $fn$;
 COMMENT ON FUNCTION sv.outbox_requeue(uuid[]) IS 'Administrators: put failed or dead messages back in the queue with fresh attempts';
 
--- Retention (sv.job_outbox_cleanup daily, 70_jobs.sql): attempts older than
+-- Retention (sv.job_outbox_cleanup daily, 95_jobs.sql): attempts older than
 -- sv.push_attempt_retention, and delivered messages as old whose attempts are gone.  Pending,
 -- failed and dead messages are never removed.  At most max_rows rows per call (NULL: all), the
 -- attempts first; the callers check the caller's right.
@@ -582,3 +585,77 @@ COMMENT ON COLUMN sv_work.outbox_counters.failed IS '推送失败数';
 COMMENT ON COLUMN sv_work.outbox_counters.dead IS '重试用尽数';
 COMMENT ON COLUMN sv_work.outbox_counters.queue_age IS '最早未送达消息的等待时长';
 GRANT SELECT ON sv_work.outbox_dead, sv_work.outbox_counters TO sv_admin, sv_auditor, sv_officer;
+
+-- ---------------------------------------------------------------------------------------------
+-- The endpoint of each department's system: where the platform's messages to a department go
+-- (linkage both ways, 65_linkage; the feedback requests of joint rewards and punishments,
+-- 56_credit_sanction).  The outbox owns it; its users come later in the install order.  Until
+-- 0.2.0 it was 65_linkage's sv.linkage_endpoint (renamed by the update, rows kept; no view of
+-- the old name: docs/upgrades.md); sv.linkage_endpoint_set stays as an alias for a while.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE TABLE sv.department_endpoint (
+  department_id integer PRIMARY KEY REFERENCES sv.department (id),
+  endpoint      text NOT NULL REFERENCES sv.endpoint (name),
+  set_by        text NOT NULL,
+  set_at        timestamptz NOT NULL
+);
+COMMENT ON TABLE sv.department_endpoint IS
+  'The endpoint of each department''s system for the platform''s messages to it (linkage both ways, sanction feedback requests)';
+
+ALTER TABLE sv.department_endpoint ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.department_endpoint FORCE ROW LEVEL SECURITY;
+CREATE POLICY department_endpoint_all ON sv.department_endpoint FOR SELECT TO sv_admin, sv_auditor, sv_integration USING (true);
+CREATE POLICY department_endpoint_officer ON sv.department_endpoint FOR SELECT TO sv_officer USING (true);
+GRANT SELECT ON sv.department_endpoint TO sv_admin, sv_auditor, sv_integration, sv_officer;
+SELECT pg_catalog.pg_extension_config_dump('sv.department_endpoint', '');
+
+CREATE OR REPLACE FUNCTION sv.department_endpoint_set(department_id integer, endpoint text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me text := sv._outer_user();
+BEGIN
+  PERFORM sv._require_given(ARRAY['department_id', 'endpoint'], ARRAY[department_id IS NULL, endpoint IS NULL]);
+  IF NOT sv._is_admin(me) THEN
+    RAISE EXCEPTION 'only platform administrators route linkage messages' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  PERFORM sv._require_department('department_id', department_id);
+  IF NOT EXISTS (SELECT 1 FROM sv.endpoint e WHERE e.name = department_endpoint_set.endpoint) THEN
+    RAISE EXCEPTION 'endpoint: endpoint % does not exist', quote_literal(endpoint)
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  INSERT INTO sv.department_endpoint AS x (department_id, endpoint, set_by, set_at)
+  VALUES (department_id, endpoint, me, now())
+  ON CONFLICT ON CONSTRAINT department_endpoint_pkey DO UPDATE SET endpoint = excluded.endpoint, set_by = excluded.set_by,
+                                                                 set_at = excluded.set_at;
+  PERFORM sv.audit_append(department_id, 'department_endpoint', department_id::text, 'set', jsonb_build_object('endpoint', endpoint));
+END
+$fn$;
+COMMENT ON FUNCTION sv.department_endpoint_set(integer, text) IS 'Administrators: the endpoint of a department''s system for the platform''s messages to it';
+
+-- Queues a message to a department's system when it has one (sv.department_endpoint: linkage
+-- messages, and the feedback requests of joint rewards and punishments); NULL otherwise (the
+-- department then works from sv_work).
+CREATE OR REPLACE FUNCTION sv._department_push(department_id integer, kind text, payload jsonb, dedup_key text) RETURNS uuid
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT sv.outbox_send(e.endpoint, kind, payload, dedup_key)
+  FROM sv.department_endpoint e JOIN sv.endpoint p ON p.name = e.endpoint
+  WHERE e.department_id = _department_push.department_id
+$fn$;
+
+-- The 0.1.0 name of sv.department_endpoint_set, kept for callers written against 0.1.0 (to be
+-- removed in 0.3.0).
+CREATE OR REPLACE FUNCTION sv.linkage_endpoint_set(department_id integer, endpoint text) RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT sv.department_endpoint_set(department_id, endpoint)
+$fn$;
+COMMENT ON FUNCTION sv.linkage_endpoint_set(integer, text) IS
+  'Deprecated alias of sv.department_endpoint_set (its 0.1.0 name), to be removed in 0.3.0';
+
+GRANT EXECUTE ON FUNCTION sv.department_endpoint_set(integer, text), sv.linkage_endpoint_set(integer, text) TO sv_admin;

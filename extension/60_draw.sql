@@ -1,15 +1,17 @@
 -- ---------------------------------------------------------------------------------------------
--- 50_draw: the double-random draw (双随机、一公开), its tables and C entry points.
+-- 60_draw: the double-random draw (双随机、一公开), its tables and C entry points.
 --
--- Tables:     sv.credit_class (each subject's stored credit class: the draw's strata; kept by
---             credit supervision), sv.inspector_conflict (declared conflicts of interest),
+-- Tables:     sv.inspector_conflict (declared conflicts of interest),
 --             sv.draw_plan (+ _department, _item, _stratum), sv.draw_exclusion, and the
 --             append-only sv.draw, sv.draw_result, sv.draw_team, sv.draw_recusal
 -- C:          sv.chacha20_block (RFC 8439), sv._draw_sample / _draw_pick (the selection),
 --             sv._draw_population (aggregate), sv._draw_teams (team assignment)
+-- The strata are the subjects' stored credit classes: credit's table (55_credit.sql), read
+-- through its view sv.credit_class_current.
 -- The protocol, byte by byte: docs/draw-protocol.md; how to use it: docs/draw.md.
--- Functions:  51_draw_plan.sql (plans, sealing, conflicts), 52_draw_run.sql (run, recusal,
---             redraw), 53_draw_verify.sql (verification, export, public and work views)
+-- Functions:  61_draw_governance.sql (joint plans, the seal's guards, cancelling), 62_draw_plan.sql
+--             (plans, sealing, conflicts), 63_draw_run.sql (run, recusal, redraw), 64_draw_verify.sql
+--             (verification, export, public and work views)
 -- ---------------------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION sv.chacha20_block(key bytea, counter integer, nonce bytea) RETURNS bytea
@@ -85,21 +87,6 @@ ALTER TABLE sv.inspector_conflict FORCE ROW LEVEL SECURITY;
 CREATE POLICY inspector_conflict_read ON sv.inspector_conflict FOR SELECT TO sv_admin, sv_auditor USING (true);
 GRANT SELECT ON sv.inspector_conflict TO sv_admin, sv_auditor;
 SELECT pg_catalog.pg_extension_config_dump('sv.inspector_conflict', '');
-
--- The credit class a subject has now (A low risk .. D high risk); credit supervision keeps it.
--- A subject without a row is "unclassified" (U) for the draw.
-CREATE TABLE sv.credit_class (
-  uscc        sv.uscc PRIMARY KEY REFERENCES sv.subject (uscc),
-  class       text NOT NULL CHECK (class IN ('A', 'B', 'C', 'D')),
-  source      text NOT NULL CHECK (source <> ''),     -- the model or the authority that classified
-  assessed_at timestamptz NOT NULL
-);
-COMMENT ON TABLE sv.credit_class IS 'Current credit-risk class per subject (internal, never public): the strata of the draw';
-ALTER TABLE sv.credit_class ENABLE ROW LEVEL SECURITY;
-ALTER TABLE sv.credit_class FORCE ROW LEVEL SECURITY;
-CREATE POLICY credit_class_read ON sv.credit_class FOR SELECT TO sv_admin, sv_auditor USING (true);
-GRANT SELECT ON sv.credit_class TO sv_admin, sv_auditor;
-SELECT pg_catalog.pg_extension_config_dump('sv.credit_class', '');
 
 CREATE TABLE sv.draw_plan (
   id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -211,7 +198,7 @@ CREATE TABLE sv.draw_plan_department (
 COMMENT ON TABLE sv.draw_plan_department IS 'Departments taking part in a plan (more than one: a joint plan 部门联合抽查)';
 
 -- A partner department's consent (sv.draw_plan_join), to the plan's terms as they stood: a plan
--- changed afterwards needs it again (52_draw_governance.sql).
+-- changed afterwards needs it again (61_draw_governance.sql).
 CREATE TABLE sv.draw_plan_join (
   plan_id       bigint NOT NULL REFERENCES sv.draw_plan (id),
   department_id integer NOT NULL REFERENCES sv.department (id),
@@ -361,3 +348,27 @@ SELECT pg_catalog.pg_extension_config_dump('sv.draw_plan_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.draw_id_seq', '');
 
 GRANT EXECUTE ON FUNCTION sv.chacha20_block(bytea, integer, bytea) TO sv_admin, sv_officer, sv_auditor, sv_public, sv_bi, sv_integration;
+
+-- May the caller run this plan?  Administrators any; officers the plans of their department.
+CREATE OR REPLACE FUNCTION sv._draw_require_plan(plan_id bigint, for_update boolean DEFAULT false) RETURNS sv.draw_plan
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  p sv.draw_plan;
+BEGIN
+  IF plan_id IS NULL THEN
+    RAISE EXCEPTION 'plan_id must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF for_update THEN
+    SELECT * INTO p FROM sv.draw_plan d WHERE d.id = plan_id FOR UPDATE;
+  ELSE
+    SELECT * INTO p FROM sv.draw_plan d WHERE d.id = plan_id;
+  END IF;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'draw plan % does not exist', plan_id USING ERRCODE = 'no_data_found';
+  END IF;
+  PERFORM sv._require_department_scope(p.lead_department_id);
+  RETURN p;
+END
+$fn$;

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------------------------
--- 52_draw_run: running a sealed plan (subjects and teams from one seeded stream), recusal after
+-- 63_draw_run: running a sealed plan (subjects and teams from one seeded stream), recusal after
 -- the draw, and approved redraws.
 --
 -- Functions:  sv.draw_run, sv.draw_recuse, sv.draw_redraw; helpers _draw_assign, _draw_stream_below, _draw_replacement (shared with verification)

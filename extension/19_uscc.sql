@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------------------------
--- 05_uscc: the unified social credit code (统一社会信用代码, GB 32100-2015) as a base type.
+-- 19_uscc: the unified social credit code (统一社会信用代码, GB 32100-2015) as a base type.
 --
 -- Type:        sv.uscc (18 bytes, canonical upper case; btree and hash operator classes)
 -- Tables:      sv.uscc_exception (registered legal codes that fail the check character)
@@ -148,6 +148,24 @@ CREATE OR REPLACE FUNCTION sv.uscc_check_character(body text) RETURNS text
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.uscc_check_character(text) IS
   'The check character (position 18) that completes the given 17 characters';
+
+-- A unified social credit code given as text: the reason in DETAIL when it fails a check.
+CREATE OR REPLACE FUNCTION sv._require_uscc(field text, value text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_problem text := CASE WHEN value IS NOT NULL THEN sv.uscc_check(value) END;
+BEGIN
+  IF value IS NULL THEN
+    RAISE EXCEPTION '%: invalid unified social credit code NULL', field USING ERRCODE = 'invalid_text_representation';
+  END IF;
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION '%: invalid unified social credit code %', field, quote_literal(value)
+      USING ERRCODE = 'invalid_text_representation', DETAIL = v_problem;
+  END IF;
+END
+$fn$;
 
 CREATE OR REPLACE FUNCTION sv._uscc_categories(OUT authority text, OUT category text,
                                     OUT authority_zh text, OUT authority_en text,

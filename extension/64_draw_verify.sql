@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------------------------
--- 53_draw_verify: recomputing and exporting draws, and what the portals show of them.
+-- 64_draw_verify: recomputing and exporting draws, and what the portals show of them.
 --
 -- Functions:  sv.draw_verify, sv.draw_verify_detail, sv.draw_export
 -- Views:      sv_public.draw, sv_public.draw_result (no credit classes: they are internal),
