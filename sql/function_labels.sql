@@ -34,6 +34,7 @@ INSERT INTO not_parallel_safe VALUES
   -- built on the above: API entry points that apply the caller's scope
   ('sv._scope_lookup()', 'calls sv._outer_user()'),
   ('sv.current_scope()', 'calls sv._outer_user()'),
+  ('sv._caller()', 'calls sv._outer_user() and the scope functions'),
   ('sv.ingest_staged_count()', 'calls sv._outer_user()'),
   ('sv.credit_score(text,timestamp with time zone,text)', 'calls sv._outer_user()'),
   ('sv.draw_export(bigint)', 'calls sv._outer_user()'),
