@@ -30,11 +30,11 @@ INSERT INTO not_parallel_safe VALUES
   ('sv._outer_user()', 'C: the session''s outer user, seen through SECURITY DEFINER calls'),
   ('sv.scope_department()', 'C: the session''s staff scope'),
   ('sv.scope_regions()', 'C: the session''s staff scope'),
+  ('sv._caller()', 'C: the session''s outer user, its roles and staff scope'),
   ('sv.audit_verify(bigint,bigint)', 'C: reads the chain with SPI'),
   -- built on the above: API entry points that apply the caller's scope
   ('sv._scope_lookup()', 'calls sv._outer_user()'),
   ('sv.current_scope()', 'calls sv._outer_user()'),
-  ('sv._caller()', 'calls sv._outer_user() and the scope functions'),
   ('sv.ingest_staged_count()', 'calls sv._outer_user()'),
   ('sv.credit_score(text,timestamp with time zone,text)', 'calls sv._outer_user()'),
   ('sv.draw_export(bigint)', 'calls sv._outer_user()'),
