@@ -8,8 +8,11 @@
 --             (used by RLS policies); their write functions sv.staff_add, sv.staff_end are in
 --             17_staff.sql, after the audit chain (16_audit.sql) they append to
 --             The checks every SECURITY DEFINER function applies itself (RLS does not apply
---             inside it): sv._require_admin_scope(region), sv._require_regions_in_scope(field,
---             regions), sv._require_mapping(purpose)
+--             inside it): sv._caller(), sv._require_role(purpose, roles),
+--             sv._require_mapping(purpose), sv._require_department_scope(department_id),
+--             sv._require_regions_in_scope(field, regions), sv._require_admin_scope(region),
+--             sv._raise_not_yours(field, object)
+-- The write functions of 17_staff.sql are the worked example of the write API pattern (docs/security.md).
 -- ---------------------------------------------------------------------------------------------
 
 CREATE SCHEMA sv_work;
@@ -112,6 +115,104 @@ CREATE POLICY staff_scope ON sv.staff FOR SELECT TO sv_officer
 CREATE POLICY staff_all ON sv.staff FOR SELECT TO sv_admin, sv_auditor USING (true);
 GRANT SELECT ON sv.staff TO sv_officer, sv_admin, sv_auditor;
 
+-- ---------------------------------------------------------------------------------------------
+-- The write-API checks (docs/security.md, "Write-API pattern").  A SECURITY DEFINER function
+-- runs as the owner, so row-level security does not apply inside it: it checks the caller
+-- itself, with these helpers, never with hand-written copies:
+--   sv._caller()                                  who is calling: login, group roles, flags, scope
+--   sv._require_role(purpose, roles[, hint])      a member of one of these group roles, or 42501
+--   sv._require_mapping(purpose)                  officers act only with a staff mapping in force
+--   sv._require_department_scope(department_id)   officers act for their own department only
+--   sv._require_regions_in_scope(field, regions)  regions within the caller's region scope
+--   sv._require_admin_scope(region_code)          administrators manage their own region scope
+--   sv._raise_not_yours(field, object[, errcode, hint])  out of scope is answered as missing
+-- Each is one lookup: the login comes from C (sv._outer_user), group membership from the role
+-- cache (pg_has_role), department and regions from the scope cache of src/security/scope.c.
+-- ---------------------------------------------------------------------------------------------
+
+-- The caller in one row: its login, the platform group roles it has (in sv._group_roles()
+-- order; a superuser has them all), whether it is a superuser, an administrator (a superuser or
+-- a member of sv_admin), an auditor, an officer, an integration, and its staff mapping in force
+-- (department and the region codes in scope; NULL without one).  A write function reads it
+-- once, in its DECLARE section: `me record := sv._caller();`.  C (src/security/scope.c): the
+-- role cache and the scope cache, no query of its own (a few microseconds).
+CREATE OR REPLACE FUNCTION sv._caller(OUT login text, OUT roles text[], OUT is_superuser boolean,
+                                      OUT is_admin boolean, OUT is_auditor boolean, OUT is_officer boolean,
+                                      OUT is_integration boolean, OUT department_id integer,
+                                      OUT regions text[])
+RETURNS record
+AS 'MODULE_PATHNAME', 'sv_caller' LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION sv._caller() IS
+  'The caller of a write function in one lookup: login, group roles, administrator/auditor/officer/integration, staff department and region scope (internal)';
+
+-- Is the caller a member of one of these group roles (a superuser is a member of every role)?
+-- Otherwise 42501, "only platform administrators <purpose>" when roles is {sv_admin} and
+-- "role "<login>" may not <purpose>" else.  Administrators pass only when sv_admin is listed.
+CREATE OR REPLACE FUNCTION sv._require_role(purpose text, roles text[], hint text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_login text := sv._outer_user();
+  v_role text;
+  v_message text;
+BEGIN
+  -- a loop of simple expressions, not a query: this runs in every write function
+  FOREACH v_role IN ARRAY roles LOOP
+    IF pg_catalog.pg_has_role(v_login, v_role, 'USAGE') THEN
+      RETURN;
+    END IF;
+  END LOOP;
+  v_message := CASE WHEN roles = ARRAY['sv_admin'] THEN pg_catalog.format('only platform administrators %s', purpose)
+                    ELSE pg_catalog.format('role "%s" may not %s', v_login, purpose) END;
+  IF hint IS NULL THEN
+    RAISE EXCEPTION USING MESSAGE = v_message, ERRCODE = 'insufficient_privilege';
+  END IF;
+  RAISE EXCEPTION USING MESSAGE = v_message, ERRCODE = 'insufficient_privilege', HINT = hint;
+END
+$fn$;
+
+-- "Exists but not yours": an object outside the caller's scope is answered exactly as a
+-- missing one, so that the error reveals nothing about it.  The caller decides
+-- (IF NOT FOUND OR NOT <in scope> THEN ...); this raises
+-- "<field>: <object> does not exist in the scope of "<login>"" with 42501, or with the
+-- SQLSTATE the function has always answered for a missing object (P0002).
+CREATE OR REPLACE FUNCTION sv._raise_not_yours(field text, object text,
+                                               errcode text DEFAULT 'insufficient_privilege',
+                                               hint text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_message text := pg_catalog.format('%s: %s does not exist in the scope of "%s"', field, object, sv._outer_user());
+BEGIN
+  IF hint IS NULL THEN
+    RAISE EXCEPTION USING MESSAGE = v_message, ERRCODE = errcode;
+  END IF;
+  RAISE EXCEPTION USING MESSAGE = v_message, ERRCODE = errcode, HINT = hint;
+END
+$fn$;
+
+-- May the caller act for this department (its catalogue items, actions, draw plans)?
+-- Superusers and administrators for any; officers for the department of their staff mapping.
+CREATE OR REPLACE FUNCTION sv._require_department_scope(department_id integer) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+BEGIN
+  IF me.is_admin THEN
+    RETURN;
+  END IF;
+  IF me.department_id IS DISTINCT FROM department_id THEN
+    RAISE EXCEPTION 'department % is not the department of "%"', department_id, me.login
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Officers act for their own department only (its catalogue items, actions and draw plans); administrators for any.';
+  END IF;
+END
+$fn$;
+
 -- The caller's own right to manage a region: superusers anywhere; administrators inside their
 -- own scope (an sv_admin without a staff mapping manages nothing until a superuser maps it).
 CREATE OR REPLACE FUNCTION sv._require_admin_scope(region_code text) RETURNS void
@@ -119,22 +220,22 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
 BEGIN
-  IF (SELECT rolsuper FROM pg_roles WHERE rolname = me) THEN
+  IF me.is_superuser THEN
     RETURN;
   END IF;
-  IF NOT pg_has_role(me, 'sv_admin', 'USAGE') THEN
-    RAISE EXCEPTION 'role "%" is not a platform administrator', me
+  IF NOT me.is_admin THEN
+    RAISE EXCEPTION 'role "%" is not a platform administrator', me.login
       USING ERRCODE = 'insufficient_privilege';
   END IF;
-  IF sv.scope_regions() IS NULL THEN
-    RAISE EXCEPTION 'administrator "%" has no staff mapping in force', me
+  IF me.regions IS NULL THEN
+    RAISE EXCEPTION 'administrator "%" has no staff mapping in force', me.login
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'A superuser maps administrators with sv.staff_add().';
   END IF;
-  IF NOT (region_code = ANY (sv.scope_regions())) THEN
-    RAISE EXCEPTION 'region % is outside the scope of administrator "%"', region_code, me
+  IF NOT (region_code = ANY (me.regions)) THEN
+    RAISE EXCEPTION 'region % is outside the scope of administrator "%"', region_code, me.login
       USING ERRCODE = 'insufficient_privilege';
   END IF;
 END
@@ -148,45 +249,43 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
-  v_scope text[];
+  me record := sv._caller();
   v_bad text;
 BEGIN
-  IF (SELECT rolsuper FROM pg_roles WHERE rolname = me) THEN
+  IF me.is_superuser THEN
     RETURN;
   END IF;
-  v_scope := sv.scope_regions();
-  IF v_scope IS NULL THEN
-    RAISE EXCEPTION '%: "%" has no staff mapping in force, so no region is in its scope', field, me
+  IF me.regions IS NULL THEN
+    RAISE EXCEPTION '%: "%" has no staff mapping in force, so no region is in its scope', field, me.login
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'An administrator maps staff to a department and region with sv.staff_add().';
   END IF;
   SELECT string_agg(coalesce(x, 'NULL'), ', ' ORDER BY x) INTO v_bad FROM unnest(region_codes) x
-  WHERE x IS NULL OR NOT (x = ANY (v_scope));
+  WHERE x IS NULL OR NOT (x = ANY (me.regions));
   IF v_bad IS NOT NULL THEN
-    RAISE EXCEPTION '%: region(s) % outside the region scope of "%"', field, v_bad, me
+    RAISE EXCEPTION '%: region(s) % outside the region scope of "%"', field, v_bad, me.login
       USING ERRCODE = 'insufficient_privilege',
-            HINT = pg_catalog.format('"%s" acts only in region %s and the regions below it.', me,
+            HINT = pg_catalog.format('"%s" acts only in region %s and the regions below it.', me.login,
                                      (SELECT s.region_code FROM sv._scope_lookup() s));
   END IF;
 END
 $fn$;
 
 -- An officer without a staff mapping in force does nothing: 42501.  Administrators and
--- integrations (system feeds) pass; the callers have checked the role itself.  The rule for
--- every function an officer calls to act, not only to read: no mapping, no action.
+-- integrations (system feeds) pass; the callers have checked the role itself (sv._require_role).
+-- The rule for every function an officer calls to act, not only to read: no mapping, no action.
 CREATE OR REPLACE FUNCTION sv._require_mapping(purpose text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
 BEGIN
-  IF sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') THEN
+  IF me.is_admin OR me.is_integration THEN
     RETURN;
   END IF;
-  IF sv.scope_department() IS NULL THEN
-    RAISE EXCEPTION 'role "%" has no staff mapping in force, so it may not %', me, purpose
+  IF me.department_id IS NULL THEN
+    RAISE EXCEPTION 'role "%" has no staff mapping in force, so it may not %', me.login, purpose
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'An administrator maps officers to a department and region with sv.staff_add().';
   END IF;

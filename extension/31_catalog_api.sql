@@ -14,27 +14,8 @@
 -- Views:      sv_public.catalog_item, sv_public.check_item (the latest release, if its counts hold)
 -- A release is a copy, not a point in system time: a writer that started before the release
 -- but committed after it would otherwise change what the release shows.
+-- Officers act for their own department: sv._require_department_scope (15_security.sql).
 -- ---------------------------------------------------------------------------------------------
-
--- May the caller maintain this department's part of the catalogue?  Superusers and
--- administrators yes; officers for their own department only.
-CREATE OR REPLACE FUNCTION sv._require_department_scope(department_id integer) RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  me text := sv._outer_user();
-BEGIN
-  IF sv._is_admin(me) THEN
-    RETURN;
-  END IF;
-  IF sv.scope_department() IS DISTINCT FROM department_id THEN
-    RAISE EXCEPTION 'department % is not the department of "%"', department_id, me
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Officers act for their own department only (its catalogue items, actions and draw plans); administrators for any.';
-  END IF;
-END
-$fn$;
 
 -- Validates a legal basis: a JSON array of {"law": text, "article": text}.
 CREATE OR REPLACE FUNCTION sv._require_legal_basis(legal_basis jsonb) RETURNS void
@@ -336,7 +317,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   v_id bigint;
   v_items integer;
   v_checks integer;
@@ -352,9 +333,7 @@ BEGIN
     note := NULL;
   END IF;
   v_note := sv._require_label('note', note, 500);
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators publish the catalogue' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('publish the catalogue', '{sv_admin}');
   -- one publisher at a time; the copy below reads one consistent snapshot of the catalogue
   PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.catalog_publish'), 0);
   IF EXISTS (SELECT 1 FROM sv.catalog_release r WHERE r.label = v_label) THEN
@@ -372,7 +351,7 @@ BEGIN
     FROM sv.check_item k JOIN sv.catalog_item c ON c.id = k.catalog_item_id
   ), rel AS (
     INSERT INTO sv.catalog_release (label, note, published_at, published_by, items, check_items, sha256)
-    SELECT v_label, v_note, now(), me,
+    SELECT v_label, v_note, now(), me.login,
            count(*) FILTER (WHERE i.kind = 'catalog_item'), count(*) FILTER (WHERE i.kind = 'check_item'),
            sv._catalog_release_sha256(string_agg(sv._catalog_release_line(i.kind, i.code, i.item), ''
                                                  ORDER BY i.kind COLLATE "C", i.code COLLATE "C"))

@@ -239,17 +239,15 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   r record;
 BEGIN
   PERFORM sv._require_given(ARRAY['source_system'], ARRAY[source_system IS NULL]);
   PERFORM sv._require_text('source_system', source_system);
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not write subjects', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('write subjects', '{sv_admin,sv_integration}');
   -- a batch of one through the same rules as sv.ingest
   SELECT * INTO r FROM sv._subject_merge(btrim(source_system), ARRAY[ROW(
-    me, 1, source_record_id, uscc, name, region_code, industry, address, longitude::text, latitude::text,
+    me.login, 1, source_record_id, uscc, name, region_code, industry, address, longitude::text, latitude::text,
     legal_rep, status, sv._date_text(established_on), sv._date_text(deregistered_on))::sv.subject_staging]);
   IF r.outcome = 'rejected' THEN
     PERFORM sv._raise_reject(r.errcode, r.message, r.detail);

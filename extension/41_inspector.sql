@@ -192,17 +192,15 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   r record;
 BEGIN
   PERFORM sv._require_given(ARRAY['source_system'], ARRAY[source_system IS NULL]);
   PERFORM sv._require_text('source_system', source_system);
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not write inspectors', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('write inspectors', '{sv_admin,sv_integration}');
   PERFORM sv._require_given(ARRAY['department_id'], ARRAY[department_id IS NULL]);
   SELECT * INTO r FROM sv._inspector_merge(btrim(source_system), ARRAY[ROW(
-    me, 1, source_record_id, certificate_no, name, department_id::text, region_code,
+    me.login, 1, source_record_id, certificate_no, name, department_id::text, region_code,
     array_to_string(specialties, ','), sv._date_text(valid_from), sv._date_text(valid_until),
     status)::sv.inspector_staging]);
   IF r.outcome = 'rejected' THEN

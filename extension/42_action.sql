@@ -273,7 +273,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   v_source text := coalesce(btrim(source_system), 'sv_platform');
   v_record text := source_record_id;
   v_region text;
@@ -287,30 +287,28 @@ BEGIN
   END IF;
   PERFORM sv._require_text('source_system', v_source);
   PERFORM sv._require_given(ARRAY['department_id'], ARRAY[department_id IS NULL]);
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
+  IF NOT (me.is_admin OR me.is_integration) THEN
     -- officers record their own department's actions on subjects in their regions
-    IF NOT pg_has_role(me, 'sv_officer', 'USAGE') THEN
-      RAISE EXCEPTION 'role "%" may not record actions', me USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM sv._require_role('record actions', '{sv_officer}');
     PERFORM sv._require_department_scope(department_id);
     -- correcting an action: it must be one of the officer's own too
     SELECT a.department_id, a.region_code INTO v_old_department, v_old_region FROM sv.action a
     WHERE a.source_system = v_source AND a.source_record_id = btrim(v_record);
     IF FOUND AND (v_old_department <> department_id OR NOT (v_old_region = ANY (sv.scope_regions()))) THEN
       RAISE EXCEPTION 'action % of source % belongs to department % in region %, outside the scope of "%"',
-        quote_literal(btrim(v_record)), quote_literal(v_source), v_old_department, v_old_region, me
+        quote_literal(btrim(v_record)), quote_literal(v_source), v_old_department, v_old_region, me.login
         USING ERRCODE = 'insufficient_privilege';
     END IF;
     IF sv.uscc_check(uscc) IS NULL THEN
       SELECT s.region_code INTO v_region FROM sv.subject s WHERE s.uscc = action_record.uscc::sv.uscc;
       IF FOUND AND NOT (v_region = ANY (sv.scope_regions())) THEN
-        RAISE EXCEPTION 'subject % is in region %, outside the scope of "%"', action_record.uscc::sv.uscc, v_region, me
+        RAISE EXCEPTION 'subject % is in region %, outside the scope of "%"', action_record.uscc::sv.uscc, v_region, me.login
           USING ERRCODE = 'insufficient_privilege';
       END IF;
     END IF;
   END IF;
   SELECT * INTO r FROM sv._action_merge(v_source, ARRAY[ROW(
-    me, 1, v_record, uscc, kind, check_item, department_id::text, sv._date_text(started_on),
+    me.login, 1, v_record, uscc, kind, check_item, department_id::text, sv._date_text(started_on),
     sv._date_text(ended_on), array_to_string(inspectors, ','), result, findings)::sv.action_staging]);
   IF r.outcome = 'rejected' THEN
     PERFORM sv._raise_reject(r.errcode, r.message, r.detail);
@@ -332,7 +330,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   a sv.action;
 BEGIN
   PERFORM sv._require_given(ARRAY['uscc', 'action_id'], ARRAY[uscc IS NULL, action_id IS NULL]);
@@ -340,17 +338,15 @@ BEGIN
     RAISE EXCEPTION 'uscc: invalid unified social credit code "%"', uscc
       USING ERRCODE = 'invalid_text_representation', DETAIL = sv.uscc_check(uscc);
   END IF;
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not publish actions', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('publish actions', '{sv_admin,sv_integration,sv_officer}');
   SELECT * INTO a FROM sv.action x WHERE x.uscc = action_publish.uscc::sv.uscc AND x.id = action_id FOR UPDATE;
   -- officers: an action outside their department and regions does not exist for them (as in
   -- sv_work.action), so the error reveals nothing about it; an officer without a staff mapping
   -- in force (scope NULL) has no actions at all
-  IF NOT FOUND OR NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')
+  IF NOT FOUND OR NOT (me.is_admin OR me.is_integration
                        OR coalesce(a.department_id = sv.scope_department() AND a.region_code = ANY (sv.scope_regions()), false)) THEN
-    RAISE EXCEPTION 'action % of subject % does not exist', coalesce(action_id::text, 'NULL'), uscc::sv.uscc
-      USING ERRCODE = 'no_data_found';
+    PERFORM sv._raise_not_yours('action_id', format('action %s of subject %s', coalesce(action_id::text, 'NULL'), uscc::sv.uscc),
+                                'no_data_found');
   END IF;
   IF a.published_at IS NOT NULL THEN
     RAISE EXCEPTION 'action % was already published at %', action_id, a.published_at

@@ -102,7 +102,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
 BEGIN
   PERFORM sv._require_given(ARRAY['source', 'kind'], ARRAY[source IS NULL, kind IS NULL]);
   IF source !~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' THEN
@@ -110,12 +110,10 @@ BEGIN
       coalesce(quote_literal(source), 'NULL') USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM sv._require_one_of('kind', kind, sv._ingest_kinds());
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not ingest data', me USING ERRCODE = 'insufficient_privilege',
-      HINT = 'Department systems log in as members of sv_integration.';
-  END IF;
+  PERFORM sv._require_role('ingest data', '{sv_admin,sv_integration}',
+    'Department systems log in as members of sv_integration.');
   INSERT INTO sv.ingest_batch (source, kind, path, received_at, received_by)
-  VALUES (source, kind, path, now(), me) RETURNING id INTO batch_id;
+  VALUES (source, kind, path, now(), me.login) RETURNING id INTO batch_id;
   SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO fields
   FROM pg_catalog.pg_attribute a
   WHERE a.attrelid = pg_catalog.format('sv.%I', kind || '_staging')::regclass
@@ -255,16 +253,14 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   n bigint;
 BEGIN
   PERFORM sv._require_given(ARRAY['kind'], ARRAY[kind IS NULL]);
   PERFORM sv._require_one_of('kind', kind, sv._ingest_kinds());
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not ingest data', me USING ERRCODE = 'insufficient_privilege',
-      HINT = 'Department systems log in as members of sv_integration.';
-  END IF;
-  EXECUTE pg_catalog.format('DELETE FROM sv.%I s WHERE s.loaded_by = $1', kind || '_staging') USING me;
+  PERFORM sv._require_role('ingest data', '{sv_admin,sv_integration}',
+    'Department systems log in as members of sv_integration.');
+  EXECUTE pg_catalog.format('DELETE FROM sv.%I s WHERE s.loaded_by = $1', kind || '_staging') USING me.login;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END

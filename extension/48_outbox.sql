@@ -194,7 +194,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   v_old sv.endpoint;
   v_new sv.endpoint;
   v_bad text;
@@ -253,14 +253,12 @@ BEGIN
   IF department_id IS NOT NULL THEN
     PERFORM sv._require_department('department_id', department_id);
   END IF;
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators configure endpoints' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('configure endpoints', '{sv_admin}');
   SELECT * INTO v_old FROM sv.endpoint e WHERE e.name = btrim(endpoint_save.name) FOR UPDATE;
   INSERT INTO sv.endpoint AS e (name, url, method, headers, auth, auth_header, timeout_ms, max_attempts, max_concurrent,
                                 follow_redirects, enabled, department_id, updated_by, updated_at)
   VALUES (btrim(name), v_url, method, headers, auth, auth_header, timeout_ms, max_attempts, max_concurrent, follow_redirects,
-          enabled, department_id, me, now())
+          enabled, department_id, me.login, now())
   ON CONFLICT ON CONSTRAINT endpoint_pkey DO UPDATE
     SET url = excluded.url, method = excluded.method, headers = excluded.headers, auth = excluded.auth,
         auth_header = excluded.auth_header,
@@ -288,19 +286,17 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
 BEGIN
   PERFORM sv._require_given(ARRAY['name', 'secret'], ARRAY[name IS NULL, secret IS NULL]);
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators set endpoint secrets' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('set endpoint secrets', '{sv_admin}');
   IF NOT EXISTS (SELECT 1 FROM sv.endpoint e WHERE e.name = endpoint_set_secret.name) THEN
     RAISE EXCEPTION 'name: endpoint % does not exist', quote_literal(name) USING ERRCODE = 'no_data_found';
   END IF;
   IF length(secret) < 16 OR secret ~ '[\r\n]' THEN
     RAISE EXCEPTION 'secret must be at least 16 characters on one line' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  INSERT INTO sv.endpoint_secret AS s (endpoint, secret, set_by, set_at) VALUES (name, secret, me, now())
+  INSERT INTO sv.endpoint_secret AS s (endpoint, secret, set_by, set_at) VALUES (name, secret, me.login, now())
   ON CONFLICT (endpoint) DO UPDATE SET secret = excluded.secret, set_by = excluded.set_by, set_at = excluded.set_at;
   -- the audit chain records that it changed, never the secret
   PERFORM sv.audit_append(NULL, 'endpoint', name, 'set_secret', jsonb_build_object('sha256_prefix',
@@ -319,7 +315,7 @@ SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 #variable_conflict use_column
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   e sv.endpoint;
   v_id uuid;
 BEGIN
@@ -340,7 +336,7 @@ BEGIN
     RAISE EXCEPTION 'dedup_key must be NULL or not empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   INSERT INTO sv.outbox AS o (endpoint, kind, payload, dedup_key, next_attempt_at, created_by, created_at, updated_at)
-  VALUES (e.name, outbox_send.kind, outbox_send.payload, outbox_send.dedup_key, now(), me, now(), now())
+  VALUES (e.name, outbox_send.kind, outbox_send.payload, outbox_send.dedup_key, now(), me.login, now(), now())
   ON CONFLICT (endpoint, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
   RETURNING o.message_id INTO v_id;
   IF v_id IS NULL THEN
@@ -470,7 +466,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   v_bad text;
   n bigint;
 BEGIN
@@ -478,9 +474,7 @@ BEGIN
   IF array_position(message_ids, NULL) IS NOT NULL THEN
     RAISE EXCEPTION 'message_ids must not contain null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators requeue messages' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('requeue messages', '{sv_admin}');
   IF coalesce(cardinality(message_ids), 0) = 0 THEN
     RAISE EXCEPTION 'message_ids must name at least one message' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -527,11 +521,9 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
 BEGIN
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not clean up the outbox', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('clean up the outbox', '{sv_admin,sv_integration}');
   SELECT b.attempts_removed, b.messages_removed INTO attempts_removed, messages_removed
   FROM sv._outbox_cleanup_batch(NULL) b;
 END
@@ -615,19 +607,17 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
 BEGIN
   PERFORM sv._require_given(ARRAY['department_id', 'endpoint'], ARRAY[department_id IS NULL, endpoint IS NULL]);
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators route linkage messages' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('route messages to departments'' systems', '{sv_admin}');
   PERFORM sv._require_department('department_id', department_id);
   IF NOT EXISTS (SELECT 1 FROM sv.endpoint e WHERE e.name = department_endpoint_set.endpoint) THEN
     RAISE EXCEPTION 'endpoint: endpoint % does not exist', quote_literal(endpoint)
       USING ERRCODE = 'foreign_key_violation';
   END IF;
   INSERT INTO sv.department_endpoint AS x (department_id, endpoint, set_by, set_at)
-  VALUES (department_id, endpoint, me, now())
+  VALUES (department_id, endpoint, me.login, now())
   ON CONFLICT ON CONSTRAINT department_endpoint_pkey DO UPDATE SET endpoint = excluded.endpoint, set_by = excluded.set_by,
                                                                  set_at = excluded.set_at;
   PERFORM sv.audit_append(department_id, 'department_endpoint', department_id::text, 'set', jsonb_build_object('endpoint', endpoint));

@@ -31,9 +31,9 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
 BEGIN
-  IF sv._is_admin(me) OR pg_has_role(me, 'sv_auditor', 'USAGE') THEN
+  IF me.is_admin OR me.is_auditor THEN
     -- they see every subject, so they are told when there is none (a score of nobody would
     -- read as a spotless class A)
     IF NOT EXISTS (SELECT 1 FROM sv.subject s WHERE s.uscc = subject::sv.uscc) THEN
@@ -41,15 +41,12 @@ BEGIN
     END IF;
     RETURN;
   END IF;
-  IF NOT pg_has_role(me, 'sv_officer', 'USAGE') THEN
-    RAISE EXCEPTION 'credit classes are internal: role "%" may not read them', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('read credit classes', '{sv_officer}', 'Credit classes are internal.');
   PERFORM sv._require_mapping('read credit');
   IF NOT EXISTS (SELECT 1 FROM sv.subject s
                  WHERE s.uscc = subject::sv.uscc AND s.region_code = ANY (sv.scope_regions())) THEN
-    RAISE EXCEPTION '%: subject % is not in the region scope of "%"', field, subject::sv.uscc, me
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Officers read the credit of the subjects registered in their region and the regions below it.';
+    PERFORM sv._raise_not_yours(field, format('subject %s', subject::sv.uscc),
+                                hint => 'Officers read the credit of the subjects registered in their region and the regions below it.');
   END IF;
 END
 $fn$;
@@ -304,13 +301,11 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   r record;
 BEGIN
   -- administrators and integrations only, neither needs a staff mapping (feeds have none)
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not record credit events', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('record credit events', '{sv_admin,sv_integration}');
   PERFORM sv._require_given(ARRAY['uscc', 'kind', 'severity', 'source', 'decided_on', 'reference'], ARRAY[uscc IS NULL, kind IS NULL, severity IS NULL, source IS NULL, decided_on IS NULL, reference IS NULL]);
   IF department_id IS NOT NULL THEN
     PERFORM sv._require_department('department_id', department_id);
@@ -325,7 +320,7 @@ BEGIN
     END IF;
   END IF;
   SELECT * INTO r FROM sv._credit_event_merge('sv_platform', ARRAY[ROW(
-    me, 1, uscc, kind, severity::text, source, department_id::text, sv._date_text(decided_on),
+    me.login, 1, uscc, kind, severity::text, source, department_id::text, sv._date_text(decided_on),
     sv._date_text(published_on), sv._date_text(valid_until), reference,   -- ±infinity: refused, not NULL
     array_to_string(penalty_types, ','), fine_amount::text, sv._date_text(restricted_until),
     sector)::sv.credit_event_staging]);

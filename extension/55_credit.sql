@@ -59,7 +59,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   v_bad text;
 BEGIN
   IF label IS NULL THEN
@@ -101,9 +101,7 @@ BEGIN
     RAISE EXCEPTION 'hard_rules must map credit event kinds to a class A-D (wrong: %)', coalesce(v_bad, 'not an object')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators save credit models' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('save credit models', '{sv_admin}');
   IF EXISTS (SELECT 1 FROM sv.credit_model m WHERE m.label = btrim(credit_model_save.label)) THEN
     RAISE EXCEPTION 'credit model % exists: models are immutable, save a new version under a new label',
       quote_literal(btrim(label)) USING ERRCODE = 'unique_violation';
@@ -112,7 +110,7 @@ BEGIN
     UPDATE sv.credit_model m SET is_current = false WHERE m.is_current;
   END IF;
   INSERT INTO sv.credit_model (label, weights, half_life_days, thresholds, hard_rules, is_current, created_by, created_at)
-  VALUES (btrim(label), weights, half_life_days, thresholds, coalesce(hard_rules, '{}'), make_current, me, now());
+  VALUES (btrim(label), weights, half_life_days, thresholds, coalesce(hard_rules, '{}'), make_current, me.login, now());
   PERFORM sv.audit_append(NULL, 'credit_model', btrim(label), 'add',
     jsonb_build_object('weights', weights, 'half_life_days', half_life_days, 'thresholds', thresholds,
                        'hard_rules', coalesce(hard_rules, '{}'), 'current', make_current));
@@ -143,11 +141,9 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
 BEGIN
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators choose the current credit model' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('choose the current credit model', '{sv_admin}');
   PERFORM sv._require_given(ARRAY['label'], ARRAY[label IS NULL]);
   IF NOT EXISTS (SELECT 1 FROM sv.credit_model m WHERE m.label = credit_model_set_current.label) THEN
     RAISE EXCEPTION 'credit model % does not exist', coalesce(quote_literal(label), 'NULL') USING ERRCODE = 'no_data_found';
@@ -167,15 +163,13 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   m sv.credit_model;
   v_day date;
   r record;
   v_forced text;
 BEGIN
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_auditor', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
-    RAISE EXCEPTION 'credit classes are internal: role "%" may not read them', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('read credit classes', '{sv_admin,sv_auditor,sv_officer}', 'Credit classes are internal.');
   PERFORM sv._require_given(ARRAY['uscc'], ARRAY[uscc IS NULL]);
   PERFORM sv._require_uscc('uscc', uscc);
   PERFORM sv._require_given(ARRAY['as_of'], ARRAY[as_of IS NULL]);
@@ -357,15 +351,13 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   m sv.credit_model;
   v_day date;
   v_codes sv.uscc[];
   v_bad text;
 BEGIN
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not rescore credit', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('rescore credit', '{sv_admin,sv_integration}');
   PERFORM sv._require_given(ARRAY['as_of'], ARRAY[as_of IS NULL]);
   -- a class is assessed on what is known: never as of a moment still to come (nor +-infinity)
   IF NOT isfinite(as_of) THEN

@@ -125,7 +125,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   v_old sv.sanction_measure;
   v_new sv.sanction_measure;
 BEGIN
@@ -180,9 +180,7 @@ BEGIN
     RAISE EXCEPTION 'feedback_days must be 1 to 60 working days, not %', coalesce(feedback_days::text, 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators keep the measures list' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('keep the measures list', '{sv_admin}');
   SELECT * INTO v_old FROM sv.sanction_measure m WHERE m.code = btrim(sanction_measure_save.code) FOR UPDATE;
   IF v_old.retired_on IS NOT NULL THEN
     RAISE EXCEPTION 'measure % is retired: save it under a new code', quote_literal(v_old.code)
@@ -195,7 +193,7 @@ BEGIN
           ARRAY(SELECT DISTINCT x FROM unnest(scenarios) x ORDER BY x),
           ARRAY(SELECT DISTINCT x FROM unnest(coalesce(trigger_kinds, '{}')) x ORDER BY x),
           ARRAY(SELECT DISTINCT x FROM unnest(coalesce(trigger_classes, '{}')) x ORDER BY x),
-          min_severity, duration_months, feedback_days, me, now(), me, now())
+          min_severity, duration_months, feedback_days, me.login, now(), me.login, now())
   ON CONFLICT ON CONSTRAINT sanction_measure_pkey DO UPDATE
     SET name = excluded.name, kind = excluded.kind, category = excluded.category, legal_basis = excluded.legal_basis,
         department_id = excluded.department_id, scenarios = excluded.scenarios, trigger_kinds = excluded.trigger_kinds,
@@ -219,14 +217,12 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   m sv.sanction_measure;
 BEGIN
   PERFORM sv._require_given(ARRAY['code', 'reason'], ARRAY[code IS NULL, reason IS NULL]);
   PERFORM sv._require_reason(reason, 'the measure ends');
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators keep the measures list' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('keep the measures list', '{sv_admin}');
   SELECT * INTO m FROM sv.sanction_measure x WHERE x.code = sanction_measure_retire.code FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'measure % does not exist', coalesce(quote_literal(code), 'NULL') USING ERRCODE = 'no_data_found';
@@ -235,7 +231,7 @@ BEGIN
     RAISE EXCEPTION 'measure % is already retired', quote_literal(code)
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  UPDATE sv.sanction_measure x SET retired_on = sv.local_date(now()), updated_by = me, updated_at = now()
+  UPDATE sv.sanction_measure x SET retired_on = sv.local_date(now()), updated_by = me.login, updated_at = now()
    WHERE x.code = m.code;
   PERFORM sv.audit_append(m.department_id, 'sanction_measure', m.code, 'retire', jsonb_build_object('reason', btrim(reason)));
 END
@@ -293,14 +289,12 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   v_day date := sv.local_date(now());
   v_check bigint;
   v_hits jsonb;
 BEGIN
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not make credit checks', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('make credit checks', '{sv_admin,sv_integration,sv_officer}');
   -- officers check through a staff mapping (their department answers for the case); the
   -- subject may be anywhere: penalised in one place, restricted everywhere (docs/credit.md)
   PERFORM sv._require_mapping('make credit checks');
@@ -312,7 +306,7 @@ BEGIN
   END IF;
 
   INSERT INTO sv.credit_check_log (uscc, scenario, reference, checked_by, checked_at, hits)
-  VALUES (uscc::sv.uscc, scenario, btrim(reference), me, now(), 0) RETURNING id INTO v_check;
+  VALUES (uscc::sv.uscc, scenario, btrim(reference), me.login, now(), 0) RETURNING id INTO v_check;
   -- the deadline is counted on the calendar (provisional for a year without a notice)
   WITH hits AS (
     SELECT h.*, sv.add_workdays(v_day, h.feedback_days) AS due_on FROM sv._sanction_hits(uscc::sv.uscc, scenario, v_day) h
@@ -355,7 +349,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   f sv.sanction_feedback;
 BEGIN
   PERFORM sv._require_given(ARRAY['feedback_id', 'outcome'], ARRAY[feedback_id IS NULL, outcome IS NULL]);
@@ -364,22 +358,20 @@ BEGIN
     RAISE EXCEPTION 'note must say why the measure was not applicable (at least 4 characters)'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not report feedback', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('report feedback', '{sv_admin,sv_integration,sv_officer}');
   PERFORM sv._require_mapping('report feedback');
   SELECT * INTO f FROM sv.sanction_feedback x WHERE x.id = feedback_id FOR UPDATE;
   -- officers report for their own department; another department's obligation does not exist for them
-  IF NOT FOUND OR NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')
+  IF NOT FOUND OR NOT (me.is_admin OR me.is_integration
                        OR coalesce(f.department_id = sv.scope_department(), false)) THEN
-    RAISE EXCEPTION 'feedback obligation % does not exist', feedback_id USING ERRCODE = 'no_data_found';
+    PERFORM sv._raise_not_yours('feedback_id', format('feedback obligation %s', feedback_id), 'no_data_found');
   END IF;
   IF f.outcome IS NOT NULL THEN
     RAISE EXCEPTION 'feedback obligation % was already reported (%)', feedback_id, f.outcome
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   UPDATE sv.sanction_feedback x SET outcome = sanction_feedback_report.outcome, note = nullif(btrim(sanction_feedback_report.note), ''),
-                                    reported_by = me, reported_at = now()
+                                    reported_by = me.login, reported_at = now()
    WHERE x.id = f.id;
   PERFORM sv.audit_append(f.department_id, 'sanction_feedback', f.id::text, 'report',
     jsonb_build_object('outcome', outcome, 'note', nullif(btrim(note), ''), 'due_on', f.due_on,

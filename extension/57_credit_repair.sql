@@ -110,24 +110,21 @@ SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 #variable_conflict use_column
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   e sv.credit_event;
   v_problem text[];
   v_id bigint;
 BEGIN
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not file credit repair applications', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('file credit repair applications', '{sv_admin,sv_integration,sv_officer}');
   PERFORM sv._require_mapping('file credit repair applications');
   PERFORM sv._require_given(ARRAY['uscc', 'event_id', 'reason', 'evidence', 'obligations_performed'], ARRAY[uscc IS NULL, event_id IS NULL, reason IS NULL, evidence IS NULL, obligations_performed IS NULL]);
   PERFORM sv._require_uscc('uscc', uscc);
   -- officers file for their own department's events (at its service window); to them another
   -- department's event and no event at all look the same
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE'))
+  IF NOT (me.is_admin OR me.is_integration)
      AND NOT EXISTS (SELECT 1 FROM sv.credit_event x WHERE x.uscc = credit_repair_apply.uscc::sv.uscc AND x.id = event_id
                        AND x.department_id = sv.scope_department()) THEN
-    RAISE EXCEPTION 'event % of subject % is not an event of the department of "%"', event_id, uscc::sv.uscc, me
-      USING ERRCODE = 'insufficient_privilege';
+    PERFORM sv._raise_not_yours('event_id', format('event %s of subject %s', event_id, uscc::sv.uscc));
   END IF;
   e := sv._credit_repair_event(uscc, event_id);
   PERFORM sv._require_reason(reason, 'the subject asks for repair');
@@ -144,7 +141,7 @@ BEGIN
     PERFORM sv._raise_reject(v_problem[1], v_problem[2], NULL);
   END IF;
   INSERT INTO sv.credit_repair (uscc, event_id, department_id, reason, evidence, obligations_performed, applied_by, applied_at)
-  VALUES (e.uscc, e.id, e.department_id, btrim(reason), evidence, true, me, now())
+  VALUES (e.uscc, e.id, e.department_id, btrim(reason), evidence, true, me.login, now())
   ON CONFLICT (uscc, event_id) WHERE status = 'applied' DO NOTHING
   RETURNING id INTO v_id;
   IF v_id IS NULL THEN
@@ -165,7 +162,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   a sv.credit_repair;
   e sv.credit_event;
   v_day date := sv.local_date(now());
@@ -176,20 +173,18 @@ DECLARE
 BEGIN
   PERFORM sv._require_given(ARRAY['repair_id', 'approve', 'note'], ARRAY[repair_id IS NULL, approve IS NULL, note IS NULL]);
   PERFORM sv._require_reason(note, CASE WHEN approve THEN 'the repair is approved' ELSE 'the repair is refused' END);
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not decide credit repairs', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('decide credit repairs', '{sv_admin,sv_officer}');
   PERFORM sv._require_mapping('decide credit repairs');
   SELECT * INTO a FROM sv.credit_repair x WHERE x.id = repair_id FOR UPDATE;
-  IF NOT FOUND OR NOT (sv._is_admin(me) OR coalesce(a.department_id = sv.scope_department(), false)) THEN
-    RAISE EXCEPTION 'credit repair application % does not exist', repair_id USING ERRCODE = 'no_data_found';
+  IF NOT FOUND OR NOT (me.is_admin OR coalesce(a.department_id = sv.scope_department(), false)) THEN
+    PERFORM sv._raise_not_yours('repair_id', format('credit repair application %s', repair_id), 'no_data_found');
   END IF;
   IF a.status <> 'applied' THEN
     RAISE EXCEPTION 'credit repair application % was already decided (%)', repair_id, a.status
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  IF a.applied_by = me THEN
-    RAISE EXCEPTION 'application % was filed by "%": another person decides it', repair_id, me
+  IF a.applied_by = me.login THEN
+    RAISE EXCEPTION 'application % was filed by "%": another person decides it', repair_id, me.login
       USING ERRCODE = 'insufficient_privilege';
   END IF;
   SELECT * INTO e FROM sv.credit_event x WHERE x.uscc = a.uscc AND x.id = a.event_id FOR UPDATE;
@@ -210,7 +205,7 @@ BEGIN
       SELECT k.class INTO v_class FROM sv.credit_class k WHERE k.uscc = e.uscc;
     END IF;
   END IF;
-  UPDATE sv.credit_repair x SET status = CASE WHEN approve THEN 'approved' ELSE 'rejected' END, decided_by = me,
+  UPDATE sv.credit_repair x SET status = CASE WHEN approve THEN 'approved' ELSE 'rejected' END, decided_by = me.login,
                                 decided_at = now(), decision_note = btrim(note), ended_measures = v_measures
    WHERE x.id = a.id
   RETURNING x.* INTO a;

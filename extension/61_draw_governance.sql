@@ -77,7 +77,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   p sv.draw_plan;
   v_dept integer := sv.scope_department();
   v_terms bytea;
@@ -90,7 +90,7 @@ BEGIN
     RAISE EXCEPTION 'draw plan % does not exist', plan_id USING ERRCODE = 'no_data_found';
   END IF;
   IF v_dept IS NULL OR NOT EXISTS (SELECT 1 FROM sv.draw_plan_department x WHERE x.plan_id = p.id AND x.department_id = v_dept) THEN
-    RAISE EXCEPTION 'plan %: "%" is not staff of a department of the plan', quote_literal(p.code), me
+    RAISE EXCEPTION 'plan %: "%" is not staff of a department of the plan', quote_literal(p.code), me.login
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'A partner department joins through an officer of that department (a staff mapping in force).';
   END IF;
@@ -108,7 +108,7 @@ BEGIN
     RETURN v_terms;
   END IF;
   INSERT INTO sv.draw_plan_join AS j (plan_id, department_id, terms_sha256, joined_by, joined_at)
-  VALUES (p.id, v_dept, v_terms, me, now())
+  VALUES (p.id, v_dept, v_terms, me.login, now())
   ON CONFLICT ON CONSTRAINT draw_plan_join_pkey
   DO UPDATE SET terms_sha256 = EXCLUDED.terms_sha256, joined_by = EXCLUDED.joined_by, joined_at = EXCLUDED.joined_at;
   PERFORM sv.audit_append(v_dept, 'draw_plan', p.code, 'join',
@@ -180,7 +180,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   p sv.draw_plan;
 BEGIN
   PERFORM sv._require_given(ARRAY['plan_id', 'reason'],
@@ -196,7 +196,7 @@ BEGIN
                                  WHEN 'drawn' THEN 'A drawn plan stays; an administrator may approve a redraw (sv.draw_redraw).'
                                  ELSE 'It was cancelled already.' END;
   END IF;
-  UPDATE sv.draw_plan d SET status = 'cancelled', cancelled_by = me, cancelled_at = now(), cancel_reason = btrim(reason)
+  UPDATE sv.draw_plan d SET status = 'cancelled', cancelled_by = me.login, cancelled_at = now(), cancel_reason = btrim(reason)
    WHERE d.id = p.id;
   PERFORM sv.audit_append(p.lead_department_id, 'draw_plan', p.code, 'cancel',
     jsonb_build_object('plan_id', p.id, 'reason', btrim(reason), 'sealed_at', p.sealed_at, 'run_due', p.run_due));

@@ -155,7 +155,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   v_id bigint;
   v_status text;
   v_depts integer[];
@@ -304,7 +304,7 @@ BEGIN
     INSERT INTO sv.draw_plan (code, title, lead_department_id, check_from, check_to, scope, team_size, cross_area,
                               lookback_days, annual_cap, created_by, created_at)
     VALUES (btrim(code), btrim(title), lead_department_id, check_from, check_to, scope, team_size, cross_area,
-            lookback_days, annual_cap, me, now())
+            lookback_days, annual_cap, me.login, now())
     RETURNING id INTO v_id;
   END IF;
   INSERT INTO sv.draw_plan_department SELECT v_id, d FROM unnest(v_depts) d;
@@ -440,7 +440,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   p sv.draw_plan;
   c record;
   ti sv.draw_team_input;
@@ -485,7 +485,7 @@ BEGIN
   v_inputs := sv._draw_inputs_text(p, ti);
   v_seal := sv._draw_seal_hash(p.id, c.population_hash, v_regions_hash, commitment, entropy_source, v_inputs);
   UPDATE sv.draw_plan d
-     SET status = 'sealed', sealed_by = me, sealed_at = now(), population_size = v_size,
+     SET status = 'sealed', sealed_by = me.login, sealed_at = now(), population_size = v_size,
          population_hash = c.population_hash, commitment = draw_seal.commitment,
          entropy_source = draw_seal.entropy_source, stratum_sizes = c.sizes, seal_hash = v_seal
    WHERE d.id = p.id;
@@ -510,7 +510,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   i sv.inspector;
 BEGIN
   PERFORM sv._require_given(ARRAY['certificate_no', 'uscc', 'reason'],
@@ -522,12 +522,10 @@ BEGIN
   SELECT * INTO i FROM sv.inspector x WHERE x.certificate_no = upper(btrim(inspector_conflict_declare.certificate_no));
   -- an officer learns nothing of other departments' inspectors: a certificate held in another
   -- department gets the same answer as one nobody holds
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE'))
+  IF NOT (me.is_admin OR me.is_integration)
      AND (NOT FOUND OR sv.scope_department() IS DISTINCT FROM i.department_id) THEN
-    RAISE EXCEPTION 'certificate_no: no inspector of department % holds certificate %',
-      coalesce(sv.scope_department()::text, '(none)'), coalesce(quote_literal(certificate_no), 'NULL')
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Officers declare conflicts for the inspectors of their own department.';
+    PERFORM sv._raise_not_yours('certificate_no', format('inspector certificate %s', coalesce(quote_literal(certificate_no), 'NULL')),
+                                hint => 'Officers declare conflicts for the inspectors of their own department.');
   END IF;
   IF i.certificate_no IS NULL THEN
     RAISE EXCEPTION 'certificate_no: no inspector holds certificate %', coalesce(quote_literal(certificate_no), 'NULL')
@@ -537,7 +535,7 @@ BEGIN
     RAISE EXCEPTION 'uscc: subject % is not in the data centre', uscc::sv.uscc USING ERRCODE = 'foreign_key_violation';
   END IF;
   INSERT INTO sv.inspector_conflict (uscc, certificate_no, reason, declared_by, declared_at)
-  VALUES (uscc::sv.uscc, i.certificate_no, btrim(reason), me, now())
+  VALUES (uscc::sv.uscc, i.certificate_no, btrim(reason), me.login, now())
   ON CONFLICT ON CONSTRAINT inspector_conflict_pkey DO NOTHING;
   IF FOUND THEN
     PERFORM sv.audit_append(i.department_id, 'inspector_conflict', uscc::sv.uscc::text || '/' || i.certificate_no, 'declare',

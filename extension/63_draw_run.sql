@@ -27,7 +27,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   p sv.draw_plan;
   ti sv.draw_team_input;
   v_seed bytea;
@@ -113,7 +113,7 @@ BEGIN
   INSERT INTO sv.draw (plan_id, nonce, entropy, seed, stream_words, pool_certificates, pool_departments, pool_regions,
                        excluded_subjects, excluded_inspectors, subject_regions, drawn_by, drawn_at)
   VALUES (p.id, nonce, entropy, v_seed, v_words, ti.pool_certificates, ti.pool_departments, ti.pool_regions,
-          v_pairs.excluded_subjects, v_pairs.excluded_inspectors, v_regions, me, now())
+          v_pairs.excluded_subjects, v_pairs.excluded_inspectors, v_regions, me.login, now())
   RETURNING id INTO v_draw;
   -- (arrays unnested side by side and joined, not subscripted per row: finding element i of a
   -- text array walks it, which made storing 10,000 subjects quadratic)
@@ -207,7 +207,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   d sv.draw;
   p sv.draw_plan;
   v_code text;
@@ -257,7 +257,7 @@ BEGIN
   INSERT INTO sv.draw_recusal (draw_id, seq, uscc, slot, certificate_no, replacement, requested_by, reason,
                                stream_from, stream_to, recorded_by, recorded_at)
   VALUES (d.id, v_seq, v_code::sv.uscc, v_slot, v_cert, r.replacement, requested_by, btrim(reason),
-          v_at, v_at + r.words, me, now());
+          v_at, v_at + r.words, me.login, now());
   PERFORM sv.audit_append(p.lead_department_id, 'draw', d.id::text, 'recuse',
     jsonb_build_object('seq', v_seq, 'uscc', v_code, 'slot', v_slot, 'certificate_no', v_cert,
                        'replacement', r.replacement, 'requested_by', requested_by, 'reason', btrim(reason)));
@@ -276,7 +276,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   p sv.draw_plan;
   v_id bigint;
 BEGIN
@@ -285,9 +285,7 @@ BEGIN
                                   draw_redraw.reason IS NULL]);
   PERFORM sv._require_code('new_code', new_code);
   PERFORM sv._require_reason(reason, 'the draw is made again');
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'a redraw must be approved by a platform administrator' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('approve a redraw', '{sv_admin}');
   p := sv._draw_require_plan(plan_id, true);
   IF p.status <> 'drawn' THEN
     RAISE EXCEPTION 'plan % is %: only a drawn plan is redrawn', quote_literal(p.code), p.status
@@ -303,13 +301,13 @@ BEGIN
   INSERT INTO sv.draw_plan (code, title, lead_department_id, check_from, check_to, scope, team_size, cross_area,
                             lookback_days, annual_cap, created_by, created_at, redraw_of, redraw_reason, redraw_approved_by)
   SELECT btrim(new_code), p.title, p.lead_department_id, p.check_from, p.check_to, p.scope, p.team_size, p.cross_area,
-         p.lookback_days, p.annual_cap, me, now(), p.id, btrim(reason), me
+         p.lookback_days, p.annual_cap, me.login, now(), p.id, btrim(reason), me.login
   RETURNING id INTO v_id;
   INSERT INTO sv.draw_plan_department SELECT v_id, x.department_id FROM sv.draw_plan_department x WHERE x.plan_id = p.id;
   INSERT INTO sv.draw_plan_item SELECT v_id, x.check_item_code FROM sv.draw_plan_item x WHERE x.plan_id = p.id;
   INSERT INTO sv.draw_plan_stratum SELECT v_id, x.stratum, x.ratio, x.count FROM sv.draw_plan_stratum x WHERE x.plan_id = p.id;
   PERFORM sv.audit_append(p.lead_department_id, 'draw_plan', btrim(new_code), 'redraw',
-    jsonb_build_object('plan_id', v_id, 'redraw_of', p.code, 'reason', btrim(reason), 'approved_by', me));
+    jsonb_build_object('plan_id', v_id, 'redraw_of', p.code, 'reason', btrim(reason), 'approved_by', me.login));
   RETURN v_id;
 END
 $fn$;

@@ -223,17 +223,15 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   d sv.draw;
   p sv.draw_plan;
   v_population bytea;
 BEGIN
   PERFORM sv._require_given(ARRAY['draw_id'],
                             ARRAY[draw_export.draw_id IS NULL]);
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_auditor', 'USAGE')) THEN
-    RAISE EXCEPTION 'only administrators and auditors export draws (the export holds internal credit classes)'
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('export draws', '{sv_admin,sv_auditor}',
+    'Administrators and auditors export draws: the export holds internal credit classes.');
   SELECT * INTO d FROM sv.draw x WHERE x.id = draw_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'draw % does not exist', coalesce(draw_id::text, 'NULL') USING ERRCODE = 'no_data_found';

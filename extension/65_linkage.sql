@@ -118,13 +118,11 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
 BEGIN
   PERFORM sv._require_given(ARRAY['power_code', 'first_action_days', 'ack_days'],
                             ARRAY[power_code IS NULL, first_action_days IS NULL, ack_days IS NULL]);
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators set linkage deadlines' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('set linkage deadlines', '{sv_admin}');
   IF NOT EXISTS (SELECT 1 FROM sv.power_item p WHERE p.code = linkage_rule_set.power_code AND p.kind = 'licensing') THEN
     RAISE EXCEPTION 'power_code: % is not a licensing item of the power list', coalesce(quote_literal(power_code), 'NULL')
       USING ERRCODE = 'foreign_key_violation';
@@ -138,7 +136,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   INSERT INTO sv.linkage_rule AS r (power_code, first_action_days, ack_days, set_by, set_at)
-  VALUES (power_code, first_action_days, ack_days, me, now())
+  VALUES (power_code, first_action_days, ack_days, me.login, now())
   ON CONFLICT ON CONSTRAINT linkage_rule_pkey DO UPDATE SET first_action_days = excluded.first_action_days,
     ack_days = excluded.ack_days, set_by = excluded.set_by, set_at = excluded.set_at;
   PERFORM sv.audit_append(NULL, 'linkage_rule', power_code, 'set',
@@ -158,7 +156,7 @@ SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 #variable_conflict use_variable
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   v_day date := sv.local_date(now());
   v_bad text;
   v_power sv.power_item;
@@ -171,10 +169,8 @@ DECLARE
   l sv.linkage;
 BEGIN
   PERFORM sv._require_given(ARRAY['payload', 'source_system'], ARRAY[payload IS NULL, source_system IS NULL]);
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not report approval decisions', me USING ERRCODE = 'insufficient_privilege',
-      HINT = 'The approval system logs in as a member of sv_integration.';
-  END IF;
+  PERFORM sv._require_role('report approval decisions', '{sv_admin,sv_integration}',
+    'The approval system logs in as a member of sv_integration.');
   PERFORM sv._require_code('source_system', source_system);
   IF jsonb_typeof(payload) <> 'object' THEN
     RAISE EXCEPTION 'payload must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
@@ -237,7 +233,7 @@ BEGIN
                           first_action_due_provisional)
   VALUES (btrim(source_system), btrim(payload ->> 'approval_id'), (payload ->> 'uscc')::sv.uscc,
           btrim(payload ->> 'subject_name'), v_power.code, payload ->> 'decision', btrim(payload ->> 'licence_no'), v_decided,
-          v_until, v_dept, v_supervising, payload, me, now(),
+          v_until, v_dept, v_supervising, payload, me.login, now(),
           sv.add_workdays(v_day, 2), sv.add_workdays(v_day, coalesce(v_rule.first_action_days, 20)),
           coalesce(v_rule.first_action_days, 20),
           sv.calendar_provisional_between(v_day, sv.add_workdays(v_day, 2)),
@@ -264,21 +260,18 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   l sv.linkage;
 BEGIN
   IF linkage_id IS NULL THEN
     RAISE EXCEPTION 'linkage_id must not be null' USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  IF NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE') OR pg_has_role(me, 'sv_officer', 'USAGE')) THEN
-    RAISE EXCEPTION 'role "%" may not act on linkages', me USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('act on linkages', '{sv_admin,sv_integration,sv_officer}');
   SELECT * INTO l FROM sv.linkage x WHERE x.id = linkage_id FOR UPDATE;
-  IF NOT FOUND OR NOT (sv._is_admin(me) OR pg_has_role(me, 'sv_integration', 'USAGE')
+  IF NOT FOUND OR NOT (me.is_admin OR me.is_integration
                        OR coalesce(CASE side WHEN 'supervising' THEN l.supervising_department_id
                                              ELSE l.approving_department_id END = sv.scope_department(), false)) THEN
-    RAISE EXCEPTION 'linkage % does not exist for the % department of "%"', linkage_id, side, me
-      USING ERRCODE = 'no_data_found';
+    PERFORM sv._raise_not_yours('linkage_id', format('linkage %s (%s department)', linkage_id, side), 'no_data_found');
   END IF;
   RETURN l;
 END

@@ -77,7 +77,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   j record;
 BEGIN
   PERFORM sv._require_given(ARRAY['job', 'batch_size'], ARRAY[job IS NULL, batch_size IS NULL]);
@@ -85,10 +85,8 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'job: % is not a job of the platform', quote_literal(job) USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF NOT (sv._is_admin(me) OR EXISTS (SELECT 1 FROM unnest(j.roles) g WHERE pg_has_role(me, g, 'USAGE'))) THEN
-    RAISE EXCEPTION 'role "%" may not run the job %', me, job USING ERRCODE = 'insufficient_privilege',
-      HINT = format('The job runs as a member of %s.', array_to_string(j.roles, ' or '));
-  END IF;
+  PERFORM sv._require_role(format('run the job %s', job), ARRAY['sv_admin'] || j.roles,
+                           format('The job runs as a member of %s.', array_to_string(j.roles, ' or ')));
   IF batch_size < 1 OR batch_size > 1000000 THEN
     RAISE EXCEPTION 'batch_size must be between 1 and 1000000, not %', batch_size USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -102,7 +100,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   k record;
   v_id bigint;
   r record;
@@ -125,7 +123,7 @@ BEGIN
       jsonb_build_object('job', job, 'rows_done', r.rows_done, 'rows_total', r.rows_total));
   END LOOP;
   INSERT INTO sv.job_run (job, started_at, updated_at, run_by, pid, params)
-  VALUES (job, now(), now(), me, pg_backend_pid(), jsonb_build_object('batch_size', batch_size))
+  VALUES (job, now(), now(), me.login, pg_backend_pid(), jsonb_build_object('batch_size', batch_size))
   RETURNING id INTO v_id;
   RAISE NOTICE 'job % run % started', job, v_id;
   RETURN v_id;
@@ -430,15 +428,13 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   j record;
   v_id bigint;
   v_done jsonb := '[]';
 BEGIN
   PERFORM sv._require_given(ARRAY['run_as'], ARRAY[run_as IS NULL]);
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators schedule jobs' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('schedule jobs', '{sv_admin}');
   IF NOT EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname = run_as) THEN
     RAISE EXCEPTION 'run_as: role % does not exist', quote_ident(run_as) USING ERRCODE = 'undefined_object';
   END IF;
@@ -483,14 +479,12 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me text := sv._outer_user();
+  me record := sv._caller();
   j record;
   v_id bigint;
   v_done jsonb := '[]';
 BEGIN
-  IF NOT sv._is_admin(me) THEN
-    RAISE EXCEPTION 'only platform administrators unschedule jobs' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM sv._require_role('unschedule jobs', '{sv_admin}');
   IF NOT sv._has_pg_cron() THEN
     RAISE NOTICE 'pg_cron is not installed in database %: nothing to unschedule', quote_ident(current_database());
     RETURN;

@@ -30,6 +30,7 @@ INSERT INTO not_parallel_safe VALUES
   ('sv._outer_user()', 'C: the session''s outer user, seen through SECURITY DEFINER calls'),
   ('sv.scope_department()', 'C: the session''s staff scope'),
   ('sv.scope_regions()', 'C: the session''s staff scope'),
+  ('sv._caller()', 'C: the session''s outer user, its roles and staff scope'),
   ('sv.audit_verify(bigint,bigint)', 'C: reads the chain with SPI'),
   -- built on the above: API entry points that apply the caller's scope
   ('sv._scope_lookup()', 'calls sv._outer_user()'),

@@ -13,12 +13,15 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -125,4 +128,69 @@ sv_scope_regions(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	/* a copy: the caller's memory, never the cache */
 	PG_RETURN_ARRAYTYPE_P(DatumGetArrayTypePCopy(PointerGetDatum(scope_cache.regions)));
+}
+
+/*
+ * sv._caller(): the caller of a write function in one row, for the write-API helpers of
+ * 15_security.sql (docs/security.md, "Write-API pattern"): its login, the platform group roles
+ * it has (in the order of sv._group_roles(); a superuser has them all, as with pg_has_role),
+ * whether it is a superuser, an administrator (a superuser or a member of sv_admin), an
+ * auditor, an officer, an integration, and the department and regions of its staff mapping in
+ * force (NULL without one).  Membership is pg_has_role(..., 'USAGE'), i.e. has_privs_of_role,
+ * answered from the role cache; the scope from the cache above: no query of its own.
+ */
+static const char *const group_roles[] = {
+	"sv_admin", "sv_officer", "sv_auditor", "sv_public", "sv_bi", "sv_integration"
+};
+
+#define GROUP_ADMIN			0
+#define GROUP_OFFICER		1
+#define GROUP_AUDITOR		2
+#define GROUP_INTEGRATION	5
+#define CALLER_NATTS		9
+
+PG_FUNCTION_INFO_V1(sv_caller);
+Datum
+sv_caller(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[CALLER_NATTS];
+	bool		nulls[CALLER_NATTS];
+	Datum		roles[lengthof(group_roles)];
+	bool		member[lengthof(group_roles)];
+	int			nroles = 0;
+	Oid			outer = GetOuterUserId();
+	bool		super = superuser_arg(outer);
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE ||
+		tupdesc->natts != CALLER_NATTS)
+		elog(ERROR, "sv._caller: return type must be a row of %d columns", CALLER_NATTS);
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	for (int i = 0; i < lengthof(group_roles); i++)
+	{
+		Oid			group = get_role_oid(group_roles[i], true);
+
+		member[i] = OidIsValid(group) && has_privs_of_role(outer, group);
+		if (member[i])
+			roles[nroles++] = CStringGetTextDatum(group_roles[i]);
+	}
+
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = CStringGetTextDatum(GetUserNameFromId(outer, false));
+	values[1] = PointerGetDatum(construct_array(roles, nroles, TEXTOID, -1, false, TYPALIGN_INT));
+	values[2] = BoolGetDatum(super);
+	values[3] = BoolGetDatum(super || member[GROUP_ADMIN]);
+	values[4] = BoolGetDatum(member[GROUP_AUDITOR]);
+	values[5] = BoolGetDatum(member[GROUP_OFFICER]);
+	values[6] = BoolGetDatum(member[GROUP_INTEGRATION]);
+
+	scope_refresh();
+	nulls[7] = !scope_cache.has_department;
+	values[7] = Int32GetDatum(scope_cache.has_department ? scope_cache.department_id : 0);
+	nulls[8] = scope_cache.regions == NULL;
+	/* a copy: the caller's memory, never the cache */
+	values[8] = nulls[8] ? (Datum) 0 : PointerGetDatum(DatumGetArrayTypePCopy(PointerGetDatum(scope_cache.regions)));
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
