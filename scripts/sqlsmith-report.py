@@ -72,16 +72,24 @@ def progress(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--dir', required=True)
-    ap.add_argument('--src', required=True)
+    ap.add_argument('--src', required=True, help="the C sources (src/)")
+    ap.add_argument('--extension', required=True, help="the install script's parts (extension/)")
     ap.add_argument('--log', required=True, help='the server log')
     ap.add_argument('--skip', type=int, default=0, help='lines of the log before the run')
     ap.add_argument('--minutes', default='?')
+    ap.add_argument('--top-sql', type=int, default=30, help='how many classes of errors in sv functions to list')
     ap.add_argument('logins', nargs='+')
     a = ap.parse_args()
 
     ours = set()
     for root, _, files in os.walk(a.src):
         ours.update(f for f in files if f.endswith('.c'))
+    sv_functions = set()
+    for f in os.listdir(a.extension):
+        if f.endswith('.sql'):
+            with open(os.path.join(a.extension, f)) as fh:
+                sv_functions.update(re.findall(r'(?i)CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+sv\w*\.(\w+)',
+                                               fh.read()))
 
     print(f'== sqlsmith report ({a.minutes} min, run directory {a.dir})')
     print('queries per login (ran = all generated queries sent; ok / error / timeout / syntax / connection lost):')
@@ -120,9 +128,10 @@ def main():
         m = re.search(r', (\S+\.c):\d+$', location)
         if m and m.group(1) in ours:
             in_ours[(state, location.split(',')[0], fold(text))] += 1
-        m = re.search(r'(?:PL/pgSQL|SQL) function (sv\w*\.\w+)\(', context)
-        if m:
-            in_sql[(state, m.group(1), fold(text))] += 1
+        # the function itself: CONTEXT names it without its schema when sv is on the search_path
+        m = re.search(r'(?:PL/pgSQL function (?:sv\w*\.)?(\w+)\(|SQL function "(\w+)")', context)
+        if m and (m.group(1) or m.group(2)) in sv_functions:
+            in_sql[(state, m.group(1) or m.group(2), fold(text))] += 1
         if state.startswith('XX') or SUSPECT.search(text):
             k = (state, fold(text), location)
             suspects[k] += 1
@@ -172,12 +181,12 @@ def main():
     for (state, func, text), n in in_ours.most_common():
         print(f'  {n:7}  {state}  {func}: {text}')
 
-    print(f'\nerrors raised inside sv_platform\'s SQL functions (CONTEXT names an sv function), top 30 '
+    print(f'\nerrors raised inside sv_platform\'s SQL functions (CONTEXT names an sv function), top {a.top_sql} '
           f'of {len(in_sql)} classes, {sum(in_sql.values())} errors:')
-    for (state, func, text), n in in_sql.most_common(30):
+    for (state, func, text), n in in_sql.most_common(a.top_sql):
         print(f'  {n:7}  {state}  {func}: {text}')
 
-    print(f'\nerrors that may be bugs (XX***, "cache lookup failed", "unrecognized", ...): {sum(suspects.values())}')
+    print(f'\nerrors that may be bugs (XX***, "cache lookup failed", ...): {sum(suspects.values())}')
     for key, n in suspects.most_common(40):
         state, text, location = key
         print(f'  {n:7}  {state}  {text}  [{location}]')

@@ -88,7 +88,7 @@ run_as postgres "$super"
 for r in $roles; do run_as "$r" "$each"; done
 
 as_postgres head -1 "$dir/data/postmaster.pid" >"$dir/postmaster.pid.end" 2>/dev/null || true
-python3 "$here/scripts/sqlsmith-report.py" --dir "$dir" --src "$here/src" --minutes "$minutes" \
+python3 "$here/scripts/sqlsmith-report.py" --dir "$dir" --src "$here/src" --extension "$here/extension" --minutes "$minutes" \
   --log "$dir/server.log" --skip "$log_start" \
   postgres $roles | tee "$dir/report.txt"
 rc=${PIPESTATUS[0]}
