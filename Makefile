@@ -7,6 +7,8 @@
 #   make installcheck  the suites against the installed extension and the server PGHOST/PGPORT
 #                   name (PGXS; not as root); make check-fast: the fast ones in throwaway instances
 #   make deb        the Debian package postgresql-15-sv-platform in build/deb/
+#   make sqlsmith   random SQL (sqlsmith) against the demo database as the superuser and each
+#                   group role's login, SQLSMITH_MINUTES=30 in all; fails on a server crash
 EXTENSION  = sv_platform
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
@@ -77,7 +79,7 @@ $(EXTENSION)--%--$(EXTVERSION).sql: extension/updates/%--$(EXTVERSION).sql exten
 # The library reports the version of the control file (sv.build_info()).
 src/sv_platform.o: $(EXTENSION).control
 
-.PHONY: test demo bench setup deb check-fast
+.PHONY: test demo bench setup deb check-fast sqlsmith
 
 # installcheck's suites, each in a throwaway instance of $(PG_CONFIG)'s tree, without the slow TAP files
 check-fast: PROVE_TESTS = $(filter-out $(TAP_SLOW),$(sort $(wildcard t/*.pl)))
@@ -100,3 +102,6 @@ demo:
 
 bench:
 	bash scripts/bench.sh
+
+sqlsmith:
+	SQLSMITH_MINUTES=$(SQLSMITH_MINUTES) bash scripts/sqlsmith.sh

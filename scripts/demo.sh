@@ -30,12 +30,7 @@ trap finish EXIT
 
 # the departments' systems that linkage messages are pushed to: the local HTTP fixture, in its
 # own session so that with KEEP=1 it outlives this script (and the terminal) with the cluster
-setsid python3 "$here/scripts/http_fixture.py" --port 0 --log "$dir/fixture.jsonl" --port-file "$dir/fixture.port" \
-  </dev/null >"$dir/fixture.err" 2>&1 &
-fixture_pid=$!
-for _ in $(seq 100); do [ -s "$dir/fixture.port" ] && break; sleep 0.1; done
-[ -s "$dir/fixture.port" ] || { cat "$dir/fixture.err" >&2; echo "the HTTP fixture did not start" >&2; exit 1; }
-fixture_port=$(cat "$dir/fixture.port")
+fixture_start "$dir"
 
 echo "== starting a throwaway cluster in $dir"
 cluster_start "$dir" "sv.push_enabled = on" "sv.push_database = 'pingdingshan'" "sv.push_allowed_hosts = '127.0.0.1'"

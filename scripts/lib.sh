@@ -76,3 +76,16 @@ cluster_stop() {
   local dir=$1
   [ -d "$dir/data" ] && as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
+
+# fixture_start DIR: the departments' systems, scripts/http_fixture.py on a free port, in its own
+# session (with KEEP=1 it outlives the script), logging to DIR/fixture.jsonl; sets fixture_pid
+# and fixture_port.  `wait "$fixture_pid"` works only in the shell that called it.
+fixture_start() {
+  local dir=$1
+  setsid python3 "$(dirname "${BASH_SOURCE[0]}")/http_fixture.py" --port 0 --log "$dir/fixture.jsonl" \
+    --port-file "$dir/fixture.port" </dev/null >"$dir/fixture.err" 2>&1 &
+  fixture_pid=$!
+  for _ in $(seq 100); do [ -s "$dir/fixture.port" ] && break; sleep 0.1; done
+  [ -s "$dir/fixture.port" ] || { cat "$dir/fixture.err" >&2; echo "the HTTP fixture did not start" >&2; return 1; }
+  fixture_port=$(cat "$dir/fixture.port")
+}
