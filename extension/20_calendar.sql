@@ -584,7 +584,9 @@ AS $fn$
     WHEN due_on IS NULL THEN NULL
     WHEN coalesce(is_open, closed_at IS NULL) THEN
       CASE WHEN on_day > due_on THEN 'overdue'
-           -- more than 2n + 40 days ahead holds more than n working days (sv.add_workdays): no calendar needed
+           -- no calendar needed: n working days back are at least n days back, and more than
+           -- 2n + 40 days hold more than n working days (sv.add_workdays)
+           WHEN due_on - on_day <= coalesce(reminder_days, 0) THEN 'due_soon'
            WHEN due_on - on_day > 2 * coalesce(reminder_days, 0) + 40 THEN 'open'
            WHEN on_day >= sv.add_workdays(due_on, -coalesce(reminder_days, 0)) THEN 'due_soon'
            ELSE 'open' END
