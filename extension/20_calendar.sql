@@ -18,7 +18,9 @@
 --             sv.local_date(timestamptz), sv.calendar_load(...)   (sv_admin),
 --             sv.calendar_provisional_between(date, date)
 -- Deadlines:  sv.calendar_deadline (the registry of stored due dates), sv.deadline_recompute and
---             sv_work.deadline_recomputed (what loading a notice moved); see the end of this file
+--             sv_work.deadline_recomputed (what loading a notice moved), sv.deadline_state (open,
+--             due soon, overdue, done on time or late); see the end of this file, and 67_deadline.sql
+--             for the obligations of every kind, their reminders and overdue notices
 -- Convention: the start date is not counted; day 1 is the first working day after it.
 -- Range:      1901-01-01 to 2100-12-31 (the lunar calendar's range); 22023 outside.
 -- ---------------------------------------------------------------------------------------------
@@ -536,7 +538,12 @@ CREATE TABLE sv.calendar_deadline (
   days_expr          text NOT NULL,             -- the number of working days
   due_column         name NOT NULL,
   provisional_column name NOT NULL,
-  open_condition     text NOT NULL              -- still to be met: recomputed; else history
+  open_condition     text NOT NULL,             -- still to be met: recomputed; else history
+  -- since 0.2.0, the deadline model (67_deadline.sql; new columns come last: docs/upgrades.md)
+  closed_expr        text NOT NULL,             -- when the obligation was met (timestamptz; NULL while open or if withdrawn)
+  reminder_days      integer NOT NULL,          -- due soon (reminded) this many working days before the due date
+  summary_expr       text NOT NULL,             -- what the obligation is about, for officers (text)
+  CONSTRAINT calendar_deadline_reminder_days_range CHECK (reminder_days BETWEEN 0 AND 20)
 );
 COMMENT ON TABLE sv.calendar_deadline IS
   'Stored working-day deadlines: where each is, how it is counted and when it is open (recomputed when a notice is loaded)';
@@ -553,11 +560,67 @@ AS $fn$
   INSERT INTO sv.calendar_deadline SELECT d.*
   ON CONFLICT (name) DO UPDATE SET
     (label_zh, relation, object_kind, key_expr, find_condition, department_expr, start_expr, days_expr, due_column,
-     provisional_column, open_condition)
+     provisional_column, open_condition, closed_expr, reminder_days, summary_expr)
     = (EXCLUDED.label_zh, EXCLUDED.relation, EXCLUDED.object_kind, EXCLUDED.key_expr, EXCLUDED.find_condition,
        EXCLUDED.department_expr, EXCLUDED.start_expr, EXCLUDED.days_expr, EXCLUDED.due_column,
-       EXCLUDED.provisional_column, EXCLUDED.open_condition)
+       EXCLUDED.provisional_column, EXCLUDED.open_condition, EXCLUDED.closed_expr, EXCLUDED.reminder_days,
+       EXCLUDED.summary_expr)
 $fn$;
+
+-- The state of a deadline on a day (the deadline model, docs/deadlines.md):
+--   open          not met, and more than reminder_days working days before the due date
+--   due_soon      not met, due within reminder_days working days (or today)
+--   overdue       not met, and the due date has passed (逾期未办结)
+--   done_on_time  met on or before the due date (Beijing time)
+--   done_late     met after the due date (逾期办结)
+--   withdrawn     no longer owed and never met (e.g. a cancelled draw plan)
+-- is_open defaults to "closed_at is NULL"; NULL when there is no due date (no obligation).
+CREATE OR REPLACE FUNCTION sv._deadline_state(due_on date, closed_at timestamptz, reminder_days integer, on_day date,
+                                              is_open boolean DEFAULT NULL) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT CASE
+    WHEN due_on IS NULL THEN NULL
+    WHEN coalesce(is_open, closed_at IS NULL) THEN
+      CASE WHEN on_day > due_on THEN 'overdue'
+           -- no calendar needed: n working days back are at least n days back, and more than
+           -- 2n + 40 days hold more than n working days (sv.add_workdays)
+           WHEN due_on - on_day <= coalesce(reminder_days, 0) THEN 'due_soon'
+           WHEN due_on - on_day > 2 * coalesce(reminder_days, 0) + 40 THEN 'open'
+           WHEN on_day >= sv.add_workdays(due_on, -coalesce(reminder_days, 0)) THEN 'due_soon'
+           ELSE 'open' END
+    WHEN closed_at IS NULL THEN 'withdrawn'
+    WHEN sv.local_date(closed_at) > due_on THEN 'done_late'
+    ELSE 'done_on_time' END
+$fn$;
+
+-- The state of a registered deadline (sv.calendar_deadline: its reminder lead time) with due date
+-- due_on, met at closed_at (NULL: not yet), on on_day (NULL: today, Beijing time).
+CREATE OR REPLACE FUNCTION sv.deadline_state(deadline text, due_on date, closed_at timestamptz, on_day date DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_reminder integer;
+BEGIN
+  IF deadline IS NULL THEN
+    RAISE EXCEPTION 'deadline must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT c.reminder_days INTO v_reminder FROM sv.calendar_deadline c WHERE c.name = deadline_state.deadline;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'deadline: % is not a registered deadline (sv.calendar_deadline)', quote_literal(deadline)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN sv._deadline_state(due_on, closed_at, v_reminder, coalesce(on_day, sv.local_date(now())));
+END
+$fn$;
+COMMENT ON FUNCTION sv.deadline_state(text, date, timestamptz, date) IS
+  'The state of a registered deadline on a day (today by default): open, due_soon, overdue, done_on_time, done_late';
+GRANT EXECUTE ON FUNCTION sv.deadline_state(text, date, timestamptz, date),
+                          sv._deadline_state(date, timestamptz, integer, date, boolean)
+  TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
 
 -- Every recomputation: which deadline, the notice's year, the count and the old and new date.
 CREATE TABLE sv.deadline_recompute (
@@ -607,7 +670,9 @@ CREATE POLICY deadline_recompute_all ON sv.deadline_recompute FOR SELECT TO sv_a
 CREATE POLICY deadline_recompute_officer ON sv.deadline_recompute FOR SELECT TO sv_officer
   USING (sv._deadline_visible(deadline, object_id));
 GRANT SELECT ON sv.deadline_recompute TO sv_admin, sv_auditor, sv_officer;
-GRANT SELECT ON sv.calendar_deadline TO sv_admin, sv_auditor, sv_officer;
+-- the registry is code (which tables, which expressions): every role that reads a deadline's
+-- state reads it, the analysis views' readers included
+GRANT SELECT ON sv.calendar_deadline TO sv_admin, sv_auditor, sv_officer, sv_bi, sv_integration;
 SELECT pg_catalog.pg_extension_config_dump('sv.deadline_recompute', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.deadline_recompute_id_seq', '');
 

@@ -496,7 +496,8 @@ GRANT SELECT ON sv_work.action, sv_work.action_publication_due TO sv_officer, sv
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('action.publication_due', '监管结果公示期限', 'sv.action', 'action', $$t.uscc::text || '/' || t.id$$,
    $$t.uscc = split_part($1, '/', 1)::sv.uscc AND t.id = split_part($1, '/', 2)::bigint$$, 't.department_id',
-   't.ended_on', '20', 'publication_due', 'publication_due_provisional', 't.published_at IS NULL')::sv.calendar_deadline);
+   't.ended_on', '20', 'publication_due', 'publication_due_provisional', 't.published_at IS NULL',
+   't.published_at', 5, $$t.uscc::text || ' ' || t.check_item_code$$)::sv.calendar_deadline);
 GRANT SELECT ON sv_public.action TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
 GRANT SELECT ON sv_bi.action_coverage TO sv_bi, sv_auditor, sv_admin;
 GRANT EXECUTE ON FUNCTION sv.action_record(text, text, text, integer, date, date, text[], text, text, text, text)

@@ -375,7 +375,7 @@ BEGIN
    WHERE x.id = f.id;
   PERFORM sv.audit_append(f.department_id, 'sanction_feedback', f.id::text, 'report',
     jsonb_build_object('outcome', outcome, 'note', nullif(btrim(note), ''), 'due_on', f.due_on,
-                       'late', sv.local_date(now()) > f.due_on));
+                       'late', sv.deadline_state('sanction_feedback.due_on', f.due_on, now()) = 'done_late'));
 END
 $fn$;
 COMMENT ON FUNCTION sv.sanction_feedback_report(bigint, text, text) IS
@@ -390,10 +390,10 @@ CREATE VIEW sv_work.sanction_feedback WITH (security_invoker = true) AS
   SELECT f.id, f.uscc, s.name AS subject_name, f.measure_code, m.name AS measure_name, m.kind AS measure_kind,
          f.department_id, d.name_zh AS department_name, f.reason, f.until, f.scenario, f.case_reference,
          f.created_at, f.due_on, f.outcome, f.note, f.reported_by, f.reported_at,
-         f.outcome IS NULL AND f.due_on < sv.local_date(now()) AS overdue,
-         f.reported_at IS NOT NULL AND sv.local_date(f.reported_at) > f.due_on AS reported_late,
-         f.due_provisional
+         x.state = 'overdue' AS overdue, x.state = 'done_late' AS reported_late, f.due_provisional
   FROM sv.sanction_feedback f
+  -- the deadline model (20_calendar.sql, docs/deadlines.md)
+  CROSS JOIN LATERAL (SELECT sv.deadline_state('sanction_feedback.due_on', f.due_on, f.reported_at) AS state) x
   JOIN sv.sanction_measure m ON m.code = f.measure_code
   JOIN sv.department d ON d.id = f.department_id
   LEFT JOIN sv.subject s ON s.uscc = f.uscc;
@@ -447,10 +447,12 @@ CREATE VIEW sv_bi.sanction_feedback AS
          count(*) AS obligations,
          count(*) FILTER (WHERE f.outcome = 'applied') AS applied,
          count(*) FILTER (WHERE f.outcome = 'not_applicable') AS not_applicable,
-         count(*) FILTER (WHERE f.outcome IS NOT NULL AND sv.local_date(f.reported_at) <= f.due_on) AS reported_on_time,
+         count(*) FILTER (WHERE x.state = 'done_on_time') AS reported_on_time,
          count(*) FILTER (WHERE f.outcome IS NULL) AS open,
-         count(*) FILTER (WHERE f.outcome IS NULL AND f.due_on < sv.local_date(now())) AS overdue
-  FROM sv.sanction_feedback f JOIN sv.department d ON d.id = f.department_id
+         count(*) FILTER (WHERE x.state = 'overdue') AS overdue
+  FROM sv.sanction_feedback f
+  CROSS JOIN LATERAL (SELECT sv.deadline_state('sanction_feedback.due_on', f.due_on, f.reported_at) AS state) x
+  JOIN sv.department d ON d.id = f.department_id
   GROUP BY d.code, d.name_zh, date_trunc('month', sv.local_date(f.created_at));
 COMMENT ON VIEW sv_bi.sanction_feedback IS
   '联合奖惩反馈闭环统计 / Joint reward/punishment feedback per department and month: obligations, applied, on time, open, overdue';
@@ -470,5 +472,5 @@ GRANT SELECT ON sv_work.sanction_feedback, sv_work.sanction_feedback_open TO sv_
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('sanction_feedback.due_on', '联合奖惩反馈期限', 'sv.sanction_feedback', 'sanction_feedback', 't.id::text',
    't.id = $1::bigint', 't.department_id', 'sv.local_date(t.created_at)', 't.feedback_days', 'due_on', 'due_provisional',
-   't.outcome IS NULL')::sv.calendar_deadline);
+   't.outcome IS NULL', 't.reported_at', 1, $$t.measure_code || ' ' || t.uscc::text$$)::sv.calendar_deadline);
 GRANT SELECT ON sv_bi.sanction_feedback TO sv_bi, sv_auditor, sv_admin;

@@ -359,7 +359,8 @@ COMMENT ON COLUMN sv_work.draw_plan_partner.agreed IS '是否已同意当前计�
 -- run; the guard above lets it move only to the date the calendar gives.
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('draw_plan.run_due', '抽查计划抽取期限', 'sv.draw_plan', 'draw_plan', 't.code', 't.code = $1',
-   't.lead_department_id', 'sv.local_date(t.sealed_at)', '10', 'run_due', 'run_due_provisional', $$t.status = 'sealed'$$)::sv.calendar_deadline);
+   't.lead_department_id', 'sv.local_date(t.sealed_at)', '10', 'run_due', 'run_due_provisional', $$t.status = 'sealed'$$,
+   '(SELECT d.drawn_at FROM sv.draw d WHERE d.plan_id = t.id)', 2, $$t.code || ' ' || t.title$$)::sv.calendar_deadline);
 
 GRANT SELECT ON sv_public.draw_plan TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
 GRANT SELECT ON sv_work.draw_plan_partner TO sv_officer, sv_admin, sv_auditor;

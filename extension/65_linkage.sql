@@ -289,7 +289,7 @@ BEGIN
   END IF;
   UPDATE sv.linkage x SET claimed_at = now(), claimed_by = sv._outer_user() WHERE x.id = l.id;
   PERFORM sv.audit_append(l.supervising_department_id, 'linkage', l.id::text, 'claim',
-    jsonb_build_object('claim_due', l.claim_due, 'late', sv.local_date(now()) > l.claim_due));
+    jsonb_build_object('claim_due', l.claim_due, 'late', sv.deadline_state('linkage.claim_due', l.claim_due, now()) = 'done_late'));
   RETURN now();
 END
 $fn$;
@@ -338,7 +338,8 @@ BEGIN
   UPDATE sv.linkage x SET first_action_at = coalesce(x.first_action_at, now()) WHERE x.id = l.id;
   PERFORM sv.audit_append(l.supervising_department_id, 'linkage_result', r.id::text, 'report',
     jsonb_build_object('linkage', l.id, 'kind', r.kind, 'affects_licence', v_affects, 'ack_due', r.ack_due,
-                       'first_action_late', l.first_action_at IS NULL AND sv.local_date(now()) > l.first_action_due));
+                       'first_action_late', l.first_action_at IS NULL
+                         AND sv.deadline_state('linkage.first_action_due', l.first_action_due, now()) = 'done_late'));
   RETURN r.id;
 END
 $fn$;
@@ -370,7 +371,7 @@ BEGIN
   WHERE x.id = r.id;
   PERFORM sv.audit_append(l.approving_department_id, 'linkage_result', r.id::text, 'acknowledge',
     jsonb_build_object('linkage', l.id, 'note', nullif(btrim(note), ''), 'ack_due', r.ack_due,
-                       'late', sv.local_date(now()) > r.ack_due));
+                       'late', sv.deadline_state('linkage_result.ack_due', r.ack_due, now()) = 'done_late'));
   RETURN now();
 END
 $fn$;
@@ -385,27 +386,24 @@ GRANT EXECUTE ON FUNCTION sv.linkage_claim(bigint), sv.linkage_report(bigint, te
 -- Every loop with the department that owes the next step: claim and first action (supervising
 -- department), acknowledgment of each licence-affecting result (approving department).
 CREATE VIEW sv_work.linkage_loop WITH (security_invoker = true) AS
-  SELECT l.id AS linkage_id, NULL::bigint AS result_id, 'claim' AS step, l.supervising_department_id AS department_id,
-         l.uscc, l.subject_name, l.power_code, l.licence_no, l.claim_due AS due_on, l.claimed_at AS done_at,
-         l.claimed_at IS NULL AND l.claim_due < sv.local_date(now()) AS overdue,
-         l.claimed_at IS NOT NULL AND sv.local_date(l.claimed_at) > l.claim_due AS done_late,
-         l.claim_due_provisional AS due_provisional
-  FROM sv.linkage l
-  UNION ALL
-  SELECT l.id, NULL, 'first_action', l.supervising_department_id, l.uscc, l.subject_name, l.power_code, l.licence_no,
-         l.first_action_due, l.first_action_at,
-         l.first_action_at IS NULL AND l.first_action_due < sv.local_date(now()),
-         l.first_action_at IS NOT NULL AND sv.local_date(l.first_action_at) > l.first_action_due,
-         l.first_action_due_provisional
-  FROM sv.linkage l
-  UNION ALL
-  SELECT l.id, r.id, 'acknowledge', l.approving_department_id, l.uscc, l.subject_name, l.power_code, l.licence_no,
-         r.ack_due, r.acknowledged_at,
-         r.acknowledged_at IS NULL AND r.ack_due < sv.local_date(now()),
-         r.acknowledged_at IS NOT NULL AND sv.local_date(r.acknowledged_at) > r.ack_due,
-         r.ack_due_provisional
-  FROM sv.linkage_result r JOIN sv.linkage l ON l.id = r.linkage_id
-  WHERE r.affects_licence;
+  SELECT s.linkage_id, s.result_id, s.step, s.department_id, s.uscc, s.subject_name, s.power_code, s.licence_no,
+         s.due_on, s.done_at, x.state = 'overdue' AS overdue, x.state = 'done_late' AS done_late, s.due_provisional
+  FROM (
+    SELECT l.id AS linkage_id, NULL::bigint AS result_id, 'claim' AS step, 'linkage.claim_due' AS deadline,
+           l.supervising_department_id AS department_id, l.uscc, l.subject_name, l.power_code, l.licence_no,
+           l.claim_due AS due_on, l.claimed_at AS done_at, l.claim_due_provisional AS due_provisional
+    FROM sv.linkage l
+    UNION ALL
+    SELECT l.id, NULL, 'first_action', 'linkage.first_action_due', l.supervising_department_id, l.uscc, l.subject_name,
+           l.power_code, l.licence_no, l.first_action_due, l.first_action_at, l.first_action_due_provisional
+    FROM sv.linkage l
+    UNION ALL
+    SELECT l.id, r.id, 'acknowledge', 'linkage_result.ack_due', l.approving_department_id, l.uscc, l.subject_name,
+           l.power_code, l.licence_no, r.ack_due, r.acknowledged_at, r.ack_due_provisional
+    FROM sv.linkage_result r JOIN sv.linkage l ON l.id = r.linkage_id
+    WHERE r.affects_licence) s
+  -- the deadline model (20_calendar.sql, docs/deadlines.md)
+  CROSS JOIN LATERAL (SELECT sv.deadline_state(s.deadline, s.due_on, s.done_at) AS state) x;
 COMMENT ON VIEW sv_work.linkage_loop IS
   '审管联动环节 / Every step of both loops (claim, first action, acknowledgment) with the department that owes it, due date, done, overdue';
 COMMENT ON COLUMN sv_work.linkage_loop.linkage_id IS '审管联动编号';
@@ -428,18 +426,20 @@ COMMENT ON COLUMN sv_work.linkage_loop.due_provisional IS '办理期限按临时
 CREATE VIEW sv_bi.linkage_loops AS
   SELECT d.code AS department_code, d.name_zh AS department_name, x.step,
          count(*) FILTER (WHERE x.done_at IS NULL) AS open,
-         count(*) FILTER (WHERE x.done_at IS NULL AND x.due_on < sv.local_date(now())) AS overdue,
+         count(*) FILTER (WHERE y.state = 'overdue') AS overdue,
          count(*) FILTER (WHERE x.done_at IS NOT NULL) AS closed,
-         count(*) FILTER (WHERE x.done_at IS NOT NULL AND sv.local_date(x.done_at) > x.due_on) AS closed_late
-  FROM (SELECT 'claim' AS step, l.supervising_department_id AS department_id, l.claim_due AS due_on, l.claimed_at AS done_at
+         count(*) FILTER (WHERE y.state = 'done_late') AS closed_late
+  FROM (SELECT 'claim' AS step, 'linkage.claim_due' AS deadline, l.supervising_department_id AS department_id,
+               l.claim_due AS due_on, l.claimed_at AS done_at
         FROM sv.linkage l
         UNION ALL
-        SELECT 'first_action', l.supervising_department_id, l.first_action_due, l.first_action_at
+        SELECT 'first_action', 'linkage.first_action_due', l.supervising_department_id, l.first_action_due, l.first_action_at
         FROM sv.linkage l
         UNION ALL
-        SELECT 'acknowledge', l.approving_department_id, r.ack_due, r.acknowledged_at
+        SELECT 'acknowledge', 'linkage_result.ack_due', l.approving_department_id, r.ack_due, r.acknowledged_at
         FROM sv.linkage_result r JOIN sv.linkage l ON l.id = r.linkage_id
         WHERE r.affects_licence) x
+  CROSS JOIN LATERAL (SELECT sv.deadline_state(x.deadline, x.due_on, x.done_at) AS state) y
   JOIN sv.department d ON d.id = x.department_id
   GROUP BY d.code, d.name_zh, x.step;
 COMMENT ON VIEW sv_bi.linkage_loops IS '审管联动环节统计 / open, overdue, closed and late linkage steps per department';
@@ -458,11 +458,14 @@ GRANT SELECT ON sv_work.linkage_loop TO sv_officer, sv_admin, sv_auditor;
 SELECT sv._calendar_deadline_register(d) FROM unnest(ARRAY[
   ROW('linkage.claim_due', '审管联动签收期限', 'sv.linkage', 'linkage', 't.id::text', 't.id = $1::bigint',
    't.supervising_department_id', 'sv.local_date(t.received_at)', '2', 'claim_due', 'claim_due_provisional',
-   't.claimed_at IS NULL')::sv.calendar_deadline,
+   't.claimed_at IS NULL', 't.claimed_at', 1, $$t.licence_no || ' ' || t.subject_name$$)::sv.calendar_deadline,
   ROW('linkage.first_action_due', '审管联动首次监管期限', 'sv.linkage', 'linkage', 't.id::text', 't.id = $1::bigint',
    't.supervising_department_id', 'sv.local_date(t.received_at)', 't.first_action_days', 'first_action_due',
-   'first_action_due_provisional', 't.first_action_at IS NULL')::sv.calendar_deadline,
+   'first_action_due_provisional', 't.first_action_at IS NULL', 't.first_action_at', 5,
+   $$t.licence_no || ' ' || t.subject_name$$)::sv.calendar_deadline,
   ROW('linkage_result.ack_due', '审管联动回复确认期限', 'sv.linkage_result', 'linkage_result', 't.id::text', 't.id = $1::bigint',
    '(SELECT l.approving_department_id FROM sv.linkage l WHERE l.id = t.linkage_id)', 'sv.local_date(t.reported_at)',
-   't.ack_days', 'ack_due', 'ack_due_provisional', 't.affects_licence AND t.acknowledged_at IS NULL')::sv.calendar_deadline]) d;
+   't.ack_days', 'ack_due', 'ack_due_provisional', 't.affects_licence AND t.acknowledged_at IS NULL', 't.acknowledged_at', 1,
+   $$(SELECT l.licence_no || ' ' || l.subject_name FROM sv.linkage l WHERE l.id = t.linkage_id) || ': ' || t.kind$$
+   )::sv.calendar_deadline]) d;
 GRANT SELECT ON sv_bi.linkage_loops TO sv_bi, sv_auditor, sv_admin;

@@ -5,7 +5,8 @@
 --
 -- Tables:     sv.job_run (one row per run: progress, outcome, error; written only by the jobs)
 -- Procedures: sv.job_credit_rescore(batch_size), sv.job_outbox_cleanup(batch_size),
---             sv.job_security_check(); CALL them outside a transaction block
+--             sv.job_security_check(), sv.job_deadline_sweep(batch_size); CALL them outside a
+--             transaction block
 -- Functions:  sv.schedule_jobs(run_as), sv.unschedule_jobs() (pg_cron, administrators)
 --             sv._jobs() (the list of jobs with their schedules: add later jobs there)
 --             sv._job_start, sv._job_step, sv._job_finish (one run's three steps)
@@ -62,7 +63,10 @@ AS $fn$
      ARRAY['sv_admin', 'sv_integration'], 'remove delivery attempts and delivered messages past sv.push_attempt_retention'),
     -- daily, 06:00 Beijing time, before office hours
     ('security_check', 'sv-security-check', '0 22 * * *', 'CALL sv.job_security_check()',
-     ARRAY['sv_admin'], 'the security self-check; fails on a finding of severity high or critical')
+     ARRAY['sv_admin'], 'the security self-check; fails on a finding of severity high or critical'),
+    -- daily, 07:30 Beijing time, before office hours: today's reminders and overdue notices
+    ('deadline_sweep', 'sv-deadline-sweep', '30 23 * * *', 'CALL sv.job_deadline_sweep()',
+     ARRAY['sv_admin'], 'remind the departments of deadlines due soon and announce overdue ones (67_deadline.sql)')
 $fn$;
 
 -- The advisory lock a run holds for its session: one run of a job at a time.
@@ -275,6 +279,49 @@ BEGIN
 END
 $fn$;
 
+-- Deadline reminders and overdue notices (sv._deadline_sweep, 67_deadline.sql), at most
+-- batch_size per committed batch.  The first call fixes the day (Beijing time) and counts the
+-- notices due; each batch sends the next ones not sent yet.
+CREATE OR REPLACE FUNCTION sv._job_deadline_sweep_step(r sv.job_run, batch_size integer) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_day date;
+  v_reminders bigint;
+  v_overdue bigint;
+BEGIN
+  IF NOT r.params ? 'day' THEN
+    v_day := sv.local_date(now());
+    UPDATE sv.job_run x
+       SET params = x.params || jsonb_build_object('day', v_day),
+           rows_total = (SELECT count(*) FROM sv._deadline_items(v_day, true) i
+                         WHERE i.state IN ('due_soon', 'overdue')
+                           AND NOT EXISTS (SELECT 1 FROM sv.deadline_notice n
+                                           WHERE n.deadline = i.deadline AND n.object_id = i.object_id AND n.due_on = i.due_on
+                                             AND n.event = CASE i.state WHEN 'due_soon' THEN 'reminder' ELSE 'overdue' END)),
+           result = jsonb_build_object('reminders', 0, 'overdue', 0), updated_at = now()
+     WHERE x.id = r.id;
+    RETURN 0;
+  END IF;
+  SELECT count(*) FILTER (WHERE n.event = 'reminder'), count(*) FILTER (WHERE n.event = 'overdue')
+  INTO v_reminders, v_overdue
+  FROM sv._deadline_sweep((r.params ->> 'day')::date, batch_size, r.id) n;
+  IF v_reminders + v_overdue = 0 THEN
+    RETURN NULL;
+  END IF;
+  UPDATE sv.job_run x
+     SET rows_done = x.rows_done + v_reminders + v_overdue,
+         result = jsonb_build_object('reminders', (x.result ->> 'reminders')::bigint + v_reminders,
+                                     'overdue', (x.result ->> 'overdue')::bigint + v_overdue),
+         updated_at = now()
+   WHERE x.id = r.id
+  RETURNING x.rows_done INTO r.rows_done;
+  RAISE NOTICE 'job % run %: % of % notices sent', r.job, r.id, r.rows_done, r.rows_total;
+  RETURN v_reminders + v_overdue;
+END
+$fn$;
+
 -- One step of the caller's own run: the rows it did (0: prepared), NULL when the job is done.
 CREATE OR REPLACE FUNCTION sv._job_step(run bigint, batch_size integer) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -289,6 +336,7 @@ BEGIN
     WHEN 'credit_rescore' THEN sv._job_credit_rescore_step(r, batch_size)
     WHEN 'outbox_cleanup' THEN sv._job_outbox_cleanup_step(r, batch_size)
     WHEN 'security_check' THEN sv._job_security_check_step(r)
+    WHEN 'deadline_sweep' THEN sv._job_deadline_sweep_step(r, batch_size)
   END;
   IF v_n IS NULL THEN
     -- the work is done: only now may the run end as succeeded
@@ -413,6 +461,16 @@ $fn$;
 COMMENT ON PROCEDURE sv.job_security_check() IS
   'Job: run sv.security_check() and keep its findings in sv.job_run; fails on a finding of severity high or critical (daily)';
 
+CREATE OR REPLACE PROCEDURE sv.job_deadline_sweep(batch_size integer DEFAULT 1000)
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  CALL sv._job_drive('deadline_sweep', batch_size);
+END
+$fn$;
+COMMENT ON PROCEDURE sv.job_deadline_sweep(integer) IS
+  'Job: reminders of deadlines due soon and notices of overdue ones, once each (sv.deadline_notice, outbox), batch_size per batch (daily)';
+
 -- Whether pg_cron is installed in this database (then this is cron.database_name).
 CREATE OR REPLACE FUNCTION sv._has_pg_cron() RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -513,7 +571,7 @@ CREATE VIEW sv_work.job_run WITH (security_invoker = true) AS
   FROM sv.job_run r;
 COMMENT ON VIEW sv_work.job_run IS '定时任务运行记录 / Runs of the scheduled jobs, newest last: progress, outcome and error (administrators, auditors)';
 COMMENT ON COLUMN sv_work.job_run.id IS '运行编号';
-COMMENT ON COLUMN sv_work.job_run.job IS '任务名称(credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检)';
+COMMENT ON COLUMN sv_work.job_run.job IS '任务名称(credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒)';
 COMMENT ON COLUMN sv_work.job_run.outcome IS '运行结果(running 运行中, succeeded 成功, failed 失败, interrupted 中断)';
 COMMENT ON COLUMN sv_work.job_run.started_at IS '开始时间';
 COMMENT ON COLUMN sv_work.job_run.finished_at IS '结束时间';
@@ -528,9 +586,9 @@ COMMENT ON COLUMN sv_work.job_run.result IS '运行结果明细(计数、自检�
 GRANT SELECT ON sv_work.job_run TO sv_admin, sv_auditor;
 
 REVOKE ALL ON PROCEDURE sv._job_drive(text, integer), sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer),
-                        sv.job_security_check() FROM PUBLIC;
+                        sv.job_security_check(), sv.job_deadline_sweep(integer) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer) TO sv_admin, sv_integration;
-GRANT EXECUTE ON PROCEDURE sv.job_security_check() TO sv_admin;
+GRANT EXECUTE ON PROCEDURE sv.job_security_check(), sv.job_deadline_sweep(integer) TO sv_admin;
 -- the steps the job procedures (SECURITY INVOKER) call; each checks the caller and the run
 GRANT EXECUTE ON PROCEDURE sv._job_drive(text, integer) TO sv_admin, sv_integration;
 GRANT EXECUTE ON FUNCTION sv._job_check(text, integer), sv._job_start(text, integer), sv._job_step(bigint, integer),

@@ -54,6 +54,8 @@ INSERT INTO not_parallel_safe VALUES
   ('sv._draw_candidates(sv.draw_plan)', 'builds the population with sv._draw_population'),
   -- dynamic SQL over a deadline owner's table, whose policies call sv.scope_department()
   ('sv._deadline_visible(text,text)', 'reads the deadline''s own row through its table''s policies'),
+  ('sv._deadline_items(date,boolean)', 'reads every deadline''s table through its policies'),
+  ('sv._deadline_counts(date)', 'calls sv._outer_user() and sv._deadline_items()'),
   -- PL/pgSQL not reviewed for parallel mode yet (SECURITY DEFINER API or many callees)
   ('sv._draw_replacement(sv.draw,sv.draw_plan,text,integer,text,jsonb,bigint)', 'not reviewed'),
   ('sv._credit_repair_event(text,bigint)', 'not reviewed'),

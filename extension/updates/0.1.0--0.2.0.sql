@@ -168,3 +168,31 @@ ALTER TABLE sv.linkage_endpoint RENAME TO department_endpoint;
 ALTER TABLE sv.department_endpoint RENAME CONSTRAINT linkage_endpoint_pkey TO department_endpoint_pkey;
 ALTER TABLE sv.department_endpoint RENAME CONSTRAINT linkage_endpoint_department_id_fkey TO department_endpoint_department_id_fkey;
 ALTER TABLE sv.department_endpoint RENAME CONSTRAINT linkage_endpoint_endpoint_fkey TO department_endpoint_endpoint_fkey;
+
+-- 20_calendar + 67_deadline: the deadline model.  The registry's closure, reminder lead time and
+-- summary (the registry is empty here: its rows are registered again by the re-runnable part),
+-- and every reminder and overdue notice sent.
+ALTER TABLE sv.calendar_deadline
+  ADD COLUMN closed_expr text NOT NULL,
+  ADD COLUMN reminder_days integer NOT NULL,
+  ADD COLUMN summary_expr text NOT NULL,
+  ADD CONSTRAINT calendar_deadline_reminder_days_range CHECK (reminder_days BETWEEN 0 AND 20);
+
+CREATE TABLE sv.deadline_notice (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  deadline      text NOT NULL REFERENCES sv.calendar_deadline (name),
+  object_id     text NOT NULL,
+  event         text NOT NULL CHECK (event IN ('reminder', 'overdue')),
+  due_on        date NOT NULL,
+  department_id integer REFERENCES sv.department (id),
+  on_day        date NOT NULL,
+  message       uuid,
+  audit_seq     bigint NOT NULL,
+  job_run       bigint,
+  sent_by       text NOT NULL,
+  sent_at       timestamptz NOT NULL,
+  CONSTRAINT deadline_notice_once UNIQUE (deadline, object_id, event, due_on)
+);
+CREATE INDEX deadline_notice_department_idx ON sv.deadline_notice (department_id, sent_at);
+ALTER TABLE sv.deadline_notice ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.deadline_notice FORCE ROW LEVEL SECURITY;
