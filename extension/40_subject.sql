@@ -215,6 +215,11 @@ SELECT f.line, coalesce(f.code::text, f.raw_uscc),
 FROM final f LEFT JOIN merged m ON f.verdict IS NULL AND m.uscc = f.code
 $fn$;
 
+-- The ingest kind (39_ingest_kind): sv.ingest and sv.ingest_staged take subjects through the rules above.
+-- sv:rerun (the registry is code: every update registers again, docs/upgrades.md)
+SELECT sv._ingest_kind_register('subject', '市场主体', 10, 'sv.subject_staging', '_subject_merge',
+  field_limits => '{"name": 200, "source_system": 64, "source_record_id": 128, "address": 500, "legal_rep": 200}');
+
 -- Raises the reject of a batch of one as an error (the write functions built on a merge core).
 CREATE OR REPLACE FUNCTION sv._raise_reject(errcode text, message text, detail text) RETURNS void
 LANGUAGE plpgsql VOLATILE

@@ -183,6 +183,10 @@ SELECT f.line, coalesce(f.cert, ''),
 FROM final f LEFT JOIN merged m ON f.verdict IS NULL AND m.certificate_no = f.cert
 $fn$;
 
+-- sv:rerun (the ingest kind, 39_ingest_kind: the registry is code, every update registers again)
+SELECT sv._ingest_kind_register('inspector', '执法人员', 20, 'sv.inspector_staging', '_inspector_merge',
+  list_fields => '{specialties}', field_limits => '{"name": 200, "source_system": 64, "source_record_id": 128}');
+
 CREATE OR REPLACE FUNCTION sv.inspector_save(certificate_no text, name text, department_id integer, region_code text,
                                   valid_from date, valid_until date, source_system text,
                                   source_record_id text, specialties text[] DEFAULT '{}',

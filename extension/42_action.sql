@@ -264,6 +264,11 @@ SELECT a.line, coalesce(a.code::text || '/' || a.any_id::text, a.code::text, '')
 FROM after a
 $fn$;
 
+-- sv:rerun (the ingest kind, 39_ingest_kind: the registry is code, every update registers again)
+SELECT sv._ingest_kind_register('action', '监管行为', 30, 'sv.action_staging', '_action_merge',
+  list_fields => '{inspectors}',
+  field_limits => '{"check_item": 64, "findings": 2000, "source_system": 64, "source_record_id": 128}');
+
 CREATE OR REPLACE FUNCTION sv.action_record(uscc text, kind text, check_item text, department_id integer,
                                  started_on date, ended_on date, inspectors text[], result text,
                                  findings text DEFAULT NULL, source_system text DEFAULT NULL,

@@ -6,15 +6,17 @@
 --                                                      sv.<kind>_staging
 -- Tables:     sv.ingest_batch (one row per batch: who, when, counts, SHA-256 of the input),
 --             sv.ingest_reject (every rejected record with its reason; nothing is dropped)
--- Both paths run the same rules as the write functions (sv._<kind>_merge), validate the whole
--- batch in one statement, and write one audit record per batch.  Idempotent: the same batch
--- twice inserts once and then reports every record unchanged.
+-- Both paths run the same rules as the write functions (the kind's merge function), validate the
+-- whole batch in one statement, and write one audit record per batch.  Idempotent: the same batch
+-- twice inserts once and then reports every record unchanged.  The kinds, their staging tables
+-- and merge functions are those of the registry sv.ingest_kind (39_ingest_kind): nothing here
+-- names a kind.
 -- ---------------------------------------------------------------------------------------------
 
 CREATE TABLE sv.ingest_batch (
   id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   source      text NOT NULL,
-  kind        text NOT NULL CHECK (kind IN ('subject', 'inspector', 'action', 'credit_event')),
+  kind        text NOT NULL CONSTRAINT ingest_batch_kind_fkey REFERENCES sv.ingest_kind (kind),
   path        text NOT NULL CHECK (path IN ('json', 'staged')),
   received_at timestamptz NOT NULL,
   received_by text NOT NULL,
@@ -59,43 +61,6 @@ SELECT pg_catalog.pg_extension_config_dump('sv.ingest_batch', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.ingest_reject', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.ingest_batch_id_seq', '');
 
--- Staging tables, the COPY targets.  COPY FROM refuses tables with row-level security, so
--- loaders are kept apart differently: they may only INSERT (no SELECT, UPDATE or DELETE), and
--- a trigger stamps every row with the inserting role, whatever the row says.  Only
--- sv.ingest_staged (taking the caller's rows) and sv.ingest_staged_discard read or remove
--- them.  Nothing in them counts until sv.ingest_staged has validated and merged it.
--- sv.security_check knows this shape and reports any other grant on them.
-CREATE OR REPLACE FUNCTION sv._staging_loaded_by() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-BEGIN
-  NEW.loaded_by := current_user;   -- not SECURITY DEFINER: the role that inserts
-  RETURN NEW;
-END
-$fn$;
-
--- Gives a staging table that shape (install time; later kinds call it for their own table).
-CREATE OR REPLACE FUNCTION sv._staging_prepare(t text) RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-BEGIN
-  EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT ON sv.%I
-                               FOR EACH ROW EXECUTE FUNCTION sv._staging_loaded_by()', t || '_loaded_by', t);
-  EXECUTE pg_catalog.format('GRANT INSERT ON sv.%I TO sv_integration, sv_admin', t);
-  EXECUTE pg_catalog.format('GRANT USAGE ON SEQUENCE sv.%I TO sv_integration, sv_admin', t || '_line_seq');
-END
-$fn$;
--- sv:rerun (its triggers and grants: re-applied by every update, docs/upgrades.md)
-SELECT sv._staging_prepare(t) FROM unnest(ARRAY['subject_staging', 'inspector_staging', 'action_staging']) t;
-
--- What can be ingested; each kind has sv.<kind>_staging and sv._<kind>_merge (credit events
--- are defined later, in 54_credit_event).
-CREATE OR REPLACE FUNCTION sv._ingest_kinds() RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT ARRAY['subject', 'inspector', 'action', 'credit_event'] $$;
-
 -- The checks common to both paths: arguments and the caller's right.
 CREATE OR REPLACE FUNCTION sv._ingest_begin(source text, kind text, path text, OUT batch_id bigint, OUT fields text[])
 LANGUAGE plpgsql VOLATILE
@@ -114,15 +79,14 @@ BEGIN
     'Department systems log in as members of sv_integration.');
   INSERT INTO sv.ingest_batch (source, kind, path, received_at, received_by)
   VALUES (source, kind, path, now(), me.login) RETURNING id INTO batch_id;
-  SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO fields
-  FROM pg_catalog.pg_attribute a
-  WHERE a.attrelid = pg_catalog.format('sv.%I', kind || '_staging')::regclass
-    AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT IN ('loaded_by', 'line');
+  SELECT k.fields INTO fields FROM sv.ingest_kind k WHERE k.kind = _ingest_begin.kind;
 END
 $fn$;
 
--- Records the outcome: rejects, counts, the audit record.  `outcomes` holds one row per record:
--- (line, record, outcome, errcode, message, detail).
+-- The tail of every batch, whatever its kind and path: the rejects (with their reasons), the
+-- counts and digest in the batch row, the audit record.  pg_temp.sv_ingest_outcome holds one
+-- row per record: (line, record, outcome, errcode, message, detail), the kind's merge function's
+-- outcome with the record as received.
 CREATE OR REPLACE FUNCTION sv._ingest_finish(batch_id bigint, source text, kind text, digest bytea)
 RETURNS TABLE (batch bigint, inserted integer, updated integer, unchanged integer, rejected integer)
 LANGUAGE plpgsql VOLATILE
@@ -166,12 +130,14 @@ AS $fn$
 DECLARE
   v_batch bigint;
   v_fields text[];
+  k sv.ingest_kind;
 BEGIN
   PERFORM sv._require_given(ARRAY['records'], ARRAY[records IS NULL]);
   IF jsonb_typeof(records) <> 'array' THEN
     RAISE EXCEPTION 'records must be a JSON array of objects' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT b.batch_id, b.fields INTO v_batch, v_fields FROM sv._ingest_begin(source, kind, 'json') b;
+  SELECT * INTO k FROM sv.ingest_kind x WHERE x.kind = ingest.kind;
 
   -- Records that are not objects, or that carry fields the kind does not have (a misspelt
   -- field would otherwise be lost without a word), are rejected before the rules run.
@@ -182,16 +148,16 @@ BEGIN
              CASE WHEN jsonb_typeof(x.value) <> 'object' THEN 'record must be a JSON object, not ' || jsonb_typeof(x.value)
                   ELSE (SELECT coalesce(
                                  'unknown field(s): ' || string_agg(f.k, ', ' ORDER BY f.k) FILTER (WHERE f.k <> ALL ($2)),
-                                 -- only the lists (specialties, inspectors, penalty_types) may be arrays; no field is an
-                                 -- object or a boolean (stored as the text 'true' it would mean nothing)
+                                 -- only the kind's lists (list_fields: specialties, inspectors, ...) may be arrays; no
+                                 -- field is an object or a boolean (stored as the text 'true' it would mean nothing)
                                  string_agg(f.k, ', ' ORDER BY f.k) FILTER (WHERE jsonb_typeof(f.v) IN ('object', 'boolean')
-                                   OR (jsonb_typeof(f.v) = 'array' AND f.k NOT IN ('specialties', 'inspectors', 'penalty_types')))
+                                   OR (jsonb_typeof(f.v) = 'array' AND f.k <> ALL ($4)))
                                  || ' must be a string, a number or null')
                         FROM jsonb_each(x.value) f(k, v))
              END AS problem
       FROM jsonb_array_elements($1) WITH ORDINALITY AS x(value, ord)
     ), merged AS (
-      SELECT m.* FROM sv.%I($3, (SELECT array_agg(jsonb_populate_record(NULL::sv.%I,
+      SELECT m.* FROM sv.%I($3, (SELECT array_agg(jsonb_populate_record(NULL::%s,
                                      e.record || jsonb_build_object('line', e.line, 'loaded_by', '')) ORDER BY e.line)
                                  FROM elems e WHERE e.problem IS NULL)) m
     )
@@ -200,8 +166,8 @@ BEGIN
            CASE WHEN e.problem IS NULL THEN m.errcode ELSE '22023' END AS errcode,
            coalesce(e.problem, m.message) AS message, m.detail
     FROM elems e LEFT JOIN merged m ON m.line = e.line
-  $sql$, '_' || kind || '_merge', kind || '_staging')
-  USING records, v_fields, source;
+  $sql$, k.merge_function, k.staging_table)
+  USING records, v_fields, source, k.list_fields;
 
   RETURN QUERY SELECT * FROM sv._ingest_finish(v_batch, source, kind, sha256(convert_to(records::text, 'UTF8')));
 END
@@ -218,15 +184,17 @@ DECLARE
   v_batch bigint;
   v_fields text[];
   v_digest bytea;
+  k sv.ingest_kind;
 BEGIN
   SELECT b.batch_id, b.fields INTO v_batch, v_fields FROM sv._ingest_begin(source, kind, 'staged') b;
+  SELECT * INTO k FROM sv.ingest_kind x WHERE x.kind = ingest_staged.kind;
 
   -- Take the caller's staged rows (a concurrent call by the same loader waits, then finds
   -- them gone) and number them 1, 2, ... in the order they were loaded.
   EXECUTE pg_catalog.format($sql$
     CREATE TEMP TABLE sv_ingest_outcome ON COMMIT DROP AS
     WITH taken AS (
-      DELETE FROM sv.%I s WHERE s.loaded_by = $1 RETURNING s AS staged
+      DELETE FROM %s s WHERE s.loaded_by = $1 RETURNING s AS staged
     ), numbered AS (
       SELECT row_number() OVER (ORDER BY (t.staged).line) AS n, t.staged AS t FROM taken t
     ), rows AS (
@@ -236,7 +204,7 @@ BEGIN
     )
     SELECT r.line, to_jsonb(r.r) - 'loaded_by' - 'line' AS record, m.outcome, m.errcode, m.message, m.detail
     FROM rows r JOIN merged m ON m.line = r.line
-  $sql$, kind || '_staging', '_' || kind || '_merge')
+  $sql$, k.staging_table, k.merge_function)
   USING sv._outer_user(), source;
 
   SELECT sha256(convert_to(coalesce(string_agg(o.record::text, E'\n' ORDER BY o.line), ''), 'UTF8')) INTO v_digest
@@ -245,7 +213,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION sv.ingest_staged(text, text) IS
-  'Validate and merge the rows the caller COPYed into sv.<kind>_staging, as one batch';
+  'Validate and merge the rows the caller COPYed into the staging table of a kind (sv.<kind>_staging), as one batch';
 
 -- Removes the caller's staged rows of a kind without ingesting them (a load that went wrong).
 CREATE OR REPLACE FUNCTION sv.ingest_staged_discard(kind text) RETURNS bigint
@@ -260,7 +228,8 @@ BEGIN
   PERFORM sv._require_one_of('kind', kind, sv._ingest_kinds());
   PERFORM sv._require_role('ingest data', '{sv_admin,sv_integration}',
     'Department systems log in as members of sv_integration.');
-  EXECUTE pg_catalog.format('DELETE FROM sv.%I s WHERE s.loaded_by = $1', kind || '_staging') USING me.login;
+  EXECUTE pg_catalog.format('DELETE FROM %s s WHERE s.loaded_by = $1',
+                            (SELECT k.staging_table FROM sv.ingest_kind k WHERE k.kind = ingest_staged_discard.kind)) USING me.login;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END
@@ -273,9 +242,11 @@ CREATE OR REPLACE FUNCTION sv.ingest_staged_count(OUT kind text, OUT rows bigint
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
+DECLARE
+  t regclass;
 BEGIN
-  FOREACH kind IN ARRAY sv._ingest_kinds() LOOP
-    EXECUTE pg_catalog.format('SELECT count(*) FROM sv.%I WHERE loaded_by = $1', kind || '_staging')
+  FOR kind, t IN SELECT k.kind, k.staging_table FROM sv.ingest_kind k ORDER BY k.sort_order LOOP
+    EXECUTE pg_catalog.format('SELECT count(*) FROM %s WHERE loaded_by = $1', t)
       INTO rows USING sv._outer_user();
     RETURN NEXT;
   END LOOP;

@@ -131,8 +131,6 @@ CREATE TABLE sv.credit_event_staging (
 CREATE INDEX credit_event_staging_loaded_by_idx ON sv.credit_event_staging (loaded_by, line);
 COMMENT ON TABLE sv.credit_event_staging IS
   'Bulk ingest of credit events: COPY rows here, then call sv.ingest_staged(source, ''credit_event'')';
--- sv:rerun (its triggers and grants: re-applied by every update, docs/upgrades.md)
-SELECT sv._staging_prepare('credit_event_staging');
 
 -- The publication period of one record (see the header): the first day it is no longer
 -- published, or NULL (a listing or commendation without an end: published while in force; the
@@ -290,6 +288,10 @@ SELECT f.line, coalesce(f.code::text || '/' || coalesce(m.id, f.old_id)::text, f
 FROM final f
 LEFT JOIN merged m ON f.verdict IS NULL AND m.uscc = f.code AND m.kind = f.kind AND m.reference = f.reference
 $fn$;
+
+-- sv:rerun (the ingest kind, 39_ingest_kind: the registry is code, every update registers again)
+SELECT sv._ingest_kind_register('credit_event', '信用信息', 40, 'sv.credit_event_staging', '_credit_event_merge',
+  list_fields => '{penalty_types}', field_limits => '{"reference": 128, "source_system": 64}');
 
 CREATE OR REPLACE FUNCTION sv.credit_event_record(uscc text, kind text, severity integer, source text, decided_on date,
                                        reference text, valid_until date DEFAULT NULL, published_on date DEFAULT NULL,

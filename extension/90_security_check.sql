@@ -4,16 +4,18 @@
 -- supervision office, e.g. daily from pg_cron, and after every upgrade or grant change.
 -- ---------------------------------------------------------------------------------------------
 
--- An ingest staging table of the expected shape (45_ingest.sql): in schema sv, named
--- *_staging, stamped by sv._staging_loaded_by, and nobody but its owner may read, change or
--- delete its rows.  Such a table may be without row-level security (COPY FROM needs that).
+-- An ingest staging table of the expected shape (39_ingest_kind.sql): the staging table of a
+-- registered kind (sv.ingest_kind), in schema sv, stamped by sv._staging_loaded_by, and nobody
+-- but its owner may read, change or delete its rows.  Such a table may be without row-level
+-- security (COPY FROM needs that).
 CREATE OR REPLACE FUNCTION sv._is_staging_table(rel oid) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT EXISTS (
     SELECT 1 FROM pg_class c
-    WHERE c.oid = rel AND c.relnamespace = 'sv'::regnamespace AND c.relname LIKE '%\_staging'
+    WHERE c.oid = rel AND c.relnamespace = 'sv'::regnamespace
+      AND EXISTS (SELECT 1 FROM sv.ingest_kind k WHERE k.staging_table = c.oid)
       AND EXISTS (SELECT 1 FROM pg_trigger t
                   WHERE t.tgrelid = c.oid AND t.tgfoid = 'sv._staging_loaded_by()'::regprocedure AND t.tgenabled <> 'D')
       AND NOT EXISTS (SELECT 1 FROM aclexplode(c.relacl) a

@@ -18,3 +18,6 @@ UPDATE sv.catalog_release r
  WHERE r.sha256 IS NULL;
 SET LOCAL session_replication_role = origin;
 CALL sv._append_only_enforce();
+
+-- 39_ingest_kind: the kinds of the batches received by 0.1.0 are registered now.
+ALTER TABLE sv.ingest_batch ADD CONSTRAINT ingest_batch_kind_fkey FOREIGN KEY (kind) REFERENCES sv.ingest_kind (kind);

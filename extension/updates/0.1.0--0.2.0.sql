@@ -196,3 +196,21 @@ CREATE TABLE sv.deadline_notice (
 CREATE INDEX deadline_notice_department_idx ON sv.deadline_notice (department_id, sent_at);
 ALTER TABLE sv.deadline_notice ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.deadline_notice FORCE ROW LEVEL SECURITY;
+
+-- 39_ingest_kind: the registry of ingest kinds.  Its rows are code, written by the re-runnable
+-- part (each capability registers its kind); sv.ingest_batch.kind references it instead of a
+-- CHECK listing the four kinds (the foreign key is added in 0.1.0--0.2.0.post.sql, once the
+-- kinds are registered).
+CREATE TABLE sv.ingest_kind (
+  kind           text PRIMARY KEY CHECK (kind ~ '^[a-z][a-z0-9_]{1,31}$'),
+  label_zh       text NOT NULL CHECK (label_zh <> ''),
+  sort_order     integer NOT NULL UNIQUE,
+  staging_table  regclass NOT NULL UNIQUE,
+  merge_function text NOT NULL,
+  fields         text[] NOT NULL,
+  list_fields    text[] NOT NULL DEFAULT '{}',
+  field_limits   jsonb NOT NULL DEFAULT '{}'
+);
+ALTER TABLE sv.ingest_kind ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.ingest_kind FORCE ROW LEVEL SECURITY;
+ALTER TABLE sv.ingest_batch DROP CONSTRAINT ingest_batch_kind_check;
