@@ -394,7 +394,21 @@ first_append(AuditRecord *r, Datum object_id, Datum *prev_hash, Datum *new_hash)
 		{
 			uint8		zeros[AUDIT_HASH_LEN] = {0};
 			Datum		g[2] = {Int32GetDatum(audit_head.lane), PointerGetDatum(hash_bytea(zeros))};
+			Oid			lane_type[1] = {INT4OID};
 
+			/*
+			 * A new lane: unless its head row was removed while its records remain, which
+			 * must not start the lane a second time (a scan, once in the life of a lane).
+			 */
+			ret = SPI_execute_with_args("SELECT 1 FROM sv.audit_log l WHERE l.lane OPERATOR(pg_catalog.=) $1 LIMIT 1",
+										1, lane_type, g, NULL, true, 1);
+			if (ret != SPI_OK_SELECT)
+				elog(ERROR, "reading the audit lane failed: %s", SPI_result_code_string(ret));
+			if (SPI_processed > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("audit lane %d has records but no head row", audit_head.lane),
+						 errhint("Run sv.audit_verify() and investigate.")));
 			ret = SPI_execute_snapshot(plan_genesis, g, NULL, GetLatestSnapshot(),
 									   InvalidSnapshot, false, false, 0);
 			if (ret != SPI_OK_INSERT)
