@@ -195,8 +195,11 @@ DECLARE
   found_count integer;
   result text;
 BEGIN
-  IF lanes IS NULL OR lanes !~ '^([0-9]{1,9}:[0-9]{1,18}( [0-9]{1,9}:[0-9]{1,18})*)?$' THEN
-    RAISE EXCEPTION 'lanes must be a list of lane:seq separated by spaces, not %', coalesce(quote_literal(lanes), 'NULL')
+  IF lanes IS NULL THEN
+    RAISE EXCEPTION 'lanes must not be null' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF lanes !~ '^([0-9]{1,9}:[0-9]{1,18}( [0-9]{1,9}:[0-9]{1,18})*)?$' THEN
+    RAISE EXCEPTION 'lanes must be a list of lane:seq separated by spaces, not %', quote_literal(lanes)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF lanes = '' THEN
