@@ -349,6 +349,42 @@ write_head(void)
 }
 
 /*
+ * Under REPEATABLE READ and SERIALIZABLE, a transaction whose snapshot predates the commit of
+ * another audited transaction fails with a serialization error, as in 0.1.0: the write
+ * functions check state in their snapshot after waiting for a lock (docs/security.md, the write
+ * API pattern), and this is what stops the second of two such transactions.  The lanes' heads
+ * only move forward, so the sum of their positions differs between the transaction's snapshot
+ * and the latest one exactly when an append committed in between.  (Never a wait: it fails.)
+ */
+static void
+check_snapshot_current(void)
+{
+	static SPIPlanPtr plan_sum = NULL;
+	int64		sums[2];
+
+	if (plan_sum == NULL)
+		plan_sum = prepare_kept("SELECT pg_catalog.sum(h.lane_seq)::bigint FROM sv.audit_lane h", 0, NULL);
+	for (int i = 0; i < 2; i++)
+	{
+		bool		isnull;
+		int			ret = (i == 0)
+			? SPI_execute_plan(plan_sum, NULL, NULL, true, 1)
+			: SPI_execute_snapshot(plan_sum, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
+
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "reading the audit lane heads failed: %s", SPI_result_code_string(ret));
+		sums[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (isnull)
+			sums[i] = 0;
+	}
+	if (sums[0] != sums[1])
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to concurrent update"),
+				 errdetail("An audited transaction committed after this transaction's snapshot was taken.")));
+}
+
+/*
  * The transaction's first append: take a lane, then move its head in one statement (creating
  * the head row on the lane's very first append), which fills r's time and gives the two hashes.
  */
@@ -361,6 +397,8 @@ first_append(AuditRecord *r, Datum object_id, Datum *prev_hash, Datum *new_hash)
 	HeapTuple	tup;
 	TupleDesc	desc;
 
+	if (IsolationUsesXactSnapshot())
+		check_snapshot_current();
 	take_lane();
 	r->seq = next_seq();
 	r->lane = audit_head.lane;
