@@ -16,6 +16,7 @@ MODULE_big = sv_platform
 OBJS = \
 	src/sv_platform.o \
 	src/audit/append.o \
+	src/audit/append_v1.o \
 	src/audit/audit.o \
 	src/security/scope.o \
 	src/calendar_time.o \

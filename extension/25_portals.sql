@@ -79,12 +79,13 @@ COMMENT ON COLUMN sv_public.holiday.kind IS '类型代码:holiday 放假, workda
 COMMENT ON COLUMN sv_public.holiday.festival IS '节日名称';
 COMMENT ON COLUMN sv_public.holiday.year IS '所依据通知的年度';
 CREATE VIEW sv_public.audit_head AS
-  SELECT seq, hash, recorded_at FROM sv.audit_head();
+  SELECT seq, hash, recorded_at, lanes FROM sv.audit_head();
 COMMENT ON VIEW sv_public.audit_head IS
   '审计链链头 / The published head of the audit chain: anyone holding an earlier head can check the chain still contains it';
 COMMENT ON COLUMN sv_public.audit_head.seq IS '最新审计序号';
 COMMENT ON COLUMN sv_public.audit_head.hash IS '链头哈希值(SHA-256,十六进制)';
 COMMENT ON COLUMN sv_public.audit_head.recorded_at IS '记录时间';
+COMMENT ON COLUMN sv_public.audit_head.lanes IS '链头覆盖的各审计通道(通道:序号)';
 
 CREATE VIEW sv_bi.staff_by_department AS
   SELECT d.code AS department_code, d.name_zh AS department_name, s.region_code,

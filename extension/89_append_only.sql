@@ -28,6 +28,8 @@ AS $fn$
     ('sv.audit_log', 'audit_log_no_truncate'),
     ('sv.audit_chain', 'audit_chain_no_delete'),
     ('sv.audit_chain', 'audit_chain_no_truncate'),
+    ('sv.audit_lane', 'audit_lane_no_delete'),
+    ('sv.audit_lane', 'audit_lane_no_truncate'),
     -- 31_catalog_api, 32_catalog_powers
     ('sv.catalog_release', 'catalog_release_immutable'),
     ('sv.catalog_release', 'catalog_release_no_truncate'),

@@ -180,10 +180,10 @@ BEGIN
   SELECT 'critical', 'catalog_release_tampered', 'sv.catalog_release ' || v.label, v.problem || ': ' || v.detail
   FROM sv.catalog_release_verify() v;
 
-  -- The audit chain: the full walk by default (C, about a second per million records); with
-  -- verify_audit_chain => false only the newest record against the head.
+  -- The audit trail: the full walk by default (C, one sequential scan); with
+  -- verify_audit_chain => false only the newest record against its lane's head.
   SELECT max(l.seq) INTO last_seq FROM sv.audit_log l;
-  IF last_seq IS NOT NULL OR EXISTS (SELECT 1 FROM sv.audit_chain) THEN
+  IF last_seq IS NOT NULL OR EXISTS (SELECT 1 FROM sv.audit_chain) OR EXISTS (SELECT 1 FROM sv.audit_lane) THEN
     RETURN QUERY SELECT 'critical', 'audit_chain_broken', 'sv.audit_log record ' || v.seq, v.detail
       FROM sv.audit_verify(CASE WHEN verify_audit_chain THEN 1 ELSE greatest(coalesce(last_seq, 1), 1) END, NULL) v;
   END IF;

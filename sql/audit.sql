@@ -8,11 +8,19 @@ SET datestyle = 'ISO, YMD';
 -- which files ran before it, and theirs not on its tampering).
 CREATE TEMP TABLE audit_log_before AS SELECT * FROM sv.audit_log;
 CREATE TEMP TABLE audit_chain_before AS SELECT * FROM sv.audit_chain;
+CREATE TEMP TABLE audit_lane_before AS SELECT * FROM sv.audit_lane;
+SELECT last_value AS seq_before, is_called AS seq_called FROM sv.audit_log_seq \gset
 CALL sv._append_only_enforce(false);
 SET session_replication_role = replica;
 DELETE FROM sv.audit_log;
 DELETE FROM sv.audit_chain;
+DELETE FROM sv.audit_lane;
 RESET session_replication_role;
+SELECT setval('sv.audit_log_seq', 1, false) AS seq_reset;
+-- lane numbers depend on the backend: masked in what is shown
+CREATE FUNCTION pg_temp.mask(t text) RETURNS text LANGUAGE sql AS $$
+  SELECT regexp_replace(regexp_replace(t, '[0-9a-f]{64}', '<hash>', 'g'), 'lane [0-9]+', 'lane L', 'g')
+$$;
 CALL sv._append_only_enforce();
 
 -- Empty chain: head at 0, nothing to verify.
@@ -39,6 +47,16 @@ SELECT count(DISTINCT h) AS distinct_hashes FROM (
   UNION ALL SELECT sv._audit_hash(decode(repeat('00', 32), 'hex'), 1, '2026-01-01 00:00:00+08', 'alice', 'alice', 4, 'staf', 'f17', 'add', '{"a": 1}')
 ) s;
 SELECT sv._audit_hash(decode('00', 'hex'), 1, now(), 'a', 'a', 1, 'k', 'i', 'a', '{}');
+-- encoding v2 (lanes): the lane and the position in it are hashed too (docs/audit.md)
+SELECT encode(sv._audit_hash2(decode(repeat('00', 32), 'hex'), 1, 3, 1, '2026-01-01 00:00:00+08', 'alice', 'alice',
+                              4, 'staff', '17', 'add', '{"a": 1}'), 'hex') AS v2_vector;
+SELECT count(DISTINCT h) AS distinct_v2_hashes FROM (
+  SELECT sv._audit_hash2(decode(repeat('00', 32), 'hex'), 1, 3, 1, '2026-01-01 00:00:00+08', 'alice', 'alice', 4, 'staff', '17', 'add', '{"a": 1}') h
+  UNION ALL SELECT sv._audit_hash2(decode(repeat('00', 32), 'hex'), 1, 4, 1, '2026-01-01 00:00:00+08', 'alice', 'alice', 4, 'staff', '17', 'add', '{"a": 1}')
+  UNION ALL SELECT sv._audit_hash2(decode(repeat('00', 32), 'hex'), 1, 3, 2, '2026-01-01 00:00:00+08', 'alice', 'alice', 4, 'staff', '17', 'add', '{"a": 1}')
+  UNION ALL SELECT sv._audit_hash(decode(repeat('00', 32), 'hex'), 1, '2026-01-01 00:00:00+08', 'alice', 'alice', 4, 'staff', '17', 'add', '{"a": 1}')
+) s;
+SELECT sv._audit_hash2(decode(repeat('00', 32), 'hex'), 1, NULL, 1, now(), 'a', 'a', 1, 'k', 'i', 'a', '{}');
 SELECT sv._audit_hash(NULL, 1, now(), 'a', 'a', 1, 'k', 'i', 'a', '{}');
 
 -- Appends: validated, linked, visible in the head.
@@ -50,23 +68,34 @@ SELECT sv.audit_append(4, 'staff', '1', 'add', '{"role_name": "x", "role_name": 
 SELECT sv.audit_append(NULL, 'calendar_notice', '2027', 'load', '{"year": 2027}') AS seq2;
 SELECT sv.audit_append(7, 'staff', NULL, 'end', '{}') AS seq3;
 SELECT seq, actor_session, actor_role, department_id, object_kind, object_id, action, change,
-       length(prev_hash) AS prev_len, length(hash) AS hash_len
+       length(prev_hash) AS prev_len, length(hash) AS hash_len, lane_seq, lane > 0 AS in_a_lane
 FROM sv.audit_log ORDER BY seq;
--- each record links to the one before; the first to 32 zero bytes
+-- one session, one lane: each record links to the one before in the lane; the first to 32 zero bytes
+SELECT count(DISTINCT lane) AS lanes FROM sv.audit_log;
 SELECT l.seq, l.prev_hash = coalesce(p.hash, decode(repeat('00', 32), 'hex')) AS linked
-FROM sv.audit_log l LEFT JOIN sv.audit_log p ON p.seq = l.seq - 1 ORDER BY l.seq;
-SELECT (SELECT seq FROM sv.audit_head()) AS head_seq,
-       (SELECT hash FROM sv.audit_head()) = (SELECT encode(hash, 'hex') FROM sv.audit_log WHERE seq = 3) AS head_is_last;
+FROM sv.audit_log l LEFT JOIN sv.audit_log p ON p.lane = l.lane AND p.lane_seq = l.lane_seq - 1 ORDER BY l.seq;
+-- the head: SHA-256 over the lane heads (docs/audit.md), recomputed here in SQL
+SELECT h.seq AS head_seq, h.lanes ~ '^[0-9]+:3$' AS lanes_named,
+       h.hash = encode(sha256(convert_to('sv_platform/audit/head/v2', 'UTF8') || '\x00'::bytea ||
+                              int4send(l.lane) || int8send(l.lane_seq) || l.hash), 'hex') AS head_recomputed,
+       sv.audit_root(h.lanes) = h.hash AS root_matches
+FROM sv.audit_head() h, sv.audit_log l WHERE l.seq = 3;
+SELECT sv.audit_root('1:x');
+SELECT sv.audit_root(NULL);
+SELECT sv.audit_root('') AS empty_root;
+SELECT sv.audit_root('999:3') AS wrong_lane;
 SELECT * FROM sv.audit_verify();
 SELECT * FROM sv.audit_verify(2, 3);
 SELECT * FROM sv.audit_verify(0, 3);
 SELECT * FROM sv.audit_verify(10, NULL) AS past_the_end;
 SELECT * FROM sv.audit_verify(3, 2);
--- an aborted append leaves no trace and no gap
+-- an aborted append leaves no trace and no gap in its lane
 BEGIN;
 SELECT sv.audit_append(NULL, 'staff', '9', 'add', '{}') AS rolled_back_seq;
 ROLLBACK;
+-- (its seq, taken from a sequence, is not reused; its place in the lane is)
 SELECT sv.audit_append(NULL, 'staff', '10', 'add', '{}') AS next_seq;
+SELECT seq, lane_seq FROM sv.audit_log ORDER BY seq DESC LIMIT 1;
 SELECT * FROM sv.audit_verify();
 
 -- Many appends in one transaction; a subtransaction rolled back in the middle leaves no gap.
@@ -122,12 +151,28 @@ PREPARE TRANSACTION 'sv_audit_regress';
 COMMIT PREPARED 'sv_audit_regress';
 SELECT seq AS head_seq FROM sv.audit_head();
 SELECT * FROM sv.audit_verify();
+-- a lane held by another open transaction (here a prepared one) is skipped: the next append
+-- takes another lane at once instead of waiting for that transaction's commit
+BEGIN;
+SELECT sv.audit_append(NULL, 'batch', 'held', 'add', '{}') > 0 AS appended;
+PREPARE TRANSACTION 'sv_audit_held';
+SELECT sv.audit_append(NULL, 'batch', 'other_lane', 'add', '{}') > 0 AS appended;
+SELECT count(DISTINCT lane) AS lanes, count(*) AS records FROM sv.audit_log;
+SELECT * FROM sv.audit_verify();
+COMMIT PREPARED 'sv_audit_held';
+SELECT count(DISTINCT lane) AS lanes, count(*) AS records FROM sv.audit_log;
+SELECT * FROM sv.audit_verify();
+-- the head covers both lanes; each lane's records link among themselves, from position 1
+SELECT array_length(string_to_array(lanes, ' '), 1) AS lanes_in_head, sv.audit_root(lanes) = hash AS root_matches
+FROM sv.audit_head();
+SELECT lane_seq, object_id FROM sv.audit_log WHERE object_id IN ('held', 'other_lane') ORDER BY seq;
 
 -- The trail is append-only, even for its owner.
 UPDATE sv.audit_log SET action = 'remove' WHERE seq = 2;
 DELETE FROM sv.audit_log WHERE seq = 2;
 TRUNCATE sv.audit_log;
-DELETE FROM sv.audit_chain;
+DELETE FROM sv.audit_lane;
+TRUNCATE sv.audit_lane;
 -- application roles cannot even try
 CREATE ROLE regress_audit_admin LOGIN IN ROLE sv_admin;
 CREATE ROLE regress_audit_officer LOGIN IN ROLE sv_officer;
@@ -136,6 +181,7 @@ SET ROLE regress_audit_admin;
 SELECT sv.audit_append(NULL, 'staff', '1', 'add', '{}');
 INSERT INTO sv.audit_log SELECT * FROM sv.audit_log WHERE seq = 1;
 UPDATE sv.audit_chain SET seq = 0;
+UPDATE sv.audit_lane SET seq = 0;
 SELECT count(*) AS admin_sees FROM sv.audit_log;
 SELECT * FROM sv.audit_verify();
 RESET ROLE;
@@ -150,11 +196,13 @@ SELECT count(*) FROM sv.audit_log;
 RESET ROLE;
 
 -- A superuser who switches the triggers off and edits is caught, at the edited record.
--- (Hashes in the details depend on the time of each append: masked here.)
+-- (Hashes in the details depend on the time of each append, lanes on the backend: masked.)
+-- The lane of the first records is lane L below; a second lane holds 'other_lane' or 'held'.
 CREATE FUNCTION pg_temp.verify(f bigint DEFAULT 1, t bigint DEFAULT NULL)
 RETURNS TABLE (seq bigint, problem text, detail text) LANGUAGE sql AS $$
-  SELECT v.seq, v.problem, regexp_replace(v.detail, '[0-9a-f]{64}', '<hash>', 'g') FROM sv.audit_verify(f, t) v
+  SELECT v.seq, v.problem, pg_temp.mask(v.detail) FROM sv.audit_verify(f, t) v
 $$;
+SELECT lane AS lane_l FROM sv.audit_log WHERE seq = 1 \gset
 -- (the guards fire ALWAYS, so they are first put back in origin mode: sql/tamper.sql)
 CALL sv._append_only_enforce(false);
 SET session_replication_role = replica;   -- disables ordinary triggers for this session
@@ -163,49 +211,116 @@ SELECT * FROM pg_temp.verify();
 SELECT * FROM pg_temp.verify(3, NULL);   -- a range after the edit is still consistent
 UPDATE sv.audit_log SET change = '{"year": 2027}' WHERE seq = 2;
 SELECT count(*) AS restored FROM pg_temp.verify();
--- re-hashing an edited record breaks the link to the next one
+-- re-hashing an edited record breaks the link to the next one in its lane
 UPDATE sv.audit_log SET actor_role = 'someone_else',
-       hash = sv._audit_hash(prev_hash, seq, recorded_at, actor_session, 'someone_else', department_id,
-                             object_kind, object_id, action, change::text)
+       hash = sv._audit_hash2(prev_hash, seq, lane, lane_seq, recorded_at, actor_session, 'someone_else',
+                              department_id, object_kind, object_id, action, change::text)
 WHERE seq = 2;
 SELECT * FROM pg_temp.verify();
 SELECT * FROM pg_temp.verify(1, 2);
--- deleting a record in the middle
+UPDATE sv.audit_log SET actor_role = 'postgres',
+       hash = sv._audit_hash2(prev_hash, seq, lane, lane_seq, recorded_at, actor_session, 'postgres',
+                              department_id, object_kind, object_id, action, change::text)
+WHERE seq = 2;
+SELECT count(*) AS restored FROM pg_temp.verify();
 CREATE TEMP TABLE audit_backup AS SELECT * FROM sv.audit_log;
+-- a record moved to another lane leaves a gap in its own
+UPDATE sv.audit_log SET lane = lane + 1000 WHERE seq = 3;
+SELECT * FROM pg_temp.verify();
+UPDATE sv.audit_log SET lane = lane - 1000 WHERE seq = 3;
+-- two records swapped (their places and seqs exchanged)
+UPDATE sv.audit_log SET seq = -seq, lane_seq = -lane_seq WHERE seq IN (2, 3);
+UPDATE sv.audit_log SET seq = CASE seq WHEN -2 THEN 3 ELSE 2 END,
+                        lane_seq = CASE lane_seq WHEN -2 THEN 3 ELSE 2 END WHERE seq IN (-2, -3);
+SELECT * FROM pg_temp.verify();
+DELETE FROM sv.audit_log WHERE seq IN (2, 3);
+INSERT INTO sv.audit_log SELECT * FROM audit_backup WHERE seq IN (2, 3);
+SELECT count(*) AS restored FROM pg_temp.verify();
+-- deleting records in the middle of a lane
 DELETE FROM sv.audit_log WHERE seq IN (2, 3);
 SELECT * FROM pg_temp.verify();
--- deleting the newest record: the head still names it
-DELETE FROM sv.audit_log;
-INSERT INTO sv.audit_log SELECT * FROM audit_backup WHERE seq < 4;
-UPDATE sv.audit_log SET actor_role = 'postgres',
-       hash = sv._audit_hash(prev_hash, seq, recorded_at, actor_session, 'postgres', department_id,
-                             object_kind, object_id, action, change::text)
-WHERE seq = 2;
+SELECT * FROM pg_temp.verify(2, NULL);
+INSERT INTO sv.audit_log SELECT * FROM audit_backup WHERE seq IN (2, 3);
+-- a copy of a record under a new seq: two records claim one place
+INSERT INTO sv.audit_log SELECT 1000, recorded_at, actor_session, actor_role, department_id, object_kind,
+  object_id, action, change, prev_hash, hash, lane, lane_seq FROM sv.audit_log WHERE seq = 3;
 SELECT * FROM pg_temp.verify();
--- moving the head back as well leaves a consistent but shorter chain: only a published head
--- (sv_public.audit_head) shows that record 4 existed
-UPDATE sv.audit_chain SET seq = 3, hash = (SELECT hash FROM sv.audit_log WHERE seq = 3),
-                          prev_hash = (SELECT prev_hash FROM sv.audit_log WHERE seq = 3);
+DELETE FROM sv.audit_log WHERE seq = 1000;
+-- deleting the newest record of a lane: its head still names it
+CREATE TEMP TABLE lane_backup AS SELECT * FROM sv.audit_lane;
+SELECT max(seq) AS last_l FROM sv.audit_log WHERE lane = :lane_l \gset
+DELETE FROM sv.audit_log WHERE seq = :last_l;
 SELECT * FROM pg_temp.verify();
+-- moving the head back as well leaves a consistent but shorter lane: only a published head
+-- (sv_public.audit_head) shows that the record existed
+SELECT hash AS published_head, lanes AS published_lanes FROM sv.audit_head() \gset
+UPDATE sv.audit_lane h SET (lane_seq, seq, hash, prev_hash, recorded_at) =
+  (SELECT l.lane_seq, l.seq, l.hash, l.prev_hash, l.recorded_at FROM sv.audit_log l
+   WHERE l.lane = h.lane ORDER BY l.lane_seq DESC LIMIT 1)
+WHERE h.lane = :lane_l;
+SELECT * FROM pg_temp.verify();
+SELECT hash = :'published_head' AS head_unchanged FROM sv.audit_head();
+SELECT sv.audit_root(:'published_lanes') IS NULL AS published_head_gone;
 -- a record slipped in after the head (no trigger stops a superuser's INSERT)
-INSERT INTO sv.audit_log SELECT seq + 1, recorded_at, actor_session, actor_role, department_id, object_kind,
+INSERT INTO sv.audit_log SELECT 2000, recorded_at, actor_session, actor_role, department_id, object_kind,
   object_id, action, change, hash,
-  sv._audit_hash(hash, seq + 1, recorded_at, actor_session, actor_role, department_id, object_kind, object_id, action, change::text)
-  FROM sv.audit_log WHERE seq = 3;
+  sv._audit_hash2(hash, 2000, lane, lane_seq + 1, recorded_at, actor_session, actor_role, department_id,
+                  object_kind, object_id, action, change::text), lane, lane_seq + 1
+  FROM sv.audit_log WHERE lane = :lane_l ORDER BY lane_seq DESC LIMIT 1;
 SELECT * FROM pg_temp.verify();
--- the head row removed: sv.audit_head refuses to pretend the chain is empty
+DELETE FROM sv.audit_log WHERE seq = 2000;
+-- a lane's head row removed
+DELETE FROM sv.audit_lane WHERE lane = :lane_l;
+SELECT * FROM pg_temp.verify();
+DELETE FROM sv.audit_lane;
+INSERT INTO sv.audit_lane SELECT * FROM lane_backup;
+INSERT INTO sv.audit_log SELECT * FROM audit_backup WHERE seq = :last_l;
+SELECT count(*) AS restored FROM pg_temp.verify();
+SELECT hash = :'published_head' AS published_head_back FROM sv.audit_head();
+
+-- The 0.1.0 chain (lane 0: lane NULL, encoding v1, head in sv.audit_chain), as an update from
+-- 0.1.0 leaves it, keeps verifying, and the published head pins it with the lanes.
+DELETE FROM sv.audit_log;
+DELETE FROM sv.audit_lane;
+INSERT INTO sv.audit_log (seq, recorded_at, actor_session, actor_role, department_id, object_kind, object_id,
+                          action, change, prev_hash, hash)
+  SELECT 1, '2026-01-01 00:00:00+08', 'alice', 'alice', 4, 'staff', '17', 'add', '{"a": 1}',
+         decode(repeat('00', 32), 'hex'),
+         sv._audit_hash(decode(repeat('00', 32), 'hex'), 1, '2026-01-01 00:00:00+08', 'alice', 'alice', 4, 'staff', '17', 'add', '{"a": 1}');
+INSERT INTO sv.audit_log (seq, recorded_at, actor_session, actor_role, department_id, object_kind, object_id,
+                          action, change, prev_hash, hash)
+  SELECT 2, '2026-01-02 00:00:00+08', 'alice', 'alice', 4, 'staff', '17', 'end', '{}', hash,
+         sv._audit_hash(hash, 2, '2026-01-02 00:00:00+08', 'alice', 'alice', 4, 'staff', '17', 'end', '{}')
+  FROM sv.audit_log WHERE seq = 1;
+INSERT INTO sv.audit_chain (singleton, seq, hash, prev_hash, recorded_at)
+  SELECT true, seq, hash, prev_hash, recorded_at FROM sv.audit_log WHERE seq = 2;
+SELECT setval('sv.audit_log_seq', 2) AS seq_after_0_1_0;
+RESET session_replication_role;
+CALL sv._append_only_enforce();
+SELECT sv.audit_append(NULL, 'staff', '18', 'add', '{}') AS first_0_2_0_seq;
+SELECT * FROM pg_temp.verify();
+SELECT h.seq, h.lanes ~ '^0:2 [0-9]+:3$' AS lanes_named, sv.audit_root(h.lanes) = h.hash AS root_matches
+FROM sv.audit_head() h;
+SELECT * FROM pg_temp.verify(2, NULL);
+CALL sv._append_only_enforce(false);
+SET session_replication_role = replica;
+UPDATE sv.audit_log SET change = '{"a": 2}' WHERE seq = 1;
+SELECT * FROM pg_temp.verify();
+UPDATE sv.audit_log SET change = '{"a": 1}' WHERE seq = 1;
+DELETE FROM sv.audit_log WHERE seq = 2;
+SELECT * FROM pg_temp.verify();
 DELETE FROM sv.audit_chain;
 SELECT * FROM sv.audit_head();
--- the chain as it was before the tampering is consistent again
-DELETE FROM sv.audit_log WHERE seq = 4;
-INSERT INTO sv.audit_chain (singleton, seq, hash, prev_hash, recorded_at)
-  SELECT true, seq, hash, prev_hash, recorded_at FROM sv.audit_log WHERE seq = 3;
-SELECT * FROM sv.audit_verify();
--- put back what other files appended before this one, and their head
+SELECT * FROM pg_temp.verify();
+
+-- put back what other files appended before this one, and their heads
 DELETE FROM sv.audit_log;
 DELETE FROM sv.audit_chain;
+DELETE FROM sv.audit_lane;
 INSERT INTO sv.audit_log SELECT * FROM audit_log_before;
 INSERT INTO sv.audit_chain SELECT * FROM audit_chain_before;
+INSERT INTO sv.audit_lane SELECT * FROM audit_lane_before;
+SELECT setval('sv.audit_log_seq', :seq_before, :'seq_called') IS NOT NULL AS seq_restored;
 RESET session_replication_role;
 CALL sv._append_only_enforce();
 SELECT * FROM sv.audit_verify();

@@ -41,7 +41,7 @@ SET session_replication_role = replica;
 UPDATE sv.audit_log SET action = 'x' WHERE seq = (SELECT max(seq) FROM sv.audit_log);
 DELETE FROM sv.audit_log WHERE seq = (SELECT max(seq) FROM sv.audit_log);
 TRUNCATE sv.audit_log;
-DELETE FROM sv.audit_chain;
+DELETE FROM sv.audit_lane;
 UPDATE sv.catalog_release_item SET item = item || '{"objects": "x"}' WHERE release_id = :rel;
 DELETE FROM sv.catalog_release WHERE id = :rel;
 TRUNCATE sv.catalog_item_history;

@@ -12,6 +12,7 @@ DROP FUNCTION sv._draw_team_inputs(sv.draw_plan, text[]);   -- now frozen at the
 DROP FUNCTION sv._outbox_claim(integer, integer);           -- returns auth_header too
 DROP FUNCTION sv._require_push_host(text, text);            -- returns the host
 DROP FUNCTION sv._require_reason(text, text);               -- replaced by _require_reason(reason, purpose, field)
+DROP FUNCTION sv.audit_head();                              -- returns the lanes it covers too
 DROP FUNCTION sv.endpoint_save(text, text, text, jsonb, text, integer, integer, integer, boolean, boolean, integer);
                                                             -- takes auth_header
 
@@ -214,3 +215,22 @@ CREATE TABLE sv.ingest_kind (
 ALTER TABLE sv.ingest_kind ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.ingest_kind FORCE ROW LEVEL SECURITY;
 ALTER TABLE sv.ingest_batch DROP CONSTRAINT ingest_batch_kind_check;
+
+-- 16_audit: lanes (issue 16).  The 0.1.0 chain stays as it is (lane NULL, encoding v1, its head
+-- in sv.audit_chain): it is lane 0, closed, verified and pinned by the published head as before.
+-- New records go to lanes with their own heads; their seq continues after the 0.1.0 records.
+ALTER TABLE sv.audit_log
+  ADD COLUMN lane integer,
+  ADD COLUMN lane_seq bigint;
+CREATE SEQUENCE sv.audit_log_seq AS bigint;
+SELECT pg_catalog.setval('sv.audit_log_seq', max(seq)) FROM sv.audit_log HAVING max(seq) IS NOT NULL;
+CREATE TABLE sv.audit_lane (
+  lane        integer PRIMARY KEY,
+  lane_seq    bigint NOT NULL,
+  seq         bigint NOT NULL,
+  hash        bytea NOT NULL,
+  prev_hash   bytea NOT NULL,
+  recorded_at timestamptz
+);
+ALTER TABLE sv.audit_lane ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.audit_lane FORCE ROW LEVEL SECURITY;

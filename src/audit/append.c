@@ -1,29 +1,44 @@
 /*
- * append.c: sv.audit_append(), adding one record to the audit chain in the caller's
+ * append.c: sv.audit_append(), adding one record to the audit trail in the caller's
  * transaction.
  *
- * The chain head is one row (sv.audit_chain).  The first append of a transaction locks it and
- * moves it in one UPDATE that also computes the record's hash from the head's values (so it
- * waits for a concurrent appender's commit or abort and then links to its record; under
- * REPEATABLE READ a concurrent append is a serialization failure, never a fork).  Further
- * appends of the transaction keep the chain's end in memory and only insert their record; the
- * head row then takes the log's last record once, just before commit (or PREPARE).  So a
+ * The trail is made of lanes: independent hash chains, each with a head row in sv.audit_lane.
+ * A transaction's first append takes a lane with a try-lock (an advisory lock, key
+ * AUDIT_LANE_LOCK_KEY and the lane number): first the lane numbered as its backend, which no
+ * other live backend uses, then the lowest lane no other transaction holds.  It never waits:
+ * a lane held by another open transaction (a prepared one, or a session that took its lock by
+ * hand) is skipped.  It keeps the lane until it ends, so the lane's records form one chain with
+ * no gap and no fork, written by one transaction at a time, and record numbers (seq, from
+ * sv.audit_log_seq, taken under the lock) increase along the lane.  The lock is released only
+ * after the commit is visible, so the next holder of the lane reads the head just written; it
+ * reads and moves the head row under the latest snapshot, so REPEATABLE READ transactions
+ * append too (their snapshot may predate the lane's last commit).
+ *
+ * The first append moves the head row and computes the record's hash in one UPDATE; further
+ * appends of the transaction keep the lane's end in memory and only insert their record; the
+ * head row then takes the lane's last record once, just before commit (or PREPARE).  So a
  * transaction with one append runs two statements, and one with thousands runs one each.
  *
- * If a subtransaction aborts, its records are gone: the chain end is read from the log again
- * at the next append (a log found to end before the head it was locked at has lost records,
+ * If a subtransaction aborts, its records are gone: the lane's end is read from the log again
+ * at the next append (a lane found to end before the head it was locked at has lost records,
  * and nothing is appended to it), and if the aborted subtransaction was the one that took the
- * lock, the next append takes it again with the first-append UPDATE.
+ * lock, the lock went with it and the next append takes a lane again.
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
+#include "commands/sequence.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/backendid.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
@@ -33,19 +48,23 @@
 
 typedef struct AuditHead
 {
-	bool		locked;			/* this transaction holds the head row lock */
+	bool		locked;			/* this transaction holds a lane */
 	SubTransactionId lock_subid;	/* ... taken in this subtransaction */
-	int64		locked_seq;		/* the head row's seq when locked */
-	bool		valid;			/* seq and hash below are the chain's end */
+	int32		lane;
+	int64		locked_lane_seq;	/* the transaction's first record's lane_seq */
+	int64		locked_seq;		/* ... and its seq */
+	bool		valid;			/* the lane's end below is known */
+	int64		lane_seq;
 	int64		seq;
 	uint8		hash[AUDIT_HASH_LEN];
-	bool		dirty;			/* appended: write the head before commit */
+	uint8		prev_hash[AUDIT_HASH_LEN];
+	TimestampTz recorded_at;
+	bool		dirty;			/* appended past the head row: write it before commit */
 	Oid			writer;			/* the role that appended (the owner), to write the head as */
 } AuditHead;
 
 static AuditHead audit_head;
 static bool audit_callbacks_registered = false;
-static SPIPlanPtr plan_lock = NULL;
 static SPIPlanPtr plan_first = NULL;
 static SPIPlanPtr plan_genesis = NULL;
 static SPIPlanPtr plan_update = NULL;
@@ -55,14 +74,16 @@ static SPIPlanPtr plan_insert = NULL;
 static void write_head(void);
 
 /*
- * The head this transaction will write at commit, if it has appended past the head row: the
- * verify walk of the same transaction compares the log's end with this instead of the row.
+ * The lane head this transaction will write at commit, if it has appended past the head row:
+ * the verify walk of the same transaction compares the lane's end with this instead of the row.
  */
 bool
-audit_pending_head(int64 *seq, uint8 *hash)
+audit_pending_head(int32 *lane, int64 *lane_seq, int64 *seq, uint8 *hash)
 {
 	if (!audit_head.dirty || !audit_head.valid)
 		return false;
+	*lane = audit_head.lane;
+	*lane_seq = audit_head.lane_seq;
 	*seq = audit_head.seq;
 	memcpy(hash, audit_head.hash, AUDIT_HASH_LEN);
 	return true;
@@ -101,13 +122,14 @@ audit_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	}
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
-	/* its records are gone: read the chain's end from the log at the next append */
+	/* its records are gone: read the lane's end from the log at the next append */
 	audit_head.valid = false;
 	if (audit_head.locked && audit_head.lock_subid == mySubid)
 	{
 		/*
-		 * The lock was taken here, so every record of the transaction came after it and is
-		 * gone, and so is the head update: nothing is left to write at commit.
+		 * The lock was taken here (and is released with the subtransaction), so every record
+		 * of the transaction came after it and is gone, and so is the head update: nothing is
+		 * left to write at commit.
 		 */
 		audit_head.locked = false;
 		audit_head.dirty = false;
@@ -130,41 +152,56 @@ prepare_kept(const char *sql, int nargs, Oid *argtypes)
 static void
 prepare_plans(void)
 {
-	Oid			genesis_types[1] = {BYTEAOID};
-	Oid			insert_types[11] = {INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, INT4OID, TEXTOID,
-	TEXTOID, TEXTOID, JSONOID, BYTEAOID, BYTEAOID};
-
 	if (plan_first == NULL)
 	{
-		Oid			first_types[7] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+		Oid			first_types[9] = {INT4OID, INT8OID, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID,
+		TEXTOID, TEXTOID};
 
-		/* lock and move the head in one statement, hashing with the head's own values */
-		plan_first = prepare_kept("UPDATE sv.audit_chain h SET (seq, prev_hash, recorded_at, hash) = "
-								  "(SELECT h.seq OPERATOR(pg_catalog.+) 1, h.hash, t.at, "
-								  "sv._audit_hash(h.hash, h.seq OPERATOR(pg_catalog.+) 1, t.at, $1, $2, $3, $4, $5, $6, $7) "
+		/* move the lane's head in one statement, hashing with the head's own values */
+		plan_first = prepare_kept("UPDATE sv.audit_lane h SET (lane_seq, seq, prev_hash, recorded_at, hash) = "
+								  "(SELECT h.lane_seq OPERATOR(pg_catalog.+) 1, $2, h.hash, t.at, "
+								  "sv._audit_hash2(h.hash, $2, h.lane, h.lane_seq OPERATOR(pg_catalog.+) 1, t.at, "
+								  "$3, $4, $5, $6, $7, $8, $9) "
 								  "FROM (SELECT pg_catalog.clock_timestamp() AS at) t) "
-								  "WHERE h.singleton RETURNING h.seq, h.prev_hash, h.hash, h.recorded_at",
-								  7, first_types);
+								  "WHERE h.lane OPERATOR(pg_catalog.=) $1 "
+								  "RETURNING h.lane_seq, h.prev_hash, h.hash, h.recorded_at",
+								  9, first_types);
 	}
-	if (plan_lock == NULL)
-		plan_lock = prepare_kept("SELECT h.seq, h.hash, h.ctid FROM sv.audit_chain h "
-								 "WHERE h.singleton FOR UPDATE", 0, NULL);
 	if (plan_genesis == NULL)
-		plan_genesis = prepare_kept("INSERT INTO sv.audit_chain (singleton, seq, hash, prev_hash) "
-									"VALUES (true, 0, $1, $1) ON CONFLICT (singleton) DO NOTHING",
-									1, genesis_types);
+	{
+		Oid			genesis_types[2] = {INT4OID, BYTEAOID};
+
+		plan_genesis = prepare_kept("INSERT INTO sv.audit_lane (lane, lane_seq, seq, hash, prev_hash) "
+									"VALUES ($1, 0, 0, $2, $2) ON CONFLICT (lane) DO NOTHING",
+									2, genesis_types);
+	}
 	if (plan_end == NULL)
-		plan_end = prepare_kept("SELECT l.seq, l.hash FROM sv.audit_log l ORDER BY l.seq DESC LIMIT 1",
-								0, NULL);
+	{
+		Oid			end_types[2] = {INT4OID, INT8OID};
+
+		plan_end = prepare_kept("SELECT l.lane_seq, l.seq, l.hash, l.prev_hash, l.recorded_at FROM sv.audit_log l "
+								"WHERE l.seq OPERATOR(pg_catalog.>=) $2 AND l.lane OPERATOR(pg_catalog.=) $1 "
+								"ORDER BY l.seq DESC LIMIT 1", 2, end_types);
+	}
 	if (plan_update == NULL)
-		plan_update = prepare_kept("UPDATE sv.audit_chain h SET (seq, hash, prev_hash, recorded_at) = "
-								   "(SELECT l.seq, l.hash, l.prev_hash, l.recorded_at FROM sv.audit_log l "
-								   "ORDER BY l.seq DESC LIMIT 1) WHERE h.singleton", 0, NULL);
+	{
+		Oid			update_types[6] = {INT4OID, INT8OID, INT8OID, BYTEAOID, BYTEAOID, TIMESTAMPTZOID};
+
+		plan_update = prepare_kept("UPDATE sv.audit_lane h SET (lane_seq, seq, hash, prev_hash, recorded_at) = "
+								   "($2, $3, $4, $5, $6) WHERE h.lane OPERATOR(pg_catalog.=) $1",
+								   6, update_types);
+	}
 	if (plan_insert == NULL)
+	{
+		Oid			insert_types[13] = {INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, INT4OID, TEXTOID,
+		TEXTOID, TEXTOID, JSONOID, BYTEAOID, BYTEAOID, INT4OID, INT8OID};
+
 		plan_insert = prepare_kept("INSERT INTO sv.audit_log (seq, recorded_at, actor_session, actor_role, "
-								   "department_id, object_kind, object_id, action, change, prev_hash, hash) "
-								   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-								   11, insert_types);
+								   "department_id, object_kind, object_id, action, change, prev_hash, hash, "
+								   "lane, lane_seq) "
+								   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+								   13, insert_types);
+	}
 }
 
 static bytea *
@@ -177,89 +214,113 @@ hash_bytea(const uint8 *h)
 	return b;
 }
 
-/* Lock the head row (creating it, genesis, on the very first append) and note its seq. */
 static void
-lock_head(void)
+copy_hash(uint8 *dst, Datum d, bool isnull)
 {
-	for (int attempt = 0; attempt < 2; attempt++)
-	{
-		int			ret = SPI_execute_plan(plan_lock, NULL, NULL, false, 1);
+	bytea	   *b;
 
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "locking the audit chain head failed: %s", SPI_result_code_string(ret));
-		if (SPI_processed == 1)
-		{
-			bool		isnull;
-
-			audit_head.locked_seq = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-																SPI_tuptable->tupdesc, 1, &isnull));
-			audit_head.locked = true;
-			audit_head.lock_subid = GetCurrentSubTransactionId();
-			audit_head.valid = false;
-			return;
-		}
-		if (attempt == 0)
-		{
-			uint8		zeros[AUDIT_HASH_LEN] = {0};
-			Datum		v[1] = {PointerGetDatum(hash_bytea(zeros))};
-
-			/* the head is missing although records exist: do not start a second chain */
-			ret = SPI_execute("SELECT 1 FROM sv.audit_log LIMIT 1", true, 1);
-			if (ret == SPI_OK_SELECT && SPI_processed > 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("the audit chain head is missing although the log has records"),
-						 errhint("Run sv.audit_verify() and investigate.")));
-			ret = SPI_execute_plan(plan_genesis, v, NULL, false, 0);
-			if (ret != SPI_OK_INSERT)
-				elog(ERROR, "creating the audit chain head failed: %s", SPI_result_code_string(ret));
-		}
-	}
-	elog(ERROR, "the audit chain head could not be created");
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("audit lane %d has a record without a hash", audit_head.lane)));
+	b = DatumGetByteaPP(d);
+	if (VARSIZE_ANY_EXHDR(b) != AUDIT_HASH_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("audit lane %d has a hash of %d bytes", audit_head.lane,
+						(int) VARSIZE_ANY_EXHDR(b))));
+	memcpy(dst, VARDATA_ANY(b), AUDIT_HASH_LEN);
 }
 
-/* The chain's end as this transaction sees it now: the last record of the log. */
+/* Try to take lane n for this transaction without waiting. */
+static bool
+try_lane(int32 n)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, AUDIT_LANE_LOCK_KEY, (uint32) n, 2);
+	return LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL;
+}
+
+/* Take a lane: the backend's own number first, then the lowest free one.  Never waits. */
+static void
+take_lane(void)
+{
+	int32		lane = (MyBackendId > 0) ? MyBackendId : 1;
+
+	if (!try_lane(lane))
+	{
+		for (lane = 1;; lane++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (lane == PG_INT32_MAX)
+				elog(ERROR, "no free audit lane");
+			if (try_lane(lane))
+				break;
+		}
+	}
+	audit_head.lane = lane;
+	audit_head.locked = true;
+	audit_head.lock_subid = GetCurrentSubTransactionId();
+	audit_head.valid = false;
+}
+
+/* The next record number (sv.audit_log_seq), taken under the lane lock. */
+static int64
+next_seq(void)
+{
+	Oid			nsp = get_namespace_oid("sv", false);
+	Oid			relid = get_relname_relid("audit_log_seq", nsp);
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "sequence sv.audit_log_seq does not exist");
+	return nextval_internal(relid, false);
+}
+
+/* The lane's end as this transaction sees it now: its last record in the log. */
 static void
 read_end(void)
 {
-	int			ret = SPI_execute_plan(plan_end, NULL, NULL, false, 1);
+	Datum		v[2] = {Int32GetDatum(audit_head.lane), Int64GetDatum(audit_head.locked_seq)};
+	int			ret = SPI_execute_plan(plan_end, v, NULL, false, 1);
 
 	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "reading the end of the audit log failed: %s", SPI_result_code_string(ret));
+		elog(ERROR, "reading the end of the audit lane failed: %s", SPI_result_code_string(ret));
 	if (SPI_processed == 0)
-	{
-		audit_head.seq = 0;
-		memset(audit_head.hash, 0, AUDIT_HASH_LEN);
-	}
-	else
-	{
-		bool		isnull;
-		bytea	   *h;
-
-		audit_head.seq = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		h = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-		if (isnull || VARSIZE_ANY_EXHDR(h) != AUDIT_HASH_LEN)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("audit record " INT64_FORMAT " has no valid hash", audit_head.seq)));
-		memcpy(audit_head.hash, VARDATA_ANY(h), AUDIT_HASH_LEN);
-	}
-	/* records this transaction appended lie beyond the head; fewer records than it means loss */
-	if (audit_head.seq < audit_head.locked_seq)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("the audit log ends at record " INT64_FORMAT " but its head is at " INT64_FORMAT,
-						audit_head.seq, audit_head.locked_seq),
+				 errmsg("audit lane %d has lost record " INT64_FORMAT,
+						audit_head.lane, audit_head.locked_seq),
+				 errhint("Records were removed; run sv.audit_verify() and investigate before appending.")));
+	else
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		audit_head.lane_seq = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		audit_head.seq = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+		copy_hash(audit_head.hash, SPI_getbinval(tup, desc, 3, &isnull), isnull);
+		copy_hash(audit_head.prev_hash, SPI_getbinval(tup, desc, 4, &isnull), isnull);
+		audit_head.recorded_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
+	}
+	/* records this transaction appended lie beyond the head; fewer records than it means loss */
+	if (audit_head.lane_seq < audit_head.locked_lane_seq)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("audit lane %d ends at position " INT64_FORMAT " but its head is at " INT64_FORMAT,
+						audit_head.lane, audit_head.lane_seq, audit_head.locked_lane_seq),
 				 errhint("Records were removed; run sv.audit_verify() and investigate before appending.")));
 	audit_head.valid = true;
 }
 
-/* Before commit: the head row takes the values of the log's last record. */
+/* Before commit: the lane's head row takes the values of its last record. */
 static void
 write_head(void)
 {
 	int			ret;
-
+	Datum		v[6];
+	char		n[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	Oid			save_userid;
 	int			save_sec_context;
 
@@ -272,9 +333,15 @@ write_head(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_plan(plan_update, NULL, NULL, false, 0);
+	v[0] = Int32GetDatum(audit_head.lane);
+	v[1] = Int64GetDatum(audit_head.lane_seq);
+	v[2] = Int64GetDatum(audit_head.seq);
+	v[3] = PointerGetDatum(hash_bytea(audit_head.hash));
+	v[4] = PointerGetDatum(hash_bytea(audit_head.prev_hash));
+	v[5] = TimestampTzGetDatum(audit_head.recorded_at);
+	ret = SPI_execute_snapshot(plan_update, v, n, GetLatestSnapshot(), InvalidSnapshot, false, false, 0);
 	if (ret != SPI_OK_UPDATE)
-		elog(ERROR, "writing the audit chain head failed: %s", SPI_result_code_string(ret));
+		elog(ERROR, "writing the audit lane head failed: %s", SPI_result_code_string(ret));
 	SPI_finish();
 	PopActiveSnapshot();
 	SetUserIdAndSecContext(save_userid, save_sec_context);
@@ -282,60 +349,125 @@ write_head(void)
 }
 
 /*
- * The transaction's first append: lock and move the head in one statement (creating it on the
- * very first append ever), which fills r's seq and time and gives the two hashes.
+ * Under REPEATABLE READ and SERIALIZABLE, a transaction whose snapshot predates the commit of
+ * another audited transaction fails with a serialization error, as in 0.1.0: the write
+ * functions check state in their snapshot after waiting for a lock (docs/security.md, the write
+ * API pattern), and this is what stops the second of two such transactions.  The lanes' heads
+ * only move forward, so the sum of their positions differs between the transaction's snapshot
+ * and the latest one exactly when an append committed in between.  (Never a wait: it fails.)
+ */
+static void
+check_snapshot_current(void)
+{
+	static SPIPlanPtr plan_sum = NULL;
+	int64		sums[2];
+
+	if (plan_sum == NULL)
+		plan_sum = prepare_kept("SELECT pg_catalog.sum(h.lane_seq)::bigint FROM sv.audit_lane h", 0, NULL);
+	for (int i = 0; i < 2; i++)
+	{
+		bool		isnull;
+		int			ret = (i == 0)
+			? SPI_execute_plan(plan_sum, NULL, NULL, true, 1)
+			: SPI_execute_snapshot(plan_sum, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
+
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "reading the audit lane heads failed: %s", SPI_result_code_string(ret));
+		sums[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (isnull)
+			sums[i] = 0;
+	}
+	if (sums[0] != sums[1])
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to concurrent update"),
+				 errdetail("An audited transaction committed after this transaction's snapshot was taken.")));
+}
+
+/*
+ * The transaction's first append: take a lane, then move its head in one statement (creating
+ * the head row on the lane's very first append), which fills r's time and gives the two hashes.
  */
 static void
 first_append(AuditRecord *r, Datum object_id, Datum *prev_hash, Datum *new_hash)
 {
-	Datum		v[7];
-	char		n[7];
+	Datum		v[9];
+	char		n[9];
 	bool		isnull;
 	HeapTuple	tup;
 	TupleDesc	desc;
 
+	if (IsolationUsesXactSnapshot())
+		check_snapshot_current();
+	take_lane();
+	r->seq = next_seq();
+	r->lane = audit_head.lane;
+
 	memset(n, ' ', sizeof(n));
-	v[0] = PointerGetDatum(cstring_to_text_with_len(r->text[0], r->textlen[0]));
-	v[1] = PointerGetDatum(cstring_to_text_with_len(r->text[1], r->textlen[1]));
-	v[2] = Int32GetDatum(r->department_id);
+	v[0] = Int32GetDatum(audit_head.lane);
+	v[1] = Int64GetDatum(r->seq);
+	v[2] = PointerGetDatum(cstring_to_text_with_len(r->text[0], r->textlen[0]));
+	v[3] = PointerGetDatum(cstring_to_text_with_len(r->text[1], r->textlen[1]));
+	v[4] = Int32GetDatum(r->department_id);
 	if (r->dept_null)
-		n[2] = 'n';
-	v[3] = PointerGetDatum(cstring_to_text_with_len(r->text[2], r->textlen[2]));
-	v[4] = object_id;
-	if (r->text[3] == NULL)
 		n[4] = 'n';
-	v[5] = PointerGetDatum(cstring_to_text_with_len(r->text[4], r->textlen[4]));
-	v[6] = PointerGetDatum(cstring_to_text_with_len(r->text[5], r->textlen[5]));
+	v[5] = PointerGetDatum(cstring_to_text_with_len(r->text[2], r->textlen[2]));
+	v[6] = object_id;
+	if (r->text[3] == NULL)
+		n[6] = 'n';
+	v[7] = PointerGetDatum(cstring_to_text_with_len(r->text[4], r->textlen[4]));
+	v[8] = PointerGetDatum(cstring_to_text_with_len(r->text[5], r->textlen[5]));
 
 	for (int attempt = 0; attempt < 2; attempt++)
 	{
-		int			ret = SPI_execute_plan(plan_first, v, n, false, 1);
+		/* the latest snapshot: the lane's last holder committed before we got its lock */
+		int			ret = SPI_execute_snapshot(plan_first, v, n, GetLatestSnapshot(),
+											   InvalidSnapshot, false, false, 1);
 
 		if (ret != SPI_OK_UPDATE_RETURNING)
-			elog(ERROR, "moving the audit chain head failed: %s", SPI_result_code_string(ret));
+			elog(ERROR, "moving the audit lane head failed: %s", SPI_result_code_string(ret));
 		if (SPI_processed == 1)
 			break;
 		if (attempt == 0)
 		{
-			/* no head yet: create it (lock_head does, and checks the log is empty) */
-			lock_head();
-			audit_head.locked = false;
+			uint8		zeros[AUDIT_HASH_LEN] = {0};
+			Datum		g[2] = {Int32GetDatum(audit_head.lane), PointerGetDatum(hash_bytea(zeros))};
+			Oid			lane_type[1] = {INT4OID};
+
+			/*
+			 * A new lane: unless its head row was removed while its records remain, which
+			 * must not start the lane a second time (a scan, once in the life of a lane).
+			 */
+			ret = SPI_execute_with_args("SELECT 1 FROM sv.audit_log l WHERE l.lane OPERATOR(pg_catalog.=) $1 LIMIT 1",
+										1, lane_type, g, NULL, true, 1);
+			if (ret != SPI_OK_SELECT)
+				elog(ERROR, "reading the audit lane failed: %s", SPI_result_code_string(ret));
+			if (SPI_processed > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("audit lane %d has records but no head row", audit_head.lane),
+						 errhint("Run sv.audit_verify() and investigate.")));
+			ret = SPI_execute_snapshot(plan_genesis, g, NULL, GetLatestSnapshot(),
+									   InvalidSnapshot, false, false, 0);
+			if (ret != SPI_OK_INSERT)
+				elog(ERROR, "creating the audit lane head failed: %s", SPI_result_code_string(ret));
 		}
 		else
-			elog(ERROR, "the audit chain head could not be created");
+			elog(ERROR, "the audit lane head could not be created");
 	}
 
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
-	r->seq = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+	r->lane_seq = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
 	*prev_hash = PointerGetDatum(DatumGetByteaPCopy(SPI_getbinval(tup, desc, 2, &isnull)));
 	*new_hash = PointerGetDatum(DatumGetByteaPCopy(SPI_getbinval(tup, desc, 3, &isnull)));
 	r->recorded_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
 
+	memcpy(audit_head.prev_hash, VARDATA_ANY(DatumGetPointer(*prev_hash)), AUDIT_HASH_LEN);
 	memcpy(audit_head.hash, VARDATA_ANY(DatumGetPointer(*new_hash)), AUDIT_HASH_LEN);
-	audit_head.locked = true;
-	audit_head.lock_subid = GetCurrentSubTransactionId();
-	audit_head.locked_seq = r->seq - 1;
+	/* the first record stays as long as the lock does: the lane never ends before it again */
+	audit_head.locked_lane_seq = r->lane_seq;
+	audit_head.locked_seq = r->seq;
 	audit_head.valid = true;
 }
 
@@ -374,9 +506,14 @@ sv_audit_append(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	Datum		prev_hash;
 	Datum		new_hash;
-	Datum		iv[11];
-	char		in[11];
+	Datum		iv[13];
+	char		in[13];
 	int			ret;
+
+	/* a database still at 0.1.0 (not yet updated) has one chain and no lanes */
+	if (!audit_head.locked &&
+		!OidIsValid(get_relname_relid("audit_lane", get_namespace_oid("sv", false))))
+		return audit_append_v1(fcinfo);
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -435,6 +572,7 @@ sv_audit_append(PG_FUNCTION_ARGS)
 	r.text[5] = change_text;
 	r.textlen[5] = strlen(change_text);
 
+	r.v2 = true;
 	if (!audit_head.locked)
 		first_append(&r, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2), &prev_hash, &new_hash);
 	else
@@ -444,15 +582,22 @@ sv_audit_append(PG_FUNCTION_ARGS)
 			read_end();
 			audit_head.dirty = true;
 		}
-		r.seq = audit_head.seq + 1;
+		r.seq = next_seq();
+		r.lane = audit_head.lane;
+		r.lane_seq = audit_head.lane_seq + 1;
 		r.recorded_at = GetCurrentTimestamp();	/* the lock is held: never goes backwards */
+		if (r.recorded_at < audit_head.recorded_at)
+			r.recorded_at = audit_head.recorded_at;
 		initStringInfo(&buf);
 		audit_compute(audit_shared_ctx(), &buf, audit_head.hash, &r, hash);
 		prev_hash = PointerGetDatum(hash_bytea(audit_head.hash));
 		new_hash = PointerGetDatum(hash_bytea(hash));
+		memcpy(audit_head.prev_hash, audit_head.hash, AUDIT_HASH_LEN);
 		memcpy(audit_head.hash, hash, AUDIT_HASH_LEN);
 		audit_head.dirty = true;
 	}
+	audit_head.lane_seq = r.lane_seq;
+	audit_head.recorded_at = r.recorded_at;
 	/* appends run as the owner (inside write functions): the head is written as that role */
 	audit_head.writer = GetUserId();
 
@@ -473,6 +618,8 @@ sv_audit_append(PG_FUNCTION_ARGS)
 	iv[8] = CStringGetTextDatum(change_text);	/* json is stored as its text */
 	iv[9] = prev_hash;
 	iv[10] = new_hash;
+	iv[11] = Int32GetDatum(r.lane);
+	iv[12] = Int64GetDatum(r.lane_seq);
 	ret = SPI_execute_plan(plan_insert, iv, in, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "appending the audit record failed: %s", SPI_result_code_string(ret));

@@ -35,6 +35,7 @@
 #include "utils/builtins.h"
 #include "lib/stringinfo.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -50,11 +51,12 @@
 enum
 {
 	AL_SEQ = 0, AL_RECORDED_AT, AL_ACTOR_SESSION, AL_ACTOR_ROLE, AL_DEPARTMENT_ID,
-	AL_OBJECT_KIND, AL_OBJECT_ID, AL_ACTION, AL_CHANGE, AL_PREV_HASH, AL_HASH, AL_NCOLS
+	AL_OBJECT_KIND, AL_OBJECT_ID, AL_ACTION, AL_CHANGE, AL_PREV_HASH, AL_HASH, AL_LANE, AL_LANE_SEQ,
+	AL_NCOLS
 };
 static const char *const audit_log_columns[AL_NCOLS] = {
 	"seq", "recorded_at", "actor_session", "actor_role", "department_id",
-	"object_kind", "object_id", "action", "change", "prev_hash", "hash"
+	"object_kind", "object_id", "action", "change", "prev_hash", "hash", "lane", "lane_seq"
 };
 
 static void
@@ -99,11 +101,21 @@ audit_compute(pg_cryptohash_ctx *ctx, StringInfo buf, const uint8 *prev, const A
 	int64		unix_usec;
 
 	resetStringInfo(buf);
-	appendBinaryStringInfo(buf, AUDIT_DOMAIN, sizeof(AUDIT_DOMAIN));	/* with its NUL */
+	if (r->v2)
+		appendBinaryStringInfo(buf, AUDIT_DOMAIN2, sizeof(AUDIT_DOMAIN2));	/* with its NUL */
+	else
+		appendBinaryStringInfo(buf, AUDIT_DOMAIN, sizeof(AUDIT_DOMAIN));
 	appendBinaryStringInfo(buf, (const char *) prev, AUDIT_HASH_LEN);
 
 	n = pg_lltoa(r->seq, num);
 	encode_field(buf, num, n, false);
+	if (r->v2)
+	{
+		n = pg_ltoa(r->lane, num);
+		encode_field(buf, num, n, false);
+		n = pg_lltoa(r->lane_seq, num);
+		encode_field(buf, num, n, false);
+	}
 	unix_usec = r->recorded_at +
 		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 	n = pg_lltoa(unix_usec, num);
@@ -179,24 +191,25 @@ set_text(AuditRecord *r, int i, Datum d, bool isnull)
 }
 
 /*
- * sv._audit_hash(prev bytea, seq, recorded_at, actor_session, actor_role, department_id,
- *                object_kind, object_id, action, change text) returns bytea
+ * The record given as the arguments of sv._audit_hash (v1) or sv._audit_hash2 (v2, with lane
+ * and lane_seq after seq), hashed onto prev.
  */
-PG_FUNCTION_INFO_V1(sv_audit_hash);
-Datum
-sv_audit_hash(PG_FUNCTION_ARGS)
+static Datum
+hash_args(FunctionCallInfo fcinfo, bool v2)
 {
+	int			k = v2 ? 2 : 0;		/* lane and lane_seq shift the later arguments */
 	bytea	   *prev;
 	AuditRecord r;
 	uint8		out[AUDIT_HASH_LEN];
-	pg_cryptohash_ctx *ctx;
 	StringInfoData buf;
 	bytea	   *result;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("prev_hash, seq and recorded_at must not be null")));
+	for (int i = 0; i < 3 + k; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg(v2 ? "prev_hash, seq, lane, lane_seq and recorded_at must not be null"
+							: "prev_hash, seq and recorded_at must not be null")));
 	prev = PG_GETARG_BYTEA_PP(0);
 	if (VARSIZE_ANY_EXHDR(prev) != AUDIT_HASH_LEN)
 		ereport(ERROR,
@@ -204,26 +217,48 @@ sv_audit_hash(PG_FUNCTION_ARGS)
 				 errmsg("prev_hash must be %d bytes, not %d",
 						AUDIT_HASH_LEN, (int) VARSIZE_ANY_EXHDR(prev))));
 
+	r.v2 = v2;
 	r.seq = PG_GETARG_INT64(1);
-	r.recorded_at = PG_GETARG_TIMESTAMPTZ(2);
-	set_text(&r, 0, PG_GETARG_DATUM(3), PG_ARGISNULL(3));
-	set_text(&r, 1, PG_GETARG_DATUM(4), PG_ARGISNULL(4));
-	r.dept_null = PG_ARGISNULL(5);
-	r.department_id = r.dept_null ? 0 : PG_GETARG_INT32(5);
-	set_text(&r, 2, PG_GETARG_DATUM(6), PG_ARGISNULL(6));
-	set_text(&r, 3, PG_GETARG_DATUM(7), PG_ARGISNULL(7));
-	set_text(&r, 4, PG_GETARG_DATUM(8), PG_ARGISNULL(8));
-	set_text(&r, 5, PG_GETARG_DATUM(9), PG_ARGISNULL(9));
+	r.lane = v2 ? PG_GETARG_INT32(2) : 0;
+	r.lane_seq = v2 ? PG_GETARG_INT64(3) : 0;
+	r.recorded_at = PG_GETARG_TIMESTAMPTZ(2 + k);
+	set_text(&r, 0, PG_GETARG_DATUM(3 + k), PG_ARGISNULL(3 + k));
+	set_text(&r, 1, PG_GETARG_DATUM(4 + k), PG_ARGISNULL(4 + k));
+	r.dept_null = PG_ARGISNULL(5 + k);
+	r.department_id = r.dept_null ? 0 : PG_GETARG_INT32(5 + k);
+	for (int i = 2; i < 6; i++)
+		set_text(&r, i, PG_GETARG_DATUM(4 + i + k), PG_ARGISNULL(4 + i + k));
 
-	ctx = audit_shared_ctx();
 	initStringInfo(&buf);
-	audit_compute(ctx, &buf, (const uint8 *) VARDATA_ANY(prev), &r, out);
+	audit_compute(audit_shared_ctx(), &buf, (const uint8 *) VARDATA_ANY(prev), &r, out);
 	pfree(buf.data);
 
 	result = (bytea *) palloc(VARHDRSZ + AUDIT_HASH_LEN);
 	SET_VARSIZE(result, VARHDRSZ + AUDIT_HASH_LEN);
 	memcpy(VARDATA(result), out, AUDIT_HASH_LEN);
 	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * sv._audit_hash(prev bytea, seq, recorded_at, actor_session, actor_role, department_id,
+ *                object_kind, object_id, action, change text) returns bytea
+ */
+PG_FUNCTION_INFO_V1(sv_audit_hash);
+Datum
+sv_audit_hash(PG_FUNCTION_ARGS)
+{
+	return hash_args(fcinfo, false);
+}
+
+/*
+ * sv._audit_hash2(prev bytea, seq, lane, lane_seq, recorded_at, actor_session, actor_role,
+ *                 department_id, object_kind, object_id, action, change text) returns bytea
+ */
+PG_FUNCTION_INFO_V1(sv_audit_hash2);
+Datum
+sv_audit_hash2(PG_FUNCTION_ARGS)
+{
+	return hash_args(fcinfo, true);
 }
 
 static Oid
@@ -261,43 +296,239 @@ bytea_is_hash(Datum d, bool isnull, uint8 *out)
 	return true;
 }
 
+/* What verify knows of one lane. */
+typedef struct LaneState
+{
+	int32		lane;			/* hash key; 0: the 0.1.0 chain */
+	bool		has_head;		/* a head row names a last record */
+	bool		head_row;		/* a head row exists (even with no record yet) */
+	int64		head_lane_seq;
+	int64		head_seq;
+	uint8		head_hash[AUDIT_HASH_LEN];
+	bool		started;		/* a record of the lane has been linked */
+	int64		expect;			/* the next position to link */
+	int64		last_seq;		/* seq of the last linked record */
+	uint8		prev[AUDIT_HASH_LEN];	/* hash of the last linked record */
+	int64		beyond_first;	/* seq of the first record beyond the head (0: none) */
+	int64		beyond_last_pos;
+	int64		nbeyond;
+	int64		nwaiting;		/* records buffered, waiting for their predecessor */
+	bool		broken;			/* a problem was found: the lane's later records are ignored */
+	int64		problem_seq;
+	char	   *problem;
+	char	   *detail;
+} LaneState;
+
+/* A record that arrived before its predecessor (heap order) */
+typedef struct WaitKey
+{
+	int32		lane;
+	int64		pos;
+} WaitKey;
+
+typedef struct WaitEntry
+{
+	WaitKey		key;
+	int64		seq;
+	bool		hash_ok;
+	uint8		stored_prev[AUDIT_HASH_LEN];
+	uint8		hash[AUDIT_HASH_LEN];	/* stored (== computed when hash_ok) */
+	uint8		computed[AUDIT_HASH_LEN];
+} WaitEntry;
+
+static void
+lane_problem(LaneState *ls, int64 seq, const char *problem, char *detail)
+{
+	if (ls->broken)
+		return;
+	ls->broken = true;
+	ls->problem_seq = seq;
+	ls->problem = (char *) problem;
+	ls->detail = detail;
+}
+
+static const char *
+lane_name(int32 lane)
+{
+	return lane == 0 ? "the 0.1.0 chain" : psprintf("lane %d", lane);
+}
+
+/* Link one record (in position order) to its lane; false when the lane broke. */
+static bool
+link_record(LaneState *ls, int64 pos, int64 seq, const uint8 *stored_prev, bool hash_ok,
+			const uint8 *hash, const uint8 *computed)
+{
+	if (memcmp(stored_prev, ls->prev, AUDIT_HASH_LEN) != 0)
+	{
+		lane_problem(ls, seq, "prev_hash",
+					 psprintf("record " INT64_FORMAT " does not link to the hash of the record before it in %s (%s)",
+							  seq, lane_name(ls->lane), hex(ls->prev, AUDIT_HASH_LEN)));
+		return false;
+	}
+	if (!hash_ok)
+	{
+		lane_problem(ls, seq, "hash",
+					 psprintf("record " INT64_FORMAT " was altered: its content hashes to %s, not to the stored hash",
+							  seq, hex(computed, AUDIT_HASH_LEN)));
+		return false;
+	}
+	if (ls->has_head && pos > ls->head_lane_seq)
+	{
+		if (ls->nbeyond == 0)
+			ls->beyond_first = seq;
+		ls->nbeyond++;
+		ls->beyond_last_pos = pos;
+	}
+	memcpy(ls->prev, hash, AUDIT_HASH_LEN);
+	ls->expect = pos + 1;
+	ls->last_seq = seq;
+	ls->started = true;
+	return true;
+}
+
+static LaneState *
+lane_get(HTAB *lanes, int32 lane)
+{
+	bool		found;
+	LaneState  *ls = hash_search(lanes, &lane, HASH_ENTER, &found);
+
+	if (!found)
+	{
+		memset(((char *) ls) + sizeof(int32), 0, sizeof(LaneState) - sizeof(int32));
+		ls->expect = 1;
+	}
+	return ls;
+}
+
+/* Read the lane heads (sv.audit_lane, and sv.audit_chain as lane 0) into lanes. */
+static void
+load_heads(HTAB *lanes, Snapshot snapshot)
+{
+	const char *tables[2] = {"audit_chain", "audit_lane"};
+
+	for (int t = 0; t < 2; t++)
+	{
+		Oid			headid = get_relname_relid(tables[t], get_namespace_oid("sv", false));
+		AttrNumber	lane_att;
+		AttrNumber	lane_seq_att;
+		AttrNumber	seq_att;
+		AttrNumber	hash_att;
+		Relation	head;
+		TableScanDesc hscan;
+		TupleTableSlot *hslot;
+
+		if (!OidIsValid(headid))
+			continue;			/* 0.1.0: no sv.audit_lane */
+		lane_att = (t == 0) ? InvalidAttrNumber : get_attnum(headid, "lane");
+		lane_seq_att = (t == 0) ? get_attnum(headid, "seq") : get_attnum(headid, "lane_seq");
+		seq_att = get_attnum(headid, "seq");
+		hash_att = get_attnum(headid, "hash");
+		head = table_open(headid, AccessShareLock);
+		hscan = table_beginscan(head, snapshot, 0, NULL);
+		hslot = table_slot_create(head, NULL);
+		while (table_scan_getnextslot(hscan, ForwardScanDirection, hslot))
+		{
+			bool		isnull;
+			int32		lane = (t == 0) ? 0 : DatumGetInt32(slot_getattr(hslot, lane_att, &isnull));
+			LaneState  *ls = lane_get(lanes, lane);
+			Datum		hh;
+
+			ls->head_row = true;
+			ls->head_lane_seq = DatumGetInt64(slot_getattr(hslot, lane_seq_att, &isnull));
+			ls->head_seq = DatumGetInt64(slot_getattr(hslot, seq_att, &isnull));
+			hh = slot_getattr(hslot, hash_att, &isnull);
+			if (!bytea_is_hash(hh, isnull, ls->head_hash))
+				memset(ls->head_hash, 0xff, AUDIT_HASH_LEN);	/* matches nothing */
+			ls->has_head = ls->head_lane_seq > 0;
+		}
+		ExecDropSingleTupleTableSlot(hslot);
+		table_endscan(hscan);
+		table_close(head, AccessShareLock);
+	}
+	/* this transaction's own appends move its lane's head row only at commit */
+	{
+		int32		lane;
+		int64		lane_seq;
+		int64		seq;
+		uint8		hash[AUDIT_HASH_LEN];
+
+		if (audit_pending_head_v1(&seq, hash))
+		{
+			LaneState  *ls = lane_get(lanes, 0);
+
+			ls->head_row = true;
+			ls->has_head = true;
+			ls->head_lane_seq = seq;
+			ls->head_seq = seq;
+			memcpy(ls->head_hash, hash, AUDIT_HASH_LEN);
+		}
+		if (audit_pending_head(&lane, &lane_seq, &seq, hash))
+		{
+			LaneState  *ls = lane_get(lanes, lane);
+
+			ls->head_row = true;
+			ls->has_head = true;
+			ls->head_lane_seq = lane_seq;
+			ls->head_seq = seq;
+			memcpy(ls->head_hash, hash, AUDIT_HASH_LEN);
+		}
+	}
+}
+
+static int
+problem_cmp(const void *a, const void *b)
+{
+	const LaneState *x = *(LaneState *const *) a;
+	const LaneState *y = *(LaneState *const *) b;
+
+	if (x->problem_seq != y->problem_seq)
+		return x->problem_seq < y->problem_seq ? -1 : 1;
+	return x->lane < y->lane ? -1 : (x->lane > y->lane);
+}
+
 /*
  * sv.audit_verify(from_seq bigint, to_seq bigint) returns table (seq, problem, detail):
- * the first broken link in [from_seq, to_seq], or no row.  A range that does not start at 1 is
- * anchored on the stored hash of record from_seq - 1.  When the range reaches the end of the
- * chain, the last record is also compared with the chain head (sv.audit_chain), which is how a
- * deleted tail is found.
+ * the first broken link of every broken lane among the records whose seq lies in
+ * [from_seq, to_seq], or no row.
+ *
+ * From record 1 the log is read in heap order (a sequential scan: records arrive nearly in
+ * lane order, and one that comes before its predecessor waits in memory until it arrives);
+ * every lane must then start at its genesis.  A range that does not start at 1 is read through
+ * the primary key, and each lane's first record in it is anchored on its own stored prev_hash.
+ * When the range runs to the end (to_seq NULL), each lane's last record is also compared with
+ * its head row, which is how a deleted tail is found.
  */
 PG_FUNCTION_INFO_V1(sv_audit_verify);
 Datum
 sv_audit_verify(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int64		from_seq = PG_ARGISNULL(0) ? 1 : PG_GETARG_INT64(0);
 	bool		to_end = PG_ARGISNULL(1);
 	int64		to_seq = to_end ? PG_INT64_MAX : PG_GETARG_INT64(1);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		full = (from_seq == 1);
 	Oid			logid;
-	Oid			pkeyid;
 	Relation	rel;
-	Relation	idx;
+	Relation	idx = NULL;
 	TupleDesc	desc;
 	Snapshot	snapshot;
-	IndexScanDesc scan;
+	IndexScanDesc iscan = NULL;
+	TableScanDesc hscan = NULL;
 	ScanKeyData keys[2];
 	TupleTableSlot *slot;
 	pg_cryptohash_ctx *ctx;
 	StringInfoData encbuf;
 	MemoryContext rowcxt;
 	MemoryContext oldcxt;
-	uint8		prev[AUDIT_HASH_LEN];
-	uint8		stored[AUDIT_HASH_LEN];
-	uint8		computed[AUDIT_HASH_LEN];
-	int64		expect_seq = from_seq;
-	bool		have_prev = false;
-	bool		past_end = false;	/* the range starts after the last record */
-	int64		found_seq = 0;
-	char	   *problem = NULL;
-	char	   *detail = NULL;
+	HASHCTL		hctl;
+	HTAB	   *lanes;
+	HTAB	   *waiting;
+	HASH_SEQ_STATUS hstat;
+	bool		has_lanes;
+	LaneState  *ls;
+	LaneState **broken;
+	int			nbroken = 0;
+	long		nlanes;
 
 	if (from_seq < 1)
 		ereport(ERROR,
@@ -312,13 +543,13 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 
 	logid = audit_relid("audit_log");
-	pkeyid = audit_relid("audit_log_pkey");
 	rel = table_open(logid, AccessShareLock);
-	idx = index_open(pkeyid, AccessShareLock);
 	desc = RelationGetDescr(rel);
-	if (desc->natts != AL_NCOLS)
+	/* a database still at 0.1.0 has neither lane column: all its records are lane 0 */
+	has_lanes = (desc->natts == AL_NCOLS);
+	if (desc->natts != AL_NCOLS && desc->natts != AL_LANE)
 		elog(ERROR, "sv.audit_log has %d columns, expected %d", desc->natts, AL_NCOLS);
-	for (int i = 0; i < AL_NCOLS; i++)
+	for (int i = 0; i < desc->natts; i++)
 		if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), audit_log_columns[i]) != 0)
 			elog(ERROR, "sv.audit_log column %d is \"%s\", expected \"%s\"", i + 1,
 				 NameStr(TupleDescAttr(desc, i)->attname), audit_log_columns[i]);
@@ -329,85 +560,99 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "audit_verify row", ALLOCSET_DEFAULT_SIZES);
 	slot = table_slot_create(rel, NULL);
 
-	/* Genesis: 32 zero bytes; otherwise anchor on the stored hash of the record before. */
-	if (from_seq == 1)
-	{
-		memset(prev, 0, AUDIT_HASH_LEN);
-		have_prev = true;
-	}
+	memset(&hctl, 0, sizeof(hctl));
+	hctl.keysize = sizeof(int32);
+	hctl.entrysize = sizeof(LaneState);
+	hctl.hcxt = CurrentMemoryContext;
+	lanes = hash_create("audit_verify lanes", 64, &hctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	memset(&hctl, 0, sizeof(hctl));
+	hctl.keysize = sizeof(WaitKey);
+	hctl.entrysize = sizeof(WaitEntry);
+	hctl.hcxt = CurrentMemoryContext;
+	waiting = hash_create("audit_verify waiting records", 256, &hctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	if (to_end)
+		load_heads(lanes, snapshot);
+
+	if (full)
+		hscan = table_beginscan(rel, snapshot, 0, NULL);
 	else
 	{
-		ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(from_seq - 1));
-		scan = index_beginscan(rel, idx, snapshot, 1, 0);
-		index_rescan(scan, keys, 1, NULL, 0);
-		if (index_getnext_slot(scan, ForwardScanDirection, slot))
-		{
-			bool		isnull;
-			Datum		d = slot_getattr(slot, AL_HASH + 1, &isnull);
-
-			have_prev = bytea_is_hash(d, isnull, prev);
-		}
-		index_endscan(scan);
-		if (!have_prev)
-		{
-			/* a range that starts past the end of the log has nothing in it to verify */
-			ScanKeyInit(&keys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(from_seq - 1));
-			scan = index_beginscan(rel, idx, snapshot, 1, 0);
-			index_rescan(scan, keys, 1, NULL, 0);
-			if (!index_getnext_slot(scan, ForwardScanDirection, slot))
-				past_end = true;
-			index_endscan(scan);
-		}
-		if (!have_prev && !past_end)
-		{
-			found_seq = from_seq - 1;
-			problem = "missing";
-			detail = psprintf("record " INT64_FORMAT ", which anchors the range, is missing or has no hash",
-							  from_seq - 1);
-		}
-	}
-
-	if (problem == NULL && !past_end)
-	{
+		idx = index_open(audit_relid("audit_log_pkey"), AccessShareLock);
 		ScanKeyInit(&keys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(from_seq));
 		ScanKeyInit(&keys[1], 1, BTLessEqualStrategyNumber, F_INT8LE, Int64GetDatum(to_seq));
-		scan = index_beginscan(rel, idx, snapshot, 2, 0);
-		index_rescan(scan, keys, 2, NULL, 0);
+		iscan = index_beginscan(rel, idx, snapshot, 2, 0);
+		index_rescan(iscan, keys, 2, NULL, 0);
+	}
 
-		while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	for (;;)
+	{
+		Datum	   *v;
+		bool	   *n;
+		AuditRecord r;
+		int32		lane;
+		int64		pos;
+		uint8		stored_prev[AUDIT_HASH_LEN];
+		uint8		stored[AUDIT_HASH_LEN];
+		uint8		computed[AUDIT_HASH_LEN];
+		bool		prev_ok;
+		bool		hash_ok;
+
+		if (full ? !table_scan_getnextslot(hscan, ForwardScanDirection, slot)
+			: !index_getnext_slot(iscan, ForwardScanDirection, slot))
+			break;
+		CHECK_FOR_INTERRUPTS();
+		oldcxt = MemoryContextSwitchTo(rowcxt);
+		slot_getallattrs(slot);
+		v = slot->tts_values;
+		n = slot->tts_isnull;
+
+		r.seq = DatumGetInt64(v[AL_SEQ]);
+		if (r.seq > to_seq)
 		{
-			Datum		v[AL_NCOLS];
-			bool		n[AL_NCOLS];
-			AuditRecord r;
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(rowcxt);
+			continue;
+		}
+		r.v2 = has_lanes && !n[AL_LANE];
+		lane = r.v2 ? DatumGetInt32(v[AL_LANE]) : 0;
+		ls = lane_get(lanes, lane);
+		if (ls->broken)
+		{
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(rowcxt);
+			continue;
+		}
+		if (r.v2 && (n[AL_LANE_SEQ] || lane < 1 || DatumGetInt64(v[AL_LANE_SEQ]) < 1))
+		{
+			MemoryContextSwitchTo(oldcxt);
+			lane_problem(ls, r.seq, "hash",
+						 psprintf("record " INT64_FORMAT " has no valid place in its lane", r.seq));
+			MemoryContextReset(rowcxt);
+			continue;
+		}
+		if (!r.v2 && has_lanes && !n[AL_LANE_SEQ])
+		{
+			MemoryContextSwitchTo(oldcxt);
+			lane_problem(ls, r.seq, "hash",
+						 psprintf("record " INT64_FORMAT " has a lane position but no lane", r.seq));
+			MemoryContextReset(rowcxt);
+			continue;
+		}
+		pos = r.v2 ? DatumGetInt64(v[AL_LANE_SEQ]) : r.seq;
+		r.lane = lane;
+		r.lane_seq = pos;
 
-			CHECK_FOR_INTERRUPTS();
-			oldcxt = MemoryContextSwitchTo(rowcxt);
-			slot_getallattrs(slot);
-			memcpy(v, slot->tts_values, sizeof(v));
-			memcpy(n, slot->tts_isnull, sizeof(n));
-
-			r.seq = DatumGetInt64(v[AL_SEQ]);
-			if (r.seq != expect_seq)
-			{
-				found_seq = expect_seq;
-				problem = "missing";
-				detail = (r.seq == expect_seq + 1)
-					? psprintf("record " INT64_FORMAT " is missing", expect_seq)
-					: psprintf("records " INT64_FORMAT " to " INT64_FORMAT " are missing",
-							   expect_seq, r.seq - 1);
-				MemoryContextSwitchTo(oldcxt);
-				break;
-			}
-			if (n[AL_RECORDED_AT] || !bytea_is_hash(v[AL_PREV_HASH], n[AL_PREV_HASH], stored) ||
-				memcmp(stored, prev, AUDIT_HASH_LEN) != 0)
-			{
-				found_seq = r.seq;
-				problem = "prev_hash";
-				detail = psprintf("record " INT64_FORMAT " does not link to the hash of the record before it (%s)",
-								  r.seq, hex(prev, AUDIT_HASH_LEN));
-				MemoryContextSwitchTo(oldcxt);
-				break;
-			}
+		prev_ok = bytea_is_hash(v[AL_PREV_HASH], n[AL_PREV_HASH], stored_prev);
+		if (!prev_ok)
+			memset(stored_prev, 0xff, AUDIT_HASH_LEN);
+		if (n[AL_RECORDED_AT])
+		{
+			prev_ok = false;
+			memset(stored_prev, 0xff, AUDIT_HASH_LEN);
+		}
+		if (prev_ok)
+		{
 			r.recorded_at = DatumGetTimestampTz(v[AL_RECORDED_AT]);
 			set_text(&r, 0, v[AL_ACTOR_SESSION], n[AL_ACTOR_SESSION]);
 			set_text(&r, 1, v[AL_ACTOR_ROLE], n[AL_ACTOR_ROLE]);
@@ -417,110 +662,175 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 			set_text(&r, 3, v[AL_OBJECT_ID], n[AL_OBJECT_ID]);
 			set_text(&r, 4, v[AL_ACTION], n[AL_ACTION]);
 			set_text(&r, 5, v[AL_CHANGE], n[AL_CHANGE]);
-			audit_compute(ctx, &encbuf, prev, &r, computed);
-
-			if (!bytea_is_hash(v[AL_HASH], n[AL_HASH], stored) ||
-				memcmp(stored, computed, AUDIT_HASH_LEN) != 0)
-			{
-				found_seq = r.seq;
-				problem = "hash";
-				detail = psprintf("record " INT64_FORMAT " was altered: its content hashes to %s, not to the stored hash",
-								  r.seq, hex(computed, AUDIT_HASH_LEN));
-				MemoryContextSwitchTo(oldcxt);
-				break;
-			}
-			memcpy(prev, computed, AUDIT_HASH_LEN);
-			expect_seq = r.seq + 1;
-			MemoryContextSwitchTo(oldcxt);
-			MemoryContextReset(rowcxt);
+			audit_compute(ctx, &encbuf, stored_prev, &r, computed);
 		}
-		index_endscan(scan);
+		else
+			memset(computed, 0, AUDIT_HASH_LEN);
+		hash_ok = prev_ok && bytea_is_hash(v[AL_HASH], n[AL_HASH], stored) &&
+			memcmp(stored, computed, AUDIT_HASH_LEN) == 0;
+		if (!hash_ok && !bytea_is_hash(v[AL_HASH], n[AL_HASH], stored))
+			memset(stored, 0, AUDIT_HASH_LEN);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(rowcxt);
+
+		/* the first record of a lane in a range is its anchor */
+		if (!full && !ls->started)
+		{
+			ls->expect = pos;
+			memcpy(ls->prev, stored_prev, AUDIT_HASH_LEN);
+		}
+
+		if (pos == ls->expect)
+		{
+			if (!link_record(ls, pos, r.seq, stored_prev, hash_ok, stored, computed))
+				continue;
+			/* records that were waiting for this one */
+			while (ls->nwaiting > 0)
+			{
+				WaitKey		k;
+				WaitEntry  *w;
+				bool		ok;
+
+				k.lane = lane;
+				k.pos = ls->expect;
+				w = hash_search(waiting, &k, HASH_FIND, NULL);
+				if (w == NULL)
+					break;
+				ok = link_record(ls, w->key.pos, w->seq, w->stored_prev, w->hash_ok, w->hash, w->computed);
+				hash_search(waiting, &k, HASH_REMOVE, NULL);
+				ls->nwaiting--;
+				if (!ok)
+					break;
+			}
+		}
+		else if (pos > ls->expect && full)
+		{
+			WaitKey		k;
+			WaitEntry  *w;
+			bool		found;
+
+			k.lane = lane;
+			k.pos = pos;
+			w = hash_search(waiting, &k, HASH_ENTER, &found);
+			if (found)
+			{
+				lane_problem(ls, r.seq, "duplicate",
+							 psprintf("record " INT64_FORMAT " takes position " INT64_FORMAT " of %s, which record " INT64_FORMAT " has",
+									  r.seq, pos, lane_name(lane), w->seq));
+				continue;
+			}
+			w->seq = r.seq;
+			w->hash_ok = hash_ok;
+			memcpy(w->stored_prev, stored_prev, AUDIT_HASH_LEN);
+			memcpy(w->hash, stored, AUDIT_HASH_LEN);
+			memcpy(w->computed, computed, AUDIT_HASH_LEN);
+			ls->nwaiting++;
+		}
+		else if (pos > ls->expect)
+		{
+			/* read in seq order, which is lane order: a gap */
+			lane_problem(ls, r.seq, "missing",
+						 (pos == ls->expect + 1)
+						 ? psprintf("position " INT64_FORMAT " of %s is missing (before record " INT64_FORMAT ")",
+									ls->expect, lane_name(lane), r.seq)
+						 : psprintf("positions " INT64_FORMAT " to " INT64_FORMAT " of %s are missing (before record " INT64_FORMAT ")",
+									ls->expect, pos - 1, lane_name(lane), r.seq));
+		}
+		else
+			lane_problem(ls, r.seq, "duplicate",
+						 psprintf("record " INT64_FORMAT " takes position " INT64_FORMAT " of %s, which an earlier record has",
+								  r.seq, pos, lane_name(lane)));
 	}
 
-	/* The end of the chain must be the head: a deleted tail leaves no gap to find. */
-	if (problem == NULL && to_end)
-	{
-		Oid			headid = audit_relid("audit_chain");
-		AttrNumber	seq_att = get_attnum(headid, "seq");
-		AttrNumber	hash_att = get_attnum(headid, "hash");
-		Relation	head = table_open(headid, AccessShareLock);
-		TableScanDesc hscan = table_beginscan(head, snapshot, 0, NULL);
-		TupleTableSlot *hslot = table_slot_create(head, NULL);
-
-		if (table_scan_getnextslot(hscan, ForwardScanDirection, hslot))
-		{
-			bool		isnull;
-			int64		head_seq = DatumGetInt64(slot_getattr(hslot, seq_att, &isnull));
-			Datum		hh = slot_getattr(hslot, hash_att, &isnull);
-			uint8		head_hash[AUDIT_HASH_LEN];
-			bool		pending;
-
-			/* this transaction's own appends move the head row only at commit */
-			pending = audit_pending_head(&head_seq, head_hash);
-
-			if (past_end)
-			{
-				/* nothing at or after the anchor: fine only if the head is before it too */
-				if (head_seq >= from_seq - 1)
-				{
-					found_seq = from_seq - 1;
-					problem = "missing";
-					detail = psprintf("the chain head is at record " INT64_FORMAT " but the log has no record from " INT64_FORMAT " on",
-									  head_seq, from_seq - 1);
-				}
-			}
-			else if (head_seq > expect_seq - 1)
-			{
-				found_seq = expect_seq;
-				problem = "missing";
-				detail = psprintf("the chain head is at record " INT64_FORMAT " but the log ends at " INT64_FORMAT,
-								  head_seq, expect_seq - 1);
-			}
-			else if (head_seq < expect_seq - 1)
-			{
-				found_seq = head_seq + 1;
-				problem = "beyond_head";
-				detail = (expect_seq - 1 == head_seq + 1)
-					? psprintf("record " INT64_FORMAT " lies beyond the chain head (" INT64_FORMAT "): it was not appended through it",
-							   head_seq + 1, head_seq)
-					: psprintf("records " INT64_FORMAT " to " INT64_FORMAT " lie beyond the chain head (" INT64_FORMAT "): they were not appended through it",
-							   head_seq + 1, expect_seq - 1, head_seq);
-			}
-			else if ((!pending && !bytea_is_hash(hh, isnull, head_hash)) ||
-					 memcmp(head_hash, prev, AUDIT_HASH_LEN) != 0)
-			{
-				found_seq = head_seq;
-				problem = "head";
-				detail = psprintf("the chain head's hash does not match record " INT64_FORMAT, head_seq);
-			}
-		}
-		else if (expect_seq > 1 && !past_end)
-		{
-			found_seq = expect_seq - 1;
-			problem = "head";
-			detail = pstrdup("the chain head row is missing");
-		}
-		ExecDropSingleTupleTableSlot(hslot);
+	if (full)
 		table_endscan(hscan);
-		table_close(head, AccessShareLock);
+	else
+	{
+		index_endscan(iscan);
+		index_close(idx, AccessShareLock);
 	}
 
-	if (problem != NULL)
+	/* the end of every lane */
+	nlanes = hash_get_num_entries(lanes);
+	broken = palloc(sizeof(LaneState *) * (nlanes + 1));
+	hash_seq_init(&hstat, lanes);
+	while ((ls = hash_seq_search(&hstat)) != NULL)
+	{
+		if (!ls->broken && ls->nwaiting > 0)
+		{
+			/* records after a gap: the lowest waiting position names it */
+			WaitEntry  *w;
+			HASH_SEQ_STATUS wstat;
+			int64		lowest = PG_INT64_MAX;
+			int64		lowest_seq = 0;
+
+			hash_seq_init(&wstat, waiting);
+			while ((w = hash_seq_search(&wstat)) != NULL)
+				if (w->key.lane == ls->lane && w->key.pos < lowest)
+				{
+					lowest = w->key.pos;
+					lowest_seq = w->seq;
+				}
+			lane_problem(ls, lowest_seq, "missing",
+						 (lowest == ls->expect + 1)
+						 ? psprintf("position " INT64_FORMAT " of %s is missing (before record " INT64_FORMAT ")",
+									ls->expect, lane_name(ls->lane), lowest_seq)
+						 : psprintf("positions " INT64_FORMAT " to " INT64_FORMAT " of %s are missing (before record " INT64_FORMAT ")",
+									ls->expect, lowest - 1, lane_name(ls->lane), lowest_seq));
+		}
+		if (!ls->broken && to_end)
+		{
+			if (!ls->head_row && ls->started)
+				lane_problem(ls, ls->last_seq, "head",
+							 ls->lane == 0 ? pstrdup("the chain head row is missing")
+							 : psprintf("the head row of lane %d is missing", ls->lane));
+			else if (!ls->started)
+			{
+				/* no record of the lane in the range */
+				if (ls->has_head && (full || ls->head_seq >= from_seq))
+					lane_problem(ls, ls->head_seq, "missing",
+								 psprintf("the head of %s is at record " INT64_FORMAT " but the log has no record of it%s",
+										  lane_name(ls->lane), ls->head_seq,
+										  full ? "" : psprintf(" from " INT64_FORMAT " on", from_seq)));
+			}
+			else if (ls->expect - 1 < ls->head_lane_seq)
+				lane_problem(ls, ls->head_seq, "missing",
+							 psprintf("the head of %s is at record " INT64_FORMAT " (position " INT64_FORMAT ") but the lane ends at record " INT64_FORMAT " (position " INT64_FORMAT ")",
+									  lane_name(ls->lane), ls->head_seq, ls->head_lane_seq, ls->last_seq, ls->expect - 1));
+			else if (ls->nbeyond > 0)
+				lane_problem(ls, ls->beyond_first, "beyond_head",
+							 ls->nbeyond == 1
+							 ? psprintf("record " INT64_FORMAT " lies beyond the head of %s (record " INT64_FORMAT "): it was not appended through it",
+										ls->beyond_first, lane_name(ls->lane), ls->head_seq)
+							 : psprintf("records " INT64_FORMAT " and " INT64_FORMAT " after it lie beyond the head of %s (record " INT64_FORMAT "): they were not appended through it",
+										ls->beyond_first, ls->nbeyond - 1, lane_name(ls->lane), ls->head_seq));
+			else if (!ls->has_head || ls->head_seq != ls->last_seq ||
+					 memcmp(ls->head_hash, ls->prev, AUDIT_HASH_LEN) != 0)
+				lane_problem(ls, ls->last_seq, "head",
+							 psprintf("the head of %s does not match its last record " INT64_FORMAT,
+									  lane_name(ls->lane), ls->last_seq));
+		}
+		if (ls->broken)
+			broken[nbroken++] = ls;
+	}
+	qsort(broken, nbroken, sizeof(LaneState *), problem_cmp);
+	for (int i = 0; i < nbroken; i++)
 	{
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
-		values[0] = Int64GetDatum(found_seq);
-		values[1] = CStringGetTextDatum(problem);
-		values[2] = CStringGetTextDatum(detail);
+		values[0] = Int64GetDatum(broken[i]->problem_seq);
+		values[1] = CStringGetTextDatum(broken[i]->problem);
+		values[2] = CStringGetTextDatum(broken[i]->detail);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 
 	ExecDropSingleTupleTableSlot(slot);
 	pfree(encbuf.data);
 	MemoryContextDelete(rowcxt);
+	hash_destroy(waiting);
+	hash_destroy(lanes);
 	UnregisterSnapshot(snapshot);
-	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);
 	return (Datum) 0;
 }

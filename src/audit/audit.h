@@ -6,11 +6,15 @@
 
 #include "common/cryptohash.h"
 #include "common/sha2.h"
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/timestamp.h"
 
 #define AUDIT_DOMAIN "sv_platform/audit/v1"
+#define AUDIT_DOMAIN2 "sv_platform/audit/v2"
 #define AUDIT_HASH_LEN PG_SHA256_DIGEST_LENGTH
+/* the first key of the lanes' advisory locks: 'svau' */
+#define AUDIT_LANE_LOCK_KEY 0x73766175
 
 /* What one record contributes to its hash; text fields point into (detoasted) datums. */
 typedef struct AuditRecord
@@ -21,11 +25,16 @@ typedef struct AuditRecord
 	int			textlen[6];
 	bool		dept_null;
 	int32		department_id;
+	bool		v2;				/* encoding v2: a lane's record (lane, lane_seq hashed) */
+	int32		lane;
+	int64		lane_seq;
 } AuditRecord;
 
 extern pg_cryptohash_ctx *audit_hash_ctx(void);
 extern pg_cryptohash_ctx *audit_shared_ctx(void);
-extern bool audit_pending_head(int64 *seq, uint8 *hash);
+extern bool audit_pending_head_v1(int64 *seq, uint8 *hash);
+extern Datum audit_append_v1(FunctionCallInfo fcinfo);
+extern bool audit_pending_head(int32 *lane, int64 *lane_seq, int64 *seq, uint8 *hash);
 extern void audit_compute(pg_cryptohash_ctx *ctx, StringInfo buf, const uint8 *prev,
 						  const AuditRecord *r, uint8 *out);
 
