@@ -15,6 +15,7 @@ OBJS = \
 	src/sv_platform.o \
 	src/audit/append.o \
 	src/audit/audit.o \
+	src/audit/encode.o \
 	src/security/scope.o \
 	src/calendar_time.o \
 	src/calendar/astro.o \
@@ -22,15 +23,18 @@ OBJS = \
 	src/calendar/lunar.o \
 	src/versioning.o \
 	src/ingest/parse.o \
+	src/ingest/iso_date.o \
 	src/draw/chacha20.o \
 	src/draw/sample.o \
 	src/draw/teams.o \
 	src/draw/population.o \
+	src/draw/population_codec.o \
 	src/credit/score.o \
 	src/push/push_shmem.o \
 	src/push/worker.o \
 	src/push/url.o \
-	src/types/uscc.o
+	src/types/uscc.o \
+	src/types/uscc_parse.o
 
 # The install script is assembled from ordered per-capability files.
 EXTENSION_PARTS = $(sort $(wildcard extension/*.sql))

@@ -26,6 +26,7 @@ typedef struct AuditRecord
 extern pg_cryptohash_ctx *audit_hash_ctx(void);
 extern pg_cryptohash_ctx *audit_shared_ctx(void);
 extern bool audit_pending_head(int64 *seq, uint8 *hash);
+extern void audit_encode(StringInfo buf, const uint8 *prev, const AuditRecord *r);
 extern void audit_compute(pg_cryptohash_ctx *ctx, StringInfo buf, const uint8 *prev,
 						  const AuditRecord *r, uint8 *out);
 
