@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "common/cryptohash.h"
+#include "common/int.h"
 #include "common/sha2.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -59,9 +60,18 @@ audit_encode(StringInfo buf, const uint8 *prev, const AuditRecord *r)
 
 	n = pg_lltoa(r->seq, num);
 	encode_field(buf, num, n, false);
-	unix_usec = r->recorded_at +
-		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-	n = pg_lltoa(unix_usec, num);
+	/*
+	 * Exact over the whole range of timestamptz: from 294247-01-10 04:00:54.775808 UTC on (and
+	 * at 'infinity') the sum exceeds int64 and is written from its unsigned value, which holds
+	 * it (sv._audit_hash accepts any timestamptz; appends use the clock).
+	 */
+	if (!pg_add_s64_overflow(r->recorded_at,
+							 (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY,
+							 &unix_usec))
+		n = pg_lltoa(unix_usec, num);
+	else
+		n = pg_ulltoa_n((uint64) r->recorded_at +
+						(uint64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY, num);
 	encode_field(buf, num, n, false);
 	encode_field(buf, r->text[0], r->textlen[0], r->text[0] == NULL);	/* actor_session */
 	encode_field(buf, r->text[1], r->textlen[1], r->text[1] == NULL);	/* actor_role */
