@@ -7,6 +7,8 @@
 #   make installcheck  the suites against the installed extension and the server PGHOST/PGPORT
 #                   name (PGXS; not as root); make check-fast: the fast ones in throwaway instances
 #   make deb        the Debian package postgresql-15-sv-platform in build/deb/
+#   make fuzz       the libFuzzer targets of fuzz/, each run FUZZ_RUNS (10 million) times on its
+#                   corpus in fuzz/corpus/ (installs clang; docs/testing.md)
 EXTENSION  = sv_platform
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
@@ -70,7 +72,7 @@ endif
 $(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION_PARTS) $(EXTENSION).control
 	cat $(EXTENSION_PARTS) > $@
 
-.PHONY: test demo bench setup deb check-fast
+.PHONY: test demo bench setup deb check-fast fuzz
 
 # installcheck's suites, each in a throwaway instance of $(PG_CONFIG)'s tree, without the slow TAP files
 check-fast: PROVE_TESTS = $(filter-out $(TAP_SLOW),$(sort $(wildcard t/*.pl)))
@@ -81,6 +83,10 @@ check-fast:
 
 deb:
 	bash scripts/build-deb.sh
+
+FUZZ_RUNS ?= 10000000
+fuzz:
+	FUZZ_RUNS=$(FUZZ_RUNS) bash scripts/fuzz.sh
 
 setup:
 	bash scripts/setup-debian.sh

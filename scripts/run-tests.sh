@@ -23,6 +23,9 @@ mkdir -p "$work/data"
 # t/012_deb.pl builds the Debian package from these
 cp -r "$here/Makefile" "$here/sv_platform.control" "$here/README.md" "$here/src" "$here/extension" "$here/debian" "$here/docs" "$work/"
 cp "$here/scripts/build-deb.sh" "$work/scripts/"
+# t/013_fuzz_smoke.pl builds and briefly runs the fuzz targets from these (and src/)
+cp -r "$here/fuzz" "$work/"
+cp "$here/scripts/fuzz.sh" "$work/scripts/"
 chown -R postgres: "$work"
 
 passed=0
