@@ -9,6 +9,8 @@
 #   make deb        the Debian package postgresql-15-sv-platform in build/deb/
 #   make sqlsmith   random SQL (sqlsmith) against the demo database as the superuser and each
 #                   group role's login, SQLSMITH_MINUTES=30 in all; fails on a server crash
+#   make fuzz       the libFuzzer targets of fuzz/, each run FUZZ_RUNS (10 million) times on its
+#                   corpus in fuzz/corpus/ (installs clang; docs/testing.md)
 EXTENSION  = sv_platform
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
@@ -18,6 +20,7 @@ OBJS = \
 	src/audit/append.o \
 	src/audit/append_v1.o \
 	src/audit/audit.o \
+	src/audit/encode.o \
 	src/security/scope.o \
 	src/calendar_time.o \
 	src/calendar/astro.o \
@@ -25,15 +28,18 @@ OBJS = \
 	src/calendar/lunar.o \
 	src/versioning.o \
 	src/ingest/parse.o \
+	src/ingest/iso_date.o \
 	src/draw/chacha20.o \
 	src/draw/sample.o \
 	src/draw/teams.o \
 	src/draw/population.o \
+	src/draw/population_codec.o \
 	src/credit/score.o \
 	src/push/push_shmem.o \
 	src/push/worker.o \
 	src/push/url.o \
-	src/types/uscc.o
+	src/types/uscc.o \
+	src/types/uscc_parse.o
 
 # The install script is assembled from ordered per-capability files; the update scripts to this
 # version from the re-runnable statements of the same files and extension/updates/ (docs/upgrades.md).
@@ -80,7 +86,7 @@ $(EXTENSION)--%--$(EXTVERSION).sql: extension/updates/%--$(EXTVERSION).sql exten
 # The library reports the version of the control file (sv.build_info()).
 src/sv_platform.o: $(EXTENSION).control
 
-.PHONY: test demo bench setup deb check-fast sqlsmith
+.PHONY: test demo bench setup deb check-fast sqlsmith fuzz
 
 # installcheck's suites, each in a throwaway instance of $(PG_CONFIG)'s tree, without the slow TAP files
 check-fast: PROVE_TESTS = $(filter-out $(TAP_SLOW),$(sort $(wildcard t/*.pl)))
@@ -91,6 +97,10 @@ check-fast:
 
 deb:
 	bash scripts/build-deb.sh
+
+FUZZ_RUNS ?= 10000000
+fuzz:
+	FUZZ_RUNS=$(FUZZ_RUNS) bash scripts/fuzz.sh
 
 setup:
 	bash scripts/setup-debian.sh

@@ -25,6 +25,9 @@ cp -r "$here/Makefile" "$here/sv_platform.control" "$here/README.md" "$here/src"
 cp "$here/scripts/build-deb.sh" "$here/scripts/build-update.pl" "$work/scripts/"
 # t/014_install_order.pl checks extension/ with this
 cp "$here/scripts/check-install-order.pl" "$work/scripts/"
+# t/015_fuzz_smoke.pl builds and briefly runs the fuzz targets from these (and src/)
+cp -r "$here/fuzz" "$work/"
+cp "$here/scripts/fuzz.sh" "$work/scripts/"
 chown -R postgres: "$work"
 
 passed=0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages sv_platform needs to build, test and demo;
 # `setup-debian.sh deb` also the tools that build the Debian package (scripts/build-deb.sh);
-# `setup-debian.sh sqlsmith` also the random-SQL generator (scripts/sqlsmith.sh).
+# `setup-debian.sh sqlsmith` also the random-SQL generator (scripts/sqlsmith.sh);
+# `setup-debian.sh fuzz` clang and libFuzzer for `make fuzz` (scripts/fuzz.sh).
 # Idempotent: packages already present are left alone, and apt is not touched at all when
 # nothing is missing. Run as root or through sudo.
 set -euo pipefail
@@ -27,6 +28,9 @@ if [ "${1:-}" = deb ]; then
 fi
 if [ "${1:-}" = sqlsmith ]; then
   PACKAGES+=(sqlsmith)
+fi
+if [ "${1:-}" = fuzz ]; then
+  PACKAGES+=(clang-14 libclang-rt-14-dev libssl-dev)
 fi
 
 missing=()

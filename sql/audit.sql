@@ -46,6 +46,24 @@ SELECT count(DISTINCT h) AS distinct_hashes FROM (
   -- field boundaries are length-prefixed: moving a character between fields changes the hash
   UNION ALL SELECT sv._audit_hash(decode(repeat('00', 32), 'hex'), 1, '2026-01-01 00:00:00+08', 'alice', 'alice', 4, 'staf', 'f17', 'add', '{"a": 1}')
 ) s;
+-- recorded_at is written exactly, as decimal microseconds since 1970, over the whole range of
+-- timestamptz: from 294247-01-10 04:00:54.775808 UTC on, and at infinity, the sum with the
+-- 1970-2000 offset exceeds int64 and used to wrap to a negative number (found by fuzz/audit.c).
+-- The hash is compared with SHA-256 of the encoding of docs/audit.md built here.
+CREATE FUNCTION pg_temp.audit_field(v text) RETURNS bytea LANGUAGE sql IMMUTABLE
+  AS $$ SELECT '\x01'::bytea || int4send(octet_length(convert_to(v, 'UTF8'))) || convert_to(v, 'UTF8') $$;
+SELECT r.usec,
+       sv._audit_hash(decode(repeat('00', 32), 'hex'), 1, r.ts, 'alice', 'alice', 4, 'staff', '17', 'add', '{"a": 1}')
+       = sha256(convert_to('sv_platform/audit/v1', 'UTF8') || '\x00'::bytea || decode(repeat('00', 32), 'hex')
+                || pg_temp.audit_field('1') || pg_temp.audit_field(r.usec) || pg_temp.audit_field('alice')
+                || pg_temp.audit_field('alice') || pg_temp.audit_field('4') || pg_temp.audit_field('staff')
+                || pg_temp.audit_field('17') || pg_temp.audit_field('add') || pg_temp.audit_field('{"a": 1}')) AS matches_docs
+FROM (VALUES ('2026-01-01 00:00:00+08'::timestamptz, '1767196800000000'),
+             ('294247-01-10 04:00:54.775807+00', '9223372036854775807'),
+             ('294247-01-10 04:00:54.775808+00', '9223372036854775808'),
+             ('294276-12-31 23:59:59.999999+00', '9224318015999999999'),
+             ('infinity', '9224318721654775807'),
+             ('-infinity', '-9222425352054775808')) r(ts, usec);
 SELECT sv._audit_hash(decode('00', 'hex'), 1, now(), 'a', 'a', 1, 'k', 'i', 'a', '{}');
 -- encoding v2 (lanes): the lane and the position in it are hashed too (docs/audit.md)
 SELECT encode(sv._audit_hash2(decode(repeat('00', 32), 'hex'), 1, 3, 1, '2026-01-01 00:00:00+08', 'alice', 'alice',

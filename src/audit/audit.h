@@ -35,6 +35,7 @@ extern pg_cryptohash_ctx *audit_shared_ctx(void);
 extern bool audit_pending_head_v1(int64 *seq, uint8 *hash);
 extern Datum audit_append_v1(FunctionCallInfo fcinfo);
 extern bool audit_pending_head(int32 *lane, int64 *lane_seq, int64 *seq, uint8 *hash);
+extern void audit_encode(StringInfo buf, const uint8 *prev, const AuditRecord *r);
 extern void audit_compute(pg_cryptohash_ctx *ctx, StringInfo buf, const uint8 *prev,
 						  const AuditRecord *r, uint8 *out);
 

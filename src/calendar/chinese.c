@@ -151,6 +151,55 @@ chinese_year(int year, ChineseYear *out)
 	return true;
 }
 
+ChineseDateProblem
+chinese_date_to_jdn(const ChineseDate *d, int *jdn, int *days)
+{
+	ChineseYear cy;
+
+	if (!chinese_year(d->year, &cy))
+		return CHINESE_DATE_YEAR;
+	if (d->month < 1 || d->month > 12)
+		return CHINESE_DATE_MONTH;
+	if (d->day < 1 || d->day > 30)
+		return CHINESE_DATE_DAY;
+	for (int i = 0; i < cy.nmonths; i++)
+	{
+		const ChineseMonth *m = &cy.month[i];
+
+		if (m->number != d->month || m->leap != d->leap)
+			continue;
+		if (d->day > m->days)
+		{
+			*days = m->days;
+			return CHINESE_DATE_DAY_OF_MONTH;
+		}
+		*jdn = m->start + d->day - 1;
+		return CHINESE_DATE_OK;
+	}
+	return CHINESE_DATE_NO_LEAP_MONTH;
+}
+
+bool
+chinese_date_of_jdn(int jdn, int gregorian_year, ChineseDate *out)
+{
+	ChineseYear cy;
+	int			i;
+
+	if (gregorian_year <= CHINESE_FIRST_YEAR || gregorian_year > CHINESE_LAST_YEAR)
+		return false;
+	/* the lunar year is the Gregorian one, or the one before until its month 1 begins */
+	chinese_year(gregorian_year, &cy);
+	if (jdn < cy.month[0].start)
+		chinese_year(gregorian_year - 1, &cy);
+	for (i = cy.nmonths - 1; i > 0 && cy.month[i].start > jdn; i--)
+		;
+	out->year = cy.year;
+	out->month = cy.month[i].number;
+	out->day = jdn - cy.month[i].start + 1;
+	out->leap = cy.month[i].leap;
+	return true;
+}
+
 int
 chinese_qingming(int year)
 {

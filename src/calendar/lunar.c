@@ -28,26 +28,18 @@
 #define JDN_TO_DATE(j) ((DateADT) ((j) - POSTGRES_EPOCH_JDATE))
 #define DATE_TO_JDN(d) ((int) (d) + POSTGRES_EPOCH_JDATE)
 
-static void
-lunar_year_or_error(int year, const char *argname, ChineseYear *cy)
-{
-	if (year < SV_LUNAR_FIRST || year > SV_LUNAR_LAST || !chinese_year(year, cy))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be between %d and %d, not %d", argname,
-						SV_LUNAR_FIRST, SV_LUNAR_LAST, year)));
-}
-
 PG_FUNCTION_INFO_V1(sv_lunar_to_gregorian);
 Datum
 sv_lunar_to_gregorian(PG_FUNCTION_ARGS)
 {
-	ChineseYear cy;
 	int32		year,
 				month,
 				day;
 	bool		leap;
-	int			i;
+	int			i,
+				jdn = 0,
+				days = 0;
+	ChineseDateProblem problem;
 
 	for (i = 0; i < 4; i++)
 		if (PG_ARGISNULL(i))
@@ -60,33 +52,47 @@ sv_lunar_to_gregorian(PG_FUNCTION_ARGS)
 	day = PG_GETARG_INT32(2);
 	leap = PG_GETARG_BOOL(3);
 
-	lunar_year_or_error(year, "lunar_year", &cy);
-	if (month < 1 || month > 12)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("month must be between 1 and 12, not %d", month)));
-	if (day < 1 || day > 30)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("day must be between 1 and 30, not %d", day)));
-
-	for (i = 0; i < cy.nmonths; i++)
+	if (year < SV_LUNAR_FIRST || year > SV_LUNAR_LAST)
+		problem = CHINESE_DATE_YEAR;
+	else
 	{
-		ChineseMonth *m = &cy.month[i];
+		ChineseDate ld = {year, month, day, leap};
 
-		if (m->number != month || m->leap != leap)
-			continue;
-		if (day > m->days)
+		problem = chinese_date_to_jdn(&ld, &jdn, &days);
+	}
+	switch (problem)
+	{
+		case CHINESE_DATE_OK:
+			break;
+		case CHINESE_DATE_YEAR:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("lunar_year must be between %d and %d, not %d",
+							SV_LUNAR_FIRST, SV_LUNAR_LAST, year)));
+			break;
+		case CHINESE_DATE_MONTH:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("month must be between 1 and 12, not %d", month)));
+			break;
+		case CHINESE_DATE_DAY:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("day must be between 1 and 30, not %d", day)));
+			break;
+		case CHINESE_DATE_DAY_OF_MONTH:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("day must be at most %d: %smonth %d of lunar year %d has %d days, not %d",
-							m->days, leap ? "leap " : "", month, year, m->days, day)));
-		PG_RETURN_DATEADT(JDN_TO_DATE(m->start + day - 1));
+							days, leap ? "leap " : "", month, year, days, day)));
+			break;
+		case CHINESE_DATE_NO_LEAP_MONTH:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("leap must be false: lunar year %d has no leap month %d", year, month)));
+			break;
 	}
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("leap must be false: lunar year %d has no leap month %d", year, month)));
-	PG_RETURN_NULL();			/* unreachable */
+	PG_RETURN_DATEADT(JDN_TO_DATE(jdn));
 }
 
 PG_FUNCTION_INFO_V1(sv_gregorian_to_lunar);
@@ -97,9 +103,8 @@ sv_gregorian_to_lunar(PG_FUNCTION_ARGS)
 	int			jdn,
 				y,
 				mo,
-				dd,
-				i;
-	ChineseYear cy;
+				dd;
+	ChineseDate ld;
 	TupleDesc	tupdesc;
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
@@ -122,22 +127,17 @@ sv_gregorian_to_lunar(PG_FUNCTION_ARGS)
 				 errmsg("gregorian must be between %d-01-01 and %d-12-31, not %04d-%02d-%02d",
 						SV_LUNAR_FIRST, SV_LUNAR_LAST, y, mo, dd)));
 
-	/* the lunar year is the Gregorian one, or the one before until its month 1 begins */
-	chinese_year(y, &cy);
-	if (jdn < cy.month[0].start)
-		chinese_year(y - 1, &cy);
-	for (i = cy.nmonths - 1; i > 0 && cy.month[i].start > jdn; i--)
-		;
+	chinese_date_of_jdn(jdn, y, &ld);
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("function returning record called in context that cannot accept type record")));
 	tupdesc = BlessTupleDesc(tupdesc);
-	values[0] = Int32GetDatum(cy.year);
-	values[1] = Int32GetDatum(cy.month[i].number);
-	values[2] = Int32GetDatum(jdn - cy.month[i].start + 1);
-	values[3] = BoolGetDatum(cy.month[i].leap);
+	values[0] = Int32GetDatum(ld.year);
+	values[1] = Int32GetDatum(ld.month);
+	values[2] = Int32GetDatum(ld.day);
+	values[3] = BoolGetDatum(ld.leap);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 

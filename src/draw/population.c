@@ -36,25 +36,9 @@
 #include "utils/memutils.h"
 
 #include "draw/draw.h"
+#include "draw/population.h"
 #include "types/uscc.h"
 
-#ifndef HAVE_INT128
-#error "the draw's population keys need a 128-bit integer type"
-#endif
-
-/*
- * A row as one key: the 18 code characters as 5-bit alphabet values (GB 32100's 31 symbols,
- * in byte order) in bits 127..38, the kind in bit 37 (0 a class or an exclusion, 1 a
- * subject), and the value (a class letter or X, or a region number) in bits 31..0.  Ordered by
- * code and kind, a code's class and exclusion come before its subject; the order of the value
- * bits does not matter (the sort leaves them out).
- */
-typedef uint128 Key;
-
-#define KEY_CODE_SHIFT 38
-#define KEY_KIND_BIT ((Key) 1 << 37)
-#define KEY_CODE(k) ((k) >> KEY_CODE_SHIFT)
-#define KEY_VALUE(k) ((int32) (uint32) (k))
 #define EXCLUDED 'X'			/* the value of an exclusion row: the subject is left out */
 
 static const char uscc_symbols[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -313,48 +297,6 @@ sv_draw_population_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-/*
- * A sorted run travels from worker to leader delta-encoded: per key the difference of its code
- * part from the previous key's, then its low 38 bits (kind and value), each as a varint (7 bits
- * a byte).  The codes of a city are close together, so a key takes 4 to 10 bytes instead of 16,
- * and the leader has less to receive and copy.  The count comes first.
- */
-#define KEY_LOW_MASK (((Key) 1 << KEY_CODE_SHIFT) - 1)
-#define MAX_ENCODED_KEY 20		/* 13 bytes for 90 bits, 6 for 38 */
-
-static inline char *
-varint_put(char *p, Key v)
-{
-	while (v >= 0x80)
-	{
-		*p++ = (char) ((uint8) v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (char) (uint8) v;
-	return p;
-}
-
-static inline const char *
-varint_get(const char *p, const char *end, Key *v)
-{
-	Key			x = 0;
-	int			shift = 0;
-
-	for (;;)
-	{
-		uint8		b;
-
-		if (p >= end || shift > 126)
-			elog(ERROR, "sv._draw_population_deserialize: truncated or malformed run");
-		b = (uint8) *p++;
-		x |= (Key) (b & 0x7F) << shift;
-		if ((b & 0x80) == 0)
-			break;
-		shift += 7;
-	}
-	*v = x;
-	return p;
-}
 
 /* In the worker: its share sorted and encoded (worker and leader run the same build). */
 PG_FUNCTION_INFO_V1(sv_draw_population_serialize);
@@ -363,11 +305,8 @@ sv_draw_population_serialize(PG_FUNCTION_ARGS)
 {
 	PopulationState *st = (PopulationState *) PG_GETARG_POINTER(0);
 	int64		n = st->runs[0].n;
-	const Key  *keys = st->runs[0].keys;
 	Size		max_size = sizeof(int64) + n * MAX_ENCODED_KEY;
-	Key			prev = 0;
 	bytea	   *out;
-	char	   *p;
 
 	(void) aggcontext_of(fcinfo, "sv._draw_population_serialize");
 	if (st->nruns != 1)
@@ -378,17 +317,7 @@ sv_draw_population_serialize(PG_FUNCTION_ARGS)
 				 errmsg("too many candidates for one plan")));
 	state_sort(st);
 	out = palloc(VARHDRSZ + max_size);
-	p = VARDATA(out);
-	memcpy(p, &n, sizeof(int64));
-	p += sizeof(int64);
-	for (int64 i = 0; i < n; i++)
-	{
-		SV_DRAW_CHECK_INTERRUPTS(i);
-		p = varint_put(p, KEY_CODE(keys[i]) - prev);
-		p = varint_put(p, keys[i] & KEY_LOW_MASK);
-		prev = KEY_CODE(keys[i]);
-	}
-	SET_VARSIZE(out, VARHDRSZ + (p - VARDATA(out)));
+	SET_VARSIZE(out, VARHDRSZ + population_run_encode(st->runs[0].keys, n, VARDATA(out)));
 	PG_RETURN_BYTEA_P(out);
 }
 
@@ -401,31 +330,15 @@ sv_draw_population_deserialize(PG_FUNCTION_ARGS)
 	const char *p = VARDATA_ANY(in);
 	const char *end = p + VARSIZE_ANY_EXHDR(in);
 	PopulationState *st;
-	Key			code = 0;
 	int64		n;
 
-	if (end - p < (long) sizeof(int64))
-		elog(ERROR, "sv._draw_population_deserialize: truncated or malformed run");
-	memcpy(&n, p, sizeof(int64));
-	p += sizeof(int64);
-	if (n < 0 || n > (end - p) / 2)
-		elog(ERROR, "sv._draw_population_deserialize: truncated or malformed run");
+	n = population_run_count(p, end);
 	st = MemoryContextAllocZero(aggcontext, sizeof(PopulationState));
 	st->runs = MemoryContextAllocZero(aggcontext, sizeof(Run) * 4);
 	st->maxruns = 4;
 	st->runs[0].n = n;
 	st->runs[0].keys = MemoryContextAllocHuge(aggcontext, sizeof(Key) * Max(n, 1));
-	for (int64 i = 0; i < n; i++)
-	{
-		Key			delta,
-					low;
-
-		SV_DRAW_CHECK_INTERRUPTS(i);
-		p = varint_get(p, end, &delta);
-		p = varint_get(p, end, &low);
-		code += delta;
-		st->runs[0].keys[i] = (code << KEY_CODE_SHIFT) | (low & KEY_LOW_MASK);
-	}
+	population_run_decode(p, end, st->runs[0].keys, n);
 	st->nruns = 1;
 	st->alloc = n;
 	st->sorted = true;			/* sorted by the serial function */
@@ -739,32 +652,14 @@ PG_FUNCTION_INFO_V1(sv_draw_population_sizes);
 Datum
 sv_draw_population_sizes(PG_FUNCTION_ARGS)
 {
-	static const char strata[] = "ABCDU";
 	bytea	   *population = PG_GETARG_BYTEA_PP(0);
 	const char *p = VARDATA_ANY(population);
 	int64		len = VARSIZE_ANY_EXHDR(population);
 	int32		sizes[5] = {0, 0, 0, 0, 0};
 	Datum		size_datums[5];
 
-	int			prev_stratum = -1;
-
-	if (len % SV_POPULATION_LINE_LEN != 0)
+	if (!population_sizes(p, len, sizes))
 		PG_RETURN_NULL();
-	for (int64 i = 0; i < len; i += SV_POPULATION_LINE_LEN)
-	{
-		const char *s = memchr(strata, p[i + SV_POPULATION_LINE_STRATUM], 5);
-
-		if ((i / SV_POPULATION_LINE_LEN) % SV_DRAW_INTERRUPT_EVERY == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (p[i + SV_POPULATION_LINE_SEP] != ',' || p[i + SV_POPULATION_LINE_END] != '\n' || s == NULL)
-			PG_RETURN_NULL();
-		/* in protocol order, each line once: strata A..U, codes strictly ascending within one */
-		if ((s - strata) < prev_stratum ||
-			((s - strata) == prev_stratum && memcmp(p + i - SV_POPULATION_LINE_LEN, p + i, USCC_LEN) >= 0))
-			PG_RETURN_NULL();
-		prev_stratum = (int) (s - strata);
-		sizes[s - strata]++;
-	}
 	for (int s = 0; s < 5; s++)
 		size_datums[s] = Int32GetDatum(sizes[s]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(size_datums, 5, INT4OID, 4, true, TYPALIGN_INT));
