@@ -30,6 +30,7 @@ OBJS = \
 	src/draw/teams.o \
 	src/draw/population.o \
 	src/credit/score.o \
+	src/risk/detect.o \
 	src/push/push_shmem.o \
 	src/push/worker.o \
 	src/push/url.o \
