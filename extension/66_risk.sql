@@ -52,3 +52,214 @@ GRANT EXECUTE ON FUNCTION sv.poisson_upper_tail(bigint, float8),
                           sv.risk_cusum(bigint[], float8, float8, float8),
                           sv.risk_bh(float8[], float8)
   TO sv_admin, sv_auditor, sv_officer, sv_bi;
+
+-- ---------------------------------------------------------------------------------------------
+-- Rules (预警规则): which signal, counted per subject or per industry x region, is watched by
+-- which detector with which parameters; how severe an alert is (the four warning levels of
+-- 突发事件应对法 §42: 蓝 IV, 黄 III, 橙 II, 红 I), the department that must act, and the legal or
+-- policy basis.  Versioned and immutable: a change is a new version of the same code, so every
+-- alert can be explained by the rule exactly as it was (as credit models, 55_credit.sql).
+--
+-- Table:      sv.risk_rule (code, version); view sv_work.risk_rule (with the version in force)
+-- Functions:  sv.risk_rule_save (administrators), sv._risk_signals, sv._risk_params
+-- ---------------------------------------------------------------------------------------------
+
+-- The signals a rule can watch: those the platform counts per month so far (docs/risk.md).
+CREATE OR REPLACE FUNCTION sv._risk_signals() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT ARRAY['failed_inspection', 'penalty']
+$fn$;
+
+CREATE TABLE sv.risk_rule (
+  code          text NOT NULL CHECK (code ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  version       integer NOT NULL CHECK (version >= 1),
+  name          sv.label_text NOT NULL,
+  signal        text NOT NULL CHECK (signal ~ '^[a-z][a-z0-9_]{1,63}$'),
+  group_by      text NOT NULL CHECK (group_by IN ('subject', 'industry_region')),
+  detector      text NOT NULL CHECK (detector IN ('poisson_tail', 'ewma', 'cusum')),
+  params        jsonb NOT NULL CHECK (jsonb_typeof(params) = 'object'),
+  severity      text NOT NULL CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  basis         sv.label_text NOT NULL,
+  created_by    text NOT NULL,
+  created_at    timestamptz NOT NULL,
+  CONSTRAINT risk_rule_pkey PRIMARY KEY (code, version)
+);
+CREATE INDEX risk_rule_department_idx ON sv.risk_rule (department_id);
+COMMENT ON TABLE sv.risk_rule IS
+  'Risk early-warning rules (预警规则), versioned and immutable: signal, grouping, detector and parameters, severity, department, basis';
+CREATE TRIGGER risk_rule_immutable BEFORE UPDATE OR DELETE ON sv.risk_rule
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a risk rule is kept for explaining its alerts: save a new version');
+CREATE TRIGGER risk_rule_no_truncate BEFORE TRUNCATE ON sv.risk_rule
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a risk rule is kept for explaining its alerts');
+ALTER TABLE sv.risk_rule ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_rule FORCE ROW LEVEL SECURITY;
+-- rules are not secret among officials: every department sees what every rule watches
+CREATE POLICY risk_rule_read ON sv.risk_rule FOR SELECT TO sv_admin, sv_auditor, sv_officer USING (true);
+GRANT SELECT ON sv.risk_rule TO sv_admin, sv_auditor, sv_officer;
+SELECT pg_catalog.pg_extension_config_dump('sv.risk_rule', '');
+
+-- The parameters of a detector: checked one by one (22023 naming params.<key>), defaults filled
+-- in, so that the stored rule says every value its detector used.
+--   poisson_tail: baseline 1-120 periods, guard 0-24 (default 0), alpha in (0, 1), min_count >= 0
+--                 (default 1), fdr_q in (0, 1) (optional: Benjamini-Hochberg across the series)
+--   ewma:         mu0 >= 0, sigma > 0 (default sqrt(mu0), the Poisson one), lambda in (0, 1], l > 0
+--   cusum:        mu0 > 0, mu1 > mu0, h > 0
+CREATE OR REPLACE FUNCTION sv._risk_params(detector text, params jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  spec record;
+  v_bad text;
+  v jsonb;
+  n numeric;
+  v_out jsonb := '{}';
+BEGIN
+  IF jsonb_typeof(params) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION 'params must be a JSON object, not %', coalesce(jsonb_typeof(params), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(k, ', ' ORDER BY k) INTO v_bad FROM jsonb_object_keys(params) k
+  WHERE k <> ALL (CASE detector WHEN 'poisson_tail' THEN ARRAY['baseline', 'guard', 'alpha', 'min_count', 'fdr_q']
+                                WHEN 'ewma' THEN ARRAY['mu0', 'sigma', 'lambda', 'l']
+                                ELSE ARRAY['mu0', 'mu1', 'h'] END);
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'params: % not a parameter of detector %', v_bad, detector
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = CASE detector WHEN 'poisson_tail' THEN 'poisson_tail takes baseline, guard, alpha, min_count and fdr_q.'
+                                 WHEN 'ewma' THEN 'ewma takes mu0, sigma, lambda and l.'
+                                 ELSE 'cusum takes mu0, mu1 and h.' END;
+  END IF;
+  -- key, integer?, lower bound, lower bound included?, upper bound, upper included?, default
+  FOR spec IN
+    SELECT * FROM (VALUES
+      ('poisson_tail', 'baseline', true, 1::numeric, true, 120::numeric, true, NULL::numeric, 1),
+      ('poisson_tail', 'guard', true, 0, true, 24, true, 0, 2),
+      ('poisson_tail', 'alpha', false, 0, false, 1, false, NULL, 3),
+      ('poisson_tail', 'min_count', true, 0, true, 1000000, true, 1, 4),
+      ('poisson_tail', 'fdr_q', false, 0, false, 1, false, NULL, 5),
+      ('ewma', 'mu0', false, 0, true, 1e9, true, NULL, 1),
+      ('ewma', 'sigma', false, 0, false, 1e9, true, NULL, 2),
+      ('ewma', 'lambda', false, 0, false, 1, true, NULL, 3),
+      ('ewma', 'l', false, 0, false, 100, true, NULL, 4),
+      ('cusum', 'mu0', false, 0, false, 1e9, true, NULL, 1),
+      ('cusum', 'mu1', false, 0, false, 1e9, true, NULL, 2),
+      ('cusum', 'h', false, 0, false, 1e9, true, NULL, 3)
+    ) s(det, key, is_int, lo, lo_in, hi, hi_in, dflt, ord)
+    WHERE s.det = detector ORDER BY s.ord
+  LOOP
+    v := params -> spec.key;
+    IF v IS NULL OR v = 'null' THEN
+      IF spec.dflt IS NOT NULL THEN
+        v_out := v_out || jsonb_build_object(spec.key, spec.dflt);
+      ELSIF (detector, spec.key) IN (('poisson_tail', 'fdr_q'), ('ewma', 'sigma')) THEN
+        NULL;   -- optional; sigma defaults below
+      ELSE
+        RAISE EXCEPTION 'params.% must be given for detector %', spec.key, detector
+          USING ERRCODE = 'null_value_not_allowed';
+      END IF;
+      CONTINUE;
+    END IF;
+    n := CASE WHEN jsonb_typeof(v) = 'number' THEN v::text::numeric END;
+    IF n IS NULL OR (spec.is_int AND n <> trunc(n))
+       OR n < spec.lo OR (n = spec.lo AND NOT spec.lo_in) OR n > spec.hi OR (n = spec.hi AND NOT spec.hi_in) THEN
+      RAISE EXCEPTION USING MESSAGE = format('params.%s must be %s in %s%s, %s%s, not %s', spec.key,
+        CASE WHEN spec.is_int THEN 'an integer' ELSE 'a number' END,
+        CASE WHEN spec.lo_in THEN '[' ELSE '(' END, spec.lo, spec.hi, CASE WHEN spec.hi_in THEN ']' ELSE ')' END, v),
+        ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_out := v_out || jsonb_build_object(spec.key, n);
+  END LOOP;
+  IF detector = 'ewma' AND NOT v_out ? 'sigma' THEN
+    IF (v_out ->> 'mu0')::numeric = 0 THEN
+      RAISE EXCEPTION 'params.sigma must be given for detector ewma when mu0 is 0'
+        USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_out := v_out || jsonb_build_object('sigma', trim_scale(round(sqrt((v_out ->> 'mu0')::numeric), 12)));
+  END IF;
+  IF detector = 'cusum' AND (v_out ->> 'mu1')::numeric <= (v_out ->> 'mu0')::numeric THEN
+    RAISE EXCEPTION 'params.mu1 must be greater than params.mu0 (they are % and %)', v_out -> 'mu1', v_out -> 'mu0'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The CUSUM looks for a rise from the in-control mean mu0 to mu1.';
+  END IF;
+  RETURN v_out;
+END
+$fn$;
+
+-- Administrators: save a rule, as version 1 of a new code or the next version of an existing
+-- one.  Returns the version saved.
+CREATE OR REPLACE FUNCTION sv.risk_rule_save(code text, name text, signal text, group_by text, detector text,
+                                             params jsonb, severity text, department_id integer, basis text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  v_name text;
+  v_basis text;
+  v_params jsonb;
+  v_version integer;
+BEGIN
+  PERFORM sv._require_given(ARRAY['code', 'name', 'signal', 'group_by', 'detector', 'params', 'severity',
+                                  'department_id', 'basis'],
+                            ARRAY[code IS NULL, name IS NULL, signal IS NULL, group_by IS NULL, detector IS NULL,
+                                  params IS NULL, severity IS NULL, department_id IS NULL, basis IS NULL]);
+  PERFORM sv._require_code('code', code);
+  v_name := sv._require_label('name', name, 200);
+  PERFORM sv._require_text('name', v_name);
+  PERFORM sv._require_one_of('signal', signal, sv._risk_signals());
+  PERFORM sv._require_one_of('group_by', group_by, ARRAY['subject', 'industry_region']);
+  PERFORM sv._require_one_of('detector', detector, ARRAY['poisson_tail', 'ewma', 'cusum']);
+  v_params := sv._risk_params(detector, params);
+  PERFORM sv._require_one_of('severity', severity, ARRAY['blue', 'yellow', 'orange', 'red']);
+  PERFORM sv._require_department('department_id', department_id);
+  v_basis := sv._require_label('basis', basis, 500);
+  PERFORM sv._require_text('basis', v_basis);
+  PERFORM sv._require_role('save risk rules', '{sv_admin}');
+
+  -- versions of one code are numbered in turn
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.risk_rule ' || code));
+  SELECT coalesce(max(r.version), 0) + 1 INTO v_version FROM sv.risk_rule r WHERE r.code = risk_rule_save.code;
+  INSERT INTO sv.risk_rule (code, version, name, signal, group_by, detector, params, severity, department_id, basis,
+                            created_by, created_at)
+  VALUES (code, v_version, v_name, signal, group_by, detector, v_params, severity, department_id, v_basis,
+          me.login, now());
+  PERFORM sv.audit_append(department_id, 'risk_rule', code || ' v' || v_version, 'add',
+    jsonb_build_object('name', v_name, 'signal', signal, 'group_by', group_by, 'detector', detector,
+                       'params', v_params, 'severity', severity, 'basis', v_basis));
+  RETURN v_version;
+END
+$fn$;
+COMMENT ON FUNCTION sv.risk_rule_save(text, text, text, text, text, jsonb, text, integer, text) IS
+  'Administrators: save a risk rule as the next version of its code (immutable; returns the version)';
+GRANT EXECUTE ON FUNCTION sv.risk_rule_save(text, text, text, text, text, jsonb, text, integer, text) TO sv_admin;
+
+-- What officials read: every version, with its department and whether it is the one in force
+-- (the latest of its code).  security_invoker: the table's policy decides.
+CREATE VIEW sv_work.risk_rule WITH (security_invoker = true) AS
+  SELECT r.code, r.version, r.name, r.signal, r.group_by, r.detector, r.params, r.severity,
+         r.department_id, d.code AS department_code, d.name_zh AS department_name, r.basis,
+         r.version = max(r.version) OVER (PARTITION BY r.code) AS in_force,
+         r.created_by, r.created_at
+  FROM sv.risk_rule r JOIN sv.department d ON d.id = r.department_id;
+COMMENT ON VIEW sv_work.risk_rule IS '预警规则 / Risk early-warning rules, every version, the latest of each code in force';
+COMMENT ON COLUMN sv_work.risk_rule.code IS '规则代码';
+COMMENT ON COLUMN sv_work.risk_rule.version IS '版本号';
+COMMENT ON COLUMN sv_work.risk_rule.name IS '规则名称';
+COMMENT ON COLUMN sv_work.risk_rule.signal IS '监测信号:failed_inspection 检查不合格, penalty 行政处罚';
+COMMENT ON COLUMN sv_work.risk_rule.group_by IS '统计口径:subject 按市场主体, industry_region 按行业×区域';
+COMMENT ON COLUMN sv_work.risk_rule.detector IS '检测方法:poisson_tail 泊松尾概率, ewma 指数加权移动平均, cusum 累积和';
+COMMENT ON COLUMN sv_work.risk_rule.params IS '检测参数';
+COMMENT ON COLUMN sv_work.risk_rule.severity IS '预警级别:blue 蓝色(四级), yellow 黄色(三级), orange 橙色(二级), red 红色(一级)';
+COMMENT ON COLUMN sv_work.risk_rule.department_id IS '责任部门编号';
+COMMENT ON COLUMN sv_work.risk_rule.department_code IS '责任部门代码';
+COMMENT ON COLUMN sv_work.risk_rule.department_name IS '责任部门名称';
+COMMENT ON COLUMN sv_work.risk_rule.basis IS '法律政策依据';
+COMMENT ON COLUMN sv_work.risk_rule.in_force IS '是否现行版本';
+COMMENT ON COLUMN sv_work.risk_rule.created_by IS '创建人';
+COMMENT ON COLUMN sv_work.risk_rule.created_at IS '创建时间';
+GRANT SELECT ON sv_work.risk_rule TO sv_admin, sv_auditor, sv_officer;

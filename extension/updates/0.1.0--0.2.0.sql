@@ -234,3 +234,23 @@ CREATE TABLE sv.audit_lane (
 );
 ALTER TABLE sv.audit_lane ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.audit_lane FORCE ROW LEVEL SECURITY;
+
+-- 66_risk: risk early warning (issue 17), the rules: versioned and immutable.
+CREATE TABLE sv.risk_rule (
+  code          text NOT NULL CHECK (code ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  version       integer NOT NULL CHECK (version >= 1),
+  name          sv.label_text NOT NULL,
+  signal        text NOT NULL CHECK (signal ~ '^[a-z][a-z0-9_]{1,63}$'),
+  group_by      text NOT NULL CHECK (group_by IN ('subject', 'industry_region')),
+  detector      text NOT NULL CHECK (detector IN ('poisson_tail', 'ewma', 'cusum')),
+  params        jsonb NOT NULL CHECK (jsonb_typeof(params) = 'object'),
+  severity      text NOT NULL CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  basis         sv.label_text NOT NULL,
+  created_by    text NOT NULL,
+  created_at    timestamptz NOT NULL,
+  CONSTRAINT risk_rule_pkey PRIMARY KEY (code, version)
+);
+CREATE INDEX risk_rule_department_idx ON sv.risk_rule (department_id);
+ALTER TABLE sv.risk_rule ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_rule FORCE ROW LEVEL SECURITY;
