@@ -263,3 +263,284 @@ COMMENT ON COLUMN sv_work.risk_rule.in_force IS '是否现行版本';
 COMMENT ON COLUMN sv_work.risk_rule.created_by IS '创建人';
 COMMENT ON COLUMN sv_work.risk_rule.created_at IS '创建时间';
 GRANT SELECT ON sv_work.risk_rule TO sv_admin, sv_auditor, sv_officer;
+
+-- ---------------------------------------------------------------------------------------------
+-- Signals and the first scan.  A signal is a fact the platform holds, dated to a month and
+-- known from a moment on, so that a scan as of a moment sees exactly what was known then:
+--   failed_inspection: an inspection (sv.action, kind 'inspection') whose result is not
+--                      'no_problem', in the month it ended, known from its receipt;
+--   penalty:           an administrative penalty decision (sv.credit_event, kind
+--                      'administrative_penalty'), in the month decided, known from its recording.
+-- A series is one subject, or one industry (GB/T 4754 section letter) x region (the subject's
+-- region now); its count per month is the number of its signals.
+--
+-- Table:      sv.risk_alert (append-only: each alert with its explanation); view sv_work.risk_alert
+-- Functions:  sv._risk_signal (the signal rows), sv.risk_signal_counts (per series and month),
+--             sv.risk_scan (one rule, the Poisson tail detector so far)
+-- ---------------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION sv._risk_signal(signal text, from_month date, to_month date, as_of timestamptz)
+RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT a.uscc, left(s.industry, 1), s.region_code, date_trunc('month', a.ended_on)::date,
+         jsonb_build_object('table', 'action', 'uscc', a.uscc, 'id', a.id, 'day', a.ended_on, 'result', a.result,
+                            'department_id', a.department_id)
+  FROM sv.action a JOIN sv.subject s ON s.uscc = a.uscc
+  WHERE signal = 'failed_inspection' AND a.kind = 'inspection' AND a.result <> 'no_problem'
+    AND a.ended_on >= from_month AND a.ended_on < (to_month + interval '1 month')::date AND a.received_at <= as_of
+  UNION ALL
+  SELECT e.uscc, left(s.industry, 1), s.region_code, date_trunc('month', e.decided_on)::date,
+         jsonb_build_object('table', 'credit_event', 'uscc', e.uscc, 'id', e.id, 'day', e.decided_on,
+                            'reference', e.reference, 'department_id', e.department_id)
+  FROM sv.credit_event e JOIN sv.subject s ON s.uscc = e.uscc
+  WHERE signal = 'penalty' AND e.kind = 'administrative_penalty'
+    AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
+$fn$;
+
+-- The signal counted per series and month (months without a signal are not listed: they count 0).
+CREATE OR REPLACE FUNCTION sv.risk_signal_counts(signal text, group_by text, from_month date, to_month date,
+                                                 as_of timestamptz DEFAULT now())
+RETURNS TABLE (series text, month date, count bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+BEGIN
+  PERFORM sv._require_given(ARRAY['signal', 'group_by', 'from_month', 'to_month', 'as_of'],
+    ARRAY[signal IS NULL, group_by IS NULL, from_month IS NULL, to_month IS NULL, as_of IS NULL]);
+  PERFORM sv._require_one_of('signal', signal, sv._risk_signals());
+  PERFORM sv._require_one_of('group_by', group_by, ARRAY['subject', 'industry_region']);
+  PERFORM sv._risk_require_months(from_month, to_month, as_of);
+  PERFORM sv._require_role('count risk signals', '{sv_admin,sv_auditor}');
+  RETURN QUERY
+  SELECT sv._risk_series(group_by, g.uscc::text, g.industry, g.region_code) AS k, g.month, count(*)
+  FROM sv._risk_signal(signal, from_month, to_month, as_of) g
+  WHERE group_by = 'subject' OR g.industry IS NOT NULL
+  GROUP BY 1, 2 ORDER BY 1, 2;
+END
+$fn$;
+
+-- The key of a series: the subject's code, or "<industry section>:<region code>".
+CREATE OR REPLACE FUNCTION sv._risk_series(group_by text, uscc text, industry text, region_code text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT CASE group_by WHEN 'subject' THEN uscc ELSE industry || ':' || region_code END
+$fn$;
+
+-- Months are first days of months, in order, not after as_of; as_of is a moment not to come.
+CREATE OR REPLACE FUNCTION sv._risk_require_months(from_month date, to_month date, as_of timestamptz) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF NOT isfinite(as_of) THEN
+    RAISE EXCEPTION 'as_of must be a moment, not %', as_of USING ERRCODE = 'datetime_field_overflow';
+  END IF;
+  IF as_of > clock_timestamp() THEN
+    RAISE EXCEPTION 'as_of is in the future: a scan sees what is known as of now or an earlier moment'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF from_month IS NOT NULL AND (NOT isfinite(from_month) OR extract(day FROM from_month) <> 1) THEN
+    RAISE EXCEPTION 'from_month must be the first day of a month, not %', from_month USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF to_month IS NOT NULL AND (NOT isfinite(to_month) OR extract(day FROM to_month) <> 1) THEN
+    RAISE EXCEPTION 'to_month must be the first day of a month, not %', to_month USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF from_month > to_month THEN
+    RAISE EXCEPTION 'from_month (%) is after to_month (%)', from_month, to_month USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$fn$;
+
+-- Alerts: one per rule version, series and month, never raised twice; each with the explanation
+-- an official needs to check it (the rule as it was, the series, the baseline window, the
+-- observed count, baseline, statistic, threshold, p-values and the signal rows behind the count).
+CREATE TABLE sv.risk_alert (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  rule_code     text NOT NULL,
+  rule_version  integer NOT NULL,
+  series        text NOT NULL,
+  uscc          sv.uscc REFERENCES sv.subject (uscc),
+  period        date NOT NULL CHECK (extract(day FROM period) = 1),
+  observed      bigint NOT NULL CHECK (observed >= 0),
+  baseline      float8,
+  statistic     float8 NOT NULL,
+  threshold     float8,
+  p             float8 CHECK (p BETWEEN 0 AND 1),
+  p_adjusted    float8 CHECK (p_adjusted BETWEEN 0 AND 1),
+  severity      text NOT NULL CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  explanation   jsonb NOT NULL,
+  as_of         timestamptz NOT NULL,
+  raised_by     text NOT NULL,
+  raised_at     timestamptz NOT NULL,
+  CONSTRAINT risk_alert_rule_fkey FOREIGN KEY (rule_code, rule_version) REFERENCES sv.risk_rule (code, version),
+  CONSTRAINT risk_alert_once UNIQUE (rule_code, rule_version, series, period)
+);
+CREATE INDEX risk_alert_department_idx ON sv.risk_alert (department_id, period);
+CREATE INDEX risk_alert_uscc_idx ON sv.risk_alert (uscc) WHERE uscc IS NOT NULL;
+COMMENT ON TABLE sv.risk_alert IS 'Risk alerts (预警信息), append-only, each with its explanation (rule, series, window, values, signal rows)';
+CREATE TRIGGER risk_alert_immutable BEFORE UPDATE OR DELETE ON sv.risk_alert
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('an alert is kept as raised');
+CREATE TRIGGER risk_alert_no_truncate BEFORE TRUNCATE ON sv.risk_alert
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('an alert is kept as raised');
+ALTER TABLE sv.risk_alert ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_alert FORCE ROW LEVEL SECURITY;
+-- officers see the alerts their department must act on
+CREATE POLICY risk_alert_department ON sv.risk_alert FOR SELECT TO sv_officer
+  USING (department_id = sv.scope_department());
+CREATE POLICY risk_alert_all ON sv.risk_alert FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.risk_alert TO sv_admin, sv_auditor, sv_officer;
+SELECT pg_catalog.pg_extension_config_dump('sv.risk_alert', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.risk_alert_id_seq', '');
+
+-- Scan one rule (its latest version) as of a moment: the series with a signal in the tested
+-- months (the `months` months up to as_of's), each over its baseline and guard months before
+-- them, zeros filled in.  An alarm is p < alpha and count >= min_count; with fdr_q it must also
+-- be rejected by Benjamini-Hochberg over the points of the scan that could alarm (count >=
+-- min_count).  New alarms become alerts; one already raised for the rule version, series and
+-- month is not raised again.  Only the Poisson tail detector so far (0A000 for the others).
+-- Returns what it did.
+CREATE OR REPLACE FUNCTION sv.risk_scan(rule_code text, as_of timestamptz DEFAULT now(), months integer DEFAULT 1)
+RETURNS TABLE (rule_version integer, series bigint, tested bigint, alarms bigint, new_alerts bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  r sv.risk_rule;
+  v_last date;
+  v_first_tested date;
+  v_from date;
+  v_n integer;
+  v_series bigint;
+  v_tested bigint;
+  v_alarms bigint;
+  v_new bigint;
+BEGIN
+  PERFORM sv._require_given(ARRAY['rule_code', 'as_of', 'months'], ARRAY[rule_code IS NULL, as_of IS NULL, months IS NULL]);
+  PERFORM sv._risk_require_months(NULL, NULL, as_of);
+  IF months NOT BETWEEN 1 AND 120 THEN
+    RAISE EXCEPTION 'months must be between 1 and 120, not %', months USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._require_role('run risk scans', '{sv_admin}');
+  SELECT * INTO r FROM sv.risk_rule x WHERE x.code = risk_scan.rule_code ORDER BY x.version DESC LIMIT 1;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'rule_code: risk rule % does not exist', quote_literal(rule_code) USING ERRCODE = 'no_data_found';
+  END IF;
+  IF r.detector <> 'poisson_tail' THEN
+    RAISE EXCEPTION 'risk rule % uses detector %: scans run the poisson_tail detector only so far', quote_literal(r.code), r.detector
+      USING ERRCODE = 'feature_not_supported', HINT = 'Test such a series with sv.risk_ewma or sv.risk_cusum (docs/risk.md).';
+  END IF;
+
+  v_last := date_trunc('month', sv.local_date(as_of))::date;
+  v_first_tested := (v_last - make_interval(months => months - 1))::date;
+  v_from := (v_first_tested - make_interval(months => (r.params ->> 'baseline')::integer + (r.params ->> 'guard')::integer))::date;
+  v_n := (extract(year FROM age(v_last, v_from)) * 12 + extract(month FROM age(v_last, v_from)))::integer + 1;
+
+  CREATE TEMP TABLE IF NOT EXISTS pg_temp.risk_scan_point (
+    series text, uscc text, t integer, period date, observed bigint, baseline float8, statistic float8,
+    threshold float8, p float8, p_adjusted float8, alarm boolean) ON COMMIT DROP;
+  TRUNCATE pg_temp.risk_scan_point;
+  WITH sig AS MATERIALIZED (
+    SELECT sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) AS series,
+           CASE WHEN r.group_by = 'subject' THEN g.uscc::text END AS uscc, g.month
+    FROM sv._risk_signal(r.signal, v_from, v_last, as_of) g
+    WHERE r.group_by = 'subject' OR g.industry IS NOT NULL
+  ), tested AS (
+    SELECT DISTINCT s.series, s.uscc FROM sig s WHERE s.month >= v_first_tested
+  ), per_month AS (
+    SELECT s.series, s.month, count(*) AS n FROM sig s GROUP BY s.series, s.month
+  ), counts AS (
+    -- every month of the window, 0 where the series has no signal
+    SELECT t.series, t.uscc, array_agg(coalesce(pm.n, 0) ORDER BY m.month) AS counts
+    FROM tested t
+    CROSS JOIN LATERAL (SELECT (v_from + make_interval(months => i))::date AS month FROM generate_series(0, v_n - 1) i) m
+    LEFT JOIN per_month pm ON pm.series = t.series AND pm.month = m.month
+    GROUP BY t.series, t.uscc
+  )
+  INSERT INTO pg_temp.risk_scan_point
+  SELECT c.series, c.uscc, d.t, (v_from + make_interval(months => d.t - 1))::date, d.observed, d.baseline, d.statistic,
+         d.threshold, d.p, NULL, d.alarm
+  FROM counts c
+  CROSS JOIN LATERAL sv.risk_poisson_tail(c.counts, (r.params ->> 'baseline')::integer, (r.params ->> 'guard')::integer,
+                                          (r.params ->> 'alpha')::float8, (r.params ->> 'min_count')::bigint) d
+  WHERE d.t > v_n - months;
+
+  IF r.params ? 'fdr_q' THEN
+    WITH pts AS (SELECT y.ctid AS c, row_number() OVER (ORDER BY y.series, y.t) AS i, y.p
+                 FROM pg_temp.risk_scan_point y WHERE y.p IS NOT NULL AND y.observed >= (r.params ->> 'min_count')::bigint),
+         bh AS (SELECT b.* FROM sv.risk_bh(ARRAY(SELECT pts.p FROM pts ORDER BY pts.i), (r.params ->> 'fdr_q')::float8) b)
+    UPDATE pg_temp.risk_scan_point x SET p_adjusted = bh.p_adjusted, alarm = x.alarm AND bh.reject
+    FROM pts JOIN bh ON bh.i = pts.i WHERE x.ctid = pts.c;
+  END IF;
+
+  SELECT count(DISTINCT x.series), count(*), count(*) FILTER (WHERE x.alarm) INTO v_series, v_tested, v_alarms
+  FROM pg_temp.risk_scan_point x;
+  WITH new AS (
+    INSERT INTO sv.risk_alert AS a (rule_code, rule_version, series, uscc, period, observed, baseline, statistic, threshold,
+                                    p, p_adjusted, severity, department_id, explanation, as_of, raised_by, raised_at)
+    SELECT r.code, r.version, x.series, x.uscc, x.period, x.observed, x.baseline, x.statistic, x.threshold, x.p,
+           x.p_adjusted, r.severity, r.department_id,
+           jsonb_build_object(
+             'rule', r.code, 'version', r.version, 'name', r.name, 'basis', r.basis, 'signal', r.signal,
+             'group_by', r.group_by, 'detector', r.detector, 'params', r.params, 'series', x.series,
+             'period', x.period,
+             'baseline_window', jsonb_build_object(
+               'from', (x.period - make_interval(months => (r.params ->> 'guard')::integer + (r.params ->> 'baseline')::integer))::date,
+               'to', (x.period - make_interval(months => (r.params ->> 'guard')::integer + 1))::date),
+             'observed', x.observed, 'baseline', x.baseline, 'statistic', x.statistic, 'threshold', x.threshold,
+             'p', x.p, 'p_adjusted', x.p_adjusted, 'as_of', as_of,
+             'signal_rows', (SELECT coalesce(jsonb_agg(g.source ORDER BY g.source ->> 'table', g.source ->> 'day', (g.source ->> 'id')::bigint), '[]')
+                             FROM sv._risk_signal(r.signal, x.period, x.period, as_of) g
+                             WHERE sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) = x.series)),
+           as_of, me.login, now()
+    FROM pg_temp.risk_scan_point x
+    WHERE x.alarm
+    ON CONFLICT ON CONSTRAINT risk_alert_once DO NOTHING
+    RETURNING a.id
+  )
+  SELECT count(*) INTO v_new FROM new;
+  PERFORM sv.audit_append(r.department_id, 'risk_rule', r.code || ' v' || r.version, 'scan',
+    jsonb_build_object('as_of', as_of, 'months', months, 'from', v_first_tested, 'to', v_last, 'series', v_series,
+                       'tested', v_tested, 'alarms', v_alarms, 'new_alerts', v_new));
+  DROP TABLE pg_temp.risk_scan_point;
+  RETURN QUERY SELECT r.version, v_series, v_tested, v_alarms, v_new;
+END
+$fn$;
+COMMENT ON FUNCTION sv.risk_scan(text, timestamptz, integer) IS
+  'Administrators: scan one risk rule as of a moment over the last months, raising each new alarm once as an alert with its explanation';
+COMMENT ON FUNCTION sv.risk_signal_counts(text, text, date, date, timestamptz) IS
+  'Administrators, auditors: a risk signal counted per series and month, as known at a moment';
+GRANT EXECUTE ON FUNCTION sv.risk_scan(text, timestamptz, integer) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.risk_signal_counts(text, text, date, date, timestamptz) TO sv_admin, sv_auditor;
+
+-- What officials read: the alerts their department must act on (all for auditors and
+-- administrators), with the subject's name.  security_invoker: the table's policies decide.
+CREATE VIEW sv_work.risk_alert WITH (security_invoker = true) AS
+  SELECT a.id, a.rule_code, a.rule_version, a.severity, a.series, a.uscc, s.name AS subject_name, a.period,
+         a.observed, a.baseline, a.threshold, a.p, a.p_adjusted, a.department_id, a.explanation, a.as_of, a.raised_at
+  FROM sv.risk_alert a LEFT JOIN sv.subject s ON s.uscc = a.uscc;
+COMMENT ON VIEW sv_work.risk_alert IS '预警信息 / Risk alerts of the caller''s department (all for auditors and administrators)';
+COMMENT ON COLUMN sv_work.risk_alert.id IS '预警编号';
+COMMENT ON COLUMN sv_work.risk_alert.rule_code IS '规则代码';
+COMMENT ON COLUMN sv_work.risk_alert.rule_version IS '规则版本号';
+COMMENT ON COLUMN sv_work.risk_alert.severity IS '预警级别:blue 蓝色, yellow 黄色, orange 橙色, red 红色';
+COMMENT ON COLUMN sv_work.risk_alert.series IS '监测对象:统一社会信用代码,或 行业门类:区域代码';
+COMMENT ON COLUMN sv_work.risk_alert.uscc IS '统一社会信用代码(按市场主体统计时)';
+COMMENT ON COLUMN sv_work.risk_alert.subject_name IS '市场主体名称';
+COMMENT ON COLUMN sv_work.risk_alert.period IS '预警月份';
+COMMENT ON COLUMN sv_work.risk_alert.observed IS '当月信号数';
+COMMENT ON COLUMN sv_work.risk_alert.baseline IS '基线均值';
+COMMENT ON COLUMN sv_work.risk_alert.threshold IS '预警阈值(触发预警的最小信号数)';
+COMMENT ON COLUMN sv_work.risk_alert.p IS 'P 值';
+COMMENT ON COLUMN sv_work.risk_alert.p_adjusted IS '多重检验校正后 P 值(Benjamini-Hochberg)';
+COMMENT ON COLUMN sv_work.risk_alert.department_id IS '责任部门编号';
+COMMENT ON COLUMN sv_work.risk_alert.explanation IS '预警依据说明(规则、窗口、数值、信号记录)';
+COMMENT ON COLUMN sv_work.risk_alert.as_of IS '扫描数据截止时点';
+COMMENT ON COLUMN sv_work.risk_alert.raised_at IS '预警生成时间';
+GRANT SELECT ON sv_work.risk_alert TO sv_admin, sv_auditor, sv_officer;

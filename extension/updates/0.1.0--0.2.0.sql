@@ -254,3 +254,30 @@ CREATE TABLE sv.risk_rule (
 CREATE INDEX risk_rule_department_idx ON sv.risk_rule (department_id);
 ALTER TABLE sv.risk_rule ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.risk_rule FORCE ROW LEVEL SECURITY;
+-- 66_risk: the alerts of the first scans, append-only.
+CREATE TABLE sv.risk_alert (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  rule_code     text NOT NULL,
+  rule_version  integer NOT NULL,
+  series        text NOT NULL,
+  uscc          sv.uscc REFERENCES sv.subject (uscc),
+  period        date NOT NULL CHECK (extract(day FROM period) = 1),
+  observed      bigint NOT NULL CHECK (observed >= 0),
+  baseline      float8,
+  statistic     float8 NOT NULL,
+  threshold     float8,
+  p             float8 CHECK (p BETWEEN 0 AND 1),
+  p_adjusted    float8 CHECK (p_adjusted BETWEEN 0 AND 1),
+  severity      text NOT NULL CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  explanation   jsonb NOT NULL,
+  as_of         timestamptz NOT NULL,
+  raised_by     text NOT NULL,
+  raised_at     timestamptz NOT NULL,
+  CONSTRAINT risk_alert_rule_fkey FOREIGN KEY (rule_code, rule_version) REFERENCES sv.risk_rule (code, version),
+  CONSTRAINT risk_alert_once UNIQUE (rule_code, rule_version, series, period)
+);
+CREATE INDEX risk_alert_department_idx ON sv.risk_alert (department_id, period);
+CREATE INDEX risk_alert_uscc_idx ON sv.risk_alert (uscc) WHERE uscc IS NOT NULL;
+ALTER TABLE sv.risk_alert ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_alert FORCE ROW LEVEL SECURITY;
