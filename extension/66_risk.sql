@@ -1,12 +1,16 @@
 -- ---------------------------------------------------------------------------------------------
 -- 66_risk: risk early warning (风险预警), issue 17; docs/risk.md.  This file so far: the
--- statistical detectors (in C, src/risk/detect.c) and the rules that use them.
+-- statistical detectors (in C, src/risk/detect.c), the rules that use them, the signals counted
+-- per series and month, and the first scan (one rule, the Poisson tail) with its alerts.
 --
+-- Tables:     sv.risk_rule (versioned, immutable), sv.risk_alert (append-only)
 -- Functions:  sv.poisson_upper_tail(x, lambda) = P(X >= x | lambda);
 --             the detectors over one series of counts, one row per point:
 --             sv.risk_poisson_tail (trailing baseline with a guard band), sv.risk_ewma (exact
 --             time-varying limit), sv.risk_cusum (Poisson CUSUM, restarts after an alarm),
---             sv.risk_cusum_k; across series sv.risk_bh (Benjamini-Hochberg)
+--             sv.risk_cusum_k; across series sv.risk_bh (Benjamini-Hochberg);
+--             sv.risk_rule_save, sv.risk_signal_counts, sv.risk_scan
+-- Views:      sv_work.risk_rule, sv_work.risk_alert
 -- ---------------------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION sv.poisson_upper_tail(x bigint, lambda float8) RETURNS float8
