@@ -135,5 +135,6 @@ SET ROLE regress_rss_public;
 SELECT count(*) FROM sv.risk_alert;
 RESET ROLE;
 
+DELETE FROM sv.staff WHERE role_name IN ('regress_rss_officer', 'regress_rss_other');
 DROP ROLE regress_rss_admin, regress_rss_officer, regress_rss_other, regress_rss_auditor, regress_rss_bi,
   regress_rss_public, regress_rss_feed;
