@@ -135,6 +135,41 @@ SET ROLE regress_rss_public;
 SELECT count(*) FROM sv.risk_alert;
 RESET ROLE;
 
+-- failed inspections: actions of subject 1 (written as the superuser with a catalogue release
+-- of their own, all rolled back): results other than no_problem count, in the month the
+-- inspection ended, as known from the action's receipt (the one of 2025-12-29 arrives in 2026)
+BEGIN;
+INSERT INTO sv.catalog_release (label, note, published_at, published_by, items, check_items)
+VALUES ('RSS-REL', 'regress: risk scan, rolled back', '2024-01-01 10:00+08', 'regress', 0, 0) RETURNING id AS rel \gset
+INSERT INTO sv.action (uscc, kind, check_item_code, release_id, department_id, region_code, started_on, ended_on, inspectors,
+                       result, publication_due, source_system, source_record_id, received_at, updated_at)
+SELECT :'s1', k, 'C01', :rel, 4, '410402', d, d, '{A1,A2}', r, d + 20, 'RSS', 'RSS-A-' || n, x, x
+FROM (VALUES (date '2025-07-03', 'inspection', 'problem_found', 1, timestamptz '2025-07-03 18:00'),
+             ('2025-06-10', 'inspection', 'no_problem', 2, '2025-06-10 18:00'),
+             ('2025-12-01', 'inspection', 'case_filed', 3, '2025-12-01 18:00'),
+             ('2025-12-08', 'inspection', 'rectification_ordered', 4, '2025-12-08 18:00'),
+             ('2025-12-15', 'inspection', 'problem_found', 5, '2025-12-15 18:00'),
+             ('2025-12-16', 'penalty', 'case_filed', 6, '2025-12-16 18:00'),
+             ('2025-12-22', 'inspection', 'no_problem', 7, '2025-12-22 18:00'),
+             ('2025-12-29', 'inspection', 'problem_found', 8, '2026-01-05 09:00')) v(d, k, r, n, x);
+SET ROLE regress_rss_auditor;
+SELECT series = :'s1' AS subject_1, month, count
+FROM sv.risk_signal_counts('failed_inspection', 'subject', '2025-01-01', '2025-12-01', '2025-12-31 23:00') ORDER BY month;
+SELECT month, count
+FROM sv.risk_signal_counts('failed_inspection', 'subject', '2025-12-01', '2025-12-01', '2026-01-06 00:00');
+SELECT series, month, count
+FROM sv.risk_signal_counts('failed_inspection', 'industry_region', '2025-12-01', '2025-12-01', '2025-12-31 23:00');
+SET ROLE regress_rss_admin;
+SELECT sv.risk_rule_save('RSS-FAIL', '检查不合格突增', 'failed_inspection', 'subject', 'poisson_tail',
+  '{"baseline": 6, "guard": 1, "alpha": 0.01, "min_count": 3}', 'orange', 4, '国发〔2019〕18号') AS version;
+SELECT * FROM sv.risk_scan('RSS-FAIL', '2025-12-31 23:00');
+RESET ROLE;
+SELECT observed, round(baseline::numeric, 4) AS baseline, threshold, round(p::numeric, 6) AS p,
+       (SELECT array_agg((x ->> 'table') || ' ' || (x ->> 'day') || ' ' || (x ->> 'result') ORDER BY x ->> 'day')
+        FROM jsonb_array_elements(explanation -> 'signal_rows') x) AS signal_rows
+FROM sv.risk_alert WHERE rule_code = 'RSS-FAIL';
+ROLLBACK;
+
 DELETE FROM sv.staff WHERE role_name IN ('regress_rss_officer', 'regress_rss_other');
 DROP ROLE regress_rss_admin, regress_rss_officer, regress_rss_other, regress_rss_auditor, regress_rss_bi,
   regress_rss_public, regress_rss_feed;
