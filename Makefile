@@ -35,6 +35,7 @@ OBJS = \
 	src/draw/population.o \
 	src/draw/population_codec.o \
 	src/credit/score.o \
+	src/risk/detect.o \
 	src/push/push_shmem.o \
 	src/push/worker.o \
 	src/push/url.o \

@@ -69,7 +69,12 @@ AS $fn$
     ('sv.draw_exclusion', 'draw_exclusion_no_truncate'),
     -- 55_credit
     ('sv.credit_model', 'credit_model_immutable'),
-    ('sv.credit_model', 'credit_model_no_change')
+    ('sv.credit_model', 'credit_model_no_change'),
+    -- 66_risk
+    ('sv.risk_rule', 'risk_rule_immutable'),
+    ('sv.risk_rule', 'risk_rule_no_truncate'),
+    ('sv.risk_alert', 'risk_alert_immutable'),
+    ('sv.risk_alert', 'risk_alert_no_truncate')
 $fn$;
 COMMENT ON FUNCTION sv._append_only_registry() IS
   'The guard triggers of the append-only tables: one row per (table, trigger), kept ENABLE ALWAYS';

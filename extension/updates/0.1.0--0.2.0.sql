@@ -234,3 +234,50 @@ CREATE TABLE sv.audit_lane (
 );
 ALTER TABLE sv.audit_lane ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.audit_lane FORCE ROW LEVEL SECURITY;
+
+-- 66_risk: risk early warning (issue 17), the rules: versioned and immutable.
+CREATE TABLE sv.risk_rule (
+  code          text NOT NULL CHECK (code ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  version       integer NOT NULL CHECK (version >= 1),
+  name          sv.label_text NOT NULL,
+  signal        text NOT NULL CHECK (signal ~ '^[a-z][a-z0-9_]{1,63}$'),
+  group_by      text NOT NULL CHECK (group_by IN ('subject', 'industry_region')),
+  detector      text NOT NULL CHECK (detector IN ('poisson_tail', 'ewma', 'cusum')),
+  params        jsonb NOT NULL CHECK (jsonb_typeof(params) = 'object'),
+  severity      text NOT NULL CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  basis         sv.label_text NOT NULL,
+  created_by    text NOT NULL,
+  created_at    timestamptz NOT NULL,
+  CONSTRAINT risk_rule_pkey PRIMARY KEY (code, version)
+);
+CREATE INDEX risk_rule_department_idx ON sv.risk_rule (department_id);
+ALTER TABLE sv.risk_rule ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_rule FORCE ROW LEVEL SECURITY;
+-- 66_risk: the alerts of the first scans, append-only.
+CREATE TABLE sv.risk_alert (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  rule_code     text NOT NULL,
+  rule_version  integer NOT NULL,
+  series        text NOT NULL,
+  uscc          sv.uscc REFERENCES sv.subject (uscc),
+  period        date NOT NULL CHECK (extract(day FROM period) = 1),
+  observed      bigint NOT NULL CHECK (observed >= 0),
+  baseline      float8,
+  statistic     float8 NOT NULL,
+  threshold     float8,
+  p             float8 CHECK (p BETWEEN 0 AND 1),
+  p_adjusted    float8 CHECK (p_adjusted BETWEEN 0 AND 1),
+  severity      text NOT NULL CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  explanation   jsonb NOT NULL,
+  as_of         timestamptz NOT NULL,
+  raised_by     text NOT NULL,
+  raised_at     timestamptz NOT NULL,
+  CONSTRAINT risk_alert_rule_fkey FOREIGN KEY (rule_code, rule_version) REFERENCES sv.risk_rule (code, version),
+  CONSTRAINT risk_alert_once UNIQUE (rule_code, rule_version, series, period)
+);
+CREATE INDEX risk_alert_department_idx ON sv.risk_alert (department_id, period);
+CREATE INDEX risk_alert_uscc_idx ON sv.risk_alert (uscc) WHERE uscc IS NOT NULL;
+ALTER TABLE sv.risk_alert ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_alert FORCE ROW LEVEL SECURITY;

@@ -1,0 +1,550 @@
+-- ---------------------------------------------------------------------------------------------
+-- 66_risk: risk early warning (风险预警), issue 17; docs/risk.md.  This file so far: the
+-- statistical detectors (in C, src/risk/detect.c), the rules that use them, the signals counted
+-- per series and month, and the first scan (one rule, the Poisson tail) with its alerts.
+--
+-- Tables:     sv.risk_rule (versioned, immutable), sv.risk_alert (append-only)
+-- Functions:  sv.poisson_upper_tail(x, lambda) = P(X >= x | lambda);
+--             the detectors over one series of counts, one row per point:
+--             sv.risk_poisson_tail (trailing baseline with a guard band), sv.risk_ewma (exact
+--             time-varying limit), sv.risk_cusum (Poisson CUSUM, restarts after an alarm),
+--             sv.risk_cusum_k; across series sv.risk_bh (Benjamini-Hochberg);
+--             sv.risk_rule_save, sv.risk_signal_counts, sv.risk_scan
+-- Views:      sv_work.risk_rule, sv_work.risk_alert
+-- ---------------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION sv.poisson_upper_tail(x bigint, lambda float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'sv_poisson_upper_tail' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sv.poisson_upper_tail(bigint, float8) IS
+  'P(X >= x) for X Poisson with mean lambda (0 <= lambda <= 1e9), by the regularized incomplete gamma function';
+
+CREATE OR REPLACE FUNCTION sv.risk_poisson_tail(counts bigint[], baseline integer, guard integer, alpha float8,
+                                                min_count bigint DEFAULT 1)
+RETURNS TABLE (t integer, observed bigint, baseline float8, statistic float8, threshold float8, p float8, alarm boolean)
+AS 'MODULE_PATHNAME', 'sv_risk_poisson_tail' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 24;
+COMMENT ON FUNCTION sv.risk_poisson_tail(bigint[], integer, integer, float8, bigint) IS
+  'Poisson tail detector: p = P(X >= count | mean of the baseline periods ending guard periods before), alarm when p < alpha and count >= min_count';
+
+CREATE OR REPLACE FUNCTION sv.risk_ewma(counts bigint[], mu0 float8, sigma float8, lambda float8, l float8)
+RETURNS TABLE (t integer, observed bigint, baseline float8, statistic float8, threshold float8, p float8, alarm boolean)
+AS 'MODULE_PATHNAME', 'sv_risk_ewma' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 24;
+COMMENT ON FUNCTION sv.risk_ewma(bigint[], float8, float8, float8, float8) IS
+  'EWMA detector: z_t against the exact limit mu0 + L sigma sqrt(lambda/(2-lambda) (1-(1-lambda)^(2t)))';
+
+CREATE OR REPLACE FUNCTION sv.risk_cusum_k(mu0 float8, mu1 float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'sv_risk_cusum_k' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sv.risk_cusum_k(float8, float8) IS
+  'Reference value of the Poisson CUSUM: (mu1 - mu0) / (ln mu1 - ln mu0)';
+
+CREATE OR REPLACE FUNCTION sv.risk_cusum(counts bigint[], mu0 float8, mu1 float8, h float8)
+RETURNS TABLE (t integer, observed bigint, baseline float8, statistic float8, threshold float8, p float8, alarm boolean)
+AS 'MODULE_PATHNAME', 'sv_risk_cusum' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 24;
+COMMENT ON FUNCTION sv.risk_cusum(bigint[], float8, float8, float8) IS
+  'Poisson CUSUM detector: S_t = max(0, S_{t-1} + x_t - k), alarm when S_t > h, then S restarts at 0';
+
+CREATE OR REPLACE FUNCTION sv.risk_bh(p float8[], q float8)
+RETURNS TABLE (i integer, p float8, p_adjusted float8, reject boolean)
+AS 'MODULE_PATHNAME', 'sv_risk_bh' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sv.risk_bh(float8[], float8) IS
+  'Benjamini-Hochberg across series: step-up adjusted p-values, rejected when adjusted p <= q (the false discovery rate)';
+
+-- Pure arithmetic: the officials who read risk (and BI, for its own analyses) may call them.
+GRANT EXECUTE ON FUNCTION sv.poisson_upper_tail(bigint, float8),
+                          sv.risk_poisson_tail(bigint[], integer, integer, float8, bigint),
+                          sv.risk_ewma(bigint[], float8, float8, float8, float8),
+                          sv.risk_cusum_k(float8, float8),
+                          sv.risk_cusum(bigint[], float8, float8, float8),
+                          sv.risk_bh(float8[], float8)
+  TO sv_admin, sv_auditor, sv_officer, sv_bi;
+
+-- ---------------------------------------------------------------------------------------------
+-- Rules (预警规则): which signal, counted per subject or per industry x region, is watched by
+-- which detector with which parameters; how severe an alert is (the four warning levels of
+-- 突发事件应对法 §42: 蓝 IV, 黄 III, 橙 II, 红 I), the department that must act, and the legal or
+-- policy basis.  Versioned and immutable: a change is a new version of the same code, so every
+-- alert can be explained by the rule exactly as it was (as credit models, 55_credit.sql).
+--
+-- Table:      sv.risk_rule (code, version); view sv_work.risk_rule (with the version in force)
+-- Functions:  sv.risk_rule_save (administrators), sv._risk_signals, sv._risk_params
+-- ---------------------------------------------------------------------------------------------
+
+-- The signals a rule can watch: those the platform counts per month so far (docs/risk.md).
+CREATE OR REPLACE FUNCTION sv._risk_signals() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT ARRAY['failed_inspection', 'penalty']
+$fn$;
+
+CREATE TABLE sv.risk_rule (
+  code          text NOT NULL CHECK (code ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  version       integer NOT NULL CHECK (version >= 1),
+  name          sv.label_text NOT NULL,
+  signal        text NOT NULL CHECK (signal ~ '^[a-z][a-z0-9_]{1,63}$'),
+  group_by      text NOT NULL CHECK (group_by IN ('subject', 'industry_region')),
+  detector      text NOT NULL CHECK (detector IN ('poisson_tail', 'ewma', 'cusum')),
+  params        jsonb NOT NULL CHECK (jsonb_typeof(params) = 'object'),
+  severity      text NOT NULL CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  basis         sv.label_text NOT NULL,
+  created_by    text NOT NULL,
+  created_at    timestamptz NOT NULL,
+  CONSTRAINT risk_rule_pkey PRIMARY KEY (code, version)
+);
+CREATE INDEX risk_rule_department_idx ON sv.risk_rule (department_id);
+COMMENT ON TABLE sv.risk_rule IS
+  'Risk early-warning rules (预警规则), versioned and immutable: signal, grouping, detector and parameters, severity, department, basis';
+CREATE TRIGGER risk_rule_immutable BEFORE UPDATE OR DELETE ON sv.risk_rule
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a risk rule is kept for explaining its alerts: save a new version');
+CREATE TRIGGER risk_rule_no_truncate BEFORE TRUNCATE ON sv.risk_rule
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a risk rule is kept for explaining its alerts');
+ALTER TABLE sv.risk_rule ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_rule FORCE ROW LEVEL SECURITY;
+-- rules are not secret among officials: every department sees what every rule watches
+CREATE POLICY risk_rule_read ON sv.risk_rule FOR SELECT TO sv_admin, sv_auditor, sv_officer USING (true);
+GRANT SELECT ON sv.risk_rule TO sv_admin, sv_auditor, sv_officer;
+SELECT pg_catalog.pg_extension_config_dump('sv.risk_rule', '');
+
+-- The parameters of a detector: checked one by one (22023 naming params.<key>), defaults filled
+-- in, so that the stored rule says every value its detector used.
+--   poisson_tail: baseline 1-120 periods, guard 0-24 (default 0), alpha in (0, 1), min_count >= 0
+--                 (default 1), fdr_q in (0, 1) (optional: Benjamini-Hochberg across the series)
+--   ewma:         mu0 >= 0, sigma > 0 (default sqrt(mu0), the Poisson one), lambda in (0, 1], l > 0
+--   cusum:        mu0 > 0, mu1 > mu0, h > 0
+CREATE OR REPLACE FUNCTION sv._risk_params(detector text, params jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  spec record;
+  v_bad text;
+  v jsonb;
+  n numeric;
+  v_out jsonb := '{}';
+BEGIN
+  IF jsonb_typeof(params) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION 'params must be a JSON object, not %', coalesce(jsonb_typeof(params), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(k, ', ' ORDER BY k) INTO v_bad FROM jsonb_object_keys(params) k
+  WHERE k <> ALL (CASE detector WHEN 'poisson_tail' THEN ARRAY['baseline', 'guard', 'alpha', 'min_count', 'fdr_q']
+                                WHEN 'ewma' THEN ARRAY['mu0', 'sigma', 'lambda', 'l']
+                                ELSE ARRAY['mu0', 'mu1', 'h'] END);
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'params: % not a parameter of detector %', v_bad, detector
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = CASE detector WHEN 'poisson_tail' THEN 'poisson_tail takes baseline, guard, alpha, min_count and fdr_q.'
+                                 WHEN 'ewma' THEN 'ewma takes mu0, sigma, lambda and l.'
+                                 ELSE 'cusum takes mu0, mu1 and h.' END;
+  END IF;
+  -- key, integer?, lower bound, lower bound included?, upper bound, upper included?, default
+  FOR spec IN
+    SELECT * FROM (VALUES
+      ('poisson_tail', 'baseline', true, 1::numeric, true, 120::numeric, true, NULL::numeric, 1),
+      ('poisson_tail', 'guard', true, 0, true, 24, true, 0, 2),
+      ('poisson_tail', 'alpha', false, 0, false, 1, false, NULL, 3),
+      ('poisson_tail', 'min_count', true, 0, true, 1000000, true, 1, 4),
+      ('poisson_tail', 'fdr_q', false, 0, false, 1, false, NULL, 5),
+      ('ewma', 'mu0', false, 0, true, 1e9, true, NULL, 1),
+      ('ewma', 'sigma', false, 0, false, 1e9, true, NULL, 2),
+      ('ewma', 'lambda', false, 0, false, 1, true, NULL, 3),
+      ('ewma', 'l', false, 0, false, 100, true, NULL, 4),
+      ('cusum', 'mu0', false, 0, false, 1e9, true, NULL, 1),
+      ('cusum', 'mu1', false, 0, false, 1e9, true, NULL, 2),
+      ('cusum', 'h', false, 0, false, 1e9, true, NULL, 3)
+    ) s(det, key, is_int, lo, lo_in, hi, hi_in, dflt, ord)
+    WHERE s.det = detector ORDER BY s.ord
+  LOOP
+    v := params -> spec.key;
+    IF v IS NULL OR v = 'null' THEN
+      IF spec.dflt IS NOT NULL THEN
+        v_out := v_out || jsonb_build_object(spec.key, spec.dflt);
+      ELSIF (detector, spec.key) IN (('poisson_tail', 'fdr_q'), ('ewma', 'sigma')) THEN
+        NULL;   -- optional; sigma defaults below
+      ELSE
+        RAISE EXCEPTION 'params.% must be given for detector %', spec.key, detector
+          USING ERRCODE = 'null_value_not_allowed';
+      END IF;
+      CONTINUE;
+    END IF;
+    n := CASE WHEN jsonb_typeof(v) = 'number' THEN v::text::numeric END;
+    IF n IS NULL OR (spec.is_int AND n <> trunc(n))
+       OR n < spec.lo OR (n = spec.lo AND NOT spec.lo_in) OR n > spec.hi OR (n = spec.hi AND NOT spec.hi_in) THEN
+      RAISE EXCEPTION USING MESSAGE = format('params.%s must be %s in %s%s, %s%s, not %s', spec.key,
+        CASE WHEN spec.is_int THEN 'an integer' ELSE 'a number' END,
+        CASE WHEN spec.lo_in THEN '[' ELSE '(' END, spec.lo, spec.hi, CASE WHEN spec.hi_in THEN ']' ELSE ')' END, v),
+        ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_out := v_out || jsonb_build_object(spec.key, n);
+  END LOOP;
+  IF detector = 'ewma' AND NOT v_out ? 'sigma' THEN
+    IF (v_out ->> 'mu0')::numeric = 0 THEN
+      RAISE EXCEPTION 'params.sigma must be given for detector ewma when mu0 is 0'
+        USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_out := v_out || jsonb_build_object('sigma', trim_scale(round(sqrt((v_out ->> 'mu0')::numeric), 12)));
+  END IF;
+  IF detector = 'cusum' AND (v_out ->> 'mu1')::numeric <= (v_out ->> 'mu0')::numeric THEN
+    RAISE EXCEPTION 'params.mu1 must be greater than params.mu0 (they are % and %)', v_out -> 'mu1', v_out -> 'mu0'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The CUSUM looks for a rise from the in-control mean mu0 to mu1.';
+  END IF;
+  RETURN v_out;
+END
+$fn$;
+
+-- Administrators: save a rule, as version 1 of a new code or the next version of an existing
+-- one.  Returns the version saved.
+CREATE OR REPLACE FUNCTION sv.risk_rule_save(code text, name text, signal text, group_by text, detector text,
+                                             params jsonb, severity text, department_id integer, basis text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  v_name text;
+  v_basis text;
+  v_params jsonb;
+  v_version integer;
+BEGIN
+  PERFORM sv._require_given(ARRAY['code', 'name', 'signal', 'group_by', 'detector', 'params', 'severity',
+                                  'department_id', 'basis'],
+                            ARRAY[code IS NULL, name IS NULL, signal IS NULL, group_by IS NULL, detector IS NULL,
+                                  params IS NULL, severity IS NULL, department_id IS NULL, basis IS NULL]);
+  PERFORM sv._require_code('code', code);
+  v_name := sv._require_label('name', name, 200);
+  PERFORM sv._require_text('name', v_name);
+  PERFORM sv._require_one_of('signal', signal, sv._risk_signals());
+  PERFORM sv._require_one_of('group_by', group_by, ARRAY['subject', 'industry_region']);
+  PERFORM sv._require_one_of('detector', detector, ARRAY['poisson_tail', 'ewma', 'cusum']);
+  v_params := sv._risk_params(detector, params);
+  PERFORM sv._require_one_of('severity', severity, ARRAY['blue', 'yellow', 'orange', 'red']);
+  PERFORM sv._require_department('department_id', department_id);
+  v_basis := sv._require_label('basis', basis, 500);
+  PERFORM sv._require_text('basis', v_basis);
+  PERFORM sv._require_role('save risk rules', '{sv_admin}');
+
+  -- versions of one code are numbered in turn
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.risk_rule ' || code));
+  SELECT coalesce(max(r.version), 0) + 1 INTO v_version FROM sv.risk_rule r WHERE r.code = risk_rule_save.code;
+  INSERT INTO sv.risk_rule (code, version, name, signal, group_by, detector, params, severity, department_id, basis,
+                            created_by, created_at)
+  VALUES (code, v_version, v_name, signal, group_by, detector, v_params, severity, department_id, v_basis,
+          me.login, now());
+  PERFORM sv.audit_append(department_id, 'risk_rule', code || ' v' || v_version, 'add',
+    jsonb_build_object('name', v_name, 'signal', signal, 'group_by', group_by, 'detector', detector,
+                       'params', v_params, 'severity', severity, 'basis', v_basis));
+  RETURN v_version;
+END
+$fn$;
+COMMENT ON FUNCTION sv.risk_rule_save(text, text, text, text, text, jsonb, text, integer, text) IS
+  'Administrators: save a risk rule as the next version of its code (immutable; returns the version)';
+GRANT EXECUTE ON FUNCTION sv.risk_rule_save(text, text, text, text, text, jsonb, text, integer, text) TO sv_admin;
+
+-- What officials read: every version, with its department and whether it is the one in force
+-- (the latest of its code).  security_invoker: the table's policy decides.
+CREATE VIEW sv_work.risk_rule WITH (security_invoker = true) AS
+  SELECT r.code, r.version, r.name, r.signal, r.group_by, r.detector, r.params, r.severity,
+         r.department_id, d.code AS department_code, d.name_zh AS department_name, r.basis,
+         r.version = max(r.version) OVER (PARTITION BY r.code) AS in_force,
+         r.created_by, r.created_at
+  FROM sv.risk_rule r JOIN sv.department d ON d.id = r.department_id;
+COMMENT ON VIEW sv_work.risk_rule IS '预警规则 / Risk early-warning rules, every version, the latest of each code in force';
+COMMENT ON COLUMN sv_work.risk_rule.code IS '规则代码';
+COMMENT ON COLUMN sv_work.risk_rule.version IS '版本号';
+COMMENT ON COLUMN sv_work.risk_rule.name IS '规则名称';
+COMMENT ON COLUMN sv_work.risk_rule.signal IS '监测信号:failed_inspection 检查不合格, penalty 行政处罚';
+COMMENT ON COLUMN sv_work.risk_rule.group_by IS '统计口径:subject 按市场主体, industry_region 按行业×区域';
+COMMENT ON COLUMN sv_work.risk_rule.detector IS '检测方法:poisson_tail 泊松尾概率, ewma 指数加权移动平均, cusum 累积和';
+COMMENT ON COLUMN sv_work.risk_rule.params IS '检测参数';
+COMMENT ON COLUMN sv_work.risk_rule.severity IS '预警级别:blue 蓝色(四级), yellow 黄色(三级), orange 橙色(二级), red 红色(一级)';
+COMMENT ON COLUMN sv_work.risk_rule.department_id IS '责任部门编号';
+COMMENT ON COLUMN sv_work.risk_rule.department_code IS '责任部门代码';
+COMMENT ON COLUMN sv_work.risk_rule.department_name IS '责任部门名称';
+COMMENT ON COLUMN sv_work.risk_rule.basis IS '法律政策依据';
+COMMENT ON COLUMN sv_work.risk_rule.in_force IS '是否现行版本';
+COMMENT ON COLUMN sv_work.risk_rule.created_by IS '创建人';
+COMMENT ON COLUMN sv_work.risk_rule.created_at IS '创建时间';
+GRANT SELECT ON sv_work.risk_rule TO sv_admin, sv_auditor, sv_officer;
+
+-- ---------------------------------------------------------------------------------------------
+-- Signals and the first scan.  A signal is a fact the platform holds, dated to a month and
+-- known from a moment on, so that a scan as of a moment sees exactly what was known then:
+--   failed_inspection: an inspection (sv.action, kind 'inspection') whose result is not
+--                      'no_problem', in the month it ended, known from its receipt;
+--   penalty:           an administrative penalty decision (sv.credit_event, kind
+--                      'administrative_penalty'), in the month decided, known from its recording.
+-- A series is one subject, or one industry (GB/T 4754 section letter) x region (the subject's
+-- region now); its count per month is the number of its signals.
+--
+-- Table:      sv.risk_alert (append-only: each alert with its explanation); view sv_work.risk_alert
+-- Functions:  sv._risk_signal (the signal rows), sv.risk_signal_counts (per series and month),
+--             sv.risk_scan (one rule, the Poisson tail detector so far)
+-- ---------------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION sv._risk_signal(signal text, from_month date, to_month date, as_of timestamptz)
+RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT a.uscc, left(s.industry, 1), s.region_code, date_trunc('month', a.ended_on)::date,
+         jsonb_build_object('table', 'action', 'uscc', a.uscc, 'id', a.id, 'day', a.ended_on, 'result', a.result,
+                            'department_id', a.department_id)
+  FROM sv.action a JOIN sv.subject s ON s.uscc = a.uscc
+  WHERE signal = 'failed_inspection' AND a.kind = 'inspection' AND a.result <> 'no_problem'
+    AND a.ended_on >= from_month AND a.ended_on < (to_month + interval '1 month')::date AND a.received_at <= as_of
+  UNION ALL
+  SELECT e.uscc, left(s.industry, 1), s.region_code, date_trunc('month', e.decided_on)::date,
+         jsonb_build_object('table', 'credit_event', 'uscc', e.uscc, 'id', e.id, 'day', e.decided_on,
+                            'reference', e.reference, 'department_id', e.department_id)
+  FROM sv.credit_event e JOIN sv.subject s ON s.uscc = e.uscc
+  WHERE signal = 'penalty' AND e.kind = 'administrative_penalty'
+    AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
+$fn$;
+
+-- The signal counted per series and month (months without a signal are not listed: they count 0).
+CREATE OR REPLACE FUNCTION sv.risk_signal_counts(signal text, group_by text, from_month date, to_month date,
+                                                 as_of timestamptz DEFAULT now())
+RETURNS TABLE (series text, month date, count bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+BEGIN
+  PERFORM sv._require_given(ARRAY['signal', 'group_by', 'from_month', 'to_month', 'as_of'],
+    ARRAY[signal IS NULL, group_by IS NULL, from_month IS NULL, to_month IS NULL, as_of IS NULL]);
+  PERFORM sv._require_one_of('signal', signal, sv._risk_signals());
+  PERFORM sv._require_one_of('group_by', group_by, ARRAY['subject', 'industry_region']);
+  PERFORM sv._risk_require_months(from_month, to_month, as_of);
+  PERFORM sv._require_role('count risk signals', '{sv_admin,sv_auditor}');
+  RETURN QUERY
+  SELECT sv._risk_series(group_by, g.uscc::text, g.industry, g.region_code) AS k, g.month, count(*)
+  FROM sv._risk_signal(signal, from_month, to_month, as_of) g
+  WHERE group_by = 'subject' OR g.industry IS NOT NULL
+  GROUP BY 1, 2 ORDER BY 1, 2;
+END
+$fn$;
+
+-- The key of a series: the subject's code, or "<industry section>:<region code>".
+CREATE OR REPLACE FUNCTION sv._risk_series(group_by text, uscc text, industry text, region_code text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT CASE group_by WHEN 'subject' THEN uscc ELSE industry || ':' || region_code END
+$fn$;
+
+-- Months are first days of months, in order, not after as_of; as_of is a moment not to come.
+CREATE OR REPLACE FUNCTION sv._risk_require_months(from_month date, to_month date, as_of timestamptz) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF NOT isfinite(as_of) THEN
+    RAISE EXCEPTION 'as_of must be a moment, not %', as_of USING ERRCODE = 'datetime_field_overflow';
+  END IF;
+  IF as_of > clock_timestamp() THEN
+    RAISE EXCEPTION 'as_of is in the future: a scan sees what is known as of now or an earlier moment'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF from_month IS NOT NULL AND (NOT isfinite(from_month) OR extract(day FROM from_month) <> 1) THEN
+    RAISE EXCEPTION 'from_month must be the first day of a month, not %', from_month USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF to_month IS NOT NULL AND (NOT isfinite(to_month) OR extract(day FROM to_month) <> 1) THEN
+    RAISE EXCEPTION 'to_month must be the first day of a month, not %', to_month USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF from_month > to_month THEN
+    RAISE EXCEPTION 'from_month (%) is after to_month (%)', from_month, to_month USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$fn$;
+
+-- Alerts: one per rule version, series and month, never raised twice; each with the explanation
+-- an official needs to check it (the rule as it was, the series, the baseline window, the
+-- observed count, baseline, statistic, threshold, p-values and the signal rows behind the count).
+CREATE TABLE sv.risk_alert (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  rule_code     text NOT NULL,
+  rule_version  integer NOT NULL,
+  series        text NOT NULL,
+  uscc          sv.uscc REFERENCES sv.subject (uscc),
+  period        date NOT NULL CHECK (extract(day FROM period) = 1),
+  observed      bigint NOT NULL CHECK (observed >= 0),
+  baseline      float8,
+  statistic     float8 NOT NULL,
+  threshold     float8,
+  p             float8 CHECK (p BETWEEN 0 AND 1),
+  p_adjusted    float8 CHECK (p_adjusted BETWEEN 0 AND 1),
+  severity      text NOT NULL CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  explanation   jsonb NOT NULL,
+  as_of         timestamptz NOT NULL,
+  raised_by     text NOT NULL,
+  raised_at     timestamptz NOT NULL,
+  CONSTRAINT risk_alert_rule_fkey FOREIGN KEY (rule_code, rule_version) REFERENCES sv.risk_rule (code, version),
+  CONSTRAINT risk_alert_once UNIQUE (rule_code, rule_version, series, period)
+);
+CREATE INDEX risk_alert_department_idx ON sv.risk_alert (department_id, period);
+CREATE INDEX risk_alert_uscc_idx ON sv.risk_alert (uscc) WHERE uscc IS NOT NULL;
+COMMENT ON TABLE sv.risk_alert IS 'Risk alerts (预警信息), append-only, each with its explanation (rule, series, window, values, signal rows)';
+CREATE TRIGGER risk_alert_immutable BEFORE UPDATE OR DELETE ON sv.risk_alert
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('an alert is kept as raised');
+CREATE TRIGGER risk_alert_no_truncate BEFORE TRUNCATE ON sv.risk_alert
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('an alert is kept as raised');
+ALTER TABLE sv.risk_alert ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_alert FORCE ROW LEVEL SECURITY;
+-- officers see the alerts their department must act on
+CREATE POLICY risk_alert_department ON sv.risk_alert FOR SELECT TO sv_officer
+  USING (department_id = sv.scope_department());
+CREATE POLICY risk_alert_all ON sv.risk_alert FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.risk_alert TO sv_admin, sv_auditor, sv_officer;
+SELECT pg_catalog.pg_extension_config_dump('sv.risk_alert', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.risk_alert_id_seq', '');
+
+-- Scan one rule (its latest version) as of a moment: the series with a signal in the tested
+-- months (the `months` months up to as_of's), each over its baseline and guard months before
+-- them, zeros filled in.  An alarm is p < alpha and count >= min_count; with fdr_q it must also
+-- be rejected by Benjamini-Hochberg over the points of the scan that could alarm (count >=
+-- min_count).  New alarms become alerts; one already raised for the rule version, series and
+-- month is not raised again.  Only the Poisson tail detector so far (0A000 for the others).
+-- Returns what it did.
+CREATE OR REPLACE FUNCTION sv.risk_scan(rule_code text, as_of timestamptz DEFAULT now(), months integer DEFAULT 1)
+RETURNS TABLE (rule_version integer, series bigint, tested bigint, alarms bigint, new_alerts bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  r sv.risk_rule;
+  v_last date;
+  v_first_tested date;
+  v_from date;
+  v_n integer;
+  v_series bigint;
+  v_tested bigint;
+  v_alarms bigint;
+  v_new bigint;
+BEGIN
+  PERFORM sv._require_given(ARRAY['rule_code', 'as_of', 'months'], ARRAY[rule_code IS NULL, as_of IS NULL, months IS NULL]);
+  PERFORM sv._risk_require_months(NULL, NULL, as_of);
+  IF months NOT BETWEEN 1 AND 120 THEN
+    RAISE EXCEPTION 'months must be between 1 and 120, not %', months USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._require_role('run risk scans', '{sv_admin}');
+  SELECT * INTO r FROM sv.risk_rule x WHERE x.code = risk_scan.rule_code ORDER BY x.version DESC LIMIT 1;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'rule_code: risk rule % does not exist', quote_literal(rule_code) USING ERRCODE = 'no_data_found';
+  END IF;
+  IF r.detector <> 'poisson_tail' THEN
+    RAISE EXCEPTION 'risk rule % uses detector %: scans run the poisson_tail detector only so far', quote_literal(r.code), r.detector
+      USING ERRCODE = 'feature_not_supported', HINT = 'Test such a series with sv.risk_ewma or sv.risk_cusum (docs/risk.md).';
+  END IF;
+
+  v_last := date_trunc('month', sv.local_date(as_of))::date;
+  v_first_tested := (v_last - make_interval(months => months - 1))::date;
+  v_from := (v_first_tested - make_interval(months => (r.params ->> 'baseline')::integer + (r.params ->> 'guard')::integer))::date;
+  v_n := (extract(year FROM age(v_last, v_from)) * 12 + extract(month FROM age(v_last, v_from)))::integer + 1;
+
+  CREATE TEMP TABLE IF NOT EXISTS pg_temp.risk_scan_point (
+    series text, uscc text, t integer, period date, observed bigint, baseline float8, statistic float8,
+    threshold float8, p float8, p_adjusted float8, alarm boolean) ON COMMIT DROP;
+  TRUNCATE pg_temp.risk_scan_point;
+  WITH sig AS MATERIALIZED (
+    SELECT sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) AS series,
+           CASE WHEN r.group_by = 'subject' THEN g.uscc::text END AS uscc, g.month
+    FROM sv._risk_signal(r.signal, v_from, v_last, as_of) g
+    WHERE r.group_by = 'subject' OR g.industry IS NOT NULL
+  ), tested AS (
+    SELECT DISTINCT s.series, s.uscc FROM sig s WHERE s.month >= v_first_tested
+  ), per_month AS (
+    SELECT s.series, s.month, count(*) AS n FROM sig s GROUP BY s.series, s.month
+  ), counts AS (
+    -- every month of the window, 0 where the series has no signal
+    SELECT t.series, t.uscc, array_agg(coalesce(pm.n, 0) ORDER BY m.month) AS counts
+    FROM tested t
+    CROSS JOIN LATERAL (SELECT (v_from + make_interval(months => i))::date AS month FROM generate_series(0, v_n - 1) i) m
+    LEFT JOIN per_month pm ON pm.series = t.series AND pm.month = m.month
+    GROUP BY t.series, t.uscc
+  )
+  INSERT INTO pg_temp.risk_scan_point
+  SELECT c.series, c.uscc, d.t, (v_from + make_interval(months => d.t - 1))::date, d.observed, d.baseline, d.statistic,
+         d.threshold, d.p, NULL, d.alarm
+  FROM counts c
+  CROSS JOIN LATERAL sv.risk_poisson_tail(c.counts, (r.params ->> 'baseline')::integer, (r.params ->> 'guard')::integer,
+                                          (r.params ->> 'alpha')::float8, (r.params ->> 'min_count')::bigint) d
+  WHERE d.t > v_n - months;
+
+  IF r.params ? 'fdr_q' THEN
+    WITH pts AS (SELECT y.ctid AS c, row_number() OVER (ORDER BY y.series, y.t) AS i, y.p
+                 FROM pg_temp.risk_scan_point y WHERE y.p IS NOT NULL AND y.observed >= (r.params ->> 'min_count')::bigint),
+         bh AS (SELECT b.* FROM sv.risk_bh(ARRAY(SELECT pts.p FROM pts ORDER BY pts.i), (r.params ->> 'fdr_q')::float8) b)
+    UPDATE pg_temp.risk_scan_point x SET p_adjusted = bh.p_adjusted, alarm = x.alarm AND bh.reject
+    FROM pts JOIN bh ON bh.i = pts.i WHERE x.ctid = pts.c;
+  END IF;
+
+  SELECT count(DISTINCT x.series), count(*), count(*) FILTER (WHERE x.alarm) INTO v_series, v_tested, v_alarms
+  FROM pg_temp.risk_scan_point x;
+  WITH new AS (
+    INSERT INTO sv.risk_alert AS a (rule_code, rule_version, series, uscc, period, observed, baseline, statistic, threshold,
+                                    p, p_adjusted, severity, department_id, explanation, as_of, raised_by, raised_at)
+    SELECT r.code, r.version, x.series, x.uscc, x.period, x.observed, x.baseline, x.statistic, x.threshold, x.p,
+           x.p_adjusted, r.severity, r.department_id,
+           jsonb_build_object(
+             'rule', r.code, 'version', r.version, 'name', r.name, 'basis', r.basis, 'signal', r.signal,
+             'group_by', r.group_by, 'detector', r.detector, 'params', r.params, 'series', x.series,
+             'period', x.period,
+             'baseline_window', jsonb_build_object(
+               'from', (x.period - make_interval(months => (r.params ->> 'guard')::integer + (r.params ->> 'baseline')::integer))::date,
+               'to', (x.period - make_interval(months => (r.params ->> 'guard')::integer + 1))::date),
+             'observed', x.observed, 'baseline', x.baseline, 'statistic', x.statistic, 'threshold', x.threshold,
+             'p', x.p, 'p_adjusted', x.p_adjusted, 'as_of', as_of,
+             'signal_rows', (SELECT coalesce(jsonb_agg(g.source ORDER BY g.source ->> 'table', g.source ->> 'day', (g.source ->> 'id')::bigint), '[]')
+                             FROM sv._risk_signal(r.signal, x.period, x.period, as_of) g
+                             WHERE sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) = x.series)),
+           as_of, me.login, now()
+    FROM pg_temp.risk_scan_point x
+    WHERE x.alarm
+    ON CONFLICT ON CONSTRAINT risk_alert_once DO NOTHING
+    RETURNING a.id
+  )
+  SELECT count(*) INTO v_new FROM new;
+  PERFORM sv.audit_append(r.department_id, 'risk_rule', r.code || ' v' || r.version, 'scan',
+    jsonb_build_object('as_of', as_of, 'months', months, 'from', v_first_tested, 'to', v_last, 'series', v_series,
+                       'tested', v_tested, 'alarms', v_alarms, 'new_alerts', v_new));
+  DROP TABLE pg_temp.risk_scan_point;
+  RETURN QUERY SELECT r.version, v_series, v_tested, v_alarms, v_new;
+END
+$fn$;
+COMMENT ON FUNCTION sv.risk_scan(text, timestamptz, integer) IS
+  'Administrators: scan one risk rule as of a moment over the last months, raising each new alarm once as an alert with its explanation';
+COMMENT ON FUNCTION sv.risk_signal_counts(text, text, date, date, timestamptz) IS
+  'Administrators, auditors: a risk signal counted per series and month, as known at a moment';
+GRANT EXECUTE ON FUNCTION sv.risk_scan(text, timestamptz, integer) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.risk_signal_counts(text, text, date, date, timestamptz) TO sv_admin, sv_auditor;
+
+-- What officials read: the alerts their department must act on (all for auditors and
+-- administrators), with the subject's name.  security_invoker: the table's policies decide.
+CREATE VIEW sv_work.risk_alert WITH (security_invoker = true) AS
+  SELECT a.id, a.rule_code, a.rule_version, a.severity, a.series, a.uscc, s.name AS subject_name, a.period,
+         a.observed, a.baseline, a.threshold, a.p, a.p_adjusted, a.department_id, a.explanation, a.as_of, a.raised_at
+  FROM sv.risk_alert a LEFT JOIN sv.subject s ON s.uscc = a.uscc;
+COMMENT ON VIEW sv_work.risk_alert IS '预警信息 / Risk alerts of the caller''s department (all for auditors and administrators)';
+COMMENT ON COLUMN sv_work.risk_alert.id IS '预警编号';
+COMMENT ON COLUMN sv_work.risk_alert.rule_code IS '规则代码';
+COMMENT ON COLUMN sv_work.risk_alert.rule_version IS '规则版本号';
+COMMENT ON COLUMN sv_work.risk_alert.severity IS '预警级别:blue 蓝色, yellow 黄色, orange 橙色, red 红色';
+COMMENT ON COLUMN sv_work.risk_alert.series IS '监测对象:统一社会信用代码,或 行业门类:区域代码';
+COMMENT ON COLUMN sv_work.risk_alert.uscc IS '统一社会信用代码(按市场主体统计时)';
+COMMENT ON COLUMN sv_work.risk_alert.subject_name IS '市场主体名称';
+COMMENT ON COLUMN sv_work.risk_alert.period IS '预警月份';
+COMMENT ON COLUMN sv_work.risk_alert.observed IS '当月信号数';
+COMMENT ON COLUMN sv_work.risk_alert.baseline IS '基线均值';
+COMMENT ON COLUMN sv_work.risk_alert.threshold IS '预警阈值(触发预警的最小信号数)';
+COMMENT ON COLUMN sv_work.risk_alert.p IS 'P 值';
+COMMENT ON COLUMN sv_work.risk_alert.p_adjusted IS '多重检验校正后 P 值(Benjamini-Hochberg)';
+COMMENT ON COLUMN sv_work.risk_alert.department_id IS '责任部门编号';
+COMMENT ON COLUMN sv_work.risk_alert.explanation IS '预警依据说明(规则、窗口、数值、信号记录)';
+COMMENT ON COLUMN sv_work.risk_alert.as_of IS '扫描数据截止时点';
+COMMENT ON COLUMN sv_work.risk_alert.raised_at IS '预警生成时间';
+GRANT SELECT ON sv_work.risk_alert TO sv_admin, sv_auditor, sv_officer;
