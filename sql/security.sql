@@ -102,9 +102,10 @@ SELECT role_name, department_id, region_code, valid_from = :'today'::date AS fro
 FROM sv.staff
 WHERE role_name IN ('regress_admin_city', 'regress_admin_ye', 'regress_msa_ye', 'regress_msa_city', 'regress_health_city')
 ORDER BY id;
-SELECT seq - :audit_base AS seq_after_base, actor_session, actor_role, department_id, object_kind, action,
+-- (the n-th record after the base: sequence numbers have gaps where an append rolled back)
+SELECT row_number() OVER (ORDER BY seq) AS nth_after_base, actor_session, actor_role, department_id, object_kind, action,
        change::jsonb - 'valid_from' AS change, change::jsonb ->> 'valid_from' = :'today' AS from_today
-FROM sv.audit_log WHERE object_kind = 'staff' AND action = 'add'
+FROM sv.audit_log WHERE object_kind = 'staff' AND action = 'add' AND seq > :audit_base
   AND change->>'role_name' IN ('regress_admin_city', 'regress_admin_ye', 'regress_msa_ye', 'regress_msa_city',
                                'regress_health_city')
 ORDER BY seq;
