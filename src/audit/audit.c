@@ -69,66 +69,74 @@ hash_check(pg_cryptohash_ctx *ctx, int rc)
 }
 
 /* Append one field of the canonical encoding to buf. */
-static void
+static inline void
 encode_field(StringInfo buf, const char *data, int len, bool isnull)
 {
-	uint8		hdr[5];
+	uint8	   *p;
 
 	if (isnull)
 	{
 		appendStringInfoCharMacro(buf, '\0');
 		return;
 	}
-	hdr[0] = 0x01;
-	hdr[1] = (uint8) ((uint32) len >> 24);
-	hdr[2] = (uint8) ((uint32) len >> 16);
-	hdr[3] = (uint8) ((uint32) len >> 8);
-	hdr[4] = (uint8) len;
-	appendBinaryStringInfo(buf, (const char *) hdr, 5);
+	if (buf->len + 5 + len >= buf->maxlen)
+		enlargeStringInfo(buf, 5 + len);
+	p = (uint8 *) buf->data + buf->len;
+	p[0] = 0x01;
+	p[1] = (uint8) ((uint32) len >> 24);
+	p[2] = (uint8) ((uint32) len >> 16);
+	p[3] = (uint8) ((uint32) len >> 8);
+	p[4] = (uint8) len;
 	if (len > 0)
-		appendBinaryStringInfo(buf, data, len);
+		memcpy(p + 5, data, len);
+	buf->len += 5 + len;
+}
+
+/* A decimal field: at most 20 digits and a sign, written straight into buf. */
+static inline void
+encode_int8_field(StringInfo buf, int64 v)
+{
+	char		num[MAXINT8LEN + 1];
+	int			n = pg_lltoa(v, num);
+
+	encode_field(buf, num, n, false);
 }
 
 /*
- * Hash one record: the whole encoding is built in buf (reset here, reused across records) and
- * fed to SHA-256 in one update, which costs far less than one update per field.
+ * Hash one record: the whole encoding is built in buf (reset here, reused across records, so
+ * it grows once) and fed to SHA-256 in one update, which costs far less than one update per
+ * field.
  */
 void
 audit_compute(pg_cryptohash_ctx *ctx, StringInfo buf, const uint8 *prev, const AuditRecord *r, uint8 *out)
 {
-	char		num[MAXINT8LEN + 1];
-	int			n;
-	int64		unix_usec;
+	int			need = sizeof(AUDIT_DOMAIN2) + AUDIT_HASH_LEN + 5 * (5 + MAXINT8LEN);
 
+	for (int i = 0; i < 6; i++)
+		need += 5 + r->textlen[i];
 	resetStringInfo(buf);
-	if (r->v2)
-		appendBinaryStringInfo(buf, AUDIT_DOMAIN2, sizeof(AUDIT_DOMAIN2));	/* with its NUL */
-	else
-		appendBinaryStringInfo(buf, AUDIT_DOMAIN, sizeof(AUDIT_DOMAIN));
-	appendBinaryStringInfo(buf, (const char *) prev, AUDIT_HASH_LEN);
+	if (need >= buf->maxlen)
+		enlargeStringInfo(buf, need);
+	/* the domain with its NUL, then the previous hash */
+	StaticAssertStmt(sizeof(AUDIT_DOMAIN2) == sizeof(AUDIT_DOMAIN), "audit domains differ in length");
+	memcpy(buf->data, r->v2 ? AUDIT_DOMAIN2 : AUDIT_DOMAIN, sizeof(AUDIT_DOMAIN));
+	memcpy(buf->data + sizeof(AUDIT_DOMAIN), prev, AUDIT_HASH_LEN);
+	buf->len = sizeof(AUDIT_DOMAIN) + AUDIT_HASH_LEN;
 
-	n = pg_lltoa(r->seq, num);
-	encode_field(buf, num, n, false);
+	encode_int8_field(buf, r->seq);
 	if (r->v2)
 	{
-		n = pg_ltoa(r->lane, num);
-		encode_field(buf, num, n, false);
-		n = pg_lltoa(r->lane_seq, num);
-		encode_field(buf, num, n, false);
+		encode_int8_field(buf, r->lane);
+		encode_int8_field(buf, r->lane_seq);
 	}
-	unix_usec = r->recorded_at +
-		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-	n = pg_lltoa(unix_usec, num);
-	encode_field(buf, num, n, false);
+	encode_int8_field(buf, r->recorded_at +
+					  (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
 	encode_field(buf, r->text[0], r->textlen[0], r->text[0] == NULL);	/* actor_session */
 	encode_field(buf, r->text[1], r->textlen[1], r->text[1] == NULL);	/* actor_role */
 	if (r->dept_null)
 		encode_field(buf, NULL, 0, true);
 	else
-	{
-		n = pg_ltoa(r->department_id, num);
-		encode_field(buf, num, n, false);
-	}
+		encode_int8_field(buf, r->department_id);
 	for (int i = 2; i < 6; i++)	/* object_kind, object_id, action, change */
 		encode_field(buf, r->text[i], r->textlen[i], r->text[i] == NULL);
 
@@ -526,6 +534,7 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 	HASH_SEQ_STATUS hstat;
 	bool		has_lanes;
 	LaneState  *ls;
+	LaneState  *last_ls = NULL;
 	LaneState **broken;
 	int			nbroken = 0;
 	long		nlanes;
@@ -574,8 +583,13 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 	if (to_end)
 		load_heads(lanes, snapshot);
 
+	/*
+	 * From block 0, never where another scan of the table is (a synchronized scan): a scan
+	 * that started in the middle would find every record before its predecessor, and the
+	 * records of half the table would wait in memory.
+	 */
 	if (full)
-		hscan = table_beginscan(rel, snapshot, 0, NULL);
+		hscan = table_beginscan_strat(rel, snapshot, 0, NULL, true, false);
 	else
 	{
 		idx = index_open(audit_relid("audit_log_pkey"), AccessShareLock);
@@ -616,7 +630,10 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 		}
 		r.v2 = has_lanes && !n[AL_LANE];
 		lane = r.v2 ? DatumGetInt32(v[AL_LANE]) : 0;
-		ls = lane_get(lanes, lane);
+		/* records of a lane come in runs: look the lane up only when it changes */
+		if (last_ls == NULL || last_ls->lane != lane)
+			last_ls = lane_get(lanes, lane);
+		ls = last_ls;
 		if (ls->broken)
 		{
 			MemoryContextSwitchTo(oldcxt);
@@ -691,6 +708,7 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 				WaitEntry  *w;
 				bool		ok;
 
+				memset(&k, 0, sizeof(k));	/* the padding is hashed too */
 				k.lane = lane;
 				k.pos = ls->expect;
 				w = hash_search(waiting, &k, HASH_FIND, NULL);
@@ -709,6 +727,7 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 			WaitEntry  *w;
 			bool		found;
 
+			memset(&k, 0, sizeof(k));	/* the padding is hashed too */
 			k.lane = lane;
 			k.pos = pos;
 			w = hash_search(waiting, &k, HASH_ENTER, &found);
