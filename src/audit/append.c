@@ -26,6 +26,11 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
@@ -37,9 +42,11 @@
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -65,7 +72,6 @@ typedef struct AuditHead
 
 static AuditHead audit_head;
 static bool audit_callbacks_registered = false;
-static SPIPlanPtr plan_first = NULL;
 static SPIPlanPtr plan_genesis = NULL;
 static SPIPlanPtr plan_update = NULL;
 static SPIPlanPtr plan_end = NULL;
@@ -152,21 +158,6 @@ prepare_kept(const char *sql, int nargs, Oid *argtypes)
 static void
 prepare_plans(void)
 {
-	if (plan_first == NULL)
-	{
-		Oid			first_types[9] = {INT4OID, INT8OID, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID};
-
-		/* move the lane's head in one statement, hashing with the head's own values */
-		plan_first = prepare_kept("UPDATE sv.audit_lane h SET (lane_seq, seq, prev_hash, recorded_at, hash) = "
-								  "(SELECT h.lane_seq OPERATOR(pg_catalog.+) 1, $2, h.hash, t.at, "
-								  "sv._audit_hash2(h.hash, $2, h.lane, h.lane_seq OPERATOR(pg_catalog.+) 1, t.at, "
-								  "$3, $4, $5, $6, $7, $8, $9) "
-								  "FROM (SELECT pg_catalog.clock_timestamp() AS at) t) "
-								  "WHERE h.lane OPERATOR(pg_catalog.=) $1 "
-								  "RETURNING h.lane_seq, h.prev_hash, h.hash, h.recorded_at",
-								  9, first_types);
-	}
 	if (plan_genesis == NULL)
 	{
 		Oid			genesis_types[2] = {INT4OID, BYTEAOID};
@@ -314,13 +305,33 @@ read_end(void)
 	audit_head.valid = true;
 }
 
-/* Before commit: the lane's head row takes the values of its last record. */
-static void
-write_head(void)
+/*
+ * The lane's head row takes audit_head's values (the lane's last record), in one UPDATE under
+ * the latest snapshot; inside SPI.
+ */
+static uint64
+update_head_row(void)
 {
 	int			ret;
 	Datum		v[6];
 	char		n[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+
+	v[0] = Int32GetDatum(audit_head.lane);
+	v[1] = Int64GetDatum(audit_head.lane_seq);
+	v[2] = Int64GetDatum(audit_head.seq);
+	v[3] = PointerGetDatum(hash_bytea(audit_head.hash));
+	v[4] = PointerGetDatum(hash_bytea(audit_head.prev_hash));
+	v[5] = TimestampTzGetDatum(audit_head.recorded_at);
+	ret = SPI_execute_snapshot(plan_update, v, n, GetLatestSnapshot(), InvalidSnapshot, false, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "writing the audit lane head failed: %s", SPI_result_code_string(ret));
+	return SPI_processed;
+}
+
+/* Before commit: the lane's head row takes the values of its last record. */
+static void
+write_head(void)
+{
 	Oid			save_userid;
 	int			save_sec_context;
 
@@ -333,15 +344,7 @@ write_head(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	v[0] = Int32GetDatum(audit_head.lane);
-	v[1] = Int64GetDatum(audit_head.lane_seq);
-	v[2] = Int64GetDatum(audit_head.seq);
-	v[3] = PointerGetDatum(hash_bytea(audit_head.hash));
-	v[4] = PointerGetDatum(hash_bytea(audit_head.prev_hash));
-	v[5] = TimestampTzGetDatum(audit_head.recorded_at);
-	ret = SPI_execute_snapshot(plan_update, v, n, GetLatestSnapshot(), InvalidSnapshot, false, false, 0);
-	if (ret != SPI_OK_UPDATE)
-		elog(ERROR, "writing the audit lane head failed: %s", SPI_result_code_string(ret));
+	update_head_row();
 	SPI_finish();
 	PopActiveSnapshot();
 	SetUserIdAndSecContext(save_userid, save_sec_context);
@@ -385,86 +388,125 @@ check_snapshot_current(void)
 }
 
 /*
- * The transaction's first append: take a lane, then move its head in one statement (creating
- * the head row on the lane's very first append), which fills r's time and gives the two hashes.
+ * The lane's head row as the latest snapshot sees it (the lane's previous holder committed
+ * before its lock was released), read by its primary key without a statement: false when the
+ * lane has no head row.  The row is only read here; the UPDATE that moves it checks the
+ * privileges.
+ */
+static bool
+read_head_row(void)
+{
+	Oid			nsp = get_namespace_oid("sv", false);
+	Oid			relid = get_relname_relid("audit_lane", nsp);
+	Oid			idxid = get_relname_relid("audit_lane_pkey", nsp);
+	static const char *const cols[6] = {"lane", "lane_seq", "seq", "hash", "prev_hash", "recorded_at"};
+	Relation	rel;
+	Relation	idx;
+	TupleDesc	desc;
+	Snapshot	snapshot;
+	ScanKeyData key;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	bool		found = false;
+
+	if (!OidIsValid(relid) || !OidIsValid(idxid))
+		elog(ERROR, "sv.audit_lane or its primary key does not exist");
+	rel = table_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	if (desc->natts != 6)
+		elog(ERROR, "sv.audit_lane has %d columns, expected 6", desc->natts);
+	for (int i = 0; i < 6; i++)
+		if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), cols[i]) != 0)
+			elog(ERROR, "sv.audit_lane column %d is \"%s\", expected \"%s\"", i + 1,
+				 NameStr(TupleDescAttr(desc, i)->attname), cols[i]);
+	idx = index_open(idxid, AccessShareLock);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	slot = table_slot_create(rel, NULL);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(audit_head.lane));
+	scan = index_beginscan(rel, idx, snapshot, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d;
+
+		found = true;
+		d = slot_getattr(slot, 2, &isnull);
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("the head row of audit lane %d has no position", audit_head.lane)));
+		audit_head.lane_seq = DatumGetInt64(d);
+		d = slot_getattr(slot, 4, &isnull);
+		copy_hash(audit_head.hash, d, isnull);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * The transaction's first append: take a lane, read its head (creating the head row on the
+ * lane's very first append), hash the record onto it and move the head, in one UPDATE with
+ * the new values.  Fills r's place and time and hash.
  */
 static void
-first_append(AuditRecord *r, Datum object_id, Datum *prev_hash, Datum *new_hash)
+first_append(AuditRecord *r, uint8 *hash)
 {
-	Datum		v[9];
-	char		n[9];
-	bool		isnull;
-	HeapTuple	tup;
-	TupleDesc	desc;
+	StringInfoData buf;
 
 	if (IsolationUsesXactSnapshot())
 		check_snapshot_current();
 	take_lane();
-	r->seq = next_seq();
-	r->lane = audit_head.lane;
 
-	memset(n, ' ', sizeof(n));
-	v[0] = Int32GetDatum(audit_head.lane);
-	v[1] = Int64GetDatum(r->seq);
-	v[2] = PointerGetDatum(cstring_to_text_with_len(r->text[0], r->textlen[0]));
-	v[3] = PointerGetDatum(cstring_to_text_with_len(r->text[1], r->textlen[1]));
-	v[4] = Int32GetDatum(r->department_id);
-	if (r->dept_null)
-		n[4] = 'n';
-	v[5] = PointerGetDatum(cstring_to_text_with_len(r->text[2], r->textlen[2]));
-	v[6] = object_id;
-	if (r->text[3] == NULL)
-		n[6] = 'n';
-	v[7] = PointerGetDatum(cstring_to_text_with_len(r->text[4], r->textlen[4]));
-	v[8] = PointerGetDatum(cstring_to_text_with_len(r->text[5], r->textlen[5]));
-
-	for (int attempt = 0; attempt < 2; attempt++)
+	if (!read_head_row())
 	{
-		/* the latest snapshot: the lane's last holder committed before we got its lock */
-		int			ret = SPI_execute_snapshot(plan_first, v, n, GetLatestSnapshot(),
-											   InvalidSnapshot, false, false, 1);
+		Datum		g[2];
+		Oid			lane_type[1] = {INT4OID};
+		int			ret;
 
-		if (ret != SPI_OK_UPDATE_RETURNING)
-			elog(ERROR, "moving the audit lane head failed: %s", SPI_result_code_string(ret));
-		if (SPI_processed == 1)
-			break;
-		if (attempt == 0)
-		{
-			uint8		zeros[AUDIT_HASH_LEN] = {0};
-			Datum		g[2] = {Int32GetDatum(audit_head.lane), PointerGetDatum(hash_bytea(zeros))};
-			Oid			lane_type[1] = {INT4OID};
-
-			/*
-			 * A new lane: unless its head row was removed while its records remain, which
-			 * must not start the lane a second time (a scan, once in the life of a lane).
-			 */
-			ret = SPI_execute_with_args("SELECT 1 FROM sv.audit_log l WHERE l.lane OPERATOR(pg_catalog.=) $1 LIMIT 1",
-										1, lane_type, g, NULL, true, 1);
-			if (ret != SPI_OK_SELECT)
-				elog(ERROR, "reading the audit lane failed: %s", SPI_result_code_string(ret));
-			if (SPI_processed > 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("audit lane %d has records but no head row", audit_head.lane),
-						 errhint("Run sv.audit_verify() and investigate.")));
-			ret = SPI_execute_snapshot(plan_genesis, g, NULL, GetLatestSnapshot(),
-									   InvalidSnapshot, false, false, 0);
-			if (ret != SPI_OK_INSERT)
-				elog(ERROR, "creating the audit lane head failed: %s", SPI_result_code_string(ret));
-		}
-		else
-			elog(ERROR, "the audit lane head could not be created");
+		/*
+		 * A new lane: unless its head row was removed while its records remain, which must not
+		 * start the lane a second time (a scan, once in the life of a lane).
+		 */
+		memset(audit_head.hash, 0, AUDIT_HASH_LEN);
+		g[0] = Int32GetDatum(audit_head.lane);
+		g[1] = PointerGetDatum(hash_bytea(audit_head.hash));
+		ret = SPI_execute_with_args("SELECT 1 FROM sv.audit_log l WHERE l.lane OPERATOR(pg_catalog.=) $1 LIMIT 1",
+									1, lane_type, g, NULL, true, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "reading the audit lane failed: %s", SPI_result_code_string(ret));
+		if (SPI_processed > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("audit lane %d has records but no head row", audit_head.lane),
+					 errhint("Run sv.audit_verify() and investigate.")));
+		ret = SPI_execute_snapshot(plan_genesis, g, NULL, GetLatestSnapshot(),
+								   InvalidSnapshot, false, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "creating the audit lane head failed: %s", SPI_result_code_string(ret));
+		audit_head.lane_seq = 0;
 	}
 
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	r->lane_seq = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-	*prev_hash = PointerGetDatum(DatumGetByteaPCopy(SPI_getbinval(tup, desc, 2, &isnull)));
-	*new_hash = PointerGetDatum(DatumGetByteaPCopy(SPI_getbinval(tup, desc, 3, &isnull)));
-	r->recorded_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
+	r->seq = next_seq();
+	r->lane = audit_head.lane;
+	r->lane_seq = audit_head.lane_seq + 1;
+	r->recorded_at = GetCurrentTimestamp();	/* read while the lane is held */
+	initStringInfo(&buf);
+	audit_compute(audit_shared_ctx(), &buf, audit_head.hash, r, hash);
+	pfree(buf.data);
 
-	memcpy(audit_head.prev_hash, VARDATA_ANY(DatumGetPointer(*prev_hash)), AUDIT_HASH_LEN);
-	memcpy(audit_head.hash, VARDATA_ANY(DatumGetPointer(*new_hash)), AUDIT_HASH_LEN);
+	memcpy(audit_head.prev_hash, audit_head.hash, AUDIT_HASH_LEN);
+	memcpy(audit_head.hash, hash, AUDIT_HASH_LEN);
+	audit_head.lane_seq = r->lane_seq;
+	audit_head.seq = r->seq;
+	audit_head.recorded_at = r->recorded_at;
+	if (update_head_row() != 1)
+		elog(ERROR, "the audit lane head could not be moved");
+
 	/* the first record stays as long as the lock does: the lane never ends before it again */
 	audit_head.locked_lane_seq = r->lane_seq;
 	audit_head.locked_seq = r->seq;
@@ -574,7 +616,11 @@ sv_audit_append(PG_FUNCTION_ARGS)
 
 	r.v2 = true;
 	if (!audit_head.locked)
-		first_append(&r, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2), &prev_hash, &new_hash);
+	{
+		first_append(&r, hash);
+		prev_hash = PointerGetDatum(hash_bytea(audit_head.prev_hash));
+		new_hash = PointerGetDatum(hash_bytea(hash));
+	}
 	else
 	{
 		if (!audit_head.valid)
