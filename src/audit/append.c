@@ -311,6 +311,18 @@ read_end(void)
 	audit_head.valid = true;
 }
 
+/* The columns of the lane's head row (sv.audit_lane, in table order) from audit_head. */
+static void
+head_values(Datum *v)
+{
+	v[0] = Int32GetDatum(audit_head.lane);
+	v[1] = Int64GetDatum(audit_head.lane_seq);
+	v[2] = Int64GetDatum(audit_head.seq);
+	v[3] = PointerGetDatum(hash_bytea(audit_head.hash));
+	v[4] = PointerGetDatum(hash_bytea(audit_head.prev_hash));
+	v[5] = TimestampTzGetDatum(audit_head.recorded_at);
+}
+
 /*
  * The lane's head row takes audit_head's values (the lane's last record), in one UPDATE under
  * the latest snapshot; inside SPI.
@@ -322,12 +334,7 @@ update_head_row(void)
 	Datum		v[6];
 	char		n[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
-	v[0] = Int32GetDatum(audit_head.lane);
-	v[1] = Int64GetDatum(audit_head.lane_seq);
-	v[2] = Int64GetDatum(audit_head.seq);
-	v[3] = PointerGetDatum(hash_bytea(audit_head.hash));
-	v[4] = PointerGetDatum(hash_bytea(audit_head.prev_hash));
-	v[5] = TimestampTzGetDatum(audit_head.recorded_at);
+	head_values(v);
 	ret = SPI_execute_snapshot(plan_update, v, n, GetLatestSnapshot(), InvalidSnapshot, false, false, 0);
 	if (ret != SPI_OK_UPDATE)
 		elog(ERROR, "writing the audit lane head failed: %s", SPI_result_code_string(ret));
@@ -495,12 +502,7 @@ move_head_row(void)
 			HeapTuple	tup;
 
 			CheckCmdReplicaIdentity(rel, CMD_UPDATE);
-			v[0] = Int32GetDatum(audit_head.lane);
-			v[1] = Int64GetDatum(audit_head.lane_seq);
-			v[2] = Int64GetDatum(audit_head.seq);
-			v[3] = PointerGetDatum(hash_bytea(audit_head.hash));
-			v[4] = PointerGetDatum(hash_bytea(audit_head.prev_hash));
-			v[5] = TimestampTzGetDatum(audit_head.recorded_at);
+			head_values(v);
 			tup = heap_form_tuple(RelationGetDescr(rel), v, n);
 			simple_heap_update(rel, &head_tid, tup);
 			/* the key is unchanged: a new index entry only when the update was not HOT */
