@@ -14,10 +14,13 @@
  * reads and moves the head row under the latest snapshot, so REPEATABLE READ transactions
  * append too (their snapshot may predate the lane's last commit).
  *
- * The first append moves the head row and computes the record's hash in one UPDATE; further
- * appends of the transaction keep the lane's end in memory and only insert their record; the
- * head row then takes the lane's last record once, just before commit (or PREPARE).  So a
- * transaction with one append runs two statements, and one with thousands runs one each.
+ * The first append reads the head row by its primary key, hashes the record onto it and moves
+ * the head row; further appends of the transaction keep the lane's end in memory and only
+ * insert their record; the head row then takes the lane's last record once, just before commit
+ * (or PREPARE).  So a transaction with one append writes two rows, and one with thousands one
+ * each.  The first append's head update and every record's insert go to the heap and indexes
+ * directly when no trigger, RLS, CHECK or index expression is involved (move_head_row,
+ * insert_record): a statement's executor start-up cost more than the rest of the append.
  *
  * If a subtransaction aborts, its records are gone: the lane's end is read from the log again
  * at the next append (a lane found to end before the head it was locked at has lost records,

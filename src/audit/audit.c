@@ -14,9 +14,9 @@
  * with seq and department_id in decimal, recorded_at as decimal microseconds since
  * 1970-01-01 00:00:00 UTC, and change as the stored JSON text.
  *
- * sv._audit_hash() is what sv.audit_append() uses; sv.audit_verify() walks the chain in seq
- * order straight off the primary key (no SPI, one hash context) and reports the first broken
- * link.
+ * sv.audit_append() and sv._audit_hash() hash with audit_compute(); sv.audit_verify() reads
+ * the log in one sequential scan from its first block (no SPI, one hash context) and reports
+ * each lane's first broken link.
  */
 #include "postgres.h"
 
