@@ -338,7 +338,8 @@ update_head_row(void)
 	char		n[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
 	head_values(v);
-	ret = SPI_execute_snapshot(plan_update, v, n, GetLatestSnapshot(), InvalidSnapshot, false, false, 0);
+	/* fire_triggers: an AFTER trigger on the table runs at the end of this statement */
+	ret = SPI_execute_snapshot(plan_update, v, n, GetLatestSnapshot(), InvalidSnapshot, false, true, 0);
 	if (ret != SPI_OK_UPDATE)
 		elog(ERROR, "writing the audit lane head failed: %s", SPI_result_code_string(ret));
 	return SPI_processed;
@@ -659,7 +660,7 @@ first_append(AuditRecord *r, uint8 *hash)
 					 errmsg("audit lane %d has records but no head row", audit_head.lane),
 					 errhint("Run sv.audit_verify() and investigate.")));
 		ret = SPI_execute_snapshot(plan_genesis, g, NULL, GetLatestSnapshot(),
-								   InvalidSnapshot, false, false, 0);
+								   InvalidSnapshot, false, true, 0);
 		if (ret != SPI_OK_INSERT)
 			elog(ERROR, "creating the audit lane head failed: %s", SPI_result_code_string(ret));
 		CommandCounterIncrement();
