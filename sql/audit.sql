@@ -343,4 +343,30 @@ RESET session_replication_role;
 CALL sv._append_only_enforce();
 SELECT * FROM sv.audit_verify();
 
+-- With a trigger on the audit tables, the append writes its rows with the statements instead of
+-- directly (docs/audit.md, "Writing them without statements"); the trail is the same.  Two
+-- triggers that only count the rows they see; all rolled back, the sequence set back.
+CREATE TEMP TABLE audit_fired (tbl text, op text);
+CREATE FUNCTION pg_temp.audit_fired() RETURNS trigger LANGUAGE plpgsql
+AS $$ BEGIN INSERT INTO audit_fired VALUES (TG_TABLE_NAME, TG_OP); RETURN NULL; END $$;
+BEGIN;
+CREATE TRIGGER regress_audit_fired AFTER INSERT ON sv.audit_log
+  FOR EACH ROW EXECUTE FUNCTION pg_temp.audit_fired();
+CREATE TRIGGER regress_audit_fired AFTER UPDATE ON sv.audit_lane
+  FOR EACH ROW EXECUTE FUNCTION pg_temp.audit_fired();
+SELECT sv.audit_append(NULL, 'staff', '11', 'add', '{}') > 0 AS appended;
+SELECT sv.audit_append(NULL, 'staff', '12', 'add', '{"b": 1}') > 0 AS appended;
+SELECT tbl, op, count(*) FROM audit_fired GROUP BY tbl, op ORDER BY tbl;
+SELECT * FROM sv.audit_verify();
+-- without them, directly again
+DROP TRIGGER regress_audit_fired ON sv.audit_log;
+DROP TRIGGER regress_audit_fired ON sv.audit_lane;
+SELECT sv.audit_append(NULL, 'staff', '13', 'add', '{}') > 0 AS appended;
+SELECT count(*) AS fired FROM audit_fired;
+SELECT * FROM sv.audit_verify();
+ROLLBACK;
+SELECT setval('sv.audit_log_seq', :seq_before, :'seq_called') IS NOT NULL AS seq_restored;
+SELECT * FROM sv.audit_verify();
+DROP TABLE audit_fired;
+
 DROP ROLE regress_audit_admin, regress_audit_officer, regress_audit_public;

@@ -14,10 +14,13 @@
  * reads and moves the head row under the latest snapshot, so REPEATABLE READ transactions
  * append too (their snapshot may predate the lane's last commit).
  *
- * The first append moves the head row and computes the record's hash in one UPDATE; further
- * appends of the transaction keep the lane's end in memory and only insert their record; the
- * head row then takes the lane's last record once, just before commit (or PREPARE).  So a
- * transaction with one append runs two statements, and one with thousands runs one each.
+ * The first append reads the head row by its primary key, hashes the record onto it and moves
+ * the head row; further appends of the transaction keep the lane's end in memory and only
+ * insert their record; the head row then takes the lane's last record once, just before commit
+ * (or PREPARE).  So a transaction with one append writes two rows, and one with thousands one
+ * each.  The first append's head update and every record's insert go to the heap and indexes
+ * directly when no trigger, RLS, CHECK or index expression is involved (move_head_row,
+ * insert_record): a statement's executor start-up cost more than the rest of the append.
  *
  * If a subtransaction aborts, its records are gone: the lane's end is read from the log again
  * at the next append (a lane found to end before the head it was locked at has lost records,
@@ -26,21 +29,33 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
 #include "commands/sequence.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/backendid.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/resowner.h"
+#include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -64,8 +79,8 @@ typedef struct AuditHead
 } AuditHead;
 
 static AuditHead audit_head;
+static ItemPointerData head_tid;	/* the head row read by read_head_row() */
 static bool audit_callbacks_registered = false;
-static SPIPlanPtr plan_first = NULL;
 static SPIPlanPtr plan_genesis = NULL;
 static SPIPlanPtr plan_update = NULL;
 static SPIPlanPtr plan_end = NULL;
@@ -152,21 +167,6 @@ prepare_kept(const char *sql, int nargs, Oid *argtypes)
 static void
 prepare_plans(void)
 {
-	if (plan_first == NULL)
-	{
-		Oid			first_types[9] = {INT4OID, INT8OID, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID};
-
-		/* move the lane's head in one statement, hashing with the head's own values */
-		plan_first = prepare_kept("UPDATE sv.audit_lane h SET (lane_seq, seq, prev_hash, recorded_at, hash) = "
-								  "(SELECT h.lane_seq OPERATOR(pg_catalog.+) 1, $2, h.hash, t.at, "
-								  "sv._audit_hash2(h.hash, $2, h.lane, h.lane_seq OPERATOR(pg_catalog.+) 1, t.at, "
-								  "$3, $4, $5, $6, $7, $8, $9) "
-								  "FROM (SELECT pg_catalog.clock_timestamp() AS at) t) "
-								  "WHERE h.lane OPERATOR(pg_catalog.=) $1 "
-								  "RETURNING h.lane_seq, h.prev_hash, h.hash, h.recorded_at",
-								  9, first_types);
-	}
 	if (plan_genesis == NULL)
 	{
 		Oid			genesis_types[2] = {INT4OID, BYTEAOID};
@@ -314,13 +314,41 @@ read_end(void)
 	audit_head.valid = true;
 }
 
-/* Before commit: the lane's head row takes the values of its last record. */
+/* The columns of the lane's head row (sv.audit_lane, in table order) from audit_head. */
 static void
-write_head(void)
+head_values(Datum *v)
+{
+	v[0] = Int32GetDatum(audit_head.lane);
+	v[1] = Int64GetDatum(audit_head.lane_seq);
+	v[2] = Int64GetDatum(audit_head.seq);
+	v[3] = PointerGetDatum(hash_bytea(audit_head.hash));
+	v[4] = PointerGetDatum(hash_bytea(audit_head.prev_hash));
+	v[5] = TimestampTzGetDatum(audit_head.recorded_at);
+}
+
+/*
+ * The lane's head row takes audit_head's values (the lane's last record), in one UPDATE under
+ * the latest snapshot; inside SPI.
+ */
+static uint64
+update_head_row(void)
 {
 	int			ret;
 	Datum		v[6];
 	char		n[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+
+	head_values(v);
+	/* fire_triggers: an AFTER trigger on the table runs at the end of this statement */
+	ret = SPI_execute_snapshot(plan_update, v, n, GetLatestSnapshot(), InvalidSnapshot, false, true, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "writing the audit lane head failed: %s", SPI_result_code_string(ret));
+	return SPI_processed;
+}
+
+/* Before commit: the lane's head row takes the values of its last record. */
+static void
+write_head(void)
+{
 	Oid			save_userid;
 	int			save_sec_context;
 
@@ -333,15 +361,7 @@ write_head(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	v[0] = Int32GetDatum(audit_head.lane);
-	v[1] = Int64GetDatum(audit_head.lane_seq);
-	v[2] = Int64GetDatum(audit_head.seq);
-	v[3] = PointerGetDatum(hash_bytea(audit_head.hash));
-	v[4] = PointerGetDatum(hash_bytea(audit_head.prev_hash));
-	v[5] = TimestampTzGetDatum(audit_head.recorded_at);
-	ret = SPI_execute_snapshot(plan_update, v, n, GetLatestSnapshot(), InvalidSnapshot, false, false, 0);
-	if (ret != SPI_OK_UPDATE)
-		elog(ERROR, "writing the audit lane head failed: %s", SPI_result_code_string(ret));
+	update_head_row();
 	SPI_finish();
 	PopActiveSnapshot();
 	SetUserIdAndSecContext(save_userid, save_sec_context);
@@ -385,86 +405,284 @@ check_snapshot_current(void)
 }
 
 /*
- * The transaction's first append: take a lane, then move its head in one statement (creating
- * the head row on the lane's very first append), which fills r's time and gives the two hashes.
+ * The lane's head row as the latest snapshot sees it (the lane's previous holder committed
+ * before its lock was released), read by its primary key without a statement: false when the
+ * lane has no head row.  The row is only read here; the UPDATE that moves it checks the
+ * privileges.
+ */
+static bool
+read_head_row(void)
+{
+	Oid			nsp = get_namespace_oid("sv", false);
+	Oid			relid = get_relname_relid("audit_lane", nsp);
+	Oid			idxid = get_relname_relid("audit_lane_pkey", nsp);
+	static const char *const cols[6] = {"lane", "lane_seq", "seq", "hash", "prev_hash", "recorded_at"};
+	Relation	rel;
+	Relation	idx;
+	TupleDesc	desc;
+	Snapshot	snapshot;
+	ScanKeyData key;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	bool		found = false;
+
+	if (!OidIsValid(relid) || !OidIsValid(idxid))
+		elog(ERROR, "sv.audit_lane or its primary key does not exist");
+	rel = table_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	if (desc->natts != 6)
+		elog(ERROR, "sv.audit_lane has %d columns, expected 6", desc->natts);
+	for (int i = 0; i < 6; i++)
+		if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), cols[i]) != 0)
+			elog(ERROR, "sv.audit_lane column %d is \"%s\", expected \"%s\"", i + 1,
+				 NameStr(TupleDescAttr(desc, i)->attname), cols[i]);
+	idx = index_open(idxid, AccessShareLock);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	slot = table_slot_create(rel, NULL);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(audit_head.lane));
+	scan = index_beginscan(rel, idx, snapshot, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d;
+
+		found = true;
+		d = slot_getattr(slot, 2, &isnull);
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("the head row of audit lane %d has no position", audit_head.lane)));
+		audit_head.lane_seq = DatumGetInt64(d);
+		d = slot_getattr(slot, 4, &isnull);
+		copy_hash(audit_head.hash, d, isnull);
+		head_tid = slot->tts_tid;
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Move the head row just read (head_tid) to audit_head's values.  The UPDATE statement costs
+ * more than the rest of an append; when nothing but the heap and the primary key is involved,
+ * the row is updated directly, as the statement would: only if the role may update the table,
+ * row-level security does not apply to it (the extension owner is a superuser), no trigger
+ * fires on UPDATE and the primary key is the table's only index.  Otherwise, the statement.
  */
 static void
-first_append(AuditRecord *r, Datum object_id, Datum *prev_hash, Datum *new_hash)
+move_head_row(void)
 {
-	Datum		v[9];
-	char		n[9];
-	bool		isnull;
-	HeapTuple	tup;
+	Oid			relid = get_relname_relid("audit_lane", get_namespace_oid("sv", false));
+	Relation	rel;
+	List	   *indexes;
+	bool		direct;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "sv.audit_lane does not exist");
+	rel = table_open(relid, RowExclusiveLock);
+	indexes = RelationGetIndexList(rel);
+	direct = list_length(indexes) == 1 &&
+		(rel->trigdesc == NULL ||
+		 !(rel->trigdesc->trig_update_before_row || rel->trigdesc->trig_update_after_row ||
+		   rel->trigdesc->trig_update_instead_row || rel->trigdesc->trig_update_before_statement ||
+		   rel->trigdesc->trig_update_after_statement)) &&
+		check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED &&
+		pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK &&
+		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
+	if (direct)
+	{
+		Relation	idx = index_open(linitial_oid(indexes), RowExclusiveLock);
+
+		if (idx->rd_index->indnatts == 1 && idx->rd_index->indkey.values[0] == 1 &&
+			RelationGetIndexExpressions(idx) == NIL &&
+			RelationGetIndexPredicate(idx) == NIL)
+		{
+			Datum		v[6];
+			bool		n[6] = {false, false, false, false, false, false};
+			HeapTuple	tup;
+
+			CheckCmdReplicaIdentity(rel, CMD_UPDATE);
+			head_values(v);
+			tup = heap_form_tuple(RelationGetDescr(rel), v, n);
+			simple_heap_update(rel, &head_tid, tup);
+			/* the key is unchanged: a new index entry only when the update was not HOT */
+			if (!HeapTupleIsHeapOnly(tup))
+				index_insert(idx, v, n, &tup->t_self, rel, UNIQUE_CHECK_YES, true,
+							 BuildIndexInfo(idx));
+			heap_freetuple(tup);
+		}
+		else
+			direct = false;
+		index_close(idx, NoLock);
+	}
+	table_close(rel, NoLock);
+	if (direct)
+		CommandCounterIncrement();
+	else if (update_head_row() != 1)
+		elog(ERROR, "the audit lane head could not be moved");
+}
+
+/*
+ * Insert the record (the 13 columns of sv.audit_log, nulls as SPI's ' '/'n').  The INSERT
+ * statement's setup costs as much as the rest of the append, so the row goes to the heap and
+ * its indexes directly, as the statement would put it there, when nothing else is involved:
+ * the role may insert, row-level security does not apply to it, no trigger fires on INSERT
+ * (so no foreign key either), no CHECK constraint, every index plain and immediate, and the
+ * table has exactly these columns.  Otherwise, the statement.
+ */
+static void
+insert_record(Datum *v, const char *nulls)
+{
+	static const char *const cols[13] = {"seq", "recorded_at", "actor_session", "actor_role",
+		"department_id", "object_kind", "object_id", "action", "change", "prev_hash", "hash",
+	"lane", "lane_seq"};
+	Oid			relid = get_relname_relid("audit_log", get_namespace_oid("sv", false));
+	Relation	rel;
 	TupleDesc	desc;
+	TriggerDesc *trig;
+	bool		n[13];
+	bool		direct;
+	List	   *indexes = NIL;
+	Relation	idx[8];
+	IndexInfo  *info[8];
+	int			nidx = 0;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "sv.audit_log does not exist");
+	for (int i = 0; i < 13; i++)
+		n[i] = (nulls[i] == 'n');
+	rel = table_open(relid, RowExclusiveLock);
+	desc = RelationGetDescr(rel);
+	trig = rel->trigdesc;
+	direct = rel->rd_rel->relkind == RELKIND_RELATION && desc->natts == 13 &&
+		(desc->constr == NULL || desc->constr->num_check == 0) &&
+		(trig == NULL ||
+		 !(trig->trig_insert_before_row || trig->trig_insert_after_row ||
+		   trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
+		   trig->trig_insert_after_statement || trig->trig_insert_new_table)) &&
+		check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED &&
+		pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) == ACLCHECK_OK;
+	for (int i = 0; direct && i < 13; i++)
+		direct = strcmp(NameStr(TupleDescAttr(desc, i)->attname), cols[i]) == 0 &&
+			!TupleDescAttr(desc, i)->attisdropped &&
+			!(n[i] && TupleDescAttr(desc, i)->attnotnull);
+	if (direct)
+	{
+		ListCell   *lc;
+
+		indexes = RelationGetIndexList(rel);
+		direct = list_length(indexes) <= lengthof(idx);
+		foreach(lc, indexes)
+		{
+			if (!direct)
+				break;
+			idx[nidx] = index_open(lfirst_oid(lc), RowExclusiveLock);
+			info[nidx] = BuildIndexInfo(idx[nidx]);
+			direct = info[nidx]->ii_Expressions == NIL && info[nidx]->ii_Predicate == NIL &&
+				info[nidx]->ii_ExclusionOps == NULL && idx[nidx]->rd_index->indimmediate &&
+				idx[nidx]->rd_index->indisready;
+			nidx++;
+		}
+	}
+	if (direct)
+	{
+		HeapTuple	tup = heap_form_tuple(desc, v, n);
+		TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+
+		CheckCmdReplicaIdentity(rel, CMD_INSERT);
+		simple_heap_insert(rel, tup);
+		ExecStoreHeapTuple(tup, slot, false);
+		for (int i = 0; i < nidx; i++)
+		{
+			Datum		iv[INDEX_MAX_KEYS];
+			bool		in[INDEX_MAX_KEYS];
+
+			FormIndexDatum(info[i], slot, NULL, iv, in);
+			index_insert(idx[i], iv, in, &tup->t_self, rel,
+						 idx[i]->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+						 false, info[i]);
+		}
+		ExecDropSingleTupleTableSlot(slot);
+		heap_freetuple(tup);
+	}
+	for (int i = 0; i < nidx; i++)
+		index_close(idx[i], NoLock);
+	table_close(rel, NoLock);
+	if (direct)
+		CommandCounterIncrement();
+	else
+	{
+		int			ret = SPI_execute_plan(plan_insert, v, nulls, false, 0);
+
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "appending the audit record failed: %s", SPI_result_code_string(ret));
+	}
+}
+
+/*
+ * The transaction's first append: take a lane, read its head (creating the head row on the
+ * lane's very first append), hash the record onto it and move the head, in one UPDATE with
+ * the new values.  Fills r's place and time and hash.
+ */
+static void
+first_append(AuditRecord *r, uint8 *hash)
+{
+	StringInfoData buf;
 
 	if (IsolationUsesXactSnapshot())
 		check_snapshot_current();
 	take_lane();
-	r->seq = next_seq();
-	r->lane = audit_head.lane;
 
-	memset(n, ' ', sizeof(n));
-	v[0] = Int32GetDatum(audit_head.lane);
-	v[1] = Int64GetDatum(r->seq);
-	v[2] = PointerGetDatum(cstring_to_text_with_len(r->text[0], r->textlen[0]));
-	v[3] = PointerGetDatum(cstring_to_text_with_len(r->text[1], r->textlen[1]));
-	v[4] = Int32GetDatum(r->department_id);
-	if (r->dept_null)
-		n[4] = 'n';
-	v[5] = PointerGetDatum(cstring_to_text_with_len(r->text[2], r->textlen[2]));
-	v[6] = object_id;
-	if (r->text[3] == NULL)
-		n[6] = 'n';
-	v[7] = PointerGetDatum(cstring_to_text_with_len(r->text[4], r->textlen[4]));
-	v[8] = PointerGetDatum(cstring_to_text_with_len(r->text[5], r->textlen[5]));
-
-	for (int attempt = 0; attempt < 2; attempt++)
+	if (!read_head_row())
 	{
-		/* the latest snapshot: the lane's last holder committed before we got its lock */
-		int			ret = SPI_execute_snapshot(plan_first, v, n, GetLatestSnapshot(),
-											   InvalidSnapshot, false, false, 1);
+		Datum		g[2];
+		Oid			lane_type[1] = {INT4OID};
+		int			ret;
 
-		if (ret != SPI_OK_UPDATE_RETURNING)
-			elog(ERROR, "moving the audit lane head failed: %s", SPI_result_code_string(ret));
-		if (SPI_processed == 1)
-			break;
-		if (attempt == 0)
-		{
-			uint8		zeros[AUDIT_HASH_LEN] = {0};
-			Datum		g[2] = {Int32GetDatum(audit_head.lane), PointerGetDatum(hash_bytea(zeros))};
-			Oid			lane_type[1] = {INT4OID};
-
-			/*
-			 * A new lane: unless its head row was removed while its records remain, which
-			 * must not start the lane a second time (a scan, once in the life of a lane).
-			 */
-			ret = SPI_execute_with_args("SELECT 1 FROM sv.audit_log l WHERE l.lane OPERATOR(pg_catalog.=) $1 LIMIT 1",
-										1, lane_type, g, NULL, true, 1);
-			if (ret != SPI_OK_SELECT)
-				elog(ERROR, "reading the audit lane failed: %s", SPI_result_code_string(ret));
-			if (SPI_processed > 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("audit lane %d has records but no head row", audit_head.lane),
-						 errhint("Run sv.audit_verify() and investigate.")));
-			ret = SPI_execute_snapshot(plan_genesis, g, NULL, GetLatestSnapshot(),
-									   InvalidSnapshot, false, false, 0);
-			if (ret != SPI_OK_INSERT)
-				elog(ERROR, "creating the audit lane head failed: %s", SPI_result_code_string(ret));
-		}
-		else
+		/*
+		 * A new lane: unless its head row was removed while its records remain, which must not
+		 * start the lane a second time (a scan, once in the life of a lane).
+		 */
+		memset(audit_head.hash, 0, AUDIT_HASH_LEN);
+		g[0] = Int32GetDatum(audit_head.lane);
+		g[1] = PointerGetDatum(hash_bytea(audit_head.hash));
+		ret = SPI_execute_with_args("SELECT 1 FROM sv.audit_log l WHERE l.lane OPERATOR(pg_catalog.=) $1 LIMIT 1",
+									1, lane_type, g, NULL, true, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "reading the audit lane failed: %s", SPI_result_code_string(ret));
+		if (SPI_processed > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("audit lane %d has records but no head row", audit_head.lane),
+					 errhint("Run sv.audit_verify() and investigate.")));
+		ret = SPI_execute_snapshot(plan_genesis, g, NULL, GetLatestSnapshot(),
+								   InvalidSnapshot, false, true, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "creating the audit lane head failed: %s", SPI_result_code_string(ret));
+		CommandCounterIncrement();
+		if (!read_head_row())
 			elog(ERROR, "the audit lane head could not be created");
 	}
 
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	r->lane_seq = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-	*prev_hash = PointerGetDatum(DatumGetByteaPCopy(SPI_getbinval(tup, desc, 2, &isnull)));
-	*new_hash = PointerGetDatum(DatumGetByteaPCopy(SPI_getbinval(tup, desc, 3, &isnull)));
-	r->recorded_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
+	r->seq = next_seq();
+	r->lane = audit_head.lane;
+	r->lane_seq = audit_head.lane_seq + 1;
+	r->recorded_at = GetCurrentTimestamp();	/* read while the lane is held */
+	initStringInfo(&buf);
+	audit_compute(audit_shared_ctx(), &buf, audit_head.hash, r, hash);
+	pfree(buf.data);
 
-	memcpy(audit_head.prev_hash, VARDATA_ANY(DatumGetPointer(*prev_hash)), AUDIT_HASH_LEN);
-	memcpy(audit_head.hash, VARDATA_ANY(DatumGetPointer(*new_hash)), AUDIT_HASH_LEN);
+	memcpy(audit_head.prev_hash, audit_head.hash, AUDIT_HASH_LEN);
+	memcpy(audit_head.hash, hash, AUDIT_HASH_LEN);
+	audit_head.lane_seq = r->lane_seq;
+	audit_head.seq = r->seq;
+	audit_head.recorded_at = r->recorded_at;
+	move_head_row();
+
 	/* the first record stays as long as the lock does: the lane never ends before it again */
 	audit_head.locked_lane_seq = r->lane_seq;
 	audit_head.locked_seq = r->seq;
@@ -508,7 +726,6 @@ sv_audit_append(PG_FUNCTION_ARGS)
 	Datum		new_hash;
 	Datum		iv[13];
 	char		in[13];
-	int			ret;
 
 	/* a database still at 0.1.0 (not yet updated) has one chain and no lanes */
 	if (!audit_head.locked &&
@@ -574,7 +791,11 @@ sv_audit_append(PG_FUNCTION_ARGS)
 
 	r.v2 = true;
 	if (!audit_head.locked)
-		first_append(&r, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2), &prev_hash, &new_hash);
+	{
+		first_append(&r, hash);
+		prev_hash = PointerGetDatum(hash_bytea(audit_head.prev_hash));
+		new_hash = PointerGetDatum(hash_bytea(hash));
+	}
 	else
 	{
 		if (!audit_head.valid)
@@ -620,9 +841,7 @@ sv_audit_append(PG_FUNCTION_ARGS)
 	iv[10] = new_hash;
 	iv[11] = Int32GetDatum(r.lane);
 	iv[12] = Int64GetDatum(r.lane_seq);
-	ret = SPI_execute_plan(plan_insert, iv, in, false, 0);
-	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "appending the audit record failed: %s", SPI_result_code_string(ret));
+	insert_record(iv, in);
 
 	audit_head.seq = r.seq;
 	SPI_finish();

@@ -14,9 +14,9 @@
  * with seq and department_id in decimal, recorded_at as decimal microseconds since
  * 1970-01-01 00:00:00 UTC, and change as the stored JSON text.
  *
- * sv._audit_hash() is what sv.audit_append() uses; sv.audit_verify() walks the chain in seq
- * order straight off the primary key (no SPI, one hash context) and reports the first broken
- * link.
+ * sv.audit_append() and sv._audit_hash() hash with audit_compute(); sv.audit_verify() reads
+ * the log in one sequential scan from its first block (no SPI, one hash context) and reports
+ * each lane's first broken link.
  */
 #include "postgres.h"
 
@@ -450,6 +450,7 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 	HASH_SEQ_STATUS hstat;
 	bool		has_lanes;
 	LaneState  *ls;
+	LaneState  *last_ls = NULL;
 	LaneState **broken;
 	int			nbroken = 0;
 	long		nlanes;
@@ -498,8 +499,13 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 	if (to_end)
 		load_heads(lanes, snapshot);
 
+	/*
+	 * From block 0, never where another scan of the table is (a synchronized scan): a scan
+	 * that started in the middle would find every record before its predecessor, and the
+	 * records of half the table would wait in memory.
+	 */
 	if (full)
-		hscan = table_beginscan(rel, snapshot, 0, NULL);
+		hscan = table_beginscan_strat(rel, snapshot, 0, NULL, true, false);
 	else
 	{
 		idx = index_open(audit_relid("audit_log_pkey"), AccessShareLock);
@@ -540,7 +546,10 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 		}
 		r.v2 = has_lanes && !n[AL_LANE];
 		lane = r.v2 ? DatumGetInt32(v[AL_LANE]) : 0;
-		ls = lane_get(lanes, lane);
+		/* records of a lane come in runs: look the lane up only when it changes */
+		if (last_ls == NULL || last_ls->lane != lane)
+			last_ls = lane_get(lanes, lane);
+		ls = last_ls;
 		if (ls->broken)
 		{
 			MemoryContextSwitchTo(oldcxt);
@@ -615,6 +624,7 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 				WaitEntry  *w;
 				bool		ok;
 
+				memset(&k, 0, sizeof(k));	/* the padding is hashed too */
 				k.lane = lane;
 				k.pos = ls->expect;
 				w = hash_search(waiting, &k, HASH_FIND, NULL);
@@ -633,6 +643,7 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 			WaitEntry  *w;
 			bool		found;
 
+			memset(&k, 0, sizeof(k));	/* the padding is hashed too */
 			k.lane = lane;
 			k.pos = pos;
 			w = hash_search(waiting, &k, HASH_ENTER, &found);
