@@ -281,3 +281,50 @@ CREATE INDEX risk_alert_department_idx ON sv.risk_alert (department_id, period);
 CREATE INDEX risk_alert_uscc_idx ON sv.risk_alert (uscc) WHERE uscc IS NOT NULL;
 ALTER TABLE sv.risk_alert ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.risk_alert FORCE ROW LEVEL SECURITY;
+
+-- 68_complaint: complaints and reports with the 12345 hotline (issue 18, foundation): the items
+-- and, apart, the identity of the person behind them (举报人信息保密).
+CREATE TABLE sv.complaint (
+  id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  work_order_no       text NOT NULL,
+  kind                text NOT NULL,
+  channel             text NOT NULL,
+  body                text NOT NULL,
+  subject_uscc        sv.uscc,
+  subject_name        text,
+  subject_address     text,
+  place_address       text,
+  place_region_code   text REFERENCES sv.region (code),
+  anonymous           boolean NOT NULL,
+  person_name_masked  text,
+  person_phone_masked text,
+  person_id_masked    text,
+  attachments         jsonb NOT NULL DEFAULT '[]',
+  received_at         timestamptz NOT NULL,
+  department_id       integer REFERENCES sv.department (id),
+  state               text NOT NULL DEFAULT 'received',
+  recorded_by         text NOT NULL,
+  recorded_at         timestamptz NOT NULL,
+  CONSTRAINT complaint_work_order_no_key UNIQUE (channel, work_order_no),
+  CONSTRAINT complaint_kind_check CHECK (kind IN ('complaint', 'report', 'inquiry', 'suggestion')),
+  CONSTRAINT complaint_channel_check CHECK (channel IN ('hotline', 'portal', 'letter', 'visit')),
+  CONSTRAINT complaint_body_check CHECK (body <> '' AND char_length(body) <= 4000),
+  CONSTRAINT complaint_state_check
+    CHECK (state IN ('received', 'accepted', 'refused', 'handling', 'replied', 'closed')),
+  CONSTRAINT complaint_attachments_check CHECK (jsonb_typeof(attachments) = 'array'),
+  CONSTRAINT complaint_anonymous_check CHECK (NOT anonymous OR person_name_masked IS NULL)
+);
+CREATE INDEX complaint_department_idx ON sv.complaint (department_id, received_at);
+CREATE INDEX complaint_region_idx ON sv.complaint (place_region_code);
+
+CREATE TABLE sv.complaint_person (
+  complaint_id bigint PRIMARY KEY REFERENCES sv.complaint (id),
+  name         text NOT NULL,
+  phone        text,
+  id_number    text
+);
+
+ALTER TABLE sv.complaint ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint FORCE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_person ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_person FORCE ROW LEVEL SECURITY;
