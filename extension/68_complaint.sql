@@ -7,6 +7,8 @@
 --             sv.complaint_person (the person's identity in clear, one row per named item)
 -- Functions:  sv.complaint_receive(payload jsonb) (sv_integration: the 12345 system; idempotent
 --             on the work-order number)
+-- Deadline:   complaint.accept_due (受理期限): 7 working days from receipt to accept or refuse a
+--             complaint (§14), in the deadline model (67_deadline.sql)
 -- View:       sv_work.complaint (identity in clear for the assigned department's officials,
 --             masked for everyone else)
 -- Rules:
@@ -39,6 +41,11 @@ CREATE TABLE sv.complaint (
   state               text NOT NULL DEFAULT 'received',
   recorded_by         text NOT NULL,
   recorded_at         timestamptz NOT NULL,
+  -- 《市场监督管理投诉举报处理暂行办法》§14: a complaint is accepted or refused within 7 working
+  -- days of receipt (the deadline complaint.accept_due; NULL for the other kinds)
+  accept_due             date,
+  accept_due_provisional boolean NOT NULL DEFAULT false,
+  decided_at             timestamptz,
   CONSTRAINT complaint_work_order_no_key UNIQUE (channel, work_order_no),
   CONSTRAINT complaint_kind_check CHECK (kind IN ('complaint', 'report', 'inquiry', 'suggestion')),
   CONSTRAINT complaint_channel_check CHECK (channel IN ('hotline', 'portal', 'letter', 'visit')),
@@ -46,7 +53,8 @@ CREATE TABLE sv.complaint (
   CONSTRAINT complaint_state_check
     CHECK (state IN ('received', 'accepted', 'refused', 'handling', 'replied', 'closed')),
   CONSTRAINT complaint_attachments_check CHECK (jsonb_typeof(attachments) = 'array'),
-  CONSTRAINT complaint_anonymous_check CHECK (NOT anonymous OR person_name_masked IS NULL)
+  CONSTRAINT complaint_anonymous_check CHECK (NOT anonymous OR person_name_masked IS NULL),
+  CONSTRAINT complaint_accept_due_check CHECK ((kind = 'complaint') = (accept_due IS NOT NULL))
 );
 CREATE INDEX complaint_department_idx ON sv.complaint (department_id, received_at);
 CREATE INDEX complaint_region_idx ON sv.complaint (place_region_code);
@@ -350,33 +358,46 @@ BEGIN
     END IF;
   END IF;
 
-  -- idempotent on the work-order number: the same content again is the same item
-  SELECT * INTO v_old FROM sv.complaint x WHERE x.channel = c.channel AND x.work_order_no = c.work_order_no FOR UPDATE;
-  IF FOUND THEN
-    SELECT * INTO old_p FROM sv.complaint_person x WHERE x.complaint_id = v_old.id;
-    SELECT string_agg(f, ', ' ORDER BY f) INTO v_diff FROM (VALUES
-        ('kind', v_old.kind IS DISTINCT FROM c.kind), ('text', v_old.body IS DISTINCT FROM c.body),
-        ('received_at', v_old.received_at IS DISTINCT FROM c.received_at),
-        ('subject', (v_old.subject_uscc, v_old.subject_name, v_old.subject_address) IS DISTINCT FROM (c.subject_uscc, c.subject_name, c.subject_address)),
-        ('place', (v_old.place_address, v_old.place_region_code) IS DISTINCT FROM (c.place_address, c.place_region_code)),
-        ('person', (v_old.anonymous, old_p.name, old_p.phone, old_p.id_number) IS DISTINCT FROM (c.anonymous, p.name, p.phone, p.id_number)),
-        ('attachments', v_old.attachments IS DISTINCT FROM c.attachments),
-        ('department', v_old.department_id IS DISTINCT FROM c.department_id)) v(f, differs)
-    WHERE differs;
-    IF v_diff IS NOT NULL THEN
-      RAISE EXCEPTION 'work_order_no: work order % was already received with different content (%)', c.work_order_no, v_diff
-        USING ERRCODE = 'unique_violation', HINT = 'a changed work order is a new step of the item, not a second intake';
-    END IF;
-    RETURN v_old.id;
+  -- §14: accept or refuse a complaint within 7 working days of receipt (the day itself not counted)
+  IF c.kind = 'complaint' THEN
+    c.accept_due := sv.add_workdays(sv.local_date(c.received_at), 7);
+    c.accept_due_provisional := sv.calendar_provisional_between(sv.local_date(c.received_at), c.accept_due);
   END IF;
 
-  INSERT INTO sv.complaint (work_order_no, kind, channel, body, subject_uscc, subject_name, subject_address, place_address,
-                            place_region_code, anonymous, person_name_masked, person_phone_masked, person_id_masked,
-                            attachments, received_at, department_id, state, recorded_by, recorded_at)
-  VALUES (c.work_order_no, c.kind, c.channel, c.body, c.subject_uscc, c.subject_name, c.subject_address, c.place_address,
-          c.place_region_code, c.anonymous, c.person_name_masked, c.person_phone_masked, c.person_id_masked,
-          c.attachments, c.received_at, c.department_id, 'received', me.login, now())
-  RETURNING id INTO c.id;
+  -- idempotent on the work-order number: the same content again is the same item.  Two first
+  -- deliveries at once: the second waits on the unique key, finds nothing inserted, and loops
+  -- to compare with the first one's row.
+  LOOP
+    SELECT * INTO v_old FROM sv.complaint x WHERE x.channel = c.channel AND x.work_order_no = c.work_order_no FOR UPDATE;
+    IF FOUND THEN
+      SELECT * INTO old_p FROM sv.complaint_person x WHERE x.complaint_id = v_old.id;
+      SELECT string_agg(f, ', ' ORDER BY f) INTO v_diff FROM (VALUES
+          ('kind', v_old.kind IS DISTINCT FROM c.kind), ('text', v_old.body IS DISTINCT FROM c.body),
+          ('received_at', v_old.received_at IS DISTINCT FROM c.received_at),
+          ('subject', (v_old.subject_uscc, v_old.subject_name, v_old.subject_address) IS DISTINCT FROM (c.subject_uscc, c.subject_name, c.subject_address)),
+          ('place', (v_old.place_address, v_old.place_region_code) IS DISTINCT FROM (c.place_address, c.place_region_code)),
+          ('person', (v_old.anonymous, old_p.name, old_p.phone, old_p.id_number) IS DISTINCT FROM (c.anonymous, p.name, p.phone, p.id_number)),
+          ('attachments', v_old.attachments IS DISTINCT FROM c.attachments),
+          ('department', v_old.department_id IS DISTINCT FROM c.department_id)) v(f, differs)
+      WHERE differs;
+      IF v_diff IS NOT NULL THEN
+        RAISE EXCEPTION 'work_order_no: work order % was already received with different content (%)', c.work_order_no, v_diff
+          USING ERRCODE = 'unique_violation', HINT = 'a changed work order is a new step of the item, not a second intake';
+      END IF;
+      RETURN v_old.id;
+    END IF;
+    INSERT INTO sv.complaint (work_order_no, kind, channel, body, subject_uscc, subject_name, subject_address, place_address,
+                              place_region_code, anonymous, person_name_masked, person_phone_masked, person_id_masked,
+                              attachments, received_at, department_id, state, recorded_by, recorded_at, accept_due,
+                              accept_due_provisional)
+    VALUES (c.work_order_no, c.kind, c.channel, c.body, c.subject_uscc, c.subject_name, c.subject_address, c.place_address,
+            c.place_region_code, c.anonymous, c.person_name_masked, c.person_phone_masked, c.person_id_masked,
+            c.attachments, c.received_at, c.department_id, 'received', me.login, now(), c.accept_due,
+            coalesce(c.accept_due_provisional, false))
+    ON CONFLICT ON CONSTRAINT complaint_work_order_no_key DO NOTHING
+    RETURNING id INTO c.id;
+    EXIT WHEN c.id IS NOT NULL;
+  END LOOP;
   IF NOT c.anonymous THEN
     INSERT INTO sv.complaint_person (complaint_id, name, phone, id_number) VALUES (c.id, p.name, p.phone, p.id_number);
   END IF;
@@ -388,7 +409,7 @@ BEGIN
                        'received_at', c.received_at, 'subject_uscc', c.subject_uscc, 'subject_name', c.subject_name,
                        'place_region', c.place_region_code, 'anonymous', c.anonymous,
                        'attachments', jsonb_array_length(c.attachments), 'department_id', c.department_id,
-                       'state', 'received'));
+                       'state', 'received', 'accept_due', c.accept_due));
   RETURN c.id;
 END
 $fn$;
@@ -403,7 +424,8 @@ CREATE VIEW sv_work.complaint WITH (security_invoker = true) AS
          coalesce(p.phone, c.person_phone_masked) AS person_phone,
          coalesce(p.id_number, c.person_id_masked) AS person_id_number,
          p.complaint_id IS NOT NULL AS person_in_clear,
-         c.attachments, c.received_at, c.department_id, c.state, c.recorded_at
+         c.attachments, c.received_at, c.department_id, c.state, c.recorded_at, c.accept_due, c.accept_due_provisional,
+         sv.deadline_state('complaint.accept_due', c.accept_due, c.decided_at) AS accept_state
   FROM sv.complaint c LEFT JOIN sv.complaint_person p ON p.complaint_id = c.id;
 COMMENT ON VIEW sv_work.complaint IS
   '投诉举报(举报人信息保密:仅承办部门可见明文) / Complaints and reports in the caller''s scope; the person''s identity in clear only for the assigned department';
@@ -427,6 +449,17 @@ COMMENT ON COLUMN sv_work.complaint.received_at IS '受理渠道接收时间';
 COMMENT ON COLUMN sv_work.complaint.department_id IS '承办部门编号';
 COMMENT ON COLUMN sv_work.complaint.state IS '状态代码:received 已接收, accepted 已受理, refused 不予受理, handling 办理中, replied 已答复, closed 已办结';
 COMMENT ON COLUMN sv_work.complaint.recorded_at IS '登记时间';
+COMMENT ON COLUMN sv_work.complaint.accept_due IS '受理期限(投诉,收到之日起7个工作日)';
+COMMENT ON COLUMN sv_work.complaint.accept_due_provisional IS '受理期限是否暂定(跨未发布放假安排的年度)';
+COMMENT ON COLUMN sv_work.complaint.accept_state IS '受理期限状态代码:open 未到期, due_soon 即将到期, overdue 逾期, done_on_time 按期决定, done_late 逾期决定';
+-- The acceptance deadline on the calendar (20_calendar.sql): open until accepted or refused; the
+-- summary names the work order and the subject, never the person.
+-- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
+SELECT sv._calendar_deadline_register(ROW('complaint.accept_due', '投诉受理期限', 'sv.complaint', 'complaint', 't.id::text',
+   't.id = $1::bigint', 't.department_id', 'sv.local_date(t.received_at)', '7', 'accept_due', 'accept_due_provisional',
+   't.decided_at IS NULL', 't.decided_at', 2,
+   $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
+
 GRANT SELECT ON sv_work.complaint TO sv_officer, sv_admin, sv_auditor;
 GRANT EXECUTE ON FUNCTION sv.mask_phone(text), sv.mask_id_number(text)
   TO sv_admin, sv_officer, sv_auditor, sv_public, sv_bi, sv_integration;

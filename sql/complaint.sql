@@ -180,6 +180,16 @@ SELECT r AS role, pg_temp.as_role(r, format('UPDATE sv.complaint SET state = %L 
 FROM unnest('{regress_cp_admin,regress_cp_msa,regress_cp_feed}'::text[]) r;
 RESET ROLE;
 
+-- the acceptance deadline (§14): complaints only, 7 working days after the day of receipt
+-- (Beijing time: RGC-2026-0002 came at 18:00 on 2 March), in the deadline model
+SELECT work_order_no, kind, sv.local_date(received_at) AS received_on, accept_due, accept_due_provisional, decided_at
+FROM sv.complaint WHERE work_order_no LIKE 'RGC-%' ORDER BY work_order_no;
+SELECT d.day, i.summary, i.department_id, i.start_on, i.workdays, i.due_on, i.state
+FROM unnest('{2026-03-05,2026-03-10,2026-03-12}'::date[]) d(day),
+     LATERAL sv._deadline_items(d.day, false) i
+WHERE i.deadline = 'complaint.accept_due' AND i.object_id = :'c2' ORDER BY d.day;
+SELECT name, label_zh, relation, reminder_days FROM sv.calendar_deadline WHERE name = 'complaint.accept_due';
+
 -- the masks and the identity number rule
 SELECT sv.mask_phone('13812345678') AS mobile, sv.mask_phone('0375-2345678') AS landline, sv.mask_phone('123456') AS short,
        sv.mask_id_number('11010519491231002X') AS id_number, sv.mask_person_name('王小明') AS name;

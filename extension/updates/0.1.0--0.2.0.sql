@@ -305,6 +305,11 @@ CREATE TABLE sv.complaint (
   state               text NOT NULL DEFAULT 'received',
   recorded_by         text NOT NULL,
   recorded_at         timestamptz NOT NULL,
+  -- 《市场监督管理投诉举报处理暂行办法》§14: a complaint is accepted or refused within 7 working
+  -- days of receipt (the deadline complaint.accept_due; NULL for the other kinds)
+  accept_due             date,
+  accept_due_provisional boolean NOT NULL DEFAULT false,
+  decided_at             timestamptz,
   CONSTRAINT complaint_work_order_no_key UNIQUE (channel, work_order_no),
   CONSTRAINT complaint_kind_check CHECK (kind IN ('complaint', 'report', 'inquiry', 'suggestion')),
   CONSTRAINT complaint_channel_check CHECK (channel IN ('hotline', 'portal', 'letter', 'visit')),
@@ -312,7 +317,8 @@ CREATE TABLE sv.complaint (
   CONSTRAINT complaint_state_check
     CHECK (state IN ('received', 'accepted', 'refused', 'handling', 'replied', 'closed')),
   CONSTRAINT complaint_attachments_check CHECK (jsonb_typeof(attachments) = 'array'),
-  CONSTRAINT complaint_anonymous_check CHECK (NOT anonymous OR person_name_masked IS NULL)
+  CONSTRAINT complaint_anonymous_check CHECK (NOT anonymous OR person_name_masked IS NULL),
+  CONSTRAINT complaint_accept_due_check CHECK ((kind = 'complaint') = (accept_due IS NOT NULL))
 );
 CREATE INDEX complaint_department_idx ON sv.complaint (department_id, received_at);
 CREATE INDEX complaint_region_idx ON sv.complaint (place_region_code);
