@@ -723,6 +723,7 @@ sv_push_main(Datum arg)
 	int			npending = 0;
 	TimestampTz oldest_pending = 0;
 	CURLMcode	mrc;
+	int			connection_limit;	/* CURLMOPT_MAX_TOTAL_CONNECTIONS as set */
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -748,6 +749,7 @@ sv_push_main(Datum arg)
 	mrc = curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) sv_push_max_in_flight);
 	if (mrc != CURLM_OK)
 		elog(ERROR, "sv_platform push: cannot limit the connections: %s", curl_multi_strerror(mrc));
+	connection_limit = sv_push_max_in_flight;
 
 	if (sv_push_shared != NULL)
 	{
@@ -771,6 +773,28 @@ sv_push_main(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 			want_claim = claim_now = true;
+
+			/*
+			 * libcurl keeps the connection cap it was given: set it again, or a raised
+			 * sv.push_max_in_flight would claim more requests than it may connect (issue 20).
+			 * Transfers beyond a lowered cap wait in libcurl's queue until connections free up.
+			 */
+			if (sv_push_max_in_flight != connection_limit)
+			{
+				mrc = curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) sv_push_max_in_flight);
+				if (mrc != CURLM_OK)
+					ereport(WARNING,
+							(errmsg("sv_platform push: cannot change the connection limit from %d to %d: %s",
+									connection_limit, sv_push_max_in_flight, curl_multi_strerror(mrc)),
+							 errhint("Restart the push worker (sv.push_enabled off, reload, on, reload).")));
+				else
+				{
+					ereport(LOG,
+							(errmsg("sv_platform push: connection limit changed from %d to %d",
+									connection_limit, sv_push_max_in_flight)));
+					connection_limit = sv_push_max_in_flight;
+				}
+			}
 		}
 
 		if (!recovered)
