@@ -78,9 +78,10 @@ CREATE TABLE sv.outbox (
   CHECK ((status = 'delivered') = (delivered_at IS NOT NULL))
 );
 CREATE UNIQUE INDEX outbox_dedup_idx ON sv.outbox (endpoint, dedup_key) WHERE dedup_key IS NOT NULL;
-CREATE INDEX outbox_due_idx ON sv.outbox (next_attempt_at, id) WHERE status = 'pending';   -- the claim order
 CREATE INDEX outbox_in_flight_idx ON sv.outbox (endpoint, lease_until) WHERE status = 'in_flight';
--- since 0.2.0: each endpoint's due messages, for the fair claim (issue 20)
+-- the claim order, per endpoint (since 0.2.0, for the fair claim, issue 20: it replaced
+-- outbox_due_idx on (next_attempt_at, id), along which a claim read past every message of a
+-- saturated endpoint)
 CREATE INDEX outbox_endpoint_due_idx ON sv.outbox (endpoint, next_attempt_at, id) WHERE status = 'pending';
 CREATE INDEX outbox_stuck_idx ON sv.outbox (endpoint, status) WHERE status IN ('failed', 'dead');
 COMMENT ON TABLE sv.outbox IS 'Messages to outside systems (logged, never deleted before delivery): delivered at least once by the push worker';
@@ -365,21 +366,25 @@ COMMENT ON FUNCTION sv.outbox_send(text, text, jsonb, text) IS
 -- all taken offers nothing, so it never delays another endpoint's messages (issue 20).
 -- Bitmap scans are off for the claim: they never mark dead index entries, so the in-flight
 -- count would read every message delivered since the last vacuum (issue 20); plain index
--- scans mark them and skip them from then on.
+-- scans mark them and skip them from then on.  Sequential scans are off too: statistics taken
+-- during a burst make the planner expect thousands of messages in flight per endpoint and scan
+-- the whole table for each; every read of the claim goes along an index (sv.endpoint's scan
+-- keeps its disabling cost, so JIT, which that cost would start, is off).
 CREATE OR REPLACE FUNCTION sv._outbox_claim(capacity integer, lease_margin_ms integer)
 RETURNS TABLE (id bigint, message_id uuid, attempt integer, kind text, body text, url text, method text, headers jsonb,
                auth text, secret text, timeout_ms integer, follow_redirects boolean, auth_header text)
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 SET enable_bitmapscan = off
+SET enable_seqscan = off
+SET jit = off
 AS $fn$
-  WITH ep AS (
-    SELECT e.name, e.timeout_ms,
-           greatest(least(e.max_concurrent
-                          - (SELECT count(*) FROM sv.outbox b
-                             WHERE b.endpoint = e.name AND b.status = 'in_flight' AND b.lease_until > now()),
-                          capacity), 0) AS free
-    FROM sv.endpoint e WHERE e.enabled
+  WITH ep AS MATERIALIZED (
+    SELECT e.name, e.timeout_ms, greatest(least(e.max_concurrent - b.n, capacity), 0) AS free
+    FROM sv.endpoint e CROSS JOIN LATERAL (
+      SELECT count(*) AS n FROM sv.outbox o
+      WHERE o.endpoint = e.name AND o.status = 'in_flight' AND o.lease_until > now()) b
+    WHERE e.enabled
   ), offered AS (
     -- per endpoint: expired leases first, then pending messages in due order, each read
     -- along an index on (endpoint, ...), at most the endpoint's free slots of each

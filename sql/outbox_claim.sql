@@ -26,7 +26,12 @@ SELECT count(*) AS claimed FROM sv._outbox_claim(64, 30000);
 SELECT endpoint, status, count(*) FROM sv.outbox WHERE endpoint LIKE 'RGC-%' GROUP BY 1, 2 ORDER BY 1, 2;
 INSERT INTO sv.outbox (endpoint, kind, payload, next_attempt_at, created_by, created_at, updated_at)
 VALUES ('RGC-OK', 'approval.push', '{"ok": 2}', now(), 'test', now(), now());
+BEGIN;
+SELECT pg_stat_get_xact_tuples_returned('sv.outbox_endpoint_due_idx'::regclass) AS read_before \gset
 SELECT c.url, c.body FROM sv._outbox_claim(64, 30000) c;
+-- along each endpoint's own index: none of the 496 waiting messages is read
+SELECT pg_stat_get_xact_tuples_returned('sv.outbox_endpoint_due_idx'::regclass) - :read_before AS due_entries_read;
+COMMIT;
 -- an endpoint with more in flight than its (lowered) limit offers nothing and stops no one
 UPDATE sv.endpoint SET max_concurrent = 1 WHERE name = 'RGC-SLOW';
 INSERT INTO sv.outbox (endpoint, kind, payload, next_attempt_at, created_by, created_at, updated_at)

@@ -282,5 +282,7 @@ CREATE INDEX risk_alert_uscc_idx ON sv.risk_alert (uscc) WHERE uscc IS NOT NULL;
 ALTER TABLE sv.risk_alert ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.risk_alert FORCE ROW LEVEL SECURITY;
 
--- 48_outbox: each endpoint's due messages, read by the fair claim (issue 20, head-of-line).
+-- 48_outbox: each endpoint's due messages, read by the fair claim (issue 20, head-of-line);
+-- it replaces the claim order over all endpoints.
+DROP INDEX sv.outbox_due_idx;
 CREATE INDEX outbox_endpoint_due_idx ON sv.outbox (endpoint, next_attempt_at, id) WHERE status = 'pending';

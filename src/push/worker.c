@@ -295,9 +295,11 @@ next_due_ms(void)
 	Datum		d;
 
 	begin_tx("sv_platform push: next due");
-	if (SPI_execute("SELECT ceil(extract(epoch FROM min(o.next_attempt_at) - clock_timestamp()) * 1000)::int8 "
-					"FROM sv.outbox o JOIN sv.endpoint e ON e.name = o.endpoint AND e.enabled "
-					"WHERE o.status = 'pending'", true, 1) != SPI_OK_SELECT)
+	/* each enabled endpoint's first due message, along outbox_endpoint_due_idx */
+	if (SPI_execute("SELECT ceil(extract(epoch FROM min(d.next_attempt_at) - clock_timestamp()) * 1000)::int8 "
+					"FROM sv.endpoint e CROSS JOIN LATERAL ("
+					"SELECT o.next_attempt_at FROM sv.outbox o WHERE o.endpoint = e.name AND o.status = 'pending' "
+					"ORDER BY o.next_attempt_at LIMIT 1) d WHERE e.enabled", true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "sv_platform push: next-due query failed");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (!isnull)
