@@ -78,8 +78,11 @@ CREATE TABLE sv.outbox (
   CHECK ((status = 'delivered') = (delivered_at IS NOT NULL))
 );
 CREATE UNIQUE INDEX outbox_dedup_idx ON sv.outbox (endpoint, dedup_key) WHERE dedup_key IS NOT NULL;
-CREATE INDEX outbox_due_idx ON sv.outbox (next_attempt_at, id) WHERE status = 'pending';   -- the claim order
 CREATE INDEX outbox_in_flight_idx ON sv.outbox (endpoint, lease_until) WHERE status = 'in_flight';
+-- the claim order, per endpoint (since 0.2.0, for the fair claim, issue 20: it replaced
+-- outbox_due_idx on (next_attempt_at, id), along which a claim read past every message of a
+-- saturated endpoint)
+CREATE INDEX outbox_endpoint_due_idx ON sv.outbox (endpoint, next_attempt_at, id) WHERE status = 'pending';
 CREATE INDEX outbox_stuck_idx ON sv.outbox (endpoint, status) WHERE status IN ('failed', 'dead');
 COMMENT ON TABLE sv.outbox IS 'Messages to outside systems (logged, never deleted before delivery): delivered at least once by the push worker';
 ALTER TABLE sv.outbox ENABLE ROW LEVEL SECURITY;
@@ -356,37 +359,54 @@ COMMENT ON FUNCTION sv.outbox_send(text, text, jsonb, text) IS
   'Queue a message to an outside system in the current transaction; returns its id (the Idempotency-Key)';
 
 -- The worker's claim: due messages (and in-flight ones whose lease ran out: the worker died),
--- within each endpoint's concurrency limit and the worker's free capacity.
+-- within each endpoint's concurrency limit and the worker's free capacity, fair across
+-- endpoints: each enabled endpoint offers at most its free slots, read along its own index
+-- (outbox_endpoint_due_idx), and the batch takes every endpoint's first message before any
+-- endpoint's second (round-robin, then due order).  A slow or dead endpoint whose slots are
+-- all taken offers nothing, so it never delays another endpoint's messages (issue 20).
+-- Bitmap scans are off for the claim: they never mark dead index entries, so the in-flight
+-- count would read every message delivered since the last vacuum (issue 20); plain index
+-- scans mark them and skip them from then on.  Sequential scans are off too: statistics taken
+-- during a burst make the planner expect thousands of messages in flight per endpoint and scan
+-- the whole table for each; every read of the claim goes along an index (sv.endpoint's scan
+-- keeps its disabling cost, so JIT, which that cost would start, is off).
 CREATE OR REPLACE FUNCTION sv._outbox_claim(capacity integer, lease_margin_ms integer)
 RETURNS TABLE (id bigint, message_id uuid, attempt integer, kind text, body text, url text, method text, headers jsonb,
                auth text, secret text, timeout_ms integer, follow_redirects boolean, auth_header text)
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
+SET enable_bitmapscan = off
+SET enable_seqscan = off
+SET jit = off
 AS $fn$
-  WITH busy AS (
-    SELECT o.endpoint, count(*) AS n FROM sv.outbox o
-    WHERE o.status = 'in_flight' AND o.lease_until > now() GROUP BY o.endpoint
-  ), due_pending AS (
-    -- two reads, each along its own index (an OR of the two would scan and sort the queue)
-    SELECT o.id, o.endpoint FROM sv.outbox o
-    WHERE o.status = 'pending' AND o.next_attempt_at <= now()
-    ORDER BY o.next_attempt_at, o.id
-    LIMIT capacity * 4
-    FOR UPDATE SKIP LOCKED
-  ), due_expired AS (
-    SELECT o.id, o.endpoint FROM sv.outbox o
-    WHERE o.status = 'in_flight' AND o.lease_until <= now()
-    LIMIT capacity
-    FOR UPDATE SKIP LOCKED
-  ), due AS (
-    SELECT * FROM due_expired UNION ALL SELECT * FROM due_pending
-  ), ranked AS (
-    SELECT d.id, row_number() OVER (PARTITION BY d.endpoint ORDER BY d.id) + coalesce(b.n, 0) AS slot,
-           e.max_concurrent, e.timeout_ms
-    FROM due d JOIN sv.endpoint e ON e.name = d.endpoint AND e.enabled
-    LEFT JOIN busy b ON b.endpoint = d.endpoint
+  WITH ep AS MATERIALIZED (
+    SELECT e.name, e.timeout_ms, greatest(least(e.max_concurrent - b.n, capacity), 0) AS free
+    FROM sv.endpoint e CROSS JOIN LATERAL (
+      SELECT count(*) AS n FROM sv.outbox o
+      WHERE o.endpoint = e.name AND o.status = 'in_flight' AND o.lease_until > now()) b
+    WHERE e.enabled
+  ), offered AS (
+    -- per endpoint: expired leases first, then pending messages in due order, each read
+    -- along an index on (endpoint, ...), at most the endpoint's free slots of each
+    SELECT d.id, d.due_at, ep.timeout_ms, ep.free,
+           row_number() OVER (PARTITION BY ep.name ORDER BY d.expired DESC, d.due_at, d.id) AS turn
+    FROM ep CROSS JOIN LATERAL (
+      SELECT x.id, x.due_at, true AS expired FROM (
+        SELECT o.id, o.lease_until AS due_at FROM sv.outbox o
+        WHERE o.endpoint = ep.name AND o.status = 'in_flight' AND o.lease_until <= now()
+        ORDER BY o.lease_until LIMIT ep.free
+        FOR UPDATE SKIP LOCKED) x
+      UNION ALL
+      SELECT y.id, y.due_at, false FROM (
+        SELECT o.id, o.next_attempt_at AS due_at FROM sv.outbox o
+        WHERE o.endpoint = ep.name AND o.status = 'pending' AND o.next_attempt_at <= now()
+        ORDER BY o.next_attempt_at, o.id LIMIT ep.free
+        FOR UPDATE SKIP LOCKED) y
+    ) d
+    WHERE ep.free > 0
   ), chosen AS (
-    SELECT r.id, r.timeout_ms FROM ranked r WHERE r.slot <= r.max_concurrent ORDER BY r.id LIMIT capacity
+    SELECT f.id, f.timeout_ms FROM offered f WHERE f.turn <= f.free
+    ORDER BY f.turn, f.due_at, f.id LIMIT capacity
   ), claimed AS (
     UPDATE sv.outbox o SET status = 'in_flight', attempts = o.attempts + 1,
                            lease_until = now() + make_interval(secs => (c.timeout_ms + lease_margin_ms) / 1000.0),

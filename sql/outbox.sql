@@ -117,7 +117,8 @@ SELECT * FROM sv._outbox_record(ARRAY[:m2]::bigint[], '{1}', ARRAY[now()], '{300
 SELECT status, attempts, last_error FROM sv.outbox WHERE id = :m2;
 -- the second attempt gets no response and the third is the last: dead
 SELECT * FROM sv._outbox_record(ARRAY[:m2]::bigint[], '{2}', ARRAY[now()], '{20}', '{NULL}', '{"Connection refused"}', 1000, 60000);
-UPDATE sv.outbox SET next_attempt_at = now() WHERE id = :m2;
+-- (made due before RGO-MSA's waiting third message: the claim goes in due order)
+UPDATE sv.outbox SET next_attempt_at = now() - interval '1 hour' WHERE id = :m2;
 SELECT id = :m2 AS third, attempt FROM sv._outbox_claim(10, 30000);
 SELECT * FROM sv._outbox_record(ARRAY[:m2]::bigint[], '{3}', ARRAY[now()], '{20}', '{502}', '{"HTTP 502"}', 1000, 60000);
 SELECT attempt, http_status, error, outcome FROM sv.outbox_attempt WHERE outbox_id = :m2 ORDER BY attempt;

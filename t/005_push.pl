@@ -286,6 +286,30 @@ $node->start;
 wait_for("SELECT count(*) = 300 FROM sv.outbox WHERE endpoint = 'tap-crash' AND status = 'delivered'", 'crash: all 300 delivered after the restart');
 check_nothing_lost('immediate restart', 'tap-crash');
 
+# 9. no head-of-line blocking: 300 messages queued to an endpoint that answers in 500 ms
+# (2 at a time: 75 s of work) do not delay one message to a healthy endpoint
+endpoint('tap-slow', 'delay/500/x', max_concurrent => 2, max_attempts => 50);
+endpoint('tap-fast', 'accept/fast');
+$node->safe_psql('pushdb', "SELECT count(sv.outbox_send('tap-slow', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 300) n");
+wait_for("SELECT count(*) = 2 FROM sv.outbox WHERE endpoint = 'tap-slow' AND status = 'in_flight'", 'slow endpoint: its two slots taken');
+$t0 = time;
+$node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-fast', 'tap.test', '{}')");
+wait_for("SELECT status = 'delivered' FROM sv.outbox WHERE endpoint = 'tap-fast'", 'healthy endpoint: delivered');
+my $fast_s = time - $t0;
+cmp_ok($fast_s, '<', 5, sprintf('healthy endpoint: delivered in %.2f s beside a saturated slow one', $fast_s));
+cmp_ok($node->safe_psql('pushdb', "SELECT count(*) FROM sv.outbox WHERE endpoint = 'tap-slow' AND status = 'pending'"),
+	'>', 250, 'slow endpoint: most of its queue still waiting');
+$node->safe_psql('pushdb', "SELECT sv.endpoint_save('tap-slow', 'http://127.0.0.1:$port/delay/500/x', enabled => false)");
+check_nothing_lost('head-of-line', 'tap-fast');
+
+# 10. sv.push_max_in_flight raised by reload reaches libcurl's connection limit too
+$node->append_conf('postgresql.conf', "sv.push_max_in_flight = 96\n");
+$node->reload;
+ok(poll_until(sub { log_count(qr/connection limit changed from 64 to 96/) > 0 }),
+	'reload: the worker set libcurl\'s connection limit to the new sv.push_max_in_flight');
+$node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-fast', 'tap.test', '{\"after\": \"reload\"}')");
+wait_for("SELECT count(*) = 2 FROM sv.outbox WHERE endpoint = 'tap-fast' AND status = 'delivered'", 'reload: delivery goes on');
+
 # duplicates, over everything: only ever under the same key (the count per key above 1 is a
 # redelivery after a kill or crash, never a second message)
 $got = received();

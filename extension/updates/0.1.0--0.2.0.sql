@@ -334,3 +334,8 @@ ALTER TABLE sv.complaint ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint FORCE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint_person ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint_person FORCE ROW LEVEL SECURITY;
+
+-- 48_outbox: each endpoint's due messages, read by the fair claim (issue 20, head-of-line);
+-- it replaces the claim order over all endpoints.
+DROP INDEX sv.outbox_due_idx;
+CREATE INDEX outbox_endpoint_due_idx ON sv.outbox (endpoint, next_attempt_at, id) WHERE status = 'pending';

@@ -295,9 +295,11 @@ next_due_ms(void)
 	Datum		d;
 
 	begin_tx("sv_platform push: next due");
-	if (SPI_execute("SELECT ceil(extract(epoch FROM min(o.next_attempt_at) - clock_timestamp()) * 1000)::int8 "
-					"FROM sv.outbox o JOIN sv.endpoint e ON e.name = o.endpoint AND e.enabled "
-					"WHERE o.status = 'pending'", true, 1) != SPI_OK_SELECT)
+	/* each enabled endpoint's first due message, along outbox_endpoint_due_idx */
+	if (SPI_execute("SELECT ceil(extract(epoch FROM min(d.next_attempt_at) - clock_timestamp()) * 1000)::int8 "
+					"FROM sv.endpoint e CROSS JOIN LATERAL ("
+					"SELECT o.next_attempt_at FROM sv.outbox o WHERE o.endpoint = e.name AND o.status = 'pending' "
+					"ORDER BY o.next_attempt_at LIMIT 1) d WHERE e.enabled", true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "sv_platform push: next-due query failed");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (!isnull)
@@ -723,6 +725,7 @@ sv_push_main(Datum arg)
 	int			npending = 0;
 	TimestampTz oldest_pending = 0;
 	CURLMcode	mrc;
+	int			connection_limit;	/* CURLMOPT_MAX_TOTAL_CONNECTIONS as set */
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -748,6 +751,7 @@ sv_push_main(Datum arg)
 	mrc = curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) sv_push_max_in_flight);
 	if (mrc != CURLM_OK)
 		elog(ERROR, "sv_platform push: cannot limit the connections: %s", curl_multi_strerror(mrc));
+	connection_limit = sv_push_max_in_flight;
 
 	if (sv_push_shared != NULL)
 	{
@@ -771,6 +775,28 @@ sv_push_main(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 			want_claim = claim_now = true;
+
+			/*
+			 * libcurl keeps the connection cap it was given: set it again, or a raised
+			 * sv.push_max_in_flight would claim more requests than it may connect (issue 20).
+			 * Transfers beyond a lowered cap wait in libcurl's queue until connections free up.
+			 */
+			if (sv_push_max_in_flight != connection_limit)
+			{
+				mrc = curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) sv_push_max_in_flight);
+				if (mrc != CURLM_OK)
+					ereport(WARNING,
+							(errmsg("sv_platform push: cannot change the connection limit from %d to %d: %s",
+									connection_limit, sv_push_max_in_flight, curl_multi_strerror(mrc)),
+							 errhint("Restart the push worker (sv.push_enabled off, reload, on, reload).")));
+				else
+				{
+					ereport(LOG,
+							(errmsg("sv_platform push: connection limit changed from %d to %d",
+									connection_limit, sv_push_max_in_flight)));
+					connection_limit = sv_push_max_in_flight;
+				}
+			}
 		}
 
 		if (!recovered)
