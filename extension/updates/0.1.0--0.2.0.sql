@@ -281,3 +281,7 @@ CREATE INDEX risk_alert_department_idx ON sv.risk_alert (department_id, period);
 CREATE INDEX risk_alert_uscc_idx ON sv.risk_alert (uscc) WHERE uscc IS NOT NULL;
 ALTER TABLE sv.risk_alert ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.risk_alert FORCE ROW LEVEL SECURITY;
+
+-- 66_risk (issue 17, threshold and streak rules): two more detectors a rule may name.
+ALTER TABLE sv.risk_rule DROP CONSTRAINT risk_rule_detector_check,
+  ADD CONSTRAINT risk_rule_detector_check CHECK (detector IN ('poisson_tail', 'ewma', 'cusum', 'threshold', 'streak'));
