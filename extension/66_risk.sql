@@ -407,9 +407,12 @@ BEGIN
 END
 $fn$;
 
--- Alerts: one per rule version, series and month, never raised twice; each with the explanation
--- an official needs to check it (the rule as it was, the series, the baseline window, the
--- observed count, baseline, statistic, threshold, p-values and the signal rows behind the count).
+-- Alerts: one per episode of a rule version and series, never raised twice: the first alarming
+-- month raises it (period), each next consecutive alarming month a later scan finds extends it
+-- (last_period, and that month's values appended to episode); each with the explanation an
+-- official needs to check it (the rule as it was, the series, the baseline window, the observed
+-- count, baseline, statistic, threshold, p-values and the signal rows behind the count).  Only
+-- the extension of an episode changes an alert (sv._risk_alert_guard).
 CREATE TABLE sv.risk_alert (
   id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   rule_code     text NOT NULL,
@@ -429,14 +432,35 @@ CREATE TABLE sv.risk_alert (
   as_of         timestamptz NOT NULL,
   raised_by     text NOT NULL,
   raised_at     timestamptz NOT NULL,
+  last_period   date NOT NULL,                  -- the last alarming month of the episode
+  episode       jsonb NOT NULL DEFAULT '[]',     -- the episode's other months: period, observed, statistic, ...
+  extended_at   timestamptz,                    -- the last extension
   CONSTRAINT risk_alert_rule_fkey FOREIGN KEY (rule_code, rule_version) REFERENCES sv.risk_rule (code, version),
-  CONSTRAINT risk_alert_once UNIQUE (rule_code, rule_version, series, period)
+  CONSTRAINT risk_alert_once UNIQUE (rule_code, rule_version, series, period),
+  CONSTRAINT risk_alert_episode_check CHECK (last_period >= period AND extract(day FROM last_period) = 1
+                                             AND jsonb_typeof(episode) = 'array')
 );
 CREATE INDEX risk_alert_department_idx ON sv.risk_alert (department_id, period);
 CREATE INDEX risk_alert_uscc_idx ON sv.risk_alert (uscc) WHERE uscc IS NOT NULL;
 COMMENT ON TABLE sv.risk_alert IS 'Risk alerts (预警信息), append-only, each with its explanation (rule, series, window, values, signal rows)';
+CREATE OR REPLACE FUNCTION sv._risk_alert_guard() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  -- an episode grows: a later last month, more months, nothing else changed
+  IF TG_OP = 'UPDATE' AND NEW.last_period >= OLD.last_period AND jsonb_typeof(NEW.episode) = 'array'
+     AND jsonb_array_length(NEW.episode) >= jsonb_array_length(OLD.episode)
+     AND NEW.episode @> OLD.episode AND NEW.extended_at IS NOT NULL
+     AND to_jsonb(NEW) - '{last_period,episode,extended_at}'::text[] = to_jsonb(OLD) - '{last_period,episode,extended_at}'::text[] THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION '% on % is not allowed: an alert is kept as raised (a scan only extends its episode)', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END
+$fn$;
 CREATE TRIGGER risk_alert_immutable BEFORE UPDATE OR DELETE ON sv.risk_alert
-  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('an alert is kept as raised');
+  FOR EACH ROW EXECUTE FUNCTION sv._risk_alert_guard();
 CREATE TRIGGER risk_alert_no_truncate BEFORE TRUNCATE ON sv.risk_alert
   FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('an alert is kept as raised');
 ALTER TABLE sv.risk_alert ENABLE ROW LEVEL SECURITY;
@@ -483,8 +507,10 @@ $fn$;
 --   streak:       an alarm is a month in which a failed inspection of the subject is the n-th
 --                 (or later) failed one in a row of its inspections (statistic: the longest run
 --                 reached that month).
--- New alarms become alerts; one already raised for the rule version, series and month is not
--- raised again.  Returns what it did.
+-- The alarms become alerts by episode: consecutive alarming months of a series are one alert,
+-- raised by the first and extended by each next one (a month's alarm continues the episode of
+-- an alert whose last month is the month before, or holds it already); an alarm is never
+-- raised twice.  Returns what it did (the alerts extended in the audit record).
 CREATE OR REPLACE FUNCTION sv.risk_scan(rule_code text, as_of timestamptz DEFAULT now(), months integer DEFAULT 1)
 RETURNS TABLE (rule_version integer, series bigint, tested bigint, alarms bigint, new_alerts bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -505,6 +531,10 @@ DECLARE
   v_tested bigint;
   v_alarms bigint;
   v_new bigint;
+  v_extended bigint;
+  ep record;
+  v_alert sv.risk_alert;
+  v_more jsonb;
 BEGIN
   PERFORM sv._require_given(ARRAY['rule_code', 'as_of', 'months'], ARRAY[rule_code IS NULL, as_of IS NULL, months IS NULL]);
   PERFORM sv._risk_require_months(NULL, NULL, as_of);
@@ -618,9 +648,42 @@ BEGIN
 
   SELECT count(DISTINCT x.series), count(*), count(*) FILTER (WHERE x.alarm) INTO v_series, v_tested, v_alarms
   FROM pg_temp.risk_scan_point x;
-  WITH new AS (
-    INSERT INTO sv.risk_alert AS a (rule_code, rule_version, series, uscc, period, observed, baseline, statistic, threshold,
-                                    p, p_adjusted, severity, department_id, explanation, as_of, raised_by, raised_at)
+  -- the alarms in episodes: consecutive alarming months of a series; each episode extends the
+  -- alert of the series whose episode it continues (or overlaps), or raises a new one
+  v_new := 0;
+  v_extended := 0;
+  FOR ep IN
+    WITH al AS (
+      SELECT x.*, (x.period - make_interval(months => (row_number() OVER (PARTITION BY x.series ORDER BY x.period))::integer))::date AS grp
+      FROM pg_temp.risk_scan_point x WHERE x.alarm
+    )
+    SELECT al.series, min(al.period) AS first, max(al.period) AS last,
+           jsonb_agg(jsonb_build_object('period', al.period, 'observed', al.observed, 'baseline', al.baseline,
+                                        'statistic', al.statistic, 'threshold', al.threshold, 'p', al.p,
+                                        'p_adjusted', al.p_adjusted, 'as_of', as_of) ORDER BY al.period) AS points
+    FROM al GROUP BY al.series, al.grp ORDER BY al.series, min(al.period)
+  LOOP
+    SELECT * INTO v_alert FROM sv.risk_alert y
+    WHERE y.rule_code = r.code AND y.rule_version = r.version AND y.series = ep.series
+      AND y.period <= ep.last AND y.last_period >= (ep.first - interval '1 month')::date
+    ORDER BY y.period DESC LIMIT 1;
+    IF FOUND THEN
+      -- the months of the episode the alert does not hold yet
+      SELECT coalesce(jsonb_agg(pt ORDER BY pt ->> 'period'), '[]') INTO v_more
+      FROM jsonb_array_elements(ep.points) pt
+      WHERE (pt ->> 'period')::date <> v_alert.period
+        AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v_alert.episode) e WHERE e ->> 'period' = pt ->> 'period');
+      IF jsonb_array_length(v_more) > 0 THEN
+        UPDATE sv.risk_alert y SET last_period = greatest(y.last_period, ep.last), episode = y.episode || v_more,
+                                   extended_at = now()
+         WHERE y.id = v_alert.id;
+        v_extended := v_extended + 1;
+      END IF;
+      CONTINUE;
+    END IF;
+    INSERT INTO sv.risk_alert (rule_code, rule_version, series, uscc, period, observed, baseline, statistic, threshold,
+                               p, p_adjusted, severity, department_id, explanation, as_of, raised_by, raised_at,
+                               last_period, episode)
     SELECT r.code, r.version, x.series, x.uscc, x.period, x.observed, x.baseline, x.statistic, x.threshold, x.p,
            x.p_adjusted, r.severity, r.department_id,
            jsonb_build_object(
@@ -638,16 +701,16 @@ BEGIN
                              WHERE sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) = x.series))
            || CASE WHEN r.detector IN ('ewma', 'cusum') THEN jsonb_build_object('chart_window', jsonb_build_object(
                 'from', (x.period - make_interval(months => v_w - 1))::date, 'to', x.period)) ELSE '{}' END,
-           as_of, me.login, now()
+           as_of, me.login, now(), ep.last,
+           (SELECT coalesce(jsonb_agg(pt ORDER BY pt ->> 'period'), '[]') FROM jsonb_array_elements(ep.points) pt
+            WHERE (pt ->> 'period')::date > ep.first)
     FROM pg_temp.risk_scan_point x
-    WHERE x.alarm
-    ON CONFLICT ON CONSTRAINT risk_alert_once DO NOTHING
-    RETURNING a.id
-  )
-  SELECT count(*) INTO v_new FROM new;
+    WHERE x.series = ep.series AND x.period = ep.first;
+    v_new := v_new + 1;
+  END LOOP;
   PERFORM sv.audit_append(r.department_id, 'risk_rule', r.code || ' v' || r.version, 'scan',
     jsonb_build_object('as_of', as_of, 'months', months, 'from', v_first_tested, 'to', v_last, 'series', v_series,
-                       'tested', v_tested, 'alarms', v_alarms, 'new_alerts', v_new));
+                       'tested', v_tested, 'alarms', v_alarms, 'new_alerts', v_new, 'extended_alerts', v_extended));
   DROP TABLE pg_temp.risk_scan_point;
   RETURN QUERY SELECT r.version, v_series, v_tested, v_alarms, v_new;
 END
@@ -663,7 +726,8 @@ GRANT EXECUTE ON FUNCTION sv.risk_signal_counts(text, text, date, date, timestam
 -- administrators), with the subject's name.  security_invoker: the table's policies decide.
 CREATE VIEW sv_work.risk_alert WITH (security_invoker = true) AS
   SELECT a.id, a.rule_code, a.rule_version, a.severity, a.series, a.uscc, s.name AS subject_name, a.period,
-         a.observed, a.baseline, a.threshold, a.p, a.p_adjusted, a.department_id, a.explanation, a.as_of, a.raised_at
+         a.observed, a.baseline, a.threshold, a.p, a.p_adjusted, a.department_id, a.explanation, a.as_of, a.raised_at,
+         a.last_period, a.episode, a.extended_at
   FROM sv.risk_alert a LEFT JOIN sv.subject s ON s.uscc = a.uscc;
 COMMENT ON VIEW sv_work.risk_alert IS '预警信息 / Risk alerts of the caller''s department (all for auditors and administrators)';
 COMMENT ON COLUMN sv_work.risk_alert.id IS '预警编号';
@@ -683,4 +747,7 @@ COMMENT ON COLUMN sv_work.risk_alert.department_id IS '责任部门编号';
 COMMENT ON COLUMN sv_work.risk_alert.explanation IS '预警依据说明(规则、窗口、数值、信号记录)';
 COMMENT ON COLUMN sv_work.risk_alert.as_of IS '扫描数据截止时点';
 COMMENT ON COLUMN sv_work.risk_alert.raised_at IS '预警生成时间';
+COMMENT ON COLUMN sv_work.risk_alert.last_period IS '预警持续至月份(连续预警月份为同一预警)';
+COMMENT ON COLUMN sv_work.risk_alert.episode IS '持续期间其余各月的数值';
+COMMENT ON COLUMN sv_work.risk_alert.extended_at IS '最近延续时间';
 GRANT SELECT ON sv_work.risk_alert TO sv_admin, sv_auditor, sv_officer;
