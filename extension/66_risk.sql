@@ -82,7 +82,7 @@ CREATE TABLE sv.risk_rule (
   name          sv.label_text NOT NULL,
   signal        text NOT NULL CHECK (signal ~ '^[a-z][a-z0-9_]{1,63}$'),
   group_by      text NOT NULL CHECK (group_by IN ('subject', 'industry_region')),
-  detector      text NOT NULL CHECK (detector IN ('poisson_tail', 'ewma', 'cusum')),
+  detector      text NOT NULL CHECK (detector IN ('poisson_tail', 'ewma', 'cusum', 'threshold', 'streak')),
   params        jsonb NOT NULL CHECK (jsonb_typeof(params) = 'object'),
   severity      text NOT NULL CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
   department_id integer NOT NULL REFERENCES sv.department (id),
@@ -109,8 +109,17 @@ SELECT pg_catalog.pg_extension_config_dump('sv.risk_rule', '');
 -- in, so that the stored rule says every value its detector used.
 --   poisson_tail: baseline 1-120 periods, guard 0-24 (default 0), alpha in (0, 1), min_count >= 0
 --                 (default 1), fdr_q in (0, 1) (optional: Benjamini-Hochberg across the series)
---   ewma:         mu0 >= 0, sigma > 0 (default sqrt(mu0), the Poisson one), lambda in (0, 1], l > 0
---   cusum:        mu0 > 0, mu1 > mu0, h > 0
+--   ewma:         the in-control mean either fixed, mu0 >= 0, or estimated per series and tested
+--                 month, baseline 1-120 periods (ending guard 0-24 periods, default 0, before the
+--                 chart) with mu0_min > 0 (default 0.5) as its floor; sigma > 0 (default
+--                 sqrt(mu0), the Poisson one), lambda in (0, 1], l > 0, window 1-120 (default 12:
+--                 the months the chart runs over, ending at the tested month), min_count >= 0
+--                 (default 1)
+--   cusum:        mu0 > 0 and mu1 > mu0 fixed, or baseline, guard and mu0_min as for ewma with
+--                 shift in (1, 100] (mu1 = shift x mu0); h > 0, window, min_count as for ewma
+--   threshold:    count 1-1000000: a month's count at or above it alarms
+--   streak:       n 2-100: the n-th failed inspection in a row of a subject alarms (signal
+--                 failed_inspection, group_by subject: checked by sv.risk_rule_save)
 CREATE OR REPLACE FUNCTION sv._risk_params(detector text, params jsonb) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
@@ -121,47 +130,80 @@ DECLARE
   v jsonb;
   n numeric;
   v_out jsonb := '{}';
+  v_keys text[];
+  v_estimated boolean;
 BEGIN
   IF jsonb_typeof(params) IS DISTINCT FROM 'object' THEN
     RAISE EXCEPTION 'params must be a JSON object, not %', coalesce(jsonb_typeof(params), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  SELECT string_agg(k, ', ' ORDER BY k) INTO v_bad FROM jsonb_object_keys(params) k
-  WHERE k <> ALL (CASE detector WHEN 'poisson_tail' THEN ARRAY['baseline', 'guard', 'alpha', 'min_count', 'fdr_q']
-                                WHEN 'ewma' THEN ARRAY['mu0', 'sigma', 'lambda', 'l']
-                                ELSE ARRAY['mu0', 'mu1', 'h'] END);
+  v_keys := CASE detector WHEN 'poisson_tail' THEN ARRAY['baseline', 'guard', 'alpha', 'min_count', 'fdr_q']
+                          WHEN 'ewma' THEN ARRAY['mu0', 'baseline', 'guard', 'mu0_min', 'sigma', 'lambda', 'l', 'window', 'min_count']
+                          WHEN 'cusum' THEN ARRAY['mu0', 'mu1', 'baseline', 'guard', 'mu0_min', 'shift', 'h', 'window', 'min_count']
+                          WHEN 'threshold' THEN ARRAY['count']
+                          ELSE ARRAY['n'] END;
+  SELECT string_agg(k, ', ' ORDER BY k) INTO v_bad FROM jsonb_object_keys(params) k WHERE k <> ALL (v_keys);
   IF v_bad IS NOT NULL THEN
     RAISE EXCEPTION 'params: % not a parameter of detector %', v_bad, detector
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = CASE detector WHEN 'poisson_tail' THEN 'poisson_tail takes baseline, guard, alpha, min_count and fdr_q.'
-                                 WHEN 'ewma' THEN 'ewma takes mu0, sigma, lambda and l.'
-                                 ELSE 'cusum takes mu0, mu1 and h.' END;
+            HINT = format('%s takes %s.', detector, array_to_string(v_keys, ', '));
   END IF;
-  -- key, integer?, lower bound, lower bound included?, upper bound, upper included?, default
+  -- ewma and cusum: the in-control mean fixed (mu0) or estimated from a trailing baseline
+  IF detector IN ('ewma', 'cusum') THEN
+    v_estimated := params -> 'baseline' IS NOT NULL AND params -> 'baseline' <> 'null';
+    IF v_estimated AND params -> 'mu0' IS NOT NULL AND params -> 'mu0' <> 'null' THEN
+      RAISE EXCEPTION 'params: give either mu0 (a fixed in-control mean) or baseline (estimated per series), not both'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT string_agg(k, ', ' ORDER BY k) INTO v_bad FROM jsonb_each(params) e(k, x)
+    WHERE x <> 'null' AND k = ANY (CASE WHEN v_estimated THEN ARRAY['mu1'] ELSE ARRAY['guard', 'mu0_min', 'shift'] END);
+    IF v_bad IS NOT NULL THEN
+      RAISE EXCEPTION 'params: % %', v_bad,
+        CASE WHEN v_estimated THEN 'goes with a fixed mu0, not with baseline' ELSE 'goes with baseline, not with a fixed mu0' END
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT v_estimated AND (params -> 'mu0' IS NULL OR params -> 'mu0' = 'null') THEN
+      RAISE EXCEPTION 'params.mu0 or params.baseline must be given for detector %', detector
+        USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+  END IF;
+  -- key, integer?, lower bound, lower bound included?, upper bound, upper included?, default,
+  -- required?
   FOR spec IN
     SELECT * FROM (VALUES
-      ('poisson_tail', 'baseline', true, 1::numeric, true, 120::numeric, true, NULL::numeric, 1),
-      ('poisson_tail', 'guard', true, 0, true, 24, true, 0, 2),
-      ('poisson_tail', 'alpha', false, 0, false, 1, false, NULL, 3),
-      ('poisson_tail', 'min_count', true, 0, true, 1000000, true, 1, 4),
-      ('poisson_tail', 'fdr_q', false, 0, false, 1, false, NULL, 5),
-      ('ewma', 'mu0', false, 0, true, 1e9, true, NULL, 1),
-      ('ewma', 'sigma', false, 0, false, 1e9, true, NULL, 2),
-      ('ewma', 'lambda', false, 0, false, 1, true, NULL, 3),
-      ('ewma', 'l', false, 0, false, 100, true, NULL, 4),
-      ('cusum', 'mu0', false, 0, false, 1e9, true, NULL, 1),
-      ('cusum', 'mu1', false, 0, false, 1e9, true, NULL, 2),
-      ('cusum', 'h', false, 0, false, 1e9, true, NULL, 3)
-    ) s(det, key, is_int, lo, lo_in, hi, hi_in, dflt, ord)
+      ('poisson_tail', 'baseline', true, 1::numeric, true, 120::numeric, true, NULL::numeric, true, 1),
+      ('poisson_tail', 'guard', true, 0, true, 24, true, 0, false, 2),
+      ('poisson_tail', 'alpha', false, 0, false, 1, false, NULL, true, 3),
+      ('poisson_tail', 'min_count', true, 0, true, 1000000, true, 1, false, 4),
+      ('poisson_tail', 'fdr_q', false, 0, false, 1, false, NULL, false, 5),
+      ('ewma', 'mu0', false, 0, true, 1e9, true, NULL, false, 1),
+      ('ewma', 'baseline', true, 1, true, 120, true, NULL, false, 2),
+      ('ewma', 'guard', true, 0, true, 24, true, CASE WHEN v_estimated THEN 0 END, false, 3),
+      ('ewma', 'mu0_min', false, 0, false, 1e9, true, CASE WHEN v_estimated THEN 0.5 END, false, 4),
+      ('ewma', 'sigma', false, 0, false, 1e9, true, NULL, false, 5),
+      ('ewma', 'lambda', false, 0, false, 1, true, NULL, true, 6),
+      ('ewma', 'l', false, 0, false, 100, true, NULL, true, 7),
+      ('ewma', 'window', true, 1, true, 120, true, 12, false, 8),
+      ('ewma', 'min_count', true, 0, true, 1000000, true, 1, false, 9),
+      ('cusum', 'mu0', false, 0, false, 1e9, true, NULL, false, 1),
+      ('cusum', 'mu1', false, 0, false, 1e9, true, NULL, NOT v_estimated, 2),
+      ('cusum', 'baseline', true, 1, true, 120, true, NULL, false, 3),
+      ('cusum', 'guard', true, 0, true, 24, true, CASE WHEN v_estimated THEN 0 END, false, 4),
+      ('cusum', 'mu0_min', false, 0, false, 1e9, true, CASE WHEN v_estimated THEN 0.5 END, false, 5),
+      ('cusum', 'shift', false, 1, false, 100, true, NULL, v_estimated, 6),
+      ('cusum', 'h', false, 0, false, 1e9, true, NULL, true, 7),
+      ('cusum', 'window', true, 1, true, 120, true, 12, false, 8),
+      ('cusum', 'min_count', true, 0, true, 1000000, true, 1, false, 9),
+      ('threshold', 'count', true, 1, true, 1000000, true, NULL, true, 1),
+      ('streak', 'n', true, 2, true, 100, true, NULL, true, 1)
+    ) s(det, key, is_int, lo, lo_in, hi, hi_in, dflt, required, ord)
     WHERE s.det = detector ORDER BY s.ord
   LOOP
     v := params -> spec.key;
     IF v IS NULL OR v = 'null' THEN
       IF spec.dflt IS NOT NULL THEN
         v_out := v_out || jsonb_build_object(spec.key, spec.dflt);
-      ELSIF (detector, spec.key) IN (('poisson_tail', 'fdr_q'), ('ewma', 'sigma')) THEN
-        NULL;   -- optional; sigma defaults below
-      ELSE
+      ELSIF spec.required THEN
         RAISE EXCEPTION 'params.% must be given for detector %', spec.key, detector
           USING ERRCODE = 'null_value_not_allowed';
       END IF;
@@ -177,14 +219,14 @@ BEGIN
     END IF;
     v_out := v_out || jsonb_build_object(spec.key, n);
   END LOOP;
-  IF detector = 'ewma' AND NOT v_out ? 'sigma' THEN
+  IF detector = 'ewma' AND NOT v_out ? 'sigma' AND NOT v_estimated THEN
     IF (v_out ->> 'mu0')::numeric = 0 THEN
       RAISE EXCEPTION 'params.sigma must be given for detector ewma when mu0 is 0'
         USING ERRCODE = 'null_value_not_allowed';
     END IF;
     v_out := v_out || jsonb_build_object('sigma', trim_scale(round(sqrt((v_out ->> 'mu0')::numeric), 12)));
   END IF;
-  IF detector = 'cusum' AND (v_out ->> 'mu1')::numeric <= (v_out ->> 'mu0')::numeric THEN
+  IF detector = 'cusum' AND NOT v_estimated AND (v_out ->> 'mu1')::numeric <= (v_out ->> 'mu0')::numeric THEN
     RAISE EXCEPTION 'params.mu1 must be greater than params.mu0 (they are % and %)', v_out -> 'mu1', v_out -> 'mu0'
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'The CUSUM looks for a rise from the in-control mean mu0 to mu1.';
@@ -217,8 +259,13 @@ BEGIN
   PERFORM sv._require_text('name', v_name);
   PERFORM sv._require_one_of('signal', signal, sv._risk_signals());
   PERFORM sv._require_one_of('group_by', group_by, ARRAY['subject', 'industry_region']);
-  PERFORM sv._require_one_of('detector', detector, ARRAY['poisson_tail', 'ewma', 'cusum']);
+  PERFORM sv._require_one_of('detector', detector, ARRAY['poisson_tail', 'ewma', 'cusum', 'threshold', 'streak']);
   v_params := sv._risk_params(detector, params);
+  IF detector = 'streak' AND (signal, group_by) IS DISTINCT FROM ('failed_inspection', 'subject') THEN
+    RAISE EXCEPTION 'detector streak counts failed inspections of one subject in a row: signal must be failed_inspection and group_by subject (they are % and %)',
+      signal, group_by
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   PERFORM sv._require_one_of('severity', severity, ARRAY['blue', 'yellow', 'orange', 'red']);
   PERFORM sv._require_department('department_id', department_id);
   v_basis := sv._require_label('basis', basis, 500);
@@ -360,9 +407,12 @@ BEGIN
 END
 $fn$;
 
--- Alerts: one per rule version, series and month, never raised twice; each with the explanation
--- an official needs to check it (the rule as it was, the series, the baseline window, the
--- observed count, baseline, statistic, threshold, p-values and the signal rows behind the count).
+-- Alerts: one per episode of a rule version and series, never raised twice: the first alarming
+-- month raises it (period), each next consecutive alarming month a later scan finds extends it
+-- (last_period, and that month's values appended to episode); each with the explanation an
+-- official needs to check it (the rule as it was, the series, the baseline window, the observed
+-- count, baseline, statistic, threshold, p-values and the signal rows behind the count).  Only
+-- the extension of an episode changes an alert (sv._risk_alert_guard).
 CREATE TABLE sv.risk_alert (
   id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   rule_code     text NOT NULL,
@@ -382,14 +432,35 @@ CREATE TABLE sv.risk_alert (
   as_of         timestamptz NOT NULL,
   raised_by     text NOT NULL,
   raised_at     timestamptz NOT NULL,
+  last_period   date NOT NULL,                  -- the last alarming month of the episode
+  episode       jsonb NOT NULL DEFAULT '[]',     -- the episode's other months: period, observed, statistic, ...
+  extended_at   timestamptz,                    -- the last extension
   CONSTRAINT risk_alert_rule_fkey FOREIGN KEY (rule_code, rule_version) REFERENCES sv.risk_rule (code, version),
-  CONSTRAINT risk_alert_once UNIQUE (rule_code, rule_version, series, period)
+  CONSTRAINT risk_alert_once UNIQUE (rule_code, rule_version, series, period),
+  CONSTRAINT risk_alert_episode_check CHECK (last_period >= period AND extract(day FROM last_period) = 1
+                                             AND jsonb_typeof(episode) = 'array')
 );
 CREATE INDEX risk_alert_department_idx ON sv.risk_alert (department_id, period);
 CREATE INDEX risk_alert_uscc_idx ON sv.risk_alert (uscc) WHERE uscc IS NOT NULL;
 COMMENT ON TABLE sv.risk_alert IS 'Risk alerts (预警信息), append-only, each with its explanation (rule, series, window, values, signal rows)';
+CREATE OR REPLACE FUNCTION sv._risk_alert_guard() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  -- an episode grows: a later last month, more months, nothing else changed
+  IF TG_OP = 'UPDATE' AND NEW.last_period >= OLD.last_period AND jsonb_typeof(NEW.episode) = 'array'
+     AND jsonb_array_length(NEW.episode) >= jsonb_array_length(OLD.episode)
+     AND NEW.episode @> OLD.episode AND NEW.extended_at IS NOT NULL
+     AND to_jsonb(NEW) - '{last_period,episode,extended_at}'::text[] = to_jsonb(OLD) - '{last_period,episode,extended_at}'::text[] THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION '% on % is not allowed: an alert is kept as raised (a scan only extends its episode)', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END
+$fn$;
 CREATE TRIGGER risk_alert_immutable BEFORE UPDATE OR DELETE ON sv.risk_alert
-  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('an alert is kept as raised');
+  FOR EACH ROW EXECUTE FUNCTION sv._risk_alert_guard();
 CREATE TRIGGER risk_alert_no_truncate BEFORE TRUNCATE ON sv.risk_alert
   FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('an alert is kept as raised');
 ALTER TABLE sv.risk_alert ENABLE ROW LEVEL SECURITY;
@@ -402,13 +473,44 @@ GRANT SELECT ON sv.risk_alert TO sv_admin, sv_auditor, sv_officer;
 SELECT pg_catalog.pg_extension_config_dump('sv.risk_alert', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.risk_alert_id_seq', '');
 
+-- ewma or cusum over one chart of counts with the in-control mean mu0 (fixed or estimated) and
+-- the rule's other parameters: sigma sqrt(mu0) unless given; mu1 given or shift x mu0.
+CREATE OR REPLACE FUNCTION sv._risk_chart(detector text, counts bigint[], mu0 float8, params jsonb)
+RETURNS TABLE (t integer, observed bigint, baseline float8, statistic float8, threshold float8, p float8, alarm boolean)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF detector = 'ewma' THEN
+    RETURN QUERY SELECT * FROM sv.risk_ewma(counts, mu0, coalesce((params ->> 'sigma')::float8, sqrt(mu0)),
+                                            (params ->> 'lambda')::float8, (params ->> 'l')::float8);
+  ELSE
+    RETURN QUERY SELECT * FROM sv.risk_cusum(counts, mu0, coalesce((params ->> 'mu1')::float8, (params ->> 'shift')::float8 * mu0),
+                                             (params ->> 'h')::float8);
+  END IF;
+END
+$fn$;
+
 -- Scan one rule (its latest version) as of a moment: the series with a signal in the tested
--- months (the `months` months up to as_of's), each over its baseline and guard months before
--- them, zeros filled in.  An alarm is p < alpha and count >= min_count; with fdr_q it must also
--- be rejected by Benjamini-Hochberg over the points of the scan that could alarm (count >=
--- min_count).  New alarms become alerts; one already raised for the rule version, series and
--- month is not raised again.  Only the Poisson tail detector so far (0A000 for the others).
--- Returns what it did.
+-- months (the `months` months up to as_of's), zeros filled in for months without one, each
+-- tested month by the rule's detector over the months before it that the detector looks at:
+--   poisson_tail: the baseline and guard months before it; an alarm is p < alpha and count >=
+--                 min_count; with fdr_q it must also be rejected by Benjamini-Hochberg over the
+--                 points of the scan that could alarm (count >= min_count);
+--   ewma, cusum:  the chart over the `window` months ending at the tested month, with the
+--                 in-control mean mu0 fixed or the mean of the `baseline` months ending `guard`
+--                 months before the chart (at least mu0_min; sigma sqrt(mu0) unless given, mu1 =
+--                 shift x mu0); an alarm is the chart alarming at the tested month with a count
+--                 >= min_count.  Each month's result depends on the counts before it only, not on
+--                 the scan's `months`;
+--   threshold:    an alarm is a month's count >= count;
+--   streak:       an alarm is a month in which a failed inspection of the subject is the n-th
+--                 (or later) failed one in a row of its inspections (statistic: the longest run
+--                 reached that month).
+-- The alarms become alerts by episode: consecutive alarming months of a series are one alert,
+-- raised by the first and extended by each next one (a month's alarm continues the episode of
+-- an alert whose last month is the month before, or holds it already); an alarm is never
+-- raised twice.  Returns what it did (the alerts extended in the audit record).
 CREATE OR REPLACE FUNCTION sv.risk_scan(rule_code text, as_of timestamptz DEFAULT now(), months integer DEFAULT 1)
 RETURNS TABLE (rule_version integer, series bigint, tested bigint, alarms bigint, new_alerts bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -421,10 +523,18 @@ DECLARE
   v_first_tested date;
   v_from date;
   v_n integer;
+  v_back integer;         -- months before the first tested one that the detector reads
+  v_w integer;            -- ewma, cusum: the chart's months
+  v_b integer;            -- baseline months (0: mu0 fixed)
+  v_g integer;            -- guard months
   v_series bigint;
   v_tested bigint;
   v_alarms bigint;
   v_new bigint;
+  v_extended bigint;
+  ep record;
+  v_alert sv.risk_alert;
+  v_more jsonb;
 BEGIN
   PERFORM sv._require_given(ARRAY['rule_code', 'as_of', 'months'], ARRAY[rule_code IS NULL, as_of IS NULL, months IS NULL]);
   PERFORM sv._risk_require_months(NULL, NULL, as_of);
@@ -436,44 +546,97 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'rule_code: risk rule % does not exist', quote_literal(rule_code) USING ERRCODE = 'no_data_found';
   END IF;
-  IF r.detector <> 'poisson_tail' THEN
-    RAISE EXCEPTION 'risk rule % uses detector %: scans run the poisson_tail detector only so far', quote_literal(r.code), r.detector
-      USING ERRCODE = 'feature_not_supported', HINT = 'Test such a series with sv.risk_ewma or sv.risk_cusum (docs/risk.md).';
-  END IF;
 
+  v_b := coalesce((r.params ->> 'baseline')::integer, 0);
+  v_g := coalesce((r.params ->> 'guard')::integer, 0);
+  v_w := coalesce((r.params ->> 'window')::integer, 1);
+  v_back := CASE r.detector WHEN 'poisson_tail' THEN v_b + v_g
+                            WHEN 'ewma' THEN v_w - 1 + CASE WHEN v_b > 0 THEN v_b + v_g ELSE 0 END
+                            WHEN 'cusum' THEN v_w - 1 + CASE WHEN v_b > 0 THEN v_b + v_g ELSE 0 END
+                            ELSE 0 END;
   v_last := date_trunc('month', sv.local_date(as_of))::date;
   v_first_tested := (v_last - make_interval(months => months - 1))::date;
-  v_from := (v_first_tested - make_interval(months => (r.params ->> 'baseline')::integer + (r.params ->> 'guard')::integer))::date;
-  v_n := (extract(year FROM age(v_last, v_from)) * 12 + extract(month FROM age(v_last, v_from)))::integer + 1;
+  v_from := (v_first_tested - make_interval(months => v_back))::date;
+  v_n := months + v_back;
 
   CREATE TEMP TABLE IF NOT EXISTS pg_temp.risk_scan_point (
     series text, uscc text, t integer, period date, observed bigint, baseline float8, statistic float8,
     threshold float8, p float8, p_adjusted float8, alarm boolean) ON COMMIT DROP;
   TRUNCATE pg_temp.risk_scan_point;
-  WITH sig AS MATERIALIZED (
-    SELECT sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) AS series,
-           CASE WHEN r.group_by = 'subject' THEN g.uscc::text END AS uscc, g.month
-    FROM sv._risk_signal(r.signal, v_from, v_last, as_of) g
-    WHERE r.group_by = 'subject' OR g.industry IS NOT NULL
-  ), tested AS (
-    SELECT DISTINCT s.series, s.uscc FROM sig s WHERE s.month >= v_first_tested
-  ), per_month AS (
-    SELECT s.series, s.month, count(*) AS n FROM sig s GROUP BY s.series, s.month
-  ), counts AS (
+  IF r.detector = 'streak' THEN
+    -- the inspections of the subjects with a failed one in the tested months, in order; the run
+    -- of a failed inspection: the failed ones since the subject's last passed one
+    WITH subj AS (
+      SELECT DISTINCT g.uscc FROM sv._risk_signal(r.signal, v_first_tested, v_last, as_of) g
+    ), insp AS (
+      SELECT a.uscc, a.ended_on, a.id, a.result <> 'no_problem' AS failed,
+             count(*) FILTER (WHERE a.result = 'no_problem') OVER (PARTITION BY a.uscc ORDER BY a.ended_on, a.id) AS grp
+      FROM sv.action a
+      WHERE a.uscc IN (SELECT subj.uscc FROM subj) AND a.kind = 'inspection' AND a.received_at <= as_of
+        AND a.ended_on < (v_last + interval '1 month')::date
+    ), runs AS (
+      SELECT i.uscc, date_trunc('month', i.ended_on)::date AS month, i.failed,
+             count(*) FILTER (WHERE i.failed) OVER (PARTITION BY i.uscc, i.grp ORDER BY i.ended_on, i.id) AS run
+      FROM insp i
+    )
+    INSERT INTO pg_temp.risk_scan_point
+    SELECT x.uscc, x.uscc, 1, x.month, count(*) FILTER (WHERE x.failed), NULL, max(x.run) FILTER (WHERE x.failed),
+           (r.params ->> 'n')::float8, NULL, NULL, max(x.run) FILTER (WHERE x.failed) >= (r.params ->> 'n')::integer
+    FROM runs x
+    WHERE x.month >= v_first_tested
+    GROUP BY x.uscc, x.month
+    HAVING count(*) FILTER (WHERE x.failed) > 0;
+  ELSE
+    CREATE TEMP TABLE IF NOT EXISTS pg_temp.risk_scan_counts (series text, uscc text, counts bigint[]) ON COMMIT DROP;
+    TRUNCATE pg_temp.risk_scan_counts;
+    WITH sig AS MATERIALIZED (
+      SELECT sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) AS series,
+             CASE WHEN r.group_by = 'subject' THEN g.uscc::text END AS uscc, g.month
+      FROM sv._risk_signal(r.signal, v_from, v_last, as_of) g
+      WHERE r.group_by = 'subject' OR g.industry IS NOT NULL
+    ), tested AS (
+      SELECT DISTINCT s.series, s.uscc FROM sig s WHERE s.month >= v_first_tested
+    ), per_month AS (
+      SELECT s.series, s.month, count(*) AS n FROM sig s GROUP BY s.series, s.month
+    )
     -- every month of the window, 0 where the series has no signal
-    SELECT t.series, t.uscc, array_agg(coalesce(pm.n, 0) ORDER BY m.month) AS counts
+    INSERT INTO pg_temp.risk_scan_counts
+    SELECT t.series, t.uscc, array_agg(coalesce(pm.n, 0) ORDER BY m.month)
     FROM tested t
     CROSS JOIN LATERAL (SELECT (v_from + make_interval(months => i))::date AS month FROM generate_series(0, v_n - 1) i) m
     LEFT JOIN per_month pm ON pm.series = t.series AND pm.month = m.month
-    GROUP BY t.series, t.uscc
-  )
-  INSERT INTO pg_temp.risk_scan_point
-  SELECT c.series, c.uscc, d.t, (v_from + make_interval(months => d.t - 1))::date, d.observed, d.baseline, d.statistic,
-         d.threshold, d.p, NULL, d.alarm
-  FROM counts c
-  CROSS JOIN LATERAL sv.risk_poisson_tail(c.counts, (r.params ->> 'baseline')::integer, (r.params ->> 'guard')::integer,
-                                          (r.params ->> 'alpha')::float8, (r.params ->> 'min_count')::bigint) d
-  WHERE d.t > v_n - months;
+    GROUP BY t.series, t.uscc;
+
+    IF r.detector = 'poisson_tail' THEN
+      INSERT INTO pg_temp.risk_scan_point
+      SELECT c.series, c.uscc, d.t, NULL, d.observed, d.baseline, d.statistic, d.threshold, d.p, NULL, d.alarm
+      FROM pg_temp.risk_scan_counts c
+      CROSS JOIN LATERAL sv.risk_poisson_tail(c.counts, v_b, v_g, (r.params ->> 'alpha')::float8,
+                                              (r.params ->> 'min_count')::bigint) d
+      WHERE d.t > v_n - months;
+    ELSIF r.detector IN ('ewma', 'cusum') THEN
+      -- one chart per tested month pt (the months ending at it), its last point
+      INSERT INTO pg_temp.risk_scan_point
+      SELECT c.series, c.uscc, pt, NULL, d.observed, d.baseline, d.statistic, d.threshold, d.p, NULL,
+             d.alarm AND d.observed >= (r.params ->> 'min_count')::bigint
+      FROM pg_temp.risk_scan_counts c
+      CROSS JOIN generate_series(v_n - months + 1, v_n) pt
+      CROSS JOIN LATERAL (
+        SELECT coalesce((r.params ->> 'mu0')::float8,
+                        greatest((SELECT avg(z) FROM unnest(c.counts[pt - v_w - v_g - v_b + 1 : pt - v_w - v_g]) z)::float8,
+                                 (r.params ->> 'mu0_min')::float8)) AS mu0) m
+      CROSS JOIN LATERAL sv._risk_chart(r.detector, c.counts[pt - v_w + 1 : pt], m.mu0, r.params) d
+      WHERE d.t = v_w;
+    ELSE
+      INSERT INTO pg_temp.risk_scan_point
+      SELECT c.series, c.uscc, pt, NULL, c.counts[pt], NULL, c.counts[pt], (r.params ->> 'count')::float8, NULL, NULL,
+             c.counts[pt] >= (r.params ->> 'count')::bigint
+      FROM pg_temp.risk_scan_counts c CROSS JOIN generate_series(v_n - months + 1, v_n) pt
+      WHERE c.counts[pt] > 0;
+    END IF;
+    UPDATE pg_temp.risk_scan_point x SET period = (v_from + make_interval(months => x.t - 1))::date;
+    DROP TABLE pg_temp.risk_scan_counts;
+  END IF;
 
   IF r.params ? 'fdr_q' THEN
     WITH pts AS (SELECT y.ctid AS c, row_number() OVER (ORDER BY y.series, y.t) AS i, y.p
@@ -485,33 +648,69 @@ BEGIN
 
   SELECT count(DISTINCT x.series), count(*), count(*) FILTER (WHERE x.alarm) INTO v_series, v_tested, v_alarms
   FROM pg_temp.risk_scan_point x;
-  WITH new AS (
-    INSERT INTO sv.risk_alert AS a (rule_code, rule_version, series, uscc, period, observed, baseline, statistic, threshold,
-                                    p, p_adjusted, severity, department_id, explanation, as_of, raised_by, raised_at)
+  -- the alarms in episodes: consecutive alarming months of a series; each episode extends the
+  -- alert of the series whose episode it continues (or overlaps), or raises a new one
+  v_new := 0;
+  v_extended := 0;
+  FOR ep IN
+    WITH al AS (
+      SELECT x.*, (x.period - make_interval(months => (row_number() OVER (PARTITION BY x.series ORDER BY x.period))::integer))::date AS grp
+      FROM pg_temp.risk_scan_point x WHERE x.alarm
+    )
+    SELECT al.series, min(al.period) AS first, max(al.period) AS last,
+           jsonb_agg(jsonb_build_object('period', al.period, 'observed', al.observed, 'baseline', al.baseline,
+                                        'statistic', al.statistic, 'threshold', al.threshold, 'p', al.p,
+                                        'p_adjusted', al.p_adjusted, 'as_of', as_of) ORDER BY al.period) AS points
+    FROM al GROUP BY al.series, al.grp ORDER BY al.series, min(al.period)
+  LOOP
+    SELECT * INTO v_alert FROM sv.risk_alert y
+    WHERE y.rule_code = r.code AND y.rule_version = r.version AND y.series = ep.series
+      AND y.period <= ep.last AND y.last_period >= (ep.first - interval '1 month')::date
+    ORDER BY y.period DESC LIMIT 1;
+    IF FOUND THEN
+      -- the months of the episode the alert does not hold yet
+      SELECT coalesce(jsonb_agg(pt ORDER BY pt ->> 'period'), '[]') INTO v_more
+      FROM jsonb_array_elements(ep.points) pt
+      WHERE (pt ->> 'period')::date <> v_alert.period
+        AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v_alert.episode) e WHERE e ->> 'period' = pt ->> 'period');
+      IF jsonb_array_length(v_more) > 0 THEN
+        UPDATE sv.risk_alert y SET last_period = greatest(y.last_period, ep.last), episode = y.episode || v_more,
+                                   extended_at = now()
+         WHERE y.id = v_alert.id;
+        v_extended := v_extended + 1;
+      END IF;
+      CONTINUE;
+    END IF;
+    INSERT INTO sv.risk_alert (rule_code, rule_version, series, uscc, period, observed, baseline, statistic, threshold,
+                               p, p_adjusted, severity, department_id, explanation, as_of, raised_by, raised_at,
+                               last_period, episode)
     SELECT r.code, r.version, x.series, x.uscc, x.period, x.observed, x.baseline, x.statistic, x.threshold, x.p,
            x.p_adjusted, r.severity, r.department_id,
            jsonb_build_object(
              'rule', r.code, 'version', r.version, 'name', r.name, 'basis', r.basis, 'signal', r.signal,
              'group_by', r.group_by, 'detector', r.detector, 'params', r.params, 'series', x.series,
              'period', x.period,
-             'baseline_window', jsonb_build_object(
-               'from', (x.period - make_interval(months => (r.params ->> 'guard')::integer + (r.params ->> 'baseline')::integer))::date,
-               'to', (x.period - make_interval(months => (r.params ->> 'guard')::integer + 1))::date),
+             -- the months the in-control mean was estimated from (none when it is fixed or not used)
+             'baseline_window', CASE WHEN v_b > 0 THEN jsonb_build_object(
+               'from', (x.period - make_interval(months => v_back))::date,
+               'to', (x.period - make_interval(months => v_back - v_b + 1))::date) END,
              'observed', x.observed, 'baseline', x.baseline, 'statistic', x.statistic, 'threshold', x.threshold,
              'p', x.p, 'p_adjusted', x.p_adjusted, 'as_of', as_of,
              'signal_rows', (SELECT coalesce(jsonb_agg(g.source ORDER BY g.source ->> 'table', g.source ->> 'day', (g.source ->> 'id')::bigint), '[]')
                              FROM sv._risk_signal(r.signal, x.period, x.period, as_of) g
-                             WHERE sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) = x.series)),
-           as_of, me.login, now()
+                             WHERE sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) = x.series))
+           || CASE WHEN r.detector IN ('ewma', 'cusum') THEN jsonb_build_object('chart_window', jsonb_build_object(
+                'from', (x.period - make_interval(months => v_w - 1))::date, 'to', x.period)) ELSE '{}' END,
+           as_of, me.login, now(), ep.last,
+           (SELECT coalesce(jsonb_agg(pt ORDER BY pt ->> 'period'), '[]') FROM jsonb_array_elements(ep.points) pt
+            WHERE (pt ->> 'period')::date > ep.first)
     FROM pg_temp.risk_scan_point x
-    WHERE x.alarm
-    ON CONFLICT ON CONSTRAINT risk_alert_once DO NOTHING
-    RETURNING a.id
-  )
-  SELECT count(*) INTO v_new FROM new;
+    WHERE x.series = ep.series AND x.period = ep.first;
+    v_new := v_new + 1;
+  END LOOP;
   PERFORM sv.audit_append(r.department_id, 'risk_rule', r.code || ' v' || r.version, 'scan',
     jsonb_build_object('as_of', as_of, 'months', months, 'from', v_first_tested, 'to', v_last, 'series', v_series,
-                       'tested', v_tested, 'alarms', v_alarms, 'new_alerts', v_new));
+                       'tested', v_tested, 'alarms', v_alarms, 'new_alerts', v_new, 'extended_alerts', v_extended));
   DROP TABLE pg_temp.risk_scan_point;
   RETURN QUERY SELECT r.version, v_series, v_tested, v_alarms, v_new;
 END
@@ -527,7 +726,8 @@ GRANT EXECUTE ON FUNCTION sv.risk_signal_counts(text, text, date, date, timestam
 -- administrators), with the subject's name.  security_invoker: the table's policies decide.
 CREATE VIEW sv_work.risk_alert WITH (security_invoker = true) AS
   SELECT a.id, a.rule_code, a.rule_version, a.severity, a.series, a.uscc, s.name AS subject_name, a.period,
-         a.observed, a.baseline, a.threshold, a.p, a.p_adjusted, a.department_id, a.explanation, a.as_of, a.raised_at
+         a.observed, a.baseline, a.threshold, a.p, a.p_adjusted, a.department_id, a.explanation, a.as_of, a.raised_at,
+         a.last_period, a.episode, a.extended_at
   FROM sv.risk_alert a LEFT JOIN sv.subject s ON s.uscc = a.uscc;
 COMMENT ON VIEW sv_work.risk_alert IS '预警信息 / Risk alerts of the caller''s department (all for auditors and administrators)';
 COMMENT ON COLUMN sv_work.risk_alert.id IS '预警编号';
@@ -547,4 +747,7 @@ COMMENT ON COLUMN sv_work.risk_alert.department_id IS '责任部门编号';
 COMMENT ON COLUMN sv_work.risk_alert.explanation IS '预警依据说明(规则、窗口、数值、信号记录)';
 COMMENT ON COLUMN sv_work.risk_alert.as_of IS '扫描数据截止时点';
 COMMENT ON COLUMN sv_work.risk_alert.raised_at IS '预警生成时间';
+COMMENT ON COLUMN sv_work.risk_alert.last_period IS '预警持续至月份(连续预警月份为同一预警)';
+COMMENT ON COLUMN sv_work.risk_alert.episode IS '持续期间其余各月的数值';
+COMMENT ON COLUMN sv_work.risk_alert.extended_at IS '最近延续时间';
 GRANT SELECT ON sv_work.risk_alert TO sv_admin, sv_auditor, sv_officer;

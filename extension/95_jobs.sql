@@ -5,7 +5,8 @@
 --
 -- Tables:     sv.job_run (one row per run: progress, outcome, error; written only by the jobs)
 -- Procedures: sv.job_credit_rescore(batch_size), sv.job_outbox_cleanup(batch_size),
---             sv.job_security_check(), sv.job_deadline_sweep(batch_size); CALL them outside a
+--             sv.job_security_check(), sv.job_deadline_sweep(batch_size),
+--             sv.job_risk_scan(batch_size) (66_risk.sql); CALL them outside a
 --             transaction block
 -- Functions:  sv.schedule_jobs(run_as), sv.unschedule_jobs() (pg_cron, administrators)
 --             sv._jobs() (the list of jobs with their schedules: add later jobs there)
@@ -66,7 +67,10 @@ AS $fn$
      ARRAY['sv_admin'], 'the security self-check; fails on a finding of severity high or critical'),
     -- daily, 07:30 Beijing time, before office hours: today's reminders and overdue notices
     ('deadline_sweep', 'sv-deadline-sweep', '30 23 * * *', 'CALL sv.job_deadline_sweep()',
-     ARRAY['sv_admin'], 'remind the departments of deadlines due soon and announce overdue ones (67_deadline.sql)')
+     ARRAY['sv_admin'], 'remind the departments of deadlines due soon and announce overdue ones (67_deadline.sql)'),
+    -- daily, 02:30 Beijing time: the alerts are there when the offices open
+    ('risk_scan', 'sv-risk-scan', '30 18 * * *', 'CALL sv.job_risk_scan()',
+     ARRAY['sv_admin'], 'scan every risk rule over the current and the previous month (66_risk.sql)')
 $fn$;
 
 -- The advisory lock a run holds for its session: one run of a job at a time.
@@ -322,6 +326,73 @@ BEGIN
 END
 $fn$;
 
+-- Risk scans (sv.risk_scan, 66_risk.sql): every rule code saved by the moment of the run, in
+-- code order, batch_size rules per committed batch, each scanned as of that moment over the
+-- current and the previous month (so that signals of a month's last days received after it
+-- still count, and the previous month's alarm is known when the current one extends its
+-- episode).  The first call fixes the moment and counts the rules: now, or, when the previous
+-- run of this job stopped (failed or interrupted) after committing some batches on the same
+-- day (Beijing time), that run's moment, continuing after its last committed rule.  A scan
+-- raises each alarm once, so a fresh start is right in every other case.
+CREATE OR REPLACE FUNCTION sv._job_risk_scan_step(r sv.job_run, batch_size integer) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  prev sv.job_run;
+  v_as_of timestamptz;
+  v_codes text[];
+  v_code text;
+  s record;
+  v_sum jsonb;
+BEGIN
+  IF NOT r.params ? 'as_of' THEN
+    SELECT * INTO prev FROM sv.job_run x WHERE x.job = r.job AND x.id < r.id ORDER BY x.id DESC LIMIT 1;
+    IF prev.outcome IN ('failed', 'interrupted') AND prev.resume_after IS NOT NULL
+       AND sv.local_date((prev.params ->> 'as_of')::timestamptz) = sv.local_date(now()) THEN
+      r.resumed_from := prev.id;
+      r.resume_after := prev.resume_after;
+      r.rows_done := prev.rows_done;
+      r.result := prev.result;
+      v_as_of := (prev.params ->> 'as_of')::timestamptz;
+      RAISE NOTICE 'job % run % continues run % after %', r.job, r.id, prev.id, prev.resume_after;
+    ELSE
+      v_as_of := now();
+    END IF;
+    UPDATE sv.job_run x
+       SET params = x.params || jsonb_build_object('as_of', v_as_of, 'months', 2),
+           resumed_from = r.resumed_from, resume_after = r.resume_after, rows_done = r.rows_done,
+           rows_total = (SELECT count(DISTINCT k.code) FROM sv.risk_rule k WHERE k.created_at <= v_as_of),
+           result = coalesce(r.result, jsonb_build_object('series', 0, 'tested', 0, 'alarms', 0, 'new_alerts', 0)),
+           updated_at = now()
+     WHERE x.id = r.id;
+    RETURN 0;
+  END IF;
+  v_as_of := (r.params ->> 'as_of')::timestamptz;
+  v_codes := ARRAY(SELECT DISTINCT k.code FROM sv.risk_rule k
+                   WHERE k.created_at <= v_as_of AND (r.resume_after IS NULL OR k.code > r.resume_after)
+                   ORDER BY k.code LIMIT batch_size);
+  IF cardinality(v_codes) = 0 THEN
+    RETURN NULL;
+  END IF;
+  v_sum := r.result;
+  FOREACH v_code IN ARRAY v_codes LOOP
+    SELECT * INTO s FROM sv.risk_scan(v_code, v_as_of, (r.params ->> 'months')::integer);
+    v_sum := jsonb_build_object('series', (v_sum ->> 'series')::bigint + s.series,
+                                'tested', (v_sum ->> 'tested')::bigint + s.tested,
+                                'alarms', (v_sum ->> 'alarms')::bigint + s.alarms,
+                                'new_alerts', (v_sum ->> 'new_alerts')::bigint + s.new_alerts);
+  END LOOP;
+  UPDATE sv.job_run x
+     SET rows_done = x.rows_done + cardinality(v_codes), resume_after = v_codes[cardinality(v_codes)],
+         result = v_sum, updated_at = now()
+   WHERE x.id = r.id
+  RETURNING x.rows_done INTO r.rows_done;
+  RAISE NOTICE 'job % run %: % of % rules scanned', r.job, r.id, r.rows_done, r.rows_total;
+  RETURN cardinality(v_codes);
+END
+$fn$;
+
 -- One step of the caller's own run: the rows it did (0: prepared), NULL when the job is done.
 CREATE OR REPLACE FUNCTION sv._job_step(run bigint, batch_size integer) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -337,6 +408,7 @@ BEGIN
     WHEN 'outbox_cleanup' THEN sv._job_outbox_cleanup_step(r, batch_size)
     WHEN 'security_check' THEN sv._job_security_check_step(r)
     WHEN 'deadline_sweep' THEN sv._job_deadline_sweep_step(r, batch_size)
+    WHEN 'risk_scan' THEN sv._job_risk_scan_step(r, batch_size)
   END;
   IF v_n IS NULL THEN
     -- the work is done: only now may the run end as succeeded
@@ -471,6 +543,16 @@ $fn$;
 COMMENT ON PROCEDURE sv.job_deadline_sweep(integer) IS
   'Job: reminders of deadlines due soon and notices of overdue ones, once each (sv.deadline_notice, outbox), batch_size per batch (daily)';
 
+CREATE OR REPLACE PROCEDURE sv.job_risk_scan(batch_size integer DEFAULT 10)
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  CALL sv._job_drive('risk_scan', batch_size);
+END
+$fn$;
+COMMENT ON PROCEDURE sv.job_risk_scan(integer) IS
+  'Job: scan every risk rule as of now over the current and the previous month, batch_size rules per committed batch, resumable (daily)';
+
 -- Whether pg_cron is installed in this database (then this is cron.database_name).
 CREATE OR REPLACE FUNCTION sv._has_pg_cron() RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -571,7 +653,7 @@ CREATE VIEW sv_work.job_run WITH (security_invoker = true) AS
   FROM sv.job_run r;
 COMMENT ON VIEW sv_work.job_run IS '定时任务运行记录 / Runs of the scheduled jobs, newest last: progress, outcome and error (administrators, auditors)';
 COMMENT ON COLUMN sv_work.job_run.id IS '运行编号';
-COMMENT ON COLUMN sv_work.job_run.job IS '任务名称(credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒)';
+COMMENT ON COLUMN sv_work.job_run.job IS '任务名称(credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒, risk_scan 风险扫描)';
 COMMENT ON COLUMN sv_work.job_run.outcome IS '运行结果(running 运行中, succeeded 成功, failed 失败, interrupted 中断)';
 COMMENT ON COLUMN sv_work.job_run.started_at IS '开始时间';
 COMMENT ON COLUMN sv_work.job_run.finished_at IS '结束时间';
@@ -586,9 +668,9 @@ COMMENT ON COLUMN sv_work.job_run.result IS '运行结果明细(计数、自检�
 GRANT SELECT ON sv_work.job_run TO sv_admin, sv_auditor;
 
 REVOKE ALL ON PROCEDURE sv._job_drive(text, integer), sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer),
-                        sv.job_security_check(), sv.job_deadline_sweep(integer) FROM PUBLIC;
+                        sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer) TO sv_admin, sv_integration;
-GRANT EXECUTE ON PROCEDURE sv.job_security_check(), sv.job_deadline_sweep(integer) TO sv_admin;
+GRANT EXECUTE ON PROCEDURE sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer) TO sv_admin;
 -- the steps the job procedures (SECURITY INVOKER) call; each checks the caller and the run
 GRANT EXECUTE ON PROCEDURE sv._job_drive(text, integer) TO sv_admin, sv_integration;
 GRANT EXECUTE ON FUNCTION sv._job_check(text, integer), sv._job_start(text, integer), sv._job_step(bigint, integer),

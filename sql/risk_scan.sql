@@ -113,6 +113,7 @@ SELECT * FROM sv.risk_scan('RSS-SPIKE', now() + interval '1 hour');
 SELECT * FROM sv.risk_scan('RSS-SPIKE', '2025-12-31 23:00', 0);
 SELECT * FROM sv.risk_scan('RSS-SPIKE', '2025-12-31 23:00', 121);
 SELECT * FROM sv.risk_scan('RSS-NONE', '2025-12-31 23:00');
+-- (no longer an error: every detector scans; sql/risk_scan_rules.sql tests them)
 SELECT * FROM sv.risk_scan('RSS-EWMA', '2025-12-31 23:00');
 RESET ROLE;
 

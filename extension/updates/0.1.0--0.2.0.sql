@@ -339,3 +339,15 @@ ALTER TABLE sv.complaint_person FORCE ROW LEVEL SECURITY;
 -- it replaces the claim order over all endpoints.
 DROP INDEX sv.outbox_due_idx;
 CREATE INDEX outbox_endpoint_due_idx ON sv.outbox (endpoint, next_attempt_at, id) WHERE status = 'pending';
+
+-- 66_risk (issue 17, threshold and streak rules): two more detectors a rule may name.
+ALTER TABLE sv.risk_rule DROP CONSTRAINT risk_rule_detector_check,
+  ADD CONSTRAINT risk_rule_detector_check CHECK (detector IN ('poisson_tail', 'ewma', 'cusum', 'threshold', 'streak'));
+
+-- 66_risk (issue 17, one alert per episode): consecutive alarming months of a series extend
+-- one alert (its trigger sv._risk_alert_guard lets only that through).
+ALTER TABLE sv.risk_alert ADD COLUMN last_period date NOT NULL,
+  ADD COLUMN episode jsonb NOT NULL DEFAULT '[]',
+  ADD COLUMN extended_at timestamptz,
+  ADD CONSTRAINT risk_alert_episode_check CHECK (last_period >= period AND extract(day FROM last_period) = 1
+                                                 AND jsonb_typeof(episode) = 'array');

@@ -1,0 +1,200 @@
+-- Risk early warning, every detector in scans (66_risk.sql, docs/risk.md): EWMA and CUSUM with
+-- a fixed in-control mean (the reference limits of issue 17) and with one estimated from a
+-- trailing baseline, threshold and streak rules; planted spikes found, steady series left alone.
+-- Signal rows are a fixture written as the superuser with fixed recording moments, in 2017 and
+-- 2018, years no other test writes signals in (a scan reads every subject).
+\pset null '(null)'
+\set SHOW_CONTEXT never
+SET datestyle = 'ISO, YMD';
+SET timezone = 'Asia/Shanghai';
+
+CREATE ROLE regress_rsd_admin LOGIN IN ROLE sv_admin;
+SELECT '91410402MA4RHD001' || sv.uscc_check_character('91410402MA4RHD001') AS s1,
+       '91410402MA4RHD002' || sv.uscc_check_character('91410402MA4RHD002') AS s2,
+       '91410402MA4RHD003' || sv.uscc_check_character('91410402MA4RHD003') AS s3,
+       '91410402MA4RHD004' || sv.uscc_check_character('91410402MA4RHD004') AS s4 \gset
+SELECT sv.subject_save(:'s1', '预警规则测试一', '410402', 'RSD', 'RSD-1', 'H62') IS NOT NULL AS saved;
+SELECT sv.subject_save(:'s2', '预警规则测试二', '410402', 'RSD', 'RSD-2', 'H62') IS NOT NULL AS saved;
+SELECT sv.subject_save(:'s3', '预警规则测试三', '410402', 'RSD', 'RSD-3', 'H62') IS NOT NULL AS saved;
+SELECT sv.subject_save(:'s4', '预警规则测试四', '410402', 'RSD', 'RSD-4', 'H62') IS NOT NULL AS saved;
+
+-- penalties per month, January 2017 to December 2018, each recorded the day after it:
+--   s1: 2 a month, then a spike of 9 in December 2018 (planted);
+--   s2: 2 a month throughout (steady);
+--   s3: none in 2017, 4 a month in 2018 to November, 13 in December (planted);
+--   s4: none, then 3 in December 2018 (a first rise on a zero baseline).
+INSERT INTO sv.credit_event (uscc, kind, severity, source, department_id, decided_on, reference, penalty_types,
+                             source_system, recorded_by, recorded_at, updated_at)
+SELECT c.uscc, 'administrative_penalty', 2, 'city', 4, c.month + j, 'RSD-' || c.uscc || '-' || c.month || '-' || j, '{warning}',
+       'RSD', 'fixture', c.month + j + time '10:00' + interval '1 day', c.month + j + time '10:00' + interval '1 day'
+FROM (
+  SELECT u.uscc, (date '2017-01-01' + make_interval(months => m))::date AS month,
+         CASE WHEN m = 23 THEN u.spike WHEN m >= u.from_m THEN u.per_month ELSE 0 END AS n
+  FROM (VALUES (:'s1', 2, 9, 0), (:'s2', 2, 2, 0), (:'s3', 4, 13, 12), (:'s4', 0, 3, 0)) u(uscc, per_month, spike, from_m)
+  CROSS JOIN generate_series(0, 23) m
+) c
+CROSS JOIN LATERAL generate_series(1, c.n) j;
+SELECT series, count(*) AS months, sum(count) AS penalties, max(count) FILTER (WHERE month = '2018-12-01') AS december
+FROM sv.risk_signal_counts('penalty', 'subject', '2017-01-01', '2018-12-01', '2018-12-31 23:00')
+WHERE series IN (:'s1', :'s2', :'s3', :'s4') GROUP BY series ORDER BY series;
+
+SET ROLE regress_rsd_admin;
+-- EWMA with a fixed mean: the exact limit of issue 17 (mu0 4, sigma 2, lambda 0.3, L 3) is the
+-- alert's threshold, over a chart of 1, 2 and 5 months: UCL 5.8000, 6.1972, 6.4847
+SELECT sv.risk_rule_save('RSD-EWMA-' || w, 'EWMA 参考值', 'penalty', 'subject', 'ewma',
+  jsonb_build_object('mu0', 4, 'sigma', 2, 'lambda', 0.3, 'l', 3, 'window', w), 'blue', 4, '国发〔2019〕18号') AS version
+FROM unnest('{1,2,5}'::int[]) w;
+SELECT (sv.risk_scan('RSD-EWMA-' || w, '2018-12-31 23:00')).*, w FROM unnest('{1,2,5}'::int[]) w;
+RESET ROLE;
+SELECT rule_code, series = :'s3' AS s3, period, observed, baseline, round(statistic::numeric, 4) AS z,
+       round(threshold::numeric, 4) AS ucl, explanation -> 'chart_window' AS chart, explanation -> 'baseline_window' AS base
+FROM sv.risk_alert WHERE rule_code LIKE 'RSD-EWMA-%' ORDER BY rule_code, series;
+
+-- CUSUM with a fixed mean: mu0 4, mu1 8 gives k = 5.7708; s3's December: S = 13 - k = 7.2292 > 5;
+-- s1's 9 stays below (3.2292)
+SET ROLE regress_rsd_admin;
+SELECT sv.risk_rule_save('RSD-CUSUM', 'CUSUM 参考值', 'penalty', 'subject', 'cusum',
+  '{"mu0": 4, "mu1": 8, "h": 5, "window": 6}', 'yellow', 4, '国发〔2019〕18号') AS version;
+SELECT * FROM sv.risk_scan('RSD-CUSUM', '2018-12-31 23:00');
+RESET ROLE;
+SELECT series = :'s3' AS s3, observed, baseline, round(statistic::numeric, 4) AS s, threshold,
+       round((observed - statistic)::numeric, 4) AS k
+FROM sv.risk_alert WHERE rule_code = 'RSD-CUSUM';
+
+-- the in-control mean estimated per series from a trailing baseline: EWMA over the six months
+-- to December, mu0 the mean of the twelve months before them (July 2017 to June 2018), sigma
+-- sqrt(mu0): the spikes of s1 (mu0 2) and s3 (mu0 2: six zeros, six fours) alarm, steady s2 does
+-- not, nor s4 (mu0 0 raised to mu0_min 0.5: 3 is not enough after five zeros)
+SET ROLE regress_rsd_admin;
+SELECT sv.risk_rule_save('RSD-EWMA-EST', '行政处罚上升', 'penalty', 'subject', 'ewma',
+  '{"baseline": 12, "window": 6, "lambda": 0.3, "l": 3}', 'blue', 4, '国发〔2019〕18号') AS version;
+SELECT params FROM sv.risk_rule WHERE code = 'RSD-EWMA-EST';
+SELECT * FROM sv.risk_scan('RSD-EWMA-EST', '2018-12-31 23:00');
+-- three months back: October and November tested too: s3's rise from the zeros of 2017 to four a
+-- month alarms in both (its baseline is still mostly zeros): one episode with December, whose
+-- alert holds them; December's result is the same whatever the scan's months
+SELECT * FROM sv.risk_scan('RSD-EWMA-EST', '2018-12-31 23:00', months => 3);
+RESET ROLE;
+SELECT series, observed, baseline, round(statistic::numeric, 4) AS z, round(threshold::numeric, 4) AS ucl,
+       explanation -> 'baseline_window' AS base, explanation -> 'chart_window' AS chart,
+       jsonb_array_length(explanation -> 'signal_rows') AS signal_rows
+FROM sv.risk_alert WHERE rule_code = 'RSD-EWMA-EST' ORDER BY series;
+SELECT series, period, last_period, jsonb_path_query_array(episode, '$[*].period') AS episode
+FROM sv.risk_alert WHERE rule_code = 'RSD-EWMA-EST' ORDER BY series;
+-- the same, computed independently: the counts, the baseline mean, the detector on the chart
+WITH c AS (
+  SELECT s.uscc, array_agg(coalesce(n.count, 0) ORDER BY m) AS counts
+  FROM unnest(ARRAY[:'s1', :'s2', :'s3', :'s4']) s(uscc)
+  CROSS JOIN generate_series(date '2017-07-01', date '2018-12-01', interval '1 month') m
+  LEFT JOIN sv.risk_signal_counts('penalty', 'subject', '2017-07-01', '2018-12-01', '2018-12-31 23:00') n
+    ON n.series = s.uscc AND n.month = m
+  GROUP BY s.uscc
+)
+SELECT c.uscc, mu0, e.observed, round(e.statistic::numeric, 4) AS z, round(e.threshold::numeric, 4) AS ucl, e.alarm
+FROM c
+CROSS JOIN LATERAL (SELECT greatest(avg(z), 0.5)::float8 AS mu0 FROM unnest(c.counts[1:12]) z) b
+CROSS JOIN LATERAL sv.risk_ewma(c.counts[13:18], b.mu0, sqrt(b.mu0), 0.3, 3) e
+WHERE e.t = 6 ORDER BY c.uscc;
+
+-- CUSUM with mu0 estimated (six months, one month of guard band) and mu1 = 2 mu0, a chart of
+-- three months: s1 (mu0 2, k 2.8854), s3 (mu0 4, k 5.7708) alarm; s4 (mu0 0.5) would, but its 3
+-- is below min_count 4
+SET ROLE regress_rsd_admin;
+SELECT sv.risk_rule_save('RSD-CUSUM-EST', '行政处罚累积偏移', 'penalty', 'subject', 'cusum',
+  '{"baseline": 6, "guard": 1, "shift": 2, "h": 2, "window": 3, "min_count": 4}', 'orange', 4, '国发〔2019〕18号') AS version;
+SELECT params FROM sv.risk_rule WHERE code = 'RSD-CUSUM-EST';
+SELECT * FROM sv.risk_scan('RSD-CUSUM-EST', '2018-12-31 23:00');
+RESET ROLE;
+SELECT series, observed, baseline, round(statistic::numeric, 4) AS s, threshold, explanation -> 'baseline_window' AS base,
+       explanation -> 'chart_window' AS chart
+FROM sv.risk_alert WHERE rule_code = 'RSD-CUSUM-EST' ORDER BY series;
+
+-- threshold: a month with 5 or more
+SET ROLE regress_rsd_admin;
+SELECT sv.risk_rule_save('RSD-THRESH', '行政处罚超限', 'penalty', 'subject', 'threshold', '{"count": 5}', 'red', 4,
+  '国发〔2019〕18号') AS version;
+SELECT * FROM sv.risk_scan('RSD-THRESH', '2018-12-31 23:00');
+SELECT * FROM sv.risk_scan('RSD-THRESH', '2018-12-31 23:00', months => 2);
+RESET ROLE;
+SELECT series, period, observed, baseline, statistic, threshold, p, explanation -> 'baseline_window' AS base
+FROM sv.risk_alert WHERE rule_code = 'RSD-THRESH' ORDER BY series;
+
+-- one alert per episode: a month with 2 or more, scanned month by month; consecutive alarming
+-- months of a series extend its alert (the audit record counts the extended ones)
+SET ROLE regress_rsd_admin;
+SELECT sv.risk_rule_save('RSD-EPISODE', '行政处罚持续', 'penalty', 'subject', 'threshold', '{"count": 2}', 'blue', 4,
+  '国发〔2019〕18号') AS version;
+SELECT * FROM sv.risk_scan('RSD-EPISODE', '2018-10-31 23:00');
+SELECT * FROM sv.risk_scan('RSD-EPISODE', '2018-11-30 23:00');
+SELECT * FROM sv.risk_scan('RSD-EPISODE', '2018-11-30 23:00');
+SELECT * FROM sv.risk_scan('RSD-EPISODE', '2018-12-31 23:00', months => 2);
+RESET ROLE;
+SELECT series, period, last_period, observed,
+       (SELECT array_agg((e ->> 'period') || ': ' || (e ->> 'observed') ORDER BY e ->> 'period') FROM jsonb_array_elements(episode) e) AS episode,
+       extended_at IS NOT NULL AS extended
+FROM sv.risk_alert WHERE rule_code = 'RSD-EPISODE' ORDER BY series, period;
+SELECT change::jsonb -> 'new_alerts' AS new_alerts, change::jsonb -> 'extended_alerts' AS extended_alerts FROM sv.audit_log
+WHERE object_kind = 'risk_rule' AND object_id = 'RSD-EPISODE v1' AND action = 'scan' ORDER BY seq;
+-- an alert changes only by its episode growing
+UPDATE sv.risk_alert SET last_period = period WHERE rule_code = 'RSD-EPISODE';
+UPDATE sv.risk_alert SET episode = '[]', extended_at = now() WHERE rule_code = 'RSD-EPISODE';
+UPDATE sv.risk_alert SET observed = 0, last_period = last_period + interval '1 month', extended_at = now() WHERE rule_code = 'RSD-EPISODE';
+SELECT count(*) FILTER (WHERE extended_at IS NOT NULL) AS extended FROM sv_work.risk_alert WHERE rule_code = 'RSD-EPISODE';
+
+-- streak: the third failed inspection in a row (actions written as the superuser, rolled back):
+-- s1 fails in September, passes in October, fails in November and twice in December (a run of
+-- 3 in December); s2 fails in November, passes on 1 December, fails on 10 December (a run of 1),
+-- and a failure of 20 December received only in 2019 is not seen as of 2018
+BEGIN;
+INSERT INTO sv.catalog_release (label, note, published_at, published_by, items, check_items)
+VALUES ('RSD-REL', 'regress: risk rules, rolled back', '2017-01-01 10:00+08', 'regress', 0, 0) RETURNING id AS rel \gset
+INSERT INTO sv.action (uscc, kind, check_item_code, release_id, department_id, region_code, started_on, ended_on, inspectors,
+                       result, publication_due, source_system, source_record_id, received_at, updated_at)
+SELECT u, 'inspection', 'C01', :rel, 4, '410402', d, d, '{A1,A2}', r, d + 20, 'RSD', 'RSD-A-' || n, x, x
+FROM (VALUES (:'s1', date '2018-09-03', 'problem_found', 1, timestamptz '2018-09-03 18:00'),
+             (:'s1', '2018-10-10', 'no_problem', 2, '2018-10-10 18:00'),
+             (:'s1', '2018-11-12', 'rectification_ordered', 3, '2018-11-12 18:00'),
+             (:'s1', '2018-12-05', 'problem_found', 4, '2018-12-05 18:00'),
+             (:'s1', '2018-12-19', 'case_filed', 5, '2018-12-19 18:00'),
+             (:'s2', '2018-11-04', 'problem_found', 6, '2018-11-04 18:00'),
+             (:'s2', '2018-12-01', 'no_problem', 7, '2018-12-01 18:00'),
+             (:'s2', '2018-12-10', 'problem_found', 8, '2018-12-10 18:00'),
+             (:'s2', '2018-12-20', 'problem_found', 9, '2019-01-05 09:00')) v(u, d, r, n, x);
+SET ROLE regress_rsd_admin;
+SELECT sv.risk_rule_save('RSD-STREAK', '连续检查不合格', 'failed_inspection', 'subject', 'streak', '{"n": 3}', 'orange', 4,
+  '国发〔2019〕18号') AS version;
+SELECT * FROM sv.risk_scan('RSD-STREAK', '2018-12-31 23:00');
+SELECT * FROM sv.risk_scan('RSD-STREAK', '2018-12-31 23:00', months => 4);
+-- as of 2019, s2's late failure is seen: a run of 2, still short of 3
+SELECT * FROM sv.risk_scan('RSD-STREAK', '2019-01-06 00:00', months => 2);
+RESET ROLE;
+SELECT series = :'s1' AS s1, period, observed, statistic AS run, threshold,
+       (SELECT array_agg(x ->> 'day' ORDER BY x ->> 'day') FROM jsonb_array_elements(explanation -> 'signal_rows') x) AS days
+FROM sv.risk_alert WHERE rule_code = 'RSD-STREAK';
+ROLLBACK;
+
+-- the parameters of the new modes and detectors, nothing written
+SET ROLE regress_rsd_admin;
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'ewma', '{"mu0": 4, "baseline": 6, "lambda": 0.3, "l": 3}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'ewma', '{"lambda": 0.3, "l": 3}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'ewma', '{"mu0": 4, "guard": 1, "lambda": 0.3, "l": 3}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'ewma', '{"baseline": 0, "lambda": 0.3, "l": 3}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'ewma', '{"baseline": 6, "mu0_min": 0, "lambda": 0.3, "l": 3}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'ewma', '{"baseline": 6, "lambda": 0.3, "l": 3, "window": 121}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"baseline": 6, "mu1": 8, "h": 5}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"baseline": 6, "h": 5}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"baseline": 6, "shift": 1, "h": 5}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"mu0": 4, "shift": 2, "h": 5}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"h": 5}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{"count": 0}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{"count": 2.5}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{"count": 5, "n": 2}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'failed_inspection', 'subject', 'streak', '{"n": 1}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'failed_inspection', 'subject', 'streak', '{"n": 101}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'streak', '{"n": 3}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'failed_inspection', 'industry_region', 'streak', '{"n": 3}', 'red', 4, 'b');
+RESET ROLE;
+SELECT count(*) AS saved FROM sv.risk_rule WHERE code = 'RSD-X';
+
+DROP ROLE regress_rsd_admin;
