@@ -143,12 +143,10 @@ print "\\echo Use \"ALTER EXTENSION sv_platform UPDATE TO '$to'\" to load this f
 print slurp("$dir/prelude.sql"), "\n";
 print slurp("$dir/$from--$to.sql"), "\n";
 for my $path (@files) {
-    my $count = 0;
     print "-- ---- re-run from $path\n";
     for my $stmt (statements(slurp($path), $path)) {
         next unless rerunnable($stmt, $path);
         print $stmt;
-        $count++;
     }
     print "\n";
 }
