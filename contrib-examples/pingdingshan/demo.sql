@@ -759,6 +759,67 @@ RESET ROLE;
 \! python3 fixture_received.py "$DEMO_DIR/fixture.jsonl"
 
 \echo
+\echo '== 投诉举报:12345工单受理,投诉举报人信息保密'
+\echo '   Complaints and reports: a 12345 work order arrives (idempotent on its number); the reporter''s'
+\echo '   identity is readable only by the assigned department, masked for everyone else'
+SET ROLE amr_feed;
+SELECT jsonb_build_object(
+  'work_order_no', '12345-DEMO-0001', 'kind', 'complaint',
+  'received_at', to_char((now() - interval '1 minute') AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"'),
+  'text', '在该超市购买的酸奶已过保质期,要求退货并赔偿。',
+  'subject', jsonb_build_object('uscc', '91410400MA44L0X1Q8'),
+  'place', jsonb_build_object('address', '新华区建设路1号', 'region', '410402'),
+  'person', jsonb_build_object('name', '王小明', 'phone', '13812345678', 'id_number', '11010519491231002X'),
+  'department', '410400-MSA') AS payload \gset
+SELECT sv.complaint_receive(:'payload') AS complaint_id \gset
+\echo '   the hotline resends the same work order after a timeout: the same item, nothing written twice'
+SELECT sv.complaint_receive(:'payload') = :complaint_id AS "重发得到同一件";
+RESET ROLE;
+\echo '   承办部门(市场监管局)看到投诉举报人身份;其他部门(卫生健康委)只看到脱敏信息:'
+\echo '   the assigned department (market supervision) sees the reporter; another department (health) sees the mask:'
+SET ROLE msa_city;
+SELECT work_order_no AS "工单编号", pg_temp.zh('sv_work.complaint', 'kind', kind) AS "类型", person_name AS "投诉举报人",
+       person_phone AS "联系电话", person_id_number AS "身份证号", person_in_clear AS "明文可见", accept_due AS "受理期限",
+       pg_temp.zh('sv_work.complaint', 'accept_state', accept_state) AS "期限状态"
+FROM sv_work.complaint WHERE id = :complaint_id;
+RESET ROLE;
+SET ROLE health_city;
+SELECT work_order_no AS "工单编号", person_name AS "投诉举报人", person_phone AS "联系电话", person_id_number AS "身份证号",
+       person_in_clear AS "明文可见"
+FROM sv_work.complaint WHERE id = :complaint_id;
+RESET ROLE;
+
+\echo
+\echo '== 期限统一管理:各类法定期限的提醒与逾期(反馈、签收、公示、受理……)'
+\echo '   One deadline model: the open obligations of market supervision across every kind, and per department for BI'
+SET ROLE msa_city;
+SELECT deadline_name AS "期限类型", count(*) AS "未办结", count(*) FILTER (WHERE state = 'due_soon') AS "即将到期",
+       count(*) FILTER (WHERE state = 'overdue') AS "已逾期", min(due_on) AS "最近到期日"
+FROM sv_work.deadline_open WHERE department_id = 4 GROUP BY deadline_name ORDER BY 1;
+RESET ROLE;
+SET ROLE bi_viewer;
+SELECT department_name AS "部门", deadline_name AS "期限类型", open AS "未办结", overdue AS "已逾期",
+       done_on_time AS "按期办结", done_late AS "逾期办结"
+FROM sv_bi.deadline_summary ORDER BY department_code, deadline;
+RESET ROLE;
+
+\echo
+\echo '== 风险预警:可追溯的规则,在数据库内扫描,每条预警附带解释'
+\echo '   Risk early warning: a versioned rule (any administrative penalty in a month, per subject), a scan'
+\echo '   over the last 12 months, and the alerts with their explanation (the five latest shown; scheduled daily by sv.job_risk_scan)'
+SET ROLE pds_admin;
+SELECT sv.risk_rule_save('DEMO-PENALTY', '市场主体月度行政处罚', 'penalty', 'subject', 'threshold', '{"count": 1}',
+  'yellow', 4, '国发〔2019〕18号 加强信用监管') AS "规则版本";
+SELECT series AS "监测对象数", tested AS "检验的月份数", alarms AS "报警月份数", new_alerts AS "新预警数"
+FROM sv.risk_scan('DEMO-PENALTY', months => 12);
+RESET ROLE;
+SET ROLE msa_city;
+SELECT rule_code AS "规则", pg_temp.zh('sv_work.risk_alert', 'severity', severity) AS "预警级别", subject_name AS "市场主体",
+       period AS "月份", observed AS "观测值", threshold AS "阈值"
+FROM sv_work.risk_alert ORDER BY period DESC, id LIMIT 5;
+RESET ROLE;
+
+\echo
 \echo '== 最后:以只读审计账号对演示数据库做安全自检(无结果行即未发现问题)'
 \echo '   At the end: the security self-check on the demo database, as the supervision office'
 \echo '   (no row = no finding: row-level security, grants, append-only guards, releases, endpoints, the audit chain;'
