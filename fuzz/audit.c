@@ -3,11 +3,13 @@
  * audit_encode, audit_compute), the input of every audit chain hash.
  *
  * Input: a record: prev hash (32 bytes), seq and recorded_at (int64), department_id (int32),
- * a null mask, then the six text fields, each a 2-byte length and its bytes (missing bytes
- * make the rest empty).  Properties:
+ * a null mask (bit 7: encoding v2, whose lane is department_id's bytes and lane_seq
+ * seq ^ recorded_at), then the six text fields, each a 2-byte length and its bytes (missing
+ * bytes make the rest empty).  Properties:
  *   - the encoding is deterministic (and independent of what buf held before);
  *   - it decodes, by the definition in docs/audit.md written out here again, into exactly the
- *     record: domain tag with its NUL, prev, then nine fields, NULL as 0x00, a value as 0x01,
+ *     record: domain tag (v1 or v2) with its NUL, prev, then nine fields (eleven in v2: lane and
+ *     lane_seq after seq), NULL as 0x00, a value as 0x01,
  *     u32be length and the bytes; seq and department_id in decimal, recorded_at as the exact
  *     decimal microseconds since 1970-01-01 (computed in 128 bits);
  *   - audit_compute's hash is SHA-256 of that encoding (OpenSSL computes it again).
@@ -110,6 +112,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pos += 4;
 	mask = data[pos++];
 	r.dept_null = mask & 0x40;
+	r.v2 = (mask & 0x80) != 0;
+	if (r.v2)
+	{
+		r.lane = r.department_id;
+		r.lane_seq = r.seq ^ r.recorded_at;
+	}
 	for (int i = 0; i < 6; i++)
 	{
 		int			flen = 0;
@@ -143,11 +151,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* decode */
 	FUZZ_CHECK(a.len >= (int) sizeof(AUDIT_DOMAIN) + AUDIT_HASH_LEN &&
-			   memcmp(a.data, AUDIT_DOMAIN, sizeof(AUDIT_DOMAIN)) == 0, "domain tag");
+			   memcmp(a.data, r.v2 ? AUDIT_DOMAIN2 : AUDIT_DOMAIN, sizeof(AUDIT_DOMAIN)) == 0, "domain tag");
 	at = sizeof(AUDIT_DOMAIN);
 	FUZZ_CHECK(memcmp(a.data + at, prev, AUDIT_HASH_LEN) == 0, "prev hash");
 	at += AUDIT_HASH_LEN;
 	expect_number(&a, &at, r.seq, "seq");
+	if (r.v2)
+	{
+		expect_number(&a, &at, r.lane, "lane");
+		expect_number(&a, &at, r.lane_seq, "lane_seq");
+	}
 	expect_number(&a, &at, (__int128) r.recorded_at + UNIX_OFFSET_USEC, "recorded_at");
 	for (int i = 0; i < 7; i++)
 	{
