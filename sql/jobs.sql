@@ -6,6 +6,8 @@
 \pset null '(null)'
 \set SHOW_CONTEXT never
 SET datestyle = 'ISO, YMD';
+-- the audit records of this file's runs are those after this (other files run jobs too)
+SELECT coalesce(max(seq), 0) AS job_audit_base FROM sv.audit_log \gset
 
 CREATE ROLE regress_job_admin LOGIN IN ROLE sv_admin;
 CREATE ROLE regress_job_feed LOGIN IN ROLE sv_integration;
@@ -107,7 +109,7 @@ WHERE k.uscc::text IN (:'c1', :'c2', :'c3') ORDER BY k.uscc;
 SELECT count(*) > 0 AS batches_audited, bool_and(l.change ->> 'model' = 'RGJ-V1') AS with_the_model
 FROM sv.audit_log l WHERE l.object_kind = 'credit_class' AND l.action = 'rescore' AND (l.change ->> 'job_run')::bigint > :run1;
 SELECT l.object_id::bigint = :run1 AS run1, l.action, l.change ->> 'error' AS error
-FROM sv.audit_log l WHERE l.object_kind = 'job_run' ORDER BY l.seq;
+FROM sv.audit_log l WHERE l.object_kind = 'job_run' AND l.seq > :job_audit_base ORDER BY l.seq;
 
 -- a run left 'running' by a server that stopped (its backend is gone) is interrupted at the
 -- next start, and that run continues after its last committed batch

@@ -92,4 +92,22 @@ FROM sv_work.job_run WHERE job = 'risk_scan' AND id >= :run1 ORDER BY id;
 SELECT object_id, count(*) AS scans FROM sv.audit_log
 WHERE object_kind = 'risk_rule' AND object_id LIKE 'RJB-%' AND action = 'scan' GROUP BY object_id ORDER BY object_id;
 
+
+-- clean up what other tests would see: the rules and their alerts, the subjects with their events, classes and actions, the job's runs
+BEGIN;
+CALL sv._append_only_enforce(false);
+SET LOCAL session_replication_role = replica;
+DELETE FROM sv.risk_alert WHERE rule_code LIKE 'RJB%';
+DELETE FROM sv.risk_rule WHERE code LIKE 'RJB%';
+DELETE FROM sv.credit_event WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RJB');
+DELETE FROM sv.credit_class_history WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RJB');
+DELETE FROM sv.credit_class WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RJB');
+DELETE FROM sv.action WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RJB');
+DELETE FROM sv.subject WHERE source_system = 'RJB';
+DELETE FROM sv.job_run WHERE job = 'risk_scan';
+SELECT setval(pg_get_serial_sequence('sv.job_run', 'id'), coalesce(max(id), 0) + 1, false) > 0 AS job_ids_set_back
+FROM sv.job_run;
+SET LOCAL session_replication_role = origin;
+CALL sv._append_only_enforce();
+COMMIT;
 DROP ROLE regress_rjb_admin, regress_rjb_auditor, regress_rjb_feed;

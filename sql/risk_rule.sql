@@ -108,4 +108,14 @@ SELECT a.attname, col_description('sv_work.risk_rule'::regclass, a.attnum) IS NO
 FROM pg_attribute a WHERE a.attrelid = 'sv_work.risk_rule'::regclass AND a.attnum > 0 AND NOT a.attisdropped
   AND col_description('sv_work.risk_rule'::regclass, a.attnum) IS NULL;
 
+
+-- clean up what other tests would see: the rules and their alerts
+BEGIN;
+CALL sv._append_only_enforce(false);
+SET LOCAL session_replication_role = replica;
+DELETE FROM sv.risk_alert WHERE rule_code LIKE 'RSR%';
+DELETE FROM sv.risk_rule WHERE code LIKE 'RSR%';
+SET LOCAL session_replication_role = origin;
+CALL sv._append_only_enforce();
+COMMIT;
 DROP ROLE regress_rsr_admin, regress_rsr_officer, regress_rsr_auditor, regress_rsr_bi, regress_rsr_public, regress_rsr_feed;

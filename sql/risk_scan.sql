@@ -171,6 +171,21 @@ SELECT observed, round(baseline::numeric, 4) AS baseline, threshold, round(p::nu
 FROM sv.risk_alert WHERE rule_code = 'RSS-FAIL';
 ROLLBACK;
 
+
+-- clean up what other tests would see: the rules and their alerts, the subjects with their events, classes and actions
+BEGIN;
+CALL sv._append_only_enforce(false);
+SET LOCAL session_replication_role = replica;
+DELETE FROM sv.risk_alert WHERE rule_code LIKE 'RSS%';
+DELETE FROM sv.risk_rule WHERE code LIKE 'RSS%';
+DELETE FROM sv.credit_event WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RSS');
+DELETE FROM sv.credit_class_history WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RSS');
+DELETE FROM sv.credit_class WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RSS');
+DELETE FROM sv.action WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RSS');
+DELETE FROM sv.subject WHERE source_system = 'RSS';
+SET LOCAL session_replication_role = origin;
+CALL sv._append_only_enforce();
+COMMIT;
 DELETE FROM sv.staff WHERE role_name IN ('regress_rss_officer', 'regress_rss_other');
 DROP ROLE regress_rss_admin, regress_rss_officer, regress_rss_other, regress_rss_auditor, regress_rss_bi,
   regress_rss_public, regress_rss_feed;

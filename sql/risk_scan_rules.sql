@@ -197,4 +197,19 @@ SELECT sv.risk_rule_save('RSD-X', 'x', 'failed_inspection', 'industry_region', '
 RESET ROLE;
 SELECT count(*) AS saved FROM sv.risk_rule WHERE code = 'RSD-X';
 
+
+-- clean up what other tests would see: the rules and their alerts, the subjects with their events, classes and actions
+BEGIN;
+CALL sv._append_only_enforce(false);
+SET LOCAL session_replication_role = replica;
+DELETE FROM sv.risk_alert WHERE rule_code LIKE 'RSD%';
+DELETE FROM sv.risk_rule WHERE code LIKE 'RSD%';
+DELETE FROM sv.credit_event WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RSD');
+DELETE FROM sv.credit_class_history WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RSD');
+DELETE FROM sv.credit_class WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RSD');
+DELETE FROM sv.action WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RSD');
+DELETE FROM sv.subject WHERE source_system = 'RSD';
+SET LOCAL session_replication_role = origin;
+CALL sv._append_only_enforce();
+COMMIT;
 DROP ROLE regress_rsd_admin;
