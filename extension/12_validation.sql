@@ -167,15 +167,6 @@ BEGIN
 END
 $fn$;
 
--- Is this role a superuser or a platform administrator (member of sv_admin)?
-CREATE OR REPLACE FUNCTION sv._is_admin(role_name text) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-  SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = role_name), false)
-      OR pg_catalog.pg_has_role(role_name, 'sv_admin', 'USAGE')
-$fn$;
-
 -- An ISO date YYYY-MM-DD (1900-2999) or NULL, never an error: bulk ingest turns bad dates into
 -- reject reasons (src/ingest/parse.c).
 CREATE OR REPLACE FUNCTION sv._parse_date(text) RETURNS date

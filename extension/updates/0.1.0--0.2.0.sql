@@ -11,6 +11,7 @@ DROP FUNCTION sv._draw_candidates(sv.draw_plan);            -- returns the team 
 DROP FUNCTION sv._draw_team_inputs(sv.draw_plan, text[]);   -- now frozen at the seal (sv.draw_team_input)
 DROP FUNCTION sv._outbox_claim(integer, integer);           -- returns auth_header too
 DROP FUNCTION sv._require_push_host(text, text);            -- returns the host
+DROP FUNCTION sv._is_admin(text);                           -- replaced by sv._caller() (15_security)
 DROP FUNCTION sv._require_reason(text, text);               -- replaced by _require_reason(reason, purpose, field)
 DROP FUNCTION sv.audit_head();                              -- returns the lanes it covers too
 DROP FUNCTION sv.endpoint_save(text, text, text, jsonb, text, integer, integer, integer, boolean, boolean, integer);
