@@ -140,3 +140,7 @@ END
 $fn$;
 COMMENT ON FUNCTION sv.region_within(text, text) IS
   'true when child is parent or lies inside it (through sv.region.parent_code)';
+
+-- sv:rerun (the labels of the level codes, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('region.level', ARRAY[['country', '国家'], ['province', '省级'],
+  ['prefecture', '地级'], ['county', '县级'], ['zone', '功能区']]);

@@ -35,3 +35,7 @@ INSERT INTO sv.department (id, code, name_zh, name_en, level, region_code, built
   (9,  '410400-EMERG', '平顶山市应急管理局', 'Pingdingshan Emergency Management Bureau', 'city', '410400', true),
   (10, '410400-GOV',   '平顶山市人民政府办公室(市长热线办)', 'Pingdingshan Municipal Government General Office (Mayor''s Hotline Office)', 'city', '410400', true),
   (11, '410400-CDI',   '中共平顶山市纪律检查委员会 平顶山市监察委员会', 'Pingdingshan Commission for Discipline Inspection and Supervisory Commission', 'city', '410400', true);
+
+-- sv:rerun (the labels of the level codes, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('department.level', ARRAY[['national', '国家级'], ['provincial', '省级'],
+  ['city', '市级'], ['county', '县级']]);

@@ -769,3 +769,6 @@ AS $fn$
   WHERE day >= make_date(x.y, 11, 1) AND x.y < 2100
     AND NOT EXISTS (SELECT 1 FROM sv.calendar_notice n WHERE n.year = x.y + 1)
 $fn$;
+
+-- sv:rerun (the labels of the day kinds, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('calendar_day.kind', ARRAY[['holiday', '放假'], ['workday', '调休上班']]);

@@ -488,7 +488,8 @@ CREATE VIEW sv_public.catalog_item AS
          d.code AS department_code, d.name_zh AS department_name,
          i.item ->> 'method' AS method, i.item ->> 'measures' AS measures, i.item ->> 'objects' AS objects,
          i.item -> 'legal_basis' AS legal_basis, i.item ->> 'process' AS process, i.item ->> 'result' AS result,
-         i.item ->> 'level' AS level, i.item ->> 'source' AS source
+         i.item ->> 'level' AS level, sv.label_zh('catalog.level', i.item ->> 'level') AS level_zh,
+         i.item ->> 'source' AS source, sv.label_zh('catalog.source', i.item ->> 'source') AS source_zh
   FROM sv.catalog_release_item i
   JOIN sv.catalog_release r ON r.id = i.release_id
   LEFT JOIN sv.department d ON d.id = (i.item ->> 'department_id')::integer
@@ -515,13 +516,19 @@ COMMENT ON COLUMN sv_public.catalog_item.legal_basis IS '设定依据(法律法�
 COMMENT ON COLUMN sv_public.catalog_item.process IS '监管流程';
 COMMENT ON COLUMN sv_public.catalog_item.result IS '监管结果';
 COMMENT ON COLUMN sv_public.catalog_item.level IS '监管层级代码:national 国家级, provincial 省级, city 市级, county 县级';
+COMMENT ON COLUMN sv_public.catalog_item.level_zh IS '监管层级';
 COMMENT ON COLUMN sv_public.catalog_item.source IS '事项来源代码:national 国家目录, provincial 省级目录, city 本市特有目录';
+COMMENT ON COLUMN sv_public.catalog_item.source_zh IS '事项来源';
 CREATE VIEW sv_public.check_item AS
   SELECT r.label::text AS release, i.code, i.item ->> 'catalog_item' AS catalog_item,
-         i.item ->> 'level' AS level, i.item ->> 'region_code' AS region_code,
+         i.item ->> 'level' AS level, sv.label_zh('catalog.level', i.item ->> 'level') AS level_zh,
+         i.item ->> 'region_code' AS region_code,
          d.code AS department_code, d.name_zh AS department_name,
-         i.item ->> 'check_method' AS check_method, i.item ->> 'content' AS content,
-         i.item ->> 'kind' AS kind, i.item ->> 'frequency' AS frequency, i.item -> 'legal_basis' AS legal_basis,
+         i.item ->> 'check_method' AS check_method,
+         sv.label_zh('check_item.check_method', i.item ->> 'check_method') AS check_method_zh,
+         i.item ->> 'content' AS content,
+         i.item ->> 'kind' AS kind, sv.label_zh('check_item.kind', i.item ->> 'kind') AS kind_zh,
+         i.item ->> 'frequency' AS frequency, i.item -> 'legal_basis' AS legal_basis,
          i.item ->> 'specialty' AS specialty
   FROM sv.catalog_release_item i
   JOIN sv.catalog_release r ON r.id = i.release_id
@@ -538,15 +545,30 @@ COMMENT ON COLUMN sv_public.check_item.release IS '发布版本';
 COMMENT ON COLUMN sv_public.check_item.code IS '检查实施清单编码';
 COMMENT ON COLUMN sv_public.check_item.catalog_item IS '所属监管事项编码';
 COMMENT ON COLUMN sv_public.check_item.level IS '实施层级代码:national 国家级, provincial 省级, city 市级, county 县级';
+COMMENT ON COLUMN sv_public.check_item.level_zh IS '实施层级';
 COMMENT ON COLUMN sv_public.check_item.region_code IS '实施行政区划代码';
 COMMENT ON COLUMN sv_public.check_item.department_code IS '实施部门代码';
 COMMENT ON COLUMN sv_public.check_item.department_name IS '实施部门名称';
 COMMENT ON COLUMN sv_public.check_item.check_method IS '检查方式代码:on_site 现场检查, off_site 非现场检查, documents 书面检查';
+COMMENT ON COLUMN sv_public.check_item.check_method_zh IS '检查方式';
 COMMENT ON COLUMN sv_public.check_item.content IS '检查内容';
 COMMENT ON COLUMN sv_public.check_item.kind IS '检查类别代码:general 一般检查事项, key 重点检查事项';
+COMMENT ON COLUMN sv_public.check_item.kind_zh IS '检查类别';
 COMMENT ON COLUMN sv_public.check_item.frequency IS '检查频次';
 COMMENT ON COLUMN sv_public.check_item.legal_basis IS '检查依据(法律法规及条款,JSON数组)';
 COMMENT ON COLUMN sv_public.check_item.specialty IS '执法人员须具备的专业领域';
+
+-- sv:rerun (the labels of the catalogue's codes, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('catalog.level', ARRAY[['national', '国家级'], ['provincial', '省级'],
+  ['city', '市级'], ['county', '县级']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('catalog.source', ARRAY[['national', '国家目录'], ['provincial', '省级目录'],
+  ['city', '本市特有目录']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('check_item.check_method', ARRAY[['on_site', '现场检查'], ['off_site', '非现场检查'],
+  ['documents', '书面检查']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('check_item.kind', ARRAY[['general', '一般检查事项'], ['key', '重点检查事项']]);
 
 GRANT SELECT ON sv_public.catalog_item, sv_public.check_item
   TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;

@@ -279,8 +279,10 @@ SET search_path = pg_catalog, sv, pg_temp
 AS $fn$ SELECT left(name, 1) || repeat('*', greatest(char_length(name) - 1, 1)) $fn$;
 
 CREATE VIEW sv_work.subject WITH (security_invoker = true) AS
-  SELECT s.uscc, s.name, s.kind, s.industry, s.region_code, r.name_zh AS region_name, s.address,
+  SELECT s.uscc, s.name, s.kind, sv.label_zh('subject.kind', s.kind) AS kind_zh, s.industry, s.region_code,
+         r.name_zh AS region_name, s.address,
          public.ST_X(s.location) AS longitude, public.ST_Y(s.location) AS latitude, s.status,
+         sv.label_zh('subject.status', s.status) AS status_zh,
          s.legal_rep, s.established_on, s.deregistered_on, s.source_system, s.source_record_id,
          s.received_at, s.updated_at
   FROM sv.subject s JOIN sv.region r ON r.code = s.region_code;
@@ -288,6 +290,7 @@ COMMENT ON VIEW sv_work.subject IS '市场主体(本人管辖区划内) / Market
 COMMENT ON COLUMN sv_work.subject.uscc IS '统一社会信用代码';
 COMMENT ON COLUMN sv_work.subject.name IS '市场主体名称';
 COMMENT ON COLUMN sv_work.subject.kind IS '主体类型代码:enterprise 企业, individual_business 个体工商户, farmers_cooperative 农民专业合作社, other 其他';
+COMMENT ON COLUMN sv_work.subject.kind_zh IS '主体类型';
 COMMENT ON COLUMN sv_work.subject.industry IS '国民经济行业代码(GB/T 4754)';
 COMMENT ON COLUMN sv_work.subject.region_code IS '所在行政区划代码';
 COMMENT ON COLUMN sv_work.subject.region_name IS '所在行政区划名称';
@@ -295,6 +298,7 @@ COMMENT ON COLUMN sv_work.subject.address IS '住所(经营场所)';
 COMMENT ON COLUMN sv_work.subject.longitude IS '经度';
 COMMENT ON COLUMN sv_work.subject.latitude IS '纬度';
 COMMENT ON COLUMN sv_work.subject.status IS '登记状态代码:operating 存续, suspended 停业, revoked 吊销, deregistered 注销';
+COMMENT ON COLUMN sv_work.subject.status_zh IS '登记状态';
 COMMENT ON COLUMN sv_work.subject.legal_rep IS '法定代表人(负责人)';
 COMMENT ON COLUMN sv_work.subject.established_on IS '成立日期';
 COMMENT ON COLUMN sv_work.subject.deregistered_on IS '注销日期';
@@ -304,18 +308,28 @@ COMMENT ON COLUMN sv_work.subject.received_at IS '接收时间';
 COMMENT ON COLUMN sv_work.subject.updated_at IS '更新时间';
 
 CREATE VIEW sv_public.subject AS
-  SELECT s.uscc::text AS uscc, s.name, s.kind, r.name_zh AS region_name, s.address, s.status,
+  SELECT s.uscc::text AS uscc, s.name, s.kind, sv.label_zh('subject.kind', s.kind) AS kind_zh,
+         r.name_zh AS region_name, s.address, s.status, sv.label_zh('subject.status', s.status) AS status_zh,
          sv.mask_person_name(s.legal_rep) AS legal_rep, s.established_on
   FROM sv.subject s JOIN sv.region r ON r.code = s.region_code;
 COMMENT ON VIEW sv_public.subject IS '市场主体公示信息 / Market subjects as the service portal publishes them (legal representative masked)';
 COMMENT ON COLUMN sv_public.subject.uscc IS '统一社会信用代码';
 COMMENT ON COLUMN sv_public.subject.name IS '市场主体名称';
 COMMENT ON COLUMN sv_public.subject.kind IS '主体类型代码:enterprise 企业, individual_business 个体工商户, farmers_cooperative 农民专业合作社, other 其他';
+COMMENT ON COLUMN sv_public.subject.kind_zh IS '主体类型';
 COMMENT ON COLUMN sv_public.subject.region_name IS '所在行政区划';
 COMMENT ON COLUMN sv_public.subject.address IS '住所(经营场所)';
 COMMENT ON COLUMN sv_public.subject.status IS '登记状态代码:operating 存续, suspended 停业, revoked 吊销, deregistered 注销';
+COMMENT ON COLUMN sv_public.subject.status_zh IS '登记状态';
 COMMENT ON COLUMN sv_public.subject.legal_rep IS '法定代表人(负责人,已脱敏)';
 COMMENT ON COLUMN sv_public.subject.established_on IS '成立日期';
+
+-- sv:rerun (the labels of the subject's codes, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('subject.kind', ARRAY[['enterprise', '企业'], ['individual_business', '个体工商户'],
+  ['farmers_cooperative', '农民专业合作社'], ['other', '其他']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('subject.status', ARRAY[['operating', '存续'], ['suspended', '停业'],
+  ['revoked', '吊销'], ['deregistered', '注销']]);
 
 GRANT SELECT ON sv_work.subject TO sv_officer, sv_admin, sv_auditor;
 GRANT SELECT ON sv_public.subject TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;

@@ -224,6 +224,7 @@ COMMENT ON FUNCTION sv.inspector_save(text, text, integer, text, date, date, tex
 CREATE VIEW sv_work.inspector WITH (security_invoker = true) AS
   SELECT i.certificate_no, i.name, i.department_id, d.name_zh AS department_name, i.region_code,
          r.name_zh AS region_name, i.specialties, i.valid_from, i.valid_until, i.status,
+         sv.label_zh('inspector.status', i.status) AS status_zh,
          i.status = 'active' AND sv.local_date(now()) BETWEEN i.valid_from AND i.valid_until AS can_act_today,
          i.source_system, i.source_record_id, i.updated_at
   FROM sv.inspector i JOIN sv.department d ON d.id = i.department_id JOIN sv.region r ON r.code = i.region_code;
@@ -238,10 +239,15 @@ COMMENT ON COLUMN sv_work.inspector.specialties IS '专业领域';
 COMMENT ON COLUMN sv_work.inspector.valid_from IS '执法证有效期起';
 COMMENT ON COLUMN sv_work.inspector.valid_until IS '执法证有效期止';
 COMMENT ON COLUMN sv_work.inspector.status IS '状态代码:active 在岗, suspended 暂停执法, revoked 执法证吊销, retired 退休离岗';
+COMMENT ON COLUMN sv_work.inspector.status_zh IS '状态';
 COMMENT ON COLUMN sv_work.inspector.can_act_today IS '今日可否执法';
 COMMENT ON COLUMN sv_work.inspector.source_system IS '来源系统';
 COMMENT ON COLUMN sv_work.inspector.source_record_id IS '来源记录编号';
 COMMENT ON COLUMN sv_work.inspector.updated_at IS '更新时间';
+
+-- sv:rerun (the labels of the status codes, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('inspector.status', ARRAY[['active', '在岗'], ['suspended', '暂停执法'],
+  ['revoked', '执法证吊销'], ['retired', '退休离岗']]);
 
 GRANT SELECT ON sv_work.inspector TO sv_officer, sv_admin, sv_auditor;
 GRANT EXECUTE ON FUNCTION sv.inspector_save(text, text, integer, text, date, date, text, text, text[], text)

@@ -369,9 +369,10 @@ COMMENT ON FUNCTION sv.action_publish(text, bigint) IS
   'Publish an action''s result on the portal (公示); once published it is not changed';
 
 CREATE VIEW sv_work.action WITH (security_invoker = true) AS
-  SELECT a.uscc, a.id, s.name AS subject_name, a.kind, a.check_item_code, r.label AS release_label,
+  SELECT a.uscc, a.id, s.name AS subject_name, a.kind, sv.label_zh('action.kind', a.kind) AS kind_zh,
+         a.check_item_code, r.label AS release_label,
          a.department_id, d.name_zh AS department_name, a.region_code, a.started_on, a.ended_on,
-         a.inspectors, a.result, a.findings, a.publication_due, a.published_at,
+         a.inspectors, a.result, sv.label_zh('action.result', a.result) AS result_zh, a.findings, a.publication_due, a.published_at,
          a.published_at IS NULL AND a.publication_due < sv.local_date(now()) AS publication_overdue,
          a.source_system, a.source_record_id, a.received_at, a.updated_at, a.publication_due_provisional
   FROM sv.action a
@@ -383,6 +384,7 @@ COMMENT ON COLUMN sv_work.action.uscc IS '统一社会信用代码';
 COMMENT ON COLUMN sv_work.action.id IS '监管行为编号';
 COMMENT ON COLUMN sv_work.action.subject_name IS '市场主体名称';
 COMMENT ON COLUMN sv_work.action.kind IS '监管行为类型代码:inspection 行政检查, penalty 行政处罚, coercive_measure 行政强制';
+COMMENT ON COLUMN sv_work.action.kind_zh IS '监管行为类型';
 COMMENT ON COLUMN sv_work.action.check_item_code IS '检查实施清单编码';
 COMMENT ON COLUMN sv_work.action.release_label IS '所依据的目录发布版本';
 COMMENT ON COLUMN sv_work.action.department_id IS '实施部门编号';
@@ -392,6 +394,7 @@ COMMENT ON COLUMN sv_work.action.started_on IS '开始日期';
 COMMENT ON COLUMN sv_work.action.ended_on IS '结束日期';
 COMMENT ON COLUMN sv_work.action.inspectors IS '执法人员执法证号';
 COMMENT ON COLUMN sv_work.action.result IS '结果代码:no_problem 未发现问题, problem_found 发现问题, rectification_ordered 责令整改, case_filed 立案查处';
+COMMENT ON COLUMN sv_work.action.result_zh IS '结果';
 COMMENT ON COLUMN sv_work.action.findings IS '检查情况';
 COMMENT ON COLUMN sv_work.action.publication_due IS '公示截止日期(结束后20个工作日)';
 COMMENT ON COLUMN sv_work.action.published_at IS '公示时间';
@@ -403,7 +406,8 @@ COMMENT ON COLUMN sv_work.action.updated_at IS '更新时间';
 COMMENT ON COLUMN sv_work.action.publication_due_provisional IS '公示期限按临时日历计算(国务院通知未发布),通知发布后重新计算';
 
 CREATE VIEW sv_work.action_publication_due WITH (security_invoker = true) AS
-  SELECT a.uscc, a.id, a.subject_name, a.department_name, a.kind, a.result, a.ended_on, a.publication_due,
+  SELECT a.uscc, a.id, a.subject_name, a.department_name, a.kind, a.kind_zh, a.result, a.result_zh, a.ended_on,
+         a.publication_due,
          a.publication_overdue, a.publication_due_provisional
   FROM sv_work.action a
   WHERE a.published_at IS NULL;
@@ -414,15 +418,19 @@ COMMENT ON COLUMN sv_work.action_publication_due.id IS '监管行为编号';
 COMMENT ON COLUMN sv_work.action_publication_due.subject_name IS '市场主体名称';
 COMMENT ON COLUMN sv_work.action_publication_due.department_name IS '实施部门名称';
 COMMENT ON COLUMN sv_work.action_publication_due.kind IS '监管行为类型代码:inspection 行政检查, penalty 行政处罚, coercive_measure 行政强制';
+COMMENT ON COLUMN sv_work.action_publication_due.kind_zh IS '监管行为类型';
 COMMENT ON COLUMN sv_work.action_publication_due.result IS '结果代码:no_problem 未发现问题, problem_found 发现问题, rectification_ordered 责令整改, case_filed 立案查处';
+COMMENT ON COLUMN sv_work.action_publication_due.result_zh IS '结果';
 COMMENT ON COLUMN sv_work.action_publication_due.ended_on IS '结束日期';
 COMMENT ON COLUMN sv_work.action_publication_due.publication_due IS '公示截止日期(结束后20个工作日)';
 COMMENT ON COLUMN sv_work.action_publication_due.publication_overdue IS '是否逾期未公示';
 COMMENT ON COLUMN sv_work.action_publication_due.publication_due_provisional IS '公示期限按临时日历计算(国务院通知未发布),通知发布后重新计算';
 
 CREATE VIEW sv_public.action AS
-  SELECT a.uscc::text AS uscc, s.name AS subject_name, a.kind, d.name_zh AS department_name,
+  SELECT a.uscc::text AS uscc, s.name AS subject_name, a.kind, sv.label_zh('action.kind', a.kind) AS kind_zh,
+         d.name_zh AS department_name,
          a.check_item_code, ri.item ->> 'content' AS check_content, a.started_on, a.ended_on, a.result,
+         sv.label_zh('action.result', a.result) AS result_zh,
          a.findings, a.published_at
   FROM sv.action a
   JOIN sv.subject s ON s.uscc = a.uscc
@@ -434,12 +442,14 @@ COMMENT ON VIEW sv_public.action IS 'Published results of supervision actions (�
 COMMENT ON COLUMN sv_public.action.uscc IS '统一社会信用代码';
 COMMENT ON COLUMN sv_public.action.subject_name IS '市场主体名称';
 COMMENT ON COLUMN sv_public.action.kind IS '监管行为类型代码:inspection 行政检查, penalty 行政处罚, coercive_measure 行政强制';
+COMMENT ON COLUMN sv_public.action.kind_zh IS '监管行为类型';
 COMMENT ON COLUMN sv_public.action.department_name IS '实施部门名称';
 COMMENT ON COLUMN sv_public.action.check_item_code IS '检查实施清单编码';
 COMMENT ON COLUMN sv_public.action.check_content IS '检查内容';
 COMMENT ON COLUMN sv_public.action.started_on IS '开始日期';
 COMMENT ON COLUMN sv_public.action.ended_on IS '结束日期';
 COMMENT ON COLUMN sv_public.action.result IS '结果代码:no_problem 未发现问题, problem_found 发现问题, rectification_ordered 责令整改, case_filed 立案查处';
+COMMENT ON COLUMN sv_public.action.result_zh IS '结果';
 COMMENT ON COLUMN sv_public.action.findings IS '检查情况';
 COMMENT ON COLUMN sv_public.action.published_at IS '公示时间';
 
@@ -494,6 +504,13 @@ COMMENT ON COLUMN sv_bi.action_coverage.check_items IS '应覆盖的检查实施
 COMMENT ON COLUMN sv_bi.action_coverage.covered IS '本年已有监管行为的检查实施清单数';
 COMMENT ON COLUMN sv_bi.action_coverage.coverage_pct IS '监管行为数据覆盖率(%)';
 COMMENT ON COLUMN sv_bi.action_coverage.actions IS '本年监管行为数';
+
+-- sv:rerun (the labels of the action's codes, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('action.kind', ARRAY[['inspection', '行政检查'], ['penalty', '行政处罚'],
+  ['coercive_measure', '行政强制']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('action.result', ARRAY[['no_problem', '未发现问题'], ['problem_found', '发现问题'],
+  ['rectification_ordered', '责令整改'], ['case_filed', '立案查处']]);
 
 GRANT SELECT ON sv_work.action, sv_work.action_publication_due TO sv_officer, sv_admin, sv_auditor;
 

@@ -557,21 +557,29 @@ GRANT EXECUTE ON FUNCTION sv.outbox_send(text, text, jsonb, text), sv.outbox_cle
 GRANT EXECUTE ON FUNCTION sv.push_worker_status() TO sv_admin, sv_auditor;
 
 CREATE VIEW sv_work.outbox_dead WITH (security_invoker = true) AS
-  SELECT o.message_id, o.endpoint, e.department_id, o.kind, o.status, o.attempts, o.last_status, o.last_error,
+  SELECT o.message_id, o.endpoint, e.department_id, d.name_zh AS department_name, o.kind, o.status,
+         sv.label_zh('outbox.status', o.status) AS status_zh, o.attempts, o.last_status, o.last_error,
          o.created_at, o.updated_at
   FROM sv.outbox o JOIN sv.endpoint e ON e.name = o.endpoint
+  LEFT JOIN sv.department d ON d.id = e.department_id
   WHERE o.status IN ('failed', 'dead');
 COMMENT ON VIEW sv_work.outbox_dead IS '推送失败的消息 / Messages that were not delivered (failed at once or attempts exhausted): requeue after fixing the endpoint';
 COMMENT ON COLUMN sv_work.outbox_dead.message_id IS '消息编号';
 COMMENT ON COLUMN sv_work.outbox_dead.endpoint IS '接收端点';
 COMMENT ON COLUMN sv_work.outbox_dead.department_id IS '接收部门编号';
+COMMENT ON COLUMN sv_work.outbox_dead.department_name IS '接收部门名称';
 COMMENT ON COLUMN sv_work.outbox_dead.kind IS '消息类型';
 COMMENT ON COLUMN sv_work.outbox_dead.status IS '状态代码:failed 推送失败, dead 重试次数用尽';
+COMMENT ON COLUMN sv_work.outbox_dead.status_zh IS '状态';
 COMMENT ON COLUMN sv_work.outbox_dead.attempts IS '推送次数';
 COMMENT ON COLUMN sv_work.outbox_dead.last_status IS '最后一次HTTP状态码';
 COMMENT ON COLUMN sv_work.outbox_dead.last_error IS '最后一次错误信息';
 COMMENT ON COLUMN sv_work.outbox_dead.created_at IS '创建时间';
 COMMENT ON COLUMN sv_work.outbox_dead.updated_at IS '更新时间';
+
+-- sv:rerun (the labels of the message states, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('outbox.status', ARRAY[['pending', '待推送'], ['in_flight', '推送中'],
+  ['delivered', '已送达'], ['failed', '推送失败'], ['dead', '重试次数用尽']]);
 
 CREATE VIEW sv_work.outbox_counters WITH (security_invoker = true) AS
   SELECT o.endpoint,

@@ -344,7 +344,8 @@ GRANT EXECUTE ON FUNCTION sv.credit_event_record(text, text, integer, text, date
 -- What is published today (信用信息公示): penalties within their publication period, listings
 -- and commendations in force; nothing repaired.  Credit classes are never here (不公开).
 CREATE VIEW sv_public.credit_publication AS
-  SELECT e.uscc::text AS uscc, s.name AS subject_name, e.kind, e.reference, d.name_zh AS department_name,
+  SELECT e.uscc::text AS uscc, s.name AS subject_name, e.kind, sv.label_zh('credit_event.kind', e.kind) AS kind_zh,
+         e.reference, d.name_zh AS department_name,
          e.decided_on, coalesce(e.published_on, e.decided_on) AS published_on, e.penalty_types, e.fine_amount,
          e.restricted_until, e.publication_ends_on - 1 AS published_until
   FROM sv.credit_event e
@@ -359,6 +360,7 @@ COMMENT ON VIEW sv_public.credit_publication IS
 COMMENT ON COLUMN sv_public.credit_publication.uscc IS '统一社会信用代码';
 COMMENT ON COLUMN sv_public.credit_publication.subject_name IS '市场主体名称';
 COMMENT ON COLUMN sv_public.credit_publication.kind IS '信用信息类型代码:administrative_penalty 行政处罚, abnormal_operation 经营异常名录, serious_dishonesty 严重违法失信名单, commendation 表彰奖励';
+COMMENT ON COLUMN sv_public.credit_publication.kind_zh IS '信用信息类型';
 COMMENT ON COLUMN sv_public.credit_publication.reference IS '决定文书号';
 COMMENT ON COLUMN sv_public.credit_publication.department_name IS '作出决定部门';
 COMMENT ON COLUMN sv_public.credit_publication.decided_on IS '决定日期';
@@ -367,4 +369,9 @@ COMMENT ON COLUMN sv_public.credit_publication.penalty_types IS '处罚种类';
 COMMENT ON COLUMN sv_public.credit_publication.fine_amount IS '罚款金额(元)';
 COMMENT ON COLUMN sv_public.credit_publication.restricted_until IS '限制期限截止日期';
 COMMENT ON COLUMN sv_public.credit_publication.published_until IS '公示截止日期(含当日)';
+-- sv:rerun (the labels of the event kinds, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('credit_event.kind', ARRAY[['administrative_penalty', '行政处罚'],
+  ['abnormal_operation', '经营异常名录'], ['serious_dishonesty', '严重违法失信名单'],
+  ['substantiated_complaint', '投诉举报查实'], ['failed_inspection', '检查不合格'],
+  ['overdue_annual_report', '未按时报送年报'], ['commendation', '表彰奖励']]);
 GRANT SELECT ON sv_public.credit_publication TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;

@@ -388,8 +388,10 @@ GRANT EXECUTE ON FUNCTION sv.credit_check(text, text, text), sv.sanction_feedbac
 
 CREATE VIEW sv_work.sanction_feedback WITH (security_invoker = true) AS
   SELECT f.id, f.uscc, s.name AS subject_name, f.measure_code, m.name AS measure_name, m.kind AS measure_kind,
-         f.department_id, d.name_zh AS department_name, f.reason, f.until, f.scenario, f.case_reference,
-         f.created_at, f.due_on, f.outcome, f.note, f.reported_by, f.reported_at,
+         sv.label_zh('sanction_measure.kind', m.kind) AS measure_kind_zh,
+         f.department_id, d.name_zh AS department_name, f.reason, f.until, f.scenario,
+         sv.label_zh('sanction.scenario', f.scenario) AS scenario_zh, f.case_reference,
+         f.created_at, f.due_on, f.outcome, sv.label_zh('sanction_feedback.outcome', f.outcome) AS outcome_zh, f.note, f.reported_by, f.reported_at,
          x.state = 'overdue' AS overdue, x.state = 'done_late' AS reported_late, f.due_provisional
   FROM sv.sanction_feedback f
   -- the deadline model (20_calendar.sql, docs/deadlines.md)
@@ -405,15 +407,18 @@ COMMENT ON COLUMN sv_work.sanction_feedback.subject_name IS '市场主体名称'
 COMMENT ON COLUMN sv_work.sanction_feedback.measure_code IS '联合奖惩措施编码';
 COMMENT ON COLUMN sv_work.sanction_feedback.measure_name IS '联合奖惩措施名称';
 COMMENT ON COLUMN sv_work.sanction_feedback.measure_kind IS '措施类型代码:punishment 失信惩戒, reward 守信激励';
+COMMENT ON COLUMN sv_work.sanction_feedback.measure_kind_zh IS '措施类型';
 COMMENT ON COLUMN sv_work.sanction_feedback.department_id IS '实施部门编号';
 COMMENT ON COLUMN sv_work.sanction_feedback.department_name IS '实施部门名称';
 COMMENT ON COLUMN sv_work.sanction_feedback.reason IS '触发原因(信用信息或信用等级)';
 COMMENT ON COLUMN sv_work.sanction_feedback.until IS '措施适用截止日期';
 COMMENT ON COLUMN sv_work.sanction_feedback.scenario IS '业务场景代码:licensing 行政许可, tendering 招标投标, procurement 政府采购, subsidy 财政补贴, honour 评优评先, public_office 任职资格, financing 融资信贷, inspection 监督检查';
+COMMENT ON COLUMN sv_work.sanction_feedback.scenario_zh IS '业务场景';
 COMMENT ON COLUMN sv_work.sanction_feedback.case_reference IS '业务办件编号';
 COMMENT ON COLUMN sv_work.sanction_feedback.created_at IS '核查时间';
 COMMENT ON COLUMN sv_work.sanction_feedback.due_on IS '反馈截止日期';
 COMMENT ON COLUMN sv_work.sanction_feedback.outcome IS '反馈结果代码:applied 已实施, not_applicable 不适用';
+COMMENT ON COLUMN sv_work.sanction_feedback.outcome_zh IS '反馈结果';
 COMMENT ON COLUMN sv_work.sanction_feedback.note IS '反馈说明';
 COMMENT ON COLUMN sv_work.sanction_feedback.reported_by IS '反馈人';
 COMMENT ON COLUMN sv_work.sanction_feedback.reported_at IS '反馈时间';
@@ -423,7 +428,7 @@ COMMENT ON COLUMN sv_work.sanction_feedback.due_provisional IS '反馈期限按�
 
 CREATE VIEW sv_work.sanction_feedback_open WITH (security_invoker = true) AS
   SELECT f.id, f.uscc, f.subject_name, f.measure_code, f.measure_name, f.department_name, f.reason, f.scenario,
-         f.case_reference, f.due_on, f.overdue, f.due_provisional
+         f.scenario_zh, f.case_reference, f.due_on, f.overdue, f.due_provisional
   FROM sv_work.sanction_feedback f
   WHERE f.outcome IS NULL;
 COMMENT ON VIEW sv_work.sanction_feedback_open IS '待反馈的联合奖惩措施 / Feedback still to report, overdue ones flagged';
@@ -435,6 +440,7 @@ COMMENT ON COLUMN sv_work.sanction_feedback_open.measure_name IS '联合奖惩�
 COMMENT ON COLUMN sv_work.sanction_feedback_open.department_name IS '实施部门名称';
 COMMENT ON COLUMN sv_work.sanction_feedback_open.reason IS '触发原因(信用信息或信用等级)';
 COMMENT ON COLUMN sv_work.sanction_feedback_open.scenario IS '业务场景代码:licensing 行政许可, tendering 招标投标, procurement 政府采购, subsidy 财政补贴, honour 评优评先, public_office 任职资格, financing 融资信贷, inspection 监督检查';
+COMMENT ON COLUMN sv_work.sanction_feedback_open.scenario_zh IS '业务场景';
 COMMENT ON COLUMN sv_work.sanction_feedback_open.case_reference IS '业务办件编号';
 COMMENT ON COLUMN sv_work.sanction_feedback_open.due_on IS '反馈截止日期';
 COMMENT ON COLUMN sv_work.sanction_feedback_open.overdue IS '是否逾期未反馈';
@@ -465,6 +471,15 @@ COMMENT ON COLUMN sv_bi.sanction_feedback.not_applicable IS '不适用数';
 COMMENT ON COLUMN sv_bi.sanction_feedback.reported_on_time IS '按时反馈数';
 COMMENT ON COLUMN sv_bi.sanction_feedback.open IS '未反馈数';
 COMMENT ON COLUMN sv_bi.sanction_feedback.overdue IS '逾期未反馈数';
+
+-- sv:rerun (the labels of the sanction codes, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('sanction_measure.kind', ARRAY[['punishment', '失信惩戒'], ['reward', '守信激励']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('sanction.scenario', ARRAY[['licensing', '行政许可'], ['tendering', '招标投标'],
+  ['procurement', '政府采购'], ['subsidy', '财政补贴'], ['honour', '评优评先'], ['public_office', '任职资格'],
+  ['financing', '融资信贷'], ['inspection', '监督检查']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('sanction_feedback.outcome', ARRAY[['applied', '已实施'], ['not_applicable', '不适用']]);
 
 GRANT SELECT ON sv_work.sanction_feedback, sv_work.sanction_feedback_open TO sv_officer, sv_admin, sv_auditor;
 

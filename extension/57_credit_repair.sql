@@ -222,28 +222,37 @@ GRANT EXECUTE ON FUNCTION sv.credit_repair_apply(text, bigint, text, jsonb, bool
 GRANT EXECUTE ON FUNCTION sv.credit_repair_decide(bigint, boolean, text) TO sv_admin, sv_officer;
 
 CREATE VIEW sv_work.credit_repair WITH (security_invoker = true) AS
-  SELECT r.id, r.uscc, s.name AS subject_name, r.event_id, e.kind AS event_kind, e.reference AS event_reference,
-         e.decided_on AS event_decided_on, r.department_id, r.reason, r.evidence, r.status, r.applied_by, r.applied_at,
+  SELECT r.id, r.uscc, s.name AS subject_name, r.event_id, e.kind AS event_kind,
+         sv.label_zh('credit_event.kind', e.kind) AS event_kind_zh, e.reference AS event_reference,
+         e.decided_on AS event_decided_on, r.department_id, d.name_zh AS department_name, r.reason, r.evidence,
+         r.status, sv.label_zh('credit_repair.status', r.status) AS status_zh, r.applied_by, r.applied_at,
          r.decided_by, r.decided_at, r.decision_note, r.ended_measures
   FROM sv.credit_repair r
   JOIN sv.credit_event e ON e.uscc = r.uscc AND e.id = r.event_id
-  JOIN sv.subject s ON s.uscc = r.uscc;
+  JOIN sv.subject s ON s.uscc = r.uscc
+  LEFT JOIN sv.department d ON d.id = r.department_id;
 COMMENT ON VIEW sv_work.credit_repair IS '信用修复申请 / Credit repair applications of the caller''s department and their decisions';
 COMMENT ON COLUMN sv_work.credit_repair.id IS '信用修复申请编号';
 COMMENT ON COLUMN sv_work.credit_repair.uscc IS '统一社会信用代码';
 COMMENT ON COLUMN sv_work.credit_repair.subject_name IS '市场主体名称';
 COMMENT ON COLUMN sv_work.credit_repair.event_id IS '信用信息编号';
 COMMENT ON COLUMN sv_work.credit_repair.event_kind IS '信用信息类型代码:administrative_penalty 行政处罚, abnormal_operation 经营异常名录, serious_dishonesty 严重违法失信名单';
+COMMENT ON COLUMN sv_work.credit_repair.event_kind_zh IS '信用信息类型';
 COMMENT ON COLUMN sv_work.credit_repair.event_reference IS '决定文书号';
 COMMENT ON COLUMN sv_work.credit_repair.event_decided_on IS '决定日期';
 COMMENT ON COLUMN sv_work.credit_repair.department_id IS '作出决定部门编号(负责审核)';
+COMMENT ON COLUMN sv_work.credit_repair.department_name IS '作出决定部门名称';
 COMMENT ON COLUMN sv_work.credit_repair.reason IS '申请理由';
 COMMENT ON COLUMN sv_work.credit_repair.evidence IS '证明材料(JSON)';
 COMMENT ON COLUMN sv_work.credit_repair.status IS '状态代码:applied 已申请, approved 已准予修复, rejected 不予修复';
+COMMENT ON COLUMN sv_work.credit_repair.status_zh IS '状态';
 COMMENT ON COLUMN sv_work.credit_repair.applied_by IS '申请人';
 COMMENT ON COLUMN sv_work.credit_repair.applied_at IS '申请时间';
 COMMENT ON COLUMN sv_work.credit_repair.decided_by IS '审核人';
 COMMENT ON COLUMN sv_work.credit_repair.decided_at IS '审核时间';
 COMMENT ON COLUMN sv_work.credit_repair.decision_note IS '审核意见';
 COMMENT ON COLUMN sv_work.credit_repair.ended_measures IS '因修复而终止的联合奖惩措施';
+-- sv:rerun (the labels of the status codes, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('credit_repair.status', ARRAY[['applied', '已申请'], ['approved', '已准予修复'],
+  ['rejected', '不予修复']]);
 GRANT SELECT ON sv_work.credit_repair TO sv_officer, sv_admin, sv_auditor;

@@ -311,8 +311,9 @@ CREATE VIEW sv_public.draw_plan AS
           WHERE x.plan_id = p.id) AS departments,
          p.check_from, p.check_to, p.sealed_at, p.run_due,
          CASE WHEN p.status = 'sealed' AND p.run_due < sv.local_date(now()) THEN 'overdue' ELSE p.status END AS status,
-         CASE p.status WHEN 'drawn' THEN '已抽取' WHEN 'cancelled' THEN '已撤销'
-                       ELSE CASE WHEN p.run_due < sv.local_date(now()) THEN '逾期未抽取' ELSE '已封存待抽取' END END AS status_zh,
+         sv.label_zh('draw_plan.status',
+                     CASE WHEN p.status = 'sealed' AND p.run_due < sv.local_date(now()) THEN 'overdue' ELSE p.status END)
+           AS status_zh,
          d.drawn_at, p.cancelled_at, p.cancel_reason, p.run_due_provisional
   FROM sv.draw_plan p LEFT JOIN sv.draw d ON d.plan_id = p.id
   WHERE p.status <> 'draft';
@@ -325,7 +326,7 @@ COMMENT ON COLUMN sv_public.draw_plan.check_from IS '检查期间起';
 COMMENT ON COLUMN sv_public.draw_plan.check_to IS '检查期间止';
 COMMENT ON COLUMN sv_public.draw_plan.sealed_at IS '封存时间';
 COMMENT ON COLUMN sv_public.draw_plan.run_due IS '抽取截止日期(封存后10个工作日)';
-COMMENT ON COLUMN sv_public.draw_plan.status IS '状态代码:sealed 待抽取, overdue 逾期未抽取, drawn 已抽取, cancelled 已撤销';
+COMMENT ON COLUMN sv_public.draw_plan.status IS '状态代码:sealed 已封存, overdue 逾期未抽取, drawn 已抽取, cancelled 已撤销';
 COMMENT ON COLUMN sv_public.draw_plan.status_zh IS '状态';
 COMMENT ON COLUMN sv_public.draw_plan.drawn_at IS '抽取时间';
 COMMENT ON COLUMN sv_public.draw_plan.cancelled_at IS '撤销时间';
@@ -335,7 +336,8 @@ COMMENT ON COLUMN sv_public.draw_plan.run_due_provisional IS '抽取期限按临
 -- Work portal: the departments of each plan, lead and partners, and whether each partner has
 -- joined the terms as they are now (a partner's officer looks here for plans to confirm).
 CREATE VIEW sv_work.draw_plan_partner WITH (security_invoker = true) AS
-  SELECT p.code AS plan_code, p.title, p.status, x.department_id, dp.name_zh AS department_name,
+  SELECT p.code AS plan_code, p.title, p.status, sv.label_zh('draw_plan.status', p.status) AS status_zh,
+         x.department_id, dp.name_zh AS department_name,
          x.department_id = p.lead_department_id AS is_lead, j.joined_by, j.joined_at,
          x.department_id = p.lead_department_id
            OR coalesce(j.terms_sha256 = sv._draw_plan_terms_sha256(p), false) AS agreed
@@ -347,7 +349,8 @@ COMMENT ON VIEW sv_work.draw_plan_partner IS
   '联合抽查参与部门 / Departments of each draw plan (lead and partners) and whether each has agreed to the plan''s terms as they are now';
 COMMENT ON COLUMN sv_work.draw_plan_partner.plan_code IS '抽查计划编号';
 COMMENT ON COLUMN sv_work.draw_plan_partner.title IS '抽查计划名称';
-COMMENT ON COLUMN sv_work.draw_plan_partner.status IS '计划状态(draft 草稿, sealed 已封存, drawn 已抽取, cancelled 已撤销)';
+COMMENT ON COLUMN sv_work.draw_plan_partner.status IS '计划状态代码:draft 草稿, sealed 已封存, drawn 已抽取, cancelled 已撤销';
+COMMENT ON COLUMN sv_work.draw_plan_partner.status_zh IS '计划状态';
 COMMENT ON COLUMN sv_work.draw_plan_partner.department_id IS '部门编号';
 COMMENT ON COLUMN sv_work.draw_plan_partner.department_name IS '部门名称';
 COMMENT ON COLUMN sv_work.draw_plan_partner.is_lead IS '是否牵头部门';
@@ -361,6 +364,11 @@ COMMENT ON COLUMN sv_work.draw_plan_partner.agreed IS '是否已同意当前计�
 SELECT sv._calendar_deadline_register(ROW('draw_plan.run_due', '抽查计划抽取期限', 'sv.draw_plan', 'draw_plan', 't.code', 't.code = $1',
    't.lead_department_id', 'sv.local_date(t.sealed_at)', '10', 'run_due', 'run_due_provisional', $$t.status = 'sealed'$$,
    '(SELECT d.drawn_at FROM sv.draw d WHERE d.plan_id = t.id)', 2, $$t.code || ' ' || t.title$$)::sv.calendar_deadline);
+
+-- sv:rerun (the labels of the plan states, 05_code_label: every update registers them again;
+-- overdue is not stored: sv_public.draw_plan derives it from a sealed plan's run deadline)
+SELECT sv._code_label_register('draw_plan.status', ARRAY[['draft', '草稿'], ['sealed', '已封存'],
+  ['overdue', '逾期未抽取'], ['drawn', '已抽取'], ['cancelled', '已撤销']]);
 
 GRANT SELECT ON sv_public.draw_plan TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
 GRANT SELECT ON sv_work.draw_plan_partner TO sv_officer, sv_admin, sv_auditor;

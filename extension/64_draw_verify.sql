@@ -290,7 +290,8 @@ CREATE VIEW sv_public.draw AS
   SELECT p.code AS plan_code, p.title,
          (SELECT array_agg(dp.name_zh ORDER BY dp.id) FROM sv.draw_plan_department x JOIN sv.department dp ON dp.id = x.department_id
           WHERE x.plan_id = p.id) AS departments,
-         p.check_from, p.check_to, p.status, p.sealed_at, p.population_size,
+         p.check_from, p.check_to, p.status, sv.label_zh('draw_plan.status', p.status) AS status_zh,
+         p.sealed_at, p.population_size,
          encode(p.population_hash, 'hex') AS population_sha256, encode(p.commitment, 'hex') AS commitment,
          p.entropy_source, encode(p.seal_hash, 'hex') AS seal_sha256, d.drawn_at, encode(d.nonce, 'hex') AS nonce, d.entropy, encode(d.seed, 'hex') AS seed,
          (SELECT count(*) FROM sv.draw_result r WHERE r.draw_id = d.id) AS subjects_drawn,
@@ -305,6 +306,7 @@ COMMENT ON COLUMN sv_public.draw.departments IS '参与部门';
 COMMENT ON COLUMN sv_public.draw.check_from IS '检查期间起';
 COMMENT ON COLUMN sv_public.draw.check_to IS '检查期间止';
 COMMENT ON COLUMN sv_public.draw.status IS '计划状态代码:sealed 已封存, drawn 已抽取, cancelled 已撤销';
+COMMENT ON COLUMN sv_public.draw.status_zh IS '计划状态';
 COMMENT ON COLUMN sv_public.draw.sealed_at IS '封存时间';
 COMMENT ON COLUMN sv_public.draw.population_size IS '候选市场主体数';
 COMMENT ON COLUMN sv_public.draw.population_sha256 IS '候选主体名单哈希值(SHA-256,十六进制)';
@@ -339,12 +341,9 @@ CREATE VIEW sv_work.draw_task WITH (security_invoker = true) AS
                                      WHERE x.draw_id = d.id AND x.uscc = t.uscc AND x.slot = t.slot ORDER BY x.seq DESC LIMIT 1),
                                     t.certificate_no) ORDER BY t.slot)
           FROM sv.draw_team t WHERE t.draw_id = d.id AND t.uscc = r.uscc) AS team,
-         p.check_from, p.check_to, a.id AS action_id, a.ended_on, a.result, a.publication_due, a.published_at,
-         CASE WHEN a.id IS NOT NULL AND a.published_at IS NOT NULL THEN 'published'
-              WHEN a.id IS NOT NULL AND a.publication_due < sv.local_date(now()) THEN 'publication_overdue'
-              WHEN a.id IS NOT NULL THEN 'inspected'
-              WHEN p.check_to < sv.local_date(now()) THEN 'overdue'
-              ELSE 'open' END AS status,
+         p.check_from, p.check_to, a.id AS action_id, a.ended_on, a.result,
+         sv.label_zh('action.result', a.result) AS result_zh, a.publication_due, a.published_at,
+         k.status, sv.label_zh('draw_task.status', k.status) AS status_zh,
          a.publication_due_provisional
   FROM sv.draw d
   JOIN sv.draw_plan p ON p.id = d.plan_id
@@ -355,7 +354,13 @@ CREATE VIEW sv_work.draw_task WITH (security_invoker = true) AS
     WHERE x.uscc = r.uscc AND x.kind = 'inspection' AND x.started_on BETWEEN p.check_from AND p.check_to
       AND x.department_id IN (SELECT pd.department_id FROM sv.draw_plan_department pd WHERE pd.plan_id = p.id)
       AND x.check_item_code IN (SELECT pi.check_item_code FROM sv.draw_plan_item pi WHERE pi.plan_id = p.id)
-    ORDER BY x.started_on, x.id LIMIT 1) a ON true;
+    ORDER BY x.started_on, x.id LIMIT 1) a ON true
+  CROSS JOIN LATERAL (
+    SELECT CASE WHEN a.id IS NOT NULL AND a.published_at IS NOT NULL THEN 'published'
+                WHEN a.id IS NOT NULL AND a.publication_due < sv.local_date(now()) THEN 'publication_overdue'
+                WHEN a.id IS NOT NULL THEN 'inspected'
+                WHEN p.check_to < sv.local_date(now()) THEN 'overdue'
+                ELSE 'open' END AS status) k;
 COMMENT ON VIEW sv_work.draw_task IS
   '双随机抽查检查任务 / Inspection tasks from draws: each drawn subject with its team, the action that carried it out and the publication state';
 COMMENT ON COLUMN sv_work.draw_task.plan_code IS '抽查计划编号';
@@ -370,10 +375,15 @@ COMMENT ON COLUMN sv_work.draw_task.check_to IS '检查期间止';
 COMMENT ON COLUMN sv_work.draw_task.action_id IS '监管行为编号';
 COMMENT ON COLUMN sv_work.draw_task.ended_on IS '检查结束日期';
 COMMENT ON COLUMN sv_work.draw_task.result IS '检查结果代码:no_problem 未发现问题, problem_found 发现问题, rectification_ordered 责令整改, case_filed 立案查处';
+COMMENT ON COLUMN sv_work.draw_task.result_zh IS '检查结果';
 COMMENT ON COLUMN sv_work.draw_task.publication_due IS '公示截止日期';
 COMMENT ON COLUMN sv_work.draw_task.published_at IS '公示时间';
 COMMENT ON COLUMN sv_work.draw_task.status IS '任务状态代码:open 待检查, overdue 逾期未检查, inspected 已检查待公示, publication_overdue 逾期未公示, published 已公示';
+COMMENT ON COLUMN sv_work.draw_task.status_zh IS '任务状态';
 COMMENT ON COLUMN sv_work.draw_task.publication_due_provisional IS '公示期限按临时日历计算(国务院通知未发布),通知发布后重新计算';
+-- sv:rerun (the labels of the task states, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('draw_task.status', ARRAY[['open', '待检查'], ['overdue', '逾期未检查'],
+  ['inspected', '已检查待公示'], ['publication_overdue', '逾期未公示'], ['published', '已公示']]);
 GRANT SELECT ON sv_work.draw_task TO sv_officer, sv_admin, sv_auditor;
 
 GRANT SELECT ON sv_public.draw, sv_public.draw_result TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;

@@ -386,7 +386,8 @@ GRANT EXECUTE ON FUNCTION sv.linkage_claim(bigint), sv.linkage_report(bigint, te
 -- Every loop with the department that owes the next step: claim and first action (supervising
 -- department), acknowledgment of each licence-affecting result (approving department).
 CREATE VIEW sv_work.linkage_loop WITH (security_invoker = true) AS
-  SELECT s.linkage_id, s.result_id, s.step, s.department_id, s.uscc, s.subject_name, s.power_code, s.licence_no,
+  SELECT s.linkage_id, s.result_id, s.step, sv.label_zh('linkage.step', s.step) AS step_zh, s.department_id,
+         d.name_zh AS department_name, s.uscc, s.subject_name, s.power_code, s.licence_no,
          s.due_on, s.done_at, x.state = 'overdue' AS overdue, x.state = 'done_late' AS done_late, s.due_provisional
   FROM (
     SELECT l.id AS linkage_id, NULL::bigint AS result_id, 'claim' AS step, 'linkage.claim_due' AS deadline,
@@ -403,13 +404,16 @@ CREATE VIEW sv_work.linkage_loop WITH (security_invoker = true) AS
     FROM sv.linkage_result r JOIN sv.linkage l ON l.id = r.linkage_id
     WHERE r.affects_licence) s
   -- the deadline model (20_calendar.sql, docs/deadlines.md)
-  CROSS JOIN LATERAL (SELECT sv.deadline_state(s.deadline, s.due_on, s.done_at) AS state) x;
+  CROSS JOIN LATERAL (SELECT sv.deadline_state(s.deadline, s.due_on, s.done_at) AS state) x
+  JOIN sv.department d ON d.id = s.department_id;
 COMMENT ON VIEW sv_work.linkage_loop IS
   '审管联动环节 / Every step of both loops (claim, first action, acknowledgment) with the department that owes it, due date, done, overdue';
 COMMENT ON COLUMN sv_work.linkage_loop.linkage_id IS '审管联动编号';
 COMMENT ON COLUMN sv_work.linkage_loop.result_id IS '监管结果编号(回复确认环节)';
 COMMENT ON COLUMN sv_work.linkage_loop.step IS '环节代码:claim 签收, first_action 首次监管, acknowledge 回复确认';
+COMMENT ON COLUMN sv_work.linkage_loop.step_zh IS '环节';
 COMMENT ON COLUMN sv_work.linkage_loop.department_id IS '承办部门编号';
+COMMENT ON COLUMN sv_work.linkage_loop.department_name IS '承办部门名称';
 COMMENT ON COLUMN sv_work.linkage_loop.uscc IS '统一社会信用代码';
 COMMENT ON COLUMN sv_work.linkage_loop.subject_name IS '市场主体名称';
 COMMENT ON COLUMN sv_work.linkage_loop.power_code IS '权责事项编码';
@@ -424,7 +428,7 @@ COMMENT ON COLUMN sv_work.linkage_loop.due_provisional IS '办理期限按临时
 -- views (sv_bi holds no grant on sv.linkage; reading the security_invoker sv_work view would
 -- check the caller's table privileges): aggregates only, no subject or licence.
 CREATE VIEW sv_bi.linkage_loops AS
-  SELECT d.code AS department_code, d.name_zh AS department_name, x.step,
+  SELECT d.code AS department_code, d.name_zh AS department_name, x.step, sv.label_zh('linkage.step', x.step) AS step_zh,
          count(*) FILTER (WHERE x.done_at IS NULL) AS open,
          count(*) FILTER (WHERE y.state = 'overdue') AS overdue,
          count(*) FILTER (WHERE x.done_at IS NOT NULL) AS closed,
@@ -445,11 +449,15 @@ CREATE VIEW sv_bi.linkage_loops AS
 COMMENT ON VIEW sv_bi.linkage_loops IS '审管联动环节统计 / open, overdue, closed and late linkage steps per department';
 COMMENT ON COLUMN sv_bi.linkage_loops.department_code IS '部门代码';
 COMMENT ON COLUMN sv_bi.linkage_loops.department_name IS '部门名称';
-COMMENT ON COLUMN sv_bi.linkage_loops.step IS '环节（签收、首次监管、回复确认）';
+COMMENT ON COLUMN sv_bi.linkage_loops.step IS '环节代码:claim 签收, first_action 首次监管, acknowledge 回复确认';
+COMMENT ON COLUMN sv_bi.linkage_loops.step_zh IS '环节';
 COMMENT ON COLUMN sv_bi.linkage_loops.open IS '未办结';
 COMMENT ON COLUMN sv_bi.linkage_loops.overdue IS '已逾期';
 COMMENT ON COLUMN sv_bi.linkage_loops.closed IS '已办结';
 COMMENT ON COLUMN sv_bi.linkage_loops.closed_late IS '逾期办结';
+-- sv:rerun (the labels of the steps, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('linkage.step', ARRAY[['claim', '签收'], ['first_action', '首次监管'],
+  ['acknowledge', '回复确认']]);
 GRANT SELECT ON sv_work.linkage_loop TO sv_officer, sv_admin, sv_auditor;
 
 -- The three deadlines on the calendar (20_calendar.sql): claim and first action of the

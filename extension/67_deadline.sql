@@ -185,7 +185,7 @@ GRANT EXECUTE ON FUNCTION sv.deadline_sweep(date) TO sv_admin;
 CREATE VIEW sv_work.deadline_open WITH (security_invoker = true) AS
   SELECT i.deadline, c.label_zh AS deadline_name, i.object_kind, i.object_id, i.department_id,
          d.name_zh AS department_name, i.summary, i.start_on, i.workdays, i.due_on, i.due_provisional, i.state,
-         sv.workdays_between(t.today, i.due_on) AS workdays_left,
+         sv.label_zh('deadline.state', i.state) AS state_zh, sv.workdays_between(t.today, i.due_on) AS workdays_left,
          (SELECT max(n.sent_at) FROM sv.deadline_notice n WHERE n.deadline = i.deadline AND n.object_id = i.object_id
                                                           AND n.due_on = i.due_on AND n.event = 'reminder') AS reminded_at,
          (SELECT max(n.sent_at) FROM sv.deadline_notice n WHERE n.deadline = i.deadline AND n.object_id = i.object_id
@@ -209,9 +209,14 @@ COMMENT ON COLUMN sv_work.deadline_open.workdays IS '办理时限(工作日)';
 COMMENT ON COLUMN sv_work.deadline_open.due_on IS '截止日期';
 COMMENT ON COLUMN sv_work.deadline_open.due_provisional IS '截止日期按临时日历计算(国务院通知未发布),通知发布后重新计算';
 COMMENT ON COLUMN sv_work.deadline_open.state IS '状态代码:open 办理中, due_soon 即将到期, overdue 已逾期';
+COMMENT ON COLUMN sv_work.deadline_open.state_zh IS '状态';
 COMMENT ON COLUMN sv_work.deadline_open.workdays_left IS '距截止日期的工作日数(负数:已逾期的工作日数)';
 COMMENT ON COLUMN sv_work.deadline_open.reminded_at IS '催办时间';
 COMMENT ON COLUMN sv_work.deadline_open.overdue_notice_at IS '逾期提醒时间';
+-- sv:rerun (the labels of the states sv.deadline_state gives, 05_code_label: every update
+-- registers them again)
+SELECT sv._code_label_register('deadline.state', ARRAY[['open', '办理中'], ['due_soon', '即将到期'],
+  ['overdue', '已逾期'], ['done_on_time', '按期办结'], ['done_late', '逾期办结'], ['withdrawn', '无需办理']]);
 GRANT SELECT ON sv_work.deadline_open TO sv_officer, sv_admin, sv_auditor;
 
 -- Per department and kind, today (aggregates only).

@@ -645,7 +645,8 @@ $fn$;
 COMMENT ON FUNCTION sv.unschedule_jobs() IS 'Administrators: remove the platform''s jobs from pg_cron';
 
 CREATE VIEW sv_work.job_run WITH (security_invoker = true) AS
-  SELECT r.id, r.job, r.outcome, r.started_at, r.finished_at,
+  SELECT r.id, r.job, sv.label_zh('job.name', r.job) AS job_zh, r.outcome, sv.label_zh('job_run.outcome', r.outcome) AS outcome_zh,
+         r.started_at, r.finished_at,
          coalesce(r.finished_at, r.updated_at) - r.started_at AS duration,
          r.rows_done, r.rows_total,
          CASE WHEN r.rows_total > 0 THEN round(100.0 * r.rows_done / r.rows_total, 1) END AS percent_done,
@@ -653,8 +654,10 @@ CREATE VIEW sv_work.job_run WITH (security_invoker = true) AS
   FROM sv.job_run r;
 COMMENT ON VIEW sv_work.job_run IS '定时任务运行记录 / Runs of the scheduled jobs, newest last: progress, outcome and error (administrators, auditors)';
 COMMENT ON COLUMN sv_work.job_run.id IS '运行编号';
-COMMENT ON COLUMN sv_work.job_run.job IS '任务名称(credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒, risk_scan 风险扫描)';
-COMMENT ON COLUMN sv_work.job_run.outcome IS '运行结果(running 运行中, succeeded 成功, failed 失败, interrupted 中断)';
+COMMENT ON COLUMN sv_work.job_run.job IS '任务代码:credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒, risk_scan 风险扫描';
+COMMENT ON COLUMN sv_work.job_run.job_zh IS '任务名称';
+COMMENT ON COLUMN sv_work.job_run.outcome IS '运行结果代码:running 运行中, succeeded 成功, failed 失败, interrupted 中断';
+COMMENT ON COLUMN sv_work.job_run.outcome_zh IS '运行结果';
 COMMENT ON COLUMN sv_work.job_run.started_at IS '开始时间';
 COMMENT ON COLUMN sv_work.job_run.finished_at IS '结束时间';
 COMMENT ON COLUMN sv_work.job_run.duration IS '已用时长';
@@ -665,6 +668,12 @@ COMMENT ON COLUMN sv_work.job_run.error IS '错误(SQLSTATE: 错误信息)';
 COMMENT ON COLUMN sv_work.job_run.run_by IS '运行角色';
 COMMENT ON COLUMN sv_work.job_run.resumed_from IS '续接的上次运行编号';
 COMMENT ON COLUMN sv_work.job_run.result IS '运行结果明细(计数、自检发现)';
+-- sv:rerun (the labels of the jobs and outcomes, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('job.name', ARRAY[['credit_rescore', '信用重评'], ['outbox_cleanup', '推送清理'],
+  ['security_check', '安全自检'], ['deadline_sweep', '催办与逾期提醒'], ['risk_scan', '风险扫描']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('job_run.outcome', ARRAY[['running', '运行中'], ['succeeded', '成功'], ['failed', '失败'],
+  ['interrupted', '中断']]);
 GRANT SELECT ON sv_work.job_run TO sv_admin, sv_auditor;
 
 REVOKE ALL ON PROCEDURE sv._job_drive(text, integer), sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer),

@@ -47,14 +47,15 @@ BEGIN
 
     -- reference data and the calendar: readable by every role
     EXECUTE pg_catalog.format('GRANT SELECT ON sv.region, sv.department, sv.calendar_notice,
-        sv.calendar_day, sv.calendar_notice_in_force, sv.calendar_day_in_force, sv.uscc_category TO %I', r);
+        sv.calendar_day, sv.calendar_notice_in_force, sv.calendar_day_in_force, sv.uscc_category,
+        sv.code_label TO %I', r);
     EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION
         sv.region_path(text), sv.region_within(text, text),
         sv.is_workday(date), sv.add_workdays(date, integer), sv.workdays_between(date, date),
         sv.calendar_status(integer), sv.calendar_provisional_days(integer), sv.calendar_provisional_between(date, date),
         sv.lunar_to_gregorian(integer, integer, integer, boolean), sv.gregorian_to_lunar(date),
         sv.qingming(integer), sv._calendar_special(date, date), sv._calendar_year(integer),
-        sv.local_date(timestamptz), sv._calendar_require(date, date), sv._group_roles()
+        sv.local_date(timestamptz), sv._calendar_require(date, date), sv._group_roles(), sv.label_zh(text, text)
       TO %I', r);
   END LOOP;
 END

@@ -352,3 +352,19 @@ ALTER TABLE sv.risk_alert ADD COLUMN last_period date NOT NULL,
   ADD COLUMN extended_at timestamptz,
   ADD CONSTRAINT risk_alert_episode_check CHECK (last_period >= period AND extract(day FROM last_period) = 1
                                                  AND jsonb_typeof(episode) = 'array');
+
+-- 05_code_label (issue 19, Chinese labels): the one dictionary of code labels the views read;
+-- its rows are registered by each capability's sv:rerun statements that follow.
+CREATE TABLE sv.code_label (
+  domain     text NOT NULL,       -- '<table or concept>.<column>', e.g. 'action.result'
+  code       text NOT NULL,       -- the value stored in the tables
+  label_zh   text NOT NULL,       -- what a person reads
+  sort_order integer NOT NULL,    -- the order of the vocabulary as registered
+  PRIMARY KEY (domain, code),
+  CONSTRAINT code_label_domain_form CHECK (domain ~ '^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$' AND length(domain) <= 64),
+  CONSTRAINT code_label_code_form CHECK (code ~ '^[a-z0-9][a-z0-9_.]*$' AND length(code) <= 64),
+  CONSTRAINT code_label_label_form CHECK (label_zh ~ '[一-鿿]' AND label_zh = btrim(label_zh)
+                                          AND length(label_zh) <= 32)
+);
+ALTER TABLE sv.code_label ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.code_label FORCE ROW LEVEL SECURITY;
