@@ -352,3 +352,42 @@ ALTER TABLE sv.risk_alert ADD COLUMN last_period date NOT NULL,
   ADD COLUMN extended_at timestamptz,
   ADD CONSTRAINT risk_alert_episode_check CHECK (last_period >= period AND extract(day FROM last_period) = 1
                                                  AND jsonb_typeof(episode) = 'array');
+
+-- ---------------------------------------------------------------------------------------------
+-- Joint supervision (联合监管, issue 19; extension/70_joint.sql and after): new tables.
+-- ---------------------------------------------------------------------------------------------
+
+-- 70_joint: the joint-supervision list, system-versioned like the catalogue.
+CREATE TABLE sv.joint_item (
+  id                     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  code                   text NOT NULL,
+  matter                 text NOT NULL,
+  scenario               text NOT NULL,
+  lead_department_id     integer NOT NULL REFERENCES sv.department (id),
+  partner_department_ids integer[] NOT NULL,
+  catalog_items          jsonb NOT NULL,
+  legal_basis            jsonb NOT NULL,
+  copy_on                text[] NOT NULL,
+  ack_days               integer NOT NULL,
+  updated_by             text NOT NULL,
+  sys_period             tstzrange NOT NULL DEFAULT tstzrange(now(), NULL),
+  CONSTRAINT joint_item_code_key UNIQUE (code),
+  CONSTRAINT joint_item_code_check CHECK (code ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  CONSTRAINT joint_item_matter_check CHECK (matter = btrim(matter) AND matter <> '' AND char_length(matter) <= 200),
+  CONSTRAINT joint_item_scenario_check CHECK (scenario = btrim(scenario) AND scenario <> '' AND char_length(scenario) <= 500),
+  CONSTRAINT joint_item_partners_check CHECK (cardinality(partner_department_ids) BETWEEN 1 AND 30
+                                              AND array_position(partner_department_ids, lead_department_id) IS NULL),
+  CONSTRAINT joint_item_catalog_items_check CHECK (jsonb_typeof(catalog_items) = 'object'),
+  CONSTRAINT joint_item_legal_basis_check CHECK (jsonb_typeof(legal_basis) = 'array' AND jsonb_array_length(legal_basis) BETWEEN 1 AND 20),
+  CONSTRAINT joint_item_copy_on_check CHECK (copy_on <@ ARRAY['penalty', 'coercive_measure', 'problem_found',
+                                                              'rectification_ordered', 'case_filed']),
+  CONSTRAINT joint_item_ack_days_check CHECK (ack_days BETWEEN 1 AND 60)
+);
+CREATE INDEX joint_item_lead_idx ON sv.joint_item (lead_department_id);
+CREATE TABLE sv.joint_item_history (LIKE sv.joint_item);
+CREATE INDEX joint_item_history_id_idx ON sv.joint_item_history (id, sys_period);
+INSERT INTO sv.versioned_table VALUES ('sv', 'joint_item', 'sv', 'joint_item_history');
+ALTER TABLE sv.joint_item ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_item FORCE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_item_history ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_item_history FORCE ROW LEVEL SECURITY;
