@@ -391,3 +391,53 @@ ALTER TABLE sv.joint_item ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.joint_item FORCE ROW LEVEL SECURITY;
 ALTER TABLE sv.joint_item_history ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.joint_item_history FORCE ROW LEVEL SECURITY;
+
+-- 71_assist: assist requests (协查协办) between departments.
+CREATE TABLE sv.assist_request (
+  id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  from_department_id integer NOT NULL REFERENCES sv.department (id),   -- 请求部门
+  to_department_id   integer NOT NULL REFERENCES sv.department (id),   -- 协办部门
+  subject_uscc       sv.uscc,                      -- about a subject, or
+  case_ref           text,                         -- a case (the requesting department's number)
+  asked              text NOT NULL,                -- what is asked
+  workdays           integer NOT NULL,
+  state              text NOT NULL DEFAULT 'requested',
+  requested_by       text NOT NULL,
+  requested_at       timestamptz NOT NULL,
+  due_on             date NOT NULL,
+  due_provisional    boolean NOT NULL DEFAULT false,
+  accepted_by        text,
+  accepted_at        timestamptz,
+  declined_by        text,
+  declined_at        timestamptz,
+  decline_reason     text,
+  answered_by        text,
+  answered_at        timestamptz,
+  findings           text,
+  attachments        jsonb NOT NULL DEFAULT '[]',  -- [{"ref", "name", "sha256"}]: references, not files
+  withdrawn_by       text,
+  withdrawn_at       timestamptz,
+  withdraw_reason    text,
+  CONSTRAINT assist_request_departments_check CHECK (from_department_id <> to_department_id),
+  CONSTRAINT assist_request_about_check CHECK (subject_uscc IS NOT NULL OR case_ref IS NOT NULL),
+  CONSTRAINT assist_request_case_ref_check CHECK (case_ref ~ '^[^[:cntrl:]]{1,100}$' AND case_ref = btrim(case_ref)),
+  CONSTRAINT assist_request_asked_check CHECK (btrim(asked) <> '' AND char_length(asked) <= 2000),
+  CONSTRAINT assist_request_workdays_check CHECK (workdays BETWEEN 1 AND 60),
+  CONSTRAINT assist_request_state_check CHECK (state IN ('requested', 'accepted', 'declined', 'answered', 'withdrawn')),
+  CONSTRAINT assist_request_accepted_check CHECK ((accepted_at IS NULL) = (accepted_by IS NULL)
+                                                  AND (state IN ('accepted', 'answered')) <= (accepted_at IS NOT NULL)),
+  CONSTRAINT assist_request_declined_check CHECK ((state = 'declined') = (declined_at IS NOT NULL AND declined_by IS NOT NULL
+                                                                          AND decline_reason IS NOT NULL)),
+  CONSTRAINT assist_request_answered_check CHECK ((state = 'answered') = (answered_at IS NOT NULL AND answered_by IS NOT NULL
+                                                                          AND findings IS NOT NULL)),
+  CONSTRAINT assist_request_withdrawn_check CHECK ((state = 'withdrawn') = (withdrawn_at IS NOT NULL AND withdrawn_by IS NOT NULL
+                                                                            AND withdraw_reason IS NOT NULL)),
+  CONSTRAINT assist_request_text_length CHECK (char_length(decline_reason) <= 500 AND char_length(findings) <= 4000
+                                               AND char_length(withdraw_reason) <= 500),
+  CONSTRAINT assist_request_attachments_check CHECK (jsonb_typeof(attachments) = 'array' AND jsonb_array_length(attachments) <= 20)
+);
+CREATE INDEX assist_request_to_idx ON sv.assist_request (to_department_id, requested_at);
+CREATE INDEX assist_request_from_idx ON sv.assist_request (from_department_id, requested_at);
+CREATE INDEX assist_request_uscc_idx ON sv.assist_request (subject_uscc) WHERE subject_uscc IS NOT NULL;
+ALTER TABLE sv.assist_request ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.assist_request FORCE ROW LEVEL SECURITY;
