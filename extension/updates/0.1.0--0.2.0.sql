@@ -441,3 +441,46 @@ CREATE INDEX assist_request_from_idx ON sv.assist_request (from_department_id, r
 CREATE INDEX assist_request_uscc_idx ON sv.assist_request (subject_uscc) WHERE subject_uscc IS NOT NULL;
 ALTER TABLE sv.assist_request ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.assist_request FORCE ROW LEVEL SECURITY;
+
+-- 72_joint_notice: copy notices (抄告抄送).
+CREATE TABLE sv.joint_notice (
+  id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  source_kind        text NOT NULL,             -- the finding: action (and, 73_joint_rule.sql, complaint, risk_alert)
+  source_id          text NOT NULL,             -- its key: an action's uscc/id, a complaint's or alert's id
+  subject_uscc       sv.uscc,                   -- the subject concerned
+  finding            text NOT NULL,             -- what was found: an action kind or result, a complaint kind, a risk rule
+  from_department_id integer REFERENCES sv.department (id),   -- whose finding it is
+  to_department_id   integer NOT NULL REFERENCES sv.department (id),
+  bases              jsonb NOT NULL,            -- why: [{"joint_item": code}, {"rule": code, "version": n}, ...]
+  owes               text NOT NULL,             -- what the recipient owes
+  summary            text NOT NULL,
+  workdays           integer NOT NULL,
+  start_on           date NOT NULL,             -- the day it was sent
+  due_on             date NOT NULL,
+  due_provisional    boolean NOT NULL DEFAULT false,
+  state              text NOT NULL DEFAULT 'sent',
+  message            uuid,                      -- the outbox message to the recipient's system; NULL: none
+  created_by         text NOT NULL,
+  created_at         timestamptz NOT NULL,
+  acknowledged_by    text,
+  acknowledged_at    timestamptz,
+  action_taken       text,                      -- what the recipient did
+  CONSTRAINT joint_notice_once UNIQUE (source_kind, source_id, to_department_id),
+  CONSTRAINT joint_notice_source_kind_check CHECK (source_kind IN ('action', 'complaint', 'risk_alert')),
+  CONSTRAINT joint_notice_source_id_check CHECK (char_length(source_id) BETWEEN 1 AND 64),
+  CONSTRAINT joint_notice_finding_check CHECK (char_length(finding) BETWEEN 1 AND 64),
+  CONSTRAINT joint_notice_departments_check CHECK (from_department_id IS DISTINCT FROM to_department_id),
+  CONSTRAINT joint_notice_bases_check CHECK (jsonb_typeof(bases) = 'array' AND jsonb_array_length(bases) >= 1),
+  CONSTRAINT joint_notice_owes_check CHECK (owes IN ('acknowledge', 'inspect', 'verify', 'restrict')),
+  CONSTRAINT joint_notice_summary_check CHECK (summary <> '' AND char_length(summary) <= 300),
+  CONSTRAINT joint_notice_workdays_check CHECK (workdays BETWEEN 1 AND 60),
+  CONSTRAINT joint_notice_state_check CHECK (state IN ('sent', 'acknowledged')),
+  CONSTRAINT joint_notice_acknowledged_check CHECK ((state = 'acknowledged') = (acknowledged_at IS NOT NULL
+                                                    AND acknowledged_by IS NOT NULL AND action_taken IS NOT NULL)),
+  CONSTRAINT joint_notice_action_taken_check CHECK (char_length(action_taken) <= 2000)
+);
+CREATE INDEX joint_notice_to_idx ON sv.joint_notice (to_department_id, state);
+CREATE INDEX joint_notice_from_idx ON sv.joint_notice (from_department_id);
+CREATE INDEX joint_notice_uscc_idx ON sv.joint_notice (subject_uscc) WHERE subject_uscc IS NOT NULL;
+ALTER TABLE sv.joint_notice ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_notice FORCE ROW LEVEL SECURITY;
