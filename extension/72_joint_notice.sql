@@ -9,14 +9,25 @@
 -- owner: every department's actions) and the published catalogue (which catalogue item an
 -- action's check item belongs to), and writes only its own table.
 --
--- Table:      sv.joint_notice (one per finding and recipient: why, what is owed, due, the
---             acknowledgment and what the recipient did)
--- Functions:  sv.joint_notice_sweep(from_day) (administrators; daily by pg_cron, docs/joint.md),
+-- "Found once, acted on by all" (一处发现、多方联动): besides the joint list, versioned rules
+-- map a finding (an action's kind or result, a complaint's kind, a risk alert's rule) to the
+-- departments that must be told and what each owes (acknowledge, inspect, verify, restrict),
+-- within how many working days.  The complaints and risk alerts are read through their views
+-- (sv_work.complaint: never the person's identity; sv_work.risk_alert).
+--
+-- Tables:     sv.joint_rule (code, version: immutable, a change is a new version; a version
+--             with active false retires the rule), sv.joint_notice (one per finding and
+--             recipient: why, what is owed, due, the acknowledgment and what the recipient did)
+-- Functions:  sv.joint_rule_save(...) (administrators), sv.joint_label(code),
+--             sv.joint_notice_sweep(from_day) (administrators; daily by pg_cron, docs/joint.md),
 --             sv.joint_notice_acknowledge(notice_id, action_taken) (the recipient)
 -- Deadline:   joint_notice.due_on (抄告反馈期限), owed by the recipient, in the deadline model
 -- Messages:   joint.notice to the recipient's system, joint.notice_acknowledged to the sender's,
 --             through the outbox when the department has an endpoint
--- Views:      sv_work.joint_notice (notices the caller's department sent or received)
+-- Views:      sv_work.joint_rule (every version, the one in force marked),
+--             sv_work.joint_notice (notices the caller's department sent or received),
+--             sv_work.joint_obligation (what the caller's department still owes: copy notices and
+--             assist requests), sv_bi.joint_obligation_summary (per department, in Chinese)
 -- ---------------------------------------------------------------------------------------------
 
 CREATE TABLE sv.joint_notice (
@@ -79,18 +90,210 @@ AS $fn$
     ('inspection', '行政检查'), ('penalty', '行政处罚'), ('coercive_measure', '行政强制'),
     ('no_problem', '未发现问题'), ('problem_found', '发现问题'), ('rectification_ordered', '责令整改'), ('case_filed', '立案查处'),
     ('complaint', '投诉'), ('report', '举报'), ('inquiry', '咨询'), ('suggestion', '建议'),
-    ('acknowledge', '签收知悉'), ('inspect', '开展检查'), ('verify', '核查处置'), ('restrict', '实施限制惩戒'))
+    ('acknowledge', '签收知悉'), ('inspect', '开展检查'), ('verify', '核查处置'), ('restrict', '实施限制惩戒'),
+    ('answer', '协查协办反馈'), ('copy_notice', '抄告抄送'), ('assist_request', '协查协办'))
     l(code, label) WHERE l.code = joint_label.code), code)
 $fn$;
 COMMENT ON FUNCTION sv.joint_label(text) IS
   'The Chinese label of a finding (action kind or result, complaint kind) or of what a copy notice owes; the code when it has none';
 GRANT EXECUTE ON FUNCTION sv.joint_label(text) TO sv_admin, sv_officer, sv_auditor, sv_bi;
 
+
+-- ---------------------------------------------------------------------------------------------
+-- The rules of "found once, acted on by all" (联动规则), versioned and immutable like the risk
+-- rules (66_risk.sql): every notice names the rule version it was sent under.
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE sv.joint_rule (
+  code                 text NOT NULL,
+  version              integer NOT NULL,
+  name                 text NOT NULL,
+  finding_kind         text NOT NULL,            -- action_kind, action_result, complaint_kind, risk_rule
+  finding_value        text NOT NULL,            -- the kind, result or risk rule code that triggers it
+  source_department_id integer REFERENCES sv.department (id),   -- only this department's findings; NULL: anyone's
+  targets              jsonb NOT NULL,           -- [{"department_id", "owes", "workdays"}], in department order
+  basis                text NOT NULL,            -- the legal or policy basis
+  active               boolean NOT NULL,         -- false: the rule is retired from this version on
+  created_by           text NOT NULL,
+  created_at           timestamptz NOT NULL,
+  CONSTRAINT joint_rule_pkey PRIMARY KEY (code, version),
+  CONSTRAINT joint_rule_code_check CHECK (code ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  CONSTRAINT joint_rule_version_check CHECK (version >= 1),
+  CONSTRAINT joint_rule_name_check CHECK (name = btrim(name) AND name <> '' AND char_length(name) <= 200),
+  CONSTRAINT joint_rule_finding_kind_check CHECK (finding_kind IN ('action_kind', 'action_result', 'complaint_kind', 'risk_rule')),
+  CONSTRAINT joint_rule_finding_value_check CHECK (finding_value ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  CONSTRAINT joint_rule_targets_check CHECK (jsonb_typeof(targets) = 'array' AND jsonb_array_length(targets) BETWEEN 1 AND 30),
+  CONSTRAINT joint_rule_basis_check CHECK (basis = btrim(basis) AND basis <> '' AND char_length(basis) <= 500)
+);
+COMMENT ON TABLE sv.joint_rule IS
+  'Rules of "found once, acted on by all" (一处发现、多方联动): a finding, the departments that must be told and what each owes; versioned, immutable';
+CREATE TRIGGER joint_rule_immutable BEFORE UPDATE OR DELETE ON sv.joint_rule
+  FOR EACH ROW EXECUTE FUNCTION sv._refuse_change('a rule is kept for explaining its notices: save a new version');
+CREATE TRIGGER joint_rule_no_truncate BEFORE TRUNCATE ON sv.joint_rule
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._refuse_change('a rule is kept for explaining its notices');
+ALTER TABLE sv.joint_rule ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_rule FORCE ROW LEVEL SECURITY;
+-- rules are not secret among officials: every department sees who must be told of what
+CREATE POLICY joint_rule_read ON sv.joint_rule FOR SELECT TO sv_admin, sv_auditor, sv_officer USING (true);
+GRANT SELECT ON sv.joint_rule TO sv_admin, sv_auditor, sv_officer;
+SELECT pg_catalog.pg_extension_config_dump('sv.joint_rule', '');
+
+-- Save a rule (administrators): a new version of its code, or none when nothing changed (the
+-- version in force is returned).
+--   finding_kind   action_kind (inspection, penalty, coercive_measure), action_result
+--                  (no_problem, problem_found, rectification_ordered, case_filed), complaint_kind
+--                  (complaint, report, inquiry, suggestion) or risk_rule (a risk rule's code)
+--   targets        [{"department_id": 5, "owes": "inspect", "workdays": 10}, ...]: 1 to 30
+--                  departments; owes acknowledge, inspect, verify or restrict; workdays 1-60
+--   basis          the legal or policy basis, 1-500 characters
+--   source_department_id   only this department's findings (NULL: any department's)
+--   active         false retires the rule (its notices stay)
+CREATE OR REPLACE FUNCTION sv.joint_rule_save(code text, name text, finding_kind text, finding_value text, targets jsonb,
+                                              basis text, source_department_id integer DEFAULT NULL,
+                                              active boolean DEFAULT true)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  v_cur sv.joint_rule;
+  v_new sv.joint_rule;
+  t jsonb;
+  v_depts integer[] := '{}';
+  v_targets jsonb := '[]';
+  v_field text;
+  i integer := 0;
+BEGIN
+  PERFORM sv._require_given(ARRAY['code', 'name', 'finding_kind', 'finding_value', 'targets', 'basis', 'active'],
+                            ARRAY[code IS NULL, name IS NULL, finding_kind IS NULL, finding_value IS NULL, targets IS NULL,
+                                  basis IS NULL, active IS NULL]);
+  PERFORM sv._require_role('save joint-supervision rules', '{sv_admin}');
+  PERFORM sv._require_code('code', code);
+  PERFORM sv._require_text('name', name);
+  v_new.name := sv._require_label('name', name, 200);
+  PERFORM sv._require_one_of('finding_kind', finding_kind, '{action_kind,action_result,complaint_kind,risk_rule}');
+  IF finding_kind = 'risk_rule' THEN
+    PERFORM sv._require_code('finding_value', finding_value);
+    IF NOT EXISTS (SELECT 1 FROM sv_work.risk_rule r WHERE r.code = finding_value) THEN
+      RAISE EXCEPTION 'finding_value: risk rule % does not exist', quote_literal(finding_value) USING ERRCODE = 'foreign_key_violation';
+    END IF;
+  ELSE
+    PERFORM sv._require_one_of('finding_value', finding_value, CASE finding_kind
+      WHEN 'action_kind' THEN '{inspection,penalty,coercive_measure}'::text[]
+      WHEN 'action_result' THEN '{no_problem,problem_found,rectification_ordered,case_filed}'
+      ELSE '{complaint,report,inquiry,suggestion}' END);
+  END IF;
+  IF source_department_id IS NOT NULL THEN
+    PERFORM sv._require_department('source_department_id', source_department_id);
+  END IF;
+  IF jsonb_typeof(targets) <> 'array' OR jsonb_array_length(targets) = 0 THEN
+    RAISE EXCEPTION 'targets must be a non-empty JSON array of {"department_id", "owes", "workdays"}'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF jsonb_array_length(targets) > 30 THEN
+    RAISE EXCEPTION 'targets has % departments: at most 30 are allowed', jsonb_array_length(targets)
+      USING ERRCODE = 'program_limit_exceeded';
+  END IF;
+  FOR t IN SELECT x FROM jsonb_array_elements(targets) x LOOP
+    v_field := format('targets[%s]', i);
+    IF jsonb_typeof(t) <> 'object' THEN
+      RAISE EXCEPTION '% must be a JSON object, not a JSON %', v_field, jsonb_typeof(t) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM sv._payload_keys(t, v_field, '{department_id,owes,workdays}');
+    IF jsonb_typeof(t -> 'department_id') IS DISTINCT FROM 'number' OR (t ->> 'department_id') !~ '^[0-9]{1,9}$' THEN
+      RAISE EXCEPTION '%.department_id must be a department id', v_field USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM sv._require_department(v_field || '.department_id', (t ->> 'department_id')::integer);
+    IF (t ->> 'department_id')::integer = ANY (v_depts) THEN
+      RAISE EXCEPTION '%.department_id: department % is listed already', v_field, t ->> 'department_id'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_depts := v_depts || (t ->> 'department_id')::integer;
+    PERFORM sv._require_one_of(v_field || '.owes', sv._payload_text(t, 'owes', v_field || '.owes', 20),
+                               '{acknowledge,inspect,verify,restrict}');
+    IF jsonb_typeof(t -> 'workdays') IS DISTINCT FROM 'number' OR (t ->> 'workdays') !~ '^[0-9]{1,2}$'
+       OR (t ->> 'workdays')::integer NOT BETWEEN 1 AND 60 THEN
+      RAISE EXCEPTION '%.workdays must be 1 to 60 working days', v_field USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_targets := v_targets || jsonb_build_array(jsonb_build_object('department_id', (t ->> 'department_id')::integer,
+                                                                   'owes', t ->> 'owes', 'workdays', (t ->> 'workdays')::integer));
+    i := i + 1;
+  END LOOP;
+  PERFORM sv._require_text('basis', basis);
+  v_new.basis := sv._require_label('basis', basis, 500);
+
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.joint_rule'), pg_catalog.hashtext(code));
+  SELECT * INTO v_cur FROM sv.joint_rule r WHERE r.code = joint_rule_save.code ORDER BY r.version DESC LIMIT 1;
+  v_new.code := code;
+  v_new.finding_kind := finding_kind;
+  v_new.finding_value := finding_value;
+  v_new.source_department_id := source_department_id;
+  v_new.targets := (SELECT jsonb_agg(x ORDER BY (x ->> 'department_id')::integer) FROM jsonb_array_elements(v_targets) x);
+  v_new.active := active;
+  IF v_cur.code IS NOT NULL AND to_jsonb(v_new) - '{version,created_by,created_at}'::text[]
+                                = to_jsonb(v_cur) - '{version,created_by,created_at}'::text[] THEN
+    RETURN v_cur.version;   -- nothing changed: no new version, no audit record
+  END IF;
+  IF v_cur.code IS NULL AND NOT active THEN
+    RAISE EXCEPTION 'code: rule % does not exist, so it cannot be retired', quote_literal(code) USING ERRCODE = 'no_data_found';
+  END IF;
+  v_new.version := coalesce(v_cur.version, 0) + 1;
+  INSERT INTO sv.joint_rule (code, version, name, finding_kind, finding_value, source_department_id, targets, basis, active,
+                             created_by, created_at)
+  VALUES (v_new.code, v_new.version, v_new.name, v_new.finding_kind, v_new.finding_value, v_new.source_department_id,
+          v_new.targets, v_new.basis, v_new.active, me.login, now());
+  PERFORM sv.audit_append(NULL, 'joint_rule', v_new.code, CASE WHEN v_cur.code IS NULL THEN 'add'
+                                                             WHEN NOT active THEN 'retire' ELSE 'change' END,
+                          to_jsonb(v_new) - '{code,created_by,created_at}'::text[]);
+  RETURN v_new.version;
+END
+$fn$;
+COMMENT ON FUNCTION sv.joint_rule_save(text, text, text, text, jsonb, text, integer, boolean) IS
+  'Administrators: save a rule of "found once, acted on by all" (一处发现、多方联动) as a new version of its code; returns the version';
+GRANT EXECUTE ON FUNCTION sv.joint_rule_save(text, text, text, text, jsonb, text, integer, boolean) TO sv_admin;
+
+-- The rules in force: the latest version of each code, unless it retired the rule.
+CREATE OR REPLACE FUNCTION sv._joint_rules_in_force() RETURNS SETOF sv.joint_rule
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT r.* FROM (SELECT DISTINCT ON (x.code) x.* FROM sv.joint_rule x ORDER BY x.code, x.version DESC) r WHERE r.active
+$fn$;
+
+CREATE VIEW sv_work.joint_rule WITH (security_invoker = true) AS
+  SELECT r.code, r.version, r.name, r.finding_kind, r.finding_value, sv.joint_label(r.finding_value) AS finding_name,
+         r.source_department_id, sd.name_zh AS source_department_name,
+         (SELECT jsonb_agg(t || jsonb_build_object('department', d.name_zh, 'owes_name', sv.joint_label(t ->> 'owes'))
+                           ORDER BY (t ->> 'department_id')::integer)
+          FROM jsonb_array_elements(r.targets) t JOIN sv.department d ON d.id = (t ->> 'department_id')::integer) AS targets,
+         r.basis, r.active, r.version = max(r.version) OVER (PARTITION BY r.code) AND r.active AS in_force,
+         r.created_by, r.created_at
+  FROM sv.joint_rule r LEFT JOIN sv.department sd ON sd.id = r.source_department_id;
+COMMENT ON VIEW sv_work.joint_rule IS '联动规则 / Rules of "found once, acted on by all": every version, the one in force marked';
+COMMENT ON COLUMN sv_work.joint_rule.code IS '规则代码';
+COMMENT ON COLUMN sv_work.joint_rule.version IS '版本号';
+COMMENT ON COLUMN sv_work.joint_rule.name IS '规则名称';
+COMMENT ON COLUMN sv_work.joint_rule.finding_kind IS '发现情形类别代码:action_kind 监管行为类型, action_result 检查结果, complaint_kind 投诉举报类别, risk_rule 风险预警规则';
+COMMENT ON COLUMN sv_work.joint_rule.finding_value IS '发现情形代码';
+COMMENT ON COLUMN sv_work.joint_rule.finding_name IS '发现情形';
+COMMENT ON COLUMN sv_work.joint_rule.source_department_id IS '限定发现部门编号(空:任何部门)';
+COMMENT ON COLUMN sv_work.joint_rule.source_department_name IS '限定发现部门';
+COMMENT ON COLUMN sv_work.joint_rule.targets IS '须告知部门及应履行义务、时限(JSON)';
+COMMENT ON COLUMN sv_work.joint_rule.basis IS '依据';
+COMMENT ON COLUMN sv_work.joint_rule.active IS '本版本是否有效(否:规则停用)';
+COMMENT ON COLUMN sv_work.joint_rule.in_force IS '是否现行版本';
+COMMENT ON COLUMN sv_work.joint_rule.created_by IS '制定人';
+COMMENT ON COLUMN sv_work.joint_rule.created_at IS '制定时间';
+GRANT SELECT ON sv_work.joint_rule TO sv_officer, sv_admin, sv_auditor;
+
 -- The findings since from_day that concern other departments, one row per finding, recipient
--- and basis: actions (ended on or after from_day) whose check item belongs, in the catalogue
+-- and basis.  The joint list: actions (ended on or after from_day) whose check item belongs, in the catalogue
 -- release the action cited, to a catalogue item that a joint-supervision entry lists for the
 -- acting department, and whose kind or result the entry copies; the recipients are the entry's
--- other departments, who owe an acknowledgment within the entry's ack_days.
+-- other departments, who owe an acknowledgment within the entry's ack_days.  The rules in
+-- force: actions (ended since from_day), complaints (received since) and risk alerts (raised
+-- since) that a rule names, to the rule's departments (never the finder itself), owing what the
+-- rule says.
 CREATE OR REPLACE FUNCTION sv._joint_findings_since(from_day date)
 RETURNS TABLE (source_kind text, source_id text, subject_uscc sv.uscc, finding text, from_department_id integer,
                to_department_id integer, basis jsonb, owes text, workdays integer, summary text)
@@ -107,6 +310,37 @@ AS $fn$
   CROSS JOIN LATERAL (SELECT x AS finding FROM unnest(ARRAY[a.kind, a.result]) x WHERE x = ANY (j.copy_on) LIMIT 1) f
   CROSS JOIN LATERAL unnest(j.lead_department_id || j.partner_department_ids) t(department_id)
   WHERE a.ended_on >= from_day AND t.department_id <> a.department_id
+  UNION ALL
+  -- the rules: an action's kind or result
+  SELECT 'action', a.uscc::text || '/' || a.id, a.uscc, r.finding_value, a.department_id, (t ->> 'department_id')::integer,
+         jsonb_build_object('rule', r.code, 'version', r.version), t ->> 'owes', (t ->> 'workdays')::integer,
+         left(format('%s %s:%s', a.subject_name, r.name, sv.joint_label(r.finding_value)), 300)
+  FROM sv_work.action a
+  JOIN sv._joint_rules_in_force() r
+    ON (r.finding_kind = 'action_kind' AND r.finding_value = a.kind OR r.finding_kind = 'action_result' AND r.finding_value = a.result)
+   AND (r.source_department_id IS NULL OR r.source_department_id = a.department_id)
+  CROSS JOIN LATERAL jsonb_array_elements(r.targets) t
+  WHERE a.ended_on >= from_day AND (t ->> 'department_id')::integer <> a.department_id
+  UNION ALL
+  -- a complaint's kind (never the person: the view's masked or clear identity is not read)
+  SELECT 'complaint', c.id::text, c.subject_uscc, c.kind, c.department_id, (t ->> 'department_id')::integer,
+         jsonb_build_object('rule', r.code, 'version', r.version), t ->> 'owes', (t ->> 'workdays')::integer,
+         left(format('%s %s:%s', coalesce(c.subject_name, c.subject_uscc::text, c.work_order_no), r.name, sv.joint_label(c.kind)), 300)
+  FROM sv_work.complaint c
+  JOIN sv._joint_rules_in_force() r ON r.finding_kind = 'complaint_kind' AND r.finding_value = c.kind
+   AND (r.source_department_id IS NULL OR r.source_department_id = c.department_id)
+  CROSS JOIN LATERAL jsonb_array_elements(r.targets) t
+  WHERE sv.local_date(c.received_at) >= from_day AND (t ->> 'department_id')::integer IS DISTINCT FROM c.department_id
+  UNION ALL
+  -- a risk alert of a rule
+  SELECT 'risk_alert', x.id::text, x.uscc, x.rule_code, x.department_id, (t ->> 'department_id')::integer,
+         jsonb_build_object('rule', r.code, 'version', r.version), t ->> 'owes', (t ->> 'workdays')::integer,
+         left(format('%s %s:%s', coalesce(x.subject_name, x.series), r.name, x.rule_code), 300)
+  FROM sv_work.risk_alert x
+  JOIN sv._joint_rules_in_force() r ON r.finding_kind = 'risk_rule' AND r.finding_value = x.rule_code
+   AND (r.source_department_id IS NULL OR r.source_department_id = x.department_id)
+  CROSS JOIN LATERAL jsonb_array_elements(r.targets) t
+  WHERE sv.local_date(x.raised_at) >= from_day AND (t ->> 'department_id')::integer <> x.department_id
 $fn$;
 
 -- Copy every finding since from_day (default: 7 days before today, Beijing time) to the
@@ -256,3 +490,77 @@ COMMENT ON COLUMN sv_work.joint_notice.acknowledged_by IS '签收人';
 COMMENT ON COLUMN sv_work.joint_notice.acknowledged_at IS '签收反馈时间';
 COMMENT ON COLUMN sv_work.joint_notice.action_taken IS '处理情况';
 GRANT SELECT ON sv_work.joint_notice TO sv_officer, sv_admin, sv_auditor;
+
+-- What the caller's department still owes of joint supervision (all departments for the
+-- supervision office and administrators): the copy notices it has not acknowledged and the
+-- assist requests it has not answered or declined, each with its deadline today.
+CREATE VIEW sv_work.joint_obligation WITH (security_invoker = true) AS
+  SELECT o.obligation, sv.joint_label(o.obligation) AS obligation_name, o.id, o.department_id, d.name_zh AS department_name,
+         o.from_department_id, fd.name_zh AS from_department_name, o.subject_uscc, o.summary, o.owes,
+         sv.joint_label(o.owes) AS owes_name, o.due_on, o.due_provisional,
+         sv.deadline_state(o.deadline, o.due_on, NULL) AS due_state,
+         sv.workdays_between(sv.local_date(now()), o.due_on) AS workdays_left
+  FROM (SELECT 'copy_notice'::text AS obligation, 'joint_notice.due_on'::text AS deadline, n.id, n.to_department_id AS department_id,
+               n.from_department_id, n.subject_uscc, n.summary, n.owes, n.due_on, n.due_provisional
+        FROM sv.joint_notice n WHERE n.state = 'sent'
+        UNION ALL
+        SELECT 'assist_request', 'assist_request.due_on', r.id, r.to_department_id, r.from_department_id, r.subject_uscc,
+               left(coalesce(r.case_ref || ' ', '') || r.asked, 300), 'answer', r.due_on, r.due_provisional
+        FROM sv.assist_request r WHERE r.state IN ('requested', 'accepted')) o
+  JOIN sv.department d ON d.id = o.department_id
+  LEFT JOIN sv.department fd ON fd.id = o.from_department_id
+  WHERE o.department_id = sv.scope_department() OR (SELECT s.sees_all FROM sv.current_scope() s);
+COMMENT ON VIEW sv_work.joint_obligation IS
+  '联合监管待办 / What the caller''s department still owes: copy notices to acknowledge and assist requests to answer, with their deadlines';
+COMMENT ON COLUMN sv_work.joint_obligation.obligation IS '待办类型代码:copy_notice 抄告抄送, assist_request 协查协办';
+COMMENT ON COLUMN sv_work.joint_obligation.obligation_name IS '待办类型';
+COMMENT ON COLUMN sv_work.joint_obligation.id IS '抄告或协查协办编号';
+COMMENT ON COLUMN sv_work.joint_obligation.department_id IS '承办部门编号';
+COMMENT ON COLUMN sv_work.joint_obligation.department_name IS '承办部门';
+COMMENT ON COLUMN sv_work.joint_obligation.from_department_id IS '发起部门编号';
+COMMENT ON COLUMN sv_work.joint_obligation.from_department_name IS '发起部门';
+COMMENT ON COLUMN sv_work.joint_obligation.subject_uscc IS '涉及市场主体统一社会信用代码';
+COMMENT ON COLUMN sv_work.joint_obligation.summary IS '事项摘要';
+COMMENT ON COLUMN sv_work.joint_obligation.owes IS '应履行义务代码:acknowledge 签收知悉, inspect 开展检查, verify 核查处置, restrict 实施限制惩戒, answer 协查协办反馈';
+COMMENT ON COLUMN sv_work.joint_obligation.owes_name IS '应履行义务';
+COMMENT ON COLUMN sv_work.joint_obligation.due_on IS '截止日期';
+COMMENT ON COLUMN sv_work.joint_obligation.due_provisional IS '截止日期按临时日历计算(国务院通知未发布),通知发布后重新计算';
+COMMENT ON COLUMN sv_work.joint_obligation.due_state IS '期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期';
+COMMENT ON COLUMN sv_work.joint_obligation.workdays_left IS '距截止日期的工作日数(负数:已逾期的工作日数)';
+GRANT SELECT ON sv_work.joint_obligation TO sv_officer, sv_admin, sv_auditor;
+
+-- Per department, today: copy notices and assist requests it owes, open (of which overdue),
+-- done on time and late (aggregates only, over every department).
+CREATE VIEW sv_bi.joint_obligation_summary AS
+  SELECT d.code AS department_code, d.name_zh AS department_name,
+         count(*) FILTER (WHERE o.k = 'copy_notice' AND o.st IN ('open', 'due_soon', 'overdue')) AS notices_open,
+         count(*) FILTER (WHERE o.k = 'copy_notice' AND o.st = 'overdue') AS notices_overdue,
+         count(*) FILTER (WHERE o.k = 'copy_notice' AND o.st = 'done_on_time') AS notices_done_on_time,
+         count(*) FILTER (WHERE o.k = 'copy_notice' AND o.st = 'done_late') AS notices_done_late,
+         count(*) FILTER (WHERE o.k = 'assist_request' AND o.st IN ('open', 'due_soon', 'overdue')) AS assists_open,
+         count(*) FILTER (WHERE o.k = 'assist_request' AND o.st = 'overdue') AS assists_overdue,
+         count(*) FILTER (WHERE o.k = 'assist_request' AND o.st = 'done_on_time') AS assists_done_on_time,
+         count(*) FILTER (WHERE o.k = 'assist_request' AND o.st = 'done_late') AS assists_done_late
+  FROM (SELECT 'copy_notice'::text AS k, n.to_department_id AS department_id,
+               sv.deadline_state('joint_notice.due_on', n.due_on, n.acknowledged_at) AS st
+        FROM sv.joint_notice n
+        UNION ALL
+        SELECT 'assist_request', r.to_department_id,
+               CASE WHEN r.state = 'withdrawn' THEN 'withdrawn'
+                    ELSE sv.deadline_state('assist_request.due_on', r.due_on, coalesce(r.answered_at, r.declined_at)) END
+        FROM sv.assist_request r) o
+  JOIN sv.department d ON d.id = o.department_id
+  GROUP BY d.id, d.code, d.name_zh;
+COMMENT ON VIEW sv_bi.joint_obligation_summary IS
+  '联合监管办理统计 / Per department: copy notices and assist requests owed, open, overdue, done on time and late';
+COMMENT ON COLUMN sv_bi.joint_obligation_summary.department_code IS '部门代码';
+COMMENT ON COLUMN sv_bi.joint_obligation_summary.department_name IS '部门名称';
+COMMENT ON COLUMN sv_bi.joint_obligation_summary.notices_open IS '抄告待反馈数(含逾期)';
+COMMENT ON COLUMN sv_bi.joint_obligation_summary.notices_overdue IS '抄告逾期未反馈数';
+COMMENT ON COLUMN sv_bi.joint_obligation_summary.notices_done_on_time IS '抄告按期反馈数';
+COMMENT ON COLUMN sv_bi.joint_obligation_summary.notices_done_late IS '抄告逾期反馈数';
+COMMENT ON COLUMN sv_bi.joint_obligation_summary.assists_open IS '协查协办未办结数(含逾期)';
+COMMENT ON COLUMN sv_bi.joint_obligation_summary.assists_overdue IS '协查协办逾期未办结数';
+COMMENT ON COLUMN sv_bi.joint_obligation_summary.assists_done_on_time IS '协查协办按期办结数';
+COMMENT ON COLUMN sv_bi.joint_obligation_summary.assists_done_late IS '协查协办逾期办结数';
+GRANT SELECT ON sv_bi.joint_obligation_summary TO sv_bi, sv_auditor, sv_admin;

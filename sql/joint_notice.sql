@@ -19,7 +19,7 @@ CREATE ROLE regress_jn_bi LOGIN IN ROLE sv_bi;
 CREATE ROLE regress_jn_public LOGIN IN ROLE sv_public;
 CREATE ROLE regress_jn_feed LOGIN IN ROLE sv_integration;
 
--- a statement run as a role: 'ok' or "SQLSTATE: message"
+-- a statement run as a role: 'ok' or "SQLSTATE: message" (ids masked)
 CREATE FUNCTION pg_temp.as_role(r text, q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
   EXECUTE format('SET ROLE %I', r);
@@ -28,7 +28,8 @@ BEGIN
   RETURN 'ok';
 EXCEPTION WHEN OTHERS THEN
   RESET ROLE;
-  RETURN SQLSTATE || ': ' || SQLERRM;
+  -- ids come from sequences: named, not numbered
+  RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, '(copy notice|assist request) -?[0-9]+', '\1 <id>', 'g');
 END
 $$;
 

@@ -484,3 +484,28 @@ CREATE INDEX joint_notice_from_idx ON sv.joint_notice (from_department_id);
 CREATE INDEX joint_notice_uscc_idx ON sv.joint_notice (subject_uscc) WHERE subject_uscc IS NOT NULL;
 ALTER TABLE sv.joint_notice ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.joint_notice FORCE ROW LEVEL SECURITY;
+
+-- 72_joint_notice: the rules of "found once, acted on by all" (versioned, immutable).
+CREATE TABLE sv.joint_rule (
+  code                 text NOT NULL,
+  version              integer NOT NULL,
+  name                 text NOT NULL,
+  finding_kind         text NOT NULL,            -- action_kind, action_result, complaint_kind, risk_rule
+  finding_value        text NOT NULL,            -- the kind, result or risk rule code that triggers it
+  source_department_id integer REFERENCES sv.department (id),   -- only this department's findings; NULL: anyone's
+  targets              jsonb NOT NULL,           -- [{"department_id", "owes", "workdays"}], in department order
+  basis                text NOT NULL,            -- the legal or policy basis
+  active               boolean NOT NULL,         -- false: the rule is retired from this version on
+  created_by           text NOT NULL,
+  created_at           timestamptz NOT NULL,
+  CONSTRAINT joint_rule_pkey PRIMARY KEY (code, version),
+  CONSTRAINT joint_rule_code_check CHECK (code ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  CONSTRAINT joint_rule_version_check CHECK (version >= 1),
+  CONSTRAINT joint_rule_name_check CHECK (name = btrim(name) AND name <> '' AND char_length(name) <= 200),
+  CONSTRAINT joint_rule_finding_kind_check CHECK (finding_kind IN ('action_kind', 'action_result', 'complaint_kind', 'risk_rule')),
+  CONSTRAINT joint_rule_finding_value_check CHECK (finding_value ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  CONSTRAINT joint_rule_targets_check CHECK (jsonb_typeof(targets) = 'array' AND jsonb_array_length(targets) BETWEEN 1 AND 30),
+  CONSTRAINT joint_rule_basis_check CHECK (basis = btrim(basis) AND basis <> '' AND char_length(basis) <= 500)
+);
+ALTER TABLE sv.joint_rule ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_rule FORCE ROW LEVEL SECURITY;
