@@ -83,7 +83,7 @@ SELECT pg_catalog.pg_extension_config_dump('sv.joint_notice_id_seq', '');
 -- The Chinese label of a code of joint supervision: the findings (action kinds and results,
 -- complaint kinds) and what a recipient owes; the code itself when it has none (a risk rule).
 CREATE OR REPLACE FUNCTION sv.joint_label(code text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT coalesce((SELECT l.label FROM (VALUES
@@ -254,7 +254,7 @@ GRANT EXECUTE ON FUNCTION sv.joint_rule_save(text, text, text, text, jsonb, text
 
 -- The rules in force: the latest version of each code, unless it retired the rule.
 CREATE OR REPLACE FUNCTION sv._joint_rules_in_force() RETURNS SETOF sv.joint_rule
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT r.* FROM (SELECT DISTINCT ON (x.code) x.* FROM sv.joint_rule x ORDER BY x.code, x.version DESC) r WHERE r.active

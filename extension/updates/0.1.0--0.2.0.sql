@@ -509,3 +509,48 @@ CREATE TABLE sv.joint_rule (
 );
 ALTER TABLE sv.joint_rule ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.joint_rule FORCE ROW LEVEL SECURITY;
+
+-- 73_joint_inspection: enter once (进一次门、查多项事) and the annual inspection cap (国办发〔2024〕54号);
+-- a joint draw plan records the proposal it was made from (60_draw, written by 62_draw_plan's
+-- sv._draw_plan_record_proposal).
+ALTER TABLE sv.draw_plan ADD COLUMN joint_proposal_id bigint;
+CREATE TABLE sv.joint_proposal (
+  id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  uscc           sv.uscc NOT NULL,
+  period_from    date NOT NULL,
+  period_to      date NOT NULL,
+  departments    integer[] NOT NULL,         -- the departments whose draws hit the subject, in id order
+  plans          text[] NOT NULL,            -- their plans' codes
+  state          text NOT NULL DEFAULT 'proposed',
+  plan_id        bigint REFERENCES sv.draw_plan (id),   -- the joint plan that took it up
+  proposed_by    text NOT NULL,
+  proposed_at    timestamptz NOT NULL,
+  decided_by     text,
+  decided_at     timestamptz,
+  dismiss_reason text,
+  CONSTRAINT joint_proposal_once UNIQUE (uscc, period_from, period_to),
+  CONSTRAINT joint_proposal_period_check CHECK (period_to >= period_from AND period_to - period_from <= 366),
+  CONSTRAINT joint_proposal_departments_check CHECK (cardinality(departments) BETWEEN 2 AND 50),
+  CONSTRAINT joint_proposal_plans_check CHECK (cardinality(plans) BETWEEN 2 AND 100),
+  CONSTRAINT joint_proposal_state_check CHECK (state IN ('proposed', 'adopted', 'dismissed')),
+  CONSTRAINT joint_proposal_decided_check CHECK ((state = 'proposed') = (decided_at IS NULL AND decided_by IS NULL)
+                                                 AND (state = 'adopted') = (plan_id IS NOT NULL)
+                                                 AND (state = 'dismissed') = (dismiss_reason IS NOT NULL)),
+  CONSTRAINT joint_proposal_reason_check CHECK (char_length(dismiss_reason) <= 500)
+);
+CREATE INDEX joint_proposal_uscc_idx ON sv.joint_proposal (uscc);
+ALTER TABLE sv.joint_proposal ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_proposal FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE sv.inspection_cap (
+  region_code text NOT NULL REFERENCES sv.region (code),
+  cap         integer NOT NULL,       -- inspections of one subject a year, all departments together
+  basis       text NOT NULL,
+  set_by      text NOT NULL,
+  set_at      timestamptz NOT NULL,
+  CONSTRAINT inspection_cap_pkey PRIMARY KEY (region_code),
+  CONSTRAINT inspection_cap_cap_check CHECK (cap BETWEEN 1 AND 366),
+  CONSTRAINT inspection_cap_basis_check CHECK (basis = btrim(basis) AND basis <> '' AND char_length(basis) <= 500)
+);
+ALTER TABLE sv.inspection_cap ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.inspection_cap FORCE ROW LEVEL SECURITY;
