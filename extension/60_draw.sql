@@ -127,6 +127,10 @@ CREATE TABLE sv.draw_plan (
   -- the draw protocol the plan was sealed under (docs/draw-protocol.md): sv-draw-v1 for plans
   -- sealed by 0.1.0 (no seal hash, team inputs read at the run), verified with v1's steps
   protocol         text NOT NULL DEFAULT 'sv-draw-v2' CHECK (protocol IN ('sv-draw-v1', 'sv-draw-v2')),
+  -- the joint-inspection proposal (进一次门、查多项事, sv.joint_proposal in 73_joint_inspection.sql)
+  -- a joint plan was made from, recorded by sv._draw_plan_record_proposal; no foreign key: the
+  -- proposals come later in the install order
+  joint_proposal_id bigint,
   CHECK (check_to >= check_from),
   CHECK ((status = 'draft') = (sealed_at IS NULL)),
   CHECK (status = 'draft' OR (population_size IS NOT NULL AND population_hash IS NOT NULL AND commitment IS NOT NULL

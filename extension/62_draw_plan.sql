@@ -1,7 +1,8 @@
 -- ---------------------------------------------------------------------------------------------
 -- 62_draw_plan: making and sealing double-random plans (一单两库), and declaring conflicts.
 --
--- Functions:  sv.draw_plan_save, sv.draw_seal, sv.inspector_conflict_declare; helpers shared
+-- Functions:  sv.draw_plan_save, sv.draw_seal, sv.inspector_conflict_declare,
+--             sv._draw_plan_record_proposal (the joint-inspection proposal a plan came from); helpers shared
 --             with the run and the verification (_draw_counts, _draw_seed, _draw_select;
 --             _draw_require_plan is in 60_draw.sql, as governance uses it too)
 -- ---------------------------------------------------------------------------------------------
@@ -549,3 +550,30 @@ GRANT EXECUTE ON FUNCTION sv.inspector_conflict_declare(text, text, text) TO sv_
 
 GRANT EXECUTE ON FUNCTION sv.draw_plan_save(text, text, integer, date, date, jsonb, text[], jsonb, integer, integer[], boolean, integer, integer),
                           sv.draw_seal(bigint, bytea, text) TO sv_admin, sv_officer;
+
+-- Record on a draft joint plan the joint-inspection proposal it was made from (进一次门、查多项事,
+-- 73_joint_inspection.sql checks the proposal and calls this): the plan's column, written by the
+-- draw's own code.  The caller must be able to act for the plan's lead department
+-- (sv._draw_require_plan); the plan must be a draft (55000: a sealed plan is fixed) with more
+-- than one department (22023: a joint plan).  Not part of the terms partners agree to.
+CREATE OR REPLACE FUNCTION sv._draw_plan_record_proposal(plan_id bigint, proposal_id bigint) RETURNS sv.draw_plan
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  p sv.draw_plan := sv._draw_require_plan(plan_id, true);
+BEGIN
+  IF p.status <> 'draft' THEN
+    RAISE EXCEPTION 'plan % is %: a sealed plan cannot change', quote_literal(p.code), p.status
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF (SELECT count(*) FROM sv.draw_plan_department x WHERE x.plan_id = p.id) < 2 THEN
+    RAISE EXCEPTION 'plan_id: plan % is not a joint plan (one department only)', quote_literal(p.code)
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Name the partner departments with sv.draw_plan_save(departments => ...).';
+  END IF;
+  UPDATE sv.draw_plan d SET joint_proposal_id = proposal_id WHERE d.id = p.id RETURNING d.* INTO p;
+  PERFORM sv.audit_append(p.lead_department_id, 'draw_plan', p.code, 'record_proposal',
+                          jsonb_build_object('plan_id', p.id, 'joint_proposal_id', proposal_id));
+  RETURN p;
+END
+$fn$;

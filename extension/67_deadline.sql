@@ -216,7 +216,7 @@ COMMENT ON COLUMN sv_work.deadline_open.overdue_notice_at IS '逾期提醒时间
 -- sv:rerun (the labels of the states sv.deadline_state gives, 05_code_label: every update
 -- registers them again)
 SELECT sv._code_label_register('deadline.state', ARRAY[['open', '办理中'], ['due_soon', '即将到期'],
-  ['overdue', '已逾期'], ['done_on_time', '按期办结'], ['done_late', '逾期办结'], ['withdrawn', '无需办理']]);
+  ['overdue', '已逾期'], ['done_on_time', '按期办结'], ['done_late', '逾期办结'], ['withdrawn', '已撤回']]);
 GRANT SELECT ON sv_work.deadline_open TO sv_officer, sv_admin, sv_auditor;
 
 -- Per department and kind, today (aggregates only).

@@ -463,3 +463,7 @@ SELECT sv._calendar_deadline_register(ROW('complaint.accept_due', '投诉受理�
 GRANT SELECT ON sv_work.complaint TO sv_officer, sv_admin, sv_auditor;
 GRANT EXECUTE ON FUNCTION sv.mask_phone(text), sv.mask_id_number(text)
   TO sv_admin, sv_officer, sv_auditor, sv_public, sv_bi, sv_integration;
+
+-- sv:rerun (the labels of the complaint's codes, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('complaint.kind', ARRAY[['complaint', '投诉'], ['report', '举报'], ['inquiry', '咨询'],
+  ['suggestion', '建议']]);

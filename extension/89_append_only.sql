@@ -74,7 +74,13 @@ AS $fn$
     ('sv.risk_rule', 'risk_rule_immutable'),
     ('sv.risk_rule', 'risk_rule_no_truncate'),
     ('sv.risk_alert', 'risk_alert_immutable'),
-    ('sv.risk_alert', 'risk_alert_no_truncate')
+    ('sv.risk_alert', 'risk_alert_no_truncate'),
+    -- 70_joint
+    ('sv.joint_item_history', 'joint_item_history_immutable'),
+    ('sv.joint_item_history', 'joint_item_history_no_truncate'),
+    -- 72_joint_notice
+    ('sv.joint_rule', 'joint_rule_immutable'),
+    ('sv.joint_rule', 'joint_rule_no_truncate')
 $fn$;
 COMMENT ON FUNCTION sv._append_only_registry() IS
   'The guard triggers of the append-only tables: one row per (table, trigger), kept ENABLE ALWAYS';

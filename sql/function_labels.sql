@@ -58,6 +58,9 @@ INSERT INTO not_parallel_safe VALUES
   ('sv._deadline_visible(text,text)', 'reads the deadline''s own row through its table''s policies'),
   ('sv._deadline_items(date,boolean)', 'reads every deadline''s table through its policies'),
   ('sv._deadline_counts(date)', 'calls sv._outer_user() and sv._deadline_items()'),
+  -- joint supervision: reads other capabilities' views, whose tables' policies call sv.scope_department()
+  ('sv._joint_findings_since(date)', 'reads sv_work.action, sv_work.complaint and sv_work.risk_alert'),
+  ('sv.repeat_inspections(integer)', 'calls sv._caller() and reads sv_work.action'),
   -- PL/pgSQL not reviewed for parallel mode yet (SECURITY DEFINER API or many callees)
   ('sv._draw_replacement(sv.draw,sv.draw_plan,text,integer,text,jsonb,bigint)', 'not reviewed'),
   ('sv._credit_repair_event(text,bigint)', 'not reviewed'),

@@ -820,6 +820,60 @@ FROM sv_work.risk_alert ORDER BY period DESC, id LIMIT 5;
 RESET ROLE;
 
 \echo
+\echo '== 联合监管:联合监管清单、协查协办、抄告抄送(一处发现、多方联动)'
+\echo '   Joint supervision: the joint-supervision list (public), an assist request answered, and copy notices of'
+\echo '   findings to the departments they concern, acknowledged with what was done (docs/joint.md)'
+\echo '   卫生健康委牵头、市场监管局配合的公共场所卫生联合监管事项,发现问题即抄告对方:'
+\echo '   the health commission leads a joint matter with market supervision; a problem found is copied to the other:'
+SET ROLE health_city;
+SELECT sv.joint_item_save('PDS-JOINT-001', '公共场所卫生与食品安全联合监管', '住宿、餐饮等公共场所', 7, '{PDS-HEALTH-002}',
+  '[{"department_id": 4, "catalog_items": ["PDS-MSA-002"]}]', '[{"law": "公共场所卫生管理条例", "article": "第十四条"}]',
+  '{problem_found,case_filed,penalty}', 5) > 0 AS "已保存";
+RESET ROLE;
+SET ROLE portal_public;
+SELECT code AS "编码", matter AS "联合监管事项", lead_department_name AS "牵头部门", partner_department_names AS "配合部门",
+       catalog_items AS "各部门监管事项" FROM sv_public.joint_item;
+RESET ROLE;
+\echo '   市场监管局请卫生健康委协查一家企业(5个工作日内),卫生健康委受理并反馈:'
+\echo '   market supervision asks the health commission to check a business within 5 working days; health accepts and answers:'
+SET ROLE msa_city;
+SELECT sv.assist_request_send(7, '请协助核查该单位公共场所卫生许可及从业人员健康证明情况', 5,
+  (SELECT uscc::text FROM sv.subject WHERE source_system = 'HN-AMR' ORDER BY uscc LIMIT 1), '平市监协〔2026〕1号') AS assist_id \gset
+RESET ROLE;
+SET ROLE health_city;
+SELECT sv.assist_request_accept(:assist_id) AS "受理",
+       sv.assist_request_answer(:assist_id, '经核查,该单位持有有效卫生许可证,从业人员健康证明齐全。',
+         '[{"ref": "health-docs://2026/0001", "name": "核查记录.pdf"}]') AS "反馈";
+\echo '   【预期拒绝】已反馈的协查请求不能再受理(状态机,55000)'
+\echo '   next, refused on purpose: an answered request cannot be accepted again (the state machine, 55000)'
+\set ON_ERROR_STOP 0
+SELECT sv.assist_request_accept(:assist_id);
+\set ON_ERROR_STOP 1
+RESET ROLE;
+SET ROLE msa_city;
+SELECT from_department_name AS "请求部门", to_department_name AS "协办部门", case_ref AS "案件编号",
+       pg_temp.zh('sv_work.assist_request', 'state', state) AS "状态", due_on AS "办理期限",
+       pg_temp.zh('sv_work.assist_request', 'due_state', due_state) AS "期限状态", findings AS "协查结果"
+FROM sv_work.assist_request WHERE id = :assist_id;
+RESET ROLE;
+\echo '   抄告:卫生健康委检查发现问题的,自动抄告市场监管局(每项发现每个部门一次),市场监管局签收并反馈处理情况:'
+\echo '   copy notices: each problem the health commission found is copied to market supervision once, which acknowledges:'
+SET ROLE pds_admin;
+SELECT count(*) AS "本次抄告数", count(DISTINCT to_department_id) AS "接收部门数", count(*) FILTER (WHERE pushed) AS "已推送至部门系统"
+FROM sv.joint_notice_sweep();
+SELECT count(*) AS "再次扫描的抄告数(不重复)" FROM sv.joint_notice_sweep();
+RESET ROLE;
+SET ROLE msa_city;
+SELECT sv.joint_notice_acknowledge(min(id), '已对该单位食品经营情况开展检查,责令整改进货查验记录。') IS NOT NULL AS "已签收反馈"
+FROM sv_work.joint_notice WHERE to_department_id = 4;
+SELECT from_department_name AS "抄告部门", to_department_name AS "接收部门", pg_temp.zh('sv_work.joint_notice', 'state', state) AS "状态",
+       count(*) AS "件数", min(due_on) AS "反馈期限"
+FROM sv_work.joint_notice GROUP BY 1, 2, 3 ORDER BY 3;
+SELECT obligation_zh AS "待办类型", owes_zh AS "应履行义务", count(*) AS "件数"
+FROM sv_work.joint_obligation GROUP BY 1, 2 ORDER BY 1;
+RESET ROLE;
+
+\echo
 \echo '== 最后:以只读审计账号对演示数据库做安全自检(无结果行即未发现问题)'
 \echo '   At the end: the security self-check on the demo database, as the supervision office'
 \echo '   (no row = no finding: row-level security, grants, append-only guards, releases, endpoints, the audit chain;'

@@ -368,3 +368,204 @@ CREATE TABLE sv.code_label (
 );
 ALTER TABLE sv.code_label ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.code_label FORCE ROW LEVEL SECURITY;
+-- ---------------------------------------------------------------------------------------------
+-- Joint supervision (联合监管, issue 19; extension/70_joint.sql and after): new tables.
+-- ---------------------------------------------------------------------------------------------
+
+-- 70_joint: the joint-supervision list, system-versioned like the catalogue.
+CREATE TABLE sv.joint_item (
+  id                     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  code                   text NOT NULL,
+  matter                 text NOT NULL,
+  scenario               text NOT NULL,
+  lead_department_id     integer NOT NULL REFERENCES sv.department (id),
+  partner_department_ids integer[] NOT NULL,
+  catalog_items          jsonb NOT NULL,
+  legal_basis            jsonb NOT NULL,
+  copy_on                text[] NOT NULL,
+  ack_days               integer NOT NULL,
+  updated_by             text NOT NULL,
+  sys_period             tstzrange NOT NULL DEFAULT tstzrange(now(), NULL),
+  CONSTRAINT joint_item_code_key UNIQUE (code),
+  CONSTRAINT joint_item_code_check CHECK (code ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  CONSTRAINT joint_item_matter_check CHECK (matter = btrim(matter) AND matter <> '' AND char_length(matter) <= 200),
+  CONSTRAINT joint_item_scenario_check CHECK (scenario = btrim(scenario) AND scenario <> '' AND char_length(scenario) <= 500),
+  CONSTRAINT joint_item_partners_check CHECK (cardinality(partner_department_ids) BETWEEN 1 AND 30
+                                              AND array_position(partner_department_ids, lead_department_id) IS NULL),
+  CONSTRAINT joint_item_catalog_items_check CHECK (jsonb_typeof(catalog_items) = 'object'),
+  CONSTRAINT joint_item_legal_basis_check CHECK (jsonb_typeof(legal_basis) = 'array' AND jsonb_array_length(legal_basis) BETWEEN 1 AND 20),
+  CONSTRAINT joint_item_copy_on_check CHECK (copy_on <@ ARRAY['penalty', 'coercive_measure', 'problem_found',
+                                                              'rectification_ordered', 'case_filed']),
+  CONSTRAINT joint_item_ack_days_check CHECK (ack_days BETWEEN 1 AND 60)
+);
+CREATE INDEX joint_item_lead_idx ON sv.joint_item (lead_department_id);
+CREATE TABLE sv.joint_item_history (LIKE sv.joint_item);
+CREATE INDEX joint_item_history_id_idx ON sv.joint_item_history (id, sys_period);
+INSERT INTO sv.versioned_table VALUES ('sv', 'joint_item', 'sv', 'joint_item_history');
+ALTER TABLE sv.joint_item ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_item FORCE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_item_history ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_item_history FORCE ROW LEVEL SECURITY;
+
+-- 71_assist: assist requests (协查协办) between departments.
+CREATE TABLE sv.assist_request (
+  id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  from_department_id integer NOT NULL REFERENCES sv.department (id),   -- 请求部门
+  to_department_id   integer NOT NULL REFERENCES sv.department (id),   -- 协办部门
+  subject_uscc       sv.uscc,                      -- about a subject, or
+  case_ref           text,                         -- a case (the requesting department's number)
+  asked              text NOT NULL,                -- what is asked
+  workdays           integer NOT NULL,
+  state              text NOT NULL DEFAULT 'requested',
+  requested_by       text NOT NULL,
+  requested_at       timestamptz NOT NULL,
+  due_on             date NOT NULL,
+  due_provisional    boolean NOT NULL DEFAULT false,
+  accepted_by        text,
+  accepted_at        timestamptz,
+  declined_by        text,
+  declined_at        timestamptz,
+  decline_reason     text,
+  answered_by        text,
+  answered_at        timestamptz,
+  findings           text,
+  attachments        jsonb NOT NULL DEFAULT '[]',  -- [{"ref", "name", "sha256"}]: references, not files
+  withdrawn_by       text,
+  withdrawn_at       timestamptz,
+  withdraw_reason    text,
+  CONSTRAINT assist_request_departments_check CHECK (from_department_id <> to_department_id),
+  CONSTRAINT assist_request_about_check CHECK (subject_uscc IS NOT NULL OR case_ref IS NOT NULL),
+  CONSTRAINT assist_request_case_ref_check CHECK (case_ref ~ '^[^[:cntrl:]]{1,100}$' AND case_ref = btrim(case_ref)),
+  CONSTRAINT assist_request_asked_check CHECK (btrim(asked) <> '' AND char_length(asked) <= 2000),
+  CONSTRAINT assist_request_workdays_check CHECK (workdays BETWEEN 1 AND 60),
+  CONSTRAINT assist_request_state_check CHECK (state IN ('requested', 'accepted', 'declined', 'answered', 'withdrawn')),
+  CONSTRAINT assist_request_accepted_check CHECK ((accepted_at IS NULL) = (accepted_by IS NULL)
+                                                  AND (state IN ('accepted', 'answered')) <= (accepted_at IS NOT NULL)),
+  CONSTRAINT assist_request_declined_check CHECK ((state = 'declined') = (declined_at IS NOT NULL AND declined_by IS NOT NULL
+                                                                          AND decline_reason IS NOT NULL)),
+  CONSTRAINT assist_request_answered_check CHECK ((state = 'answered') = (answered_at IS NOT NULL AND answered_by IS NOT NULL
+                                                                          AND findings IS NOT NULL)),
+  CONSTRAINT assist_request_withdrawn_check CHECK ((state = 'withdrawn') = (withdrawn_at IS NOT NULL AND withdrawn_by IS NOT NULL
+                                                                            AND withdraw_reason IS NOT NULL)),
+  CONSTRAINT assist_request_text_length CHECK (char_length(decline_reason) <= 500 AND char_length(findings) <= 4000
+                                               AND char_length(withdraw_reason) <= 500),
+  CONSTRAINT assist_request_attachments_check CHECK (jsonb_typeof(attachments) = 'array' AND jsonb_array_length(attachments) <= 20)
+);
+CREATE INDEX assist_request_to_idx ON sv.assist_request (to_department_id, requested_at);
+CREATE INDEX assist_request_from_idx ON sv.assist_request (from_department_id, requested_at);
+CREATE INDEX assist_request_uscc_idx ON sv.assist_request (subject_uscc) WHERE subject_uscc IS NOT NULL;
+ALTER TABLE sv.assist_request ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.assist_request FORCE ROW LEVEL SECURITY;
+
+-- 72_joint_notice: copy notices (抄告抄送).
+CREATE TABLE sv.joint_notice (
+  id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  source_kind        text NOT NULL,             -- the finding: action (and, 73_joint_rule.sql, complaint, risk_alert)
+  source_id          text NOT NULL,             -- its key: an action's uscc/id, a complaint's or alert's id
+  subject_uscc       sv.uscc,                   -- the subject concerned
+  finding            text NOT NULL,             -- what was found: an action kind or result, a complaint kind, a risk rule
+  from_department_id integer REFERENCES sv.department (id),   -- whose finding it is
+  to_department_id   integer NOT NULL REFERENCES sv.department (id),
+  bases              jsonb NOT NULL,            -- why: [{"joint_item": code}, {"rule": code, "version": n}, ...]
+  owes               text NOT NULL,             -- what the recipient owes
+  summary            text NOT NULL,
+  workdays           integer NOT NULL,
+  start_on           date NOT NULL,             -- the day it was sent
+  due_on             date NOT NULL,
+  due_provisional    boolean NOT NULL DEFAULT false,
+  state              text NOT NULL DEFAULT 'sent',
+  message            uuid,                      -- the outbox message to the recipient's system; NULL: none
+  created_by         text NOT NULL,
+  created_at         timestamptz NOT NULL,
+  acknowledged_by    text,
+  acknowledged_at    timestamptz,
+  action_taken       text,                      -- what the recipient did
+  CONSTRAINT joint_notice_once UNIQUE (source_kind, source_id, to_department_id),
+  CONSTRAINT joint_notice_source_kind_check CHECK (source_kind IN ('action', 'complaint', 'risk_alert')),
+  CONSTRAINT joint_notice_source_id_check CHECK (char_length(source_id) BETWEEN 1 AND 64),
+  CONSTRAINT joint_notice_finding_check CHECK (char_length(finding) BETWEEN 1 AND 64),
+  CONSTRAINT joint_notice_departments_check CHECK (from_department_id IS DISTINCT FROM to_department_id),
+  CONSTRAINT joint_notice_bases_check CHECK (jsonb_typeof(bases) = 'array' AND jsonb_array_length(bases) >= 1),
+  CONSTRAINT joint_notice_owes_check CHECK (owes IN ('acknowledge', 'inspect', 'verify', 'restrict')),
+  CONSTRAINT joint_notice_summary_check CHECK (summary <> '' AND char_length(summary) <= 300),
+  CONSTRAINT joint_notice_workdays_check CHECK (workdays BETWEEN 1 AND 60),
+  CONSTRAINT joint_notice_state_check CHECK (state IN ('sent', 'acknowledged')),
+  CONSTRAINT joint_notice_acknowledged_check CHECK ((state = 'acknowledged') = (acknowledged_at IS NOT NULL
+                                                    AND acknowledged_by IS NOT NULL AND action_taken IS NOT NULL)),
+  CONSTRAINT joint_notice_action_taken_check CHECK (char_length(action_taken) <= 2000)
+);
+CREATE INDEX joint_notice_to_idx ON sv.joint_notice (to_department_id, state);
+CREATE INDEX joint_notice_from_idx ON sv.joint_notice (from_department_id);
+CREATE INDEX joint_notice_uscc_idx ON sv.joint_notice (subject_uscc) WHERE subject_uscc IS NOT NULL;
+ALTER TABLE sv.joint_notice ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_notice FORCE ROW LEVEL SECURITY;
+
+-- 72_joint_notice: the rules of "found once, acted on by all" (versioned, immutable).
+CREATE TABLE sv.joint_rule (
+  code                 text NOT NULL,
+  version              integer NOT NULL,
+  name                 text NOT NULL,
+  finding_kind         text NOT NULL,            -- action_kind, action_result, complaint_kind, risk_rule
+  finding_value        text NOT NULL,            -- the kind, result or risk rule code that triggers it
+  source_department_id integer REFERENCES sv.department (id),   -- only this department's findings; NULL: anyone's
+  targets              jsonb NOT NULL,           -- [{"department_id", "owes", "workdays"}], in department order
+  basis                text NOT NULL,            -- the legal or policy basis
+  active               boolean NOT NULL,         -- false: the rule is retired from this version on
+  created_by           text NOT NULL,
+  created_at           timestamptz NOT NULL,
+  CONSTRAINT joint_rule_pkey PRIMARY KEY (code, version),
+  CONSTRAINT joint_rule_code_check CHECK (code ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  CONSTRAINT joint_rule_version_check CHECK (version >= 1),
+  CONSTRAINT joint_rule_name_check CHECK (name = btrim(name) AND name <> '' AND char_length(name) <= 200),
+  CONSTRAINT joint_rule_finding_kind_check CHECK (finding_kind IN ('action_kind', 'action_result', 'complaint_kind', 'risk_rule')),
+  CONSTRAINT joint_rule_finding_value_check CHECK (finding_value ~ '^[0-9A-Za-z][0-9A-Za-z_.-]{1,63}$'),
+  CONSTRAINT joint_rule_targets_check CHECK (jsonb_typeof(targets) = 'array' AND jsonb_array_length(targets) BETWEEN 1 AND 30),
+  CONSTRAINT joint_rule_basis_check CHECK (basis = btrim(basis) AND basis <> '' AND char_length(basis) <= 500)
+);
+ALTER TABLE sv.joint_rule ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_rule FORCE ROW LEVEL SECURITY;
+
+-- 73_joint_inspection: enter once (进一次门、查多项事) and the annual inspection cap (国办发〔2024〕54号);
+-- a joint draw plan records the proposal it was made from (60_draw, written by 62_draw_plan's
+-- sv._draw_plan_record_proposal).
+ALTER TABLE sv.draw_plan ADD COLUMN joint_proposal_id bigint;
+CREATE TABLE sv.joint_proposal (
+  id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  uscc           sv.uscc NOT NULL,
+  period_from    date NOT NULL,
+  period_to      date NOT NULL,
+  departments    integer[] NOT NULL,         -- the departments whose draws hit the subject, in id order
+  plans          text[] NOT NULL,            -- their plans' codes
+  state          text NOT NULL DEFAULT 'proposed',
+  plan_id        bigint REFERENCES sv.draw_plan (id),   -- the joint plan that took it up
+  proposed_by    text NOT NULL,
+  proposed_at    timestamptz NOT NULL,
+  decided_by     text,
+  decided_at     timestamptz,
+  dismiss_reason text,
+  CONSTRAINT joint_proposal_once UNIQUE (uscc, period_from, period_to),
+  CONSTRAINT joint_proposal_period_check CHECK (period_to >= period_from AND period_to - period_from <= 366),
+  CONSTRAINT joint_proposal_departments_check CHECK (cardinality(departments) BETWEEN 2 AND 50),
+  CONSTRAINT joint_proposal_plans_check CHECK (cardinality(plans) BETWEEN 2 AND 100),
+  CONSTRAINT joint_proposal_state_check CHECK (state IN ('proposed', 'adopted', 'dismissed')),
+  CONSTRAINT joint_proposal_decided_check CHECK ((state = 'proposed') = (decided_at IS NULL AND decided_by IS NULL)
+                                                 AND (state = 'adopted') = (plan_id IS NOT NULL)
+                                                 AND (state = 'dismissed') = (dismiss_reason IS NOT NULL)),
+  CONSTRAINT joint_proposal_reason_check CHECK (char_length(dismiss_reason) <= 500)
+);
+CREATE INDEX joint_proposal_uscc_idx ON sv.joint_proposal (uscc);
+ALTER TABLE sv.joint_proposal ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.joint_proposal FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE sv.inspection_cap (
+  region_code text NOT NULL REFERENCES sv.region (code),
+  cap         integer NOT NULL,       -- inspections of one subject a year, all departments together
+  basis       text NOT NULL,
+  set_by      text NOT NULL,
+  set_at      timestamptz NOT NULL,
+  CONSTRAINT inspection_cap_pkey PRIMARY KEY (region_code),
+  CONSTRAINT inspection_cap_cap_check CHECK (cap BETWEEN 1 AND 366),
+  CONSTRAINT inspection_cap_basis_check CHECK (basis = btrim(basis) AND basis <> '' AND char_length(basis) <= 500)
+);
+ALTER TABLE sv.inspection_cap ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.inspection_cap FORCE ROW LEVEL SECURITY;
