@@ -352,3 +352,102 @@ ALTER TABLE sv.risk_alert ADD COLUMN last_period date NOT NULL,
   ADD COLUMN extended_at timestamptz,
   ADD CONSTRAINT risk_alert_episode_check CHECK (last_period >= period AND extract(day FROM last_period) = 1
                                                  AND jsonb_typeof(episode) = 'array');
+
+-- 69_risk_lead (issue 17, leads and their loop): the sources, the industry routes, the leads
+-- and the staging table of the ingest kind risk_lead.
+CREATE TABLE sv.risk_lead_source (
+  code     text PRIMARY KEY,
+  name     text NOT NULL,
+  endpoint text REFERENCES sv.endpoint (name),     -- where feedback goes; NULL: none (read in sv_work)
+  set_by   text NOT NULL,
+  set_at   timestamptz NOT NULL,
+  CONSTRAINT risk_lead_source_code_check CHECK (code ~ '^[A-Z][A-Z0-9_-]{1,31}$'),
+  CONSTRAINT risk_lead_source_name_check CHECK (name <> '' AND char_length(name) <= 100)
+);
+ALTER TABLE sv.risk_lead_source ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_lead_source FORCE ROW LEVEL SECURITY;
+CREATE TABLE sv.risk_lead_route (
+  industry   text PRIMARY KEY,                                  -- a GB/T 4754 code or prefix
+  power_code text NOT NULL REFERENCES sv.power_item (code),     -- its supervising department decides
+  set_by     text NOT NULL,
+  set_at     timestamptz NOT NULL,
+  CONSTRAINT risk_lead_route_industry_check CHECK (industry ~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$')
+);
+ALTER TABLE sv.risk_lead_route ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_lead_route FORCE ROW LEVEL SECURITY;
+CREATE TABLE sv.risk_lead (
+  id                     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  source                 text REFERENCES sv.risk_lead_source (code),   -- NULL: the city's own scan
+  source_id              text,
+  alert_id               bigint REFERENCES sv.risk_alert (id),
+  uscc                   sv.uscc REFERENCES sv.subject (uscc),
+  subject_name           text,
+  region_code            text REFERENCES sv.region (code),
+  industry               text,
+  title                  text NOT NULL,
+  body                   text,
+  severity               text NOT NULL,
+  department_id          integer NOT NULL REFERENCES sv.department (id),
+  assigned_by            text NOT NULL,            -- how: rule, source, power_list
+  state                  text NOT NULL DEFAULT 'assigned',
+  received_at            timestamptz NOT NULL,
+  recorded_by            text NOT NULL,
+  recorded_at            timestamptz NOT NULL,
+  claim_due              date NOT NULL,
+  claim_due_provisional  boolean NOT NULL DEFAULT false,
+  verify_due             date NOT NULL,
+  verify_due_provisional boolean NOT NULL DEFAULT false,
+  handle_due             date NOT NULL,
+  handle_due_provisional boolean NOT NULL DEFAULT false,
+  claimed_by             text,
+  claimed_at             timestamptz,
+  verified_by            text,
+  verified_at            timestamptz,
+  verify_result          text,
+  verify_note            text,
+  action_id              bigint,                   -- the inspection of the data centre (sv.action.id)
+  handled_by             text,
+  handled_at             timestamptz,
+  measures               text,
+  feedback_message       uuid,                     -- the outbox message to the source; NULL: none
+  CONSTRAINT risk_lead_source_id_key UNIQUE (source, source_id),
+  CONSTRAINT risk_lead_alert_key UNIQUE (alert_id),
+  CONSTRAINT risk_lead_origin_check CHECK ((source IS NULL AND source_id IS NULL AND alert_id IS NOT NULL)
+                                          OR (source IS NOT NULL AND source_id IS NOT NULL AND alert_id IS NULL)),
+  CONSTRAINT risk_lead_source_id_check CHECK (source_id ~ '^[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}$'),
+  CONSTRAINT risk_lead_subject_check CHECK (uscc IS NOT NULL OR subject_name IS NOT NULL OR region_code IS NOT NULL),
+  CONSTRAINT risk_lead_subject_name_check CHECK (subject_name <> '' AND char_length(subject_name) <= 200),
+  CONSTRAINT risk_lead_industry_check CHECK (industry ~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$'),
+  CONSTRAINT risk_lead_title_check CHECK (title <> '' AND char_length(title) <= 200),
+  CONSTRAINT risk_lead_body_check CHECK (body <> '' AND char_length(body) <= 4000),
+  CONSTRAINT risk_lead_severity_check CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+  CONSTRAINT risk_lead_assigned_by_check CHECK (assigned_by IN ('rule', 'source', 'power_list')),
+  CONSTRAINT risk_lead_state_check CHECK (state IN ('assigned', 'claimed', 'verified', 'closed')),
+  CONSTRAINT risk_lead_verify_result_check CHECK (verify_result IN ('confirmed', 'not_confirmed')),
+  CONSTRAINT risk_lead_verify_note_check CHECK (verify_note <> '' AND char_length(verify_note) <= 2000),
+  CONSTRAINT risk_lead_measures_check CHECK (measures <> '' AND char_length(measures) <= 2000),
+  CONSTRAINT risk_lead_steps_check CHECK (
+    (claimed_at IS NOT NULL) = (state IN ('claimed', 'verified', 'closed'))
+    AND (verified_at IS NOT NULL) = (state IN ('verified', 'closed'))
+    AND (verified_at IS NOT NULL) = (verify_result IS NOT NULL)
+    AND (handled_at IS NOT NULL) = (state = 'closed'))
+);
+CREATE INDEX risk_lead_department_idx ON sv.risk_lead (department_id, received_at);
+CREATE INDEX risk_lead_uscc_idx ON sv.risk_lead (uscc) WHERE uscc IS NOT NULL;
+ALTER TABLE sv.risk_lead ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_lead FORCE ROW LEVEL SECURITY;
+CREATE TABLE sv.risk_lead_staging (
+  loaded_by    text NOT NULL DEFAULT current_user,
+  line         bigint GENERATED BY DEFAULT AS IDENTITY,
+  source       text,
+  source_id    text,
+  uscc         text,
+  subject_name text,
+  region       text,
+  industry     text,
+  title        text,
+  text         text,
+  severity     text,
+  received_at  text,
+  department   text
+);
