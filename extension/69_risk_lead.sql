@@ -591,6 +591,10 @@ BEGIN
   UPDATE sv.risk_lead x SET state = 'verified', verified_by = me.login, verified_at = now(), verify_result = result,
                             verify_note = v_note, action_id = risk_lead_verify.action_id
   WHERE x.id = l.id;
+  -- a confirmed lead about a registered subject raises its stratum in the next draw plan
+  IF result = 'confirmed' AND l.uscc IS NOT NULL THEN
+    PERFORM sv._draw_override_add(l.uscc, 'risk_lead', l.id::text, format('风险线索 %s 核查属实', l.id), l.department_id);
+  END IF;
   PERFORM sv.audit_append(l.department_id, 'risk_lead', l.id::text, 'verify',
     jsonb_build_object('state', 'verified', 'result', result, 'action_id', action_id, 'verify_due', l.verify_due,
                        'on_time', sv.local_date(now()) <= l.verify_due));

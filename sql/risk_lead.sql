@@ -287,6 +287,32 @@ FROM sv_bi.risk_lead_summary WHERE source IN ('PROV-MSA', 'NATL-MSA') OR (source
 ORDER BY department_code, source;
 RESET ROLE;
 
+-- a confirmed lead raises its subject's stratum in the next draw plan (docs/draw-protocol.md,
+-- "1. Population"): s1 is A-class (无事不扰), s2 B-class; l1 was confirmed, so s1 has a pending
+-- override and is counted in stratum B by the candidates of a plan over its region
+INSERT INTO sv.credit_class (uscc, class, source, assessed_at)
+VALUES (:'s1', 'A', 'regress', '2026-02-01 10:00+08'), (:'s2', 'B', 'regress', '2026-02-01 10:00+08');
+SELECT source_kind, source_id = :'l1' AS from_l1, uscc = :'s1' AS s1, reason LIKE '风险线索 % 核查属实' AS reason, plan_id
+FROM sv.draw_stratum_override WHERE uscc IN (:'s1', :'s2');
+CREATE TEMP TABLE rl_plan AS
+  SELECT jsonb_populate_record(NULL::sv.draw_plan, '{"id": -1, "scope": {"regions": ["410402"], "industries": ["H62", "E47"]},
+           "annual_cap": 100, "check_from": "2026-04-01", "check_to": "2026-04-30", "lookback_days": 0}') AS p;
+SELECT c.raised = ARRAY[:'s1']::sv.uscc[] AS s1_raised, c.sizes AS with_override
+FROM rl_plan, sv._draw_candidates(rl_plan.p) c;
+-- the same plan without the override: s1 back in stratum A
+SAVEPOINT before_applied;
+DELETE FROM sv.draw_stratum_override WHERE uscc = :'s1';
+SELECT cardinality(c.raised) AS raised, c.sizes AS without_override FROM rl_plan, sv._draw_candidates(rl_plan.p) c;
+ROLLBACK TO SAVEPOINT before_applied;
+-- an unconfirmed lead raises nothing (l2 has no subject; l1 is the only override)
+SELECT count(*) AS overrides FROM sv.draw_stratum_override WHERE source_kind = 'risk_lead' AND source_id IN (:'l1', :'l2');
+SET ROLE regress_rl_msa;
+SELECT count(*) FROM sv.draw_stratum_override;
+RESET ROLE;
+SET ROLE regress_rl_auditor;
+SELECT count(*) >= 1 AS readable FROM sv.draw_stratum_override;
+RESET ROLE;
+
 -- the lead table cannot be written directly, by any role
 SET ROLE regress_rl_admin;
 UPDATE sv.risk_lead SET state = 'closed' WHERE id = :l4;

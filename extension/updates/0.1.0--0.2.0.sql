@@ -451,3 +451,22 @@ CREATE TABLE sv.risk_lead_staging (
   received_at  text,
   department   text
 );
+
+-- 60_draw (issue 17, a confirmed risk lead raises the subject's stratum in the next plan).
+CREATE TABLE sv.draw_stratum_override (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  uscc        sv.uscc NOT NULL REFERENCES sv.subject (uscc),
+  source_kind text NOT NULL,
+  source_id   text NOT NULL,
+  reason      text NOT NULL,
+  created_by  text NOT NULL,
+  created_at  timestamptz NOT NULL,
+  plan_id     bigint REFERENCES sv.draw_plan (id),   -- the plan whose seal applied it; NULL: pending
+  CONSTRAINT draw_stratum_override_source_key UNIQUE (source_kind, source_id),
+  CONSTRAINT draw_stratum_override_source_kind_check CHECK (source_kind IN ('risk_lead')),
+  CONSTRAINT draw_stratum_override_source_id_check CHECK (source_id <> '' AND char_length(source_id) <= 64),
+  CONSTRAINT draw_stratum_override_reason_check CHECK (reason <> '' AND char_length(reason) <= 200)
+);
+CREATE INDEX draw_stratum_override_pending_idx ON sv.draw_stratum_override (uscc) WHERE plan_id IS NULL;
+ALTER TABLE sv.draw_stratum_override ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.draw_stratum_override FORCE ROW LEVEL SECURITY;
