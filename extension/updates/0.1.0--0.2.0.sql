@@ -470,3 +470,66 @@ CREATE TABLE sv.draw_stratum_override (
 CREATE INDEX draw_stratum_override_pending_idx ON sv.draw_stratum_override (uscc) WHERE plan_id IS NULL;
 ALTER TABLE sv.draw_stratum_override ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.draw_stratum_override FORCE ROW LEVEL SECURITY;
+
+-- 70_key_event (issue 17, key events): the events and their append-only timelines.
+CREATE TABLE sv.key_event (
+  id                      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  title                   text NOT NULL,
+  type                    text NOT NULL,
+  severity                text NOT NULL,
+  occurred_at             timestamptz NOT NULL,
+  lead_department_id      integer NOT NULL REFERENCES sv.department (id),
+  department_ids          integer[] NOT NULL,      -- every involved department, the lead one first
+  usccs                   sv.uscc[] NOT NULL DEFAULT '{}',
+  region_codes            text[] NOT NULL DEFAULT '{}',
+  state                   text NOT NULL DEFAULT 'open',
+  opened_by               text NOT NULL,
+  opened_at               timestamptz NOT NULL,
+  outcome                 text,
+  closed_by               text,
+  closed_at               timestamptz,
+  followup_from           date,                    -- the day of the follow_up entry that asks for the next one
+  followup_workdays       integer,                 -- within this many working days of that day
+  followup_due            date,
+  followup_due_provisional boolean NOT NULL DEFAULT false,
+  followup_met_at         timestamptz,             -- the next entry (or the closure)
+  public_summary          text,
+  published_by            text,
+  published_at            timestamptz,
+  CONSTRAINT key_event_title_check CHECK (title <> '' AND char_length(title) <= 200),
+  CONSTRAINT key_event_type_check CHECK (type IN ('food_safety', 'production_accident', 'mass_complaint', 'public_concern')),
+  CONSTRAINT key_event_severity_check CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+  CONSTRAINT key_event_departments_check CHECK (cardinality(department_ids) BETWEEN 1 AND 20
+                                               AND department_ids[1] = lead_department_id),
+  CONSTRAINT key_event_usccs_check CHECK (cardinality(usccs) <= 100),
+  CONSTRAINT key_event_regions_check CHECK (cardinality(region_codes) <= 50),
+  CONSTRAINT key_event_state_check CHECK (state IN ('open', 'closed')),
+  CONSTRAINT key_event_outcome_check CHECK (outcome <> '' AND char_length(outcome) <= 2000),
+  CONSTRAINT key_event_closed_check CHECK ((state = 'closed') = (closed_at IS NOT NULL)
+                                          AND (closed_at IS NOT NULL) = (outcome IS NOT NULL)),
+  CONSTRAINT key_event_public_summary_check CHECK (public_summary <> '' AND char_length(public_summary) <= 1000),
+  CONSTRAINT key_event_published_check CHECK ((published_at IS NOT NULL) = (public_summary IS NOT NULL))
+);
+CREATE INDEX key_event_departments_idx ON sv.key_event USING gin (department_ids);
+CREATE TABLE sv.key_event_entry (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  event_id     bigint NOT NULL REFERENCES sv.key_event (id),
+  kind         text NOT NULL,
+  body         text NOT NULL,
+  occurred_at  timestamptz NOT NULL,
+  links        jsonb NOT NULL DEFAULT '[]',     -- [{"type": complaint|lead|action|credit_event|push, "id": ...}]
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  recorded_by  text NOT NULL,
+  recorded_at  timestamptz NOT NULL,
+  followup_workdays integer,                    -- follow_up: the next entry is due within this many working days
+  CONSTRAINT key_event_entry_kind_check CHECK (kind IN ('cause', 'course', 'measure', 'result', 'follow_up')),
+  CONSTRAINT key_event_entry_body_check CHECK (body <> '' AND char_length(body) <= 4000),
+  CONSTRAINT key_event_entry_links_check CHECK (jsonb_typeof(links) = 'array' AND jsonb_array_length(links) <= 50),
+  CONSTRAINT key_event_entry_followup_check CHECK (followup_workdays IS NULL
+                                                  OR (followup_workdays BETWEEN 1 AND 60 AND kind = 'follow_up'))
+);
+CREATE INDEX key_event_entry_event_idx ON sv.key_event_entry (event_id, id);
+ALTER TABLE sv.key_event ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.key_event FORCE ROW LEVEL SECURITY;
+ALTER TABLE sv.key_event_entry ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.key_event_entry FORCE ROW LEVEL SECURITY;
