@@ -331,20 +331,20 @@ GRANT SELECT ON sv_work.risk_rule TO sv_admin, sv_auditor, sv_officer;
 -- ---------------------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION sv._risk_signal(signal text, from_month date, to_month date, as_of timestamptz)
-RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb)
+RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb, known_at timestamptz)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT a.uscc, left(s.industry, 1), s.region_code, date_trunc('month', a.ended_on)::date,
          jsonb_build_object('table', 'action', 'uscc', a.uscc, 'id', a.id, 'day', a.ended_on, 'result', a.result,
-                            'department_id', a.department_id)
+                            'department_id', a.department_id), a.received_at
   FROM sv.action a JOIN sv.subject s ON s.uscc = a.uscc
   WHERE signal = 'failed_inspection' AND a.kind = 'inspection' AND a.result <> 'no_problem'
     AND a.ended_on >= from_month AND a.ended_on < (to_month + interval '1 month')::date AND a.received_at <= as_of
   UNION ALL
   SELECT e.uscc, left(s.industry, 1), s.region_code, date_trunc('month', e.decided_on)::date,
          jsonb_build_object('table', 'credit_event', 'uscc', e.uscc, 'id', e.id, 'day', e.decided_on,
-                            'reference', e.reference, 'department_id', e.department_id)
+                            'reference', e.reference, 'department_id', e.department_id), e.recorded_at
   FROM sv.credit_event e JOIN sv.subject s ON s.uscc = e.uscc
   WHERE signal = 'penalty' AND e.kind = 'administrative_penalty'
     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
@@ -473,6 +473,35 @@ GRANT SELECT ON sv.risk_alert TO sv_admin, sv_auditor, sv_officer;
 SELECT pg_catalog.pg_extension_config_dump('sv.risk_alert', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.risk_alert_id_seq', '');
 
+-- Every scan of a rule: the moment it scanned as of, its months, since (incremental: only the
+-- series with signals known after it; NULL: a full scan) and its counts.  The daily job reads the
+-- last one of each rule version to scan incrementally.
+CREATE TABLE sv.risk_rule_scan (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  rule_code       text NOT NULL,
+  rule_version    integer NOT NULL,
+  as_of           timestamptz NOT NULL,
+  months          integer NOT NULL,
+  since           timestamptz,
+  series          bigint NOT NULL,
+  tested          bigint NOT NULL,
+  alarms          bigint NOT NULL,
+  new_alerts      bigint NOT NULL,
+  extended_alerts bigint NOT NULL,
+  scanned_by      text NOT NULL,
+  scanned_at      timestamptz NOT NULL,
+  CONSTRAINT risk_rule_scan_rule_fkey FOREIGN KEY (rule_code, rule_version) REFERENCES sv.risk_rule (code, version),
+  CONSTRAINT risk_rule_scan_since_check CHECK (since <= as_of)
+);
+CREATE INDEX risk_rule_scan_rule_idx ON sv.risk_rule_scan (rule_code, rule_version, as_of);
+COMMENT ON TABLE sv.risk_rule_scan IS 'Scans of risk rules: as of when, full or incremental (since), and their counts';
+ALTER TABLE sv.risk_rule_scan ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_rule_scan FORCE ROW LEVEL SECURITY;
+CREATE POLICY risk_rule_scan_read ON sv.risk_rule_scan FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.risk_rule_scan TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.risk_rule_scan', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.risk_rule_scan_id_seq', '');
+
 -- ewma or cusum over one chart of counts with the in-control mean mu0 (fixed or estimated) and
 -- the rule's other parameters: sigma sqrt(mu0) unless given; mu1 given or shift x mu0.
 CREATE OR REPLACE FUNCTION sv._risk_chart(detector text, counts bigint[], mu0 float8, params jsonb)
@@ -511,7 +540,8 @@ $fn$;
 -- raised by the first and extended by each next one (a month's alarm continues the episode of
 -- an alert whose last month is the month before, or holds it already); an alarm is never
 -- raised twice.  Returns what it did (the alerts extended in the audit record).
-CREATE OR REPLACE FUNCTION sv.risk_scan(rule_code text, as_of timestamptz DEFAULT now(), months integer DEFAULT 1)
+CREATE OR REPLACE FUNCTION sv.risk_scan(rule_code text, as_of timestamptz DEFAULT now(), months integer DEFAULT 1,
+                                        since timestamptz DEFAULT NULL)
 RETURNS TABLE (rule_version integer, series bigint, tested bigint, alarms bigint, new_alerts bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -535,8 +565,12 @@ DECLARE
   ep record;
   v_alert sv.risk_alert;
   v_more jsonb;
+  v_changed text[];       -- incremental (since given): the series with a signal known after since
 BEGIN
   PERFORM sv._require_given(ARRAY['rule_code', 'as_of', 'months'], ARRAY[rule_code IS NULL, as_of IS NULL, months IS NULL]);
+  IF since > as_of THEN
+    RAISE EXCEPTION 'since (%) is after as_of (%)', since, as_of USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   PERFORM sv._risk_require_months(NULL, NULL, as_of);
   IF months NOT BETWEEN 1 AND 120 THEN
     RAISE EXCEPTION 'months must be between 1 and 120, not %', months USING ERRCODE = 'invalid_parameter_value';
@@ -559,6 +593,14 @@ BEGIN
   v_from := (v_first_tested - make_interval(months => v_back))::date;
   v_n := months + v_back;
 
+  -- incremental: only the series with a signal in the months the detector reads that became known
+  -- after since (a late signal of a baseline month changes the test of the months after it)
+  IF since IS NOT NULL THEN
+    v_changed := ARRAY(SELECT DISTINCT sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code)
+                       FROM sv._risk_signal(r.signal, v_from, v_last, as_of) g
+                       WHERE g.known_at > since AND (r.group_by = 'subject' OR g.industry IS NOT NULL));
+  END IF;
+
   CREATE TEMP TABLE IF NOT EXISTS pg_temp.risk_scan_point (
     series text, uscc text, t integer, period date, observed bigint, baseline float8, statistic float8,
     threshold float8, p float8, p_adjusted float8, alarm boolean) ON COMMIT DROP;
@@ -568,6 +610,7 @@ BEGIN
     -- of a failed inspection: the failed ones since the subject's last passed one
     WITH subj AS (
       SELECT DISTINCT g.uscc FROM sv._risk_signal(r.signal, v_first_tested, v_last, as_of) g
+      WHERE since IS NULL OR g.uscc::text = ANY (v_changed)
     ), insp AS (
       SELECT a.uscc, a.ended_on, a.id, a.result <> 'no_problem' AS failed,
              count(*) FILTER (WHERE a.result = 'no_problem') OVER (PARTITION BY a.uscc ORDER BY a.ended_on, a.id) AS grp
@@ -595,7 +638,8 @@ BEGIN
       FROM sv._risk_signal(r.signal, v_from, v_last, as_of) g
       WHERE r.group_by = 'subject' OR g.industry IS NOT NULL
     ), tested AS (
-      SELECT DISTINCT s.series, s.uscc FROM sig s WHERE s.month >= v_first_tested
+      SELECT DISTINCT s.series, s.uscc FROM sig s
+      WHERE s.month >= v_first_tested AND (since IS NULL OR s.series = ANY (v_changed))
     ), per_month AS (
       SELECT s.series, s.month, count(*) AS n FROM sig s GROUP BY s.series, s.month
     )
@@ -708,18 +752,22 @@ BEGIN
     WHERE x.series = ep.series AND x.period = ep.first;
     v_new := v_new + 1;
   END LOOP;
+  INSERT INTO sv.risk_rule_scan (rule_code, rule_version, as_of, months, since, series, tested, alarms, new_alerts,
+                                 extended_alerts, scanned_by, scanned_at)
+  VALUES (r.code, r.version, as_of, months, since, v_series, v_tested, v_alarms, v_new, v_extended, me.login, now());
   PERFORM sv.audit_append(r.department_id, 'risk_rule', r.code || ' v' || r.version, 'scan',
     jsonb_build_object('as_of', as_of, 'months', months, 'from', v_first_tested, 'to', v_last, 'series', v_series,
-                       'tested', v_tested, 'alarms', v_alarms, 'new_alerts', v_new, 'extended_alerts', v_extended));
+                       'tested', v_tested, 'alarms', v_alarms, 'new_alerts', v_new, 'extended_alerts', v_extended)
+    || CASE WHEN since IS NULL THEN '{}' ELSE jsonb_build_object('since', since) END);
   DROP TABLE pg_temp.risk_scan_point;
   RETURN QUERY SELECT r.version, v_series, v_tested, v_alarms, v_new;
 END
 $fn$;
-COMMENT ON FUNCTION sv.risk_scan(text, timestamptz, integer) IS
-  'Administrators: scan one risk rule as of a moment over the last months, raising each new alarm once as an alert with its explanation';
+COMMENT ON FUNCTION sv.risk_scan(text, timestamptz, integer, timestamptz) IS
+  'Administrators: scan one risk rule as of a moment over the last months (only the series with signals known after since, when given), raising each new alarm once as an alert with its explanation';
 COMMENT ON FUNCTION sv.risk_signal_counts(text, text, date, date, timestamptz) IS
   'Administrators, auditors: a risk signal counted per series and month, as known at a moment';
-GRANT EXECUTE ON FUNCTION sv.risk_scan(text, timestamptz, integer) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.risk_scan(text, timestamptz, integer, timestamptz) TO sv_admin;
 GRANT EXECUTE ON FUNCTION sv.risk_signal_counts(text, text, date, date, timestamptz) TO sv_admin, sv_auditor;
 
 -- What officials read: the alerts their department must act on (all for auditors and

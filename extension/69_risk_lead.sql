@@ -58,7 +58,7 @@ CREATE TABLE sv.risk_lead (
   id                     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   source                 text REFERENCES sv.risk_lead_source (code),   -- NULL: the city's own scan
   source_id              text,
-  alert_id               bigint REFERENCES sv.risk_alert (id),
+  alert_id               bigint,                   -- the alert (sv.risk_alert.id; no foreign key: an alert is never removed, and its guards answer first)
   uscc                   sv.uscc REFERENCES sv.subject (uscc),
   subject_name           text,
   region_code            text REFERENCES sv.region (code),

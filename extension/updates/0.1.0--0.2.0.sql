@@ -379,7 +379,7 @@ CREATE TABLE sv.risk_lead (
   id                     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   source                 text REFERENCES sv.risk_lead_source (code),   -- NULL: the city's own scan
   source_id              text,
-  alert_id               bigint REFERENCES sv.risk_alert (id),
+  alert_id               bigint,                   -- the alert (sv.risk_alert.id; no foreign key: an alert is never removed, and its guards answer first)
   uscc                   sv.uscc REFERENCES sv.subject (uscc),
   subject_name           text,
   region_code            text REFERENCES sv.region (code),
@@ -533,3 +533,25 @@ ALTER TABLE sv.key_event ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.key_event FORCE ROW LEVEL SECURITY;
 ALTER TABLE sv.key_event_entry ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.key_event_entry FORCE ROW LEVEL SECURITY;
+
+-- 66_risk (issue 17, incremental scans): every scan of a rule, full or incremental.
+CREATE TABLE sv.risk_rule_scan (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  rule_code       text NOT NULL,
+  rule_version    integer NOT NULL,
+  as_of           timestamptz NOT NULL,
+  months          integer NOT NULL,
+  since           timestamptz,
+  series          bigint NOT NULL,
+  tested          bigint NOT NULL,
+  alarms          bigint NOT NULL,
+  new_alerts      bigint NOT NULL,
+  extended_alerts bigint NOT NULL,
+  scanned_by      text NOT NULL,
+  scanned_at      timestamptz NOT NULL,
+  CONSTRAINT risk_rule_scan_rule_fkey FOREIGN KEY (rule_code, rule_version) REFERENCES sv.risk_rule (code, version),
+  CONSTRAINT risk_rule_scan_since_check CHECK (since <= as_of)
+);
+CREATE INDEX risk_rule_scan_rule_idx ON sv.risk_rule_scan (rule_code, rule_version, as_of);
+ALTER TABLE sv.risk_rule_scan ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_rule_scan FORCE ROW LEVEL SECURITY;
