@@ -820,6 +820,53 @@ FROM sv_work.risk_alert ORDER BY period DESC, id LIMIT 5;
 RESET ROLE;
 
 \echo
+\echo '== 风险线索闭环:扫描发现异常突增,线索分派、签收、现场核查、办结反馈'
+\echo '   A planted spike: five penalties of one subject this month (none in the months before); a Poisson'
+\echo '   rule finds it, the alert becomes a lead of market supervision, which claims it, inspects, confirms and closes it'
+SELECT uscc::text AS spike_uscc, name AS spike_name FROM sv.subject
+WHERE source_system = 'HN-AMR' AND region_code = '410402' ORDER BY uscc OFFSET 7 LIMIT 1 \gset
+SET ROLE amr_feed;
+SELECT count(sv.credit_event_record(:'spike_uscc', 'administrative_penalty', 2, 'city', sv.local_date(now()),
+         '平市监罚〔演示〕' || n || '号', department_id => 4, penalty_types => '{warning}')) AS "植入的行政处罚数"
+FROM generate_series(1, 5) n;
+RESET ROLE;
+SET ROLE pds_admin;
+SELECT sv.risk_rule_save('DEMO-SPIKE', '行政处罚异常突增', 'penalty', 'subject', 'poisson_tail',
+  '{"baseline": 6, "guard": 1, "alpha": 0.001, "min_count": 3}', 'orange', 4, '国发〔2019〕18号 加强和规范事中事后监管') AS "规则版本";
+SELECT series AS "监测对象数", tested AS "检验数", alarms AS "报警数", new_alerts AS "新预警数"
+FROM sv.risk_scan('DEMO-SPIKE');
+RESET ROLE;
+SET ROLE msa_city;
+SELECT subject_name AS "市场主体", observed AS "当月处罚数", round(baseline::numeric, 2) AS "基线均值",
+       round(p::numeric, 8) AS "P值", explanation -> 'baseline_window' AS "基线窗口"
+FROM sv_work.risk_alert WHERE rule_code = 'DEMO-SPIKE';
+SELECT sv.risk_lead_from_alert(id) AS lead_id FROM sv_work.risk_alert WHERE rule_code = 'DEMO-SPIKE' \gset
+SELECT sv.risk_lead_claim(:lead_id) \gset
+SELECT sv.action_record(:'spike_uscc', 'inspection', 'PDS-MSA-002-C01', 4, sv.local_date(now()), sv.local_date(now()),
+         '{豫D0401001,豫D0401002}', 'case_filed', '后厨卫生不达标,进货查验记录缺失') AS action_id \gset
+SELECT sv.risk_lead_verify(:lead_id, 'confirmed', '现场检查属实:后厨卫生不达标,已立案', :action_id) \gset
+SELECT sv.risk_lead_handle(:lead_id, '立案调查,责令限期整改,列入下次双随机抽查重点') IS NULL AS "来源为本市扫描,无需外部反馈";
+SELECT id AS "线索编号", subject_name AS "市场主体", pg_temp.zh('sv_work.risk_lead', 'assigned_by', assigned_by) AS "分派依据",
+       pg_temp.zh('sv_work.risk_lead', 'state', state) AS "状态",
+       pg_temp.zh('sv_work.risk_lead', 'verify_result', verify_result) AS "核查结论", action_id IS NOT NULL AS "有核查检查",
+       pg_temp.zh('sv_work.risk_lead', 'handle_state', handle_state) AS "办结期限状态", measures AS "处置措施"
+FROM sv_work.risk_lead WHERE id = :lead_id;
+RESET ROLE;
+\echo '   核查属实的主体在下一次双随机抽查中提高一个风险等级(A类"无事不扰"不再豁免);每一步都记入审计链'
+\echo '   the confirmed subject counts one credit class worse in the next draw plan; every step is in the audit chain:'
+SET ROLE supervision_office;
+SELECT source_kind AS "来源", reason AS "原因", plan_id IS NULL AS "待下次抽查" FROM sv.draw_stratum_override
+WHERE uscc = :'spike_uscc';
+SELECT action AS "审计动作", count(*) AS "记录数" FROM sv_work.audit_trail
+WHERE object_kind = 'risk_lead' AND object_id = :'lead_id' GROUP BY action ORDER BY min(seq);
+RESET ROLE;
+SET ROLE bi_viewer;
+SELECT department_name AS "承办部门", source_name AS "线索来源", received AS "接收", closed AS "办结", confirmed AS "属实",
+       avg_closure_workdays AS "平均办结工作日"
+FROM sv_bi.risk_lead_summary ORDER BY department_code, source;
+RESET ROLE;
+
+\echo
 \echo '== 最后:以只读审计账号对演示数据库做安全自检(无结果行即未发现问题)'
 \echo '   At the end: the security self-check on the demo database, as the supervision office'
 \echo '   (no row = no finding: row-level security, grants, append-only guards, releases, endpoints, the audit chain;'
