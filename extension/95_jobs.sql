@@ -352,6 +352,7 @@ DECLARE
   s record;
   v_sum jsonb;
   v_since timestamptz;
+  v_leads bigint;
 BEGIN
   IF NOT r.params ? 'as_of' THEN
     -- the rules named (params.rules: each must exist), or every one
@@ -384,7 +385,8 @@ BEGIN
            rows_total = (SELECT count(DISTINCT k.code) FROM sv.risk_rule k
                          WHERE k.created_at <= v_as_of
                            AND (NOT r.params ? 'rules' OR k.code IN (SELECT jsonb_array_elements_text(r.params -> 'rules')))),
-           result = coalesce(r.result, jsonb_build_object('series', 0, 'tested', 0, 'alarms', 0, 'new_alerts', 0, 'incremental', 0)),
+           result = coalesce(r.result, jsonb_build_object('series', 0, 'tested', 0, 'alarms', 0, 'new_alerts', 0, 'incremental', 0,
+                                                          'leads', 0)),
            updated_at = now()
      WHERE x.id = r.id;
     RETURN 0;
@@ -409,11 +411,16 @@ BEGIN
         AND x.rule_version = (SELECT max(k.version) FROM sv.risk_rule k WHERE k.code = v_code AND k.created_at <= v_as_of);
     END IF;
     SELECT * INTO s FROM sv.risk_scan(v_code, v_as_of, (r.params ->> 'months')::integer, v_since);
+    -- each new alert becomes a lead of the rule's department (69_risk_lead.sql)
+    SELECT count(sv.risk_lead_from_alert(a.id)) INTO v_leads FROM sv.risk_alert a
+    WHERE a.rule_code = v_code AND a.as_of = v_as_of
+      AND NOT EXISTS (SELECT 1 FROM sv.risk_lead l WHERE l.alert_id = a.id);
     v_sum := jsonb_build_object('series', (v_sum ->> 'series')::bigint + s.series,
                                 'tested', (v_sum ->> 'tested')::bigint + s.tested,
                                 'alarms', (v_sum ->> 'alarms')::bigint + s.alarms,
                                 'new_alerts', (v_sum ->> 'new_alerts')::bigint + s.new_alerts,
-                                'incremental', coalesce((v_sum ->> 'incremental')::bigint, 0) + (v_since IS NOT NULL)::integer);
+                                'incremental', coalesce((v_sum ->> 'incremental')::bigint, 0) + (v_since IS NOT NULL)::integer,
+                                'leads', coalesce((v_sum ->> 'leads')::bigint, 0) + v_leads);
   END LOOP;
   UPDATE sv.job_run x
      SET rows_done = x.rows_done + cardinality(v_codes), resume_after = v_codes[cardinality(v_codes)],

@@ -124,6 +124,10 @@ FROM sv.job_run WHERE id = (SELECT max(id) FROM sv.job_run WHERE job = 'risk_sca
 -- never the same alert twice for one episode: one alert per rule, series and month
 SELECT rule_code, count(*) AS alerts, count(DISTINCT (series, period)) AS episodes FROM sv.risk_alert
 WHERE rule_code LIKE 'RJB-%' GROUP BY rule_code ORDER BY rule_code;
+-- each alert the jobs raised became a lead of the rule's department, once
+SELECT l.department_id, l.assigned_by, l.state, count(*) AS leads, count(DISTINCT l.alert_id) AS alerts
+FROM sv.risk_lead l JOIN sv.risk_alert a ON a.id = l.alert_id WHERE a.rule_code LIKE 'RJB-%'
+GROUP BY l.department_id, l.assigned_by, l.state;
 -- the rules named: only those; a rule that does not exist fails the run (P0002)
 SET ROLE regress_rjb_admin;
 CALL sv.job_risk_scan_full(rules => '{RJB-2}');
@@ -143,6 +147,7 @@ RESET ROLE;
 BEGIN;
 CALL sv._append_only_enforce(false);
 SET LOCAL session_replication_role = replica;
+DELETE FROM sv.risk_lead WHERE alert_id IN (SELECT id FROM sv.risk_alert WHERE rule_code LIKE 'RJB%');
 DELETE FROM sv.risk_alert WHERE rule_code LIKE 'RJB%';
 DELETE FROM sv.risk_rule_scan WHERE rule_code LIKE 'RJB%';
 DELETE FROM sv.risk_rule WHERE code LIKE 'RJB%';

@@ -26,6 +26,7 @@ BEGIN;
 CREATE TEMP TABLE rl_seq AS
   SELECT format('%I.%I', schemaname, sequencename) AS seq, start_value, last_value FROM pg_sequences
   WHERE schemaname = 'sv';
+SELECT coalesce(max(seq), 0) AS audit_base FROM sv.audit_log \gset
 CREATE ROLE regress_rl_admin LOGIN IN ROLE sv_admin;
 CREATE ROLE regress_rl_feed LOGIN IN ROLE sv_integration;
 CREATE ROLE regress_rl_msa LOGIN IN ROLE sv_officer;      -- market regulation (4)
@@ -270,7 +271,7 @@ FROM sv.outbox o JOIN sv.risk_lead l ON l.feedback_message = o.message_id WHERE 
 -- every step in the audit chain, on the lead
 SELECT a.object_id::bigint - :l1 AS lead, a.action, a.department_id, a.change::jsonb ->> 'state' AS state,
        a.change::jsonb ->> 'on_time' AS on_time
-FROM sv.audit_log a WHERE a.object_kind = 'risk_lead' AND a.object_id IN (:'l1', :'l2') ORDER BY a.seq;
+FROM sv.audit_log a WHERE a.object_kind = 'risk_lead' AND a.object_id IN (:'l1', :'l2') AND a.seq > :audit_base ORDER BY a.seq;
 
 -- the deadline model: the three kinds are registered and the open ones are in sv_work.deadline_open
 SELECT name, label_zh, days_expr, reminder_days FROM sv.calendar_deadline WHERE name LIKE 'risk_lead.%' ORDER BY name;
