@@ -198,6 +198,30 @@ RESET ROLE;
 SELECT id = :e1 AS e1, state, outcome, closed_by, followup_state, published_at IS NOT NULL AS published FROM sv_work.key_event
 WHERE id IN (:e1, :e2) ORDER BY id;
 
+-- the role matrix: who may execute each function and read (or write) each table and view
+SELECT f.fn AS function, string_agg(CASE WHEN has_function_privilege(g, f.fn, 'EXECUTE') THEN substr(g, 4) ELSE '-' END, ' '
+                                    ORDER BY g) AS execute
+FROM (VALUES
+  ('sv.key_event_open(text,text,text,timestamptz,integer[],text[],text[])'),
+  ('sv.key_event_append(bigint,text,text,timestamptz,jsonb,integer)'),
+  ('sv.key_event_close(bigint,text)'),
+  ('sv.key_event_publish(bigint,text)'),
+  ('sv._key_event_for_step(bigint,text,boolean)'),
+  ('sv._key_event_text(text,text,integer)'),
+  ('sv._key_event_moment(text,timestamptz)')) f(fn)
+CROSS JOIN unnest(sv._group_roles()) g GROUP BY f.fn ORDER BY f.fn;
+SELECT r.rel AS relation, r.priv, string_agg(CASE WHEN has_table_privilege(g, r.rel, r.priv) THEN substr(g, 4) ELSE '-' END, ' '
+                                             ORDER BY g) AS granted
+FROM (VALUES
+  ('sv.key_event', 'SELECT'),
+  ('sv.key_event', 'INSERT'),
+  ('sv.key_event_entry', 'SELECT'),
+  ('sv.key_event_entry', 'UPDATE'),
+  ('sv_work.key_event', 'SELECT'),
+  ('sv_work.key_event_timeline', 'SELECT'),
+  ('sv_public.key_event', 'SELECT')) r(rel, priv)
+CROSS JOIN unnest(sv._group_roles()) g GROUP BY r.rel, r.priv ORDER BY r.rel, r.priv;
+
 -- every step in the audit chain, on the event
 SELECT a.action, a.department_id, a.change::jsonb ->> 'kind' AS kind, a.change::jsonb ->> 'followup_due' AS followup_due,
        a.change::jsonb ->> 'followup_met' AS followup_met

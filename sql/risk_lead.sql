@@ -305,6 +305,33 @@ SAVEPOINT before_applied;
 DELETE FROM sv.draw_stratum_override WHERE uscc = :'s1';
 SELECT cardinality(c.raised) AS raised, c.sizes AS without_override FROM rl_plan, sv._draw_candidates(rl_plan.p) c;
 ROLLBACK TO SAVEPOINT before_applied;
+-- the seal of the next plan over s1 applies the override once: s1 is in stratum B of its
+-- population, the override records the plan, an audit record says so; a later plan sees s1 as A
+SET ROLE regress_rl_msa;
+SELECT sv.catalog_item_save('RLD-MSA-1', 4, '对餐饮服务的监督检查', '双随机抽查', '现场检查', '餐饮服务提供者',
+  '[{"law": "中华人民共和国食品安全法", "article": "第一百一十条"}]', 'city', 'city') > 0 AS item,
+       sv.check_item_save('RLD-MSA-1-C01', 'RLD-MSA-1', 'city', '410400', 4, 'on_site', '后厨卫生', 'general') > 0 AS check_item;
+RESET ROLE;
+SELECT sv.catalog_publish('RLD-2026', 'risk lead test, rolled back') > 0 AS published;
+SELECT count(sv.inspector_save(c, n, 4, '410400', '2024-01-01', '2029-12-31', 'RLD-ZF', 'RLD-ZF-' || c)) AS inspectors
+FROM (VALUES ('豫RLD0001', '线索甲'), ('豫RLD0002', '线索乙')) v(c, n);
+SET ROLE regress_rl_msa;
+SELECT sv.draw_plan_save('RLD-P1', '线索测试抽查', 4, '2027-01-04', '2027-01-29', '{"regions": ["410402"], "industries": ["H62", "E47"]}',
+  '{RLD-MSA-1-C01}', '{"B": {"ratio": 1}}') AS plan1 \gset
+SELECT sv.draw_seal(:plan1, sha256('risk lead test nonce 0123456789'::bytea), 'lottery;中国福利彩票3D;2099001;2099-01-01;digits=3')
+       IS NOT NULL AS sealed;
+SELECT stratum_sizes FROM sv.draw_plan WHERE id = :plan1;
+RESET ROLE;
+SELECT plan_id = :plan1 AS applied_to_plan1 FROM sv.draw_stratum_override WHERE uscc = :'s1';
+SELECT a.action, a.change::jsonb ->> 'plan' AS plan, a.change::jsonb ->> 'source_kind' AS source_kind
+FROM sv.audit_log a WHERE a.object_kind = 'draw_stratum_override' AND a.seq > :audit_base ORDER BY a.seq;
+SET ROLE regress_rl_msa;
+SELECT sv.draw_plan_save('RLD-P2', '线索测试抽查二', 4, '2027-02-01', '2027-02-26', '{"regions": ["410402"], "industries": ["H62", "E47"]}',
+  '{RLD-MSA-1-C01}', '{"B": {"ratio": 1}}') AS plan2 \gset
+SELECT sv.draw_seal(:plan2, sha256('risk lead test nonce 9876543210'::bytea), 'lottery;中国福利彩票3D;2099002;2099-01-02;digits=3')
+       IS NOT NULL AS sealed;
+SELECT stratum_sizes FROM sv.draw_plan WHERE id = :plan2;
+RESET ROLE;
 -- an unconfirmed lead raises nothing (l2 has no subject; l1 is the only override)
 SELECT count(*) AS overrides FROM sv.draw_stratum_override WHERE source_kind = 'risk_lead' AND source_id IN (:'l1', :'l2');
 SET ROLE regress_rl_msa;
@@ -313,6 +340,38 @@ RESET ROLE;
 SET ROLE regress_rl_auditor;
 SELECT count(*) >= 1 AS readable FROM sv.draw_stratum_override;
 RESET ROLE;
+
+-- the role matrix: who may execute each function and read (or write) each table and view
+SELECT f.fn AS function, string_agg(CASE WHEN has_function_privilege(g, f.fn, 'EXECUTE') THEN substr(g, 4) ELSE '-' END, ' '
+                                    ORDER BY g) AS execute
+FROM (VALUES
+  ('sv.risk_lead_source_save(text,text,text)'),
+  ('sv.risk_lead_route_save(text,text)'),
+  ('sv.risk_lead_receive(jsonb)'),
+  ('sv.risk_lead_from_alert(bigint)'),
+  ('sv.risk_lead_claim(bigint)'),
+  ('sv.risk_lead_verify(bigint,text,text,bigint)'),
+  ('sv.risk_lead_handle(bigint,text)'),
+  ('sv._risk_lead_take(jsonb)'),
+  ('sv._risk_lead_merge(text,sv.risk_lead_staging[])'),
+  ('sv._risk_lead_for_step(bigint,text,text)'),
+  ('sv._risk_lead_department(text)'),
+  ('sv._risk_lead_dues(sv.risk_lead)'),
+  ('sv._draw_override_add(sv.uscc,text,text,text,integer)')) f(fn)
+CROSS JOIN unnest(sv._group_roles()) g GROUP BY f.fn ORDER BY f.fn;
+SELECT r.rel AS relation, r.priv, string_agg(CASE WHEN has_table_privilege(g, r.rel, r.priv) THEN substr(g, 4) ELSE '-' END, ' '
+                                             ORDER BY g) AS granted
+FROM (VALUES
+  ('sv.risk_lead', 'SELECT'),
+  ('sv.risk_lead', 'UPDATE'),
+  ('sv.risk_lead_source', 'SELECT'),
+  ('sv.risk_lead_route', 'SELECT'),
+  ('sv.risk_lead_staging', 'INSERT'),
+  ('sv.risk_lead_staging', 'SELECT'),
+  ('sv.draw_stratum_override', 'SELECT'),
+  ('sv_work.risk_lead', 'SELECT'),
+  ('sv_bi.risk_lead_summary', 'SELECT')) r(rel, priv)
+CROSS JOIN unnest(sv._group_roles()) g GROUP BY r.rel, r.priv ORDER BY r.rel, r.priv;
 
 -- the lead table cannot be written directly, by any role
 SET ROLE regress_rl_admin;
