@@ -302,16 +302,7 @@ BEGIN
   END IF;
   l.severity := sv._payload_text(payload, 'severity', 'severity', 10);
   PERFORM sv._require_one_of('severity', l.severity, '{blue,yellow,orange,red}');
-  IF jsonb_typeof(payload -> 'received_at') IS DISTINCT FROM 'string'
-     OR (payload ->> 'received_at') !~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$' THEN
-    RAISE EXCEPTION 'received_at must be a time written YYYY-MM-DDTHH:MM:SS with a time zone (+08:00), not %',
-      coalesce((payload -> 'received_at')::text, 'missing') USING ERRCODE = 'invalid_datetime_format';
-  END IF;
-  BEGIN
-    l.received_at := (payload ->> 'received_at')::timestamptz;
-  EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
-    RAISE EXCEPTION 'received_at: % is not a time', (payload -> 'received_at')::text USING ERRCODE = 'invalid_datetime_format';
-  END;
+  l.received_at := sv._payload_time(payload, 'received_at', 'received_at');
   IF l.received_at > now() + interval '5 minutes' OR l.received_at < '2000-01-01 00:00+08' THEN
     RAISE EXCEPTION 'received_at % is %', payload ->> 'received_at',
       CASE WHEN l.received_at < '2000-01-01 00:00+08' THEN 'before 2000' ELSE 'in the future' END
