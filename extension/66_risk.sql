@@ -350,6 +350,51 @@ AS $fn$
     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
 $fn$;
 
+-- The same rows of some subjects only (read along each table's primary key, which leads with
+-- the subject): an incremental scan of a rule per subject, and an alert's signal rows.
+CREATE OR REPLACE FUNCTION sv._risk_signal_of(signal text, from_month date, to_month date, as_of timestamptz, usccs sv.uscc[])
+RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb, known_at timestamptz)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT a.uscc, left(s.industry, 1), s.region_code, date_trunc('month', a.ended_on)::date,
+         jsonb_build_object('table', 'action', 'uscc', a.uscc, 'id', a.id, 'day', a.ended_on, 'result', a.result,
+                            'department_id', a.department_id), a.received_at
+  FROM sv.action a JOIN sv.subject s ON s.uscc = a.uscc
+  WHERE signal = 'failed_inspection' AND a.uscc = ANY (usccs) AND a.kind = 'inspection' AND a.result <> 'no_problem'
+    AND a.ended_on >= from_month AND a.ended_on < (to_month + interval '1 month')::date AND a.received_at <= as_of
+  UNION ALL
+  SELECT e.uscc, left(s.industry, 1), s.region_code, date_trunc('month', e.decided_on)::date,
+         jsonb_build_object('table', 'credit_event', 'uscc', e.uscc, 'id', e.id, 'day', e.decided_on,
+                            'reference', e.reference, 'department_id', e.department_id), e.recorded_at
+  FROM sv.credit_event e JOIN sv.subject s ON s.uscc = e.uscc
+  WHERE signal = 'penalty' AND e.uscc = ANY (usccs) AND e.kind = 'administrative_penalty'
+    AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
+$fn$;
+
+-- The subjects (with their industry section and region) that have a signal row of the months
+-- from_month..to_month which became known after since and by as_of: what an incremental scan
+-- tests.  Read along the tables' indexes on the moment they were received (credit_event_recorded_idx,
+-- action_received_idx).
+CREATE OR REPLACE FUNCTION sv._risk_signal_new(signal text, from_month date, to_month date, since timestamptz,
+                                               as_of timestamptz)
+RETURNS TABLE (uscc sv.uscc, industry text, region_code text)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT s.uscc, left(s.industry, 1), s.region_code
+  FROM sv.subject s
+  WHERE s.uscc IN (SELECT a.uscc FROM sv.action a
+                   WHERE signal = 'failed_inspection' AND a.received_at > since AND a.received_at <= as_of
+                     AND a.kind = 'inspection' AND a.result <> 'no_problem'
+                     AND a.ended_on >= from_month AND a.ended_on < (to_month + interval '1 month')::date
+                   UNION
+                   SELECT e.uscc FROM sv.credit_event e
+                   WHERE signal = 'penalty' AND e.recorded_at > since AND e.recorded_at <= as_of
+                     AND e.kind = 'administrative_penalty'
+                     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date)
+$fn$;
+
 -- The signal counted per series and month (months without a signal are not listed: they count 0).
 CREATE OR REPLACE FUNCTION sv.risk_signal_counts(signal text, group_by text, from_month date, to_month date,
                                                  as_of timestamptz DEFAULT now())
@@ -566,6 +611,7 @@ DECLARE
   v_alert sv.risk_alert;
   v_more jsonb;
   v_changed text[];       -- incremental (since given): the series with a signal known after since
+  v_changed_usccs sv.uscc[];  -- and, per subject, their subjects
 BEGIN
   PERFORM sv._require_given(ARRAY['rule_code', 'as_of', 'months'], ARRAY[rule_code IS NULL, as_of IS NULL, months IS NULL]);
   IF since > as_of THEN
@@ -597,8 +643,11 @@ BEGIN
   -- after since (a late signal of a baseline month changes the test of the months after it)
   IF since IS NOT NULL THEN
     v_changed := ARRAY(SELECT DISTINCT sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code)
-                       FROM sv._risk_signal(r.signal, v_from, v_last, as_of) g
-                       WHERE g.known_at > since AND (r.group_by = 'subject' OR g.industry IS NOT NULL));
+                       FROM sv._risk_signal_new(r.signal, v_from, v_last, since, as_of) g
+                       WHERE r.group_by = 'subject' OR g.industry IS NOT NULL);
+    IF r.group_by = 'subject' THEN
+      v_changed_usccs := v_changed::sv.uscc[];
+    END IF;
   END IF;
 
   CREATE TEMP TABLE IF NOT EXISTS pg_temp.risk_scan_point (
@@ -609,8 +658,10 @@ BEGIN
     -- the inspections of the subjects with a failed one in the tested months, in order; the run
     -- of a failed inspection: the failed ones since the subject's last passed one
     WITH subj AS (
-      SELECT DISTINCT g.uscc FROM sv._risk_signal(r.signal, v_first_tested, v_last, as_of) g
-      WHERE since IS NULL OR g.uscc::text = ANY (v_changed)
+      SELECT DISTINCT g.uscc FROM sv._risk_signal(r.signal, v_first_tested, v_last, as_of) g WHERE since IS NULL
+      UNION
+      SELECT DISTINCT g.uscc FROM sv._risk_signal_of(r.signal, v_first_tested, v_last, as_of, v_changed_usccs) g
+      WHERE since IS NOT NULL
     ), insp AS (
       SELECT a.uscc, a.ended_on, a.id, a.result <> 'no_problem' AS failed,
              count(*) FILTER (WHERE a.result = 'no_problem') OVER (PARTITION BY a.uscc ORDER BY a.ended_on, a.id) AS grp
@@ -635,7 +686,10 @@ BEGIN
     WITH sig AS MATERIALIZED (
       SELECT sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) AS series,
              CASE WHEN r.group_by = 'subject' THEN g.uscc::text END AS uscc, g.month
-      FROM sv._risk_signal(r.signal, v_from, v_last, as_of) g
+      FROM (SELECT * FROM sv._risk_signal(r.signal, v_from, v_last, as_of) x WHERE v_changed_usccs IS NULL
+            UNION ALL
+            SELECT * FROM sv._risk_signal_of(r.signal, v_from, v_last, as_of, v_changed_usccs) x
+            WHERE v_changed_usccs IS NOT NULL) g
       WHERE r.group_by = 'subject' OR g.industry IS NOT NULL
     ), tested AS (
       SELECT DISTINCT s.series, s.uscc FROM sig s
@@ -741,7 +795,11 @@ BEGIN
              'observed', x.observed, 'baseline', x.baseline, 'statistic', x.statistic, 'threshold', x.threshold,
              'p', x.p, 'p_adjusted', x.p_adjusted, 'as_of', as_of,
              'signal_rows', (SELECT coalesce(jsonb_agg(g.source ORDER BY g.source ->> 'table', g.source ->> 'day', (g.source ->> 'id')::bigint), '[]')
-                             FROM sv._risk_signal(r.signal, x.period, x.period, as_of) g
+                             FROM (SELECT * FROM sv._risk_signal_of(r.signal, x.period, x.period, as_of, ARRAY[x.uscc]::sv.uscc[]) y
+                                   WHERE x.uscc IS NOT NULL
+                                   UNION ALL
+                                   SELECT * FROM sv._risk_signal(r.signal, x.period, x.period, as_of) y
+                                   WHERE x.uscc IS NULL) g
                              WHERE sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) = x.series))
            || CASE WHEN r.detector IN ('ewma', 'cusum') THEN jsonb_build_object('chart_window', jsonb_build_object(
                 'from', (x.period - make_interval(months => v_w - 1))::date, 'to', x.period)) ELSE '{}' END,

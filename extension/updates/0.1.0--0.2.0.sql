@@ -555,3 +555,7 @@ CREATE TABLE sv.risk_rule_scan (
 CREATE INDEX risk_rule_scan_rule_idx ON sv.risk_rule_scan (rule_code, rule_version, as_of);
 ALTER TABLE sv.risk_rule_scan ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.risk_rule_scan FORCE ROW LEVEL SECURITY;
+
+-- 54_credit_event, 42_action (issue 17, incremental risk scans): the rows received after a moment.
+CREATE INDEX credit_event_recorded_idx ON sv.credit_event (recorded_at);
+CREATE INDEX action_received_idx ON sv.action (received_at);
