@@ -746,6 +746,9 @@ BEGIN
 
   SELECT count(DISTINCT x.series), count(*), count(*) FILTER (WHERE x.alarm) INTO v_series, v_tested, v_alarms
   FROM pg_temp.risk_scan_point x;
+  -- each new alert reads its point: along an index, not once through every point of the scan
+  CREATE INDEX ON pg_temp.risk_scan_point (series, period) WHERE alarm;
+  ANALYZE pg_temp.risk_scan_point;
   -- the alarms in episodes: consecutive alarming months of a series; each episode extends the
   -- alert of the series whose episode it continues (or overlaps), or raises a new one
   v_new := 0;
@@ -807,7 +810,7 @@ BEGIN
            (SELECT coalesce(jsonb_agg(pt ORDER BY pt ->> 'period'), '[]') FROM jsonb_array_elements(ep.points) pt
             WHERE (pt ->> 'period')::date > ep.first)
     FROM pg_temp.risk_scan_point x
-    WHERE x.series = ep.series AND x.period = ep.first;
+    WHERE x.series = ep.series AND x.period = ep.first AND x.alarm;
     v_new := v_new + 1;
   END LOOP;
   INSERT INTO sv.risk_rule_scan (rule_code, rule_version, as_of, months, since, series, tested, alarms, new_alerts,
