@@ -53,6 +53,8 @@ CREATE TABLE sv.action (
 CREATE UNIQUE INDEX action_source_record_idx ON sv.action (source_system, source_record_id);
 CREATE INDEX action_department_idx ON sv.action (department_id, ended_on);
 CREATE INDEX action_check_item_idx ON sv.action (check_item_code, started_on);
+-- the actions received after a moment: what an incremental risk scan reads first (66_risk.sql)
+CREATE INDEX action_received_idx ON sv.action (received_at);
 COMMENT ON TABLE sv.action IS
   'Supervision actions (监管行为): inspections, penalties and coercive measures, each against a published check item';
 

@@ -128,6 +128,8 @@ CREATE TABLE sv.credit_event_staging (
   restricted_until text,
   sector           text
 );
+-- the events received after a moment: what an incremental risk scan reads first (66_risk.sql)
+CREATE INDEX credit_event_recorded_idx ON sv.credit_event (recorded_at);
 CREATE INDEX credit_event_staging_loaded_by_idx ON sv.credit_event_staging (loaded_by, line);
 COMMENT ON TABLE sv.credit_event_staging IS
   'Bulk ingest of credit events: COPY rows here, then call sv.ingest_staged(source, ''credit_event'')';

@@ -239,6 +239,57 @@ CREATE TABLE sv.draw_exclusion (
 );
 COMMENT ON TABLE sv.draw_exclusion IS 'Subjects in scope left out at sealing, with the reason (e.g. the annual inspection cap)';
 
+-- Stratum overrides (docs/draw-protocol.md, "1. Population"): a subject whose stored class is
+-- A, B or C is stratified one class worse (A as B, B as C, C as D) in the next plan sealed with
+-- it among the candidates: a confirmed risk lead (76_risk_lead.sql) lifts the A-class
+-- exemption (无事不扰).  Written by the capability that raises it through
+-- sv._draw_override_add; the seal that applies it records its plan (applied once).
+CREATE TABLE sv.draw_stratum_override (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  uscc        sv.uscc NOT NULL REFERENCES sv.subject (uscc),
+  source_kind text NOT NULL,
+  source_id   text NOT NULL,
+  reason      text NOT NULL,
+  created_by  text NOT NULL,
+  created_at  timestamptz NOT NULL,
+  plan_id     bigint REFERENCES sv.draw_plan (id),   -- the plan whose seal applied it; NULL: pending
+  CONSTRAINT draw_stratum_override_source_key UNIQUE (source_kind, source_id),
+  CONSTRAINT draw_stratum_override_source_kind_check CHECK (source_kind IN ('risk_lead')),
+  CONSTRAINT draw_stratum_override_source_id_check CHECK (source_id <> '' AND char_length(source_id) <= 64),
+  CONSTRAINT draw_stratum_override_reason_check CHECK (reason <> '' AND char_length(reason) <= 200)
+);
+CREATE INDEX draw_stratum_override_pending_idx ON sv.draw_stratum_override (uscc) WHERE plan_id IS NULL;
+COMMENT ON TABLE sv.draw_stratum_override IS
+  'Subjects stratified one credit class worse in the next sealed plan (a confirmed risk lead lifts the A-class exemption)';
+ALTER TABLE sv.draw_stratum_override ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.draw_stratum_override FORCE ROW LEVEL SECURITY;
+CREATE POLICY draw_stratum_override_read ON sv.draw_stratum_override FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.draw_stratum_override TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.draw_stratum_override', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.draw_stratum_override_id_seq', '');
+
+-- Adds an override (the same source again: nothing); for SECURITY DEFINER functions of the
+-- capabilities that raise one, granted to no role.
+CREATE OR REPLACE FUNCTION sv._draw_override_add(uscc sv.uscc, source_kind text, source_id text, reason text,
+                                                 department_id integer) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  v_id bigint;
+BEGIN
+  INSERT INTO sv.draw_stratum_override AS o (uscc, source_kind, source_id, reason, created_by, created_at)
+  VALUES (uscc, source_kind, source_id, reason, me.login, now())
+  ON CONFLICT ON CONSTRAINT draw_stratum_override_source_key DO NOTHING
+  RETURNING o.id INTO v_id;
+  IF v_id IS NOT NULL THEN
+    PERFORM sv.audit_append(department_id, 'draw_stratum_override', v_id::text, 'add',
+      jsonb_build_object('uscc', uscc, 'source_kind', source_kind, 'source_id', source_id, 'reason', reason));
+  END IF;
+END
+$fn$;
+
 CREATE TABLE sv.draw (
   id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   plan_id       bigint NOT NULL UNIQUE REFERENCES sv.draw_plan (id),   -- one draw per plan

@@ -344,7 +344,7 @@ COMMENT ON FUNCTION sv.draw_plan_save(text, text, integer, date, date, jsonb, te
 CREATE OR REPLACE FUNCTION sv._draw_candidates(p sv.draw_plan)
 RETURNS TABLE (capped sv.uscc[], capped_reasons text[], handle bigint, population_hash bytea, sizes integer[],
                pool_certificates text[], pool_departments integer[], pool_regions integer[],
-               excluded_uscc text[], excluded_inspectors integer[])
+               excluded_uscc text[], excluded_inspectors integer[], raised sv.uscc[])
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 SET parallel_leader_participation = off   -- the leader merges what the workers sorted
@@ -357,6 +357,7 @@ DECLARE
   v_reasons text[];
   v_pool record;
   v_pairs record;
+  v_raised sv.uscc[];
 BEGIN
   -- the regions of the scope with everything below them
   v_regions := ARRAY(SELECT r.code FROM sv.region r
@@ -383,6 +384,17 @@ BEGIN
               GROUP BY a.uscc, a.department_id
               HAVING count(*) >= p.annual_cap) a
         GROUP BY a.uscc) a;
+  -- the candidates with a pending stratum override and a stored class A, B or C: stratified one
+  -- class worse (docs/draw-protocol.md, "1. Population")
+  v_raised := ARRAY(SELECT DISTINCT o.uscc FROM sv.draw_stratum_override o
+                    JOIN sv.subject s ON s.uscc = o.uscc
+                    JOIN sv.credit_class_current k ON k.uscc = o.uscc
+                    WHERE o.plan_id IS NULL AND k.class IN ('A', 'B', 'C')
+                      AND s.status = 'operating' AND s.region_code = ANY (v_regions)
+                      AND (cardinality(v_kinds) = 0 OR s.kind = ANY (v_kinds))
+                      AND (cardinality(v_patterns) = 0 OR s.industry LIKE ANY (v_patterns))
+                      AND o.uscc <> ALL (v_capped)
+                    ORDER BY o.uscc);
   -- the inspector pool: active inspectors of the plan's departments whose certificates are
   -- valid for the whole period and who hold every specialty the plan's check items require (as
   -- in the latest release, which plans cite), in certificate byte order, each with its
@@ -422,7 +434,7 @@ BEGIN
   -- runs in parallel.
   RETURN QUERY
   SELECT v_capped, v_reasons, (b.built).handle, (b.built).population_hash, (b.built).sizes,
-         v_pool.certs, v_pool.depts, v_pool.regions, v_pairs.codes, v_pairs.ks
+         v_pool.certs, v_pool.depts, v_pool.regions, v_pairs.codes, v_pairs.ks, v_raised
   FROM (SELECT sv._draw_population(x.uscc, x.class, x.region_code) AS built
         FROM (SELECT s.uscc, NULL::text AS class, s.region_code
               FROM sv.subject s
@@ -430,7 +442,9 @@ BEGIN
                 AND (cardinality(v_kinds) = 0 OR s.kind = ANY (v_kinds))
                 AND (cardinality(v_patterns) = 0 OR s.industry LIKE ANY (v_patterns))
               UNION ALL
-              SELECT k.uscc, k.class, NULL FROM sv.credit_class_current k
+              SELECT k.uscc, CASE WHEN cardinality(v_raised) > 0 AND k.uscc = ANY (v_raised)
+                                  THEN chr(ascii(k.class) + 1) ELSE k.class END, NULL
+              FROM sv.credit_class_current k
               UNION ALL
               SELECT c.uscc, 'X', NULL FROM unnest(v_capped) c(uscc)) x) b;
 END
@@ -478,6 +492,16 @@ BEGIN
   PERFORM sv._draw_population_store(p.id, c.handle);
   INSERT INTO sv.draw_exclusion (plan_id, uscc, reason)
   SELECT p.id, x.uscc, x.reason FROM unnest(c.capped, c.capped_reasons) x(uscc, reason);
+  -- the overrides applied: each once, to this plan
+  WITH applied AS (
+    UPDATE sv.draw_stratum_override o SET plan_id = p.id
+    WHERE o.plan_id IS NULL AND o.uscc = ANY (c.raised)
+    RETURNING o.id, o.uscc, o.source_kind, o.source_id
+  )
+  SELECT count(sv.audit_append(p.lead_department_id, 'draw_stratum_override', a.id::text, 'apply',
+                               jsonb_build_object('plan_id', p.id, 'plan', p.code, 'uscc', a.uscc,
+                                                  'source_kind', a.source_kind, 'source_id', a.source_id)))
+  INTO v_size FROM (SELECT * FROM applied ORDER BY id) a;
   INSERT INTO sv.draw_team_input (plan_id, pool_certificates, pool_departments, pool_regions, excluded_uscc, excluded_inspectors)
   VALUES (p.id, c.pool_certificates, c.pool_departments, c.pool_regions, c.excluded_uscc, c.excluded_inspectors)
   RETURNING * INTO ti;

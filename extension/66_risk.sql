@@ -291,8 +291,21 @@ GRANT EXECUTE ON FUNCTION sv.risk_rule_save(text, text, text, text, text, jsonb,
 
 -- What officials read: every version, with its department and whether it is the one in force
 -- (the latest of its code).  security_invoker: the table's policy decides.
+-- sv:rerun (the labels of the risk codes, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('risk.signal', ARRAY[['failed_inspection', '检查不合格'], ['penalty', '行政处罚']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('risk_rule.group_by', ARRAY[['subject', '按市场主体'], ['industry_region', '按行业×区域']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('risk_rule.detector', ARRAY[['poisson_tail', '泊松尾概率'], ['ewma', '指数加权移动平均'],
+  ['cusum', '累积和'], ['threshold', '阈值'], ['streak', '连续次数']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('risk.severity', ARRAY[['blue', '蓝色'], ['yellow', '黄色'], ['orange', '橙色'], ['red', '红色']]);
+
 CREATE VIEW sv_work.risk_rule WITH (security_invoker = true) AS
-  SELECT r.code, r.version, r.name, r.signal, r.group_by, r.detector, r.params, r.severity,
+  SELECT r.code, r.version, r.name, r.signal, sv.label_zh('risk.signal', r.signal) AS signal_zh,
+         r.group_by, sv.label_zh('risk_rule.group_by', r.group_by) AS group_by_zh,
+         r.detector, sv.label_zh('risk_rule.detector', r.detector) AS detector_zh, r.params,
+         r.severity, sv.label_zh('risk.severity', r.severity) AS severity_zh,
          r.department_id, d.code AS department_code, d.name_zh AS department_name, r.basis,
          r.version = max(r.version) OVER (PARTITION BY r.code) AS in_force,
          r.created_by, r.created_at
@@ -302,10 +315,14 @@ COMMENT ON COLUMN sv_work.risk_rule.code IS '规则代码';
 COMMENT ON COLUMN sv_work.risk_rule.version IS '版本号';
 COMMENT ON COLUMN sv_work.risk_rule.name IS '规则名称';
 COMMENT ON COLUMN sv_work.risk_rule.signal IS '监测信号:failed_inspection 检查不合格, penalty 行政处罚';
+COMMENT ON COLUMN sv_work.risk_rule.signal_zh IS '监测信号';
 COMMENT ON COLUMN sv_work.risk_rule.group_by IS '统计口径:subject 按市场主体, industry_region 按行业×区域';
-COMMENT ON COLUMN sv_work.risk_rule.detector IS '检测方法:poisson_tail 泊松尾概率, ewma 指数加权移动平均, cusum 累积和';
+COMMENT ON COLUMN sv_work.risk_rule.group_by_zh IS '统计口径';
+COMMENT ON COLUMN sv_work.risk_rule.detector IS '检测方法代码:poisson_tail 泊松尾概率, ewma 指数加权移动平均, cusum 累积和, threshold 阈值, streak 连续次数';
+COMMENT ON COLUMN sv_work.risk_rule.detector_zh IS '检测方法';
 COMMENT ON COLUMN sv_work.risk_rule.params IS '检测参数';
-COMMENT ON COLUMN sv_work.risk_rule.severity IS '预警级别:blue 蓝色(四级), yellow 黄色(三级), orange 橙色(二级), red 红色(一级)';
+COMMENT ON COLUMN sv_work.risk_rule.severity IS '预警级别代码:blue 蓝色, yellow 黄色, orange 橙色, red 红色';
+COMMENT ON COLUMN sv_work.risk_rule.severity_zh IS '预警级别';
 COMMENT ON COLUMN sv_work.risk_rule.department_id IS '责任部门编号';
 COMMENT ON COLUMN sv_work.risk_rule.department_code IS '责任部门代码';
 COMMENT ON COLUMN sv_work.risk_rule.department_name IS '责任部门名称';
@@ -331,23 +348,68 @@ GRANT SELECT ON sv_work.risk_rule TO sv_admin, sv_auditor, sv_officer;
 -- ---------------------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION sv._risk_signal(signal text, from_month date, to_month date, as_of timestamptz)
-RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb)
+RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb, known_at timestamptz)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT a.uscc, left(s.industry, 1), s.region_code, date_trunc('month', a.ended_on)::date,
          jsonb_build_object('table', 'action', 'uscc', a.uscc, 'id', a.id, 'day', a.ended_on, 'result', a.result,
-                            'department_id', a.department_id)
+                            'department_id', a.department_id), a.received_at
   FROM sv.action a JOIN sv.subject s ON s.uscc = a.uscc
   WHERE signal = 'failed_inspection' AND a.kind = 'inspection' AND a.result <> 'no_problem'
     AND a.ended_on >= from_month AND a.ended_on < (to_month + interval '1 month')::date AND a.received_at <= as_of
   UNION ALL
   SELECT e.uscc, left(s.industry, 1), s.region_code, date_trunc('month', e.decided_on)::date,
          jsonb_build_object('table', 'credit_event', 'uscc', e.uscc, 'id', e.id, 'day', e.decided_on,
-                            'reference', e.reference, 'department_id', e.department_id)
+                            'reference', e.reference, 'department_id', e.department_id), e.recorded_at
   FROM sv.credit_event e JOIN sv.subject s ON s.uscc = e.uscc
   WHERE signal = 'penalty' AND e.kind = 'administrative_penalty'
     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
+$fn$;
+
+-- The same rows of some subjects only (read along each table's primary key, which leads with
+-- the subject): an incremental scan of a rule per subject, and an alert's signal rows.
+CREATE OR REPLACE FUNCTION sv._risk_signal_of(signal text, from_month date, to_month date, as_of timestamptz, usccs sv.uscc[])
+RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb, known_at timestamptz)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT a.uscc, left(s.industry, 1), s.region_code, date_trunc('month', a.ended_on)::date,
+         jsonb_build_object('table', 'action', 'uscc', a.uscc, 'id', a.id, 'day', a.ended_on, 'result', a.result,
+                            'department_id', a.department_id), a.received_at
+  FROM sv.action a JOIN sv.subject s ON s.uscc = a.uscc
+  WHERE signal = 'failed_inspection' AND a.uscc = ANY (usccs) AND a.kind = 'inspection' AND a.result <> 'no_problem'
+    AND a.ended_on >= from_month AND a.ended_on < (to_month + interval '1 month')::date AND a.received_at <= as_of
+  UNION ALL
+  SELECT e.uscc, left(s.industry, 1), s.region_code, date_trunc('month', e.decided_on)::date,
+         jsonb_build_object('table', 'credit_event', 'uscc', e.uscc, 'id', e.id, 'day', e.decided_on,
+                            'reference', e.reference, 'department_id', e.department_id), e.recorded_at
+  FROM sv.credit_event e JOIN sv.subject s ON s.uscc = e.uscc
+  WHERE signal = 'penalty' AND e.uscc = ANY (usccs) AND e.kind = 'administrative_penalty'
+    AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
+$fn$;
+
+-- The subjects (with their industry section and region) that have a signal row of the months
+-- from_month..to_month which became known after since and by as_of: what an incremental scan
+-- tests.  Read along the tables' indexes on the moment they were received (credit_event_recorded_idx,
+-- action_received_idx).
+CREATE OR REPLACE FUNCTION sv._risk_signal_new(signal text, from_month date, to_month date, since timestamptz,
+                                               as_of timestamptz)
+RETURNS TABLE (uscc sv.uscc, industry text, region_code text)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT s.uscc, left(s.industry, 1), s.region_code
+  FROM sv.subject s
+  WHERE s.uscc IN (SELECT a.uscc FROM sv.action a
+                   WHERE signal = 'failed_inspection' AND a.received_at > since AND a.received_at <= as_of
+                     AND a.kind = 'inspection' AND a.result <> 'no_problem'
+                     AND a.ended_on >= from_month AND a.ended_on < (to_month + interval '1 month')::date
+                   UNION
+                   SELECT e.uscc FROM sv.credit_event e
+                   WHERE signal = 'penalty' AND e.recorded_at > since AND e.recorded_at <= as_of
+                     AND e.kind = 'administrative_penalty'
+                     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date)
 $fn$;
 
 -- The signal counted per series and month (months without a signal are not listed: they count 0).
@@ -473,6 +535,35 @@ GRANT SELECT ON sv.risk_alert TO sv_admin, sv_auditor, sv_officer;
 SELECT pg_catalog.pg_extension_config_dump('sv.risk_alert', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.risk_alert_id_seq', '');
 
+-- Every scan of a rule: the moment it scanned as of, its months, since (incremental: only the
+-- series with signals known after it; NULL: a full scan) and its counts.  The daily job reads the
+-- last one of each rule version to scan incrementally.
+CREATE TABLE sv.risk_rule_scan (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  rule_code       text NOT NULL,
+  rule_version    integer NOT NULL,
+  as_of           timestamptz NOT NULL,
+  months          integer NOT NULL,
+  since           timestamptz,
+  series          bigint NOT NULL,
+  tested          bigint NOT NULL,
+  alarms          bigint NOT NULL,
+  new_alerts      bigint NOT NULL,
+  extended_alerts bigint NOT NULL,
+  scanned_by      text NOT NULL,
+  scanned_at      timestamptz NOT NULL,
+  CONSTRAINT risk_rule_scan_rule_fkey FOREIGN KEY (rule_code, rule_version) REFERENCES sv.risk_rule (code, version),
+  CONSTRAINT risk_rule_scan_since_check CHECK (since <= as_of)
+);
+CREATE INDEX risk_rule_scan_rule_idx ON sv.risk_rule_scan (rule_code, rule_version, as_of);
+COMMENT ON TABLE sv.risk_rule_scan IS 'Scans of risk rules: as of when, full or incremental (since), and their counts';
+ALTER TABLE sv.risk_rule_scan ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_rule_scan FORCE ROW LEVEL SECURITY;
+CREATE POLICY risk_rule_scan_read ON sv.risk_rule_scan FOR SELECT TO sv_admin, sv_auditor USING (true);
+GRANT SELECT ON sv.risk_rule_scan TO sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.risk_rule_scan', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.risk_rule_scan_id_seq', '');
+
 -- ewma or cusum over one chart of counts with the in-control mean mu0 (fixed or estimated) and
 -- the rule's other parameters: sigma sqrt(mu0) unless given; mu1 given or shift x mu0.
 CREATE OR REPLACE FUNCTION sv._risk_chart(detector text, counts bigint[], mu0 float8, params jsonb)
@@ -511,7 +602,8 @@ $fn$;
 -- raised by the first and extended by each next one (a month's alarm continues the episode of
 -- an alert whose last month is the month before, or holds it already); an alarm is never
 -- raised twice.  Returns what it did (the alerts extended in the audit record).
-CREATE OR REPLACE FUNCTION sv.risk_scan(rule_code text, as_of timestamptz DEFAULT now(), months integer DEFAULT 1)
+CREATE OR REPLACE FUNCTION sv.risk_scan(rule_code text, as_of timestamptz DEFAULT now(), months integer DEFAULT 1,
+                                        since timestamptz DEFAULT NULL)
 RETURNS TABLE (rule_version integer, series bigint, tested bigint, alarms bigint, new_alerts bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
@@ -535,8 +627,13 @@ DECLARE
   ep record;
   v_alert sv.risk_alert;
   v_more jsonb;
+  v_changed text[];       -- incremental (since given): the series with a signal known after since
+  v_changed_usccs sv.uscc[];  -- and, per subject, their subjects
 BEGIN
   PERFORM sv._require_given(ARRAY['rule_code', 'as_of', 'months'], ARRAY[rule_code IS NULL, as_of IS NULL, months IS NULL]);
+  IF since > as_of THEN
+    RAISE EXCEPTION 'since (%) is after as_of (%)', since, as_of USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   PERFORM sv._risk_require_months(NULL, NULL, as_of);
   IF months NOT BETWEEN 1 AND 120 THEN
     RAISE EXCEPTION 'months must be between 1 and 120, not %', months USING ERRCODE = 'invalid_parameter_value';
@@ -559,6 +656,17 @@ BEGIN
   v_from := (v_first_tested - make_interval(months => v_back))::date;
   v_n := months + v_back;
 
+  -- incremental: only the series with a signal in the months the detector reads that became known
+  -- after since (a late signal of a baseline month changes the test of the months after it)
+  IF since IS NOT NULL THEN
+    v_changed := ARRAY(SELECT DISTINCT sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code)
+                       FROM sv._risk_signal_new(r.signal, v_from, v_last, since, as_of) g
+                       WHERE r.group_by = 'subject' OR g.industry IS NOT NULL);
+    IF r.group_by = 'subject' THEN
+      v_changed_usccs := v_changed::sv.uscc[];
+    END IF;
+  END IF;
+
   CREATE TEMP TABLE IF NOT EXISTS pg_temp.risk_scan_point (
     series text, uscc text, t integer, period date, observed bigint, baseline float8, statistic float8,
     threshold float8, p float8, p_adjusted float8, alarm boolean) ON COMMIT DROP;
@@ -567,7 +675,10 @@ BEGIN
     -- the inspections of the subjects with a failed one in the tested months, in order; the run
     -- of a failed inspection: the failed ones since the subject's last passed one
     WITH subj AS (
-      SELECT DISTINCT g.uscc FROM sv._risk_signal(r.signal, v_first_tested, v_last, as_of) g
+      SELECT DISTINCT g.uscc FROM sv._risk_signal(r.signal, v_first_tested, v_last, as_of) g WHERE since IS NULL
+      UNION
+      SELECT DISTINCT g.uscc FROM sv._risk_signal_of(r.signal, v_first_tested, v_last, as_of, v_changed_usccs) g
+      WHERE since IS NOT NULL
     ), insp AS (
       SELECT a.uscc, a.ended_on, a.id, a.result <> 'no_problem' AS failed,
              count(*) FILTER (WHERE a.result = 'no_problem') OVER (PARTITION BY a.uscc ORDER BY a.ended_on, a.id) AS grp
@@ -592,10 +703,14 @@ BEGIN
     WITH sig AS MATERIALIZED (
       SELECT sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) AS series,
              CASE WHEN r.group_by = 'subject' THEN g.uscc::text END AS uscc, g.month
-      FROM sv._risk_signal(r.signal, v_from, v_last, as_of) g
+      FROM (SELECT * FROM sv._risk_signal(r.signal, v_from, v_last, as_of) x WHERE v_changed_usccs IS NULL
+            UNION ALL
+            SELECT * FROM sv._risk_signal_of(r.signal, v_from, v_last, as_of, v_changed_usccs) x
+            WHERE v_changed_usccs IS NOT NULL) g
       WHERE r.group_by = 'subject' OR g.industry IS NOT NULL
     ), tested AS (
-      SELECT DISTINCT s.series, s.uscc FROM sig s WHERE s.month >= v_first_tested
+      SELECT DISTINCT s.series, s.uscc FROM sig s
+      WHERE s.month >= v_first_tested AND (since IS NULL OR s.series = ANY (v_changed))
     ), per_month AS (
       SELECT s.series, s.month, count(*) AS n FROM sig s GROUP BY s.series, s.month
     )
@@ -648,6 +763,9 @@ BEGIN
 
   SELECT count(DISTINCT x.series), count(*), count(*) FILTER (WHERE x.alarm) INTO v_series, v_tested, v_alarms
   FROM pg_temp.risk_scan_point x;
+  -- each new alert reads its point: along an index, not once through every point of the scan
+  CREATE INDEX ON pg_temp.risk_scan_point (series, period) WHERE alarm;
+  ANALYZE pg_temp.risk_scan_point;
   -- the alarms in episodes: consecutive alarming months of a series; each episode extends the
   -- alert of the series whose episode it continues (or overlaps), or raises a new one
   v_new := 0;
@@ -697,7 +815,11 @@ BEGIN
              'observed', x.observed, 'baseline', x.baseline, 'statistic', x.statistic, 'threshold', x.threshold,
              'p', x.p, 'p_adjusted', x.p_adjusted, 'as_of', as_of,
              'signal_rows', (SELECT coalesce(jsonb_agg(g.source ORDER BY g.source ->> 'table', g.source ->> 'day', (g.source ->> 'id')::bigint), '[]')
-                             FROM sv._risk_signal(r.signal, x.period, x.period, as_of) g
+                             FROM (SELECT * FROM sv._risk_signal_of(r.signal, x.period, x.period, as_of, ARRAY[x.uscc]::sv.uscc[]) y
+                                   WHERE x.uscc IS NOT NULL
+                                   UNION ALL
+                                   SELECT * FROM sv._risk_signal(r.signal, x.period, x.period, as_of) y
+                                   WHERE x.uscc IS NULL) g
                              WHERE sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) = x.series))
            || CASE WHEN r.detector IN ('ewma', 'cusum') THEN jsonb_build_object('chart_window', jsonb_build_object(
                 'from', (x.period - make_interval(months => v_w - 1))::date, 'to', x.period)) ELSE '{}' END,
@@ -705,35 +827,42 @@ BEGIN
            (SELECT coalesce(jsonb_agg(pt ORDER BY pt ->> 'period'), '[]') FROM jsonb_array_elements(ep.points) pt
             WHERE (pt ->> 'period')::date > ep.first)
     FROM pg_temp.risk_scan_point x
-    WHERE x.series = ep.series AND x.period = ep.first;
+    WHERE x.series = ep.series AND x.period = ep.first AND x.alarm;
     v_new := v_new + 1;
   END LOOP;
+  INSERT INTO sv.risk_rule_scan (rule_code, rule_version, as_of, months, since, series, tested, alarms, new_alerts,
+                                 extended_alerts, scanned_by, scanned_at)
+  VALUES (r.code, r.version, as_of, months, since, v_series, v_tested, v_alarms, v_new, v_extended, me.login, now());
   PERFORM sv.audit_append(r.department_id, 'risk_rule', r.code || ' v' || r.version, 'scan',
     jsonb_build_object('as_of', as_of, 'months', months, 'from', v_first_tested, 'to', v_last, 'series', v_series,
-                       'tested', v_tested, 'alarms', v_alarms, 'new_alerts', v_new, 'extended_alerts', v_extended));
+                       'tested', v_tested, 'alarms', v_alarms, 'new_alerts', v_new, 'extended_alerts', v_extended)
+    || CASE WHEN since IS NULL THEN '{}' ELSE jsonb_build_object('since', since) END);
   DROP TABLE pg_temp.risk_scan_point;
   RETURN QUERY SELECT r.version, v_series, v_tested, v_alarms, v_new;
 END
 $fn$;
-COMMENT ON FUNCTION sv.risk_scan(text, timestamptz, integer) IS
-  'Administrators: scan one risk rule as of a moment over the last months, raising each new alarm once as an alert with its explanation';
+COMMENT ON FUNCTION sv.risk_scan(text, timestamptz, integer, timestamptz) IS
+  'Administrators: scan one risk rule as of a moment over the last months (only the series with signals known after since, when given), raising each new alarm once as an alert with its explanation';
 COMMENT ON FUNCTION sv.risk_signal_counts(text, text, date, date, timestamptz) IS
   'Administrators, auditors: a risk signal counted per series and month, as known at a moment';
-GRANT EXECUTE ON FUNCTION sv.risk_scan(text, timestamptz, integer) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.risk_scan(text, timestamptz, integer, timestamptz) TO sv_admin;
 GRANT EXECUTE ON FUNCTION sv.risk_signal_counts(text, text, date, date, timestamptz) TO sv_admin, sv_auditor;
 
 -- What officials read: the alerts their department must act on (all for auditors and
 -- administrators), with the subject's name.  security_invoker: the table's policies decide.
 CREATE VIEW sv_work.risk_alert WITH (security_invoker = true) AS
-  SELECT a.id, a.rule_code, a.rule_version, a.severity, a.series, a.uscc, s.name AS subject_name, a.period,
-         a.observed, a.baseline, a.threshold, a.p, a.p_adjusted, a.department_id, a.explanation, a.as_of, a.raised_at,
-         a.last_period, a.episode, a.extended_at
-  FROM sv.risk_alert a LEFT JOIN sv.subject s ON s.uscc = a.uscc;
+  SELECT a.id, a.rule_code, a.rule_version, a.severity, sv.label_zh('risk.severity', a.severity) AS severity_zh,
+         a.series, a.uscc, s.name AS subject_name, a.period,
+         a.observed, a.baseline, a.threshold, a.p, a.p_adjusted, a.department_id, d.name_zh AS department_name,
+         a.explanation, a.as_of, a.raised_at, a.last_period, a.episode, a.extended_at
+  FROM sv.risk_alert a LEFT JOIN sv.subject s ON s.uscc = a.uscc
+  LEFT JOIN sv.department d ON d.id = a.department_id;
 COMMENT ON VIEW sv_work.risk_alert IS '预警信息 / Risk alerts of the caller''s department (all for auditors and administrators)';
 COMMENT ON COLUMN sv_work.risk_alert.id IS '预警编号';
 COMMENT ON COLUMN sv_work.risk_alert.rule_code IS '规则代码';
 COMMENT ON COLUMN sv_work.risk_alert.rule_version IS '规则版本号';
 COMMENT ON COLUMN sv_work.risk_alert.severity IS '预警级别:blue 蓝色, yellow 黄色, orange 橙色, red 红色';
+COMMENT ON COLUMN sv_work.risk_alert.severity_zh IS '预警级别';
 COMMENT ON COLUMN sv_work.risk_alert.series IS '监测对象:统一社会信用代码,或 行业门类:区域代码';
 COMMENT ON COLUMN sv_work.risk_alert.uscc IS '统一社会信用代码(按市场主体统计时)';
 COMMENT ON COLUMN sv_work.risk_alert.subject_name IS '市场主体名称';
@@ -744,6 +873,7 @@ COMMENT ON COLUMN sv_work.risk_alert.threshold IS '预警阈值(触发预警的�
 COMMENT ON COLUMN sv_work.risk_alert.p IS 'P 值';
 COMMENT ON COLUMN sv_work.risk_alert.p_adjusted IS '多重检验校正后 P 值(Benjamini-Hochberg)';
 COMMENT ON COLUMN sv_work.risk_alert.department_id IS '责任部门编号';
+COMMENT ON COLUMN sv_work.risk_alert.department_name IS '责任部门名称';
 COMMENT ON COLUMN sv_work.risk_alert.explanation IS '预警依据说明(规则、窗口、数值、信号记录)';
 COMMENT ON COLUMN sv_work.risk_alert.as_of IS '扫描数据截止时点';
 COMMENT ON COLUMN sv_work.risk_alert.raised_at IS '预警生成时间';

@@ -180,6 +180,27 @@ BEGIN
 END
 $fn$;
 
+-- A time field of a payload: a string written YYYY-MM-DDTHH:MM[:SS[.f]] with a time zone (Z,
+-- +08, +08:00), returned as a timestamptz; absent, another JSON type or another form, or a time
+-- that does not exist: 22007 naming the field.
+CREATE OR REPLACE FUNCTION sv._payload_time(payload jsonb, key text, field text) RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF jsonb_typeof(payload -> key) IS DISTINCT FROM 'string'
+     OR (payload ->> key) !~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$' THEN
+    RAISE EXCEPTION '% must be a time written YYYY-MM-DDTHH:MM:SS with a time zone (+08:00), not %',
+      field, coalesce((payload -> key)::text, 'missing') USING ERRCODE = 'invalid_datetime_format';
+  END IF;
+  BEGIN
+    RETURN (payload ->> key)::timestamptz;
+  EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+    RAISE EXCEPTION '%: % is not a time', field, (payload -> key)::text USING ERRCODE = 'invalid_datetime_format';
+  END;
+END
+$fn$;
+
 -- Receive one 12345 work order (市长热线工单).  payload, a JSON object:
 --   work_order_no  required, the hotline's number: 4-40 letters, digits, "-" or "_" (idempotency key)
 --   kind           required: complaint 投诉, report 举报, inquiry 咨询, suggestion 建议
@@ -249,16 +270,7 @@ BEGIN
   END IF;
   c.body := v_text;
 
-  IF jsonb_typeof(payload -> 'received_at') IS DISTINCT FROM 'string'
-     OR (payload ->> 'received_at') !~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$' THEN
-    RAISE EXCEPTION 'received_at must be a time written YYYY-MM-DDTHH:MM:SS with a time zone (+08:00), not %',
-      coalesce((payload -> 'received_at')::text, 'missing') USING ERRCODE = 'invalid_datetime_format';
-  END IF;
-  BEGIN
-    c.received_at := (payload ->> 'received_at')::timestamptz;
-  EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
-    RAISE EXCEPTION 'received_at: % is not a time', (payload -> 'received_at')::text USING ERRCODE = 'invalid_datetime_format';
-  END;
+  c.received_at := sv._payload_time(payload, 'received_at', 'received_at');
   IF c.received_at > now() + interval '5 minutes' OR c.received_at < '2000-01-01 00:00+08' THEN
     RAISE EXCEPTION 'received_at % is % the hotline''s time', payload ->> 'received_at',
       CASE WHEN c.received_at < '2000-01-01 00:00+08' THEN 'before 2000: not' ELSE 'in the future: not' END

@@ -80,7 +80,10 @@ AS $fn$
     ('sv.joint_item_history', 'joint_item_history_no_truncate'),
     -- 72_joint_notice
     ('sv.joint_rule', 'joint_rule_immutable'),
-    ('sv.joint_rule', 'joint_rule_no_truncate')
+    ('sv.joint_rule', 'joint_rule_no_truncate'),
+    -- 77_key_event
+    ('sv.key_event_entry', 'key_event_entry_immutable'),
+    ('sv.key_event_entry', 'key_event_entry_no_truncate')
 $fn$;
 COMMENT ON FUNCTION sv._append_only_registry() IS
   'The guard triggers of the append-only tables: one row per (table, trigger), kept ENABLE ALWAYS';

@@ -70,14 +70,20 @@ AS $fn$
      ARRAY['sv_admin'], 'remind the departments of deadlines due soon and announce overdue ones (67_deadline.sql)'),
     -- daily, 02:30 Beijing time: the alerts are there when the offices open
     ('risk_scan', 'sv-risk-scan', '30 18 * * *', 'CALL sv.job_risk_scan()',
-     ARRAY['sv_admin'], 'scan every risk rule over the current and the previous month (66_risk.sql)')
+     ARRAY['sv_admin'], 'scan every risk rule over the current and the previous month, each only in the series with signals known since its last scan (66_risk.sql)'),
+    -- weekly, Sunday 01:30 Beijing time (17:30 GMT on Saturday): every series of every rule
+    ('risk_scan_full', 'sv-risk-scan-full', '30 17 * * 6', 'CALL sv.job_risk_scan_full()',
+     ARRAY['sv_admin'], 'scan every risk rule over the current and the previous month in every series (66_risk.sql)')
 $fn$;
 
 -- The advisory lock a run holds for its session: one run of a job at a time.
 CREATE OR REPLACE FUNCTION sv._job_lock_key(job text, OUT k1 integer, OUT k2 integer)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
-AS $fn$ SELECT pg_catalog.hashtext('sv.job_run'), pg_catalog.hashtext(job) $fn$;
+AS $fn$
+  -- the full risk scan and the daily one never run at once (both scan the same rules)
+  SELECT pg_catalog.hashtext('sv.job_run'), pg_catalog.hashtext(CASE job WHEN 'risk_scan_full' THEN 'risk_scan' ELSE job END)
+$fn$;
 
 -- Whether the caller may run the job with this batch size: 22004, 22023, 42501.
 CREATE OR REPLACE FUNCTION sv._job_check(job text, batch_size integer) RETURNS void
@@ -103,7 +109,7 @@ $fn$;
 
 -- A run starts: the caller may run the job; no other session runs it (the lock), so runs left
 -- 'running' by a server restart, a cancel or a lost connection are marked interrupted now.
-CREATE OR REPLACE FUNCTION sv._job_start(job text, batch_size integer) RETURNS bigint
+CREATE OR REPLACE FUNCTION sv._job_start(job text, batch_size integer, params jsonb DEFAULT '{}') RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -131,7 +137,7 @@ BEGIN
       jsonb_build_object('job', job, 'rows_done', r.rows_done, 'rows_total', r.rows_total));
   END LOOP;
   INSERT INTO sv.job_run (job, started_at, updated_at, run_by, pid, params)
-  VALUES (job, now(), now(), me.login, pg_backend_pid(), jsonb_build_object('batch_size', batch_size))
+  VALUES (job, now(), now(), me.login, pg_backend_pid(), coalesce(params, '{}') || jsonb_build_object('batch_size', batch_size))
   RETURNING id INTO v_id;
   RAISE NOTICE 'job % run % started', job, v_id;
   RETURN v_id;
@@ -345,11 +351,25 @@ DECLARE
   v_code text;
   s record;
   v_sum jsonb;
+  v_since timestamptz;
+  v_leads bigint;
 BEGIN
   IF NOT r.params ? 'as_of' THEN
+    -- the rules named (params.rules: each must exist), or every one
+    IF r.params ? 'rules' THEN
+      IF jsonb_typeof(r.params -> 'rules') <> 'array' OR jsonb_array_length(r.params -> 'rules') = 0 THEN
+        RAISE EXCEPTION 'rules must be NULL (every rule) or list rule codes' USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      SELECT x INTO v_code FROM jsonb_array_elements_text(r.params -> 'rules') x
+      WHERE NOT EXISTS (SELECT 1 FROM sv.risk_rule k WHERE k.code = x) ORDER BY x LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'rules: risk rule % does not exist', quote_literal(v_code) USING ERRCODE = 'no_data_found';
+      END IF;
+    END IF;
     SELECT * INTO prev FROM sv.job_run x WHERE x.job = r.job AND x.id < r.id ORDER BY x.id DESC LIMIT 1;
     IF prev.outcome IN ('failed', 'interrupted') AND prev.resume_after IS NOT NULL
-       AND sv.local_date((prev.params ->> 'as_of')::timestamptz) = sv.local_date(now()) THEN
+       AND sv.local_date((prev.params ->> 'as_of')::timestamptz) = sv.local_date(now())
+       AND (prev.params -> 'rules') IS NOT DISTINCT FROM (r.params -> 'rules') THEN
       r.resumed_from := prev.id;
       r.resume_after := prev.resume_after;
       r.rows_done := prev.rows_done;
@@ -362,8 +382,11 @@ BEGIN
     UPDATE sv.job_run x
        SET params = x.params || jsonb_build_object('as_of', v_as_of, 'months', 2),
            resumed_from = r.resumed_from, resume_after = r.resume_after, rows_done = r.rows_done,
-           rows_total = (SELECT count(DISTINCT k.code) FROM sv.risk_rule k WHERE k.created_at <= v_as_of),
-           result = coalesce(r.result, jsonb_build_object('series', 0, 'tested', 0, 'alarms', 0, 'new_alerts', 0)),
+           rows_total = (SELECT count(DISTINCT k.code) FROM sv.risk_rule k
+                         WHERE k.created_at <= v_as_of
+                           AND (NOT r.params ? 'rules' OR k.code IN (SELECT jsonb_array_elements_text(r.params -> 'rules')))),
+           result = coalesce(r.result, jsonb_build_object('series', 0, 'tested', 0, 'alarms', 0, 'new_alerts', 0, 'incremental', 0,
+                                                          'leads', 0)),
            updated_at = now()
      WHERE x.id = r.id;
     RETURN 0;
@@ -371,17 +394,33 @@ BEGIN
   v_as_of := (r.params ->> 'as_of')::timestamptz;
   v_codes := ARRAY(SELECT DISTINCT k.code FROM sv.risk_rule k
                    WHERE k.created_at <= v_as_of AND (r.resume_after IS NULL OR k.code > r.resume_after)
+                     AND (NOT r.params ? 'rules' OR k.code IN (SELECT jsonb_array_elements_text(r.params -> 'rules')))
                    ORDER BY k.code LIMIT batch_size);
   IF cardinality(v_codes) = 0 THEN
     RETURN NULL;
   END IF;
   v_sum := r.result;
   FOREACH v_code IN ARRAY v_codes LOOP
-    SELECT * INTO s FROM sv.risk_scan(v_code, v_as_of, (r.params ->> 'months')::integer);
+    -- the daily job: incremental after the last scan of the rule's latest version (a scan as of
+    -- an earlier moment only: a later one, by hand, did not see what came in since the run's
+    -- moment); the weekly job and a rule never scanned: every series
+    v_since := NULL;
+    IF r.job = 'risk_scan' THEN
+      SELECT max(x.as_of) INTO v_since FROM sv.risk_rule_scan x
+      WHERE x.rule_code = v_code AND x.as_of <= v_as_of
+        AND x.rule_version = (SELECT max(k.version) FROM sv.risk_rule k WHERE k.code = v_code AND k.created_at <= v_as_of);
+    END IF;
+    SELECT * INTO s FROM sv.risk_scan(v_code, v_as_of, (r.params ->> 'months')::integer, v_since);
+    -- each new alert becomes a lead of the rule's department (76_risk_lead.sql)
+    SELECT count(sv.risk_lead_from_alert(a.id)) INTO v_leads FROM sv.risk_alert a
+    WHERE a.rule_code = v_code AND a.as_of = v_as_of
+      AND NOT EXISTS (SELECT 1 FROM sv.risk_lead l WHERE l.alert_id = a.id);
     v_sum := jsonb_build_object('series', (v_sum ->> 'series')::bigint + s.series,
                                 'tested', (v_sum ->> 'tested')::bigint + s.tested,
                                 'alarms', (v_sum ->> 'alarms')::bigint + s.alarms,
-                                'new_alerts', (v_sum ->> 'new_alerts')::bigint + s.new_alerts);
+                                'new_alerts', (v_sum ->> 'new_alerts')::bigint + s.new_alerts,
+                                'incremental', coalesce((v_sum ->> 'incremental')::bigint, 0) + (v_since IS NOT NULL)::integer,
+                                'leads', coalesce((v_sum ->> 'leads')::bigint, 0) + v_leads);
   END LOOP;
   UPDATE sv.job_run x
      SET rows_done = x.rows_done + cardinality(v_codes), resume_after = v_codes[cardinality(v_codes)],
@@ -409,6 +448,7 @@ BEGIN
     WHEN 'security_check' THEN sv._job_security_check_step(r)
     WHEN 'deadline_sweep' THEN sv._job_deadline_sweep_step(r, batch_size)
     WHEN 'risk_scan' THEN sv._job_risk_scan_step(r, batch_size)
+    WHEN 'risk_scan_full' THEN sv._job_risk_scan_step(r, batch_size)
   END;
   IF v_n IS NULL THEN
     -- the work is done: only now may the run end as succeeded
@@ -464,7 +504,7 @@ $fn$;
 -- The driver of every job: start, then one committed transaction per step until the job is
 -- done or a step fails.  A failure (or a cancel: 'interrupted') is caught around its step,
 -- committed into sv.job_run, then raised again so the caller and pg_cron's run history see it.
-CREATE OR REPLACE PROCEDURE sv._job_drive(job text, batch_size integer)
+CREATE OR REPLACE PROCEDURE sv._job_drive(job text, batch_size integer, params jsonb DEFAULT '{}')
 LANGUAGE plpgsql
 AS $fn$
 DECLARE
@@ -477,7 +517,7 @@ BEGIN
   PERFORM sv._job_check(job, batch_size);
   -- inside a transaction block a job cannot commit: refuse it (2D000) before anything starts
   COMMIT;
-  v_run := sv._job_start(job, batch_size);
+  v_run := sv._job_start(job, batch_size, params);
   COMMIT;
   LOOP
     BEGIN
@@ -543,15 +583,25 @@ $fn$;
 COMMENT ON PROCEDURE sv.job_deadline_sweep(integer) IS
   'Job: reminders of deadlines due soon and notices of overdue ones, once each (sv.deadline_notice, outbox), batch_size per batch (daily)';
 
-CREATE OR REPLACE PROCEDURE sv.job_risk_scan(batch_size integer DEFAULT 10)
+CREATE OR REPLACE PROCEDURE sv.job_risk_scan(batch_size integer DEFAULT 10, rules text[] DEFAULT NULL)
 LANGUAGE plpgsql
 AS $fn$
 BEGIN
-  CALL sv._job_drive('risk_scan', batch_size);
+  CALL sv._job_drive('risk_scan', batch_size, CASE WHEN rules IS NULL THEN '{}' ELSE jsonb_build_object('rules', rules) END);
 END
 $fn$;
-COMMENT ON PROCEDURE sv.job_risk_scan(integer) IS
-  'Job: scan every risk rule as of now over the current and the previous month, batch_size rules per committed batch, resumable (daily)';
+COMMENT ON PROCEDURE sv.job_risk_scan(integer, text[]) IS
+  'Job: scan every risk rule (or the rules named) as of now over the current and the previous month, each only in the series with signals known since its last scan, batch_size rules per committed batch, resumable (daily)';
+
+CREATE OR REPLACE PROCEDURE sv.job_risk_scan_full(batch_size integer DEFAULT 10, rules text[] DEFAULT NULL)
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  CALL sv._job_drive('risk_scan_full', batch_size, CASE WHEN rules IS NULL THEN '{}' ELSE jsonb_build_object('rules', rules) END);
+END
+$fn$;
+COMMENT ON PROCEDURE sv.job_risk_scan_full(integer, text[]) IS
+  'Job: scan every risk rule (or the rules named) as of now over the current and the previous month in every series, batch_size rules per committed batch, resumable (weekly)';
 
 -- Whether pg_cron is installed in this database (then this is cron.database_name).
 CREATE OR REPLACE FUNCTION sv._has_pg_cron() RETURNS boolean
@@ -654,7 +704,7 @@ CREATE VIEW sv_work.job_run WITH (security_invoker = true) AS
   FROM sv.job_run r;
 COMMENT ON VIEW sv_work.job_run IS '定时任务运行记录 / Runs of the scheduled jobs, newest last: progress, outcome and error (administrators, auditors)';
 COMMENT ON COLUMN sv_work.job_run.id IS '运行编号';
-COMMENT ON COLUMN sv_work.job_run.job IS '任务代码:credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒, risk_scan 风险扫描';
+COMMENT ON COLUMN sv_work.job_run.job IS '任务代码:credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒, risk_scan 风险扫描(每日增量), risk_scan_full 风险全量扫描(每周)';
 COMMENT ON COLUMN sv_work.job_run.job_zh IS '任务名称';
 COMMENT ON COLUMN sv_work.job_run.outcome IS '运行结果代码:running 运行中, succeeded 成功, failed 失败, interrupted 中断';
 COMMENT ON COLUMN sv_work.job_run.outcome_zh IS '运行结果';
@@ -670,18 +720,19 @@ COMMENT ON COLUMN sv_work.job_run.resumed_from IS '续接的上次运行编号';
 COMMENT ON COLUMN sv_work.job_run.result IS '运行结果明细(计数、自检发现)';
 -- sv:rerun (the labels of the jobs and outcomes, 05_code_label: every update registers them again)
 SELECT sv._code_label_register('job.name', ARRAY[['credit_rescore', '信用重评'], ['outbox_cleanup', '推送清理'],
-  ['security_check', '安全自检'], ['deadline_sweep', '催办与逾期提醒'], ['risk_scan', '风险扫描']]);
+  ['security_check', '安全自检'], ['deadline_sweep', '催办与逾期提醒'], ['risk_scan', '风险扫描(每日增量)'],
+  ['risk_scan_full', '风险全量扫描(每周)']]);
 -- sv:rerun (as above)
 SELECT sv._code_label_register('job_run.outcome', ARRAY[['running', '运行中'], ['succeeded', '成功'], ['failed', '失败'],
   ['interrupted', '中断']]);
 GRANT SELECT ON sv_work.job_run TO sv_admin, sv_auditor;
 
-REVOKE ALL ON PROCEDURE sv._job_drive(text, integer), sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer),
-                        sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE sv._job_drive(text, integer, jsonb), sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer),
+                        sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer, text[]), sv.job_risk_scan_full(integer, text[]) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer) TO sv_admin, sv_integration;
-GRANT EXECUTE ON PROCEDURE sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer) TO sv_admin;
+GRANT EXECUTE ON PROCEDURE sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer, text[]), sv.job_risk_scan_full(integer, text[]) TO sv_admin;
 -- the steps the job procedures (SECURITY INVOKER) call; each checks the caller and the run
-GRANT EXECUTE ON PROCEDURE sv._job_drive(text, integer) TO sv_admin, sv_integration;
-GRANT EXECUTE ON FUNCTION sv._job_check(text, integer), sv._job_start(text, integer), sv._job_step(bigint, integer),
+GRANT EXECUTE ON PROCEDURE sv._job_drive(text, integer, jsonb) TO sv_admin, sv_integration;
+GRANT EXECUTE ON FUNCTION sv._job_check(text, integer), sv._job_start(text, integer, jsonb), sv._job_step(bigint, integer),
                           sv._job_finish(bigint, text, text, text) TO sv_admin, sv_integration;
 GRANT EXECUTE ON FUNCTION sv.schedule_jobs(text), sv.unschedule_jobs() TO sv_admin;

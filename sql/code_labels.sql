@@ -28,7 +28,7 @@ WITH listed AS (
   FROM cl_zh z
   JOIN pg_attribute a ON a.attrelid = z.view_oid AND a.attname = left(z.zh_column, -3)
   CROSS JOIN LATERAL regexp_matches(coalesce(col_description(z.view_oid, a.attnum), ''),
-                                    '([a-z][a-z0-9_]*) ([^,,():;]+)', 'g') p)
+                                    '([a-z][a-z0-9_]*) ([^,,:;]+)', 'g') p)
 SELECT x.view_name, x.zh_column, x.code, x.label AS label_in_comment, l.label_zh AS label_in_dictionary
 FROM listed x LEFT JOIN sv.code_label l ON l.domain = x.domain AND l.code = x.code
 WHERE l.label_zh IS DISTINCT FROM x.label
@@ -41,7 +41,7 @@ FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 WHERE ns.nspname IN ('sv_work', 'sv_public', 'sv_bi') AND c.relkind = 'v'
   AND (SELECT count(*) FROM regexp_matches(coalesce(col_description(c.oid, a.attnum), ''),
-                                           '([a-z][a-z0-9_]*) ([^,,():;]+)', 'g')) >= 2
+                                           '([a-z][a-z0-9_]*) ([^,,:;]+)', 'g')) >= 2
   AND NOT EXISTS (SELECT 1 FROM pg_attribute b WHERE b.attrelid = c.oid AND b.attname = a.attname || '_zh')
 ORDER BY 1, 2;
 

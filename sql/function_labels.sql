@@ -52,6 +52,8 @@ INSERT INTO not_parallel_safe VALUES
   ('sv._credit_repair_problem(sv.credit_event,date)', 'reads sv.credit_event'),
   ('sv._risk_signal(text,date,date,timestamp with time zone)', 'reads sv.credit_event and sv.action'),
   ('sv.risk_signal_counts(text,text,date,date,timestamp with time zone)', 'calls sv._outer_user() and sv._risk_signal()'),
+  ('sv._risk_signal_of(text,date,date,timestamp with time zone,sv.uscc[])', 'reads sv.credit_event and sv.action'),
+  ('sv._risk_signal_new(text,date,date,timestamp with time zone,timestamp with time zone)', 'reads sv.credit_event and sv.action'),
   -- the population: its final function refuses to run in a parallel worker
   ('sv._draw_candidates(sv.draw_plan)', 'builds the population with sv._draw_population'),
   -- dynamic SQL over a deadline owner's table, whose policies call sv.scope_department()

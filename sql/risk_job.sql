@@ -93,18 +93,70 @@ SELECT object_id, count(*) AS scans FROM sv.audit_log
 WHERE object_kind = 'risk_rule' AND object_id LIKE 'RJB-%' AND action = 'scan' GROUP BY object_id ORDER BY object_id;
 
 
+-- incremental: the daily run reads, for each rule, only the series with signals known since the
+-- rule's last scan.  A second subject's two penalties, recorded now, make its series the only
+-- ones tested (one per rule); RJB-1 (two or more a month) alarms on it
+SELECT '91410402MA4RJB002' || sv.uscc_check_character('91410402MA4RJB002') AS s2 \gset
+SELECT sv.subject_save(:'s2', '风险任务测试二', '410402', 'RJB', 'RJB-2', 'H62') IS NOT NULL AS saved;
+INSERT INTO sv.credit_event (uscc, kind, severity, source, department_id, decided_on, reference, penalty_types,
+                             source_system, recorded_by, recorded_at, updated_at)
+SELECT :'s2', 'administrative_penalty', 2, 'city', 4, sv.local_date(now()), 'RJB-Q' || j, '{warning}', 'RJB', 'fixture',
+       now(), now()
+FROM generate_series(1, 2) j;
+SET ROLE regress_rjb_admin;
+CALL sv.job_risk_scan();
+RESET ROLE;
+SELECT outcome, (result ->> 'series')::integer AS series, (result ->> 'incremental')::integer AS incremental_rules,
+       (result ->> 'new_alerts')::integer AS new_alerts
+FROM sv.job_run WHERE id = (SELECT max(id) FROM sv.job_run WHERE job = 'risk_scan');
+SELECT s.rule_code, s.since IS NOT NULL AS incremental, s.series, s.new_alerts FROM sv.risk_rule_scan s
+WHERE s.rule_code LIKE 'RJB-%' AND s.as_of = (SELECT (params ->> 'as_of')::timestamptz FROM sv.job_run
+                                              WHERE id = (SELECT max(id) FROM sv.job_run WHERE job = 'risk_scan'))
+ORDER BY s.rule_code;
+-- the weekly full scan tests every series (both subjects, every rule) and raises nothing twice
+SELECT job, cron_name, schedule, command FROM sv._jobs() WHERE job LIKE 'risk_scan%' ORDER BY job;
+SET ROLE regress_rjb_admin;
+CALL sv.job_risk_scan_full();
+RESET ROLE;
+SELECT outcome, rows_total, (result ->> 'series')::integer AS series, (result ->> 'incremental')::integer AS incremental_rules,
+       (result ->> 'new_alerts')::integer AS new_alerts
+FROM sv.job_run WHERE id = (SELECT max(id) FROM sv.job_run WHERE job = 'risk_scan_full');
+-- never the same alert twice for one episode: one alert per rule, series and month
+SELECT rule_code, count(*) AS alerts, count(DISTINCT (series, period)) AS episodes FROM sv.risk_alert
+WHERE rule_code LIKE 'RJB-%' GROUP BY rule_code ORDER BY rule_code;
+-- each alert the jobs raised became a lead of the rule's department, once
+SELECT l.department_id, l.assigned_by, l.state, count(*) AS leads, count(DISTINCT l.alert_id) AS alerts
+FROM sv.risk_lead l JOIN sv.risk_alert a ON a.id = l.alert_id WHERE a.rule_code LIKE 'RJB-%'
+GROUP BY l.department_id, l.assigned_by, l.state;
+-- the rules named: only those; a rule that does not exist fails the run (P0002)
+SET ROLE regress_rjb_admin;
+CALL sv.job_risk_scan_full(rules => '{RJB-2}');
+SELECT outcome, rows_total, rows_done, params -> 'rules' AS rules
+FROM sv.job_run WHERE id = (SELECT max(id) FROM sv.job_run WHERE job = 'risk_scan_full');
+\set VERBOSITY sqlstate
+CALL sv.job_risk_scan(rules => '{RJB-2,NOPE}');
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+SELECT outcome, error FROM sv.job_run WHERE id = (SELECT max(id) FROM sv.job_run WHERE job = 'risk_scan');
+-- scans with since after as_of are refused
+SELECT * FROM sv.risk_scan('RJB-1', '2026-01-01 00:00+08', 1, '2026-02-01 00:00+08');
+RESET ROLE;
+
+
 -- clean up what other tests would see: the rules and their alerts, the subjects with their events, classes and actions, the job's runs
 BEGIN;
 CALL sv._append_only_enforce(false);
 SET LOCAL session_replication_role = replica;
+DELETE FROM sv.risk_lead WHERE alert_id IN (SELECT id FROM sv.risk_alert WHERE rule_code LIKE 'RJB%');
 DELETE FROM sv.risk_alert WHERE rule_code LIKE 'RJB%';
+DELETE FROM sv.risk_rule_scan WHERE rule_code LIKE 'RJB%';
 DELETE FROM sv.risk_rule WHERE code LIKE 'RJB%';
 DELETE FROM sv.credit_event WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RJB');
 DELETE FROM sv.credit_class_history WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RJB');
 DELETE FROM sv.credit_class WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RJB');
 DELETE FROM sv.action WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RJB');
 DELETE FROM sv.subject WHERE source_system = 'RJB';
-DELETE FROM sv.job_run WHERE job = 'risk_scan';
+DELETE FROM sv.job_run WHERE job IN ('risk_scan', 'risk_scan_full');
 SELECT setval(pg_get_serial_sequence('sv.job_run', 'id'), coalesce(max(id), 0) + 1, false) > 0 AS job_ids_set_back
 FROM sv.job_run;
 SET LOCAL session_replication_role = origin;

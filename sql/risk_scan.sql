@@ -177,6 +177,7 @@ BEGIN;
 CALL sv._append_only_enforce(false);
 SET LOCAL session_replication_role = replica;
 DELETE FROM sv.risk_alert WHERE rule_code LIKE 'RSS%';
+DELETE FROM sv.risk_rule_scan WHERE rule_code LIKE 'RSS%';
 DELETE FROM sv.risk_rule WHERE code LIKE 'RSS%';
 DELETE FROM sv.credit_event WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RSS');
 DELETE FROM sv.credit_class_history WHERE uscc IN (SELECT uscc FROM sv.subject WHERE source_system = 'RSS');

@@ -52,14 +52,15 @@ is($jobs, join("\n",
 		'sv-deadline-sweep|30 23 * * *|CALL sv.job_deadline_sweep()|t',
 		'sv-outbox-cleanup|15 19 * * *|CALL sv.job_outbox_cleanup()|t',
 		'sv-risk-scan|30 18 * * *|CALL sv.job_risk_scan()|t',
+		'sv-risk-scan-full|30 17 * * 6|CALL sv.job_risk_scan_full()|t',
 		'sv-security-check|0 22 * * *|CALL sv.job_security_check()|t'),
-	'sv.schedule_jobs installs the five jobs');
+	'sv.schedule_jobs installs the six jobs');
 $node->safe_psql('platform', "SELECT count(*) FROM sv.schedule_jobs('platform_jobs')");
 is($node->safe_psql('platform',
 		"SELECT string_agg(jobname || ' ' || username || ' ' || database, ', ' ORDER BY jobname) FROM cron.job"),
 	'sv-credit-rescore platform_jobs platform, sv-deadline-sweep platform_jobs platform, '
 	  . 'sv-outbox-cleanup platform_jobs platform, sv-risk-scan platform_jobs platform, '
-	  . 'sv-security-check platform_jobs platform',
+	  . 'sv-risk-scan-full platform_jobs platform, sv-security-check platform_jobs platform',
 	'scheduling again replaces the jobs: one of each, run as platform_jobs in the platform database');
 is($node->safe_psql('platform',
 		"SELECT count(*) FROM sv.audit_log WHERE object_kind = 'job' AND action = 'schedule'"),
@@ -108,8 +109,8 @@ EOF
 $node->safe_psql('platform', "SELECT cron.unschedule($jobid)");
 
 is($node->safe_psql('platform', 'SELECT string_agg(job, \', \' ORDER BY job) FROM sv.unschedule_jobs()'),
-	'sv-credit-rescore, sv-deadline-sweep, sv-outbox-cleanup, sv-risk-scan, sv-security-check',
-	'sv.unschedule_jobs removes the five jobs');
+	'sv-credit-rescore, sv-deadline-sweep, sv-outbox-cleanup, sv-risk-scan, sv-risk-scan-full, sv-security-check',
+	'sv.unschedule_jobs removes the six jobs');
 is($node->safe_psql('platform', 'SELECT count(*) FROM cron.job'), '0', 'no job is left in pg_cron');
 
 # A long job cut short by a server crash: three subjects rescored one per batch, the second

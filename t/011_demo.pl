@@ -106,6 +106,12 @@ my $received = at(qr/^   POST \/accept\/msa  linkage\.approval /);
 my $end_section = at(qr/^== 最后/);
 ok($draw >= 0 && $draw < $verified && $verified < $linkage, 'the outside recomputation is printed with the draw, before linkage');
 ok($linkage < $received && $received < $end_section, 'what the departments received is printed with the linkage section');
+my $lead_section = at(qr/^== 风险线索闭环/);
+my ($spike_found) = grep { $lines[$_] =~ /^\s+\d+ \|\s+\d+ \|\s+1 \|\s+1\s*$/ } ($lead_section < 0 ? () : $lead_section .. $#lines);
+$spike_found //= -1;
+my $lead_closed = at(qr/\| 预警规则 \| 已办结反馈 \| 属实\s+\| t\s+\|/);
+ok($lead_section >= 0 && $lead_section < $spike_found && $spike_found < $lead_closed && $lead_closed < $end_section,
+	'the planted spike is found by a scan, and its lead is confirmed by an inspection and closed');
 
 $fixture->signal('TERM');
 $fixture->finish;

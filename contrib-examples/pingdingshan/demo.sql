@@ -28,7 +28,7 @@ SELECT component AS "组件 (component)", version AS "版本" FROM sv.build_info
 \echo
 \echo '== 行政区划:平顶山市及所辖县级行政区、功能区'
 \echo '   Regions (GB/T 2260): Pingdingshan and its county-level divisions and functional zones'
-SELECT r.code AS "行政区划代码", r.name_zh AS "名称", r.name_en AS "英文名称", pg_temp.zh('sv_public.region', 'level', r.level) AS "层级",
+SELECT r.code AS "行政区划代码", r.name_zh AS "名称", r.name_en AS "英文名称", sv.label_zh('region.level', r.level) AS "层级",
        CASE WHEN r.is_gbt2260 THEN 'GB/T 2260' ELSE '统计用代码' END AS "代码来源"
 FROM sv.region r WHERE sv.region_within(r.code, '410400') ORDER BY array_position(ARRAY['prefecture', 'county', 'zone'], r.level), r.code;
 
@@ -245,8 +245,8 @@ RESET ROLE;
 \echo '   what the public sees (sv_public.catalog_item, the latest release):'
 SET ROLE portal_public;
 SELECT release AS "发布版本", code AS "监管事项编码", coalesce(main_item || ' / ' || sub_name, main_name) AS "事项名称",
-       department_name AS "监管部门", pg_temp.zh('sv_public.catalog_item', 'level', level) AS "监管层级",
-       pg_temp.zh('sv_public.catalog_item', 'source', source) AS "事项来源"
+       department_name AS "监管部门", level_zh AS "监管层级",
+       source_zh AS "事项来源"
 FROM sv_public.catalog_item ORDER BY code;
 RESET ROLE;
 \echo '   发布后事项有变更:sv.catalog_diff 列出变化,sv.as_of 查看发布时的内容'
@@ -282,7 +282,7 @@ RESET ROLE;
 \echo '   叶县市场监管只看到叶县的主体,市级看到全部'
 \echo '   market supervision in Ye County sees the subjects of Ye County; the city sees all:'
 SET ROLE msa_yexian;
-SELECT uscc AS "统一社会信用代码", name AS "市场主体名称", pg_temp.zh('sv_work.subject', 'kind', kind) AS "主体类型",
+SELECT uscc AS "统一社会信用代码", name AS "市场主体名称", kind_zh AS "主体类型",
        region_name AS "所在行政区划"
 FROM sv_work.subject ORDER BY uscc;
 RESET ROLE;
@@ -292,7 +292,7 @@ RESET ROLE;
 \echo '   服务门户(法定代表人已脱敏)'
 \echo '   the service portal (legal representative masked):'
 SET ROLE portal_public;
-SELECT uscc AS "统一社会信用代码", name AS "市场主体名称", pg_temp.zh('sv_public.subject', 'kind', kind) AS "主体类型",
+SELECT uscc AS "统一社会信用代码", name AS "市场主体名称", kind_zh AS "主体类型",
        region_name AS "所在行政区划",
        legal_rep AS "法定代表人 (已脱敏)"
 FROM sv_public.subject ORDER BY uscc;
@@ -375,7 +375,7 @@ FROM sv.ingest_reject ORDER BY batch_id, line;
 \echo '   the same batch again changes nothing (idempotent by source and record id):'
 SELECT inserted AS "新增", updated AS "更新", unchanged AS "未变", rejected AS "拒收" FROM sv.ingest('HN-AMR', 'subject', (SELECT doc FROM demo_subjects));
 RESET ROLE;
-SELECT pg_temp.zh('sv_work.subject', 'kind', kind) AS "主体类型", count(*) AS "主体数" FROM sv.subject GROUP BY kind ORDER BY kind;
+SELECT sv.label_zh('subject.kind', kind) AS "主体类型", count(*) AS "主体数" FROM sv.subject GROUP BY kind ORDER BY kind;
 
 \echo
 \echo '== 执法人员:执法证管理系统批量报送(COPY 入暂存表,再一次调用入库)'
@@ -468,7 +468,7 @@ RESET ROLE;
 \echo '   the service portal shows published results (sv_public.action):'
 SET ROLE portal_public;
 SELECT uscc AS "统一社会信用代码", subject_name AS "市场主体名称", department_name AS "实施部门", check_content AS "检查内容",
-       pg_temp.zh('sv_public.action', 'result', result) AS "检查结果"
+       result_zh AS "检查结果"
 FROM sv_public.action ORDER BY uscc LIMIT 5;
 RESET ROLE;
 \echo '   各部门本年监管行为数据覆盖率(国家考核指标)'
@@ -516,7 +516,7 @@ RESET ROLE;
 \echo '   该处罚(罚款3万元,不属于较低数额罚款)公示3年'
 \echo '   the penalty (a 30,000-yuan fine: not a low fine) is published for 3 years:'
 SET ROLE portal_public;
-SELECT subject_name AS "市场主体名称", pg_temp.zh('sv_public.credit_publication', 'kind', kind) AS "信用信息类型",
+SELECT subject_name AS "市场主体名称", kind_zh AS "信用信息类型",
        reference AS "决定文书号", published_on AS "公示日期",
        published_until AS "公示截止日期"
 FROM sv_public.credit_publication
@@ -743,7 +743,7 @@ DO $$ BEGIN
 END $$;
 SET ROLE gsbd_city;
 SELECT sv.linkage_acknowledge(:result_id, '已收到处罚结果,纳入许可证后续核查') IS NOT NULL AS "审批局已回复确认";
-SELECT pg_temp.zh('sv_work.linkage_loop', 'step', step) AS "环节", department_id AS "承办部门编号", due_on AS "办理期限", done_at IS NOT NULL AS "已办结",
+SELECT step_zh AS "环节", department_id AS "承办部门编号", due_on AS "办理期限", done_at IS NOT NULL AS "已办结",
        overdue AS "逾期未办结", done_late AS "逾期办结"
 FROM sv_work.linkage_loop ORDER BY array_position(ARRAY['claim', 'first_action', 'acknowledge'], step);
 RESET ROLE;
@@ -814,7 +814,7 @@ SELECT series AS "监测对象数", tested AS "检验的月份数", alarms AS "�
 FROM sv.risk_scan('DEMO-PENALTY', months => 12);
 RESET ROLE;
 SET ROLE msa_city;
-SELECT rule_code AS "规则", pg_temp.zh('sv_work.risk_alert', 'severity', severity) AS "预警级别", subject_name AS "市场主体",
+SELECT rule_code AS "规则", severity_zh AS "预警级别", subject_name AS "市场主体",
        period AS "月份", observed AS "观测值", threshold AS "阈值"
 FROM sv_work.risk_alert ORDER BY period DESC, id LIMIT 5;
 RESET ROLE;
@@ -852,8 +852,8 @@ SELECT sv.assist_request_accept(:assist_id);
 RESET ROLE;
 SET ROLE msa_city;
 SELECT from_department_name AS "请求部门", to_department_name AS "协办部门", case_ref AS "案件编号",
-       pg_temp.zh('sv_work.assist_request', 'state', state) AS "状态", due_on AS "办理期限",
-       pg_temp.zh('sv_work.assist_request', 'due_state', due_state) AS "期限状态", findings AS "协查结果"
+       state_zh AS "状态", due_on AS "办理期限",
+       due_state_zh AS "期限状态", findings AS "协查结果"
 FROM sv_work.assist_request WHERE id = :assist_id;
 RESET ROLE;
 \echo '   抄告:卫生健康委检查发现问题的,自动抄告市场监管局(每项发现每个部门一次),市场监管局签收并反馈处理情况:'
@@ -866,11 +866,55 @@ RESET ROLE;
 SET ROLE msa_city;
 SELECT sv.joint_notice_acknowledge(min(id), '已对该单位食品经营情况开展检查,责令整改进货查验记录。') IS NOT NULL AS "已签收反馈"
 FROM sv_work.joint_notice WHERE to_department_id = 4;
-SELECT from_department_name AS "抄告部门", to_department_name AS "接收部门", pg_temp.zh('sv_work.joint_notice', 'state', state) AS "状态",
+SELECT from_department_name AS "抄告部门", to_department_name AS "接收部门", state_zh AS "状态",
        count(*) AS "件数", min(due_on) AS "反馈期限"
 FROM sv_work.joint_notice GROUP BY 1, 2, 3 ORDER BY 3;
 SELECT obligation_zh AS "待办类型", owes_zh AS "应履行义务", count(*) AS "件数"
 FROM sv_work.joint_obligation GROUP BY 1, 2 ORDER BY 1;
+\echo '== 风险线索闭环:扫描发现异常突增,线索分派、签收、现场核查、办结反馈'
+\echo '   A planted spike: five penalties of one subject this month (none in the months before); a Poisson'
+\echo '   rule finds it, the alert becomes a lead of market supervision, which claims it, inspects, confirms and closes it'
+SELECT uscc::text AS spike_uscc, name AS spike_name FROM sv.subject
+WHERE source_system = 'HN-AMR' AND region_code = '410402' ORDER BY uscc OFFSET 7 LIMIT 1 \gset
+SET ROLE amr_feed;
+SELECT count(sv.credit_event_record(:'spike_uscc', 'administrative_penalty', 2, 'city', sv.local_date(now()),
+         '平市监罚〔演示〕' || n || '号', department_id => 4, penalty_types => '{warning}')) AS "植入的行政处罚数"
+FROM generate_series(1, 5) n;
+RESET ROLE;
+SET ROLE pds_admin;
+SELECT sv.risk_rule_save('DEMO-SPIKE', '行政处罚异常突增', 'penalty', 'subject', 'poisson_tail',
+  '{"baseline": 6, "guard": 1, "alpha": 0.001, "min_count": 3}', 'orange', 4, '国发〔2019〕18号 加强和规范事中事后监管') AS "规则版本";
+SELECT series AS "监测对象数", tested AS "检验数", alarms AS "报警数", new_alerts AS "新预警数"
+FROM sv.risk_scan('DEMO-SPIKE');
+RESET ROLE;
+SET ROLE msa_city;
+SELECT subject_name AS "市场主体", observed AS "当月处罚数", round(baseline::numeric, 2) AS "基线均值",
+       round(p::numeric, 8) AS "P值", explanation -> 'baseline_window' AS "基线窗口"
+FROM sv_work.risk_alert WHERE rule_code = 'DEMO-SPIKE';
+SELECT sv.risk_lead_from_alert(id) AS lead_id FROM sv_work.risk_alert WHERE rule_code = 'DEMO-SPIKE' \gset
+SELECT sv.risk_lead_claim(:lead_id) \gset
+SELECT sv.action_record(:'spike_uscc', 'inspection', 'PDS-MSA-002-C01', 4, sv.local_date(now()), sv.local_date(now()),
+         '{豫D0401001,豫D0401002}', 'case_filed', '后厨卫生不达标,进货查验记录缺失') AS action_id \gset
+SELECT sv.risk_lead_verify(:lead_id, 'confirmed', '现场检查属实:后厨卫生不达标,已立案', :action_id) \gset
+SELECT sv.risk_lead_handle(:lead_id, '立案调查,责令限期整改,列入下次双随机抽查重点') IS NULL AS "来源为本市扫描,无需外部反馈";
+SELECT id AS "线索编号", subject_name AS "市场主体", assigned_by_zh AS "分派依据",
+       state_zh AS "状态",
+       verify_result_zh AS "核查结论", action_id IS NOT NULL AS "有核查检查",
+       handle_state_zh AS "办结期限状态", measures AS "处置措施"
+FROM sv_work.risk_lead WHERE id = :lead_id;
+RESET ROLE;
+\echo '   核查属实的主体在下一次双随机抽查中提高一个风险等级(A类"无事不扰"不再豁免);每一步都记入审计链'
+\echo '   the confirmed subject counts one credit class worse in the next draw plan; every step is in the audit chain:'
+SET ROLE supervision_office;
+SELECT source_kind AS "来源", reason AS "原因", plan_id IS NULL AS "待下次抽查" FROM sv.draw_stratum_override
+WHERE uscc = :'spike_uscc';
+SELECT action AS "审计动作", count(*) AS "记录数" FROM sv_work.audit_trail
+WHERE object_kind = 'risk_lead' AND object_id = :'lead_id' GROUP BY action ORDER BY min(seq);
+RESET ROLE;
+SET ROLE bi_viewer;
+SELECT department_name AS "承办部门", source_name AS "线索来源", received AS "接收", closed AS "办结", confirmed AS "属实",
+       avg_closure_workdays AS "平均办结工作日"
+FROM sv_bi.risk_lead_summary ORDER BY department_code, source;
 RESET ROLE;
 
 \echo

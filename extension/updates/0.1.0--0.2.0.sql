@@ -569,3 +569,209 @@ CREATE TABLE sv.inspection_cap (
 );
 ALTER TABLE sv.inspection_cap ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.inspection_cap FORCE ROW LEVEL SECURITY;
+-- 76_risk_lead (issue 17, leads and their loop): the sources, the industry routes, the leads
+-- and the staging table of the ingest kind risk_lead.
+CREATE TABLE sv.risk_lead_source (
+  code     text PRIMARY KEY,
+  name     text NOT NULL,
+  endpoint text REFERENCES sv.endpoint (name),     -- where feedback goes; NULL: none (read in sv_work)
+  set_by   text NOT NULL,
+  set_at   timestamptz NOT NULL,
+  CONSTRAINT risk_lead_source_code_check CHECK (code ~ '^[A-Z][A-Z0-9_-]{1,31}$'),
+  CONSTRAINT risk_lead_source_name_check CHECK (name <> '' AND char_length(name) <= 100)
+);
+ALTER TABLE sv.risk_lead_source ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_lead_source FORCE ROW LEVEL SECURITY;
+CREATE TABLE sv.risk_lead_route (
+  industry   text PRIMARY KEY,                                  -- a GB/T 4754 code or prefix
+  power_code text NOT NULL REFERENCES sv.power_item (code),     -- its supervising department decides
+  set_by     text NOT NULL,
+  set_at     timestamptz NOT NULL,
+  CONSTRAINT risk_lead_route_industry_check CHECK (industry ~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$')
+);
+ALTER TABLE sv.risk_lead_route ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_lead_route FORCE ROW LEVEL SECURITY;
+CREATE TABLE sv.risk_lead (
+  id                     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  source                 text REFERENCES sv.risk_lead_source (code),   -- NULL: the city's own scan
+  source_id              text,
+  alert_id               bigint,                   -- the alert (sv.risk_alert.id; no foreign key: an alert is never removed, and its guards answer first)
+  uscc                   sv.uscc REFERENCES sv.subject (uscc),
+  subject_name           text,
+  region_code            text REFERENCES sv.region (code),
+  industry               text,
+  title                  text NOT NULL,
+  body                   text,
+  severity               text NOT NULL,
+  department_id          integer NOT NULL REFERENCES sv.department (id),
+  assigned_by            text NOT NULL,            -- how: rule, source, power_list
+  state                  text NOT NULL DEFAULT 'assigned',
+  received_at            timestamptz NOT NULL,
+  recorded_by            text NOT NULL,
+  recorded_at            timestamptz NOT NULL,
+  claim_due              date NOT NULL,
+  claim_due_provisional  boolean NOT NULL DEFAULT false,
+  verify_due             date NOT NULL,
+  verify_due_provisional boolean NOT NULL DEFAULT false,
+  handle_due             date NOT NULL,
+  handle_due_provisional boolean NOT NULL DEFAULT false,
+  claimed_by             text,
+  claimed_at             timestamptz,
+  verified_by            text,
+  verified_at            timestamptz,
+  verify_result          text,
+  verify_note            text,
+  action_id              bigint,                   -- the inspection of the data centre (sv.action.id)
+  handled_by             text,
+  handled_at             timestamptz,
+  measures               text,
+  feedback_message       uuid,                     -- the outbox message to the source; NULL: none
+  CONSTRAINT risk_lead_source_id_key UNIQUE (source, source_id),
+  CONSTRAINT risk_lead_alert_key UNIQUE (alert_id),
+  CONSTRAINT risk_lead_origin_check CHECK ((source IS NULL AND source_id IS NULL AND alert_id IS NOT NULL)
+                                          OR (source IS NOT NULL AND source_id IS NOT NULL AND alert_id IS NULL)),
+  CONSTRAINT risk_lead_source_id_check CHECK (source_id ~ '^[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}$'),
+  CONSTRAINT risk_lead_subject_check CHECK (uscc IS NOT NULL OR subject_name IS NOT NULL OR region_code IS NOT NULL),
+  CONSTRAINT risk_lead_subject_name_check CHECK (subject_name <> '' AND char_length(subject_name) <= 200),
+  CONSTRAINT risk_lead_industry_check CHECK (industry ~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$'),
+  CONSTRAINT risk_lead_title_check CHECK (title <> '' AND char_length(title) <= 200),
+  CONSTRAINT risk_lead_body_check CHECK (body <> '' AND char_length(body) <= 4000),
+  CONSTRAINT risk_lead_severity_check CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+  CONSTRAINT risk_lead_assigned_by_check CHECK (assigned_by IN ('rule', 'source', 'power_list')),
+  CONSTRAINT risk_lead_state_check CHECK (state IN ('assigned', 'claimed', 'verified', 'closed')),
+  CONSTRAINT risk_lead_verify_result_check CHECK (verify_result IN ('confirmed', 'not_confirmed')),
+  CONSTRAINT risk_lead_verify_note_check CHECK (verify_note <> '' AND char_length(verify_note) <= 2000),
+  CONSTRAINT risk_lead_measures_check CHECK (measures <> '' AND char_length(measures) <= 2000),
+  CONSTRAINT risk_lead_steps_check CHECK (
+    (claimed_at IS NOT NULL) = (state IN ('claimed', 'verified', 'closed'))
+    AND (verified_at IS NOT NULL) = (state IN ('verified', 'closed'))
+    AND (verified_at IS NOT NULL) = (verify_result IS NOT NULL)
+    AND (handled_at IS NOT NULL) = (state = 'closed'))
+);
+CREATE INDEX risk_lead_department_idx ON sv.risk_lead (department_id, received_at);
+CREATE INDEX risk_lead_uscc_idx ON sv.risk_lead (uscc) WHERE uscc IS NOT NULL;
+ALTER TABLE sv.risk_lead ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_lead FORCE ROW LEVEL SECURITY;
+CREATE TABLE sv.risk_lead_staging (
+  loaded_by    text NOT NULL DEFAULT current_user,
+  line         bigint GENERATED BY DEFAULT AS IDENTITY,
+  source       text,
+  source_id    text,
+  uscc         text,
+  subject_name text,
+  region       text,
+  industry     text,
+  title        text,
+  text         text,
+  severity     text,
+  received_at  text,
+  department   text
+);
+
+-- 60_draw (issue 17, a confirmed risk lead raises the subject's stratum in the next plan).
+CREATE TABLE sv.draw_stratum_override (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  uscc        sv.uscc NOT NULL REFERENCES sv.subject (uscc),
+  source_kind text NOT NULL,
+  source_id   text NOT NULL,
+  reason      text NOT NULL,
+  created_by  text NOT NULL,
+  created_at  timestamptz NOT NULL,
+  plan_id     bigint REFERENCES sv.draw_plan (id),   -- the plan whose seal applied it; NULL: pending
+  CONSTRAINT draw_stratum_override_source_key UNIQUE (source_kind, source_id),
+  CONSTRAINT draw_stratum_override_source_kind_check CHECK (source_kind IN ('risk_lead')),
+  CONSTRAINT draw_stratum_override_source_id_check CHECK (source_id <> '' AND char_length(source_id) <= 64),
+  CONSTRAINT draw_stratum_override_reason_check CHECK (reason <> '' AND char_length(reason) <= 200)
+);
+CREATE INDEX draw_stratum_override_pending_idx ON sv.draw_stratum_override (uscc) WHERE plan_id IS NULL;
+ALTER TABLE sv.draw_stratum_override ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.draw_stratum_override FORCE ROW LEVEL SECURITY;
+
+-- 77_key_event (issue 17, key events): the events and their append-only timelines.
+CREATE TABLE sv.key_event (
+  id                      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  title                   text NOT NULL,
+  type                    text NOT NULL,
+  severity                text NOT NULL,
+  occurred_at             timestamptz NOT NULL,
+  lead_department_id      integer NOT NULL REFERENCES sv.department (id),
+  department_ids          integer[] NOT NULL,      -- every involved department, the lead one first
+  usccs                   sv.uscc[] NOT NULL DEFAULT '{}',
+  region_codes            text[] NOT NULL DEFAULT '{}',
+  state                   text NOT NULL DEFAULT 'open',
+  opened_by               text NOT NULL,
+  opened_at               timestamptz NOT NULL,
+  outcome                 text,
+  closed_by               text,
+  closed_at               timestamptz,
+  followup_from           date,                    -- the day of the follow_up entry that asks for the next one
+  followup_workdays       integer,                 -- within this many working days of that day
+  followup_due            date,
+  followup_due_provisional boolean NOT NULL DEFAULT false,
+  followup_met_at         timestamptz,             -- the next entry (or the closure)
+  public_summary          text,
+  published_by            text,
+  published_at            timestamptz,
+  CONSTRAINT key_event_title_check CHECK (title <> '' AND char_length(title) <= 200),
+  CONSTRAINT key_event_type_check CHECK (type IN ('food_safety', 'production_accident', 'mass_complaint', 'public_concern')),
+  CONSTRAINT key_event_severity_check CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+  CONSTRAINT key_event_departments_check CHECK (cardinality(department_ids) BETWEEN 1 AND 20
+                                               AND department_ids[1] = lead_department_id),
+  CONSTRAINT key_event_usccs_check CHECK (cardinality(usccs) <= 100),
+  CONSTRAINT key_event_regions_check CHECK (cardinality(region_codes) <= 50),
+  CONSTRAINT key_event_state_check CHECK (state IN ('open', 'closed')),
+  CONSTRAINT key_event_outcome_check CHECK (outcome <> '' AND char_length(outcome) <= 2000),
+  CONSTRAINT key_event_closed_check CHECK ((state = 'closed') = (closed_at IS NOT NULL)
+                                          AND (closed_at IS NOT NULL) = (outcome IS NOT NULL)),
+  CONSTRAINT key_event_public_summary_check CHECK (public_summary <> '' AND char_length(public_summary) <= 1000),
+  CONSTRAINT key_event_published_check CHECK ((published_at IS NOT NULL) = (public_summary IS NOT NULL))
+);
+CREATE INDEX key_event_departments_idx ON sv.key_event USING gin (department_ids);
+CREATE TABLE sv.key_event_entry (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  event_id     bigint NOT NULL REFERENCES sv.key_event (id),
+  kind         text NOT NULL,
+  body         text NOT NULL,
+  occurred_at  timestamptz NOT NULL,
+  links        jsonb NOT NULL DEFAULT '[]',     -- [{"type": complaint|lead|action|credit_event|push, "id": ...}]
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  recorded_by  text NOT NULL,
+  recorded_at  timestamptz NOT NULL,
+  followup_workdays integer,                    -- follow_up: the next entry is due within this many working days
+  CONSTRAINT key_event_entry_kind_check CHECK (kind IN ('cause', 'course', 'measure', 'result', 'follow_up')),
+  CONSTRAINT key_event_entry_body_check CHECK (body <> '' AND char_length(body) <= 4000),
+  CONSTRAINT key_event_entry_links_check CHECK (jsonb_typeof(links) = 'array' AND jsonb_array_length(links) <= 50),
+  CONSTRAINT key_event_entry_followup_check CHECK (followup_workdays IS NULL
+                                                  OR (followup_workdays BETWEEN 1 AND 60 AND kind = 'follow_up'))
+);
+CREATE INDEX key_event_entry_event_idx ON sv.key_event_entry (event_id, id);
+ALTER TABLE sv.key_event ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.key_event FORCE ROW LEVEL SECURITY;
+ALTER TABLE sv.key_event_entry ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.key_event_entry FORCE ROW LEVEL SECURITY;
+
+-- 66_risk (issue 17, incremental scans): every scan of a rule, full or incremental.
+CREATE TABLE sv.risk_rule_scan (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  rule_code       text NOT NULL,
+  rule_version    integer NOT NULL,
+  as_of           timestamptz NOT NULL,
+  months          integer NOT NULL,
+  since           timestamptz,
+  series          bigint NOT NULL,
+  tested          bigint NOT NULL,
+  alarms          bigint NOT NULL,
+  new_alerts      bigint NOT NULL,
+  extended_alerts bigint NOT NULL,
+  scanned_by      text NOT NULL,
+  scanned_at      timestamptz NOT NULL,
+  CONSTRAINT risk_rule_scan_rule_fkey FOREIGN KEY (rule_code, rule_version) REFERENCES sv.risk_rule (code, version),
+  CONSTRAINT risk_rule_scan_since_check CHECK (since <= as_of)
+);
+CREATE INDEX risk_rule_scan_rule_idx ON sv.risk_rule_scan (rule_code, rule_version, as_of);
+ALTER TABLE sv.risk_rule_scan ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.risk_rule_scan FORCE ROW LEVEL SECURITY;
+
+-- 54_credit_event, 42_action (issue 17, incremental risk scans): the rows received after a moment.
+CREATE INDEX credit_event_recorded_idx ON sv.credit_event (recorded_at);
+CREATE INDEX action_received_idx ON sv.action (received_at);
