@@ -51,10 +51,33 @@ CREATE TABLE sv.complaint (
   CONSTRAINT complaint_channel_check CHECK (channel IN ('hotline', 'portal', 'letter', 'visit')),
   CONSTRAINT complaint_body_check CHECK (body <> '' AND char_length(body) <= 4000),
   CONSTRAINT complaint_state_check
-    CHECK (state IN ('received', 'accepted', 'refused', 'handling', 'replied', 'closed')),
+    CHECK (state IN ('received', 'accepted', 'refused', 'handled', 'replied', 'closed', 'revisited')),
   CONSTRAINT complaint_attachments_check CHECK (jsonb_typeof(attachments) = 'array'),
   CONSTRAINT complaint_anonymous_check CHECK (NOT anonymous OR person_name_masked IS NULL),
-  CONSTRAINT complaint_accept_due_check CHECK ((kind = 'complaint') = (accept_due IS NOT NULL))
+  CONSTRAINT complaint_accept_due_check CHECK ((kind = 'complaint') = (accept_due IS NOT NULL)),
+  -- the closed loop (69_complaint_flow.sql): returns, handling, reply, close, revisit
+  accept_workdays        integer,
+  returns                integer NOT NULL DEFAULT 0,
+  handle_start           date,
+  handle_workdays        integer,
+  handle_due             date,
+  handle_due_provisional boolean NOT NULL DEFAULT false,
+  handled_at             timestamptz,
+  outcome                text,
+  reply_start            date,
+  reply_workdays         integer,
+  reply_due              date,
+  reply_due_provisional  boolean NOT NULL DEFAULT false,
+  replied_at             timestamptz,
+  reply_text             text,
+  closed_at              timestamptz,
+  substantiated          boolean,
+  revisited_at           timestamptz,
+  satisfaction           text,
+  CONSTRAINT complaint_outcome_check CHECK (outcome IN ('agreed', 'failed', 'withdrawn', 'filed', 'not_filed')),
+  CONSTRAINT complaint_reply_text_check CHECK (char_length(reply_text) BETWEEN 1 AND 2000),
+  CONSTRAINT complaint_satisfaction_check CHECK (satisfaction IN ('satisfied', 'basically_satisfied', 'dissatisfied')),
+  CONSTRAINT complaint_returns_check CHECK (returns >= 0)
 );
 CREATE INDEX complaint_department_idx ON sv.complaint (department_id, received_at);
 CREATE INDEX complaint_region_idx ON sv.complaint (place_region_code);
@@ -87,6 +110,59 @@ GRANT SELECT ON sv.complaint, sv.complaint_person TO sv_officer, sv_admin, sv_au
 SELECT pg_catalog.pg_extension_config_dump('sv.complaint', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.complaint_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.complaint_person', '');
+
+-- The statutory limits (法定时限), configurable: working days, from which event, how many more
+-- an approved extension may add, and after how many further working days overdue an item is
+-- supervised (督办).  A change is a new row (sv.complaint_policy_set): the latest row of a code
+-- is in force, earlier ones are its history; pg_dump keeps the rows that are not shipped.
+CREATE TABLE sv.complaint_policy (
+  id               integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  code             text NOT NULL,
+  label_zh         text NOT NULL,
+  kind             text NOT NULL,
+  starts_at        text NOT NULL,
+  workdays         integer NOT NULL,
+  extension_max    integer NOT NULL DEFAULT 0,
+  supervise_after  integer NOT NULL DEFAULT 5,
+  legal_basis      text NOT NULL,
+  updated_by       text NOT NULL,
+  updated_at       timestamptz NOT NULL,
+  builtin          boolean NOT NULL DEFAULT false,
+  CONSTRAINT complaint_policy_code_check CHECK (code IN ('accept', 'mediate', 'verify', 'reply')),
+  CONSTRAINT complaint_policy_kind_check CHECK (kind IN ('complaint', 'report', 'any')),
+  CONSTRAINT complaint_policy_starts_check CHECK (starts_at IN ('received', 'accepted', 'handled')),
+  CONSTRAINT complaint_policy_workdays_check CHECK (workdays BETWEEN 1 AND 120),
+  CONSTRAINT complaint_policy_extension_check CHECK (extension_max BETWEEN 0 AND 120),
+  CONSTRAINT complaint_policy_supervise_check CHECK (supervise_after BETWEEN 0 AND 60),
+  CONSTRAINT complaint_policy_text_check CHECK (char_length(label_zh) BETWEEN 1 AND 100
+                                                AND char_length(legal_basis) BETWEEN 4 AND 500)
+);
+COMMENT ON TABLE sv.complaint_policy IS
+  'Statutory limits of complaints and reports (法定时限) with their legal basis: the latest row of a code is in force';
+CREATE INDEX complaint_policy_code_idx ON sv.complaint_policy (code, id);
+ALTER TABLE sv.complaint_policy ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_policy FORCE ROW LEVEL SECURITY;
+CREATE POLICY complaint_policy_read ON sv.complaint_policy FOR SELECT USING (true);
+GRANT SELECT ON sv.complaint_policy TO sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_policy', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_policy_id_seq', '');
+
+INSERT INTO sv.complaint_policy (code, label_zh, kind, starts_at, workdays, extension_max, supervise_after, legal_basis,
+                                 updated_by, updated_at, builtin) VALUES
+  ('accept', '投诉受理期限', 'complaint', 'received', 7, 0, 5,
+   '《市场监督管理投诉举报处理暂行办法》第十四条:自收到投诉之日起七个工作日内作出受理或者不予受理的决定', 'sv_platform', '2026-01-01 00:00+08', true),
+  ('mediate', '投诉调解期限', 'complaint', 'accepted', 45, 0, 5,
+   '《市场监督管理投诉举报处理暂行办法》第二十一条:自投诉受理之日起四十五个工作日内终止调解', 'sv_platform', '2026-01-01 00:00+08', true),
+  ('verify', '举报核查处理期限', 'report', 'received', 15, 15, 5,
+   '《市场监督管理行政处罚程序规定》第十八条:自收到材料之日起十五个工作日内核查并决定是否立案,经批准可延长十五个工作日', 'sv_platform', '2026-01-01 00:00+08', true),
+  ('reply', '告知期限', 'any', 'handled', 7, 0, 5,
+   '《市场监督管理投诉举报处理暂行办法》第二十一条、第三十一条:终止调解或处理后七个工作日内告知当事人、举报人', 'sv_platform', '2026-01-01 00:00+08', true);
+
+-- The policy's working days (the row must exist: it is seeded and never deleted).
+CREATE OR REPLACE FUNCTION sv._complaint_policy_days(code text) RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$ SELECT p.workdays FROM sv.complaint_policy p WHERE p.code = _complaint_policy_days.code ORDER BY p.id DESC LIMIT 1 $fn$;
 
 -- Masks for the copy everyone may read: a phone keeps its first 3 and last 4 digits, an
 -- identity number its first and last character.
@@ -360,7 +436,8 @@ BEGIN
 
   -- §14: accept or refuse a complaint within 7 working days of receipt (the day itself not counted)
   IF c.kind = 'complaint' THEN
-    c.accept_due := sv.add_workdays(sv.local_date(c.received_at), 7);
+    c.accept_workdays := sv._complaint_policy_days('accept');
+    c.accept_due := sv.add_workdays(sv.local_date(c.received_at), c.accept_workdays);
     c.accept_due_provisional := sv.calendar_provisional_between(sv.local_date(c.received_at), c.accept_due);
   END IF;
 
@@ -389,11 +466,11 @@ BEGIN
     INSERT INTO sv.complaint (work_order_no, kind, channel, body, subject_uscc, subject_name, subject_address, place_address,
                               place_region_code, anonymous, person_name_masked, person_phone_masked, person_id_masked,
                               attachments, received_at, department_id, state, recorded_by, recorded_at, accept_due,
-                              accept_due_provisional)
+                              accept_due_provisional, accept_workdays)
     VALUES (c.work_order_no, c.kind, c.channel, c.body, c.subject_uscc, c.subject_name, c.subject_address, c.place_address,
             c.place_region_code, c.anonymous, c.person_name_masked, c.person_phone_masked, c.person_id_masked,
             c.attachments, c.received_at, c.department_id, 'received', me.login, now(), c.accept_due,
-            coalesce(c.accept_due_provisional, false))
+            coalesce(c.accept_due_provisional, false), c.accept_workdays)
     ON CONFLICT ON CONSTRAINT complaint_work_order_no_key DO NOTHING
     RETURNING id INTO c.id;
     EXIT WHEN c.id IS NOT NULL;
@@ -456,7 +533,7 @@ COMMENT ON COLUMN sv_work.complaint.accept_state IS '受理期限状态代码:op
 -- summary names the work order and the subject, never the person.
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.accept_due', '投诉受理期限', 'sv.complaint', 'complaint', 't.id::text',
-   't.id = $1::bigint', 't.department_id', 'sv.local_date(t.received_at)', '7', 'accept_due', 'accept_due_provisional',
+   't.id = $1::bigint', 't.department_id', 'sv.local_date(t.received_at)', 't.accept_workdays', 'accept_due', 'accept_due_provisional',
    't.decided_at IS NULL', 't.decided_at', 2,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 

@@ -1,0 +1,716 @@
+-- ---------------------------------------------------------------------------------------------
+-- 69_complaint_flow: the closed loop of a complaint or report (issue 18): 受理 (accept / refuse)
+-- -> 办理 (mediation of a complaint; case filed or not for a report) -> 答复 (reply) -> 办结
+-- (close) -> 回访 (the 12345 revisit with satisfaction), with 退回 (return) and 改派
+-- (reassignment) before acceptance, statutory deadlines from policy rows, extensions with
+-- approval, and 督办 (supervision) of items still overdue after the policy's further period.
+-- docs/complaints.md, "The closed loop".
+--
+-- Tables:     sv.complaint_transition (the allowed steps: action, from state, to state, kinds;
+--             code: registered again by every update), sv.complaint_step (the history: one
+--             row per step, who, when, reason, its audit record), sv.complaint_policy (the
+--             statutory limits with their legal basis, configurable), sv.complaint_extension
+--             (extension requests and their approval), sv.complaint_supervision (督办 records)
+-- Functions:  officers of the assigned department: sv.complaint_accept, sv.complaint_refuse,
+--             sv.complaint_return, sv.complaint_mediate, sv.complaint_case_decide,
+--             sv.complaint_reply, sv.complaint_close, sv.complaint_extension_request;
+--             the department's other officers or administrators: sv.complaint_extension_decide;
+--             dispatchers (administrators, the 12345 system): sv.complaint_assign;
+--             the 12345 system: sv.complaint_revisit(payload);
+--             administrators: sv.complaint_policy_set, sv.complaint_supervise_sweep(day)
+-- Deadlines:  complaint.handle_due (办理期限: mediation 45 working days from acceptance, a report's
+--             verification and case decision 15 from receipt, extendable), complaint.reply_due
+--             (告知期限: 7 working days from the end of handling or the refusal)
+-- SQLSTATEs:  55000 a step the item's state does not allow (the transition table), 42809 a step
+--             its kind does not have (mediation of a report), 42501 not the assigned department,
+--             22023 a missing reason or bad value, 23505 a revisit sent again with other content.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE TABLE sv.complaint_transition (
+  action     text NOT NULL,
+  from_state text NOT NULL,
+  to_state   text NOT NULL,
+  kinds      text[] NOT NULL,
+  label_zh   text NOT NULL,
+  CONSTRAINT complaint_transition_pkey PRIMARY KEY (action, from_state)
+);
+COMMENT ON TABLE sv.complaint_transition IS
+  'The closed loop of complaints and reports: every allowed step (action, from state, to state, the kinds it applies to)';
+ALTER TABLE sv.complaint_transition ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_transition FORCE ROW LEVEL SECURITY;
+CREATE POLICY complaint_transition_read ON sv.complaint_transition FOR SELECT USING (true);
+GRANT SELECT ON sv.complaint_transition TO sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
+
+-- sv:rerun (the transitions are code: every update writes them again, docs/upgrades.md)
+INSERT INTO sv.complaint_transition AS t (action, from_state, to_state, kinds, label_zh) VALUES
+  ('assign',  'received', 'received',  '{complaint,report,inquiry,suggestion}', '派单/改派'),
+  ('return',  'received', 'received',  '{complaint,report,inquiry,suggestion}', '退回'),
+  ('accept',  'received', 'accepted',  '{complaint,report,inquiry,suggestion}', '受理'),
+  ('refuse',  'received', 'refused',   '{complaint,report}', '不予受理'),
+  ('mediate', 'accepted', 'handled',   '{complaint}', '调解终结'),
+  ('case',    'accepted', 'handled',   '{report}', '核查处理(立案或不予立案)'),
+  ('reply',   'handled',  'replied',   '{complaint,report}', '答复'),
+  ('reply',   'refused',  'replied',   '{complaint,report}', '答复(不予受理告知)'),
+  ('reply',   'accepted', 'replied',   '{inquiry,suggestion}', '答复'),
+  ('close',   'replied',  'closed',    '{complaint,report,inquiry,suggestion}', '办结'),
+  ('revisit', 'closed',   'revisited', '{complaint,report,inquiry,suggestion}', '回访')
+ON CONFLICT ON CONSTRAINT complaint_transition_pkey DO UPDATE
+  SET (to_state, kinds, label_zh) = (EXCLUDED.to_state, EXCLUDED.kinds, EXCLUDED.label_zh);
+
+CREATE TABLE sv.complaint_step (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  complaint_id  bigint NOT NULL REFERENCES sv.complaint (id),
+  action        text NOT NULL,
+  from_state    text NOT NULL,
+  to_state      text NOT NULL,
+  department_id integer REFERENCES sv.department (id),   -- the assigned department after the step
+  reason        text,
+  detail        jsonb NOT NULL DEFAULT '{}',
+  message       uuid,                                     -- the status pushed to 12345 (outbox), NULL: none
+  audit_seq     bigint NOT NULL,
+  acted_by      text NOT NULL,
+  acted_at      timestamptz NOT NULL,
+  CONSTRAINT complaint_step_reason_check CHECK (char_length(reason) <= 500),
+  CONSTRAINT complaint_step_detail_check CHECK (jsonb_typeof(detail) = 'object')
+);
+CREATE INDEX complaint_step_complaint_idx ON sv.complaint_step (complaint_id, id);
+COMMENT ON TABLE sv.complaint_step IS
+  'The history of every complaint and report: one row per step (受理, 派单, 退回, 办理, 答复, 办结, 回访), who, when, why';
+ALTER TABLE sv.complaint_step ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_step FORCE ROW LEVEL SECURITY;
+-- the steps of the items the caller may read (sv.complaint's own policies decide)
+CREATE POLICY complaint_step_read ON sv.complaint_step FOR SELECT TO sv_officer, sv_admin, sv_auditor
+  USING (EXISTS (SELECT 1 FROM sv.complaint c WHERE c.id = complaint_id));
+GRANT SELECT ON sv.complaint_step TO sv_officer, sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_step', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_step_id_seq', '');
+
+-- Extension requests (延期) of the handling deadline: a reason, then another officer of the
+-- department (its head) or an administrator approves or rejects.
+CREATE TABLE sv.complaint_extension (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  complaint_id  bigint NOT NULL REFERENCES sv.complaint (id),
+  workdays      integer NOT NULL,
+  reason        text NOT NULL,
+  requested_by  text NOT NULL,
+  requested_at  timestamptz NOT NULL,
+  approved      boolean,
+  decision_note text,
+  decided_by    text,
+  decided_at    timestamptz,
+  CONSTRAINT complaint_extension_workdays_check CHECK (workdays BETWEEN 1 AND 120),
+  CONSTRAINT complaint_extension_text_check CHECK (char_length(reason) BETWEEN 4 AND 500 AND char_length(decision_note) <= 500),
+  CONSTRAINT complaint_extension_decided_check CHECK ((approved IS NULL) = (decided_at IS NULL))
+);
+CREATE INDEX complaint_extension_complaint_idx ON sv.complaint_extension (complaint_id);
+COMMENT ON TABLE sv.complaint_extension IS 'Requests to extend the handling deadline of a complaint or report (延期审批)';
+ALTER TABLE sv.complaint_extension ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_extension FORCE ROW LEVEL SECURITY;
+CREATE POLICY complaint_extension_read ON sv.complaint_extension FOR SELECT TO sv_officer, sv_admin, sv_auditor
+  USING (EXISTS (SELECT 1 FROM sv.complaint c WHERE c.id = complaint_id));
+GRANT SELECT ON sv.complaint_extension TO sv_officer, sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_extension', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_extension_id_seq', '');
+
+-- 督办: an item still overdue supervise_after working days after its due date.
+CREATE TABLE sv.complaint_supervision (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  complaint_id  bigint NOT NULL REFERENCES sv.complaint (id),
+  deadline      text NOT NULL,
+  due_on        date NOT NULL,
+  on_day        date NOT NULL,
+  department_id integer REFERENCES sv.department (id),
+  message       uuid,
+  audit_seq     bigint NOT NULL,
+  sent_by       text NOT NULL,
+  sent_at       timestamptz NOT NULL,
+  CONSTRAINT complaint_supervision_once UNIQUE (complaint_id, deadline, due_on)
+);
+COMMENT ON TABLE sv.complaint_supervision IS 'Supervision (督办) of complaints and reports still overdue after the policy''s further period';
+ALTER TABLE sv.complaint_supervision ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_supervision FORCE ROW LEVEL SECURITY;
+CREATE POLICY complaint_supervision_read ON sv.complaint_supervision FOR SELECT TO sv_officer, sv_admin, sv_auditor
+  USING (EXISTS (SELECT 1 FROM sv.complaint c WHERE c.id = complaint_id));
+GRANT SELECT ON sv.complaint_supervision TO sv_officer, sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_supervision', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_supervision_id_seq', '');
+
+-- The item for a step, locked, after the caller's checks: officers of its assigned department
+-- (with a mapping in force) act; anyone else, and an item that does not exist, get 42501
+-- (sv._raise_not_yours: the answer does not tell whether an item outside the scope exists).
+CREATE OR REPLACE FUNCTION sv._complaint_for_officer(complaint_id bigint, purpose text) RETURNS sv.complaint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  c sv.complaint;
+BEGIN
+  PERFORM sv._require_given(ARRAY['complaint_id'], ARRAY[complaint_id IS NULL]);
+  PERFORM sv._require_role(purpose, '{sv_officer}', 'Only officers of the assigned department handle a complaint or report.');
+  PERFORM sv._require_mapping(purpose);
+  SELECT * INTO c FROM sv.complaint x WHERE x.id = _complaint_for_officer.complaint_id FOR UPDATE;
+  IF NOT FOUND OR c.department_id IS DISTINCT FROM me.department_id THEN
+    PERFORM sv._raise_not_yours('complaint_id', format('complaint %s', complaint_id));
+  END IF;
+  RETURN c;
+END
+$fn$;
+
+-- The state after action from c's state, or 55000 (the state does not allow it) / 42809 (the
+-- item's kind has no such step).
+CREATE OR REPLACE FUNCTION sv._complaint_next_state(c sv.complaint, action text) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  t sv.complaint_transition;
+  v_from text;
+BEGIN
+  SELECT * INTO t FROM sv.complaint_transition x WHERE x.action = _complaint_next_state.action AND x.from_state = c.state;
+  IF NOT FOUND THEN
+    SELECT string_agg(DISTINCT x.from_state, ', ') INTO v_from FROM sv.complaint_transition x
+    WHERE x.action = _complaint_next_state.action AND c.kind = ANY (x.kinds);
+    RAISE EXCEPTION 'complaint %: % is not allowed in state %', c.id, action, c.state
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('%s is allowed from: %s', action, coalesce(v_from, 'no state for a ' || c.kind));
+  END IF;
+  IF NOT c.kind = ANY (t.kinds) THEN
+    RAISE EXCEPTION 'complaint %: % is not a step of kind % (only of: %)', c.id, action, c.kind, array_to_string(t.kinds, ', ')
+      USING ERRCODE = 'wrong_object_type';
+  END IF;
+  RETURN t.to_state;
+END
+$fn$;
+
+-- Record a step whose columns the caller has already updated: the state, the history row, the
+-- audit record (who, when, reason; never the person's identity) and, for a 12345 item, the
+-- status pushed back to the hotline office's system (department 10, 市长热线办, when it has an
+-- endpoint; docs/push.md).  Returns the step's id.
+CREATE OR REPLACE FUNCTION sv._complaint_step(c sv.complaint, action text, to_state text, reason text, detail jsonb)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  v_dept integer;
+  v_seq bigint;
+  v_msg uuid;
+  v_id bigint;
+BEGIN
+  UPDATE sv.complaint x SET state = to_state WHERE x.id = c.id RETURNING x.department_id INTO v_dept;
+  v_seq := sv.audit_append(v_dept, 'complaint', c.id::text, action,
+             jsonb_build_object('from_state', c.state, 'to_state', to_state, 'reason', reason) || coalesce(detail, '{}'));
+  IF c.channel = 'hotline' THEN
+    v_msg := sv._department_push(10, CASE action WHEN 'reply' THEN 'complaint.reply' ELSE 'complaint.status' END,
+               jsonb_build_object('work_order_no', c.work_order_no, 'action', action, 'state', to_state,
+                                  'department', (SELECT d.code FROM sv.department d WHERE d.id = v_dept),
+                                  'reason', reason, 'at', now()) || coalesce(detail, '{}'),
+               format('complaint-%s-%s-%s', c.id, action, v_seq));
+  END IF;
+  INSERT INTO sv.complaint_step (complaint_id, action, from_state, to_state, department_id, reason, detail, message,
+                                 audit_seq, acted_by, acted_at)
+  VALUES (c.id, action, c.state, to_state, v_dept, reason, coalesce(detail, '{}'), v_msg, v_seq, me.login, now())
+  RETURNING id INTO v_id;
+  RETURN v_id;
+END
+$fn$;
+
+-- 受理: accept the item (closes the acceptance deadline); starts the handling deadline of a
+-- complaint (mediation, from acceptance) or a report (verification, from receipt).
+CREATE OR REPLACE FUNCTION sv.complaint_accept(complaint_id bigint, note text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  c sv.complaint := sv._complaint_for_officer(complaint_id, 'accept a complaint');
+  v_to text := sv._complaint_next_state(c, 'accept');
+  v_start date;
+  v_days integer;
+BEGIN
+  IF note IS NOT NULL THEN
+    note := sv._require_label('note', note, 500);
+  END IF;
+  IF c.kind IN ('complaint', 'report') THEN
+    v_start := CASE c.kind WHEN 'complaint' THEN sv.local_date(now()) ELSE sv.local_date(c.received_at) END;
+    v_days := sv._complaint_policy_days(CASE c.kind WHEN 'complaint' THEN 'mediate' ELSE 'verify' END);
+  END IF;
+  UPDATE sv.complaint x SET decided_at = now(), handle_start = v_start, handle_workdays = v_days,
+         handle_due = sv.add_workdays(v_start, v_days),
+         handle_due_provisional = coalesce(sv.calendar_provisional_between(v_start, sv.add_workdays(v_start, v_days)), false)
+  WHERE x.id = c.id;
+  RETURN sv._complaint_step(c, 'accept', v_to, nullif(note, ''),
+           jsonb_strip_nulls(jsonb_build_object('handle_due', sv.add_workdays(v_start, v_days))));
+END
+$fn$;
+
+-- 不予受理: refuse with a reason (closes the acceptance deadline; the person is told within the
+-- reply limit).
+CREATE OR REPLACE FUNCTION sv.complaint_refuse(complaint_id bigint, reason text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  c sv.complaint := sv._complaint_for_officer(complaint_id, 'refuse a complaint');
+  v_to text := sv._complaint_next_state(c, 'refuse');
+  v_today date := sv.local_date(now());
+  v_days integer := sv._complaint_policy_days('reply');
+BEGIN
+  PERFORM sv._require_reason(reason, 'the item is refused');
+  UPDATE sv.complaint x SET decided_at = now(), reply_start = v_today, reply_workdays = v_days,
+         reply_due = sv.add_workdays(v_today, v_days),
+         reply_due_provisional = coalesce(sv.calendar_provisional_between(v_today, sv.add_workdays(v_today, v_days)), false)
+  WHERE x.id = c.id;
+  RETURN sv._complaint_step(c, 'refuse', v_to, btrim(reason), '{}');
+END
+$fn$;
+
+-- 退回: the assigned department returns an item that is not its to the dispatch queue, with a
+-- reason; the third and later returns of an item flag it for the dispatcher (ping-pong).
+CREATE OR REPLACE FUNCTION sv.complaint_return(complaint_id bigint, reason text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  c sv.complaint := sv._complaint_for_officer(complaint_id, 'return a complaint');
+  v_to text := sv._complaint_next_state(c, 'return');
+BEGIN
+  PERFORM sv._require_reason(reason, 'the item is returned');
+  UPDATE sv.complaint x SET department_id = NULL, returns = x.returns + 1 WHERE x.id = c.id;
+  RETURN sv._complaint_step(c, 'return', v_to, btrim(reason),
+           jsonb_build_object('returned_by_department_id', c.department_id, 'returns', c.returns + 1));
+END
+$fn$;
+
+-- 派单 / 改派: a dispatcher (administrators; the 12345 system) assigns an item not yet accepted
+-- to a department; a reassignment (it had one) needs a reason.
+CREATE OR REPLACE FUNCTION sv.complaint_assign(complaint_id bigint, department_id integer, reason text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  c sv.complaint;
+  v_to text;
+BEGIN
+  PERFORM sv._require_given(ARRAY['complaint_id', 'department_id'], ARRAY[complaint_id IS NULL, department_id IS NULL]);
+  PERFORM sv._require_role('dispatch a complaint', '{sv_admin,sv_integration}',
+                           'Dispatch (派单) is for the 12345 system and the platform''s dispatchers.');
+  PERFORM sv._require_mapping('dispatch a complaint');
+  SELECT * INTO c FROM sv.complaint x WHERE x.id = complaint_assign.complaint_id FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM sv._raise_not_yours('complaint_id', format('complaint %s', complaint_id));
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = complaint_assign.department_id) THEN
+    RAISE EXCEPTION 'department_id: department % does not exist', department_id USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  v_to := sv._complaint_next_state(c, 'assign');
+  IF c.department_id = department_id THEN
+    RAISE EXCEPTION 'complaint %: it is assigned to department % already', c.id, department_id
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF c.department_id IS NOT NULL OR c.returns > 0 THEN
+    PERFORM sv._require_reason(reason, 'the item is reassigned (改派)');
+  ELSIF reason IS NOT NULL THEN
+    PERFORM sv._require_label('reason', reason, 500);
+  END IF;
+  UPDATE sv.complaint x SET department_id = complaint_assign.department_id WHERE x.id = c.id;
+  RETURN sv._complaint_step(c, 'assign', v_to, nullif(btrim(reason), ''),
+           jsonb_build_object('from_department_id', c.department_id, 'department_id', department_id));
+END
+$fn$;
+
+-- 办理 of a complaint: mediation ended (调解终结), with its outcome; starts the reply limit.
+CREATE OR REPLACE FUNCTION sv.complaint_mediate(complaint_id bigint, outcome text, note text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  c sv.complaint := sv._complaint_for_officer(complaint_id, 'record a mediation');
+  v_to text := sv._complaint_next_state(c, 'mediate');
+BEGIN
+  PERFORM sv._require_given(ARRAY['outcome'], ARRAY[outcome IS NULL]);
+  PERFORM sv._require_one_of('outcome', outcome, ARRAY['agreed', 'failed', 'withdrawn']);
+  RETURN sv._complaint_handled(c, v_to, 'mediate', outcome, note);
+END
+$fn$;
+
+-- 办理 of a report: verified, a case filed or not (立案 / 不予立案); starts the reply limit.
+CREATE OR REPLACE FUNCTION sv.complaint_case_decide(complaint_id bigint, filed boolean, note text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  c sv.complaint := sv._complaint_for_officer(complaint_id, 'record a case decision');
+  v_to text := sv._complaint_next_state(c, 'case');
+BEGIN
+  PERFORM sv._require_given(ARRAY['filed'], ARRAY[filed IS NULL]);
+  RETURN sv._complaint_handled(c, v_to, 'case', CASE WHEN filed THEN 'filed' ELSE 'not_filed' END, note);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION sv._complaint_handled(c sv.complaint, to_state text, action text, outcome text, note text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_today date := sv.local_date(now());
+  v_days integer := sv._complaint_policy_days('reply');
+BEGIN
+  IF outcome = 'not_filed' OR outcome = 'failed' THEN
+    PERFORM sv._require_reason(note, CASE outcome WHEN 'failed' THEN 'the mediation failed' ELSE 'no case is filed' END, 'note');
+  ELSIF note IS NOT NULL THEN
+    note := sv._require_label('note', note, 500);
+  END IF;
+  UPDATE sv.complaint x SET handled_at = now(), outcome = _complaint_handled.outcome, reply_start = v_today,
+         reply_workdays = v_days, reply_due = sv.add_workdays(v_today, v_days),
+         reply_due_provisional = coalesce(sv.calendar_provisional_between(v_today, sv.add_workdays(v_today, v_days)), false)
+  WHERE x.id = c.id;
+  RETURN sv._complaint_step(c, action, to_state, nullif(btrim(note), ''), jsonb_build_object('outcome', outcome));
+END
+$fn$;
+
+-- 答复: the reply to the person (closes the reply limit); for a 12345 item it goes back to the
+-- hotline as complaint.reply (the text, never the identity).
+CREATE OR REPLACE FUNCTION sv.complaint_reply(complaint_id bigint, reply text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  c sv.complaint := sv._complaint_for_officer(complaint_id, 'reply to a complaint');
+  v_to text := sv._complaint_next_state(c, 'reply');
+  v_problem text;
+BEGIN
+  PERFORM sv._require_given(ARRAY['reply'], ARRAY[reply IS NULL]);
+  reply := btrim(reply, E' \n\r\t');
+  v_problem := sv._label_problem(translate(reply, E'\n\r\t', '   '));
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION 'reply must be printable text: it contains %', v_problem USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF char_length(reply) < 4 THEN
+    RAISE EXCEPTION 'reply must say what was done (at least 4 characters)' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF char_length(reply) > 2000 THEN
+    RAISE EXCEPTION 'reply is % characters long: at most 2000 are allowed', char_length(reply)
+      USING ERRCODE = 'string_data_right_truncation';
+  END IF;
+  UPDATE sv.complaint x SET replied_at = now(), reply_text = reply WHERE x.id = c.id;
+  RETURN sv._complaint_step(c, 'reply', v_to, NULL,
+           jsonb_build_object('reply', reply, 'outcome', c.outcome));
+END
+$fn$;
+
+-- 办结: close a replied item.
+CREATE OR REPLACE FUNCTION sv.complaint_close(complaint_id bigint, substantiated boolean, note text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  c sv.complaint := sv._complaint_for_officer(complaint_id, 'close a complaint');
+  v_to text := sv._complaint_next_state(c, 'close');
+BEGIN
+  PERFORM sv._require_given(ARRAY['substantiated'], ARRAY[substantiated IS NULL]);
+  IF note IS NOT NULL THEN
+    note := sv._require_label('note', note, 500);
+  END IF;
+  UPDATE sv.complaint x SET closed_at = now(), substantiated = complaint_close.substantiated WHERE x.id = c.id;
+  RETURN sv._complaint_step(c, 'close', v_to, nullif(note, ''), jsonb_build_object('substantiated', substantiated));
+END
+$fn$;
+
+-- 回访: the 12345 revisit comes back (sv_integration), idempotent on the work order:
+--   {"work_order_no": "...", "revisited_at": "2026-...+08:00", "satisfaction": "satisfied" |
+--    "basically_satisfied" | "dissatisfied", "note": "..." (optional, 500)}
+-- Sent again with the same content: the same step id, nothing written; with another: 23505.
+CREATE OR REPLACE FUNCTION sv.complaint_revisit(payload jsonb) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  c sv.complaint;
+  v_no text;
+  v_sat text;
+  v_note text;
+  v_at timestamptz;
+  v_to text;
+  s sv.complaint_step;
+BEGIN
+  PERFORM sv._require_given(ARRAY['payload'], ARRAY[payload IS NULL]);
+  PERFORM sv._require_role('report a 12345 revisit', '{sv_integration}', 'The 12345 system reports its revisits.');
+  IF jsonb_typeof(payload) <> 'object' THEN
+    RAISE EXCEPTION 'payload must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._payload_keys(payload, 'payload', '{work_order_no,revisited_at,satisfaction,note}');
+  v_no := sv._payload_text(payload, 'work_order_no', 'work_order_no', 40);
+  v_sat := sv._payload_text(payload, 'satisfaction', 'satisfaction', 30);
+  v_note := sv._payload_text(payload, 'note', 'note', 500);
+  PERFORM sv._require_given(ARRAY['work_order_no', 'satisfaction'], ARRAY[v_no IS NULL, v_sat IS NULL]);
+  PERFORM sv._require_one_of('satisfaction', v_sat, ARRAY['satisfied', 'basically_satisfied', 'dissatisfied']);
+  BEGIN
+    v_at := (payload ->> 'revisited_at')::timestamptz;
+  EXCEPTION WHEN OTHERS THEN
+    v_at := NULL;
+  END;
+  IF v_at IS NULL OR v_at > now() + interval '5 minutes' OR v_at < '2000-01-01 00:00+08'
+     OR (payload ->> 'revisited_at') !~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$' THEN
+    RAISE EXCEPTION 'revisited_at must be a past time written YYYY-MM-DDTHH:MM:SS with a time zone, not %',
+      coalesce((payload -> 'revisited_at')::text, 'missing') USING ERRCODE = 'invalid_datetime_format';
+  END IF;
+  SELECT * INTO c FROM sv.complaint x WHERE x.channel = 'hotline' AND x.work_order_no = v_no FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'work_order_no: work order % was not received', quote_literal(v_no) USING ERRCODE = 'no_data_found';
+  END IF;
+  IF c.state = 'revisited' THEN
+    SELECT * INTO s FROM sv.complaint_step x WHERE x.complaint_id = c.id AND x.action = 'revisit' ORDER BY x.id DESC LIMIT 1;
+    IF (c.satisfaction, c.revisited_at, s.reason) IS DISTINCT FROM (v_sat, v_at, v_note) THEN
+      RAISE EXCEPTION 'work_order_no: the revisit of work order % was already received with different content', v_no
+        USING ERRCODE = 'unique_violation';
+    END IF;
+    RETURN s.id;
+  END IF;
+  v_to := sv._complaint_next_state(c, 'revisit');
+  UPDATE sv.complaint x SET revisited_at = v_at, satisfaction = v_sat WHERE x.id = c.id;
+  RETURN sv._complaint_step(c, 'revisit', v_to, v_note, jsonb_build_object('satisfaction', v_sat, 'revisited_at', v_at));
+END
+$fn$;
+
+-- 延期: ask to extend the handling deadline by workdays (at most the policy's extension_max in
+-- all), with a reason; one open request at a time.
+CREATE OR REPLACE FUNCTION sv.complaint_extension_request(complaint_id bigint, workdays integer, reason text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  c sv.complaint := sv._complaint_for_officer(complaint_id, 'ask for an extension');
+  v_max integer;
+  v_used integer;
+  v_id bigint;
+BEGIN
+  PERFORM sv._require_given(ARRAY['workdays'], ARRAY[workdays IS NULL]);
+  PERFORM sv._require_reason(reason, 'the deadline is extended');
+  IF c.handle_due IS NULL OR c.handled_at IS NOT NULL THEN
+    RAISE EXCEPTION 'complaint %: no handling deadline is running (state %)', c.id, c.state
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  SELECT p.extension_max INTO v_max FROM sv.complaint_policy p
+  WHERE p.code = CASE c.kind WHEN 'complaint' THEN 'mediate' ELSE 'verify' END ORDER BY p.id DESC LIMIT 1;
+  SELECT coalesce(sum(e.workdays), 0) INTO v_used FROM sv.complaint_extension e
+  WHERE e.complaint_id = c.id AND e.approved IS NOT false;
+  IF workdays < 1 OR v_used + workdays > v_max THEN
+    RAISE EXCEPTION 'workdays: % working days asked, % may still be added (the policy allows % in all)', workdays,
+      greatest(v_max - v_used, 0), v_max USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF EXISTS (SELECT 1 FROM sv.complaint_extension e WHERE e.complaint_id = c.id AND e.approved IS NULL) THEN
+    RAISE EXCEPTION 'complaint %: an extension request is already waiting for approval', c.id
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  INSERT INTO sv.complaint_extension (complaint_id, workdays, reason, requested_by, requested_at)
+  VALUES (c.id, workdays, btrim(reason), me.login, now()) RETURNING id INTO v_id;
+  PERFORM sv.audit_append(c.department_id, 'complaint', c.id::text, 'extension_request',
+    jsonb_build_object('extension_id', v_id, 'workdays', workdays, 'reason', btrim(reason), 'handle_due', c.handle_due));
+  RETURN v_id;
+END
+$fn$;
+
+-- Approve or reject an extension: another officer of the assigned department (not the one who
+-- asked) or an administrator.  Approved, the handling deadline moves by its working days.
+CREATE OR REPLACE FUNCTION sv.complaint_extension_decide(extension_id bigint, approve boolean, note text DEFAULT NULL)
+RETURNS date
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  e sv.complaint_extension;
+  c sv.complaint;
+  v_due date;
+BEGIN
+  PERFORM sv._require_given(ARRAY['extension_id', 'approve'], ARRAY[extension_id IS NULL, approve IS NULL]);
+  PERFORM sv._require_role('approve an extension', '{sv_officer,sv_admin}');
+  PERFORM sv._require_mapping('approve an extension');
+  SELECT * INTO e FROM sv.complaint_extension x WHERE x.id = extension_id FOR UPDATE;
+  IF FOUND THEN
+    SELECT * INTO c FROM sv.complaint x WHERE x.id = e.complaint_id FOR UPDATE;
+  END IF;
+  IF NOT FOUND OR NOT (me.is_admin OR c.department_id IS NOT DISTINCT FROM me.department_id) THEN
+    PERFORM sv._raise_not_yours('extension_id', format('extension request %s', extension_id));
+  END IF;
+  IF e.approved IS NOT NULL THEN
+    RAISE EXCEPTION 'extension request % was decided already', extension_id USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF e.requested_by = me.login THEN
+    RAISE EXCEPTION 'extension request %: the officer who asked may not approve it', extension_id
+      USING ERRCODE = 'insufficient_privilege', HINT = 'Another officer of the department (its head) or an administrator decides.';
+  END IF;
+  IF NOT approve THEN
+    PERFORM sv._require_reason(note, 'the extension is rejected', 'note');
+  ELSIF note IS NOT NULL THEN
+    note := sv._require_label('note', note, 500);
+  END IF;
+  IF approve AND (c.handle_due IS NULL OR c.handled_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'complaint %: no handling deadline is running any more (state %)', c.id, c.state
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  UPDATE sv.complaint_extension x SET approved = approve, decision_note = nullif(btrim(note), ''), decided_by = me.login,
+         decided_at = now() WHERE x.id = e.id;
+  v_due := c.handle_due;
+  IF approve THEN
+    v_due := sv.add_workdays(c.handle_start, c.handle_workdays + e.workdays);
+    UPDATE sv.complaint x SET handle_workdays = c.handle_workdays + e.workdays, handle_due = v_due,
+           handle_due_provisional = coalesce(sv.calendar_provisional_between(c.handle_start, v_due), false)
+    WHERE x.id = c.id;
+  END IF;
+  PERFORM sv.audit_append(c.department_id, 'complaint', c.id::text, 'extension_decide',
+    jsonb_build_object('extension_id', e.id, 'approved', approve, 'note', nullif(btrim(note), ''),
+                       'handle_due_before', c.handle_due, 'handle_due', v_due));
+  RETURN v_due;
+END
+$fn$;
+
+-- Change a statutory limit (administrators): a new row of the code with its working days,
+-- extension, supervision period and legal basis; deadlines already running keep theirs.
+CREATE OR REPLACE FUNCTION sv.complaint_policy_set(code text, workdays integer, extension_max integer,
+                                                   supervise_after integer, legal_basis text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  p sv.complaint_policy;
+BEGIN
+  PERFORM sv._require_given(ARRAY['code', 'workdays', 'extension_max', 'supervise_after', 'legal_basis'],
+    ARRAY[code IS NULL, workdays IS NULL, extension_max IS NULL, supervise_after IS NULL, legal_basis IS NULL]);
+  PERFORM sv._require_role('change the statutory limits of complaints', '{sv_admin}');
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.complaint_policy'), 0);
+  SELECT * INTO p FROM sv.complaint_policy x WHERE x.code = complaint_policy_set.code ORDER BY x.id DESC LIMIT 1;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'code: % is not a complaint policy (accept, mediate, verify, reply)', quote_literal(code)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF workdays NOT BETWEEN 1 AND 120 OR extension_max NOT BETWEEN 0 AND 120 OR supervise_after NOT BETWEEN 0 AND 60 THEN
+    RAISE EXCEPTION 'workdays must be 1-120, extension_max 0-120 and supervise_after 0-60 working days'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._require_reason(legal_basis, 'the limit applies (its legal basis)', 'legal_basis');
+  INSERT INTO sv.complaint_policy (code, label_zh, kind, starts_at, workdays, extension_max, supervise_after, legal_basis,
+                                   updated_by, updated_at, builtin)
+  VALUES (p.code, p.label_zh, p.kind, p.starts_at, workdays, extension_max, supervise_after, btrim(legal_basis),
+          me.login, now(), false);
+  PERFORM sv.audit_append(NULL, 'complaint_policy', p.code, 'update',
+    jsonb_build_object('workdays', workdays, 'extension_max', extension_max, 'supervise_after', supervise_after,
+                       'legal_basis', btrim(legal_basis), 'before', to_jsonb(p) - 'updated_by' - 'updated_at' - 'builtin'));
+END
+$fn$;
+
+-- 督办 on day (administrators; after the daily deadline sweep): every complaint deadline still
+-- open and overdue for at least its policy's supervise_after working days gets one supervision
+-- record per due date, an audit record and, when the department has a system, the message
+-- complaint.supervise.  The deadline sweep itself sends the overdue notice (催办) the day after a
+-- missed due date.
+CREATE OR REPLACE FUNCTION sv.complaint_supervise_sweep(day date DEFAULT NULL)
+RETURNS TABLE (complaint_id bigint, deadline text, due_on date, department_id integer, pushed boolean)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  v_day date := coalesce(day, sv.local_date(now()));
+  r record;
+  v_msg uuid;
+  v_seq bigint;
+BEGIN
+  PERFORM sv._require_role('supervise overdue complaints', '{sv_admin}');
+  IF v_day > sv.local_date(now()) OR NOT isfinite(v_day) THEN
+    RAISE EXCEPTION 'day must be a finite date not after today, not %', v_day USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.complaint_supervise_sweep'), 0);
+  FOR r IN
+    SELECT c.id, x.deadline, x.due, c.department_id AS dept, c.work_order_no, p.supervise_after
+    FROM sv.complaint c
+    CROSS JOIN LATERAL (VALUES ('complaint.accept_due', c.accept_due, c.decided_at IS NULL, 'accept'),
+                               ('complaint.handle_due', c.handle_due, c.handled_at IS NULL,
+                                CASE c.kind WHEN 'complaint' THEN 'mediate' ELSE 'verify' END),
+                               ('complaint.reply_due', c.reply_due, c.replied_at IS NULL, 'reply')) x(deadline, due, open, policy)
+    CROSS JOIN LATERAL (SELECT y.supervise_after FROM sv.complaint_policy y WHERE y.code = x.policy
+                        ORDER BY y.id DESC LIMIT 1) p
+    WHERE x.open AND x.due IS NOT NULL AND x.due < v_day
+      AND sv.workdays_between(x.due, v_day) >= greatest(p.supervise_after, 1)
+      AND NOT EXISTS (SELECT 1 FROM sv.complaint_supervision s
+                      WHERE s.complaint_id = c.id AND s.deadline = x.deadline AND s.due_on = x.due)
+    ORDER BY c.id, x.deadline
+  LOOP
+    v_msg := sv._department_push(r.dept, 'complaint.supervise',
+               jsonb_build_object('complaint_id', r.id, 'work_order_no', r.work_order_no, 'deadline', r.deadline,
+                                  'due_on', r.due, 'day', v_day, 'workdays_overdue', sv.workdays_between(r.due, v_day)),
+               format('complaint-supervise-%s-%s-%s', r.id, r.deadline, r.due));
+    v_seq := sv.audit_append(r.dept, 'complaint', r.id::text, 'supervise',
+               jsonb_build_object('deadline', r.deadline, 'due_on', r.due, 'day', v_day,
+                                  'workdays_overdue', sv.workdays_between(r.due, v_day), 'pushed', v_msg IS NOT NULL));
+    INSERT INTO sv.complaint_supervision (complaint_id, deadline, due_on, on_day, department_id, message, audit_seq, sent_by, sent_at)
+    VALUES (r.id, r.deadline, r.due, v_day, r.dept, v_msg, v_seq, me.login, now());
+    complaint_id := r.id; deadline := r.deadline; due_on := r.due; department_id := r.dept; pushed := v_msg IS NOT NULL;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
+
+COMMENT ON FUNCTION sv.complaint_accept(bigint, text) IS '受理: accept a complaint or report (officers of the assigned department)';
+COMMENT ON FUNCTION sv.complaint_refuse(bigint, text) IS '不予受理: refuse a complaint or report with a reason (officers of the assigned department)';
+COMMENT ON FUNCTION sv.complaint_return(bigint, text) IS '退回: return an item to the dispatch queue with a reason (officers of the assigned department)';
+COMMENT ON FUNCTION sv.complaint_assign(bigint, integer, text) IS '派单/改派: assign an item to a department (dispatchers: administrators, the 12345 system)';
+COMMENT ON FUNCTION sv.complaint_mediate(bigint, text, text) IS '调解终结: the outcome of a complaint''s mediation (officers of the assigned department)';
+COMMENT ON FUNCTION sv.complaint_case_decide(bigint, boolean, text) IS '立案/不予立案: the case decision on a report (officers of the assigned department)';
+COMMENT ON FUNCTION sv.complaint_reply(bigint, text) IS '答复: the reply to the person, pushed to 12345 (officers of the assigned department)';
+COMMENT ON FUNCTION sv.complaint_close(bigint, boolean, text) IS '办结: close a replied item, substantiated or not (officers of the assigned department)';
+COMMENT ON FUNCTION sv.complaint_revisit(jsonb) IS '回访: the 12345 revisit and its satisfaction (the 12345 system); idempotent';
+COMMENT ON FUNCTION sv.complaint_extension_request(bigint, integer, text) IS '延期申请: ask to extend the handling deadline (officers of the assigned department)';
+COMMENT ON FUNCTION sv.complaint_extension_decide(bigint, boolean, text) IS '延期审批: approve or reject an extension (another officer of the department, administrators)';
+COMMENT ON FUNCTION sv.complaint_policy_set(text, integer, integer, integer, text) IS 'Change a statutory limit of complaints (administrators)';
+COMMENT ON FUNCTION sv.complaint_supervise_sweep(date) IS '督办: supervise complaints still overdue after the policy''s period (administrators)';
+
+GRANT EXECUTE ON FUNCTION sv.complaint_accept(bigint, text), sv.complaint_refuse(bigint, text),
+  sv.complaint_return(bigint, text), sv.complaint_mediate(bigint, text, text), sv.complaint_case_decide(bigint, boolean, text),
+  sv.complaint_reply(bigint, text), sv.complaint_close(bigint, boolean, text),
+  sv.complaint_extension_request(bigint, integer, text) TO sv_officer;
+GRANT EXECUTE ON FUNCTION sv.complaint_extension_decide(bigint, boolean, text) TO sv_officer, sv_admin;
+GRANT EXECUTE ON FUNCTION sv.complaint_assign(bigint, integer, text) TO sv_admin, sv_integration;
+GRANT EXECUTE ON FUNCTION sv.complaint_revisit(jsonb) TO sv_integration;
+GRANT EXECUTE ON FUNCTION sv.complaint_policy_set(text, integer, integer, integer, text),
+  sv.complaint_supervise_sweep(date) TO sv_admin;
+
+-- The handling and reply deadlines in the deadline model (67_deadline.sql).
+-- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
+SELECT sv._calendar_deadline_register(ROW('complaint.handle_due', '投诉举报办理期限', 'sv.complaint', 'complaint', 't.id::text',
+   't.id = $1::bigint', 't.department_id', 't.handle_start', 't.handle_workdays', 'handle_due', 'handle_due_provisional',
+   't.handled_at IS NULL', 't.handled_at', 5,
+   $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
+-- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
+SELECT sv._calendar_deadline_register(ROW('complaint.reply_due', '投诉举报告知期限', 'sv.complaint', 'complaint', 't.id::text',
+   't.id = $1::bigint', 't.department_id', 't.reply_start', 't.reply_workdays', 'reply_due', 'reply_due_provisional',
+   't.replied_at IS NULL', 't.replied_at', 2,
+   $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
+
+-- The history as officers read it (the items they may read).
+CREATE VIEW sv_work.complaint_history WITH (security_invoker = true) AS
+  SELECT s.id, s.complaint_id, c.work_order_no, s.action, t.label_zh AS action_name, s.from_state, s.to_state,
+         s.department_id, s.reason, s.detail, s.acted_by, s.acted_at
+  FROM sv.complaint_step s JOIN sv.complaint c ON c.id = s.complaint_id
+  LEFT JOIN sv.complaint_transition t ON t.action = s.action AND t.from_state = s.from_state;
+COMMENT ON VIEW sv_work.complaint_history IS '投诉举报办理记录 / Every step of the complaints and reports the caller may read';
+COMMENT ON COLUMN sv_work.complaint_history.id IS '步骤编号';
+COMMENT ON COLUMN sv_work.complaint_history.complaint_id IS '投诉举报编号';
+COMMENT ON COLUMN sv_work.complaint_history.work_order_no IS '12345工单编号';
+COMMENT ON COLUMN sv_work.complaint_history.action IS '环节代码:assign 派单, return 退回, accept 受理, refuse 不予受理, mediate 调解, case 立案决定, reply 答复, close 办结, revisit 回访';
+COMMENT ON COLUMN sv_work.complaint_history.action_name IS '环节名称';
+COMMENT ON COLUMN sv_work.complaint_history.from_state IS '原状态代码';
+COMMENT ON COLUMN sv_work.complaint_history.to_state IS '新状态代码';
+COMMENT ON COLUMN sv_work.complaint_history.department_id IS '承办部门编号';
+COMMENT ON COLUMN sv_work.complaint_history.reason IS '理由或说明';
+COMMENT ON COLUMN sv_work.complaint_history.detail IS '环节详情(JSON)';
+COMMENT ON COLUMN sv_work.complaint_history.acted_by IS '操作人';
+COMMENT ON COLUMN sv_work.complaint_history.acted_at IS '操作时间';
+GRANT SELECT ON sv_work.complaint_history TO sv_officer, sv_admin, sv_auditor;
