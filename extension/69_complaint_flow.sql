@@ -277,7 +277,9 @@ DECLARE
   v_to text := sv._complaint_next_state(c, 'return');
 BEGIN
   PERFORM sv._require_reason(reason, 'the item is returned');
-  UPDATE sv.complaint x SET department_id = NULL, returns = x.returns + 1 WHERE x.id = c.id;
+  UPDATE sv.complaint x SET department_id = NULL, returns = x.returns + 1,
+         route_note = left(format('returned by %s: %s', (SELECT d.code FROM sv.department d WHERE d.id = c.department_id), btrim(reason)), 500)
+  WHERE x.id = c.id;
   RETURN sv._complaint_step(c, 'return', v_to, btrim(reason),
            jsonb_build_object('returned_by_department_id', c.department_id, 'returns', c.returns + 1));
 END
@@ -316,7 +318,7 @@ BEGIN
   ELSIF reason IS NOT NULL THEN
     PERFORM sv._require_label('reason', reason, 500);
   END IF;
-  UPDATE sv.complaint x SET department_id = complaint_assign.department_id WHERE x.id = c.id;
+  UPDATE sv.complaint x SET department_id = complaint_assign.department_id, route_note = NULL WHERE x.id = c.id;
   RETURN sv._complaint_step(c, 'assign', v_to, nullif(btrim(reason), ''),
            jsonb_build_object('from_department_id', c.department_id, 'department_id', department_id));
 END
@@ -714,3 +716,481 @@ COMMENT ON COLUMN sv_work.complaint_history.detail IS '环节详情(JSON)';
 COMMENT ON COLUMN sv_work.complaint_history.acted_by IS '操作人';
 COMMENT ON COLUMN sv_work.complaint_history.acted_at IS '操作时间';
 GRANT SELECT ON sv_work.complaint_history TO sv_officer, sv_admin, sv_auditor;
+
+-- ---------------------------------------------------------------------------------------------
+-- Routing (派单): by duty, then by territory.
+--   duty:      the matter's supervision item (catalog_item) through the power list (权责清单:
+--              sv.supervising_department of its power item, else the item's own supervising
+--              department); else the subject's industry (sv.subject, GB/T 4754) through the duty
+--              rules below (the longest matching prefix).
+--   territory: the place's region, else the subject's; the department of the duty's line (the
+--              same key after the region in its code, 410402-MSA for 410400-MSA) nearest the
+--              region upwards (a functional zone's own, then its parent's), within the duty
+--              department's region.  Regions carry no boundaries (sv.region has no geometry),
+--              so a point is not placed in a region: the region code decides.
+--   Neither a duty nor a place in the duty's region: the item waits in the dispatch queue
+--   (sv_work.complaint_dispatch) with the reason.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE TABLE sv.complaint_duty_rule (
+  industry_prefix text PRIMARY KEY,
+  department_id   integer NOT NULL REFERENCES sv.department (id),
+  note            text,
+  updated_by      text NOT NULL,
+  updated_at      timestamptz NOT NULL,
+  CONSTRAINT complaint_duty_rule_prefix_check CHECK (industry_prefix ~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$'),
+  CONSTRAINT complaint_duty_rule_note_check CHECK (char_length(note) <= 200)
+);
+COMMENT ON TABLE sv.complaint_duty_rule IS
+  'Routing of complaints by duty (按职责派单): the department in charge of an industry (GB/T 4754 prefix) when the matter names no supervision item';
+ALTER TABLE sv.complaint_duty_rule ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_duty_rule FORCE ROW LEVEL SECURITY;
+CREATE POLICY complaint_duty_rule_read ON sv.complaint_duty_rule FOR SELECT USING (true);
+GRANT SELECT ON sv.complaint_duty_rule TO sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_duty_rule', '');
+
+-- Set (or, with department_id NULL, remove) the duty rule of an industry prefix (administrators).
+CREATE OR REPLACE FUNCTION sv.complaint_duty_rule_set(industry_prefix text, department_id integer, note text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  v_before integer;
+BEGIN
+  PERFORM sv._require_given(ARRAY['industry_prefix'], ARRAY[industry_prefix IS NULL]);
+  PERFORM sv._require_role('set the duty rules of complaint routing', '{sv_admin}');
+  IF industry_prefix !~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$' THEN
+    RAISE EXCEPTION 'industry_prefix must be a GB/T 4754 code (a section letter A-T, optionally followed by 2 to 4 digits), not %',
+      quote_literal(industry_prefix) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF department_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = complaint_duty_rule_set.department_id) THEN
+    RAISE EXCEPTION 'department_id: department % does not exist', department_id USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF note IS NOT NULL THEN
+    note := nullif(sv._require_label('note', note, 200), '');
+  END IF;
+  SELECT r.department_id INTO v_before FROM sv.complaint_duty_rule r WHERE r.industry_prefix = complaint_duty_rule_set.industry_prefix;
+  IF department_id IS NULL THEN
+    DELETE FROM sv.complaint_duty_rule r WHERE r.industry_prefix = complaint_duty_rule_set.industry_prefix;
+  ELSE
+    INSERT INTO sv.complaint_duty_rule AS r (industry_prefix, department_id, note, updated_by, updated_at)
+    VALUES (industry_prefix, department_id, note, me.login, now())
+    ON CONFLICT ON CONSTRAINT complaint_duty_rule_pkey DO UPDATE
+      SET (department_id, note, updated_by, updated_at) = (EXCLUDED.department_id, EXCLUDED.note, EXCLUDED.updated_by, EXCLUDED.updated_at);
+  END IF;
+  PERFORM sv.audit_append(NULL, 'complaint_duty_rule', industry_prefix, CASE WHEN department_id IS NULL THEN 'delete' ELSE 'set' END,
+    jsonb_build_object('department_id', department_id, 'before', v_before, 'note', note));
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_duty_rule_set(text, integer, text) IS
+  'Set or remove the department in charge of an industry for complaint routing (administrators)';
+GRANT EXECUTE ON FUNCTION sv.complaint_duty_rule_set(text, integer, text) TO sv_admin;
+
+-- The department an item goes to and how (note), or NULL and why not (note).
+CREATE OR REPLACE FUNCTION sv._complaint_route(c sv.complaint, OUT department_id integer, OUT note text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_duty integer;
+  v_duty_how text;
+  v_industry text;
+  v_subject_region text;
+  v_region text;
+  v_region_how text;
+  v_duty_dept sv.department;
+  v_found integer;
+BEGIN
+  IF c.subject_uscc IS NOT NULL THEN
+    SELECT s.industry, s.region_code INTO v_industry, v_subject_region FROM sv.subject s WHERE s.uscc = c.subject_uscc;
+  END IF;
+  -- duty: the supervision item through the power list, else the industry's rule
+  IF c.catalog_item_id IS NOT NULL THEN
+    SELECT sv.supervising_department(p.code), 'power item ' || p.code INTO v_duty, v_duty_how
+    FROM sv.power_item p WHERE p.catalog_item_id = c.catalog_item_id ORDER BY p.code LIMIT 1;
+    IF v_duty IS NULL THEN
+      SELECT ci.department_id, 'supervision item ' || ci.code INTO v_duty, v_duty_how
+      FROM sv.catalog_item ci WHERE ci.id = c.catalog_item_id;
+    END IF;
+  END IF;
+  IF v_duty IS NULL AND v_industry IS NOT NULL THEN
+    SELECT r.department_id, format('industry %s (rule %s)', v_industry, r.industry_prefix) INTO v_duty, v_duty_how
+    FROM sv.complaint_duty_rule r WHERE v_industry LIKE r.industry_prefix || '%'
+    ORDER BY length(r.industry_prefix) DESC LIMIT 1;
+  END IF;
+  IF v_duty IS NULL THEN
+    note := CASE WHEN c.catalog_item_id IS NULL AND c.subject_uscc IS NULL THEN 'no duty: neither a supervision item nor a registered subject'
+                 WHEN v_industry IS NULL AND c.catalog_item_id IS NULL THEN 'no duty: the subject is not registered or has no industry, and no supervision item is given'
+                 ELSE format('no duty: no duty rule for industry %s', v_industry) END;
+    RETURN;
+  END IF;
+  -- territory: the place's region, else the subject's
+  v_region := coalesce(c.place_region_code, v_subject_region);
+  v_region_how := CASE WHEN c.place_region_code IS NOT NULL THEN 'place ' ELSE 'subject in ' END || v_region;
+  SELECT * INTO v_duty_dept FROM sv.department d WHERE d.id = v_duty;
+  IF v_region IS NULL THEN
+    department_id := v_duty;
+    note := format('duty: %s; no region: %s', v_duty_how, v_duty_dept.code);
+    RETURN;
+  END IF;
+  WITH RECURSIVE up AS (
+    SELECT r.code, r.parent_code, 0 AS depth FROM sv.region r WHERE r.code = v_region
+    UNION ALL
+    SELECT r.code, r.parent_code, up.depth + 1 FROM sv.region r JOIN up ON r.code = up.parent_code
+  )
+  SELECT d.id INTO v_found
+  FROM up JOIN sv.department d ON d.code = up.code || '-' || split_part(v_duty_dept.code, '-', 2)
+  WHERE EXISTS (SELECT 1 FROM up u WHERE u.code = v_duty_dept.region_code)
+    AND up.depth <= (SELECT u.depth FROM up u WHERE u.code = v_duty_dept.region_code)
+  ORDER BY up.depth LIMIT 1;
+  IF v_found IS NULL THEN
+    note := format('no territory: %s is outside the region %s of %s (duty: %s)', v_region_how, v_duty_dept.region_code,
+                   v_duty_dept.code, v_duty_how);
+    RETURN;
+  END IF;
+  department_id := v_found;
+  note := format('duty: %s; territory: %s: %s', v_duty_how, v_region_how, (SELECT d.code FROM sv.department d WHERE d.id = v_found));
+END
+$fn$;
+
+-- Route an item of the dispatch queue again (dispatchers: administrators, the 12345 system),
+-- e.g. after a duty rule was added: assigned (a step 'assign', reason: how) or the new reason
+-- why not; returns the department or NULL.
+CREATE OR REPLACE FUNCTION sv.complaint_route(complaint_id bigint) RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  c sv.complaint;
+  r record;
+BEGIN
+  PERFORM sv._require_given(ARRAY['complaint_id'], ARRAY[complaint_id IS NULL]);
+  PERFORM sv._require_role('dispatch a complaint', '{sv_admin,sv_integration}',
+                           'Dispatch (派单) is for the 12345 system and the platform''s dispatchers.');
+  PERFORM sv._require_mapping('dispatch a complaint');
+  SELECT * INTO c FROM sv.complaint x WHERE x.id = complaint_route.complaint_id FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM sv._raise_not_yours('complaint_id', format('complaint %s', complaint_id));
+  END IF;
+  IF c.department_id IS NOT NULL OR c.state <> 'received' THEN
+    RAISE EXCEPTION 'complaint %: only an item waiting for dispatch is routed (it is %)', c.id,
+      c.state || coalesce(' at ' || (SELECT d.code FROM sv.department d WHERE d.id = c.department_id), '')
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  r := sv._complaint_route(c);
+  UPDATE sv.complaint x SET route_note = r.note, department_id = r.department_id WHERE x.id = c.id;
+  IF r.department_id IS NOT NULL THEN
+    PERFORM sv._complaint_step(c, 'assign', 'received', r.note,
+              jsonb_build_object('from_department_id', NULL, 'department_id', r.department_id, 'routed', true));
+  END IF;
+  RETURN r.department_id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_route(bigint) IS
+  'Route an item of the dispatch queue by duty and territory again (dispatchers: administrators, the 12345 system)';
+GRANT EXECUTE ON FUNCTION sv.complaint_route(bigint) TO sv_admin, sv_integration;
+
+-- The dispatch queue (待派单): items no department holds, with why; more than two returns flag
+-- an item for the dispatcher (推诿扯皮).
+CREATE VIEW sv_work.complaint_dispatch WITH (security_invoker = true) AS
+  SELECT c.id, c.work_order_no, c.kind, c.channel, c.received_at, c.subject_uscc, c.subject_name, c.place_region_code,
+         c.route_note AS reason, c.returns, c.returns > 2 AS ping_pong,
+         (SELECT s.reason FROM sv.complaint_step s WHERE s.complaint_id = c.id AND s.action = 'return' ORDER BY s.id DESC LIMIT 1)
+           AS last_return_reason,
+         c.accept_due, sv.deadline_state('complaint.accept_due', c.accept_due, c.decided_at) AS accept_state
+  FROM sv.complaint c
+  WHERE c.department_id IS NULL AND c.state = 'received';
+COMMENT ON VIEW sv_work.complaint_dispatch IS
+  '待派单投诉举报 / The dispatch queue: complaints and reports no department holds, why, and how often returned';
+COMMENT ON COLUMN sv_work.complaint_dispatch.id IS '投诉举报编号';
+COMMENT ON COLUMN sv_work.complaint_dispatch.work_order_no IS '工单编号';
+COMMENT ON COLUMN sv_work.complaint_dispatch.kind IS '类别代码:complaint 投诉, report 举报, inquiry 咨询, suggestion 建议';
+COMMENT ON COLUMN sv_work.complaint_dispatch.channel IS '渠道代码:hotline 12345热线, portal 网上平台, letter 来信, visit 来访';
+COMMENT ON COLUMN sv_work.complaint_dispatch.received_at IS '接收时间';
+COMMENT ON COLUMN sv_work.complaint_dispatch.subject_uscc IS '被投诉举报对象统一社会信用代码';
+COMMENT ON COLUMN sv_work.complaint_dispatch.subject_name IS '被投诉举报对象名称';
+COMMENT ON COLUMN sv_work.complaint_dispatch.place_region_code IS '事发地行政区划代码';
+COMMENT ON COLUMN sv_work.complaint_dispatch.reason IS '未能自动派单的原因';
+COMMENT ON COLUMN sv_work.complaint_dispatch.returns IS '退回次数';
+COMMENT ON COLUMN sv_work.complaint_dispatch.ping_pong IS '是否多次退回(超过2次,需派单员协调)';
+COMMENT ON COLUMN sv_work.complaint_dispatch.last_return_reason IS '最近一次退回理由';
+COMMENT ON COLUMN sv_work.complaint_dispatch.accept_due IS '受理期限';
+COMMENT ON COLUMN sv_work.complaint_dispatch.accept_state IS '受理期限状态代码:open 未到期, due_soon 即将到期, overdue 逾期';
+GRANT SELECT ON sv_work.complaint_dispatch TO sv_officer, sv_admin, sv_auditor;
+
+-- One item in from any channel (the callers check who may call): its id.  payload, a JSON object:
+--   work_order_no  required, the channel's number: 4-40 letters, digits, "-" or "_" (idempotency key
+--                  per channel: the 12345 work order, the portal's tracking code, the letter or
+--                  visit's register number)
+--   kind           required: complaint 投诉, report 举报, inquiry 咨询, suggestion 建议
+--   text           required: what the person says, 1-4000 characters (line breaks allowed)
+--   received_at    required: when the hotline received it, ISO 8601 with time zone, not in the future
+--   subject        optional object: uscc, or name (and address)
+--   place          optional object: address, region (a region code)
+--   person         the caller: name (required in it), phone, id_number; or
+--   anonymous      true (then no person)
+--   attachments    optional array (at most 20) of objects: ref (required), name, sha256
+--   catalog_item   optional: the code of the supervision item (监管事项) the matter concerns
+--   department     optional: the code of the department 12345 dispatched it to; without it the
+--                  item is routed (sv._complaint_route) or waits in the dispatch queue
+-- The same work order again: its id, nothing written (the same content) or 23505 (different).
+CREATE OR REPLACE FUNCTION sv._complaint_intake(payload jsonb, channel text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  c sv.complaint;
+  p sv.complaint_person;
+  v_old sv.complaint;
+  old_p sv.complaint_person;
+  v_subject jsonb;
+  v_place jsonb;
+  v_person jsonb;
+  v_anon jsonb;
+  v_att jsonb;
+  v_text text;
+  v_problem text;
+  v_dept text;
+  v_diff text;
+  i integer;
+  r record;
+BEGIN
+  PERFORM sv._require_given(ARRAY['payload'], ARRAY[payload IS NULL]);
+  IF jsonb_typeof(payload) <> 'object' THEN
+    RAISE EXCEPTION 'payload must be a JSON object, not a JSON %', jsonb_typeof(payload) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._payload_keys(payload, 'payload', '{work_order_no,kind,text,received_at,subject,place,person,anonymous,attachments,catalog_item,department}');
+
+  c.channel := _complaint_intake.channel;
+  c.work_order_no := sv._payload_text(payload, 'work_order_no', 'work_order_no', 40);
+  IF c.work_order_no IS NULL OR c.work_order_no !~ '^[0-9A-Za-z][0-9A-Za-z_-]{3,39}$' THEN
+    RAISE EXCEPTION 'work_order_no must be 4-40 letters, digits, "-" or "_", not %', coalesce(quote_literal(c.work_order_no), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  c.kind := sv._payload_text(payload, 'kind', 'kind', 20);
+  PERFORM sv._require_one_of('kind', c.kind, '{complaint,report,inquiry,suggestion}');
+
+  -- the text: free text, so line breaks and tabs are allowed, other control characters not
+  IF jsonb_typeof(payload -> 'text') IS DISTINCT FROM 'string' THEN
+    RAISE EXCEPTION 'text must be a string, not %', coalesce('a JSON ' || jsonb_typeof(payload -> 'text'), 'missing')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  v_text := btrim(payload ->> 'text', E' \n\r\t');
+  IF v_text = '' THEN
+    RAISE EXCEPTION 'text must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  v_problem := sv._label_problem(translate(v_text, E'\n\r\t', '   '));
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION 'text must be printable text: it contains %', v_problem USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF char_length(v_text) > 4000 THEN
+    RAISE EXCEPTION 'text is % characters long: at most 4000 are allowed', char_length(v_text)
+      USING ERRCODE = 'string_data_right_truncation';
+  END IF;
+  c.body := v_text;
+
+  IF jsonb_typeof(payload -> 'received_at') IS DISTINCT FROM 'string'
+     OR (payload ->> 'received_at') !~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$' THEN
+    RAISE EXCEPTION 'received_at must be a time written YYYY-MM-DDTHH:MM:SS with a time zone (+08:00), not %',
+      coalesce((payload -> 'received_at')::text, 'missing') USING ERRCODE = 'invalid_datetime_format';
+  END IF;
+  BEGIN
+    c.received_at := (payload ->> 'received_at')::timestamptz;
+  EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+    RAISE EXCEPTION 'received_at: % is not a time', (payload -> 'received_at')::text USING ERRCODE = 'invalid_datetime_format';
+  END;
+  IF c.received_at > now() + interval '5 minutes' OR c.received_at < '2000-01-01 00:00+08' THEN
+    RAISE EXCEPTION 'received_at % is % the hotline''s time', payload ->> 'received_at',
+      CASE WHEN c.received_at < '2000-01-01 00:00+08' THEN 'before 2000: not' ELSE 'in the future: not' END
+      USING ERRCODE = 'datetime_field_overflow';
+  END IF;
+
+  v_subject := sv._payload_object(payload, 'subject', 'subject');
+  IF v_subject IS NOT NULL THEN
+    PERFORM sv._payload_keys(v_subject, 'subject', '{uscc,name,address}');
+    IF v_subject ? 'uscc' THEN
+      PERFORM sv._require_uscc('subject.uscc', sv._payload_text(v_subject, 'uscc', 'subject.uscc', 18));
+      c.subject_uscc := (v_subject ->> 'uscc')::sv.uscc;
+    END IF;
+    c.subject_name := sv._payload_text(v_subject, 'name', 'subject.name', 200);
+    c.subject_address := sv._payload_text(v_subject, 'address', 'subject.address', 200);
+    IF c.subject_uscc IS NULL AND c.subject_name IS NULL THEN
+      RAISE EXCEPTION 'subject must give its uscc or its name' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END IF;
+
+  v_place := sv._payload_object(payload, 'place', 'place');
+  IF v_place IS NOT NULL THEN
+    PERFORM sv._payload_keys(v_place, 'place', '{address,region}');
+    c.place_address := sv._payload_text(v_place, 'address', 'place.address', 200);
+    c.place_region_code := sv._payload_text(v_place, 'region', 'place.region', 12);
+    IF c.place_region_code IS NOT NULL THEN
+      PERFORM sv._require_region('place.region', c.place_region_code);
+    END IF;
+  END IF;
+
+  -- the person, or anonymous: exactly one of them
+  v_anon := payload -> 'anonymous';
+  IF v_anon IS NOT NULL AND jsonb_typeof(v_anon) NOT IN ('boolean', 'null') THEN
+    RAISE EXCEPTION 'anonymous must be true or false, not a JSON %', jsonb_typeof(v_anon) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  v_person := sv._payload_object(payload, 'person', 'person');
+  c.anonymous := coalesce((v_anon #>> '{}')::boolean, false);
+  IF c.anonymous AND v_person IS NOT NULL THEN
+    RAISE EXCEPTION 'person must be absent when anonymous is true' USING ERRCODE = 'invalid_parameter_value';
+  ELSIF NOT c.anonymous AND v_person IS NULL THEN
+    RAISE EXCEPTION 'person must be given (name, phone, id_number) unless anonymous is true'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF v_person IS NOT NULL THEN
+    PERFORM sv._payload_keys(v_person, 'person', '{name,phone,id_number}');
+    p.name := sv._payload_text(v_person, 'name', 'person.name', 50);
+    IF p.name IS NULL THEN
+      RAISE EXCEPTION 'person.name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    p.phone := sv._payload_text(v_person, 'phone', 'person.phone', 20);
+    IF p.phone IS NOT NULL AND p.phone !~ '^\+?[0-9][0-9-]{4,18}[0-9]$' THEN
+      -- the value is not repeated: it is the reporter's
+      RAISE EXCEPTION 'person.phone must be 6-20 digits (a leading + and inner - allowed)' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    p.id_number := upper(sv._payload_text(v_person, 'id_number', 'person.id_number', 18));
+    v_problem := sv._id_number_problem(p.id_number);
+    IF v_problem IS NOT NULL THEN
+      RAISE EXCEPTION 'person.id_number is not a valid resident identity number: %', v_problem
+        USING ERRCODE = 'invalid_text_representation';
+    END IF;
+    c.person_name_masked := sv.mask_person_name(p.name);
+    c.person_phone_masked := sv.mask_phone(p.phone);
+    c.person_id_masked := sv.mask_id_number(p.id_number);
+  END IF;
+
+  v_att := coalesce(nullif(payload -> 'attachments', 'null'), '[]');
+  IF jsonb_typeof(v_att) <> 'array' THEN
+    RAISE EXCEPTION 'attachments must be a JSON array, not a JSON %', jsonb_typeof(v_att) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF jsonb_array_length(v_att) > 20 THEN
+    RAISE EXCEPTION 'attachments has % items: at most 20 are allowed', jsonb_array_length(v_att)
+      USING ERRCODE = 'program_limit_exceeded';
+  END IF;
+  c.attachments := '[]';
+  FOR i IN 0 .. jsonb_array_length(v_att) - 1 LOOP
+    IF jsonb_typeof(v_att -> i) <> 'object' THEN
+      RAISE EXCEPTION 'attachments[%] must be a JSON object, not a JSON %', i, jsonb_typeof(v_att -> i)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM sv._payload_keys(v_att -> i, format('attachments[%s]', i), '{ref,name,sha256}');
+    IF sv._payload_text(v_att -> i, 'ref', format('attachments[%s].ref', i), 500) IS NULL THEN
+      RAISE EXCEPTION 'attachments[%].ref must not be empty', i USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM sv._payload_text(v_att -> i, 'name', format('attachments[%s].name', i), 200);
+    IF sv._payload_text(v_att -> i, 'sha256', format('attachments[%s].sha256', i), 64) !~ '^[0-9a-f]{64}$' THEN
+      RAISE EXCEPTION 'attachments[%].sha256 must be 64 lower-case hexadecimal digits', i USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    c.attachments := c.attachments || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+      'ref', btrim(v_att -> i ->> 'ref'), 'name', btrim(v_att -> i ->> 'name'), 'sha256', v_att -> i ->> 'sha256')));
+  END LOOP;
+
+  v_dept := sv._payload_text(payload, 'catalog_item', 'catalog_item', 64);
+  IF v_dept IS NOT NULL THEN
+    SELECT ci.id INTO c.catalog_item_id FROM sv.catalog_item ci WHERE ci.code = v_dept;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'catalog_item: catalogue item % does not exist', quote_literal(v_dept) USING ERRCODE = 'foreign_key_violation';
+    END IF;
+  END IF;
+
+  v_dept := sv._payload_text(payload, 'department', 'department', 30);
+  IF v_dept IS NOT NULL THEN
+    SELECT d.id INTO c.department_id FROM sv.department d WHERE d.code = v_dept;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'department: department % does not exist', quote_literal(v_dept) USING ERRCODE = 'foreign_key_violation';
+    END IF;
+  END IF;
+
+  -- §14: accept or refuse a complaint within 7 working days of receipt (the day itself not counted)
+  IF c.kind = 'complaint' THEN
+    c.accept_workdays := sv._complaint_policy_days('accept');
+    c.accept_due := sv.add_workdays(sv.local_date(c.received_at), c.accept_workdays);
+    c.accept_due_provisional := sv.calendar_provisional_between(sv.local_date(c.received_at), c.accept_due);
+  END IF;
+
+  -- idempotent on the work-order number: the same content again is the same item.  Two first
+  -- deliveries at once: the second waits on the unique key, finds nothing inserted, and loops
+  -- to compare with the first one's row.
+  LOOP
+    SELECT * INTO v_old FROM sv.complaint x WHERE x.channel = c.channel AND x.work_order_no = c.work_order_no FOR UPDATE;
+    IF FOUND THEN
+      SELECT * INTO old_p FROM sv.complaint_person x WHERE x.complaint_id = v_old.id;
+      SELECT string_agg(f, ', ' ORDER BY f) INTO v_diff FROM (VALUES
+          ('kind', v_old.kind IS DISTINCT FROM c.kind), ('text', v_old.body IS DISTINCT FROM c.body),
+          ('received_at', v_old.received_at IS DISTINCT FROM c.received_at),
+          ('subject', (v_old.subject_uscc, v_old.subject_name, v_old.subject_address) IS DISTINCT FROM (c.subject_uscc, c.subject_name, c.subject_address)),
+          ('place', (v_old.place_address, v_old.place_region_code) IS DISTINCT FROM (c.place_address, c.place_region_code)),
+          ('person', (v_old.anonymous, old_p.name, old_p.phone, old_p.id_number) IS DISTINCT FROM (c.anonymous, p.name, p.phone, p.id_number)),
+          ('attachments', v_old.attachments IS DISTINCT FROM c.attachments),
+          ('catalog_item', v_old.catalog_item_id IS DISTINCT FROM c.catalog_item_id),
+          ('department', v_old.received_department_id IS DISTINCT FROM c.department_id)) v(f, differs)
+      WHERE differs;
+      IF v_diff IS NOT NULL THEN
+        RAISE EXCEPTION 'work_order_no: work order % was already received with different content (%)', c.work_order_no, v_diff
+          USING ERRCODE = 'unique_violation', HINT = 'a changed work order is a new step of the item, not a second intake';
+      END IF;
+      RETURN v_old.id;
+    END IF;
+    INSERT INTO sv.complaint (work_order_no, kind, channel, body, subject_uscc, subject_name, subject_address, place_address,
+                              place_region_code, anonymous, person_name_masked, person_phone_masked, person_id_masked,
+                              attachments, received_at, department_id, state, recorded_by, recorded_at, accept_due,
+                              accept_due_provisional, accept_workdays, catalog_item_id, received_department_id)
+    VALUES (c.work_order_no, c.kind, c.channel, c.body, c.subject_uscc, c.subject_name, c.subject_address, c.place_address,
+            c.place_region_code, c.anonymous, c.person_name_masked, c.person_phone_masked, c.person_id_masked,
+            c.attachments, c.received_at, c.department_id, 'received', me.login, now(), c.accept_due,
+            coalesce(c.accept_due_provisional, false), c.accept_workdays, c.catalog_item_id, c.department_id)
+    ON CONFLICT ON CONSTRAINT complaint_work_order_no_key DO NOTHING
+    RETURNING id INTO c.id;
+    EXIT WHEN c.id IS NOT NULL;
+  END LOOP;
+  IF NOT c.anonymous THEN
+    INSERT INTO sv.complaint_person (complaint_id, name, phone, id_number) VALUES (c.id, p.name, p.phone, p.id_number);
+  END IF;
+  -- the audit record: no identity (举报人信息保密), not even masked, and not the text, which the
+  -- person may have signed; its SHA-256 proves what was received
+  PERFORM sv.audit_append(c.department_id, 'complaint', c.id::text, 'receive',
+    jsonb_build_object('work_order_no', c.work_order_no, 'kind', c.kind, 'channel', c.channel,
+                       'text_sha256', encode(sha256(convert_to(c.body, 'UTF8')), 'hex'),
+                       'received_at', c.received_at, 'subject_uscc', c.subject_uscc, 'subject_name', c.subject_name,
+                       'place_region', c.place_region_code, 'anonymous', c.anonymous,
+                       'attachments', jsonb_array_length(c.attachments), 'department_id', c.department_id,
+                       'state', 'received', 'accept_due', c.accept_due, 'catalog_item_id', c.catalog_item_id));
+  -- not dispatched by the channel: routed by duty and territory, or left in the dispatch queue
+  IF c.department_id IS NULL THEN
+    SELECT * INTO v_old FROM sv.complaint x WHERE x.id = c.id;
+    r := sv._complaint_route(v_old);
+    IF r.department_id IS NOT NULL THEN
+      UPDATE sv.complaint x SET department_id = r.department_id, route_note = r.note WHERE x.id = c.id;
+      PERFORM sv._complaint_step(v_old, 'assign', 'received', r.note,
+                jsonb_build_object('from_department_id', NULL, 'department_id', r.department_id, 'routed', true));
+    ELSE
+      UPDATE sv.complaint x SET route_note = r.note WHERE x.id = c.id;
+    END IF;
+  END IF;
+  RETURN c.id;
+END
+$fn$;
+
+-- Receive one 12345 work order (市长热线工单): the hotline's system (sv_integration).
+CREATE OR REPLACE FUNCTION sv.complaint_receive(payload jsonb)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  PERFORM sv._require_role('receive 12345 work orders', '{sv_integration}');
+  RETURN sv._complaint_intake(payload, 'hotline');
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_receive(jsonb) IS
+  'Receive one 12345 work order (complaint, report, inquiry, suggestion); idempotent on its number; returns the item''s id';
+GRANT EXECUTE ON FUNCTION sv.complaint_receive(jsonb) TO sv_integration;

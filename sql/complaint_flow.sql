@@ -184,8 +184,83 @@ SELECT pg_temp.as_role('regress_cf_admin', format('SELECT sv.complaint_assign(%s
 SET ROLE regress_cf_feed;
 SELECT sv.complaint_assign(:c4, 5, '改派住建部门') > 0 AS reassigned;
 RESET ROLE;
+-- ping-pong: returned again by housing, then by market supervision: flagged for the dispatcher
+SET ROLE regress_cf_hurd;
+SELECT sv.complaint_return(:c4, '工期纠纷属合同纠纷,非本部门职责') > 0 AS returned;
+RESET ROLE;
+SET ROLE regress_cf_admin;
+SELECT sv.complaint_assign(:c4, 4, '再次派至市场监管部门') > 0 AS reassigned;
+RESET ROLE;
+SET ROLE regress_cf_msa;
+SELECT sv.complaint_return(:c4, '装修合同纠纷属住建部门职责,已两次说明') > 0 AS returned;
+RESET ROLE;
+SELECT work_order_no, reason, returns, ping_pong, last_return_reason FROM sv_work.complaint_dispatch WHERE id = :c4;
+SET ROLE regress_cf_admin;
+SELECT sv.complaint_assign(:c4, 5, '派单员协调:由住建部门办理') > 0 AS reassigned;
+RESET ROLE;
 SELECT department_id, returns, state FROM sv.complaint WHERE id = :c4;
 SELECT pg_temp.as_role('regress_cf_admin', format('SELECT sv.complaint_assign(%s, 4, %L)', :c1, '改派')) AS assign_accepted;
+
+-- routing (派单) by duty and territory: the duty rules (administrators), a county unit
+SELECT pg_temp.as_role(r, 'SELECT sv.complaint_duty_rule_set(''F52'', 4, ''零售业'')') AS duty_rule_set
+FROM unnest('{regress_cf_msa,regress_cf_auditor,regress_cf_bi,regress_cf_public,regress_cf_feed}'::text[]) r;
+SET ROLE regress_cf_admin;
+SELECT sv.complaint_duty_rule_set('F52', 4, '零售业'), sv.complaint_duty_rule_set('H62', 4, '餐饮业');
+SELECT sv.complaint_duty_rule_set('H62', NULL);
+RESET ROLE;
+SELECT pg_temp.as_role('regress_cf_admin', q) AS duty_rule_error
+FROM unnest(ARRAY['SELECT sv.complaint_duty_rule_set(''f52'', 4)', 'SELECT sv.complaint_duty_rule_set(''F52'', 99)',
+                  'SELECT sv.complaint_duty_rule_set(NULL, 4)']) q;
+SELECT industry_prefix, department_id, note, updated_by FROM sv.complaint_duty_rule ORDER BY 1;
+SELECT sv.department_add('410402-MSA', '新华区市场监督管理局', 'Xinhua District Market Supervision Administration', 'county', '410402') AS xinhua_msa \gset
+SELECT sv.subject_save('91410402MA9G5Y2P5A', '平顶山某超市', '410402', 'RGF-AMR', 'RGF-1', 'F5211') IS NOT NULL AS saved,
+       sv.subject_save('91410402MA4RGL0010', '平顶山某装饰公司', '410402', 'RGF-AMR', 'RGF-2', 'E5011') IS NOT NULL AS saved;
+SELECT sv.catalog_item_save('RGF-HEALTH-1', 7, '对公共场所卫生的监督检查', '双随机抽查', '现场检查', '公共场所经营者',
+  '[{"law": "公共场所卫生管理条例", "article": "第十条"}]', 'city', 'city') > 0 AS item;
+SELECT sv.power_item_save('RGF-P-001', '对公共场所违法行为的处罚', 'penalty', 7, '[{"law": "公共场所卫生管理条例", "article": "第十四条"}]',
+  catalog_item => 'RGF-HEALTH-1') > 0 AS power;
+SELECT '91410402MA9G5Y2P6' || sv.uscc_check_character('91410402MA9G5Y2P6') AS unregistered \gset
+SET ROLE regress_cf_feed;
+-- duty from the subject's industry (F5211: rule F52), territory from its region: the county unit
+SELECT sv.complaint_receive('{"work_order_no": "RGF-0011", "kind": "report", "received_at": "2026-03-04T09:00:00+08:00",
+  "text": "超市销售过期食品。", "subject": {"uscc": "91410402MA9G5Y2P5A"}, "anonymous": true}') AS r1 \gset
+-- duty from the supervision item through the power list, territory from the place: no county unit, the city's
+SELECT sv.complaint_receive('{"work_order_no": "RGF-0012", "kind": "complaint", "received_at": "2026-03-04T09:00:00+08:00",
+  "text": "浴室卫生条件差。", "catalog_item": "RGF-HEALTH-1", "place": {"region": "410411"}, "anonymous": true}') AS r2 \gset
+-- a subject not registered and no item; an industry without a rule; a place outside the city
+SELECT sv.complaint_receive(jsonb_build_object('work_order_no', 'RGF-0013', 'kind', 'complaint', 'received_at', '2026-03-04T09:00:00+08:00',
+  'text', '商家虚假宣传。', 'subject', jsonb_build_object('uscc', :'unregistered'), 'anonymous', true)) AS r0 \gset
+SELECT sv.complaint_receive('{"work_order_no": "RGF-0014", "kind": "complaint", "received_at": "2026-03-04T09:00:00+08:00",
+  "text": "某公司虚假宣传。", "subject": {"name": "某公司"}, "anonymous": true}') AS r3 \gset
+SELECT sv.complaint_receive('{"work_order_no": "RGF-0015", "kind": "complaint", "received_at": "2026-03-04T09:00:00+08:00",
+  "text": "装饰公司拖延工期。", "subject": {"uscc": "91410402MA4RGL0010"}, "anonymous": true}') AS r4 \gset
+SELECT sv.complaint_receive('{"work_order_no": "RGF-0016", "kind": "complaint", "received_at": "2026-03-04T09:00:00+08:00",
+  "text": "外地门店售后不到位。", "subject": {"uscc": "91410402MA9G5Y2P5A"}, "place": {"region": "410300"}, "anonymous": true}') AS r5 \gset
+SELECT pg_temp.as_role('regress_cf_feed', format('SELECT sv.complaint_receive(%L)',
+  '{"work_order_no": "RGF-0017", "kind": "complaint", "received_at": "2026-03-04T09:00:00+08:00", "text": "x", "anonymous": true,
+    "catalog_item": "RGF-NONE"}')) AS unknown_item;
+RESET ROLE;
+SELECT c.work_order_no, d.code AS department, c.route_note, c.state FROM sv.complaint c LEFT JOIN sv.department d ON d.id = c.department_id
+WHERE c.id IN (:r1, :r2, :r0, :r3, :r4, :r5) ORDER BY c.work_order_no;
+SELECT work_order_no, action, reason, detail - 'department_id' AS detail, acted_by FROM sv_work.complaint_history WHERE complaint_id IN (:r1, :r2) ORDER BY id;
+-- the dispatch queue, as each role
+SELECT work_order_no, reason, returns, ping_pong FROM sv_work.complaint_dispatch WHERE id IN (:r0, :r3, :r4, :r5) ORDER BY work_order_no;
+SELECT r AS role, pg_temp.as_role(r, format('CREATE TEMP TABLE seen_q_%s AS SELECT work_order_no FROM sv_work.complaint_dispatch WHERE id IN (%s, %s, %s, %s)', r, :r0, :r3, :r4, :r5)) AS result
+FROM unnest('{regress_cf_msa,regress_cf_hurd,regress_cf_nomap,regress_cf_auditor,regress_cf_admin,regress_cf_bi,regress_cf_public,regress_cf_feed}'::text[]) r;
+SELECT 'msa' AS role, count(*) FROM seen_q_regress_cf_msa UNION ALL SELECT 'hurd', count(*) FROM seen_q_regress_cf_hurd
+UNION ALL SELECT 'nomap', count(*) FROM seen_q_regress_cf_nomap UNION ALL SELECT 'auditor', count(*) FROM seen_q_regress_cf_auditor
+UNION ALL SELECT 'admin', count(*) FROM seen_q_regress_cf_admin;
+-- a rule for construction (E), then the item is routed again; only items of the queue are
+SET ROLE regress_cf_admin;
+SELECT sv.complaint_duty_rule_set('E', 5, '建筑业');
+SELECT sv.complaint_route(:r4) AS routed_to, sv.complaint_route(:r3) AS still_unroutable;
+RESET ROLE;
+SELECT r AS role, pg_temp.as_role(r, format('SELECT sv.complaint_route(%s)', :r3)) AS route
+FROM unnest('{regress_cf_admin,regress_cf_feed,regress_cf_msa,regress_cf_auditor,regress_cf_bi,regress_cf_public}'::text[]) r;
+SELECT pg_temp.as_role('regress_cf_admin', format('SELECT sv.complaint_route(%s)', :r1)) AS route_assigned,
+       pg_temp.as_role('regress_cf_admin', 'SELECT sv.complaint_route(-1)') AS route_missing;
+SELECT c.work_order_no, d.code AS department, c.route_note FROM sv.complaint c LEFT JOIN sv.department d ON d.id = c.department_id
+WHERE c.id IN (:r3, :r4) ORDER BY 1;
 
 -- the history: every step, who, when, why; as each role
 SELECT work_order_no, action, action_name, from_state, to_state, department_id, reason, detail - 'reply' - 'handle_due' AS detail, acted_by
@@ -269,15 +344,19 @@ SELECT action, object_id, change ->> 'workdays' AS workdays, change -> 'before' 
 FROM sv.audit_log WHERE object_kind = 'complaint_policy' ORDER BY seq DESC LIMIT 2;
 
 -- clean up what later tests list (the audit chain stays)
-DROP TABLE seen_h_regress_cf_msa, seen_h_regress_cf_hurd, seen_h_regress_cf_nomap, seen_h_regress_cf_auditor;
+DROP TABLE seen_h_regress_cf_msa, seen_h_regress_cf_hurd, seen_h_regress_cf_nomap, seen_h_regress_cf_auditor,
+  seen_q_regress_cf_msa, seen_q_regress_cf_hurd, seen_q_regress_cf_nomap, seen_q_regress_cf_auditor, seen_q_regress_cf_admin;
 SET session_replication_role = replica;
-DELETE FROM sv.deadline_notice WHERE deadline LIKE 'complaint.%' AND object_id IN (:'c1', :'c2', :'c3', :'c4', :'c5');
-DELETE FROM sv.complaint_supervision WHERE complaint_id IN (:c1, :c2, :c3, :c4, :c5);
-DELETE FROM sv.complaint_extension WHERE complaint_id IN (:c1, :c2, :c3, :c4, :c5);
-DELETE FROM sv.complaint_step WHERE complaint_id IN (:c1, :c2, :c3, :c4, :c5);
-DELETE FROM sv.complaint_person WHERE complaint_id IN (:c1, :c2, :c3, :c4, :c5);
-DELETE FROM sv.complaint WHERE id IN (:c1, :c2, :c3, :c4, :c5);
+DELETE FROM sv.deadline_notice WHERE deadline LIKE 'complaint.%' AND object_id IN (:'c1', :'c2', :'c3', :'c4', :'c5', :'r0', :'r1', :'r2', :'r3', :'r4', :'r5');
+DELETE FROM sv.complaint_supervision WHERE complaint_id IN (:c1, :c2, :c3, :c4, :c5, :r0, :r1, :r2, :r3, :r4, :r5);
+DELETE FROM sv.complaint_extension WHERE complaint_id IN (:c1, :c2, :c3, :c4, :c5, :r0, :r1, :r2, :r3, :r4, :r5);
+DELETE FROM sv.complaint_step WHERE complaint_id IN (:c1, :c2, :c3, :c4, :c5, :r0, :r1, :r2, :r3, :r4, :r5);
+DELETE FROM sv.complaint_person WHERE complaint_id IN (:c1, :c2, :c3, :c4, :c5, :r0, :r1, :r2, :r3, :r4, :r5);
+DELETE FROM sv.complaint WHERE id IN (:c1, :c2, :c3, :c4, :c5, :r0, :r1, :r2, :r3, :r4, :r5);
 DELETE FROM sv.complaint_policy WHERE NOT builtin;
+DELETE FROM sv.complaint_duty_rule;
+DELETE FROM sv.subject WHERE source_system = 'RGF-AMR';
+DELETE FROM sv.department WHERE id = :xinhua_msa;
 DELETE FROM sv.outbox WHERE endpoint = 'RGF-12345';
 DELETE FROM sv.department_endpoint WHERE endpoint = 'RGF-12345';
 DELETE FROM sv.endpoint WHERE name = 'RGF-12345';

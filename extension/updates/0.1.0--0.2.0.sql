@@ -342,7 +342,13 @@ CREATE TABLE sv.complaint (
   CONSTRAINT complaint_outcome_check CHECK (outcome IN ('agreed', 'failed', 'withdrawn', 'filed', 'not_filed')),
   CONSTRAINT complaint_reply_text_check CHECK (char_length(reply_text) BETWEEN 1 AND 2000),
   CONSTRAINT complaint_satisfaction_check CHECK (satisfaction IN ('satisfied', 'basically_satisfied', 'dissatisfied')),
-  CONSTRAINT complaint_returns_check CHECK (returns >= 0)
+  CONSTRAINT complaint_returns_check CHECK (returns >= 0),
+  -- routing (派单): the matter's supervision item, the department the channel named, how the
+  -- item was routed or why it could not be
+  catalog_item_id        bigint REFERENCES sv.catalog_item (id),
+  received_department_id integer REFERENCES sv.department (id),
+  route_note             text,
+  CONSTRAINT complaint_route_note_check CHECK (char_length(route_note) <= 500)
 );
 CREATE INDEX complaint_department_idx ON sv.complaint (department_id, received_at);
 CREATE INDEX complaint_region_idx ON sv.complaint (place_region_code);
@@ -486,3 +492,16 @@ CREATE TABLE sv.complaint_supervision (
 );
 ALTER TABLE sv.complaint_supervision ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint_supervision FORCE ROW LEVEL SECURITY;
+
+-- 69_complaint_flow (issue 18, routing): the duty rules of complaint routing by industry.
+CREATE TABLE sv.complaint_duty_rule (
+  industry_prefix text PRIMARY KEY,
+  department_id   integer NOT NULL REFERENCES sv.department (id),
+  note            text,
+  updated_by      text NOT NULL,
+  updated_at      timestamptz NOT NULL,
+  CONSTRAINT complaint_duty_rule_prefix_check CHECK (industry_prefix ~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$'),
+  CONSTRAINT complaint_duty_rule_note_check CHECK (char_length(note) <= 200)
+);
+ALTER TABLE sv.complaint_duty_rule ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_duty_rule FORCE ROW LEVEL SECURITY;
