@@ -157,6 +157,27 @@ BEGIN
 END
 $fn$;
 
+-- The item for a dispatcher (administrators with a mapping, the 12345 system), locked; 42501
+-- for a missing one.
+CREATE OR REPLACE FUNCTION sv._complaint_for_dispatcher(complaint_id bigint) RETURNS sv.complaint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  c sv.complaint;
+BEGIN
+  PERFORM sv._require_given(ARRAY['complaint_id'], ARRAY[complaint_id IS NULL]);
+  PERFORM sv._require_role('dispatch a complaint', '{sv_admin,sv_integration}',
+                           'Dispatch (派单) is for the 12345 system and the platform''s dispatchers.');
+  PERFORM sv._require_mapping('dispatch a complaint');
+  SELECT * INTO c FROM sv.complaint x WHERE x.id = _complaint_for_dispatcher.complaint_id FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM sv._raise_not_yours('complaint_id', format('complaint %s', complaint_id));
+  END IF;
+  RETURN c;
+END
+$fn$;
+
 -- The state after action from c's state, or 55000 (the state does not allow it) / 42809 (the
 -- item's kind has no such step).
 CREATE OR REPLACE FUNCTION sv._complaint_next_state(c sv.complaint, action text) RETURNS text
@@ -293,18 +314,11 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me record := sv._caller();
   c sv.complaint;
   v_to text;
 BEGIN
   PERFORM sv._require_given(ARRAY['complaint_id', 'department_id'], ARRAY[complaint_id IS NULL, department_id IS NULL]);
-  PERFORM sv._require_role('dispatch a complaint', '{sv_admin,sv_integration}',
-                           'Dispatch (派单) is for the 12345 system and the platform''s dispatchers.');
-  PERFORM sv._require_mapping('dispatch a complaint');
-  SELECT * INTO c FROM sv.complaint x WHERE x.id = complaint_assign.complaint_id FOR UPDATE;
-  IF NOT FOUND THEN
-    PERFORM sv._raise_not_yours('complaint_id', format('complaint %s', complaint_id));
-  END IF;
+  c := sv._complaint_for_dispatcher(complaint_id);
   IF NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = complaint_assign.department_id) THEN
     RAISE EXCEPTION 'department_id: department % does not exist', department_id USING ERRCODE = 'foreign_key_violation';
   END IF;
@@ -863,17 +877,9 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  c sv.complaint;
+  c sv.complaint := sv._complaint_for_dispatcher(complaint_id);
   r record;
 BEGIN
-  PERFORM sv._require_given(ARRAY['complaint_id'], ARRAY[complaint_id IS NULL]);
-  PERFORM sv._require_role('dispatch a complaint', '{sv_admin,sv_integration}',
-                           'Dispatch (派单) is for the 12345 system and the platform''s dispatchers.');
-  PERFORM sv._require_mapping('dispatch a complaint');
-  SELECT * INTO c FROM sv.complaint x WHERE x.id = complaint_route.complaint_id FOR UPDATE;
-  IF NOT FOUND THEN
-    PERFORM sv._raise_not_yours('complaint_id', format('complaint %s', complaint_id));
-  END IF;
   IF c.department_id IS NOT NULL OR c.state <> 'received' THEN
     RAISE EXCEPTION 'complaint %: only an item waiting for dispatch is routed (it is %)', c.id,
       c.state || coalesce(' at ' || (SELECT d.code FROM sv.department d WHERE d.id = c.department_id), '')
@@ -1194,3 +1200,183 @@ $fn$;
 COMMENT ON FUNCTION sv.complaint_receive(jsonb) IS
   'Receive one 12345 work order (complaint, report, inquiry, suggestion); idempotent on its number; returns the item''s id';
 GRANT EXECUTE ON FUNCTION sv.complaint_receive(jsonb) TO sv_integration;
+
+-- ---------------------------------------------------------------------------------------------
+-- The other channels: the public portal (网上投诉举报, sv_public), letters and visits recorded by
+-- officials (来信, 来访), batches of 12345 work orders (the ingest kind 'complaint').
+-- ---------------------------------------------------------------------------------------------
+
+-- A citizen's submission through the public portal: the fields of sv.complaint_receive but
+-- work_order_no, received_at and department (kind, text, subject, place, person or anonymous,
+-- attachments, catalog_item); returns the tracking code (查询码), the only way to its status.
+-- The code is 16 characters: 'W', the day (YYMMDD) and 9 random letters and digits.
+CREATE OR REPLACE FUNCTION sv.complaint_submit(payload jsonb) RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_code text;
+BEGIN
+  PERFORM sv._require_role('submit a complaint through the portal', '{sv_public}');
+  PERFORM sv._require_given(ARRAY['payload'], ARRAY[payload IS NULL]);
+  IF jsonb_typeof(payload) <> 'object' THEN
+    RAISE EXCEPTION 'payload must be a JSON object, not a JSON %', jsonb_typeof(payload) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._payload_keys(payload, 'payload', '{kind,text,subject,place,person,anonymous,attachments,catalog_item}');
+  v_code := 'W' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
+            || upper(substr(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/=', ''), 1, 9));
+  PERFORM sv._complaint_intake(payload || jsonb_build_object('work_order_no', v_code,
+            'received_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')), 'portal');
+  RETURN v_code;
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_submit(jsonb) IS
+  'The public portal: a citizen''s complaint, report, inquiry or suggestion; returns its tracking code (查询码)';
+GRANT EXECUTE ON FUNCTION sv.complaint_submit(jsonb) TO sv_public;
+
+-- The status of a portal submission by its tracking code, without personal data or text: the
+-- kind, the state, the department, the acceptance deadline and the steps with their dates.
+-- An unknown code gives no row (the same answer for every code that is not one's own).
+CREATE OR REPLACE FUNCTION sv.complaint_status(tracking_code text)
+RETURNS TABLE (tracking_code text, kind text, kind_zh text, state text, state_zh text, received_on date,
+               department_name text, accept_due date, steps jsonb)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT c.work_order_no, c.kind,
+         CASE c.kind WHEN 'complaint' THEN '投诉' WHEN 'report' THEN '举报' WHEN 'inquiry' THEN '咨询' ELSE '建议' END,
+         c.state, sv._complaint_state_zh(c.state), sv.local_date(c.received_at), d.name_zh, c.accept_due,
+         coalesce((SELECT jsonb_agg(jsonb_build_object('step', t.label_zh, 'on', sv.local_date(s.acted_at)) ORDER BY s.id)
+                   FROM sv.complaint_step s
+                   LEFT JOIN sv.complaint_transition t ON t.action = s.action AND t.from_state = s.from_state
+                   WHERE s.complaint_id = c.id), '[]')
+  FROM sv.complaint c LEFT JOIN sv.department d ON d.id = c.department_id
+  WHERE c.channel = 'portal' AND c.work_order_no = upper(btrim(complaint_status.tracking_code))
+$fn$;
+COMMENT ON FUNCTION sv.complaint_status(text) IS
+  'The status of a portal submission by its tracking code (查询码): no personal data, no text';
+GRANT EXECUTE ON FUNCTION sv.complaint_status(text) TO sv_public, sv_officer, sv_admin, sv_auditor;
+
+CREATE OR REPLACE FUNCTION sv._complaint_state_zh(state text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT CASE state WHEN 'received' THEN '已接收' WHEN 'accepted' THEN '已受理' WHEN 'refused' THEN '不予受理'
+                    WHEN 'handled' THEN '已办理' WHEN 'replied' THEN '已答复' WHEN 'closed' THEN '已办结'
+                    WHEN 'revisited' THEN '已回访' END
+$fn$;
+
+-- Officials record a letter (来信) or a visit (来访) received by their department: the fields of
+-- sv.complaint_receive, work_order_no being the register number (登记号), without department
+-- (the item is the officer's department's).
+CREATE OR REPLACE FUNCTION sv.complaint_record(channel text, payload jsonb) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+BEGIN
+  PERFORM sv._require_given(ARRAY['channel', 'payload'], ARRAY[channel IS NULL, payload IS NULL]);
+  PERFORM sv._require_role('record a letter or visit', '{sv_officer}');
+  PERFORM sv._require_mapping('record a letter or visit');
+  PERFORM sv._require_one_of('channel', channel, ARRAY['letter', 'visit']);
+  IF jsonb_typeof(payload) <> 'object' THEN
+    RAISE EXCEPTION 'payload must be a JSON object, not a JSON %', jsonb_typeof(payload) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF payload ? 'department' THEN
+    RAISE EXCEPTION 'payload: department is not given: a letter or visit is the recording officer''s department''s'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN sv._complaint_intake(payload || jsonb_build_object('department',
+           (SELECT d.code FROM sv.department d WHERE d.id = me.department_id)), channel);
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_record(text, jsonb) IS
+  'Officials: record a letter (来信) or visit (来访) received by their department; idempotent on its register number';
+GRANT EXECUTE ON FUNCTION sv.complaint_record(text, jsonb) TO sv_officer;
+
+-- Batches of 12345 work orders (the ingest kind 'complaint': sv.ingest or COPY into
+-- sv.complaint_staging then sv.ingest_staged): one record a work order, the fields of
+-- sv.complaint_receive flattened.  Each record goes through the same intake; a bad one is a
+-- reject with its SQLSTATE and message, never the batch's end.
+CREATE TABLE sv.complaint_staging (
+  loaded_by        text NOT NULL DEFAULT current_user,
+  line             bigint GENERATED BY DEFAULT AS IDENTITY,
+  work_order_no    text,
+  kind             text,
+  text             text,
+  received_at      text,
+  subject_uscc     text,
+  subject_name     text,
+  subject_address  text,
+  place_address    text,
+  place_region     text,
+  person_name      text,
+  person_phone     text,
+  person_id_number text,
+  anonymous        text,
+  catalog_item     text,
+  department       text
+);
+CREATE INDEX complaint_staging_loaded_by_idx ON sv.complaint_staging (loaded_by, line);
+COMMENT ON TABLE sv.complaint_staging IS
+  'Bulk ingest of 12345 work orders: COPY rows here, then call sv.ingest_staged(source, ''complaint'')';
+
+CREATE OR REPLACE FUNCTION sv._complaint_merge(batch_source text, batch sv.complaint_staging[])
+RETURNS TABLE (line bigint, key text, outcome text, errcode text, message text, detail text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  r sv.complaint_staging;
+  v_payload jsonb;
+  v_existed boolean;
+  v_too text[];
+BEGIN
+  FOREACH r IN ARRAY batch LOOP
+    line := r.line;
+    key := r.work_order_no;
+    errcode := NULL; message := NULL; detail := NULL;
+    -- the field limits of the kind first (sv.ingest_kind.field_limits), as every kind does
+    v_too := coalesce(sv._too_long('work_order_no', r.work_order_no, 40), sv._too_long('text', r.text, 4000),
+                      sv._too_long('subject_name', r.subject_name, 200), sv._too_long('subject_address', r.subject_address, 200),
+                      sv._too_long('place_address', r.place_address, 200), sv._too_long('person_name', r.person_name, 50),
+                      sv._too_long('person_phone', r.person_phone, 20), sv._too_long('person_id_number', r.person_id_number, 18),
+                      sv._too_long('source_system', batch_source, 64));
+    IF v_too IS NOT NULL THEN
+      outcome := 'rejected'; errcode := v_too[1]; message := v_too[2]; detail := v_too[3];
+      RETURN NEXT;
+      CONTINUE;
+    END IF;
+    BEGIN
+      v_payload := jsonb_strip_nulls(jsonb_build_object(
+        'work_order_no', r.work_order_no, 'kind', r.kind, 'text', r.text, 'received_at', r.received_at,
+        'subject', nullif(jsonb_strip_nulls(jsonb_build_object('uscc', nullif(btrim(r.subject_uscc), ''),
+                     'name', nullif(btrim(r.subject_name), ''), 'address', nullif(btrim(r.subject_address), ''))), '{}'),
+        'place', nullif(jsonb_strip_nulls(jsonb_build_object('address', nullif(btrim(r.place_address), ''),
+                     'region', nullif(btrim(r.place_region), ''))), '{}'),
+        'person', nullif(jsonb_strip_nulls(jsonb_build_object('name', nullif(btrim(r.person_name), ''),
+                     'phone', nullif(btrim(r.person_phone), ''), 'id_number', nullif(btrim(r.person_id_number), ''))), '{}'),
+        'anonymous', CASE lower(btrim(r.anonymous)) WHEN 'true' THEN true WHEN 't' THEN true WHEN '1' THEN true
+                                                    WHEN 'false' THEN false WHEN 'f' THEN false WHEN '0' THEN false END,
+        'catalog_item', nullif(btrim(r.catalog_item), ''), 'department', nullif(btrim(r.department), '')));
+      IF nullif(btrim(r.anonymous), '') IS NOT NULL AND NOT v_payload ? 'anonymous' THEN
+        RAISE EXCEPTION 'anonymous must be true or false, not %', quote_literal(r.anonymous) USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      v_existed := EXISTS (SELECT 1 FROM sv.complaint c WHERE c.channel = 'hotline' AND c.work_order_no = btrim(r.work_order_no));
+      PERFORM sv._complaint_intake(v_payload, 'hotline');
+      outcome := CASE WHEN v_existed THEN 'unchanged' ELSE 'inserted' END;
+    EXCEPTION WHEN OTHERS THEN
+      outcome := 'rejected';
+      GET STACKED DIAGNOSTICS errcode = RETURNED_SQLSTATE, message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+      detail := nullif(detail, '');
+    END;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
+
+-- sv:rerun (the ingest kind, 39_ingest_kind: the registry is code, every update registers again)
+SELECT sv._ingest_kind_register('complaint', '12345工单', 50, 'sv.complaint_staging', '_complaint_merge',
+  field_limits => '{"work_order_no": 40, "text": 4000, "subject_name": 200, "subject_address": 200, "place_address": 200,
+                    "person_name": 50, "person_phone": 20, "person_id_number": 18, "source_system": 64}');
