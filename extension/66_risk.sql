@@ -73,7 +73,7 @@ CREATE OR REPLACE FUNCTION sv._risk_signals() RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT ARRAY['failed_inspection', 'penalty']
+  SELECT ARRAY['failed_inspection', 'penalty', 'complaint']
 $fn$;
 
 CREATE TABLE sv.risk_rule (
@@ -322,6 +322,9 @@ GRANT SELECT ON sv_work.risk_rule TO sv_admin, sv_auditor, sv_officer;
 --                      'no_problem', in the month it ended, known from its receipt;
 --   penalty:           an administrative penalty decision (sv.credit_event, kind
 --                      'administrative_penalty'), in the month decided, known from its recording.
+--   complaint:         a substantiated complaint or report (sv.credit_event, kind
+--                      'substantiated_complaint', written when an item is closed as substantiated:
+--                      69_complaint_flow.sql), in the month closed, known from its recording.
 -- A series is one subject, or one industry (GB/T 4754 section letter) x region (the subject's
 -- region now); its count per month is the number of its signals.
 --
@@ -346,7 +349,7 @@ AS $fn$
          jsonb_build_object('table', 'credit_event', 'uscc', e.uscc, 'id', e.id, 'day', e.decided_on,
                             'reference', e.reference, 'department_id', e.department_id)
   FROM sv.credit_event e JOIN sv.subject s ON s.uscc = e.uscc
-  WHERE signal = 'penalty' AND e.kind = 'administrative_penalty'
+  WHERE ((signal = 'penalty' AND e.kind = 'administrative_penalty') OR (signal = 'complaint' AND e.kind = 'substantiated_complaint'))
     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
 $fn$;
 

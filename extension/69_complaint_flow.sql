@@ -427,13 +427,24 @@ AS $fn$
 DECLARE
   c sv.complaint := sv._complaint_for_officer(complaint_id, 'close a complaint');
   v_to text := sv._complaint_next_state(c, 'close');
+  v_event bigint;
 BEGIN
   PERFORM sv._require_given(ARRAY['substantiated'], ARRAY[substantiated IS NULL]);
   IF note IS NOT NULL THEN
     note := sv._require_label('note', note, 500);
   END IF;
   UPDATE sv.complaint x SET closed_at = now(), substantiated = complaint_close.substantiated WHERE x.id = c.id;
-  RETURN sv._complaint_step(c, 'close', v_to, nullif(note, ''), jsonb_build_object('substantiated', substantiated));
+  -- a substantiated complaint or report about a subject of the data centre is a credit event
+  -- (credit's sv._credit_event_add, kind substantiated_complaint), which the risk signal
+  -- 'complaint' counts (66_risk.sql)
+  IF substantiated AND c.kind IN ('complaint', 'report') AND c.subject_uscc IS NOT NULL
+     AND EXISTS (SELECT 1 FROM sv.subject s WHERE s.uscc = c.subject_uscc) THEN
+    v_event := sv._credit_event_add(c.subject_uscc::text, 'substantiated_complaint', CASE c.kind WHEN 'report' THEN 3 ELSE 2 END,
+                 'city', sv.local_date(now()), left(format('%s:%s', c.channel, c.work_order_no), 128), NULL, NULL,
+                 c.department_id, NULL, NULL, NULL, NULL);
+  END IF;
+  RETURN sv._complaint_step(c, 'close', v_to, nullif(note, ''),
+           jsonb_strip_nulls(jsonb_build_object('substantiated', substantiated, 'credit_event_id', v_event)));
 END
 $fn$;
 

@@ -262,6 +262,27 @@ SELECT pg_temp.as_role('regress_cf_admin', format('SELECT sv.complaint_route(%s)
 SELECT c.work_order_no, d.code AS department, c.route_note FROM sv.complaint c LEFT JOIN sv.department d ON d.id = c.department_id
 WHERE c.id IN (:r3, :r4) ORDER BY 1;
 
+-- a substantiated complaint about a subject of the data centre: a credit event (kind
+-- substantiated_complaint) and so the risk signal 'complaint'; not substantiated, or about an
+-- unregistered subject: none
+SET ROLE regress_cf_hurd;
+SELECT sv.complaint_accept(:r4) > 0 AS accepted, sv.complaint_mediate(:r4, 'agreed', '装饰公司同意按合同工期完工并赔偿') > 0 AS mediated,
+       sv.complaint_reply(:r4, '经调解,装饰公司同意赔偿。') > 0 AS replied, sv.complaint_close(:r4, true, '投诉属实') > 0 AS closed;
+RESET ROLE;
+SELECT e.uscc, e.kind, e.severity, e.source, e.department_id, e.reference, e.decided_on = sv.local_date(now()) AS closed_today,
+       e.recorded_by
+FROM sv.credit_event e WHERE e.uscc = '91410402MA4RGL0010';
+SELECT s.detail ? 'credit_event_id' AS step_names_event FROM sv.complaint_step s WHERE s.complaint_id = :r4 AND s.action = 'close';
+SELECT a.action, a.change ->> 'kind' AS kind, a.actor_role FROM sv.audit_log a
+WHERE a.object_kind = 'credit_event' AND a.object_id LIKE '91410402MA4RGL0010/%';
+SELECT g.uscc, g.industry, g.region_code, g.month = date_trunc('month', sv.local_date(now()))::date AS this_month, g.source ->> 'reference' AS reference
+FROM sv._risk_signal('complaint', date_trunc('month', sv.local_date(now()))::date, date_trunc('month', sv.local_date(now()))::date, now()) g
+WHERE g.uscc = '91410402MA4RGL0010';
+SELECT sv._risk_signals();
+-- c1 (its subject not in the data centre) and the inquiry c3 gave none
+SELECT count(*) AS other_events FROM sv.credit_event e WHERE e.kind = 'substantiated_complaint' AND e.reference LIKE 'hotline:RGF-%'
+  AND e.uscc <> '91410402MA4RGL0010';
+
 -- the history: every step, who, when, why; as each role
 SELECT work_order_no, action, action_name, from_state, to_state, department_id, reason, detail - 'reply' - 'handle_due' AS detail, acted_by
 FROM sv_work.complaint_history WHERE complaint_id IN (:c1, :c2, :c3, :c4) ORDER BY id;
@@ -355,6 +376,7 @@ DELETE FROM sv.complaint_person WHERE complaint_id IN (:c1, :c2, :c3, :c4, :c5, 
 DELETE FROM sv.complaint WHERE id IN (:c1, :c2, :c3, :c4, :c5, :r0, :r1, :r2, :r3, :r4, :r5);
 DELETE FROM sv.complaint_policy WHERE NOT builtin;
 DELETE FROM sv.complaint_duty_rule;
+DELETE FROM sv.credit_event WHERE uscc IN ('91410402MA9G5Y2P5A', '91410402MA4RGL0010');
 DELETE FROM sv.subject WHERE source_system = 'RGF-AMR';
 DELETE FROM sv.department WHERE id = :xinhua_msa;
 DELETE FROM sv.outbox WHERE endpoint = 'RGF-12345';
