@@ -1391,3 +1391,190 @@ $fn$;
 SELECT sv._ingest_kind_register('complaint', '12345工单', 50, 'sv.complaint_staging', '_complaint_merge',
   field_limits => '{"work_order_no": 40, "text": 4000, "subject_name": 200, "subject_address": 200, "place_address": 200,
                     "person_name": 50, "person_phone": 20, "person_id_number": 18, "source_system": 64}');
+
+-- ---------------------------------------------------------------------------------------------
+-- Views: the officers' queue (待办), the public monthly counts, the statistics for BI.
+-- ---------------------------------------------------------------------------------------------
+
+-- The deadline an item owes now: acceptance while received, handling while accepted (a
+-- complaint or report), the reply while handled or refused; with its state today.
+CREATE OR REPLACE FUNCTION sv._complaint_current_deadline(c sv.complaint, OUT deadline text, OUT due_on date)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT CASE WHEN c.state = 'received' AND c.accept_due IS NOT NULL THEN 'complaint.accept_due'
+              WHEN c.state = 'accepted' AND c.handle_due IS NOT NULL THEN 'complaint.handle_due'
+              WHEN c.state IN ('handled', 'refused') AND c.reply_due IS NOT NULL THEN 'complaint.reply_due' END,
+         CASE WHEN c.state = 'received' THEN c.accept_due WHEN c.state = 'accepted' THEN c.handle_due
+              WHEN c.state IN ('handled', 'refused') THEN c.reply_due END
+$fn$;
+
+GRANT EXECUTE ON FUNCTION sv._complaint_current_deadline(sv.complaint), sv._complaint_state_zh(text)
+  TO sv_officer, sv_admin, sv_auditor;
+
+-- My queue: the open items of the caller's department (every department's for auditors and
+-- administrators), the next step, the deadline owed and its state, returns and supervision.
+CREATE VIEW sv_work.complaint_queue WITH (security_invoker = true) AS
+  SELECT c.id, c.work_order_no, c.kind, c.channel, c.state, sv._complaint_state_zh(c.state) AS state_name,
+         c.department_id, c.subject_uscc, c.subject_name, c.place_region_code, c.received_at,
+         (SELECT string_agg(t.action, ',' ORDER BY t.action) FROM sv.complaint_transition t
+          WHERE t.from_state = c.state AND c.kind = ANY (t.kinds) AND t.action NOT IN ('assign', 'revisit')) AS next_steps,
+         d.deadline, d.due_on, sv.workdays_between(sv.local_date(now()), d.due_on) AS workdays_left,
+         CASE WHEN d.deadline IS NOT NULL THEN sv.deadline_state(d.deadline, d.due_on, NULL) END AS deadline_state,
+         c.returns, EXISTS (SELECT 1 FROM sv.complaint_supervision s WHERE s.complaint_id = c.id) AS supervised,
+         EXISTS (SELECT 1 FROM sv.complaint_extension e WHERE e.complaint_id = c.id AND e.approved IS NULL) AS extension_pending
+  FROM sv.complaint c
+  CROSS JOIN LATERAL sv._complaint_current_deadline(c) d
+  WHERE c.state NOT IN ('closed', 'revisited') AND c.department_id IS NOT NULL
+    AND (c.department_id = sv.scope_department() OR (SELECT s.sees_all FROM sv.current_scope() s));
+COMMENT ON VIEW sv_work.complaint_queue IS
+  '投诉举报待办 / The open complaints and reports of the caller''s department: next step, the deadline owed and its state';
+COMMENT ON COLUMN sv_work.complaint_queue.id IS '投诉举报编号';
+COMMENT ON COLUMN sv_work.complaint_queue.work_order_no IS '工单编号';
+COMMENT ON COLUMN sv_work.complaint_queue.kind IS '类别代码:complaint 投诉, report 举报, inquiry 咨询, suggestion 建议';
+COMMENT ON COLUMN sv_work.complaint_queue.channel IS '渠道代码:hotline 12345热线, portal 网上平台, letter 来信, visit 来访';
+COMMENT ON COLUMN sv_work.complaint_queue.state IS '状态代码';
+COMMENT ON COLUMN sv_work.complaint_queue.state_name IS '状态';
+COMMENT ON COLUMN sv_work.complaint_queue.department_id IS '承办部门编号';
+COMMENT ON COLUMN sv_work.complaint_queue.subject_uscc IS '被投诉举报对象统一社会信用代码';
+COMMENT ON COLUMN sv_work.complaint_queue.subject_name IS '被投诉举报对象名称';
+COMMENT ON COLUMN sv_work.complaint_queue.place_region_code IS '事发地行政区划代码';
+COMMENT ON COLUMN sv_work.complaint_queue.received_at IS '接收时间';
+COMMENT ON COLUMN sv_work.complaint_queue.next_steps IS '可办理环节代码(逗号分隔)';
+COMMENT ON COLUMN sv_work.complaint_queue.deadline IS '当前期限代码';
+COMMENT ON COLUMN sv_work.complaint_queue.due_on IS '当前期限截止日期';
+COMMENT ON COLUMN sv_work.complaint_queue.workdays_left IS '剩余工作日(负数:已逾期)';
+COMMENT ON COLUMN sv_work.complaint_queue.deadline_state IS '期限状态代码:open 未到期, due_soon 即将到期, overdue 已逾期';
+COMMENT ON COLUMN sv_work.complaint_queue.returns IS '退回次数';
+COMMENT ON COLUMN sv_work.complaint_queue.supervised IS '是否已督办';
+COMMENT ON COLUMN sv_work.complaint_queue.extension_pending IS '是否有待审批的延期申请';
+GRANT SELECT ON sv_work.complaint_queue TO sv_officer, sv_admin, sv_auditor;
+
+CREATE VIEW sv_work.complaint_overdue WITH (security_invoker = true) AS
+  SELECT * FROM sv_work.complaint_queue q WHERE q.deadline_state = 'overdue';
+COMMENT ON VIEW sv_work.complaint_overdue IS '逾期投诉举报 / The caller''s department''s items whose current deadline has passed';
+CREATE VIEW sv_work.complaint_due_soon WITH (security_invoker = true) AS
+  SELECT * FROM sv_work.complaint_queue q WHERE q.deadline_state = 'due_soon';
+COMMENT ON VIEW sv_work.complaint_due_soon IS '即将到期投诉举报 / The caller''s department''s items whose current deadline is near';
+-- sv:rerun (the same Chinese labels on the two filtered views)
+DO $labels$
+DECLARE
+  v text;
+  r record;
+BEGIN
+  FOREACH v IN ARRAY ARRAY['complaint_overdue', 'complaint_due_soon'] LOOP
+    FOR r IN SELECT a.attname, d.description FROM pg_attribute a
+             JOIN pg_description d ON d.objoid = 'sv_work.complaint_queue'::regclass AND d.objsubid = a.attnum
+             WHERE a.attrelid = 'sv_work.complaint_queue'::regclass AND a.attnum > 0 LOOP
+      EXECUTE pg_catalog.format('COMMENT ON COLUMN sv_work.%I.%I IS %L', v, r.attname, r.description);
+    END LOOP;
+    EXECUTE pg_catalog.format('GRANT SELECT ON sv_work.%I TO sv_officer, sv_admin, sv_auditor', v);
+  END LOOP;
+END
+$labels$;
+
+-- Published monthly counts (公开): items received and closed per month, department and kind.
+CREATE VIEW sv_public.complaint_monthly AS
+  SELECT date_trunc('month', sv.local_date(c.received_at))::date AS month, d.code AS department_code,
+         d.name_zh AS department_name, c.kind,
+         CASE c.kind WHEN 'complaint' THEN '投诉' WHEN 'report' THEN '举报' WHEN 'inquiry' THEN '咨询' ELSE '建议' END AS kind_name,
+         count(*) AS received, count(*) FILTER (WHERE c.state IN ('closed', 'revisited')) AS closed
+  FROM sv.complaint c LEFT JOIN sv.department d ON d.id = c.department_id
+  GROUP BY 1, 2, 3, 4, 5;
+COMMENT ON VIEW sv_public.complaint_monthly IS '投诉举报月度统计(公开) / Complaints and reports received and closed per month, department and kind';
+COMMENT ON COLUMN sv_public.complaint_monthly.month IS '月份(接收月份第一天)';
+COMMENT ON COLUMN sv_public.complaint_monthly.department_code IS '承办部门代码(空:待派单)';
+COMMENT ON COLUMN sv_public.complaint_monthly.department_name IS '承办部门名称';
+COMMENT ON COLUMN sv_public.complaint_monthly.kind IS '类别代码';
+COMMENT ON COLUMN sv_public.complaint_monthly.kind_name IS '类别';
+COMMENT ON COLUMN sv_public.complaint_monthly.received IS '接收件数';
+COMMENT ON COLUMN sv_public.complaint_monthly.closed IS '办结件数';
+GRANT SELECT ON sv_public.complaint_monthly TO sv_public, sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
+
+-- Volumes and rates per month, department and kind (aggregates only).
+CREATE VIEW sv_bi.complaint_summary AS
+  SELECT date_trunc('month', sv.local_date(c.received_at))::date AS month, d.code AS department_code,
+         d.name_zh AS department_name, c.kind,
+         count(*) AS received,
+         count(*) FILTER (WHERE o.accepted) AS accepted, count(*) FILTER (WHERE o.refused) AS refused,
+         round(count(*) FILTER (WHERE o.accepted)::numeric / nullif(count(*) FILTER (WHERE o.accepted OR o.refused), 0), 3)
+           AS acceptance_rate,
+         count(*) FILTER (WHERE c.state IN ('closed', 'revisited')) AS closed,
+         count(*) FILTER (WHERE c.state IN ('closed', 'revisited') AND o.on_time) AS closed_on_time,
+         round(count(*) FILTER (WHERE c.state IN ('closed', 'revisited') AND o.on_time)::numeric
+               / nullif(count(*) FILTER (WHERE c.state IN ('closed', 'revisited')), 0), 3) AS on_time_rate,
+         count(*) FILTER (WHERE c.satisfaction IS NOT NULL) AS revisited,
+         round(count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied'))::numeric
+               / nullif(count(*) FILTER (WHERE c.satisfaction IS NOT NULL), 0), 3) AS satisfaction_rate,
+         count(*) FILTER (WHERE c.substantiated) AS substantiated,
+         count(*) FILTER (WHERE EXISTS (SELECT 1 FROM sv.complaint_supervision s WHERE s.complaint_id = c.id)) AS supervised
+  FROM sv.complaint c
+  LEFT JOIN sv.department d ON d.id = c.department_id
+  CROSS JOIN LATERAL (SELECT
+      NOT EXISTS (SELECT 1 FROM (VALUES ('complaint.accept_due', c.accept_due, c.decided_at),
+                                        ('complaint.handle_due', c.handle_due, c.handled_at),
+                                        ('complaint.reply_due', c.reply_due, c.replied_at)) x(deadline, due, met)
+                  WHERE x.due IS NOT NULL AND sv.deadline_state(x.deadline, x.due, x.met) IN ('done_late', 'overdue')) AS on_time,
+      EXISTS (SELECT 1 FROM sv.complaint_step s WHERE s.complaint_id = c.id AND s.action = 'accept') AS accepted,
+      EXISTS (SELECT 1 FROM sv.complaint_step s WHERE s.complaint_id = c.id AND s.action = 'refuse') AS refused) o
+  GROUP BY 1, 2, 3, 4;
+COMMENT ON VIEW sv_bi.complaint_summary IS
+  '投诉举报统计 / Complaints and reports per month, department and kind: volumes, acceptance rate, on-time rate, satisfaction';
+COMMENT ON COLUMN sv_bi.complaint_summary.month IS '月份(接收月份第一天)';
+COMMENT ON COLUMN sv_bi.complaint_summary.department_code IS '承办部门代码(空:待派单)';
+COMMENT ON COLUMN sv_bi.complaint_summary.department_name IS '承办部门名称';
+COMMENT ON COLUMN sv_bi.complaint_summary.kind IS '类别代码:complaint 投诉, report 举报, inquiry 咨询, suggestion 建议';
+COMMENT ON COLUMN sv_bi.complaint_summary.received IS '接收件数';
+COMMENT ON COLUMN sv_bi.complaint_summary.accepted IS '受理件数';
+COMMENT ON COLUMN sv_bi.complaint_summary.refused IS '不予受理件数';
+COMMENT ON COLUMN sv_bi.complaint_summary.acceptance_rate IS '受理率(受理件数/(受理件数+不予受理件数))';
+COMMENT ON COLUMN sv_bi.complaint_summary.closed IS '办结件数';
+COMMENT ON COLUMN sv_bi.complaint_summary.closed_on_time IS '按期办结件数(各期限均未逾期)';
+COMMENT ON COLUMN sv_bi.complaint_summary.on_time_rate IS '按期办结率';
+COMMENT ON COLUMN sv_bi.complaint_summary.revisited IS '回访件数';
+COMMENT ON COLUMN sv_bi.complaint_summary.satisfaction_rate IS '满意率(满意和基本满意/回访件数)';
+COMMENT ON COLUMN sv_bi.complaint_summary.substantiated IS '属实件数';
+COMMENT ON COLUMN sv_bi.complaint_summary.supervised IS '督办件数';
+GRANT SELECT ON sv_bi.complaint_summary TO sv_bi, sv_auditor, sv_admin;
+
+-- Repeat targets (重复被投诉举报对象): subjects named by two or more items.
+CREATE VIEW sv_bi.complaint_repeat_target AS
+  SELECT c.subject_uscc::text AS uscc, max(s.name) AS subject_name, max(s.industry) AS industry,
+         count(*) AS items, count(*) FILTER (WHERE c.kind = 'complaint') AS complaints,
+         count(*) FILTER (WHERE c.kind = 'report') AS reports, count(*) FILTER (WHERE c.substantiated) AS substantiated,
+         min(sv.local_date(c.received_at)) AS first_received_on, max(sv.local_date(c.received_at)) AS last_received_on
+  FROM sv.complaint c LEFT JOIN sv.subject s ON s.uscc = c.subject_uscc
+  WHERE c.subject_uscc IS NOT NULL AND c.kind IN ('complaint', 'report')
+  GROUP BY c.subject_uscc
+  HAVING count(*) >= 2;
+COMMENT ON VIEW sv_bi.complaint_repeat_target IS '重复被投诉举报对象 / Subjects named by two or more complaints or reports';
+COMMENT ON COLUMN sv_bi.complaint_repeat_target.uscc IS '统一社会信用代码';
+COMMENT ON COLUMN sv_bi.complaint_repeat_target.subject_name IS '市场主体名称(数据中心登记的)';
+COMMENT ON COLUMN sv_bi.complaint_repeat_target.industry IS '国民经济行业代码(GB/T 4754)';
+COMMENT ON COLUMN sv_bi.complaint_repeat_target.items IS '投诉举报件数';
+COMMENT ON COLUMN sv_bi.complaint_repeat_target.complaints IS '投诉件数';
+COMMENT ON COLUMN sv_bi.complaint_repeat_target.reports IS '举报件数';
+COMMENT ON COLUMN sv_bi.complaint_repeat_target.substantiated IS '属实件数';
+COMMENT ON COLUMN sv_bi.complaint_repeat_target.first_received_on IS '首次接收日期';
+COMMENT ON COLUMN sv_bi.complaint_repeat_target.last_received_on IS '最近接收日期';
+GRANT SELECT ON sv_bi.complaint_repeat_target TO sv_bi, sv_auditor, sv_admin;
+
+-- Hot spots (热点区域): items per region (the place's, else the subject's) and month.
+CREATE VIEW sv_bi.complaint_hotspot AS
+  SELECT x.region_code, r.name_zh AS region_name, date_trunc('month', sv.local_date(c.received_at))::date AS month,
+         count(*) AS items, count(*) FILTER (WHERE c.kind = 'complaint') AS complaints,
+         count(*) FILTER (WHERE c.kind = 'report') AS reports, count(*) FILTER (WHERE c.substantiated) AS substantiated
+  FROM sv.complaint c
+  LEFT JOIN sv.subject s ON s.uscc = c.subject_uscc
+  CROSS JOIN LATERAL (SELECT coalesce(c.place_region_code, s.region_code) AS region_code) x
+  JOIN sv.region r ON r.code = x.region_code
+  GROUP BY x.region_code, r.name_zh, 3;
+COMMENT ON VIEW sv_bi.complaint_hotspot IS '投诉举报热点区域 / Complaints and reports per region (the place''s, else the subject''s) and month';
+COMMENT ON COLUMN sv_bi.complaint_hotspot.region_code IS '行政区划代码';
+COMMENT ON COLUMN sv_bi.complaint_hotspot.region_name IS '行政区划名称';
+COMMENT ON COLUMN sv_bi.complaint_hotspot.month IS '月份(接收月份第一天)';
+COMMENT ON COLUMN sv_bi.complaint_hotspot.items IS '投诉举报件数';
+COMMENT ON COLUMN sv_bi.complaint_hotspot.complaints IS '投诉件数';
+COMMENT ON COLUMN sv_bi.complaint_hotspot.reports IS '举报件数';
+COMMENT ON COLUMN sv_bi.complaint_hotspot.substantiated IS '属实件数';
+GRANT SELECT ON sv_bi.complaint_hotspot TO sv_bi, sv_auditor, sv_admin;

@@ -343,6 +343,51 @@ SET ROLE regress_cf_msa;
 SELECT count(*) AS msa_sees_supervision FROM sv.complaint_supervision WHERE complaint_id = :c4;
 RESET ROLE;
 
+-- the views.  The queue of the caller's department: the next step and the deadline owed
+SET ROLE regress_cf_msa;
+SELECT work_order_no, state, state_name, next_steps, deadline, deadline_state, returns, supervised, extension_pending
+FROM sv_work.complaint_queue WHERE id IN (:c1, :c2, :c3, :c4, :r1, :r2) ORDER BY work_order_no;
+SELECT count(*) AS overdue_rgf_0004 FROM sv_work.complaint_overdue WHERE id = :c4;
+RESET ROLE;
+SET ROLE regress_cf_hurd;
+SELECT work_order_no, state, next_steps, deadline, deadline_state, supervised
+FROM sv_work.complaint_queue WHERE id IN (:c1, :c2, :c3, :c4, :r1, :r2, :r4) ORDER BY work_order_no;
+SELECT work_order_no, deadline FROM sv_work.complaint_overdue WHERE id IN (:c1, :c2, :c3, :c4, :r1, :r2, :r4) ORDER BY 1;
+SELECT count(*) AS due_soon FROM sv_work.complaint_due_soon WHERE id IN (:c1, :c2, :c3, :c4, :r1, :r2, :r4);
+RESET ROLE;
+SELECT r AS role, pg_temp.as_role(r, format('CREATE TEMP TABLE seen_w_%s AS SELECT work_order_no FROM sv_work.complaint_queue WHERE id IN (%s, %s, %s, %s, %s, %s, %s)', r, :c1, :c2, :c3, :c4, :r1, :r2, :r4)) AS queue,
+       pg_temp.as_role(r, 'SELECT count(*) FROM sv_work.complaint_overdue') AS overdue,
+       pg_temp.as_role(r, 'SELECT count(*) FROM sv_work.complaint_due_soon') AS due_soon
+FROM unnest('{regress_cf_msa,regress_cf_hurd,regress_cf_nomap,regress_cf_auditor,regress_cf_admin,regress_cf_bi,regress_cf_public,regress_cf_feed}'::text[]) r;
+SELECT 'msa' AS role, count(*) FROM seen_w_regress_cf_msa UNION ALL SELECT 'hurd', count(*) FROM seen_w_regress_cf_hurd
+UNION ALL SELECT 'nomap', count(*) FROM seen_w_regress_cf_nomap UNION ALL SELECT 'auditor', count(*) FROM seen_w_regress_cf_auditor
+UNION ALL SELECT 'admin', count(*) FROM seen_w_regress_cf_admin;
+
+-- the statistics, on fixed dates: the steps of March as if done then
+UPDATE sv.complaint SET decided_at = '2026-03-05 10:00+08', handled_at = '2026-03-20 10:00+08', replied_at = '2026-03-24 10:00+08',
+                        reply_due = '2026-03-31', handle_due = '2026-05-08' WHERE id = :c1;
+UPDATE sv.complaint SET decided_at = '2026-03-03 10:00+08', replied_at = '2026-03-04 10:00+08' WHERE id = :c3;
+UPDATE sv.complaint SET decided_at = '2026-03-05 10:00+08', handled_at = '2026-03-20 10:00+08', replied_at = '2026-03-24 10:00+08',
+                        handle_due = '2026-05-08', reply_due = '2026-03-31' WHERE id = :r4;
+SELECT month, department_code, kind, received, accepted, refused, acceptance_rate, closed, closed_on_time, on_time_rate,
+       revisited, satisfaction_rate, substantiated, supervised
+FROM sv_bi.complaint_summary WHERE month = '2026-03-01' ORDER BY department_code NULLS FIRST, kind;
+SELECT month, department_code, department_name, kind, kind_name, received, closed
+FROM sv_public.complaint_monthly WHERE month = '2026-03-01' ORDER BY department_code NULLS FIRST, kind;
+SELECT uscc, subject_name, industry, items, complaints, reports, substantiated, first_received_on, last_received_on
+FROM sv_bi.complaint_repeat_target ORDER BY uscc;
+SELECT region_code, region_name, month, items, complaints, reports, substantiated FROM sv_bi.complaint_hotspot
+WHERE month = '2026-03-01' ORDER BY region_code;
+SELECT r AS role, pg_temp.as_role(r, 'SELECT count(*) FROM sv_bi.complaint_summary') AS summary,
+       pg_temp.as_role(r, 'SELECT count(*) FROM sv_bi.complaint_repeat_target') AS repeat_target,
+       pg_temp.as_role(r, 'SELECT count(*) FROM sv_bi.complaint_hotspot') AS hotspot,
+       pg_temp.as_role(r, 'SELECT count(*) FROM sv_public.complaint_monthly') AS monthly
+FROM unnest('{regress_cf_msa,regress_cf_nomap,regress_cf_auditor,regress_cf_admin,regress_cf_bi,regress_cf_public,regress_cf_feed}'::text[]) r;
+-- no column of the public and BI views carries the person
+SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns c
+WHERE c.table_schema IN ('sv_public', 'sv_bi') AND c.table_name LIKE 'complaint%' AND c.column_name ~ 'person|phone|id_number|text|body'
+ORDER BY 1, 2, 3;
+
 -- the policy: a change is a new row in force for what starts after it; every error
 SELECT code, label_zh, kind, starts_at, workdays, extension_max, supervise_after, builtin FROM sv.complaint_policy ORDER BY id;
 SET ROLE regress_cf_admin;
@@ -366,7 +411,8 @@ FROM sv.audit_log WHERE object_kind = 'complaint_policy' ORDER BY seq DESC LIMIT
 
 -- clean up what later tests list (the audit chain stays)
 DROP TABLE seen_h_regress_cf_msa, seen_h_regress_cf_hurd, seen_h_regress_cf_nomap, seen_h_regress_cf_auditor,
-  seen_q_regress_cf_msa, seen_q_regress_cf_hurd, seen_q_regress_cf_nomap, seen_q_regress_cf_auditor, seen_q_regress_cf_admin;
+  seen_q_regress_cf_msa, seen_q_regress_cf_hurd, seen_q_regress_cf_nomap, seen_q_regress_cf_auditor, seen_q_regress_cf_admin,
+  seen_w_regress_cf_msa, seen_w_regress_cf_hurd, seen_w_regress_cf_nomap, seen_w_regress_cf_auditor, seen_w_regress_cf_admin;
 SET session_replication_role = replica;
 DELETE FROM sv.deadline_notice WHERE deadline LIKE 'complaint.%' AND object_id IN (:'c1', :'c2', :'c3', :'c4', :'c5', :'r0', :'r1', :'r2', :'r3', :'r4', :'r5');
 DELETE FROM sv.complaint_supervision WHERE complaint_id IN (:c1, :c2, :c3, :c4, :c5, :r0, :r1, :r2, :r3, :r4, :r5);
