@@ -293,7 +293,7 @@ COMMENT ON COLUMN sv_work.complaint.person_in_clear IS '是否明文显示投诉
 COMMENT ON COLUMN sv_work.complaint.attachments IS '附件(引用,JSON)';
 COMMENT ON COLUMN sv_work.complaint.received_at IS '受理渠道接收时间';
 COMMENT ON COLUMN sv_work.complaint.department_id IS '承办部门编号';
-COMMENT ON COLUMN sv_work.complaint.state IS '状态代码:received 已接收, accepted 已受理, refused 不予受理, handling 办理中, replied 已答复, closed 已办结';
+COMMENT ON COLUMN sv_work.complaint.state IS '状态代码:received 已接收, accepted 已受理, refused 不予受理, handled 已办理, replied 已答复, closed 已办结, revisited 已回访';
 COMMENT ON COLUMN sv_work.complaint.recorded_at IS '登记时间';
 COMMENT ON COLUMN sv_work.complaint.accept_due IS '受理期限(投诉,收到之日起7个工作日)';
 COMMENT ON COLUMN sv_work.complaint.accept_due_provisional IS '受理期限是否暂定(跨未发布放假安排的年度)';
