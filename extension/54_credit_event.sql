@@ -304,12 +304,29 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
+BEGIN
+  -- administrators and integrations only, neither needs a staff mapping (feeds have none)
+  PERFORM sv._require_role('record credit events', '{sv_admin,sv_integration}');
+  RETURN sv._credit_event_add(uscc, kind, severity, source, decided_on, reference, valid_until, published_on, department_id,
+                              penalty_types, fine_amount, restricted_until, sector);
+END
+$fn$;
+
+-- The event recorded (once), audited, its id returned: sv.credit_event_record after its role
+-- check, and the capabilities that turn their own findings into credit events (a substantiated
+-- complaint, 69_complaint_flow.sql) after theirs.
+CREATE OR REPLACE FUNCTION sv._credit_event_add(uscc text, kind text, severity integer, source text, decided_on date,
+                                                reference text, valid_until date, published_on date, department_id integer,
+                                                penalty_types text[], fine_amount numeric, restricted_until date,
+                                                sector text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
 DECLARE
   me record := sv._caller();
   r record;
 BEGIN
-  -- administrators and integrations only, neither needs a staff mapping (feeds have none)
-  PERFORM sv._require_role('record credit events', '{sv_admin,sv_integration}');
   PERFORM sv._require_given(ARRAY['uscc', 'kind', 'severity', 'source', 'decided_on', 'reference'], ARRAY[uscc IS NULL, kind IS NULL, severity IS NULL, source IS NULL, decided_on IS NULL, reference IS NULL]);
   IF department_id IS NOT NULL THEN
     PERFORM sv._require_department('department_id', department_id);
@@ -317,8 +334,8 @@ BEGIN
   -- recorded once: a correction of an existing event comes as a new batch through sv.ingest
   IF sv.uscc_check(uscc) IS NULL THEN
     IF EXISTS (SELECT 1 FROM sv.credit_event e
-               WHERE e.uscc = credit_event_record.uscc::sv.uscc AND e.kind = credit_event_record.kind
-                 AND e.reference = btrim(credit_event_record.reference)) THEN
+               WHERE e.uscc = _credit_event_add.uscc::sv.uscc AND e.kind = _credit_event_add.kind
+                 AND e.reference = btrim(_credit_event_add.reference)) THEN
       RAISE EXCEPTION 'the % event % of subject % is already recorded', kind, quote_literal(btrim(reference)), uscc::sv.uscc
         USING ERRCODE = 'unique_violation';
     END IF;

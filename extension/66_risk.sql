@@ -73,7 +73,7 @@ CREATE OR REPLACE FUNCTION sv._risk_signals() RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT ARRAY['failed_inspection', 'penalty']
+  SELECT ARRAY['failed_inspection', 'penalty', 'complaint']
 $fn$;
 
 CREATE TABLE sv.risk_rule (
@@ -292,7 +292,8 @@ GRANT EXECUTE ON FUNCTION sv.risk_rule_save(text, text, text, text, text, jsonb,
 -- What officials read: every version, with its department and whether it is the one in force
 -- (the latest of its code).  security_invoker: the table's policy decides.
 -- sv:rerun (the labels of the risk codes, 05_code_label: every update registers them again)
-SELECT sv._code_label_register('risk.signal', ARRAY[['failed_inspection', '检查不合格'], ['penalty', '行政处罚']]);
+SELECT sv._code_label_register('risk.signal', ARRAY[['failed_inspection', '检查不合格'], ['penalty', '行政处罚'],
+  ['complaint', '投诉举报查实']]);
 -- sv:rerun (as above)
 SELECT sv._code_label_register('risk_rule.group_by', ARRAY[['subject', '按市场主体'], ['industry_region', '按行业×区域']]);
 -- sv:rerun (as above)
@@ -314,7 +315,7 @@ COMMENT ON VIEW sv_work.risk_rule IS '预警规则 / Risk early-warning rules, e
 COMMENT ON COLUMN sv_work.risk_rule.code IS '规则代码';
 COMMENT ON COLUMN sv_work.risk_rule.version IS '版本号';
 COMMENT ON COLUMN sv_work.risk_rule.name IS '规则名称';
-COMMENT ON COLUMN sv_work.risk_rule.signal IS '监测信号:failed_inspection 检查不合格, penalty 行政处罚';
+COMMENT ON COLUMN sv_work.risk_rule.signal IS '监测信号代码:failed_inspection 检查不合格, penalty 行政处罚, complaint 投诉举报查实';
 COMMENT ON COLUMN sv_work.risk_rule.signal_zh IS '监测信号';
 COMMENT ON COLUMN sv_work.risk_rule.group_by IS '统计口径:subject 按市场主体, industry_region 按行业×区域';
 COMMENT ON COLUMN sv_work.risk_rule.group_by_zh IS '统计口径';
@@ -339,6 +340,9 @@ GRANT SELECT ON sv_work.risk_rule TO sv_admin, sv_auditor, sv_officer;
 --                      'no_problem', in the month it ended, known from its receipt;
 --   penalty:           an administrative penalty decision (sv.credit_event, kind
 --                      'administrative_penalty'), in the month decided, known from its recording.
+--   complaint:         a substantiated complaint or report (sv.credit_event, kind
+--                      'substantiated_complaint', written when an item is closed as substantiated:
+--                      69_complaint_flow.sql), in the month closed, known from its recording.
 -- A series is one subject, or one industry (GB/T 4754 section letter) x region (the subject's
 -- region now); its count per month is the number of its signals.
 --
@@ -363,7 +367,7 @@ AS $fn$
          jsonb_build_object('table', 'credit_event', 'uscc', e.uscc, 'id', e.id, 'day', e.decided_on,
                             'reference', e.reference, 'department_id', e.department_id), e.recorded_at
   FROM sv.credit_event e JOIN sv.subject s ON s.uscc = e.uscc
-  WHERE signal = 'penalty' AND e.kind = 'administrative_penalty'
+  WHERE ((signal = 'penalty' AND e.kind = 'administrative_penalty') OR (signal = 'complaint' AND e.kind = 'substantiated_complaint'))
     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
 $fn$;
 

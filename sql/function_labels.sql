@@ -70,7 +70,9 @@ INSERT INTO not_parallel_safe VALUES
   ('sv.as_of(anyelement,timestamp with time zone)', 'not reviewed'),
   ('sv.catalog_diff(text,text)', 'not reviewed'),
   ('sv.catalog_release_verify(bigint)', 'not reviewed'),
-  ('sv.supervising_department(text)', 'not reviewed');
+  ('sv.supervising_department(text)', 'not reviewed'),
+  ('sv._complaint_route(sv.complaint)', 'calls sv.supervising_department()'),
+  ('sv.complaint_status(text)', 'SECURITY DEFINER API for the public portal, not reviewed');
 
 SELECT 'unlisted' AS problem, function, provolatile, proparallel FROM extension_function
 WHERE provolatile IN ('i', 's') AND proparallel <> 's'

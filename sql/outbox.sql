@@ -176,11 +176,12 @@ $$;
 SELECT sv.outbox_requeue(ARRAY[:'dead_id', :'failed_id']::uuid[]) AS requeued;
 RESET ROLE;
 SELECT endpoint, status, attempts, last_error FROM sv.outbox WHERE id IN (:m2, :h1) ORDER BY id;
--- (each queued message is in the audit chain too: endpoint, kind, the payload only as SHA-256)
+-- (each queued message is in the audit chain too: endpoint, kind, the payload only as SHA-256;
+-- this file's endpoints only: the chain keeps other tests' messages)
 SELECT action, change ->> 'endpoint' AS endpoint, change ->> 'kind' AS kind,
        length(change ->> 'payload_sha256') = 64 AND change -> 'payload' IS NULL AS payload_hashed,
        change -> 'messages' IS NOT NULL AS lists_messages
-FROM sv.audit_log WHERE object_kind = 'outbox' ORDER BY seq;
+FROM sv.audit_log WHERE object_kind = 'outbox' AND (change ->> 'endpoint' LIKE 'RGO-%' OR action = 'requeue') ORDER BY seq;
 
 -- retention: attempts and delivered messages older than sv.push_attempt_retention (30 days)
 SHOW sv.push_attempt_retention;

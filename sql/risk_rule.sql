@@ -45,7 +45,7 @@ SELECT sv.risk_rule_save('RSR X', 'x', 'penalty', 'subject', 'cusum', '{"mu0": 4
 SELECT sv.risk_rule_save('RSR-X', ' ', 'penalty', 'subject', 'cusum', '{"mu0": 4, "mu1": 8, "h": 5}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSR-X', E'a\nb', 'penalty', 'subject', 'cusum', '{"mu0": 4, "mu1": 8, "h": 5}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSR-X', repeat('长', 201), 'penalty', 'subject', 'cusum', '{"mu0": 4, "mu1": 8, "h": 5}', 'red', 4, 'b');
-SELECT sv.risk_rule_save('RSR-X', 'x', 'complaint', 'subject', 'cusum', '{"mu0": 4, "mu1": 8, "h": 5}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSR-X', 'x', 'hotline_tip', 'subject', 'cusum', '{"mu0": 4, "mu1": 8, "h": 5}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSR-X', 'x', 'penalty', 'region', 'cusum', '{"mu0": 4, "mu1": 8, "h": 5}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSR-X', 'x', 'penalty', 'subject', 'shewhart', '{"mu0": 4, "mu1": 8, "h": 5}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSR-X', 'x', 'penalty', 'subject', 'cusum', '{"mu0": 4, "mu1": 8, "h": 5}', 'purple', 4, 'b');

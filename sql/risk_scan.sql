@@ -53,7 +53,7 @@ SELECT series, month, count FROM sv.risk_signal_counts('penalty', 'industry_regi
 WHERE series IN ('H:410402', 'E:410403') ORDER BY series, month;
 -- errors
 SELECT * FROM sv.risk_signal_counts(NULL, NULL, NULL, NULL, NULL);
-SELECT * FROM sv.risk_signal_counts('complaint', 'subject', '2025-10-01', '2025-12-01');
+SELECT * FROM sv.risk_signal_counts('hotline_tip', 'subject', '2025-10-01', '2025-12-01');
 SELECT * FROM sv.risk_signal_counts('penalty', 'region', '2025-10-01', '2025-12-01');
 SELECT * FROM sv.risk_signal_counts('penalty', 'subject', '2025-10-02', '2025-12-01');
 SELECT * FROM sv.risk_signal_counts('penalty', 'subject', '2025-10-01', 'infinity');

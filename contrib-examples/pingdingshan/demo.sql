@@ -12,14 +12,7 @@
 \set QUIET 1
 \set SHOW_CONTEXT never
 SET TimeZone = 'Asia/Shanghai';
--- a code shown by its Chinese name, read from the comment on the view column that shows it
--- ('主体类型代码:enterprise 企业, individual_business 个体工商户, ...'); the code itself if it has none
-CREATE FUNCTION pg_temp.zh(view_name text, column_name name, code text) RETURNS text
-LANGUAGE sql STABLE AS $$
-  SELECT coalesce((SELECT substring(col_description(a.attrelid, a.attnum) FROM '[:(,:(,]\s*' || code || ' ([^,),)]+)')
-                   FROM pg_attribute a WHERE a.attrelid = view_name::regclass AND a.attname = column_name), code)
-$$;
-
+-- codes are shown by their Chinese labels: the views' <column>_zh columns, or sv.label_zh(domain, code)
 \echo
 \echo '== 构建信息:扩展及其所依赖组件的版本'
 \echo '   sv_platform: build'
@@ -778,15 +771,101 @@ RESET ROLE;
 \echo '   承办部门(市场监管局)看到投诉举报人身份;其他部门(卫生健康委)只看到脱敏信息:'
 \echo '   the assigned department (market supervision) sees the reporter; another department (health) sees the mask:'
 SET ROLE msa_city;
-SELECT work_order_no AS "工单编号", pg_temp.zh('sv_work.complaint', 'kind', kind) AS "类型", person_name AS "投诉举报人",
+SELECT work_order_no AS "工单编号", kind_zh AS "类型", person_name AS "投诉举报人",
        person_phone AS "联系电话", person_id_number AS "身份证号", person_in_clear AS "明文可见", accept_due AS "受理期限",
-       pg_temp.zh('sv_work.complaint', 'accept_state', accept_state) AS "期限状态"
+       accept_state_zh AS "期限状态"
 FROM sv_work.complaint WHERE id = :complaint_id;
 RESET ROLE;
 SET ROLE health_city;
 SELECT work_order_no AS "工单编号", person_name AS "投诉举报人", person_phone AS "联系电话", person_id_number AS "身份证号",
        person_in_clear AS "明文可见"
 FROM sv_work.complaint WHERE id = :complaint_id;
+RESET ROLE;
+
+\echo
+\echo '== 投诉举报法定时限:可配置的政策,附法律依据'
+\echo '   The statutory limits of complaints and reports: policy rows with their legal basis (sv.complaint_policy)'
+SELECT label_zh AS "时限", workdays AS "工作日", extension_max AS "可延长工作日", supervise_after AS "逾期后督办工作日",
+       legal_basis AS "法律依据"
+FROM sv.complaint_policy ORDER BY id;
+
+\echo
+\echo '== 投诉举报闭环:受理、调解、答复、办结(属实记入信用)、12345回访'
+\echo '   The closed loop of the work order: accepted, mediated, replied, closed as substantiated (a credit event),'
+\echo '   revisited by 12345; every step audited, its status pushed back to the 12345 system (市长热线办)'
+SET ROLE pds_admin;
+SELECT sv.endpoint_save('pds-12345', 'http://127.0.0.1:' || :'fixture_port' || '/accept/12345', department_id => 10)
+         AS "12345系统接收端点";
+SELECT count(sv.department_endpoint_set(10, 'pds-12345')) AS "已关联部门数";
+RESET ROLE;
+\echo '   【预期拒绝】卫生健康委不是承办部门,不能受理'
+\echo '   next, refused on purpose: the health commission is not the assigned department: it cannot accept the item'
+SET ROLE health_city;
+\set ON_ERROR_STOP 0
+SELECT sv.complaint_accept(:complaint_id);
+\set ON_ERROR_STOP 1
+RESET ROLE;
+SET ROLE msa_city;
+SELECT sv.complaint_accept(:complaint_id, '符合受理条件') > 0 AS "已受理";
+\echo '   【预期拒绝】调解终结前不能答复(当前状态不允许此环节)'
+\echo '   next, refused on purpose: no reply before the mediation has ended (the state does not allow the step: 55000)'
+\set ON_ERROR_STOP 0
+SELECT sv.complaint_reply(:complaint_id, '已处理完毕');
+\set ON_ERROR_STOP 1
+SELECT sv.complaint_mediate(:complaint_id, 'agreed', '超市同意退货并赔偿') > 0 AS "调解终结",
+       sv.complaint_reply(:complaint_id, '经调解,超市同意退货并按规定赔偿。感谢您的监督。') > 0 AS "已答复",
+       sv.complaint_close(:complaint_id, true, '投诉属实') > 0 AS "已办结(属实)";
+RESET ROLE;
+\echo '   12345 revisits the caller and reports the satisfaction back (sv.complaint_revisit, idempotent):'
+SET ROLE amr_feed;
+SELECT sv.complaint_revisit(jsonb_build_object('work_order_no', '12345-DEMO-0001', 'satisfaction', 'satisfied',
+         'revisited_at', to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"'))) > 0 AS "回访已记录";
+RESET ROLE;
+SET ROLE msa_city;
+SELECT action_name AS "环节", sv.label_zh('complaint.state', to_state) AS "办理后状态", reason AS "理由或说明",
+       acted_by AS "操作人"
+FROM sv_work.complaint_history WHERE complaint_id = :complaint_id ORDER BY id;
+RESET ROLE;
+SET ROLE pds_admin;
+\echo '   what went to the 12345 system (the outbox; no identity), and the credit event of the substantiated complaint:'
+SELECT kind AS "消息类型", payload ->> 'action' AS "环节", payload ->> 'state' AS "状态", payload ->> 'department' AS "承办部门"
+FROM sv.outbox WHERE endpoint = 'pds-12345' ORDER BY id;
+SELECT uscc AS "统一社会信用代码", kind AS "信用信息类型", severity AS "严重程度", reference AS "来源记录"
+FROM sv.credit_event WHERE reference = 'hotline:12345-DEMO-0001';
+RESET ROLE;
+
+\echo
+\echo '== 派单:按职责(权责清单、行业)和属地自动派单,不能派单的进入待派单队列'
+\echo '   Routing: by duty (the power list, or the subject''s industry) and territory; what cannot be routed waits with the reason'
+SET ROLE pds_admin;
+SELECT count(sv.complaint_duty_rule_set('C13', 4, '农副食品加工业')) AS "职责规则数";
+RESET ROLE;
+SET ROLE amr_feed;
+SELECT sv.complaint_receive(jsonb_build_object('work_order_no', '12345-DEMO-0002', 'kind', 'report',
+  'received_at', to_char((now() - interval '1 minute') AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"'),
+  'text', '该公司生产车间卫生条件差。', 'subject', jsonb_build_object('uscc', '91410400MA44L0X1Q8'), 'anonymous', true)) AS routed_id \gset
+SELECT sv.complaint_receive(jsonb_build_object('work_order_no', '12345-DEMO-0003', 'kind', 'complaint',
+  'received_at', to_char((now() - interval '1 minute') AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"'),
+  'text', '某店铺预付卡无法退款。', 'subject', jsonb_build_object('name', '某美容店'), 'anonymous', true)) AS queued_id \gset
+RESET ROLE;
+SET ROLE pds_admin;
+SELECT c.work_order_no AS "工单编号", coalesce(d.name_zh, '(待派单)') AS "承办部门", c.route_note AS "派单依据或原因"
+FROM sv.complaint c LEFT JOIN sv.department d ON d.id = c.department_id WHERE c.id IN (:routed_id, :queued_id) ORDER BY c.id;
+RESET ROLE;
+
+\echo
+\echo '== 网上投诉:群众提交后获得查询码,凭查询码查询办理状态(不含个人信息)'
+\echo '   The public portal: a citizen submits and gets a tracking code; the status by code shows no personal data'
+SET ROLE portal_public;
+SELECT sv.complaint_submit('{"kind": "suggestion", "text": "建议在农贸市场设置快检公示屏。", "anonymous": true,
+  "place": {"region": "410402"}}') AS tracking_code \gset
+SELECT kind_zh AS "类别", state_zh AS "状态", received_on = sv.local_date(now()) AS "今日提交", steps AS "办理环节"
+FROM sv.complaint_status(:'tracking_code');
+RESET ROLE;
+SET ROLE bi_viewer;
+SELECT coalesce(department_name, '(待派单)') AS "承办部门", kind AS "类别", received AS "接收", accepted AS "受理",
+       closed AS "办结", on_time_rate AS "按期办结率", satisfaction_rate AS "满意率"
+FROM sv_bi.complaint_summary ORDER BY department_code NULLS FIRST, kind;
 RESET ROLE;
 
 \echo

@@ -316,10 +316,39 @@ CREATE TABLE sv.complaint (
   CONSTRAINT complaint_channel_check CHECK (channel IN ('hotline', 'portal', 'letter', 'visit')),
   CONSTRAINT complaint_body_check CHECK (body <> '' AND char_length(body) <= 4000),
   CONSTRAINT complaint_state_check
-    CHECK (state IN ('received', 'accepted', 'refused', 'handling', 'replied', 'closed')),
+    CHECK (state IN ('received', 'accepted', 'refused', 'handled', 'replied', 'closed', 'revisited')),
   CONSTRAINT complaint_attachments_check CHECK (jsonb_typeof(attachments) = 'array'),
   CONSTRAINT complaint_anonymous_check CHECK (NOT anonymous OR person_name_masked IS NULL),
-  CONSTRAINT complaint_accept_due_check CHECK ((kind = 'complaint') = (accept_due IS NOT NULL))
+  CONSTRAINT complaint_accept_due_check CHECK ((kind = 'complaint') = (accept_due IS NOT NULL)),
+  -- the closed loop (69_complaint_flow.sql): returns, handling, reply, close, revisit
+  accept_workdays        integer,
+  returns                integer NOT NULL DEFAULT 0,
+  handle_start           date,
+  handle_workdays        integer,
+  handle_due             date,
+  handle_due_provisional boolean NOT NULL DEFAULT false,
+  handled_at             timestamptz,
+  outcome                text,
+  reply_start            date,
+  reply_workdays         integer,
+  reply_due              date,
+  reply_due_provisional  boolean NOT NULL DEFAULT false,
+  replied_at             timestamptz,
+  reply_text             text,
+  closed_at              timestamptz,
+  substantiated          boolean,
+  revisited_at           timestamptz,
+  satisfaction           text,
+  CONSTRAINT complaint_outcome_check CHECK (outcome IN ('agreed', 'failed', 'withdrawn', 'filed', 'not_filed')),
+  CONSTRAINT complaint_reply_text_check CHECK (char_length(reply_text) BETWEEN 1 AND 2000),
+  CONSTRAINT complaint_satisfaction_check CHECK (satisfaction IN ('satisfied', 'basically_satisfied', 'dissatisfied')),
+  CONSTRAINT complaint_returns_check CHECK (returns >= 0),
+  -- routing (派单): the matter's supervision item, the department the channel named, how the
+  -- item was routed or why it could not be
+  catalog_item_id        bigint REFERENCES sv.catalog_item (id),
+  received_department_id integer REFERENCES sv.department (id),
+  route_note             text,
+  CONSTRAINT complaint_route_note_check CHECK (char_length(route_note) <= 500)
 );
 CREATE INDEX complaint_department_idx ON sv.complaint (department_id, received_at);
 CREATE INDEX complaint_region_idx ON sv.complaint (place_region_code);
@@ -775,3 +804,148 @@ ALTER TABLE sv.risk_rule_scan FORCE ROW LEVEL SECURITY;
 -- 54_credit_event, 42_action (issue 17, incremental risk scans): the rows received after a moment.
 CREATE INDEX credit_event_recorded_idx ON sv.credit_event (recorded_at);
 CREATE INDEX action_received_idx ON sv.action (received_at);
+-- 68_complaint, 69_complaint_flow (issue 18, the closed loop): the statutory limits as policy rows
+-- with their legal basis, the allowed steps, the step history, extension requests, supervision.
+-- The statutory limits (法定时限), configurable: working days, from which event, how many more
+-- an approved extension may add, and after how many further working days overdue an item is
+-- supervised (督办).  A change is a new row (sv.complaint_policy_set): the latest row of a code
+-- is in force, earlier ones are its history; pg_dump keeps the rows that are not shipped.
+CREATE TABLE sv.complaint_policy (
+  id               integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  code             text NOT NULL,
+  label_zh         text NOT NULL,
+  kind             text NOT NULL,
+  starts_at        text NOT NULL,
+  workdays         integer NOT NULL,
+  extension_max    integer NOT NULL DEFAULT 0,
+  supervise_after  integer NOT NULL DEFAULT 5,
+  legal_basis      text NOT NULL,
+  updated_by       text NOT NULL,
+  updated_at       timestamptz NOT NULL,
+  builtin          boolean NOT NULL DEFAULT false,
+  CONSTRAINT complaint_policy_code_check CHECK (code IN ('accept', 'mediate', 'verify', 'reply')),
+  CONSTRAINT complaint_policy_kind_check CHECK (kind IN ('complaint', 'report', 'any')),
+  CONSTRAINT complaint_policy_starts_check CHECK (starts_at IN ('received', 'accepted', 'handled')),
+  CONSTRAINT complaint_policy_workdays_check CHECK (workdays BETWEEN 1 AND 120),
+  CONSTRAINT complaint_policy_extension_check CHECK (extension_max BETWEEN 0 AND 120),
+  CONSTRAINT complaint_policy_supervise_check CHECK (supervise_after BETWEEN 0 AND 60),
+  CONSTRAINT complaint_policy_text_check CHECK (char_length(label_zh) BETWEEN 1 AND 100
+                                                AND char_length(legal_basis) BETWEEN 4 AND 500)
+);
+CREATE INDEX complaint_policy_code_idx ON sv.complaint_policy (code, id);
+ALTER TABLE sv.complaint_policy ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_policy FORCE ROW LEVEL SECURITY;
+
+INSERT INTO sv.complaint_policy (code, label_zh, kind, starts_at, workdays, extension_max, supervise_after, legal_basis,
+                                 updated_by, updated_at, builtin) VALUES
+  ('accept', '投诉受理期限', 'complaint', 'received', 7, 0, 5,
+   '《市场监督管理投诉举报处理暂行办法》第十四条:自收到投诉之日起七个工作日内作出受理或者不予受理的决定', 'sv_platform', '2026-01-01 00:00+08', true),
+  ('mediate', '投诉调解期限', 'complaint', 'accepted', 45, 0, 5,
+   '《市场监督管理投诉举报处理暂行办法》第二十一条:自投诉受理之日起四十五个工作日内终止调解', 'sv_platform', '2026-01-01 00:00+08', true),
+  ('verify', '举报核查处理期限', 'report', 'received', 15, 15, 5,
+   '《市场监督管理行政处罚程序规定》第十八条:自收到材料之日起十五个工作日内核查并决定是否立案,经批准可延长十五个工作日', 'sv_platform', '2026-01-01 00:00+08', true),
+  ('reply', '告知期限', 'any', 'handled', 7, 0, 5,
+   '《市场监督管理投诉举报处理暂行办法》第二十一条、第三十一条:终止调解或处理后七个工作日内告知当事人、举报人', 'sv_platform', '2026-01-01 00:00+08', true);
+CREATE TABLE sv.complaint_transition (
+  action     text NOT NULL,
+  from_state text NOT NULL,
+  to_state   text NOT NULL,
+  kinds      text[] NOT NULL,
+  label_zh   text NOT NULL,
+  CONSTRAINT complaint_transition_pkey PRIMARY KEY (action, from_state)
+);
+ALTER TABLE sv.complaint_transition ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_transition FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE sv.complaint_step (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  complaint_id  bigint NOT NULL REFERENCES sv.complaint (id),
+  action        text NOT NULL,
+  from_state    text NOT NULL,
+  to_state      text NOT NULL,
+  department_id integer REFERENCES sv.department (id),   -- the assigned department after the step
+  reason        text,
+  detail        jsonb NOT NULL DEFAULT '{}',
+  message       uuid,                                     -- the status pushed to 12345 (outbox), NULL: none
+  audit_seq     bigint NOT NULL,
+  acted_by      text NOT NULL,
+  acted_at      timestamptz NOT NULL,
+  CONSTRAINT complaint_step_reason_check CHECK (char_length(reason) <= 500),
+  CONSTRAINT complaint_step_detail_check CHECK (jsonb_typeof(detail) = 'object')
+);
+CREATE INDEX complaint_step_complaint_idx ON sv.complaint_step (complaint_id, id);
+ALTER TABLE sv.complaint_step ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_step FORCE ROW LEVEL SECURITY;
+
+-- Extension requests (延期) of the handling deadline: a reason, then another officer of the
+-- department (its head) or an administrator approves or rejects.
+CREATE TABLE sv.complaint_extension (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  complaint_id  bigint NOT NULL REFERENCES sv.complaint (id),
+  workdays      integer NOT NULL,
+  reason        text NOT NULL,
+  requested_by  text NOT NULL,
+  requested_at  timestamptz NOT NULL,
+  approved      boolean,
+  decision_note text,
+  decided_by    text,
+  decided_at    timestamptz,
+  CONSTRAINT complaint_extension_workdays_check CHECK (workdays BETWEEN 1 AND 120),
+  CONSTRAINT complaint_extension_text_check CHECK (char_length(reason) BETWEEN 4 AND 500 AND char_length(decision_note) <= 500),
+  CONSTRAINT complaint_extension_decided_check CHECK ((approved IS NULL) = (decided_at IS NULL))
+);
+CREATE INDEX complaint_extension_complaint_idx ON sv.complaint_extension (complaint_id);
+ALTER TABLE sv.complaint_extension ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_extension FORCE ROW LEVEL SECURITY;
+
+-- 督办: an item still overdue supervise_after working days after its due date.
+CREATE TABLE sv.complaint_supervision (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  complaint_id  bigint NOT NULL REFERENCES sv.complaint (id),
+  deadline      text NOT NULL,
+  due_on        date NOT NULL,
+  on_day        date NOT NULL,
+  department_id integer REFERENCES sv.department (id),
+  message       uuid,
+  audit_seq     bigint NOT NULL,
+  sent_by       text NOT NULL,
+  sent_at       timestamptz NOT NULL,
+  CONSTRAINT complaint_supervision_once UNIQUE (complaint_id, deadline, due_on)
+);
+ALTER TABLE sv.complaint_supervision ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_supervision FORCE ROW LEVEL SECURITY;
+
+-- 69_complaint_flow (issue 18, routing): the duty rules of complaint routing by industry.
+CREATE TABLE sv.complaint_duty_rule (
+  industry_prefix text PRIMARY KEY,
+  department_id   integer NOT NULL REFERENCES sv.department (id),
+  note            text,
+  updated_by      text NOT NULL,
+  updated_at      timestamptz NOT NULL,
+  CONSTRAINT complaint_duty_rule_prefix_check CHECK (industry_prefix ~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$'),
+  CONSTRAINT complaint_duty_rule_note_check CHECK (char_length(note) <= 200)
+);
+ALTER TABLE sv.complaint_duty_rule ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_duty_rule FORCE ROW LEVEL SECURITY;
+
+-- 69_complaint_flow (issue 18, channels): the staging table of the ingest kind complaint (12345 batches).
+CREATE TABLE sv.complaint_staging (
+  loaded_by        text NOT NULL DEFAULT current_user,
+  line             bigint GENERATED BY DEFAULT AS IDENTITY,
+  work_order_no    text,
+  kind             text,
+  text             text,
+  received_at      text,
+  subject_uscc     text,
+  subject_name     text,
+  subject_address  text,
+  place_address    text,
+  place_region     text,
+  person_name      text,
+  person_phone     text,
+  person_id_number text,
+  anonymous        text,
+  catalog_item     text,
+  department       text
+);
+CREATE INDEX complaint_staging_loaded_by_idx ON sv.complaint_staging (loaded_by, line);
