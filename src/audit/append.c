@@ -673,7 +673,7 @@ first_append(AuditRecord *r, uint8 *hash)
 	r->lane_seq = audit_head.lane_seq + 1;
 	r->recorded_at = GetCurrentTimestamp();	/* read while the lane is held */
 	initStringInfo(&buf);
-	audit_compute(audit_shared_ctx(), &buf, audit_head.hash, r, hash);
+	audit_digest(&buf, audit_head.hash, r, hash);
 	pfree(buf.data);
 
 	memcpy(audit_head.prev_hash, audit_head.hash, AUDIT_HASH_LEN);
@@ -810,7 +810,7 @@ sv_audit_append(PG_FUNCTION_ARGS)
 		if (r.recorded_at < audit_head.recorded_at)
 			r.recorded_at = audit_head.recorded_at;
 		initStringInfo(&buf);
-		audit_compute(audit_shared_ctx(), &buf, audit_head.hash, &r, hash);
+		audit_digest(&buf, audit_head.hash, &r, hash);
 		prev_hash = PointerGetDatum(hash_bytea(audit_head.hash));
 		new_hash = PointerGetDatum(hash_bytea(hash));
 		memcpy(audit_head.prev_hash, audit_head.hash, AUDIT_HASH_LEN);

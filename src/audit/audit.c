@@ -14,7 +14,7 @@
  * with seq and department_id in decimal, recorded_at as decimal microseconds since
  * 1970-01-01 00:00:00 UTC, and change as the stored JSON text.
  *
- * sv.audit_append() and sv._audit_hash() hash with audit_compute(); sv.audit_verify() reads
+ * sv.audit_append() and sv._audit_hash() hash with audit_digest() (sha256.c); sv.audit_verify() reads
  * the log in one sequential scan from its first block (no SPI, one hash context) and reports
  * each lane's first broken link.
  */
@@ -59,7 +59,7 @@ static const char *const audit_log_columns[AL_NCOLS] = {
 	"object_kind", "object_id", "action", "change", "prev_hash", "hash", "lane", "lane_seq"
 };
 
-/* The canonical encoding and its hash, audit_encode and audit_compute: encode.c. */
+/* The canonical encoding: audit_encode, encode.c; its hash: audit_digest, sha256.c. */
 
 /*
  * The backend's SHA-256 context, created once: creating one per record or per call costs more
@@ -154,7 +154,7 @@ hash_args(FunctionCallInfo fcinfo, bool v2)
 		set_text(&r, i, PG_GETARG_DATUM(4 + i + k), PG_ARGISNULL(4 + i + k));
 
 	initStringInfo(&buf);
-	audit_compute(audit_shared_ctx(), &buf, (const uint8 *) VARDATA_ANY(prev), &r, out);
+	audit_digest(&buf, (const uint8 *) VARDATA_ANY(prev), &r, out);
 	pfree(buf.data);
 
 	result = (bytea *) palloc(VARHDRSZ + AUDIT_HASH_LEN);
@@ -440,7 +440,6 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 	TableScanDesc hscan = NULL;
 	ScanKeyData keys[2];
 	TupleTableSlot *slot;
-	pg_cryptohash_ctx *ctx;
 	StringInfoData encbuf;
 	MemoryContext rowcxt;
 	MemoryContext oldcxt;
@@ -480,7 +479,6 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 				 NameStr(TupleDescAttr(desc, i)->attname), audit_log_columns[i]);
 
 	snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	ctx = audit_shared_ctx();
 	initStringInfo(&encbuf);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "audit_verify row", ALLOCSET_DEFAULT_SIZES);
 	slot = table_slot_create(rel, NULL);
@@ -595,7 +593,7 @@ sv_audit_verify(PG_FUNCTION_ARGS)
 			set_text(&r, 3, v[AL_OBJECT_ID], n[AL_OBJECT_ID]);
 			set_text(&r, 4, v[AL_ACTION], n[AL_ACTION]);
 			set_text(&r, 5, v[AL_CHANGE], n[AL_CHANGE]);
-			audit_compute(ctx, &encbuf, stored_prev, &r, computed);
+			audit_digest(&encbuf, stored_prev, &r, computed);
 		}
 		else
 			memset(computed, 0, AUDIT_HASH_LEN);

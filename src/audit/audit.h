@@ -38,5 +38,8 @@ extern bool audit_pending_head(int32 *lane, int64 *lane_seq, int64 *seq, uint8 *
 extern void audit_encode(StringInfo buf, const uint8 *prev, const AuditRecord *r);
 extern void audit_compute(pg_cryptohash_ctx *ctx, StringInfo buf, const uint8 *prev,
 						  const AuditRecord *r, uint8 *out);
+/* sha256.c: the same hash through EVP with the digest fetched once (pg_cryptohash without OpenSSL) */
+extern void audit_sha256(const uint8 *data, size_t len, uint8 *out);
+extern void audit_digest(StringInfo buf, const uint8 *prev, const AuditRecord *r, uint8 *out);
 
 #endif
