@@ -30,6 +30,12 @@ typedef struct AuditRecord
 	int64		lane_seq;
 } AuditRecord;
 
+/* sv.audit_verify's settings (audit.c) */
+extern int	sv_audit_verify_workers;
+extern int	sv_audit_verify_min_parallel_size;
+extern bool sv_audit_verify_crosscheck;
+extern void audit_define_gucs(void);
+
 extern pg_cryptohash_ctx *audit_hash_ctx(void);
 extern pg_cryptohash_ctx *audit_shared_ctx(void);
 extern bool audit_pending_head_v1(int64 *seq, uint8 *hash);
