@@ -352,3 +352,7 @@ ALTER TABLE sv.risk_alert ADD COLUMN last_period date NOT NULL,
   ADD COLUMN extended_at timestamptz,
   ADD CONSTRAINT risk_alert_episode_check CHECK (last_period >= period AND extract(day FROM last_period) = 1
                                                  AND jsonb_typeof(episode) = 'array');
+
+-- 16_audit (issue 16, a lane's first append): each lane's first record is indexed, so the check
+-- that a new lane has no records yet reads one index entry instead of the whole log.
+CREATE INDEX audit_log_lane_start_idx ON sv.audit_log (lane) WHERE lane_seq = 1;

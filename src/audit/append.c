@@ -645,12 +645,14 @@ first_append(AuditRecord *r, uint8 *hash)
 
 		/*
 		 * A new lane: unless its head row was removed while its records remain, which must not
-		 * start the lane a second time (a scan, once in the life of a lane).
+		 * start the lane a second time.  Its first record is looked up in the partial index
+		 * audit_log_lane_start_idx (one entry per lane), not by reading the log.
 		 */
 		memset(audit_head.hash, 0, AUDIT_HASH_LEN);
 		g[0] = Int32GetDatum(audit_head.lane);
 		g[1] = PointerGetDatum(hash_bytea(audit_head.hash));
-		ret = SPI_execute_with_args("SELECT 1 FROM sv.audit_log l WHERE l.lane OPERATOR(pg_catalog.=) $1 LIMIT 1",
+		ret = SPI_execute_with_args("SELECT 1 FROM sv.audit_log l WHERE l.lane OPERATOR(pg_catalog.=) $1 "
+									"AND l.lane_seq OPERATOR(pg_catalog.=) 1 LIMIT 1",
 									1, lane_type, g, NULL, true, 1);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "reading the audit lane failed: %s", SPI_result_code_string(ret));
