@@ -302,7 +302,18 @@ END
 $$;
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT 1 FROM sv.audit_log l WHERE l.lane OPERATOR(pg_catalog.=) 5 AND l.lane_seq OPERATOR(pg_catalog.=) 1 LIMIT 1;
+-- the appends put each lane's first record, and only it, into the index (they write the index
+-- themselves and evaluate its predicate)
+SELECT array_agg(lane ORDER BY lane) AS starts_by_index FROM sv.audit_log WHERE lane_seq = 1 \gset
 RESET enable_seqscan;
+SET enable_indexscan = off;
+SET enable_indexonlyscan = off;
+SET enable_bitmapscan = off;
+SELECT array_agg(lane ORDER BY lane) = :'starts_by_index' AS index_holds_every_lane_start,
+       count(*) > 0 AS some_lane FROM sv.audit_log WHERE lane_seq = 1;
+RESET enable_indexscan;
+RESET enable_indexonlyscan;
+RESET enable_bitmapscan;
 DELETE FROM sv.audit_lane;
 INSERT INTO sv.audit_lane SELECT * FROM lane_backup;
 INSERT INTO sv.audit_log SELECT * FROM audit_backup WHERE seq = :last_l;
