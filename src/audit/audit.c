@@ -21,6 +21,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/parallel.h"
 #include "access/relscan.h"
 #include "access/stratnum.h"
@@ -685,8 +686,10 @@ verify_serial(Relation rel, Snapshot snapshot, bool full, int64 from_seq, int64 
 /*
  * The parallel walk of a full verification (from record 1), with PostgreSQL's parallel workers.
  *
- * The leader and the workers share one parallel scan of the heap (blocks handed out in chunks,
- * from block 0).  Each process recomputes the hash of every record it reads and links its
+ * The heap's blocks (as many as when the walk starts: every record the snapshot sees lies in
+ * them) are cut into ranges, eight per process; the leader and the workers take the next range
+ * in turn and scan it in physical order (heap_setscanlimits), all with the caller's snapshot.
+ * Each process recomputes the hash of every record it reads and links its
  * records per lane into runs: a record extends its lane's current run when it takes the next
  * position and its prev_hash is the run's last hash; otherwise it starts a new run.  Each
  * process writes its runs (lane, first position and prev_hash, last position, seq and hash)
@@ -702,8 +705,10 @@ verify_serial(Relation rel, Snapshot snapshot, bool full, int64 from_seq, int64 
  * caller verifies serially, so the findings are the reference walk's, word for word.
  */
 #define PV_KEY_SHARED	UINT64CONST(0x7376617564690001)
-#define PV_KEY_SCAN		UINT64CONST(0x7376617564690002)
-#define PV_SLOT_RUNS	16384	/* runs per process: a run ends at each block chunk and lane change */
+#define PV_KEY_SLOTS	UINT64CONST(0x7376617564690002)
+#define PV_KEY_SNAPSHOT UINT64CONST(0x7376617564690003)
+#define PV_RANGES_PER_PROCESS 8
+#define PV_SLOT_RUNS	16384	/* runs per process beyond one per lane and range */
 
 typedef struct VerifyRun
 {
@@ -715,12 +720,13 @@ typedef struct VerifyRun
 	uint8		last_hash[AUDIT_HASH_LEN];
 } VerifyRun;
 
+/* One process's runs, in the shared memory (slot 0: the leader's, then worker n's at n + 1) */
 typedef struct VerifySlot
 {
 	int			nruns;
 	bool		overflow;
 	int64		nrecords;
-	VerifyRun	runs[PV_SLOT_RUNS];
+	VerifyRun	runs[FLEXIBLE_ARRAY_MEMBER];	/* capacity: VerifyShared.cap */
 } VerifySlot;
 
 typedef struct VerifyShared
@@ -729,9 +735,19 @@ typedef struct VerifyShared
 	bool		has_lanes;
 	int64		to_seq;
 	int			nslots;
+	int			cap;			/* runs per slot: a run ends at least at each lane's range ends */
+	Size		slot_size;
+	BlockNumber nblocks;
+	uint32		nranges;
+	pg_atomic_uint32 next_range;
 	pg_atomic_uint32 problem;	/* set by the first process that finds one: all stop */
-	VerifySlot	slots[FLEXIBLE_ARRAY_MEMBER];
 } VerifyShared;
+
+static VerifySlot *
+verify_slot(VerifyShared *sh, char *slots, int i)
+{
+	return (VerifySlot *) (slots + sh->slot_size * i);
+}
 
 int			sv_audit_verify_workers = -1;
 int			sv_audit_verify_min_parallel_size = 1024;
@@ -773,11 +789,12 @@ typedef struct OpenRun
 	int			run;			/* index in the slot */
 } OpenRun;
 
-/* One process's share of the parallel walk, into its slot. */
+/* One process's share of the parallel walk (block ranges taken in turn), into its slot. */
 static void
-verify_participate(VerifyShared *sh, VerifySlot *vs, Relation rel, ParallelTableScanDesc pscan)
+verify_participate(VerifyShared *sh, VerifySlot *vs, Relation rel, Snapshot snapshot)
 {
-	TableScanDesc scan = table_beginscan_parallel(rel, pscan);
+	/* never a synchronized scan: each range is read from its first block */
+	TableScanDesc scan = table_beginscan_strat(rel, snapshot, 0, NULL, true, false);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "audit_verify row",
 												 ALLOCSET_DEFAULT_SIZES);
@@ -785,74 +802,97 @@ verify_participate(VerifyShared *sh, VerifySlot *vs, Relation rel, ParallelTable
 	HTAB	   *open = verify_htab("audit_verify open runs", sizeof(int32), sizeof(OpenRun), 64);
 	OpenRun    *last = NULL;
 	BlockNumber block = InvalidBlockNumber;
+	bool		stop = false;
 
 	initStringInfo(&encbuf);
 	vs->nruns = 0;
 	vs->overflow = false;
 	vs->nrecords = 0;
 
-	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	while (!stop)
 	{
-		RecordCheck c;
-		MemoryContext oldcxt;
-		VerifyRun  *run;
+		uint32		r = pg_atomic_fetch_add_u32(&sh->next_range, 1);
+		BlockNumber start;
+		BlockNumber end;
 
-		CHECK_FOR_INTERRUPTS();
-		if (ItemPointerGetBlockNumber(&slot->tts_tid) != block)
+		if (r >= sh->nranges || pg_atomic_read_u32(&sh->problem) != 0)
+			break;
+		start = (BlockNumber) ((uint64) sh->nblocks * r / sh->nranges);
+		end = (BlockNumber) ((uint64) sh->nblocks * (r + 1) / sh->nranges);
+		if (end == start)
+			continue;
+		table_rescan(scan, NULL);
+		heap_setscanlimits(scan, start, end - start);
+		block = InvalidBlockNumber;
+
+		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 		{
-			/* another process found a problem: no need to go on */
-			if (pg_atomic_read_u32(&sh->problem) != 0)
-				break;
-			block = ItemPointerGetBlockNumber(&slot->tts_tid);
-		}
-		oldcxt = MemoryContextSwitchTo(rowcxt);
-		if (!record_place(slot, sh->has_lanes, sh->to_seq, &c))
-		{
+			RecordCheck c;
+			MemoryContext oldcxt;
+			VerifyRun  *run;
+
+			CHECK_FOR_INTERRUPTS();
+			if (ItemPointerGetBlockNumber(&slot->tts_tid) != block)
+			{
+				/* another process found a problem: no need to go on */
+				if (pg_atomic_read_u32(&sh->problem) != 0)
+				{
+					stop = true;
+					break;
+				}
+				block = ItemPointerGetBlockNumber(&slot->tts_tid);
+			}
+			oldcxt = MemoryContextSwitchTo(rowcxt);
+			if (!record_place(slot, sh->has_lanes, sh->to_seq, &c))
+			{
+				MemoryContextSwitchTo(oldcxt);
+				MemoryContextReset(rowcxt);
+				continue;
+			}
+			vs->nrecords++;
+			if (!c.bad_place && !c.stray_pos)
+				record_hash(slot, &encbuf, &c);
 			MemoryContextSwitchTo(oldcxt);
 			MemoryContextReset(rowcxt);
-			continue;
-		}
-		vs->nrecords++;
-		if (!c.bad_place && !c.stray_pos)
-			record_hash(slot, &encbuf, &c);
-		MemoryContextSwitchTo(oldcxt);
-		MemoryContextReset(rowcxt);
-		if (c.bad_place || c.stray_pos || !c.hash_ok)
-		{
-			pg_atomic_write_u32(&sh->problem, 1);
-			break;
-		}
+			if (c.bad_place || c.stray_pos || !c.hash_ok)
+			{
+				pg_atomic_write_u32(&sh->problem, 1);
+				stop = true;
+				break;
+			}
 
-		if (last == NULL || last->lane != c.r.lane)
-		{
-			bool		found;
+			if (last == NULL || last->lane != c.r.lane)
+			{
+				bool		found;
 
-			last = hash_search(open, &c.r.lane, HASH_ENTER, &found);
-			if (!found)
-				last->run = -1;
-		}
-		run = last->run >= 0 ? &vs->runs[last->run] : NULL;
-		if (run != NULL && c.pos == run->last_pos + 1 &&
-			memcmp(c.stored_prev, run->last_hash, AUDIT_HASH_LEN) == 0)
-		{
-			run->last_pos = c.pos;
+				last = hash_search(open, &c.r.lane, HASH_ENTER, &found);
+				if (!found)
+					last->run = -1;
+			}
+			run = last->run >= 0 ? &vs->runs[last->run] : NULL;
+			if (run != NULL && c.pos == run->last_pos + 1 &&
+				memcmp(c.stored_prev, run->last_hash, AUDIT_HASH_LEN) == 0)
+			{
+				run->last_pos = c.pos;
+				run->last_seq = c.r.seq;
+				memcpy(run->last_hash, c.stored, AUDIT_HASH_LEN);
+				continue;
+			}
+			if (vs->nruns == sh->cap)
+			{
+				vs->overflow = true;
+				pg_atomic_write_u32(&sh->problem, 1);
+				stop = true;
+				break;
+			}
+			last->run = vs->nruns++;
+			run = &vs->runs[last->run];
+			run->lane = c.r.lane;
+			run->first_pos = run->last_pos = c.pos;
 			run->last_seq = c.r.seq;
+			memcpy(run->first_prev, c.stored_prev, AUDIT_HASH_LEN);
 			memcpy(run->last_hash, c.stored, AUDIT_HASH_LEN);
-			continue;
 		}
-		if (vs->nruns == PV_SLOT_RUNS)
-		{
-			vs->overflow = true;
-			pg_atomic_write_u32(&sh->problem, 1);
-			break;
-		}
-		last->run = vs->nruns++;
-		run = &vs->runs[last->run];
-		run->lane = c.r.lane;
-		run->first_pos = run->last_pos = c.pos;
-		run->last_seq = c.r.seq;
-		memcpy(run->first_prev, c.stored_prev, AUDIT_HASH_LEN);
-		memcpy(run->last_hash, c.stored, AUDIT_HASH_LEN);
 	}
 
 	hash_destroy(open);
@@ -869,11 +909,13 @@ void
 sv_audit_verify_worker(dsm_segment *seg, shm_toc *toc)
 {
 	VerifyShared *sh = shm_toc_lookup(toc, PV_KEY_SHARED, false);
-	ParallelTableScanDesc pscan = shm_toc_lookup(toc, PV_KEY_SCAN, false);
+	char	   *slots = shm_toc_lookup(toc, PV_KEY_SLOTS, false);
+	Snapshot	snapshot = RegisterSnapshot(RestoreSnapshot(shm_toc_lookup(toc, PV_KEY_SNAPSHOT, false)));
 	Relation	rel = table_open(sh->relid, AccessShareLock);
 
-	verify_participate(sh, &sh->slots[ParallelWorkerNumber + 1], rel, pscan);
+	verify_participate(sh, verify_slot(sh, slots, ParallelWorkerNumber + 1), rel, snapshot);
 	table_close(rel, AccessShareLock);
+	UnregisterSnapshot(snapshot);
 }
 
 static int
@@ -894,7 +936,7 @@ run_cmp(const void *a, const void *b)
  * every record linked); false, lanes untouched, when they do not tile every lane from 1.
  */
 static bool
-join_runs(VerifyShared *sh, HTAB *lanes)
+join_runs(VerifyShared *sh, char *slots, HTAB *lanes)
 {
 	int			nruns = 0;
 	VerifyRun **runs;
@@ -902,11 +944,15 @@ join_runs(VerifyShared *sh, HTAB *lanes)
 	int			pass;
 
 	for (int s = 0; s < sh->nslots; s++)
-		nruns += sh->slots[s].nruns;
+		nruns += verify_slot(sh, slots, s)->nruns;
 	runs = palloc(sizeof(VerifyRun *) * (nruns + 1));
 	for (int s = 0; s < sh->nslots; s++)
-		for (int i = 0; i < sh->slots[s].nruns; i++)
-			runs[n++] = &sh->slots[s].runs[i];
+	{
+		VerifySlot *vs = verify_slot(sh, slots, s);
+
+		for (int i = 0; i < vs->nruns; i++)
+			runs[n++] = &vs->runs[i];
+	}
 	qsort(runs, nruns, sizeof(VerifyRun *), run_cmp);
 
 	/* pass 0 checks, pass 1 writes the lanes' ends */
@@ -974,42 +1020,54 @@ verify_parallel(Relation rel, Snapshot snapshot, bool has_lanes, int64 to_seq, i
 				HTAB *lanes)
 {
 	ParallelContext *pcxt;
-	Size		shared_size;
-	Size		scan_size;
+	BlockNumber nblocks = RelationGetNumberOfBlocks(rel);
+	uint32		nranges = Min(nblocks, (BlockNumber) (PV_RANGES_PER_PROCESS * (nworkers + 1)));
+	/* every lane known by its head may end a run at every range's end */
+	int			cap = PV_SLOT_RUNS + (int) Min(hash_get_num_entries(lanes) * (long) nranges, 1L << 20);
+	Size		slot_size = MAXALIGN(add_size(offsetof(VerifySlot, runs), mul_size(sizeof(VerifyRun), cap)));
+	Size		slots_size = mul_size(slot_size, nworkers + 1);
+	Size		snapshot_size = EstimateSnapshotSpace(snapshot);
 	VerifyShared *sh;
-	ParallelTableScanDesc pscan;
+	char	   *slots;
+	char	   *snap;
 	bool		ok = false;
 
 	EnterParallelMode();
 	pcxt = CreateParallelContext("sv_platform", "sv_audit_verify_worker", nworkers);
-	shared_size = add_size(offsetof(VerifyShared, slots),
-						   mul_size(sizeof(VerifySlot), nworkers + 1));
-	scan_size = table_parallelscan_estimate(rel, snapshot);
-	shm_toc_estimate_chunk(&pcxt->estimator, shared_size);
-	shm_toc_estimate_chunk(&pcxt->estimator, scan_size);
-	shm_toc_estimate_keys(&pcxt->estimator, 2);
+	shm_toc_estimate_chunk(&pcxt->estimator, sizeof(VerifyShared));
+	shm_toc_estimate_chunk(&pcxt->estimator, slots_size);
+	shm_toc_estimate_chunk(&pcxt->estimator, snapshot_size);
+	shm_toc_estimate_keys(&pcxt->estimator, 3);
 	InitializeParallelDSM(pcxt);
 	if (pcxt->seg == NULL || pcxt->nworkers == 0)
 		goto done;				/* no dynamic shared memory */
 
-	sh = shm_toc_allocate(pcxt->toc, shared_size);
+	sh = shm_toc_allocate(pcxt->toc, sizeof(VerifyShared));
 	sh->relid = RelationGetRelid(rel);
 	sh->has_lanes = has_lanes;
 	sh->to_seq = to_seq;
 	sh->nslots = nworkers + 1;
+	sh->cap = cap;
+	sh->slot_size = slot_size;
+	sh->nblocks = nblocks;
+	sh->nranges = nranges;
+	pg_atomic_init_u32(&sh->next_range, 0);
 	pg_atomic_init_u32(&sh->problem, 0);
+	shm_toc_insert(pcxt->toc, PV_KEY_SHARED, sh);
+	slots = shm_toc_allocate(pcxt->toc, slots_size);
 	for (int s = 0; s < sh->nslots; s++)
 	{
-		sh->slots[s].nruns = 0;
-		sh->slots[s].overflow = false;
-		sh->slots[s].nrecords = 0;
+		VerifySlot *vs = verify_slot(sh, slots, s);
+
+		vs->nruns = 0;
+		vs->overflow = false;
+		vs->nrecords = 0;
 	}
-	shm_toc_insert(pcxt->toc, PV_KEY_SHARED, sh);
-	pscan = shm_toc_allocate(pcxt->toc, scan_size);
-	table_parallelscan_initialize(rel, pscan, snapshot);
-	/* from block 0 (runs stay long), never where another scan of the table is */
-	pscan->phs_syncscan = false;
-	shm_toc_insert(pcxt->toc, PV_KEY_SCAN, pscan);
+	shm_toc_insert(pcxt->toc, PV_KEY_SLOTS, slots);
+	/* the workers read with the caller's snapshot */
+	snap = shm_toc_allocate(pcxt->toc, snapshot_size);
+	SerializeSnapshot(snapshot, snap);
+	shm_toc_insert(pcxt->toc, PV_KEY_SNAPSHOT, snap);
 
 	LaunchParallelWorkers(pcxt);
 	if (pcxt->nworkers_launched == 0)
@@ -1017,15 +1075,19 @@ verify_parallel(Relation rel, Snapshot snapshot, bool has_lanes, int64 to_seq, i
 		elog(DEBUG1, "sv.audit_verify: no parallel worker free, verifying serially");
 		goto done;
 	}
-	verify_participate(sh, &sh->slots[0], rel, pscan);
+	verify_participate(sh, verify_slot(sh, slots, 0), rel, snapshot);
 	WaitForParallelWorkersToFinish(pcxt);
 
-	ok = pg_atomic_read_u32(&sh->problem) == 0 && join_runs(sh, lanes);
+	ok = pg_atomic_read_u32(&sh->problem) == 0 && join_runs(sh, slots, lanes);
 	for (int s = 0; s < sh->nslots; s++)
+	{
+		VerifySlot *vs = verify_slot(sh, slots, s);
+
 		elog(DEBUG1, "sv.audit_verify: process %d read " INT64_FORMAT " records in %d runs%s",
-			 s, sh->slots[s].nrecords, sh->slots[s].nruns, sh->slots[s].overflow ? " (overflow)" : "");
-	elog(DEBUG1, "sv.audit_verify: %d of %d workers, %s", pcxt->nworkers_launched, nworkers,
-		 ok ? "every lane linked" : "a problem: verifying serially");
+			 s, vs->nrecords, vs->nruns, vs->overflow ? " (overflow)" : "");
+	}
+	elog(DEBUG1, "sv.audit_verify: %d of %d workers, %u block ranges, %s", pcxt->nworkers_launched,
+		 nworkers, nranges, ok ? "every lane linked" : "a problem: verifying serially");
 done:
 	DestroyParallelContext(pcxt);
 	ExitParallelMode();
