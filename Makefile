@@ -21,6 +21,7 @@ OBJS = \
 	src/audit/append_v1.o \
 	src/audit/audit.o \
 	src/audit/encode.o \
+	src/audit/sha256.o \
 	src/security/scope.o \
 	src/calendar_time.o \
 	src/calendar/astro.o \
@@ -59,7 +60,7 @@ REGRESS_OPTS = --temp-config=scripts/test.conf --load-extension=postgis --load-e
 ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
 ISOLATION_OPTS = $(REGRESS_OPTS)
 TAP_TESTS = 1
-TAP_SLOW = t/003_audit_concurrency.pl t/004_draw.pl t/005_push.pl t/006_jobs_cron.pl t/011_demo.pl t/012_deb.pl t/013_upgrade.pl
+TAP_SLOW = t/003_audit_concurrency.pl t/004_draw.pl t/005_push.pl t/006_jobs_cron.pl t/011_demo.pl t/012_deb.pl t/013_upgrade.pl t/016_audit_verify_parallel.pl
 
 # PostgreSQL 15 from Debian is the target; another pg_config can be named on the command line.
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
@@ -68,7 +69,7 @@ PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_con
 # the V1 calling convention (PG_FUNCTION_ARGS) trigger, not warnings about our code.
 PG_CFLAGS  = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 PG_CPPFLAGS = -I$(srcdir)/src $(shell curl-config --cflags 2>/dev/null) -DSV_PLATFORM_VERSION='"$(EXTVERSION)"'
-SHLIB_LINK = $(shell curl-config --libs 2>/dev/null || echo -lcurl)
+SHLIB_LINK = $(shell curl-config --libs 2>/dev/null || echo -lcurl) -lcrypto
 
 # On a fresh machine pg_config is missing until `make test` / `make demo` has run the setup
 # script, so PGXS is included only when it exists (those targets need nothing from it).

@@ -21,6 +21,9 @@
 --     timed against SELECT count(*) FROM sv.audit_log (planned as the planner likes: a parallel
 --     index-only scan once the table is vacuumed), and for information against a count(*)
 --     forced to a serial sequential scan of the heap.  Warm cache: each is run once untimed.
+--     verify runs in parallel as configured (sv.audit_verify_workers, default -1:
+--     max_parallel_workers_per_gather); verify_serial is the same with sv.audit_verify_workers = 0,
+--     for information (its CPU time is the whole verification's: CPU us per verified record).
 --     Goal (issue 16): verify / serial heap count(*) <= 3.  The concurrent run with fsync = on is
 --     bench/02_audit_concurrent.sh.
 -- Every timed piece runs in :runs rounds (default 5) in an order that rotates from round to
@@ -213,6 +216,9 @@ DECLARE
   cpu_ms float8;
 BEGIN
   SELECT h.seq INTO head FROM sv.audit_head() h;
+  IF variant = 'verify_serial' THEN
+    PERFORM set_config('sv.audit_verify_workers', '0', true);   -- transaction-local
+  END IF;
   IF variant = 'count_serial' THEN
     -- transaction-local: reset by the COMMIT below
     PERFORM set_config('max_parallel_workers_per_gather', '0', true),
@@ -222,7 +228,7 @@ BEGIN
   END IF;
   cpu0 := bench.backend_cpu_ms();
   t0 := clock_timestamp();
-  IF variant = 'verify' THEN
+  IF variant IN ('verify', 'verify_serial') THEN
     SELECT count(*) INTO n FROM sv.audit_verify(1, NULL);
   ELSIF variant IN ('count', 'count_serial') THEN
     EXECUTE 'SELECT count(*) FROM sv.audit_log' INTO n;   -- EXECUTE: planned now, not cached
@@ -239,10 +245,10 @@ BEGIN
   ms := 1000 * extract(epoch FROM clock_timestamp() - t0);
   cpu_ms := bench.backend_cpu_ms() - cpu0;
   COMMIT;
-  IF variant = 'verify' AND n <> 0 THEN
+  IF variant IN ('verify', 'verify_serial') AND n <> 0 THEN
     RAISE EXCEPTION 'sv.audit_verify(1, NULL) reported a broken chain: %',
       (SELECT format('record %s: %s: %s', v.seq, v.problem, v.detail) FROM sv.audit_verify(1, NULL) v);
-  ELSIF variant <> 'verify' AND n <> head THEN
+  ELSIF variant NOT IN ('verify', 'verify_serial') AND n <> head THEN
     RAISE EXCEPTION 'sv.audit_log has % records, the chain head is at %', n, head;
   END IF;
   IF run > 0 THEN
@@ -291,11 +297,11 @@ FROM generate_series(:fill_from, :records - 1, 100000) AS c
 VACUUM (ANALYZE) sv.audit_log;
 CHECKPOINT;
 
-\echo (2) timing :runs rounds of sv.audit_verify(1, NULL), count(*), serial count(*), reading every record ...
+\echo (2) timing :runs rounds of sv.audit_verify(1, NULL) (parallel, then serial), count(*), serial count(*), reading every record ...
 SELECT format('CALL bench.audit_scan_once(%L, %s)', v, r)
 FROM generate_series(0, :runs) AS r,
-     LATERAL (SELECT (ARRAY['verify','count','count_serial','read'])[1 + (j + r) % 4], j
-              FROM generate_series(0, 3) AS j) AS s(v, j)
+     LATERAL (SELECT (ARRAY['verify','count','count_serial','read','verify_serial'])[1 + (j + r) % 5], j
+              FROM generate_series(0, 4) AS j) AS s(v, j)
 ORDER BY r, j
 \gexec
 
@@ -320,11 +326,12 @@ WITH m AS (
 ), p AS (
   SELECT a.med AS a, i.med AS i, ac.med AS ac, ic.med AS ic, v.med AS v, c.med AS c, cs.med AS cs,
          a.cpu AS acpu, i.cpu AS icpu, ac.cpu AS accpu, ic.cpu AS iccpu, v.cpu AS vcpu,
-         c.cpu AS ccpu, cs.cpu AS cscpu, v.n AS records, rd.med AS rd, rd.cpu AS rdcpu
-  FROM m a, m i, m ac, m ic, m v, m c, m cs, m rd
+         c.cpu AS ccpu, cs.cpu AS cscpu, v.n AS records, rd.med AS rd, rd.cpu AS rdcpu,
+         vs.med AS vs, vs.cpu AS vscpu
+  FROM m a, m i, m ac, m ic, m v, m c, m cs, m rd, m vs
   WHERE a.variant = 'append' AND i.variant = 'insert' AND ac.variant = 'append_commit'
     AND ic.variant = 'insert_commit' AND v.variant = 'verify' AND c.variant = 'count'
-    AND cs.variant = 'count_serial' AND rd.variant = 'read'
+    AND cs.variant = 'count_serial' AND rd.variant = 'read' AND vs.variant = 'verify_serial'
 )
 SELECT concat_ws(E'\n',
   '======== 02_audit: hash-chained audit trail (median ms) ========',
@@ -352,6 +359,8 @@ SELECT concat_ws(E'\n',
   '                              wall ms    cpu ms   runs   wall min..max    us/record',
   format('  sv.audit_verify(1, NULL)  %s   %9s', (SELECT cols FROM line WHERE variant = 'verify'),
          to_char(1000 * v / records, 'FM9990.000')),
+  format('  verify, serial (workers 0)%s   %9s', (SELECT cols FROM line WHERE variant = 'verify_serial'),
+         to_char(1000 * vs / records, 'FM9990.000')),
   format('  SELECT count(*)           %s   %9s', (SELECT cols FROM line WHERE variant = 'count'),
          to_char(1000 * c / records, 'FM9990.000')),
   format('  count(*), serial seq scan %s   %9s', (SELECT cols FROM line WHERE variant = 'count_serial'),
@@ -360,6 +369,9 @@ SELECT concat_ws(E'\n',
          coalesce(to_char(vcpu / nullif(cscpu, 0), 'FM9990.00'), '-'),
          CASE WHEN v / cs <= 3 THEN 'PASS' ELSE 'MISS' END),
   format('  verify / count(*)         %9s %9s   (for information: parallel index-only)', to_char(v / c, 'FM9990.00'), '-'),
+  format('  CPU per verified record: %s us serial; in parallel %s us in the calling backend (its workers not counted)',
+         coalesce(to_char(1000 * vscpu / records, 'FM9990.000'), '-'),
+         coalesce(to_char(1000 * vcpu / records, 'FM9990.000'), '-')),
   format('  CPU per appended record: %s us in one transaction, %s us with its COMMIT (backend)',
          coalesce(to_char(1000 * acpu / current_setting('bench.rows')::int, 'FM9990.0'), '-'),
          coalesce(to_char(1000 * accpu / current_setting('bench.rows')::int, 'FM9990.0'), '-')),

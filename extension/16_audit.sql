@@ -38,6 +38,9 @@ COMMENT ON TABLE sv.audit_log IS 'Append-only, hash-chained record of every stat
 COMMENT ON COLUMN sv.audit_log.change IS
   'What changed, as the text of a jsonb value (keys ordered and de-duplicated); cast to jsonb to query';
 CREATE INDEX audit_log_object_idx ON sv.audit_log (object_kind, object_id);
+-- each lane's first record, so a lane's first append finds whether the lane already has records
+-- (its head row removed) without reading the whole log: one entry per lane
+CREATE INDEX audit_log_lane_start_idx ON sv.audit_log (lane) WHERE lane_seq = 1;
 CREATE SEQUENCE sv.audit_log_seq AS bigint;
 COMMENT ON SEQUENCE sv.audit_log_seq IS
   'Record numbers of sv.audit_log (taken under the lane lock: increasing along every lane)';

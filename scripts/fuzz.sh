@@ -31,7 +31,7 @@ sources() {
     date) echo src/ingest/iso_date.c src/calendar/chinese.c src/calendar/astro.c ;;
     lunar) echo src/calendar/chinese.c src/calendar/astro.c ;;
     population) echo src/draw/population_codec.c ;;
-    audit) echo src/audit/encode.c ;;
+    audit) echo src/audit/encode.c src/audit/sha256.c ;;
     *) echo "fuzz: unknown target $1 (targets: ${all_targets[*]})" >&2; return 1 ;;
   esac
 }

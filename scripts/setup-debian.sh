@@ -17,6 +17,7 @@ PACKAGES=(
   postgresql-15-cron
   postgresql-15-periods
   libcurl4-openssl-dev
+  libssl-dev
   libipc-run-perl
   perl
   python3

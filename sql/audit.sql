@@ -290,6 +290,30 @@ DELETE FROM sv.audit_log WHERE seq = 2000;
 -- a lane's head row removed
 DELETE FROM sv.audit_lane WHERE lane = :lane_l;
 SELECT * FROM pg_temp.verify();
+-- ... and the lane is not started again by an append: its first record is found through the
+-- partial index audit_log_lane_start_idx (one entry per lane), not by reading the whole log
+DO $$
+BEGIN
+  PERFORM sv.audit_append(NULL, 'staff', 'x', 'add', '{}');
+  RAISE NOTICE 'appended';
+EXCEPTION WHEN data_corrupted THEN
+  RAISE NOTICE 'refused: %', regexp_replace(SQLERRM, '[0-9]+', 'N');
+END
+$$;
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT 1 FROM sv.audit_log l WHERE l.lane OPERATOR(pg_catalog.=) 5 AND l.lane_seq OPERATOR(pg_catalog.=) 1 LIMIT 1;
+-- the appends put each lane's first record, and only it, into the index (they write the index
+-- themselves and evaluate its predicate)
+SELECT array_agg(lane ORDER BY lane) AS starts_by_index FROM sv.audit_log WHERE lane_seq = 1 \gset
+RESET enable_seqscan;
+SET enable_indexscan = off;
+SET enable_indexonlyscan = off;
+SET enable_bitmapscan = off;
+SELECT array_agg(lane ORDER BY lane) = :'starts_by_index' AS index_holds_every_lane_start,
+       count(*) > 0 AS some_lane FROM sv.audit_log WHERE lane_seq = 1;
+RESET enable_indexscan;
+RESET enable_indexonlyscan;
+RESET enable_bitmapscan;
 DELETE FROM sv.audit_lane;
 INSERT INTO sv.audit_lane SELECT * FROM lane_backup;
 INSERT INTO sv.audit_log SELECT * FROM audit_backup WHERE seq = :last_l;

@@ -18,6 +18,7 @@
 #include "utils/tuplestore.h"
 
 #include "sv_platform.h"
+#include "audit/audit.h"
 #include "push/push.h"
 
 PG_MODULE_MAGIC;
@@ -85,6 +86,7 @@ _PG_init(void)
 							0,
 							NULL, NULL, NULL);
 
+	audit_define_gucs();
 	sv_push_define_gucs();
 	if (process_shared_preload_libraries_in_progress)
 		sv_push_preload();

@@ -15,7 +15,8 @@ $node->start;
 is($node->safe_psql('postgres', 'SHOW sv.timezone'), 'Asia/Shanghai', 'sv.timezone defined by preload');
 is($node->safe_psql('postgres',
 	"SELECT string_agg(name, ',' ORDER BY name) FROM pg_settings WHERE name LIKE 'sv.%'"),
-	'sv.low_fine_limit,sv.push_allowed_hosts,sv.push_attempt_retention,sv.push_database,sv.push_enabled,'
+	'sv.audit_verify_crosscheck,sv.audit_verify_min_parallel_size,sv.audit_verify_workers,'
+	. 'sv.low_fine_limit,sv.push_allowed_hosts,sv.push_attempt_retention,sv.push_database,sv.push_enabled,'
 	. 'sv.push_max_in_flight,sv.push_retry_base_ms,sv.push_retry_max_ms,sv.timezone,sv.uscc_restore_mode',
 	'the sv.* GUCs are defined');
 like($node->safe_psql('postgres',

@@ -949,3 +949,6 @@ CREATE TABLE sv.complaint_staging (
   department       text
 );
 CREATE INDEX complaint_staging_loaded_by_idx ON sv.complaint_staging (loaded_by, line);
+-- 16_audit (issue 16, a lane's first append): each lane's first record is indexed, so the check
+-- that a new lane has no records yet reads one index entry instead of the whole log.
+CREATE INDEX audit_log_lane_start_idx ON sv.audit_log (lane) WHERE lane_seq = 1;

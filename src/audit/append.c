@@ -527,12 +527,43 @@ move_head_row(void)
 }
 
 /*
+ * Whether an index predicate is audit_log_lane_start_idx's, lane_seq = 1 (an int8 = int8 or
+ * int8 = int4 comparison of column 13 with the constant 1): the direct insert below evaluates it
+ * itself.
+ */
+static bool
+lane_start_predicate(List *pred)
+{
+	OpExpr	   *op;
+	Var		   *var;
+	Const	   *c;
+	Oid			fn;
+
+	if (list_length(pred) != 1 || !IsA(linitial(pred), OpExpr))
+		return false;
+	op = linitial_node(OpExpr, pred);
+	if (list_length(op->args) != 2 || !IsA(linitial(op->args), Var) || !IsA(lsecond(op->args), Const))
+		return false;
+	var = linitial_node(Var, op->args);
+	c = lsecond_node(Const, op->args);
+	fn = get_opcode(op->opno);
+	if (var->varattno != 13 || c->constisnull)
+		return false;
+	if (fn == F_INT84EQ && c->consttype == INT4OID)
+		return DatumGetInt32(c->constvalue) == 1;
+	if (fn == F_INT8EQ && c->consttype == INT8OID)
+		return DatumGetInt64(c->constvalue) == 1;
+	return false;
+}
+
+/*
  * Insert the record (the 13 columns of sv.audit_log, nulls as SPI's ' '/'n').  The INSERT
  * statement's setup costs as much as the rest of the append, so the row goes to the heap and
  * its indexes directly, as the statement would put it there, when nothing else is involved:
  * the role may insert, row-level security does not apply to it, no trigger fires on INSERT
- * (so no foreign key either), no CHECK constraint, every index plain and immediate, and the
- * table has exactly these columns.  Otherwise, the statement.
+ * (so no foreign key either), no CHECK constraint, every index plain and immediate (or
+ * audit_log_lane_start_idx, whose predicate is evaluated here), and the table has exactly these
+ * columns.  Otherwise, the statement.
  */
 static void
 insert_record(Datum *v, const char *nulls)
@@ -582,7 +613,8 @@ insert_record(Datum *v, const char *nulls)
 				break;
 			idx[nidx] = index_open(lfirst_oid(lc), RowExclusiveLock);
 			info[nidx] = BuildIndexInfo(idx[nidx]);
-			direct = info[nidx]->ii_Expressions == NIL && info[nidx]->ii_Predicate == NIL &&
+			direct = info[nidx]->ii_Expressions == NIL &&
+				(info[nidx]->ii_Predicate == NIL || lane_start_predicate(info[nidx]->ii_Predicate)) &&
 				info[nidx]->ii_ExclusionOps == NULL && idx[nidx]->rd_index->indimmediate &&
 				idx[nidx]->rd_index->indisready;
 			nidx++;
@@ -601,6 +633,9 @@ insert_record(Datum *v, const char *nulls)
 			Datum		iv[INDEX_MAX_KEYS];
 			bool		in[INDEX_MAX_KEYS];
 
+			/* audit_log_lane_start_idx holds only each lane's first record */
+			if (info[i]->ii_Predicate != NIL && (n[12] || DatumGetInt64(v[12]) != 1))
+				continue;
 			FormIndexDatum(info[i], slot, NULL, iv, in);
 			index_insert(idx[i], iv, in, &tup->t_self, rel,
 						 idx[i]->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
@@ -645,12 +680,14 @@ first_append(AuditRecord *r, uint8 *hash)
 
 		/*
 		 * A new lane: unless its head row was removed while its records remain, which must not
-		 * start the lane a second time (a scan, once in the life of a lane).
+		 * start the lane a second time.  Its first record is looked up in the partial index
+		 * audit_log_lane_start_idx (one entry per lane), not by reading the log.
 		 */
 		memset(audit_head.hash, 0, AUDIT_HASH_LEN);
 		g[0] = Int32GetDatum(audit_head.lane);
 		g[1] = PointerGetDatum(hash_bytea(audit_head.hash));
-		ret = SPI_execute_with_args("SELECT 1 FROM sv.audit_log l WHERE l.lane OPERATOR(pg_catalog.=) $1 LIMIT 1",
+		ret = SPI_execute_with_args("SELECT 1 FROM sv.audit_log l WHERE l.lane OPERATOR(pg_catalog.=) $1 "
+									"AND l.lane_seq OPERATOR(pg_catalog.=) 1 LIMIT 1",
 									1, lane_type, g, NULL, true, 1);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "reading the audit lane failed: %s", SPI_result_code_string(ret));
@@ -673,7 +710,7 @@ first_append(AuditRecord *r, uint8 *hash)
 	r->lane_seq = audit_head.lane_seq + 1;
 	r->recorded_at = GetCurrentTimestamp();	/* read while the lane is held */
 	initStringInfo(&buf);
-	audit_compute(audit_shared_ctx(), &buf, audit_head.hash, r, hash);
+	audit_digest(&buf, audit_head.hash, r, hash);
 	pfree(buf.data);
 
 	memcpy(audit_head.prev_hash, audit_head.hash, AUDIT_HASH_LEN);
@@ -810,7 +847,7 @@ sv_audit_append(PG_FUNCTION_ARGS)
 		if (r.recorded_at < audit_head.recorded_at)
 			r.recorded_at = audit_head.recorded_at;
 		initStringInfo(&buf);
-		audit_compute(audit_shared_ctx(), &buf, audit_head.hash, &r, hash);
+		audit_digest(&buf, audit_head.hash, &r, hash);
 		prev_hash = PointerGetDatum(hash_bytea(audit_head.hash));
 		new_hash = PointerGetDatum(hash_bytea(hash));
 		memcpy(audit_head.prev_hash, audit_head.hash, AUDIT_HASH_LEN);

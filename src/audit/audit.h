@@ -30,6 +30,12 @@ typedef struct AuditRecord
 	int64		lane_seq;
 } AuditRecord;
 
+/* sv.audit_verify's settings (audit.c) */
+extern int	sv_audit_verify_workers;
+extern int	sv_audit_verify_min_parallel_size;
+extern bool sv_audit_verify_crosscheck;
+extern void audit_define_gucs(void);
+
 extern pg_cryptohash_ctx *audit_hash_ctx(void);
 extern pg_cryptohash_ctx *audit_shared_ctx(void);
 extern bool audit_pending_head_v1(int64 *seq, uint8 *hash);
@@ -38,5 +44,8 @@ extern bool audit_pending_head(int32 *lane, int64 *lane_seq, int64 *seq, uint8 *
 extern void audit_encode(StringInfo buf, const uint8 *prev, const AuditRecord *r);
 extern void audit_compute(pg_cryptohash_ctx *ctx, StringInfo buf, const uint8 *prev,
 						  const AuditRecord *r, uint8 *out);
+/* sha256.c: the same hash through EVP with the digest fetched once (pg_cryptohash without OpenSSL) */
+extern void audit_sha256(const uint8 *data, size_t len, uint8 *out);
+extern void audit_digest(StringInfo buf, const uint8 *prev, const AuditRecord *r, uint8 *out);
 
 #endif
