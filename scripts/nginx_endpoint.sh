@@ -10,7 +10,8 @@
 #
 # It answers POST, PUT and PATCH with 200 {"ok":true} without reading further than it must
 # (`return 200`), anything else with 403; keep-alive for up to a million requests per
-# connection.  DIR/access.log has one line per request, unbuffered:
+# connection.  Under /slow/ the answers are paced at 500 a second (limit_req, requests beyond
+# that wait in nginx, none refused): deliveries that last long enough to interrupt.  DIR/access.log has one line per request, unbuffered:
 #     <unix time, ms resolution> <Idempotency-Key or -> <status> <method> <uri> <X-SV-Attempt or ->
 # Run as root, its worker processes run as nobody (`user`); as another user, as that user.
 # The distribution's own nginx service is never used.
@@ -35,6 +36,7 @@ esac
 
 [ -x "$nginx" ] || { echo "nginx_endpoint.sh: $nginx not found (scripts/setup-debian.sh installs nginx-light)" >&2; exit 1; }
 mkdir -p "$dir/tmp"
+dir=$(cd "$dir" && pwd)   # nginx takes relative paths as relative to its prefix
 chmod 0777 "$dir/tmp"
 user_line=
 [ "$(id -u)" -eq 0 ] && user_line="user nobody nogroup;"
@@ -46,7 +48,7 @@ $user_line
 worker_processes $workers;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
-events { worker_connections 4096; }
+events { worker_connections 1000; }
 http {
   client_body_temp_path $dir/tmp/body;
   proxy_temp_path $dir/tmp/proxy;
@@ -57,11 +59,17 @@ http {
   access_log $dir/access.log keys;
   keepalive_requests 1000000;
   keepalive_timeout 75s;
+  limit_req_zone \$server_port zone=slow:1m rate=500r/s;
   server {
     listen 127.0.0.1:$port;
     default_type application/json;
     location / {
       limit_except POST PUT PATCH { deny all; }
+      return 200 '{"ok":true}';
+    }
+    location /slow/ {
+      limit_except POST PUT PATCH { deny all; }
+      limit_req zone=slow burst=1000000;
       return 200 '{"ok":true}';
     }
   }
