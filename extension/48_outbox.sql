@@ -370,6 +370,10 @@ COMMENT ON FUNCTION sv.outbox_send(text, text, jsonb, text) IS
 -- during a burst make the planner expect thousands of messages in flight per endpoint and scan
 -- the whole table for each; every read of the claim goes along an index (sv.endpoint's scan
 -- keeps its disabling cost, so JIT, which that cost would start, is off).
+-- The worker passes its own count of messages in flight per endpoint (busy_endpoints,
+-- busy_counts: claimed and not yet recorded, kept in its memory), so that a claim counts
+-- nothing; without them the function counts them itself.  PL/pgSQL, so that the plan is kept
+-- for the worker's session (a SQL function would be planned at every call).
 CREATE OR REPLACE FUNCTION sv._outbox_claim(capacity integer, lease_margin_ms integer,
                                  busy_endpoints text[] DEFAULT NULL, busy_counts integer[] DEFAULT NULL)
 RETURNS TABLE (id bigint, message_id uuid, attempt integer, kind text, body text, url text, method text, headers jsonb,
