@@ -258,9 +258,17 @@ push_detach(int code, Datum arg)
 	SpinLockRelease(&sv_push_shared->mutex);
 }
 
+/*
+ * The memory context current at begin_tx, made current again by end_tx: a commit leaves
+ * TopMemoryContext current, where what the loop allocates next (the claim's and the record's
+ * arrays) would never be freed.
+ */
+static MemoryContext tx_caller_cxt = NULL;
+
 static void
 begin_tx(const char *what)
 {
+	tx_caller_cxt = CurrentMemoryContext;
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
@@ -274,6 +282,7 @@ end_tx(void)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	MemoryContextSwitchTo(tx_caller_cxt);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
