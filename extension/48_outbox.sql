@@ -370,20 +370,33 @@ COMMENT ON FUNCTION sv.outbox_send(text, text, jsonb, text) IS
 -- during a burst make the planner expect thousands of messages in flight per endpoint and scan
 -- the whole table for each; every read of the claim goes along an index (sv.endpoint's scan
 -- keeps its disabling cost, so JIT, which that cost would start, is off).
-CREATE OR REPLACE FUNCTION sv._outbox_claim(capacity integer, lease_margin_ms integer)
+-- The worker passes its own count of messages in flight per endpoint (busy_endpoints,
+-- busy_counts: claimed and not yet recorded, kept in its memory), so that a claim counts
+-- nothing; without them the function counts them itself.  PL/pgSQL, so that the plan is kept
+-- for the worker's session (a SQL function would be planned at every call).
+CREATE OR REPLACE FUNCTION sv._outbox_claim(capacity integer, lease_margin_ms integer,
+                                 busy_endpoints text[] DEFAULT NULL, busy_counts integer[] DEFAULT NULL)
 RETURNS TABLE (id bigint, message_id uuid, attempt integer, kind text, body text, url text, method text, headers jsonb,
-               auth text, secret text, timeout_ms integer, follow_redirects boolean, auth_header text)
-LANGUAGE sql VOLATILE
+               auth text, secret text, timeout_ms integer, follow_redirects boolean, auth_header text, endpoint text)
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 SET enable_bitmapscan = off
 SET enable_seqscan = off
 SET jit = off
 AS $fn$
+#variable_conflict use_column
+BEGIN
+  -- The worker passes its own count of messages in flight per endpoint (kept in its memory:
+  -- no count per claim, issue 20); any other caller gets them counted here.
+  IF busy_endpoints IS NULL THEN
+    SELECT coalesce(array_agg(b.endpoint), '{}'), coalesce(array_agg(b.n), '{}') INTO busy_endpoints, busy_counts
+    FROM (SELECT o.endpoint, count(*)::integer AS n FROM sv.outbox o
+          WHERE o.status = 'in_flight' AND o.lease_until > now() GROUP BY o.endpoint) b;
+  END IF;
+  RETURN QUERY
   WITH ep AS MATERIALIZED (
-    SELECT e.name, e.timeout_ms, greatest(least(e.max_concurrent - b.n, capacity), 0) AS free
-    FROM sv.endpoint e CROSS JOIN LATERAL (
-      SELECT count(*) AS n FROM sv.outbox o
-      WHERE o.endpoint = e.name AND o.status = 'in_flight' AND o.lease_until > now()) b
+    SELECT e.name, e.timeout_ms, greatest(least(e.max_concurrent - coalesce(b.n, 0), capacity), 0) AS free
+    FROM sv.endpoint e LEFT JOIN unnest(busy_endpoints, busy_counts) b(name, n) ON b.name = e.name
     WHERE e.enabled
   ), offered AS (
     -- per endpoint: expired leases first, then pending messages in due order, each read
@@ -415,28 +428,40 @@ AS $fn$
     RETURNING o.id, o.message_id, o.attempts, o.kind, o.payload::text AS body, o.endpoint
   )
   SELECT c.id, c.message_id, c.attempts, c.kind, c.body, e.url, e.method, e.headers, e.auth, s.secret, e.timeout_ms,
-         e.follow_redirects, e.auth_header
+         e.follow_redirects, e.auth_header, c.endpoint
   FROM claimed c JOIN sv.endpoint e ON e.name = c.endpoint LEFT JOIN sv.endpoint_secret s ON s.endpoint = c.endpoint
-  ORDER BY c.id
+  ORDER BY c.id;
+END
 $fn$;
 
 -- The worker's record of finished attempts (one transaction per batch): 2xx delivered; 408,
 -- 429, 5xx and no response retried with exponential backoff and jitter until the endpoint's
 -- max_attempts, then dead; anything else failed at once.  A result for an attempt that is no
 -- longer the current one (the lease ran out and the message was claimed again) only adds its
--- attempt row.
+-- attempt row.  Every row is found by its primary key (O(batch)): whether the attempt is the
+-- current one is decided in r, so that the UPDATE has no condition on status that a plan could
+-- answer by reading the whole in-flight index (every entry claimed since the last vacuum), as
+-- it did with statistics that expected no message in flight (issue 20).  Only the worker
+-- changes a message in flight (sv.outbox_requeue takes failed and dead ones only).
 CREATE OR REPLACE FUNCTION sv._outbox_record(ids bigint[], attempts integer[], started timestamptz[], durations integer[],
                                   statuses integer[], errors text[], retry_base_ms integer, retry_max_ms integer)
 RETURNS TABLE (delivered bigint, retried bigint, failed bigint, dead bigint)
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
+SET enable_bitmapscan = off
+SET enable_seqscan = off
+SET jit = off
 AS $fn$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
   WITH r AS (
     SELECT x.id, x.attempt, x.started, x.duration, x.status, x.error, e.max_attempts,
            CASE WHEN x.status BETWEEN 200 AND 299 THEN 'delivered'
                 WHEN x.status IS NULL OR x.status IN (408, 429) OR x.status BETWEEN 500 AND 599
                   THEN CASE WHEN x.attempt >= e.max_attempts THEN 'dead' ELSE 'retry' END
-                ELSE 'failed' END AS outcome
+                ELSE 'failed' END AS outcome,
+           o.status = 'in_flight' AND o.attempts = x.attempt AS current
     FROM unnest(ids, attempts, started, durations, statuses, errors) x(id, attempt, started, duration, status, error)
     JOIN sv.outbox o ON o.id = x.id
     JOIN sv.endpoint e ON e.name = o.endpoint
@@ -454,12 +479,13 @@ AS $fn$
                                                * (0.5 + random() / 2) / 1000.0)
              ELSE o.next_attempt_at END
       FROM r
-     WHERE o.id = r.id AND o.status = 'in_flight' AND o.attempts = r.attempt
+     WHERE o.id = r.id AND r.current AND o.attempts = r.attempt
     RETURNING r.outcome
   )
   SELECT count(*) FILTER (WHERE outcome = 'delivered'), count(*) FILTER (WHERE outcome = 'retry'),
          count(*) FILTER (WHERE outcome = 'failed'), count(*) FILTER (WHERE outcome = 'dead')
-  FROM changed
+  FROM changed;
+END
 $fn$;
 
 -- At worker start every in-flight message is an orphan of the previous worker: due again now.

@@ -16,7 +16,7 @@ work=$(mktemp -d /tmp/sv_test.XXXXXX)
 cleanup() { [ -n "${KEEP:-}" ] || rm -rf "$work"; }
 trap cleanup EXIT
 cp -r "$here/sql" "$here/expected" "$here/specs" "$here/t" "$here/scripts/test.conf" "$work/"
-mkdir -p "$work/scripts" && cp "$here/scripts/http_fixture.py" "$here/scripts/lib.sh" "$here/scripts/docs-examples.py" "$work/scripts/"
+mkdir -p "$work/scripts" && cp "$here/scripts/http_fixture.py" "$here/scripts/nginx_endpoint.sh" "$here/scripts/lib.sh" "$here/scripts/docs-examples.py" "$work/scripts/"
 cp -r "$here/docs" "$work/"
 mkdir -p "$work/data"
 [ -d "$here/contrib-examples" ] && cp -r "$here/contrib-examples" "$work/"

@@ -3,6 +3,8 @@
 # `setup-debian.sh deb` also the tools that build the Debian package (scripts/build-deb.sh);
 # `setup-debian.sh sqlsmith` also the random-SQL generator (scripts/sqlsmith.sh);
 # `setup-debian.sh fuzz` clang and libFuzzer for `make fuzz` (scripts/fuzz.sh).
+# nginx-light is the HTTP endpoint of bench/07_push.sh and t/005_push.pl (each runs its own
+# nginx as an unprivileged process on a free port; the distribution's service is not used).
 # Idempotent: packages already present are left alone, and apt is not touched at all when
 # nothing is missing. Run as root or through sudo.
 set -euo pipefail
@@ -23,6 +25,7 @@ PACKAGES=(
   python3
   python3-lunardate
   faketime
+  nginx-light
 )
 if [ "${1:-}" = deb ]; then
   PACKAGES+=(debhelper dpkg-dev fakeroot postgresql-server-dev-all)

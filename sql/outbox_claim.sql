@@ -63,7 +63,7 @@ SELECT count(*) AS claimed FROM sv._outbox_claim(64, 30000);
 SELECT pg_stat_get_xact_tuples_returned('sv.outbox_in_flight_idx'::regclass) - :read_before < 100
        AS dead_entries_skipped;
 COMMIT;
-SELECT p.proconfig FROM pg_proc p WHERE p.oid = 'sv._outbox_claim(integer, integer)'::regprocedure;
+SELECT p.proconfig FROM pg_proc p WHERE p.oid = 'sv._outbox_claim(integer, integer, text[], integer[])'::regprocedure;
 
 SET session_replication_role = replica;
 DELETE FROM sv.outbox_attempt WHERE outbox_id IN (SELECT id FROM sv.outbox WHERE endpoint LIKE 'RGC-%');

@@ -3,6 +3,7 @@
 # timeouts, an endpoint down for a while, the worker killed and PostgreSQL restarted with
 # -m immediate in the middle of a batch.  After every case what the fixture received is
 # compared with the outbox: no message lost, duplicates only under the same Idempotency-Key.
+# Delivery, the kill and the immediate stop again against nginx (section 11).
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -309,6 +310,96 @@ ok(poll_until(sub { log_count(qr/connection limit changed from 64 to 96/) > 0 })
 	'reload: the worker set libcurl\'s connection limit to the new sv.push_max_in_flight');
 $node->safe_psql('pushdb', "SELECT sv.outbox_send('tap-fast', 'tap.test', '{\"after\": \"reload\"}')");
 wait_for("SELECT count(*) = 2 FROM sv.outbox WHERE endpoint = 'tap-fast' AND status = 'delivered'", 'reload: delivery goes on');
+
+# 11. the same worker against nginx (scripts/nginx_endpoint.sh: Debian nginx-light, `return 200`,
+# an access log line per request with its Idempotency-Key): delivery, a single message woken
+# at commit, the worker killed and PostgreSQL stopped with -m immediate in the middle of a
+# batch (under /slow/, paced at 500 a second).  nginx's log must hold every delivered message
+# under its own key with 200, no key the outbox does not have, and a key more than once only
+# for a message that was in flight at the kill or the crash.  (The fixture stays the endpoint
+# for what nginx cannot play: 5xx, hangs, drops, redirects.)
+my $nginx_script = dirname(__FILE__) . '/../scripts/nginx_endpoint.sh';
+SKIP:
+{
+	skip 'nginx not installed (scripts/setup-debian.sh installs nginx-light)', 1 unless -x '/usr/sbin/nginx';
+	my $ndir = $node->basedir . '/nginx';
+	mkdir $ndir;
+	my $nport = `bash $nginx_script start $ndir 1`;
+	chomp $nport;
+	unless (ok($nport =~ /^\d+$/, "nginx listening on $nport"))
+	{
+		diag(slurp_file("$ndir/start.err"));
+		last SKIP;
+	}
+	my $nlog = "$ndir/access.log";
+	my $nginx_received = sub {
+		my %by_key;
+		return \%by_key unless -e $nlog;
+		for my $line (split /\n/, slurp_file($nlog))
+		{
+			my (undef, $key, $status) = split / /, $line;
+			push @{ $by_key{$key} }, $status if $key ne '-';
+		}
+		return \%by_key;
+	};
+	my $nginx_check = sub {
+		my ($label, $endpoint, $n, $max_extra) = @_;
+		my $got = $nginx_received->();
+		my @delivered = split /\n/, $node->safe_psql('pushdb',
+			"SELECT message_id FROM sv.outbox WHERE endpoint = '$endpoint' AND status = 'delivered'");
+		is(scalar @delivered, $n, "nginx, $label: all $n delivered as recorded");
+		my $missing = grep { !grep { $_ eq '200' } @{ $got->{$_} // [] } } @delivered;
+		is($missing, 0, "nginx, $label: every delivered message in nginx's log with 200 under its key");
+		my %known = map { $_ => 1 } split /\n/, $node->safe_psql('pushdb', 'SELECT message_id FROM sv.outbox');
+		is(scalar(grep { !$known{$_} } keys %$got), 0, "nginx, $label: no key the outbox does not have");
+		my %mine = map { $_ => 1 } @delivered;
+		my $extra = 0;
+		$extra += scalar(@{ $got->{$_} }) - 1 for grep { $mine{$_} } keys %$got;
+		cmp_ok($extra, '<=', $max_extra, "nginx, $label: $extra requests repeated (each under its one key), at most $max_extra");
+	};
+	my $nendpoint = sub {
+		my ($name, $path, %o) = @_;
+		my $extra = join '', map { ", $_ => $o{$_}" } sort keys %o;
+		$node->safe_psql('pushdb', "SELECT sv.endpoint_save('$name', 'http://127.0.0.1:$nport/$path'$extra)");
+	};
+
+	$nendpoint->('ngx-accept', 'push/accept', max_concurrent => 64);
+	$node->safe_psql('pushdb', "SELECT count(sv.outbox_send('ngx-accept', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 1000) n");
+	wait_for("SELECT count(*) = 1000 FROM sv.outbox WHERE endpoint = 'ngx-accept' AND status = 'delivered'", 'nginx: 1,000 messages delivered');
+	is($node->safe_psql('pushdb', "SELECT count(*) FROM sv.outbox_attempt a JOIN sv.outbox o ON o.id = a.outbox_id WHERE o.endpoint = 'ngx-accept'"),
+		'1000', 'nginx: one attempt each');
+	$nginx_check->('delivery', 'ngx-accept', 1000, 0);
+	$t0 = time;
+	$node->safe_psql('pushdb', "SELECT sv.outbox_send('ngx-accept', 'tap.test', '{\"single\": true}')");
+	wait_for("SELECT count(*) = 1001 FROM sv.outbox WHERE endpoint = 'ngx-accept' AND status = 'delivered'", 'nginx: one more delivered');
+	ok(time - $t0 < 2, sprintf('nginx: a single message delivered %.2f s after its commit', time - $t0));
+
+	# the worker killed, then PostgreSQL stopped with -m immediate, each in the middle of a batch
+	# of 2,000 (4 s at nginx's pace)
+	for my $case (['kill', 'ngx-kill'], ['immediate', 'ngx-crash'])
+	{
+		my ($how, $name) = @$case;
+		$nendpoint->($name, "slow/$how", max_concurrent => 20, max_attempts => 50);
+		$node->safe_psql('pushdb', "SELECT count(sv.outbox_send('$name', 'tap.test', jsonb_build_object('n', n))) FROM generate_series(1, 2000) n");
+		wait_for("SELECT count(*) > 100 FROM sv.outbox WHERE endpoint = '$name' AND status = 'delivered'", "nginx, $how: delivery under way");
+		cmp_ok($node->safe_psql('pushdb', "SELECT count(*) FROM sv.outbox WHERE endpoint = '$name' AND status = 'delivered'"),
+			'<', 2000, "nginx, $how: interrupted before the end");
+		if ($how eq 'kill')
+		{
+			kill 'KILL', $node->safe_psql('pushdb', 'SELECT pid FROM sv.push_worker_status()');
+		}
+		else
+		{
+			$node->stop('immediate');
+			$node->start;
+		}
+		wait_for("SELECT count(*) = 2000 FROM sv.outbox WHERE endpoint = '$name' AND status = 'delivered'",
+			"nginx, $how: all 2,000 delivered after the restart");
+		# at most the requests in flight at the interruption (20) and a batch recorded by no one (32 + 20)
+		$nginx_check->($how, $name, 2000, 72);
+	}
+	system('bash', $nginx_script, 'stop', $ndir);
+}
 
 # duplicates, over everything: only ever under the same key (the count per key above 1 is a
 # redelivery after a kill or crash, never a second message)

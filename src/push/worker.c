@@ -40,6 +40,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -53,6 +54,7 @@
 #define RECORD_BATCH 32			/* finished requests recorded together ... */
 #define RECORD_WAIT_MS 5		/* ... or after this long, whichever comes first */
 #define SNIPPET 200				/* bytes of a failed response kept as its error */
+#define ENDPOINT_NAME_LEN 65	/* sv.endpoint.name: at most 64 characters */
 
 typedef struct Transfer
 {
@@ -63,6 +65,7 @@ typedef struct Transfer
 	char	   *setup_error;	/* not sent: an option could not be set (a send failure) */
 	int64		id;
 	int32		attempt;
+	char		endpoint[ENDPOINT_NAME_LEN];
 	TimestampTz started;
 	struct curl_slist *headers;
 	char	   *body;
@@ -80,6 +83,7 @@ typedef struct PushResult
 {
 	int64		id;
 	int32		attempt;
+	char		endpoint[ENDPOINT_NAME_LEN];
 	TimestampTz started;
 	int32		duration_ms;
 	int32		status;			/* 0 with has_status: refused before sending */
@@ -88,6 +92,24 @@ typedef struct PushResult
 } PushResult;
 
 static MemoryContext transfer_cxt = NULL;
+
+/*
+ * The worker's messages in flight per endpoint (claimed, not yet recorded), kept here and
+ * passed to every claim, which so counts nothing in sv.outbox (issue 20).  The worker is the
+ * only claimer; at its start every message left in flight is queued again (recover_orphans).
+ */
+typedef struct EndpointBusy
+{
+	char		name[ENDPOINT_NAME_LEN];	/* hash key */
+	int			in_flight;
+} EndpointBusy;
+
+static HTAB *endpoint_busy = NULL;
+
+/* The worker's statements, planned once (SPI_prepare, SPI_keepplan) and kept. */
+static SPIPlanPtr claim_plan = NULL;
+static SPIPlanPtr record_plan = NULL;
+static SPIPlanPtr next_due_plan = NULL;
 
 /*
  * libcurl's state in the worker, released by push_curl_cleanup at process exit (on_proc_exit):
@@ -236,9 +258,17 @@ push_detach(int code, Datum arg)
 	SpinLockRelease(&sv_push_shared->mutex);
 }
 
+/*
+ * The memory context current at begin_tx, made current again by end_tx: a commit leaves
+ * TopMemoryContext current, where what the loop allocates next (the claim's and the record's
+ * arrays) would never be freed.
+ */
+static MemoryContext tx_caller_cxt = NULL;
+
 static void
 begin_tx(const char *what)
 {
+	tx_caller_cxt = CurrentMemoryContext;
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
@@ -252,7 +282,47 @@ end_tx(void)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	MemoryContextSwitchTo(tx_caller_cxt);
 	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* A statement planned once and kept for the worker's life (in a transaction, SPI connected). */
+static SPIPlanPtr
+keep_plan(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "sv_platform push: could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	return plan;
+}
+
+/* The kept plans dropped (the extension was dropped or changed: prepared again when back). */
+static void
+free_plans(void)
+{
+	if (claim_plan)
+		SPI_freeplan(claim_plan);
+	if (record_plan)
+		SPI_freeplan(record_plan);
+	if (next_due_plan)
+		SPI_freeplan(next_due_plan);
+	claim_plan = record_plan = next_due_plan = NULL;
+}
+
+static EndpointBusy *
+busy_entry(const char *name)
+{
+	char		key[ENDPOINT_NAME_LEN];
+	EndpointBusy *b;
+	bool		found;
+
+	memset(key, 0, sizeof(key));
+	strlcpy(key, name, sizeof(key));
+	b = (EndpointBusy *) hash_search(endpoint_busy, key, HASH_ENTER, &found);
+	if (!found)
+		b->in_flight = 0;
+	return b;
 }
 
 /*
@@ -296,10 +366,12 @@ next_due_ms(void)
 
 	begin_tx("sv_platform push: next due");
 	/* each enabled endpoint's first due message, along outbox_endpoint_due_idx */
-	if (SPI_execute("SELECT ceil(extract(epoch FROM min(d.next_attempt_at) - clock_timestamp()) * 1000)::int8 "
-					"FROM sv.endpoint e CROSS JOIN LATERAL ("
-					"SELECT o.next_attempt_at FROM sv.outbox o WHERE o.endpoint = e.name AND o.status = 'pending' "
-					"ORDER BY o.next_attempt_at LIMIT 1) d WHERE e.enabled", true, 1) != SPI_OK_SELECT)
+	if (next_due_plan == NULL)
+		next_due_plan = keep_plan("SELECT ceil(extract(epoch FROM min(d.next_attempt_at) - clock_timestamp()) * 1000)::int8 "
+								  "FROM sv.endpoint e CROSS JOIN LATERAL ("
+								  "SELECT o.next_attempt_at FROM sv.outbox o WHERE o.endpoint = e.name AND o.status = 'pending' "
+								  "ORDER BY o.next_attempt_at LIMIT 1) d WHERE e.enabled", 0, NULL);
+	if (SPI_execute_plan(next_due_plan, NULL, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "sv_platform push: next-due query failed");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (!isnull)
@@ -484,19 +556,36 @@ push_curl_cleanup(int code, Datum arg)
 static int
 claim(CURLM *multi, int capacity, int *in_multi, List **refused)
 {
-	Oid			types[2] = {INT4OID, INT4OID};
-	Datum		args[2];
+	Oid			types[4] = {INT4OID, INT4OID, TEXTARRAYOID, INT4ARRAYOID};
+	Datum		args[4];
 	int			n;
+	int			nbusy = 0;
+	Datum	   *names = palloc(sizeof(Datum) * (hash_get_num_entries(endpoint_busy) + 1));
+	Datum	   *counts = palloc(sizeof(Datum) * (hash_get_num_entries(endpoint_busy) + 1));
+	HASH_SEQ_STATUS seq;
+	EndpointBusy *b;
 
+	/* this worker's messages in flight per endpoint: the claim counts none itself */
+	hash_seq_init(&seq, endpoint_busy);
+	while ((b = (EndpointBusy *) hash_seq_search(&seq)) != NULL)
+	{
+		if (b->in_flight <= 0)
+			continue;
+		names[nbusy] = CStringGetTextDatum(b->name);
+		counts[nbusy++] = Int32GetDatum(b->in_flight);
+	}
 	args[0] = Int32GetDatum(capacity);
 	args[1] = Int32GetDatum(LEASE_MARGIN_MS);
+	args[2] = PointerGetDatum(construct_array(names, nbusy, TEXTOID, -1, false, TYPALIGN_INT));
+	args[3] = PointerGetDatum(construct_array(counts, nbusy, INT4OID, 4, true, TYPALIGN_INT));
 	begin_tx("sv_platform push: claim");
-	if (SPI_execute_with_args("SELECT id, message_id, attempt, kind, body, url, method, "
-							  "       ARRAY(SELECT h.key || ': ' || (h.value #>> '{}') FROM jsonb_each(headers) h), "
-							  "       auth, secret, timeout_ms, follow_redirects, "
-							  "       sv._push_host_allowed(sv._url_host(url)), auth_header "
-							  "FROM sv._outbox_claim($1, $2)",
-							  2, types, args, NULL, false, 0) != SPI_OK_SELECT)
+	if (claim_plan == NULL)
+		claim_plan = keep_plan("SELECT id, message_id, attempt, kind, body, url, method, "
+							   "       ARRAY(SELECT h.key || ': ' || (h.value #>> '{}') FROM jsonb_each(headers) h), "
+							   "       auth, secret, timeout_ms, follow_redirects, "
+							   "       sv._push_host_allowed(sv._url_host(url)), auth_header, endpoint "
+							   "FROM sv._outbox_claim($1, $2, $3, $4)", 4, types);
+	if (SPI_execute_plan(claim_plan, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "sv_platform push: claim failed");
 	n = (int) SPI_processed;
 	if (sv_push_shared != NULL)
@@ -524,6 +613,8 @@ claim(CURLM *multi, int capacity, int *in_multi, List **refused)
 		char	   *auth_header = SPI_getvalue(tup, desc, 14);
 
 		t->cxt = cxt;
+		strlcpy(t->endpoint, text_field(tup, desc, 15), sizeof(t->endpoint));
+		busy_entry(t->endpoint)->in_flight++;
 		t->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
 		t->attempt = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
 		t->body = text_field(tup, desc, 5);
@@ -622,8 +713,9 @@ record(PushResult *results, int n)
 	args[7] = Int32GetDatum(sv_push_retry_max_ms);
 
 	begin_tx("sv_platform push: record");
-	if (SPI_execute_with_args("SELECT * FROM sv._outbox_record($1, $2, $3, $4, $5, $6, $7, $8)",
-							  8, types, args, NULL, false, 1) != SPI_OK_SELECT)
+	if (record_plan == NULL)
+		record_plan = keep_plan("SELECT * FROM sv._outbox_record($1, $2, $3, $4, $5, $6, $7, $8)", 8, types);
+	if (SPI_execute_plan(record_plan, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "sv_platform push: recording outcomes failed");
 	if (sv_push_shared != NULL)
 	{
@@ -638,6 +730,9 @@ record(PushResult *results, int n)
 		SpinLockRelease(&sv_push_shared->mutex);
 	}
 	end_tx();
+	/* recorded: no longer in flight (the claim's limit counts them until here) */
+	for (int i = 0; i < n; i++)
+		busy_entry(results[i].endpoint)->in_flight--;
 }
 
 static void
@@ -647,6 +742,7 @@ finish_transfer(Transfer *t, CURLcode code, PushResult *r)
 
 	r->id = t->id;
 	r->attempt = t->attempt;
+	memcpy(r->endpoint, t->endpoint, sizeof(r->endpoint));
 	r->started = t->started;
 	r->duration_ms = (int32) Min((GetCurrentTimestamp() - t->started) / 1000, PG_INT32_MAX);
 	r->error = NULL;
@@ -741,6 +837,13 @@ sv_push_main(Datum arg)
 	 * request in flight (sv.push_max_in_flight is at most 1024).
 	 */
 	pending = MemoryContextAlloc(TopMemoryContext, sizeof(PushResult) * (1024 + RECORD_BATCH));
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = ENDPOINT_NAME_LEN;
+		ctl.entrysize = sizeof(EndpointBusy);
+		endpoint_busy = hash_create("sv_platform push endpoints in flight", 64, &ctl, HASH_ELEM | HASH_STRINGS);
+	}
 	on_proc_exit(push_curl_cleanup, (Datum) 0);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		elog(ERROR, "sv_platform push: curl_global_init failed");
@@ -908,6 +1011,7 @@ sv_push_main(Datum arg)
 			if (version == NULL || strcmp(version, SV_PLATFORM_VERSION) != 0)
 			{
 				recovered = false;	/* dropped or changed: wait for it again */
+				free_plans();
 				continue;
 			}
 			nap = next_due_ms();
