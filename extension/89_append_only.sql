@@ -74,7 +74,10 @@ AS $fn$
     ('sv.risk_rule', 'risk_rule_immutable'),
     ('sv.risk_rule', 'risk_rule_no_truncate'),
     ('sv.risk_alert', 'risk_alert_immutable'),
-    ('sv.risk_alert', 'risk_alert_no_truncate')
+    ('sv.risk_alert', 'risk_alert_no_truncate'),
+    -- 81_bulletin
+    ('sv.bulletin', 'bulletin_immutable'),
+    ('sv.bulletin', 'bulletin_no_truncate')
 $fn$;
 COMMENT ON FUNCTION sv._append_only_registry() IS
   'The guard triggers of the append-only tables: one row per (table, trigger), kept ENABLE ALWAYS';
