@@ -125,7 +125,8 @@ $fn$;
 -- ---------------------------------------------------------------------------------------------
 
 -- The catalogue (a stock, aggregation last): claim rate and check-list completeness per
--- department, as the catalogue stands now, dated last_day (the view sv_bi.catalog_claim_rate).
+-- department (the view sv_bi.catalog_claim_rate), as the catalogue stands when computed, for
+-- every day of the range: a day refreshed later keeps what it was then.
 CREATE OR REPLACE FUNCTION sv._kpi_compute_catalog(first_day date, last_day date)
 RETURNS TABLE (kpi text, day date, department_id integer, region_code text, num bigint, den bigint, keys text[])
 LANGUAGE sql STABLE
@@ -139,9 +140,12 @@ AS $fn$
     LEFT JOIN sv.catalog_claim k ON k.department_id = d.id AND k.catalog_item_id = c.id
     GROUP BY d.id, d.region_code
   )
-  SELECT 'catalog_claim_rate', last_day, c.id, c.region_code, c.claimed, c.to_claim, NULL::text[] FROM c
+  SELECT 'catalog_claim_rate', g::date, c.id, m.county, c.claimed, c.to_claim, NULL::text[]
+  FROM c JOIN sv._kpi_region_map() m ON m.code = c.region_code CROSS JOIN generate_series(first_day, last_day, '1 day') g
   UNION ALL
-  SELECT 'checklist_completeness', last_day, c.id, c.region_code, c.with_checks, c.claimed, NULL FROM c WHERE c.claimed > 0
+  SELECT 'checklist_completeness', g::date, c.id, m.county, c.with_checks, c.claimed, NULL
+  FROM c JOIN sv._kpi_region_map() m ON m.code = c.region_code CROSS JOIN generate_series(first_day, last_day, '1 day') g
+  WHERE c.claimed > 0
 $fn$;
 
 -- Data timeliness: actions reach the platform within this many working days of their end
@@ -151,8 +155,9 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$ SELECT 5 $fn$;
 
 -- Supervision actions, by the day they ended (timeliness) and started (coverage), per
--- department and the subject's region.  Coverage: the check items acted on that day (keys) over
--- the department's check items to cover (claimed or city-specific, as sv.action_coverage).
+-- department and the subject's region.  Coverage: the check items to cover acted on that day
+-- (keys) over the department's check items to cover (claimed or city-specific, as
+-- sv.action_coverage); actions on other items do not count.
 -- Timeliness: received by the kpi.action_timeliness_days-th working day after the end.
 -- The department index (department_id, ended_on) is read for each department.
 CREATE OR REPLACE FUNCTION sv._kpi_compute_actions(first_day date, last_day date)
@@ -161,13 +166,13 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   WITH depts AS (SELECT array_agg(d.id) AS ids FROM sv.department d),
-  items AS (
-    SELECT k.department_id, count(*) AS n
+  cover AS (   -- the check items each department must cover
+    SELECT k.department_id, k.code
     FROM sv.check_item k JOIN sv.catalog_item c ON c.id = k.catalog_item_id
     WHERE c.source = 'city'
        OR EXISTS (SELECT 1 FROM sv.catalog_claim m WHERE m.department_id = k.department_id AND m.catalog_item_id = c.id)
-    GROUP BY k.department_id
   ),
+  items AS (SELECT v.department_id, count(*) AS n FROM cover v GROUP BY v.department_id),
   days AS (   -- the working-day limit of each end day (one calendar lookup per day, not per action)
     SELECT g::date AS ended_on, sv._add_workdays_or_null(g::date, sv._kpi_timeliness_days()) AS limit_on
     FROM generate_series(first_day, last_day, '1 day') g
@@ -189,11 +194,12 @@ AS $fn$
   FROM ended e JOIN sv._kpi_region_map() m ON m.code = e.region_code
   GROUP BY e.ended_on, e.department_id, m.county
   UNION ALL
-  SELECT 'action_coverage', s.started_on, s.department_id, m.county, 0, coalesce(max(i.n), 0),
+  SELECT 'action_coverage', s.started_on, s.department_id, m.county, 0, max(i.n),
          ARRAY(SELECT DISTINCT u FROM unnest(array_agg(x.code)) u ORDER BY u)
   FROM started s JOIN sv._kpi_region_map() m ON m.code = s.region_code
   CROSS JOIN LATERAL unnest(s.codes) x(code)
-  LEFT JOIN items i ON i.department_id = s.department_id
+  JOIN cover v ON v.department_id = s.department_id AND v.code = x.code
+  JOIN items i ON i.department_id = s.department_id
   GROUP BY s.started_on, s.department_id, m.county
 $fn$;
 

@@ -164,6 +164,12 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$ SELECT CASE WHEN value IS NULL OR jsonb_typeof(value) <> 'number' THEN '—'
                     ELSE to_char(value::text::numeric, 'FM990.0') END $fn$;
 
+-- A percentage for the summary figures: '73.7%', or an em dash.
+CREATE OR REPLACE FUNCTION sv._bulletin_pct(value jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $fn$ SELECT CASE WHEN value IS NULL OR jsonb_typeof(value) <> 'number' THEN '—'
+                    ELSE to_char(value::text::numeric, 'FM990.0') || '%' END $fn$;
+
 -- The colour of a score (0-100) from red through amber to green, for the county grid.
 CREATE OR REPLACE FUNCTION sv._bulletin_colour(score numeric) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -330,9 +336,11 @@ BEGIN
     || 'table{border-collapse:collapse;width:100%;font-size:12px;margin:6px 0}th,td{border:1px solid #d1d5db;padding:3px 6px;text-align:left}'
     || 'th{background:#f3f4f6}td.n{text-align:right}.up{color:#15803d}.down{color:#b91c1c}.new{color:#6b7280}.same{color:#6b7280}'
     || 'svg.chart{max-width:100%;height:auto;display:block;margin:4px 0}.none{color:#6b7280}'
-    || 'section{page-break-inside:avoid;break-inside:avoid}section.annex{page-break-before:always;break-before:page}'
+    || 'h2{break-after:avoid;page-break-after:avoid}svg.chart,tr,.figures{break-inside:avoid;page-break-inside:avoid}'
+    || 'thead{display:table-header-group}th{white-space:nowrap}td.nw{white-space:nowrap}'
+    || 'section.annex{page-break-before:always;break-before:page}'
     || 'footer{margin-top:16px;font-size:11px;color:#6b7280;border-top:1px solid #e5e7eb;padding-top:6px}'
-    || '@media print{body{padding:0;max-width:none}.fig{background:#fff}}'
+    || '@media print{body{padding:0;max-width:none}.fig{background:#fff}.fig .v{font-size:20px}svg.chart{max-height:150mm;width:auto}}'
     || '</style></head><body>'
     || '<header><div class="org">平顶山市“互联网+监管”平台 · 监管的监管</div>'
     || '<h1>' || v_title || '</h1>'
@@ -345,11 +353,11 @@ BEGIN
     || format('<div class="fig"><div class="v">%s</div><div class="l">参评部门(个)</div></div>', jsonb_array_length(c -> 'departments'))
     || format('<div class="fig"><div class="v">%s</div><div class="l">参评县(市、区)(个)</div></div>', jsonb_array_length(c -> 'counties'))
     || format('<div class="fig"><div class="v">%s</div><div class="l">部门平均得分</div></div>', coalesce(to_char(v_avg, 'FM990.0'), '—'))
-    || format('<div class="fig"><div class="v">%s%%</div><div class="l">办理时限按期率</div></div>', sv._bulletin_num(c #> '{city,deadline_on_time,value}'))
-    || format('<div class="fig"><div class="v">%s%%</div><div class="l">监管数据汇聚及时率</div></div>', sv._bulletin_num(c #> '{city,action_timeliness,value}'))
-    || format('<div class="fig"><div class="v">%s%%</div><div class="l">检查结果按期公示率</div></div>', sv._bulletin_num(c #> '{city,deadline.action.publication_due,value}'))
+    || format('<div class="fig"><div class="v">%s</div><div class="l">办理时限按期率</div></div>', sv._bulletin_pct(c #> '{city,deadline_on_time,value}'))
+    || format('<div class="fig"><div class="v">%s</div><div class="l">监管数据汇聚及时率</div></div>', sv._bulletin_pct(c #> '{city,action_timeliness,value}'))
+    || format('<div class="fig"><div class="v">%s</div><div class="l">检查结果按期公示率</div></div>', sv._bulletin_pct(c #> '{city,deadline.action.publication_due,value}'))
     || format('<div class="fig"><div class="v">%s</div><div class="l">期间结束的监管行为(件)</div></div>', coalesce(c #>> '{city,action_timeliness,den}', '0'))
-    || format('<div class="fig"><div class="v">%s%%</div><div class="l">数据汇聚退回率</div></div>', sv._bulletin_num(c #> '{city,ingest_reject_rate,value}'))
+    || format('<div class="fig"><div class="v">%s</div><div class="l">数据汇聚退回率</div></div>', sv._bulletin_pct(c #> '{city,ingest_reject_rate,value}'))
     || '</div></section>';
   -- departments
   h := h || '<section id="departments"><h2>二、部门排名</h2>' || sv._bulletin_bars(c -> 'departments', '部门综合得分')
@@ -397,7 +405,7 @@ BEGIN
   h := h || '<section id="annex" class="annex"><h2>附件:指标定义</h2><table><thead><tr><th>指标</th><th>定义</th><th>数据来源</th>'
     || '<th>方向</th><th>权重</th><th>依据</th></tr></thead><tbody>';
   FOR k IN SELECT x FROM jsonb_array_elements(c -> 'kpis') x LOOP
-    h := h || format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="n">%s</td><td>%s</td></tr>',
+    h := h || format('<tr><td>%s</td><td>%s</td><td>%s</td><td class="nw">%s</td><td class="n">%s</td><td>%s</td></tr>',
                      sv._html(k ->> 'name'), sv._html(k ->> 'definition'), sv._html(k ->> 'source'),
                      CASE k ->> 'direction' WHEN 'higher' THEN '越高越好' ELSE '越低越好' END, sv._bulletin_num(k -> 'weight'),
                      sv._html(k ->> 'basis'));

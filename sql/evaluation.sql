@@ -83,7 +83,10 @@ WHERE department_id = 9901 AND kpi LIKE 'action%' ORDER BY kpi;
 
 -- stored: the same values from the daily rows
 SELECT sv.kpi_refresh('2024-01-01', '2024-01-31') > 0 AS stored;
-SELECT kpi, day, region_code, num, den, keys FROM sv.kpi_daily WHERE department_id IN (9901, 9902) ORDER BY kpi, department_id, day;
+-- (the catalogue's stock is stored for every day: its last day shown)
+SELECT kpi, day, region_code, num, den, keys FROM sv.kpi_daily
+WHERE department_id IN (9901, 9902) AND (kpi NOT IN ('catalog_claim_rate', 'checklist_completeness') OR day = '2024-01-31')
+ORDER BY kpi, department_id, day;
 SELECT kpi, department_name, num, den, value FROM sv.kpi_values('2024-01-31', '2024-01-01', '2024-01-31')
 WHERE department_id IN (9901, 9902) ORDER BY kpi, department_id;
 SELECT action, object_id, change ->> 'first_day' AS first_day FROM sv.audit_log WHERE object_kind = 'kpi_daily' ORDER BY seq DESC LIMIT 1;
