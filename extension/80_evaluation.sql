@@ -173,7 +173,7 @@ AS $fn$
        OR EXISTS (SELECT 1 FROM sv.catalog_claim m WHERE m.department_id = k.department_id AND m.catalog_item_id = c.id)
   ),
   items AS (SELECT v.department_id, count(*) AS n FROM cover v GROUP BY v.department_id),
-  days AS (   -- the working-day limit of each end day (one calendar lookup per day, not per action)
+  days AS MATERIALIZED (   -- the working-day limit of each end day (one calendar lookup per day, not per action)
     SELECT g::date AS ended_on, sv._add_workdays_or_null(g::date, sv._kpi_timeliness_days()) AS limit_on
     FROM generate_series(first_day, last_day, '1 day') g
   ),
