@@ -49,6 +49,7 @@ COMMENT ON TABLE sv.kpi IS
 ALTER TABLE sv.kpi ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.kpi FORCE ROW LEVEL SECURITY;
 CREATE POLICY kpi_read ON sv.kpi FOR SELECT USING (true);
+GRANT SELECT ON sv.kpi TO sv_admin, sv_auditor, sv_bi, sv_officer, sv_integration, sv_public;
 
 CREATE TABLE sv.kpi_daily (
   kpi           text NOT NULL,
@@ -61,6 +62,8 @@ CREATE TABLE sv.kpi_daily (
   CONSTRAINT kpi_daily_pkey PRIMARY KEY (day, kpi, department_id, region_code),
   CONSTRAINT kpi_daily_counts CHECK (num >= 0 AND den >= 0)
 );
+-- one KPI over many days (the bulletin's six-month trend)
+CREATE INDEX kpi_daily_kpi_idx ON sv.kpi_daily (kpi, day);
 COMMENT ON TABLE sv.kpi_daily IS
   'KPI aggregates per day, department and county-level region (numerator, denominator): a period sums its days';
 ALTER TABLE sv.kpi_daily ENABLE ROW LEVEL SECURITY;
@@ -409,9 +412,9 @@ $fn$;
 COMMENT ON FUNCTION sv.kpi_refresh(date, date) IS
   'Administrators: recompute the stored daily KPI aggregates of a range of days (not after today); returns the rows stored';
 
--- The daily rows of [first_day, last_day]: stored days from sv.kpi_daily, the others computed
--- now (not stored).
-CREATE OR REPLACE FUNCTION sv._kpi_rows(first_day date, last_day date)
+-- The daily rows of the days of [first_day, last_day] not stored (not in sv.kpi_day), of the
+-- KPIs listed (all when kpis is NULL), computed now; nothing when every day is stored.
+CREATE OR REPLACE FUNCTION sv._kpi_missing(first_day date, last_day date, kpis text[])
 RETURNS TABLE (kpi text, day date, department_id integer, region_code text, num bigint, den bigint, keys text[])
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
@@ -420,22 +423,34 @@ DECLARE
   v_missing date[];
   f text;
 BEGIN
-  RETURN QUERY SELECT k.kpi, k.day, k.department_id, k.region_code, k.num, k.den, k.keys
-               FROM sv.kpi_daily k WHERE k.day BETWEEN first_day AND last_day;
   v_missing := ARRAY(SELECT g::date FROM generate_series(first_day, last_day, '1 day') g
                      WHERE NOT EXISTS (SELECT 1 FROM sv.kpi_day d WHERE d.day = g::date));
   IF cardinality(v_missing) > 0 THEN
-    FOR f IN SELECT DISTINCT c.compute_function FROM sv.kpi_catalog() c ORDER BY 1 LOOP
-      RETURN QUERY EXECUTE format('SELECT * FROM %s($1, $2) x WHERE x.day = ANY ($3)', f)
-        USING v_missing[1], v_missing[cardinality(v_missing)], v_missing;
+    FOR f IN SELECT DISTINCT c.compute_function FROM sv.kpi_catalog() c WHERE kpis IS NULL OR c.code = ANY (kpis) ORDER BY 1 LOOP
+      RETURN QUERY EXECUTE format('SELECT * FROM %s($1, $2) x WHERE x.day = ANY ($3) AND ($4 IS NULL OR x.kpi = ANY ($4))', f)
+        USING v_missing[1], v_missing[cardinality(v_missing)], v_missing, kpis;
     END LOOP;
   END IF;
 END
 $fn$;
 
+-- The daily rows of [first_day, last_day] (of the KPIs listed, or all when kpis is NULL): the
+-- stored days from sv.kpi_daily, the others computed now (not stored).  No SET search_path: the
+-- planner inlines it into its callers, so the stored rows are read as a plain scan.
+CREATE OR REPLACE FUNCTION sv._kpi_rows(first_day date, last_day date, kpis text[] DEFAULT NULL)
+RETURNS TABLE (kpi text, day date, department_id integer, region_code text, num bigint, den bigint, keys text[])
+LANGUAGE sql STABLE
+AS $fn$
+  SELECT k.kpi, k.day, k.department_id, k.region_code, k.num, k.den, k.keys
+  FROM sv.kpi_daily k WHERE k.day BETWEEN first_day AND last_day AND (kpis IS NULL OR k.kpi = ANY (kpis))
+  UNION ALL
+  SELECT m.kpi, m.day, m.department_id, m.region_code, m.num, m.den, m.keys FROM sv._kpi_missing(first_day, last_day, kpis) m
+$fn$;
+
 -- The KPIs of a period as of a day: the days from period_from to the earlier of period_to and
--- as_of, per department and county-level region (level 'unit'), per department ('department')
--- or per county ('county': facts of the city's level are left out).  sum: the days add up;
+-- as_of, per department and county-level region (level 'unit'), per department ('department'),
+-- per county ('county': facts of the city's level are left out) or both of the last two ('both':
+-- the rows of a department have no region, those of a county no department).  sum: the days add up;
 -- last: the latest day's stock; distinct: the keys covered (per department) over the largest
 -- denominator.  Officers get their own department's only.
 CREATE OR REPLACE FUNCTION sv._kpi_period(as_of date, period_from date, period_to date, level text)
@@ -443,12 +458,19 @@ RETURNS TABLE (kpi text, department_id integer, region_code text, num bigint, de
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  WITH r AS (
-    SELECT x.*, c.aggregation FROM sv._kpi_rows(period_from, least(period_to, as_of)) x
-    JOIN sv.kpi_catalog() c ON c.code = x.kpi
+  WITH cat AS MATERIALIZED (SELECT c.code, c.aggregation FROM sv.kpi_catalog() c),
+  r AS MATERIALIZED (   -- the days' rows; of a stock (last), the last day's only
+    SELECT x.*, c.aggregation
+    FROM sv._kpi_rows(period_from, least(period_to, as_of), ARRAY(SELECT c.code FROM cat c WHERE c.aggregation <> 'last')) x
+    JOIN cat c ON c.code = x.kpi
+    UNION ALL
+    SELECT x.*, c.aggregation
+    FROM sv._kpi_rows(least(period_to, as_of), least(period_to, as_of), ARRAY(SELECT c.code FROM cat c WHERE c.aggregation = 'last')) x
+    JOIN cat c ON c.code = x.kpi
+    WHERE least(period_to, as_of) >= period_from
   ), lastday AS (
     SELECT r.kpi, max(r.day) AS day FROM r WHERE r.aggregation = 'last' GROUP BY r.kpi
-  ), unit AS (   -- per department and region
+  ), unit AS MATERIALIZED (   -- per department and region
     SELECT r.kpi, r.department_id, r.region_code, sum(r.num)::bigint AS num, sum(r.den)::bigint AS den, NULL::text[] AS keys
     FROM r WHERE r.aggregation = 'sum' GROUP BY r.kpi, r.department_id, r.region_code
     UNION ALL
@@ -462,16 +484,17 @@ AS $fn$
   SELECT u.kpi, u.department_id, u.region_code, coalesce(u.num, cardinality(u.keys))::bigint, u.den
   FROM unit u WHERE $4 = 'unit'
   UNION ALL
-  SELECT u.kpi, u.department_id, NULL,
-         coalesce(sum(u.num), (SELECT count(DISTINCT k) FROM unit v CROSS JOIN LATERAL unnest(v.keys) k
-                               WHERE v.kpi = u.kpi AND v.department_id = u.department_id))::bigint,
-         CASE WHEN bool_and(u.keys IS NOT NULL) THEN max(u.den) ELSE sum(u.den) END::bigint
-  FROM unit u WHERE $4 = 'department'
+  SELECT u.kpi, u.department_id, NULL, sum(u.num)::bigint, sum(u.den)::bigint
+  FROM unit u WHERE $4 IN ('department', 'both') AND u.keys IS NULL
+  GROUP BY u.kpi, u.department_id
+  UNION ALL   -- distinct: the keys of the department over all its regions
+  SELECT u.kpi, u.department_id, NULL, count(DISTINCT k)::bigint, max(u.den)::bigint
+  FROM unit u CROSS JOIN LATERAL unnest(u.keys) k WHERE $4 IN ('department', 'both') AND u.keys IS NOT NULL
   GROUP BY u.kpi, u.department_id
   UNION ALL
   SELECT u.kpi, NULL, u.region_code, sum(coalesce(u.num, cardinality(u.keys)))::bigint, sum(u.den)::bigint
   FROM unit u JOIN sv.region g ON g.code = u.region_code AND g.level IN ('county', 'zone')
-  WHERE $4 = 'county'
+  WHERE $4 IN ('county', 'both')
   GROUP BY u.kpi, u.region_code
 $fn$;
 
@@ -529,6 +552,14 @@ $fn$;
 COMMENT ON FUNCTION sv.kpi_values(date, date, date, text) IS
   'KPI values of a period as of a day per department, county or both: numerator, denominator, percent';
 
+-- The points (0-100) of a KPI value in the composite score: the percent when higher is better,
+-- 100 minus the percent when lower is.
+CREATE OR REPLACE FUNCTION sv._kpi_points(num bigint, den bigint, direction text) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $fn$
+  SELECT least(greatest(CASE direction WHEN 'higher' THEN 100.0 * num / den ELSE 100.0 - 100.0 * num / den END, 0), 100)
+$fn$;
+
 -- The composite score (0-100) of each department or county: the weighted mean of its scored
 -- KPIs with something to measure (higher-better: the percent; lower-better: 100 − percent),
 -- ranked (1 = best; ties share a rank).
@@ -537,16 +568,13 @@ RETURNS TABLE (unit text, unit_name text, score numeric, rank bigint, kpis integ
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  WITH v AS (
-    SELECT coalesce(p.department_id::text, p.region_code) AS unit, c.weight,
-           CASE c.direction WHEN 'higher' THEN 100.0 * p.num / p.den ELSE 100.0 - 100.0 * p.num / p.den END AS points
+  WITH s AS (
+    SELECT coalesce(p.department_id::text, p.region_code) AS unit,
+           round(sum(c.weight * sv._kpi_points(p.num, p.den, c.direction)) / sum(c.weight), 1) AS score, count(*)::integer AS kpis
     FROM sv._kpi_period(as_of, period_from, period_to, level) p
     JOIN sv.kpi_catalog() c ON c.code = p.kpi
     WHERE c.weight > 0 AND p.den > 0
-  ), s AS (
-    SELECT v.unit, round(sum(v.weight * least(greatest(v.points, 0), 100)) / sum(v.weight), 1) AS score,
-           count(*)::integer AS kpis
-    FROM v GROUP BY v.unit
+    GROUP BY 1
   )
   SELECT s.unit, coalesce(d.name_zh, g.name_zh), s.score, rank() OVER (ORDER BY s.score DESC), s.kpis
   FROM s

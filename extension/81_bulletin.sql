@@ -102,27 +102,45 @@ DECLARE
   v_prev_to date := period_from - 1;
   v jsonb;
 BEGIN
-  WITH cur_d AS (SELECT * FROM sv._kpi_scores(period_to, period_from, period_to, 'department')),
-  prev_d AS (SELECT * FROM sv._kpi_scores(v_prev_to, v_prev_from, v_prev_to, 'department')),
-  cur_c AS (SELECT * FROM sv._kpi_scores(period_to, period_from, period_to, 'county')),
-  prev_c AS (SELECT * FROM sv._kpi_scores(v_prev_to, v_prev_from, v_prev_to, 'county')),
+  -- each period's values read once (this and the previous period, per department and county),
+  -- scored and ranked here as sv._kpi_scores does
+  WITH p AS MATERIALIZED (
+    SELECT 'cur' AS which, CASE WHEN x.department_id IS NULL THEN 'county' ELSE 'department' END AS level, x.*
+    FROM sv._kpi_period(period_to, period_from, period_to, 'both') x
+    UNION ALL
+    SELECT 'prev', CASE WHEN x.department_id IS NULL THEN 'county' ELSE 'department' END, x.*
+    FROM sv._kpi_period(v_prev_to, v_prev_from, v_prev_to, 'both') x
+  ), cat AS MATERIALIZED (SELECT k.code, k.weight, k.direction FROM sv.kpi_catalog() k),
+  scored AS (
+    SELECT p.which, p.level, coalesce(p.department_id::text, p.region_code) AS unit,
+           round(sum(c.weight * sv._kpi_points(p.num, p.den, c.direction)) / sum(c.weight), 1) AS score
+    FROM p JOIN cat c ON c.code = p.kpi WHERE c.weight > 0 AND p.den > 0
+    GROUP BY 1, 2, 3
+  ), ranked AS MATERIALIZED (
+    SELECT s.*, rank() OVER (PARTITION BY s.which, s.level ORDER BY s.score DESC) AS rank,
+           coalesce(d.name_zh, g.name_zh) AS unit_name
+    FROM scored s
+    LEFT JOIN sv.department d ON s.level = 'department' AND d.id::text = s.unit
+    LEFT JOIN sv.region g ON s.level = 'county' AND g.code = s.unit
+  ),
+  cur_d AS (SELECT * FROM ranked r WHERE r.which = 'cur' AND r.level = 'department'),
+  prev_d AS (SELECT * FROM ranked r WHERE r.which = 'prev' AND r.level = 'department'),
+  cur_c AS (SELECT * FROM ranked r WHERE r.which = 'cur' AND r.level = 'county'),
+  prev_c AS (SELECT * FROM ranked r WHERE r.which = 'prev' AND r.level = 'county'),
   dept_kpi AS (
     SELECT p.department_id, jsonb_object_agg(p.kpi, round(100.0 * p.num / p.den, 1)) AS kpis
-    FROM sv._kpi_period(period_to, period_from, period_to, 'department') p WHERE p.den > 0 GROUP BY p.department_id
+    FROM p WHERE p.which = 'cur' AND p.level = 'department' AND p.den > 0 GROUP BY p.department_id
   ),
   city AS (
-    SELECT p.kpi, sum(p.num) AS num, sum(p.den) AS den
-    FROM sv._kpi_period(period_to, period_from, period_to, 'department') p GROUP BY p.kpi
+    SELECT p.kpi, sum(p.num) AS num, sum(p.den) AS den FROM p WHERE p.which = 'cur' AND p.level = 'department' GROUP BY p.kpi
   ),
   months AS (
     SELECT (date_trunc('month', period_to) - make_interval(months => i))::date AS m FROM generate_series(5, 0, -1) i
   ),
-  trend AS (
-    SELECT m.m, p.kpi, sum(p.num) AS num, sum(p.den) AS den
-    FROM months m CROSS JOIN LATERAL sv._kpi_period(least(period_to, (m.m + interval '1 month' - interval '1 day')::date), m.m,
-                                                    (m.m + interval '1 month' - interval '1 day')::date, 'department') p
-    WHERE p.kpi IN ('deadline_on_time', 'action_timeliness')
-    GROUP BY m.m, p.kpi
+  trend AS (   -- both KPIs add up days (aggregation sum): the daily rows of the six months, once
+    SELECT date_trunc('month', x.day)::date AS m, x.kpi, sum(x.num) AS num, sum(x.den) AS den
+    FROM sv._kpi_rows((SELECT min(m) FROM months), period_to, ARRAY['deadline_on_time', 'action_timeliness']) x
+    GROUP BY 1, 2
   )
   SELECT jsonb_build_object(
     'previous', jsonb_build_object('from', v_prev_from, 'to', v_prev_to),

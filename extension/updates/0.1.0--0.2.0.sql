@@ -408,6 +408,7 @@ CREATE TABLE sv.kpi_daily (
   CONSTRAINT kpi_daily_pkey PRIMARY KEY (day, kpi, department_id, region_code),
   CONSTRAINT kpi_daily_counts CHECK (num >= 0 AND den >= 0)
 );
+CREATE INDEX kpi_daily_kpi_idx ON sv.kpi_daily (kpi, day);
 ALTER TABLE sv.kpi_daily ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.kpi_daily FORCE ROW LEVEL SECURITY;
 CREATE TABLE sv.kpi_day (
