@@ -72,6 +72,25 @@ CREATE POLICY kpi_daily_read ON sv.kpi_daily FOR SELECT TO sv_admin, sv_auditor,
 GRANT SELECT ON sv.kpi_daily TO sv_admin, sv_auditor, sv_bi;
 SELECT pg_catalog.pg_extension_config_dump('sv.kpi_daily', '');
 
+CREATE TABLE sv.kpi_monthly (
+  kpi           text NOT NULL,
+  month         date NOT NULL,          -- the first day of the month
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  region_code   text NOT NULL REFERENCES sv.region (code),
+  num           bigint NOT NULL,
+  den           bigint NOT NULL,
+  keys          text[],
+  CONSTRAINT kpi_monthly_pkey PRIMARY KEY (month, kpi, department_id, region_code),
+  CONSTRAINT kpi_monthly_month_check CHECK (extract(day FROM month) = 1)
+);
+COMMENT ON TABLE sv.kpi_monthly IS
+  'The daily KPI aggregates of each month added up (sum and distinct KPIs), rebuilt with its days: a month read as one row';
+ALTER TABLE sv.kpi_monthly ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.kpi_monthly FORCE ROW LEVEL SECURITY;
+CREATE POLICY kpi_monthly_read ON sv.kpi_monthly FOR SELECT TO sv_admin, sv_auditor, sv_bi USING (true);
+GRANT SELECT ON sv.kpi_monthly TO sv_admin, sv_auditor, sv_bi;
+SELECT pg_catalog.pg_extension_config_dump('sv.kpi_monthly', '');
+
 CREATE TABLE sv.kpi_day (
   day         date PRIMARY KEY,
   computed_at timestamptz NOT NULL,
@@ -371,6 +390,8 @@ DECLARE
   f text;
   v_n bigint := 0;
   v_rows bigint;
+  v_month_from date;
+  v_month_to date;
 BEGIN
   PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.kpi_refresh'), 0);
   DELETE FROM sv.kpi_daily k WHERE k.day BETWEEN first_day AND last_day;
@@ -387,6 +408,21 @@ BEGIN
   SELECT g::date, now(), me.login, run FROM generate_series(first_day, last_day, '1 day') g
   ON CONFLICT (day) DO UPDATE SET (computed_at, computed_by, job_run) = (EXCLUDED.computed_at, EXCLUDED.computed_by,
                                                                          EXCLUDED.job_run);
+  -- the months of these days added up again: sum KPIs summed, distinct ones their keys united
+  v_month_from := date_trunc('month', first_day)::date;
+  v_month_to := (date_trunc('month', last_day) + interval '1 month' - interval '1 day')::date;
+  DELETE FROM sv.kpi_monthly m WHERE m.month BETWEEN v_month_from AND v_month_to;
+  INSERT INTO sv.kpi_monthly (kpi, month, department_id, region_code, num, den, keys)
+  SELECT k.kpi, date_trunc('month', k.day)::date, k.department_id, k.region_code, sum(k.num), sum(k.den), NULL
+  FROM sv.kpi_daily k JOIN sv.kpi_catalog() c ON c.code = k.kpi AND c.aggregation = 'sum'
+  WHERE k.day BETWEEN v_month_from AND v_month_to
+  GROUP BY 1, 2, 3, 4;
+  INSERT INTO sv.kpi_monthly (kpi, month, department_id, region_code, num, den, keys)
+  SELECT k.kpi, date_trunc('month', k.day)::date, k.department_id, k.region_code, 0, max(k.den), array_agg(DISTINCT u ORDER BY u)
+  FROM sv.kpi_daily k JOIN sv.kpi_catalog() c ON c.code = k.kpi AND c.aggregation = 'distinct'
+  CROSS JOIN LATERAL unnest(k.keys) u
+  WHERE k.day BETWEEN v_month_from AND v_month_to
+  GROUP BY 1, 2, 3, 4;
   PERFORM sv.audit_append(NULL, 'kpi_daily', first_day::text || '/' || last_day::text, 'refreshed',
     jsonb_build_object('first_day', first_day, 'last_day', last_day, 'rows', v_n, 'job_run', run));
   RETURN v_n;
@@ -447,6 +483,35 @@ AS $fn$
   SELECT m.kpi, m.day, m.department_id, m.region_code, m.num, m.den, m.keys FROM sv._kpi_missing(first_day, last_day, kpis) m
 $fn$;
 
+-- The rows of [first_day, last_day] for the sum and distinct KPIs listed: a whole month whose
+-- every day is stored as its one monthly row per KPI, department and region (dated the 1st),
+-- the other days as their daily rows (sv._kpi_rows).  Added up the same way as the days.
+CREATE OR REPLACE FUNCTION sv._kpi_rows_rolled(first_day date, last_day date, kpis text[])
+RETURNS TABLE (kpi text, day date, department_id integer, region_code text, num bigint, den bigint, keys text[])
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  m date;
+  v_from date;
+  v_to date;
+  v_end date;
+BEGIN
+  FOR m IN SELECT g::date FROM generate_series(date_trunc('month', first_day), date_trunc('month', last_day), '1 month') g LOOP
+    v_end := (m + interval '1 month' - interval '1 day')::date;
+    v_from := greatest(m, first_day);
+    v_to := least(v_end, last_day);
+    IF v_from = m AND v_to = v_end
+       AND (SELECT count(*) FROM sv.kpi_day d WHERE d.day BETWEEN m AND v_end) = v_end - m + 1 THEN
+      RETURN QUERY SELECT k.kpi, k.month, k.department_id, k.region_code, k.num, k.den, k.keys
+                   FROM sv.kpi_monthly k WHERE k.month = m AND k.kpi = ANY (kpis);
+    ELSE
+      RETURN QUERY SELECT * FROM sv._kpi_rows(v_from, v_to, kpis);
+    END IF;
+  END LOOP;
+END
+$fn$;
+
 -- The KPIs of a period as of a day: the days from period_from to the earlier of period_to and
 -- as_of, per department and county-level region (level 'unit'), per department ('department'),
 -- per county ('county': facts of the city's level are left out) or both of the last two ('both':
@@ -461,7 +526,7 @@ AS $fn$
   WITH cat AS MATERIALIZED (SELECT c.code, c.aggregation FROM sv.kpi_catalog() c),
   r AS MATERIALIZED (   -- the days' rows; of a stock (last), the last day's only
     SELECT x.*, c.aggregation
-    FROM sv._kpi_rows(period_from, least(period_to, as_of), ARRAY(SELECT c.code FROM cat c WHERE c.aggregation <> 'last')) x
+    FROM sv._kpi_rows_rolled(period_from, least(period_to, as_of), ARRAY(SELECT c.code FROM cat c WHERE c.aggregation <> 'last')) x
     JOIN cat c ON c.code = x.kpi
     UNION ALL
     SELECT x.*, c.aggregation

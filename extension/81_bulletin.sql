@@ -139,7 +139,7 @@ BEGIN
   ),
   trend AS (   -- both KPIs add up days (aggregation sum): the daily rows of the six months, once
     SELECT date_trunc('month', x.day)::date AS m, x.kpi, sum(x.num) AS num, sum(x.den) AS den
-    FROM sv._kpi_rows((SELECT min(m) FROM months), period_to, ARRAY['deadline_on_time', 'action_timeliness']) x
+    FROM sv._kpi_rows_rolled((SELECT min(m) FROM months), period_to, ARRAY['deadline_on_time', 'action_timeliness']) x
     GROUP BY 1, 2
   )
   SELECT jsonb_build_object(

@@ -66,6 +66,7 @@ INSERT INTO not_parallel_safe VALUES
   ('sv._kpi_compute_ingest(date,date)', 'not reviewed'),
   ('sv._kpi_missing(date,date,text[])', 'dynamic SQL: the registry''s compute functions'),
   ('sv._kpi_rows(date,date,text[])', 'calls sv._kpi_missing()'),
+  ('sv._kpi_rows_rolled(date,date,text[])', 'calls sv._kpi_rows()'),
   ('sv._kpi_period(date,date,date,text)', 'calls sv._kpi_rows()'),
   ('sv._kpi_scores(date,date,date,text)', 'calls sv._kpi_period()'),
   ('sv.kpi_catalog()', 'not reviewed'),

@@ -417,6 +417,19 @@ CREATE TABLE sv.kpi_day (
   computed_by text NOT NULL,
   job_run     bigint                  -- the refresh job's run (no foreign key: pg_dump); NULL: by hand
 );
+CREATE TABLE sv.kpi_monthly (
+  kpi           text NOT NULL,
+  month         date NOT NULL,          -- the first day of the month
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  region_code   text NOT NULL REFERENCES sv.region (code),
+  num           bigint NOT NULL,
+  den           bigint NOT NULL,
+  keys          text[],
+  CONSTRAINT kpi_monthly_pkey PRIMARY KEY (month, kpi, department_id, region_code),
+  CONSTRAINT kpi_monthly_month_check CHECK (extract(day FROM month) = 1)
+);
+ALTER TABLE sv.kpi_monthly ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.kpi_monthly FORCE ROW LEVEL SECURITY;
 ALTER TABLE sv.kpi_day ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.kpi_day FORCE ROW LEVEL SECURITY;
 
