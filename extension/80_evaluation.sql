@@ -8,6 +8,7 @@
 --             weight, basis, how days add up, the compute function; rows are code, registered by
 --             sv._kpi_register, marked -- sv:rerun), sv.kpi_daily (one row per KPI, day,
 --             department and county-level region: numerator, denominator, distinct keys),
+--             sv.kpi_monthly (each month's daily rows added up, rebuilt with its days),
 --             sv.kpi_day (the days stored, when, by whom)
 -- Functions:  sv.kpi_catalog() (the registry plus one on-time KPI per deadline kind of the shared
 --             deadline model not registered explicitly), sv.kpi_refresh(first_day, last_day)
