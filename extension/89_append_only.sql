@@ -83,7 +83,10 @@ AS $fn$
     ('sv.joint_rule', 'joint_rule_no_truncate'),
     -- 77_key_event
     ('sv.key_event_entry', 'key_event_entry_immutable'),
-    ('sv.key_event_entry', 'key_event_entry_no_truncate')
+    ('sv.key_event_entry', 'key_event_entry_no_truncate'),
+    -- 81_bulletin
+    ('sv.bulletin', 'bulletin_immutable'),
+    ('sv.bulletin', 'bulletin_no_truncate')
 $fn$;
 COMMENT ON FUNCTION sv._append_only_registry() IS
   'The guard triggers of the append-only tables: one row per (table, trigger), kept ENABLE ALWAYS';

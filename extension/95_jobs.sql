@@ -73,7 +73,16 @@ AS $fn$
      ARRAY['sv_admin'], 'scan every risk rule over the current and the previous month, each only in the series with signals known since its last scan (66_risk.sql)'),
     -- weekly, Sunday 01:30 Beijing time (17:30 GMT on Saturday): every series of every rule
     ('risk_scan_full', 'sv-risk-scan-full', '30 17 * * 6', 'CALL sv.job_risk_scan_full()',
-     ARRAY['sv_admin'], 'scan every risk rule over the current and the previous month in every series (66_risk.sql)')
+     ARRAY['sv_admin'], 'scan every risk rule over the current and the previous month in every series (66_risk.sql)'),
+    -- daily, 01:00 Beijing time: the KPI aggregates of the last 31 days (late facts land there)
+    ('kpi_refresh', 'sv-kpi-refresh', '0 17 * * *', 'CALL sv.job_kpi_refresh()',
+     ARRAY['sv_admin'], 'recompute the stored daily KPI aggregates of the last 31 days up to yesterday (80_evaluation.sql)'),
+    -- Mondays, 08:00 Beijing time (00:00 GMT): the weekly check of the week before
+    ('bulletin_weekly', 'sv-bulletin-weekly', '0 0 * * 1', 'CALL sv.job_bulletin_weekly()',
+     ARRAY['sv_admin'], 'generate the weekly check (周检查) of the previous ISO week (81_bulletin.sql)'),
+    -- the 2nd of the month, 08:00 Beijing time: the monthly bulletin of the month before
+    ('bulletin_monthly', 'sv-bulletin-monthly', '0 0 2 * *', 'CALL sv.job_bulletin_monthly()',
+     ARRAY['sv_admin'], 'generate the monthly bulletin (月通报) of the previous month (81_bulletin.sql)')
 $fn$;
 
 -- The advisory lock a run holds for its session: one run of a job at a time.
@@ -432,6 +441,52 @@ BEGIN
 END
 $fn$;
 
+-- The KPI refresh (sv._kpi_refresh, 80_evaluation.sql) of the 31 days up to yesterday (Beijing
+-- time), one committed step; the bulletins (sv._bulletin_generate, 81_bulletin.sql) of the
+-- previous week or month, once: a period generated already is left as it is (a new edition is
+-- an administrator's decision, sv.bulletin_generate).
+CREATE OR REPLACE FUNCTION sv._job_evaluation_step(r sv.job_run) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_today date := sv.local_date(now());
+  v_period text;
+  v_n bigint;
+  b sv.bulletin;
+BEGIN
+  IF NOT r.params ? 'day' THEN
+    UPDATE sv.job_run x SET params = x.params || jsonb_build_object('day', v_today), rows_total = 1, updated_at = now()
+     WHERE x.id = r.id;
+    RETURN 0;
+  END IF;
+  IF r.rows_done > 0 THEN
+    RETURN NULL;
+  END IF;
+  v_today := (r.params ->> 'day')::date;
+  IF r.job = 'kpi_refresh' THEN
+    v_n := sv._kpi_refresh(v_today - 31, v_today - 1, r.id);
+    UPDATE sv.job_run x SET rows_done = 1, result = jsonb_build_object('first_day', v_today - 31, 'last_day', v_today - 1,
+                                                                       'rows', v_n), updated_at = now()
+     WHERE x.id = r.id;
+  ELSE
+    v_period := CASE r.job WHEN 'bulletin_weekly' THEN to_char(v_today - 7, 'IYYY-"W"IW')
+                           ELSE to_char(v_today - interval '1 month', 'YYYY-MM') END;
+    IF EXISTS (SELECT 1 FROM sv.bulletin x WHERE x.kind = CASE r.job WHEN 'bulletin_weekly' THEN 'weekly' ELSE 'monthly' END
+                                            AND x.period = v_period) THEN
+      UPDATE sv.job_run x SET rows_done = 1, result = jsonb_build_object('period', v_period, 'generated', false), updated_at = now()
+       WHERE x.id = r.id;
+    ELSE
+      b := sv._bulletin_generate(CASE r.job WHEN 'bulletin_weekly' THEN 'weekly' ELSE 'monthly' END, v_period, false, r.id);
+      UPDATE sv.job_run x SET rows_done = 1, result = jsonb_build_object('period', v_period, 'generated', true, 'edition', b.edition,
+                                                                         'head_hash', b.head_hash), updated_at = now()
+       WHERE x.id = r.id;
+    END IF;
+  END IF;
+  RETURN 1;
+END
+$fn$;
+
 -- One step of the caller's own run: the rows it did (0: prepared), NULL when the job is done.
 CREATE OR REPLACE FUNCTION sv._job_step(run bigint, batch_size integer) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -449,6 +504,9 @@ BEGIN
     WHEN 'deadline_sweep' THEN sv._job_deadline_sweep_step(r, batch_size)
     WHEN 'risk_scan' THEN sv._job_risk_scan_step(r, batch_size)
     WHEN 'risk_scan_full' THEN sv._job_risk_scan_step(r, batch_size)
+    WHEN 'kpi_refresh' THEN sv._job_evaluation_step(r)
+    WHEN 'bulletin_weekly' THEN sv._job_evaluation_step(r)
+    WHEN 'bulletin_monthly' THEN sv._job_evaluation_step(r)
   END;
   IF v_n IS NULL THEN
     -- the work is done: only now may the run end as succeeded
@@ -603,6 +661,36 @@ $fn$;
 COMMENT ON PROCEDURE sv.job_risk_scan_full(integer, text[]) IS
   'Job: scan every risk rule (or the rules named) as of now over the current and the previous month in every series, batch_size rules per committed batch, resumable (weekly)';
 
+CREATE OR REPLACE PROCEDURE sv.job_kpi_refresh()
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  CALL sv._job_drive('kpi_refresh', 1);
+END
+$fn$;
+COMMENT ON PROCEDURE sv.job_kpi_refresh() IS
+  'Job: recompute the stored daily KPI aggregates of the last 31 days up to yesterday (daily)';
+
+CREATE OR REPLACE PROCEDURE sv.job_bulletin_weekly()
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  CALL sv._job_drive('bulletin_weekly', 1);
+END
+$fn$;
+COMMENT ON PROCEDURE sv.job_bulletin_weekly() IS
+  'Job: generate the weekly check (周检查) of the previous ISO week, once (weekly)';
+
+CREATE OR REPLACE PROCEDURE sv.job_bulletin_monthly()
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  CALL sv._job_drive('bulletin_monthly', 1);
+END
+$fn$;
+COMMENT ON PROCEDURE sv.job_bulletin_monthly() IS
+  'Job: generate the monthly bulletin (月通报) of the previous month, once (monthly)';
+
 -- Whether pg_cron is installed in this database (then this is cron.database_name).
 CREATE OR REPLACE FUNCTION sv._has_pg_cron() RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -704,7 +792,7 @@ CREATE VIEW sv_work.job_run WITH (security_invoker = true) AS
   FROM sv.job_run r;
 COMMENT ON VIEW sv_work.job_run IS '定时任务运行记录 / Runs of the scheduled jobs, newest last: progress, outcome and error (administrators, auditors)';
 COMMENT ON COLUMN sv_work.job_run.id IS '运行编号';
-COMMENT ON COLUMN sv_work.job_run.job IS '任务代码:credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒, risk_scan 风险扫描(每日增量), risk_scan_full 风险全量扫描(每周)';
+COMMENT ON COLUMN sv_work.job_run.job IS '任务代码:credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒, risk_scan 风险扫描(每日增量), risk_scan_full 风险全量扫描(每周), kpi_refresh 评价指标日汇总, bulletin_weekly 周检查, bulletin_monthly 月通报';
 COMMENT ON COLUMN sv_work.job_run.job_zh IS '任务名称';
 COMMENT ON COLUMN sv_work.job_run.outcome IS '运行结果代码:running 运行中, succeeded 成功, failed 失败, interrupted 中断';
 COMMENT ON COLUMN sv_work.job_run.outcome_zh IS '运行结果';
@@ -721,16 +809,21 @@ COMMENT ON COLUMN sv_work.job_run.result IS '运行结果明细(计数、自检�
 -- sv:rerun (the labels of the jobs and outcomes, 05_code_label: every update registers them again)
 SELECT sv._code_label_register('job.name', ARRAY[['credit_rescore', '信用重评'], ['outbox_cleanup', '推送清理'],
   ['security_check', '安全自检'], ['deadline_sweep', '催办与逾期提醒'], ['risk_scan', '风险扫描(每日增量)'],
-  ['risk_scan_full', '风险全量扫描(每周)']]);
+  ['risk_scan_full', '风险全量扫描(每周)'], ['kpi_refresh', '评价指标日汇总'], ['bulletin_weekly', '周检查'],
+  ['bulletin_monthly', '月通报']]);
 -- sv:rerun (as above)
 SELECT sv._code_label_register('job_run.outcome', ARRAY[['running', '运行中'], ['succeeded', '成功'], ['failed', '失败'],
   ['interrupted', '中断']]);
 GRANT SELECT ON sv_work.job_run TO sv_admin, sv_auditor;
 
 REVOKE ALL ON PROCEDURE sv._job_drive(text, integer, jsonb), sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer),
-                        sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer, text[]), sv.job_risk_scan_full(integer, text[]) FROM PUBLIC;
+                        sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer, text[]),
+                        sv.job_risk_scan_full(integer, text[]), sv.job_kpi_refresh(), sv.job_bulletin_weekly(),
+                        sv.job_bulletin_monthly() FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer) TO sv_admin, sv_integration;
-GRANT EXECUTE ON PROCEDURE sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer, text[]), sv.job_risk_scan_full(integer, text[]) TO sv_admin;
+GRANT EXECUTE ON PROCEDURE sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer, text[]),
+                           sv.job_risk_scan_full(integer, text[]), sv.job_kpi_refresh(), sv.job_bulletin_weekly(),
+                           sv.job_bulletin_monthly() TO sv_admin;
 -- the steps the job procedures (SECURITY INVOKER) call; each checks the caller and the run
 GRANT EXECUTE ON PROCEDURE sv._job_drive(text, integer, jsonb) TO sv_admin, sv_integration;
 GRANT EXECUTE ON FUNCTION sv._job_check(text, integer), sv._job_start(text, integer, jsonb), sv._job_step(bigint, integer),

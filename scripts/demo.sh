@@ -48,3 +48,16 @@ if [ "$(cat "$dir/draw-verify.rc" 2>/dev/null)" != 0 ]; then
   echo "make demo: the draw was not verified outside PostgreSQL (contrib-examples/draw/verify_draw.py)" >&2
   exit 1
 fi
+
+# the monthly bulletin (周检查、月通报, docs/evaluation.md): the demo's actions are all of today,
+# so six months of actions of three departments in each county-level unit are added first
+period=$(psql -X -At -d pingdingshan -c "SELECT to_char(sv.local_date(now()) - interval '1 month', 'YYYY-MM')")
+bulletin="${DEMO_BULLETIN:-/tmp/sv_demo_bulletin_$period.html}"
+echo "== the monthly bulletin (月通报) of $period: six months of sample actions in the ten county-level units"
+echo "   (t/data/evaluation_sample.sql), the daily KPIs refreshed, the bulletin generated with the audit head"
+psql -X -q -v ON_ERROR_STOP=1 -d pingdingshan -f "$here/t/data/evaluation_sample.sql" > /dev/null
+psql -X -v ON_ERROR_STOP=1 -d pingdingshan -c "SELECT edition AS \"版次\", period_from AS \"起\", period_to AS \"止\", head_seq AS \"审计链头序号\", head_hash AS \"审计链头哈希\" FROM sv.bulletin_generate('monthly', '$period')"
+psql -X -v ON_ERROR_STOP=1 -d pingdingshan -c "SELECT rank AS \"名次\", unit_name AS \"县(市、区)\", score AS \"综合得分\" FROM sv.kpi_scores(sv.local_date(now()), '$period-01', (date '$period-01' + interval '1 month' - interval '1 day')::date, 'county')"
+psql -X -At -v ON_ERROR_STOP=1 -d pingdingshan -c "SELECT sv.bulletin_html('$period')" -o "$bulletin"
+echo "== the bulletin's page (one self-contained HTML file, printable on A4) is written to $bulletin"
+echo "   open it in a browser, or: chromium --headless --no-sandbox --print-to-pdf=${bulletin%.html}.pdf $bulletin"

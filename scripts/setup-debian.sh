@@ -26,6 +26,9 @@ PACKAGES=(
   python3-lunardate
   faketime
   nginx-light
+  chromium           # t/016_bulletin.pl renders the HTML bulletin (headless)
+  poppler-utils      # pdftotext: the bulletin's PDF has its sections
+  fonts-noto-cjk     # Chinese glyphs in the rendered bulletin
 )
 if [ "${1:-}" = deb ]; then
   PACKAGES+=(debhelper dpkg-dev fakeroot postgresql-server-dev-all)

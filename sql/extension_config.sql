@@ -12,7 +12,7 @@ members AS (
 SELECT m.rel, CASE m.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END AS kind,
        CASE WHEN m.rel::text LIKE 'sv.%staging%' THEN 'emptied by every ingest (docs/datacenter.md)'
             WHEN m.rel IN ('sv.calendar_deadline'::regclass, 'sv.ingest_kind'::regclass, 'sv.versioned_table'::regclass,
-                         'sv.code_label'::regclass, 'sv.complaint_transition'::regclass)
+                         'sv.code_label'::regclass, 'sv.complaint_transition'::regclass, 'sv.kpi'::regclass)
               THEN 'written by the install and update scripts only'
             ELSE 'NOT MARKED: holds user data?' END AS why_not_dumped
 FROM members m, ext

@@ -63,6 +63,28 @@ INSERT INTO not_parallel_safe VALUES
   -- joint supervision: reads other capabilities' views, whose tables' policies call sv.scope_department()
   ('sv._joint_findings_since(date)', 'reads sv_work.action, sv_work.complaint and sv_work.risk_alert'),
   ('sv.repeat_inspections(integer)', 'calls sv._caller() and reads sv_work.action'),
+  -- 80_evaluation, 81_bulletin: the KPI compute functions run dynamic SQL over the registries
+  -- and the deadline owners' tables; the rest not reviewed for parallel mode yet
+  ('sv._kpi_compute_actions(date,date)', 'not reviewed'),
+  ('sv._kpi_compute_catalog(date,date)', 'not reviewed'),
+  ('sv._kpi_compute_deadlines(date,date)', 'dynamic SQL over every deadline owner''s table'),
+  ('sv._kpi_compute_ingest(date,date)', 'not reviewed'),
+  ('sv._kpi_missing(date,date,text[])', 'dynamic SQL: the registry''s compute functions'),
+  ('sv._kpi_rows(date,date,text[])', 'calls sv._kpi_missing()'),
+  ('sv._kpi_rows_rolled(date,date,text[])', 'calls sv._kpi_rows()'),
+  ('sv._kpi_period(date,date,date,text)', 'calls sv._kpi_rows()'),
+  ('sv._kpi_scores(date,date,date,text)', 'calls sv._kpi_period()'),
+  ('sv.kpi_catalog()', 'not reviewed'),
+  ('sv.kpi_values(date,date,date,text)', 'calls sv._caller() and sv._kpi_period()'),
+  ('sv.kpi_scores(date,date,date,text)', 'calls sv._outer_user() and sv._kpi_scores()'),
+  ('sv.kpi_ingest_sources(date,date)', 'not reviewed'),
+  ('sv._bulletin_bars(jsonb,text)', 'not reviewed'),
+  ('sv._bulletin_content(text,date,date)', 'calls sv._kpi_scores()'),
+  ('sv._bulletin_grid(jsonb)', 'not reviewed'),
+  ('sv._bulletin_period(text,text)', 'not reviewed'),
+  ('sv._bulletin_render(sv.bulletin)', 'not reviewed'),
+  ('sv._bulletin_trend(jsonb)', 'not reviewed'),
+  ('sv.bulletin_html(text,integer)', 'calls sv._outer_user()'),
   -- PL/pgSQL not reviewed for parallel mode yet (SECURITY DEFINER API or many callees)
   ('sv._draw_replacement(sv.draw,sv.draw_plan,text,integer,text,jsonb,bigint)', 'not reviewed'),
   ('sv._credit_repair_event(text,bigint)', 'not reviewed'),

@@ -952,3 +952,97 @@ CREATE INDEX complaint_staging_loaded_by_idx ON sv.complaint_staging (loaded_by,
 -- 16_audit (issue 16, a lane's first append): each lane's first record is indexed, so the check
 -- that a new lane has no records yet reads one index entry instead of the whole log.
 CREATE INDEX audit_log_lane_start_idx ON sv.audit_log (lane) WHERE lane_seq = 1;
+
+-- 80_evaluation (issue 19, analysis and evaluation 分析评价): the KPI registry (its rows are
+-- registered by the sv:rerun statements of 80_evaluation.sql), the stored daily aggregates and
+-- the days stored.
+CREATE TABLE sv.kpi (
+  code             text PRIMARY KEY,
+  name_zh          text NOT NULL,
+  definition       text NOT NULL,          -- what is counted (Chinese): numerator over denominator
+  source           text NOT NULL,          -- the tables or registry it reads
+  unit             text NOT NULL,          -- pct: 100 × num / den
+  direction        text NOT NULL,          -- higher or lower is better
+  weight           numeric(5,2) NOT NULL,  -- in the composite score; 0: shown, not scored
+  basis            text NOT NULL,          -- the legal or policy basis
+  aggregation      text NOT NULL,          -- how days add up: sum, last (a stock), distinct (keys)
+  compute_function text NOT NULL,          -- sv.<name>(date, date), the contract above
+  sort_order       integer NOT NULL,
+  CONSTRAINT kpi_code_form CHECK (code ~ '^[a-z][a-z0-9_.]*$' AND length(code) <= 64),
+  CONSTRAINT kpi_name_zh_form CHECK (name_zh ~ '[一-鿿]' AND length(name_zh) <= 40),
+  CONSTRAINT kpi_definition_length CHECK (length(definition) BETWEEN 1 AND 500),
+  CONSTRAINT kpi_source_length CHECK (length(source) BETWEEN 1 AND 200),
+  CONSTRAINT kpi_basis_length CHECK (length(basis) BETWEEN 1 AND 300),
+  CONSTRAINT kpi_unit_check CHECK (unit IN ('pct')),
+  CONSTRAINT kpi_direction_check CHECK (direction IN ('higher', 'lower')),
+  CONSTRAINT kpi_weight_range CHECK (weight BETWEEN 0 AND 100),
+  CONSTRAINT kpi_aggregation_check CHECK (aggregation IN ('sum', 'last', 'distinct')),
+  CONSTRAINT kpi_compute_function_form CHECK (compute_function ~ '^sv\.[a-z_][a-z0-9_]*$')
+);
+ALTER TABLE sv.kpi ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.kpi FORCE ROW LEVEL SECURITY;
+CREATE TABLE sv.kpi_daily (
+  kpi           text NOT NULL,
+  day           date NOT NULL,
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  region_code   text NOT NULL REFERENCES sv.region (code),   -- county-level unit, or the city for city-wide facts
+  num           bigint NOT NULL,
+  den           bigint NOT NULL,
+  keys          text[],                                      -- aggregation distinct: what was covered that day
+  CONSTRAINT kpi_daily_pkey PRIMARY KEY (day, kpi, department_id, region_code),
+  CONSTRAINT kpi_daily_counts CHECK (num >= 0 AND den >= 0)
+);
+CREATE INDEX kpi_daily_kpi_idx ON sv.kpi_daily (kpi, day);
+ALTER TABLE sv.kpi_daily ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.kpi_daily FORCE ROW LEVEL SECURITY;
+CREATE TABLE sv.kpi_day (
+  day         date PRIMARY KEY,
+  computed_at timestamptz NOT NULL,
+  computed_by text NOT NULL,
+  job_run     bigint                  -- the refresh job's run (no foreign key: pg_dump); NULL: by hand
+);
+CREATE TABLE sv.kpi_monthly (
+  kpi           text NOT NULL,
+  month         date NOT NULL,          -- the first day of the month
+  department_id integer NOT NULL REFERENCES sv.department (id),
+  region_code   text NOT NULL REFERENCES sv.region (code),
+  num           bigint NOT NULL,
+  den           bigint NOT NULL,
+  keys          text[],
+  CONSTRAINT kpi_monthly_pkey PRIMARY KEY (month, kpi, department_id, region_code),
+  CONSTRAINT kpi_monthly_month_check CHECK (extract(day FROM month) = 1)
+);
+ALTER TABLE sv.kpi_monthly ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.kpi_monthly FORCE ROW LEVEL SECURITY;
+ALTER TABLE sv.kpi_day ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.kpi_day FORCE ROW LEVEL SECURITY;
+
+-- 81_bulletin (issue 19, weekly check and monthly bulletin 周检查、月通报): append-only, with the
+-- audit head hash at generation.
+CREATE TABLE sv.bulletin (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind         text NOT NULL,
+  period       text NOT NULL,          -- 'YYYY-MM' (monthly) or 'YYYY-Www' (ISO week, weekly)
+  edition      integer NOT NULL,       -- 1, then 2, 3, ... when generated again
+  period_from  date NOT NULL,
+  period_to    date NOT NULL,
+  generated_at timestamptz NOT NULL,
+  generated_by text NOT NULL,
+  job_run      bigint,                 -- the job's run (sv.job_run; no foreign key: pg_dump); NULL: by hand
+  head_seq     bigint NOT NULL,        -- sv.audit_head() at generation
+  head_hash    text NOT NULL,
+  head_lanes   text NOT NULL,
+  content      jsonb NOT NULL,         -- ranks, scores, KPIs, trend: what the page shows
+  html         text NOT NULL,
+  audit_seq    bigint NOT NULL,
+  CONSTRAINT bulletin_kind_check CHECK (kind IN ('weekly', 'monthly')),
+  CONSTRAINT bulletin_period_form CHECK (period ~ '^[0-9]{4}-(W[0-9]{2}|[0-9]{2})$' AND (kind = 'weekly') = (period ~ 'W')),
+  CONSTRAINT bulletin_edition_check CHECK (edition >= 1),
+  CONSTRAINT bulletin_range_check CHECK (period_to >= period_from),
+  CONSTRAINT bulletin_head_hash_form CHECK (head_hash ~ '^[0-9a-f]{64}$'),
+  CONSTRAINT bulletin_text_length CHECK (length(head_lanes) <= 2000 AND length(generated_by) <= 64
+                                         AND length(html) <= 4000000),
+  CONSTRAINT bulletin_edition_once UNIQUE (kind, period, edition)
+);
+ALTER TABLE sv.bulletin ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.bulletin FORCE ROW LEVEL SECURITY;
