@@ -60,7 +60,7 @@ REGRESS_OPTS = --temp-config=scripts/test.conf --load-extension=postgis --load-e
 ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
 ISOLATION_OPTS = $(REGRESS_OPTS)
 TAP_TESTS = 1
-TAP_SLOW = t/003_audit_concurrency.pl t/004_draw.pl t/005_push.pl t/006_jobs_cron.pl t/011_demo.pl t/012_deb.pl t/013_upgrade.pl t/016_audit_verify_parallel.pl t/016_bulletin.pl
+TAP_SLOW = t/003_audit_concurrency.pl t/004_draw.pl t/005_push.pl t/006_jobs_cron.pl t/011_demo.pl t/012_deb.pl t/013_upgrade.pl t/016_audit_verify_parallel.pl t/017_bulletin.pl
 
 # PostgreSQL 15 from Debian is the target; another pg_config can be named on the command line.
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)

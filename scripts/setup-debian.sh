@@ -26,7 +26,7 @@ PACKAGES=(
   python3-lunardate
   faketime
   nginx-light
-  chromium           # t/016_bulletin.pl renders the HTML bulletin (headless)
+  chromium           # t/017_bulletin.pl renders the HTML bulletin (headless)
   poppler-utils      # pdftotext: the bulletin's PDF has its sections
   fonts-noto-cjk     # Chinese glyphs in the rendered bulletin
 )

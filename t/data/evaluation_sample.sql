@@ -4,7 +4,7 @@
 -- actions over the last six months (Beijing time) whose timeliness and publication depend on a
 -- quality drawn per department, so that departments and counties rank apart; then the daily
 -- aggregates of those months.  Deterministic (setseed).  Run as a superuser on a fresh database
--- (t/016_bulletin.pl, scripts/demo.sh).
+-- (t/017_bulletin.pl, scripts/demo.sh).
 SET client_min_messages = warning;
 SELECT setseed(0.19);
 -- 10:00 Beijing time on a day
