@@ -685,6 +685,23 @@ BEGIN
 END
 $fn$;
 
+-- The evaluation's satisfaction KPI (80_evaluation.sql, docs/evaluation.md "Adding a KPI"):
+-- the 12345 revisits (回访) received on each day (Beijing time), per assigned department and its
+-- region: satisfied or basically satisfied (num) over every revisit (den).  The compute-function
+-- contract: SECURITY INVOKER, run as the extension's owner inside sv.kpi_refresh; the complaint
+-- capability reads its own table so that the evaluation does not.
+CREATE OR REPLACE FUNCTION sv._kpi_compute_complaint_satisfaction(first_day date, last_day date)
+RETURNS TABLE (kpi text, day date, department_id integer, region_code text, num bigint, den bigint, keys text[])
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT 'complaint_satisfaction', sv.local_date(c.revisited_at), c.department_id, d.region_code,
+         count(*) FILTER (WHERE c.satisfaction IN ('satisfied', 'basically_satisfied')), count(*), NULL::text[]
+  FROM sv.complaint c JOIN sv.department d ON d.id = c.department_id
+  WHERE c.satisfaction IS NOT NULL AND sv.local_date(c.revisited_at) BETWEEN first_day AND last_day
+  GROUP BY 2, 3, 4
+$fn$;
+
 COMMENT ON FUNCTION sv.complaint_accept(bigint, text) IS '受理: accept a complaint or report (officers of the assigned department)';
 COMMENT ON FUNCTION sv.complaint_refuse(bigint, text) IS '不予受理: refuse a complaint or report with a reason (officers of the assigned department)';
 COMMENT ON FUNCTION sv.complaint_return(bigint, text) IS '退回: return an item to the dispatch queue with a reason (officers of the assigned department)';

@@ -82,7 +82,15 @@ AS $fn$
      ARRAY['sv_admin'], 'generate the weekly check (周检查) of the previous ISO week (81_bulletin.sql)'),
     -- the 2nd of the month, 08:00 Beijing time: the monthly bulletin of the month before
     ('bulletin_monthly', 'sv-bulletin-monthly', '0 0 2 * *', 'CALL sv.job_bulletin_monthly()',
-     ARRAY['sv_admin'], 'generate the monthly bulletin (月通报) of the previous month (81_bulletin.sql)')
+     ARRAY['sv_admin'], 'generate the monthly bulletin (月通报) of the previous month (81_bulletin.sql)'),
+    -- daily, 07:00 Beijing time, before the deadline sweep: copy the last seven days' findings
+    -- to the departments they concern (抄告抄送), so that their notices are there when the offices open
+    ('joint_notice_sweep', 'sv-joint-notice-sweep', '0 23 * * *', 'CALL sv.job_joint_notice_sweep()',
+     ARRAY['sv_admin'], 'copy the findings of the last seven days to the departments the joint list and rules name (72_joint_notice.sql)'),
+    -- daily, 07:45 Beijing time, after the deadline sweep (催办): supervise (督办) the complaints
+    -- still overdue after their policy's period
+    ('complaint_supervise', 'sv-complaint-supervise', '45 23 * * *', 'CALL sv.job_complaint_supervise()',
+     ARRAY['sv_admin'], 'supervise (督办) the complaint deadlines still overdue after their policy''s period (69_complaint_flow.sql)')
 $fn$;
 
 -- The advisory lock a run holds for its session: one run of a job at a time.
@@ -487,6 +495,38 @@ BEGIN
 END
 $fn$;
 
+-- The daily sweeps of joint supervision and complaints, one committed step each: the copy
+-- notices of the last seven days' findings (sv.joint_notice_sweep, 72_joint_notice.sql) and the
+-- supervision (督办) of complaints still overdue (sv.complaint_supervise_sweep,
+-- 69_complaint_flow.sql).  Both are idempotent (a finding is copied to a department once, a
+-- deadline supervised once per due date), so a run again the same day sends nothing new.
+CREATE OR REPLACE FUNCTION sv._job_sweep_step(r sv.job_run) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_day date := sv.local_date(now());
+  v_n bigint;
+  v_pushed bigint;
+BEGIN
+  IF r.rows_done > 0 THEN
+    RETURN NULL;
+  END IF;
+  IF r.job = 'joint_notice_sweep' THEN
+    SELECT count(*), count(*) FILTER (WHERE s.pushed) INTO v_n, v_pushed FROM sv.joint_notice_sweep(v_day - 7) s;
+  ELSE
+    SELECT count(*), count(*) FILTER (WHERE s.pushed) INTO v_n, v_pushed FROM sv.complaint_supervise_sweep(v_day) s;
+  END IF;
+  UPDATE sv.job_run x
+     SET params = x.params || jsonb_build_object('day', v_day), rows_total = 1, rows_done = 1, updated_at = now(),
+         result = jsonb_build_object(CASE r.job WHEN 'joint_notice_sweep' THEN 'notices' ELSE 'supervised' END, v_n,
+                                     'pushed', v_pushed)
+   WHERE x.id = r.id;
+  RAISE NOTICE 'job % run %: % %', r.job, r.id, v_n, CASE r.job WHEN 'joint_notice_sweep' THEN 'notice(s) sent' ELSE 'deadline(s) supervised' END;
+  RETURN 1;
+END
+$fn$;
+
 -- One step of the caller's own run: the rows it did (0: prepared), NULL when the job is done.
 CREATE OR REPLACE FUNCTION sv._job_step(run bigint, batch_size integer) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -507,6 +547,8 @@ BEGIN
     WHEN 'kpi_refresh' THEN sv._job_evaluation_step(r)
     WHEN 'bulletin_weekly' THEN sv._job_evaluation_step(r)
     WHEN 'bulletin_monthly' THEN sv._job_evaluation_step(r)
+    WHEN 'joint_notice_sweep' THEN sv._job_sweep_step(r)
+    WHEN 'complaint_supervise' THEN sv._job_sweep_step(r)
   END;
   IF v_n IS NULL THEN
     -- the work is done: only now may the run end as succeeded
@@ -691,6 +733,26 @@ $fn$;
 COMMENT ON PROCEDURE sv.job_bulletin_monthly() IS
   'Job: generate the monthly bulletin (月通报) of the previous month, once (monthly)';
 
+CREATE OR REPLACE PROCEDURE sv.job_joint_notice_sweep()
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  CALL sv._job_drive('joint_notice_sweep', 1);
+END
+$fn$;
+COMMENT ON PROCEDURE sv.job_joint_notice_sweep() IS
+  'Job: copy the last seven days'' findings to the departments they concern (抄告抄送, sv.joint_notice_sweep), once each (daily)';
+
+CREATE OR REPLACE PROCEDURE sv.job_complaint_supervise()
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  CALL sv._job_drive('complaint_supervise', 1);
+END
+$fn$;
+COMMENT ON PROCEDURE sv.job_complaint_supervise() IS
+  'Job: supervise (督办) the complaint deadlines still overdue after their policy''s period (sv.complaint_supervise_sweep) (daily)';
+
 -- Whether pg_cron is installed in this database (then this is cron.database_name).
 CREATE OR REPLACE FUNCTION sv._has_pg_cron() RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -792,7 +854,7 @@ CREATE VIEW sv_work.job_run WITH (security_invoker = true) AS
   FROM sv.job_run r;
 COMMENT ON VIEW sv_work.job_run IS '定时任务运行记录 / Runs of the scheduled jobs, newest last: progress, outcome and error (administrators, auditors)';
 COMMENT ON COLUMN sv_work.job_run.id IS '运行编号';
-COMMENT ON COLUMN sv_work.job_run.job IS '任务代码:credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒, risk_scan 风险扫描(每日增量), risk_scan_full 风险全量扫描(每周), kpi_refresh 评价指标日汇总, bulletin_weekly 周检查, bulletin_monthly 月通报';
+COMMENT ON COLUMN sv_work.job_run.job IS '任务代码:credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒, risk_scan 风险扫描(每日增量), risk_scan_full 风险全量扫描(每周), kpi_refresh 评价指标日汇总, bulletin_weekly 周检查, bulletin_monthly 月通报, joint_notice_sweep 抄告抄送, complaint_supervise 投诉举报督办';
 COMMENT ON COLUMN sv_work.job_run.job_zh IS '任务名称';
 COMMENT ON COLUMN sv_work.job_run.outcome IS '运行结果代码:running 运行中, succeeded 成功, failed 失败, interrupted 中断';
 COMMENT ON COLUMN sv_work.job_run.outcome_zh IS '运行结果';
@@ -810,7 +872,7 @@ COMMENT ON COLUMN sv_work.job_run.result IS '运行结果明细(计数、自检�
 SELECT sv._code_label_register('job.name', ARRAY[['credit_rescore', '信用重评'], ['outbox_cleanup', '推送清理'],
   ['security_check', '安全自检'], ['deadline_sweep', '催办与逾期提醒'], ['risk_scan', '风险扫描(每日增量)'],
   ['risk_scan_full', '风险全量扫描(每周)'], ['kpi_refresh', '评价指标日汇总'], ['bulletin_weekly', '周检查'],
-  ['bulletin_monthly', '月通报']]);
+  ['bulletin_monthly', '月通报'], ['joint_notice_sweep', '抄告抄送'], ['complaint_supervise', '投诉举报督办']]);
 -- sv:rerun (as above)
 SELECT sv._code_label_register('job_run.outcome', ARRAY[['running', '运行中'], ['succeeded', '成功'], ['failed', '失败'],
   ['interrupted', '中断']]);
@@ -819,11 +881,11 @@ GRANT SELECT ON sv_work.job_run TO sv_admin, sv_auditor;
 REVOKE ALL ON PROCEDURE sv._job_drive(text, integer, jsonb), sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer),
                         sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer, text[]),
                         sv.job_risk_scan_full(integer, text[]), sv.job_kpi_refresh(), sv.job_bulletin_weekly(),
-                        sv.job_bulletin_monthly() FROM PUBLIC;
+                        sv.job_bulletin_monthly(), sv.job_joint_notice_sweep(), sv.job_complaint_supervise() FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer) TO sv_admin, sv_integration;
 GRANT EXECUTE ON PROCEDURE sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer, text[]),
                            sv.job_risk_scan_full(integer, text[]), sv.job_kpi_refresh(), sv.job_bulletin_weekly(),
-                           sv.job_bulletin_monthly() TO sv_admin;
+                           sv.job_bulletin_monthly(), sv.job_joint_notice_sweep(), sv.job_complaint_supervise() TO sv_admin;
 -- the steps the job procedures (SECURITY INVOKER) call; each checks the caller and the run
 GRANT EXECUTE ON PROCEDURE sv._job_drive(text, integer, jsonb) TO sv_admin, sv_integration;
 GRANT EXECUTE ON FUNCTION sv._job_check(text, integer), sv._job_start(text, integer, jsonb), sv._job_step(bigint, integer),

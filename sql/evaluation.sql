@@ -72,6 +72,33 @@ VALUES (:'s1', 'inspection', 'REV-9901-C1', :release, 9901, '410422', '2024-01-0
 INSERT INTO sv.ingest_batch (source, kind, path, received_at, received_by, records, inserted, rejected)
 VALUES ('REV-SYS', 'subject', 'json', '2024-01-10 09:00+08', 'regress_ev_feed', 10, 8, 2);
 
+-- the capabilities that landed later, their facts of January 2024 (direct inserts, fixed dates):
+-- A's two complaints, one accepted on time (due 11th, decided 5th) and handled late (due 25th,
+-- handled 30th), one accepted late (due 12th, decided 15th); their 12345 revisits, one satisfied,
+-- one dissatisfied; an assist request of A to B answered on time and a copy notice of A to B
+-- never acknowledged (due 17th); A's risk lead verified on time (due 22nd, verified 19th)
+INSERT INTO sv.complaint (work_order_no, kind, channel, body, anonymous, received_at, department_id, state, recorded_by,
+                          recorded_at, accept_due, decided_at, accept_workdays, handle_due, handled_at, revisited_at, satisfaction)
+VALUES ('REV-WO-1', 'complaint', 'hotline', '评价测试投诉一', true, '2024-01-02 09:00+08', 9901, 'revisited', 'regress',
+        '2024-01-02 09:00+08', '2024-01-11', '2024-01-05 10:00+08', 7, '2024-01-25', '2024-01-30 10:00+08',
+        '2024-01-31 10:00+08', 'satisfied'),
+       ('REV-WO-2', 'complaint', 'hotline', '评价测试投诉二', true, '2024-01-03 09:00+08', 9901, 'revisited', 'regress',
+        '2024-01-03 09:00+08', '2024-01-12', '2024-01-15 10:00+08', 7, NULL, NULL, '2024-01-20 10:00+08', 'dissatisfied');
+INSERT INTO sv.assist_request (from_department_id, to_department_id, case_ref, asked, workdays, state, requested_by, requested_at,
+                               due_on, accepted_by, accepted_at, answered_by, answered_at, findings)
+VALUES (9901, 9902, 'REV-CASE-1', '协助核查经营场所', 5, 'answered', 'regress', '2024-01-08 09:00+08', '2024-01-15',
+        'regress', '2024-01-09 09:00+08', 'regress', '2024-01-12 09:00+08', '已核查');
+INSERT INTO sv.joint_notice (source_kind, source_id, finding, from_department_id, to_department_id, bases, owes, summary, workdays,
+                             start_on, due_on, created_by, created_at)
+VALUES ('action', 'REV-N1', 'problem_found', 9901, 9902, '[{"joint_item": "REV-J1"}]', 'acknowledge', '评价测试抄告', 5,
+        '2024-01-10', '2024-01-17', 'regress', '2024-01-10 09:00+08');
+INSERT INTO sv.risk_lead (alert_id, region_code, title, severity, department_id, assigned_by, state, received_at, recorded_by,
+                          recorded_at, claim_due, verify_due, handle_due, claimed_by, claimed_at, verified_by, verified_at,
+                          verify_result)
+VALUES (-9901, '410422', '评价测试风险线索', 'yellow', 9901, 'rule', 'verified', '2024-01-08 09:00+08', 'regress',
+        '2024-01-08 09:00+08', '2024-01-10', '2024-01-22', '2024-02-05', 'regress', '2024-01-09 09:00+08', 'regress',
+        '2024-01-19 09:00+08', 'confirmed');
+
 -- computed on the fly (no day stored): per department, per county, per department and county
 SELECT kpi, department_name, num, den, value FROM sv.kpi_values('2024-01-31', '2024-01-01', '2024-01-31')
 WHERE department_id IN (9901, 9902) ORDER BY kpi, department_id;
@@ -80,6 +107,14 @@ WHERE region_code IN ('410422', '410423') AND kpi = 'action_timeliness' ORDER BY
 -- as of a day: the period stops there
 SELECT kpi, num, den FROM sv.kpi_values('2024-01-08', '2024-01-01', '2024-01-31')
 WHERE department_id = 9901 AND kpi LIKE 'action%' ORDER BY kpi;
+-- as of the 25th: only the dissatisfied revisit (20th) is in, and the handling due that day is
+-- still open then, so not met (it was handled on the 30th)
+SELECT kpi, num, den FROM sv.kpi_values('2024-01-25', '2024-01-01', '2024-01-31')
+WHERE department_id = 9901 AND kpi IN ('complaint_satisfaction', 'deadline.complaint.handle_due') ORDER BY kpi;
+-- the satisfaction compute function itself (the contract): a range without data gives no row
+SELECT count(*) AS rows FROM sv._kpi_compute_complaint_satisfaction('2023-01-01', '2023-12-31');
+SELECT kpi, day, department_id, region_code, num, den FROM sv._kpi_compute_complaint_satisfaction('2024-01-01', '2024-01-31')
+WHERE department_id = 9901 ORDER BY day;
 
 -- stored: the same values from the daily rows
 SELECT sv.kpi_refresh('2024-01-01', '2024-01-31') > 0 AS stored;

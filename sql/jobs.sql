@@ -239,6 +239,38 @@ SELECT * FROM sv.unschedule_jobs();
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
+-- the daily sweeps of joint supervision and complaints through the runner: a complaint of
+-- department 4 whose handling was due on 25 January 2024 and is still open is supervised (督办)
+-- once; the copy-notice sweep runs (what it copies depends on the week's findings); officers
+-- may not run either
+INSERT INTO sv.complaint (work_order_no, kind, channel, body, anonymous, received_at, department_id, state, recorded_by,
+                          recorded_at, accept_due, decided_at, accept_workdays, handle_start, handle_workdays, handle_due)
+VALUES ('RGJ-WO-1', 'complaint', 'hotline', '任务测试投诉', true, '2024-01-02 09:00+08', 4, 'accepted', 'regress',
+        '2024-01-02 09:00+08', '2024-01-11', '2024-01-05 10:00+08', 7, '2024-01-05', 14, '2024-01-25')
+RETURNING id AS rgj_complaint \gset
+SET ROLE regress_job_officer;
+CALL sv.job_complaint_supervise();
+\echo :LAST_ERROR_SQLSTATE
+CALL sv.job_joint_notice_sweep();
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_job_admin;
+SET client_min_messages = warning;   -- the progress notices count other tests' findings and complaints too
+CALL sv.job_joint_notice_sweep();
+CALL sv.job_complaint_supervise();
+SELECT job, job_zh, outcome, rows_done, rows_total, result ? 'notices' OR result ? 'supervised' AS counted, result ? 'pushed' AS pushed
+FROM sv_work.job_run WHERE job IN ('joint_notice_sweep', 'complaint_supervise') ORDER BY id;
+SELECT deadline, due_on, on_day = sv.local_date(now()) AS today FROM sv.complaint_supervision WHERE complaint_id = :rgj_complaint;
+-- again the same day: supervised once per due date
+CALL sv.job_complaint_supervise();
+RESET client_min_messages;
+SELECT count(*) AS supervisions FROM sv.complaint_supervision WHERE complaint_id = :rgj_complaint;
+SELECT job, outcome, (result ->> 'supervised')::int >= 0 AS counted FROM sv.job_run WHERE job = 'complaint_supervise' ORDER BY id DESC LIMIT 1;
+RESET ROLE;
+SET session_replication_role = replica;
+DELETE FROM sv.complaint_supervision WHERE complaint_id = :rgj_complaint;
+DELETE FROM sv.complaint WHERE id = :rgj_complaint;
+SET session_replication_role = DEFAULT;
+
 -- clean up what later tests list (the model too: its guard set back to ALWAYS)
 ALTER TABLE sv.credit_model DISABLE TRIGGER credit_model_immutable;
 DELETE FROM sv.credit_model WHERE label = 'RGJ-V1';
