@@ -25,6 +25,13 @@ AS 'MODULE_PATHNAME', 'sv_risk_poisson_tail' LANGUAGE C IMMUTABLE PARALLEL SAFE 
 COMMENT ON FUNCTION sv.risk_poisson_tail(bigint[], integer, integer, float8, bigint) IS
   'Poisson tail detector: p = P(X >= count | mean of the baseline periods ending guard periods before), alarm when p < alpha and count >= min_count';
 
+CREATE OR REPLACE FUNCTION sv.risk_poisson_tail_exposure(counts bigint[], exposure bigint[], baseline integer,
+                                                         guard integer, alpha float8, min_count bigint DEFAULT 1)
+RETURNS TABLE (t integer, observed bigint, baseline float8, statistic float8, threshold float8, p float8, alarm boolean)
+AS 'MODULE_PATHNAME', 'sv_risk_poisson_tail_exposure' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 24;
+COMMENT ON FUNCTION sv.risk_poisson_tail_exposure(bigint[], bigint[], integer, integer, float8, bigint) IS
+  'Poisson tail detector with exposure (e.g. working days per period): the mean of a period is the baseline periods'' rate (counts over exposure) times its exposure';
+
 CREATE OR REPLACE FUNCTION sv.risk_ewma(counts bigint[], mu0 float8, sigma float8, lambda float8, l float8)
 RETURNS TABLE (t integer, observed bigint, baseline float8, statistic float8, threshold float8, p float8, alarm boolean)
 AS 'MODULE_PATHNAME', 'sv_risk_ewma' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 24;
@@ -51,6 +58,7 @@ COMMENT ON FUNCTION sv.risk_bh(float8[], float8) IS
 -- Pure arithmetic: the officials who read risk (and BI, for its own analyses) may call them.
 GRANT EXECUTE ON FUNCTION sv.poisson_upper_tail(bigint, float8),
                           sv.risk_poisson_tail(bigint[], integer, integer, float8, bigint),
+                          sv.risk_poisson_tail_exposure(bigint[], bigint[], integer, integer, float8, bigint),
                           sv.risk_ewma(bigint[], float8, float8, float8, float8),
                           sv.risk_cusum_k(float8, float8),
                           sv.risk_cusum(bigint[], float8, float8, float8),
@@ -109,7 +117,10 @@ SELECT pg_catalog.pg_extension_config_dump('sv.risk_rule', '');
 -- The parameters of a detector: checked one by one (22023 naming params.<key>), defaults filled
 -- in, so that the stored rule says every value its detector used.
 --   poisson_tail: baseline 1-120 periods, guard 0-24 (default 0), alpha in (0, 1), min_count >= 0
---                 (default 1), fdr_q in (0, 1) (optional: Benjamini-Hochberg across the series)
+--                 (default 1), fdr_q in (0, 1) (optional: Benjamini-Hochberg across the series),
+--                 per_workday true or false (optional, false when absent: each month's mean is the
+--                 baseline months' count per working day times the month's working days, on the
+--                 working-day calendar, 20_calendar.sql)
 --   ewma:         the in-control mean either fixed, mu0 >= 0, or estimated per series and tested
 --                 month, baseline 1-120 periods (ending guard 0-24 periods, default 0, before the
 --                 chart) with mu0_min > 0 (default 0.5) as its floor; sigma > 0 (default
@@ -138,7 +149,7 @@ BEGIN
     RAISE EXCEPTION 'params must be a JSON object, not %', coalesce(jsonb_typeof(params), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  v_keys := CASE detector WHEN 'poisson_tail' THEN ARRAY['baseline', 'guard', 'alpha', 'min_count', 'fdr_q']
+  v_keys := CASE detector WHEN 'poisson_tail' THEN ARRAY['baseline', 'guard', 'alpha', 'min_count', 'fdr_q', 'per_workday']
                           WHEN 'ewma' THEN ARRAY['mu0', 'baseline', 'guard', 'mu0_min', 'sigma', 'lambda', 'l', 'window', 'min_count']
                           WHEN 'cusum' THEN ARRAY['mu0', 'mu1', 'baseline', 'guard', 'mu0_min', 'shift', 'h', 'window', 'min_count']
                           WHEN 'threshold' THEN ARRAY['count']
@@ -220,6 +231,13 @@ BEGIN
     END IF;
     v_out := v_out || jsonb_build_object(spec.key, n);
   END LOOP;
+  IF detector = 'poisson_tail' AND params -> 'per_workday' IS NOT NULL AND params -> 'per_workday' <> 'null' THEN
+    IF jsonb_typeof(params -> 'per_workday') <> 'boolean' THEN
+      RAISE EXCEPTION 'params.per_workday must be true or false, not %', params -> 'per_workday'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_out := v_out || jsonb_build_object('per_workday', params -> 'per_workday');
+  END IF;
   IF detector = 'ewma' AND NOT v_out ? 'sigma' AND NOT v_estimated THEN
     IF (v_out ->> 'mu0')::numeric = 0 THEN
       RAISE EXCEPTION 'params.sigma must be given for detector ewma when mu0 is 0'
@@ -714,6 +732,7 @@ DECLARE
   v_more jsonb;
   v_changed text[];       -- incremental (since given): the series with a signal known after since
   v_changed_usccs sv.uscc[];  -- and, per subject, their subjects
+  v_wd bigint[];          -- poisson_tail per_workday: the working days of each month read
 BEGIN
   PERFORM sv._require_given(ARRAY['rule_code', 'as_of', 'months'], ARRAY[rule_code IS NULL, as_of IS NULL, months IS NULL]);
   IF since > as_of THEN
@@ -807,7 +826,18 @@ BEGIN
     LEFT JOIN per_month pm ON pm.series = t.series AND pm.month = m.month
     GROUP BY t.series, t.uscc;
 
-    IF r.detector = 'poisson_tail' THEN
+    IF r.detector = 'poisson_tail' AND (r.params ->> 'per_workday')::boolean THEN
+      -- each month's mean scaled by its working days: the exposure of the detector
+      v_wd := ARRAY(SELECT sv.workdays_between((v_from + make_interval(months => i))::date - 1,
+                                               (v_from + make_interval(months => i + 1))::date - 1)::bigint
+                    FROM generate_series(0, v_n - 1) i ORDER BY i);
+      INSERT INTO pg_temp.risk_scan_point
+      SELECT c.series, c.uscc, d.t, NULL, d.observed, d.baseline, d.statistic, d.threshold, d.p, NULL, d.alarm
+      FROM pg_temp.risk_scan_counts c
+      CROSS JOIN LATERAL sv.risk_poisson_tail_exposure(c.counts, v_wd, v_b, v_g, (r.params ->> 'alpha')::float8,
+                                                       (r.params ->> 'min_count')::bigint) d
+      WHERE d.t > v_n - months;
+    ELSIF r.detector = 'poisson_tail' THEN
       INSERT INTO pg_temp.risk_scan_point
       SELECT c.series, c.uscc, d.t, NULL, d.observed, d.baseline, d.statistic, d.threshold, d.p, NULL, d.alarm
       FROM pg_temp.risk_scan_counts c
@@ -906,6 +936,9 @@ BEGIN
                                    SELECT * FROM sv._risk_signal(r.signal, x.period, x.period, as_of) y
                                    WHERE x.uscc IS NULL) g
                              WHERE sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) = x.series))
+           -- per_workday: the working days of the month and of the baseline months
+           || CASE WHEN v_wd IS NOT NULL THEN jsonb_build_object('workdays', v_wd[x.t],
+                'baseline_workdays', (SELECT sum(z) FROM unnest(v_wd[x.t - v_g - v_b : x.t - v_g - 1]) z)) ELSE '{}' END
            || CASE WHEN r.detector IN ('ewma', 'cusum') THEN jsonb_build_object('chart_window', jsonb_build_object(
                 'from', (x.period - make_interval(months => v_w - 1))::date, 'to', x.period)) ELSE '{}' END,
            as_of, me.login, now(), ep.last,

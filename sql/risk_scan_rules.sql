@@ -173,6 +173,30 @@ SELECT series = :'s1' AS s1, period, observed, statistic AS run, threshold,
 FROM sv.risk_alert WHERE rule_code = 'RSD-STREAK';
 ROLLBACK;
 
+-- per_workday: the Poisson tail with each month's mean scaled by its working days (rolled
+-- back): s2 with one penalty a working day from August 2025 to January 2026 and 26 in February
+-- 2026 (16 working days: the Spring Festival); the rule per working day finds February, the
+-- plain one (mean 21) does not
+BEGIN;
+INSERT INTO sv.credit_event (uscc, kind, severity, source, department_id, decided_on, reference, penalty_types,
+                             source_system, recorded_by, recorded_at, updated_at)
+SELECT :'s2', 'administrative_penalty', 2, 'city', 4, m + (j % 28), 'RSD-W-' || m || '-' || j, '{warning}', 'RSD', 'fixture',
+       m + (j % 28) + time '10:00' + interval '1 day', m + (j % 28) + time '10:00' + interval '1 day'
+FROM generate_series(date '2025-08-01', '2026-02-01', interval '1 month') g, LATERAL (SELECT g::date AS m) x,
+     LATERAL generate_series(1, CASE WHEN m = '2026-02-01' THEN 26
+                                     ELSE sv.workdays_between(m - 1, (m + interval '1 month')::date - 1) END) j;
+SET ROLE regress_rsd_admin;
+SELECT sv.risk_rule_save('RSD-WD' || w, '按工作日', 'penalty', 'subject', 'poisson_tail',
+  jsonb_build_object('baseline', 6, 'alpha', 0.05, 'per_workday', w), 'blue', 4, '国发〔2019〕18号') AS version
+FROM unnest('{true,false}'::boolean[]) w;
+SELECT params FROM sv.risk_rule WHERE code = 'RSD-WDtrue';
+SELECT code, (sv.risk_scan(code, '2026-02-28 23:00')).new_alerts >= 0 AS scanned FROM unnest('{RSD-WDtrue,RSD-WDfalse}'::text[]) code;
+RESET ROLE;
+SELECT rule_code, period, observed, baseline, threshold, round(p::numeric, 6) AS p, explanation -> 'workdays' AS workdays,
+       explanation -> 'baseline_workdays' AS baseline_workdays, explanation -> 'params' -> 'per_workday' AS per_workday
+FROM sv.risk_alert WHERE rule_code LIKE 'RSD-WD%' AND uscc = :'s2';
+ROLLBACK;
+
 -- the parameters of the new modes and detectors, nothing written
 SET ROLE regress_rsd_admin;
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'ewma', '{"mu0": 4, "baseline": 6, "lambda": 0.3, "l": 3}', 'red', 4, 'b');
@@ -186,6 +210,8 @@ SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"baselin
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"baseline": 6, "shift": 1, "h": 5}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"mu0": 4, "shift": 2, "h": 5}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"h": 5}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'poisson_tail', '{"baseline": 6, "alpha": 0.05, "per_workday": 1}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'ewma', '{"mu0": 4, "lambda": 0.3, "l": 3, "per_workday": true}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{"count": 0}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{"count": 2.5}', 'red', 4, 'b');
