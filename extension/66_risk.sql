@@ -389,7 +389,9 @@ GRANT SELECT ON sv_work.risk_rule TO sv_admin, sv_auditor, sv_officer;
 -- ---------------------------------------------------------------------------------------------
 
 -- The signals read through other capabilities' functions: the rows of the months
--- from_month..to_month known by as_of (of the subjects usccs only, when given).
+-- from_month..to_month known by as_of (of the subjects usccs only, when given).  A capability
+-- installed after this file provides its signal as sv._risk_signal_<signal>(from_day, to_day,
+-- as_of, usccs) returning these rows (repeat_inspection: 73_joint_inspection.sql).
 CREATE OR REPLACE FUNCTION sv._risk_signal_more(signal text, from_month date, to_month date, as_of timestamptz,
                                                 usccs sv.uscc[] DEFAULT NULL)
 RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb, known_at timestamptz)
@@ -430,12 +432,10 @@ BEGIN
                               'department_id', a.department_id), a.known_at
     FROM sv.action_publication_overdue(from_month, v_to, as_of, usccs) a JOIN sv.subject s ON s.uscc = a.uscc;
   ELSIF signal = 'repeat_inspection' THEN
-    RETURN QUERY
-    SELECT a.uscc, left(s.industry, 1), s.region_code, date_trunc('month', a.started_on)::date,
-           jsonb_build_object('table', 'action', 'uscc', a.uscc, 'id', a.id, 'day', a.started_on,
-                              'number_in_year', a.number_in_year, 'cap', a.cap, 'department_id', a.department_id),
-           a.known_at
-    FROM sv.inspection_beyond_cap(from_month, v_to, as_of, usccs) a JOIN sv.subject s ON s.uscc = a.uscc;
+    -- a signal of a capability installed after risk (joint inspection, 73): its provider
+    -- sv._risk_signal_<signal>, with this function's arguments and rows, is found at run time
+    RETURN QUERY EXECUTE format('SELECT * FROM sv.%I($1, $2, $3, $4)', '_risk_signal_' || signal)
+      USING from_month, v_to, as_of, usccs;
   END IF;
 END
 $fn$;

@@ -355,3 +355,20 @@ AS $fn$
 $fn$;
 COMMENT ON FUNCTION sv.inspection_beyond_cap(date, date, timestamptz, sv.uscc[]) IS
   'Inspections beyond the annual cap of their subject''s region, as known at a moment (read by risk scans)';
+
+-- The risk signal repeat_inspection (66_risk.sql, sv._risk_signal_more calls it by name): the
+-- inspections beyond the cap started from_day..to_day, as the rows of sv._risk_signal.
+CREATE OR REPLACE FUNCTION sv._risk_signal_repeat_inspection(from_day date, to_day date, as_of timestamptz,
+                                                             usccs sv.uscc[])
+RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb, known_at timestamptz)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT a.uscc, left(s.industry, 1), s.region_code, date_trunc('month', a.started_on)::date,
+         jsonb_build_object('table', 'action', 'uscc', a.uscc, 'id', a.id, 'day', a.started_on,
+                            'number_in_year', a.number_in_year, 'cap', a.cap, 'department_id', a.department_id),
+         a.known_at
+  FROM sv.inspection_beyond_cap(from_day, to_day, as_of, usccs) a JOIN sv.subject s ON s.uscc = a.uscc
+$fn$;
+COMMENT ON FUNCTION sv._risk_signal_repeat_inspection(date, date, timestamptz, sv.uscc[]) IS
+  'The risk signal repeat_inspection: inspections beyond the annual cap, as risk signal rows';

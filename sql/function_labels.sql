@@ -58,6 +58,7 @@ INSERT INTO not_parallel_safe VALUES
   ('sv.action_publication_overdue(date,date,timestamp with time zone,sv.uscc[])', 'reads sv.action, whose policies call sv.scope_department()'),
   ('sv.credit_class_worse(date,date,timestamp with time zone,sv.uscc[])', 'reads sv.credit_class_history, as credit does'),
   ('sv.inspection_beyond_cap(date,date,timestamp with time zone,sv.uscc[])', 'reads sv.action, whose policies call sv.scope_department()'),
+  ('sv._risk_signal_repeat_inspection(date,date,timestamp with time zone,sv.uscc[])', 'reads sv.action through sv.inspection_beyond_cap()'),
   ('sv.linkage_licence_signal(date,date,timestamp with time zone,integer,sv.uscc[])', 'reads sv.linkage, whose policies call sv.scope_department()'),
   -- the population: its final function refuses to run in a parallel worker
   ('sv._draw_candidates(sv.draw_plan)', 'builds the population with sv._draw_population'),
