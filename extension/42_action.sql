@@ -529,3 +529,29 @@ GRANT EXECUTE ON FUNCTION sv.action_record(text, text, text, integer, date, date
 GRANT EXECUTE ON FUNCTION sv.action_publish(text, bigint) TO sv_admin, sv_officer, sv_integration;
 GRANT EXECUTE ON FUNCTION sv.action_coverage(date, date) TO sv_bi, sv_auditor, sv_admin, sv_officer;
 GRANT EXECUTE ON FUNCTION sv.catalog_release_on(date) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
+
+-- The data centre's interface to overdue publications (read by risk, 66_risk.sql): the actions
+-- whose publication was overdue as known at a moment, dated to the first overdue day (the day
+-- after publication_due, counted in working days by the shared deadline model) between from_day
+-- and to_day: received by as_of, and not published by the end of publication_due (not at all by
+-- as_of, or late).  known_at: the later of the receipt and the start of the first overdue day.
+CREATE OR REPLACE FUNCTION sv.action_publication_overdue(from_day date, to_day date, as_of timestamptz,
+                                                         usccs sv.uscc[] DEFAULT NULL)
+RETURNS TABLE (id bigint, uscc sv.uscc, department_id integer, publication_due date, overdue_on date,
+               published_at timestamptz, known_at timestamptz)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT x.id, x.uscc, x.department_id, x.publication_due, x.overdue_on,
+         CASE WHEN x.published_at <= as_of THEN x.published_at END, x.known_at
+  FROM (SELECT a.id, a.uscc, a.department_id, a.publication_due, a.publication_due + 1 AS overdue_on, a.published_at,
+               greatest(a.received_at, (a.publication_due + 1)::timestamp
+                          AT TIME ZONE coalesce(nullif(current_setting('sv.timezone', true), ''), 'Asia/Shanghai')) AS known_at
+        FROM sv.action a
+        WHERE a.publication_due >= from_day - 1 AND a.publication_due < to_day
+          AND (usccs IS NULL OR a.uscc = ANY (usccs))
+          AND (a.published_at IS NULL OR sv.local_date(a.published_at) > a.publication_due)) x
+  WHERE x.known_at <= as_of
+$fn$;
+COMMENT ON FUNCTION sv.action_publication_overdue(date, date, timestamptz, sv.uscc[]) IS
+  'Actions whose publication was overdue as known at a moment, by first overdue day (read by risk scans)';

@@ -410,3 +410,21 @@ $fn$;
 COMMENT ON FUNCTION sv.credit_rescore_all(text) IS
   'Recompute and store the credit class of every subject with events (monthly, e.g. from pg_cron)';
 GRANT EXECUTE ON FUNCTION sv.credit_rescore_all(text) TO sv_admin, sv_integration;
+
+-- Credit's interface to class moves (read by risk, 66_risk.sql): the months from_month..to_month
+-- in which a subject's class (sv.credit_class_history, as computed by as_of) is worse than the
+-- month before (A best .. D worst).  known_at: when the month's class was computed.
+CREATE OR REPLACE FUNCTION sv.credit_class_worse(from_month date, to_month date, as_of timestamptz,
+                                                 usccs sv.uscc[] DEFAULT NULL)
+RETURNS TABLE (uscc sv.uscc, month date, from_class text, to_class text, known_at timestamptz)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT h.uscc, h.month, p.class, h.class, h.computed_at
+  FROM sv.credit_class_history h
+  JOIN sv.credit_class_history p ON p.uscc = h.uscc AND p.month = (h.month - interval '1 month')::date
+  WHERE h.month >= from_month AND h.month <= to_month AND h.computed_at <= credit_class_worse.as_of AND p.computed_at <= credit_class_worse.as_of
+    AND (usccs IS NULL OR h.uscc = ANY (usccs)) AND p.class < h.class
+$fn$;
+COMMENT ON FUNCTION sv.credit_class_worse(date, date, timestamptz, sv.uscc[]) IS
+  'Months in which a subject''s credit class is worse than the month before, as computed by a moment (read by risk scans)';

@@ -477,3 +477,38 @@ SELECT sv._calendar_deadline_register(d) FROM unnest(ARRAY[
    $$(SELECT l.licence_no || ' ' || l.subject_name FROM sv.linkage l WHERE l.id = t.linkage_id) || ': ' || t.kind$$
    )::sv.calendar_deadline]) d;
 GRANT SELECT ON sv_bi.linkage_loops TO sv_bi, sv_auditor, sv_admin;
+
+-- Linkage's interface to licence signals (read by risk, 66_risk.sql), as known at a moment:
+--   expiring: each licence (uscc, licence_no) whose latest decision received by as_of has a
+--             valid_until, dated to its notice day, notice_days before valid_until, between
+--             from_day and to_day; known_at: the later of the receipt and the notice day's start
+--             (a renewal received before then ends it);
+--   revocation_proposal, suspension: the results of those kinds reported (the platform is told of
+--             a revocation as the supervising department's proposal; the approving department
+--             decides), dated to the day reported.
+CREATE OR REPLACE FUNCTION sv.linkage_licence_signal(from_day date, to_day date, as_of timestamptz, notice_days integer,
+                                                     usccs sv.uscc[] DEFAULT NULL)
+RETURNS TABLE (kind text, linkage_id bigint, result_id bigint, uscc sv.uscc, licence_no text, power_code text,
+               department_id integer, day date, valid_until date, known_at timestamptz)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT 'expiring', x.id, NULL::bigint, x.uscc, x.licence_no, x.power_code, x.supervising_department_id,
+         x.valid_until - notice_days, x.valid_until, x.known_at
+  FROM (SELECT DISTINCT ON (l.uscc, l.licence_no) l.id, l.uscc, l.licence_no, l.power_code, l.supervising_department_id,
+               l.valid_until,
+               greatest(l.received_at, (l.valid_until - notice_days)::timestamp
+                          AT TIME ZONE coalesce(nullif(current_setting('sv.timezone', true), ''), 'Asia/Shanghai')) AS known_at
+        FROM sv.linkage l
+        WHERE l.received_at <= as_of AND (usccs IS NULL OR l.uscc = ANY (usccs))
+        ORDER BY l.uscc, l.licence_no, l.decided_on DESC, l.received_at DESC, l.id DESC) x
+  WHERE x.valid_until - notice_days BETWEEN from_day AND to_day AND x.known_at <= as_of
+  UNION ALL
+  SELECT r.kind, l.id, r.id, l.uscc, l.licence_no, l.power_code, l.supervising_department_id,
+         sv.local_date(r.reported_at), l.valid_until, r.reported_at
+  FROM sv.linkage_result r JOIN sv.linkage l ON l.id = r.linkage_id
+  WHERE r.kind IN ('revocation_proposal', 'suspension') AND r.reported_at <= as_of
+    AND sv.local_date(r.reported_at) BETWEEN from_day AND to_day AND (usccs IS NULL OR l.uscc = ANY (usccs))
+$fn$;
+COMMENT ON FUNCTION sv.linkage_licence_signal(date, date, timestamptz, integer, sv.uscc[]) IS
+  'Licences expiring (by notice day) and results proposing revocation or suspending, as known at a moment (read by risk scans)';

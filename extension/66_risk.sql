@@ -25,6 +25,13 @@ AS 'MODULE_PATHNAME', 'sv_risk_poisson_tail' LANGUAGE C IMMUTABLE PARALLEL SAFE 
 COMMENT ON FUNCTION sv.risk_poisson_tail(bigint[], integer, integer, float8, bigint) IS
   'Poisson tail detector: p = P(X >= count | mean of the baseline periods ending guard periods before), alarm when p < alpha and count >= min_count';
 
+CREATE OR REPLACE FUNCTION sv.risk_poisson_tail_exposure(counts bigint[], exposure bigint[], baseline integer,
+                                                         guard integer, alpha float8, min_count bigint DEFAULT 1)
+RETURNS TABLE (t integer, observed bigint, baseline float8, statistic float8, threshold float8, p float8, alarm boolean)
+AS 'MODULE_PATHNAME', 'sv_risk_poisson_tail_exposure' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 24;
+COMMENT ON FUNCTION sv.risk_poisson_tail_exposure(bigint[], bigint[], integer, integer, float8, bigint) IS
+  'Poisson tail detector with exposure (e.g. working days per period): the mean of a period is the baseline periods'' rate (counts over exposure) times its exposure';
+
 CREATE OR REPLACE FUNCTION sv.risk_ewma(counts bigint[], mu0 float8, sigma float8, lambda float8, l float8)
 RETURNS TABLE (t integer, observed bigint, baseline float8, statistic float8, threshold float8, p float8, alarm boolean)
 AS 'MODULE_PATHNAME', 'sv_risk_ewma' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 24;
@@ -51,6 +58,7 @@ COMMENT ON FUNCTION sv.risk_bh(float8[], float8) IS
 -- Pure arithmetic: the officials who read risk (and BI, for its own analyses) may call them.
 GRANT EXECUTE ON FUNCTION sv.poisson_upper_tail(bigint, float8),
                           sv.risk_poisson_tail(bigint[], integer, integer, float8, bigint),
+                          sv.risk_poisson_tail_exposure(bigint[], bigint[], integer, integer, float8, bigint),
                           sv.risk_ewma(bigint[], float8, float8, float8, float8),
                           sv.risk_cusum_k(float8, float8),
                           sv.risk_cusum(bigint[], float8, float8, float8),
@@ -73,7 +81,8 @@ CREATE OR REPLACE FUNCTION sv._risk_signals() RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT ARRAY['failed_inspection', 'penalty', 'complaint']
+  SELECT ARRAY['failed_inspection', 'penalty', 'complaint', 'credit_class_worse', 'abnormal_operation',
+               'licence_expiring', 'licence_revocation', 'publication_overdue', 'repeat_inspection']
 $fn$;
 
 CREATE TABLE sv.risk_rule (
@@ -108,7 +117,10 @@ SELECT pg_catalog.pg_extension_config_dump('sv.risk_rule', '');
 -- The parameters of a detector: checked one by one (22023 naming params.<key>), defaults filled
 -- in, so that the stored rule says every value its detector used.
 --   poisson_tail: baseline 1-120 periods, guard 0-24 (default 0), alpha in (0, 1), min_count >= 0
---                 (default 1), fdr_q in (0, 1) (optional: Benjamini-Hochberg across the series)
+--                 (default 1), fdr_q in (0, 1) (optional: Benjamini-Hochberg across the series),
+--                 per_workday true or false (optional, false when absent: each month's mean is the
+--                 baseline months' count per working day times the month's working days, on the
+--                 working-day calendar, 20_calendar.sql)
 --   ewma:         the in-control mean either fixed, mu0 >= 0, or estimated per series and tested
 --                 month, baseline 1-120 periods (ending guard 0-24 periods, default 0, before the
 --                 chart) with mu0_min > 0 (default 0.5) as its floor; sigma > 0 (default
@@ -137,7 +149,7 @@ BEGIN
     RAISE EXCEPTION 'params must be a JSON object, not %', coalesce(jsonb_typeof(params), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  v_keys := CASE detector WHEN 'poisson_tail' THEN ARRAY['baseline', 'guard', 'alpha', 'min_count', 'fdr_q']
+  v_keys := CASE detector WHEN 'poisson_tail' THEN ARRAY['baseline', 'guard', 'alpha', 'min_count', 'fdr_q', 'per_workday']
                           WHEN 'ewma' THEN ARRAY['mu0', 'baseline', 'guard', 'mu0_min', 'sigma', 'lambda', 'l', 'window', 'min_count']
                           WHEN 'cusum' THEN ARRAY['mu0', 'mu1', 'baseline', 'guard', 'mu0_min', 'shift', 'h', 'window', 'min_count']
                           WHEN 'threshold' THEN ARRAY['count']
@@ -219,6 +231,13 @@ BEGIN
     END IF;
     v_out := v_out || jsonb_build_object(spec.key, n);
   END LOOP;
+  IF detector = 'poisson_tail' AND params -> 'per_workday' IS NOT NULL AND params -> 'per_workday' <> 'null' THEN
+    IF jsonb_typeof(params -> 'per_workday') <> 'boolean' THEN
+      RAISE EXCEPTION 'params.per_workday must be true or false, not %', params -> 'per_workday'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_out := v_out || jsonb_build_object('per_workday', params -> 'per_workday');
+  END IF;
   IF detector = 'ewma' AND NOT v_out ? 'sigma' AND NOT v_estimated THEN
     IF (v_out ->> 'mu0')::numeric = 0 THEN
       RAISE EXCEPTION 'params.sigma must be given for detector ewma when mu0 is 0'
@@ -293,7 +312,9 @@ GRANT EXECUTE ON FUNCTION sv.risk_rule_save(text, text, text, text, text, jsonb,
 -- (the latest of its code).  security_invoker: the table's policy decides.
 -- sv:rerun (the labels of the risk codes, 05_code_label: every update registers them again)
 SELECT sv._code_label_register('risk.signal', ARRAY[['failed_inspection', '检查不合格'], ['penalty', '行政处罚'],
-  ['complaint', '投诉举报查实']]);
+  ['complaint', '投诉举报查实'], ['credit_class_worse', '信用等级下降'], ['abnormal_operation', '列入经营异常名录'],
+  ['licence_expiring', '许可证即将到期'], ['licence_revocation', '许可证被建议吊销或暂扣'],
+  ['publication_overdue', '检查结果逾期未公示'], ['repeat_inspection', '超年度上限重复检查']]);
 -- sv:rerun (as above)
 SELECT sv._code_label_register('risk_rule.group_by', ARRAY[['subject', '按市场主体'], ['industry_region', '按行业×区域']]);
 -- sv:rerun (as above)
@@ -315,7 +336,7 @@ COMMENT ON VIEW sv_work.risk_rule IS '预警规则 / Risk early-warning rules, e
 COMMENT ON COLUMN sv_work.risk_rule.code IS '规则代码';
 COMMENT ON COLUMN sv_work.risk_rule.version IS '版本号';
 COMMENT ON COLUMN sv_work.risk_rule.name IS '规则名称';
-COMMENT ON COLUMN sv_work.risk_rule.signal IS '监测信号代码:failed_inspection 检查不合格, penalty 行政处罚, complaint 投诉举报查实';
+COMMENT ON COLUMN sv_work.risk_rule.signal IS '监测信号代码:failed_inspection 检查不合格, penalty 行政处罚, complaint 投诉举报查实, credit_class_worse 信用等级下降, abnormal_operation 列入经营异常名录, licence_expiring 许可证即将到期, licence_revocation 许可证被建议吊销或暂扣, publication_overdue 检查结果逾期未公示, repeat_inspection 超年度上限重复检查';
 COMMENT ON COLUMN sv_work.risk_rule.signal_zh IS '监测信号';
 COMMENT ON COLUMN sv_work.risk_rule.group_by IS '统计口径:subject 按市场主体, industry_region 按行业×区域';
 COMMENT ON COLUMN sv_work.risk_rule.group_by_zh IS '统计口径';
@@ -343,6 +364,22 @@ GRANT SELECT ON sv_work.risk_rule TO sv_admin, sv_auditor, sv_officer;
 --   complaint:         a substantiated complaint or report (sv.credit_event, kind
 --                      'substantiated_complaint', written when an item is closed as substantiated:
 --                      69_complaint_flow.sql), in the month closed, known from its recording.
+-- and, each read through the function of the capability that owns it (sv._risk_signal_more):
+--   credit_class_worse: a month whose credit class is worse than the month before
+--                      (sv.credit_class_worse, 55_credit.sql), known from its computation;
+--   abnormal_operation: a listing in the abnormal-operation register (sv.credit_event, kind
+--                      'abnormal_operation'), in the month decided, known from its recording;
+--   licence_expiring:  a licence whose latest decision has a valid_until, in the month of its
+--                      notice day 30 days before (sv.linkage_licence_signal, 65_linkage.sql),
+--                      known from that day (a renewal received before it ends the signal);
+--   licence_revocation: a linkage result proposing revocation or suspending the licence, in
+--                      the month reported, known from its report;
+--   publication_overdue: an action not published by its publication_due (working days, the
+--                      deadline model), in the month of the first overdue day, known from that
+--                      day (sv.action_publication_overdue, 42_action.sql);
+--   repeat_inspection: an inspection beyond the annual cap of its subject's region (国办发
+--                      〔2024〕54号; sv.inspection_beyond_cap, 73_joint_inspection.sql), in the
+--                      month started, known from its receipt.
 -- A series is one subject, or one industry (GB/T 4754 section letter) x region (the subject's
 -- region now); its count per month is the number of its signals.
 --
@@ -350,6 +387,58 @@ GRANT SELECT ON sv_work.risk_rule TO sv_admin, sv_auditor, sv_officer;
 -- Functions:  sv._risk_signal (the signal rows), sv.risk_signal_counts (per series and month),
 --             sv.risk_scan (one rule, the Poisson tail detector so far)
 -- ---------------------------------------------------------------------------------------------
+
+-- The signals read through other capabilities' functions: the rows of the months
+-- from_month..to_month known by as_of (of the subjects usccs only, when given).  A capability
+-- installed after this file provides its signal as sv._risk_signal_<signal>(from_day, to_day,
+-- as_of, usccs) returning these rows (repeat_inspection: 73_joint_inspection.sql).
+CREATE OR REPLACE FUNCTION sv._risk_signal_more(signal text, from_month date, to_month date, as_of timestamptz,
+                                                usccs sv.uscc[] DEFAULT NULL)
+RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb, known_at timestamptz)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_to date := ((to_month + interval '1 month')::date - 1);
+BEGIN
+  IF signal = 'credit_class_worse' THEN
+    RETURN QUERY
+    SELECT m.uscc, left(s.industry, 1), s.region_code, m.month,
+           jsonb_build_object('table', 'credit_class_history', 'uscc', m.uscc, 'day', m.month, 'from_class', m.from_class,
+                              'to_class', m.to_class), m.known_at
+    FROM sv.credit_class_worse(from_month, to_month, as_of, usccs) m JOIN sv.subject s ON s.uscc = m.uscc;
+  ELSIF signal = 'abnormal_operation' THEN
+    RETURN QUERY
+    SELECT e.uscc, left(s.industry, 1), s.region_code, date_trunc('month', e.decided_on)::date,
+           jsonb_build_object('table', 'credit_event', 'uscc', e.uscc, 'id', e.id, 'day', e.decided_on,
+                              'reference', e.reference, 'department_id', e.department_id), e.recorded_at
+    FROM sv.credit_event e JOIN sv.subject s ON s.uscc = e.uscc
+    WHERE e.kind = 'abnormal_operation' AND (usccs IS NULL OR e.uscc = ANY (usccs))
+      AND e.decided_on >= from_month AND e.decided_on <= v_to AND e.recorded_at <= as_of;
+  ELSIF signal IN ('licence_expiring', 'licence_revocation') THEN
+    RETURN QUERY
+    SELECT l.uscc, left(s.industry, 1), s.region_code, date_trunc('month', l.day)::date,
+           jsonb_build_object('table', CASE WHEN l.result_id IS NULL THEN 'linkage' ELSE 'linkage_result' END,
+                              'uscc', l.uscc, 'id', coalesce(l.result_id, l.linkage_id), 'day', l.day, 'kind', l.kind,
+                              'licence_no', l.licence_no, 'valid_until', l.valid_until, 'department_id', l.department_id),
+           l.known_at
+    FROM sv.linkage_licence_signal(from_month, v_to, as_of, 30, usccs) l JOIN sv.subject s ON s.uscc = l.uscc
+    WHERE (l.kind = 'expiring') = (signal = 'licence_expiring');
+  ELSIF signal = 'publication_overdue' THEN
+    RETURN QUERY
+    SELECT a.uscc, left(s.industry, 1), s.region_code, date_trunc('month', a.overdue_on)::date,
+           jsonb_build_object('table', 'action', 'uscc', a.uscc, 'id', a.id, 'day', a.overdue_on,
+                              'publication_due', a.publication_due, 'published_at', a.published_at,
+                              'department_id', a.department_id), a.known_at
+    FROM sv.action_publication_overdue(from_month, v_to, as_of, usccs) a JOIN sv.subject s ON s.uscc = a.uscc;
+  ELSIF signal = 'repeat_inspection' THEN
+    -- a signal of a capability installed after risk (joint inspection, 73): its provider
+    -- sv._risk_signal_<signal>, with this function's arguments and rows, is found at run time
+    RETURN QUERY EXECUTE format('SELECT * FROM sv.%I($1, $2, $3, $4)', '_risk_signal_' || signal)
+      USING from_month, v_to, as_of, usccs;
+  END IF;
+END
+$fn$;
 
 CREATE OR REPLACE FUNCTION sv._risk_signal(signal text, from_month date, to_month date, as_of timestamptz)
 RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb, known_at timestamptz)
@@ -369,6 +458,9 @@ AS $fn$
   FROM sv.credit_event e JOIN sv.subject s ON s.uscc = e.uscc
   WHERE ((signal = 'penalty' AND e.kind = 'administrative_penalty') OR (signal = 'complaint' AND e.kind = 'substantiated_complaint'))
     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
+  UNION ALL
+  SELECT * FROM sv._risk_signal_more(signal, from_month, to_month, as_of)
+  WHERE signal <> ALL (ARRAY['failed_inspection', 'penalty', 'complaint'])
 $fn$;
 
 -- The same rows of some subjects only (read along each table's primary key, which leads with
@@ -389,8 +481,12 @@ AS $fn$
          jsonb_build_object('table', 'credit_event', 'uscc', e.uscc, 'id', e.id, 'day', e.decided_on,
                             'reference', e.reference, 'department_id', e.department_id), e.recorded_at
   FROM sv.credit_event e JOIN sv.subject s ON s.uscc = e.uscc
-  WHERE signal = 'penalty' AND e.uscc = ANY (usccs) AND e.kind = 'administrative_penalty'
+  WHERE ((signal = 'penalty' AND e.kind = 'administrative_penalty') OR (signal = 'complaint' AND e.kind = 'substantiated_complaint'))
+    AND e.uscc = ANY (usccs)
     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
+  UNION ALL
+  SELECT * FROM sv._risk_signal_more(signal, from_month, to_month, as_of, usccs)
+  WHERE signal <> ALL (ARRAY['failed_inspection', 'penalty', 'complaint'])
 $fn$;
 
 -- The subjects (with their industry section and region) that have a signal row of the months
@@ -411,9 +507,12 @@ AS $fn$
                      AND a.ended_on >= from_month AND a.ended_on < (to_month + interval '1 month')::date
                    UNION
                    SELECT e.uscc FROM sv.credit_event e
-                   WHERE signal = 'penalty' AND e.recorded_at > since AND e.recorded_at <= as_of
-                     AND e.kind = 'administrative_penalty'
-                     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date)
+                   WHERE signal IN ('penalty', 'complaint') AND e.recorded_at > since AND e.recorded_at <= as_of
+                     AND e.kind = CASE signal WHEN 'penalty' THEN 'administrative_penalty' ELSE 'substantiated_complaint' END
+                     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date
+                   UNION
+                   SELECT g.uscc FROM sv._risk_signal_more(signal, from_month, to_month, as_of) g
+                   WHERE signal <> ALL (ARRAY['failed_inspection', 'penalty', 'complaint']) AND g.known_at > since)
 $fn$;
 
 -- The signal counted per series and month (months without a signal are not listed: they count 0).
@@ -633,6 +732,7 @@ DECLARE
   v_more jsonb;
   v_changed text[];       -- incremental (since given): the series with a signal known after since
   v_changed_usccs sv.uscc[];  -- and, per subject, their subjects
+  v_wd bigint[];          -- poisson_tail per_workday: the working days of each month read
 BEGIN
   PERFORM sv._require_given(ARRAY['rule_code', 'as_of', 'months'], ARRAY[rule_code IS NULL, as_of IS NULL, months IS NULL]);
   IF since > as_of THEN
@@ -726,7 +826,18 @@ BEGIN
     LEFT JOIN per_month pm ON pm.series = t.series AND pm.month = m.month
     GROUP BY t.series, t.uscc;
 
-    IF r.detector = 'poisson_tail' THEN
+    IF r.detector = 'poisson_tail' AND (r.params ->> 'per_workday')::boolean THEN
+      -- each month's mean scaled by its working days: the exposure of the detector
+      v_wd := ARRAY(SELECT sv.workdays_between((v_from + make_interval(months => i))::date - 1,
+                                               (v_from + make_interval(months => i + 1))::date - 1)::bigint
+                    FROM generate_series(0, v_n - 1) i ORDER BY i);
+      INSERT INTO pg_temp.risk_scan_point
+      SELECT c.series, c.uscc, d.t, NULL, d.observed, d.baseline, d.statistic, d.threshold, d.p, NULL, d.alarm
+      FROM pg_temp.risk_scan_counts c
+      CROSS JOIN LATERAL sv.risk_poisson_tail_exposure(c.counts, v_wd, v_b, v_g, (r.params ->> 'alpha')::float8,
+                                                       (r.params ->> 'min_count')::bigint) d
+      WHERE d.t > v_n - months;
+    ELSIF r.detector = 'poisson_tail' THEN
       INSERT INTO pg_temp.risk_scan_point
       SELECT c.series, c.uscc, d.t, NULL, d.observed, d.baseline, d.statistic, d.threshold, d.p, NULL, d.alarm
       FROM pg_temp.risk_scan_counts c
@@ -825,6 +936,9 @@ BEGIN
                                    SELECT * FROM sv._risk_signal(r.signal, x.period, x.period, as_of) y
                                    WHERE x.uscc IS NULL) g
                              WHERE sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) = x.series))
+           -- per_workday: the working days of the month and of the baseline months
+           || CASE WHEN v_wd IS NOT NULL THEN jsonb_build_object('workdays', v_wd[x.t],
+                'baseline_workdays', (SELECT sum(z) FROM unnest(v_wd[x.t - v_g - v_b : x.t - v_g - 1]) z)) ELSE '{}' END
            || CASE WHEN r.detector IN ('ewma', 'cusum') THEN jsonb_build_object('chart_window', jsonb_build_object(
                 'from', (x.period - make_interval(months => v_w - 1))::date, 'to', x.period)) ELSE '{}' END,
            as_of, me.login, now(), ep.last,

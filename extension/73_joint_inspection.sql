@@ -224,6 +224,21 @@ $fn$;
 COMMENT ON FUNCTION sv.inspection_cap_set(text, integer, text) IS
   'Administrators of the region: the annual cap on inspections of one subject (国办发〔2024〕54号), with its basis';
 
+-- The cap in force for a region: its own, or the nearest region above with one (no row: none).
+CREATE OR REPLACE FUNCTION sv._inspection_cap_of(region_code text)
+RETURNS TABLE (cap integer, region_code text, basis text)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  WITH RECURSIVE up(code, depth) AS (
+    SELECT _inspection_cap_of.region_code, 0
+    UNION ALL
+    SELECT r.parent_code, up.depth + 1 FROM up JOIN sv.region r ON r.code = up.code
+    WHERE r.parent_code IS NOT NULL AND up.depth < 16)
+  SELECT x.cap, x.region_code, x.basis FROM up JOIN sv.inspection_cap x ON x.region_code = up.code
+  ORDER BY up.depth LIMIT 1
+$fn$;
+
 -- Subjects inspected more often in a year than the cap in force for their region (the region's
 -- own, or the nearest region above with one): every department's inspections together.
 -- Administrators and auditors: every subject; officers: the subjects in their region scope.
@@ -256,14 +271,7 @@ BEGIN
   SELECT c.uscc, c.subject_name, s.region_code, repeat_inspections.year, c.n, c.departments, k.cap, k.region_code, k.basis
   FROM counted c
   JOIN sv.subject s ON s.uscc = c.uscc
-  CROSS JOIN LATERAL (
-    WITH RECURSIVE up(code, depth) AS (
-      SELECT s.region_code, 0
-      UNION ALL
-      SELECT r.parent_code, up.depth + 1 FROM up JOIN sv.region r ON r.code = up.code
-      WHERE r.parent_code IS NOT NULL AND up.depth < 16)
-    SELECT x.cap, x.region_code, x.basis FROM up JOIN sv.inspection_cap x ON x.region_code = up.code
-    ORDER BY up.depth LIMIT 1) k
+  CROSS JOIN LATERAL sv._inspection_cap_of(s.region_code) k
   WHERE c.n > k.cap
     AND (me.is_admin OR me.is_auditor OR s.region_code = ANY (me.regions))
   ORDER BY c.n DESC, c.uscc;
@@ -322,3 +330,45 @@ COMMENT ON COLUMN sv_work.repeat_inspection.cap IS '年度检查次数上限';
 COMMENT ON COLUMN sv_work.repeat_inspection.cap_region IS '上限设定的行政区划代码';
 COMMENT ON COLUMN sv_work.repeat_inspection.basis IS '上限依据';
 GRANT SELECT ON sv_work.repeat_inspection TO sv_officer, sv_admin, sv_auditor;
+
+-- Joint inspection's interface to repeated inspections (read by risk, 66_risk.sql), as known
+-- at a moment: each inspection (received by as_of) that is beyond the annual cap of its
+-- subject's region (as sv.repeat_inspections: the region's own cap or the nearest above), i.e.
+-- numbered after the cap among the subject's inspections of its calendar year in the order
+-- started, with started_on between from_day and to_day.  known_at: its receipt.
+CREATE OR REPLACE FUNCTION sv.inspection_beyond_cap(from_day date, to_day date, as_of timestamptz,
+                                                    usccs sv.uscc[] DEFAULT NULL)
+RETURNS TABLE (id bigint, uscc sv.uscc, department_id integer, started_on date, number_in_year bigint, cap integer,
+               known_at timestamptz)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT n.id, n.uscc, n.department_id, n.started_on, n.k, c.cap, n.received_at
+  FROM (SELECT a.id, a.uscc, a.department_id, a.started_on, a.received_at,
+               row_number() OVER (PARTITION BY a.uscc, extract(year FROM a.started_on) ORDER BY a.started_on, a.id) AS k
+        FROM sv.action a
+        WHERE a.kind = 'inspection' AND a.received_at <= as_of AND (usccs IS NULL OR a.uscc = ANY (usccs))
+          AND a.started_on >= make_date(extract(year FROM from_day)::integer, 1, 1) AND a.started_on <= to_day) n
+  JOIN sv.subject s ON s.uscc = n.uscc
+  CROSS JOIN LATERAL sv._inspection_cap_of(s.region_code) c
+  WHERE n.started_on >= from_day AND n.k > c.cap
+$fn$;
+COMMENT ON FUNCTION sv.inspection_beyond_cap(date, date, timestamptz, sv.uscc[]) IS
+  'Inspections beyond the annual cap of their subject''s region, as known at a moment (read by risk scans)';
+
+-- The risk signal repeat_inspection (66_risk.sql, sv._risk_signal_more calls it by name): the
+-- inspections beyond the cap started from_day..to_day, as the rows of sv._risk_signal.
+CREATE OR REPLACE FUNCTION sv._risk_signal_repeat_inspection(from_day date, to_day date, as_of timestamptz,
+                                                             usccs sv.uscc[])
+RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb, known_at timestamptz)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT a.uscc, left(s.industry, 1), s.region_code, date_trunc('month', a.started_on)::date,
+         jsonb_build_object('table', 'action', 'uscc', a.uscc, 'id', a.id, 'day', a.started_on,
+                            'number_in_year', a.number_in_year, 'cap', a.cap, 'department_id', a.department_id),
+         a.known_at
+  FROM sv.inspection_beyond_cap(from_day, to_day, as_of, usccs) a JOIN sv.subject s ON s.uscc = a.uscc
+$fn$;
+COMMENT ON FUNCTION sv._risk_signal_repeat_inspection(date, date, timestamptz, sv.uscc[]) IS
+  'The risk signal repeat_inspection: inspections beyond the annual cap, as risk signal rows';

@@ -54,6 +54,12 @@ INSERT INTO not_parallel_safe VALUES
   ('sv.risk_signal_counts(text,text,date,date,timestamp with time zone)', 'calls sv._outer_user() and sv._risk_signal()'),
   ('sv._risk_signal_of(text,date,date,timestamp with time zone,sv.uscc[])', 'reads sv.credit_event and sv.action'),
   ('sv._risk_signal_new(text,date,date,timestamp with time zone,timestamp with time zone)', 'reads sv.credit_event and sv.action'),
+  ('sv._risk_signal_more(text,date,date,timestamp with time zone,sv.uscc[])', 'reads sv.credit_event and sv.action'),
+  ('sv.action_publication_overdue(date,date,timestamp with time zone,sv.uscc[])', 'reads sv.action, whose policies call sv.scope_department()'),
+  ('sv.credit_class_worse(date,date,timestamp with time zone,sv.uscc[])', 'reads sv.credit_class_history, as credit does'),
+  ('sv.inspection_beyond_cap(date,date,timestamp with time zone,sv.uscc[])', 'reads sv.action, whose policies call sv.scope_department()'),
+  ('sv._risk_signal_repeat_inspection(date,date,timestamp with time zone,sv.uscc[])', 'reads sv.action through sv.inspection_beyond_cap()'),
+  ('sv.linkage_licence_signal(date,date,timestamp with time zone,integer,sv.uscc[])', 'reads sv.linkage, whose policies call sv.scope_department()'),
   -- the population: its final function refuses to run in a parallel worker
   ('sv._draw_candidates(sv.draw_plan)', 'builds the population with sv._draw_population'),
   -- dynamic SQL over a deadline owner's table, whose policies call sv.scope_department()

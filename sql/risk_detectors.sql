@@ -178,14 +178,42 @@ SELECT * FROM sv.risk_bh('{0.1}', 0);
 SELECT * FROM sv.risk_bh('{0.1}', 'NaN');
 SELECT * FROM sv.risk_bh('{{0.1},{0.2}}', 0.05);
 
+-- the Poisson tail with exposure: the working days of August 2025 to February 2026 (February:
+-- the Spring Festival holidays of 15 to 23 February, 6 weekdays off, and the Saturdays 14 and
+-- 28 worked: 16 working days); one signal a working day in the baseline months, 26 in
+-- February: the plain mean (the months' mean, 21) finds nothing, the mean scaled by February's
+-- working days (16 x 126/126 = 16) finds it; exactly the mean of the plain detector when every
+-- period has the same exposure
+SELECT ARRAY(SELECT sv.workdays_between(m - 1, (m + interval '1 month')::date - 1)::bigint
+             FROM generate_series(date '2025-08-01', '2026-02-01', interval '1 month') g, LATERAL (SELECT g::date AS m) x
+             ORDER BY m) AS wd \gset
+SELECT :'wd' AS workdays;
+SELECT 'plain' AS detector, t, observed, round(baseline::numeric, 4) AS baseline, threshold, round(p::numeric, 6) AS p, alarm
+FROM sv.risk_poisson_tail((:'wd'::bigint[])[1:6] || 26::bigint, 6, 0, 0.05) WHERE t = 7
+UNION ALL
+SELECT 'per_workday', t, observed, round(baseline::numeric, 4), threshold, round(p::numeric, 6), alarm
+FROM sv.risk_poisson_tail_exposure((:'wd'::bigint[])[1:6] || 26::bigint, :'wd', 6, 0, 0.05) WHERE t = 7;
+SELECT bool_and(a.baseline = b.baseline AND a.p = b.p AND a.threshold = b.threshold AND a.alarm = b.alarm) AS same
+FROM sv.risk_poisson_tail('{3,5,4,6,2,4,12}', 3, 1, 0.01) a
+JOIN sv.risk_poisson_tail_exposure('{3,5,4,6,2,4,12}', '{21,21,21,21,21,21,21}', 3, 1, 0.01) b USING (t)
+WHERE a.baseline IS NOT NULL;
+-- a window without exposure has no baseline; errors
+SELECT t, baseline, alarm FROM sv.risk_poisson_tail_exposure('{1,1,5}', '{0,0,1}', 2, 0, 0.05) WHERE t = 3;
+SELECT * FROM sv.risk_poisson_tail_exposure('{1,2,3}', '{1,2}', 1, 0, 0.05);
+SELECT * FROM sv.risk_poisson_tail_exposure('{1,2,3}', NULL, 1, 0, 0.05);
+SELECT * FROM sv.risk_poisson_tail_exposure('{1,2,3}', '{1,-2,3}', 1, 0, 0.05);
+SELECT * FROM sv.risk_poisson_tail_exposure('{1,2,3}', '{1,2,3}', 0, 0, 0.05);
+
 -- roles: officials and BI may compute; the public and the integration feeds may not
 SET ROLE regress_rsd_officer;
 SELECT count(*) FROM sv.risk_cusum('{1,2}', 4, 8, 8);
+SELECT count(*) FROM sv.risk_poisson_tail_exposure('{1,2}', '{20,16}', 1, 0, 0.05);
 SET ROLE regress_rsd_bi;
 SELECT round(sv.risk_cusum_k(4, 8)::numeric, 4) AS k;
 SET ROLE regress_rsd_public;
 SELECT sv.poisson_upper_tail(1, 1);
 SELECT * FROM sv.risk_ewma('{1}', 4, 2, 0.3, 3);
+SELECT * FROM sv.risk_poisson_tail_exposure('{1}', '{1}', 1, 0, 0.05);
 SET ROLE regress_rsd_feed;
 SELECT * FROM sv.risk_bh('{0.1}', 0.05);
 RESET ROLE;

@@ -173,6 +173,30 @@ SELECT series = :'s1' AS s1, period, observed, statistic AS run, threshold,
 FROM sv.risk_alert WHERE rule_code = 'RSD-STREAK';
 ROLLBACK;
 
+-- per_workday: the Poisson tail with each month's mean scaled by its working days (rolled
+-- back): s2 with one penalty a working day from August 2025 to January 2026 and 26 in February
+-- 2026 (16 working days: the Spring Festival); the rule per working day finds February, the
+-- plain one (mean 21) does not
+BEGIN;
+INSERT INTO sv.credit_event (uscc, kind, severity, source, department_id, decided_on, reference, penalty_types,
+                             source_system, recorded_by, recorded_at, updated_at)
+SELECT :'s2', 'administrative_penalty', 2, 'city', 4, m + (j % 28), 'RSD-W-' || m || '-' || j, '{warning}', 'RSD', 'fixture',
+       m + (j % 28) + time '10:00' + interval '1 day', m + (j % 28) + time '10:00' + interval '1 day'
+FROM generate_series(date '2025-08-01', '2026-02-01', interval '1 month') g, LATERAL (SELECT g::date AS m) x,
+     LATERAL generate_series(1, CASE WHEN m = '2026-02-01' THEN 26
+                                     ELSE sv.workdays_between(m - 1, (m + interval '1 month')::date - 1) END) j;
+SET ROLE regress_rsd_admin;
+SELECT sv.risk_rule_save('RSD-WD' || w, '按工作日', 'penalty', 'subject', 'poisson_tail',
+  jsonb_build_object('baseline', 6, 'alpha', 0.05, 'per_workday', w), 'blue', 4, '国发〔2019〕18号') AS version
+FROM unnest('{true,false}'::boolean[]) w;
+SELECT params FROM sv.risk_rule WHERE code = 'RSD-WDtrue';
+SELECT code, (sv.risk_scan(code, '2026-02-28 23:00')).new_alerts >= 0 AS scanned FROM unnest('{RSD-WDtrue,RSD-WDfalse}'::text[]) code;
+RESET ROLE;
+SELECT rule_code, period, observed, baseline, threshold, round(p::numeric, 6) AS p, explanation -> 'workdays' AS workdays,
+       explanation -> 'baseline_workdays' AS baseline_workdays, explanation -> 'params' -> 'per_workday' AS per_workday
+FROM sv.risk_alert WHERE rule_code LIKE 'RSD-WD%' AND uscc = :'s2';
+ROLLBACK;
+
 -- the parameters of the new modes and detectors, nothing written
 SET ROLE regress_rsd_admin;
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'ewma', '{"mu0": 4, "baseline": 6, "lambda": 0.3, "l": 3}', 'red', 4, 'b');
@@ -186,6 +210,8 @@ SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"baselin
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"baseline": 6, "shift": 1, "h": 5}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"mu0": 4, "shift": 2, "h": 5}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"h": 5}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'poisson_tail', '{"baseline": 6, "alpha": 0.05, "per_workday": 1}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'ewma', '{"mu0": 4, "lambda": 0.3, "l": 3, "per_workday": true}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{"count": 0}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{"count": 2.5}', 'red', 4, 'b');
@@ -197,6 +223,83 @@ SELECT sv.risk_rule_save('RSD-X', 'x', 'failed_inspection', 'industry_region', '
 RESET ROLE;
 SELECT count(*) AS saved FROM sv.risk_rule WHERE code = 'RSD-X';
 
+
+-- the signals read through other capabilities' functions (docs/risk.md), one threshold rule of
+-- count 1 each, scanned over November and December 2018 (fixtures written as the superuser,
+-- rolled back with the rules and their alerts):
+--   credit_class_worse: s1 A in October, B in November (worse), B in December; s2 C then B
+--                       (better); each month's class computed on the 1st of the next;
+--   abnormal_operation: s2 listed on 3 December;
+--   licence_expiring:   s3's licence valid until 20 January 2019 (notice day 21 December); s4's
+--                       valid until 15 January 2019 but renewed on 10 December; s1's valid until
+--                       1 March 2019 (notice day in 2019);
+--   licence_revocation: a result of s3's licence proposing revocation, reported on 12 December;
+--   publication_overdue: s1's penalty due 29 November published on 3 December (late: overdue
+--                       from 30 November); s2's due 14 December unpublished; s4's published on time;
+--   repeat_inspection:  the cap of 410402 set to 2; s4 inspected in December 2017, then in
+--                       February, May, on 3 and on 17 December 2018: the last two are beyond it.
+BEGIN;
+INSERT INTO sv.catalog_release (label, note, published_at, published_by, items, check_items)
+VALUES ('RSD-REL2', 'regress: risk signals, rolled back', '2017-01-01 10:00+08', 'regress', 0, 0) RETURNING id AS rel \gset
+INSERT INTO sv.credit_class_history (uscc, month, class, score, model, computed_at, as_of)
+SELECT u, m, c, 80, 'RSD', m + time '06:00' + interval '1 month', m + time '06:00' + interval '1 month'
+FROM (VALUES (:'s1', date '2018-10-01', 'A'), (:'s1', '2018-11-01', 'B'), (:'s1', '2018-12-01', 'B'),
+             (:'s2', '2018-11-01', 'C'), (:'s2', '2018-12-01', 'B')) v(u, m, c);
+INSERT INTO sv.credit_event (uscc, kind, severity, source, department_id, decided_on, reference, source_system,
+                             recorded_by, recorded_at, updated_at)
+VALUES (:'s2', 'abnormal_operation', 1, 'city', 4, '2018-12-03', 'RSD-ABN-1', 'RSD', 'fixture', '2018-12-04 10:00', '2018-12-04 10:00');
+INSERT INTO sv.linkage (source_system, approval_id, uscc, subject_name, power_code, decision, licence_no, decided_on,
+                        valid_until, approving_department_id, supervising_department_id, payload, received_by, received_at,
+                        claim_due, first_action_due)
+SELECT 'RSD', a, u, 'RSD', 'RSD-P', d, l, o, v, 4, 4, '{}', 'fixture', o + time '12:00', o + 2, o + 20
+FROM (VALUES ('RSD-L1', :'s3', 'granted', 'RSD-LIC-1', date '2016-01-21', date '2019-01-20'),
+             ('RSD-L2', :'s4', 'granted', 'RSD-LIC-2', '2016-01-16', '2019-01-15'),
+             ('RSD-L3', :'s4', 'renewed', 'RSD-LIC-2', '2018-12-10', '2022-01-15'),
+             ('RSD-L4', :'s1', 'granted', 'RSD-LIC-3', '2016-03-02', '2019-03-01')) v(a, u, d, l, o, v);
+INSERT INTO sv.linkage_result (linkage_id, kind, summary, affects_licence, reported_by, reported_at, ack_due)
+SELECT id, 'revocation_proposal', '建议吊销', true, 'fixture', '2018-12-12 15:00', '2018-12-19'
+FROM sv.linkage WHERE approval_id = 'RSD-L1';
+INSERT INTO sv.action (uscc, kind, check_item_code, release_id, department_id, region_code, started_on, ended_on, inspectors,
+                       result, publication_due, published_at, source_system, source_record_id, received_at, updated_at)
+SELECT u, k, 'C01', :rel, 4, '410402', d, d, '{A1,A2}', 'no_problem', due, pub, 'RSD', 'RSD-B-' || n, d + time '18:00', d + time '18:00'
+FROM (VALUES (:'s1', 'penalty', date '2018-11-01', date '2018-11-29', timestamptz '2018-12-03 10:00', 1),
+             (:'s2', 'penalty', '2018-11-16', '2018-12-14', NULL, 2),
+             (:'s4', 'penalty', '2018-11-16', '2018-12-14', '2018-12-14 16:00', 3),
+             (:'s4', 'inspection', '2017-12-04', '2018-01-03', '2017-12-20 10:00', 4),
+             (:'s4', 'inspection', '2018-02-05', '2018-03-05', '2018-02-20 10:00', 5),
+             (:'s4', 'inspection', '2018-05-07', '2018-06-04', '2018-05-20 10:00', 6),
+             (:'s4', 'inspection', '2018-12-03', '2019-01-02', '2018-12-20 10:00', 7),
+             (:'s4', 'inspection', '2018-12-17', '2019-01-15', NULL, 8)) v(u, k, d, due, pub, n);
+INSERT INTO sv.inspection_cap (region_code, cap, basis, set_by, set_at)
+VALUES ('410402', 2, '国办发〔2024〕54号', 'fixture', '2017-01-01 10:00')
+ON CONFLICT (region_code) DO UPDATE SET cap = 2;
+SET ROLE regress_rsd_admin;
+SELECT x AS signal, sv.label_zh('risk.signal', x) AS label,
+       sv.risk_rule_save('RSD-SIG-' || x, '信号 ' || x, x, 'subject', 'threshold', '{"count": 1}', 'blue', 4, '国发〔2019〕18号') AS version
+FROM unnest(ARRAY['credit_class_worse', 'abnormal_operation', 'licence_expiring', 'licence_revocation',
+                  'publication_overdue', 'repeat_inspection']) x;
+-- as of 1 January 2019: November, December and January tested
+SELECT count(*) AS scans FROM sv.risk_rule r, LATERAL sv.risk_scan(r.code, '2019-01-01 12:00', months => 3)
+WHERE r.code LIKE 'RSD-SIG-%';
+RESET ROLE;
+SELECT substr(rule_code, 9) AS signal, CASE series WHEN :'s1' THEN 's1' WHEN :'s2' THEN 's2' WHEN :'s3' THEN 's3'
+       WHEN :'s4' THEN 's4' END AS subject, period, observed,
+       (SELECT array_agg((x ->> 'table') || ' ' || (x ->> 'day') ORDER BY x ->> 'day') FROM jsonb_array_elements(explanation -> 'signal_rows') x) AS rows
+FROM sv.risk_alert WHERE rule_code LIKE 'RSD-SIG-%' AND uscc IN (:'s1', :'s2', :'s3', :'s4')
+ORDER BY rule_code, subject, period;
+-- as known earlier: on 20 December s3's notice day and December's classes are still to come
+SELECT x AS signal, (SELECT count(*) FROM sv._risk_signal(x, '2018-11-01', '2018-12-01', '2018-12-20 12:00') y
+                     WHERE y.uscc IN (:'s1', :'s2', :'s3', :'s4')) AS rows
+FROM unnest(ARRAY['credit_class_worse', 'licence_expiring', 'publication_overdue', 'repeat_inspection']) x;
+-- an incremental scan sees a signal become known after since: s3's notice day (21 December)
+SELECT CASE WHEN uscc::text = :'s3' THEN 's3' ELSE uscc::text END AS subject
+FROM sv._risk_signal_new('licence_expiring', '2018-11-01', '2018-12-01', '2018-12-20 12:00', '2019-01-01 12:00')
+WHERE uscc IN (:'s1', :'s2', :'s3', :'s4');
+SELECT count(*) AS rows FROM sv._risk_signal_new('licence_expiring', '2018-11-01', '2018-12-01', '2018-12-22 00:00', '2019-01-01 12:00')
+WHERE uscc IN (:'s1', :'s2', :'s3', :'s4');
+SELECT CASE WHEN uscc::text = :'s4' THEN 's4' ELSE uscc::text END AS subject, count(*) AS rows
+FROM sv._risk_signal_of('repeat_inspection', '2018-01-01', '2018-12-01', '2019-01-01 12:00', ARRAY[:'s4']::sv.uscc[]) GROUP BY 1;
+ROLLBACK;
 
 -- clean up what other tests would see: the rules and their alerts, the subjects with their events, classes and actions
 BEGIN;

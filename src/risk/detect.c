@@ -304,39 +304,10 @@ put_row(ReturnSetInfo *rsinfo, RiskRow *r)
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
-/*
- * sv.risk_poisson_tail(counts bigint[], baseline int, guard int, alpha float8, min_count bigint)
- *   returns table (t, observed, baseline, statistic, threshold, p, alarm)
- *
- * The baseline of point t (1-based) is the mean of counts[t - guard - baseline .. t - guard - 1]:
- * `baseline` periods that end `guard` periods before t, so that the start of an outbreak does not
- * raise its own baseline.  The first baseline + guard points have none (NULL, no alarm).
- * statistic = the count, threshold = the smallest count that would alarm (at least min_count).
- */
-PG_FUNCTION_INFO_V1(sv_risk_poisson_tail);
-Datum
-sv_risk_poisson_tail(PG_FUNCTION_ARGS)
+/* The parameters of the Poisson tail detector, checked. */
+static void
+poisson_tail_check(int32 baseline, int32 guard, float8 alpha, int64 min_count)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64	   *x;
-	int			n,
-				t;
-	int32		baseline,
-				guard;
-	float8		alpha;
-	int64		min_count;
-	float8		window = 0;
-
-	require_not_null(fcinfo, 0, "counts");
-	require_not_null(fcinfo, 1, "baseline");
-	require_not_null(fcinfo, 2, "guard");
-	require_not_null(fcinfo, 3, "alpha");
-	require_not_null(fcinfo, 4, "min_count");
-	x = count_array(PG_GETARG_ARRAYTYPE_P(0), "counts", &n);
-	baseline = PG_GETARG_INT32(1);
-	guard = PG_GETARG_INT32(2);
-	alpha = PG_GETARG_FLOAT8(3);
-	min_count = PG_GETARG_INT64(4);
 	if (baseline < 1 || baseline > 10000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -354,6 +325,23 @@ sv_risk_poisson_tail(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("min_count must not be negative (it is " INT64_FORMAT ")", min_count)));
+}
+
+/*
+ * The rows of the Poisson tail detector over counts x[0..n-1].  Without exposure (w NULL) the
+ * baseline of point t is the mean of its window; with it (the working days of each period, say)
+ * it is the window's rate, its counts over its exposure, times the exposure of t: a period with
+ * fewer working days is compared with a proportionally lower mean.  A window without exposure
+ * has no baseline (NULL, no alarm).
+ */
+static void
+poisson_tail_rows(FunctionCallInfo fcinfo, const int64 *x, const int64 *w, int n, int32 baseline, int32 guard,
+				  float8 alpha, int64 min_count)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			t;
+	float8		window = 0;
+	float8		exposure = 0;
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (t = 0; t < n; t++)
@@ -366,18 +354,30 @@ sv_risk_poisson_tail(PG_FUNCTION_ARGS)
 		r.statistic = (float8) x[t];
 		if (first >= 0)
 		{
-			/* a sliding sum: exact, since counts are integers well below 2^53 in total */
+			/* sliding sums: exact, since counts are integers well below 2^53 in total */
 			if (first == 0)
 			{
 				int			i;
 
 				window = 0;
+				exposure = 0;
 				for (i = 0; i < baseline; i++)
+				{
 					window += (float8) x[i];
+					if (w)
+						exposure += (float8) w[i];
+				}
 			}
 			else
+			{
 				window += (float8) x[first + baseline - 1] - (float8) x[first - 1];
-			r.baseline = window / baseline;
+				if (w)
+					exposure += (float8) w[first + baseline - 1] - (float8) w[first - 1];
+			}
+		}
+		if (first >= 0 && (w == NULL || exposure > 0))
+		{
+			r.baseline = w ? window / exposure * (float8) w[t] : window / baseline;
 			if (r.baseline > RISK_MAX_LAMBDA)
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -393,6 +393,75 @@ sv_risk_poisson_tail(PG_FUNCTION_ARGS)
 		}
 		put_row(rsinfo, &r);
 	}
+}
+
+/*
+ * sv.risk_poisson_tail(counts bigint[], baseline int, guard int, alpha float8, min_count bigint)
+ *   returns table (t, observed, baseline, statistic, threshold, p, alarm)
+ *
+ * The baseline of point t (1-based) is the mean of counts[t - guard - baseline .. t - guard - 1]:
+ * `baseline` periods that end `guard` periods before t, so that the start of an outbreak does not
+ * raise its own baseline.  The first baseline + guard points have none (NULL, no alarm).
+ * statistic = the count, threshold = the smallest count that would alarm (at least min_count).
+ */
+/*
+ * Both: the arguments (the exposure, when given, second), checked, then the rows.
+ */
+static void
+poisson_tail_call(FunctionCallInfo fcinfo, bool with_exposure)
+{
+	int			k = with_exposure ? 1 : 0;	/* the offset of the arguments after the counts */
+	int64	   *x;
+	int64	   *w = NULL;
+	int			n,
+				nw;
+	int32		baseline,
+				guard;
+	float8		alpha;
+	int64		min_count;
+
+	require_not_null(fcinfo, 0, "counts");
+	if (with_exposure)
+		require_not_null(fcinfo, 1, "exposure");
+	require_not_null(fcinfo, k + 1, "baseline");
+	require_not_null(fcinfo, k + 2, "guard");
+	require_not_null(fcinfo, k + 3, "alpha");
+	require_not_null(fcinfo, k + 4, "min_count");
+	x = count_array(PG_GETARG_ARRAYTYPE_P(0), "counts", &n);
+	if (with_exposure)
+	{
+		w = count_array(PG_GETARG_ARRAYTYPE_P(1), "exposure", &nw);
+		if (nw != n)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("exposure must have one element per count (it has %d, counts has %d)", nw, n)));
+	}
+	baseline = PG_GETARG_INT32(k + 1);
+	guard = PG_GETARG_INT32(k + 2);
+	alpha = PG_GETARG_FLOAT8(k + 3);
+	min_count = PG_GETARG_INT64(k + 4);
+	poisson_tail_check(baseline, guard, alpha, min_count);
+	poisson_tail_rows(fcinfo, x, w, n, baseline, guard, alpha, min_count);
+}
+
+PG_FUNCTION_INFO_V1(sv_risk_poisson_tail);
+Datum
+sv_risk_poisson_tail(PG_FUNCTION_ARGS)
+{
+	poisson_tail_call(fcinfo, false);
+	return (Datum) 0;
+}
+
+/*
+ * sv.risk_poisson_tail_exposure(counts bigint[], exposure bigint[], baseline int, guard int,
+ *                               alpha float8, min_count bigint)
+ * The same with the baseline scaled by each period's exposure (poisson_tail_rows).
+ */
+PG_FUNCTION_INFO_V1(sv_risk_poisson_tail_exposure);
+Datum
+sv_risk_poisson_tail_exposure(PG_FUNCTION_ARGS)
+{
+	poisson_tail_call(fcinfo, true);
 	return (Datum) 0;
 }
 
