@@ -10,15 +10,18 @@ SELECT setseed(0.19);
 -- 10:00 Beijing time on a day
 CREATE FUNCTION pg_temp.at10(day date) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE AS $$ SELECT (day::timestamp + interval '10 hours') AT TIME ZONE 'Asia/Shanghai' $$;
+-- the sample's departments take ids after every existing one (at least 101): the demo adds some
+SELECT greatest(100, max(id)) AS ev_base FROM sv.department \gset
 INSERT INTO sv.department (id, code, name_zh, name_en, level, region_code)
-SELECT 100 + 3 * (r.n - 1) + k, r.code || '-EV' || k,
+SELECT :ev_base + 3 * (r.n - 1) + k, r.code || '-EV' || k,
        r.name_zh || (ARRAY['市场监督管理局', '卫生健康委员会', '应急管理局'])[k],
        r.name_en || ' ' || (ARRAY['Market Supervision', 'Health', 'Emergency Management'])[k], 'county', r.code
 FROM (SELECT code, name_zh, name_en, row_number() OVER (ORDER BY code) AS n FROM sv.region
       WHERE parent_code = '410400' AND level = 'county') r
 CROSS JOIN generate_series(1, 3) k;
 CREATE TEMP TABLE ev_dept AS
-  SELECT d.id, d.region_code, 0.45 + 0.55 * random() AS quality FROM sv.department d WHERE d.id > 100 ORDER BY d.id;
+  SELECT d.id, d.code, d.region_code, 0.45 + 0.55 * random() AS quality FROM sv.department d
+  WHERE d.id > :ev_base ORDER BY d.id;
 SELECT count(*) AS items FROM (
   SELECT sv.catalog_item_save('EV-' || d.id, d.id, '对' || d.id || '号监管领域的监督检查', '双随机抽查', '现场检查', '市场主体',
                               '[{"law": "示例条例", "article": "第一条"}]', 'provincial', 'provincial'),
@@ -26,7 +29,7 @@ SELECT count(*) AS items FROM (
          sv.check_item_save('EV-' || d.id || '-C2', 'EV-' || d.id, 'county', d.region_code, d.id, 'on_site', '现场检查二', 'general')
   FROM ev_dept d) x;
 INSERT INTO sv.catalog_claim (department_id, catalog_item_id, claimed_by)
-SELECT d.id, c.id, 'sample' FROM ev_dept d JOIN sv.catalog_item c ON c.code = 'EV-' || d.id WHERE d.id % 3 <> 0;
+SELECT d.id, c.id, 'sample' FROM ev_dept d JOIN sv.catalog_item c ON c.code = 'EV-' || d.id WHERE d.code NOT LIKE '%-EV2';
 SELECT sv.catalog_publish('EV-SAMPLE', 'evaluation sample') AS release \gset
 SELECT sum(inserted) AS subjects FROM (
   SELECT (sv.ingest('EV-AMR', 'subject', jsonb_agg(jsonb_build_object(
