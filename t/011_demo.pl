@@ -113,6 +113,16 @@ my $lead_closed = at(qr/\| 预警规则 \| 已办结反馈 \| 属实\s+\| t\s+\|
 ok($lead_section >= 0 && $lead_section < $spike_found && $spike_found < $lead_closed && $lead_closed < $end_section,
 	'the planted spike is found by a scan, and its lead is confirmed by an inspection and closed');
 
+# make demo's last step (scripts/demo.sh): the evaluation sample added to the demo's data, and
+# last month's bulletin generated and rendered (a department the demo added must not collide)
+my ($rc, $sample_out, $sample_err) = $node->psql('pingdingshan', slurp_file('t/data/evaluation_sample.sql'),
+	on_error_stop => 1);
+is($rc, 0, 'the evaluation sample loads on top of the demo data') or diag($sample_err);
+my $period = $node->safe_psql('pingdingshan', "SELECT to_char(sv.local_date(now()) - interval '1 month', 'YYYY-MM')");
+$node->safe_psql('pingdingshan', "SELECT count(*) FROM sv.bulletin_generate('monthly', '$period')");
+my $page = $node->safe_psql('pingdingshan', "SELECT length(sv.bulletin_html('$period'))");
+ok($page > 10000, "the demo's monthly bulletin renders ($page characters)");
+
 $fixture->signal('TERM');
 $fixture->finish;
 undef $fixture;
