@@ -9,6 +9,12 @@
 \set ON_ERROR_ROLLBACK on
 SET datestyle = 'ISO, YMD';
 BEGIN;
+-- the messages print linkage and result ids: start them after the committed rows, whatever
+-- rolled-back transactions of other files consumed (sequences are not transactional)
+SELECT setval(pg_get_serial_sequence('sv.linkage', 'id'), coalesce((SELECT max(id) FROM sv.linkage), 0) + 1, false) > 0
+         AS linkage_ids_set,
+       setval(pg_get_serial_sequence('sv.linkage_result', 'id'),
+              coalesce((SELECT max(id) FROM sv.linkage_result), 0) + 1, false) > 0 AS result_ids_set;
 
 CREATE ROLE regress_lk_admin LOGIN IN ROLE sv_admin;
 CREATE ROLE regress_lk_approval LOGIN IN ROLE sv_integration;   -- the approval system
