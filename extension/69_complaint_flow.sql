@@ -1502,7 +1502,7 @@ CREATE VIEW sv_public.complaint_monthly AS
          sv.label_zh('complaint.kind', c.kind) AS kind_zh,
          count(*) AS received, count(*) FILTER (WHERE c.state IN ('closed', 'revisited')) AS closed
   FROM sv.complaint c LEFT JOIN sv.department d ON d.id = c.department_id
-  GROUP BY 1, 2, 3, 4, 5;
+  GROUP BY 1, 2, 3, 4;   -- kind_zh: from the grouped kind, once per group
 COMMENT ON VIEW sv_public.complaint_monthly IS '投诉举报月度统计(公开) / Complaints and reports received and closed per month, department and kind';
 COMMENT ON COLUMN sv_public.complaint_monthly.month IS '月份(接收月份第一天)';
 COMMENT ON COLUMN sv_public.complaint_monthly.department_code IS '承办部门代码(空:待派单)';
@@ -1539,7 +1539,7 @@ CREATE VIEW sv_bi.complaint_summary AS
                   WHERE x.due IS NOT NULL AND sv.deadline_state(x.deadline, x.due, x.met) IN ('done_late', 'overdue')) AS on_time,
       EXISTS (SELECT 1 FROM sv.complaint_step s WHERE s.complaint_id = c.id AND s.action = 'accept') AS accepted,
       EXISTS (SELECT 1 FROM sv.complaint_step s WHERE s.complaint_id = c.id AND s.action = 'refuse') AS refused) o
-  GROUP BY 1, 2, 3, 4, 5;
+  GROUP BY 1, 2, 3, 4;   -- kind_zh: from the grouped kind, once per group
 COMMENT ON VIEW sv_bi.complaint_summary IS
   '投诉举报统计 / Complaints and reports per month, department and kind: volumes, acceptance rate, on-time rate, satisfaction';
 COMMENT ON COLUMN sv_bi.complaint_summary.month IS '月份(接收月份第一天)';
