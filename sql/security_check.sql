@@ -45,17 +45,20 @@ WHERE finding <> 'calendar_next_year_missing' ORDER BY finding, object;
 
 -- A broken audit chain is critical: the full walk finds an old record, the quick check only
 -- the newest.
-SELECT action AS original_action FROM sv.audit_log WHERE seq = 1 \gset
+-- The oldest record (not seq 1 by name: a file run earlier may have consumed it in a
+-- transaction it rolled back).
+SELECT seq AS first_seq, action AS original_action FROM sv.audit_log ORDER BY seq LIMIT 1 \gset
 BEGIN;
 ALTER TABLE sv.audit_log DISABLE TRIGGER audit_log_no_update;
-UPDATE sv.audit_log SET action = 'remove' WHERE seq = 1;
+UPDATE sv.audit_log SET action = 'remove' WHERE seq = :first_seq;
 ALTER TABLE sv.audit_log ENABLE ALWAYS TRIGGER audit_log_no_update;
 COMMIT;
-SELECT severity, finding, object FROM sv.security_check() WHERE finding = 'audit_chain_broken';
+SELECT severity, finding, object = 'sv.audit_log record ' || :first_seq AS names_the_oldest_record
+  FROM sv.security_check() WHERE finding = 'audit_chain_broken';
 SELECT count(*) AS quick_check_findings FROM sv.security_check(verify_audit_chain => false) WHERE finding = 'audit_chain_broken';
 BEGIN;
 ALTER TABLE sv.audit_log DISABLE TRIGGER audit_log_no_update;
-UPDATE sv.audit_log SET action = :'original_action' WHERE seq = 1;
+UPDATE sv.audit_log SET action = :'original_action' WHERE seq = :first_seq;
 ALTER TABLE sv.audit_log ENABLE ALWAYS TRIGGER audit_log_no_update;
 COMMIT;
 
