@@ -100,6 +100,8 @@ SELECT count(*) AS reference_rows_unchanged FROM sv.region WHERE code = '410499'
 
 -- sv.build_info (administrators and auditors).
 SELECT component FROM sv.build_info() ORDER BY component;
+-- the audit hashing backend (the Debian packages build PostgreSQL with OpenSSL)
+SELECT version FROM sv.build_info() WHERE component = 'audit hashing';
 
 DROP ROLE regress_nobody, regress_admin_m, regress_officer_m, regress_auditor_m, regress_public_m,
           regress_bi_m, regress_integration_m;
