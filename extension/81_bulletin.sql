@@ -56,8 +56,9 @@ CREATE TRIGGER bulletin_no_truncate BEFORE TRUNCATE ON sv.bulletin
 SELECT sv._code_label_register('bulletin.kind', ARRAY[['weekly', '周检查'], ['monthly', '月通报']]);
 
 -- The days of a period: 'YYYY-MM' (monthly) or 'YYYY-Www' (ISO week, weekly); 22023 else.
+-- STABLE, not IMMUTABLE: to_date and to_char of a date are STABLE (they depend on settings).
 CREATE OR REPLACE FUNCTION sv._bulletin_period(kind text, period text, OUT period_from date, OUT period_to date)
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
