@@ -54,7 +54,7 @@ AS 'MODULE_PATHNAME', 'sv_build_info'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION sv.build_info() IS
-  'Versions this library was built against and runs with (sv_platform, PostgreSQL, libcurl).';
+  'Versions this library was built against and runs with (sv_platform, PostgreSQL, libcurl), and what computes the audit trail''s SHA-256.';
 
 -- The legal date of a timestamp: deadlines and validity dates count in sv.timezone
 -- (Asia/Shanghai by default), never in the session's TimeZone.

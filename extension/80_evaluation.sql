@@ -662,29 +662,41 @@ $fn$;
 
 -- The composite score (0-100) of each department or county: the weighted mean of its scored
 -- KPIs with something to measure (higher-better: the percent; lower-better: 100 − percent),
--- ranked (1 = best; ties share a rank).
+-- ranked (1 = best; ties share a rank).  A unit with no fact in the period (no KPI that adds up
+-- days, sum or distinct, with something to measure: only stocks such as the catalogue claim
+-- rate, which every day repeats) has no score: score and rank NULL, kpis 0, score_zh 无数据,
+-- listed after the ranked ones, which rank among themselves (no gap).
 CREATE OR REPLACE FUNCTION sv._kpi_scores(as_of date, period_from date, period_to date, level text)
-RETURNS TABLE (unit text, unit_name text, score numeric, rank bigint, kpis integer)
+RETURNS TABLE (unit text, unit_name text, score numeric, rank bigint, kpis integer, score_zh text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   WITH s AS (
     SELECT coalesce(p.department_id::text, p.region_code) AS unit,
-           round(sum(c.weight * sv._kpi_points(p.num, p.den, c.direction)) / sum(c.weight), 1) AS score, count(*)::integer AS kpis
+           round(sum(c.weight * sv._kpi_points(p.num, p.den, c.direction)) FILTER (WHERE c.weight > 0)
+                 / sum(c.weight) FILTER (WHERE c.weight > 0), 1) AS score,
+           count(*) FILTER (WHERE c.weight > 0)::integer AS kpis,
+           bool_or(c.aggregation <> 'last') AS facts
     FROM sv._kpi_period(as_of, period_from, period_to, level) p
     JOIN sv.kpi_catalog() c ON c.code = p.kpi
-    WHERE c.weight > 0 AND p.den > 0
+    WHERE p.den > 0
     GROUP BY 1
+    HAVING count(*) FILTER (WHERE c.weight > 0) > 0
+  ), r AS (
+    SELECT s.unit, CASE WHEN s.facts THEN s.score END AS score, CASE WHEN s.facts THEN s.kpis ELSE 0 END AS kpis
+    FROM s
   )
-  SELECT s.unit, coalesce(d.name_zh, g.name_zh), s.score, rank() OVER (ORDER BY s.score DESC), s.kpis
-  FROM s
-  LEFT JOIN sv.department d ON $4 = 'department' AND d.id::text = s.unit
-  LEFT JOIN sv.region g ON $4 = 'county' AND g.code = s.unit
+  SELECT r.unit, coalesce(d.name_zh, g.name_zh), r.score,
+         CASE WHEN r.score IS NOT NULL THEN rank() OVER (ORDER BY r.score DESC NULLS LAST) END, r.kpis,
+         coalesce(to_char(r.score, 'FM990.0'), '无数据')
+  FROM r
+  LEFT JOIN sv.department d ON $4 = 'department' AND d.id::text = r.unit
+  LEFT JOIN sv.region g ON $4 = 'county' AND g.code = r.unit
   ORDER BY 4, 1
 $fn$;
 
 CREATE OR REPLACE FUNCTION sv.kpi_scores(as_of date, period_from date, period_to date, level text DEFAULT 'department')
-RETURNS TABLE (unit text, unit_name text, score numeric, rank bigint, kpis integer)
+RETURNS TABLE (unit text, unit_name text, score numeric, rank bigint, kpis integer, score_zh text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -699,7 +711,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION sv.kpi_scores(date, date, date, text) IS
-  'Composite evaluation score (0-100) and rank of every department or county over a period as of a day';
+  'Composite evaluation score (0-100) and rank of every department or county over a period as of a day; 无数据 (no score, no rank) for a unit with no fact in the period';
 
 -- Ingest per source (数据汇聚退回): batches, records and rejects of a period (Beijing time).
 CREATE OR REPLACE FUNCTION sv.kpi_ingest_sources(period_from date, period_to date)

@@ -56,8 +56,9 @@ CREATE TRIGGER bulletin_no_truncate BEFORE TRUNCATE ON sv.bulletin
 SELECT sv._code_label_register('bulletin.kind', ARRAY[['weekly', '周检查'], ['monthly', '月通报']]);
 
 -- The days of a period: 'YYYY-MM' (monthly) or 'YYYY-Www' (ISO week, weekly); 22023 else.
+-- STABLE, not IMMUTABLE: to_date and to_char of a date are STABLE (they depend on settings).
 CREATE OR REPLACE FUNCTION sv._bulletin_period(kind text, period text, OUT period_from date, OUT period_to date)
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
@@ -110,23 +111,28 @@ BEGIN
     UNION ALL
     SELECT 'prev', CASE WHEN x.department_id IS NULL THEN 'county' ELSE 'department' END, x.*
     FROM sv._kpi_period(v_prev_to, v_prev_from, v_prev_to, 'both') x
-  ), cat AS MATERIALIZED (SELECT k.code, k.weight, k.direction FROM sv.kpi_catalog() k),
-  scored AS (
+  ), cat AS MATERIALIZED (SELECT k.code, k.weight, k.direction, k.aggregation FROM sv.kpi_catalog() k),
+  scored AS (   -- a unit with no fact in the period (stocks only) is not ranked: 无数据
     SELECT p.which, p.level, coalesce(p.department_id::text, p.region_code) AS unit,
-           round(sum(c.weight * sv._kpi_points(p.num, p.den, c.direction)) / sum(c.weight), 1) AS score
-    FROM p JOIN cat c ON c.code = p.kpi WHERE c.weight > 0 AND p.den > 0
+           round(sum(c.weight * sv._kpi_points(p.num, p.den, c.direction)) FILTER (WHERE c.weight > 0)
+                 / sum(c.weight) FILTER (WHERE c.weight > 0), 1) AS score,
+           bool_or(c.aggregation <> 'last') AS facts
+    FROM p JOIN cat c ON c.code = p.kpi WHERE p.den > 0
     GROUP BY 1, 2, 3
+    HAVING count(*) FILTER (WHERE c.weight > 0) > 0
   ), ranked AS MATERIALIZED (
-    SELECT s.*, rank() OVER (PARTITION BY s.which, s.level ORDER BY s.score DESC) AS rank,
+    SELECT s.*, rank() OVER (PARTITION BY s.which, s.level, s.facts ORDER BY s.score DESC) AS rank,
            coalesce(d.name_zh, g.name_zh) AS unit_name
     FROM scored s
     LEFT JOIN sv.department d ON s.level = 'department' AND d.id::text = s.unit
     LEFT JOIN sv.region g ON s.level = 'county' AND g.code = s.unit
   ),
-  cur_d AS (SELECT * FROM ranked r WHERE r.which = 'cur' AND r.level = 'department'),
-  prev_d AS (SELECT * FROM ranked r WHERE r.which = 'prev' AND r.level = 'department'),
-  cur_c AS (SELECT * FROM ranked r WHERE r.which = 'cur' AND r.level = 'county'),
-  prev_c AS (SELECT * FROM ranked r WHERE r.which = 'prev' AND r.level = 'county'),
+  cur_d AS (SELECT * FROM ranked r WHERE r.which = 'cur' AND r.level = 'department' AND r.facts),
+  prev_d AS (SELECT * FROM ranked r WHERE r.which = 'prev' AND r.level = 'department' AND r.facts),
+  cur_c AS (SELECT * FROM ranked r WHERE r.which = 'cur' AND r.level = 'county' AND r.facts),
+  prev_c AS (SELECT * FROM ranked r WHERE r.which = 'prev' AND r.level = 'county' AND r.facts),
+  none_d AS (SELECT * FROM ranked r WHERE r.which = 'cur' AND r.level = 'department' AND NOT r.facts),
+  none_c AS (SELECT * FROM ranked r WHERE r.which = 'cur' AND r.level = 'county' AND NOT r.facts),
   dept_kpi AS (
     SELECT p.department_id, jsonb_object_agg(p.kpi, round(100.0 * p.num / p.den, 1)) AS kpis
     FROM p WHERE p.which = 'cur' AND p.level = 'department' AND p.den > 0 GROUP BY p.department_id
@@ -153,6 +159,12 @@ BEGIN
     'counties', coalesce((SELECT jsonb_agg(jsonb_build_object('code', c.unit, 'name', c.unit_name, 'score', c.score, 'rank', c.rank,
                                                               'prev_score', p.score, 'prev_rank', p.rank) ORDER BY c.rank, c.unit)
                           FROM cur_c c LEFT JOIN prev_c p ON p.unit = c.unit), '[]'),
+    -- no fact in the period: listed as 无数据, not ranked
+    'departments_no_data', coalesce((SELECT jsonb_agg(jsonb_build_object('id', n.unit::integer, 'name', n.unit_name,
+                                                                         'kpis', coalesce(k.kpis, '{}')) ORDER BY n.unit::integer)
+                                     FROM none_d n LEFT JOIN dept_kpi k ON k.department_id = n.unit::integer), '[]'),
+    'counties_no_data', coalesce((SELECT jsonb_agg(jsonb_build_object('code', n.unit, 'name', n.unit_name) ORDER BY n.unit)
+                                  FROM none_c n), '[]'),
     'city', coalesce((SELECT jsonb_object_agg(c.kpi, jsonb_build_object('num', c.num, 'den', c.den,
                                                                         'value', round(100.0 * c.num / nullif(c.den, 0), 1)))
                       FROM city c), '{}'),
@@ -389,7 +401,18 @@ BEGIN
                      sv._bulletin_num(u #> '{kpis,action_timeliness}'), sv._bulletin_num(u #> '{kpis,deadline.action.publication_due}'),
                      sv._bulletin_num(u #> '{kpis,catalog_claim_rate}'));
   END LOOP;
-  h := h || '</tbody></table></section>';
+  FOR u IN SELECT x FROM jsonb_array_elements(coalesce(c -> 'departments_no_data', '[]')) x LOOP
+    h := h || format('<tr class="nodata"><td class="n">—</td><td>%s</td><td class="n">无数据</td><td class="n">—</td><td>—</td>'
+                     '<td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td></tr>',
+                     sv._html(u ->> 'name'), sv._bulletin_num(u #> '{kpis,action_coverage}'),
+                     sv._bulletin_num(u #> '{kpis,action_timeliness}'), sv._bulletin_num(u #> '{kpis,deadline.action.publication_due}'),
+                     sv._bulletin_num(u #> '{kpis,catalog_claim_rate}'));
+  END LOOP;
+  h := h || '</tbody></table>';
+  IF jsonb_array_length(coalesce(c -> 'departments_no_data', '[]')) > 0 THEN
+    h := h || '<p class="meta">无数据:本期无可计量的监管行为或办理时限等数据,不参与排名。</p>';
+  END IF;
+  h := h || '</section>';
   -- counties
   h := h || '<section id="counties"><h2>三、县(市、区)排名</h2>' || sv._bulletin_grid(c -> 'counties')
     || sv._bulletin_bars(c -> 'counties', '县(市、区)综合得分')
@@ -398,6 +421,10 @@ BEGIN
     h := h || format('<tr><td class="n">%s</td><td>%s</td><td class="n">%s</td><td class="n">%s</td><td>%s</td></tr>',
                      u ->> 'rank', sv._html(u ->> 'name'), sv._bulletin_num(u -> 'score'), sv._bulletin_num(u -> 'prev_score'),
                      sv._bulletin_change(u));
+  END LOOP;
+  FOR u IN SELECT x FROM jsonb_array_elements(coalesce(c -> 'counties_no_data', '[]')) x LOOP
+    h := h || format('<tr class="nodata"><td class="n">—</td><td>%s</td><td class="n">无数据</td><td class="n">—</td><td>—</td></tr>',
+                     sv._html(u ->> 'name'));
   END LOOP;
   h := h || '</tbody></table></section>';
   -- trend

@@ -1,5 +1,5 @@
--- The audit trail hashes through OpenSSL's EVP interface with the digest fetched once per
--- backend (src/audit/sha256.c; pg_cryptohash without OpenSSL): the same SHA-256 as the
+-- The audit trail hashes each record's encoding in pieces as it is written, with libcrypto's
+-- SHA-256 (src/audit/sha256.c; pg_cryptohash without OpenSSL): the same SHA-256 as the
 -- server's sha256() of the encoding of docs/audit.md, built here, on records of every length
 -- around SHA-256's 64-byte blocks (padding at 55/56 bytes, several blocks) and longer ones,
 -- with multibyte text, NULL fields, both encodings and chained hashes.
@@ -40,4 +40,17 @@ WITH RECURSIVE c(n, h, want) AS (
                 || pg_temp.f('k') || pg_temp.f('i') || pg_temp.f('a') || pg_temp.f(repeat('y', c.n)))
   FROM c WHERE c.n < 500)
 SELECT count(*) AS chained, bool_and(h = want) AS chain_matches FROM c;
+-- every text field short or long (gathered in the 256-byte stage or hashed where it lies, the
+-- stage full at every point), multibyte too
+SELECT count(*) AS mixed_lengths,
+       bool_and(sv._audit_hash2(x.prev, x.n, 2, x.n, '2026-01-01 00:00:00+08', x.s, x.r, x.d, x.k, x.i, x.a, x.c)
+         = sha256(convert_to('sv_platform/audit/v2', 'UTF8') || '\x00'::bytea || x.prev
+                  || pg_temp.f(x.n::text) || pg_temp.f('2') || pg_temp.f(x.n::text) || pg_temp.f('1767196800000000')
+                  || pg_temp.f(x.s) || pg_temp.f(x.r) || pg_temp.f(x.d::text) || pg_temp.f(x.k) || pg_temp.f(x.i)
+                  || pg_temp.f(x.a) || pg_temp.f(x.c))) AS mixed_lengths_match
+FROM (SELECT n, sha256(int8send(n)) AS prev, repeat('s', n * 37 % 301) AS s, repeat('角', n * 53 % 97) AS r,
+             CASE WHEN n % 4 <> 0 THEN n END AS d, repeat('k', n * 71 % 257) AS k,
+             CASE WHEN n % 6 <> 0 THEN repeat('i', n * 29 % 131) END AS i, repeat('a', n * 13 % 70) AS a,
+             repeat('c', n * 7 % 200) AS c
+      FROM generate_series(1, 300) n) x;
 DROP TABLE sha_input;

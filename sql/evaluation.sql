@@ -36,14 +36,16 @@ CREATE ROLE regress_ev_public LOGIN IN ROLE sv_public;
 CREATE ROLE regress_ev_feed LOGIN IN ROLE sv_integration;
 INSERT INTO sv.department (id, code, name_zh, name_en, level, region_code) VALUES
   (9901, '410422-EVA', '叶县<评价>测试局', 'Ye County evaluation test bureau', 'county', '410422'),
-  (9902, '410423-EVB', '鲁山县评价测试局', 'Lushan County evaluation test bureau', 'county', '410423');
+  (9902, '410423-EVB', '鲁山县评价测试局', 'Lushan County evaluation test bureau', 'county', '410423'),
+  (9903, '410425-EVC', '郏县评价无数据测试局', 'Jia County evaluation test bureau without facts', 'county', '410425');
 SELECT sv.staff_add('regress_ev_a', 9901, '410422') > 0 AS a, sv.staff_add('regress_ev_b', 9902, '410423') > 0 AS b,
        sv.staff_add('regress_ev_feed', 9902, '410423') > 0 AS feed;
 
--- catalogue: a provincial item of each department; A claims it and has a check item, B not
+-- catalogue: a provincial item of each department; A claims it and has a check item, B not;
+-- C (9903) has its item to claim and no fact at all in the period (only the catalogue's stock)
 SELECT sv.catalog_item_save('REV-' || d, d, '评价测试事项' || d, '双随机抽查', '现场检查', '市场主体',
          '[{"law": "测试条例", "article": "第一条"}]', 'provincial', 'provincial') > 0 AS item
-FROM unnest('{9901,9902}'::int[]) d;
+FROM unnest('{9901,9902,9903}'::int[]) d;
 SELECT sv.check_item_save('REV-9901-C1', 'REV-9901', 'county', '410422', 9901, 'on_site', '测试检查一', 'general') > 0 AS c1,
        sv.check_item_save('REV-9901-C2', 'REV-9901', 'county', '410422', 9901, 'on_site', '测试检查二', 'general') > 0 AS c2;
 INSERT INTO sv.catalog_claim (department_id, catalog_item_id, claimed_by)
@@ -130,6 +132,18 @@ SELECT action, object_id, change ->> 'first_day' AS first_day FROM sv.audit_log 
 SELECT unit, unit_name, score, kpis FROM sv.kpi_scores('2024-01-31', '2024-01-01', '2024-01-31') WHERE unit IN ('9901', '9902') ORDER BY unit;
 SELECT unit, unit_name, score IS NOT NULL AS scored FROM sv.kpi_scores('2024-01-31', '2024-01-01', '2024-01-31', 'county')
 WHERE unit IN ('410422', '410423') ORDER BY unit;
+-- a unit with no fact in the period (C: only the catalogue's stock, 0 of 1 claimed) is not
+-- scored 0.0 but 无数据, after the ranked ones, and out of the ranking: the ranked units rank
+-- among themselves (1 + the number scoring higher), the unranked ones have neither score nor rank
+SELECT kpi, num, den FROM sv.kpi_values('2024-01-31', '2024-01-01', '2024-01-31') WHERE department_id = 9903 ORDER BY kpi;
+SELECT unit, unit_name, score, rank, kpis, score_zh FROM sv.kpi_scores('2024-01-31', '2024-01-01', '2024-01-31')
+WHERE unit IN ('9901', '9902', '9903') ORDER BY unit;
+CREATE TEMP TABLE ev_scores AS SELECT *, row_number() OVER () AS pos FROM sv.kpi_scores('2024-01-31', '2024-01-01', '2024-01-31');
+SELECT bool_and(s.rank = 1 + (SELECT count(*) FROM ev_scores t WHERE t.score > s.score)) FILTER (WHERE s.score IS NOT NULL) AS ranks_without_gaps,
+       bool_and(s.rank IS NULL AND s.kpis = 0 AND s.score_zh = '无数据') FILTER (WHERE s.score IS NULL) AS unranked_no_data,
+       max(s.pos) FILTER (WHERE s.score IS NOT NULL) < min(s.pos) FILTER (WHERE s.score IS NULL) AS unranked_last,
+       bool_and(s.score_zh = to_char(s.score, 'FM990.0')) FILTER (WHERE s.score IS NOT NULL) AS score_shown
+FROM ev_scores s;
 SELECT source, batches, records, rejected, reject_pct FROM sv.kpi_ingest_sources('2024-01-01', '2024-01-31') WHERE source = 'REV-SYS';
 
 -- every role
@@ -194,6 +208,15 @@ SELECT (regexp_matches(sv.bulletin_html('2024-01'), '<h2>([^<]*)</h2>', 'g'))[1]
 SELECT x ->> 'name' AS department, x ->> 'score' AS score, x ->> 'rank' IS NOT NULL AS ranked
 FROM sv.bulletin b CROSS JOIN LATERAL jsonb_array_elements(b.content -> 'departments') x
 WHERE b.period = '2024-01' AND b.edition = 1 AND (x ->> 'id')::int IN (9901, 9902) ORDER BY 1;
+-- C is listed as 无数据 in the page, not ranked: not among the ranked departments, nor in the bars
+SELECT (SELECT count(*) FROM jsonb_array_elements(b.content -> 'departments') x WHERE (x ->> 'id')::int = 9903) AS ranked_c,
+       (SELECT x ->> 'name' FROM jsonb_array_elements(b.content -> 'departments_no_data') x WHERE (x ->> 'id')::int = 9903) AS no_data_c,
+       position('<tr class="nodata"><td class="n">—</td><td>郏县评价无数据测试局</td><td class="n">无数据</td>' IN b.html) > 0 AS row_no_data,
+       position('>郏县评价无数据测试局</text>' IN b.html) = 0 AS not_in_bars,
+       (SELECT bool_and((x ->> 'rank')::int = 1 + (SELECT count(*) FROM jsonb_array_elements(b.content -> 'departments') y
+                                                  WHERE (y ->> 'score')::numeric > (x ->> 'score')::numeric))
+        FROM jsonb_array_elements(b.content -> 'departments') x) AS ranks_without_gaps
+FROM sv.bulletin b WHERE b.period = '2024-01' AND b.edition = 1;
 RESET ROLE;
 SELECT pg_temp.try($$UPDATE sv.bulletin SET html = '' WHERE period = '2024-01'$$) AS changed;
 SELECT pg_temp.try($$DELETE FROM sv.bulletin WHERE period = '2024-01'$$) AS deleted;

@@ -136,3 +136,11 @@ FROM (VALUES (1)) v(x);
 SELECT x, CASE WHEN x > 1 THEN sv._raise_reject('22023', 'raised', NULL) END AS rejected
 FROM (VALUES (2)) v(x);
 \set VERBOSITY default
+
+-- 4. IMMUTABLE SQL or PL/pgSQL functions that read the clock or a date/time function that
+--    depends on settings (to_date, to_timestamp, now(), current_date, ...): none; such a
+--    function is STABLE at most (sv._bulletin_period was IMMUTABLE with to_date)
+SELECT f.function FROM extension_function f JOIN pg_catalog.pg_proc p ON p.oid::regprocedure::text = f.function
+WHERE f.provolatile = 'i' AND f.lanname IN ('sql', 'plpgsql')
+  AND p.prosrc ~* '\m(to_date|to_timestamp|now|clock_timestamp|statement_timestamp|transaction_timestamp|timeofday|random)\s*\(|\m(current_date|current_timestamp|localtimestamp|localtime|current_time)\M'
+ORDER BY 1;

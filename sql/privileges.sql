@@ -29,12 +29,33 @@ SELECT obj, a.privilege_type FROM objs, aclexplode(acl) a WHERE a.grantee = 0 OR
 SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity
 FROM pg_class c WHERE c.relnamespace = 'sv'::regnamespace AND c.relkind = 'r' ORDER BY 1;
 
--- SECURITY DEFINER functions all pin search_path.
+-- SECURITY DEFINER functions all pin search_path (docs/security.md, "The write-API pattern":
+-- every one of the extension, in any schema).
 SELECT p.oid::regprocedure AS function, p.proconfig
-FROM pg_proc p WHERE p.pronamespace = 'sv'::regnamespace AND p.prosecdef ORDER BY 1;
+FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+  AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'sv_platform') AND p.prosecdef
+ORDER BY 1;
 SELECT count(*) AS definer_functions_without_search_path
-FROM pg_proc p WHERE p.pronamespace = 'sv'::regnamespace AND p.prosecdef
+FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+  AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'sv_platform') AND p.prosecdef
   AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, sv, pg_temp'], false);
+-- The functions docs/security.md names there: SECURITY DEFINER, all but sv.audit_append, which
+-- no group role may execute.
+SELECT f AS function, bool_and(p.prosecdef) AS security_definer
+FROM unnest(ARRAY['staff_add', 'staff_end', 'region_add', 'department_add',
+                  'uscc_register_exception', 'calendar_load', 'catalog_item_save',
+                  'catalog_item_withdraw', 'check_item_save', 'check_item_withdraw',
+                  'catalog_publish', 'power_item_save', 'catalog_claim', 'catalog_unclaim',
+                  '_scope_lookup', 'current_scope', 'audit_head', 'security_check',
+                  'audit_append']) f
+LEFT JOIN pg_proc p ON p.pronamespace = 'sv'::regnamespace AND p.proname = f
+GROUP BY f HAVING bool_and(p.prosecdef) IS DISTINCT FROM (f <> 'audit_append') ORDER BY 1;
+SELECT r AS group_role, p.oid::regprocedure AS function
+FROM unnest(sv._group_roles()) r, pg_proc p
+WHERE p.pronamespace = 'sv'::regnamespace AND p.proname = 'audit_append'
+  AND has_function_privilege(r, p.oid, 'EXECUTE');
 
 -- A login role without any sv_* membership can use nothing.
 CREATE ROLE regress_nobody LOGIN;
@@ -100,6 +121,8 @@ SELECT count(*) AS reference_rows_unchanged FROM sv.region WHERE code = '410499'
 
 -- sv.build_info (administrators and auditors).
 SELECT component FROM sv.build_info() ORDER BY component;
+-- the audit hashing backend (the Debian packages build PostgreSQL with OpenSSL)
+SELECT version FROM sv.build_info() WHERE component = 'audit hashing';
 
 DROP ROLE regress_nobody, regress_admin_m, regress_officer_m, regress_auditor_m, regress_public_m,
           regress_bi_m, regress_integration_m;

@@ -109,6 +109,7 @@ sv_build_info(PG_FUNCTION_ARGS)
 		{"libcurl (built against)", LIBCURL_VERSION},
 		{"libcurl (loaded)", cv->version},
 		{"libcurl ssl", cv->ssl_version ? cv->ssl_version : "none"},
+		{"audit hashing", audit_hash_backend()},
 	};
 
 	InitMaterializedSRF(fcinfo, 0);

@@ -666,7 +666,6 @@ insert_record(Datum *v, const char *nulls)
 static void
 first_append(AuditRecord *r, uint8 *hash)
 {
-	StringInfoData buf;
 
 	if (IsolationUsesXactSnapshot())
 		check_snapshot_current();
@@ -709,9 +708,7 @@ first_append(AuditRecord *r, uint8 *hash)
 	r->lane = audit_head.lane;
 	r->lane_seq = audit_head.lane_seq + 1;
 	r->recorded_at = GetCurrentTimestamp();	/* read while the lane is held */
-	initStringInfo(&buf);
-	audit_digest(&buf, audit_head.hash, r, hash);
-	pfree(buf.data);
+	audit_digest(audit_head.hash, r, hash);
 
 	memcpy(audit_head.prev_hash, audit_head.hash, AUDIT_HASH_LEN);
 	memcpy(audit_head.hash, hash, AUDIT_HASH_LEN);
@@ -758,7 +755,6 @@ sv_audit_append(PG_FUNCTION_ARGS)
 	char	   *role_name;
 	AuditRecord r;
 	uint8		hash[AUDIT_HASH_LEN];
-	StringInfoData buf;
 	Datum		prev_hash;
 	Datum		new_hash;
 	Datum		iv[13];
@@ -846,8 +842,7 @@ sv_audit_append(PG_FUNCTION_ARGS)
 		r.recorded_at = GetCurrentTimestamp();	/* the lock is held: never goes backwards */
 		if (r.recorded_at < audit_head.recorded_at)
 			r.recorded_at = audit_head.recorded_at;
-		initStringInfo(&buf);
-		audit_digest(&buf, audit_head.hash, &r, hash);
+		audit_digest(audit_head.hash, &r, hash);
 		prev_hash = PointerGetDatum(hash_bytea(audit_head.hash));
 		new_hash = PointerGetDatum(hash_bytea(hash));
 		memcpy(audit_head.prev_hash, audit_head.hash, AUDIT_HASH_LEN);

@@ -371,7 +371,6 @@ audit_append_v1(PG_FUNCTION_ARGS)
 	char	   *role_name;
 	AuditRecord r;
 	uint8		hash[AUDIT_HASH_LEN];
-	StringInfoData buf;
 	Datum		prev_hash;
 	Datum		new_hash;
 	Datum		iv[11];
@@ -447,8 +446,7 @@ audit_append_v1(PG_FUNCTION_ARGS)
 		}
 		r.seq = audit_head.seq + 1;
 		r.recorded_at = GetCurrentTimestamp();	/* the lock is held: never goes backwards */
-		initStringInfo(&buf);
-		audit_digest(&buf, audit_head.hash, &r, hash);
+		audit_digest(audit_head.hash, &r, hash);
 		prev_hash = PointerGetDatum(hash_bytea(audit_head.hash));
 		new_hash = PointerGetDatum(hash_bytea(hash));
 		memcpy(audit_head.hash, hash, AUDIT_HASH_LEN);

@@ -14,8 +14,9 @@
  * with seq and department_id in decimal, recorded_at as decimal microseconds since
  * 1970-01-01 00:00:00 UTC, and change as the stored JSON text.
  *
- * sv.audit_append() and sv._audit_hash() hash with audit_digest() (sha256.c); sv.audit_verify() reads
- * the log in one sequential scan from its first block (no SPI, one hash context) and reports
+ * sv.audit_append() and sv._audit_hash() hash with audit_digest() (sha256.c: the encoding of
+ * encode.c hashed in pieces as it is written); sv.audit_verify() reads
+ * the log in one sequential scan from its first block (no SPI, no encoding buffer) and reports
  * each lane's first broken link.
  */
 #include "postgres.h"
@@ -115,8 +116,11 @@ set_text(AuditRecord *r, int i, Datum d, bool isnull)
 	}
 	else
 	{
-		text	   *t = DatumGetTextPP(d);
+		struct varlena *t = (struct varlena *) DatumGetPointer(d);
 
+		/* a value in line and not compressed (nearly all) is read where it lies */
+		if (VARATT_IS_COMPRESSED(t) || VARATT_IS_EXTERNAL(t))
+			t = pg_detoast_datum_packed(t);
 		r->text[i] = VARDATA_ANY(t);
 		r->textlen[i] = VARSIZE_ANY_EXHDR(t);
 	}
@@ -133,7 +137,6 @@ hash_args(FunctionCallInfo fcinfo, bool v2)
 	bytea	   *prev;
 	AuditRecord r;
 	uint8		out[AUDIT_HASH_LEN];
-	StringInfoData buf;
 	bytea	   *result;
 
 	for (int i = 0; i < 3 + k; i++)
@@ -161,9 +164,7 @@ hash_args(FunctionCallInfo fcinfo, bool v2)
 	for (int i = 2; i < 6; i++)
 		set_text(&r, i, PG_GETARG_DATUM(4 + i + k), PG_ARGISNULL(4 + i + k));
 
-	initStringInfo(&buf);
-	audit_digest(&buf, (const uint8 *) VARDATA_ANY(prev), &r, out);
-	pfree(buf.data);
+	audit_digest((const uint8 *) VARDATA_ANY(prev), &r, out);
 
 	result = (bytea *) palloc(VARHDRSZ + AUDIT_HASH_LEN);
 	SET_VARSIZE(result, VARHDRSZ + AUDIT_HASH_LEN);
@@ -480,7 +481,7 @@ record_place(TupleTableSlot *slot, bool has_lanes, int64 to_seq, RecordCheck *c)
 
 /* Recompute the record's hash and compare (after record_place, in a short-lived context). */
 static void
-record_hash(TupleTableSlot *slot, StringInfo encbuf, RecordCheck *c)
+record_hash(TupleTableSlot *slot, RecordCheck *c)
 {
 	Datum	   *v = slot->tts_values;
 	bool	   *n = slot->tts_isnull;
@@ -507,7 +508,7 @@ record_hash(TupleTableSlot *slot, StringInfo encbuf, RecordCheck *c)
 		set_text(r, 3, v[AL_OBJECT_ID], n[AL_OBJECT_ID]);
 		set_text(r, 4, v[AL_ACTION], n[AL_ACTION]);
 		set_text(r, 5, v[AL_CHANGE], n[AL_CHANGE]);
-		audit_digest(encbuf, c->stored_prev, r, c->computed);
+		audit_digest(c->stored_prev, r, c->computed);
 	}
 	else
 		memset(c->computed, 0, AUDIT_HASH_LEN);
@@ -531,13 +532,11 @@ verify_serial(Relation rel, Snapshot snapshot, bool full, int64 from_seq, int64 
 	TableScanDesc hscan = NULL;
 	ScanKeyData keys[2];
 	TupleTableSlot *slot;
-	StringInfoData encbuf;
 	MemoryContext rowcxt;
 	MemoryContext oldcxt;
 	LaneState  *ls;
 	LaneState  *last_ls = NULL;
 
-	initStringInfo(&encbuf);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "audit_verify row", ALLOCSET_DEFAULT_SIZES);
 	slot = table_slot_create(rel, NULL);
 
@@ -596,7 +595,7 @@ verify_serial(Relation rel, Snapshot snapshot, bool full, int64 from_seq, int64 
 			MemoryContextReset(rowcxt);
 			continue;
 		}
-		record_hash(slot, &encbuf, &c);
+		record_hash(slot, &c);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(rowcxt);
 
@@ -679,7 +678,6 @@ verify_serial(Relation rel, Snapshot snapshot, bool full, int64 from_seq, int64 
 		index_close(idx, AccessShareLock);
 	}
 	ExecDropSingleTupleTableSlot(slot);
-	pfree(encbuf.data);
 	MemoryContextDelete(rowcxt);
 }
 
@@ -798,13 +796,11 @@ verify_participate(VerifyShared *sh, VerifySlot *vs, Relation rel, Snapshot snap
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "audit_verify row",
 												 ALLOCSET_DEFAULT_SIZES);
-	StringInfoData encbuf;
 	HTAB	   *open = verify_htab("audit_verify open runs", sizeof(int32), sizeof(OpenRun), 64);
 	OpenRun    *last = NULL;
 	BlockNumber block = InvalidBlockNumber;
 	bool		stop = false;
 
-	initStringInfo(&encbuf);
 	vs->nruns = 0;
 	vs->overflow = false;
 	vs->nrecords = 0;
@@ -851,7 +847,7 @@ verify_participate(VerifyShared *sh, VerifySlot *vs, Relation rel, Snapshot snap
 			}
 			vs->nrecords++;
 			if (!c.bad_place && !c.stray_pos)
-				record_hash(slot, &encbuf, &c);
+				record_hash(slot, &c);
 			MemoryContextSwitchTo(oldcxt);
 			MemoryContextReset(rowcxt);
 			if (c.bad_place || c.stray_pos || !c.hash_ok)
@@ -896,7 +892,6 @@ verify_participate(VerifyShared *sh, VerifySlot *vs, Relation rel, Snapshot snap
 	}
 
 	hash_destroy(open);
-	pfree(encbuf.data);
 	MemoryContextDelete(rowcxt);
 	ExecDropSingleTupleTableSlot(slot);
 	table_endscan(scan);

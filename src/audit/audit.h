@@ -30,6 +30,22 @@ typedef struct AuditRecord
 	int64		lane_seq;
 } AuditRecord;
 
+/*
+ * Where audit_encode_to writes the encoding: a writer called with its pieces in order, and a
+ * small stage that gathers the short ones (a value of AUDIT_DIRECT_LEN bytes or more goes to
+ * the writer from where it lies).
+ */
+#define AUDIT_STAGE_LEN 256
+#define AUDIT_DIRECT_LEN 64
+typedef void (*AuditWriteFn) (void *arg, const uint8 *data, size_t len);
+typedef struct AuditSink
+{
+	AuditWriteFn write;
+	void	   *arg;
+	int			len;			/* bytes in stage */
+	uint8		stage[AUDIT_STAGE_LEN];
+} AuditSink;
+
 /* sv.audit_verify's settings (audit.c) */
 extern int	sv_audit_verify_workers;
 extern int	sv_audit_verify_min_parallel_size;
@@ -41,11 +57,15 @@ extern pg_cryptohash_ctx *audit_shared_ctx(void);
 extern bool audit_pending_head_v1(int64 *seq, uint8 *hash);
 extern Datum audit_append_v1(FunctionCallInfo fcinfo);
 extern bool audit_pending_head(int32 *lane, int64 *lane_seq, int64 *seq, uint8 *hash);
+extern void audit_encode_to(AuditSink *s, const uint8 *prev, const AuditRecord *r);
 extern void audit_encode(StringInfo buf, const uint8 *prev, const AuditRecord *r);
 extern void audit_compute(pg_cryptohash_ctx *ctx, StringInfo buf, const uint8 *prev,
 						  const AuditRecord *r, uint8 *out);
-/* sha256.c: the same hash through EVP with the digest fetched once (pg_cryptohash without OpenSSL) */
-extern void audit_sha256(const uint8 *data, size_t len, uint8 *out);
-extern void audit_digest(StringInfo buf, const uint8 *prev, const AuditRecord *r, uint8 *out);
+/*
+ * sha256.c: the same hash, the encoding hashed in pieces as audit_encode_to writes them
+ * (OpenSSL's libcrypto; pg_cryptohash without OpenSSL); audit_hash_backend names the one built in.
+ */
+extern void audit_digest(const uint8 *prev, const AuditRecord *r, uint8 *out);
+extern const char *audit_hash_backend(void);
 
 #endif

@@ -1,13 +1,18 @@
 /*
- * sha256.c: SHA-256 of audit records, with the digest looked up once per backend.
+ * sha256.c: SHA-256 of audit records, hashed in pieces as encode.c writes the encoding.
  *
  * PostgreSQL's cryptohash API (common/cryptohash_openssl.c) calls EVP_DigestInit_ex with
  * EVP_sha256() at every pg_cryptohash_init, and OpenSSL 3 fetches the algorithm from its
  * provider again at each such call: about 1 µs per record, three times the hashing itself.
- * When PostgreSQL is built with OpenSSL (USE_OPENSSL), the audit trail hashes through EVP
- * directly with a digest fetched once and one EVP_MD_CTX reused; otherwise through
- * pg_cryptohash as before.  Either way it is the same SHA-256 of the same bytes
- * (sql/audit_sha256.sql checks it against the server's sha256()).
+ * When PostgreSQL is built with OpenSSL (USE_OPENSSL), the audit trail hashes with libcrypto's
+ * SHA-256 functions directly; otherwise through pg_cryptohash, one context per backend
+ * (audit_hash_backend names the one built in; sv.build_info() reports it).  Either way it is the
+ * same SHA-256 of the same bytes (sql/audit_sha256.sql checks it against the server's sha256(),
+ * the fuzz target fuzz/audit.c against SHA-256 of audit_encode's buffer).
+ *
+ * The encoding is not built and then hashed: audit_encode_to hands its pieces to the hash as
+ * they come (the fixed fields and short texts gathered in its small stage, a long value
+ * straight from the tuple), so a record's bytes are read once, by the hash.
  */
 #include "postgres.h"
 
@@ -20,87 +25,83 @@
 #include "audit/audit.h"
 
 #ifdef USE_OPENSSL
-#include <openssl/err.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
-static EVP_MD_CTX *evp_ctx = NULL;
-static const EVP_MD *evp_md = NULL;
-
+/*
+ * libcrypto's SHA256_Init/Update/Final on a context on the stack: the same compression
+ * function (SHA-NI where the CPU has it) as OpenSSL's EVP digest, without EVP's dispatch, its
+ * per-call checks and its context (measured on this machine for a 310-byte record: 199 ns in
+ * one update and 210 ns in two, against 229 and 255 ns through EVP with the digest fetched
+ * once; pg_cryptohash fetches it for every record, ~450 ns).  OpenSSL 3 declares these
+ * functions deprecated; PostgreSQL's OPENSSL_API_COMPAT (pg_config.h) keeps them without a
+ * warning, and every OpenSSL from 0.9.8 to 3.x has them.
+ */
 static void
-evp_failed(const char *what)
+sha_write(void *arg, const uint8 *data, size_t len)
 {
-	unsigned long e = ERR_get_error();
-
-	ereport(ERROR,
-			(errcode(ERRCODE_INTERNAL_ERROR),
-			 errmsg("could not compute SHA-256: %s failed: %s", what,
-					e ? ERR_reason_error_string(e) : "no reason given")));
-}
-
-/* The backend's digest and context, made once (they live as long as the process). */
-static void
-evp_prepare(void)
-{
-	if (evp_md == NULL)
-	{
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
-		evp_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-#else
-		evp_md = EVP_sha256();
-#endif
-		if (evp_md == NULL)
-			evp_failed("EVP_MD_fetch");
-	}
-	if (evp_ctx == NULL)
-	{
-		evp_ctx = EVP_MD_CTX_new();
-		if (evp_ctx == NULL)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	}
+	if (SHA256_Update((SHA256_CTX *) arg, data, len) != 1)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not compute SHA-256")));
 }
 
 void
-audit_sha256(const uint8 *data, size_t len, uint8 *out)
+audit_digest(const uint8 *prev, const AuditRecord *r, uint8 *out)
 {
-	unsigned int outlen = 0;
+	SHA256_CTX	ctx;
+	AuditSink	s;
 
-	evp_prepare();
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
-	if (EVP_DigestInit_ex2(evp_ctx, evp_md, NULL) != 1)
-		evp_failed("EVP_DigestInit_ex2");
-#else
-	if (EVP_DigestInit_ex(evp_ctx, evp_md, NULL) != 1)
-		evp_failed("EVP_DigestInit_ex");
-#endif
-	if (EVP_DigestUpdate(evp_ctx, data, len) != 1)
-		evp_failed("EVP_DigestUpdate");
-	if (EVP_DigestFinal_ex(evp_ctx, out, &outlen) != 1)
-		evp_failed("EVP_DigestFinal_ex");
-	if (outlen != AUDIT_HASH_LEN)
-		elog(ERROR, "SHA-256 gave %u bytes", outlen);
+	if (SHA256_Init(&ctx) != 1)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not compute SHA-256")));
+	s.write = sha_write;
+	s.arg = &ctx;
+	s.len = 0;
+	audit_encode_to(&s, prev, r);
+	if (SHA256_Final(out, &ctx) != 1)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not compute SHA-256")));
+}
+
+const char *
+audit_hash_backend(void)
+{
+	return "OpenSSL libcrypto";
 }
 
 #else							/* !USE_OPENSSL */
 
-void
-audit_sha256(const uint8 *data, size_t len, uint8 *out)
+static void
+cryptohash_write(void *arg, const uint8 *data, size_t len)
 {
-	pg_cryptohash_ctx *ctx = audit_shared_ctx();
+	pg_cryptohash_ctx *ctx = (pg_cryptohash_ctx *) arg;
 
-	if (pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, data, len) < 0 ||
-		pg_cryptohash_final(ctx, out, AUDIT_HASH_LEN) < 0)
+	if (pg_cryptohash_update(ctx, data, len) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not compute SHA-256: %s", pg_cryptohash_error(ctx))));
 }
 
-#endif							/* USE_OPENSSL */
-
-/* Encode a record after prev into buf and hash it (encode.c has the encoding). */
 void
-audit_digest(StringInfo buf, const uint8 *prev, const AuditRecord *r, uint8 *out)
+audit_digest(const uint8 *prev, const AuditRecord *r, uint8 *out)
 {
-	audit_encode(buf, prev, r);
-	audit_sha256((const uint8 *) buf->data, buf->len, out);
+	pg_cryptohash_ctx *ctx = audit_shared_ctx();
+	AuditSink	s;
+
+	if (pg_cryptohash_init(ctx) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not compute SHA-256: %s", pg_cryptohash_error(ctx))));
+	s.write = cryptohash_write;
+	s.arg = ctx;
+	s.len = 0;
+	audit_encode_to(&s, prev, r);
+	if (pg_cryptohash_final(ctx, out, AUDIT_HASH_LEN) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not compute SHA-256: %s", pg_cryptohash_error(ctx))));
 }
+
+const char *
+audit_hash_backend(void)
+{
+	return "pg_cryptohash";
+}
+
+#endif							/* USE_OPENSSL */
