@@ -476,15 +476,12 @@ BEGIN
   v_note := sv._payload_text(payload, 'note', 'note', 500);
   PERFORM sv._require_given(ARRAY['work_order_no', 'satisfaction'], ARRAY[v_no IS NULL, v_sat IS NULL]);
   PERFORM sv._require_one_of('satisfaction', v_sat, ARRAY['satisfied', 'basically_satisfied', 'dissatisfied']);
-  BEGIN
-    v_at := (payload ->> 'revisited_at')::timestamptz;
-  EXCEPTION WHEN OTHERS THEN
-    v_at := NULL;
-  END;
-  IF v_at IS NULL OR v_at > now() + interval '5 minutes' OR v_at < '2000-01-01 00:00+08'
-     OR (payload ->> 'revisited_at') !~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$' THEN
-    RAISE EXCEPTION 'revisited_at must be a past time written YYYY-MM-DDTHH:MM:SS with a time zone, not %',
-      coalesce((payload -> 'revisited_at')::text, 'missing') USING ERRCODE = 'invalid_datetime_format';
+  -- the form as every payload time (sv._payload_time, 22007); then the range, as received_at's
+  v_at := sv._payload_time(payload, 'revisited_at', 'revisited_at');
+  IF v_at > now() + interval '5 minutes' OR v_at < '2000-01-01 00:00+08' THEN
+    RAISE EXCEPTION 'revisited_at % is % the hotline''s time', payload ->> 'revisited_at',
+      CASE WHEN v_at < '2000-01-01 00:00+08' THEN 'before 2000: not' ELSE 'in the future: not' END
+      USING ERRCODE = 'datetime_field_overflow';
   END IF;
   SELECT * INTO c FROM sv.complaint x WHERE x.channel = 'hotline' AND x.work_order_no = v_no FOR UPDATE;
   IF NOT FOUND THEN
