@@ -1374,7 +1374,10 @@ GRANT EXECUTE ON FUNCTION sv.complaint_receive(jsonb) TO sv_integration;
 
 -- A citizen's submission through the public portal: the fields of sv.complaint_receive but
 -- work_order_no, received_at and department (kind, text, subject, place, person or anonymous,
--- attachments, catalog_item); returns the tracking code (查询码), the only way to its status.
+-- attachments, catalog_item), and client: the portal's key for its client (a session, device or
+-- address; at most 200 characters; counted by its keyed hash for the rate limits, never stored);
+-- returns the tracking code (查询码), the only way to its status.  A flood is refused with 53400
+-- (the rate limits, 75_complaint_portal_limit.sql).
 -- The code is 16 characters: 'W', the day (YYMMDD) and 9 random letters and digits.
 CREATE OR REPLACE FUNCTION sv.complaint_submit(payload jsonb) RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -1388,10 +1391,12 @@ BEGIN
   IF jsonb_typeof(payload) <> 'object' THEN
     RAISE EXCEPTION 'payload must be a JSON object, not a JSON %', jsonb_typeof(payload) USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  PERFORM sv._payload_keys(payload, 'payload', '{kind,text,subject,place,person,anonymous,attachments,catalog_item}');
+  PERFORM sv._payload_keys(payload, 'payload', '{kind,text,subject,place,person,anonymous,attachments,catalog_item,client}');
+  -- the rate limits (75_complaint_portal_limit.sql): per reporter phone, per client key; 53400
+  PERFORM sv._complaint_submit_throttle(payload -> 'person' ->> 'phone', sv._payload_text(payload, 'client', 'client', 200), now());
   v_code := 'W' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
             || upper(substr(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/=', ''), 1, 9));
-  PERFORM sv._complaint_intake(payload || jsonb_build_object('work_order_no', v_code,
+  PERFORM sv._complaint_intake((payload - 'client') || jsonb_build_object('work_order_no', v_code,
             'received_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')), 'portal');
   RETURN v_code;
 END

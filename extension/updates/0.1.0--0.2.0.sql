@@ -1063,3 +1063,45 @@ CREATE TABLE sv.bulletin (
 );
 ALTER TABLE sv.bulletin ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.bulletin FORCE ROW LEVEL SECURITY;
+
+-- 75_complaint_portal_limit (issue 18, portal rate limits): the limits (configurable, a change
+-- is a new row), the counts by keyed hash (bounded: two days), the installation's secret.
+CREATE TABLE sv.complaint_submit_limit (
+  id          integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  scope       text NOT NULL,
+  per_hour    integer NOT NULL,
+  per_day     integer NOT NULL,
+  updated_by  text NOT NULL,
+  updated_at  timestamptz NOT NULL,
+  builtin     boolean NOT NULL DEFAULT false,
+  CONSTRAINT complaint_submit_limit_scope_check CHECK (scope IN ('phone', 'client', 'unkeyed')),
+  CONSTRAINT complaint_submit_limit_range_check CHECK (per_hour BETWEEN 1 AND 100000 AND per_day BETWEEN per_hour AND 1000000)
+);
+CREATE INDEX complaint_submit_limit_scope_idx ON sv.complaint_submit_limit (scope, id);
+ALTER TABLE sv.complaint_submit_limit ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_submit_limit FORCE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_submit_limit', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_submit_limit_id_seq', '');
+INSERT INTO sv.complaint_submit_limit (scope, per_hour, per_day, updated_by, updated_at, builtin) VALUES
+  ('phone',   5,   20,   'sv_platform', '2026-01-01 00:00+08', true),
+  ('client',  10,  50,   'sv_platform', '2026-01-01 00:00+08', true),
+  ('unkeyed', 100, 1000, 'sv_platform', '2026-01-01 00:00+08', true);
+CREATE TABLE sv.complaint_submit_count (
+  scope     text NOT NULL,
+  key_hash  bytea NOT NULL,
+  hour      timestamptz NOT NULL,
+  n         integer NOT NULL,
+  CONSTRAINT complaint_submit_count_pkey PRIMARY KEY (scope, key_hash, hour),
+  CONSTRAINT complaint_submit_count_hash_check CHECK (length(key_hash) = 32 AND n >= 1)
+);
+CREATE INDEX complaint_submit_count_hour_idx ON sv.complaint_submit_count (hour);
+ALTER TABLE sv.complaint_submit_count ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_submit_count FORCE ROW LEVEL SECURITY;
+CREATE TABLE sv.complaint_submit_secret (
+  secret bytea NOT NULL,
+  CONSTRAINT complaint_submit_secret_check CHECK (length(secret) = 32)
+);
+ALTER TABLE sv.complaint_submit_secret ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_submit_secret FORCE ROW LEVEL SECURITY;
+INSERT INTO sv.complaint_submit_secret (secret)
+SELECT sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()));
