@@ -182,11 +182,17 @@ INSERT INTO sv.complaint_policy (code, label_zh, kind, starts_at, workdays, exte
   ('hotline_reply', '12345工单答复期限', 'any', 'signed', 15, 0, 3,
    '《国务院办公厅关于进一步优化地方政务服务便民热线的指导意见》(国办发〔2020〕53号)要求明确热线工单办理时限;本时限为本市12345热线工作规则的设定(默认签收后15个工作日内答复),可配置,并非法律、法规规定的期限', 'sv_platform', '2026-01-01 00:00+08', true);
 
--- The policy's working days (the row must exist: it is seeded and never deleted).
+-- The policy's working days (the row must exist: it is seeded and never deleted).  PL/pgSQL: its
+-- plan is kept for the session (a SQL function with a SET clause is planned at every call, and
+-- every intake reads two or three policies).
 CREATE OR REPLACE FUNCTION sv._complaint_policy_days(code text) RETURNS integer
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
-AS $fn$ SELECT p.workdays FROM sv.complaint_policy p WHERE p.code = _complaint_policy_days.code ORDER BY p.id DESC LIMIT 1 $fn$;
+AS $fn$
+BEGIN
+  RETURN (SELECT p.workdays FROM sv.complaint_policy p WHERE p.code = _complaint_policy_days.code ORDER BY p.id DESC LIMIT 1);
+END
+$fn$;
 
 -- Masks for the copy everyone may read: a phone keeps its first 3 and last 4 digits, an
 -- identity number its first and last character.
