@@ -1372,38 +1372,9 @@ GRANT EXECUTE ON FUNCTION sv.complaint_receive(jsonb) TO sv_integration;
 -- officials (来信, 来访), batches of 12345 work orders (the ingest kind 'complaint').
 -- ---------------------------------------------------------------------------------------------
 
--- A citizen's submission through the public portal: the fields of sv.complaint_receive but
--- work_order_no, received_at and department (kind, text, subject, place, person or anonymous,
--- attachments, catalog_item), and client: the portal's key for its client (a session, device or
--- address; at most 200 characters; counted by its keyed hash for the rate limits, never stored);
--- returns the tracking code (查询码), the only way to its status.  A flood is refused with 53400
--- (the rate limits, 75_complaint_portal_limit.sql).
--- The code is 16 characters: 'W', the day (YYMMDD) and 9 random letters and digits.
-CREATE OR REPLACE FUNCTION sv.complaint_submit(payload jsonb) RETURNS text
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  v_code text;
-BEGIN
-  PERFORM sv._require_role('submit a complaint through the portal', '{sv_public}');
-  PERFORM sv._require_given(ARRAY['payload'], ARRAY[payload IS NULL]);
-  IF jsonb_typeof(payload) <> 'object' THEN
-    RAISE EXCEPTION 'payload must be a JSON object, not a JSON %', jsonb_typeof(payload) USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  PERFORM sv._payload_keys(payload, 'payload', '{kind,text,subject,place,person,anonymous,attachments,catalog_item,client}');
-  -- the rate limits (75_complaint_portal_limit.sql): per reporter phone, per client key; 53400
-  PERFORM sv._complaint_submit_throttle(payload -> 'person' ->> 'phone', sv._payload_text(payload, 'client', 'client', 200), now());
-  v_code := 'W' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
-            || upper(substr(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/=', ''), 1, 9));
-  PERFORM sv._complaint_intake((payload - 'client') || jsonb_build_object('work_order_no', v_code,
-            'received_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')), 'portal');
-  RETURN v_code;
-END
-$fn$;
-COMMENT ON FUNCTION sv.complaint_submit(jsonb) IS
-  'The public portal: a citizen''s complaint, report, inquiry or suggestion; returns its tracking code (查询码)';
-GRANT EXECUTE ON FUNCTION sv.complaint_submit(jsonb) TO sv_public;
+-- The portal's submission, sv.complaint_submit, is in 75_complaint_portal_limit.sql, after the
+-- rate limits it applies.
+
 
 -- The status of a portal submission by its tracking code, without personal data or text: the
 -- kind, the state, the department, the acceptance deadline and the steps with their dates.

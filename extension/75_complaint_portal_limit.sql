@@ -8,7 +8,8 @@
 --             sv.complaint_submit_count (submissions per scope, key and hour: the key only as
 --             a keyed hash, never in clear), sv.complaint_submit_secret (the installation's
 --             secret of the hash; nobody reads it)
--- Functions:  sv._complaint_submit_throttle(phone, client, at) (sv.complaint_submit, 69),
+-- Functions:  sv.complaint_submit(payload) (sv_public: the portal's submission, with its limits),
+--             sv._complaint_submit_throttle(phone, client, at),
 --             sv.complaint_submit_limit_set(scope, per_hour, per_day) (administrators)
 -- SQLSTATE:   53400 (configuration_limit_exceeded) a limit is reached: the message names the
 --             scope and the limit, DETAIL its name (scope.per_hour / scope.per_day), HINT when
@@ -156,3 +157,36 @@ $fn$;
 COMMENT ON FUNCTION sv.complaint_submit_limit_set(text, integer, integer) IS
   'Change the rate limits of the public portal''s submissions for a scope (phone, client, unkeyed): administrators';
 GRANT EXECUTE ON FUNCTION sv.complaint_submit_limit_set(text, integer, integer) TO sv_admin;
+
+-- A citizen's submission through the public portal: the fields of sv.complaint_receive but
+-- work_order_no, received_at and department (kind, text, subject, place, person or anonymous,
+-- attachments, catalog_item), and client: the portal's key for its client (a session, device or
+-- address; at most 200 characters; counted by its keyed hash for the rate limits, never stored);
+-- returns the tracking code (查询码), the only way to its status.  A flood is refused with 53400
+-- (the rate limits, 75_complaint_portal_limit.sql).
+-- The code is 16 characters: 'W', the day (YYMMDD) and 9 random letters and digits.
+CREATE OR REPLACE FUNCTION sv.complaint_submit(payload jsonb) RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_code text;
+BEGIN
+  PERFORM sv._require_role('submit a complaint through the portal', '{sv_public}');
+  PERFORM sv._require_given(ARRAY['payload'], ARRAY[payload IS NULL]);
+  IF jsonb_typeof(payload) <> 'object' THEN
+    RAISE EXCEPTION 'payload must be a JSON object, not a JSON %', jsonb_typeof(payload) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._payload_keys(payload, 'payload', '{kind,text,subject,place,person,anonymous,attachments,catalog_item,client}');
+  -- the rate limits (75_complaint_portal_limit.sql): per reporter phone, per client key; 53400
+  PERFORM sv._complaint_submit_throttle(payload -> 'person' ->> 'phone', sv._payload_text(payload, 'client', 'client', 200), now());
+  v_code := 'W' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
+            || upper(substr(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/=', ''), 1, 9));
+  PERFORM sv._complaint_intake((payload - 'client') || jsonb_build_object('work_order_no', v_code,
+            'received_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')), 'portal');
+  RETURN v_code;
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_submit(jsonb) IS
+  'The public portal: a citizen''s complaint, report, inquiry or suggestion; returns its tracking code (查询码)';
+GRANT EXECUTE ON FUNCTION sv.complaint_submit(jsonb) TO sv_public;

@@ -45,8 +45,9 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
--- the limits in force
+-- the limits in force; no counts of earlier files' submissions
 SELECT scope, per_hour, per_day, builtin FROM sv.complaint_submit_limit ORDER BY id;
+DELETE FROM sv.complaint_submit_count;
 
 -- per hour, per phone: the sixth submission of an hour is refused, the next hour counts anew;
 -- another phone has its own count; the phone counts by its digits ("138-0000-0001" is the same)
@@ -69,7 +70,8 @@ SELECT pg_temp.at('13800000005', 'session-a1', '2030-03-04 15:30+08') AS client_
        pg_temp.at('13800000005', 'session-b2', '2030-03-04 15:30+08') AS other_client;
 -- neither a phone nor a client key: one shared bucket
 SELECT pg_temp.at(NULL, NULL, '2030-03-04 16:00+08') AS unkeyed, pg_temp.at('', NULL, '2030-03-04 16:00+08') AS empty_phone;
-SELECT scope, sum(n) AS counted FROM sv.complaint_submit_count WHERE hour >= '2030-03-04 00:00+08' GROUP BY scope ORDER BY scope;
+SELECT scope, sum(n) AS counted FROM sv.complaint_submit_count
+WHERE hour >= '2030-03-04 00:00+08' AND hour < '2030-03-05 00:00+08' GROUP BY scope ORDER BY scope;
 
 -- nothing in clear: the counts hold a 32-byte keyed hash, not the phone or the client key, and
 -- the hash is not the plain SHA-256 of the key
@@ -77,10 +79,10 @@ SELECT count(*) AS rows, bool_and(length(key_hash) = 32) AS hashed,
        bool_and(key_hash NOT IN (sha256('13800000001'), sha256('phone:13800000001'), sha256('session-a1'),
                                  sha256('client:session-a1'))) AS keyed,
        bool_and(position('\x3133383030303030303031'::bytea IN key_hash) = 0) AS no_digits
-FROM sv.complaint_submit_count;
+FROM sv.complaint_submit_count WHERE hour >= '2030-03-04 00:00+08' AND hour < '2030-03-06 00:00+08';
 -- bounded: a submission deletes the counts of hours before the previous Beijing day
 SELECT pg_temp.at('13800000009', NULL, '2030-03-06 08:00+08') AS two_days_later;
-SELECT min(hour) AS oldest, count(*) AS rows FROM sv.complaint_submit_count WHERE hour >= '2030-01-01';
+SELECT min(hour) AS oldest, count(*) AS rows FROM sv.complaint_submit_count WHERE hour >= '2030-01-01' AND hour < '2031-01-01';
 SELECT pg_temp.at(NULL, NULL, NULL) AS null_at;
 
 -- through the portal: the limit is per phone; the refused submission writes nothing
@@ -126,6 +128,14 @@ SELECT r AS role, pg_temp.as_role(r, 'SELECT count(*) FROM sv.complaint_submit_l
 FROM unnest('{regress_pl_admin,regress_pl_auditor,regress_pl_msa,regress_pl_bi,regress_pl_public,regress_pl_feed}'::text[]) r;
 SELECT count(*) AS secrets, bool_and(length(secret) = 32) AS secret_32_bytes FROM sv.complaint_submit_secret;
 
--- back to the shipped limits, and no counts left for later files
+-- back to the shipped limits; no counts, items or roles left for later files (the audit chain stays)
 DELETE FROM sv.complaint_submit_limit WHERE NOT builtin;
 DELETE FROM sv.complaint_submit_count;
+SET session_replication_role = replica;
+DELETE FROM sv.complaint_person p USING sv.complaint c
+WHERE c.id = p.complaint_id AND c.channel = 'portal' AND c.body IN ('咨询网店经营者登记的要求。', '建议公布网店投诉处理流程。');
+DELETE FROM sv.complaint c WHERE c.channel = 'portal' AND c.body IN ('咨询网店经营者登记的要求。', '建议公布网店投诉处理流程。');
+DELETE FROM sv.staff WHERE role_name LIKE 'regress_pl_%';
+SET session_replication_role = DEFAULT;
+DROP OWNED BY regress_pl_public, regress_pl_admin, regress_pl_msa, regress_pl_nomap, regress_pl_auditor, regress_pl_bi, regress_pl_feed;
+DROP ROLE regress_pl_public, regress_pl_admin, regress_pl_msa, regress_pl_nomap, regress_pl_auditor, regress_pl_bi, regress_pl_feed;
