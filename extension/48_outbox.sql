@@ -318,7 +318,6 @@ SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 #variable_conflict use_column
 DECLARE
-  me record := sv._caller();
   e sv.endpoint;
   v_id uuid;
 BEGIN
@@ -339,7 +338,7 @@ BEGIN
     RAISE EXCEPTION 'dedup_key must be NULL or not empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   INSERT INTO sv.outbox AS o (endpoint, kind, payload, dedup_key, next_attempt_at, created_by, created_at, updated_at)
-  VALUES (e.name, outbox_send.kind, outbox_send.payload, outbox_send.dedup_key, now(), me.login, now(), now())
+  VALUES (e.name, outbox_send.kind, outbox_send.payload, outbox_send.dedup_key, now(), sv._outer_user(), now(), now())
   ON CONFLICT (endpoint, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
   RETURNING o.message_id INTO v_id;
   IF v_id IS NULL THEN

@@ -84,7 +84,19 @@ CREATE TABLE sv.complaint (
   catalog_item_id        bigint REFERENCES sv.catalog_item (id),
   received_department_id integer REFERENCES sv.department (id),
   route_note             text,
-  CONSTRAINT complaint_route_note_check CHECK (char_length(route_note) <= 500)
+  CONSTRAINT complaint_route_note_check CHECK (char_length(route_note) <= 500),
+  -- the 12345 platform's own limits (69_complaint_flow.sql, policies sign and hotline_reply): a
+  -- work order dispatched to a department is signed for (签收) within sign_due, counted from
+  -- the dispatch; it is answered (答复) within hotline_reply_due, counted from the sign-for
+  sign_start                    date,
+  sign_workdays                 integer,
+  sign_due                      date,
+  sign_due_provisional          boolean NOT NULL DEFAULT false,
+  signed_at                     timestamptz,
+  hotline_reply_workdays        integer,
+  hotline_reply_due             date,
+  hotline_reply_due_provisional boolean NOT NULL DEFAULT false,
+  CONSTRAINT complaint_sign_check CHECK ((sign_due IS NULL OR channel = 'hotline') AND (hotline_reply_due IS NULL OR signed_at IS NOT NULL))
 );
 CREATE INDEX complaint_department_idx ON sv.complaint (department_id, received_at);
 CREATE INDEX complaint_region_idx ON sv.complaint (place_region_code);
@@ -135,9 +147,9 @@ CREATE TABLE sv.complaint_policy (
   updated_by       text NOT NULL,
   updated_at       timestamptz NOT NULL,
   builtin          boolean NOT NULL DEFAULT false,
-  CONSTRAINT complaint_policy_code_check CHECK (code IN ('accept', 'mediate', 'verify', 'reply')),
+  CONSTRAINT complaint_policy_code_check CHECK (code IN ('accept', 'mediate', 'verify', 'reply', 'sign', 'hotline_reply')),
   CONSTRAINT complaint_policy_kind_check CHECK (kind IN ('complaint', 'report', 'any')),
-  CONSTRAINT complaint_policy_starts_check CHECK (starts_at IN ('received', 'accepted', 'handled')),
+  CONSTRAINT complaint_policy_starts_check CHECK (starts_at IN ('received', 'accepted', 'handled', 'assigned', 'signed')),
   CONSTRAINT complaint_policy_workdays_check CHECK (workdays BETWEEN 1 AND 120),
   CONSTRAINT complaint_policy_extension_check CHECK (extension_max BETWEEN 0 AND 120),
   CONSTRAINT complaint_policy_supervise_check CHECK (supervise_after BETWEEN 0 AND 60),
@@ -163,13 +175,24 @@ INSERT INTO sv.complaint_policy (code, label_zh, kind, starts_at, workdays, exte
   ('verify', '举报核查处理期限', 'report', 'received', 15, 15, 5,
    '《市场监督管理行政处罚程序规定》第十八条:自收到材料之日起十五个工作日内核查并决定是否立案,经批准可延长十五个工作日', 'sv_platform', '2026-01-01 00:00+08', true),
   ('reply', '告知期限', 'any', 'handled', 7, 0, 5,
-   '《市场监督管理投诉举报处理暂行办法》第二十一条、第三十一条:终止调解或处理后七个工作日内告知当事人、举报人', 'sv_platform', '2026-01-01 00:00+08', true);
+   '《市场监督管理投诉举报处理暂行办法》第二十一条、第三十一条:终止调解或处理后七个工作日内告知当事人、举报人', 'sv_platform', '2026-01-01 00:00+08', true),
+  -- the 12345 platform's own limits (12345 work orders only): the city's configuration, not a law
+  ('sign', '12345工单签收期限', 'any', 'assigned', 1, 0, 2,
+   '《国务院办公厅关于进一步优化地方政务服务便民热线的指导意见》(国办发〔2020〕53号)要求明确热线工单办理时限;本时限为本市12345热线工作规则的设定(默认派单后1个工作日内签收),可配置,并非法律、法规规定的期限', 'sv_platform', '2026-01-01 00:00+08', true),
+  ('hotline_reply', '12345工单答复期限', 'any', 'signed', 15, 0, 3,
+   '《国务院办公厅关于进一步优化地方政务服务便民热线的指导意见》(国办发〔2020〕53号)要求明确热线工单办理时限;本时限为本市12345热线工作规则的设定(默认签收后15个工作日内答复),可配置,并非法律、法规规定的期限', 'sv_platform', '2026-01-01 00:00+08', true);
 
--- The policy's working days (the row must exist: it is seeded and never deleted).
+-- The policy's working days (the row must exist: it is seeded and never deleted).  PL/pgSQL: its
+-- plan is kept for the session (a SQL function with a SET clause is planned at every call, and
+-- every intake reads two or three policies).
 CREATE OR REPLACE FUNCTION sv._complaint_policy_days(code text) RETURNS integer
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
-AS $fn$ SELECT p.workdays FROM sv.complaint_policy p WHERE p.code = _complaint_policy_days.code ORDER BY p.id DESC LIMIT 1 $fn$;
+AS $fn$
+BEGIN
+  RETURN (SELECT p.workdays FROM sv.complaint_policy p WHERE p.code = _complaint_policy_days.code ORDER BY p.id DESC LIMIT 1);
+END
+$fn$;
 
 -- Masks for the copy everyone may read: a phone keeps its first 3 and last 4 digits, an
 -- identity number its first and last character.
@@ -294,9 +317,13 @@ CREATE VIEW sv_work.complaint WITH (security_invoker = true) AS
          p.complaint_id IS NOT NULL AS person_in_clear,
          c.attachments, c.received_at, c.department_id, d.name_zh AS department_name,
          c.state, sv.label_zh('complaint.state', c.state) AS state_zh, c.recorded_at, c.accept_due, c.accept_due_provisional,
-         x.accept_state, sv.label_zh('deadline.state', x.accept_state) AS accept_state_zh
+         x.accept_state, sv.label_zh('deadline.state', x.accept_state) AS accept_state_zh,
+         c.sign_due, c.signed_at, x.sign_state, sv.label_zh('deadline.state', x.sign_state) AS sign_state_zh,
+         c.hotline_reply_due, x.hotline_reply_state, sv.label_zh('deadline.state', x.hotline_reply_state) AS hotline_reply_state_zh
   FROM sv.complaint c LEFT JOIN sv.complaint_person p ON p.complaint_id = c.id
-  CROSS JOIN LATERAL (SELECT sv.deadline_state('complaint.accept_due', c.accept_due, c.decided_at) AS accept_state) x
+  CROSS JOIN LATERAL (SELECT sv.deadline_state('complaint.accept_due', c.accept_due, c.decided_at) AS accept_state,
+                             sv.deadline_state('complaint.sign_due', c.sign_due, c.signed_at) AS sign_state,
+                             sv.deadline_state('complaint.hotline_reply_due', c.hotline_reply_due, c.replied_at) AS hotline_reply_state) x
   LEFT JOIN sv.department d ON d.id = c.department_id;
 COMMENT ON VIEW sv_work.complaint IS
   '投诉举报(举报人信息保密:仅承办部门可见明文) / Complaints and reports in the caller''s scope; the person''s identity in clear only for the assigned department';
@@ -328,6 +355,13 @@ COMMENT ON COLUMN sv_work.complaint.accept_due IS '受理期限(投诉,收到之
 COMMENT ON COLUMN sv_work.complaint.accept_due_provisional IS '受理期限是否暂定(跨未发布放假安排的年度)';
 COMMENT ON COLUMN sv_work.complaint.accept_state IS '受理期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结';
 COMMENT ON COLUMN sv_work.complaint.accept_state_zh IS '受理期限状态';
+COMMENT ON COLUMN sv_work.complaint.sign_due IS '12345工单签收期限(派单后,本市12345工作规则设定,可配置)';
+COMMENT ON COLUMN sv_work.complaint.signed_at IS '签收时间';
+COMMENT ON COLUMN sv_work.complaint.sign_state IS '签收期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结';
+COMMENT ON COLUMN sv_work.complaint.sign_state_zh IS '签收期限状态';
+COMMENT ON COLUMN sv_work.complaint.hotline_reply_due IS '12345工单答复期限(签收后,本市12345工作规则设定,可配置)';
+COMMENT ON COLUMN sv_work.complaint.hotline_reply_state IS '12345答复期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结';
+COMMENT ON COLUMN sv_work.complaint.hotline_reply_state_zh IS '12345答复期限状态';
 -- The acceptance deadline on the calendar (20_calendar.sql): open until accepted or refused; the
 -- summary names the work order and the subject, never the person.
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)

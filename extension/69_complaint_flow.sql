@@ -12,6 +12,7 @@
 --             statutory limits with their legal basis, configurable), sv.complaint_extension
 --             (extension requests and their approval), sv.complaint_supervision (督办 records)
 -- Functions:  officers of the assigned department: sv.complaint_accept, sv.complaint_refuse,
+--             sv.complaint_sign (签收 of a 12345 work order),
 --             sv.complaint_return, sv.complaint_mediate, sv.complaint_case_decide,
 --             sv.complaint_reply, sv.complaint_close, sv.complaint_extension_request;
 --             the department's other officers or administrators: sv.complaint_extension_decide;
@@ -20,7 +21,10 @@
 --             administrators: sv.complaint_policy_set, sv.complaint_supervise_sweep(day)
 -- Deadlines:  complaint.handle_due (办理期限: mediation 45 working days from acceptance, a report's
 --             verification and case decision 15 from receipt, extendable), complaint.reply_due
---             (告知期限: 7 working days from the end of handling or the refusal)
+--             (告知期限: 7 working days from the end of handling or the refusal); for 12345 work
+--             orders the platform's own limits (the city's configuration, not a law):
+--             complaint.sign_due (签收期限: 1 working day from the dispatch) and
+--             complaint.hotline_reply_due (12345答复期限: 15 working days from the sign-for)
 -- SQLSTATEs:  55000 a step the item's state does not allow (the transition table), 42809 a step
 --             its kind does not have (mediation of a report), 42501 not the assigned department,
 --             22023 a missing reason or bad value, 23505 a revisit sent again with other content.
@@ -44,6 +48,7 @@ GRANT SELECT ON sv.complaint_transition TO sv_officer, sv_admin, sv_auditor, sv_
 -- sv:rerun (the transitions are code: every update writes them again, docs/upgrades.md)
 INSERT INTO sv.complaint_transition AS t (action, from_state, to_state, kinds, label_zh) VALUES
   ('assign',  'received', 'received',  '{complaint,report,inquiry,suggestion}', '派单/改派'),
+  ('sign',    'received', 'received',  '{complaint,report,inquiry,suggestion}', '签收(12345工单)'),
   ('return',  'received', 'received',  '{complaint,report,inquiry,suggestion}', '退回'),
   ('accept',  'received', 'accepted',  '{complaint,report,inquiry,suggestion}', '受理'),
   ('refuse',  'received', 'refused',   '{complaint,report}', '不予受理'),
@@ -214,13 +219,17 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me record := sv._caller();
   v_dept integer;
   v_seq bigint;
   v_msg uuid;
   v_id bigint;
 BEGIN
-  UPDATE sv.complaint x SET state = to_state WHERE x.id = c.id RETURNING x.department_id INTO v_dept;
+  -- a step that keeps the state (派单, 退回) writes no new row version of the item
+  IF to_state IS DISTINCT FROM c.state THEN
+    UPDATE sv.complaint x SET state = to_state WHERE x.id = c.id RETURNING x.department_id INTO v_dept;
+  ELSE
+    SELECT x.department_id INTO v_dept FROM sv.complaint x WHERE x.id = c.id;
+  END IF;
   v_seq := sv.audit_append(v_dept, 'complaint', c.id::text, action,
              jsonb_build_object('from_state', c.state, 'to_state', to_state, 'reason', reason) || coalesce(detail, '{}'));
   IF c.channel = 'hotline' THEN
@@ -232,9 +241,79 @@ BEGIN
   END IF;
   INSERT INTO sv.complaint_step (complaint_id, action, from_state, to_state, department_id, reason, detail, message,
                                  audit_seq, acted_by, acted_at)
-  VALUES (c.id, action, c.state, to_state, v_dept, reason, coalesce(detail, '{}'), v_msg, v_seq, me.login, now())
+  VALUES (c.id, action, c.state, to_state, v_dept, reason, coalesce(detail, '{}'), v_msg, v_seq, sv._outer_user(), now())
   RETURNING id INTO v_id;
   RETURN v_id;
+END
+$fn$;
+
+-- The sign-for clock of a 12345 work order dispatched to a department on day (policy 'sign';
+-- NULL for the other channels and an item no department holds).
+CREATE OR REPLACE FUNCTION sv._complaint_sign_clock(channel text, department_id integer, day date,
+                                                    OUT workdays integer, OUT due date, OUT provisional boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF channel = 'hotline' AND department_id IS NOT NULL THEN
+    workdays := sv._complaint_policy_days('sign');
+    due := sv.add_workdays(day, workdays);
+    provisional := coalesce(sv.calendar_provisional_between(day, due), false);
+  ELSE
+    provisional := false;
+  END IF;
+END
+$fn$;
+
+-- 签收: a 12345 work order is signed for now (by sv.complaint_sign, or by its acceptance or
+-- refusal when no sign-for came first): closes the sign-for limit and starts the 12345 reply
+-- limit (policy 'hotline_reply', from today).  Returns the reply due date; NULL (nothing done)
+-- for another channel or an item signed for already.
+CREATE OR REPLACE FUNCTION sv._complaint_signed(c sv.complaint) RETURNS date
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_today date := sv.local_date(now());
+  v_days integer;
+  v_due date;
+BEGIN
+  IF c.channel <> 'hotline' OR c.signed_at IS NOT NULL THEN
+    RETURN NULL;
+  END IF;
+  v_days := sv._complaint_policy_days('hotline_reply');
+  v_due := sv.add_workdays(v_today, v_days);
+  UPDATE sv.complaint x SET signed_at = now(), hotline_reply_workdays = v_days, hotline_reply_due = v_due,
+         hotline_reply_due_provisional = coalesce(sv.calendar_provisional_between(v_today, v_due), false)
+  WHERE x.id = c.id;
+  RETURN v_due;
+END
+$fn$;
+
+-- 签收: an officer of the assigned department signs for a 12345 work order (the other channels
+-- have no sign-for: 42809); once (55000 again, or after acceptance).  Pushed to 12345 as a status.
+CREATE OR REPLACE FUNCTION sv.complaint_sign(complaint_id bigint, note text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  c sv.complaint := sv._complaint_for_officer(complaint_id, 'sign for a 12345 work order');
+  v_to text := sv._complaint_next_state(c, 'sign');
+  v_due date;
+BEGIN
+  IF c.channel <> 'hotline' THEN
+    RAISE EXCEPTION 'complaint %: sign-for (签收) is a step of 12345 work orders, not of the % channel', c.id, c.channel
+      USING ERRCODE = 'wrong_object_type';
+  END IF;
+  IF c.signed_at IS NOT NULL THEN
+    RAISE EXCEPTION 'complaint %: it was signed for already', c.id
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF note IS NOT NULL THEN
+    note := sv._require_label('note', note, 500);
+  END IF;
+  v_due := sv._complaint_signed(c);
+  RETURN sv._complaint_step(c, 'sign', v_to, nullif(note, ''), jsonb_build_object('hotline_reply_due', v_due));
 END
 $fn$;
 
@@ -249,6 +328,7 @@ DECLARE
   v_to text := sv._complaint_next_state(c, 'accept');
   v_start date;
   v_days integer;
+  v_reply_due date;
 BEGIN
   IF note IS NOT NULL THEN
     note := sv._require_label('note', note, 500);
@@ -261,8 +341,11 @@ BEGIN
          handle_due = sv.add_workdays(v_start, v_days),
          handle_due_provisional = coalesce(sv.calendar_provisional_between(v_start, sv.add_workdays(v_start, v_days)), false)
   WHERE x.id = c.id;
+  -- a 12345 work order not signed for: its acceptance signs for it
+  v_reply_due := sv._complaint_signed(c);
   RETURN sv._complaint_step(c, 'accept', v_to, nullif(note, ''),
-           jsonb_strip_nulls(jsonb_build_object('handle_due', sv.add_workdays(v_start, v_days))));
+           jsonb_strip_nulls(jsonb_build_object('handle_due', sv.add_workdays(v_start, v_days), 'signed', v_reply_due IS NOT NULL,
+                                                'hotline_reply_due', v_reply_due)));
 END
 $fn$;
 
@@ -277,13 +360,17 @@ DECLARE
   v_to text := sv._complaint_next_state(c, 'refuse');
   v_today date := sv.local_date(now());
   v_days integer := sv._complaint_policy_days('reply');
+  v_reply_due date;
 BEGIN
   PERFORM sv._require_reason(reason, 'the item is refused');
   UPDATE sv.complaint x SET decided_at = now(), reply_start = v_today, reply_workdays = v_days,
          reply_due = sv.add_workdays(v_today, v_days),
          reply_due_provisional = coalesce(sv.calendar_provisional_between(v_today, sv.add_workdays(v_today, v_days)), false)
   WHERE x.id = c.id;
-  RETURN sv._complaint_step(c, 'refuse', v_to, btrim(reason), '{}');
+  -- a 12345 work order not signed for: its refusal signs for it
+  v_reply_due := sv._complaint_signed(c);
+  RETURN sv._complaint_step(c, 'refuse', v_to, btrim(reason),
+           CASE WHEN v_reply_due IS NOT NULL THEN jsonb_build_object('signed', true, 'hotline_reply_due', v_reply_due) ELSE '{}' END);
 END
 $fn$;
 
@@ -299,6 +386,8 @@ DECLARE
 BEGIN
   PERFORM sv._require_reason(reason, 'the item is returned');
   UPDATE sv.complaint x SET department_id = NULL, returns = x.returns + 1,
+         sign_start = NULL, sign_workdays = NULL, sign_due = NULL, sign_due_provisional = false, signed_at = NULL,
+         hotline_reply_workdays = NULL, hotline_reply_due = NULL, hotline_reply_due_provisional = false,
          route_note = left(format('returned by %s: %s', (SELECT d.code FROM sv.department d WHERE d.id = c.department_id), btrim(reason)), 500)
   WHERE x.id = c.id;
   RETURN sv._complaint_step(c, 'return', v_to, btrim(reason),
@@ -316,6 +405,7 @@ AS $fn$
 DECLARE
   c sv.complaint;
   v_to text;
+  s record;
 BEGIN
   PERFORM sv._require_given(ARRAY['complaint_id', 'department_id'], ARRAY[complaint_id IS NULL, department_id IS NULL]);
   c := sv._complaint_for_dispatcher(complaint_id);
@@ -332,9 +422,16 @@ BEGIN
   ELSIF reason IS NOT NULL THEN
     PERFORM sv._require_label('reason', reason, 500);
   END IF;
-  UPDATE sv.complaint x SET department_id = complaint_assign.department_id, route_note = NULL WHERE x.id = c.id;
+  -- a 12345 work order: the new department's sign-for clock starts today
+  s := sv._complaint_sign_clock(c.channel, complaint_assign.department_id, sv.local_date(now()));
+  UPDATE sv.complaint x SET department_id = complaint_assign.department_id, route_note = NULL,
+         sign_start = CASE WHEN s.due IS NOT NULL THEN sv.local_date(now()) END, sign_workdays = s.workdays, sign_due = s.due,
+         sign_due_provisional = s.provisional, signed_at = NULL,
+         hotline_reply_workdays = NULL, hotline_reply_due = NULL, hotline_reply_due_provisional = false
+  WHERE x.id = c.id;
   RETURN sv._complaint_step(c, 'assign', v_to, nullif(btrim(reason), ''),
-           jsonb_build_object('from_department_id', c.department_id, 'department_id', department_id));
+           jsonb_build_object('from_department_id', c.department_id, 'department_id', department_id)
+           || CASE WHEN s.due IS NOT NULL THEN jsonb_build_object('sign_due', s.due) ELSE '{}' END);
 END
 $fn$;
 
@@ -476,15 +573,12 @@ BEGIN
   v_note := sv._payload_text(payload, 'note', 'note', 500);
   PERFORM sv._require_given(ARRAY['work_order_no', 'satisfaction'], ARRAY[v_no IS NULL, v_sat IS NULL]);
   PERFORM sv._require_one_of('satisfaction', v_sat, ARRAY['satisfied', 'basically_satisfied', 'dissatisfied']);
-  BEGIN
-    v_at := (payload ->> 'revisited_at')::timestamptz;
-  EXCEPTION WHEN OTHERS THEN
-    v_at := NULL;
-  END;
-  IF v_at IS NULL OR v_at > now() + interval '5 minutes' OR v_at < '2000-01-01 00:00+08'
-     OR (payload ->> 'revisited_at') !~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$' THEN
-    RAISE EXCEPTION 'revisited_at must be a past time written YYYY-MM-DDTHH:MM:SS with a time zone, not %',
-      coalesce((payload -> 'revisited_at')::text, 'missing') USING ERRCODE = 'invalid_datetime_format';
+  -- the form as every payload time (sv._payload_time, 22007); then the range, as received_at's
+  v_at := sv._payload_time(payload, 'revisited_at', 'revisited_at');
+  IF v_at > now() + interval '5 minutes' OR v_at < '2000-01-01 00:00+08' THEN
+    RAISE EXCEPTION 'revisited_at % is % the hotline''s time', payload ->> 'revisited_at',
+      CASE WHEN v_at < '2000-01-01 00:00+08' THEN 'before 2000: not' ELSE 'in the future: not' END
+      USING ERRCODE = 'datetime_field_overflow';
   END IF;
   SELECT * INTO c FROM sv.complaint x WHERE x.channel = 'hotline' AND x.work_order_no = v_no FOR UPDATE;
   IF NOT FOUND THEN
@@ -615,7 +709,7 @@ BEGIN
   PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.complaint_policy'), 0);
   SELECT * INTO p FROM sv.complaint_policy x WHERE x.code = complaint_policy_set.code ORDER BY x.id DESC LIMIT 1;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'code: % is not a complaint policy (accept, mediate, verify, reply)', quote_literal(code)
+    RAISE EXCEPTION 'code: % is not a complaint policy (accept, mediate, verify, reply, sign, hotline_reply)', quote_literal(code)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF workdays NOT BETWEEN 1 AND 120 OR extension_max NOT BETWEEN 0 AND 120 OR supervise_after NOT BETWEEN 0 AND 60 THEN
@@ -661,7 +755,10 @@ BEGIN
     CROSS JOIN LATERAL (VALUES ('complaint.accept_due', c.accept_due, c.decided_at IS NULL, 'accept'),
                                ('complaint.handle_due', c.handle_due, c.handled_at IS NULL,
                                 CASE c.kind WHEN 'complaint' THEN 'mediate' ELSE 'verify' END),
-                               ('complaint.reply_due', c.reply_due, c.replied_at IS NULL, 'reply')) x(deadline, due, open, policy)
+                               ('complaint.reply_due', c.reply_due, c.replied_at IS NULL, 'reply'),
+                               ('complaint.sign_due', c.sign_due, c.signed_at IS NULL, 'sign'),
+                               ('complaint.hotline_reply_due', c.hotline_reply_due, c.replied_at IS NULL, 'hotline_reply'))
+                        x(deadline, due, open, policy)
     CROSS JOIN LATERAL (SELECT y.supervise_after FROM sv.complaint_policy y WHERE y.code = x.policy
                         ORDER BY y.id DESC LIMIT 1) p
     WHERE x.open AND x.due IS NOT NULL AND x.due < v_day
@@ -702,6 +799,7 @@ AS $fn$
   GROUP BY 2, 3, 4
 $fn$;
 
+COMMENT ON FUNCTION sv.complaint_sign(bigint, text) IS '签收: sign for a 12345 work order (officers of the assigned department)';
 COMMENT ON FUNCTION sv.complaint_accept(bigint, text) IS '受理: accept a complaint or report (officers of the assigned department)';
 COMMENT ON FUNCTION sv.complaint_refuse(bigint, text) IS '不予受理: refuse a complaint or report with a reason (officers of the assigned department)';
 COMMENT ON FUNCTION sv.complaint_return(bigint, text) IS '退回: return an item to the dispatch queue with a reason (officers of the assigned department)';
@@ -716,7 +814,7 @@ COMMENT ON FUNCTION sv.complaint_extension_decide(bigint, boolean, text) IS '延
 COMMENT ON FUNCTION sv.complaint_policy_set(text, integer, integer, integer, text) IS 'Change a statutory limit of complaints (administrators)';
 COMMENT ON FUNCTION sv.complaint_supervise_sweep(date) IS '督办: supervise complaints still overdue after the policy''s period (administrators)';
 
-GRANT EXECUTE ON FUNCTION sv.complaint_accept(bigint, text), sv.complaint_refuse(bigint, text),
+GRANT EXECUTE ON FUNCTION sv.complaint_sign(bigint, text), sv.complaint_accept(bigint, text), sv.complaint_refuse(bigint, text),
   sv.complaint_return(bigint, text), sv.complaint_mediate(bigint, text, text), sv.complaint_case_decide(bigint, boolean, text),
   sv.complaint_reply(bigint, text), sv.complaint_close(bigint, boolean, text),
   sv.complaint_extension_request(bigint, integer, text) TO sv_officer;
@@ -738,9 +836,22 @@ SELECT sv._calendar_deadline_register(ROW('complaint.reply_due', '投诉举报�
    't.replied_at IS NULL', 't.replied_at', 2,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 
+-- The 12345 platform's own limits (12345 work orders): sign-for from the dispatch, the reply
+-- from the sign-for (closed by sv.complaint_reply).
+-- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
+SELECT sv._calendar_deadline_register(ROW('complaint.sign_due', '12345工单签收期限', 'sv.complaint', 'complaint', 't.id::text',
+   't.id = $1::bigint', 't.department_id', 't.sign_start', 't.sign_workdays', 'sign_due', 'sign_due_provisional',
+   't.signed_at IS NULL', 't.signed_at', 0,
+   $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
+-- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
+SELECT sv._calendar_deadline_register(ROW('complaint.hotline_reply_due', '12345工单答复期限', 'sv.complaint', 'complaint', 't.id::text',
+   't.id = $1::bigint', 't.department_id', 'sv.local_date(t.signed_at)', 't.hotline_reply_workdays', 'hotline_reply_due',
+   'hotline_reply_due_provisional', 't.replied_at IS NULL', 't.replied_at', 3,
+   $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
+
 -- The history as officers read it (the items they may read).
 -- sv:rerun (the labels of the steps, 05_code_label: every update registers them again)
-SELECT sv._code_label_register('complaint_step.action', ARRAY[['assign', '派单'], ['return', '退回'], ['accept', '受理'],
+SELECT sv._code_label_register('complaint_step.action', ARRAY[['assign', '派单'], ['sign', '签收'], ['return', '退回'], ['accept', '受理'],
   ['refuse', '不予受理'], ['mediate', '调解'], ['case', '立案决定'], ['reply', '答复'], ['close', '办结'], ['revisit', '回访']]);
 
 CREATE VIEW sv_work.complaint_history WITH (security_invoker = true) AS
@@ -754,7 +865,7 @@ COMMENT ON VIEW sv_work.complaint_history IS '投诉举报办理记录 / Every s
 COMMENT ON COLUMN sv_work.complaint_history.id IS '步骤编号';
 COMMENT ON COLUMN sv_work.complaint_history.complaint_id IS '投诉举报编号';
 COMMENT ON COLUMN sv_work.complaint_history.work_order_no IS '12345工单编号';
-COMMENT ON COLUMN sv_work.complaint_history.action IS '环节代码:assign 派单, return 退回, accept 受理, refuse 不予受理, mediate 调解, case 立案决定, reply 答复, close 办结, revisit 回访';
+COMMENT ON COLUMN sv_work.complaint_history.action IS '环节代码:assign 派单, sign 签收, return 退回, accept 受理, refuse 不予受理, mediate 调解, case 立案决定, reply 答复, close 办结, revisit 回访';
 COMMENT ON COLUMN sv_work.complaint_history.action_zh IS '环节';
 COMMENT ON COLUMN sv_work.complaint_history.action_name IS '环节名称(按办理前状态细分)';
 COMMENT ON COLUMN sv_work.complaint_history.from_state IS '原状态代码';
@@ -915,6 +1026,7 @@ AS $fn$
 DECLARE
   c sv.complaint := sv._complaint_for_dispatcher(complaint_id);
   r record;
+  s record;
 BEGIN
   IF c.department_id IS NOT NULL OR c.state <> 'received' THEN
     RAISE EXCEPTION 'complaint %: only an item waiting for dispatch is routed (it is %)', c.id,
@@ -922,10 +1034,15 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   r := sv._complaint_route(c);
-  UPDATE sv.complaint x SET route_note = r.note, department_id = r.department_id WHERE x.id = c.id;
+  s := sv._complaint_sign_clock(c.channel, r.department_id, sv.local_date(now()));
+  UPDATE sv.complaint x SET route_note = r.note, department_id = r.department_id,
+         sign_start = CASE WHEN s.due IS NOT NULL THEN sv.local_date(now()) END, sign_workdays = s.workdays, sign_due = s.due,
+         sign_due_provisional = s.provisional
+  WHERE x.id = c.id;
   IF r.department_id IS NOT NULL THEN
     PERFORM sv._complaint_step(c, 'assign', 'received', r.note,
-              jsonb_build_object('from_department_id', NULL, 'department_id', r.department_id, 'routed', true));
+              jsonb_build_object('from_department_id', NULL, 'department_id', r.department_id, 'routed', true)
+              || CASE WHEN s.due IS NOT NULL THEN jsonb_build_object('sign_due', s.due) ELSE '{}' END);
   END IF;
   RETURN r.department_id;
 END
@@ -990,7 +1107,6 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  me record := sv._caller();
   c sv.complaint;
   p sv.complaint_person;
   v_old sv.complaint;
@@ -1004,6 +1120,7 @@ DECLARE
   v_problem text;
   v_dept text;
   v_diff text;
+  v_received_dept integer;
   i integer;
   r record;
 BEGIN
@@ -1156,6 +1273,25 @@ BEGIN
     c.accept_due_provisional := sv.calendar_provisional_between(sv.local_date(c.received_at), c.accept_due);
   END IF;
 
+  -- not dispatched by the channel: routed by duty and territory now, so that the item is written
+  -- once with its department (or the reason it waits in the dispatch queue); the step 'assign'
+  -- follows the intake's audit record
+  v_received_dept := c.department_id;
+  IF c.department_id IS NULL THEN
+    r := sv._complaint_route(c);
+    c.department_id := r.department_id;
+    c.route_note := r.note;
+  END IF;
+  -- a 12345 work order with a department: signed for (签收) within the policy's limit, counted
+  -- from the day of receipt (the order comes dispatched)
+  r := sv._complaint_sign_clock(c.channel, c.department_id, sv.local_date(c.received_at));
+  IF r.due IS NOT NULL THEN
+    c.sign_start := sv.local_date(c.received_at);
+    c.sign_workdays := r.workdays;
+    c.sign_due := r.due;
+  END IF;
+  c.sign_due_provisional := r.provisional;
+
   -- idempotent on the work-order number: the same content again is the same item.  Two first
   -- deliveries at once: the second waits on the unique key, finds nothing inserted, and loops
   -- to compare with the first one's row.
@@ -1171,7 +1307,7 @@ BEGIN
           ('person', (v_old.anonymous, old_p.name, old_p.phone, old_p.id_number) IS DISTINCT FROM (c.anonymous, p.name, p.phone, p.id_number)),
           ('attachments', v_old.attachments IS DISTINCT FROM c.attachments),
           ('catalog_item', v_old.catalog_item_id IS DISTINCT FROM c.catalog_item_id),
-          ('department', v_old.received_department_id IS DISTINCT FROM c.department_id)) v(f, differs)
+          ('department', v_old.received_department_id IS DISTINCT FROM v_received_dept)) v(f, differs)
       WHERE differs;
       IF v_diff IS NOT NULL THEN
         RAISE EXCEPTION 'work_order_no: work order % was already received with different content (%)', c.work_order_no, v_diff
@@ -1182,11 +1318,13 @@ BEGIN
     INSERT INTO sv.complaint (work_order_no, kind, channel, body, subject_uscc, subject_name, subject_address, place_address,
                               place_region_code, anonymous, person_name_masked, person_phone_masked, person_id_masked,
                               attachments, received_at, department_id, state, recorded_by, recorded_at, accept_due,
-                              accept_due_provisional, accept_workdays, catalog_item_id, received_department_id)
+                              accept_due_provisional, accept_workdays, catalog_item_id, received_department_id, route_note,
+                              sign_start, sign_workdays, sign_due, sign_due_provisional)
     VALUES (c.work_order_no, c.kind, c.channel, c.body, c.subject_uscc, c.subject_name, c.subject_address, c.place_address,
             c.place_region_code, c.anonymous, c.person_name_masked, c.person_phone_masked, c.person_id_masked,
-            c.attachments, c.received_at, c.department_id, 'received', me.login, now(), c.accept_due,
-            coalesce(c.accept_due_provisional, false), c.accept_workdays, c.catalog_item_id, c.department_id)
+            c.attachments, c.received_at, c.department_id, 'received', sv._outer_user(), now(), c.accept_due,
+            coalesce(c.accept_due_provisional, false), c.accept_workdays, c.catalog_item_id, v_received_dept, c.route_note,
+            c.sign_start, c.sign_workdays, c.sign_due, c.sign_due_provisional)
     ON CONFLICT ON CONSTRAINT complaint_work_order_no_key DO NOTHING
     RETURNING id INTO c.id;
     EXIT WHEN c.id IS NOT NULL;
@@ -1196,24 +1334,19 @@ BEGIN
   END IF;
   -- the audit record: no identity (举报人信息保密), not even masked, and not the text, which the
   -- person may have signed; its SHA-256 proves what was received
-  PERFORM sv.audit_append(c.department_id, 'complaint', c.id::text, 'receive',
+  PERFORM sv.audit_append(v_received_dept, 'complaint', c.id::text, 'receive',
     jsonb_build_object('work_order_no', c.work_order_no, 'kind', c.kind, 'channel', c.channel,
                        'text_sha256', encode(sha256(convert_to(c.body, 'UTF8')), 'hex'),
                        'received_at', c.received_at, 'subject_uscc', c.subject_uscc, 'subject_name', c.subject_name,
                        'place_region', c.place_region_code, 'anonymous', c.anonymous,
-                       'attachments', jsonb_array_length(c.attachments), 'department_id', c.department_id,
+                       'attachments', jsonb_array_length(c.attachments), 'department_id', v_received_dept,
                        'state', 'received', 'accept_due', c.accept_due, 'catalog_item_id', c.catalog_item_id));
-  -- not dispatched by the channel: routed by duty and territory, or left in the dispatch queue
-  IF c.department_id IS NULL THEN
-    SELECT * INTO v_old FROM sv.complaint x WHERE x.id = c.id;
-    r := sv._complaint_route(v_old);
-    IF r.department_id IS NOT NULL THEN
-      UPDATE sv.complaint x SET department_id = r.department_id, route_note = r.note WHERE x.id = c.id;
-      PERFORM sv._complaint_step(v_old, 'assign', 'received', r.note,
-                jsonb_build_object('from_department_id', NULL, 'department_id', r.department_id, 'routed', true));
-    ELSE
-      UPDATE sv.complaint x SET route_note = r.note WHERE x.id = c.id;
-    END IF;
+  -- routed (not dispatched by the channel): the step 'assign', with how
+  IF v_received_dept IS NULL AND c.department_id IS NOT NULL THEN
+    c.state := 'received';
+    PERFORM sv._complaint_step(c, 'assign', 'received', c.route_note,
+              jsonb_build_object('from_department_id', NULL, 'department_id', c.department_id, 'routed', true)
+              || CASE WHEN c.sign_due IS NOT NULL THEN jsonb_build_object('sign_due', c.sign_due) ELSE '{}' END);
   END IF;
   RETURN c.id;
 END
@@ -1239,33 +1372,9 @@ GRANT EXECUTE ON FUNCTION sv.complaint_receive(jsonb) TO sv_integration;
 -- officials (来信, 来访), batches of 12345 work orders (the ingest kind 'complaint').
 -- ---------------------------------------------------------------------------------------------
 
--- A citizen's submission through the public portal: the fields of sv.complaint_receive but
--- work_order_no, received_at and department (kind, text, subject, place, person or anonymous,
--- attachments, catalog_item); returns the tracking code (查询码), the only way to its status.
--- The code is 16 characters: 'W', the day (YYMMDD) and 9 random letters and digits.
-CREATE OR REPLACE FUNCTION sv.complaint_submit(payload jsonb) RETURNS text
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  v_code text;
-BEGIN
-  PERFORM sv._require_role('submit a complaint through the portal', '{sv_public}');
-  PERFORM sv._require_given(ARRAY['payload'], ARRAY[payload IS NULL]);
-  IF jsonb_typeof(payload) <> 'object' THEN
-    RAISE EXCEPTION 'payload must be a JSON object, not a JSON %', jsonb_typeof(payload) USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  PERFORM sv._payload_keys(payload, 'payload', '{kind,text,subject,place,person,anonymous,attachments,catalog_item}');
-  v_code := 'W' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')
-            || upper(substr(translate(encode(uuid_send(gen_random_uuid()), 'base64'), '+/=', ''), 1, 9));
-  PERFORM sv._complaint_intake(payload || jsonb_build_object('work_order_no', v_code,
-            'received_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')), 'portal');
-  RETURN v_code;
-END
-$fn$;
-COMMENT ON FUNCTION sv.complaint_submit(jsonb) IS
-  'The public portal: a citizen''s complaint, report, inquiry or suggestion; returns its tracking code (查询码)';
-GRANT EXECUTE ON FUNCTION sv.complaint_submit(jsonb) TO sv_public;
+-- The portal's submission, sv.complaint_submit, is in 75_complaint_portal_limit.sql, after the
+-- rate limits it applies.
+
 
 -- The status of a portal submission by its tracking code, without personal data or text: the
 -- kind, the state, the department, the acceptance deadline and the steps with their dates.
@@ -1409,16 +1518,20 @@ SELECT sv._ingest_kind_register('complaint', '12345工单', 50, 'sv.complaint_st
 -- Views: the officers' queue (待办), the public monthly counts, the statistics for BI.
 -- ---------------------------------------------------------------------------------------------
 
--- The deadline an item owes now: acceptance while received, handling while accepted (a
+-- The deadline an item owes now: while received, the sign-for of a 12345 work order not signed
+-- for (unless its acceptance is due earlier), else acceptance; handling while accepted (a
 -- complaint or report), the reply while handled or refused; with its state today.
 CREATE OR REPLACE FUNCTION sv._complaint_current_deadline(c sv.complaint, OUT deadline text, OUT due_on date)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT CASE WHEN c.state = 'received' AND c.accept_due IS NOT NULL THEN 'complaint.accept_due'
+  SELECT CASE WHEN c.state = 'received' AND c.signed_at IS NULL AND c.sign_due <= coalesce(c.accept_due, 'infinity')
+                THEN 'complaint.sign_due'
+              WHEN c.state = 'received' AND c.accept_due IS NOT NULL THEN 'complaint.accept_due'
               WHEN c.state = 'accepted' AND c.handle_due IS NOT NULL THEN 'complaint.handle_due'
               WHEN c.state IN ('handled', 'refused') AND c.reply_due IS NOT NULL THEN 'complaint.reply_due' END,
-         CASE WHEN c.state = 'received' THEN c.accept_due WHEN c.state = 'accepted' THEN c.handle_due
+         CASE WHEN c.state = 'received' AND c.signed_at IS NULL AND c.sign_due <= coalesce(c.accept_due, 'infinity') THEN c.sign_due
+              WHEN c.state = 'received' THEN c.accept_due WHEN c.state = 'accepted' THEN c.handle_due
               WHEN c.state IN ('handled', 'refused') THEN c.reply_due END
 $fn$;
 
@@ -1433,7 +1546,8 @@ CREATE VIEW sv_work.complaint_queue WITH (security_invoker = true) AS
          c.state, sv.label_zh('complaint.state', c.state) AS state_zh,
          c.department_id, dp.name_zh AS department_name, c.subject_uscc, c.subject_name, c.place_region_code, c.received_at,
          (SELECT string_agg(t.action, ',' ORDER BY t.action) FROM sv.complaint_transition t
-          WHERE t.from_state = c.state AND c.kind = ANY (t.kinds) AND t.action NOT IN ('assign', 'revisit')) AS next_steps,
+          WHERE t.from_state = c.state AND c.kind = ANY (t.kinds) AND t.action NOT IN ('assign', 'revisit')
+            AND (t.action <> 'sign' OR (c.channel = 'hotline' AND c.signed_at IS NULL))) AS next_steps,
          d.deadline, d.due_on, sv.workdays_between(sv.local_date(now()), d.due_on) AS workdays_left,
          x.deadline_state, sv.label_zh('deadline.state', x.deadline_state) AS deadline_state_zh,
          c.returns, EXISTS (SELECT 1 FROM sv.complaint_supervision s WHERE s.complaint_id = c.id) AS supervised,

@@ -14,6 +14,8 @@ SELECT m.rel, CASE m.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END AS kind,
             WHEN m.rel IN ('sv.calendar_deadline'::regclass, 'sv.ingest_kind'::regclass, 'sv.versioned_table'::regclass,
                          'sv.code_label'::regclass, 'sv.complaint_transition'::regclass, 'sv.kpi'::regclass)
               THEN 'written by the install and update scripts only'
+            WHEN m.rel IN ('sv.complaint_submit_count'::regclass, 'sv.complaint_submit_secret'::regclass)
+              THEN 'transient: the portal rate limits'' counts of two days and their secret (a restore makes a new one)'
             ELSE 'NOT MARKED: holds user data?' END AS why_not_dumped
 FROM members m, ext
 WHERE m.rel::oid <> ALL (ext.extconfig)

@@ -348,7 +348,19 @@ CREATE TABLE sv.complaint (
   catalog_item_id        bigint REFERENCES sv.catalog_item (id),
   received_department_id integer REFERENCES sv.department (id),
   route_note             text,
-  CONSTRAINT complaint_route_note_check CHECK (char_length(route_note) <= 500)
+  CONSTRAINT complaint_route_note_check CHECK (char_length(route_note) <= 500),
+  -- the 12345 platform's own limits (69_complaint_flow.sql, policies sign and hotline_reply): a
+  -- work order dispatched to a department is signed for (签收) within sign_due, counted from
+  -- the dispatch; it is answered (答复) within hotline_reply_due, counted from the sign-for
+  sign_start                    date,
+  sign_workdays                 integer,
+  sign_due                      date,
+  sign_due_provisional          boolean NOT NULL DEFAULT false,
+  signed_at                     timestamptz,
+  hotline_reply_workdays        integer,
+  hotline_reply_due             date,
+  hotline_reply_due_provisional boolean NOT NULL DEFAULT false,
+  CONSTRAINT complaint_sign_check CHECK ((sign_due IS NULL OR channel = 'hotline') AND (hotline_reply_due IS NULL OR signed_at IS NOT NULL))
 );
 CREATE INDEX complaint_department_idx ON sv.complaint (department_id, received_at);
 CREATE INDEX complaint_region_idx ON sv.complaint (place_region_code);
@@ -823,9 +835,9 @@ CREATE TABLE sv.complaint_policy (
   updated_by       text NOT NULL,
   updated_at       timestamptz NOT NULL,
   builtin          boolean NOT NULL DEFAULT false,
-  CONSTRAINT complaint_policy_code_check CHECK (code IN ('accept', 'mediate', 'verify', 'reply')),
+  CONSTRAINT complaint_policy_code_check CHECK (code IN ('accept', 'mediate', 'verify', 'reply', 'sign', 'hotline_reply')),
   CONSTRAINT complaint_policy_kind_check CHECK (kind IN ('complaint', 'report', 'any')),
-  CONSTRAINT complaint_policy_starts_check CHECK (starts_at IN ('received', 'accepted', 'handled')),
+  CONSTRAINT complaint_policy_starts_check CHECK (starts_at IN ('received', 'accepted', 'handled', 'assigned', 'signed')),
   CONSTRAINT complaint_policy_workdays_check CHECK (workdays BETWEEN 1 AND 120),
   CONSTRAINT complaint_policy_extension_check CHECK (extension_max BETWEEN 0 AND 120),
   CONSTRAINT complaint_policy_supervise_check CHECK (supervise_after BETWEEN 0 AND 60),
@@ -845,7 +857,12 @@ INSERT INTO sv.complaint_policy (code, label_zh, kind, starts_at, workdays, exte
   ('verify', '举报核查处理期限', 'report', 'received', 15, 15, 5,
    '《市场监督管理行政处罚程序规定》第十八条:自收到材料之日起十五个工作日内核查并决定是否立案,经批准可延长十五个工作日', 'sv_platform', '2026-01-01 00:00+08', true),
   ('reply', '告知期限', 'any', 'handled', 7, 0, 5,
-   '《市场监督管理投诉举报处理暂行办法》第二十一条、第三十一条:终止调解或处理后七个工作日内告知当事人、举报人', 'sv_platform', '2026-01-01 00:00+08', true);
+   '《市场监督管理投诉举报处理暂行办法》第二十一条、第三十一条:终止调解或处理后七个工作日内告知当事人、举报人', 'sv_platform', '2026-01-01 00:00+08', true),
+  -- the 12345 platform's own limits (12345 work orders only): the city's configuration, not a law
+  ('sign', '12345工单签收期限', 'any', 'assigned', 1, 0, 2,
+   '《国务院办公厅关于进一步优化地方政务服务便民热线的指导意见》(国办发〔2020〕53号)要求明确热线工单办理时限;本时限为本市12345热线工作规则的设定(默认派单后1个工作日内签收),可配置,并非法律、法规规定的期限', 'sv_platform', '2026-01-01 00:00+08', true),
+  ('hotline_reply', '12345工单答复期限', 'any', 'signed', 15, 0, 3,
+   '《国务院办公厅关于进一步优化地方政务服务便民热线的指导意见》(国办发〔2020〕53号)要求明确热线工单办理时限;本时限为本市12345热线工作规则的设定(默认签收后15个工作日内答复),可配置,并非法律、法规规定的期限', 'sv_platform', '2026-01-01 00:00+08', true);
 CREATE TABLE sv.complaint_transition (
   action     text NOT NULL,
   from_state text NOT NULL,
@@ -1046,3 +1063,45 @@ CREATE TABLE sv.bulletin (
 );
 ALTER TABLE sv.bulletin ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.bulletin FORCE ROW LEVEL SECURITY;
+
+-- 75_complaint_portal_limit (issue 18, portal rate limits): the limits (configurable, a change
+-- is a new row), the counts by keyed hash (bounded: two days), the installation's secret.
+CREATE TABLE sv.complaint_submit_limit (
+  id          integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  scope       text NOT NULL,
+  per_hour    integer NOT NULL,
+  per_day     integer NOT NULL,
+  updated_by  text NOT NULL,
+  updated_at  timestamptz NOT NULL,
+  builtin     boolean NOT NULL DEFAULT false,
+  CONSTRAINT complaint_submit_limit_scope_check CHECK (scope IN ('phone', 'client', 'unkeyed')),
+  CONSTRAINT complaint_submit_limit_range_check CHECK (per_hour BETWEEN 1 AND 100000 AND per_day BETWEEN per_hour AND 1000000)
+);
+CREATE INDEX complaint_submit_limit_scope_idx ON sv.complaint_submit_limit (scope, id);
+ALTER TABLE sv.complaint_submit_limit ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_submit_limit FORCE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_submit_limit', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_submit_limit_id_seq', '');
+INSERT INTO sv.complaint_submit_limit (scope, per_hour, per_day, updated_by, updated_at, builtin) VALUES
+  ('phone',   5,   20,   'sv_platform', '2026-01-01 00:00+08', true),
+  ('client',  10,  50,   'sv_platform', '2026-01-01 00:00+08', true),
+  ('unkeyed', 100, 1000, 'sv_platform', '2026-01-01 00:00+08', true);
+CREATE TABLE sv.complaint_submit_count (
+  scope     text NOT NULL,
+  key_hash  bytea NOT NULL,
+  hour      timestamptz NOT NULL,
+  n         integer NOT NULL,
+  CONSTRAINT complaint_submit_count_pkey PRIMARY KEY (scope, key_hash, hour),
+  CONSTRAINT complaint_submit_count_hash_check CHECK (length(key_hash) = 32 AND n >= 1)
+);
+CREATE INDEX complaint_submit_count_hour_idx ON sv.complaint_submit_count (hour);
+ALTER TABLE sv.complaint_submit_count ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_submit_count FORCE ROW LEVEL SECURITY;
+CREATE TABLE sv.complaint_submit_secret (
+  secret bytea NOT NULL,
+  CONSTRAINT complaint_submit_secret_check CHECK (length(secret) = 32)
+);
+ALTER TABLE sv.complaint_submit_secret ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_submit_secret FORCE ROW LEVEL SECURITY;
+INSERT INTO sv.complaint_submit_secret (secret)
+SELECT sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()));
