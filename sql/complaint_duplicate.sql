@@ -13,11 +13,12 @@ CREATE ROLE regress_dup_admin LOGIN IN ROLE sv_admin;
 CREATE ROLE regress_dup_msa LOGIN IN ROLE sv_officer;      -- market supervision (4): handles the matter
 CREATE ROLE regress_dup_hurd LOGIN IN ROLE sv_officer;     -- housing (5), Xinhua district in scope
 CREATE ROLE regress_dup_nomap LOGIN IN ROLE sv_officer;
+CREATE ROLE regress_dup_health LOGIN IN ROLE sv_officer;   -- health (7), Weidong district: out of scope
 CREATE ROLE regress_dup_auditor LOGIN IN ROLE sv_auditor;
 CREATE ROLE regress_dup_bi LOGIN IN ROLE sv_bi;
 CREATE ROLE regress_dup_public LOGIN IN ROLE sv_public;
 SELECT sv.staff_add('regress_dup_msa', 4, '410400') > 0 AS mapped, sv.staff_add('regress_dup_hurd', 5, '410402') > 0 AS mapped,
-       sv.staff_add('regress_dup_admin', 1, '410400') > 0 AS mapped;
+       sv.staff_add('regress_dup_admin', 1, '410400') > 0 AS mapped, sv.staff_add('regress_dup_health', 7, '410403') > 0 AS mapped;
 
 CREATE FUNCTION pg_temp.as_role(r text, q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -82,6 +83,10 @@ RESET ROLE;
 SET ROLE regress_dup_nomap;
 SELECT count(*) AS nomap_sees FROM sv_work.complaint_duplicate;
 RESET ROLE;
+SET ROLE regress_dup_health;
+SELECT count(*) AS out_of_scope_sees FROM sv_work.complaint_duplicate WHERE complaint_id BETWEEN :a AND :e;
+SELECT count(*) AS out_of_scope_groups FROM sv_work.complaint_group;
+RESET ROLE;
 SET ROLE regress_dup_auditor;
 SELECT work_order_no, person_name, candidate_work_order_no, candidate_person_name FROM sv_work.complaint_duplicate
 WHERE complaint_id BETWEEN :a AND :e ORDER BY complaint_id, candidate_id;
@@ -89,7 +94,7 @@ RESET ROLE;
 
 -- confirm: officers of the department handling both items only
 SELECT r AS role, pg_temp.as_role(r, format('SELECT sv.complaint_duplicate_confirm(%s)', :p_ba)) AS confirm
-FROM unnest('{regress_dup_hurd,regress_dup_nomap,regress_dup_admin,regress_dup_auditor,regress_dup_bi,regress_dup_public,regress_dup_feed}'::text[]) r;
+FROM unnest('{regress_dup_hurd,regress_dup_health,regress_dup_nomap,regress_dup_admin,regress_dup_auditor,regress_dup_bi,regress_dup_public,regress_dup_feed}'::text[]) r;
 SELECT pg_temp.as_role('regress_dup_msa', format('SELECT sv.complaint_duplicate_confirm(%s)', :p_ea)) AS other_department_item,
        pg_temp.as_role('regress_dup_msa', 'SELECT sv.complaint_duplicate_confirm(NULL)') AS null_id,
        pg_temp.as_role('regress_dup_msa', 'SELECT sv.complaint_duplicate_confirm(-1)') AS missing,
@@ -103,7 +108,7 @@ SELECT pg_temp.as_role('regress_dup_msa', format('SELECT sv.complaint_duplicate_
 
 -- reject: officers of either item's department, with a reason
 SELECT r AS role, pg_temp.as_role(r, format('SELECT sv.complaint_duplicate_reject(%s, %L)', :p_ea, '不是同一事项')) AS reject
-FROM unnest('{regress_dup_nomap,regress_dup_admin,regress_dup_auditor,regress_dup_bi,regress_dup_public,regress_dup_feed}'::text[]) r;
+FROM unnest('{regress_dup_health,regress_dup_nomap,regress_dup_admin,regress_dup_auditor,regress_dup_bi,regress_dup_public,regress_dup_feed}'::text[]) r;
 SELECT pg_temp.as_role('regress_dup_hurd', format('SELECT sv.complaint_duplicate_reject(%s, NULL)', :p_ea)) AS no_reason,
        pg_temp.as_role('regress_dup_hurd', format('SELECT sv.complaint_duplicate_reject(%s, %L)', :p_ea, '否')) AS short_reason;
 SET ROLE regress_dup_hurd;
@@ -139,7 +144,7 @@ SELECT pg_temp.as_role('regress_dup_msa', format('SELECT sv.complaint_duplicate_
 
 -- the search behind the proposals, in the caller's scope
 SELECT r AS role, pg_temp.as_role(r, format('SELECT * FROM sv.complaint_similar(%s)', :a)) AS similar
-FROM unnest('{regress_dup_msa,regress_dup_hurd,regress_dup_nomap,regress_dup_admin,regress_dup_auditor,regress_dup_bi,regress_dup_public,regress_dup_feed}'::text[]) r;
+FROM unnest('{regress_dup_msa,regress_dup_hurd,regress_dup_health,regress_dup_nomap,regress_dup_admin,regress_dup_auditor,regress_dup_bi,regress_dup_public,regress_dup_feed}'::text[]) r;
 SET ROLE regress_dup_msa;
 SELECT similar_id - :a AS item, work_order_no, round(text_score::numeric, 3) AS text_score FROM sv.complaint_similar(:a, 5)
 WHERE work_order_no LIKE 'DUP-%' ORDER BY text_score DESC, similar_id;
@@ -201,6 +206,6 @@ DELETE FROM sv.complaint WHERE work_order_no LIKE 'DUP-%';
 DELETE FROM sv.staff WHERE role_name LIKE 'regress_dup_%';
 SET session_replication_role = DEFAULT;
 DROP OWNED BY regress_dup_feed, regress_dup_admin, regress_dup_msa, regress_dup_hurd, regress_dup_nomap, regress_dup_auditor,
-  regress_dup_bi, regress_dup_public;
+  regress_dup_bi, regress_dup_public, regress_dup_health;
 DROP ROLE regress_dup_feed, regress_dup_admin, regress_dup_msa, regress_dup_hurd, regress_dup_nomap, regress_dup_auditor,
-  regress_dup_bi, regress_dup_public;
+  regress_dup_bi, regress_dup_public, regress_dup_health;
