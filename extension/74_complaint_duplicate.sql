@@ -287,13 +287,18 @@ BEGIN
 END
 $fn$;
 
--- Every item inserted into sv.complaint (every channel's intake) is compared at once.
+-- Every item inserted into sv.complaint by an intake (every channel's: sv._complaint_intake
+-- records it with recorded_at = now()) is compared at once.  A row written with another
+-- recorded_at is not an arrival but a restore (pg_restore loads sv.complaint before the
+-- proposals, which it restores as they were) or a copy: no proposal.
 CREATE OR REPLACE FUNCTION sv._complaint_duplicate_on_intake() RETURNS trigger
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
-  PERFORM sv._complaint_duplicate_propose(NEW.id);
+  IF NEW.recorded_at = now() THEN
+    PERFORM sv._complaint_duplicate_propose(NEW.id);
+  END IF;
   RETURN NULL;
 END
 $fn$;
