@@ -139,6 +139,15 @@ BEGIN
       'sv.push_enabled is on but sv_platform is not in shared_preload_libraries: no worker delivers the outbox';
   END IF;
 
+  -- pg_trgm blind to Chinese (the database's LC_CTYPE, e.g. C): no likely duplicate of a
+  -- complaint is proposed by its text (74_complaint_duplicate.sql).
+  IF NOT sv.complaint_text_search_ready() THEN
+    RETURN QUERY SELECT 'medium', 'trgm_blind_to_cjk', 'database ' || quote_ident(current_database()),
+      format('LC_CTYPE %s: pg_trgm makes no trigram of Chinese text, so duplicate complaints are not proposed by text; '
+             'use a database whose LC_CTYPE is C.UTF-8 or zh_CN.UTF-8 (docs/install.md)',
+             (SELECT d.datctype FROM pg_database d WHERE d.datname = current_database()));
+  END IF;
+
   -- Endpoints the push worker may not contact, enabled or not (a disabled one's messages fail
   -- once it is enabled again), by the parser the worker uses (sv._url_parse, libcurl); plain
   -- headers that look like credentials (stored before the rule, readable by officers); and

@@ -1,6 +1,7 @@
 # Shared helpers for the project's scripts (sourced, not run).
 # Throwaway clusters run as the postgres OS user (initdb refuses root), in a temporary
-# directory, listening on 127.0.0.1 at a free port.
+# directory, listening on 127.0.0.1 at a free port; they sort as C and classify characters as
+# C.UTF-8 (pg_trgm sees Chinese only then: docs/install.md).
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PGXS_TEST=${PGXS_TEST:-/usr/lib/postgresql/15/lib/pgxs/src/test}
@@ -43,7 +44,7 @@ cluster_start() {
   local port=${PORT_BASE:-54320} try tries=${CLUSTER_START_TRIES:-5}
   mkdir -p "$dir"
   chown postgres: "$dir" 2>/dev/null || true
-  as_postgres "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
+  as_postgres "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C --lc-ctype=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; return 1; }
   PGPORT=$(free_port "$port")
   {

@@ -100,7 +100,8 @@ INSERT INTO not_parallel_safe VALUES
   ('sv.catalog_release_verify(bigint)', 'not reviewed'),
   ('sv.supervising_department(text)', 'not reviewed'),
   ('sv._complaint_route(sv.complaint)', 'calls sv.supervising_department()'),
-  ('sv.complaint_status(text)', 'SECURITY DEFINER API for the public portal, not reviewed');
+  ('sv.complaint_status(text)', 'SECURITY DEFINER API for the public portal, not reviewed'),
+  ('sv.complaint_similar(bigint,integer)', 'calls sv._caller()');
 
 SELECT 'unlisted' AS problem, function, provolatile, proparallel FROM extension_function
 WHERE provolatile IN ('i', 's') AND proparallel <> 's'

@@ -38,6 +38,12 @@ $node->safe_psql('src', q{
 	-- a correction of a shipped year: must survive the restore and stay in force
 	SELECT sv.calendar_load(2026, 'corrected notice', '2026-09-01',
 	  '[{"festival": "国庆节", "from": "2026-10-01", "to": "2026-10-08", "workdays": ["2026-10-10"]}]', replace => true);
+	-- two work orders about the same matter: one duplicate proposal, which the restore must
+	-- bring back as it was, not make again when it loads the items
+	SELECT sv.complaint_receive('{"work_order_no": "DR-C-1", "kind": "report", "received_at": "2026-03-02T09:00:00+08:00",
+	  "text": "建设路好又多超市出售过期酸奶,要求处理。", "anonymous": true}');
+	SELECT sv.complaint_receive('{"work_order_no": "DR-C-2", "kind": "report", "received_at": "2026-03-03T09:00:00+08:00",
+	  "text": "好又多超市(建设路)卖过期酸奶,请处理。", "anonymous": true}');
 });
 
 my $dump = $node->basedir . '/src.dump';
@@ -72,6 +78,8 @@ is($node->safe_psql('dst', "SELECT string_agg(year || ':' || source, ',' ORDER B
 is($node->safe_psql('dst', "SELECT title FROM sv.calendar_notice_in_force WHERE year = 2026"),
 	'corrected notice', 'the correction of a shipped year is still in force');
 is($node->safe_psql('dst', "SELECT sv.is_workday('2026-10-08')"), 'f', 'corrected day counts after restore');
+is($node->safe_psql('dst', "SELECT count(*) || ' ' || string_agg(state, ',') FROM sv.complaint_duplicate"), '1 proposed',
+	'the duplicate proposal restored once (loading the items proposes nothing)');
 is($node->safe_psql('dst', 'SELECT count(*) FROM sv.calendar_day'),
 	$node->safe_psql('src', 'SELECT count(*) FROM sv.calendar_day'), 'calendar days identical');
 is($node->safe_psql('dst', 'SELECT count(*) FROM sv.region'),

@@ -783,6 +783,42 @@ FROM sv_work.complaint WHERE id = :complaint_id;
 RESET ROLE;
 
 \echo
+\echo '== 重复件:同一事项再次来电,系统提示疑似重复,承办人员确认合并'
+\echo '   Duplicates: another caller reports the same matter in other words; on arrival the platform proposes'
+\echo '   it as a likely duplicate (pg_trgm text similarity, the same subject and place, within 30 days), and'
+\echo '   an officer of the handling department confirms the merge: both work orders and callers are kept'
+SET ROLE amr_feed;
+SELECT sv.complaint_receive(jsonb_build_object(
+  'work_order_no', '12345-DEMO-0001B', 'kind', 'complaint',
+  'received_at', to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"'),
+  'text', '建设路这家超市卖过期的酸奶,保质期都过了还在卖,我要求退货赔偿。',
+  'subject', jsonb_build_object('uscc', '91410400MA44L0X1Q8'),
+  'place', jsonb_build_object('address', '新华区建设路1号超市', 'region', '410402'),
+  'person', jsonb_build_object('name', '李红', 'phone', '13912345678'),
+  'department', '410400-MSA')) AS duplicate_id \gset
+RESET ROLE;
+SET ROLE msa_city;
+SELECT id AS duplicate_proposal FROM sv_work.complaint_duplicate WHERE complaint_id = :duplicate_id AND candidate_id = :complaint_id \gset
+SELECT work_order_no AS "新件工单", candidate_work_order_no AS "在先工单", text_score AS "内容相似度", reasons_zh AS "疑似理由",
+       state_zh AS "状态", person_name AS "新件投诉人", candidate_person_name AS "在先件投诉人"
+FROM sv_work.complaint_duplicate WHERE complaint_id = :duplicate_id;
+RESET ROLE;
+\echo '   【预期拒绝】卫生健康委不是承办部门,不能确认合并'
+\echo '   next, refused on purpose: the health commission handles neither item: it cannot confirm the merge'
+SET ROLE health_city;
+\set ON_ERROR_STOP 0
+SELECT sv.complaint_duplicate_confirm(:duplicate_proposal);
+\set ON_ERROR_STOP 1
+RESET ROLE;
+SET ROLE msa_city;
+SELECT sv.complaint_duplicate_confirm(:duplicate_proposal, '同一超市同一批过期酸奶,合并办理') = :complaint_id AS "已并入在先件";
+\echo '   the group: the first work order carries the handling; each keeps its caller (in clear for the department)'
+SELECT work_order_no AS "工单编号", is_primary AS "主件", state_zh AS "状态", person_name AS "投诉举报人",
+       merged_by AS "合并确认人"
+FROM sv_work.complaint_group WHERE group_id = :complaint_id ORDER BY complaint_id;
+RESET ROLE;
+
+\echo
 \echo '== 投诉举报法定时限:可配置的政策,附法律依据'
 \echo '   The statutory limits of complaints and reports: policy rows with their legal basis (sv.complaint_policy)'
 SELECT label_zh AS "时限", workdays AS "工作日", extension_max AS "可延长工作日", supervise_after AS "逾期后督办工作日",

@@ -1105,3 +1105,67 @@ ALTER TABLE sv.complaint_submit_secret ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint_submit_secret FORCE ROW LEVEL SECURITY;
 INSERT INTO sv.complaint_submit_secret (secret)
 SELECT sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()));
+
+-- 74_complaint_duplicate (issue 18, duplicates and grouping 重复件合并): the rule's policy rows, the
+-- proposals, the groups, and the subject index on sv.complaint (the text index needs
+-- sv.complaint_text_grams: 0.1.0--0.2.0.post.sql).
+-- pg_trgm must exist before the update (ALTER EXTENSION does not cascade: docs/upgrades.md).
+CREATE TABLE sv.complaint_duplicate_policy (
+  id                integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  window_days       integer NOT NULL,
+  text_threshold    real NOT NULL,
+  context_threshold real NOT NULL,
+  address_threshold real NOT NULL,
+  nearest           integer NOT NULL,
+  note              text NOT NULL,
+  updated_by        text NOT NULL,
+  updated_at        timestamptz NOT NULL,
+  builtin           boolean NOT NULL DEFAULT false,
+  CONSTRAINT complaint_duplicate_policy_window_check CHECK (window_days BETWEEN 1 AND 366),
+  CONSTRAINT complaint_duplicate_policy_threshold_check
+    CHECK (text_threshold BETWEEN 0.05 AND 1 AND context_threshold BETWEEN 0.05 AND text_threshold
+           AND address_threshold BETWEEN 0.05 AND 1),
+  CONSTRAINT complaint_duplicate_policy_nearest_check CHECK (nearest BETWEEN 1 AND 500),
+  CONSTRAINT complaint_duplicate_policy_note_check CHECK (char_length(note) BETWEEN 4 AND 500)
+);
+ALTER TABLE sv.complaint_duplicate_policy ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_duplicate_policy FORCE ROW LEVEL SECURITY;
+INSERT INTO sv.complaint_duplicate_policy (window_days, text_threshold, context_threshold, address_threshold, nearest, note,
+                                           updated_by, updated_at, builtin)
+VALUES (30, 0.2, 0.16, 0.5, 50, '默认规则:30日内,内容相似度0.2以上,或同一对象/同一地点且相似度0.16以上', 'sv_platform',
+        '2026-01-01 00:00+08', true);
+CREATE TABLE sv.complaint_duplicate (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  complaint_id  bigint NOT NULL REFERENCES sv.complaint (id),
+  candidate_id  bigint NOT NULL REFERENCES sv.complaint (id),
+  text_score    real NOT NULL,
+  reasons       text[] NOT NULL,
+  state         text NOT NULL DEFAULT 'proposed',
+  proposed_at   timestamptz NOT NULL,
+  decided_by    text,
+  decided_at    timestamptz,
+  decision_note text,
+  audit_seq     bigint,
+  CONSTRAINT complaint_duplicate_pair_key UNIQUE (complaint_id, candidate_id),
+  CONSTRAINT complaint_duplicate_self_check CHECK (complaint_id <> candidate_id),
+  CONSTRAINT complaint_duplicate_state_check CHECK (state IN ('proposed', 'confirmed', 'rejected')),
+  CONSTRAINT complaint_duplicate_reasons_check CHECK (reasons <@ '{subject,place,text}' AND cardinality(reasons) >= 1),
+  CONSTRAINT complaint_duplicate_score_check CHECK (text_score BETWEEN 0 AND 1),
+  CONSTRAINT complaint_duplicate_note_check CHECK (char_length(decision_note) <= 500),
+  CONSTRAINT complaint_duplicate_decided_check CHECK ((state = 'proposed') = (decided_at IS NULL))
+);
+CREATE INDEX complaint_duplicate_candidate_idx ON sv.complaint_duplicate (candidate_id);
+ALTER TABLE sv.complaint_duplicate ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_duplicate FORCE ROW LEVEL SECURITY;
+CREATE TABLE sv.complaint_group_member (
+  complaint_id bigint PRIMARY KEY REFERENCES sv.complaint (id),
+  primary_id   bigint NOT NULL REFERENCES sv.complaint (id),
+  duplicate_id bigint NOT NULL REFERENCES sv.complaint_duplicate (id),
+  merged_by    text NOT NULL,
+  merged_at    timestamptz NOT NULL,
+  CONSTRAINT complaint_group_member_self_check CHECK (complaint_id <> primary_id)
+);
+CREATE INDEX complaint_group_member_primary_idx ON sv.complaint_group_member (primary_id);
+ALTER TABLE sv.complaint_group_member ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_group_member FORCE ROW LEVEL SECURITY;
+CREATE INDEX complaint_subject_idx ON sv.complaint (subject_uscc, received_at) WHERE subject_uscc IS NOT NULL;

@@ -1,0 +1,608 @@
+-- ---------------------------------------------------------------------------------------------
+-- 74_complaint_duplicate: likely duplicates of complaints and reports (重复件) and their merging
+-- into groups (issue 18, "Duplicates and grouping"; docs/complaints.md, "Duplicates").
+--
+-- When an item arrives through any channel (the row inserted into sv.complaint by the intake of
+-- 69_complaint_flow.sql: 12345 work orders, portal submissions, letters and visits, batches),
+-- the trigger complaint_duplicate_propose looks for earlier items received within the policy's
+-- window and stores each likely duplicate as a proposal: the text similarity of pg_trgm on the
+-- Chinese text, plus the same subject (USCC or name) or the same place (region and a similar
+-- address).  sv.complaint has no point column, so no distance is used.  An officer of the
+-- handling department confirms a merge (the item joins the candidate's group; every item keeps
+-- its text, reporter and history; the group's primary item carries the handling) or rejects
+-- the proposal; both are audited.
+--
+-- pg_trgm: required by the control file (CREATE EXTENSION sv_platform CASCADE creates it), in
+-- whatever schema the DBA chose.  Every call of its functions and operators is dynamic SQL
+-- naming that schema (sv._trgm_schema(), read from pg_extension at each call: the functions
+-- keep the pinned search_path pg_catalog, sv, pg_temp); the index below names its operator class
+-- unqualified, resolved by the search_path PostgreSQL sets while it runs an extension script
+-- (the extension's schema, then the schemas of the extensions it requires).
+-- pg_trgm makes trigrams only of characters that the database's LC_CTYPE calls alphanumeric:
+-- C.UTF-8 or zh_CN.UTF-8 do for Chinese, C does not (show_trgm('投诉举报') is empty there).
+-- In such a database no text is similar to any other: the intake warns, the search refuses
+-- (55000), and sv.security_check() reports trgm_blind_to_cjk.
+--
+-- Tables:     sv.complaint_duplicate_policy (window and thresholds: the latest row is in force),
+--             sv.complaint_duplicate (proposals: item, candidate, score, reasons, decision),
+--             sv.complaint_group_member (an item merged into its group's primary item)
+-- Functions:  officers: sv.complaint_duplicate_confirm, sv.complaint_duplicate_reject,
+--             sv.complaint_similar (top-k similar items in the caller's scope);
+--             administrators: sv.complaint_duplicate_policy_set;
+--             everyone: sv.complaint_text_search_ready(), sv.complaint_duplicate_rule (the rule)
+-- Views:      sv_work.complaint_duplicate, sv_work.complaint_group, sv_bi.complaint_duplicate_summary
+-- SQLSTATEs:  55000 a proposal already decided, an item already merged, handled or the primary
+--             of the candidate's group, or text search blind to Chinese; 42501 not an officer
+--             of the department; 22023 a missing reason or a bad policy value.
+-- ---------------------------------------------------------------------------------------------
+
+-- The policy: how far apart two items may be received (days), the text similarity that alone
+-- makes a proposal, the lower one that suffices with the same subject or place, the address
+-- similarity that makes the same place (with the same region), and how many text-nearest items
+-- of the window are examined.  Rows, not settings: one rule for every session, changed by an
+-- administrator with an audit record (a GUC could be SET by any caller).
+CREATE TABLE sv.complaint_duplicate_policy (
+  id                integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  window_days       integer NOT NULL,
+  text_threshold    real NOT NULL,
+  context_threshold real NOT NULL,
+  address_threshold real NOT NULL,
+  nearest           integer NOT NULL,
+  note              text NOT NULL,
+  updated_by        text NOT NULL,
+  updated_at        timestamptz NOT NULL,
+  builtin           boolean NOT NULL DEFAULT false,
+  CONSTRAINT complaint_duplicate_policy_window_check CHECK (window_days BETWEEN 1 AND 366),
+  CONSTRAINT complaint_duplicate_policy_threshold_check
+    CHECK (text_threshold BETWEEN 0.05 AND 1 AND context_threshold BETWEEN 0.05 AND text_threshold
+           AND address_threshold BETWEEN 0.05 AND 1),
+  CONSTRAINT complaint_duplicate_policy_nearest_check CHECK (nearest BETWEEN 1 AND 500),
+  CONSTRAINT complaint_duplicate_policy_note_check CHECK (char_length(note) BETWEEN 4 AND 500)
+);
+COMMENT ON TABLE sv.complaint_duplicate_policy IS
+  'When a complaint or report is proposed as a likely duplicate of an earlier one (重复件): window and thresholds; the latest row is in force';
+ALTER TABLE sv.complaint_duplicate_policy ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_duplicate_policy FORCE ROW LEVEL SECURITY;
+CREATE POLICY complaint_duplicate_policy_read ON sv.complaint_duplicate_policy FOR SELECT USING (true);
+GRANT SELECT ON sv.complaint_duplicate_policy TO sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_duplicate_policy', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_duplicate_policy_id_seq', '');
+
+-- the defaults: measured on the labelled sample of sql/complaint_duplicate_recall.sql
+-- (docs/complaints.md, "Duplicates")
+INSERT INTO sv.complaint_duplicate_policy (window_days, text_threshold, context_threshold, address_threshold, nearest, note,
+                                           updated_by, updated_at, builtin)
+VALUES (30, 0.2, 0.16, 0.5, 50, '默认规则:30日内,内容相似度0.2以上,或同一对象/同一地点且相似度0.16以上', 'sv_platform',
+        '2026-01-01 00:00+08', true);
+
+CREATE TABLE sv.complaint_duplicate (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  complaint_id  bigint NOT NULL REFERENCES sv.complaint (id),
+  candidate_id  bigint NOT NULL REFERENCES sv.complaint (id),
+  text_score    real NOT NULL,
+  reasons       text[] NOT NULL,
+  state         text NOT NULL DEFAULT 'proposed',
+  proposed_at   timestamptz NOT NULL,
+  decided_by    text,
+  decided_at    timestamptz,
+  decision_note text,
+  audit_seq     bigint,
+  CONSTRAINT complaint_duplicate_pair_key UNIQUE (complaint_id, candidate_id),
+  CONSTRAINT complaint_duplicate_self_check CHECK (complaint_id <> candidate_id),
+  CONSTRAINT complaint_duplicate_state_check CHECK (state IN ('proposed', 'confirmed', 'rejected')),
+  CONSTRAINT complaint_duplicate_reasons_check CHECK (reasons <@ '{subject,place,text}' AND cardinality(reasons) >= 1),
+  CONSTRAINT complaint_duplicate_score_check CHECK (text_score BETWEEN 0 AND 1),
+  CONSTRAINT complaint_duplicate_note_check CHECK (char_length(decision_note) <= 500),
+  CONSTRAINT complaint_duplicate_decided_check CHECK ((state = 'proposed') = (decided_at IS NULL))
+);
+CREATE INDEX complaint_duplicate_candidate_idx ON sv.complaint_duplicate (candidate_id);
+COMMENT ON TABLE sv.complaint_duplicate IS
+  'Likely duplicates (疑似重复件): an item, an earlier item received within the window, why, and the officer''s decision';
+ALTER TABLE sv.complaint_duplicate ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_duplicate FORCE ROW LEVEL SECURITY;
+-- a proposal is seen by whoever may read one of its two items (sv.complaint's policies decide;
+-- the other item's reporter stays masked by sv.complaint_person's own policy)
+CREATE POLICY complaint_duplicate_read ON sv.complaint_duplicate FOR SELECT TO sv_officer, sv_admin, sv_auditor
+  USING (EXISTS (SELECT 1 FROM sv.complaint c WHERE c.id IN (complaint_id, candidate_id)));
+GRANT SELECT ON sv.complaint_duplicate TO sv_officer, sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_duplicate', '');
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_duplicate_id_seq', '');
+
+-- An item merged into a group: the group's primary item (never itself a member) carries the
+-- handling; the member keeps its own row, text, reporter and history.
+CREATE TABLE sv.complaint_group_member (
+  complaint_id bigint PRIMARY KEY REFERENCES sv.complaint (id),
+  primary_id   bigint NOT NULL REFERENCES sv.complaint (id),
+  duplicate_id bigint NOT NULL REFERENCES sv.complaint_duplicate (id),
+  merged_by    text NOT NULL,
+  merged_at    timestamptz NOT NULL,
+  CONSTRAINT complaint_group_member_self_check CHECK (complaint_id <> primary_id)
+);
+CREATE INDEX complaint_group_member_primary_idx ON sv.complaint_group_member (primary_id);
+COMMENT ON TABLE sv.complaint_group_member IS
+  'Items merged into a group of duplicates (合并): the primary item carries the handling, every item keeps its reporter';
+ALTER TABLE sv.complaint_group_member ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_group_member FORCE ROW LEVEL SECURITY;
+CREATE POLICY complaint_group_member_read ON sv.complaint_group_member FOR SELECT TO sv_officer, sv_admin, sv_auditor
+  USING (EXISTS (SELECT 1 FROM sv.complaint c WHERE c.id IN (complaint_id, primary_id)));
+GRANT SELECT ON sv.complaint_group_member TO sv_officer, sv_admin, sv_auditor;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_group_member', '');
+
+-- The form of a text that pg_trgm compares: its overlapping pairs of characters as words
+-- ("老张烧烤" -> "老张 张烧 烧烤").  pg_trgm pads each word, so each pair gives the trigrams " ab" and
+-- "ab " and each character "  a": similarity becomes a measure of shared characters and
+-- character pairs, which is what survives when a citizen tells the same matter in other words
+-- (Chinese has no spaces: on the bare text pg_trgm compares runs of three characters, and a
+-- re-worded complaint shares few; on the labelled sample the median similarity of duplicates
+-- is 0.13 on the bare text, 0.30 on this form, docs/complaints.md).
+CREATE OR REPLACE FUNCTION sv.complaint_text_grams(body text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$ SELECT coalesce(string_agg(substr(body, i, 2), ' ' ORDER BY i), body) FROM generate_series(1, char_length(body) - 1) i $fn$;
+COMMENT ON FUNCTION sv.complaint_text_grams(text) IS
+  'A complaint text as the words pg_trgm compares: its overlapping pairs of characters';
+GRANT EXECUTE ON FUNCTION sv.complaint_text_grams(text) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
+
+-- The text index: GiST, for the nearest-first search (ORDER BY body <-> text LIMIT k; GIN
+-- cannot order), with a 256-byte signature: the texts are long (a 12345 work order is 50-300
+-- characters, 50-300 trigrams), and the default 12 bytes saturate on them
+-- (docs/performance.md, bench/09_complaint_search.sql).  The subject index finds the same
+-- subject's items within the window.
+CREATE INDEX complaint_body_trgm_idx ON sv.complaint USING gist (sv.complaint_text_grams(body) gist_trgm_ops (siglen = 256));
+CREATE INDEX complaint_subject_idx ON sv.complaint (subject_uscc, received_at) WHERE subject_uscc IS NOT NULL;
+
+-- The schema pg_trgm was created in, quoted for dynamic SQL (it may be any schema).
+CREATE OR REPLACE FUNCTION sv._trgm_schema() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'
+$fn$;
+
+-- Does pg_trgm see Chinese characters in this database (its LC_CTYPE calls them alphanumeric)?
+CREATE OR REPLACE FUNCTION sv.complaint_text_search_ready() RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_schema text := sv._trgm_schema();
+  v boolean;
+BEGIN
+  IF v_schema IS NULL THEN
+    RETURN false;
+  END IF;
+  EXECUTE format('SELECT cardinality(%s.show_trgm($1)) > 0', v_schema) INTO v USING '投诉举报';
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_text_search_ready() IS
+  'Whether pg_trgm makes trigrams of Chinese text in this database (LC_CTYPE C.UTF-8 or zh_CN.UTF-8: yes; C: no)';
+GRANT EXECUTE ON FUNCTION sv.complaint_text_search_ready() TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
+
+-- pg_trgm's similarity of two texts (0-1), through its schema.
+CREATE OR REPLACE FUNCTION sv.complaint_text_similarity(a text, b text) RETURNS real
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v real;
+BEGIN
+  EXECUTE format('SELECT %s.similarity(sv.complaint_text_grams($1), sv.complaint_text_grams($2))', sv._trgm_schema())
+    INTO v USING a, b;
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_text_similarity(text, text) IS
+  'Text similarity of two complaint texts (pg_trgm similarity, 0-1)';
+GRANT EXECUTE ON FUNCTION sv.complaint_text_similarity(text, text) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
+
+-- The policy in force.
+CREATE OR REPLACE FUNCTION sv._complaint_duplicate_policy() RETURNS sv.complaint_duplicate_policy
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$ SELECT p FROM sv.complaint_duplicate_policy p ORDER BY p.id DESC LIMIT 1 $fn$;
+
+-- The rule: the reasons a pair is proposed for (text always, subject and place when the same),
+-- or NULL when it is not (or when an argument is NULL): a text similarity of text_threshold alone, or of context_threshold
+-- with the same subject or place.
+CREATE OR REPLACE FUNCTION sv.complaint_duplicate_rule(text_score real, same_subject boolean, same_place boolean)
+RETURNS text[]
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT CASE WHEN text_score >= p.text_threshold
+                   OR (coalesce(same_subject, false) OR coalesce(same_place, false)) AND text_score >= p.context_threshold
+              THEN ARRAY['text'] || CASE WHEN same_subject THEN ARRAY['subject'] ELSE '{}' END
+                                 || CASE WHEN same_place THEN ARRAY['place'] ELSE '{}' END END
+  FROM sv._complaint_duplicate_policy() p
+$fn$;
+COMMENT ON FUNCTION sv.complaint_duplicate_rule(real, boolean, boolean) IS
+  'The duplicate rule in force: the reasons (text, subject, place) a pair with this text similarity is proposed for, NULL if not';
+GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_rule(real, boolean, boolean)
+  TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
+
+-- The items nearest in text to body (pg_trgm's distance, through the GiST index), received
+-- between lo and hi (NULL: any time), k of them, without the item exclude: id and similarity.
+-- Internal: no scope (the proposal sees every item; sv.complaint_similar applies the caller's).
+CREATE OR REPLACE FUNCTION sv._complaint_nearest(body text, k integer, lo timestamptz DEFAULT NULL,
+                                                 hi timestamptz DEFAULT NULL, exclude bigint DEFAULT NULL)
+RETURNS TABLE (complaint_id bigint, text_score real)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  RETURN QUERY EXECUTE format(
+    $q$SELECT x.id, (1 - (sv.complaint_text_grams(x.body) OPERATOR(%1$s.<->) $1))::real
+       FROM sv.complaint x
+       WHERE ($3 IS NULL OR x.received_at >= $3) AND ($4 IS NULL OR x.received_at <= $4) AND x.id IS DISTINCT FROM $5
+       ORDER BY sv.complaint_text_grams(x.body) OPERATOR(%1$s.<->) $1 LIMIT $2$q$, sv._trgm_schema())
+    USING sv.complaint_text_grams(body), k, lo, hi, exclude;
+END
+$fn$;
+
+-- Propose the likely duplicates of item complaint_id among the items received within the
+-- window before or after it: the policy's nearest items in text, and every item of the same
+-- subject (USCC); each pair the rule accepts is stored (once).  Returns how many were stored.
+-- Where pg_trgm is blind to Chinese (LC_CTYPE C) it warns and proposes nothing.
+CREATE OR REPLACE FUNCTION sv._complaint_duplicate_propose(complaint_id bigint) RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  c sv.complaint;
+  p sv.complaint_duplicate_policy := sv._complaint_duplicate_policy();
+  v_schema text := sv._trgm_schema();
+  n integer;
+BEGIN
+  SELECT * INTO c FROM sv.complaint x WHERE x.id = _complaint_duplicate_propose.complaint_id;
+  IF NOT FOUND THEN
+    RETURN 0;
+  END IF;
+  IF NOT sv.complaint_text_search_ready() THEN
+    RAISE WARNING 'complaint %: no duplicate proposed: pg_trgm sees no Chinese characters in this database (LC_CTYPE %)',
+      c.id, (SELECT datctype FROM pg_database WHERE datname = current_database())
+      USING HINT = 'Use a database whose LC_CTYPE is C.UTF-8 or zh_CN.UTF-8 (docs/install.md); sv.security_check() reports it.';
+    RETURN 0;
+  END IF;
+  EXECUTE format($q$
+    INSERT INTO sv.complaint_duplicate (complaint_id, candidate_id, text_score, reasons, proposed_at)
+    SELECT $1, x.id, s.score, r.reasons, now()
+    FROM sv.complaint x
+    CROSS JOIN LATERAL (SELECT greatest(0, least(1, %1$s.similarity(sv.complaint_text_grams(x.body), $11)))::real AS score) s
+    CROSS JOIN LATERAL (SELECT sv.complaint_duplicate_rule(s.score,
+        coalesce(x.subject_uscc = $3 OR x.subject_name = $4, false),
+        coalesce(x.place_region_code = $5 AND %1$s.similarity(sv.complaint_text_grams(x.place_address), sv.complaint_text_grams($6)) >= $7,
+                 false)) AS reasons) r
+    WHERE x.id IN (SELECT n.complaint_id FROM sv._complaint_nearest($2, $8, $9, $10, $1) n
+                   UNION
+                   SELECT y.id FROM sv.complaint y
+                   WHERE $3 IS NOT NULL AND y.subject_uscc = $3 AND y.received_at BETWEEN $9 AND $10 AND y.id <> $1)
+      AND r.reasons IS NOT NULL
+    ON CONFLICT ON CONSTRAINT complaint_duplicate_pair_key DO NOTHING$q$, v_schema)
+  USING c.id, c.body, c.subject_uscc, c.subject_name, c.place_region_code, c.place_address, p.address_threshold,
+        p.nearest, c.received_at - make_interval(days => p.window_days), c.received_at + make_interval(days => p.window_days),
+        sv.complaint_text_grams(c.body);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$fn$;
+
+-- Every item inserted into sv.complaint by an intake (every channel's: sv._complaint_intake
+-- records it with recorded_at = now()) is compared at once.  A row written with another
+-- recorded_at is not an arrival but a restore (pg_restore loads sv.complaint before the
+-- proposals, which it restores as they were) or a copy: no proposal.
+CREATE OR REPLACE FUNCTION sv._complaint_duplicate_on_intake() RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF NEW.recorded_at = now() THEN
+    PERFORM sv._complaint_duplicate_propose(NEW.id);
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER complaint_duplicate_propose AFTER INSERT ON sv.complaint
+  FOR EACH ROW EXECUTE FUNCTION sv._complaint_duplicate_on_intake();
+
+-- The k items most similar in text to item complaint_id that the caller may read (the search
+-- behind the proposals, for an officer looking further): id, work order, similarity, received,
+-- department.  The caller's scope is applied here as sv.complaint's policies apply it: officers
+-- (with a mapping) their department's items and those whose place is in their regions;
+-- administrators and auditors every item.  55000 where pg_trgm is blind to Chinese.
+CREATE OR REPLACE FUNCTION sv.complaint_similar(complaint_id bigint, k integer DEFAULT 5)
+RETURNS TABLE (similar_id bigint, work_order_no text, text_score real, received_at timestamptz, department_id integer)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  v_all boolean;
+  v_body text;
+BEGIN
+  PERFORM sv._require_given(ARRAY['complaint_id', 'k'], ARRAY[complaint_id IS NULL, k IS NULL]);
+  PERFORM sv._require_role('search similar complaints', '{sv_officer,sv_admin,sv_auditor}');
+  v_all := me.is_admin OR me.is_auditor;
+  IF NOT v_all THEN
+    PERFORM sv._require_mapping('search similar complaints');
+  END IF;
+  IF k NOT BETWEEN 1 AND 50 THEN
+    RAISE EXCEPTION 'k must be 1-50, not %', k USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT sv.complaint_text_search_ready() THEN
+    RAISE EXCEPTION 'no text search: pg_trgm sees no Chinese characters in this database (LC_CTYPE %)',
+      (SELECT datctype FROM pg_database WHERE datname = current_database())
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'docs/install.md: a database with LC_CTYPE C.UTF-8';
+  END IF;
+  SELECT c.body INTO v_body FROM sv.complaint c
+  WHERE c.id = complaint_similar.complaint_id
+    AND (v_all OR c.department_id = me.department_id OR c.place_region_code = ANY (me.regions));
+  IF NOT FOUND THEN
+    PERFORM sv._raise_not_yours('complaint_id', format('complaint %s', complaint_id));
+  END IF;
+  RETURN QUERY EXECUTE format(
+    $q$SELECT x.id, x.work_order_no, (1 - (sv.complaint_text_grams(x.body) OPERATOR(%1$s.<->) $1))::real, x.received_at, x.department_id
+       FROM sv.complaint x
+       WHERE x.id <> $3 AND ($4 OR x.department_id = $5 OR x.place_region_code = ANY ($6))
+       ORDER BY sv.complaint_text_grams(x.body) OPERATOR(%1$s.<->) $1 LIMIT $2$q$, sv._trgm_schema())
+    USING sv.complaint_text_grams(v_body), k, complaint_id, v_all, me.department_id, me.regions;
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_similar(bigint, integer) IS
+  'The k complaints and reports most similar in text to one, among those the caller may read (pg_trgm, nearest first)';
+GRANT EXECUTE ON FUNCTION sv.complaint_similar(bigint, integer) TO sv_officer, sv_admin, sv_auditor;
+
+-- The proposal for a decision, locked, with its two items: officers with a mapping only; a
+-- proposal of which neither item is their department's is answered as missing (42501).
+CREATE OR REPLACE FUNCTION sv._complaint_duplicate_for_officer(duplicate_id bigint, purpose text,
+  OUT d sv.complaint_duplicate, OUT item sv.complaint, OUT candidate sv.complaint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+BEGIN
+  PERFORM sv._require_given(ARRAY['duplicate_id'], ARRAY[duplicate_id IS NULL]);
+  PERFORM sv._require_role(purpose, '{sv_officer}', 'Only officers of the handling department decide on a duplicate.');
+  PERFORM sv._require_mapping(purpose);
+  SELECT * INTO d FROM sv.complaint_duplicate x WHERE x.id = _complaint_duplicate_for_officer.duplicate_id FOR UPDATE;
+  IF FOUND THEN
+    SELECT * INTO item FROM sv.complaint x WHERE x.id = d.complaint_id FOR UPDATE;
+    SELECT * INTO candidate FROM sv.complaint x WHERE x.id = d.candidate_id FOR UPDATE;
+  END IF;
+  IF d.id IS NULL OR (item.department_id IS DISTINCT FROM me.department_id
+                      AND candidate.department_id IS DISTINCT FROM me.department_id) THEN
+    PERFORM sv._raise_not_yours('duplicate_id', format('duplicate proposal %s', duplicate_id));
+  END IF;
+  IF d.state <> 'proposed' THEN
+    RAISE EXCEPTION 'duplicate proposal %: already %', d.id, d.state
+      USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('decided by %s at %s', d.decided_by, d.decided_at);
+  END IF;
+END
+$fn$;
+
+-- Confirm a proposal (officers of the department handling both items): the item joins the
+-- candidate's group, whose primary item (the candidate, or the primary of the group it is in)
+-- carries the handling; an item that was itself a group's primary brings its members along.
+-- Returns the primary item's id.  55000: the item is already merged, already handled (past
+-- accepted) or already the group's primary; 42501: an item of another department (have it
+-- assigned first: sv.complaint_assign).
+CREATE OR REPLACE FUNCTION sv.complaint_duplicate_confirm(duplicate_id bigint, note text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  r record;
+  v_primary bigint;
+  v_moved integer;
+  v_seq bigint;
+BEGIN
+  r := sv._complaint_duplicate_for_officer(duplicate_id, 'confirm a duplicate');
+  IF note IS NOT NULL THEN
+    PERFORM sv._require_label('note', note, 500);
+  END IF;
+  IF (r.item).department_id IS DISTINCT FROM me.department_id OR (r.candidate).department_id IS DISTINCT FROM me.department_id THEN
+    RAISE EXCEPTION 'duplicate proposal %: both items must be assigned to your department to merge them', (r.d).id
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Have the other item assigned to your department first (sv.complaint_assign), or reject the proposal.';
+  END IF;
+  SELECT coalesce((SELECT g.primary_id FROM sv.complaint_group_member g WHERE g.complaint_id = (r.d).candidate_id),
+                  (r.d).candidate_id) INTO v_primary;
+  IF EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = (r.d).complaint_id) OR v_primary = (r.d).complaint_id THEN
+    RAISE EXCEPTION 'complaint %: already in a group', (r.d).complaint_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('group of complaint %s', coalesce((SELECT g.primary_id FROM sv.complaint_group_member g
+                                                               WHERE g.complaint_id = (r.d).complaint_id), (r.d).complaint_id));
+  END IF;
+  IF (r.item).state NOT IN ('received', 'accepted') THEN
+    RAISE EXCEPTION 'complaint %: only a received or accepted item is merged, not one in state %',
+      (r.d).complaint_id, (r.item).state USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  UPDATE sv.complaint_group_member g SET primary_id = v_primary WHERE g.primary_id = (r.d).complaint_id;
+  GET DIAGNOSTICS v_moved = ROW_COUNT;
+  INSERT INTO sv.complaint_group_member (complaint_id, primary_id, duplicate_id, merged_by, merged_at)
+  VALUES ((r.d).complaint_id, v_primary, (r.d).id, me.login, now());
+  v_seq := sv.audit_append(me.department_id, 'complaint_duplicate', (r.d).id::text, 'confirm',
+             jsonb_build_object('complaint_id', (r.d).complaint_id, 'candidate_id', (r.d).candidate_id, 'primary_id', v_primary,
+                                'members_moved', v_moved, 'from_state', 'proposed', 'to_state', 'confirmed',
+                                'note', nullif(btrim(note), '')));
+  UPDATE sv.complaint_duplicate x SET state = 'confirmed', decided_by = me.login, decided_at = now(),
+    decision_note = nullif(btrim(note), ''), audit_seq = v_seq
+  WHERE x.id = (r.d).id;
+  RETURN v_primary;
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_duplicate_confirm(bigint, text) IS
+  'Officers: confirm a likely duplicate: the item joins the group of the earlier item, whose primary carries the handling (合并)';
+GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_confirm(bigint, text) TO sv_officer;
+
+-- Reject a proposal (officers of either item's department), with the reason.
+CREATE OR REPLACE FUNCTION sv.complaint_duplicate_reject(duplicate_id bigint, reason text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  r record;
+  v_seq bigint;
+BEGIN
+  PERFORM sv._require_given(ARRAY['duplicate_id', 'reason'], ARRAY[duplicate_id IS NULL, reason IS NULL]);
+  r := sv._complaint_duplicate_for_officer(duplicate_id, 'reject a duplicate');
+  PERFORM sv._require_reason(reason, 'the items are not the same matter', 'reason');
+  PERFORM sv._require_label('reason', reason, 500);
+  v_seq := sv.audit_append(me.department_id, 'complaint_duplicate', (r.d).id::text, 'reject',
+             jsonb_build_object('complaint_id', (r.d).complaint_id, 'candidate_id', (r.d).candidate_id,
+                                'from_state', 'proposed', 'to_state', 'rejected', 'reason', btrim(reason)));
+  UPDATE sv.complaint_duplicate x SET state = 'rejected', decided_by = me.login, decided_at = now(),
+    decision_note = btrim(reason), audit_seq = v_seq
+  WHERE x.id = (r.d).id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_duplicate_reject(bigint, text) IS
+  'Officers: reject a likely duplicate (not the same matter), with the reason';
+GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_reject(bigint, text) TO sv_officer;
+
+-- Change the rule (administrators): a new policy row, audited with the one it replaces.
+CREATE OR REPLACE FUNCTION sv.complaint_duplicate_policy_set(window_days integer, text_threshold real,
+  context_threshold real, address_threshold real, nearest integer, note text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  p sv.complaint_duplicate_policy := sv._complaint_duplicate_policy();
+BEGIN
+  PERFORM sv._require_given(ARRAY['window_days', 'text_threshold', 'context_threshold', 'address_threshold', 'nearest', 'note'],
+    ARRAY[window_days IS NULL, text_threshold IS NULL, context_threshold IS NULL, address_threshold IS NULL, nearest IS NULL,
+          note IS NULL]);
+  PERFORM sv._require_role('change the duplicate rule of complaints', '{sv_admin}');
+  IF window_days NOT BETWEEN 1 AND 366 OR nearest NOT BETWEEN 1 AND 500 THEN
+    RAISE EXCEPTION 'window_days must be 1-366 and nearest 1-500' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF text_threshold NOT BETWEEN 0.05 AND 1 OR context_threshold NOT BETWEEN 0.05 AND text_threshold
+     OR address_threshold NOT BETWEEN 0.05 AND 1 THEN
+    RAISE EXCEPTION 'thresholds must be 0.05-1, context_threshold at most text_threshold'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM sv._require_reason(note, 'the rule changes', 'note');
+  PERFORM sv._require_label('note', note, 500);
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.complaint_duplicate_policy'), 0);
+  INSERT INTO sv.complaint_duplicate_policy (window_days, text_threshold, context_threshold, address_threshold, nearest, note,
+                                             updated_by, updated_at, builtin)
+  VALUES (window_days, text_threshold, context_threshold, address_threshold, nearest, btrim(note), me.login, now(), false);
+  PERFORM sv.audit_append(NULL, 'complaint_duplicate_policy', 'rule', 'update',
+    jsonb_build_object('window_days', window_days, 'text_threshold', text_threshold, 'context_threshold', context_threshold,
+                       'address_threshold', address_threshold, 'nearest', nearest, 'note', btrim(note),
+                       'before', to_jsonb(p) - 'updated_by' - 'updated_at' - 'builtin' - 'id'));
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text) IS
+  'Administrators: change the duplicate rule of complaints (window, thresholds), audited';
+GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text) TO sv_admin;
+
+-- sv:rerun (the labels, 05_code_label: every update registers them again)
+SELECT sv._code_label_register('complaint_duplicate.state', ARRAY[['proposed', '待确认'], ['confirmed', '已合并'],
+  ['rejected', '非重复']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('complaint_duplicate.reason', ARRAY[['text', '内容相似'], ['subject', '同一对象'],
+  ['place', '同一地点']]);
+
+-- The proposals the caller may read, both items side by side: the reporter of each in clear
+-- only for the department assigned to that item (sv.complaint_person's policy), masked for
+-- everyone else; an item the caller may not read shows only its id.
+CREATE VIEW sv_work.complaint_duplicate WITH (security_invoker = true) AS
+  SELECT d.id, d.complaint_id, x.work_order_no, x.body AS text, x.received_at, x.department_id, dx.name_zh AS department_name,
+         coalesce(px.name, x.person_name_masked) AS person_name,
+         d.candidate_id, y.work_order_no AS candidate_work_order_no, y.body AS candidate_text, y.received_at AS candidate_received_at,
+         y.department_id AS candidate_department_id, dy.name_zh AS candidate_department_name,
+         coalesce(py.name, y.person_name_masked) AS candidate_person_name,
+         round(d.text_score::numeric, 3) AS text_score, array_to_string(d.reasons, ',') AS reasons,
+         (SELECT string_agg(sv.label_zh('complaint_duplicate.reason', r), '、' ORDER BY o) FROM unnest(d.reasons) WITH ORDINALITY u(r, o))
+           AS reasons_zh,
+         d.state, sv.label_zh('complaint_duplicate.state', d.state) AS state_zh,
+         d.proposed_at, d.decided_by, d.decided_at, d.decision_note
+  FROM sv.complaint_duplicate d
+  LEFT JOIN sv.complaint x ON x.id = d.complaint_id LEFT JOIN sv.complaint_person px ON px.complaint_id = x.id
+  LEFT JOIN sv.department dx ON dx.id = x.department_id
+  LEFT JOIN sv.complaint y ON y.id = d.candidate_id LEFT JOIN sv.complaint_person py ON py.complaint_id = y.id
+  LEFT JOIN sv.department dy ON dy.id = y.department_id;
+COMMENT ON VIEW sv_work.complaint_duplicate IS
+  '疑似重复件(举报人信息仅承办部门可见明文) / Likely duplicates of complaints and reports, both items side by side';
+COMMENT ON COLUMN sv_work.complaint_duplicate.id IS '疑似重复编号';
+COMMENT ON COLUMN sv_work.complaint_duplicate.complaint_id IS '新件编号';
+COMMENT ON COLUMN sv_work.complaint_duplicate.work_order_no IS '新件工单编号';
+COMMENT ON COLUMN sv_work.complaint_duplicate.text IS '新件诉求内容';
+COMMENT ON COLUMN sv_work.complaint_duplicate.received_at IS '新件接收时间';
+COMMENT ON COLUMN sv_work.complaint_duplicate.department_id IS '新件承办部门编号';
+COMMENT ON COLUMN sv_work.complaint_duplicate.department_name IS '新件承办部门名称';
+COMMENT ON COLUMN sv_work.complaint_duplicate.person_name IS '新件投诉举报人姓名(非承办部门为脱敏值)';
+COMMENT ON COLUMN sv_work.complaint_duplicate.candidate_id IS '在先件编号';
+COMMENT ON COLUMN sv_work.complaint_duplicate.candidate_work_order_no IS '在先件工单编号';
+COMMENT ON COLUMN sv_work.complaint_duplicate.candidate_text IS '在先件诉求内容';
+COMMENT ON COLUMN sv_work.complaint_duplicate.candidate_received_at IS '在先件接收时间';
+COMMENT ON COLUMN sv_work.complaint_duplicate.candidate_department_id IS '在先件承办部门编号';
+COMMENT ON COLUMN sv_work.complaint_duplicate.candidate_department_name IS '在先件承办部门名称';
+COMMENT ON COLUMN sv_work.complaint_duplicate.candidate_person_name IS '在先件投诉举报人姓名(非承办部门为脱敏值)';
+COMMENT ON COLUMN sv_work.complaint_duplicate.text_score IS '内容相似度(0-1)';
+COMMENT ON COLUMN sv_work.complaint_duplicate.reasons IS '疑似理由代码:text 内容相似, subject 同一对象, place 同一地点';
+COMMENT ON COLUMN sv_work.complaint_duplicate.reasons_zh IS '疑似理由';
+COMMENT ON COLUMN sv_work.complaint_duplicate.state IS '状态代码:proposed 待确认, confirmed 已合并, rejected 非重复';
+COMMENT ON COLUMN sv_work.complaint_duplicate.state_zh IS '状态';
+COMMENT ON COLUMN sv_work.complaint_duplicate.proposed_at IS '提示时间';
+COMMENT ON COLUMN sv_work.complaint_duplicate.decided_by IS '确认人';
+COMMENT ON COLUMN sv_work.complaint_duplicate.decided_at IS '确认时间';
+COMMENT ON COLUMN sv_work.complaint_duplicate.decision_note IS '确认说明或不是重复的理由';
+GRANT SELECT ON sv_work.complaint_duplicate TO sv_officer, sv_admin, sv_auditor;
+
+-- The groups: one row per item of a group (its primary item and every merged one), each with
+-- its own work order, state and reporter (masked unless the caller's department is assigned).
+CREATE VIEW sv_work.complaint_group WITH (security_invoker = true) AS
+  SELECT g.primary_id AS group_id, c.id AS complaint_id, c.id = g.primary_id AS is_primary, c.work_order_no,
+         c.channel, sv.label_zh('complaint.channel', c.channel) AS channel_zh, c.received_at,
+         c.state, sv.label_zh('complaint.state', c.state) AS state_zh, c.department_id, d.name_zh AS department_name,
+         coalesce(p.name, c.person_name_masked) AS person_name, c.anonymous, m.merged_by, m.merged_at
+  FROM (SELECT DISTINCT gm.primary_id, unnest(ARRAY[gm.primary_id, gm.complaint_id]) AS complaint_id
+        FROM sv.complaint_group_member gm) g
+  JOIN sv.complaint c ON c.id = g.complaint_id
+  LEFT JOIN sv.complaint_group_member m ON m.complaint_id = c.id
+  LEFT JOIN sv.complaint_person p ON p.complaint_id = c.id
+  LEFT JOIN sv.department d ON d.id = c.department_id;
+COMMENT ON VIEW sv_work.complaint_group IS
+  '重复件合并组:主件承办,每件保留原工单和投诉举报人 / Groups of merged duplicates: the primary item and every merged item';
+COMMENT ON COLUMN sv_work.complaint_group.group_id IS '合并组编号(主件编号)';
+COMMENT ON COLUMN sv_work.complaint_group.complaint_id IS '投诉举报编号';
+COMMENT ON COLUMN sv_work.complaint_group.is_primary IS '是否主件(承办)';
+COMMENT ON COLUMN sv_work.complaint_group.work_order_no IS '工单编号';
+COMMENT ON COLUMN sv_work.complaint_group.channel IS '渠道代码:hotline 12345热线, portal 网上平台, letter 来信, visit 来访';
+COMMENT ON COLUMN sv_work.complaint_group.channel_zh IS '渠道';
+COMMENT ON COLUMN sv_work.complaint_group.received_at IS '接收时间';
+COMMENT ON COLUMN sv_work.complaint_group.state IS '状态代码:received 已接收, accepted 已受理, refused 不予受理, handled 已办理, replied 已答复, closed 已办结, revisited 已回访';
+COMMENT ON COLUMN sv_work.complaint_group.state_zh IS '状态';
+COMMENT ON COLUMN sv_work.complaint_group.department_id IS '承办部门编号';
+COMMENT ON COLUMN sv_work.complaint_group.department_name IS '承办部门名称';
+COMMENT ON COLUMN sv_work.complaint_group.person_name IS '投诉举报人姓名(非承办部门为脱敏值)';
+COMMENT ON COLUMN sv_work.complaint_group.anonymous IS '是否匿名';
+COMMENT ON COLUMN sv_work.complaint_group.merged_by IS '合并确认人(主件为空)';
+COMMENT ON COLUMN sv_work.complaint_group.merged_at IS '合并时间(主件为空)';
+GRANT SELECT ON sv_work.complaint_group TO sv_officer, sv_admin, sv_auditor;
+
+-- Repeat counts for BI (aggregates only): proposals and merges per month and department.
+CREATE VIEW sv_bi.complaint_duplicate_summary AS
+  SELECT date_trunc('month', sv.local_date(c.received_at))::date AS month, dp.code AS department_code,
+         dp.name_zh AS department_name,
+         count(*) AS proposals, count(*) FILTER (WHERE d.state = 'confirmed') AS merged,
+         count(*) FILTER (WHERE d.state = 'rejected') AS rejected, count(*) FILTER (WHERE d.state = 'proposed') AS pending
+  FROM sv.complaint_duplicate d JOIN sv.complaint c ON c.id = d.complaint_id
+  LEFT JOIN sv.department dp ON dp.id = c.department_id
+  GROUP BY 1, 2, 3;
+COMMENT ON VIEW sv_bi.complaint_duplicate_summary IS
+  '重复件统计 / Likely duplicates proposed, merged and rejected per month and department';
+COMMENT ON COLUMN sv_bi.complaint_duplicate_summary.month IS '月份(新件接收月份第一天)';
+COMMENT ON COLUMN sv_bi.complaint_duplicate_summary.department_code IS '新件承办部门代码(空:待派单)';
+COMMENT ON COLUMN sv_bi.complaint_duplicate_summary.department_name IS '新件承办部门名称';
+COMMENT ON COLUMN sv_bi.complaint_duplicate_summary.proposals IS '疑似重复提示数';
+COMMENT ON COLUMN sv_bi.complaint_duplicate_summary.merged IS '已合并数';
+COMMENT ON COLUMN sv_bi.complaint_duplicate_summary.rejected IS '确认非重复数';
+COMMENT ON COLUMN sv_bi.complaint_duplicate_summary.pending IS '待确认数';
+GRANT SELECT ON sv_bi.complaint_duplicate_summary TO sv_bi, sv_auditor, sv_admin;
