@@ -278,6 +278,58 @@ poisson_critical(float8 lambda, float8 alpha)
 	return hi;
 }
 
+/*
+ * The two of them for the Poisson tail detector, remembered per backend: a scan asks for the
+ * same few values again and again (the baseline of a point is a trailing window's mean, k /
+ * baseline for small integers k, or the same with exposure), and each costs tens of iterations.
+ * A direct-mapped cache keyed by the exact arguments (their bits): a hit returns exactly what the
+ * computation returned for them, so results do not depend on it.
+ */
+#define RISK_CACHE_SIZE 4096
+
+typedef struct RiskCacheEntry
+{
+	float8		a;
+	float8		b;
+	float8		value;
+	bool		valid;
+} RiskCacheEntry;
+
+static RiskCacheEntry tail_cache[RISK_CACHE_SIZE];
+static RiskCacheEntry critical_cache[RISK_CACHE_SIZE];
+
+static uint32
+risk_cache_slot(float8 a, float8 b)
+{
+	uint64		ua,
+				ub;
+
+	memcpy(&ua, &a, sizeof(ua));
+	memcpy(&ub, &b, sizeof(ub));
+	ua ^= ub * UINT64CONST(0x9E3779B97F4A7C15);
+	ua ^= ua >> 29;
+	ua *= UINT64CONST(0xBF58476D1CE4E5B9);
+	ua ^= ua >> 32;
+	return (uint32) (ua & (RISK_CACHE_SIZE - 1));
+}
+
+/* f(a, b) from the cache, or computed and remembered */
+static float8
+risk_cached(RiskCacheEntry *cache, float8 (*f) (float8, float8), float8 a, float8 b)
+{
+	RiskCacheEntry *e = &cache[risk_cache_slot(a, b)];
+
+	/* compared by their bits: a hit is exactly the same arguments */
+	if (!e->valid || memcmp(&e->a, &a, sizeof(a)) != 0 || memcmp(&e->b, &b, sizeof(b)) != 0)
+	{
+		e->a = a;
+		e->b = b;
+		e->value = f(a, b);
+		e->valid = true;
+	}
+	return e->value;
+}
+
 typedef struct RiskRow
 {
 	int32		t;
@@ -391,8 +443,8 @@ poisson_tail_rows(FunctionCallInfo fcinfo, const int64 *x, const int64 *w, int n
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						 errmsg("counts: the baseline of point %d is %g, above 1e9", t + 1, r.baseline)));
-			r.p = poisson_upper_tail((float8) x[t], r.baseline);
-			r.threshold = Max(poisson_critical(r.baseline, alpha), (float8) min_count);
+			r.p = risk_cached(tail_cache, poisson_upper_tail, (float8) x[t], r.baseline);
+			r.threshold = Max(risk_cached(critical_cache, poisson_critical, r.baseline, alpha), (float8) min_count);
 			r.alarm = r.p < alpha && x[t] >= min_count;
 		}
 		else
