@@ -8,7 +8,9 @@
 --             the detectors over one series of counts, one row per point:
 --             sv.risk_poisson_tail (trailing baseline with a guard band), sv.risk_ewma (exact
 --             time-varying limit), sv.risk_cusum (Poisson CUSUM, restarts after an alarm),
---             sv.risk_cusum_k; across series sv.risk_bh (Benjamini-Hochberg);
+--             sv.risk_cusum_k; with exposure (per_workday: the working days of each month)
+--             sv.risk_poisson_tail_exposure, sv.risk_ewma_exposure, sv.risk_cusum_exposure;
+--             across series sv.risk_bh (Benjamini-Hochberg);
 --             sv.risk_rule_save, sv.risk_signal_counts, sv.risk_scan
 -- Views:      sv_work.risk_rule, sv_work.risk_alert
 -- ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@
  *                  UCL_t = mu0 + L sigma lambda sqrt(a_t) (with every w_i = 1 the plain limit);
  *     CUSUM:       the period's means mu0 w_t, mu1 w_t: the log-likelihood ratio of x_t divided by
  *                  ln(mu1 / mu0) is x_t - k w_t, so S_t = max(0, S_{t-1} + x_t - k w_t).
+ *   (sv.risk_ewma_exposure, sv.risk_cusum_exposure; with every w_t = 1 the plain detectors.)
  *   Benjamini-Hochberg: across series, the step-up adjusted p-values
  *                  p_(i) m / i made monotone from the largest down (JRSS B 57 (1995) 289-300).
  *
