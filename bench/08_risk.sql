@@ -14,6 +14,12 @@
 --   c_cusum / sql_cusum      Poisson CUSUM mu0 = 0.5, mu1 = 1, h = 4: C (restarting after an
 --                            alarm) vs S_t = C_t - min(0, min C_j), C_t the window sum of x - k
 --                            (without the restart: SQL windows cannot express it)
+--   c_ewma_wd / sql_ewma_wd  per working day (per_workday; the working days of each month on the
+--                            calendar): EWMA mu0 = 0.025, sigma = sqrt(0.025) a working day,
+--                            lambda = 0.3, L = 3: C vs the closed form over the rates x_t / w_t
+--                            and the limit mu0 + L sigma lambda sqrt((1-l)^2t sum w_i^-1 (1-l)^-2i)
+--   c_cusum_wd / sql_cusum_wd  CUSUM mu0 = 0.025, mu1 = 0.05 a working day, h = 4: C vs the
+--                            window sum of x - k w (as sql_cusum)
 -- Then the scans as the daily and weekly jobs run them (sv.risk_scan of one Poisson rule as of
 -- 2026-11-30 over October and November, as the daily job): a full scan, and, after :fresh new penalties recorded
 -- later, the incremental scan (since the full scan's moment) and a full scan as of the same later
@@ -37,8 +43,12 @@
 
 SET client_min_messages = warning;
 SET timezone = 'Asia/Shanghai';
+-- no Memoize over the detectors' calls: the fixture's series repeat (at 20,000 subjects some 260
+-- distinct arrays of counts), and a cache would run each C detector once per distinct array
+-- while the SQL variants compute every series
+SET enable_memoize = off;
 CREATE SCHEMA IF NOT EXISTS bench;
-DROP TABLE IF EXISTS bench.risk_timing, bench.risk_series, bench.risk_lnfact;
+DROP TABLE IF EXISTS bench.risk_timing, bench.risk_series, bench.risk_lnfact, bench.risk_wd;
 CREATE TABLE bench.risk_timing (variant text, run int, ms float8, result text);
 
 INSERT INTO sv.subject (uscc, name, kind, industry, region_code, status, source_system, source_record_id, received_at, updated_at)
@@ -72,6 +82,10 @@ LEFT JOIN (SELECT e.uscc, (extract(year FROM e.decided_on) * 12 + extract(month 
                   count(*) AS n
            FROM sv.credit_event e WHERE e.recorded_by = 'bench' GROUP BY 1, 2) p ON p.uscc = c.uscc AND p.k = m.k
 GROUP BY c.uscc;
+-- the working days of each of the 24 months (per_workday)
+CREATE TABLE bench.risk_wd AS
+SELECT ARRAY(SELECT sv.workdays_between(m::date - 1, (m + interval '1 month')::date - 1)::bigint
+             FROM generate_series(date '2024-12-01', date '2026-11-01', interval '1 month') m ORDER BY m) AS wd;
 CREATE TABLE bench.risk_lnfact AS SELECT k, sum(ln(greatest(j, 1)::float8)) AS v
 FROM generate_series(0, 200) k CROSS JOIN LATERAL generate_series(0, k) j GROUP BY k;
 CREATE UNIQUE INDEX ON bench.risk_lnfact (k);
@@ -132,10 +146,44 @@ BEGIN
               FROM bench.risk_series s CROSS JOIN LATERAL unnest(s.counts) WITH ORDINALITY u(x, t)) v) w;
   INSERT INTO bench.risk_timing VALUES ('sql_cusum', run, 1000 * extract(epoch FROM clock_timestamp() - t0), res);
   COMMIT;
+
+  -- per working day: EWMA
+  t0 := clock_timestamp();
+  SELECT count(*) FILTER (WHERE d.alarm)::text INTO res
+  FROM bench.risk_series s CROSS JOIN bench.risk_wd w
+  CROSS JOIN LATERAL sv.risk_ewma_exposure(s.counts, w.wd, 0.025, sqrt(0.025), 0.3, 3) d;
+  INSERT INTO bench.risk_timing VALUES ('c_ewma_wd', run, 1000 * extract(epoch FROM clock_timestamp() - t0), res);
+  COMMIT;
+  t0 := clock_timestamp();
+  SELECT count(*) FILTER (WHERE power(0.7::float8, v.t) * (0.025 + 0.3 * v.s)
+                                > 0.025 + 3 * sqrt(0.025) * 0.3 * sqrt(power(0.7::float8, 2 * v.t) * v.a))::text INTO res
+  FROM (SELECT u.t, sum(u.x::float8 / u.w * power(0.7::float8, -u.t::float8)) OVER o AS s,
+               sum(power(0.7::float8, -2 * u.t::float8) / u.w) OVER o AS a
+        FROM bench.risk_series s CROSS JOIN bench.risk_wd w
+        CROSS JOIN LATERAL unnest(s.counts, w.wd) WITH ORDINALITY u(x, w, t)
+        WINDOW o AS (PARTITION BY s.series ORDER BY u.t)) v;
+  INSERT INTO bench.risk_timing VALUES ('sql_ewma_wd', run, 1000 * extract(epoch FROM clock_timestamp() - t0), res);
+  COMMIT;
+
+  -- per working day: CUSUM (k = 0.025 / ln 2 a working day)
+  t0 := clock_timestamp();
+  SELECT count(*) FILTER (WHERE d.alarm)::text INTO res
+  FROM bench.risk_series s CROSS JOIN bench.risk_wd w
+  CROSS JOIN LATERAL sv.risk_cusum_exposure(s.counts, w.wd, 0.025, 0.05, 4) d;
+  INSERT INTO bench.risk_timing VALUES ('c_cusum_wd', run, 1000 * extract(epoch FROM clock_timestamp() - t0), res);
+  COMMIT;
+  t0 := clock_timestamp();
+  SELECT count(*) FILTER (WHERE v.c - least(0, v.lo) > 4)::text INTO res
+  FROM (SELECT c.c, min(c.c) OVER (PARTITION BY c.series ORDER BY c.t) AS lo
+        FROM (SELECT s.series, u.t, sum(u.x - 0.025 / ln(2) * u.w) OVER (PARTITION BY s.series ORDER BY u.t) AS c
+              FROM bench.risk_series s CROSS JOIN bench.risk_wd w
+              CROSS JOIN LATERAL unnest(s.counts, w.wd) WITH ORDINALITY u(x, w, t)) c) v;
+  INSERT INTO bench.risk_timing VALUES ('sql_cusum_wd', run, 1000 * extract(epoch FROM clock_timestamp() - t0), res);
+  COMMIT;
 END
 $fn$;
 
-\echo timing :runs rounds of the three detectors over :rows series of 24 months ...
+\echo timing :runs rounds of the five detector pairs over :rows series of 24 months ...
 SELECT 'CHECKPOINT', format('CALL bench.risk_once(%s)', r) FROM generate_series(0, :runs) r ORDER BY r
 \gexec
 DELETE FROM bench.risk_timing WHERE run = 0;
@@ -185,17 +233,18 @@ WITH m AS (
   FROM bench.risk_timing GROUP BY variant
 ), r AS (
   SELECT d, (SELECT med FROM m WHERE variant = 'c_' || d) / (SELECT med FROM m WHERE variant = 'sql_' || d) AS ratio
-  FROM unnest(ARRAY['poisson', 'ewma', 'cusum']) d
+  FROM unnest(ARRAY['poisson', 'ewma', 'cusum', 'ewma_wd', 'cusum_wd']) d
 )
 SELECT concat_ws(E'\n',
   '======== 08_risk: ' || :rows || ' subjects x 24 months, ' || :events || ' penalties (median ms) ========',
   (SELECT string_agg(format('  %-12s %10s ms  %s runs  %s..%s  %s', variant, to_char(med, 'FM9999990.000'), runs,
                             round(lo::numeric, 1), round(hi::numeric, 1), coalesce(result, '')), E'\n'
                      ORDER BY array_position(ARRAY['c_poisson', 'sql_poisson', 'c_ewma', 'sql_ewma', 'c_cusum', 'sql_cusum',
+                                                   'c_ewma_wd', 'sql_ewma_wd', 'c_cusum_wd', 'sql_cusum_wd',
                                                    'full_scan', 'incremental', 'full_scan_2'], variant)) FROM m),
   (SELECT string_agg(format('  c / sql %-8s %s   goal <= 0.50   %s', r.d, to_char(r.ratio, 'FM990.00'),
                             CASE WHEN r.ratio <= 0.5 THEN 'PASS' ELSE 'MISS' END), E'\n'
-                     ORDER BY array_position(ARRAY['poisson', 'ewma', 'cusum'], r.d)) FROM r),
+                     ORDER BY array_position(ARRAY['poisson', 'ewma', 'cusum', 'ewma_wd', 'cusum_wd'], r.d)) FROM r),
   format('  incremental / full  %s %%   goal <= 2 %%   %s (after %s new penalties)',
          to_char(100 * (SELECT med FROM m WHERE variant = 'incremental') / (SELECT med FROM m WHERE variant = 'full_scan_2'), 'FM990.00'),
          CASE WHEN (SELECT med FROM m WHERE variant = 'incremental') <= 0.02 * (SELECT med FROM m WHERE variant = 'full_scan_2')
@@ -214,4 +263,4 @@ DELETE FROM sv.credit_event WHERE recorded_by = 'bench' AND source_system = 'BEN
 DELETE FROM sv.subject WHERE source_system = 'BENCH-RISK';
 RESET session_replication_role;
 CALL sv._append_only_enforce();
-DROP TABLE bench.risk_series, bench.risk_lnfact;
+DROP TABLE bench.risk_series, bench.risk_lnfact, bench.risk_wd;

@@ -8,7 +8,9 @@
 --             the detectors over one series of counts, one row per point:
 --             sv.risk_poisson_tail (trailing baseline with a guard band), sv.risk_ewma (exact
 --             time-varying limit), sv.risk_cusum (Poisson CUSUM, restarts after an alarm),
---             sv.risk_cusum_k; across series sv.risk_bh (Benjamini-Hochberg);
+--             sv.risk_cusum_k; with exposure (per_workday: the working days of each month)
+--             sv.risk_poisson_tail_exposure, sv.risk_ewma_exposure, sv.risk_cusum_exposure;
+--             across series sv.risk_bh (Benjamini-Hochberg);
 --             sv.risk_rule_save, sv.risk_signal_counts, sv.risk_scan
 -- Views:      sv_work.risk_rule, sv_work.risk_alert
 -- ---------------------------------------------------------------------------------------------
@@ -38,6 +40,13 @@ AS 'MODULE_PATHNAME', 'sv_risk_ewma' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 24;
 COMMENT ON FUNCTION sv.risk_ewma(bigint[], float8, float8, float8, float8) IS
   'EWMA detector: z_t against the exact limit mu0 + L sigma sqrt(lambda/(2-lambda) (1-(1-lambda)^(2t)))';
 
+CREATE OR REPLACE FUNCTION sv.risk_ewma_exposure(counts bigint[], exposure bigint[], mu0 float8, sigma float8,
+                                                 lambda float8, l float8)
+RETURNS TABLE (t integer, observed bigint, baseline float8, statistic float8, threshold float8, p float8, alarm boolean)
+AS 'MODULE_PATHNAME', 'sv_risk_ewma_exposure' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 24;
+COMMENT ON FUNCTION sv.risk_ewma_exposure(bigint[], bigint[], float8, float8, float8, float8) IS
+  'EWMA detector with exposure (e.g. working days per period): z_t over the rates counts/exposure, mu0 and sigma per unit of exposure, limit mu0 + L sigma lambda sqrt(sum_i (1-lambda)^(2(t-i)) / w_i); baseline mu0 w_t';
+
 CREATE OR REPLACE FUNCTION sv.risk_cusum_k(mu0 float8, mu1 float8) RETURNS float8
 AS 'MODULE_PATHNAME', 'sv_risk_cusum_k' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION sv.risk_cusum_k(float8, float8) IS
@@ -48,6 +57,19 @@ RETURNS TABLE (t integer, observed bigint, baseline float8, statistic float8, th
 AS 'MODULE_PATHNAME', 'sv_risk_cusum' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 24;
 COMMENT ON FUNCTION sv.risk_cusum(bigint[], float8, float8, float8) IS
   'Poisson CUSUM detector: S_t = max(0, S_{t-1} + x_t - k), alarm when S_t > h, then S restarts at 0';
+
+CREATE OR REPLACE FUNCTION sv.risk_cusum_exposure(counts bigint[], exposure bigint[], mu0 float8, mu1 float8, h float8)
+RETURNS TABLE (t integer, observed bigint, baseline float8, statistic float8, threshold float8, p float8, alarm boolean)
+AS 'MODULE_PATHNAME', 'sv_risk_cusum_exposure' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 24;
+COMMENT ON FUNCTION sv.risk_cusum_exposure(bigint[], bigint[], float8, float8, float8) IS
+  'Poisson CUSUM detector with exposure (e.g. working days per period): mu0, mu1 per unit of exposure, S_t = max(0, S_{t-1} + x_t - k w_t), alarm when S_t > h, then S restarts at 0; baseline mu0 w_t';
+
+-- The counts of a series by month from the months of its signal rows (zeros included): what a
+-- scan gives its detectors (internal: no grant).
+CREATE OR REPLACE FUNCTION sv._risk_month_counts(months date[], from_month date, n integer) RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'sv_risk_month_counts' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sv._risk_month_counts(date[], date, integer) IS
+  'The counts of a series by month: element i counts the dates in the i-th month from from_month''s (n months)';
 
 CREATE OR REPLACE FUNCTION sv.risk_bh(p float8[], q float8)
 RETURNS TABLE (i integer, p float8, p_adjusted float8, reject boolean)
@@ -60,8 +82,10 @@ GRANT EXECUTE ON FUNCTION sv.poisson_upper_tail(bigint, float8),
                           sv.risk_poisson_tail(bigint[], integer, integer, float8, bigint),
                           sv.risk_poisson_tail_exposure(bigint[], bigint[], integer, integer, float8, bigint),
                           sv.risk_ewma(bigint[], float8, float8, float8, float8),
+                          sv.risk_ewma_exposure(bigint[], bigint[], float8, float8, float8, float8),
                           sv.risk_cusum_k(float8, float8),
                           sv.risk_cusum(bigint[], float8, float8, float8),
+                          sv.risk_cusum_exposure(bigint[], bigint[], float8, float8, float8),
                           sv.risk_bh(float8[], float8)
   TO sv_admin, sv_auditor, sv_officer, sv_bi;
 
@@ -126,9 +150,13 @@ SELECT pg_catalog.pg_extension_config_dump('sv.risk_rule', '');
 --                 chart) with mu0_min > 0 (default 0.5) as its floor; sigma > 0 (default
 --                 sqrt(mu0), the Poisson one), lambda in (0, 1], l > 0, window 1-120 (default 12:
 --                 the months the chart runs over, ending at the tested month), min_count >= 0
---                 (default 1)
+--                 (default 1), per_workday true or false (optional, false when absent: the chart
+--                 runs on each month's count per working day, mu0, mu0_min (default 0.025) and
+--                 sigma are per working day, sv.risk_ewma_exposure)
 --   cusum:        mu0 > 0 and mu1 > mu0 fixed, or baseline, guard and mu0_min as for ewma with
---                 shift in (1, 100] (mu1 = shift x mu0); h > 0, window, min_count as for ewma
+--                 shift in (1, 100] (mu1 = shift x mu0); h > 0, window, min_count, per_workday as
+--                 for ewma (the means per working day, each month's scaled by its working days,
+--                 sv.risk_cusum_exposure)
 --   threshold:    count 1-1000000: a month's count at or above it alarms
 --   streak:       n 2-100: the n-th failed inspection in a row of a subject alarms (signal
 --                 failed_inspection, group_by subject: checked by sv.risk_rule_save)
@@ -144,14 +172,18 @@ DECLARE
   v_out jsonb := '{}';
   v_keys text[];
   v_estimated boolean;
+  v_per_workday boolean;
+  v_mu0_min numeric;
 BEGIN
   IF jsonb_typeof(params) IS DISTINCT FROM 'object' THEN
     RAISE EXCEPTION 'params must be a JSON object, not %', coalesce(jsonb_typeof(params), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   v_keys := CASE detector WHEN 'poisson_tail' THEN ARRAY['baseline', 'guard', 'alpha', 'min_count', 'fdr_q', 'per_workday']
-                          WHEN 'ewma' THEN ARRAY['mu0', 'baseline', 'guard', 'mu0_min', 'sigma', 'lambda', 'l', 'window', 'min_count']
-                          WHEN 'cusum' THEN ARRAY['mu0', 'mu1', 'baseline', 'guard', 'mu0_min', 'shift', 'h', 'window', 'min_count']
+                          WHEN 'ewma' THEN ARRAY['mu0', 'baseline', 'guard', 'mu0_min', 'sigma', 'lambda', 'l', 'window', 'min_count',
+                                                 'per_workday']
+                          WHEN 'cusum' THEN ARRAY['mu0', 'mu1', 'baseline', 'guard', 'mu0_min', 'shift', 'h', 'window', 'min_count',
+                                                  'per_workday']
                           WHEN 'threshold' THEN ARRAY['count']
                           ELSE ARRAY['n'] END;
   SELECT string_agg(k, ', ' ORDER BY k) INTO v_bad FROM jsonb_object_keys(params) k WHERE k <> ALL (v_keys);
@@ -159,6 +191,13 @@ BEGIN
     RAISE EXCEPTION 'params: % not a parameter of detector %', v_bad, detector
       USING ERRCODE = 'invalid_parameter_value',
             HINT = format('%s takes %s.', detector, array_to_string(v_keys, ', '));
+  END IF;
+  IF params -> 'per_workday' IS NOT NULL AND params -> 'per_workday' <> 'null' THEN
+    IF jsonb_typeof(params -> 'per_workday') <> 'boolean' THEN
+      RAISE EXCEPTION 'params.per_workday must be true or false, not %', params -> 'per_workday'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_per_workday := (params ->> 'per_workday')::boolean;
   END IF;
   -- ewma and cusum: the in-control mean fixed (mu0) or estimated from a trailing baseline
   IF detector IN ('ewma', 'cusum') THEN
@@ -179,6 +218,9 @@ BEGIN
         USING ERRCODE = 'null_value_not_allowed';
     END IF;
   END IF;
+  -- the floor of an estimated mu0: 0.5 a month, or with per_workday 0.025 a working day (0.5 a
+  -- month of 20 working days)
+  v_mu0_min := CASE WHEN v_per_workday THEN 0.025 ELSE 0.5 END;
   -- key, integer?, lower bound, lower bound included?, upper bound, upper included?, default,
   -- required?
   FOR spec IN
@@ -191,7 +233,7 @@ BEGIN
       ('ewma', 'mu0', false, 0, true, 1e9, true, NULL, false, 1),
       ('ewma', 'baseline', true, 1, true, 120, true, NULL, false, 2),
       ('ewma', 'guard', true, 0, true, 24, true, CASE WHEN v_estimated THEN 0 END, false, 3),
-      ('ewma', 'mu0_min', false, 0, false, 1e9, true, CASE WHEN v_estimated THEN 0.5 END, false, 4),
+      ('ewma', 'mu0_min', false, 0, false, 1e9, true, CASE WHEN v_estimated THEN v_mu0_min END, false, 4),
       ('ewma', 'sigma', false, 0, false, 1e9, true, NULL, false, 5),
       ('ewma', 'lambda', false, 0, false, 1, true, NULL, true, 6),
       ('ewma', 'l', false, 0, false, 100, true, NULL, true, 7),
@@ -201,7 +243,7 @@ BEGIN
       ('cusum', 'mu1', false, 0, false, 1e9, true, NULL, NOT v_estimated, 2),
       ('cusum', 'baseline', true, 1, true, 120, true, NULL, false, 3),
       ('cusum', 'guard', true, 0, true, 24, true, CASE WHEN v_estimated THEN 0 END, false, 4),
-      ('cusum', 'mu0_min', false, 0, false, 1e9, true, CASE WHEN v_estimated THEN 0.5 END, false, 5),
+      ('cusum', 'mu0_min', false, 0, false, 1e9, true, CASE WHEN v_estimated THEN v_mu0_min END, false, 5),
       ('cusum', 'shift', false, 1, false, 100, true, NULL, v_estimated, 6),
       ('cusum', 'h', false, 0, false, 1e9, true, NULL, true, 7),
       ('cusum', 'window', true, 1, true, 120, true, 12, false, 8),
@@ -231,12 +273,8 @@ BEGIN
     END IF;
     v_out := v_out || jsonb_build_object(spec.key, n);
   END LOOP;
-  IF detector = 'poisson_tail' AND params -> 'per_workday' IS NOT NULL AND params -> 'per_workday' <> 'null' THEN
-    IF jsonb_typeof(params -> 'per_workday') <> 'boolean' THEN
-      RAISE EXCEPTION 'params.per_workday must be true or false, not %', params -> 'per_workday'
-        USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    v_out := v_out || jsonb_build_object('per_workday', params -> 'per_workday');
+  IF v_per_workday IS NOT NULL THEN
+    v_out := v_out || jsonb_build_object('per_workday', v_per_workday);
   END IF;
   IF detector = 'ewma' AND NOT v_out ? 'sigma' AND NOT v_estimated THEN
     IF (v_out ->> 'mu0')::numeric = 0 THEN
@@ -251,6 +289,34 @@ BEGIN
             DETAIL = 'The CUSUM looks for a rise from the in-control mean mu0 to mu1.';
   END IF;
   RETURN v_out;
+END
+$fn$;
+
+-- The notice period of signal licence_expiring: params.notice_days, an integer of days 1-365
+-- (default 30: the notice day of a licence is that many days before its valid_until); of no
+-- other signal (22023).  Returns what the rule stores: {"notice_days": n}, or {} for another
+-- signal.
+CREATE OR REPLACE FUNCTION sv._risk_notice_days(signal text, params jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v jsonb := params -> 'notice_days';
+  n numeric;
+BEGIN
+  IF v IS NULL OR v = 'null' THEN
+    RETURN CASE WHEN signal = 'licence_expiring' THEN '{"notice_days": 30}'::jsonb ELSE '{}'::jsonb END;
+  END IF;
+  IF signal <> 'licence_expiring' THEN
+    RAISE EXCEPTION 'params.notice_days goes with signal licence_expiring, not %', signal
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  n := CASE WHEN jsonb_typeof(v) = 'number' THEN v::text::numeric END;
+  IF n IS NULL OR n <> trunc(n) OR n < 1 OR n > 365 THEN
+    RAISE EXCEPTION 'params.notice_days must be an integer in [1, 365], not %', v
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN jsonb_build_object('notice_days', n);
 END
 $fn$;
 
@@ -279,7 +345,9 @@ BEGIN
   PERFORM sv._require_one_of('signal', signal, sv._risk_signals());
   PERFORM sv._require_one_of('group_by', group_by, ARRAY['subject', 'industry_region']);
   PERFORM sv._require_one_of('detector', detector, ARRAY['poisson_tail', 'ewma', 'cusum', 'threshold', 'streak']);
-  v_params := sv._risk_params(detector, params);
+  -- the notice period of licence_expiring (a parameter of the signal, not of the detector)
+  v_params := sv._risk_params(detector, CASE WHEN jsonb_typeof(params) = 'object' THEN params - 'notice_days' ELSE params END);
+  v_params := v_params || sv._risk_notice_days(signal, params);
   IF detector = 'streak' AND (signal, group_by) IS DISTINCT FROM ('failed_inspection', 'subject') THEN
     RAISE EXCEPTION 'detector streak counts failed inspections of one subject in a row: signal must be failed_inspection and group_by subject (they are % and %)',
       signal, group_by
@@ -393,7 +461,7 @@ GRANT SELECT ON sv_work.risk_rule TO sv_admin, sv_auditor, sv_officer;
 -- installed after this file provides its signal as sv._risk_signal_<signal>(from_day, to_day,
 -- as_of, usccs) returning these rows (repeat_inspection: 73_joint_inspection.sql).
 CREATE OR REPLACE FUNCTION sv._risk_signal_more(signal text, from_month date, to_month date, as_of timestamptz,
-                                                usccs sv.uscc[] DEFAULT NULL)
+                                                usccs sv.uscc[] DEFAULT NULL, notice_days integer DEFAULT 30)
 RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb, known_at timestamptz)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
@@ -422,7 +490,7 @@ BEGIN
                               'uscc', l.uscc, 'id', coalesce(l.result_id, l.linkage_id), 'day', l.day, 'kind', l.kind,
                               'licence_no', l.licence_no, 'valid_until', l.valid_until, 'department_id', l.department_id),
            l.known_at
-    FROM sv.linkage_licence_signal(from_month, v_to, as_of, 30, usccs) l JOIN sv.subject s ON s.uscc = l.uscc
+    FROM sv.linkage_licence_signal(from_month, v_to, as_of, notice_days, usccs) l JOIN sv.subject s ON s.uscc = l.uscc
     WHERE (l.kind = 'expiring') = (signal = 'licence_expiring');
   ELSIF signal = 'publication_overdue' THEN
     RETURN QUERY
@@ -440,7 +508,8 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION sv._risk_signal(signal text, from_month date, to_month date, as_of timestamptz)
+CREATE OR REPLACE FUNCTION sv._risk_signal(signal text, from_month date, to_month date, as_of timestamptz,
+                                           notice_days integer DEFAULT 30)
 RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb, known_at timestamptz)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
@@ -459,13 +528,14 @@ AS $fn$
   WHERE ((signal = 'penalty' AND e.kind = 'administrative_penalty') OR (signal = 'complaint' AND e.kind = 'substantiated_complaint'))
     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
   UNION ALL
-  SELECT * FROM sv._risk_signal_more(signal, from_month, to_month, as_of)
+  SELECT * FROM sv._risk_signal_more(signal, from_month, to_month, as_of, NULL, notice_days)
   WHERE signal <> ALL (ARRAY['failed_inspection', 'penalty', 'complaint'])
 $fn$;
 
 -- The same rows of some subjects only (read along each table's primary key, which leads with
 -- the subject): an incremental scan of a rule per subject, and an alert's signal rows.
-CREATE OR REPLACE FUNCTION sv._risk_signal_of(signal text, from_month date, to_month date, as_of timestamptz, usccs sv.uscc[])
+CREATE OR REPLACE FUNCTION sv._risk_signal_of(signal text, from_month date, to_month date, as_of timestamptz, usccs sv.uscc[],
+                                              notice_days integer DEFAULT 30)
 RETURNS TABLE (uscc sv.uscc, industry text, region_code text, month date, source jsonb, known_at timestamptz)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
@@ -485,7 +555,30 @@ AS $fn$
     AND e.uscc = ANY (usccs)
     AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
   UNION ALL
-  SELECT * FROM sv._risk_signal_more(signal, from_month, to_month, as_of, usccs)
+  SELECT * FROM sv._risk_signal_more(signal, from_month, to_month, as_of, usccs, notice_days)
+  WHERE signal <> ALL (ARRAY['failed_inspection', 'penalty', 'complaint'])
+$fn$;
+
+-- The months of the same rows of some subjects, without their source and industry: what an
+-- incremental scan per subject counts (read along each table's primary key).
+CREATE OR REPLACE FUNCTION sv._risk_signal_months_of(signal text, from_month date, to_month date, as_of timestamptz,
+                                                     usccs sv.uscc[], notice_days integer DEFAULT 30)
+RETURNS TABLE (uscc text, month date)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT a.uscc::text, date_trunc('month', a.ended_on)::date
+  FROM sv.action a
+  WHERE signal = 'failed_inspection' AND a.uscc = ANY (usccs) AND a.kind = 'inspection' AND a.result <> 'no_problem'
+    AND a.ended_on >= from_month AND a.ended_on < (to_month + interval '1 month')::date AND a.received_at <= as_of
+  UNION ALL
+  SELECT e.uscc::text, date_trunc('month', e.decided_on)::date
+  FROM sv.credit_event e
+  WHERE ((signal = 'penalty' AND e.kind = 'administrative_penalty') OR (signal = 'complaint' AND e.kind = 'substantiated_complaint'))
+    AND e.uscc = ANY (usccs)
+    AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date AND e.recorded_at <= as_of
+  UNION ALL
+  SELECT g.uscc::text, g.month FROM sv._risk_signal_more(signal, from_month, to_month, as_of, usccs, notice_days) g
   WHERE signal <> ALL (ARRAY['failed_inspection', 'penalty', 'complaint'])
 $fn$;
 
@@ -494,7 +587,7 @@ $fn$;
 -- tests.  Read along the tables' indexes on the moment they were received (credit_event_recorded_idx,
 -- action_received_idx).
 CREATE OR REPLACE FUNCTION sv._risk_signal_new(signal text, from_month date, to_month date, since timestamptz,
-                                               as_of timestamptz)
+                                               as_of timestamptz, notice_days integer DEFAULT 30)
 RETURNS TABLE (uscc sv.uscc, industry text, region_code text)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, sv, pg_temp
@@ -511,7 +604,7 @@ AS $fn$
                      AND e.kind = CASE signal WHEN 'penalty' THEN 'administrative_penalty' ELSE 'substantiated_complaint' END
                      AND e.decided_on >= from_month AND e.decided_on < (to_month + interval '1 month')::date
                    UNION
-                   SELECT g.uscc FROM sv._risk_signal_more(signal, from_month, to_month, as_of) g
+                   SELECT g.uscc FROM sv._risk_signal_more(signal, from_month, to_month, as_of, NULL, notice_days) g
                    WHERE signal <> ALL (ARRAY['failed_inspection', 'penalty', 'complaint']) AND g.known_at > since)
 $fn$;
 
@@ -669,13 +762,23 @@ SELECT pg_catalog.pg_extension_config_dump('sv.risk_rule_scan_id_seq', '');
 
 -- ewma or cusum over one chart of counts with the in-control mean mu0 (fixed or estimated) and
 -- the rule's other parameters: sigma sqrt(mu0) unless given; mu1 given or shift x mu0.
-CREATE OR REPLACE FUNCTION sv._risk_chart(detector text, counts bigint[], mu0 float8, params jsonb)
+-- With exposure (per_workday: the working days of each month of the chart) mu0 and the rule's
+-- means and sigma are per working day.
+CREATE OR REPLACE FUNCTION sv._risk_chart(detector text, counts bigint[], mu0 float8, params jsonb,
+                                          exposure bigint[] DEFAULT NULL)
 RETURNS TABLE (t integer, observed bigint, baseline float8, statistic float8, threshold float8, p float8, alarm boolean)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
-  IF detector = 'ewma' THEN
+  IF exposure IS NOT NULL AND detector = 'ewma' THEN
+    RETURN QUERY SELECT * FROM sv.risk_ewma_exposure(counts, exposure, mu0, coalesce((params ->> 'sigma')::float8, sqrt(mu0)),
+                                                     (params ->> 'lambda')::float8, (params ->> 'l')::float8);
+  ELSIF exposure IS NOT NULL THEN
+    RETURN QUERY SELECT * FROM sv.risk_cusum_exposure(counts, exposure, mu0,
+                                                      coalesce((params ->> 'mu1')::float8, (params ->> 'shift')::float8 * mu0),
+                                                      (params ->> 'h')::float8);
+  ELSIF detector = 'ewma' THEN
     RETURN QUERY SELECT * FROM sv.risk_ewma(counts, mu0, coalesce((params ->> 'sigma')::float8, sqrt(mu0)),
                                             (params ->> 'lambda')::float8, (params ->> 'l')::float8);
   ELSE
@@ -732,7 +835,8 @@ DECLARE
   v_more jsonb;
   v_changed text[];       -- incremental (since given): the series with a signal known after since
   v_changed_usccs sv.uscc[];  -- and, per subject, their subjects
-  v_wd bigint[];          -- poisson_tail per_workday: the working days of each month read
+  v_wd bigint[];          -- per_workday: the working days of each month read
+  v_notice integer;       -- licence_expiring: the notice period in days (the rule's notice_days)
 BEGIN
   PERFORM sv._require_given(ARRAY['rule_code', 'as_of', 'months'], ARRAY[rule_code IS NULL, as_of IS NULL, months IS NULL]);
   IF since > as_of THEN
@@ -748,6 +852,7 @@ BEGIN
     RAISE EXCEPTION 'rule_code: risk rule % does not exist', quote_literal(rule_code) USING ERRCODE = 'no_data_found';
   END IF;
 
+  v_notice := coalesce((r.params ->> 'notice_days')::integer, 30);
   v_b := coalesce((r.params ->> 'baseline')::integer, 0);
   v_g := coalesce((r.params ->> 'guard')::integer, 0);
   v_w := coalesce((r.params ->> 'window')::integer, 1);
@@ -763,11 +868,13 @@ BEGIN
   -- incremental: only the series with a signal in the months the detector reads that became known
   -- after since (a late signal of a baseline month changes the test of the months after it)
   IF since IS NOT NULL THEN
-    v_changed := ARRAY(SELECT DISTINCT sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code)
-                       FROM sv._risk_signal_new(r.signal, v_from, v_last, since, as_of) g
-                       WHERE r.group_by = 'subject' OR g.industry IS NOT NULL);
     IF r.group_by = 'subject' THEN
-      v_changed_usccs := v_changed::sv.uscc[];
+      v_changed_usccs := ARRAY(SELECT DISTINCT g.uscc FROM sv._risk_signal_new(r.signal, v_from, v_last, since, as_of, v_notice) g);
+      v_changed := v_changed_usccs::text[];
+    ELSE
+      v_changed := ARRAY(SELECT DISTINCT sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code)
+                         FROM sv._risk_signal_new(r.signal, v_from, v_last, since, as_of, v_notice) g
+                         WHERE g.industry IS NOT NULL);
     END IF;
   END IF;
 
@@ -779,9 +886,9 @@ BEGIN
     -- the inspections of the subjects with a failed one in the tested months, in order; the run
     -- of a failed inspection: the failed ones since the subject's last passed one
     WITH subj AS (
-      SELECT DISTINCT g.uscc FROM sv._risk_signal(r.signal, v_first_tested, v_last, as_of) g WHERE since IS NULL
+      SELECT DISTINCT g.uscc FROM sv._risk_signal(r.signal, v_first_tested, v_last, as_of, v_notice) g WHERE since IS NULL
       UNION
-      SELECT DISTINCT g.uscc FROM sv._risk_signal_of(r.signal, v_first_tested, v_last, as_of, v_changed_usccs) g
+      SELECT DISTINCT g.uscc::sv.uscc FROM sv._risk_signal_months_of(r.signal, v_first_tested, v_last, as_of, v_changed_usccs, v_notice) g
       WHERE since IS NOT NULL
     ), insp AS (
       SELECT a.uscc, a.ended_on, a.id, a.result <> 'no_problem' AS failed,
@@ -807,30 +914,31 @@ BEGIN
     WITH sig AS MATERIALIZED (
       SELECT sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) AS series,
              CASE WHEN r.group_by = 'subject' THEN g.uscc::text END AS uscc, g.month
-      FROM (SELECT * FROM sv._risk_signal(r.signal, v_from, v_last, as_of) x WHERE v_changed_usccs IS NULL
-            UNION ALL
-            SELECT * FROM sv._risk_signal_of(r.signal, v_from, v_last, as_of, v_changed_usccs) x
-            WHERE v_changed_usccs IS NOT NULL) g
-      WHERE r.group_by = 'subject' OR g.industry IS NOT NULL
+      FROM sv._risk_signal(r.signal, v_from, v_last, as_of, v_notice) g
+      WHERE v_changed_usccs IS NULL AND (r.group_by = 'subject' OR g.industry IS NOT NULL)
+      UNION ALL
+      -- incremental per subject: the months of the changed subjects' rows only (the series is
+      -- the subject)
+      SELECT g.uscc, g.uscc, g.month
+      FROM sv._risk_signal_months_of(r.signal, v_from, v_last, as_of, v_changed_usccs, v_notice) g
+      WHERE v_changed_usccs IS NOT NULL
     ), tested AS (
-      SELECT DISTINCT s.series, s.uscc FROM sig s
+      SELECT DISTINCT s.series FROM sig s
       WHERE s.month >= v_first_tested AND (since IS NULL OR s.series = ANY (v_changed))
-    ), per_month AS (
-      SELECT s.series, s.month, count(*) AS n FROM sig s GROUP BY s.series, s.month
     )
-    -- every month of the window, 0 where the series has no signal
+    -- the counts of every month of the window, 0 where the series has no signal
     INSERT INTO pg_temp.risk_scan_counts
-    SELECT t.series, t.uscc, array_agg(coalesce(pm.n, 0) ORDER BY m.month)
-    FROM tested t
-    CROSS JOIN LATERAL (SELECT (v_from + make_interval(months => i))::date AS month FROM generate_series(0, v_n - 1) i) m
-    LEFT JOIN per_month pm ON pm.series = t.series AND pm.month = m.month
-    GROUP BY t.series, t.uscc;
+    SELECT s.series, s.uscc, sv._risk_month_counts(array_agg(s.month), v_from, v_n)
+    FROM sig s WHERE s.series IN (SELECT t.series FROM tested t)
+    GROUP BY s.series, s.uscc;
 
-    IF r.detector = 'poisson_tail' AND (r.params ->> 'per_workday')::boolean THEN
+    IF (r.params ->> 'per_workday')::boolean THEN
       -- each month's mean scaled by its working days: the exposure of the detector
       v_wd := ARRAY(SELECT sv.workdays_between((v_from + make_interval(months => i))::date - 1,
                                                (v_from + make_interval(months => i + 1))::date - 1)::bigint
                     FROM generate_series(0, v_n - 1) i ORDER BY i);
+    END IF;
+    IF r.detector = 'poisson_tail' AND v_wd IS NOT NULL THEN
       INSERT INTO pg_temp.risk_scan_point
       SELECT c.series, c.uscc, d.t, NULL, d.observed, d.baseline, d.statistic, d.threshold, d.p, NULL, d.alarm
       FROM pg_temp.risk_scan_counts c
@@ -852,10 +960,15 @@ BEGIN
       FROM pg_temp.risk_scan_counts c
       CROSS JOIN generate_series(v_n - months + 1, v_n) pt
       CROSS JOIN LATERAL (
+        -- per_workday: the baseline months' count per working day
         SELECT coalesce((r.params ->> 'mu0')::float8,
-                        greatest((SELECT avg(z) FROM unnest(c.counts[pt - v_w - v_g - v_b + 1 : pt - v_w - v_g]) z)::float8,
+                        greatest(CASE WHEN v_wd IS NULL
+                                      THEN (SELECT avg(z) FROM unnest(c.counts[pt - v_w - v_g - v_b + 1 : pt - v_w - v_g]) z)::float8
+                                      ELSE (SELECT sum(z) FROM unnest(c.counts[pt - v_w - v_g - v_b + 1 : pt - v_w - v_g]) z)::float8
+                                           / (SELECT sum(z) FROM unnest(v_wd[pt - v_w - v_g - v_b + 1 : pt - v_w - v_g]) z)::float8 END,
                                  (r.params ->> 'mu0_min')::float8)) AS mu0) m
-      CROSS JOIN LATERAL sv._risk_chart(r.detector, c.counts[pt - v_w + 1 : pt], m.mu0, r.params) d
+      CROSS JOIN LATERAL sv._risk_chart(r.detector, c.counts[pt - v_w + 1 : pt], m.mu0, r.params,
+                                        v_wd[pt - v_w + 1 : pt]) d
       WHERE d.t = v_w;
     ELSE
       INSERT INTO pg_temp.risk_scan_point
@@ -930,15 +1043,18 @@ BEGIN
              'observed', x.observed, 'baseline', x.baseline, 'statistic', x.statistic, 'threshold', x.threshold,
              'p', x.p, 'p_adjusted', x.p_adjusted, 'as_of', as_of,
              'signal_rows', (SELECT coalesce(jsonb_agg(g.source ORDER BY g.source ->> 'table', g.source ->> 'day', (g.source ->> 'id')::bigint), '[]')
-                             FROM (SELECT * FROM sv._risk_signal_of(r.signal, x.period, x.period, as_of, ARRAY[x.uscc]::sv.uscc[]) y
+                             FROM (SELECT * FROM sv._risk_signal_of(r.signal, x.period, x.period, as_of, ARRAY[x.uscc]::sv.uscc[], v_notice) y
                                    WHERE x.uscc IS NOT NULL
                                    UNION ALL
-                                   SELECT * FROM sv._risk_signal(r.signal, x.period, x.period, as_of) y
+                                   SELECT * FROM sv._risk_signal(r.signal, x.period, x.period, as_of, v_notice) y
                                    WHERE x.uscc IS NULL) g
                              WHERE sv._risk_series(r.group_by, g.uscc::text, g.industry, g.region_code) = x.series))
-           -- per_workday: the working days of the month and of the baseline months
+           -- per_workday: the working days of the month, of the baseline months (none when mu0 is
+           -- fixed) and, for a chart, of each of its months
            || CASE WHEN v_wd IS NOT NULL THEN jsonb_build_object('workdays', v_wd[x.t],
-                'baseline_workdays', (SELECT sum(z) FROM unnest(v_wd[x.t - v_g - v_b : x.t - v_g - 1]) z)) ELSE '{}' END
+                'baseline_workdays', CASE WHEN v_b > 0 THEN (SELECT sum(z) FROM unnest(v_wd[x.t - v_w - v_g - v_b + 1 : x.t - v_w - v_g]) z) END)
+                || CASE WHEN r.detector IN ('ewma', 'cusum') THEN jsonb_build_object('chart_workdays', to_jsonb(v_wd[x.t - v_w + 1 : x.t]))
+                        ELSE '{}' END ELSE '{}' END
            || CASE WHEN r.detector IN ('ewma', 'cusum') THEN jsonb_build_object('chart_window', jsonb_build_object(
                 'from', (x.period - make_interval(months => v_w - 1))::date, 'to', x.period)) ELSE '{}' END,
            as_of, me.login, now(), ep.last,

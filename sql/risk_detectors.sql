@@ -204,16 +204,96 @@ SELECT * FROM sv.risk_poisson_tail_exposure('{1,2,3}', NULL, 1, 0, 0.05);
 SELECT * FROM sv.risk_poisson_tail_exposure('{1,2,3}', '{1,-2,3}', 1, 0, 0.05);
 SELECT * FROM sv.risk_poisson_tail_exposure('{1,2,3}', '{1,2,3}', 0, 0, 0.05);
 
+-- EWMA and CUSUM with exposure (per_workday: the chart on counts per working day, mu0, mu1 and
+-- sigma per working day).  With every exposure 1 they are the plain detectors: the reference
+-- values of issue 17 again (UCL 5.8000, 6.1972, 6.4847, steady 6.5205; k 5.7708)
+SELECT t, observed, baseline, round(statistic::numeric, 4) AS z, round(threshold::numeric, 4) AS ucl, alarm
+FROM sv.risk_ewma_exposure(array_fill(4::bigint, ARRAY[100]), array_fill(1::bigint, ARRAY[100]), 4, 2, 0.3, 3)
+WHERE t IN (1, 2, 5, 100);
+SELECT bool_and(abs(a.statistic - b.statistic) < 1e-12 AND abs(a.threshold - b.threshold) < 1e-12 AND a.alarm = b.alarm
+                AND a.baseline = b.baseline) AS ewma_same
+FROM sv.risk_ewma('{8,8,8,8,0,3,12}', 4, 2, 0.3, 3) a
+JOIN sv.risk_ewma_exposure('{8,8,8,8,0,3,12}', '{1,1,1,1,1,1,1}', 4, 2, 0.3, 3) b USING (t);
+SELECT bool_and(a.statistic = b.statistic AND a.alarm = b.alarm AND a.baseline = b.baseline) AS cusum_same
+FROM sv.risk_cusum('{4,9,9,9,3,9,9,2,0}', 4, 8, 8) a
+JOIN sv.risk_cusum_exposure('{4,9,9,9,3,9,9,2,0}', '{1,1,1,1,1,1,1,1,1}', 4, 8, 8) b USING (t);
+-- the worked example of docs/risk.md: one signal a working day from August 2025 to January 2026,
+-- 26 in February 2026 (16 working days).  EWMA (lambda 0.5, L 2): the plain chart (mu0 21, sigma
+-- sqrt 21) stays below its limit, the chart per working day (mu0 1, sigma 1: February's rate
+-- 1.625, z = 1.3125) rises above its limit 1 + 2 x 0.5 x sqrt(a_7) = 1.2796; CUSUM (mu1 1.5
+-- mu0): k = 0.5 / ln 1.5 = 1.2332 a working day, February's increment 26 - 16 k = 6.27 > h 5
+SELECT 'plain' AS detector, t, observed, round(baseline::numeric, 4) AS baseline, round(statistic::numeric, 4) AS z,
+       round(threshold::numeric, 4) AS ucl, alarm
+FROM sv.risk_ewma((:'wd'::bigint[])[1:6] || 26::bigint, 21, sqrt(21), 0.5, 2) WHERE t = 7
+UNION ALL
+SELECT 'per_workday', t, observed, round(baseline::numeric, 4), round(statistic::numeric, 4), round(threshold::numeric, 4), alarm
+FROM sv.risk_ewma_exposure((:'wd'::bigint[])[1:6] || 26::bigint, :'wd', 1, 1, 0.5, 2) WHERE t = 7;
+SELECT 'plain' AS detector, t, observed, round(baseline::numeric, 4) AS baseline, round(statistic::numeric, 4) AS s, alarm
+FROM sv.risk_cusum((:'wd'::bigint[])[1:6] || 26::bigint, 21, 31.5, 5) WHERE t = 7
+UNION ALL
+SELECT 'per_workday', t, observed, round(baseline::numeric, 4), round(statistic::numeric, 4), alarm
+FROM sv.risk_cusum_exposure((:'wd'::bigint[])[1:6] || 26::bigint, :'wd', 1, 1.5, 5) WHERE t = 7;
+-- against SQL references on 300 random series of 24 months with random working days (16-23):
+-- EWMA in closed form, z_t = (1-l)^t (mu0 + l sum_i y_i (1-l)^-i) and the limit from
+-- a_t = (1-l)^2t sum_i (1-l)^-2i / w_i (window sums, as bench/08_risk.sql); the CUSUM with its
+-- restart by a recursive query
+SELECT setseed(0.17);
+CREATE TEMP TABLE wd_case AS
+SELECT s, array_agg((power(random(), 4) * 5)::bigint ORDER BY t) AS x, array_agg(w ORDER BY t) AS w
+FROM generate_series(1, 300) s CROSS JOIN generate_series(1, 24) t
+CROSS JOIN LATERAL (SELECT 16 + (random() * 7)::bigint + 0 * s AS w) r
+GROUP BY s;
+WITH u AS (
+  SELECT c.s, u.t, u.x, u.w FROM wd_case c CROSS JOIN LATERAL unnest(c.x, c.w) WITH ORDINALITY u(x, w, t)
+), ref AS (
+  SELECT s, t, power(0.7::float8, t) * (0.05 + 0.3 * sum(x::float8 / w * power(0.7::float8, -t::float8)) OVER o) AS z,
+         0.05 + 3 * sqrt(0.05) * 0.3 * sqrt(power(0.7::float8, 2 * t) * sum(power(0.7::float8, -2 * t::float8) / w) OVER o) AS ucl
+  FROM u WINDOW o AS (PARTITION BY s ORDER BY t)
+)
+SELECT count(*) AS points, count(*) FILTER (WHERE d.alarm) > 0 AS some_alarms,
+       max(abs(d.statistic - ref.z) / greatest(ref.z, 1)) < 1e-9 AS z_agrees,
+       max(abs(d.threshold - ref.ucl)) < 1e-9 AS ucl_agrees,
+       bool_and(d.alarm = (ref.z > ref.ucl) OR abs(ref.z - ref.ucl) < 1e-9) AS alarms_agree
+FROM wd_case c CROSS JOIN LATERAL sv.risk_ewma_exposure(c.x, c.w, 0.05, sqrt(0.05), 0.3, 3) d
+JOIN ref ON ref.s = c.s AND ref.t = d.t;
+WITH RECURSIVE u AS (
+  SELECT c.s, u.t::integer AS t, u.x, u.w FROM wd_case c CROSS JOIN LATERAL unnest(c.x, c.w) WITH ORDINALITY u(x, w, t)
+), k AS (SELECT (0.1 - 0.05) / (ln(0.1::float8) - ln(0.05::float8)) AS k
+), ref (s, t, st, alarm) AS (
+  SELECT u.s, 1, greatest(0, u.x - k.k * u.w), greatest(0, u.x - k.k * u.w) > 3 FROM u, k WHERE u.t = 1
+  UNION ALL
+  SELECT u.s, u.t, greatest(0, CASE WHEN ref.alarm THEN 0 ELSE ref.st END + u.x - k.k * u.w),
+         greatest(0, CASE WHEN ref.alarm THEN 0 ELSE ref.st END + u.x - k.k * u.w) > 3
+  FROM ref JOIN u ON u.s = ref.s AND u.t = ref.t + 1 CROSS JOIN k
+)
+SELECT count(*) AS points, count(*) FILTER (WHERE d.alarm) > 0 AS some_alarms,
+       max(abs(d.statistic - ref.st)) < 1e-9 AS s_agrees, bool_and(d.alarm = ref.alarm) AS alarms_agree
+FROM wd_case c CROSS JOIN LATERAL sv.risk_cusum_exposure(c.x, c.w, 0.05, 0.1, 3) d
+JOIN ref ON ref.s = c.s AND ref.t = d.t;
+-- errors
+SELECT * FROM sv.risk_ewma_exposure('{1,2}', '{1}', 4, 2, 0.3, 3);
+SELECT * FROM sv.risk_ewma_exposure('{1,2}', NULL, 4, 2, 0.3, 3);
+SELECT * FROM sv.risk_ewma_exposure('{1,2}', '{20,0}', 4, 2, 0.3, 3);
+SELECT * FROM sv.risk_ewma_exposure('{1,2}', '{20,16}', 4, 2, 0, 3);
+SELECT * FROM sv.risk_ewma_exposure('{1,2}', '{20,16}', NULL, 2, 0.3, 3);
+SELECT * FROM sv.risk_cusum_exposure('{1,2}', '{20,16}', 4, 4, 8);
+SELECT * FROM sv.risk_cusum_exposure('{1,2}', '{20,-1}', 4, 8, 8);
+SELECT * FROM sv.risk_cusum_exposure('{1,2}', '{20,16}', 4, 8, 0);
+
 -- roles: officials and BI may compute; the public and the integration feeds may not
 SET ROLE regress_rsd_officer;
 SELECT count(*) FROM sv.risk_cusum('{1,2}', 4, 8, 8);
 SELECT count(*) FROM sv.risk_poisson_tail_exposure('{1,2}', '{20,16}', 1, 0, 0.05);
+SELECT count(*) FROM sv.risk_ewma_exposure('{1,2}', '{20,16}', 0.05, 0.2, 0.3, 3);
 SET ROLE regress_rsd_bi;
+SELECT count(*) FROM sv.risk_cusum_exposure('{1,2}', '{20,16}', 0.05, 0.1, 3);
 SELECT round(sv.risk_cusum_k(4, 8)::numeric, 4) AS k;
 SET ROLE regress_rsd_public;
 SELECT sv.poisson_upper_tail(1, 1);
 SELECT * FROM sv.risk_ewma('{1}', 4, 2, 0.3, 3);
 SELECT * FROM sv.risk_poisson_tail_exposure('{1}', '{1}', 1, 0, 0.05);
+SELECT * FROM sv.risk_ewma_exposure('{1}', '{1}', 4, 2, 0.3, 3);
+SELECT * FROM sv.risk_cusum_exposure('{1}', '{1}', 4, 8, 8);
 SET ROLE regress_rsd_feed;
 SELECT * FROM sv.risk_bh('{0.1}', 0.05);
 RESET ROLE;

@@ -175,8 +175,10 @@ ROLLBACK;
 
 -- per_workday: the Poisson tail with each month's mean scaled by its working days (rolled
 -- back): s2 with one penalty a working day from August 2025 to January 2026 and 26 in February
--- 2026 (16 working days: the Spring Festival); the rule per working day finds February, the
--- plain one (mean 21) does not
+-- 2026 (16 working days: the Spring Festival); the rules per working day find February, the
+-- plain ones (mean 21) do not: the Poisson tail, EWMA (a chart of one month, lambda 0.5, L 2,
+-- mu0 estimated from the six months before it: 126 / 126 = 1 a working day, z = 1.3125 above
+-- 1 + 2 x 0.5 x sqrt(1/16) = 1.25) and CUSUM (mu1 = 1.5 mu0, h 5: S = 26 - 16 x 1.2332 = 6.27)
 BEGIN;
 INSERT INTO sv.credit_event (uscc, kind, severity, source, department_id, decided_on, reference, penalty_types,
                              source_system, recorded_by, recorded_at, updated_at)
@@ -186,15 +188,21 @@ FROM generate_series(date '2025-08-01', '2026-02-01', interval '1 month') g, LAT
      LATERAL generate_series(1, CASE WHEN m = '2026-02-01' THEN 26
                                      ELSE sv.workdays_between(m - 1, (m + interval '1 month')::date - 1) END) j;
 SET ROLE regress_rsd_admin;
-SELECT sv.risk_rule_save('RSD-WD' || w, '按工作日', 'penalty', 'subject', 'poisson_tail',
-  jsonb_build_object('baseline', 6, 'alpha', 0.05, 'per_workday', w), 'blue', 4, '国发〔2019〕18号') AS version
-FROM unnest('{true,false}'::boolean[]) w;
-SELECT params FROM sv.risk_rule WHERE code = 'RSD-WDtrue';
-SELECT code, (sv.risk_scan(code, '2026-02-28 23:00')).new_alerts >= 0 AS scanned FROM unnest('{RSD-WDtrue,RSD-WDfalse}'::text[]) code;
+SELECT sv.risk_rule_save('RSD-WD' || d || w, '按工作日', 'penalty', 'subject', d,
+  CASE d WHEN 'poisson_tail' THEN '{"baseline": 6, "alpha": 0.05}'::jsonb
+         WHEN 'ewma' THEN '{"baseline": 6, "window": 1, "lambda": 0.5, "l": 2}'
+         ELSE '{"baseline": 6, "window": 1, "shift": 1.5, "h": 5}' END || jsonb_build_object('per_workday', w),
+  'blue', 4, '国发〔2019〕18号') AS version
+FROM unnest('{poisson_tail,ewma,cusum}'::text[]) d, unnest('{true,false}'::boolean[]) w;
+SELECT code, params FROM sv.risk_rule WHERE code LIKE 'RSD-WD%true' ORDER BY code;
+SELECT code, (sv.risk_scan(code, '2026-02-28 23:00')).new_alerts >= 0 AS scanned
+FROM sv.risk_rule WHERE code LIKE 'RSD-WD%' ORDER BY code;
 RESET ROLE;
-SELECT rule_code, period, observed, baseline, threshold, round(p::numeric, 6) AS p, explanation -> 'workdays' AS workdays,
-       explanation -> 'baseline_workdays' AS baseline_workdays, explanation -> 'params' -> 'per_workday' AS per_workday
-FROM sv.risk_alert WHERE rule_code LIKE 'RSD-WD%' AND uscc = :'s2';
+SELECT rule_code, period, observed, round(baseline::numeric, 4) AS baseline, round(statistic::numeric, 4) AS statistic,
+       round(threshold::numeric, 4) AS threshold, round(p::numeric, 6) AS p, explanation -> 'workdays' AS workdays,
+       explanation -> 'baseline_workdays' AS baseline_workdays, explanation -> 'chart_workdays' AS chart_workdays,
+       explanation -> 'params' -> 'per_workday' AS per_workday
+FROM sv.risk_alert WHERE rule_code LIKE 'RSD-WD%' AND uscc = :'s2' ORDER BY rule_code;
 ROLLBACK;
 
 -- the parameters of the new modes and detectors, nothing written
@@ -211,7 +219,14 @@ SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"baselin
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"mu0": 4, "shift": 2, "h": 5}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'cusum', '{"h": 5}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'poisson_tail', '{"baseline": 6, "alpha": 0.05, "per_workday": 1}', 'red', 4, 'b');
-SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'ewma', '{"mu0": 4, "lambda": 0.3, "l": 3, "per_workday": true}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'ewma', '{"mu0": 4, "lambda": 0.3, "l": 3, "per_workday": "yes"}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{"count": 4, "per_workday": true}', 'red', 4, 'b');
+-- the notice period of licence_expiring: an integer of days 1-365, of that signal only
+SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{"count": 1, "notice_days": 60}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'licence_expiring', 'subject', 'threshold', '{"count": 1, "notice_days": 0}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'licence_expiring', 'subject', 'threshold', '{"count": 1, "notice_days": 366}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'licence_expiring', 'subject', 'threshold', '{"count": 1, "notice_days": 30.5}', 'red', 4, 'b');
+SELECT sv.risk_rule_save('RSD-X', 'x', 'licence_expiring', 'subject', 'threshold', '{"count": 1, "notice_days": "60"}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{"count": 0}', 'red', 4, 'b');
 SELECT sv.risk_rule_save('RSD-X', 'x', 'penalty', 'subject', 'threshold', '{"count": 2.5}', 'red', 4, 'b');
@@ -299,6 +314,62 @@ SELECT count(*) AS rows FROM sv._risk_signal_new('licence_expiring', '2018-11-01
 WHERE uscc IN (:'s1', :'s2', :'s3', :'s4');
 SELECT CASE WHEN uscc::text = :'s4' THEN 's4' ELSE uscc::text END AS subject, count(*) AS rows
 FROM sv._risk_signal_of('repeat_inspection', '2018-01-01', '2018-12-01', '2019-01-01 12:00', ARRAY[:'s4']::sv.uscc[]) GROUP BY 1;
+-- the notice period a rule parameter (notice_days, default 30, stored with the rule): 60 days
+-- before valid_until, s3's notice day is 21 November 2018 and s1's 31 December 2018; s4's
+-- licence was renewed before either (its renewal is the latest decision by the scan's moment)
+SET ROLE regress_rsd_admin;
+SELECT sv.risk_rule_save('RSD-NOTICE60', '许可证60日内到期', 'licence_expiring', 'subject', 'threshold',
+  '{"count": 1, "notice_days": 60}', 'blue', 4, '国发〔2019〕18号') AS version;
+SELECT code, params FROM sv_work.risk_rule WHERE code IN ('RSD-NOTICE60', 'RSD-SIG-licence_expiring') ORDER BY code;
+SELECT series, tested, alarms, new_alerts FROM sv.risk_scan('RSD-NOTICE60', '2019-01-01 12:00', months => 3);
+RESET ROLE;
+SELECT CASE series WHEN :'s1' THEN 's1' WHEN :'s3' THEN 's3' WHEN :'s4' THEN 's4' END AS subject, period,
+       (SELECT array_agg((x ->> 'day') || ' ' || (x ->> 'valid_until') ORDER BY x ->> 'day') FROM jsonb_array_elements(explanation -> 'signal_rows') x) AS rows
+FROM sv.risk_alert WHERE rule_code = 'RSD-NOTICE60' AND uscc IN (:'s1', :'s2', :'s3', :'s4') ORDER BY subject;
+-- an incremental scan with the rule's notice period: s1's notice day (31 December) became
+-- known after 30 December; with 30 days nothing did
+SELECT CASE WHEN uscc::text = :'s1' THEN 's1' ELSE uscc::text END AS subject
+FROM sv._risk_signal_new('licence_expiring', '2018-11-01', '2019-01-01', '2018-12-30 12:00', '2019-01-01 12:00', 60)
+WHERE uscc IN (:'s1', :'s2', :'s3', :'s4');
+SELECT count(*) AS rows FROM sv._risk_signal_new('licence_expiring', '2018-11-01', '2019-01-01', '2018-12-30 12:00', '2019-01-01 12:00')
+WHERE uscc IN (:'s1', :'s2', :'s3', :'s4');
+ROLLBACK;
+
+-- an incremental scan gives the changed series exactly what a full scan gives them (rolled
+-- back): penalties recorded on 2 January 2019, late (s2: three in November 2018; s4: two in
+-- June 2018, a baseline month) and new (s1: one in January 2019); four rules that alarm on
+-- almost every point (so that every point is compared through its alert and episode), with and
+-- without per_workday; from the same state, the incremental scans (since 31 December) and the
+-- full scans as of 3 January raise the same alerts on the changed series, explanations included:
+-- s1, s2 and s4 (for the threshold rule, which reads the tested months only, s1 and s2)
+BEGIN;
+INSERT INTO sv.credit_event (uscc, kind, severity, source, department_id, decided_on, reference, penalty_types,
+                             source_system, recorded_by, recorded_at, updated_at)
+SELECT u, 'administrative_penalty', 2, 'city', 4, d, 'RSD-LATE-' || n, '{warning}', 'RSD', 'fixture',
+       '2019-01-02 10:00', '2019-01-02 10:00'
+FROM (VALUES (:'s2', date '2018-11-20', 1), (:'s2', '2018-11-21', 2), (:'s2', '2018-11-22', 3),
+             (:'s4', '2018-06-11', 4), (:'s4', '2018-06-12', 5), (:'s1', '2019-01-01', 6)) v(u, d, n);
+SET ROLE regress_rsd_admin;
+SELECT count(sv.risk_rule_save(c, '增量与全量', 'penalty', 'subject', d, p::jsonb, 'blue', 4, '国发〔2019〕18号')) AS rules
+FROM (VALUES ('RSD-EQ-P', 'poisson_tail', '{"baseline": 6, "guard": 1, "alpha": 0.999, "min_count": 0, "per_workday": true}'),
+             ('RSD-EQ-E', 'ewma', '{"baseline": 6, "window": 3, "lambda": 0.3, "l": 0.01, "min_count": 0, "per_workday": true}'),
+             ('RSD-EQ-C', 'cusum', '{"baseline": 6, "window": 3, "shift": 1.01, "h": 0.01, "min_count": 0}'),
+             ('RSD-EQ-T', 'threshold', '{"count": 1}')) r(c, d, p);
+SAVEPOINT eq;
+SELECT c AS rule, (sv.risk_scan(c, '2019-01-03 12:00', 3, since => '2018-12-31 23:00')).series AS series_tested
+FROM unnest('{RSD-EQ-P,RSD-EQ-E,RSD-EQ-C,RSD-EQ-T}'::text[]) c;
+SELECT count(*) AS inc_alerts, jsonb_agg(to_jsonb(a) - '{id}'::text[] ORDER BY a.rule_code, a.series, a.period)::text AS inc
+FROM sv.risk_alert a WHERE a.rule_code LIKE 'RSD-EQ-%' \gset
+ROLLBACK TO SAVEPOINT eq;
+SELECT count(*) AS full_scans FROM unnest('{RSD-EQ-P,RSD-EQ-E,RSD-EQ-C,RSD-EQ-T}'::text[]) c,
+  LATERAL sv.risk_scan(c, '2019-01-03 12:00', 3);
+SELECT count(*) AS full_alerts, jsonb_agg(to_jsonb(a) - '{id}'::text[] ORDER BY a.rule_code, a.series, a.period)::text AS full
+FROM sv.risk_alert a
+WHERE a.rule_code LIKE 'RSD-EQ-%' AND (a.uscc IN (:'s1', :'s2') OR (a.uscc = :'s4' AND a.rule_code <> 'RSD-EQ-T')) \gset
+RESET ROLE;
+SELECT :inc_alerts AS alerts, (SELECT sum(1 + jsonb_array_length(x -> 'episode')) FROM jsonb_array_elements(:'inc'::jsonb) x) AS points,
+       :'inc' = :'full' AS incremental_equals_full,
+       (SELECT count(DISTINCT x ->> 'series') FROM jsonb_array_elements(:'inc'::jsonb) x) AS changed_series;
 ROLLBACK;
 
 -- clean up what other tests would see: the rules and their alerts, the subjects with their events, classes and actions

@@ -14,6 +14,14 @@
  *                  (the exact time-varying limit; Montgomery, Introduction to SQC, 6th ed., 9.2).
  *   Poisson CUSUM: k = (mu1 - mu0) / (ln mu1 - ln mu0), S_t = max(0, S_{t-1} + x_t - k), alarm
  *                  when S_t > h, then S_t restarts at 0 (Lucas, Technometrics 27 (1985) 129-144).
+ *   With exposure w_t (the working days of each period; mu0, mu1 and sigma per unit of it):
+ *     EWMA on the rates y_t = x_t / w_t: z_t = lambda y_t + (1 - lambda) z_{t-1}; with Var y_i =
+ *                  sigma^2 / w_i (independent periods), Var z_t = lambda^2 sigma^2 a_t,
+ *                  a_t = sum_{i<=t} (1 - lambda)^(2(t-i)) / w_i = (1 - lambda)^2 a_{t-1} + 1 / w_t,
+ *                  UCL_t = mu0 + L sigma lambda sqrt(a_t) (with every w_i = 1 the plain limit);
+ *     CUSUM:       the period's means mu0 w_t, mu1 w_t: the log-likelihood ratio of x_t divided by
+ *                  ln(mu1 / mu0) is x_t - k w_t, so S_t = max(0, S_{t-1} + x_t - k w_t).
+ *   (sv.risk_ewma_exposure, sv.risk_cusum_exposure; with every w_t = 1 the plain detectors.)
  *   Benjamini-Hochberg: across series, the step-up adjusted p-values
  *                  p_(i) m / i made monotone from the largest down (JRSS B 57 (1995) 289-300).
  *
@@ -33,6 +41,8 @@
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/tuplestore.h"
 
 /* beyond this the iterations (about sqrt(lambda) of them near the mean) stop being cheap */
@@ -269,6 +279,58 @@ poisson_critical(float8 lambda, float8 alpha)
 	return hi;
 }
 
+/*
+ * The two of them for the Poisson tail detector, remembered per backend: a scan asks for the
+ * same few values again and again (the baseline of a point is a trailing window's mean, k /
+ * baseline for small integers k, or the same with exposure), and each costs tens of iterations.
+ * A direct-mapped cache keyed by the exact arguments (their bits): a hit returns exactly what the
+ * computation returned for them, so results do not depend on it.
+ */
+#define RISK_CACHE_SIZE 4096
+
+typedef struct RiskCacheEntry
+{
+	float8		a;
+	float8		b;
+	float8		value;
+	bool		valid;
+} RiskCacheEntry;
+
+static RiskCacheEntry tail_cache[RISK_CACHE_SIZE];
+static RiskCacheEntry critical_cache[RISK_CACHE_SIZE];
+
+static uint32
+risk_cache_slot(float8 a, float8 b)
+{
+	uint64		ua,
+				ub;
+
+	memcpy(&ua, &a, sizeof(ua));
+	memcpy(&ub, &b, sizeof(ub));
+	ua ^= ub * UINT64CONST(0x9E3779B97F4A7C15);
+	ua ^= ua >> 29;
+	ua *= UINT64CONST(0xBF58476D1CE4E5B9);
+	ua ^= ua >> 32;
+	return (uint32) (ua & (RISK_CACHE_SIZE - 1));
+}
+
+/* f(a, b) from the cache, or computed and remembered */
+static float8
+risk_cached(RiskCacheEntry *cache, float8 (*f) (float8, float8), float8 a, float8 b)
+{
+	RiskCacheEntry *e = &cache[risk_cache_slot(a, b)];
+
+	/* compared by their bits: a hit is exactly the same arguments */
+	if (!e->valid || memcmp(&e->a, &a, sizeof(a)) != 0 || memcmp(&e->b, &b, sizeof(b)) != 0)
+	{
+		e->a = a;
+		e->b = b;
+		e->value = f(a, b);
+		e->valid = true;
+	}
+	return e->value;
+}
+
 typedef struct RiskRow
 {
 	int32		t;
@@ -382,8 +444,8 @@ poisson_tail_rows(FunctionCallInfo fcinfo, const int64 *x, const int64 *w, int n
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						 errmsg("counts: the baseline of point %d is %g, above 1e9", t + 1, r.baseline)));
-			r.p = poisson_upper_tail((float8) x[t], r.baseline);
-			r.threshold = Max(poisson_critical(r.baseline, alpha), (float8) min_count);
+			r.p = risk_cached(tail_cache, poisson_upper_tail, (float8) x[t], r.baseline);
+			r.threshold = Max(risk_cached(critical_cache, poisson_critical, r.baseline, alpha), (float8) min_count);
 			r.alarm = r.p < alpha && x[t] >= min_count;
 		}
 		else
@@ -472,36 +534,10 @@ ewma_ucl(float8 mu0, float8 sigma, float8 lambda, float8 L, int t)
 	return mu0 + L * sigma * sqrt(lambda / (2.0 - lambda) * (1.0 - pow(1.0 - lambda, 2.0 * t)));
 }
 
-/*
- * sv.risk_ewma(counts bigint[], mu0 float8, sigma float8, lambda float8, l float8)
- *   returns table (t, observed, baseline, statistic, threshold, p, alarm)
- *
- * baseline = mu0, statistic = z_t, threshold = UCL_t (upper side only: a risk is a rise).
- */
-PG_FUNCTION_INFO_V1(sv_risk_ewma);
-Datum
-sv_risk_ewma(PG_FUNCTION_ARGS)
+/* The EWMA parameters, checked. */
+static void
+ewma_check(float8 mu0, float8 sigma, float8 lambda, float8 L)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64	   *x;
-	int			n,
-				t;
-	float8		mu0,
-				sigma,
-				lambda,
-				L,
-				z;
-
-	require_not_null(fcinfo, 0, "counts");
-	require_not_null(fcinfo, 1, "mu0");
-	require_not_null(fcinfo, 2, "sigma");
-	require_not_null(fcinfo, 3, "lambda");
-	require_not_null(fcinfo, 4, "l");
-	x = count_array(PG_GETARG_ARRAYTYPE_P(0), "counts", &n);
-	mu0 = PG_GETARG_FLOAT8(1);
-	sigma = PG_GETARG_FLOAT8(2);
-	lambda = PG_GETARG_FLOAT8(3);
-	L = PG_GETARG_FLOAT8(4);
 	require_finite(mu0, "mu0");
 	require_finite(sigma, "sigma");
 	require_finite(lambda, "lambda");
@@ -522,23 +558,136 @@ sv_risk_ewma(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("l must be positive (it is %g)", L)));
+}
+
+/*
+ * The exposure of a series (argument 1): one positive element per count (a period without
+ * exposure has no rate).
+ */
+static int64 *
+exposure_array(FunctionCallInfo fcinfo, int n)
+{
+	int64	   *w;
+	int			nw,
+				i;
+
+	require_not_null(fcinfo, 1, "exposure");
+	w = count_array(PG_GETARG_ARRAYTYPE_P(1), "exposure", &nw);
+	if (nw != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("exposure must have one element per count (it has %d, counts has %d)", nw, n)));
+	for (i = 0; i < n; i++)
+		if (w[i] <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("exposure[%d] must be positive (it is " INT64_FORMAT ")", i + 1, w[i])));
+	return w;
+}
+
+/*
+ * The counts (argument 0) and exposure (argument 1) of the detectors with exposure, and their
+ * other arguments 2..nargs-1 not null (named by names).
+ */
+static int64 *
+exposure_args(FunctionCallInfo fcinfo, int64 **w, int *n, const char *const *names, int nargs)
+{
+	int64	   *x;
+	int			i;
+
+	require_not_null(fcinfo, 0, "counts");
+	for (i = 2; i < nargs; i++)
+		require_not_null(fcinfo, i, names[i - 2]);
+	x = count_array(PG_GETARG_ARRAYTYPE_P(0), "counts", n);
+	*w = exposure_array(fcinfo, *n);
+	return x;
+}
+
+/*
+ * The rows of the EWMA over counts x[0..n-1]; with exposure w (not NULL) over the rates
+ * x_t / w_t, the limit from a_t (see the top of this file) and the baseline the period's mean
+ * count mu0 w_t.
+ */
+static void
+ewma_rows(FunctionCallInfo fcinfo, const int64 *x, const int64 *w, int n, float8 mu0, float8 sigma, float8 lambda,
+		  float8 L)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			t;
+	float8		z = mu0,
+				a = 0,
+				q = (1.0 - lambda) * (1.0 - lambda);
 
 	InitMaterializedSRF(fcinfo, 0);
-	z = mu0;
 	for (t = 0; t < n; t++)
 	{
 		RiskRow		r = {0};
 
-		z = lambda * (float8) x[t] + (1.0 - lambda) * z;
 		r.t = t + 1;
 		r.observed = x[t];
-		r.baseline = mu0;
-		r.statistic = z;
-		r.threshold = ewma_ucl(mu0, sigma, lambda, L, t + 1);
 		r.p_null = true;
+		if (w)
+		{
+			z = lambda * ((float8) x[t] / (float8) w[t]) + (1.0 - lambda) * z;
+			a = q * a + 1.0 / (float8) w[t];
+			r.baseline = mu0 * (float8) w[t];
+			r.threshold = mu0 + L * sigma * lambda * sqrt(a);
+		}
+		else
+		{
+			z = lambda * (float8) x[t] + (1.0 - lambda) * z;
+			r.baseline = mu0;
+			r.threshold = ewma_ucl(mu0, sigma, lambda, L, t + 1);
+		}
+		r.statistic = z;
 		r.alarm = z > r.threshold;
 		put_row(rsinfo, &r);
 	}
+}
+
+/*
+ * sv.risk_ewma(counts bigint[], mu0 float8, sigma float8, lambda float8, l float8)
+ *   returns table (t, observed, baseline, statistic, threshold, p, alarm)
+ *
+ * baseline = mu0, statistic = z_t, threshold = UCL_t (upper side only: a risk is a rise).
+ */
+PG_FUNCTION_INFO_V1(sv_risk_ewma);
+Datum
+sv_risk_ewma(PG_FUNCTION_ARGS)
+{
+	int64	   *x;
+	int			n;
+
+	require_not_null(fcinfo, 0, "counts");
+	require_not_null(fcinfo, 1, "mu0");
+	require_not_null(fcinfo, 2, "sigma");
+	require_not_null(fcinfo, 3, "lambda");
+	require_not_null(fcinfo, 4, "l");
+	x = count_array(PG_GETARG_ARRAYTYPE_P(0), "counts", &n);
+	ewma_check(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4));
+	ewma_rows(fcinfo, x, NULL, n, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
+			  PG_GETARG_FLOAT8(4));
+	return (Datum) 0;
+}
+
+/*
+ * sv.risk_ewma_exposure(counts bigint[], exposure bigint[], mu0 float8, sigma float8,
+ *                       lambda float8, l float8)
+ * The EWMA of the rates counts / exposure, mu0 and sigma per unit of exposure: baseline = mu0 x
+ * the period's exposure (its mean count), statistic = z_t and threshold = UCL_t per unit.
+ */
+PG_FUNCTION_INFO_V1(sv_risk_ewma_exposure);
+Datum
+sv_risk_ewma_exposure(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"mu0", "sigma", "lambda", "l"};
+	int64	   *w;
+	int			n;
+	int64	   *x = exposure_args(fcinfo, &w, &n, names, 6);
+
+	ewma_check(PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4), PG_GETARG_FLOAT8(5));
+	ewma_rows(fcinfo, x, w, n, PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4),
+			  PG_GETARG_FLOAT8(5));
 	return (Datum) 0;
 }
 
@@ -576,6 +725,43 @@ sv_risk_cusum_k(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The rows of the Poisson CUSUM over counts x[0..n-1]; with exposure w (not NULL) the reference
+ * value of period t is k w_t and its baseline mu0 w_t.
+ */
+static void
+cusum_rows(FunctionCallInfo fcinfo, const int64 *x, const int64 *w, int n, float8 mu0, float8 mu1, float8 h)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			t;
+	float8		k = cusum_k(mu0, mu1),
+				s = 0;
+
+	require_finite(h, "h");
+	if (!(h > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("h must be positive (it is %g)", h)));
+	InitMaterializedSRF(fcinfo, 0);
+	for (t = 0; t < n; t++)
+	{
+		RiskRow		r = {0};
+		float8		e = w ? (float8) w[t] : 1.0;
+
+		s = Max(0.0, s + (float8) x[t] - k * e);
+		r.t = t + 1;
+		r.observed = x[t];
+		r.baseline = mu0 * e;
+		r.statistic = s;
+		r.threshold = h;
+		r.p_null = true;
+		r.alarm = s > h;
+		put_row(rsinfo, &r);
+		if (r.alarm)
+			s = 0;				/* restart after an alarm: the next episode is counted afresh */
+	}
+}
+
+/*
  * sv.risk_cusum(counts bigint[], mu0 float8, mu1 float8, h float8)
  *   returns table (t, observed, baseline, statistic, threshold, p, alarm)
  *
@@ -585,49 +771,35 @@ PG_FUNCTION_INFO_V1(sv_risk_cusum);
 Datum
 sv_risk_cusum(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int64	   *x;
-	int			n,
-				t;
-	float8		mu0,
-				mu1,
-				h,
-				k,
-				s = 0;
+	int			n;
 
 	require_not_null(fcinfo, 0, "counts");
 	require_not_null(fcinfo, 1, "mu0");
 	require_not_null(fcinfo, 2, "mu1");
 	require_not_null(fcinfo, 3, "h");
 	x = count_array(PG_GETARG_ARRAYTYPE_P(0), "counts", &n);
-	mu0 = PG_GETARG_FLOAT8(1);
-	mu1 = PG_GETARG_FLOAT8(2);
-	h = PG_GETARG_FLOAT8(3);
-	check_cusum_means(mu0, mu1);
-	require_finite(h, "h");
-	if (!(h > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("h must be positive (it is %g)", h)));
-	k = cusum_k(mu0, mu1);
+	check_cusum_means(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
+	cusum_rows(fcinfo, x, NULL, n, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
+	return (Datum) 0;
+}
 
-	InitMaterializedSRF(fcinfo, 0);
-	for (t = 0; t < n; t++)
-	{
-		RiskRow		r = {0};
+/*
+ * sv.risk_cusum_exposure(counts bigint[], exposure bigint[], mu0 float8, mu1 float8, h float8)
+ * The Poisson CUSUM with mu0, mu1 per unit of exposure: the means of period t are mu0 w_t and
+ * mu1 w_t, its increment x_t - k w_t; baseline = mu0 w_t.
+ */
+PG_FUNCTION_INFO_V1(sv_risk_cusum_exposure);
+Datum
+sv_risk_cusum_exposure(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"mu0", "mu1", "h"};
+	int64	   *w;
+	int			n;
+	int64	   *x = exposure_args(fcinfo, &w, &n, names, 5);
 
-		s = Max(0.0, s + (float8) x[t] - k);
-		r.t = t + 1;
-		r.observed = x[t];
-		r.baseline = mu0;
-		r.statistic = s;
-		r.threshold = h;
-		r.p_null = true;
-		r.alarm = s > h;
-		put_row(rsinfo, &r);
-		if (r.alarm)
-			s = 0;				/* restart after an alarm: the next episode is counted afresh */
-	}
+	check_cusum_means(PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
+	cusum_rows(fcinfo, x, w, n, PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4));
 	return (Datum) 0;
 }
 
@@ -721,4 +893,67 @@ sv_risk_bh(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * sv._risk_month_counts(months date[], from_month date, n integer) returns bigint[]
+ *
+ * The counts of a series by month: element i (1-based) is the number of the dates that fall in
+ * the i-th month from from_month's (dates outside the n months are not counted; NULL dates
+ * neither).  What a scan turns the months of a series' signal rows into, zeros included.
+ */
+PG_FUNCTION_INFO_V1(sv_risk_month_counts);
+Datum
+sv_risk_month_counts(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	DateADT		from = PG_GETARG_DATEADT(1);
+	int32		n = PG_GETARG_INT32(2);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			m,
+				i,
+				fy,
+				fm,
+				fd;
+	int64	   *counts;
+	Datum	   *out;
+
+	if (n < 0 || n > 10000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n must be between 0 and 10000 months (it is %d)", n)));
+	if (DATE_NOT_FINITE(from))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("from_month must be a finite date")));
+	if (ARR_NDIM(a) > 1 || ARR_ELEMTYPE(a) != DATEOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("months must be a one-dimensional date array")));
+	j2date(from + POSTGRES_EPOCH_JDATE, &fy, &fm, &fd);
+	deconstruct_array(a, DATEOID, sizeof(DateADT), true, TYPALIGN_INT, &elems, &nulls, &m);
+	counts = palloc0(sizeof(int64) * Max(n, 1));
+	for (i = 0; i < m; i++)
+	{
+		DateADT		d;
+		int			y,
+					mo,
+					dd,
+					k;
+
+		if (nulls[i])
+			continue;
+		d = DatumGetDateADT(elems[i]);
+		if (DATE_NOT_FINITE(d))
+			continue;
+		j2date(d + POSTGRES_EPOCH_JDATE, &y, &mo, &dd);
+		k = (y - fy) * 12 + (mo - fm);
+		if (k >= 0 && k < n)
+			counts[k]++;
+	}
+	out = palloc(sizeof(Datum) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		out[i] = Int64GetDatum(counts[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(out, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
