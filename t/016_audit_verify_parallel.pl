@@ -76,7 +76,10 @@ my @kinds = (
 		  # the lane's last hash may itself have been damaged (to one byte) by an earlier tampering
 		  . "object_id, action, change, $h32, sv._audit_hash2($h32, $fresh, lane, lane_seq + 1, recorded_at, actor_session, "
 		  . 'actor_role, department_id, object_kind, object_id, action, change::text), lane, lane_seq + 1 '
-		  . 'FROM sv.audit_log WHERE lane = ' . lane() . ' ORDER BY lane_seq DESC NULLS LAST LIMIT 1'
+		  # the row is chosen before the hash is computed: a projection evaluated before the sort
+		  # would call _audit_hash2 for a record of the lane whose lane_seq another change nulled
+		  . 'FROM (SELECT * FROM sv.audit_log WHERE lane = ' . lane()
+		  . ' AND lane_seq IS NOT NULL ORDER BY lane_seq DESC LIMIT 1) last'
 	},
 	sub {
 		my $l = lane();
