@@ -597,10 +597,13 @@ $fn$;
 -- is_open defaults to "closed_at is NULL"; NULL when there is no due date (no obligation).
 CREATE OR REPLACE FUNCTION sv._deadline_state(due_on date, closed_at timestamptz, reminder_days integer, on_day date,
                                               is_open boolean DEFAULT NULL) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT CASE
+BEGIN
+  -- plpgsql, not sql: evaluated for every row of the deadline views, one expression without a
+  -- plan (a sql function pinning search_path is parsed and planned at every call)
+  RETURN CASE
     WHEN due_on IS NULL THEN NULL
     WHEN coalesce(is_open, closed_at IS NULL) THEN
       CASE WHEN on_day > due_on THEN 'overdue'
@@ -612,7 +615,8 @@ AS $fn$
            ELSE 'open' END
     WHEN closed_at IS NULL THEN 'withdrawn'
     WHEN sv.local_date(closed_at) > due_on THEN 'done_late'
-    ELSE 'done_on_time' END
+    ELSE 'done_on_time' END;
+END
 $fn$;
 
 -- The state of a registered deadline (sv.calendar_deadline: its reminder lead time) with due date
