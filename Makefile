@@ -27,6 +27,7 @@ OBJS = \
 	src/calendar/astro.o \
 	src/calendar/chinese.o \
 	src/calendar/lunar.o \
+	src/calendar/workday.o \
 	src/versioning.o \
 	src/ingest/parse.o \
 	src/ingest/iso_date.o \

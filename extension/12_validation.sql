@@ -82,18 +82,24 @@ $fn$;
 -- U+2060, U+FEFF: they make two different texts look the same); longer than max_length
 -- characters after trimming: 22001.  Returns the value trimmed of spaces; NULL stays NULL.
 CREATE OR REPLACE FUNCTION sv._label_problem(value text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT CASE
-    WHEN m IS NULL THEN NULL
-    ELSE format('%s (U+%s at character %s)',
+-- plpgsql, not sql: it runs for every label written (the domain sv.label, each text field of a
+-- write function), and its two expressions are evaluated without a plan, where a sql function
+-- (not inlined: it pins search_path) would be parsed and planned at every call
+DECLARE
+  m text := (regexp_match(value, '[\u0001-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u2060\ufeff\u061c\u202a-\u202e\u2066-\u2069]'))[1];
+BEGIN
+  IF m IS NULL THEN
+    RETURN NULL;
+  END IF;
+  RETURN format('%s (U+%s at character %s)',
                 CASE WHEN m ~ '[\u0001-\u001f\u007f-\u009f\u2028\u2029]' THEN 'a control character or line break'
                      WHEN m ~ '[\u200b-\u200d\u2060\ufeff]' THEN 'a zero-width character'
                      ELSE 'a bidirectional control character' END,
-                upper(lpad(to_hex(ascii(m)), 4, '0')), strpos(value, m))
-  END
-  FROM (SELECT (regexp_match(value, '[\u0001-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u2060\ufeff\u061c\u202a-\u202e\u2066-\u2069]'))[1] AS m) x
+                upper(lpad(to_hex(ascii(m)), 4, '0')), strpos(value, m));
+END
 $fn$;
 
 CREATE OR REPLACE FUNCTION sv._require_label(field text, value text, max_length integer) RETURNS text

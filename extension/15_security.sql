@@ -52,15 +52,31 @@ ALTER TABLE sv.staff FORCE ROW LEVEL SECURITY;
 SELECT pg_catalog.pg_extension_config_dump('sv.staff', '');
 SELECT pg_catalog.pg_extension_config_dump('sv.staff_id_seq', '');
 
+-- The scope cache (src/security/scope.c) is kept per statement and per scope generation, a
+-- counter of the backend bumped by these triggers on the tables sv._scope_lookup() reads: a
+-- mapping changed earlier in the same statement or transaction is seen by the next lookup.
+CREATE OR REPLACE FUNCTION sv._scope_changed() RETURNS trigger
+AS 'MODULE_PATHNAME', 'sv_scope_changed' LANGUAGE C;
+COMMENT ON FUNCTION sv._scope_changed() IS
+  'Statement trigger on sv.staff and sv.region: the next scope lookup of this session queries again';
+CREATE TRIGGER staff_scope_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sv.staff
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._scope_changed();
+CREATE TRIGGER region_scope_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sv.region
+  FOR EACH STATEMENT EXECUTE FUNCTION sv._scope_changed();
+
 -- The caller's mapping in force today (in sv.timezone) and every region code in its scope.
 -- Runs as the owner so the caller needs no privilege on sv.staff; it only ever answers for the
 -- caller.
 CREATE OR REPLACE FUNCTION sv._scope_lookup(OUT staff_id bigint, OUT department_id integer,
                                  OUT region_code text, OUT regions text[])
 RETURNS SETOF record
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
+#variable_conflict use_column
+BEGIN
+  -- plpgsql: the plan is kept for the session (a LANGUAGE sql function is planned at each call)
+  RETURN QUERY
   WITH me AS (
     SELECT s.id, s.department_id, s.region_code
     FROM sv.staff s
@@ -77,7 +93,8 @@ AS $fn$
                  SELECT r.code, down.depth + 1 FROM sv.region r JOIN down ON r.parent_code = down.code
                  WHERE down.depth < 16)
                SELECT down.code FROM down ORDER BY down.code)
-  FROM me
+  FROM me;
+END
 $fn$;
 
 CREATE OR REPLACE FUNCTION sv.scope_department() RETURNS integer

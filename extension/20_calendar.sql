@@ -195,26 +195,44 @@ $fn$;
 -- The days from lo to hi that differ from Monday-to-Friday: the notices' days in force, and
 -- for years without a notice the provisional holidays (those a neighbouring year's notice
 -- does not already set).  Years outside 1901-2100 contribute nothing.
+-- sv.calendar_provisional_days, memoized per backend (src/calendar/workday.c): the function is
+-- IMMUTABLE, so its rows for a year never change while its definition stays; the memo is
+-- dropped on any change to pg_proc.  Years outside 1901-2100 give no rows.
+CREATE OR REPLACE FUNCTION sv._calendar_provisional_memo(year integer)
+RETURNS TABLE (day date, festival text)
+AS 'MODULE_PATHNAME', 'sv_calendar_provisional_memo' LANGUAGE C STABLE PARALLEL SAFE ROWS 12;
+
 CREATE OR REPLACE FUNCTION sv._calendar_special(lo date, hi date)
 RETURNS TABLE (day date, kind text, festival text, provisional boolean)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
+SET plan_cache_mode = force_generic_plan   -- a custom plan per call costs more than the query
 AS $fn$
-DECLARE
-  y integer;
 BEGIN
-  RETURN QUERY SELECT c.day, c.kind, c.festival, false FROM sv.calendar_day_in_force c WHERE c.day BETWEEN lo AND hi;
-  FOR y IN greatest(extract(year FROM lo)::integer, 1901) .. least(extract(year FROM hi)::integer, 2100) LOOP
-    IF NOT EXISTS (SELECT 1 FROM sv.calendar_notice n WHERE n.year = y) THEN
-      RETURN QUERY
-      SELECT p.day, 'holiday'::text, p.festival, true
-      FROM sv.calendar_provisional_days(y) p
-      WHERE p.day BETWEEN lo AND hi
-        AND NOT EXISTS (SELECT 1 FROM sv.calendar_day_in_force c WHERE c.day = p.day);
-    END IF;
-  END LOOP;
+  -- one statement, planned once per session: a LANGUAGE sql function would plan it at every
+  -- call, and so would a custom plan for each (lo, hi) (the generic plan is as good for any range)
+  RETURN QUERY
+  SELECT c.day, c.kind, c.festival, false FROM sv.calendar_day_in_force c WHERE c.day BETWEEN lo AND hi
+  UNION ALL
+  SELECT p.day, 'holiday'::text, p.festival, true
+  FROM generate_series(greatest(extract(year FROM lo)::integer, 1901), least(extract(year FROM hi)::integer, 2100)) AS y
+  CROSS JOIN LATERAL sv._calendar_provisional_memo(y) p
+  WHERE NOT EXISTS (SELECT 1 FROM sv.calendar_notice n WHERE n.year = y)
+    AND p.day BETWEEN lo AND hi
+    AND NOT EXISTS (SELECT 1 FROM sv.calendar_day_in_force c WHERE c.day = p.day);
 END
 $fn$;
+
+-- The working-day walk and count over the special days of a range (src/calendar/workday.c):
+-- a day is a working day when it is a make-up working day, else not when it is a holiday, else
+-- when it is Monday to Friday.  A day is set at most once in sv._calendar_special (sv.calendar_load
+-- refuses a day another year's notice sets, and a provisional holiday yields to a notice's day).
+CREATE OR REPLACE FUNCTION sv._workday_walk(day date, n integer, span integer, workdays date[], holidays date[])
+RETURNS date
+AS 'MODULE_PATHNAME', 'sv_workday_walk' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION sv._workday_count(lo date, hi date, workdays date[], holidays date[])
+RETURNS integer
+AS 'MODULE_PATHNAME', 'sv_workday_count' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE OR REPLACE FUNCTION sv.is_workday(day date) RETURNS boolean
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
@@ -246,6 +264,8 @@ AS $fn$
 DECLARE
   span integer;
   result date;
+  w date[];
+  h date[];
 BEGIN
   IF NOT isfinite(day) THEN
     RAISE EXCEPTION 'day must be a finite date' USING ERRCODE = 'invalid_parameter_value';
@@ -262,13 +282,12 @@ BEGIN
   -- No run of non-working days is longer than a few weeks, so 2|n| + 40 days always holds
   -- |n| working days; a result outside the calendar's range is refused below.
   span := 2 * abs(n) + 40;
-  SELECT g.d INTO result
-  FROM (SELECT day + sign(n)::integer * k AS d, k FROM generate_series(1, span) AS k) AS g
-  LEFT JOIN sv._calendar_special(least(day, day + sign(n)::integer * span),
-                                 greatest(day, day + sign(n)::integer * span)) c ON c.day = g.d
-  WHERE coalesce(c.kind = 'workday', extract(isodow FROM g.d) < 6)
-  ORDER BY g.k
-  OFFSET abs(n) - 1 LIMIT 1;
+  SELECT coalesce(array_agg(c.day) FILTER (WHERE c.kind = 'workday'), '{}'),
+         coalesce(array_agg(c.day) FILTER (WHERE c.kind <> 'workday'), '{}')
+    INTO w, h
+  FROM sv._calendar_special(least(day, day + sign(n)::integer * span),
+                            greatest(day, day + sign(n)::integer * span)) c;
+  result := sv._workday_walk(day, n, span, w, h);
 
   PERFORM sv._calendar_require(day, result);
   RETURN result;
@@ -301,10 +320,11 @@ BEGIN
     lo := b; hi := a - 1;
   END IF;
 
-  SELECT count(*) INTO cnt
-  FROM generate_series(lo, hi, interval '1 day') AS g(d)
-  LEFT JOIN sv._calendar_special(lo, hi) c ON c.day = g.d::date
-  WHERE coalesce(c.kind = 'workday', extract(isodow FROM g.d) < 6);
+  SELECT sv._workday_count(lo, hi,
+           coalesce(array_agg(c.day) FILTER (WHERE c.kind = 'workday'), '{}'),
+           coalesce(array_agg(c.day) FILTER (WHERE c.kind <> 'workday'), '{}'))
+    INTO cnt
+  FROM sv._calendar_special(lo, hi) c;
 
   RETURN CASE WHEN b > a THEN cnt ELSE -cnt END;
 END
@@ -577,10 +597,13 @@ $fn$;
 -- is_open defaults to "closed_at is NULL"; NULL when there is no due date (no obligation).
 CREATE OR REPLACE FUNCTION sv._deadline_state(due_on date, closed_at timestamptz, reminder_days integer, on_day date,
                                               is_open boolean DEFAULT NULL) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT CASE
+BEGIN
+  -- plpgsql, not sql: evaluated for every row of the deadline views, one expression without a
+  -- plan (a sql function pinning search_path is parsed and planned at every call)
+  RETURN CASE
     WHEN due_on IS NULL THEN NULL
     WHEN coalesce(is_open, closed_at IS NULL) THEN
       CASE WHEN on_day > due_on THEN 'overdue'
@@ -592,7 +615,8 @@ AS $fn$
            ELSE 'open' END
     WHEN closed_at IS NULL THEN 'withdrawn'
     WHEN sv.local_date(closed_at) > due_on THEN 'done_late'
-    ELSE 'done_on_time' END
+    ELSE 'done_on_time' END;
+END
 $fn$;
 
 -- The state of a registered deadline (sv.calendar_deadline: its reminder lead time) with due date

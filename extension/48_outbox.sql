@@ -682,12 +682,21 @@ COMMENT ON FUNCTION sv.department_endpoint_set(integer, text) IS 'Administrators
 -- messages, and the feedback requests of joint rewards and punishments); NULL otherwise (the
 -- department then works from sv_work).
 CREATE OR REPLACE FUNCTION sv._department_push(department_id integer, kind text, payload jsonb, dedup_key text) RETURNS uuid
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-  SELECT sv.outbox_send(e.endpoint, kind, payload, dedup_key)
+#variable_conflict use_column
+DECLARE
+  v_id uuid;
+BEGIN
+  -- plpgsql, not sql: on every write path that notifies a department, its plan is kept for the
+  -- session (a LANGUAGE sql function is parsed and planned at each call); columns win over the
+  -- parameters' names as they did in sql, and only the first row is fetched, as in sql
+  SELECT sv.outbox_send(e.endpoint, kind, payload, dedup_key) INTO v_id
   FROM sv.department_endpoint e JOIN sv.endpoint p ON p.name = e.endpoint
-  WHERE e.department_id = _department_push.department_id
+  WHERE e.department_id = _department_push.department_id;
+  RETURN v_id;
+END
 $fn$;
 
 -- The 0.1.0 name of sv.department_endpoint_set, kept for callers written against 0.1.0 (to be

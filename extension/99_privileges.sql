@@ -55,6 +55,8 @@ BEGIN
         sv.calendar_status(integer), sv.calendar_provisional_days(integer), sv.calendar_provisional_between(date, date),
         sv.lunar_to_gregorian(integer, integer, integer, boolean), sv.gregorian_to_lunar(date),
         sv.qingming(integer), sv._calendar_special(date, date), sv._calendar_year(integer),
+        sv._calendar_provisional_memo(integer), sv._workday_walk(date, integer, integer, date[], date[]),
+        sv._workday_count(date, date, date[], date[]),
         sv.local_date(timestamptz), sv._calendar_require(date, date), sv._group_roles(), sv.label_zh(text, text)
       TO %I', r);
   END LOOP;

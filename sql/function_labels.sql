@@ -119,6 +119,7 @@ INSERT INTO c_parallel_unsafe VALUES
   ('sv.audit_append(integer,text,text,text,jsonb)', 'writes the audit chain'),
   ('sv._draw_population_store(bigint,bigint)', 'inserts into sv.draw_population'),
   ('sv.versioning()', 'trigger: writes the history table'),
+  ('sv._scope_changed()', 'trigger: bumps the session''s scope generation (src/security/scope.c)'),
   ('sv._push_wake_at_commit()', 'registers a commit callback that sets the push worker''s latch'),
   ('sv.push_worker_status()', 'reads the push worker''s shared memory');
 

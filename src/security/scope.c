@@ -4,8 +4,15 @@
  * Row-level security policies compare plain columns with the caller's scope:
  *     department_id = sv.scope_department() AND region_code = ANY (sv.scope_regions())
  * The scope comes from sv.staff (through sv._scope_lookup(), which runs as the owner) and is
- * cached per user, transaction, statement and command, so a policy evaluated for a million rows
- * costs one lookup.  No subquery appears in any policy expression (they must also work on Citus).
+ * cached per user, transaction, statement and scope generation, so a policy evaluated for a
+ * million rows costs one lookup.  The generation is a counter of this backend, bumped by the
+ * statement triggers on the tables the lookup reads (sv.staff and sv.region: a mapping added,
+ * ended or changed, a region moved) and by every subtransaction abort (a mapping change rolled
+ * back to a savepoint): so a mapping change made earlier in the same statement is seen by the
+ * next lookup, and the many writes of a write function to other tables no longer cost a lookup
+ * each (the key used to be the command id, which every write advances).  With
+ * session_replication_role = replica those triggers do not fire: the command id is then part
+ * of the key again.  Another session's change is seen from the caller's next statement.  No subquery appears in any policy expression (they must also work on Citus).
  *
  * The caller is the "outer" user: the role set by login or SET ROLE, which SECURITY DEFINER
  * functions do not change.  So write functions running as the owner still see, and audit, the
@@ -20,6 +27,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "commands/trigger.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -34,6 +42,7 @@ typedef struct ScopeCache
 	LocalTransactionId lxid;
 	CommandId	cid;
 	TimestampTz stmt_start;
+	uint64		generation;
 	bool		has_department;
 	int32		department_id;
 	ArrayType  *regions;		/* NULL when the caller has no scope */
@@ -41,6 +50,32 @@ typedef struct ScopeCache
 
 static ScopeCache scope_cache;
 static MemoryContext scope_context = NULL;
+static uint64 scope_generation = 1;
+static bool scope_callback_registered = false;
+
+/* a subtransaction rolled back may have undone a mapping change the cache saw */
+static void
+scope_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		scope_generation++;
+}
+
+/*
+ * sv._scope_changed(): statement trigger (AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE) on
+ * sv.staff and sv.region: the next scope lookup of this backend queries again.
+ */
+PG_FUNCTION_INFO_V1(sv_scope_changed);
+Datum
+sv_scope_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+						errmsg("sv._scope_changed() must be called as a trigger")));
+	scope_generation++;
+	return PointerGetDatum(NULL);
+}
 
 PG_FUNCTION_INFO_V1(sv_outer_user);
 Datum
@@ -58,11 +93,21 @@ scope_refresh(void)
 	TimestampTz stmt_start = GetCurrentStatementStartTimestamp();
 	int			ret;
 
-	/* per statement (and per command inside one): a mapping ended meanwhile stops counting */
+	/*
+	 * per statement and scope generation: a mapping changed meanwhile (in this transaction, or
+	 * in a committed one for a new statement) counts at once
+	 */
 	if (scope_cache.valid && scope_cache.userid == userid &&
-		scope_cache.lxid == lxid && scope_cache.cid == cid &&
-		scope_cache.stmt_start == stmt_start)
+		scope_cache.lxid == lxid && scope_cache.generation == scope_generation &&
+		scope_cache.stmt_start == stmt_start &&
+		(SessionReplicationRole != SESSION_REPLICATION_ROLE_REPLICA || scope_cache.cid == cid))
 		return;
+
+	if (!scope_callback_registered)
+	{
+		RegisterSubXactCallback(scope_subxact_callback, NULL);
+		scope_callback_registered = true;
+	}
 
 	if (scope_context == NULL)
 		scope_context = AllocSetContextCreate(TopMemoryContext, "sv scope cache",
@@ -104,6 +149,7 @@ scope_refresh(void)
 	scope_cache.lxid = lxid;
 	scope_cache.cid = cid;
 	scope_cache.stmt_start = stmt_start;
+	scope_cache.generation = scope_generation;
 	scope_cache.valid = true;
 }
 
