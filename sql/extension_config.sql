@@ -14,6 +14,7 @@ SELECT m.rel, CASE m.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END AS kind,
             WHEN m.rel IN ('sv.calendar_deadline'::regclass, 'sv.ingest_kind'::regclass, 'sv.versioned_table'::regclass,
                          'sv.code_label'::regclass, 'sv.complaint_transition'::regclass, 'sv.kpi'::regclass)
               THEN 'written by the install and update scripts only'
+            WHEN m.rel = 'sv.complaint_sketch'::regclass THEN 'derived: recomputed by sv.complaint''s insert trigger (a restore too)'
             ELSE 'NOT MARKED: holds user data?' END AS why_not_dumped
 FROM members m, ext
 WHERE m.rel::oid <> ALL (ext.extconfig)
