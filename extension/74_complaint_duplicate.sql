@@ -352,16 +352,13 @@ GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_rule(real, boolean, boolean)
 -- probability 0.045 (docs/performance.md gives the recall measured).  Internal: no scope (the
 -- proposal sees every item; sv.complaint_similar applies the caller's).  enable_seqscan off:
 -- the planner estimates && on keys that are nearly all distinct badly and would read every
--- sketch (460 ms at 20,000 items instead of 1 ms through the GIN index); no parallel workers:
--- at 1,000,000 items it plans a parallel bitmap scan for a few thousand candidates, whose
--- workers take longer to start than the scan (on a loaded machine 60 ms of a 150 ms search).
+-- sketch (460 ms at 20,000 items instead of 1 ms through the GIN index).
 CREATE OR REPLACE FUNCTION sv._complaint_nearest(body text, k integer, lo timestamptz DEFAULT NULL,
                                                  hi timestamptz DEFAULT NULL, exclude bigint DEFAULT NULL)
 RETURNS TABLE (complaint_id bigint, text_score real)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 SET enable_seqscan = off
-SET max_parallel_workers_per_gather = 0
 AS $fn$
 DECLARE
   v_minhash bigint[] := sv.complaint_text_minhash(body);
