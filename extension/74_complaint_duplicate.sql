@@ -15,9 +15,9 @@
 -- pg_trgm: required by the control file (CREATE EXTENSION sv_platform CASCADE creates it), in
 -- whatever schema the DBA chose.  Every call of its functions and operators is dynamic SQL
 -- naming that schema (sv._trgm_schema(), read from pg_extension at each call: the functions
--- keep the pinned search_path pg_catalog, sv, pg_temp); the index below names its operator class
--- unqualified, resolved by the search_path PostgreSQL sets while it runs an extension script
--- (the extension's schema, then the schemas of the extensions it requires).
+-- keep the pinned search_path pg_catalog, sv, pg_temp).  No pg_trgm index: the candidates of
+-- the text search come from MinHash band keys (sv.complaint_sketch, GIN), pg_trgm's similarity
+-- scores them.
 -- pg_trgm makes trigrams only of characters that the database's LC_CTYPE calls alphanumeric:
 -- C.UTF-8 or zh_CN.UTF-8 do for Chinese, C does not (show_trgm('投诉举报') is empty there).
 -- In such a database no text is similar to any other: the intake warns, the search refuses
@@ -25,7 +25,8 @@
 --
 -- Tables:     sv.complaint_duplicate_policy (window and thresholds: the latest row is in force),
 --             sv.complaint_duplicate (proposals: item, candidate, score, reasons, decision),
---             sv.complaint_group_member (an item merged into its group's primary item)
+--             sv.complaint_group_member (an item merged into its group's primary item),
+--             sv.complaint_sketch (MinHash band keys of each text: the candidates; derived)
 -- Functions:  officers: sv.complaint_duplicate_confirm, sv.complaint_duplicate_reject,
 --             sv.complaint_similar (top-k similar items in the caller's scope);
 --             administrators: sv.complaint_duplicate_policy_set;
@@ -143,12 +144,8 @@ COMMENT ON FUNCTION sv.complaint_text_grams(text) IS
   'A complaint text as the words pg_trgm compares: its overlapping pairs of characters';
 GRANT EXECUTE ON FUNCTION sv.complaint_text_grams(text) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
 
--- The text index: GiST, for the nearest-first search (ORDER BY body <-> text LIMIT k; GIN
--- cannot order), with a 256-byte signature: the texts are long (a 12345 work order is 50-300
--- characters, 50-300 trigrams), and the default 12 bytes saturate on them
--- (docs/performance.md, bench/09_complaint_search.sql).  The subject index finds the same
--- subject's items within the window.
-CREATE INDEX complaint_body_trgm_idx ON sv.complaint USING gist (sv.complaint_text_grams(body) gist_trgm_ops (siglen = 256));
+-- The subject index finds the same subject's items within the window (the text candidates come
+-- from sv.complaint_sketch below).
 CREATE INDEX complaint_subject_idx ON sv.complaint (subject_uscc, received_at) WHERE subject_uscc IS NOT NULL;
 
 -- The schema pg_trgm was created in, quoted for dynamic SQL (it may be any schema).
@@ -196,6 +193,132 @@ COMMENT ON FUNCTION sv.complaint_text_similarity(text, text) IS
   'Text similarity of two complaint texts (pg_trgm similarity, 0-1)';
 GRANT EXECUTE ON FUNCTION sv.complaint_text_similarity(text, text) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
 
+-- MinHash sketches (src/complaint/minhash.c): the candidates of the text search.  The set
+-- hashed is the one pg_trgm's similarity counts, show_trgm(sv.complaint_text_grams(body)), so the
+-- normalisation is defined once (sv.complaint_text_grams and pg_trgm), and two texts of
+-- similarity J share each MinHash value with probability J.  From 240 values, two families of
+-- band keys, one int8 each (a key = hash of family, partition, band number and the band's values):
+--   family 1, 48 bands of 4 values (values 1-192), one partition: the nearest-first search over
+--     all items (sv.complaint_similar, the issue's top 5): a pair of similarity 0.6 becomes a
+--     candidate with probability 0.998, 0.5: 0.955, 0.4: 0.71, an unrelated pair (0.06) 0.0006;
+--   family 2, 120 bands of 2 values (values 1-240), partitioned by the 30-day period of receipt
+--     (sv._complaint_band_period): the proposals within their window (thresholds 0.16-0.2):
+--     similarity 0.16: 0.95, 0.2: 0.99, 0.3: 1.0, an unrelated pair (0.06) 0.35; a search of a
+--     window probes the keys of the periods it overlaps, so it reads the posting lists of those
+--     periods only.
+-- Probability that a pair of similarity J shares at least one band of a family of B bands of R
+-- values: 1 - (1 - J^R)^B.  Measured on the labelled sample and the benchmark
+-- (docs/complaints.md, docs/performance.md).  Changing a parameter changes every stored key:
+-- sv.complaint_sketch must then be recomputed (sv._complaint_sketch_write for every item).
+CREATE OR REPLACE FUNCTION sv.complaint_minhash(elements text[], k integer) RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'sv_complaint_minhash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sv.complaint_minhash(text[], integer) IS
+  'The k MinHash values (PostgreSQL''s hash_bytes_uint32_extended, seeds 1..k) of a set of strings; NULL for an empty set';
+CREATE OR REPLACE FUNCTION sv.complaint_band_keys(minhash bigint[], family integer, bands integer, band_rows integer, salt bigint)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'sv_complaint_band_keys' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sv.complaint_band_keys(bigint[], integer, integer, integer, bigint) IS
+  'LSH band keys of a MinHash sketch: band b = hash of (family, salt, b, values of band b), bands x band_rows values used';
+CREATE OR REPLACE FUNCTION sv.complaint_band_overlap(bands bigint[], probe bigint[]) RETURNS integer
+AS 'MODULE_PATHNAME', 'sv_complaint_band_overlap' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sv.complaint_band_overlap(bigint[], bigint[]) IS
+  'How many of the band keys are among the probed keys (probe sorted ascending)';
+GRANT EXECUTE ON FUNCTION sv.complaint_minhash(text[], integer),
+  sv.complaint_band_keys(bigint[], integer, integer, integer, bigint), sv.complaint_band_overlap(bigint[], bigint[])
+  TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
+
+-- The 240 MinHash values of a complaint text: NULL for a text without a trigram.
+CREATE OR REPLACE FUNCTION sv.complaint_text_minhash(body text) RETURNS bigint[]
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v bigint[];
+BEGIN
+  EXECUTE format('SELECT sv.complaint_minhash(%s.show_trgm(sv.complaint_text_grams($1)), 240)', sv._trgm_schema())
+    INTO v USING body;
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_text_minhash(text) IS
+  'The 240 MinHash values of a complaint text: of the trigrams pg_trgm''s similarity compares (its character-pair form)';
+GRANT EXECUTE ON FUNCTION sv.complaint_text_minhash(text) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
+
+-- The partition of family 2: the 30-day period of receipt (periods counted from 1970-01-01 UTC).
+CREATE OR REPLACE FUNCTION sv._complaint_band_period(at timestamptz) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$ SELECT floor(extract(epoch FROM at) / 2592000)::bigint $fn$;
+
+-- The band keys stored for a text received at received_at: family 1 (positions 1-48), then
+-- family 2 of its period (49-168); NULL for a text without a trigram.
+CREATE OR REPLACE FUNCTION sv.complaint_text_bands(body text, received_at timestamptz) RETURNS bigint[]
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v bigint[] := sv.complaint_text_minhash(body);
+BEGIN
+  RETURN sv.complaint_band_keys(v, 1, 48, 4, 0) || sv.complaint_band_keys(v, 2, 120, 2, sv._complaint_band_period(received_at));
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_text_bands(text, timestamptz) IS
+  'The LSH band keys of a complaint text: 48 bands of 4 MinHash values, then 120 of 2 for its 30-day period of receipt';
+GRANT EXECUTE ON FUNCTION sv.complaint_text_bands(text, timestamptz) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
+
+-- The keys a search probes, sorted and distinct: family 1, and family 2 of every period from lo
+-- to hi when both are given.
+CREATE OR REPLACE FUNCTION sv._complaint_band_probe(minhash bigint[], lo timestamptz, hi timestamptz) RETURNS bigint[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+  SELECT array_agg(DISTINCT k ORDER BY k)
+  FROM (SELECT unnest(sv.complaint_band_keys(minhash, 1, 48, 4, 0)) AS k
+        UNION ALL
+        SELECT unnest(sv.complaint_band_keys(minhash, 2, 120, 2, p))
+        FROM generate_series(sv._complaint_band_period(lo), sv._complaint_band_period(hi)) p
+        WHERE lo IS NOT NULL AND hi IS NOT NULL) x
+$fn$;
+
+-- The sketch of every item, written by the intake's trigger (below) for each row inserted into
+-- sv.complaint, a restore's included: the table is derived data, not dumped (pg_restore loads
+-- sv.complaint, whose trigger computes the sketches again; sql/extension_config.sql).
+-- GIN on the keys, fastupdate off: with a pending list every search right after an intake
+-- would read the whole list (up to gin_pending_list_limit) and an intake would now and then pay
+-- for its merge; without it an intake adds its 168 keys in place, and a search reads only the
+-- posting lists of its keys.  received_at bounds the window of a proposal (no index: the
+-- period-partitioned keys of family 2 already bound the candidates to the window's periods).
+CREATE TABLE sv.complaint_sketch (
+  complaint_id bigint PRIMARY KEY REFERENCES sv.complaint (id) ON DELETE CASCADE,
+  received_at  timestamptz NOT NULL,
+  bands        bigint[] NOT NULL,
+  CONSTRAINT complaint_sketch_bands_check CHECK (cardinality(bands) = 168)
+);
+CREATE INDEX complaint_sketch_bands_idx ON sv.complaint_sketch USING gin (bands) WITH (fastupdate = off);
+COMMENT ON TABLE sv.complaint_sketch IS
+  'MinHash band keys of each complaint text (derived: recomputed from sv.complaint on insert and restore): the candidates of the duplicate search';
+ALTER TABLE sv.complaint_sketch ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_sketch FORCE ROW LEVEL SECURITY;
+
+-- Write (or rewrite) the sketch of one item.
+CREATE OR REPLACE FUNCTION sv._complaint_sketch_write(complaint_id bigint, body text, received_at timestamptz) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_bands bigint[] := sv.complaint_text_bands(body, received_at);
+BEGIN
+  IF v_bands IS NULL THEN
+    DELETE FROM sv.complaint_sketch s WHERE s.complaint_id = _complaint_sketch_write.complaint_id;
+    RETURN;
+  END IF;
+  INSERT INTO sv.complaint_sketch AS s (complaint_id, received_at, bands)
+  VALUES (_complaint_sketch_write.complaint_id, _complaint_sketch_write.received_at, v_bands)
+  ON CONFLICT ON CONSTRAINT complaint_sketch_pkey
+  DO UPDATE SET received_at = EXCLUDED.received_at, bands = EXCLUDED.bands;
+END
+$fn$;
+
 -- The policy in force.
 CREATE OR REPLACE FUNCTION sv._complaint_duplicate_policy() RETURNS sv.complaint_duplicate_policy
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -221,28 +344,48 @@ COMMENT ON FUNCTION sv.complaint_duplicate_rule(real, boolean, boolean) IS
 GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_rule(real, boolean, boolean)
   TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
 
--- The items nearest in text to body (pg_trgm's distance, through the GiST index), received
--- between lo and hi (NULL: any time), k of them, without the item exclude: id and similarity.
--- Internal: no scope (the proposal sees every item; sv.complaint_similar applies the caller's).
+-- The items nearest in text to body, received between lo and hi (NULL: any time), k of them,
+-- without the item exclude: id and pg_trgm's similarity, nearest first.  Candidates: the items
+-- sharing a probed band key (family 1; family 2 of the window's periods as well when both lo and
+-- hi are given), the 4 x k (at least 100) sharing the most; the exact similarity is computed on
+-- those and decides.  Approximate: over all items, an item of similarity 0.5 is missed with
+-- probability 0.045 (docs/performance.md gives the recall measured).  Internal: no scope (the
+-- proposal sees every item; sv.complaint_similar applies the caller's).  enable_seqscan off:
+-- the planner estimates && on keys that are nearly all distinct badly and would read every
+-- sketch (460 ms at 20,000 items instead of 1 ms through the GIN index).
 CREATE OR REPLACE FUNCTION sv._complaint_nearest(body text, k integer, lo timestamptz DEFAULT NULL,
                                                  hi timestamptz DEFAULT NULL, exclude bigint DEFAULT NULL)
 RETURNS TABLE (complaint_id bigint, text_score real)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
+SET enable_seqscan = off
 AS $fn$
+DECLARE
+  v_minhash bigint[] := sv.complaint_text_minhash(body);
 BEGIN
+  IF v_minhash IS NULL THEN
+    RETURN;
+  END IF;
   RETURN QUERY EXECUTE format(
-    $q$SELECT x.id, (1 - (sv.complaint_text_grams(x.body) OPERATOR(%1$s.<->) $1))::real
-       FROM sv.complaint x
-       WHERE ($3 IS NULL OR x.received_at >= $3) AND ($4 IS NULL OR x.received_at <= $4) AND x.id IS DISTINCT FROM $5
-       ORDER BY sv.complaint_text_grams(x.body) OPERATOR(%1$s.<->) $1 LIMIT $2$q$, sv._trgm_schema())
-    USING sv.complaint_text_grams(body), k, lo, hi, exclude;
+    $q$SELECT x.id, greatest(0, least(1, %1$s.similarity(sv.complaint_text_grams(x.body), $6)))::real AS score
+       FROM (SELECT s.complaint_id FROM sv.complaint_sketch s
+             WHERE s.bands && $1 AND ($3 IS NULL OR s.received_at >= $3) AND ($4 IS NULL OR s.received_at <= $4)
+               AND s.complaint_id IS DISTINCT FROM $5
+             ORDER BY sv.complaint_band_overlap(s.bands, $1) DESC, s.complaint_id DESC LIMIT greatest(4 * $2, 100)) c
+       JOIN sv.complaint x ON x.id = c.complaint_id
+       ORDER BY score DESC, x.id DESC LIMIT $2$q$, sv._trgm_schema())
+    USING sv._complaint_band_probe(v_minhash, lo, hi), k, lo, hi, exclude, sv.complaint_text_grams(body);
 END
 $fn$;
 
 -- Propose the likely duplicates of item complaint_id among the items received within the
--- window before or after it: the policy's nearest items in text, and every item of the same
--- subject (USCC); each pair the rule accepts is stored (once).  Returns how many were stored.
+-- window before or after it: the policy's nearest items in text (sv._complaint_nearest over the
+-- window: both band families), and the items of the same subject (USCC) nearest in time, at
+-- most the policy's nearest before and as many after it (two index scans of
+-- complaint_subject_idx: a busy subject costs no more than a quiet one); each pair the rule
+-- accepts is stored (once).  The place is a reason, not a candidate path: an item of the same
+-- region and address reaches the rule only as a text or subject candidate, so a busy region
+-- costs nothing more.  Returns how many were stored.
 -- Where pg_trgm is blind to Chinese (LC_CTYPE C) it warns and proposes nothing.
 CREATE OR REPLACE FUNCTION sv._complaint_duplicate_propose(complaint_id bigint) RETURNS integer
 LANGUAGE plpgsql VOLATILE
@@ -275,20 +418,26 @@ BEGIN
                  false)) AS reasons) r
     WHERE x.id IN (SELECT n.complaint_id FROM sv._complaint_nearest($2, $8, $9, $10, $1) n
                    UNION
-                   SELECT y.id FROM sv.complaint y
-                   WHERE $3 IS NOT NULL AND y.subject_uscc = $3 AND y.received_at BETWEEN $9 AND $10 AND y.id <> $1)
+                   (SELECT y.id FROM sv.complaint y
+                    WHERE $3 IS NOT NULL AND y.subject_uscc = $3 AND y.received_at BETWEEN $9 AND $12 AND y.id <> $1
+                    ORDER BY y.received_at DESC LIMIT $8)
+                   UNION
+                   (SELECT y.id FROM sv.complaint y
+                    WHERE $3 IS NOT NULL AND y.subject_uscc = $3 AND y.received_at BETWEEN $12 AND $10 AND y.id <> $1
+                    ORDER BY y.received_at LIMIT $8))
       AND r.reasons IS NOT NULL
     ON CONFLICT ON CONSTRAINT complaint_duplicate_pair_key DO NOTHING$q$, v_schema)
   USING c.id, c.body, c.subject_uscc, c.subject_name, c.place_region_code, c.place_address, p.address_threshold,
         p.nearest, c.received_at - make_interval(days => p.window_days), c.received_at + make_interval(days => p.window_days),
-        sv.complaint_text_grams(c.body);
+        sv.complaint_text_grams(c.body), c.received_at;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END
 $fn$;
 
--- Every item inserted into sv.complaint by an intake (every channel's: sv._complaint_intake
--- records it with recorded_at = now()) is compared at once.  A row written with another
+-- Every row inserted into sv.complaint gets its sketch (a restore's too: the sketches are not
+-- dumped).  Every item inserted by an intake (every channel's: sv._complaint_intake records it
+-- with recorded_at = now()) is compared at once.  A row written with another
 -- recorded_at is not an arrival but a restore (pg_restore loads sv.complaint before the
 -- proposals, which it restores as they were) or a copy: no proposal.
 CREATE OR REPLACE FUNCTION sv._complaint_duplicate_on_intake() RETURNS trigger
@@ -296,6 +445,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
+  PERFORM sv._complaint_sketch_write(NEW.id, NEW.body, NEW.received_at);
   IF NEW.recorded_at = now() THEN
     PERFORM sv._complaint_duplicate_propose(NEW.id);
   END IF;
@@ -307,7 +457,10 @@ CREATE TRIGGER complaint_duplicate_propose AFTER INSERT ON sv.complaint
 
 -- The k items most similar in text to item complaint_id that the caller may read (the search
 -- behind the proposals, for an officer looking further): id, work order, similarity, received,
--- department.  The caller's scope is applied here as sv.complaint's policies apply it: officers
+-- department.  The candidates are sv._complaint_nearest's: within the policy's window around
+-- the item (both band families, as a proposal) and over all items (family 1: the nearer ones);
+-- approximate.  For an officer, the 50 nearest of every scope are filtered to the caller's, so
+-- a narrow scope may get fewer than k.  The caller's scope is applied here as sv.complaint's policies apply it: officers
 -- (with a mapping) their department's items and those whose place is in their regions;
 -- administrators and auditors every item.  55000 where pg_trgm is blind to Chinese.
 CREATE OR REPLACE FUNCTION sv.complaint_similar(complaint_id bigint, k integer DEFAULT 5)
@@ -319,6 +472,9 @@ DECLARE
   me record := sv._caller();
   v_all boolean;
   v_body text;
+  v_at timestamptz;
+  v_k integer;
+  v_window interval;
 BEGIN
   PERFORM sv._require_given(ARRAY['complaint_id', 'k'], ARRAY[complaint_id IS NULL, k IS NULL]);
   PERFORM sv._require_role('search similar complaints', '{sv_officer,sv_admin,sv_auditor}');
@@ -334,18 +490,23 @@ BEGIN
       (SELECT datctype FROM pg_database WHERE datname = current_database())
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'docs/install.md: a database with LC_CTYPE C.UTF-8';
   END IF;
-  SELECT c.body INTO v_body FROM sv.complaint c
+  SELECT c.body, c.received_at INTO v_body, v_at FROM sv.complaint c
   WHERE c.id = complaint_similar.complaint_id
     AND (v_all OR c.department_id = me.department_id OR c.place_region_code = ANY (me.regions));
   IF NOT FOUND THEN
     PERFORM sv._raise_not_yours('complaint_id', format('complaint %s', complaint_id));
   END IF;
-  RETURN QUERY EXECUTE format(
-    $q$SELECT x.id, x.work_order_no, (1 - (sv.complaint_text_grams(x.body) OPERATOR(%1$s.<->) $1))::real, x.received_at, x.department_id
-       FROM sv.complaint x
-       WHERE x.id <> $3 AND ($4 OR x.department_id = $5 OR x.place_region_code = ANY ($6))
-       ORDER BY sv.complaint_text_grams(x.body) OPERATOR(%1$s.<->) $1 LIMIT $2$q$, sv._trgm_schema())
-    USING sv.complaint_text_grams(v_body), k, complaint_id, v_all, me.department_id, me.regions;
+  v_k := CASE WHEN v_all THEN k ELSE 50 END;
+  v_window := make_interval(days => (sv._complaint_duplicate_policy()).window_days);
+  RETURN QUERY
+    SELECT x.id, x.work_order_no, n.text_score, x.received_at, x.department_id
+    FROM (SELECT DISTINCT u.complaint_id, u.text_score
+          FROM (SELECT * FROM sv._complaint_nearest(v_body, v_k, v_at - v_window, v_at + v_window, complaint_similar.complaint_id)
+                UNION ALL
+                SELECT * FROM sv._complaint_nearest(v_body, v_k, NULL, NULL, complaint_similar.complaint_id)) u) n
+    JOIN sv.complaint x ON x.id = n.complaint_id
+    WHERE v_all OR x.department_id = me.department_id OR x.place_region_code = ANY (me.regions)
+    ORDER BY n.text_score DESC, x.id DESC LIMIT k;
 END
 $fn$;
 COMMENT ON FUNCTION sv.complaint_similar(bigint, integer) IS

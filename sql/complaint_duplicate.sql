@@ -195,8 +195,23 @@ SELECT sv.complaint_similar(1);
 \c :regress_db
 DROP DATABASE regress_dup_ctype_c;
 
+-- the sketches: one per item, written by the intake's trigger; the C functions refuse bad
+-- arguments (22023, 22004); a probe must be sorted
+SELECT count(*) = count(s.complaint_id) AS every_item_has_a_sketch, min(cardinality(s.bands)) AS keys
+FROM sv.complaint c LEFT JOIN sv.complaint_sketch s ON s.complaint_id = c.id WHERE c.work_order_no LIKE 'DUP-%';
+SELECT sv.complaint_text_bands('。,!', now()) IS NULL AS no_trigram_no_sketch;
+SELECT sv.complaint_minhash('{a,b}', 0);
+SELECT sv.complaint_minhash('{a,b}', 1025);
+SELECT cardinality(sv.complaint_minhash('{a,NULL,b}', 3)) AS nulls_ignored, sv.complaint_minhash('{a,b}', 4) = sv.complaint_minhash('{b,a,a}', 4) AS a_set;
+SELECT sv.complaint_band_keys(sv.complaint_minhash('{a,b}', 8), 1, 5, 2, 0);
+SELECT sv.complaint_band_keys(sv.complaint_minhash('{a,b}', 8), 1, 2, 17, 0);
+SELECT sv.complaint_band_keys('{1,NULL}', 1, 1, 1, 0);
+SELECT sv.complaint_band_overlap('{1,2,3}', '{3,1}');
+SELECT sv.complaint_band_overlap('{1,2,3,9}', '{1,3,5}') AS shared;
+
 -- clean up what later tests list (the audit chain stays)
 SET session_replication_role = replica;
+DELETE FROM sv.complaint_sketch WHERE complaint_id IN (SELECT id FROM sv.complaint WHERE work_order_no LIKE 'DUP-%');
 DELETE FROM sv.complaint_group_member WHERE complaint_id IN (SELECT id FROM sv.complaint WHERE work_order_no LIKE 'DUP-%');
 DELETE FROM sv.complaint_duplicate WHERE complaint_id IN (SELECT id FROM sv.complaint WHERE work_order_no LIKE 'DUP-%');
 DELETE FROM sv.complaint_duplicate_policy WHERE NOT builtin;

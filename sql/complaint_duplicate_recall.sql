@@ -58,3 +58,24 @@ WHERE (label = 'duplicate') <> with_subject ORDER BY label, m1, m2;
 -- on the bare text (no character pairs), for comparison: why sv.complaint_text_grams
 SELECT label, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY similarity(t1, t2))::numeric, 3) AS bare_median
 FROM dup_pair GROUP BY label ORDER BY label;
+
+-- The candidates (MinHash band keys, 74_complaint_duplicate.sql, src/complaint/minhash.c).
+-- The set hashed is the one the similarity counts: the share of equal MinHash values estimates
+-- the similarity; and every pair the rule proposes (with the subject) shares a band key of
+-- family 2 when both are received in the same period, so the window's search finds it
+-- (asserted: none lost); family 1, the search over all items, is for nearer pairs.
+ALTER TABLE dup_pair ADD COLUMN h1 bigint[], ADD COLUMN h2 bigint[], ADD COLUMN b1 bigint[], ADD COLUMN b2 bigint[];
+UPDATE dup_pair SET h1 = sv.complaint_text_minhash(t1), h2 = sv.complaint_text_minhash(t2),
+                    b1 = sv.complaint_text_bands(t1, '2026-03-10 09:00+08'), b2 = sv.complaint_text_bands(t2, '2026-03-12 16:00+08');
+SELECT corr(score, (SELECT count(*) FROM unnest(h1, h2) u(x, y) WHERE x = y) / 240.0) >= 0.95 AS minhash_estimates_similarity,
+       max(abs(score - (SELECT count(*) FROM unnest(h1, h2) u(x, y) WHERE x = y) / 240.0)) < 0.15 AS estimate_within_015
+FROM dup_pair;
+SELECT label, count(*) FILTER (WHERE with_subject) AS proposed,
+       count(*) FILTER (WHERE with_subject AND b1[49:168] && b2[49:168]) AS candidates_in_window,
+       count(*) FILTER (WHERE with_subject AND b1[1:48] && b2[1:48]) AS candidates_over_all,
+       count(*) FILTER (WHERE NOT with_subject AND b1[49:168] && b2[49:168]) AS not_proposed_but_candidates
+FROM dup_pair GROUP BY label ORDER BY label;
+-- a text and the same text received in another period share family 1 only
+SELECT cardinality(b1) AS keys, b1[1:48] = (sv.complaint_text_bands(t1, '2026-06-10 09:00+08'))[1:48] AS family1_same,
+       b1[49:168] && (sv.complaint_text_bands(t1, '2026-06-10 09:00+08'))[49:168] AS family2_shared
+FROM dup_pair WHERE label = 'duplicate' AND m1 = 1;

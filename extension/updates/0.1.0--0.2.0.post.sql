@@ -21,9 +21,3 @@ CALL sv._append_only_enforce();
 
 -- 39_ingest_kind: the kinds of the batches received by 0.1.0 are registered now.
 ALTER TABLE sv.ingest_batch ADD CONSTRAINT ingest_batch_kind_fkey FOREIGN KEY (kind) REFERENCES sv.ingest_kind (kind);
-
--- 74_complaint_duplicate (issue 18, duplicates): the text index of sv.complaint, on the form
--- sv.complaint_text_grams gives (created by the re-runnable part).  gist_trgm_ops is found in
--- pg_trgm's schema, which PostgreSQL puts on the search_path of the update script (pg_trgm is
--- required by the control file: it must exist before ALTER EXTENSION sv_platform UPDATE).
-CREATE INDEX complaint_body_trgm_idx ON sv.complaint USING gist (sv.complaint_text_grams(body) gist_trgm_ops (siglen = 256));
