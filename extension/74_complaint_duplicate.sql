@@ -407,25 +407,32 @@ BEGIN
       USING HINT = 'Use a database whose LC_CTYPE is C.UTF-8 or zh_CN.UTF-8 (docs/install.md); sv.security_check() reports it.';
     RETURN 0;
   END IF;
+  -- The candidates first (materialized), then each scored once: the nearest search has already
+  -- scored its own (the same expression), only the subject path's need a score; scoring inside
+  -- a scan of sv.complaint let the planner score every stored item when the table is small.
   EXECUTE format($q$
     INSERT INTO sv.complaint_duplicate (complaint_id, candidate_id, text_score, reasons, proposed_at)
+    WITH cand AS MATERIALIZED (
+      SELECT n.complaint_id AS id, n.text_score AS score FROM sv._complaint_nearest($2, $8, $9, $10, $1) n
+      UNION ALL
+      (SELECT y.id, NULL::real FROM sv.complaint y
+       WHERE $3 IS NOT NULL AND y.subject_uscc = $3 AND y.received_at BETWEEN $9 AND $12 AND y.id <> $1
+       ORDER BY y.received_at DESC LIMIT $8)
+      UNION ALL
+      (SELECT y.id, NULL::real FROM sv.complaint y
+       WHERE $3 IS NOT NULL AND y.subject_uscc = $3 AND y.received_at BETWEEN $12 AND $10 AND y.id <> $1
+       ORDER BY y.received_at LIMIT $8)),
+    scored AS MATERIALIZED (SELECT c.id, max(c.score) AS score FROM cand c GROUP BY c.id)
     SELECT $1, x.id, s.score, r.reasons, now()
-    FROM sv.complaint x
-    CROSS JOIN LATERAL (SELECT greatest(0, least(1, %1$s.similarity(sv.complaint_text_grams(x.body), $11)))::real AS score) s
+    FROM scored b
+    JOIN sv.complaint x ON x.id = b.id
+    CROSS JOIN LATERAL (SELECT coalesce(b.score,
+        greatest(0, least(1, %1$s.similarity(sv.complaint_text_grams(x.body), $11)))::real) AS score) s
     CROSS JOIN LATERAL (SELECT sv.complaint_duplicate_rule(s.score,
         coalesce(x.subject_uscc = $3 OR x.subject_name = $4, false),
         coalesce(x.place_region_code = $5 AND %1$s.similarity(sv.complaint_text_grams(x.place_address), sv.complaint_text_grams($6)) >= $7,
                  false)) AS reasons) r
-    WHERE x.id IN (SELECT n.complaint_id FROM sv._complaint_nearest($2, $8, $9, $10, $1) n
-                   UNION
-                   (SELECT y.id FROM sv.complaint y
-                    WHERE $3 IS NOT NULL AND y.subject_uscc = $3 AND y.received_at BETWEEN $9 AND $12 AND y.id <> $1
-                    ORDER BY y.received_at DESC LIMIT $8)
-                   UNION
-                   (SELECT y.id FROM sv.complaint y
-                    WHERE $3 IS NOT NULL AND y.subject_uscc = $3 AND y.received_at BETWEEN $12 AND $10 AND y.id <> $1
-                    ORDER BY y.received_at LIMIT $8))
-      AND r.reasons IS NOT NULL
+    WHERE r.reasons IS NOT NULL
     ON CONFLICT ON CONSTRAINT complaint_duplicate_pair_key DO NOTHING$q$, v_schema)
   USING c.id, c.body, c.subject_uscc, c.subject_name, c.place_region_code, c.place_address, p.address_threshold,
         p.nearest, c.received_at - make_interval(days => p.window_days), c.received_at + make_interval(days => p.window_days),
