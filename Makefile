@@ -38,6 +38,7 @@ OBJS = \
 	src/draw/population_codec.o \
 	src/credit/score.o \
 	src/complaint/minhash.o \
+	src/complaint/trigram.o \
 	src/risk/detect.o \
 	src/push/push_shmem.o \
 	src/push/worker.o \

@@ -12,6 +12,14 @@
 # audit record, routes by duty and territory, records the 'assign' step (a second audit record)
 # and queues its status for 12345 (outbox).  Every transaction takes a fresh work-order number
 # (a sequence): no intake is an idempotent repeat.
+# The texts (INTAKE_TEXTS): 'varied' (default), bench.cs_text (bench/lib/complaint_text.sql: a place,
+# a shop, one of 60 problems, a time, an amount, a demand, three sentence orders), with
+# INTAKE_STORED (default 20,000) items of the same generator already stored in the 30 days before
+# (their sketches computed, untimed): a month of a city's calls, against which every arrival is
+# compared; random templates repeat, so some arrivals are true duplicates (the same text) and
+# are proposed.  'templates': three fixed texts that differ by a number only, no stored items:
+# every arrival is a near-copy of a third of the items stored before it, the worst case of the
+# duplicate search (its cost grows with the run), measured separately.
 # Timed: pgbench at 1 and 8 clients (-j 2), INTAKE_SECONDS (default 15) each, autocommit:
 #   receive   SELECT sv.complaint_receive(template || work_order_no) as the 12345 login
 #   plain     INSERT of the same row (the columns sv.complaint_receive writes to sv.complaint,
@@ -23,6 +31,10 @@
 # Goal: receive >= 0.3 x plain at 8 clients.  Run alone: BENCH=09_complaint make bench.
 set -euo pipefail
 secs=${INTAKE_SECONDS:-15}
+texts=${INTAKE_TEXTS:-varied}
+stored=${INTAKE_STORED:-20000}
+[ "$texts" = templates ] && stored=0
+case "$texts" in varied|templates) ;; *) echo "INTAKE_TEXTS must be varied or templates" >&2; exit 1;; esac
 pgbench=${PGBIN:-/usr/lib/postgresql/15/bin}/pgbench
 work=$(mktemp -d /tmp/sv_intake_bench.XXXXXX)
 chmod 0755 "$work"
@@ -35,10 +47,9 @@ trap cleanup EXIT
 
 # the hotline office's endpoint (never reached: the push worker is off in this instance)
 psql -X -q -v ON_ERROR_STOP=1 -c "ALTER SYSTEM SET sv.push_allowed_hosts = '127.0.0.1'" -c "SELECT pg_reload_conf()" >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+psql -X -q -v ON_ERROR_STOP=1 -v texts="$texts" -v stored="$stored" -f "$(dirname "$0")/lib/complaint_text.sql" -f - <<'SQL'
 SET client_min_messages = warning;
 SET timezone = 'Asia/Shanghai';
-CREATE SCHEMA IF NOT EXISTS bench;
 DO $$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_cp_feed') THEN
     CREATE ROLE bench_cp_feed LOGIN IN ROLE sv_integration;
@@ -83,17 +94,35 @@ SELECT i, jsonb_strip_nulls(jsonb_build_object(
 FROM (SELECT s.*, row_number() OVER (ORDER BY s.uscc) AS n FROM sv.subject s WHERE s.source_system = 'BENCH-INTAKE') s
 JOIN generate_series(1, 1000) i ON i = s.n
 CROSS JOIN LATERAL (SELECT (ARRAY['complaint', 'complaint', 'report', 'inquiry'])[1 + i % 4] AS kind) k
-CROSS JOIN LATERAL (SELECT CASE k.kind
+CROSS JOIN LATERAL (SELECT CASE WHEN :'texts' = 'varied' THEN bench.cs_text(30000000 + i) ELSE CASE k.kind
     WHEN 'complaint' THEN '本人于' || (i % 28 + 1) || '日在该店购买的商品存在质量问题,要求退换遭到拒绝,商家态度恶劣,'
                           || '多次协商无果,请市场监管部门依法调解,维护消费者合法权益。联系时请说明来意。'
     WHEN 'report' THEN '反映该经营者销售过期食品、未明码标价,店内卫生条件差,从业人员未佩戴健康证明,'
                        || '疑似无证经营,请相关部门尽快核查处理并反馈结果。编号' || i || '。'
-    ELSE '咨询食品经营许可证的办理条件、所需材料和办理时限,以及能否网上办理,请相关部门答复。编号' || i || '。' END AS body) t;
+    ELSE '咨询食品经营许可证的办理条件、所需材料和办理时限,以及能否网上办理,请相关部门答复。编号' || i || '。' END END AS body) t;
 CREATE UNIQUE INDEX ON bench.cp_payload (i);
 GRANT SELECT ON bench.cp_payload TO bench_cp_feed;
 CREATE TABLE bench.complaint_plain (LIKE sv.complaint INCLUDING ALL);
 GRANT INSERT ON bench.complaint_plain TO bench_cp_feed;
 VACUUM ANALYZE sv.subject, bench.cp_payload;
+
+-- the month before (INTAKE_STORED items, varied texts; untimed, triggers off, sketches written as
+-- the intake's trigger writes them)
+SET session_replication_role = replica;
+INSERT INTO sv.complaint (work_order_no, kind, channel, body, subject_uscc, place_address, place_region_code, anonymous,
+                          received_at, department_id, state, recorded_by, recorded_at, accept_due)
+SELECT '12345-S-' || i, CASE WHEN i % 3 = 0 THEN 'report' ELSE 'complaint' END, 'hotline', bench.cs_text(i),
+       CASE WHEN i % 4 = 0 THEN (SELECT p.uscc FROM bench.cp_payload p WHERE p.i = 1 + i % 1000) END,
+       '新华区建设路' || (1 + i % 1000) || '号', (ARRAY['410402', '410403', '410404', '410411', '410421', '410422'])[1 + i % 6],
+       true, timestamptz '2026-10-17 08:00+08' + (i % 30) * interval '1 day' + (i % 600) * interval '1 minute',
+       4, 'received', 'bench', now(), CASE WHEN i % 3 = 0 THEN NULL ELSE date '2026-12-31' END
+FROM generate_series(1, :stored) i;
+SET session_replication_role = origin;
+INSERT INTO sv.complaint_sketch (complaint_id, received_at, bands, trigrams, place_trigrams)
+SELECT c.id, c.received_at, sv.complaint_text_bands(c.body, c.received_at), sv.complaint_text_trigrams(c.body),
+       sv.complaint_text_trigrams(c.place_address)
+FROM sv.complaint c WHERE c.work_order_no LIKE '12345-S-%';
+VACUUM ANALYZE sv.complaint, sv.complaint_sketch;
 
 -- one of each first: the routing and the outbox run (an intake not routed would not do the work)
 SET ROLE bench_cp_feed;
@@ -109,7 +138,7 @@ ALTER SYSTEM SET synchronous_commit = on;
 SELECT pg_reload_conf();
 CHECKPOINT;
 SQL
-echo "fsync = $(psql -X -At -c 'SHOW fsync'), synchronous_commit = $(psql -X -At -c 'SHOW synchronous_commit'), ${secs} s per run," \
+echo "texts: $texts, items stored before: $stored; fsync = $(psql -X -At -c 'SHOW fsync'), synchronous_commit = $(psql -X -At -c 'SHOW synchronous_commit'), ${secs} s per run," \
      "load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPU"
 
 cat > "$work/receive.sql" <<'SQL'
@@ -175,9 +204,11 @@ ALTER SYSTEM RESET fsync;
 ALTER SYSTEM RESET synchronous_commit;
 SELECT pg_reload_conf();
 \pset tuples_only on
-SELECT format('items received: %s (routed to a department: %s); outbox messages to 12345: %s; load average %s',
+SELECT format('items received: %s (routed to a department: %s); outbox messages to 12345: %s; duplicate proposals: %s; load average %s',
               count(*), count(*) FILTER (WHERE department_id IS NOT NULL),
               (SELECT count(*) FROM sv.outbox o WHERE o.endpoint = 'BENCH-12345'),
+              (SELECT count(*) FROM sv.complaint_duplicate d JOIN sv.complaint x ON x.id = d.complaint_id
+               WHERE x.work_order_no LIKE '12345-B-%'),
               pg_read_file('/proc/loadavg'))
 FROM sv.complaint WHERE work_order_no LIKE '12345-B-%';
 SQL

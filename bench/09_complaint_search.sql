@@ -37,40 +37,7 @@ DROP TABLE IF EXISTS bench.cs_timing, bench.cs_query;
 CREATE TABLE bench.cs_timing (variant text, n int, ms float8, found int, top_score real);
 
 -- the generator: text number i (deterministic), as a function so the queries use it too
-CREATE OR REPLACE FUNCTION bench.cs_text(i bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
-  SELECT CASE (h % 3)
-    WHEN 0 THEN place || '的' || shop || problem || coalesce(',' || at, '') || coalesce(',' || amount, '') || ',' || demand || '。'
-    WHEN 1 THEN coalesce(at || '在', '') || place || shop || ',' || problem || coalesce(',' || amount, '') || '。' || demand || '。'
-    ELSE '反映' || shop || '(' || place || ')' || problem || '。' || coalesce(amount || ',', '') || demand || coalesce(',' || at || '发生的', '') || '。' END
-  FROM (SELECT h,
-      (ARRAY['新华区','卫东区','湛河区','石龙区','新城区','舞钢市','汝州市','宝丰县','叶县','鲁山县','郏县'])[1 + h % 11]
-        || (ARRAY['建设路','中兴路','开源路','光明路','矿工路','凌云路','体育路','姚孟大道','曙光街','和平路','湛南路','新华路','东环路','南环路','园林路','联盟路',
-                 '落凫山路','平安大道','长安大道','神马大道','香山路','稻香路','龙山路','轻工路','英才路','民主路','团结路','五一路','光华路','劳动路'])[1 + (h / 11) % 30]
-        || (1 + (h / 331) % 300) || '号' AS place,
-      substr('张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤康易乔赖文', 1 + ((h / 7) % 100)::int, 1)
-        || substr('福兴旺佳乐顺发鑫源隆泰和盛华美丽康宁安鹏达昌茂恒祥瑞丰益荣新星光明欣悦通晟宏亿汇聚百家惠民诚信友邻金银宝玉红绿蓝天阳春', 1 + ((h / 701) % 60)::int, 1)
-        || (ARRAY['烧烤店','超市','蛋糕店','健身房','美容院','大药房','培训学校','火锅店','洗车行','理发店','网店','诊所','加油站','家电维修部',
-                  '手机店','汽修厂','母婴店','眼镜店','饭店','水果店','游泳馆','驾校','装修公司','直播间'])[1 + (h / 5280) % 24] AS shop,
-      (ARRAY['出售过期食品,保质期已经过了','饭菜不卫生,吃完全家拉肚子','后厨脏乱有老鼠,餐具不消毒','使用地沟油,油发黑有异味','卖的水果是坏的不给换',
-             '菜里吃出头发和虫子,店家拒绝退款','疑似使用甲醛泡发的食材','没有营业执照和食品经营许可证','肉类注水缺斤短两','食材来源不明没有检疫证明',
-             '老板跑路,会员卡余额不退','诱导办卡充值,现在退卡只退一半','停课不退学费','换了老板以后不认之前的储值卡','私教课没上完就关门',
-             '充值时说全市通用,现在别的店不能用','课程质量差,要求退费被拒','套餐卡用了两次就关门了','商品和描述不符,拒绝退货','以次充好,假冒名牌',
-             '翻新机冒充新机','衣服甲醛超标孩子穿了过敏','实木家具其实是颗粒板','化妆品是假货防伪码查不到','发货太慢客服不回复',
-             '电池容量虚标续航不足','标价和结账价格不一致','停车乱收费,没有公示收费标准','没有明码标价,宰客','不打表乱要价',
-             '挂牌价和实际收费不一致','节假日价格翻倍','报名时说不加钱,后来又收各种费用','同一种药比别家贵一倍','暖气不热还按全额收费',
-             '处方药不要处方随便卖','输液使用过期药品','向老人推销保健品说能治病','配的眼镜度数不对','销售假冒药品',
-             '医生没有执业证','血糖仪测量不准不给退','进口奶粉疑似假货','种植体以次充好多收费','无证行医把人烫伤',
-             '秤不准,缺斤少两','袋装大米分量不足','加气机计量不准','黄金首饰克重不足','计价器跳得太快',
-             '水表不准,没人住也走字','燃气表走得快,燃气费翻倍','连水带冰一起称重','广告宣传一次见效,属于虚假广告','宣传保过,没考过不退钱',
-             '先涨价再打折欺骗消费者','宣传纯玩无购物,结果一天去四个购物点','电梯经常困人物业不修','扶梯突然停止有人摔倒','修空调只加了氟就收八百元'])[1 + (h / 126720) % 60] AS problem,
-      CASE WHEN h % 7 < 4 THEN (ARRAY['昨天','上周','本月初','前天晚上','上个月','今天上午','周末','三天前'])[1 + (h / 13) % 8] END AS at,
-      CASE WHEN h % 5 < 3 THEN (ARRAY['涉及金额', '花了', '损失', '充值', '付款'])[1 + (h / 29) % 5] || (50 + (h / 17) % 4950) || '元' END
-        || CASE WHEN h % 4 = 0 THEN (ARRAY[',已经打过两次电话', ',跟店员沟通没有结果', ',有购物小票和聊天记录', ',当时有多名顾客在场',
-                                      ',找过消协没有解决', ',店家说找总部', ',拍了照片作为证据', ',孩子也在场'])[1 + (h / 37) % 8] ELSE '' END AS amount,
-      (ARRAY['要求退款','请求查处','希望相关部门处理','要求赔偿损失','请尽快处理','要求商家道歉并赔偿','请执法人员检查','希望监管部门管一管',
-             '要求退一赔三','请求依法处理','请帮忙追讨','要求给个说法'])[1 + (h / 23) % 12] AS demand
-    FROM (SELECT abs(hashint8(i))::bigint AS h) x) y
-$fn$;
+\ir lib/complaint_text.sql
 
 SELECT count(*) AS regions FROM sv.region WHERE code IN ('410402','410403','410404','410411','410421','410422','410423','410425','410481','410482');
 \timing on
@@ -91,10 +58,10 @@ FROM generate_series(1, :rows) i;
 SET session_replication_role = origin;
 SELECT pg_size_pretty(pg_relation_size('sv.complaint')) AS heap, round(avg(char_length(body))) AS avg_chars,
        count(DISTINCT body) AS distinct_texts FROM sv.complaint;
-INSERT INTO sv.complaint_sketch (complaint_id, received_at, bands)
-SELECT x.id, x.received_at, x.bands
-FROM (SELECT c.id, c.received_at, sv.complaint_text_bands(c.body, c.received_at) AS bands FROM sv.complaint c
-      WHERE c.work_order_no LIKE 'BENCH-%') x
+INSERT INTO sv.complaint_sketch (complaint_id, received_at, bands, trigrams, place_trigrams)
+SELECT x.id, x.received_at, x.bands, sv.complaint_text_trigrams(x.body), sv.complaint_text_trigrams(x.place_address)
+FROM (SELECT c.id, c.received_at, c.body, c.place_address, sv.complaint_text_bands(c.body, c.received_at) AS bands
+      FROM sv.complaint c WHERE c.work_order_no LIKE 'BENCH-%') x
 WHERE x.bands IS NOT NULL;
 CREATE INDEX complaint_sketch_bands_idx ON sv.complaint_sketch USING gin (bands) WITH (fastupdate = off);
 \timing off

@@ -136,10 +136,10 @@ SELECT pg_catalog.pg_extension_config_dump('sv.complaint_group_member', '');
 -- (Chinese has no spaces: on the bare text pg_trgm compares runs of three characters, and a
 -- re-worded complaint shares few; on the labelled sample the median similarity of duplicates
 -- is 0.13 on the bare text, 0.30 on this form, docs/complaints.md).
+-- In C (src/complaint/trigram.c): called for every text at intake, it was a SQL function
+-- planned per call.
 CREATE OR REPLACE FUNCTION sv.complaint_text_grams(body text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$ SELECT coalesce(string_agg(substr(body, i, 2), ' ' ORDER BY i), body) FROM generate_series(1, char_length(body) - 1) i $fn$;
+AS 'MODULE_PATHNAME', 'sv_complaint_text_grams' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.complaint_text_grams(text) IS
   'A complaint text as the words pg_trgm compares: its overlapping pairs of characters';
 GRANT EXECUTE ON FUNCTION sv.complaint_text_grams(text) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
@@ -156,20 +156,40 @@ AS $fn$
   SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'
 $fn$;
 
+-- The trigram set of a text as pg_trgm's similarity compares it, extracted once per text
+-- (src/complaint/trigram.c): show_trgm of the character-pair form, called through fmgr wherever
+-- pg_trgm lives; its exact 24-bit codes, sorted; and pg_trgm's similarity computed on two such
+-- code arrays (the same number as similarity() on the texts' pair forms, without extracting the
+-- trigrams again: a proposal scores up to a few hundred stored items per arrival).
+CREATE OR REPLACE FUNCTION sv.complaint_text_trigram_elements(body text) RETURNS text[]
+AS 'MODULE_PATHNAME', 'sv_complaint_text_trigram_elements' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sv.complaint_text_trigram_elements(text) IS
+  'pg_trgm''s show_trgm of a complaint text''s character-pair form (sv.complaint_text_grams): the trigrams its similarity compares';
+CREATE OR REPLACE FUNCTION sv.complaint_trigram_codes(trigrams text[]) RETURNS integer[]
+AS 'MODULE_PATHNAME', 'sv_complaint_trigram_codes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sv.complaint_trigram_codes(text[]) IS
+  'The 24-bit codes of show_trgm''s trigrams (pg_trgm''s own 3 bytes), sorted and distinct';
+CREATE OR REPLACE FUNCTION sv.complaint_trigram_similarity(a integer[], b integer[]) RETURNS real
+AS 'MODULE_PATHNAME', 'sv_complaint_trigram_similarity' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sv.complaint_trigram_similarity(integer[], integer[]) IS
+  'pg_trgm''s similarity of two trigram code sets: shared / (|a| + |b| - shared), 0 if one is empty';
+CREATE OR REPLACE FUNCTION sv.complaint_text_trigrams(body text) RETURNS integer[]
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$ BEGIN RETURN sv.complaint_trigram_codes(sv.complaint_text_trigram_elements(body)); END $fn$;
+COMMENT ON FUNCTION sv.complaint_text_trigrams(text) IS
+  'The trigram codes of a complaint text (its character-pair form), as stored in sv.complaint_sketch';
+GRANT EXECUTE ON FUNCTION sv.complaint_text_trigram_elements(text), sv.complaint_trigram_codes(text[]),
+  sv.complaint_trigram_similarity(integer[], integer[]), sv.complaint_text_trigrams(text)
+  TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
+
 -- Does pg_trgm see Chinese characters in this database (its LC_CTYPE calls them alphanumeric)?
 CREATE OR REPLACE FUNCTION sv.complaint_text_search_ready() RETURNS boolean
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-DECLARE
-  v_schema text := sv._trgm_schema();
-  v boolean;
 BEGIN
-  IF v_schema IS NULL THEN
-    RETURN false;
-  END IF;
-  EXECUTE format('SELECT cardinality(%s.show_trgm($1)) > 0', v_schema) INTO v USING '投诉举报';
-  RETURN v;
+  RETURN cardinality(sv.complaint_text_trigram_elements('投诉举报')) > 0;
 END
 $fn$;
 COMMENT ON FUNCTION sv.complaint_text_search_ready() IS
@@ -232,12 +252,8 @@ CREATE OR REPLACE FUNCTION sv.complaint_text_minhash(body text) RETURNS bigint[]
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-DECLARE
-  v bigint[];
 BEGIN
-  EXECUTE format('SELECT sv.complaint_minhash(%s.show_trgm(sv.complaint_text_grams($1)), 240)', sv._trgm_schema())
-    INTO v USING body;
-  RETURN v;
+  RETURN sv.complaint_minhash(sv.complaint_text_trigram_elements(body), 240);
 END
 $fn$;
 COMMENT ON FUNCTION sv.complaint_text_minhash(text) IS
@@ -288,34 +304,59 @@ $fn$;
 -- for its merge; without it an intake adds its 168 keys in place, and a search reads only the
 -- posting lists of its keys.  received_at bounds the window of a proposal (no index: the
 -- period-partitioned keys of family 2 already bound the candidates to the window's periods).
+-- trigrams and place_trigrams: the text's and the place address's trigram codes
+-- (sv.complaint_text_trigrams), so that a candidate is scored from the row the band search
+-- has already read, without its text; toast_tuple_target at its maximum keeps them in the row
+-- (a typical text gives 200-400 codes): only a long text's go to TOAST.
 CREATE TABLE sv.complaint_sketch (
-  complaint_id bigint PRIMARY KEY REFERENCES sv.complaint (id) ON DELETE CASCADE,
-  received_at  timestamptz NOT NULL,
-  bands        bigint[] NOT NULL,
+  complaint_id   bigint PRIMARY KEY REFERENCES sv.complaint (id) ON DELETE CASCADE,
+  received_at    timestamptz NOT NULL,
+  bands          bigint[] NOT NULL,
+  trigrams       integer[] NOT NULL,
+  place_trigrams integer[],
   CONSTRAINT complaint_sketch_bands_check CHECK (cardinality(bands) = 168)
-);
+) WITH (toast_tuple_target = 8160);
 CREATE INDEX complaint_sketch_bands_idx ON sv.complaint_sketch USING gin (bands) WITH (fastupdate = off);
 COMMENT ON TABLE sv.complaint_sketch IS
-  'MinHash band keys of each complaint text (derived: recomputed from sv.complaint on insert and restore): the candidates of the duplicate search';
+  'MinHash band keys and trigram codes of each complaint text (derived: recomputed from sv.complaint on insert and restore): the candidates of the duplicate search and their scores';
 ALTER TABLE sv.complaint_sketch ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint_sketch FORCE ROW LEVEL SECURITY;
 
--- Write (or rewrite) the sketch of one item.
+-- Store the sketch of one item from its MinHash values and trigram codes (NULL minhash: a text
+-- without a trigram has no sketch and is similar to nothing).
+CREATE OR REPLACE FUNCTION sv._complaint_sketch_store(complaint_id bigint, received_at timestamptz, minhash bigint[],
+                                                      trigrams integer[], place_trigrams integer[]) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF minhash IS NULL THEN
+    DELETE FROM sv.complaint_sketch s WHERE s.complaint_id = _complaint_sketch_store.complaint_id;
+    RETURN;
+  END IF;
+  INSERT INTO sv.complaint_sketch AS s (complaint_id, received_at, bands, trigrams, place_trigrams)
+  VALUES (_complaint_sketch_store.complaint_id, _complaint_sketch_store.received_at,
+          sv.complaint_band_keys(minhash, 1, 48, 4, 0)
+            || sv.complaint_band_keys(minhash, 2, 120, 2, sv._complaint_band_period(_complaint_sketch_store.received_at)),
+          _complaint_sketch_store.trigrams, _complaint_sketch_store.place_trigrams)
+  ON CONFLICT ON CONSTRAINT complaint_sketch_pkey
+  DO UPDATE SET received_at = EXCLUDED.received_at, bands = EXCLUDED.bands, trigrams = EXCLUDED.trigrams,
+                place_trigrams = EXCLUDED.place_trigrams;
+END
+$fn$;
+
+-- Write (or rewrite) the sketch of one item (the place address read from the item).
 CREATE OR REPLACE FUNCTION sv._complaint_sketch_write(complaint_id bigint, body text, received_at timestamptz) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  v_bands bigint[] := sv.complaint_text_bands(body, received_at);
+  v_elements text[] := sv.complaint_text_trigram_elements(body);
 BEGIN
-  IF v_bands IS NULL THEN
-    DELETE FROM sv.complaint_sketch s WHERE s.complaint_id = _complaint_sketch_write.complaint_id;
-    RETURN;
-  END IF;
-  INSERT INTO sv.complaint_sketch AS s (complaint_id, received_at, bands)
-  VALUES (_complaint_sketch_write.complaint_id, _complaint_sketch_write.received_at, v_bands)
-  ON CONFLICT ON CONSTRAINT complaint_sketch_pkey
-  DO UPDATE SET received_at = EXCLUDED.received_at, bands = EXCLUDED.bands;
+  PERFORM sv._complaint_sketch_store(_complaint_sketch_write.complaint_id, _complaint_sketch_write.received_at,
+            sv.complaint_minhash(v_elements, 240), sv.complaint_trigram_codes(v_elements),
+            (SELECT sv.complaint_text_trigrams(c.place_address) FROM sv.complaint c
+             WHERE c.id = _complaint_sketch_write.complaint_id));
 END
 $fn$;
 
@@ -344,117 +385,173 @@ COMMENT ON FUNCTION sv.complaint_duplicate_rule(real, boolean, boolean) IS
 GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_rule(real, boolean, boolean)
   TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
 
--- The items nearest in text to body, received between lo and hi (NULL: any time), k of them,
--- without the item exclude: id and pg_trgm's similarity, nearest first.  Candidates: the items
--- sharing a probed band key (family 1; family 2 of the window's periods as well when both lo and
--- hi are given), the 4 x k (at least 100) sharing the most; the exact similarity is computed on
--- those and decides.  Approximate: over all items, an item of similarity 0.5 is missed with
--- probability 0.045 (docs/performance.md gives the recall measured).  Internal: no scope (the
--- proposal sees every item; sv.complaint_similar applies the caller's).  enable_seqscan off:
--- the planner estimates && on keys that are nearly all distinct badly and would read every
--- sketch (460 ms at 20,000 items instead of 1 ms through the GIN index).
-CREATE OR REPLACE FUNCTION sv._complaint_nearest(body text, k integer, lo timestamptz DEFAULT NULL,
-                                                 hi timestamptz DEFAULT NULL, exclude bigint DEFAULT NULL)
+-- The items nearest in text to a sketched text (its MinHash values and trigram codes), received
+-- between lo and hi (NULL: any time), k of them, without the item exclude: id and pg_trgm's
+-- similarity, nearest first.  Candidates: the items sharing a probed band key (family 1;
+-- family 2 of the window's periods as well when both lo and hi are given); each is scored from
+-- its stored trigram codes (pg_trgm's similarity, exactly) in the same read, and the score
+-- decides.  Approximate: over all items, an item of similarity 0.5 is missed with probability
+-- 0.045 (docs/performance.md gives the recall measured).  Internal: no scope (the proposal sees
+-- every item; sv.complaint_similar applies the caller's).  enable_seqscan off: the planner
+-- estimates && on keys that are nearly all distinct badly and would read every sketch (460 ms
+-- at 20,000 items instead of 1 ms through the GIN index).  Static SQL: plpgsql keeps its plan.
+CREATE OR REPLACE FUNCTION sv._complaint_nearest_sketch(minhash bigint[], trigrams integer[], k integer,
+                                                        lo timestamptz DEFAULT NULL, hi timestamptz DEFAULT NULL,
+                                                        exclude bigint DEFAULT NULL)
 RETURNS TABLE (complaint_id bigint, text_score real)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 SET enable_seqscan = off
 AS $fn$
-DECLARE
-  v_minhash bigint[] := sv.complaint_text_minhash(body);
 BEGIN
-  IF v_minhash IS NULL THEN
+  IF minhash IS NULL OR trigrams IS NULL THEN
     RETURN;
   END IF;
-  RETURN QUERY EXECUTE format(
-    $q$SELECT x.id, greatest(0, least(1, %1$s.similarity(sv.complaint_text_grams(x.body), $6)))::real AS score
-       FROM (SELECT s.complaint_id FROM sv.complaint_sketch s
-             WHERE s.bands && $1 AND ($3 IS NULL OR s.received_at >= $3) AND ($4 IS NULL OR s.received_at <= $4)
-               AND s.complaint_id IS DISTINCT FROM $5
-             ORDER BY sv.complaint_band_overlap(s.bands, $1) DESC, s.complaint_id DESC LIMIT greatest(4 * $2, 100)) c
-       JOIN sv.complaint x ON x.id = c.complaint_id
-       ORDER BY score DESC, x.id DESC LIMIT $2$q$, sv._trgm_schema())
-    USING sv._complaint_band_probe(v_minhash, lo, hi), k, lo, hi, exclude, sv.complaint_text_grams(body);
+  RETURN QUERY
+    SELECT s.complaint_id, sv.complaint_trigram_similarity(s.trigrams, _complaint_nearest_sketch.trigrams) AS score
+    FROM sv.complaint_sketch s
+    WHERE s.bands && sv._complaint_band_probe(minhash, lo, hi)
+      AND (lo IS NULL OR s.received_at >= lo) AND (hi IS NULL OR s.received_at <= hi)
+      AND s.complaint_id IS DISTINCT FROM exclude
+    ORDER BY score DESC, s.complaint_id DESC LIMIT k;
 END
 $fn$;
 
--- Propose the likely duplicates of item complaint_id among the items received within the
--- window before or after it: the policy's nearest items in text (sv._complaint_nearest over the
--- window: both band families), and the items of the same subject (USCC) nearest in time, at
--- most the policy's nearest before and as many after it (two index scans of
--- complaint_subject_idx: a busy subject costs no more than a quiet one); each pair the rule
--- accepts is stored (once).  The place is a reason, not a candidate path: an item of the same
--- region and address reaches the rule only as a text or subject candidate, so a busy region
--- costs nothing more.  Returns how many were stored.
--- Where pg_trgm is blind to Chinese (LC_CTYPE C) it warns and proposes nothing.
+-- The same for a text: its sketch computed here.
+CREATE OR REPLACE FUNCTION sv._complaint_nearest(body text, k integer, lo timestamptz DEFAULT NULL,
+                                                 hi timestamptz DEFAULT NULL, exclude bigint DEFAULT NULL)
+RETURNS TABLE (complaint_id bigint, text_score real)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_elements text[] := sv.complaint_text_trigram_elements(body);
+BEGIN
+  RETURN QUERY SELECT * FROM sv._complaint_nearest_sketch(sv.complaint_minhash(v_elements, 240),
+                                                          sv.complaint_trigram_codes(v_elements), k, lo, hi, exclude);
+END
+$fn$;
+
+-- Propose the likely duplicates of item among the items received within the window before or
+-- after it: the policy's nearest items in text (sv._complaint_nearest_sketch over the window:
+-- both band families), and the items of the same subject (USCC) nearest in time, at most the
+-- policy's nearest before and as many after it (two index scans of complaint_subject_idx: a
+-- busy subject costs no more than a quiet one); each pair the rule accepts is stored (once).
+-- The place is a reason, not a candidate path: an item of the same region and address reaches
+-- the rule only as a text or subject candidate, so a busy region costs nothing more.  The rule
+-- is sv.complaint_duplicate_rule's, written out here with the policy read once per arrival (the
+-- function reads it per call).  Scores come from the stored trigram codes: the nearest
+-- search's own, a subject candidate's read from its sketch; the address similarity likewise.
+-- minhash, trigrams, place_trigrams: the item's sketch (computed once by the trigger).
+-- Returns how many were stored.  Static SQL: the plan is kept for the session.
+CREATE OR REPLACE FUNCTION sv._complaint_duplicate_propose(item sv.complaint, minhash bigint[], trigrams integer[],
+                                                           place_trigrams integer[]) RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  p sv.complaint_duplicate_policy := sv._complaint_duplicate_policy();
+  v_lo timestamptz := item.received_at - make_interval(days => p.window_days);
+  v_hi timestamptz := item.received_at + make_interval(days => p.window_days);
+  n integer;
+BEGIN
+  IF minhash IS NULL THEN
+    RETURN 0;   -- a text without a trigram is similar to nothing: no rule can accept a pair
+  END IF;
+  INSERT INTO sv.complaint_duplicate (complaint_id, candidate_id, text_score, reasons, proposed_at)
+  WITH cand AS MATERIALIZED (
+    SELECT nn.complaint_id AS id, nn.text_score AS score
+    FROM sv._complaint_nearest_sketch(minhash, trigrams, p.nearest, v_lo, v_hi, item.id) nn
+    UNION ALL
+    (SELECT y.id, NULL::real FROM sv.complaint y
+     WHERE item.subject_uscc IS NOT NULL AND y.subject_uscc = item.subject_uscc
+       AND y.received_at BETWEEN v_lo AND item.received_at AND y.id <> item.id
+     ORDER BY y.received_at DESC LIMIT p.nearest)
+    UNION ALL
+    (SELECT y.id, NULL::real FROM sv.complaint y
+     WHERE item.subject_uscc IS NOT NULL AND y.subject_uscc = item.subject_uscc
+       AND y.received_at BETWEEN item.received_at AND v_hi AND y.id <> item.id
+     ORDER BY y.received_at LIMIT p.nearest)),
+  scored AS MATERIALIZED (SELECT c.id, max(c.score) AS score FROM cand c GROUP BY c.id)
+  SELECT item.id, x.id, sc.score, r.reasons, now()
+  FROM scored b
+  JOIN sv.complaint x ON x.id = b.id
+  CROSS JOIN LATERAL (SELECT coalesce(b.score,
+      (SELECT sv.complaint_trigram_similarity(k.trigrams, _complaint_duplicate_propose.trigrams)
+       FROM sv.complaint_sketch k WHERE k.complaint_id = b.id), 0::real) AS score) sc
+  CROSS JOIN LATERAL (SELECT
+      coalesce(x.subject_uscc = item.subject_uscc OR x.subject_name = item.subject_name, false) AS same_subject,
+      coalesce(x.place_region_code = item.place_region_code
+               AND (SELECT sv.complaint_trigram_similarity(k.place_trigrams, _complaint_duplicate_propose.place_trigrams)
+                    FROM sv.complaint_sketch k WHERE k.complaint_id = b.id) >= p.address_threshold, false) AS same_place) f
+  CROSS JOIN LATERAL (SELECT CASE WHEN sc.score >= p.text_threshold
+                                       OR (f.same_subject OR f.same_place) AND sc.score >= p.context_threshold
+                                  THEN ARRAY['text'] || CASE WHEN f.same_subject THEN ARRAY['subject'] ELSE '{}' END
+                                                     || CASE WHEN f.same_place THEN ARRAY['place'] ELSE '{}' END END AS reasons) r
+  WHERE r.reasons IS NOT NULL
+  ON CONFLICT ON CONSTRAINT complaint_duplicate_pair_key DO NOTHING;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$fn$;
+
+-- The same for a stored item (its sketch computed again): for a DBA re-proposing after a
+-- policy change.  Where pg_trgm is blind to Chinese (LC_CTYPE C) it warns and proposes nothing.
 CREATE OR REPLACE FUNCTION sv._complaint_duplicate_propose(complaint_id bigint) RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
   c sv.complaint;
-  p sv.complaint_duplicate_policy := sv._complaint_duplicate_policy();
-  v_schema text := sv._trgm_schema();
-  n integer;
+  v_elements text[];
 BEGIN
   SELECT * INTO c FROM sv.complaint x WHERE x.id = _complaint_duplicate_propose.complaint_id;
   IF NOT FOUND THEN
     RETURN 0;
   END IF;
-  IF NOT sv.complaint_text_search_ready() THEN
-    RAISE WARNING 'complaint %: no duplicate proposed: pg_trgm sees no Chinese characters in this database (LC_CTYPE %)',
-      c.id, (SELECT datctype FROM pg_database WHERE datname = current_database())
-      USING HINT = 'Use a database whose LC_CTYPE is C.UTF-8 or zh_CN.UTF-8 (docs/install.md); sv.security_check() reports it.';
+  IF NOT sv._complaint_text_search_warn(c.id) THEN
     RETURN 0;
   END IF;
-  -- The candidates first (materialized), then each scored once: the nearest search has already
-  -- scored its own (the same expression), only the subject path's need a score; scoring inside
-  -- a scan of sv.complaint let the planner score every stored item when the table is small.
-  EXECUTE format($q$
-    INSERT INTO sv.complaint_duplicate (complaint_id, candidate_id, text_score, reasons, proposed_at)
-    WITH cand AS MATERIALIZED (
-      SELECT n.complaint_id AS id, n.text_score AS score FROM sv._complaint_nearest($2, $8, $9, $10, $1) n
-      UNION ALL
-      (SELECT y.id, NULL::real FROM sv.complaint y
-       WHERE $3 IS NOT NULL AND y.subject_uscc = $3 AND y.received_at BETWEEN $9 AND $12 AND y.id <> $1
-       ORDER BY y.received_at DESC LIMIT $8)
-      UNION ALL
-      (SELECT y.id, NULL::real FROM sv.complaint y
-       WHERE $3 IS NOT NULL AND y.subject_uscc = $3 AND y.received_at BETWEEN $12 AND $10 AND y.id <> $1
-       ORDER BY y.received_at LIMIT $8)),
-    scored AS MATERIALIZED (SELECT c.id, max(c.score) AS score FROM cand c GROUP BY c.id)
-    SELECT $1, x.id, s.score, r.reasons, now()
-    FROM scored b
-    JOIN sv.complaint x ON x.id = b.id
-    CROSS JOIN LATERAL (SELECT coalesce(b.score,
-        greatest(0, least(1, %1$s.similarity(sv.complaint_text_grams(x.body), $11)))::real) AS score) s
-    CROSS JOIN LATERAL (SELECT sv.complaint_duplicate_rule(s.score,
-        coalesce(x.subject_uscc = $3 OR x.subject_name = $4, false),
-        coalesce(x.place_region_code = $5 AND %1$s.similarity(sv.complaint_text_grams(x.place_address), sv.complaint_text_grams($6)) >= $7,
-                 false)) AS reasons) r
-    WHERE r.reasons IS NOT NULL
-    ON CONFLICT ON CONSTRAINT complaint_duplicate_pair_key DO NOTHING$q$, v_schema)
-  USING c.id, c.body, c.subject_uscc, c.subject_name, c.place_region_code, c.place_address, p.address_threshold,
-        p.nearest, c.received_at - make_interval(days => p.window_days), c.received_at + make_interval(days => p.window_days),
-        sv.complaint_text_grams(c.body), c.received_at;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  RETURN n;
+  v_elements := sv.complaint_text_trigram_elements(c.body);
+  RETURN sv._complaint_duplicate_propose(c, sv.complaint_minhash(v_elements, 240), sv.complaint_trigram_codes(v_elements),
+                                         sv.complaint_text_trigrams(c.place_address));
+END
+$fn$;
+
+-- Whether proposals can be made; if not (pg_trgm blind to Chinese), the intake's warning.
+CREATE OR REPLACE FUNCTION sv._complaint_text_search_warn(complaint_id bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF sv.complaint_text_search_ready() THEN
+    RETURN true;
+  END IF;
+  RAISE WARNING 'complaint %: no duplicate proposed: pg_trgm sees no Chinese characters in this database (LC_CTYPE %)',
+    complaint_id, (SELECT datctype FROM pg_database WHERE datname = current_database())
+    USING HINT = 'Use a database whose LC_CTYPE is C.UTF-8 or zh_CN.UTF-8 (docs/install.md); sv.security_check() reports it.';
+  RETURN false;
 END
 $fn$;
 
 -- Every row inserted into sv.complaint gets its sketch (a restore's too: the sketches are not
 -- dumped).  Every item inserted by an intake (every channel's: sv._complaint_intake records it
--- with recorded_at = now()) is compared at once.  A row written with another
--- recorded_at is not an arrival but a restore (pg_restore loads sv.complaint before the
--- proposals, which it restores as they were) or a copy: no proposal.
+-- with recorded_at = now()) is compared at once, with the sketch just computed.  A row written
+-- with another recorded_at is not an arrival but a restore (pg_restore loads sv.complaint before
+-- the proposals, which it restores as they were) or a copy: no proposal.
 CREATE OR REPLACE FUNCTION sv._complaint_duplicate_on_intake() RETURNS trigger
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
+DECLARE
+  v_elements text[] := sv.complaint_text_trigram_elements(NEW.body);
+  v_minhash bigint[] := sv.complaint_minhash(v_elements, 240);
+  v_trigrams integer[] := sv.complaint_trigram_codes(v_elements);
+  v_place integer[] := sv.complaint_text_trigrams(NEW.place_address);
 BEGIN
-  PERFORM sv._complaint_sketch_write(NEW.id, NEW.body, NEW.received_at);
-  IF NEW.recorded_at = now() THEN
-    PERFORM sv._complaint_duplicate_propose(NEW.id);
+  PERFORM sv._complaint_sketch_store(NEW.id, NEW.received_at, v_minhash, v_trigrams, v_place);
+  IF NEW.recorded_at = now() AND sv._complaint_text_search_warn(NEW.id) THEN
+    PERFORM sv._complaint_duplicate_propose(NEW, v_minhash, v_trigrams, v_place);
   END IF;
   RETURN NULL;
 END

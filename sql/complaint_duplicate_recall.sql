@@ -79,3 +79,31 @@ FROM dup_pair GROUP BY label ORDER BY label;
 SELECT cardinality(b1) AS keys, b1[1:48] = (sv.complaint_text_bands(t1, '2026-06-10 09:00+08'))[1:48] AS family1_same,
        b1[49:168] && (sv.complaint_text_bands(t1, '2026-06-10 09:00+08'))[49:168] AS family2_shared
 FROM dup_pair WHERE label = 'duplicate' AND m1 = 1;
+
+-- The scores of the search and the proposals (src/complaint/trigram.c): each text's trigram set
+-- is extracted once and stored as codes, and pg_trgm's similarity is computed on two code sets.
+-- It must be pg_trgm's similarity exactly: on every pair of the sample, on the place addresses
+-- and on texts with letters, digits, punctuation and spaces; and the C character pairs must be
+-- what the SQL definition gave.
+SELECT count(*) AS pairs,
+       count(*) FILTER (WHERE sv.complaint_trigram_similarity(sv.complaint_text_trigrams(t1), sv.complaint_text_trigrams(t2))
+                              = similarity(sv.complaint_text_grams(t1), sv.complaint_text_grams(t2))) AS same_as_pg_trgm
+FROM dup_pair;
+SELECT t, sv.complaint_text_grams(t) = coalesce((SELECT string_agg(substr(t, i, 2), ' ' ORDER BY i)
+                                                FROM generate_series(1, char_length(t) - 1) i), t) AS grams_as_defined,
+       sv.complaint_trigram_similarity(sv.complaint_text_trigrams(t), sv.complaint_text_trigrams('新华区建设路1号 ABC-12'))
+         = similarity(sv.complaint_text_grams(t), sv.complaint_text_grams('新华区建设路1号 ABC-12')) AS similarity_as_pg_trgm,
+       cardinality(sv.complaint_text_trigrams(t)) AS codes
+FROM unnest(ARRAY['', '老', '老张', '老张烧烤', '新华区建设路1号', '建设路１号 abc-12', 'A  b', '。,!', 'Ab Ab AB',
+                  '新华区建设路1号 ABC-12', E'第一行\n第二行\t结束']) t;
+-- the codes are pg_trgm's trigrams one for one
+SELECT cardinality(sv.complaint_text_trigram_elements('老张烧烤')) AS elements, sv.complaint_text_trigrams('老张烧烤') AS codes,
+       sv.complaint_trigram_codes(ARRAY['  a', '0x7a2b3c', '  a']) AS decoded;
+-- refused: not show_trgm's elements, or not a sorted set
+SELECT sv.complaint_trigram_codes(ARRAY['abcd']);
+SELECT sv.complaint_trigram_codes(ARRAY['0xzz0000']);
+SELECT sv.complaint_trigram_similarity(ARRAY[3, 1], ARRAY[1]);
+SELECT sv.complaint_trigram_similarity(ARRAY[1, 1], ARRAY[1]);
+SELECT sv.complaint_trigram_similarity(ARRAY[1, NULL], ARRAY[1]);
+SELECT sv.complaint_trigram_similarity(ARRAY[[1, 2]], ARRAY[1]);
+SELECT sv.complaint_trigram_similarity('{}', ARRAY[1]) AS empty_is_zero, sv.complaint_trigram_similarity(ARRAY[1, 2], ARRAY[2, 3]) AS one_of_three;

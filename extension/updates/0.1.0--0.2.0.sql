@@ -1169,14 +1169,17 @@ CREATE INDEX complaint_group_member_primary_idx ON sv.complaint_group_member (pr
 ALTER TABLE sv.complaint_group_member ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint_group_member FORCE ROW LEVEL SECURITY;
 CREATE INDEX complaint_subject_idx ON sv.complaint (subject_uscc, received_at) WHERE subject_uscc IS NOT NULL;
--- 74_complaint_duplicate (issue 18, duplicates): the MinHash band keys of each complaint text,
--- the candidates of the duplicate search (derived data, written by the intake's trigger).
+-- 74_complaint_duplicate (issue 18, duplicates): the MinHash band keys and trigram codes of each
+-- complaint text, the candidates of the duplicate search and their scores (derived data, written
+-- by the intake's trigger).
 CREATE TABLE sv.complaint_sketch (
-  complaint_id bigint PRIMARY KEY REFERENCES sv.complaint (id) ON DELETE CASCADE,
-  received_at  timestamptz NOT NULL,
-  bands        bigint[] NOT NULL,
+  complaint_id   bigint PRIMARY KEY REFERENCES sv.complaint (id) ON DELETE CASCADE,
+  received_at    timestamptz NOT NULL,
+  bands          bigint[] NOT NULL,
+  trigrams       integer[] NOT NULL,
+  place_trigrams integer[],
   CONSTRAINT complaint_sketch_bands_check CHECK (cardinality(bands) = 168)
-);
+) WITH (toast_tuple_target = 8160);
 CREATE INDEX complaint_sketch_bands_idx ON sv.complaint_sketch USING gin (bands) WITH (fastupdate = off);
 ALTER TABLE sv.complaint_sketch ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint_sketch FORCE ROW LEVEL SECURITY;
