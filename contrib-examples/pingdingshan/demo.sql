@@ -900,7 +900,8 @@ FROM sv.complaint_status(:'tracking_code');
 RESET ROLE;
 SET ROLE bi_viewer;
 SELECT coalesce(department_name, '(待派单)') AS "承办部门", kind AS "类别", received AS "接收", accepted AS "受理",
-       closed AS "办结", on_time_rate AS "按期办结率", satisfaction_rate AS "满意率"
+       closed AS "办结", on_time_rate AS "按期办结率", sign_on_time_rate AS "签收及时率",
+       hotline_reply_on_time_rate AS "12345答复及时率", satisfaction_rate AS "满意率"
 FROM sv_bi.complaint_summary ORDER BY department_code NULLS FIRST, kind;
 RESET ROLE;
 
