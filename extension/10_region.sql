@@ -1,7 +1,9 @@
 -- ---------------------------------------------------------------------------------------------
 -- 10_region: administrative divisions (行政区划代码, GB/T 2260) and functional zones.
 --
--- Table:      sv.region (code, names, level, parent)
+-- Table:      sv.region (code, names, level, parent), sv.region_boundary (the boundaries of
+--             county-level divisions and functional zones, loaded by administrators with
+--             sv.region_boundary_set in 18_reference_admin.sql; none shipped)
 -- Functions:  sv.region_within(child, parent), sv.region_path(code)
 -- Shipped:    Henan (410000), its prefecture-level divisions, Pingdingshan (410400) with its
 --             ten county-level divisions and the two functional zones 410471 (高新区) and
@@ -95,6 +97,28 @@ INSERT INTO sv.region (code, name_zh, name_en, level, parent_code, is_gbt2260, b
   -- functional zones (statistical codes, not in GB/T 2260)
   ('410471', '平顶山高新技术产业开发区', 'Pingdingshan High-tech Industrial Development Zone', 'zone', '410400', false, true),
   ('410472', '平顶山市城乡一体化示范区', 'Pingdingshan Urban-Rural Integration Demonstration Zone', 'zone', '410400', false, true);
+
+-- Region boundaries (issue 18: a place's point decides the county-level unit where boundaries
+-- are loaded): WGS 84 longitude/latitude (EPSG:4326), one MultiPolygon per county-level
+-- division or functional zone, loaded and removed by administrators (sv.region_boundary_set,
+-- validated and audited); none shipped.  A table of its own rather than a column of sv.region:
+-- pg_dump keeps only the rows of sv.region that are not shipped (WHERE NOT builtin), so a
+-- boundary loaded onto a shipped division would be lost by a dump and restore; this table is
+-- dumped whole.
+CREATE TABLE sv.region_boundary (
+  region_code text PRIMARY KEY REFERENCES sv.region (code),
+  boundary    geometry(MultiPolygon, 4326) NOT NULL,
+  loaded_by   text NOT NULL,
+  loaded_at   timestamptz NOT NULL
+);
+CREATE INDEX region_boundary_gist_idx ON sv.region_boundary USING gist (boundary);
+COMMENT ON TABLE sv.region_boundary IS
+  'Boundaries of county-level divisions and functional zones (WGS 84), loaded by administrators: where loaded, a complaint''s point decides its county-level unit';
+ALTER TABLE sv.region_boundary ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.region_boundary FORCE ROW LEVEL SECURITY;
+CREATE POLICY region_boundary_read ON sv.region_boundary FOR SELECT USING (true);
+GRANT SELECT ON sv.region_boundary TO sv_officer, sv_admin, sv_auditor, sv_bi, sv_integration;
+SELECT pg_catalog.pg_extension_config_dump('sv.region_boundary', '');
 
 -- Ancestors of a region, itself first (at most four levels deep).
 CREATE OR REPLACE FUNCTION sv.region_path(code text) RETURNS text[]

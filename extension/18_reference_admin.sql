@@ -1,7 +1,8 @@
 -- ---------------------------------------------------------------------------------------------
 -- 18_reference_admin: administrators add reference data through the write API.
 --
--- Functions:  sv.region_add(...), sv.department_add(...)   (sv_admin, inside their scope)
+-- Functions:  sv.region_add(...), sv.department_add(...), sv.region_boundary_set(region_code,
+--             geojson)   (sv_admin, inside their scope)
 -- Rows shipped with the extension (builtin) are not changed here: corrections to them come with
 -- an extension update, so that a dump (which keeps only rows added later) restores them
 -- faithfully.
@@ -127,6 +128,94 @@ END
 $fn$;
 COMMENT ON FUNCTION sv.department_add(text, text, text, text, text) IS
   'Administrators: add a department (e.g. a county bureau) in their scope; returns its new stable id';
+
+-- Load (or, with geojson NULL, remove) the boundary of a county-level division or functional
+-- zone (sv.region_boundary): a GeoJSON Polygon or MultiPolygon geometry (not a Feature) in
+-- WGS 84 longitude/latitude (EPSG:4326, GeoJSON's own), valid (ST_IsValid), inside China's
+-- bounding box (73-136 E, 3-54 N, as sv.subject's points), at most 10,000,000 characters.
+-- Bad input: 22023 naming geojson with the reason (22001 too long); audited with the
+-- boundary's size and SHA-256, not its coordinates.  Returns the number of polygons.
+CREATE OR REPLACE FUNCTION sv.region_boundary_set(region_code text, geojson text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  v_level text;
+  g public.geometry;
+  v_reason text;
+  v_before boolean;
+BEGIN
+  PERFORM sv._require_given(ARRAY['region_code'], ARRAY[region_code IS NULL]);
+  PERFORM sv._require_role('load region boundaries', '{sv_admin}');
+  PERFORM sv._require_region('region_code', region_code);
+  SELECT r.level INTO v_level FROM sv.region r WHERE r.code = region_boundary_set.region_code;
+  IF v_level NOT IN ('county', 'zone') THEN
+    RAISE EXCEPTION 'region_code: boundaries are loaded for county-level divisions and functional zones, not for the % %',
+      v_level, region_code USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Routing places a point in the county-level unit whose boundary contains it.';
+  END IF;
+  PERFORM sv._require_admin_scope(region_code);
+  IF geojson IS NOT NULL THEN
+    IF char_length(geojson) > 10000000 THEN
+      RAISE EXCEPTION 'geojson is % characters long: at most 10000000 are allowed', char_length(geojson)
+        USING ERRCODE = 'string_data_right_truncation';
+    END IF;
+    BEGIN
+      g := public.ST_GeomFromGeoJSON(geojson);
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS v_reason = MESSAGE_TEXT;
+      RAISE EXCEPTION 'geojson is not a GeoJSON geometry: %', v_reason USING ERRCODE = 'invalid_parameter_value',
+        HINT = 'Give the geometry object ({"type": "Polygon", "coordinates": ...}), not a Feature.';
+    END;
+    IF g IS NULL OR public.GeometryType(g) NOT IN ('POLYGON', 'MULTIPOLYGON') THEN
+      RAISE EXCEPTION 'geojson must be a Polygon or MultiPolygon, not %', coalesce('a ' || public.GeometryType(g), 'empty')
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF public.ST_SRID(g) NOT IN (0, 4326) THEN
+      RAISE EXCEPTION 'geojson must be in WGS 84 longitude/latitude (EPSG:4326), not SRID %', public.ST_SRID(g)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    g := public.ST_SetSRID(public.ST_Multi(public.ST_Force2D(g)), 4326);
+    IF public.ST_IsEmpty(g) THEN
+      RAISE EXCEPTION 'geojson must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_reason := public.ST_IsValidReason(g);   -- (ST_IsValid would also raise a NOTICE)
+    IF v_reason IS DISTINCT FROM 'Valid Geometry' THEN
+      RAISE EXCEPTION 'geojson is not a valid polygon: %', v_reason USING ERRCODE = 'invalid_parameter_value',
+        HINT = 'Repair it before loading (e.g. ST_MakeValid), and check the rings do not cross.';
+    END IF;
+    IF NOT public.ST_CoveredBy(g, public.ST_MakeEnvelope(73, 3, 136, 54, 4326)) THEN
+      RAISE EXCEPTION 'geojson lies outside China (73-136 degrees east, 3-54 degrees north): WGS 84 longitude, latitude expected'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END IF;
+  PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.region_boundary'), pg_catalog.hashtext(region_code));
+  v_before := EXISTS (SELECT 1 FROM sv.region_boundary b WHERE b.region_code = region_boundary_set.region_code);
+  IF g IS NULL THEN
+    IF NOT v_before THEN
+      RETURN 0;
+    END IF;
+    DELETE FROM sv.region_boundary b WHERE b.region_code = region_boundary_set.region_code;
+  ELSE
+    INSERT INTO sv.region_boundary AS b (region_code, boundary, loaded_by, loaded_at)
+    VALUES (region_code, g, me.login, now())
+    ON CONFLICT ON CONSTRAINT region_boundary_pkey DO UPDATE
+      SET (boundary, loaded_by, loaded_at) = (EXCLUDED.boundary, EXCLUDED.loaded_by, EXCLUDED.loaded_at);
+  END IF;
+  PERFORM sv.audit_append(NULL, 'region_boundary', region_code, CASE WHEN g IS NULL THEN 'delete' ELSE 'set' END,
+    jsonb_build_object('replaced', v_before)
+    || CASE WHEN g IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(
+         'polygons', public.ST_NumGeometries(g), 'points', public.ST_NPoints(g),
+         'area_km2', round((public.ST_Area(g::public.geography) / 1e6)::numeric, 3),
+         'sha256', encode(sha256(public.ST_AsEWKB(g)), 'hex')) END);
+  RETURN coalesce(public.ST_NumGeometries(g), 0);
+END
+$fn$;
+COMMENT ON FUNCTION sv.region_boundary_set(text, text) IS
+  'Administrators: load (GeoJSON Polygon or MultiPolygon, WGS 84) or remove (NULL) the boundary of a county-level division or functional zone in their scope; audited';
+GRANT EXECUTE ON FUNCTION sv.region_boundary_set(text, text) TO sv_admin;
 
 GRANT EXECUTE ON FUNCTION sv.region_add(text, text, text, text, text, boolean),
                           sv.department_add(text, text, text, text, text) TO sv_admin;

@@ -96,7 +96,11 @@ CREATE TABLE sv.complaint (
   hotline_reply_workdays        integer,
   hotline_reply_due             date,
   hotline_reply_due_provisional boolean NOT NULL DEFAULT false,
-  CONSTRAINT complaint_sign_check CHECK ((sign_due IS NULL OR channel = 'hotline') AND (hotline_reply_due IS NULL OR signed_at IS NOT NULL))
+  CONSTRAINT complaint_sign_check CHECK ((sign_due IS NULL OR channel = 'hotline') AND (hotline_reply_due IS NULL OR signed_at IS NOT NULL)),
+  -- the place's point (payload place.point, WGS 84 longitude/latitude inside China's bounding
+  -- box): decides the county-level unit where region boundaries are loaded (69_complaint_flow),
+  -- and the distance of two places (74_complaint_duplicate)
+  place_point geometry(Point, 4326)
 );
 CREATE INDEX complaint_department_idx ON sv.complaint (department_id, received_at);
 CREATE INDEX complaint_region_idx ON sv.complaint (place_region_code);
@@ -286,6 +290,46 @@ BEGIN
 END
 $fn$;
 
+-- A point of a payload: absent or null gives NULL; else an object {"lon": 113.19, "lat": 33.77}
+-- of two JSON numbers, WGS 84 degrees (GPS; not GCJ-02, which the sender converts), inside
+-- China's bounding box (73-136 E, 3-54 N, as sv.subject's points): 22023 naming the field.
+CREATE OR REPLACE FUNCTION sv._payload_point(payload jsonb, key text, field text) RETURNS geometry
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v jsonb := sv._payload_object(payload, key, field);
+  v_lon numeric;
+  v_lat numeric;
+BEGIN
+  IF v IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM sv._payload_keys(v, field, '{lon,lat}');
+  IF jsonb_typeof(v -> 'lon') IS DISTINCT FROM 'number' THEN
+    RAISE EXCEPTION '%.lon must be a JSON number of degrees (WGS 84), not %', field, coalesce('a JSON ' || jsonb_typeof(v -> 'lon'), 'missing')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF jsonb_typeof(v -> 'lat') IS DISTINCT FROM 'number' THEN
+    RAISE EXCEPTION '%.lat must be a JSON number of degrees (WGS 84), not %', field, coalesce('a JSON ' || jsonb_typeof(v -> 'lat'), 'missing')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  v_lon := (v -> 'lon')::numeric;
+  v_lat := (v -> 'lat')::numeric;
+  IF v_lon NOT BETWEEN 73 AND 136 THEN
+    RAISE EXCEPTION '%.lon % lies outside China (73-136 degrees east): WGS 84 longitude expected', field,
+      CASE WHEN abs(v_lon) < 1000 THEN v_lon::text ELSE '(out of range)' END
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF v_lat NOT BETWEEN 3 AND 54 THEN
+    RAISE EXCEPTION '%.lat % lies outside China (3-54 degrees north): WGS 84 latitude expected', field,
+      CASE WHEN abs(v_lat) < 1000 THEN v_lat::text ELSE '(out of range)' END
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN public.ST_SetSRID(public.ST_MakePoint(v_lon::float8, v_lat::float8), 4326);
+END
+$fn$;
+
 -- A time field of a payload: a string written YYYY-MM-DDTHH:MM[:SS[.f]] with a time zone (Z,
 -- +08, +08:00), returned as a timestamptz; absent, another JSON type or another form, or a time
 -- that does not exist: 22007 naming the field.
@@ -310,7 +354,8 @@ $fn$;
 CREATE VIEW sv_work.complaint WITH (security_invoker = true) AS
   SELECT c.id, c.work_order_no, c.kind, sv.label_zh('complaint.kind', c.kind) AS kind_zh,
          c.channel, sv.label_zh('complaint.channel', c.channel) AS channel_zh, c.body AS text, c.subject_uscc, c.subject_name, c.subject_address,
-         c.place_address, c.place_region_code, c.anonymous,
+         c.place_address, c.place_region_code, public.ST_X(c.place_point) AS place_lon, public.ST_Y(c.place_point) AS place_lat,
+         c.anonymous,
          coalesce(p.name, c.person_name_masked) AS person_name,
          coalesce(p.phone, c.person_phone_masked) AS person_phone,
          coalesce(p.id_number, c.person_id_masked) AS person_id_number,
@@ -339,6 +384,8 @@ COMMENT ON COLUMN sv_work.complaint.subject_name IS '被投诉举报对象名称
 COMMENT ON COLUMN sv_work.complaint.subject_address IS '被投诉举报对象地址';
 COMMENT ON COLUMN sv_work.complaint.place_address IS '事发地址';
 COMMENT ON COLUMN sv_work.complaint.place_region_code IS '事发地行政区划代码';
+COMMENT ON COLUMN sv_work.complaint.place_lon IS '事发地点经度(WGS 84)';
+COMMENT ON COLUMN sv_work.complaint.place_lat IS '事发地点纬度(WGS 84)';
 COMMENT ON COLUMN sv_work.complaint.anonymous IS '是否匿名';
 COMMENT ON COLUMN sv_work.complaint.person_name IS '投诉举报人姓名(非承办部门为脱敏值)';
 COMMENT ON COLUMN sv_work.complaint.person_phone IS '联系电话(非承办部门为脱敏值)';

@@ -884,11 +884,16 @@ GRANT SELECT ON sv_work.complaint_history TO sv_officer, sv_admin, sv_auditor;
 --              sv.supervising_department of its power item, else the item's own supervising
 --              department); else the subject's industry (sv.subject, GB/T 4754) through the duty
 --              rules below (the longest matching prefix).
---   territory: the place's region, else the subject's; the department of the duty's line (the
---              same key after the region in its code, 410402-MSA for 410400-MSA) nearest the
---              region upwards (a functional zone's own, then its parent's), within the duty
---              department's region.  Regions carry no boundaries (sv.region has no geometry),
---              so a point is not placed in a region: the region code decides.
+--   territory: the place's point where region boundaries are loaded (sv.region_boundary, 10_region):
+--              the unit whose boundary covers it, a functional zone before a county, among
+--              those compatible with the stated place.region (equal, inside or containing it);
+--              else the place's region, else the subject's; the department of the duty's line
+--              (the same key after the region in its code, 410402-MSA for 410400-MSA) nearest
+--              the region upwards (a functional zone's own, then its parent's), within the duty
+--              department's region.  A point that lies only in boundaries contradicting the
+--              stated region sends the item to the dispatch queue (a dispatcher decides which
+--              is wrong); a point outside every loaded boundary falls back to the region codes,
+--              and the route note says so.  Without any boundary loaded the region code decides.
 --   Neither a duty nor a place in the duty's region: the item waits in the dispatch queue
 --   (sv_work.complaint_dispatch) with the reason.
 -- ---------------------------------------------------------------------------------------------
@@ -963,6 +968,9 @@ DECLARE
   v_region_how text;
   v_duty_dept sv.department;
   v_found integer;
+  v_point_how text;
+  v_point_region text;
+  v_point_note text := '';
 BEGIN
   IF c.subject_uscc IS NOT NULL THEN
     SELECT s.industry, s.region_code INTO v_industry, v_subject_region FROM sv.subject s WHERE s.uscc = c.subject_uscc;
@@ -987,13 +995,36 @@ BEGIN
                  ELSE format('no duty: no duty rule for industry %s', v_industry) END;
     RETURN;
   END IF;
-  -- territory: the place's region, else the subject's
+  -- territory: the place's point where boundaries are loaded, else the place's region, else the
+  -- subject's
   v_region := coalesce(c.place_region_code, v_subject_region);
   v_region_how := CASE WHEN c.place_region_code IS NOT NULL THEN 'place ' ELSE 'subject in ' END || v_region;
+  IF c.place_point IS NOT NULL AND EXISTS (SELECT 1 FROM sv.region_boundary) THEN
+    v_point_how := format('point (%s, %s)', public.ST_X(c.place_point), public.ST_Y(c.place_point));
+    SELECT b.region_code INTO v_point_region
+    FROM sv.region_boundary b JOIN sv.region r ON r.code = b.region_code
+    WHERE public.ST_Covers(b.boundary, c.place_point)
+      AND (c.place_region_code IS NULL OR sv.region_within(b.region_code, c.place_region_code)
+           OR sv.region_within(c.place_region_code, b.region_code))
+    ORDER BY r.level = 'zone' DESC, b.region_code LIMIT 1;
+    IF v_point_region IS NOT NULL THEN
+      v_region := v_point_region;
+      v_region_how := v_point_how || ' in ' || v_point_region;
+    ELSE
+      SELECT string_agg(b.region_code, ', ' ORDER BY b.region_code) INTO v_point_region
+      FROM sv.region_boundary b WHERE public.ST_Covers(b.boundary, c.place_point);
+      IF v_point_region IS NOT NULL THEN
+        note := format('no territory: the %s lies in %s, not in the stated region %s (duty: %s)', v_point_how, v_point_region,
+                       c.place_region_code, v_duty_how);
+        RETURN;
+      END IF;
+      v_point_note := format(' (the %s lies outside every loaded boundary)', v_point_how);
+    END IF;
+  END IF;
   SELECT * INTO v_duty_dept FROM sv.department d WHERE d.id = v_duty;
   IF v_region IS NULL THEN
     department_id := v_duty;
-    note := format('duty: %s; no region: %s', v_duty_how, v_duty_dept.code);
+    note := format('duty: %s; no region%s: %s', v_duty_how, v_point_note, v_duty_dept.code);
     RETURN;
   END IF;
   WITH RECURSIVE up AS (
@@ -1007,12 +1038,13 @@ BEGIN
     AND up.depth <= (SELECT u.depth FROM up u WHERE u.code = v_duty_dept.region_code)
   ORDER BY up.depth LIMIT 1;
   IF v_found IS NULL THEN
-    note := format('no territory: %s is outside the region %s of %s (duty: %s)', v_region_how, v_duty_dept.region_code,
-                   v_duty_dept.code, v_duty_how);
+    note := format('no territory: %s%s is outside the region %s of %s (duty: %s)', v_region_how, v_point_note,
+                   v_duty_dept.region_code, v_duty_dept.code, v_duty_how);
     RETURN;
   END IF;
   department_id := v_found;
-  note := format('duty: %s; territory: %s: %s', v_duty_how, v_region_how, (SELECT d.code FROM sv.department d WHERE d.id = v_found));
+  note := format('duty: %s; territory: %s%s: %s', v_duty_how, v_region_how, v_point_note,
+                 (SELECT d.code FROM sv.department d WHERE d.id = v_found));
 END
 $fn$;
 
@@ -1057,6 +1089,7 @@ CREATE VIEW sv_work.complaint_dispatch WITH (security_invoker = true) AS
   SELECT c.id, c.work_order_no, c.kind, sv.label_zh('complaint.kind', c.kind) AS kind_zh,
          c.channel, sv.label_zh('complaint.channel', c.channel) AS channel_zh,
          c.received_at, c.subject_uscc, c.subject_name, c.place_region_code,
+         public.ST_X(c.place_point) AS place_lon, public.ST_Y(c.place_point) AS place_lat,
          c.route_note AS reason, c.returns, c.returns > 2 AS ping_pong,
          (SELECT s.reason FROM sv.complaint_step s WHERE s.complaint_id = c.id AND s.action = 'return' ORDER BY s.id DESC LIMIT 1)
            AS last_return_reason,
@@ -1076,6 +1109,8 @@ COMMENT ON COLUMN sv_work.complaint_dispatch.received_at IS '接收时间';
 COMMENT ON COLUMN sv_work.complaint_dispatch.subject_uscc IS '被投诉举报对象统一社会信用代码';
 COMMENT ON COLUMN sv_work.complaint_dispatch.subject_name IS '被投诉举报对象名称';
 COMMENT ON COLUMN sv_work.complaint_dispatch.place_region_code IS '事发地行政区划代码';
+COMMENT ON COLUMN sv_work.complaint_dispatch.place_lon IS '事发地点经度(WGS 84)';
+COMMENT ON COLUMN sv_work.complaint_dispatch.place_lat IS '事发地点纬度(WGS 84)';
 COMMENT ON COLUMN sv_work.complaint_dispatch.reason IS '未能自动派单的原因';
 COMMENT ON COLUMN sv_work.complaint_dispatch.returns IS '退回次数';
 COMMENT ON COLUMN sv_work.complaint_dispatch.ping_pong IS '是否多次退回(超过2次,需派单员协调)';
@@ -1093,7 +1128,8 @@ GRANT SELECT ON sv_work.complaint_dispatch TO sv_officer, sv_admin, sv_auditor;
 --   text           required: what the person says, 1-4000 characters (line breaks allowed)
 --   received_at    required: when the hotline received it, ISO 8601 with time zone, not in the future
 --   subject        optional object: uscc, or name (and address)
---   place          optional object: address, region (a region code)
+--   place          optional object: address, region (a region code), point ({"lon": 113.19,
+--                  "lat": 33.77}: WGS 84 degrees inside China's bounding box)
 --   person         the caller: name (required in it), phone, id_number; or
 --   anonymous      true (then no person)
 --   attachments    optional array (at most 20) of objects: ref (required), name, sha256
@@ -1181,12 +1217,13 @@ BEGIN
 
   v_place := sv._payload_object(payload, 'place', 'place');
   IF v_place IS NOT NULL THEN
-    PERFORM sv._payload_keys(v_place, 'place', '{address,region}');
+    PERFORM sv._payload_keys(v_place, 'place', '{address,region,point}');
     c.place_address := sv._payload_text(v_place, 'address', 'place.address', 200);
     c.place_region_code := sv._payload_text(v_place, 'region', 'place.region', 12);
     IF c.place_region_code IS NOT NULL THEN
       PERFORM sv._require_region('place.region', c.place_region_code);
     END IF;
+    c.place_point := sv._payload_point(v_place, 'point', 'place.point');
   END IF;
 
   -- the person, or anonymous: exactly one of them
@@ -1303,7 +1340,8 @@ BEGIN
           ('kind', v_old.kind IS DISTINCT FROM c.kind), ('text', v_old.body IS DISTINCT FROM c.body),
           ('received_at', v_old.received_at IS DISTINCT FROM c.received_at),
           ('subject', (v_old.subject_uscc, v_old.subject_name, v_old.subject_address) IS DISTINCT FROM (c.subject_uscc, c.subject_name, c.subject_address)),
-          ('place', (v_old.place_address, v_old.place_region_code) IS DISTINCT FROM (c.place_address, c.place_region_code)),
+          ('place', (v_old.place_address, v_old.place_region_code, public.ST_AsEWKB(v_old.place_point))
+                    IS DISTINCT FROM (c.place_address, c.place_region_code, public.ST_AsEWKB(c.place_point))),
           ('person', (v_old.anonymous, old_p.name, old_p.phone, old_p.id_number) IS DISTINCT FROM (c.anonymous, p.name, p.phone, p.id_number)),
           ('attachments', v_old.attachments IS DISTINCT FROM c.attachments),
           ('catalog_item', v_old.catalog_item_id IS DISTINCT FROM c.catalog_item_id),
@@ -1319,12 +1357,12 @@ BEGIN
                               place_region_code, anonymous, person_name_masked, person_phone_masked, person_id_masked,
                               attachments, received_at, department_id, state, recorded_by, recorded_at, accept_due,
                               accept_due_provisional, accept_workdays, catalog_item_id, received_department_id, route_note,
-                              sign_start, sign_workdays, sign_due, sign_due_provisional)
+                              sign_start, sign_workdays, sign_due, sign_due_provisional, place_point)
     VALUES (c.work_order_no, c.kind, c.channel, c.body, c.subject_uscc, c.subject_name, c.subject_address, c.place_address,
             c.place_region_code, c.anonymous, c.person_name_masked, c.person_phone_masked, c.person_id_masked,
             c.attachments, c.received_at, c.department_id, 'received', sv._outer_user(), now(), c.accept_due,
             coalesce(c.accept_due_provisional, false), c.accept_workdays, c.catalog_item_id, v_received_dept, c.route_note,
-            c.sign_start, c.sign_workdays, c.sign_due, c.sign_due_provisional)
+            c.sign_start, c.sign_workdays, c.sign_due, c.sign_due_provisional, c.place_point)
     ON CONFLICT ON CONSTRAINT complaint_work_order_no_key DO NOTHING
     RETURNING id INTO c.id;
     EXIT WHEN c.id IS NOT NULL;
@@ -1338,7 +1376,10 @@ BEGIN
     jsonb_build_object('work_order_no', c.work_order_no, 'kind', c.kind, 'channel', c.channel,
                        'text_sha256', encode(sha256(convert_to(c.body, 'UTF8')), 'hex'),
                        'received_at', c.received_at, 'subject_uscc', c.subject_uscc, 'subject_name', c.subject_name,
-                       'place_region', c.place_region_code, 'anonymous', c.anonymous,
+                       'place_region', c.place_region_code,
+                       'place_point', CASE WHEN c.place_point IS NOT NULL THEN jsonb_build_object(
+                         'lon', public.ST_X(c.place_point), 'lat', public.ST_Y(c.place_point)) END,
+                       'anonymous', c.anonymous,
                        'attachments', jsonb_array_length(c.attachments), 'department_id', v_received_dept,
                        'state', 'received', 'accept_due', c.accept_due, 'catalog_item_id', c.catalog_item_id));
   -- routed (not dispatched by the channel): the step 'assign', with how
@@ -1449,7 +1490,9 @@ CREATE TABLE sv.complaint_staging (
   person_id_number text,
   anonymous        text,
   catalog_item     text,
-  department       text
+  department       text,
+  place_lon        text,
+  place_lat        text
 );
 CREATE INDEX complaint_staging_loaded_by_idx ON sv.complaint_staging (loaded_by, line);
 COMMENT ON TABLE sv.complaint_staging IS
@@ -1463,6 +1506,7 @@ AS $fn$
 DECLARE
   r sv.complaint_staging;
   v_payload jsonb;
+  v_point jsonb;
   v_existed boolean;
   v_too text[];
 BEGIN
@@ -1475,6 +1519,7 @@ BEGIN
                       sv._too_long('subject_name', r.subject_name, 200), sv._too_long('subject_address', r.subject_address, 200),
                       sv._too_long('place_address', r.place_address, 200), sv._too_long('person_name', r.person_name, 50),
                       sv._too_long('person_phone', r.person_phone, 20), sv._too_long('person_id_number', r.person_id_number, 18),
+                      sv._too_long('place_lon', r.place_lon, 32), sv._too_long('place_lat', r.place_lat, 32),
                       sv._too_long('source_system', batch_source, 64));
     IF v_too IS NOT NULL THEN
       outcome := 'rejected'; errcode := v_too[1]; message := v_too[2]; detail := v_too[3];
@@ -1482,12 +1527,28 @@ BEGIN
       CONTINUE;
     END IF;
     BEGIN
+      -- the place's point: place_lon and place_lat, decimal degrees (WGS 84), both or neither
+      v_point := NULL;
+      IF nullif(btrim(r.place_lon), '') IS NOT NULL OR nullif(btrim(r.place_lat), '') IS NOT NULL THEN
+        IF nullif(btrim(r.place_lon), '') IS NULL OR nullif(btrim(r.place_lat), '') IS NULL THEN
+          RAISE EXCEPTION 'place_lon and place_lat go together' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF btrim(r.place_lon) !~ '^[-+]?[0-9]{1,3}(\.[0-9]{1,15})?$' THEN
+          RAISE EXCEPTION 'place_lon must be a number of degrees (WGS 84), not %', quote_literal(r.place_lon)
+            USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF btrim(r.place_lat) !~ '^[-+]?[0-9]{1,3}(\.[0-9]{1,15})?$' THEN
+          RAISE EXCEPTION 'place_lat must be a number of degrees (WGS 84), not %', quote_literal(r.place_lat)
+            USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_point := jsonb_build_object('lon', btrim(r.place_lon)::numeric, 'lat', btrim(r.place_lat)::numeric);
+      END IF;
       v_payload := jsonb_strip_nulls(jsonb_build_object(
         'work_order_no', r.work_order_no, 'kind', r.kind, 'text', r.text, 'received_at', r.received_at,
         'subject', nullif(jsonb_strip_nulls(jsonb_build_object('uscc', nullif(btrim(r.subject_uscc), ''),
                      'name', nullif(btrim(r.subject_name), ''), 'address', nullif(btrim(r.subject_address), ''))), '{}'),
         'place', nullif(jsonb_strip_nulls(jsonb_build_object('address', nullif(btrim(r.place_address), ''),
-                     'region', nullif(btrim(r.place_region), ''))), '{}'),
+                     'region', nullif(btrim(r.place_region), ''), 'point', v_point)), '{}'),
         'person', nullif(jsonb_strip_nulls(jsonb_build_object('name', nullif(btrim(r.person_name), ''),
                      'phone', nullif(btrim(r.person_phone), ''), 'id_number', nullif(btrim(r.person_id_number), ''))), '{}'),
         'anonymous', CASE lower(btrim(r.anonymous)) WHEN 'true' THEN true WHEN 't' THEN true WHEN '1' THEN true
@@ -1512,7 +1573,8 @@ $fn$;
 -- sv:rerun (the ingest kind, 39_ingest_kind: the registry is code, every update registers again)
 SELECT sv._ingest_kind_register('complaint', '12345工单', 50, 'sv.complaint_staging', '_complaint_merge',
   field_limits => '{"work_order_no": 40, "text": 4000, "subject_name": 200, "subject_address": 200, "place_address": 200,
-                    "person_name": 50, "person_phone": 20, "person_id_number": 18, "source_system": 64}');
+                    "person_name": 50, "person_phone": 20, "person_id_number": 18, "place_lon": 32, "place_lat": 32,
+                    "source_system": 64}');
 
 -- ---------------------------------------------------------------------------------------------
 -- Views: the officers' queue (待办), the public monthly counts, the statistics for BI.

@@ -39,8 +39,9 @@
 
 -- The policy: how far apart two items may be received (days), the text similarity that alone
 -- makes a proposal, the lower one that suffices with the same subject or place, the address
--- similarity that makes the same place (with the same region), and how many text-nearest items
--- of the window are examined.  Rows, not settings: one rule for every session, changed by an
+-- similarity that makes the same place (with the same region), how many text-nearest items of
+-- the window are examined, and the distance within which two items' points are the same place
+-- (metres, on the WGS 84 spheroid).  Rows, not settings: one rule for every session, changed by an
 -- administrator with an audit record (a GUC could be SET by any caller).
 CREATE TABLE sv.complaint_duplicate_policy (
   id                integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -53,12 +54,14 @@ CREATE TABLE sv.complaint_duplicate_policy (
   updated_by        text NOT NULL,
   updated_at        timestamptz NOT NULL,
   builtin           boolean NOT NULL DEFAULT false,
+  place_distance_m  integer NOT NULL DEFAULT 200,
   CONSTRAINT complaint_duplicate_policy_window_check CHECK (window_days BETWEEN 1 AND 366),
   CONSTRAINT complaint_duplicate_policy_threshold_check
     CHECK (text_threshold BETWEEN 0.05 AND 1 AND context_threshold BETWEEN 0.05 AND text_threshold
            AND address_threshold BETWEEN 0.05 AND 1),
   CONSTRAINT complaint_duplicate_policy_nearest_check CHECK (nearest BETWEEN 1 AND 500),
-  CONSTRAINT complaint_duplicate_policy_note_check CHECK (char_length(note) BETWEEN 4 AND 500)
+  CONSTRAINT complaint_duplicate_policy_note_check CHECK (char_length(note) BETWEEN 4 AND 500),
+  CONSTRAINT complaint_duplicate_policy_distance_check CHECK (place_distance_m BETWEEN 10 AND 5000)
 );
 COMMENT ON TABLE sv.complaint_duplicate_policy IS
   'When a complaint or report is proposed as a likely duplicate of an earlier one (重复件): window and thresholds; the latest row is in force';
@@ -481,9 +484,13 @@ BEGIN
        FROM sv.complaint_sketch k WHERE k.complaint_id = b.id), 0::real) AS score) sc
   CROSS JOIN LATERAL (SELECT
       coalesce(x.subject_uscc = item.subject_uscc OR x.subject_name = item.subject_name, false) AS same_subject,
-      coalesce(x.place_region_code = item.place_region_code
-               AND (SELECT sv.complaint_trigram_similarity(k.place_trigrams, _complaint_duplicate_propose.place_trigrams)
-                    FROM sv.complaint_sketch k WHERE k.complaint_id = b.id) >= p.address_threshold, false) AS same_place) f
+      -- same place: both points within the policy's distance (metres, on the spheroid), or the
+      -- same region and similar addresses
+      coalesce(public.ST_DWithin(x.place_point::public.geography, item.place_point::public.geography,
+                                 p.place_distance_m::float8), false)
+      OR coalesce(x.place_region_code = item.place_region_code
+                  AND (SELECT sv.complaint_trigram_similarity(k.place_trigrams, _complaint_duplicate_propose.place_trigrams)
+                       FROM sv.complaint_sketch k WHERE k.complaint_id = b.id) >= p.address_threshold, false) AS same_place) f
   CROSS JOIN LATERAL (SELECT CASE WHEN sc.score >= p.text_threshold
                                        OR (f.same_subject OR f.same_place) AND sc.score >= p.context_threshold
                                   THEN ARRAY['text'] || CASE WHEN f.same_subject THEN ARRAY['subject'] ELSE '{}' END
@@ -730,7 +737,7 @@ GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_reject(bigint, text) TO sv_offi
 
 -- Change the rule (administrators): a new policy row, audited with the one it replaces.
 CREATE OR REPLACE FUNCTION sv.complaint_duplicate_policy_set(window_days integer, text_threshold real,
-  context_threshold real, address_threshold real, nearest integer, note text) RETURNS void
+  context_threshold real, address_threshold real, nearest integer, note text, place_distance_m integer DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -750,21 +757,28 @@ BEGIN
     RAISE EXCEPTION 'thresholds must be 0.05-1, context_threshold at most text_threshold'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- not given: the distance in force is kept
+  place_distance_m := coalesce(place_distance_m, p.place_distance_m);
+  IF place_distance_m NOT BETWEEN 10 AND 5000 THEN
+    RAISE EXCEPTION 'place_distance_m must be 10-5000 metres, not %', place_distance_m USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   PERFORM sv._require_reason(note, 'the rule changes', 'note');
   PERFORM sv._require_label('note', note, 500);
   PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.complaint_duplicate_policy'), 0);
   INSERT INTO sv.complaint_duplicate_policy (window_days, text_threshold, context_threshold, address_threshold, nearest, note,
-                                             updated_by, updated_at, builtin)
-  VALUES (window_days, text_threshold, context_threshold, address_threshold, nearest, btrim(note), me.login, now(), false);
+                                             updated_by, updated_at, builtin, place_distance_m)
+  VALUES (window_days, text_threshold, context_threshold, address_threshold, nearest, btrim(note), me.login, now(), false,
+          place_distance_m);
   PERFORM sv.audit_append(NULL, 'complaint_duplicate_policy', 'rule', 'update',
     jsonb_build_object('window_days', window_days, 'text_threshold', text_threshold, 'context_threshold', context_threshold,
-                       'address_threshold', address_threshold, 'nearest', nearest, 'note', btrim(note),
+                       'address_threshold', address_threshold, 'nearest', nearest, 'place_distance_m', place_distance_m,
+                       'note', btrim(note),
                        'before', to_jsonb(p) - 'updated_by' - 'updated_at' - 'builtin' - 'id'));
 END
 $fn$;
-COMMENT ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text) IS
+COMMENT ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text, integer) IS
   'Administrators: change the duplicate rule of complaints (window, thresholds), audited';
-GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text, integer) TO sv_admin;
 
 -- sv:rerun (the labels, 05_code_label: every update registers them again)
 SELECT sv._code_label_register('complaint_duplicate.state', ARRAY[['proposed', '待确认'], ['confirmed', '已合并'],

@@ -118,7 +118,7 @@ SELECT label, pg_temp.receive(p) AS result FROM (VALUES
   ('subject name too long', :'base'::jsonb || jsonb_build_object('subject', jsonb_build_object('name', repeat('店', 201)))),
   ('subject name line break', :'base'::jsonb || jsonb_build_object('subject', jsonb_build_object('name', E'a\nb'))),
   ('place not object', :'base'::jsonb || '{"place": [1]}'),
-  ('place unknown field', :'base'::jsonb || '{"place": {"point": [1, 2]}}'),
+  ('place unknown field', :'base'::jsonb || '{"place": {"gps": [1, 2]}}'),
   ('place region', :'base'::jsonb || '{"place": {"region": "999999"}}'),
   ('place region number', :'base'::jsonb || '{"place": {"region": 410402}}'),
   ('place address too long', :'base'::jsonb || jsonb_build_object('place', jsonb_build_object('address', repeat('路', 201)))),

@@ -163,6 +163,7 @@ RESET ROLE;
 -- the rule's policy: administrators change it (audited); the rule function reads it
 SELECT sv.complaint_duplicate_rule(0.25, false, false) AS text_only, sv.complaint_duplicate_rule(0.17, true, false) AS same_subject,
        sv.complaint_duplicate_rule(0.17, false, true) AS same_place, sv.complaint_duplicate_rule(0.17, false, false) AS too_low;
+SELECT coalesce(max(seq), 0) AS policy_seq0 FROM sv.audit_log \gset
 SELECT r AS role, pg_temp.as_role(r, $$SELECT sv.complaint_duplicate_policy_set(60, 0.25, 0.2, 0.5, 50, '试行:窗口延长到60天')$$) AS policy_set
 FROM unnest('{regress_dup_msa,regress_dup_nomap,regress_dup_auditor,regress_dup_bi,regress_dup_public,regress_dup_feed}'::text[]) r;
 SELECT pg_temp.as_role('regress_dup_admin', p) AS bad_policy
@@ -176,7 +177,7 @@ RESET ROLE;
 SELECT window_days, text_threshold, updated_by, builtin FROM sv.complaint_duplicate_policy ORDER BY id;
 SELECT sv.complaint_duplicate_rule(0.22, false, false) AS text_only_now;
 SELECT action, change ->> 'window_days' AS window_days, change -> 'before' ->> 'window_days' AS before
-FROM sv.audit_log WHERE object_kind = 'complaint_duplicate_policy' ORDER BY seq;
+FROM sv.audit_log WHERE object_kind = 'complaint_duplicate_policy' AND seq > :policy_seq0 ORDER BY seq;
 
 -- a database whose LC_CTYPE is C: pg_trgm makes no trigram of Chinese text; the security check
 -- reports it, the intake warns, the search refuses (55000)

@@ -1183,3 +1183,20 @@ CREATE TABLE sv.complaint_sketch (
 CREATE INDEX complaint_sketch_bands_idx ON sv.complaint_sketch USING gin (bands) WITH (fastupdate = off);
 ALTER TABLE sv.complaint_sketch ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint_sketch FORCE ROW LEVEL SECURITY;
+-- 10_region, 68_complaint, 69_complaint_flow, 74_complaint_duplicate (issue 18, the place's point):
+-- region boundaries (loaded by administrators, none shipped), the point of a complaint's place
+-- and its two fields in the 12345 batches' staging table, and the duplicate rule's distance.
+CREATE TABLE sv.region_boundary (
+  region_code text PRIMARY KEY REFERENCES sv.region (code),
+  boundary    geometry(MultiPolygon, 4326) NOT NULL,
+  loaded_by   text NOT NULL,
+  loaded_at   timestamptz NOT NULL
+);
+CREATE INDEX region_boundary_gist_idx ON sv.region_boundary USING gist (boundary);
+ALTER TABLE sv.region_boundary ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.region_boundary FORCE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('sv.region_boundary', '');
+ALTER TABLE sv.complaint ADD COLUMN place_point geometry(Point, 4326);
+ALTER TABLE sv.complaint_staging ADD COLUMN place_lon text, ADD COLUMN place_lat text;
+ALTER TABLE sv.complaint_duplicate_policy ADD COLUMN place_distance_m integer NOT NULL DEFAULT 200,
+  ADD CONSTRAINT complaint_duplicate_policy_distance_check CHECK (place_distance_m BETWEEN 10 AND 5000);
