@@ -40,8 +40,11 @@
 -- The policy: how far apart two items may be received (days), the text similarity that alone
 -- makes a proposal, the lower one that suffices with the same subject or place, the address
 -- similarity that makes the same place (with the same region), how many text-nearest items of
--- the window are examined, and the distance within which two items' points are the same place
--- (metres, on the WGS 84 spheroid).  Rows, not settings: one rule for every session, changed by an
+-- the window are examined, the distance within which two items' points are the same place
+-- (metres, on the WGS 84 spheroid), and how many proposals one arrival gets at most (the
+-- likeliest: most reasons, then the highest text similarity): in a window of a city's month
+-- (tens of thousands of items about the same trades and streets) the rule accepts more
+-- unrelated items than an officer can read, and the best few are what the officer needs.  Rows, not settings: one rule for every session, changed by an
 -- administrator with an audit record (a GUC could be SET by any caller).
 CREATE TABLE sv.complaint_duplicate_policy (
   id                integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -55,13 +58,15 @@ CREATE TABLE sv.complaint_duplicate_policy (
   updated_at        timestamptz NOT NULL,
   builtin           boolean NOT NULL DEFAULT false,
   place_distance_m  integer NOT NULL DEFAULT 200,
+  max_proposals     integer NOT NULL DEFAULT 5,
   CONSTRAINT complaint_duplicate_policy_window_check CHECK (window_days BETWEEN 1 AND 366),
   CONSTRAINT complaint_duplicate_policy_threshold_check
     CHECK (text_threshold BETWEEN 0.05 AND 1 AND context_threshold BETWEEN 0.05 AND text_threshold
            AND address_threshold BETWEEN 0.05 AND 1),
   CONSTRAINT complaint_duplicate_policy_nearest_check CHECK (nearest BETWEEN 1 AND 500),
   CONSTRAINT complaint_duplicate_policy_note_check CHECK (char_length(note) BETWEEN 4 AND 500),
-  CONSTRAINT complaint_duplicate_policy_distance_check CHECK (place_distance_m BETWEEN 10 AND 5000)
+  CONSTRAINT complaint_duplicate_policy_distance_check CHECK (place_distance_m BETWEEN 10 AND 5000),
+  CONSTRAINT complaint_duplicate_policy_max_proposals_check CHECK (max_proposals BETWEEN 1 AND 50)
 );
 COMMENT ON TABLE sv.complaint_duplicate_policy IS
   'When a complaint or report is proposed as a likely duplicate of an earlier one (重复件): window and thresholds; the latest row is in force';
@@ -150,6 +155,8 @@ GRANT EXECUTE ON FUNCTION sv.complaint_text_grams(text) TO sv_admin, sv_officer,
 -- The subject index finds the same subject's items within the window (the text candidates come
 -- from sv.complaint_sketch below).
 CREATE INDEX complaint_subject_idx ON sv.complaint (subject_uscc, received_at) WHERE subject_uscc IS NOT NULL;
+-- and by the subject's name (a caller often names the shop without its USCC)
+CREATE INDEX complaint_subject_name_idx ON sv.complaint (subject_name, received_at) WHERE subject_name IS NOT NULL;
 
 -- The schema pg_trgm was created in, quoted for dynamic SQL (it may be any schema).
 CREATE OR REPLACE FUNCTION sv._trgm_schema() RETURNS text
@@ -438,8 +445,10 @@ $fn$;
 -- Propose the likely duplicates of item among the items received within the window before or
 -- after it: the policy's nearest items in text (sv._complaint_nearest_sketch over the window:
 -- both band families), and the items of the same subject (USCC) nearest in time, at most the
--- policy's nearest before and as many after it (two index scans of complaint_subject_idx: a
--- busy subject costs no more than a quiet one); each pair the rule accepts is stored (once).
+-- policy's nearest before and as many after it, by USCC and by name (index scans of
+-- complaint_subject_idx and complaint_subject_name_idx: a busy subject costs no more than a
+-- quiet one); of the pairs the rule accepts, the policy's max_proposals likeliest are stored
+-- (most reasons first, then the highest text similarity), once.
 -- The place is a reason, not a candidate path: an item of the same region and address reaches
 -- the rule only as a text or subject candidate, so a busy region costs nothing more.  The rule
 -- is sv.complaint_duplicate_rule's, written out here with the policy read once per arrival (the
@@ -474,6 +483,16 @@ BEGIN
     (SELECT y.id, NULL::real FROM sv.complaint y
      WHERE item.subject_uscc IS NOT NULL AND y.subject_uscc = item.subject_uscc
        AND y.received_at BETWEEN item.received_at AND v_hi AND y.id <> item.id
+     ORDER BY y.received_at LIMIT p.nearest)
+    UNION ALL
+    (SELECT y.id, NULL::real FROM sv.complaint y
+     WHERE item.subject_name IS NOT NULL AND y.subject_name = item.subject_name
+       AND y.received_at BETWEEN v_lo AND item.received_at AND y.id <> item.id
+     ORDER BY y.received_at DESC LIMIT p.nearest)
+    UNION ALL
+    (SELECT y.id, NULL::real FROM sv.complaint y
+     WHERE item.subject_name IS NOT NULL AND y.subject_name = item.subject_name
+       AND y.received_at BETWEEN item.received_at AND v_hi AND y.id <> item.id
      ORDER BY y.received_at LIMIT p.nearest)),
   scored AS MATERIALIZED (SELECT c.id, max(c.score) AS score FROM cand c GROUP BY c.id)
   SELECT item.id, x.id, sc.score, r.reasons, now()
@@ -496,6 +515,8 @@ BEGIN
                                   THEN ARRAY['text'] || CASE WHEN f.same_subject THEN ARRAY['subject'] ELSE '{}' END
                                                      || CASE WHEN f.same_place THEN ARRAY['place'] ELSE '{}' END END AS reasons) r
   WHERE r.reasons IS NOT NULL
+  ORDER BY cardinality(r.reasons) DESC, sc.score DESC, x.id DESC
+  LIMIT p.max_proposals
   ON CONFLICT ON CONSTRAINT complaint_duplicate_pair_key DO NOTHING;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
@@ -737,7 +758,8 @@ GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_reject(bigint, text) TO sv_offi
 
 -- Change the rule (administrators): a new policy row, audited with the one it replaces.
 CREATE OR REPLACE FUNCTION sv.complaint_duplicate_policy_set(window_days integer, text_threshold real,
-  context_threshold real, address_threshold real, nearest integer, note text, place_distance_m integer DEFAULT NULL) RETURNS void
+  context_threshold real, address_threshold real, nearest integer, note text, place_distance_m integer DEFAULT NULL,
+  max_proposals integer DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -762,23 +784,28 @@ BEGIN
   IF place_distance_m NOT BETWEEN 10 AND 5000 THEN
     RAISE EXCEPTION 'place_distance_m must be 10-5000 metres, not %', place_distance_m USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  max_proposals := coalesce(max_proposals, p.max_proposals);
+  IF max_proposals NOT BETWEEN 1 AND 50 THEN
+    RAISE EXCEPTION 'max_proposals must be 1-50, not %', max_proposals USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   PERFORM sv._require_reason(note, 'the rule changes', 'note');
   PERFORM sv._require_label('note', note, 500);
   PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.complaint_duplicate_policy'), 0);
   INSERT INTO sv.complaint_duplicate_policy (window_days, text_threshold, context_threshold, address_threshold, nearest, note,
-                                             updated_by, updated_at, builtin, place_distance_m)
+                                             updated_by, updated_at, builtin, place_distance_m, max_proposals)
   VALUES (window_days, text_threshold, context_threshold, address_threshold, nearest, btrim(note), me.login, now(), false,
-          place_distance_m);
+          place_distance_m, max_proposals);
   PERFORM sv.audit_append(NULL, 'complaint_duplicate_policy', 'rule', 'update',
     jsonb_build_object('window_days', window_days, 'text_threshold', text_threshold, 'context_threshold', context_threshold,
                        'address_threshold', address_threshold, 'nearest', nearest, 'place_distance_m', place_distance_m,
+                       'max_proposals', max_proposals,
                        'note', btrim(note),
                        'before', to_jsonb(p) - 'updated_by' - 'updated_at' - 'builtin' - 'id'));
 END
 $fn$;
-COMMENT ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text, integer) IS
+COMMENT ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text, integer, integer) IS
   'Administrators: change the duplicate rule of complaints (window, thresholds), audited';
-GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text, integer) TO sv_admin;
+GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text, integer, integer) TO sv_admin;
 
 -- sv:rerun (the labels, 05_code_label: every update registers them again)
 SELECT sv._code_label_register('complaint_duplicate.state', ARRAY[['proposed', '待确认'], ['confirmed', '已合并'],

@@ -179,6 +179,32 @@ SELECT sv.complaint_duplicate_rule(0.22, false, false) AS text_only_now;
 SELECT action, change ->> 'window_days' AS window_days, change -> 'before' ->> 'window_days' AS before
 FROM sv.audit_log WHERE object_kind = 'complaint_duplicate_policy' AND seq > :policy_seq0 ORDER BY seq;
 
+-- at most max_proposals per arrival, the likeliest (most reasons, then the highest similarity):
+-- the same matter told a fifth time, with the rule letting one proposal through
+SELECT pg_temp.as_role('regress_dup_admin', p) AS bad_max_proposals
+FROM unnest(ARRAY[$$SELECT sv.complaint_duplicate_policy_set(30, 0.2, 0.16, 0.5, 50, '试行规则', NULL, 0)$$,
+                  $$SELECT sv.complaint_duplicate_policy_set(30, 0.2, 0.16, 0.5, 50, '试行规则', NULL, 51)$$]) p;
+SET ROLE regress_dup_admin;
+SELECT sv.complaint_duplicate_policy_set(30, 0.2, 0.16, 0.5, 50, '试行:每件最多提示1件', NULL, 1);
+RESET ROLE;
+SELECT max_proposals, place_distance_m FROM sv.complaint_duplicate_policy ORDER BY id DESC LIMIT 1;
+SET ROLE regress_dup_feed;
+SELECT sv.complaint_receive('{"work_order_no": "DUP-0006", "kind": "complaint", "received_at": "2026-03-12T09:00:00+08:00",
+  "text": "建设路好又多超市出售过期酸奶,已经过了保质期,要求处理。",
+  "subject": {"uscc": "91410402MA9G5Y2P5A", "name": "平顶山好又多超市有限公司"}, "place": {"address": "新华区建设路18号", "region": "410402"},
+  "anonymous": true, "department": "410400-MSA"}') AS f \gset
+RESET ROLE;
+-- what the rule accepts (sv.complaint_duplicate_rule over the same candidates), and the one stored
+SELECT y.work_order_no, round(sv.complaint_text_similarity(x.body, y.body)::numeric, 3) AS score,
+       sv.complaint_duplicate_rule(sv.complaint_text_similarity(x.body, y.body), coalesce(y.subject_uscc = x.subject_uscc, false),
+                                   coalesce(y.place_region_code = x.place_region_code
+                                            AND sv.complaint_text_similarity(y.place_address, x.place_address) >= 0.5, false)) AS reasons,
+       d.id IS NOT NULL AS stored
+FROM sv.complaint x JOIN sv.complaint y ON y.work_order_no LIKE 'DUP-%' AND y.id <> x.id
+LEFT JOIN sv.complaint_duplicate d ON d.complaint_id = x.id AND d.candidate_id = y.id
+WHERE x.id = :f AND y.received_at BETWEEN x.received_at - interval '30 days' AND x.received_at + interval '30 days'
+ORDER BY y.work_order_no;
+
 -- a database whose LC_CTYPE is C: pg_trgm makes no trigram of Chinese text; the security check
 -- reports it, the intake warns, the search refuses (55000)
 SELECT current_database() AS regress_db \gset

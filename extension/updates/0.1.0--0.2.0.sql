@@ -1200,3 +1200,9 @@ ALTER TABLE sv.complaint ADD COLUMN place_point geometry(Point, 4326);
 ALTER TABLE sv.complaint_staging ADD COLUMN place_lon text, ADD COLUMN place_lat text;
 ALTER TABLE sv.complaint_duplicate_policy ADD COLUMN place_distance_m integer NOT NULL DEFAULT 200,
   ADD CONSTRAINT complaint_duplicate_policy_distance_check CHECK (place_distance_m BETWEEN 10 AND 5000);
+
+-- 74_complaint_duplicate (issue 18, duplicates at a city's scale): at most max_proposals
+-- proposals per arrival, the likeliest; candidates by the subject's name as well.
+ALTER TABLE sv.complaint_duplicate_policy ADD COLUMN max_proposals integer NOT NULL DEFAULT 5,
+  ADD CONSTRAINT complaint_duplicate_policy_max_proposals_check CHECK (max_proposals BETWEEN 1 AND 50);
+CREATE INDEX complaint_subject_name_idx ON sv.complaint (subject_name, received_at) WHERE subject_name IS NOT NULL;
