@@ -228,9 +228,12 @@ GRANT EXECUTE ON FUNCTION sv.complaint_text_similarity(text, text) TO sv_admin, 
 -- normalisation is defined once (sv.complaint_text_grams and pg_trgm), and two texts of
 -- similarity J share each MinHash value with probability J.  From 240 values, two families of
 -- band keys, one int8 each (a key = hash of family, partition, band number and the band's values):
---   family 1, 48 bands of 4 values (values 1-192), one partition: the nearest-first search over
+--   family 1, 48 bands of 5 values (values 1-240), one partition: the nearest-first search over
 --     all items (sv.complaint_similar, the issue's top 5): a pair of similarity 0.6 becomes a
---     candidate with probability 0.998, 0.5: 0.955, 0.4: 0.71, an unrelated pair (0.06) 0.0006;
+--     candidate with probability 0.98, 0.5: 0.78, 0.4: 0.39, an unrelated pair (0.06) 0.00004
+--     (bands of 4 caught 0.5 with 0.955 but made 4.5 times as many candidates of texts about the
+--     same trades and streets: 0.65 % of all items instead of 0.14 %, each a random read of a
+--     sketch row; the search over all items is for near copies, the window's search for the rest);
 --   family 2, 120 bands of 2 values (values 1-240), partitioned by the 30-day period of receipt
 --     (sv._complaint_band_period): the proposals within their window (thresholds 0.16-0.2):
 --     similarity 0.16: 0.95, 0.2: 0.99, 0.3: 1.0, an unrelated pair (0.06) 0.35; a search of a
@@ -285,11 +288,11 @@ AS $fn$
 DECLARE
   v bigint[] := sv.complaint_text_minhash(body);
 BEGIN
-  RETURN sv.complaint_band_keys(v, 1, 48, 4, 0) || sv.complaint_band_keys(v, 2, 120, 2, sv._complaint_band_period(received_at));
+  RETURN sv.complaint_band_keys(v, 1, 48, 5, 0) || sv.complaint_band_keys(v, 2, 120, 2, sv._complaint_band_period(received_at));
 END
 $fn$;
 COMMENT ON FUNCTION sv.complaint_text_bands(text, timestamptz) IS
-  'The LSH band keys of a complaint text: 48 bands of 4 MinHash values, then 120 of 2 for its 30-day period of receipt';
+  'The LSH band keys of a complaint text: 48 bands of 5 MinHash values, then 120 of 2 for its 30-day period of receipt';
 GRANT EXECUTE ON FUNCTION sv.complaint_text_bands(text, timestamptz) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
 
 -- The keys a search probes, sorted and distinct: family 1, and family 2 of every period from lo
@@ -299,7 +302,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT array_agg(DISTINCT k ORDER BY k)
-  FROM (SELECT unnest(sv.complaint_band_keys(minhash, 1, 48, 4, 0)) AS k
+  FROM (SELECT unnest(sv.complaint_band_keys(minhash, 1, 48, 5, 0)) AS k
         UNION ALL
         SELECT unnest(sv.complaint_band_keys(minhash, 2, 120, 2, p))
         FROM generate_series(sv._complaint_band_period(lo), sv._complaint_band_period(hi)) p
@@ -346,7 +349,7 @@ BEGIN
   END IF;
   INSERT INTO sv.complaint_sketch AS s (complaint_id, received_at, bands, trigrams, place_trigrams)
   VALUES (_complaint_sketch_store.complaint_id, _complaint_sketch_store.received_at,
-          sv.complaint_band_keys(minhash, 1, 48, 4, 0)
+          sv.complaint_band_keys(minhash, 1, 48, 5, 0)
             || sv.complaint_band_keys(minhash, 2, 120, 2, sv._complaint_band_period(_complaint_sketch_store.received_at)),
           _complaint_sketch_store.trigrams, _complaint_sketch_store.place_trigrams)
   ON CONFLICT ON CONSTRAINT complaint_sketch_pkey
@@ -400,8 +403,8 @@ GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_rule(real, boolean, boolean)
 -- similarity, nearest first.  Candidates: the items sharing a probed band key (family 1;
 -- family 2 of the window's periods as well when both lo and hi are given); each is scored from
 -- its stored trigram codes (pg_trgm's similarity, exactly) in the same read, and the score
--- decides.  Approximate: over all items, an item of similarity 0.5 is missed with probability
--- 0.045 (docs/performance.md gives the recall measured).  Internal: no scope (the proposal sees
+-- decides.  Approximate: over all items, an item of similarity 0.5 is missed with probability 0.22
+-- (docs/performance.md gives the recall measured).  Internal: no scope (the proposal sees
 -- every item; sv.complaint_similar applies the caller's).  enable_seqscan off: the planner
 -- estimates && on keys that are nearly all distinct badly and would read every sketch (460 ms
 -- at 20,000 items instead of 1 ms through the GIN index).  Static SQL: plpgsql keeps its plan.
