@@ -367,7 +367,7 @@ COMMENT ON COLUMN sv_work.complaint.hotline_reply_state_zh IS '12345答复期限
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.accept_due', '投诉受理期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 'sv.local_date(t.received_at)', 't.accept_workdays', 'accept_due', 'accept_due_provisional',
-   't.decided_at IS NULL', 't.decided_at', 2,
+   't.decided_at IS NULL AND NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = t.id)', 't.decided_at', 2,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 
 GRANT SELECT ON sv_work.complaint TO sv_officer, sv_admin, sv_auditor;

@@ -158,7 +158,69 @@ BEGIN
   IF NOT FOUND OR c.department_id IS DISTINCT FROM me.department_id THEN
     PERFORM sv._raise_not_yours('complaint_id', format('complaint %s', complaint_id));
   END IF;
+  -- a merged item follows its group's primary (74_complaint_duplicate.sql): no step of its own
+  -- but the sign-for of a 12345 work order (an acknowledgement, no handling)
+  IF purpose <> 'sign for a 12345 work order' THEN
+    PERFORM sv._complaint_refuse_member(c, purpose);
+  END IF;
   RETURN c;
+END
+$fn$;
+
+-- The primary item a merged item follows (sv.complaint_group_member, 74_complaint_duplicate.sql);
+-- NULL for an item in no group or a group's primary.  PL/pgSQL: the table is created after this
+-- file.  Read as the caller (the queue views): rows of the items the caller may read.
+CREATE OR REPLACE FUNCTION sv._complaint_primary(complaint_id bigint) RETURNS bigint
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  RETURN (SELECT g.primary_id FROM sv.complaint_group_member g WHERE g.complaint_id = _complaint_primary.complaint_id);
+END
+$fn$;
+
+-- The merged items still following a primary (not yet replied to): how many.
+CREATE OR REPLACE FUNCTION sv._complaint_following(primary_id bigint) RETURNS integer
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  RETURN (SELECT count(*) FROM sv.complaint_group_member g JOIN sv.complaint c ON c.id = g.complaint_id
+          WHERE g.primary_id = _complaint_following.primary_id AND c.state IN ('received', 'accepted', 'handled', 'refused'));
+END
+$fn$;
+
+-- 55000 for a step on a merged item (it follows its primary), naming the primary.
+CREATE OR REPLACE FUNCTION sv._complaint_refuse_member(c sv.complaint, purpose text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_primary bigint := sv._complaint_primary(c.id);
+BEGIN
+  IF v_primary IS NOT NULL THEN
+    RAISE EXCEPTION 'complaint %: merged into complaint % (%), it follows its primary: cannot %', c.id, v_primary,
+      (SELECT x.work_order_no FROM sv.complaint x WHERE x.id = v_primary), purpose
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Act on the primary item (its reply and closing are applied to every merged item), or undo the merge (sv.complaint_duplicate_undo).';
+  END IF;
+END
+$fn$;
+
+-- 55000 for moving a primary whose merged items still follow it (returned or reassigned alone,
+-- they would stay with a department that no longer handles the matter).
+CREATE OR REPLACE FUNCTION sv._complaint_refuse_primary_move(c sv.complaint, purpose text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_following integer := sv._complaint_following(c.id);
+BEGIN
+  IF v_following > 0 THEN
+    RAISE EXCEPTION 'complaint %: % merged item(s) follow it: cannot %', c.id, v_following, purpose
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Undo the merges first (sv.complaint_duplicate_undo), then move each item.';
+  END IF;
 END
 $fn$;
 
@@ -384,6 +446,7 @@ DECLARE
   c sv.complaint := sv._complaint_for_officer(complaint_id, 'return a complaint');
   v_to text := sv._complaint_next_state(c, 'return');
 BEGIN
+  PERFORM sv._complaint_refuse_primary_move(c, 'return a complaint');
   PERFORM sv._require_reason(reason, 'the item is returned');
   UPDATE sv.complaint x SET department_id = NULL, returns = x.returns + 1,
          sign_start = NULL, sign_workdays = NULL, sign_due = NULL, sign_due_provisional = false, signed_at = NULL,
@@ -409,6 +472,9 @@ DECLARE
 BEGIN
   PERFORM sv._require_given(ARRAY['complaint_id', 'department_id'], ARRAY[complaint_id IS NULL, department_id IS NULL]);
   c := sv._complaint_for_dispatcher(complaint_id);
+  -- a merged item goes where its primary goes; a primary with merged items is not moved alone
+  PERFORM sv._complaint_refuse_member(c, 'assign a complaint');
+  PERFORM sv._complaint_refuse_primary_move(c, 'assign a complaint');
   IF NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = complaint_assign.department_id) THEN
     RAISE EXCEPTION 'department_id: department % does not exist', department_id USING ERRCODE = 'foreign_key_violation';
   END IF;
@@ -496,6 +562,7 @@ DECLARE
   c sv.complaint := sv._complaint_for_officer(complaint_id, 'reply to a complaint');
   v_to text := sv._complaint_next_state(c, 'reply');
   v_problem text;
+  v_step bigint;
 BEGIN
   PERFORM sv._require_given(ARRAY['reply'], ARRAY[reply IS NULL]);
   reply := btrim(reply, E' \n\r\t');
@@ -510,9 +577,14 @@ BEGIN
     RAISE EXCEPTION 'reply is % characters long: at most 2000 are allowed', char_length(reply)
       USING ERRCODE = 'string_data_right_truncation';
   END IF;
+  -- the reply goes to every work order of the group: it may not name a reporter of another item
+  PERFORM sv._complaint_group_reply_check(c, reply);
   UPDATE sv.complaint x SET replied_at = now(), reply_text = reply WHERE x.id = c.id;
-  RETURN sv._complaint_step(c, 'reply', v_to, NULL,
+  v_step := sv._complaint_step(c, 'reply', v_to, NULL,
            jsonb_build_object('reply', reply, 'outcome', c.outcome));
+  -- every merged item still behind follows, as a step of its own (74_complaint_duplicate.sql)
+  PERFORM sv._complaint_group_follow(c.id, 'reply', v_step);
+  RETURN v_step;
 END
 $fn$;
 
@@ -525,6 +597,7 @@ DECLARE
   c sv.complaint := sv._complaint_for_officer(complaint_id, 'close a complaint');
   v_to text := sv._complaint_next_state(c, 'close');
   v_event bigint;
+  v_step bigint;
 BEGIN
   PERFORM sv._require_given(ARRAY['substantiated'], ARRAY[substantiated IS NULL]);
   IF note IS NOT NULL THEN
@@ -540,8 +613,11 @@ BEGIN
                  'city', sv.local_date(now()), left(format('%s:%s', c.channel, c.work_order_no), 128), NULL, NULL,
                  c.department_id, NULL, NULL, NULL, NULL);
   END IF;
-  RETURN sv._complaint_step(c, 'close', v_to, nullif(note, ''),
+  v_step := sv._complaint_step(c, 'close', v_to, nullif(note, ''),
            jsonb_strip_nulls(jsonb_build_object('substantiated', substantiated, 'credit_event_id', v_event)));
+  -- every merged item replied with it follows (no credit event of its own: one matter, one event)
+  PERFORM sv._complaint_group_follow(c.id, 'close', v_step);
+  RETURN v_step;
 END
 $fn$;
 
@@ -763,6 +839,8 @@ BEGIN
                         ORDER BY y.id DESC LIMIT 1) p
     WHERE x.open AND x.due IS NOT NULL AND x.due < v_day
       AND sv.workdays_between(x.due, v_day) >= greatest(p.supervise_after, 1)
+      -- a merged item follows its primary: its own deadlines are not supervised
+      AND NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = c.id)
       AND NOT EXISTS (SELECT 1 FROM sv.complaint_supervision s
                       WHERE s.complaint_id = c.id AND s.deadline = x.deadline AND s.due_on = x.due)
     ORDER BY c.id, x.deadline
@@ -828,12 +906,12 @@ GRANT EXECUTE ON FUNCTION sv.complaint_policy_set(text, integer, integer, intege
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.handle_due', '投诉举报办理期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 't.handle_start', 't.handle_workdays', 'handle_due', 'handle_due_provisional',
-   't.handled_at IS NULL', 't.handled_at', 5,
+   't.handled_at IS NULL AND NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = t.id)', 't.handled_at', 5,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.reply_due', '投诉举报告知期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 't.reply_start', 't.reply_workdays', 'reply_due', 'reply_due_provisional',
-   't.replied_at IS NULL', 't.replied_at', 2,
+   't.replied_at IS NULL AND NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = t.id)', 't.replied_at', 2,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 
 -- The 12345 platform's own limits (12345 work orders): sign-for from the dispatch, the reply
@@ -841,12 +919,12 @@ SELECT sv._calendar_deadline_register(ROW('complaint.reply_due', '投诉举报�
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.sign_due', '12345工单签收期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 't.sign_start', 't.sign_workdays', 'sign_due', 'sign_due_provisional',
-   't.signed_at IS NULL', 't.signed_at', 0,
+   't.signed_at IS NULL AND NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = t.id)', 't.signed_at', 0,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.hotline_reply_due', '12345工单答复期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 'sv.local_date(t.signed_at)', 't.hotline_reply_workdays', 'hotline_reply_due',
-   'hotline_reply_due_provisional', 't.replied_at IS NULL', 't.replied_at', 3,
+   'hotline_reply_due_provisional', 't.replied_at IS NULL AND NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = t.id)', 't.replied_at', 3,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 
 -- The history as officers read it (the items they may read).
@@ -1535,8 +1613,8 @@ AS $fn$
               WHEN c.state IN ('handled', 'refused') THEN c.reply_due END
 $fn$;
 
-GRANT EXECUTE ON FUNCTION sv._complaint_current_deadline(sv.complaint)
-  TO sv_officer, sv_admin, sv_auditor;
+GRANT EXECUTE ON FUNCTION sv._complaint_current_deadline(sv.complaint), sv._complaint_primary(bigint),
+  sv._complaint_following(bigint) TO sv_officer, sv_admin, sv_auditor;
 
 -- My queue: the open items of the caller's department (every department's for auditors and
 -- administrators), the next step, the deadline owed and its state, returns and supervision.
@@ -1551,14 +1629,17 @@ CREATE VIEW sv_work.complaint_queue WITH (security_invoker = true) AS
          d.deadline, d.due_on, sv.workdays_between(sv.local_date(now()), d.due_on) AS workdays_left,
          x.deadline_state, sv.label_zh('deadline.state', x.deadline_state) AS deadline_state_zh,
          c.returns, EXISTS (SELECT 1 FROM sv.complaint_supervision s WHERE s.complaint_id = c.id) AS supervised,
-         EXISTS (SELECT 1 FROM sv.complaint_extension e WHERE e.complaint_id = c.id AND e.approved IS NULL) AS extension_pending
+         EXISTS (SELECT 1 FROM sv.complaint_extension e WHERE e.complaint_id = c.id AND e.approved IS NULL) AS extension_pending,
+         sv._complaint_following(c.id) AS merged_items
   FROM sv.complaint c
   CROSS JOIN LATERAL sv._complaint_current_deadline(c) d
   CROSS JOIN LATERAL (SELECT CASE WHEN d.deadline IS NOT NULL THEN sv.deadline_state(d.deadline, d.due_on, NULL) END
                                AS deadline_state) x
   LEFT JOIN sv.department dp ON dp.id = c.department_id
   WHERE c.state NOT IN ('closed', 'revisited') AND c.department_id IS NOT NULL
-    AND (c.department_id = sv.scope_department() OR (SELECT s.sees_all FROM sv.current_scope() s));
+    AND (c.department_id = sv.scope_department() OR (SELECT s.sees_all FROM sv.current_scope() s))
+    -- a merged item is no work of its own: its primary's row stands for it (merged_items)
+    AND sv._complaint_primary(c.id) IS NULL;
 COMMENT ON VIEW sv_work.complaint_queue IS
   '投诉举报待办 / The open complaints and reports of the caller''s department: next step, the deadline owed and its state';
 COMMENT ON COLUMN sv_work.complaint_queue.id IS '投诉举报编号';
@@ -1584,6 +1665,7 @@ COMMENT ON COLUMN sv_work.complaint_queue.deadline_state_zh IS '期限状态';
 COMMENT ON COLUMN sv_work.complaint_queue.returns IS '退回次数';
 COMMENT ON COLUMN sv_work.complaint_queue.supervised IS '是否已督办';
 COMMENT ON COLUMN sv_work.complaint_queue.extension_pending IS '是否有待审批的延期申请';
+COMMENT ON COLUMN sv_work.complaint_queue.merged_items IS '随本件办理的合并件数(尚未答复)';
 GRANT SELECT ON sv_work.complaint_queue TO sv_officer, sv_admin, sv_auditor;
 
 CREATE VIEW sv_work.complaint_overdue WITH (security_invoker = true) AS

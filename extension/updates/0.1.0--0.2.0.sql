@@ -1180,3 +1180,8 @@ CREATE TABLE sv.complaint_sketch (
 CREATE INDEX complaint_sketch_bands_idx ON sv.complaint_sketch USING gin (bands) WITH (fastupdate = off);
 ALTER TABLE sv.complaint_sketch ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint_sketch FORCE ROW LEVEL SECURITY;
+-- 74_complaint_duplicate (issue 18, merged items following their primary): a confirmed merge
+-- can be undone (sv.complaint_duplicate_undo): the proposal's state 'undone'.
+ALTER TABLE sv.complaint_duplicate DROP CONSTRAINT complaint_duplicate_state_check;
+ALTER TABLE sv.complaint_duplicate ADD CONSTRAINT complaint_duplicate_state_check
+  CHECK (state IN ('proposed', 'confirmed', 'rejected', 'undone'));
