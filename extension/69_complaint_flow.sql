@@ -934,7 +934,9 @@ SELECT sv._code_label_register('complaint_step.action', ARRAY[['assign', '派单
 
 CREATE VIEW sv_work.complaint_history WITH (security_invoker = true) AS
   SELECT s.id, s.complaint_id, c.work_order_no, s.action, sv.label_zh('complaint_step.action', s.action) AS action_zh,
-         t.label_zh AS action_name, s.from_state, s.to_state,
+         -- a merged item's step following its primary (74_complaint_duplicate.sql) has no transition row
+         CASE WHEN s.detail ? 'primary_id' THEN sv.label_zh('complaint_step.action', s.action) || '(随主件)' ELSE t.label_zh END
+           AS action_name, s.from_state, s.to_state,
          s.department_id, dp.name_zh AS department_name, s.reason, s.detail, s.acted_by, s.acted_at
   FROM sv.complaint_step s JOIN sv.complaint c ON c.id = s.complaint_id
   LEFT JOIN sv.department dp ON dp.id = s.department_id
@@ -945,7 +947,7 @@ COMMENT ON COLUMN sv_work.complaint_history.complaint_id IS '投诉举报编号'
 COMMENT ON COLUMN sv_work.complaint_history.work_order_no IS '12345工单编号';
 COMMENT ON COLUMN sv_work.complaint_history.action IS '环节代码:assign 派单, sign 签收, return 退回, accept 受理, refuse 不予受理, mediate 调解, case 立案决定, reply 答复, close 办结, revisit 回访';
 COMMENT ON COLUMN sv_work.complaint_history.action_zh IS '环节';
-COMMENT ON COLUMN sv_work.complaint_history.action_name IS '环节名称(按办理前状态细分)';
+COMMENT ON COLUMN sv_work.complaint_history.action_name IS '环节名称(按办理前状态细分;合并件随主件办理的注明“随主件”)';
 COMMENT ON COLUMN sv_work.complaint_history.from_state IS '原状态代码';
 COMMENT ON COLUMN sv_work.complaint_history.to_state IS '新状态代码';
 COMMENT ON COLUMN sv_work.complaint_history.department_id IS '承办部门编号';

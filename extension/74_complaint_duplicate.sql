@@ -28,12 +28,16 @@
 --             sv.complaint_group_member (an item merged into its group's primary item),
 --             sv.complaint_sketch (MinHash band keys of each text: the candidates; derived)
 -- Functions:  officers: sv.complaint_duplicate_confirm, sv.complaint_duplicate_reject,
---             sv.complaint_similar (top-k similar items in the caller's scope);
---             administrators: sv.complaint_duplicate_policy_set;
+--             sv.complaint_duplicate_undo, sv.complaint_similar (top-k similar items in the
+--             caller's scope); administrators: sv.complaint_duplicate_policy_set,
+--             sv.complaint_sketch_rebuild (DBAs); sv._complaint_group_follow (merged items
+--             follow their primary's reply and closing, called by 69_complaint_flow.sql);
 --             everyone: sv.complaint_text_search_ready(), sv.complaint_duplicate_rule (the rule)
 -- Views:      sv_work.complaint_duplicate, sv_work.complaint_group, sv_bi.complaint_duplicate_summary
 -- SQLSTATEs:  55000 a proposal already decided, an item already merged, handled or the primary
---             of the candidate's group, or text search blind to Chinese; 42501 not an officer
+--             of the candidate's group, a group whose primary was replied to, an undo of a
+--             merge not confirmed or of an item that followed a reply, or text search blind
+--             to Chinese; 42501 not an officer
 --             of the department; 22023 a missing reason or a bad policy value.
 -- ---------------------------------------------------------------------------------------------
 

@@ -127,7 +127,7 @@ SELECT sv.complaint_reply(:a, '经营者下落不明,调解不成,已将线索�
 -- B and C followed, each as a step of its own; D (undone) did not
 SELECT id - :a AS item, work_order_no, state, replied_at IS NOT NULL AS replied, reply_text = (SELECT reply_text FROM sv.complaint WHERE id = :a) AS same_text
 FROM sv.complaint WHERE id IN (:a, :b, :c, :d) ORDER BY id;
-SELECT complaint_id - :a AS item, action, action_zh, from_state, to_state, reason ~ 'GRP-0001' AS reason_names_primary,
+SELECT complaint_id - :a AS item, action, action_zh, action_name, from_state, to_state, reason ~ 'GRP-0001' AS reason_names_primary,
        (detail ->> 'primary_id')::bigint = :a AS detail_primary, acted_by
 FROM sv_work.complaint_history WHERE complaint_id IN (:b, :c) ORDER BY complaint_id, id;
 RESET ROLE;
