@@ -593,7 +593,9 @@ BEGIN
   END IF;
   -- a primary already replied to: the reply is not sent again to a late item (it is handled on
   -- its own; docs/complaints.md, "Merged items follow their primary")
-  IF (SELECT x.state FROM sv.complaint x WHERE x.id = v_primary) IN ('replied', 'closed', 'revisited') THEN
+  -- locked: a reply of the primary running now either comes first (seen here) or waits for
+  -- this merge (and its merged items then include this one)
+  IF (SELECT x.state FROM sv.complaint x WHERE x.id = v_primary FOR UPDATE) IN ('replied', 'closed', 'revisited') THEN
     RAISE EXCEPTION 'complaint %: its group''s primary, complaint % (%), was already replied to', (r.d).complaint_id, v_primary,
       (SELECT x.work_order_no FROM sv.complaint x WHERE x.id = v_primary)
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -672,6 +674,9 @@ BEGIN
       AND x.state = ANY (CASE action WHEN 'reply' THEN '{received,accepted,handled,refused}'::text[] ELSE '{replied}'::text[] END)
     ORDER BY x.id FOR UPDATE OF x
   LOOP
+    -- a merge undone while this waited for the item's lock: the item left (read again)
+    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g
+                              WHERE g.complaint_id = m.id AND g.primary_id = _complaint_group_follow.primary_id);
     IF action = 'reply' THEN
       UPDATE sv.complaint x SET replied_at = now(), reply_text = p.reply_text WHERE x.id = m.id;
       PERFORM sv._complaint_step(m, 'reply', 'replied', v_reason,
