@@ -307,6 +307,21 @@ BEGIN
 END
 $fn$;
 
+-- The primary item a merged item follows (sv.complaint_group_member, 74_complaint_duplicate.sql);
+-- NULL for an item in no group or a group's primary.  PL/pgSQL: the table is created after this
+-- file.  Read as the caller (the views): rows of the items the caller may read.
+CREATE OR REPLACE FUNCTION sv._complaint_primary(complaint_id bigint) RETURNS bigint
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  RETURN (SELECT g.primary_id FROM sv.complaint_group_member g WHERE g.complaint_id = _complaint_primary.complaint_id);
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION sv._complaint_primary(bigint) TO sv_officer, sv_admin, sv_auditor;
+
+-- A merged item's own deadlines not met are withdrawn while it follows its primary (as in the
+-- deadline model, where their open condition leaves merged items out).
 CREATE VIEW sv_work.complaint WITH (security_invoker = true) AS
   SELECT c.id, c.work_order_no, c.kind, sv.label_zh('complaint.kind', c.kind) AS kind_zh,
          c.channel, sv.label_zh('complaint.channel', c.channel) AS channel_zh, c.body AS text, c.subject_uscc, c.subject_name, c.subject_address,
@@ -321,9 +336,14 @@ CREATE VIEW sv_work.complaint WITH (security_invoker = true) AS
          c.sign_due, c.signed_at, x.sign_state, sv.label_zh('deadline.state', x.sign_state) AS sign_state_zh,
          c.hotline_reply_due, x.hotline_reply_state, sv.label_zh('deadline.state', x.hotline_reply_state) AS hotline_reply_state_zh
   FROM sv.complaint c LEFT JOIN sv.complaint_person p ON p.complaint_id = c.id
-  CROSS JOIN LATERAL (SELECT sv.deadline_state('complaint.accept_due', c.accept_due, c.decided_at) AS accept_state,
-                             sv.deadline_state('complaint.sign_due', c.sign_due, c.signed_at) AS sign_state,
-                             sv.deadline_state('complaint.hotline_reply_due', c.hotline_reply_due, c.replied_at) AS hotline_reply_state) x
+  CROSS JOIN LATERAL (SELECT sv._complaint_primary(c.id) IS NOT NULL AS merged) g
+  CROSS JOIN LATERAL (SELECT CASE WHEN g.merged AND c.accept_due IS NOT NULL AND c.decided_at IS NULL THEN 'withdrawn'
+                                  ELSE sv.deadline_state('complaint.accept_due', c.accept_due, c.decided_at) END AS accept_state,
+                             CASE WHEN g.merged AND c.sign_due IS NOT NULL AND c.signed_at IS NULL THEN 'withdrawn'
+                                  ELSE sv.deadline_state('complaint.sign_due', c.sign_due, c.signed_at) END AS sign_state,
+                             CASE WHEN g.merged AND c.hotline_reply_due IS NOT NULL AND c.replied_at IS NULL THEN 'withdrawn'
+                                  ELSE sv.deadline_state('complaint.hotline_reply_due', c.hotline_reply_due, c.replied_at) END
+                               AS hotline_reply_state) x
   LEFT JOIN sv.department d ON d.id = c.department_id;
 COMMENT ON VIEW sv_work.complaint IS
   '投诉举报(举报人信息保密:仅承办部门可见明文) / Complaints and reports in the caller''s scope; the person''s identity in clear only for the assigned department';
@@ -353,14 +373,14 @@ COMMENT ON COLUMN sv_work.complaint.state_zh IS '状态';
 COMMENT ON COLUMN sv_work.complaint.recorded_at IS '登记时间';
 COMMENT ON COLUMN sv_work.complaint.accept_due IS '受理期限(投诉,收到之日起7个工作日)';
 COMMENT ON COLUMN sv_work.complaint.accept_due_provisional IS '受理期限是否暂定(跨未发布放假安排的年度)';
-COMMENT ON COLUMN sv_work.complaint.accept_state IS '受理期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结';
+COMMENT ON COLUMN sv_work.complaint.accept_state IS '受理期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结, withdrawn 已撤回';
 COMMENT ON COLUMN sv_work.complaint.accept_state_zh IS '受理期限状态';
 COMMENT ON COLUMN sv_work.complaint.sign_due IS '12345工单签收期限(派单后,本市12345工作规则设定,可配置)';
 COMMENT ON COLUMN sv_work.complaint.signed_at IS '签收时间';
-COMMENT ON COLUMN sv_work.complaint.sign_state IS '签收期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结';
+COMMENT ON COLUMN sv_work.complaint.sign_state IS '签收期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结, withdrawn 已撤回';
 COMMENT ON COLUMN sv_work.complaint.sign_state_zh IS '签收期限状态';
 COMMENT ON COLUMN sv_work.complaint.hotline_reply_due IS '12345工单答复期限(签收后,本市12345工作规则设定,可配置)';
-COMMENT ON COLUMN sv_work.complaint.hotline_reply_state IS '12345答复期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结';
+COMMENT ON COLUMN sv_work.complaint.hotline_reply_state IS '12345答复期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结, withdrawn 已撤回';
 COMMENT ON COLUMN sv_work.complaint.hotline_reply_state_zh IS '12345答复期限状态';
 -- The acceptance deadline on the calendar (20_calendar.sql): open until accepted or refused; the
 -- summary names the work order and the subject, never the person.

@@ -167,18 +167,6 @@ BEGIN
 END
 $fn$;
 
--- The primary item a merged item follows (sv.complaint_group_member, 74_complaint_duplicate.sql);
--- NULL for an item in no group or a group's primary.  PL/pgSQL: the table is created after this
--- file.  Read as the caller (the queue views): rows of the items the caller may read.
-CREATE OR REPLACE FUNCTION sv._complaint_primary(complaint_id bigint) RETURNS bigint
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-BEGIN
-  RETURN (SELECT g.primary_id FROM sv.complaint_group_member g WHERE g.complaint_id = _complaint_primary.complaint_id);
-END
-$fn$;
-
 -- The merged items still following a primary (not yet replied to): how many.
 CREATE OR REPLACE FUNCTION sv._complaint_following(primary_id bigint) RETURNS integer
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -1615,8 +1603,8 @@ AS $fn$
               WHEN c.state IN ('handled', 'refused') THEN c.reply_due END
 $fn$;
 
-GRANT EXECUTE ON FUNCTION sv._complaint_current_deadline(sv.complaint), sv._complaint_primary(bigint),
-  sv._complaint_following(bigint) TO sv_officer, sv_admin, sv_auditor;
+GRANT EXECUTE ON FUNCTION sv._complaint_current_deadline(sv.complaint), sv._complaint_following(bigint)
+  TO sv_officer, sv_admin, sv_auditor;
 
 -- My queue: the open items of the caller's department (every department's for auditors and
 -- administrators), the next step, the deadline owed and its state, returns and supervision.
