@@ -96,9 +96,16 @@ CREATE TABLE sv.complaint (
   hotline_reply_workdays        integer,
   hotline_reply_due             date,
   hotline_reply_due_provisional boolean NOT NULL DEFAULT false,
-  CONSTRAINT complaint_sign_check CHECK ((sign_due IS NULL OR channel = 'hotline') AND (hotline_reply_due IS NULL OR signed_at IS NOT NULL))
+  CONSTRAINT complaint_sign_check CHECK ((sign_due IS NULL OR channel = 'hotline') AND (hotline_reply_due IS NULL OR signed_at IS NOT NULL)),
+  -- merged into a group of duplicates (74_complaint_duplicate.sql, sv.complaint_group_member
+  -- records the merge): the group's primary item, whose reply and closing it follows
+  -- (69_complaint_flow.sql); NULL: handled on its own
+  primary_id                    bigint,
+  CONSTRAINT complaint_primary_id_fkey FOREIGN KEY (primary_id) REFERENCES sv.complaint (id),
+  CONSTRAINT complaint_primary_self_check CHECK (primary_id <> id)
 );
 CREATE INDEX complaint_department_idx ON sv.complaint (department_id, received_at);
+CREATE INDEX complaint_primary_idx ON sv.complaint (primary_id) WHERE primary_id IS NOT NULL;
 CREATE INDEX complaint_region_idx ON sv.complaint (place_region_code);
 COMMENT ON TABLE sv.complaint IS
   'Complaints, reports, inquiries and suggestions (投诉举报咨询建议) as received; the person''s identity masked (in clear: sv.complaint_person)';
@@ -307,19 +314,6 @@ BEGIN
 END
 $fn$;
 
--- The primary item a merged item follows (sv.complaint_group_member, 74_complaint_duplicate.sql);
--- NULL for an item in no group or a group's primary.  PL/pgSQL: the table is created after this
--- file.  Read as the caller (the views): rows of the items the caller may read.
-CREATE OR REPLACE FUNCTION sv._complaint_primary(complaint_id bigint) RETURNS bigint
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-BEGIN
-  RETURN (SELECT g.primary_id FROM sv.complaint_group_member g WHERE g.complaint_id = _complaint_primary.complaint_id);
-END
-$fn$;
-GRANT EXECUTE ON FUNCTION sv._complaint_primary(bigint) TO sv_officer, sv_admin, sv_auditor;
-
 -- A merged item's own deadlines not met are withdrawn while it follows its primary (as in the
 -- deadline model, where their open condition leaves merged items out).
 CREATE VIEW sv_work.complaint WITH (security_invoker = true) AS
@@ -334,9 +328,10 @@ CREATE VIEW sv_work.complaint WITH (security_invoker = true) AS
          c.state, sv.label_zh('complaint.state', c.state) AS state_zh, c.recorded_at, c.accept_due, c.accept_due_provisional,
          x.accept_state, sv.label_zh('deadline.state', x.accept_state) AS accept_state_zh,
          c.sign_due, c.signed_at, x.sign_state, sv.label_zh('deadline.state', x.sign_state) AS sign_state_zh,
-         c.hotline_reply_due, x.hotline_reply_state, sv.label_zh('deadline.state', x.hotline_reply_state) AS hotline_reply_state_zh
+         c.hotline_reply_due, x.hotline_reply_state, sv.label_zh('deadline.state', x.hotline_reply_state) AS hotline_reply_state_zh,
+         c.primary_id
   FROM sv.complaint c LEFT JOIN sv.complaint_person p ON p.complaint_id = c.id
-  CROSS JOIN LATERAL (SELECT sv._complaint_primary(c.id) IS NOT NULL AS merged) g
+  CROSS JOIN LATERAL (SELECT c.primary_id IS NOT NULL AS merged) g
   CROSS JOIN LATERAL (SELECT CASE WHEN g.merged AND c.accept_due IS NOT NULL AND c.decided_at IS NULL THEN 'withdrawn'
                                   ELSE sv.deadline_state('complaint.accept_due', c.accept_due, c.decided_at) END AS accept_state,
                              CASE WHEN g.merged AND c.sign_due IS NOT NULL AND c.signed_at IS NULL THEN 'withdrawn'
@@ -382,12 +377,13 @@ COMMENT ON COLUMN sv_work.complaint.sign_state_zh IS '签收期限状态';
 COMMENT ON COLUMN sv_work.complaint.hotline_reply_due IS '12345工单答复期限(签收后,本市12345工作规则设定,可配置)';
 COMMENT ON COLUMN sv_work.complaint.hotline_reply_state IS '12345答复期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结, withdrawn 已撤回';
 COMMENT ON COLUMN sv_work.complaint.hotline_reply_state_zh IS '12345答复期限状态';
+COMMENT ON COLUMN sv_work.complaint.primary_id IS '合并主件编号(随主件办理;空:单独办理)';
 -- The acceptance deadline on the calendar (20_calendar.sql): open until accepted or refused; the
 -- summary names the work order and the subject, never the person.
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.accept_due', '投诉受理期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 'sv.local_date(t.received_at)', 't.accept_workdays', 'accept_due', 'accept_due_provisional',
-   't.decided_at IS NULL AND NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = t.id)', 't.decided_at', 2,
+   't.decided_at IS NULL AND t.primary_id IS NULL', 't.decided_at', 2,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 
 GRANT SELECT ON sv_work.complaint TO sv_officer, sv_admin, sv_auditor;

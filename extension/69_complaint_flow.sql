@@ -158,7 +158,7 @@ BEGIN
   IF NOT FOUND OR c.department_id IS DISTINCT FROM me.department_id THEN
     PERFORM sv._raise_not_yours('complaint_id', format('complaint %s', complaint_id));
   END IF;
-  -- a merged item follows its group's primary (74_complaint_duplicate.sql): no step of its own
+  -- a merged item (primary_id, 74_complaint_duplicate.sql) follows its group's primary: no step of its own
   -- but the sign-for of a 12345 work order (an acknowledgement, no handling)
   IF purpose <> 'sign for a 12345 work order' THEN
     PERFORM sv._complaint_refuse_member(c, purpose);
@@ -167,14 +167,14 @@ BEGIN
 END
 $fn$;
 
--- The merged items still following a primary (not yet replied to): how many.
+-- The merged items still following a primary (sv.complaint.primary_id; not yet replied to): how many.
 CREATE OR REPLACE FUNCTION sv._complaint_following(primary_id bigint) RETURNS integer
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 BEGIN
-  RETURN (SELECT count(*) FROM sv.complaint_group_member g JOIN sv.complaint c ON c.id = g.complaint_id
-          WHERE g.primary_id = _complaint_following.primary_id AND c.state IN ('received', 'accepted', 'handled', 'refused'));
+  RETURN (SELECT count(*) FROM sv.complaint c
+          WHERE c.primary_id = _complaint_following.primary_id AND c.state IN ('received', 'accepted', 'handled', 'refused'));
 END
 $fn$;
 
@@ -183,12 +183,10 @@ CREATE OR REPLACE FUNCTION sv._complaint_refuse_member(c sv.complaint, purpose t
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
-DECLARE
-  v_primary bigint := sv._complaint_primary(c.id);
 BEGIN
-  IF v_primary IS NOT NULL THEN
-    RAISE EXCEPTION 'complaint %: merged into complaint % (%), it follows its primary: cannot %', c.id, v_primary,
-      (SELECT x.work_order_no FROM sv.complaint x WHERE x.id = v_primary), purpose
+  IF c.primary_id IS NOT NULL THEN
+    RAISE EXCEPTION 'complaint %: merged into complaint % (%), it follows its primary: cannot %', c.id, c.primary_id,
+      (SELECT x.work_order_no FROM sv.complaint x WHERE x.id = c.primary_id), purpose
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Act on the primary item (its reply and closing are applied to every merged item), or undo the merge (sv.complaint_duplicate_undo).';
   END IF;
@@ -540,6 +538,70 @@ BEGIN
 END
 $fn$;
 
+-- Merged items follow their primary (docs/complaints.md, "Merged items follow their primary"):
+-- when the primary is replied to (sv.complaint_reply) or closed (sv.complaint_close), every
+-- merged item of its group still behind gets the same step as a step of its own, by the same
+-- officer: the state, the history row (reason naming the primary, detail primary_id,
+-- primary_work_order_no, primary_step), the audit record and, for a 12345 work order, its own
+-- complaint.reply or complaint.status message (sv._complaint_step).  The group: sv.complaint's
+-- primary_id, written by the merge and its undo (74_complaint_duplicate.sql).  The reply from any state
+-- before replied (received, accepted, handled, refused: the primary's handling stands for the
+-- item's), the closing from replied.  No credit event for a merged item (one matter, one event:
+-- the primary's).  The person of each item is never copied.  Returns how many followed.
+CREATE OR REPLACE FUNCTION sv._complaint_group_follow(primary_id bigint, action text, primary_step bigint) RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  p sv.complaint;
+  m sv.complaint;
+  v_n integer := 0;
+  v_reason text;
+  v_follow jsonb;
+BEGIN
+  SELECT * INTO p FROM sv.complaint x WHERE x.id = _complaint_group_follow.primary_id;
+  v_reason := left(format('随主件%s(%s)%s', p.id, p.work_order_no, CASE action WHEN 'reply' THEN '答复' ELSE '办结' END), 500);
+  v_follow := jsonb_build_object('primary_id', p.id, 'primary_work_order_no', p.work_order_no, 'primary_step', primary_step);
+  FOR m IN
+    SELECT x.* FROM sv.complaint x
+    WHERE x.primary_id = _complaint_group_follow.primary_id
+      AND x.state = ANY (CASE action WHEN 'reply' THEN '{received,accepted,handled,refused}'::text[] ELSE '{replied}'::text[] END)
+    -- locked: an item whose merge is undone while this waits for it is read again and left out
+    ORDER BY x.id FOR UPDATE OF x
+  LOOP
+    IF action = 'reply' THEN
+      UPDATE sv.complaint x SET replied_at = now(), reply_text = p.reply_text WHERE x.id = m.id;
+      PERFORM sv._complaint_step(m, 'reply', 'replied', v_reason,
+                jsonb_build_object('reply', p.reply_text, 'outcome', p.outcome) || v_follow);
+    ELSE
+      UPDATE sv.complaint x SET closed_at = now(), substantiated = p.substantiated WHERE x.id = m.id;
+      PERFORM sv._complaint_step(m, 'close', 'closed', v_reason,
+                jsonb_build_object('substantiated', p.substantiated) || v_follow);
+    END IF;
+    v_n := v_n + 1;
+  END LOOP;
+  RETURN v_n;
+END
+$fn$;
+
+-- The reply of a primary goes to every work order of its group: it may not name the reporter
+-- of another item of the group (22023; the names in clear of sv.complaint_person, two
+-- characters or more).  A reply naming its own item's reporter is the officer's choice.
+CREATE OR REPLACE FUNCTION sv._complaint_group_reply_check(c sv.complaint, reply text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM sv.complaint x JOIN sv.complaint_person p ON p.complaint_id = x.id
+             WHERE x.primary_id = c.id AND x.state IN ('received', 'accepted', 'handled', 'refused')
+               AND char_length(p.name) >= 2 AND strpos(reply, p.name) > 0) THEN
+    RAISE EXCEPTION 'reply names the reporter of a merged item: it is sent to every work order of the group'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Write the reply without the names of the people (举报人信息保密).';
+  END IF;
+END
+$fn$;
+
 -- 答复: the reply to the person (closes the reply limit); for a 12345 item it goes back to the
 -- hotline as complaint.reply (the text, never the identity).
 CREATE OR REPLACE FUNCTION sv.complaint_reply(complaint_id bigint, reply text) RETURNS bigint
@@ -570,7 +632,7 @@ BEGIN
   UPDATE sv.complaint x SET replied_at = now(), reply_text = reply WHERE x.id = c.id;
   v_step := sv._complaint_step(c, 'reply', v_to, NULL,
            jsonb_build_object('reply', reply, 'outcome', c.outcome));
-  -- every merged item still behind follows, as a step of its own (74_complaint_duplicate.sql)
+  -- every merged item still behind follows, as a step of its own (sv._complaint_group_follow)
   PERFORM sv._complaint_group_follow(c.id, 'reply', v_step);
   RETURN v_step;
 END
@@ -828,7 +890,7 @@ BEGIN
     WHERE x.open AND x.due IS NOT NULL AND x.due < v_day
       AND sv.workdays_between(x.due, v_day) >= greatest(p.supervise_after, 1)
       -- a merged item follows its primary: its own deadlines are not supervised
-      AND NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = c.id)
+      AND c.primary_id IS NULL
       AND NOT EXISTS (SELECT 1 FROM sv.complaint_supervision s
                       WHERE s.complaint_id = c.id AND s.deadline = x.deadline AND s.due_on = x.due)
     ORDER BY c.id, x.deadline
@@ -894,12 +956,12 @@ GRANT EXECUTE ON FUNCTION sv.complaint_policy_set(text, integer, integer, intege
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.handle_due', '投诉举报办理期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 't.handle_start', 't.handle_workdays', 'handle_due', 'handle_due_provisional',
-   't.handled_at IS NULL AND NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = t.id)', 't.handled_at', 5,
+   't.handled_at IS NULL AND t.primary_id IS NULL', 't.handled_at', 5,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.reply_due', '投诉举报告知期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 't.reply_start', 't.reply_workdays', 'reply_due', 'reply_due_provisional',
-   't.replied_at IS NULL AND NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = t.id)', 't.replied_at', 2,
+   't.replied_at IS NULL AND t.primary_id IS NULL', 't.replied_at', 2,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 
 -- The 12345 platform's own limits (12345 work orders): sign-for from the dispatch, the reply
@@ -907,12 +969,12 @@ SELECT sv._calendar_deadline_register(ROW('complaint.reply_due', '投诉举报�
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.sign_due', '12345工单签收期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 't.sign_start', 't.sign_workdays', 'sign_due', 'sign_due_provisional',
-   't.signed_at IS NULL AND NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = t.id)', 't.signed_at', 0,
+   't.signed_at IS NULL AND t.primary_id IS NULL', 't.signed_at', 0,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.hotline_reply_due', '12345工单答复期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 'sv.local_date(t.signed_at)', 't.hotline_reply_workdays', 'hotline_reply_due',
-   'hotline_reply_due_provisional', 't.replied_at IS NULL AND NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g WHERE g.complaint_id = t.id)', 't.replied_at', 3,
+   'hotline_reply_due_provisional', 't.replied_at IS NULL AND t.primary_id IS NULL', 't.replied_at', 3,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 
 -- The history as officers read it (the items they may read).
@@ -1629,7 +1691,7 @@ CREATE VIEW sv_work.complaint_queue WITH (security_invoker = true) AS
   WHERE c.state NOT IN ('closed', 'revisited') AND c.department_id IS NOT NULL
     AND (c.department_id = sv.scope_department() OR (SELECT s.sees_all FROM sv.current_scope() s))
     -- a merged item is no work of its own: its primary's row stands for it (merged_items)
-    AND sv._complaint_primary(c.id) IS NULL;
+    AND c.primary_id IS NULL;
 COMMENT ON VIEW sv_work.complaint_queue IS
   '投诉举报待办 / The open complaints and reports of the caller''s department: next step, the deadline owed and its state';
 COMMENT ON COLUMN sv_work.complaint_queue.id IS '投诉举报编号';

@@ -30,8 +30,8 @@
 -- Functions:  officers: sv.complaint_duplicate_confirm, sv.complaint_duplicate_reject,
 --             sv.complaint_duplicate_undo, sv.complaint_similar (top-k similar items in the
 --             caller's scope); administrators: sv.complaint_duplicate_policy_set,
---             sv.complaint_sketch_rebuild (DBAs); sv._complaint_group_follow (merged items
---             follow their primary's reply and closing, called by 69_complaint_flow.sql);
+--             sv.complaint_sketch_rebuild (DBAs); a merge writes sv.complaint.primary_id, by
+--             which the merged items follow their primary's reply and closing (69_complaint_flow.sql);
 --             everyone: sv.complaint_text_search_ready(), sv.complaint_duplicate_rule (the rule)
 -- Views:      sv_work.complaint_duplicate, sv_work.complaint_group, sv_bi.complaint_duplicate_summary
 -- SQLSTATEs:  55000 a proposal already decided, an item already merged, handled or the primary
@@ -605,6 +605,8 @@ BEGIN
   GET DIAGNOSTICS v_moved = ROW_COUNT;
   INSERT INTO sv.complaint_group_member (complaint_id, primary_id, duplicate_id, merged_by, merged_at)
   VALUES ((r.d).complaint_id, v_primary, (r.d).id, me.login, now());
+  -- the pointer the handling reads (69_complaint_flow.sql: the merged items follow their primary)
+  UPDATE sv.complaint x SET primary_id = v_primary WHERE x.id = (r.d).complaint_id OR x.primary_id = (r.d).complaint_id;
   v_seq := sv.audit_append(me.department_id, 'complaint_duplicate', (r.d).id::text, 'confirm',
              jsonb_build_object('complaint_id', (r.d).complaint_id, 'candidate_id', (r.d).candidate_id, 'primary_id', v_primary,
                                 'members_moved', v_moved, 'from_state', 'proposed', 'to_state', 'confirmed',
@@ -644,72 +646,6 @@ $fn$;
 COMMENT ON FUNCTION sv.complaint_duplicate_reject(bigint, text) IS
   'Officers: reject a likely duplicate (not the same matter), with the reason';
 GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_reject(bigint, text) TO sv_officer;
-
--- Merged items follow their primary (docs/complaints.md, "Merged items follow their primary"):
--- when the primary is replied to (sv.complaint_reply) or closed (sv.complaint_close), every
--- merged item of its group still behind gets the same step as a step of its own, by the same
--- officer: the state, the history row (reason naming the primary, detail primary_id,
--- primary_work_order_no, primary_step), the audit record and, for a 12345 work order, its own
--- complaint.reply or complaint.status message (sv._complaint_step).  The reply from any state
--- before replied (received, accepted, handled, refused: the primary's handling stands for the
--- item's), the closing from replied.  No credit event for a merged item (one matter, one event:
--- the primary's).  The person of each item is never copied.  Returns how many followed.
-CREATE OR REPLACE FUNCTION sv._complaint_group_follow(primary_id bigint, action text, primary_step bigint) RETURNS integer
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  p sv.complaint;
-  m sv.complaint;
-  v_n integer := 0;
-  v_reason text;
-  v_follow jsonb;
-BEGIN
-  SELECT * INTO p FROM sv.complaint x WHERE x.id = _complaint_group_follow.primary_id;
-  v_reason := left(format('随主件%s(%s)%s', p.id, p.work_order_no, CASE action WHEN 'reply' THEN '答复' ELSE '办结' END), 500);
-  v_follow := jsonb_build_object('primary_id', p.id, 'primary_work_order_no', p.work_order_no, 'primary_step', primary_step);
-  FOR m IN
-    SELECT x.* FROM sv.complaint x JOIN sv.complaint_group_member g ON g.complaint_id = x.id
-    WHERE g.primary_id = _complaint_group_follow.primary_id
-      AND x.state = ANY (CASE action WHEN 'reply' THEN '{received,accepted,handled,refused}'::text[] ELSE '{replied}'::text[] END)
-    ORDER BY x.id FOR UPDATE OF x
-  LOOP
-    -- a merge undone while this waited for the item's lock: the item left (read again)
-    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM sv.complaint_group_member g
-                              WHERE g.complaint_id = m.id AND g.primary_id = _complaint_group_follow.primary_id);
-    IF action = 'reply' THEN
-      UPDATE sv.complaint x SET replied_at = now(), reply_text = p.reply_text WHERE x.id = m.id;
-      PERFORM sv._complaint_step(m, 'reply', 'replied', v_reason,
-                jsonb_build_object('reply', p.reply_text, 'outcome', p.outcome) || v_follow);
-    ELSE
-      UPDATE sv.complaint x SET closed_at = now(), substantiated = p.substantiated WHERE x.id = m.id;
-      PERFORM sv._complaint_step(m, 'close', 'closed', v_reason,
-                jsonb_build_object('substantiated', p.substantiated) || v_follow);
-    END IF;
-    v_n := v_n + 1;
-  END LOOP;
-  RETURN v_n;
-END
-$fn$;
-
--- The reply of a primary goes to every work order of its group: it may not name the reporter
--- of another item of the group (22023; the names in clear of sv.complaint_person, two
--- characters or more).  A reply naming its own item's reporter is the officer's choice.
-CREATE OR REPLACE FUNCTION sv._complaint_group_reply_check(c sv.complaint, reply text) RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-BEGIN
-  IF EXISTS (SELECT 1 FROM sv.complaint_group_member g JOIN sv.complaint x ON x.id = g.complaint_id
-             JOIN sv.complaint_person p ON p.complaint_id = g.complaint_id
-             WHERE g.primary_id = c.id AND x.state IN ('received', 'accepted', 'handled', 'refused')
-               AND char_length(p.name) >= 2 AND strpos(reply, p.name) > 0) THEN
-    RAISE EXCEPTION 'reply names the reporter of a merged item: it is sent to every work order of the group'
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Write the reply without the names of the people (举报人信息保密).';
-  END IF;
-END
-$fn$;
 
 -- Undo a merge (officers of the department handling the item): the item leaves its group and
 -- is handled on its own again (its own deadlines run again, as before the merge); the proposal
@@ -765,6 +701,7 @@ BEGIN
       item.id, g.primary_id USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   DELETE FROM sv.complaint_group_member x WHERE x.complaint_id = item.id;
+  UPDATE sv.complaint x SET primary_id = NULL WHERE x.id = item.id;
   v_seq := sv.audit_append(me.department_id, 'complaint_duplicate', d.id::text, 'undo',
              jsonb_build_object('complaint_id', d.complaint_id, 'candidate_id', d.candidate_id, 'primary_id', g.primary_id,
                                 'merged_by', g.merged_by, 'merged_at', g.merged_at,

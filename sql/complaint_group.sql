@@ -78,7 +78,7 @@ SELECT object_id::bigint - :a AS item, deadline FROM sv_work.deadline_open
 WHERE object_kind = 'complaint' AND object_id IN (:'a', :'b', :'c', :'d', :'e') ORDER BY 1, 2;
 SELECT i.deadline, i.state FROM sv._deadline_items(sv.local_date(now()), false) i
 WHERE i.object_kind = 'complaint' AND i.object_id = :'b' ORDER BY 1;
-SELECT id - :a AS item, accept_state, accept_state_zh, sign_state, hotline_reply_state FROM sv_work.complaint
+SELECT id - :a AS item, primary_id - :a AS primary_item, accept_state, accept_state_zh, sign_state, hotline_reply_state FROM sv_work.complaint
 WHERE id IN (:a, :b) ORDER BY id;
 RESET ROLE;
 -- 督办: none for a merged item (A and E overdue: supervised)
