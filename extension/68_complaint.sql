@@ -99,9 +99,10 @@ CREATE TABLE sv.complaint (
   CONSTRAINT complaint_sign_check CHECK ((sign_due IS NULL OR channel = 'hotline') AND (hotline_reply_due IS NULL OR signed_at IS NOT NULL)),
   -- merged into a group of duplicates (74_complaint_duplicate.sql, sv.complaint_group_member
   -- records the merge): the group's primary item, whose reply and closing it follows
-  -- (69_complaint_flow.sql); NULL: handled on its own
+  -- (69_complaint_flow.sql); NULL: handled on its own.  No foreign key: one to the table itself
+  -- makes pg_dump warn on the extension's data (circular); the merge and its undo write it, and
+  -- sv.complaint_group_member holds the merge with its foreign keys
   primary_id                    bigint,
-  CONSTRAINT complaint_primary_id_fkey FOREIGN KEY (primary_id) REFERENCES sv.complaint (id),
   CONSTRAINT complaint_primary_self_check CHECK (primary_id <> id)
 );
 CREATE INDEX complaint_department_idx ON sv.complaint (department_id, received_at);

@@ -1188,7 +1188,6 @@ ALTER TABLE sv.complaint_duplicate ADD CONSTRAINT complaint_duplicate_state_chec
 -- 68_complaint (issue 18, merged items following their primary): the primary item a merged
 -- item follows (written by the merge and its undo, 74_complaint_duplicate.sql).
 ALTER TABLE sv.complaint ADD COLUMN primary_id bigint,
-  ADD CONSTRAINT complaint_primary_id_fkey FOREIGN KEY (primary_id) REFERENCES sv.complaint (id),
   ADD CONSTRAINT complaint_primary_self_check CHECK (primary_id <> id);
 CREATE INDEX complaint_primary_idx ON sv.complaint (primary_id) WHERE primary_id IS NOT NULL;
 UPDATE sv.complaint c SET primary_id = g.primary_id FROM sv.complaint_group_member g WHERE g.complaint_id = c.id;
