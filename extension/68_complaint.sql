@@ -100,9 +100,17 @@ CREATE TABLE sv.complaint (
   -- the place's point (payload place.point, WGS 84 longitude/latitude inside China's bounding
   -- box): decides the county-level unit where region boundaries are loaded (69_complaint_flow),
   -- and the distance of two places (74_complaint_duplicate)
-  place_point geometry(Point, 4326)
+  place_point geometry(Point, 4326),
+  -- merged into a group of duplicates (74_complaint_duplicate.sql, sv.complaint_group_member
+  -- records the merge): the group's primary item, whose reply and closing it follows
+  -- (69_complaint_flow.sql); NULL: handled on its own.  No foreign key: one to the table itself
+  -- makes pg_dump warn on the extension's data (circular); the merge and its undo write it, and
+  -- sv.complaint_group_member holds the merge with its foreign keys
+  primary_id                    bigint,
+  CONSTRAINT complaint_primary_self_check CHECK (primary_id <> id)
 );
 CREATE INDEX complaint_department_idx ON sv.complaint (department_id, received_at);
+CREATE INDEX complaint_primary_idx ON sv.complaint (primary_id) WHERE primary_id IS NOT NULL;
 CREATE INDEX complaint_region_idx ON sv.complaint (place_region_code);
 COMMENT ON TABLE sv.complaint IS
   'Complaints, reports, inquiries and suggestions (投诉举报咨询建议) as received; the person''s identity masked (in clear: sv.complaint_person)';
@@ -351,6 +359,8 @@ BEGIN
 END
 $fn$;
 
+-- A merged item's own deadlines not met are withdrawn while it follows its primary (as in the
+-- deadline model, where their open condition leaves merged items out).
 CREATE VIEW sv_work.complaint WITH (security_invoker = true) AS
   SELECT c.id, c.work_order_no, c.kind, sv.label_zh('complaint.kind', c.kind) AS kind_zh,
          c.channel, sv.label_zh('complaint.channel', c.channel) AS channel_zh, c.body AS text, c.subject_uscc, c.subject_name, c.subject_address,
@@ -364,11 +374,17 @@ CREATE VIEW sv_work.complaint WITH (security_invoker = true) AS
          c.state, sv.label_zh('complaint.state', c.state) AS state_zh, c.recorded_at, c.accept_due, c.accept_due_provisional,
          x.accept_state, sv.label_zh('deadline.state', x.accept_state) AS accept_state_zh,
          c.sign_due, c.signed_at, x.sign_state, sv.label_zh('deadline.state', x.sign_state) AS sign_state_zh,
-         c.hotline_reply_due, x.hotline_reply_state, sv.label_zh('deadline.state', x.hotline_reply_state) AS hotline_reply_state_zh
+         c.hotline_reply_due, x.hotline_reply_state, sv.label_zh('deadline.state', x.hotline_reply_state) AS hotline_reply_state_zh,
+         c.primary_id
   FROM sv.complaint c LEFT JOIN sv.complaint_person p ON p.complaint_id = c.id
-  CROSS JOIN LATERAL (SELECT sv.deadline_state('complaint.accept_due', c.accept_due, c.decided_at) AS accept_state,
-                             sv.deadline_state('complaint.sign_due', c.sign_due, c.signed_at) AS sign_state,
-                             sv.deadline_state('complaint.hotline_reply_due', c.hotline_reply_due, c.replied_at) AS hotline_reply_state) x
+  CROSS JOIN LATERAL (SELECT c.primary_id IS NOT NULL AS merged) g
+  CROSS JOIN LATERAL (SELECT CASE WHEN g.merged AND c.accept_due IS NOT NULL AND c.decided_at IS NULL THEN 'withdrawn'
+                                  ELSE sv.deadline_state('complaint.accept_due', c.accept_due, c.decided_at) END AS accept_state,
+                             CASE WHEN g.merged AND c.sign_due IS NOT NULL AND c.signed_at IS NULL THEN 'withdrawn'
+                                  ELSE sv.deadline_state('complaint.sign_due', c.sign_due, c.signed_at) END AS sign_state,
+                             CASE WHEN g.merged AND c.hotline_reply_due IS NOT NULL AND c.replied_at IS NULL THEN 'withdrawn'
+                                  ELSE sv.deadline_state('complaint.hotline_reply_due', c.hotline_reply_due, c.replied_at) END
+                               AS hotline_reply_state) x
   LEFT JOIN sv.department d ON d.id = c.department_id;
 COMMENT ON VIEW sv_work.complaint IS
   '投诉举报(举报人信息保密:仅承办部门可见明文) / Complaints and reports in the caller''s scope; the person''s identity in clear only for the assigned department';
@@ -400,21 +416,22 @@ COMMENT ON COLUMN sv_work.complaint.state_zh IS '状态';
 COMMENT ON COLUMN sv_work.complaint.recorded_at IS '登记时间';
 COMMENT ON COLUMN sv_work.complaint.accept_due IS '受理期限(投诉,收到之日起7个工作日)';
 COMMENT ON COLUMN sv_work.complaint.accept_due_provisional IS '受理期限是否暂定(跨未发布放假安排的年度)';
-COMMENT ON COLUMN sv_work.complaint.accept_state IS '受理期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结';
+COMMENT ON COLUMN sv_work.complaint.accept_state IS '受理期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结, withdrawn 已撤回';
 COMMENT ON COLUMN sv_work.complaint.accept_state_zh IS '受理期限状态';
 COMMENT ON COLUMN sv_work.complaint.sign_due IS '12345工单签收期限(派单后,本市12345工作规则设定,可配置)';
 COMMENT ON COLUMN sv_work.complaint.signed_at IS '签收时间';
-COMMENT ON COLUMN sv_work.complaint.sign_state IS '签收期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结';
+COMMENT ON COLUMN sv_work.complaint.sign_state IS '签收期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结, withdrawn 已撤回';
 COMMENT ON COLUMN sv_work.complaint.sign_state_zh IS '签收期限状态';
 COMMENT ON COLUMN sv_work.complaint.hotline_reply_due IS '12345工单答复期限(签收后,本市12345工作规则设定,可配置)';
-COMMENT ON COLUMN sv_work.complaint.hotline_reply_state IS '12345答复期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结';
+COMMENT ON COLUMN sv_work.complaint.hotline_reply_state IS '12345答复期限状态代码:open 办理中, due_soon 即将到期, overdue 已逾期, done_on_time 按期办结, done_late 逾期办结, withdrawn 已撤回';
 COMMENT ON COLUMN sv_work.complaint.hotline_reply_state_zh IS '12345答复期限状态';
+COMMENT ON COLUMN sv_work.complaint.primary_id IS '合并主件编号(随主件办理;空:单独办理)';
 -- The acceptance deadline on the calendar (20_calendar.sql): open until accepted or refused; the
 -- summary names the work order and the subject, never the person.
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.accept_due', '投诉受理期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 'sv.local_date(t.received_at)', 't.accept_workdays', 'accept_due', 'accept_due_provisional',
-   't.decided_at IS NULL', 't.decided_at', 2,
+   't.decided_at IS NULL AND t.primary_id IS NULL', 't.decided_at', 2,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 
 GRANT SELECT ON sv_work.complaint TO sv_officer, sv_admin, sv_auditor;

@@ -158,7 +158,55 @@ BEGIN
   IF NOT FOUND OR c.department_id IS DISTINCT FROM me.department_id THEN
     PERFORM sv._raise_not_yours('complaint_id', format('complaint %s', complaint_id));
   END IF;
+  -- a merged item (primary_id, 74_complaint_duplicate.sql) follows its group's primary: no step of its own
+  -- but the sign-for of a 12345 work order (an acknowledgement, no handling)
+  IF purpose <> 'sign for a 12345 work order' THEN
+    PERFORM sv._complaint_refuse_member(c, purpose);
+  END IF;
   RETURN c;
+END
+$fn$;
+
+-- The merged items still following a primary (sv.complaint.primary_id; not yet replied to): how many.
+CREATE OR REPLACE FUNCTION sv._complaint_following(primary_id bigint) RETURNS integer
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  RETURN (SELECT count(*) FROM sv.complaint c
+          WHERE c.primary_id = _complaint_following.primary_id AND c.state IN ('received', 'accepted', 'handled', 'refused'));
+END
+$fn$;
+
+-- 55000 for a step on a merged item (it follows its primary), naming the primary.
+CREATE OR REPLACE FUNCTION sv._complaint_refuse_member(c sv.complaint, purpose text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF c.primary_id IS NOT NULL THEN
+    RAISE EXCEPTION 'complaint %: merged into complaint % (%), it follows its primary: cannot %', c.id, c.primary_id,
+      (SELECT x.work_order_no FROM sv.complaint x WHERE x.id = c.primary_id), purpose
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Act on the primary item (its reply and closing are applied to every merged item), or undo the merge (sv.complaint_duplicate_undo).';
+  END IF;
+END
+$fn$;
+
+-- 55000 for moving a primary whose merged items still follow it (returned or reassigned alone,
+-- they would stay with a department that no longer handles the matter).
+CREATE OR REPLACE FUNCTION sv._complaint_refuse_primary_move(c sv.complaint, purpose text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_following integer := sv._complaint_following(c.id);
+BEGIN
+  IF v_following > 0 THEN
+    RAISE EXCEPTION 'complaint %: % merged item(s) follow it: cannot %', c.id, v_following, purpose
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Undo the merges first (sv.complaint_duplicate_undo), then move each item.';
+  END IF;
 END
 $fn$;
 
@@ -384,6 +432,7 @@ DECLARE
   c sv.complaint := sv._complaint_for_officer(complaint_id, 'return a complaint');
   v_to text := sv._complaint_next_state(c, 'return');
 BEGIN
+  PERFORM sv._complaint_refuse_primary_move(c, 'return a complaint');
   PERFORM sv._require_reason(reason, 'the item is returned');
   UPDATE sv.complaint x SET department_id = NULL, returns = x.returns + 1,
          sign_start = NULL, sign_workdays = NULL, sign_due = NULL, sign_due_provisional = false, signed_at = NULL,
@@ -409,6 +458,9 @@ DECLARE
 BEGIN
   PERFORM sv._require_given(ARRAY['complaint_id', 'department_id'], ARRAY[complaint_id IS NULL, department_id IS NULL]);
   c := sv._complaint_for_dispatcher(complaint_id);
+  -- a merged item goes where its primary goes; a primary with merged items is not moved alone
+  PERFORM sv._complaint_refuse_member(c, 'assign a complaint');
+  PERFORM sv._complaint_refuse_primary_move(c, 'assign a complaint');
   IF NOT EXISTS (SELECT 1 FROM sv.department d WHERE d.id = complaint_assign.department_id) THEN
     RAISE EXCEPTION 'department_id: department % does not exist', department_id USING ERRCODE = 'foreign_key_violation';
   END IF;
@@ -486,6 +538,70 @@ BEGIN
 END
 $fn$;
 
+-- Merged items follow their primary (docs/complaints.md, "Merged items follow their primary"):
+-- when the primary is replied to (sv.complaint_reply) or closed (sv.complaint_close), every
+-- merged item of its group still behind gets the same step as a step of its own, by the same
+-- officer: the state, the history row (reason naming the primary, detail primary_id,
+-- primary_work_order_no, primary_step), the audit record and, for a 12345 work order, its own
+-- complaint.reply or complaint.status message (sv._complaint_step).  The group: sv.complaint's
+-- primary_id, written by the merge and its undo (74_complaint_duplicate.sql).  The reply from any state
+-- before replied (received, accepted, handled, refused: the primary's handling stands for the
+-- item's), the closing from replied.  No credit event for a merged item (one matter, one event:
+-- the primary's).  The person of each item is never copied.  Returns how many followed.
+CREATE OR REPLACE FUNCTION sv._complaint_group_follow(primary_id bigint, action text, primary_step bigint) RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  p sv.complaint;
+  m sv.complaint;
+  v_n integer := 0;
+  v_reason text;
+  v_follow jsonb;
+BEGIN
+  SELECT * INTO p FROM sv.complaint x WHERE x.id = _complaint_group_follow.primary_id;
+  v_reason := left(format('随主件%s(%s)%s', p.id, p.work_order_no, CASE action WHEN 'reply' THEN '答复' ELSE '办结' END), 500);
+  v_follow := jsonb_build_object('primary_id', p.id, 'primary_work_order_no', p.work_order_no, 'primary_step', primary_step);
+  FOR m IN
+    SELECT x.* FROM sv.complaint x
+    WHERE x.primary_id = _complaint_group_follow.primary_id
+      AND x.state = ANY (CASE action WHEN 'reply' THEN '{received,accepted,handled,refused}'::text[] ELSE '{replied}'::text[] END)
+    -- locked: an item whose merge is undone while this waits for it is read again and left out
+    ORDER BY x.id FOR UPDATE OF x
+  LOOP
+    IF action = 'reply' THEN
+      UPDATE sv.complaint x SET replied_at = now(), reply_text = p.reply_text WHERE x.id = m.id;
+      PERFORM sv._complaint_step(m, 'reply', 'replied', v_reason,
+                jsonb_build_object('reply', p.reply_text, 'outcome', p.outcome) || v_follow);
+    ELSE
+      UPDATE sv.complaint x SET closed_at = now(), substantiated = p.substantiated WHERE x.id = m.id;
+      PERFORM sv._complaint_step(m, 'close', 'closed', v_reason,
+                jsonb_build_object('substantiated', p.substantiated) || v_follow);
+    END IF;
+    v_n := v_n + 1;
+  END LOOP;
+  RETURN v_n;
+END
+$fn$;
+
+-- The reply of a primary goes to every work order of its group: it may not name the reporter
+-- of another item of the group (22023; the names in clear of sv.complaint_person, two
+-- characters or more).  A reply naming its own item's reporter is the officer's choice.
+CREATE OR REPLACE FUNCTION sv._complaint_group_reply_check(c sv.complaint, reply text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM sv.complaint x JOIN sv.complaint_person p ON p.complaint_id = x.id
+             WHERE x.primary_id = c.id AND x.state IN ('received', 'accepted', 'handled', 'refused')
+               AND char_length(p.name) >= 2 AND strpos(reply, p.name) > 0) THEN
+    RAISE EXCEPTION 'reply names the reporter of a merged item: it is sent to every work order of the group'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Write the reply without the names of the people (举报人信息保密).';
+  END IF;
+END
+$fn$;
+
 -- 答复: the reply to the person (closes the reply limit); for a 12345 item it goes back to the
 -- hotline as complaint.reply (the text, never the identity).
 CREATE OR REPLACE FUNCTION sv.complaint_reply(complaint_id bigint, reply text) RETURNS bigint
@@ -496,6 +612,7 @@ DECLARE
   c sv.complaint := sv._complaint_for_officer(complaint_id, 'reply to a complaint');
   v_to text := sv._complaint_next_state(c, 'reply');
   v_problem text;
+  v_step bigint;
 BEGIN
   PERFORM sv._require_given(ARRAY['reply'], ARRAY[reply IS NULL]);
   reply := btrim(reply, E' \n\r\t');
@@ -510,9 +627,14 @@ BEGIN
     RAISE EXCEPTION 'reply is % characters long: at most 2000 are allowed', char_length(reply)
       USING ERRCODE = 'string_data_right_truncation';
   END IF;
+  -- the reply goes to every work order of the group: it may not name a reporter of another item
+  PERFORM sv._complaint_group_reply_check(c, reply);
   UPDATE sv.complaint x SET replied_at = now(), reply_text = reply WHERE x.id = c.id;
-  RETURN sv._complaint_step(c, 'reply', v_to, NULL,
+  v_step := sv._complaint_step(c, 'reply', v_to, NULL,
            jsonb_build_object('reply', reply, 'outcome', c.outcome));
+  -- every merged item still behind follows, as a step of its own (sv._complaint_group_follow)
+  PERFORM sv._complaint_group_follow(c.id, 'reply', v_step);
+  RETURN v_step;
 END
 $fn$;
 
@@ -525,6 +647,7 @@ DECLARE
   c sv.complaint := sv._complaint_for_officer(complaint_id, 'close a complaint');
   v_to text := sv._complaint_next_state(c, 'close');
   v_event bigint;
+  v_step bigint;
 BEGIN
   PERFORM sv._require_given(ARRAY['substantiated'], ARRAY[substantiated IS NULL]);
   IF note IS NOT NULL THEN
@@ -540,8 +663,11 @@ BEGIN
                  'city', sv.local_date(now()), left(format('%s:%s', c.channel, c.work_order_no), 128), NULL, NULL,
                  c.department_id, NULL, NULL, NULL, NULL);
   END IF;
-  RETURN sv._complaint_step(c, 'close', v_to, nullif(note, ''),
+  v_step := sv._complaint_step(c, 'close', v_to, nullif(note, ''),
            jsonb_strip_nulls(jsonb_build_object('substantiated', substantiated, 'credit_event_id', v_event)));
+  -- every merged item replied with it follows (no credit event of its own: one matter, one event)
+  PERFORM sv._complaint_group_follow(c.id, 'close', v_step);
+  RETURN v_step;
 END
 $fn$;
 
@@ -763,6 +889,8 @@ BEGIN
                         ORDER BY y.id DESC LIMIT 1) p
     WHERE x.open AND x.due IS NOT NULL AND x.due < v_day
       AND sv.workdays_between(x.due, v_day) >= greatest(p.supervise_after, 1)
+      -- a merged item follows its primary: its own deadlines are not supervised
+      AND c.primary_id IS NULL
       AND NOT EXISTS (SELECT 1 FROM sv.complaint_supervision s
                       WHERE s.complaint_id = c.id AND s.deadline = x.deadline AND s.due_on = x.due)
     ORDER BY c.id, x.deadline
@@ -828,12 +956,12 @@ GRANT EXECUTE ON FUNCTION sv.complaint_policy_set(text, integer, integer, intege
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.handle_due', '投诉举报办理期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 't.handle_start', 't.handle_workdays', 'handle_due', 'handle_due_provisional',
-   't.handled_at IS NULL', 't.handled_at', 5,
+   't.handled_at IS NULL AND t.primary_id IS NULL', 't.handled_at', 5,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.reply_due', '投诉举报告知期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 't.reply_start', 't.reply_workdays', 'reply_due', 'reply_due_provisional',
-   't.replied_at IS NULL', 't.replied_at', 2,
+   't.replied_at IS NULL AND t.primary_id IS NULL', 't.replied_at', 2,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 
 -- The 12345 platform's own limits (12345 work orders): sign-for from the dispatch, the reply
@@ -841,12 +969,12 @@ SELECT sv._calendar_deadline_register(ROW('complaint.reply_due', '投诉举报�
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.sign_due', '12345工单签收期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 't.sign_start', 't.sign_workdays', 'sign_due', 'sign_due_provisional',
-   't.signed_at IS NULL', 't.signed_at', 0,
+   't.signed_at IS NULL AND t.primary_id IS NULL', 't.signed_at', 0,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 -- sv:rerun (the registry is code: every update registers its rows again, docs/upgrades.md)
 SELECT sv._calendar_deadline_register(ROW('complaint.hotline_reply_due', '12345工单答复期限', 'sv.complaint', 'complaint', 't.id::text',
    't.id = $1::bigint', 't.department_id', 'sv.local_date(t.signed_at)', 't.hotline_reply_workdays', 'hotline_reply_due',
-   'hotline_reply_due_provisional', 't.replied_at IS NULL', 't.replied_at', 3,
+   'hotline_reply_due_provisional', 't.replied_at IS NULL AND t.primary_id IS NULL', 't.replied_at', 3,
    $$t.work_order_no || coalesce(' ' || t.subject_name, ' ' || t.subject_uscc::text, '')$$)::sv.calendar_deadline);
 
 -- The history as officers read it (the items they may read).
@@ -856,7 +984,9 @@ SELECT sv._code_label_register('complaint_step.action', ARRAY[['assign', '派单
 
 CREATE VIEW sv_work.complaint_history WITH (security_invoker = true) AS
   SELECT s.id, s.complaint_id, c.work_order_no, s.action, sv.label_zh('complaint_step.action', s.action) AS action_zh,
-         t.label_zh AS action_name, s.from_state, s.to_state,
+         -- a merged item's step following its primary (74_complaint_duplicate.sql) has no transition row
+         CASE WHEN s.detail ? 'primary_id' THEN sv.label_zh('complaint_step.action', s.action) || '(随主件)' ELSE t.label_zh END
+           AS action_name, s.from_state, s.to_state,
          s.department_id, dp.name_zh AS department_name, s.reason, s.detail, s.acted_by, s.acted_at
   FROM sv.complaint_step s JOIN sv.complaint c ON c.id = s.complaint_id
   LEFT JOIN sv.department dp ON dp.id = s.department_id
@@ -867,7 +997,7 @@ COMMENT ON COLUMN sv_work.complaint_history.complaint_id IS '投诉举报编号'
 COMMENT ON COLUMN sv_work.complaint_history.work_order_no IS '12345工单编号';
 COMMENT ON COLUMN sv_work.complaint_history.action IS '环节代码:assign 派单, sign 签收, return 退回, accept 受理, refuse 不予受理, mediate 调解, case 立案决定, reply 答复, close 办结, revisit 回访';
 COMMENT ON COLUMN sv_work.complaint_history.action_zh IS '环节';
-COMMENT ON COLUMN sv_work.complaint_history.action_name IS '环节名称(按办理前状态细分)';
+COMMENT ON COLUMN sv_work.complaint_history.action_name IS '环节名称(按办理前状态细分;合并件随主件办理的注明“随主件”)';
 COMMENT ON COLUMN sv_work.complaint_history.from_state IS '原状态代码';
 COMMENT ON COLUMN sv_work.complaint_history.to_state IS '新状态代码';
 COMMENT ON COLUMN sv_work.complaint_history.department_id IS '承办部门编号';
@@ -1602,7 +1732,7 @@ AS $fn$
   LIMIT 1
 $fn$;
 
-GRANT EXECUTE ON FUNCTION sv._complaint_current_deadline(sv.complaint)
+GRANT EXECUTE ON FUNCTION sv._complaint_current_deadline(sv.complaint), sv._complaint_following(bigint)
   TO sv_officer, sv_admin, sv_auditor;
 
 -- My queue: the open items of the caller's department (every department's for auditors and
@@ -1618,14 +1748,17 @@ CREATE VIEW sv_work.complaint_queue WITH (security_invoker = true) AS
          d.deadline, d.due_on, sv.workdays_between(sv.local_date(now()), d.due_on) AS workdays_left,
          x.deadline_state, sv.label_zh('deadline.state', x.deadline_state) AS deadline_state_zh,
          c.returns, EXISTS (SELECT 1 FROM sv.complaint_supervision s WHERE s.complaint_id = c.id) AS supervised,
-         EXISTS (SELECT 1 FROM sv.complaint_extension e WHERE e.complaint_id = c.id AND e.approved IS NULL) AS extension_pending
+         EXISTS (SELECT 1 FROM sv.complaint_extension e WHERE e.complaint_id = c.id AND e.approved IS NULL) AS extension_pending,
+         sv._complaint_following(c.id) AS merged_items
   FROM sv.complaint c
   CROSS JOIN LATERAL sv._complaint_current_deadline(c) d
   CROSS JOIN LATERAL (SELECT CASE WHEN d.deadline IS NOT NULL THEN sv.deadline_state(d.deadline, d.due_on, NULL) END
                                AS deadline_state) x
   LEFT JOIN sv.department dp ON dp.id = c.department_id
   WHERE c.state NOT IN ('closed', 'revisited') AND c.department_id IS NOT NULL
-    AND (c.department_id = sv.scope_department() OR (SELECT s.sees_all FROM sv.current_scope() s));
+    AND (c.department_id = sv.scope_department() OR (SELECT s.sees_all FROM sv.current_scope() s))
+    -- a merged item is no work of its own: its primary's row stands for it (merged_items)
+    AND c.primary_id IS NULL;
 COMMENT ON VIEW sv_work.complaint_queue IS
   '投诉举报待办 / The open complaints and reports of the caller''s department: next step, the deadline owed and its state';
 COMMENT ON COLUMN sv_work.complaint_queue.id IS '投诉举报编号';
@@ -1651,6 +1784,7 @@ COMMENT ON COLUMN sv_work.complaint_queue.deadline_state_zh IS '期限状态';
 COMMENT ON COLUMN sv_work.complaint_queue.returns IS '退回次数';
 COMMENT ON COLUMN sv_work.complaint_queue.supervised IS '是否已督办';
 COMMENT ON COLUMN sv_work.complaint_queue.extension_pending IS '是否有待审批的延期申请';
+COMMENT ON COLUMN sv_work.complaint_queue.merged_items IS '随本件办理的合并件数(尚未答复)';
 GRANT SELECT ON sv_work.complaint_queue TO sv_officer, sv_admin, sv_auditor;
 
 CREATE VIEW sv_work.complaint_overdue WITH (security_invoker = true) AS

@@ -28,12 +28,16 @@
 --             sv.complaint_group_member (an item merged into its group's primary item),
 --             sv.complaint_sketch (MinHash band keys of each text: the candidates; derived)
 -- Functions:  officers: sv.complaint_duplicate_confirm, sv.complaint_duplicate_reject,
---             sv.complaint_similar (top-k similar items in the caller's scope);
---             administrators: sv.complaint_duplicate_policy_set;
+--             sv.complaint_duplicate_undo, sv.complaint_similar (top-k similar items in the
+--             caller's scope); administrators: sv.complaint_duplicate_policy_set,
+--             sv.complaint_sketch_rebuild (DBAs); a merge writes sv.complaint.primary_id, by
+--             which the merged items follow their primary's reply and closing (69_complaint_flow.sql);
 --             everyone: sv.complaint_text_search_ready(), sv.complaint_duplicate_rule (the rule)
 -- Views:      sv_work.complaint_duplicate, sv_work.complaint_group, sv_bi.complaint_duplicate_summary
 -- SQLSTATEs:  55000 a proposal already decided, an item already merged, handled or the primary
---             of the candidate's group, or text search blind to Chinese; 42501 not an officer
+--             of the candidate's group, a group whose primary was replied to, an undo of a
+--             merge not confirmed or of an item that followed a reply, or text search blind
+--             to Chinese; 42501 not an officer
 --             of the department; 22023 a missing reason or a bad policy value.
 -- ---------------------------------------------------------------------------------------------
 
@@ -98,7 +102,7 @@ CREATE TABLE sv.complaint_duplicate (
   audit_seq     bigint,
   CONSTRAINT complaint_duplicate_pair_key UNIQUE (complaint_id, candidate_id),
   CONSTRAINT complaint_duplicate_self_check CHECK (complaint_id <> candidate_id),
-  CONSTRAINT complaint_duplicate_state_check CHECK (state IN ('proposed', 'confirmed', 'rejected')),
+  CONSTRAINT complaint_duplicate_state_check CHECK (state IN ('proposed', 'confirmed', 'rejected', 'undone')),
   CONSTRAINT complaint_duplicate_reasons_check CHECK (reasons <@ '{subject,place,text}' AND cardinality(reasons) >= 1),
   CONSTRAINT complaint_duplicate_score_check CHECK (text_score BETWEEN 0 AND 1),
   CONSTRAINT complaint_duplicate_note_check CHECK (char_length(decision_note) <= 500),
@@ -715,10 +719,22 @@ BEGIN
     RAISE EXCEPTION 'complaint %: only a received or accepted item is merged, not one in state %',
       (r.d).complaint_id, (r.item).state USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
+  -- a primary already replied to: the reply is not sent again to a late item (it is handled on
+  -- its own; docs/complaints.md, "Merged items follow their primary")
+  -- locked: a reply of the primary running now either comes first (seen here) or waits for
+  -- this merge (and its merged items then include this one)
+  IF (SELECT x.state FROM sv.complaint x WHERE x.id = v_primary FOR UPDATE) IN ('replied', 'closed', 'revisited') THEN
+    RAISE EXCEPTION 'complaint %: its group''s primary, complaint % (%), was already replied to', (r.d).complaint_id, v_primary,
+      (SELECT x.work_order_no FROM sv.complaint x WHERE x.id = v_primary)
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Handle the item on its own, or reject the proposal.';
+  END IF;
   UPDATE sv.complaint_group_member g SET primary_id = v_primary WHERE g.primary_id = (r.d).complaint_id;
   GET DIAGNOSTICS v_moved = ROW_COUNT;
   INSERT INTO sv.complaint_group_member (complaint_id, primary_id, duplicate_id, merged_by, merged_at)
   VALUES ((r.d).complaint_id, v_primary, (r.d).id, me.login, now());
+  -- the pointer the handling reads (69_complaint_flow.sql: the merged items follow their primary)
+  UPDATE sv.complaint x SET primary_id = v_primary WHERE x.id = (r.d).complaint_id OR x.primary_id = (r.d).complaint_id;
   v_seq := sv.audit_append(me.department_id, 'complaint_duplicate', (r.d).id::text, 'confirm',
              jsonb_build_object('complaint_id', (r.d).complaint_id, 'candidate_id', (r.d).candidate_id, 'primary_id', v_primary,
                                 'members_moved', v_moved, 'from_state', 'proposed', 'to_state', 'confirmed',
@@ -758,6 +774,115 @@ $fn$;
 COMMENT ON FUNCTION sv.complaint_duplicate_reject(bigint, text) IS
   'Officers: reject a likely duplicate (not the same matter), with the reason';
 GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_reject(bigint, text) TO sv_officer;
+
+-- Undo a merge (officers of the department handling the item): the item leaves its group and
+-- is handled on its own again (its own deadlines run again, as before the merge); the proposal
+-- becomes 'undone' (decided_by, decided_at and decision_note are the undo's; the confirmation
+-- stays in the audit chain).  Members the item brought along when it was merged (it was a
+-- primary then) stay in the group they joined: each has its own proposal to undo.
+-- 55000: a proposal not confirmed (or already undone), or an item that already followed a reply
+-- of its primary (it cannot be unanswered); 42501: not the department of the item (answered as
+-- missing when neither item is the caller's department's).
+CREATE OR REPLACE FUNCTION sv.complaint_duplicate_undo(duplicate_id bigint, reason text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  me record := sv._caller();
+  d sv.complaint_duplicate;
+  item sv.complaint;
+  candidate sv.complaint;
+  g sv.complaint_group_member;
+  v_seq bigint;
+BEGIN
+  PERFORM sv._require_given(ARRAY['duplicate_id', 'reason'], ARRAY[duplicate_id IS NULL, reason IS NULL]);
+  PERFORM sv._require_role('undo a merge', '{sv_officer}', 'Only officers of the handling department undo a merge.');
+  PERFORM sv._require_mapping('undo a merge');
+  SELECT * INTO d FROM sv.complaint_duplicate x WHERE x.id = complaint_duplicate_undo.duplicate_id FOR UPDATE;
+  IF FOUND THEN
+    SELECT * INTO item FROM sv.complaint x WHERE x.id = d.complaint_id FOR UPDATE;
+    SELECT * INTO candidate FROM sv.complaint x WHERE x.id = d.candidate_id;
+  END IF;
+  -- the scope, here (SECURITY DEFINER reads past the policies)
+  IF d.id IS NULL OR (item.department_id IS DISTINCT FROM me.department_id
+                      AND candidate.department_id IS DISTINCT FROM me.department_id) THEN
+    PERFORM sv._raise_not_yours('duplicate_id', format('duplicate proposal %s', duplicate_id));
+  END IF;
+  IF item.department_id IS DISTINCT FROM me.department_id THEN
+    RAISE EXCEPTION 'duplicate proposal %: the merged item is not assigned to your department', d.id
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF d.state <> 'confirmed' THEN
+    RAISE EXCEPTION 'duplicate proposal %: only a confirmed merge is undone, it is %', d.id, d.state
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  PERFORM sv._require_reason(reason, 'the merge is undone', 'reason');
+  PERFORM sv._require_label('reason', reason, 500);
+  SELECT * INTO g FROM sv.complaint_group_member x WHERE x.complaint_id = d.complaint_id AND x.duplicate_id = d.id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'duplicate proposal %: complaint % is no longer in the group it joined', d.id, d.complaint_id
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF item.state NOT IN ('received', 'accepted', 'handled', 'refused')
+     OR EXISTS (SELECT 1 FROM sv.complaint_step s WHERE s.complaint_id = item.id AND s.detail ? 'primary_id') THEN
+    RAISE EXCEPTION 'complaint %: it already followed a reply of its primary, complaint %: a reply cannot be taken back',
+      item.id, g.primary_id USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  DELETE FROM sv.complaint_group_member x WHERE x.complaint_id = item.id;
+  UPDATE sv.complaint x SET primary_id = NULL WHERE x.id = item.id;
+  v_seq := sv.audit_append(me.department_id, 'complaint_duplicate', d.id::text, 'undo',
+             jsonb_build_object('complaint_id', d.complaint_id, 'candidate_id', d.candidate_id, 'primary_id', g.primary_id,
+                                'merged_by', g.merged_by, 'merged_at', g.merged_at,
+                                'from_state', 'confirmed', 'to_state', 'undone', 'reason', btrim(reason)));
+  UPDATE sv.complaint_duplicate x SET state = 'undone', decided_by = me.login, decided_at = now(),
+    decision_note = btrim(reason), audit_seq = v_seq
+  WHERE x.id = d.id;
+  RETURN g.primary_id;
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_duplicate_undo(bigint, text) IS
+  'Officers: undo a merge (撤销合并): the item leaves its group and is handled on its own again, with the reason';
+GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_undo(bigint, text) TO sv_officer;
+
+-- Recompute the sketches (DBAs, after changing the sketch parameters; administrators): the items
+-- with id > after_id, in id order, at most batch of them (1-1000000): with all_items false only
+-- those without a sketch row (a text without a trigram never has one), with true every item.
+-- Each through sv._complaint_sketch_write, as the intake's trigger.  Returns the id of the last
+-- item examined, NULL when none was left: call it again with that id (and COMMIT between calls)
+-- until NULL.  One audit record per call.
+CREATE OR REPLACE FUNCTION sv.complaint_sketch_rebuild(batch integer DEFAULT 10000, all_items boolean DEFAULT false,
+  after_id bigint DEFAULT 0) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  r record;
+  v_last bigint;
+  v_examined integer := 0;
+BEGIN
+  PERFORM sv._require_given(ARRAY['batch', 'all_items', 'after_id'], ARRAY[batch IS NULL, all_items IS NULL, after_id IS NULL]);
+  PERFORM sv._require_role('rebuild the duplicate sketches', '{sv_admin}');
+  IF batch NOT BETWEEN 1 AND 1000000 THEN
+    RAISE EXCEPTION 'batch must be 1-1000000, not %', batch USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR r IN
+    SELECT c.id, c.body, c.received_at
+    FROM sv.complaint c LEFT JOIN sv.complaint_sketch s ON s.complaint_id = c.id
+    WHERE c.id > after_id AND (all_items OR s.complaint_id IS NULL)
+    ORDER BY c.id LIMIT batch
+  LOOP
+    PERFORM sv._complaint_sketch_write(r.id, r.body, r.received_at);
+    v_examined := v_examined + 1;
+    v_last := r.id;
+  END LOOP;
+  PERFORM sv.audit_append(NULL, 'complaint_sketch', 'rebuild', 'rebuild',
+    jsonb_build_object('batch', batch, 'all_items', all_items, 'after_id', after_id, 'examined', v_examined, 'last_id', v_last));
+  RETURN v_last;
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_sketch_rebuild(integer, boolean, bigint) IS
+  'Administrators (DBAs): recompute the duplicate search''s sketches in batches (missing ones, or all), audited';
+GRANT EXECUTE ON FUNCTION sv.complaint_sketch_rebuild(integer, boolean, bigint) TO sv_admin;
 
 -- Change the rule (administrators): a new policy row, audited with the one it replaces.
 CREATE OR REPLACE FUNCTION sv.complaint_duplicate_policy_set(window_days integer, text_threshold real,
@@ -812,7 +937,7 @@ GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real,
 
 -- sv:rerun (the labels, 05_code_label: every update registers them again)
 SELECT sv._code_label_register('complaint_duplicate.state', ARRAY[['proposed', '待确认'], ['confirmed', '已合并'],
-  ['rejected', '非重复']]);
+  ['rejected', '非重复'], ['undone', '已撤销合并']]);
 -- sv:rerun (as above)
 SELECT sv._code_label_register('complaint_duplicate.reason', ARRAY[['text', '内容相似'], ['subject', '同一对象'],
   ['place', '同一地点']]);
@@ -856,12 +981,12 @@ COMMENT ON COLUMN sv_work.complaint_duplicate.candidate_person_name IS '在先�
 COMMENT ON COLUMN sv_work.complaint_duplicate.text_score IS '内容相似度(0-1)';
 COMMENT ON COLUMN sv_work.complaint_duplicate.reasons IS '疑似理由代码:text 内容相似, subject 同一对象, place 同一地点';
 COMMENT ON COLUMN sv_work.complaint_duplicate.reasons_zh IS '疑似理由';
-COMMENT ON COLUMN sv_work.complaint_duplicate.state IS '状态代码:proposed 待确认, confirmed 已合并, rejected 非重复';
+COMMENT ON COLUMN sv_work.complaint_duplicate.state IS '状态代码:proposed 待确认, confirmed 已合并, rejected 非重复, undone 已撤销合并';
 COMMENT ON COLUMN sv_work.complaint_duplicate.state_zh IS '状态';
 COMMENT ON COLUMN sv_work.complaint_duplicate.proposed_at IS '提示时间';
-COMMENT ON COLUMN sv_work.complaint_duplicate.decided_by IS '确认人';
-COMMENT ON COLUMN sv_work.complaint_duplicate.decided_at IS '确认时间';
-COMMENT ON COLUMN sv_work.complaint_duplicate.decision_note IS '确认说明或不是重复的理由';
+COMMENT ON COLUMN sv_work.complaint_duplicate.decided_by IS '确认人(已撤销合并的:撤销人)';
+COMMENT ON COLUMN sv_work.complaint_duplicate.decided_at IS '确认时间(已撤销合并的:撤销时间)';
+COMMENT ON COLUMN sv_work.complaint_duplicate.decision_note IS '确认说明、不是重复的理由或撤销合并的理由';
 GRANT SELECT ON sv_work.complaint_duplicate TO sv_officer, sv_admin, sv_auditor;
 
 -- The groups: one row per item of a group (its primary item and every merged one), each with

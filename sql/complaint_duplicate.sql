@@ -64,7 +64,8 @@ RESET ROLE;
 -- nothing was audited or pushed for a proposal
 SELECT d.complaint_id - :a AS item, d.candidate_id - :a AS candidate, round(d.text_score::numeric, 3) AS text_score, d.reasons, d.state
 FROM sv.complaint_duplicate d WHERE d.complaint_id BETWEEN :a AND :e ORDER BY d.complaint_id, d.candidate_id;
-SELECT count(*) AS audited_proposals FROM sv.audit_log WHERE object_kind = 'complaint_duplicate';
+SELECT count(*) AS audited_proposals FROM sv.audit_log WHERE object_kind = 'complaint_duplicate'
+  AND (change ->> 'complaint_id')::bigint BETWEEN :a AND :e;
 SELECT id AS p_ba FROM sv.complaint_duplicate WHERE complaint_id = :b AND candidate_id = :a \gset
 SELECT id AS p_ea FROM sv.complaint_duplicate WHERE complaint_id = :e AND candidate_id = :a \gset
 
@@ -118,7 +119,7 @@ SELECT d.complaint_id - :a AS item, d.candidate_id - :a AS candidate, d.state, d
 FROM sv.complaint_duplicate d WHERE d.complaint_id BETWEEN :a AND :e ORDER BY d.complaint_id, d.candidate_id;
 SELECT l.object_kind, l.action, l.change::jsonb - 'note' - 'reason' - 'complaint_id' - 'candidate_id' - 'primary_id' AS change,
        (l.change ->> 'complaint_id')::bigint - :a AS item
-FROM sv.audit_log l WHERE l.object_kind = 'complaint_duplicate' ORDER BY l.seq;
+FROM sv.audit_log l WHERE l.object_kind = 'complaint_duplicate' AND (l.change ->> 'complaint_id')::bigint BETWEEN :a AND :e ORDER BY l.seq;
 
 -- the group: A carries the handling, B keeps its work order and reporter
 SELECT r AS role, pg_temp.as_role(r, 'SELECT count(*) FROM sv_work.complaint_group') AS can_read

@@ -861,10 +861,17 @@ SET ROLE msa_city;
 SELECT action_name AS "环节", sv.label_zh('complaint.state', to_state) AS "办理后状态", reason AS "理由或说明",
        acted_by AS "操作人"
 FROM sv_work.complaint_history WHERE complaint_id = :complaint_id ORDER BY id;
+\echo '   合并件随主件答复、办结,各自作为本工单的办理环节(各自推送12345,不复制任何人的身份信息):'
+\echo '   the merged work order followed the primary''s reply and closing, each a step of its own (its own message to 12345):'
+SELECT c.work_order_no AS "工单编号", h.action_name AS "环节", sv.label_zh('complaint.state', h.to_state) AS "办理后状态",
+       h.reason AS "理由或说明"
+FROM sv_work.complaint_history h JOIN sv_work.complaint_group c ON c.complaint_id = h.complaint_id
+WHERE c.group_id = :complaint_id AND NOT c.is_primary ORDER BY h.id;
 RESET ROLE;
 SET ROLE pds_admin;
 \echo '   what went to the 12345 system (the outbox; no identity), and the credit event of the substantiated complaint:'
-SELECT kind AS "消息类型", payload ->> 'action' AS "环节", payload ->> 'state' AS "状态", payload ->> 'department' AS "承办部门"
+SELECT payload ->> 'work_order_no' AS "工单编号", kind AS "消息类型", payload ->> 'action' AS "环节", payload ->> 'state' AS "状态",
+       payload ->> 'department' AS "承办部门"
 FROM sv.outbox WHERE endpoint = 'pds-12345' ORDER BY id;
 SELECT uscc AS "统一社会信用代码", kind AS "信用信息类型", severity AS "严重程度", reference AS "来源记录"
 FROM sv.credit_event WHERE reference = 'hotline:12345-DEMO-0001';

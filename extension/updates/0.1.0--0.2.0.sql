@@ -1206,3 +1206,14 @@ ALTER TABLE sv.complaint_duplicate_policy ADD COLUMN place_distance_m integer NO
 ALTER TABLE sv.complaint_duplicate_policy ADD COLUMN max_proposals integer NOT NULL DEFAULT 5,
   ADD CONSTRAINT complaint_duplicate_policy_max_proposals_check CHECK (max_proposals BETWEEN 1 AND 50);
 CREATE INDEX complaint_subject_name_idx ON sv.complaint (subject_name, received_at) WHERE subject_name IS NOT NULL;
+-- 74_complaint_duplicate (issue 18, merged items following their primary): a confirmed merge
+-- can be undone (sv.complaint_duplicate_undo): the proposal's state 'undone'.
+ALTER TABLE sv.complaint_duplicate DROP CONSTRAINT complaint_duplicate_state_check;
+ALTER TABLE sv.complaint_duplicate ADD CONSTRAINT complaint_duplicate_state_check
+  CHECK (state IN ('proposed', 'confirmed', 'rejected', 'undone'));
+-- 68_complaint (issue 18, merged items following their primary): the primary item a merged
+-- item follows (written by the merge and its undo, 74_complaint_duplicate.sql).
+ALTER TABLE sv.complaint ADD COLUMN primary_id bigint,
+  ADD CONSTRAINT complaint_primary_self_check CHECK (primary_id <> id);
+CREATE INDEX complaint_primary_idx ON sv.complaint (primary_id) WHERE primary_id IS NOT NULL;
+UPDATE sv.complaint c SET primary_id = g.primary_id FROM sv.complaint_group_member g WHERE g.complaint_id = c.id;
