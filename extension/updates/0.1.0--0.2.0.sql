@@ -1206,3 +1206,15 @@ ALTER TABLE sv.complaint_duplicate_policy ADD COLUMN place_distance_m integer NO
 ALTER TABLE sv.complaint_duplicate_policy ADD COLUMN max_proposals integer NOT NULL DEFAULT 5,
   ADD CONSTRAINT complaint_duplicate_policy_max_proposals_check CHECK (max_proposals BETWEEN 1 AND 50);
 CREATE INDEX complaint_subject_name_idx ON sv.complaint (subject_name, received_at) WHERE subject_name IS NOT NULL;
+
+-- 74_complaint_duplicate (issue 18, the proposals' sweep mode): the policy's proposal mode
+-- (arrival: in the intake's transaction; sweep: queued for the minute's job) and the queue.
+ALTER TABLE sv.complaint_duplicate_policy ADD COLUMN proposal_mode text NOT NULL DEFAULT 'arrival',
+  ADD CONSTRAINT complaint_duplicate_policy_proposal_mode_check CHECK (proposal_mode IN ('arrival', 'sweep'));
+CREATE TABLE sv.complaint_duplicate_pending (
+  complaint_id bigint PRIMARY KEY REFERENCES sv.complaint (id) ON DELETE CASCADE,
+  queued_at    timestamptz NOT NULL
+);
+ALTER TABLE sv.complaint_duplicate_pending ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_duplicate_pending FORCE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_duplicate_pending', '');
