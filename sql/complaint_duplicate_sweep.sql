@@ -115,6 +115,14 @@ SELECT proposal_mode, proposal_mode_zh, pending, oldest_queued_at IS NOT NULL AS
 FROM sv_bi.complaint_duplicate_backlog;
 RESET ROLE;
 
+-- a queue older than an hour is a finding of the security check (the job does not run)
+SELECT count(*) AS findings_now FROM sv.security_check(false) WHERE finding = 'complaint_duplicate_backlog';
+BEGIN;
+UPDATE sv.complaint_duplicate_pending SET queued_at = queued_at - interval '2 hours';
+SELECT severity, finding, object, regexp_replace(detail, 'since .+?: the job', 'since …: the job') AS detail
+FROM sv.security_check(false) WHERE finding = 'complaint_duplicate_backlog';
+ROLLBACK;
+
 -- the sweep: administrators only (42501 for every other role), max_items 1-100000 (22023), given (22004)
 SELECT r AS role, pg_temp.as_role(r, 'SELECT sv.complaint_duplicate_sweep()') AS sweep
 FROM unnest('{regress_dsw_msa,regress_dsw_health,regress_dsw_nomap,regress_dsw_auditor,regress_dsw_bi,regress_dsw_public,regress_dsw_feed}'::text[]) r;
