@@ -28,12 +28,18 @@
 # fsync and synchronous_commit are on for the runs (reload), reset at the end.  Printed per
 # client count: tps of each, receive / plain, and the server's CPU per item (utime + stime of the
 # postmaster and every child, exited ones through the postmaster's cutime/cstime, /proc).
+# INTAKE_MODE: 'arrival' (default: the duplicate proposals in the intake's transaction) or 'sweep'
+# (the policy's proposal_mode set to sweep after the warm-up: the timed intakes only queue their
+# item; after the runs one sweep of everything received, sv.job_complaint_duplicate_sweep() in
+# batches of 1,000, is timed and its server CPU per item printed; the policy is set back).
 # Goal: receive >= 0.3 x plain at 8 clients.  Run alone: BENCH=09_complaint make bench.
 set -euo pipefail
 secs=${INTAKE_SECONDS:-15}
 texts=${INTAKE_TEXTS:-varied}
 stored=${INTAKE_STORED:-20000}
+mode=${INTAKE_MODE:-arrival}
 [ "$texts" = templates ] && stored=0
+case "$mode" in arrival|sweep) ;; *) echo "INTAKE_MODE must be arrival or sweep" >&2; exit 1;; esac
 case "$texts" in varied|templates) ;; *) echo "INTAKE_TEXTS must be varied or templates" >&2; exit 1;; esac
 pgbench=${PGBIN:-/usr/lib/postgresql/15/bin}/pgbench
 work=$(mktemp -d /tmp/sv_intake_bench.XXXXXX)
@@ -47,7 +53,7 @@ trap cleanup EXIT
 
 # the hotline office's endpoint (never reached: the push worker is off in this instance)
 psql -X -q -v ON_ERROR_STOP=1 -c "ALTER SYSTEM SET sv.push_allowed_hosts = '127.0.0.1'" -c "SELECT pg_reload_conf()" >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -v texts="$texts" -v stored="$stored" -f "$(dirname "$0")/lib/complaint_text.sql" -f - <<'SQL'
+psql -X -q -v ON_ERROR_STOP=1 -v texts="$texts" -v stored="$stored" -v mode="$mode" -f "$(dirname "$0")/lib/complaint_text.sql" -f - <<'SQL'
 SET client_min_messages = warning;
 SET timezone = 'Asia/Shanghai';
 DO $$ BEGIN
@@ -132,13 +138,20 @@ SELECT format('warm-up item: state %s, department %s, steps %s, outbox %s', c.st
               (SELECT count(*) FROM sv.complaint_step s WHERE s.complaint_id = c.id),
               (SELECT count(*) FROM sv.outbox o WHERE o.endpoint = 'BENCH-12345')) AS check
 FROM sv.complaint c WHERE c.id = :warm;
+-- INTAKE_MODE=sweep: from now on the intakes only queue their item
+SELECT :'mode' = 'sweep' AS sweep_mode \gset
+\if :sweep_mode
+SELECT sv.complaint_duplicate_policy_set(p.window_days, p.text_threshold, p.context_threshold, p.address_threshold, p.nearest,
+                                         'bench: proposal mode sweep', NULL, NULL, 'sweep') AS mode_set
+FROM sv.complaint_duplicate_policy p ORDER BY p.id DESC LIMIT 1 \gset
+\endif
 
 ALTER SYSTEM SET fsync = on;
 ALTER SYSTEM SET synchronous_commit = on;
 SELECT pg_reload_conf();
 CHECKPOINT;
 SQL
-echo "texts: $texts, items stored before: $stored; fsync = $(psql -X -At -c 'SHOW fsync'), synchronous_commit = $(psql -X -At -c 'SHOW synchronous_commit'), ${secs} s per run," \
+echo "texts: $texts, items stored before: $stored, proposal mode: $mode; fsync = $(psql -X -At -c 'SHOW fsync'), synchronous_commit = $(psql -X -At -c 'SHOW synchronous_commit'), ${secs} s per run," \
      "load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPU"
 
 cat > "$work/receive.sql" <<'SQL'
@@ -198,6 +211,21 @@ for c in 1 8; do
   fi
   printf '%-8s %10.0f %12.0f %8s %14s %16s %s\n' "$c" "$p" "$a" "$ratio" "$(us "$pt" "$pn")" "$(us "$at" "$an")" "$goal"
 done
+
+if [ "$mode" = sweep ]; then
+  # one sweep of everything the runs queued, as the minute's job does it (batches of 1,000)
+  queued=$(psql -X -At -c 'SELECT count(*) FROM sv.complaint_duplicate_pending')
+  c0=$(server_ticks); t0=$(date +%s.%N)
+  psql -X -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = warning' -c 'CALL sv.job_complaint_duplicate_sweep(1000)'
+  t1=$(date +%s.%N); sleep 1; c1=$(server_ticks)
+  swept=$(psql -X -At -c "SELECT rows_done FROM sv.job_run WHERE job = 'complaint_duplicate_sweep' ORDER BY id DESC LIMIT 1")
+  printf 'sweep: %s items queued, %s swept in %.1f s, %s µs of server CPU per item; still queued: %s\n' "$queued" "${swept:-0}" \
+    "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$(us "$((c1 - c0))" "$(( ${swept:-0} > 0 ? ${swept:-0} : 1 ))")" \
+    "$(psql -X -At -c 'SELECT count(*) FROM sv.complaint_duplicate_pending')"
+  psql -X -q -v ON_ERROR_STOP=1 -c "SELECT sv.complaint_duplicate_policy_set(p.window_days, p.text_threshold, p.context_threshold,
+      p.address_threshold, p.nearest, 'bench: back to arrival', NULL, NULL, 'arrival')
+    FROM sv.complaint_duplicate_policy p ORDER BY p.id DESC LIMIT 1" >/dev/null
+fi
 
 psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 ALTER SYSTEM RESET fsync;

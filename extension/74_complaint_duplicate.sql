@@ -26,14 +26,18 @@
 -- Tables:     sv.complaint_duplicate_policy (window and thresholds: the latest row is in force),
 --             sv.complaint_duplicate (proposals: item, candidate, score, reasons, decision),
 --             sv.complaint_group_member (an item merged into its group's primary item),
---             sv.complaint_sketch (MinHash band keys of each text: the candidates; derived)
+--             sv.complaint_sketch (MinHash band keys of each text: the candidates; derived),
+--             sv.complaint_duplicate_pending (items queued in sweep mode for the next sweep)
 -- Functions:  officers: sv.complaint_duplicate_confirm, sv.complaint_duplicate_reject,
 --             sv.complaint_duplicate_undo, sv.complaint_similar (top-k similar items in the
 --             caller's scope); administrators: sv.complaint_duplicate_policy_set,
---             sv.complaint_sketch_rebuild (DBAs); a merge writes sv.complaint.primary_id, by
---             which the merged items follow their primary's reply and closing (69_complaint_flow.sql);
+--             sv.complaint_sketch_rebuild (DBAs), sv.complaint_duplicate_sweep (proposal mode
+--             'sweep': the minute's job sv.job_complaint_duplicate_sweep, 95_jobs.sql); a merge
+--             writes sv.complaint.primary_id, by which the merged items follow their primary's
+--             reply and closing (69_complaint_flow.sql);
 --             everyone: sv.complaint_text_search_ready(), sv.complaint_duplicate_rule (the rule)
--- Views:      sv_work.complaint_duplicate, sv_work.complaint_group, sv_bi.complaint_duplicate_summary
+-- Views:      sv_work.complaint_duplicate, sv_work.complaint_group, sv_bi.complaint_duplicate_summary,
+--             sv_bi.complaint_duplicate_backlog (the sweep's queue)
 -- SQLSTATEs:  55000 a proposal already decided, an item already merged, handled or the primary
 --             of the candidate's group, a group whose primary was replied to, an undo of a
 --             merge not confirmed or of an item that followed a reply, or text search blind
@@ -48,7 +52,11 @@
 -- (metres, on the WGS 84 spheroid), and how many proposals one arrival gets at most (the
 -- likeliest: most reasons, then the highest text similarity): in a window of a city's month
 -- (tens of thousands of items about the same trades and streets) the rule accepts more
--- unrelated items than an officer can read, and the best few are what the officer needs.  Rows, not settings: one rule for every session, changed by an
+-- unrelated items than an officer can read, and the best few are what the officer needs.
+-- proposal_mode: when the proposals are made: 'arrival' (the default) in the intake's own
+-- transaction, 'sweep' by the minute's job (sv.complaint_duplicate_sweep): the intake only
+-- queues the item (sv.complaint_duplicate_pending), so that its cost no longer grows with the
+-- city's volume.  Rows, not settings: one rule for every session, changed by an
 -- administrator with an audit record (a GUC could be SET by any caller).
 CREATE TABLE sv.complaint_duplicate_policy (
   id                integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -63,6 +71,7 @@ CREATE TABLE sv.complaint_duplicate_policy (
   builtin           boolean NOT NULL DEFAULT false,
   place_distance_m  integer NOT NULL DEFAULT 200,
   max_proposals     integer NOT NULL DEFAULT 5,
+  proposal_mode     text NOT NULL DEFAULT 'arrival',
   CONSTRAINT complaint_duplicate_policy_window_check CHECK (window_days BETWEEN 1 AND 366),
   CONSTRAINT complaint_duplicate_policy_threshold_check
     CHECK (text_threshold BETWEEN 0.05 AND 1 AND context_threshold BETWEEN 0.05 AND text_threshold
@@ -70,7 +79,8 @@ CREATE TABLE sv.complaint_duplicate_policy (
   CONSTRAINT complaint_duplicate_policy_nearest_check CHECK (nearest BETWEEN 1 AND 500),
   CONSTRAINT complaint_duplicate_policy_note_check CHECK (char_length(note) BETWEEN 4 AND 500),
   CONSTRAINT complaint_duplicate_policy_distance_check CHECK (place_distance_m BETWEEN 10 AND 5000),
-  CONSTRAINT complaint_duplicate_policy_max_proposals_check CHECK (max_proposals BETWEEN 1 AND 50)
+  CONSTRAINT complaint_duplicate_policy_max_proposals_check CHECK (max_proposals BETWEEN 1 AND 50),
+  CONSTRAINT complaint_duplicate_policy_proposal_mode_check CHECK (proposal_mode IN ('arrival', 'sweep'))
 );
 COMMENT ON TABLE sv.complaint_duplicate_policy IS
   'When a complaint or report is proposed as a likely duplicate of an earlier one (重复件): window and thresholds; the latest row is in force';
@@ -339,6 +349,20 @@ COMMENT ON TABLE sv.complaint_sketch IS
 ALTER TABLE sv.complaint_sketch ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint_sketch FORCE ROW LEVEL SECURITY;
 
+-- The items an intake queued for the sweep (the policy's proposal_mode 'sweep'): neither their
+-- sketch nor their proposals are made yet; sv.complaint_duplicate_sweep makes both, in id order,
+-- and removes the row.  Dumped: a restore keeps the work still to do (the sketches are not
+-- dumped, but the restore's own trigger writes them; the proposals of these items are not).
+CREATE TABLE sv.complaint_duplicate_pending (
+  complaint_id bigint PRIMARY KEY REFERENCES sv.complaint (id) ON DELETE CASCADE,
+  queued_at    timestamptz NOT NULL
+);
+COMMENT ON TABLE sv.complaint_duplicate_pending IS
+  'Complaints received in sweep mode whose sketch and duplicate proposals the next sweep makes (sv.complaint_duplicate_sweep)';
+ALTER TABLE sv.complaint_duplicate_pending ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_duplicate_pending FORCE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_duplicate_pending', '');
+
 -- Store the sketch of one item from its MinHash values and trigram codes (NULL minhash: a text
 -- without a trigram has no sketch and is similar to nothing).
 CREATE OR REPLACE FUNCTION sv._complaint_sketch_store(complaint_id bigint, received_at timestamptz, minhash bigint[],
@@ -571,28 +595,114 @@ $fn$;
 
 -- Every row inserted into sv.complaint gets its sketch (a restore's too: the sketches are not
 -- dumped).  Every item inserted by an intake (every channel's: sv._complaint_intake records it
--- with recorded_at = now()) is compared at once, with the sketch just computed.  A row written
--- with another recorded_at is not an arrival but a restore (pg_restore loads sv.complaint before
--- the proposals, which it restores as they were) or a copy: no proposal.
-CREATE OR REPLACE FUNCTION sv._complaint_duplicate_on_intake() RETURNS trigger
+-- with recorded_at = now()) is compared at once, with the sketch just computed; or, when the
+-- policy's proposal_mode is 'sweep', only queued (sv.complaint_duplicate_pending): the sweep
+-- writes its sketch and makes its proposals within the minute.  A row written with another
+-- recorded_at is not an arrival but a restore (pg_restore loads sv.complaint before the
+-- proposals, which it restores as they were) or a copy: its sketch at once, no proposal.
+-- The sketch of an item, and its proposals when propose (the trigger's and the sweep's work):
+-- the trigram elements computed once, for the MinHash values and the codes.  Returns how many
+-- proposals were stored.
+CREATE OR REPLACE FUNCTION sv._complaint_sketch_and_propose(item sv.complaint, propose boolean) RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
 DECLARE
-  v_elements text[] := sv.complaint_text_trigram_elements(NEW.body);
+  v_elements text[] := sv.complaint_text_trigram_elements(item.body);
   v_minhash bigint[] := sv.complaint_minhash(v_elements, 240);
   v_trigrams integer[] := sv.complaint_trigram_codes(v_elements);
-  v_place integer[] := sv.complaint_text_trigrams(NEW.place_address);
+  v_place integer[] := sv.complaint_text_trigrams(item.place_address);
 BEGIN
-  PERFORM sv._complaint_sketch_store(NEW.id, NEW.received_at, v_minhash, v_trigrams, v_place);
-  IF NEW.recorded_at = now() AND sv._complaint_text_search_warn(NEW.id) THEN
-    PERFORM sv._complaint_duplicate_propose(NEW, v_minhash, v_trigrams, v_place);
+  PERFORM sv._complaint_sketch_store(item.id, item.received_at, v_minhash, v_trigrams, v_place);
+  IF propose THEN
+    RETURN sv._complaint_duplicate_propose(item, v_minhash, v_trigrams, v_place);
+  END IF;
+  RETURN 0;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION sv._complaint_duplicate_on_intake() RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  IF NEW.recorded_at <> now() THEN
+    PERFORM sv._complaint_sketch_and_propose(NEW, false);
+  ELSIF (SELECT p.proposal_mode FROM sv.complaint_duplicate_policy p ORDER BY p.id DESC LIMIT 1) = 'sweep' THEN
+    INSERT INTO sv.complaint_duplicate_pending (complaint_id, queued_at) VALUES (NEW.id, now())
+    ON CONFLICT ON CONSTRAINT complaint_duplicate_pending_pkey DO NOTHING;
+  ELSE
+    -- the sketch; the proposals unless pg_trgm is blind to Chinese (then the warning)
+    PERFORM sv._complaint_sketch_and_propose(NEW, sv._complaint_text_search_warn(NEW.id));
   END IF;
   RETURN NULL;
 END
 $fn$;
 CREATE TRIGGER complaint_duplicate_propose AFTER INSERT ON sv.complaint
   FOR EACH ROW EXECUTE FUNCTION sv._complaint_duplicate_on_intake();
+
+-- The sweep (proposal_mode 'sweep'): at most max_items queued items, in id order, each locked
+-- (FOR UPDATE SKIP LOCKED: two sweeps at once never take the same item; the second takes the
+-- next ones), each given its sketch and its proposals exactly as the intake's trigger does in
+-- arrival mode, then removed from the queue.  In id order, each item is compared with every
+-- item swept (or sketched at arrival) before it, as if it had arrived then: the pairs are those
+-- of arrival mode (two sweeps at once do not see each other's items, as two intakes at once do
+-- not in arrival mode).  An item queued while the mode was 'sweep' is swept whatever the mode
+-- is now.  One audit record per sweep that took an item (the run: how many, the first and last
+-- item, the job run); the proposals are not audited, as at arrival.  Where pg_trgm is blind to
+-- Chinese: the sketches, no proposal, one warning.  Returns how many items were swept.
+CREATE OR REPLACE FUNCTION sv._complaint_duplicate_sweep(max_items integer, job_run bigint DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_ids bigint[];
+  v_ready boolean;
+  c sv.complaint;
+  v_proposed integer := 0;
+  n integer;
+BEGIN
+  v_ids := ARRAY(SELECT q.complaint_id FROM sv.complaint_duplicate_pending q ORDER BY q.complaint_id
+                 LIMIT max_items FOR UPDATE SKIP LOCKED);
+  n := cardinality(v_ids);
+  IF n = 0 THEN
+    RETURN 0;
+  END IF;
+  v_ready := sv.complaint_text_search_ready();
+  FOR c IN SELECT x.* FROM sv.complaint x WHERE x.id = ANY (v_ids) ORDER BY x.id LOOP
+    v_proposed := v_proposed + sv._complaint_sketch_and_propose(c, v_ready);
+  END LOOP;
+  DELETE FROM sv.complaint_duplicate_pending q WHERE q.complaint_id = ANY (v_ids);
+  IF NOT v_ready THEN
+    RAISE WARNING 'complaints % to %: no duplicate proposed: pg_trgm sees no Chinese characters in this database (LC_CTYPE %)',
+      v_ids[1], v_ids[n], (SELECT datctype FROM pg_database WHERE datname = current_database())
+      USING HINT = 'Use a database whose LC_CTYPE is C.UTF-8 or zh_CN.UTF-8 (docs/install.md); sv.security_check() reports it.';
+  END IF;
+  PERFORM sv.audit_append(NULL, 'complaint_duplicate_pending', format('%s-%s', v_ids[1], v_ids[n]), 'sweep',
+    jsonb_build_object('swept', n, 'proposed', v_proposed, 'first', v_ids[1], 'last', v_ids[n], 'max_items', max_items,
+                       'job_run', job_run));
+  RETURN n;
+END
+$fn$;
+
+-- The same for administrators (the minute's job, sv.job_complaint_duplicate_sweep, calls it
+-- too): 42501 for every other role, 22023 for max_items outside 1-100000.
+CREATE OR REPLACE FUNCTION sv.complaint_duplicate_sweep(max_items integer DEFAULT 1000) RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+BEGIN
+  PERFORM sv._require_given(ARRAY['max_items'], ARRAY[max_items IS NULL]);
+  PERFORM sv._require_role('sweep the duplicate proposals of complaints', '{sv_admin}');
+  IF max_items NOT BETWEEN 1 AND 100000 THEN
+    RAISE EXCEPTION 'max_items must be 1-100000, not %', max_items USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN sv._complaint_duplicate_sweep(max_items);
+END
+$fn$;
+COMMENT ON FUNCTION sv.complaint_duplicate_sweep(integer) IS
+  'Administrators: make the sketch and the duplicate proposals of at most max_items complaints queued in sweep mode, in id order; returns how many';
+GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_sweep(integer) TO sv_admin;
 
 -- The k items most similar in text to item complaint_id that the caller may read (the search
 -- behind the proposals, for an officer looking further): id, work order, similarity, received,
@@ -887,7 +997,7 @@ GRANT EXECUTE ON FUNCTION sv.complaint_sketch_rebuild(integer, boolean, bigint) 
 -- Change the rule (administrators): a new policy row, audited with the one it replaces.
 CREATE OR REPLACE FUNCTION sv.complaint_duplicate_policy_set(window_days integer, text_threshold real,
   context_threshold real, address_threshold real, nearest integer, note text, place_distance_m integer DEFAULT NULL,
-  max_proposals integer DEFAULT NULL) RETURNS void
+  max_proposals integer DEFAULT NULL, proposal_mode text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
@@ -916,24 +1026,29 @@ BEGIN
   IF max_proposals NOT BETWEEN 1 AND 50 THEN
     RAISE EXCEPTION 'max_proposals must be 1-50, not %', max_proposals USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  proposal_mode := coalesce(proposal_mode, p.proposal_mode);
+  IF proposal_mode NOT IN ('arrival', 'sweep') THEN
+    RAISE EXCEPTION 'proposal_mode must be arrival or sweep, not %', quote_literal(proposal_mode)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   PERFORM sv._require_reason(note, 'the rule changes', 'note');
   PERFORM sv._require_label('note', note, 500);
   PERFORM pg_advisory_xact_lock(pg_catalog.hashtext('sv.complaint_duplicate_policy'), 0);
   INSERT INTO sv.complaint_duplicate_policy (window_days, text_threshold, context_threshold, address_threshold, nearest, note,
-                                             updated_by, updated_at, builtin, place_distance_m, max_proposals)
+                                             updated_by, updated_at, builtin, place_distance_m, max_proposals, proposal_mode)
   VALUES (window_days, text_threshold, context_threshold, address_threshold, nearest, btrim(note), me.login, now(), false,
-          place_distance_m, max_proposals);
+          place_distance_m, max_proposals, proposal_mode);
   PERFORM sv.audit_append(NULL, 'complaint_duplicate_policy', 'rule', 'update',
     jsonb_build_object('window_days', window_days, 'text_threshold', text_threshold, 'context_threshold', context_threshold,
                        'address_threshold', address_threshold, 'nearest', nearest, 'place_distance_m', place_distance_m,
-                       'max_proposals', max_proposals,
+                       'max_proposals', max_proposals, 'proposal_mode', proposal_mode,
                        'note', btrim(note),
                        'before', to_jsonb(p) - 'updated_by' - 'updated_at' - 'builtin' - 'id'));
 END
 $fn$;
-COMMENT ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text, integer, integer) IS
-  'Administrators: change the duplicate rule of complaints (window, thresholds), audited';
-GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text, integer, integer) TO sv_admin;
+COMMENT ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text, integer, integer, text) IS
+  'Administrators: change the duplicate rule of complaints (window, thresholds, proposal mode), audited';
+GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_policy_set(integer, real, real, real, integer, text, integer, integer, text) TO sv_admin;
 
 -- sv:rerun (the labels, 05_code_label: every update registers them again)
 SELECT sv._code_label_register('complaint_duplicate.state', ARRAY[['proposed', '待确认'], ['confirmed', '已合并'],
@@ -941,6 +1056,9 @@ SELECT sv._code_label_register('complaint_duplicate.state', ARRAY[['proposed', '
 -- sv:rerun (as above)
 SELECT sv._code_label_register('complaint_duplicate.reason', ARRAY[['text', '内容相似'], ['subject', '同一对象'],
   ['place', '同一地点']]);
+-- sv:rerun (as above)
+SELECT sv._code_label_register('complaint_duplicate_policy.proposal_mode', ARRAY[['arrival', '接收时即比对'],
+  ['sweep', '每分钟批量比对']]);
 
 -- The proposals the caller may read, both items side by side: the reporter of each in clear
 -- only for the department assigned to that item (sv.complaint_person's policy), masked for
@@ -1040,3 +1158,20 @@ COMMENT ON COLUMN sv_bi.complaint_duplicate_summary.merged IS '已合并数';
 COMMENT ON COLUMN sv_bi.complaint_duplicate_summary.rejected IS '确认非重复数';
 COMMENT ON COLUMN sv_bi.complaint_duplicate_summary.pending IS '待确认数';
 GRANT SELECT ON sv_bi.complaint_duplicate_summary TO sv_bi, sv_auditor, sv_admin;
+
+-- The sweep's backlog (proposal_mode 'sweep'), one row: the mode in force, how many items wait
+-- for their proposals and since when; a DBA sees a sweep falling behind (the job runs every
+-- minute: a wait of minutes is normal, of hours is not).
+CREATE VIEW sv_bi.complaint_duplicate_backlog AS
+  SELECT p.proposal_mode, sv.label_zh('complaint_duplicate_policy.proposal_mode', p.proposal_mode) AS proposal_mode_zh,
+         q.pending, q.oldest_queued_at, date_trunc('second', now() - q.oldest_queued_at) AS oldest_wait
+  FROM (SELECT x.proposal_mode FROM sv.complaint_duplicate_policy x ORDER BY x.id DESC LIMIT 1) p
+  CROSS JOIN (SELECT count(*) AS pending, min(w.queued_at) AS oldest_queued_at FROM sv.complaint_duplicate_pending w) q;
+COMMENT ON VIEW sv_bi.complaint_duplicate_backlog IS
+  '重复件比对积压 / Complaints waiting for the sweep''s duplicate proposals: how many, since when';
+COMMENT ON COLUMN sv_bi.complaint_duplicate_backlog.proposal_mode IS '比对方式代码:arrival 接收时即比对, sweep 每分钟批量比对';
+COMMENT ON COLUMN sv_bi.complaint_duplicate_backlog.proposal_mode_zh IS '比对方式';
+COMMENT ON COLUMN sv_bi.complaint_duplicate_backlog.pending IS '待比对件数';
+COMMENT ON COLUMN sv_bi.complaint_duplicate_backlog.oldest_queued_at IS '最早待比对件的排队时间';
+COMMENT ON COLUMN sv_bi.complaint_duplicate_backlog.oldest_wait IS '最早待比对件已等待时长';
+GRANT SELECT ON sv_bi.complaint_duplicate_backlog TO sv_bi, sv_auditor, sv_admin;

@@ -148,6 +148,16 @@ BEGIN
              (SELECT d.datctype FROM pg_database d WHERE d.datname = current_database()));
   END IF;
 
+  -- Complaints queued for their duplicate proposals (proposal mode 'sweep') for more than an
+  -- hour: the minute's job does not run (74_complaint_duplicate.sql).
+  RETURN QUERY
+  SELECT 'medium', 'complaint_duplicate_backlog', 'sv.complaint_duplicate_pending',
+         format('%s complaint(s) queued for their duplicate proposals, the oldest since %s: the job sv-complaint-duplicate-sweep '
+                'does not run (sv_work.job_run, cron.job_run_details); run SELECT sv.complaint_duplicate_sweep() meanwhile',
+                count(*), min(q.queued_at))
+  FROM sv.complaint_duplicate_pending q
+  HAVING min(q.queued_at) < now() - interval '1 hour';
+
   -- Endpoints the push worker may not contact, enabled or not (a disabled one's messages fail
   -- once it is enabled again), by the parser the worker uses (sv._url_parse, libcurl); plain
   -- headers that look like credentials (stored before the rule, readable by officers); and

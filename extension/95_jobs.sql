@@ -6,7 +6,8 @@
 -- Tables:     sv.job_run (one row per run: progress, outcome, error; written only by the jobs)
 -- Procedures: sv.job_credit_rescore(batch_size), sv.job_outbox_cleanup(batch_size),
 --             sv.job_security_check(), sv.job_deadline_sweep(batch_size),
---             sv.job_risk_scan(batch_size) (66_risk.sql); CALL them outside a
+--             sv.job_risk_scan(batch_size) (66_risk.sql), sv.job_complaint_duplicate_sweep(batch_size)
+--             (74_complaint_duplicate.sql: every minute); CALL them outside a
 --             transaction block
 -- Functions:  sv.schedule_jobs(run_as), sv.unschedule_jobs() (pg_cron, administrators)
 --             sv._jobs() (the list of jobs with their schedules: add later jobs there)
@@ -90,7 +91,11 @@ AS $fn$
     -- daily, 07:45 Beijing time, after the deadline sweep (催办): supervise (督办) the complaints
     -- still overdue after their policy's period
     ('complaint_supervise', 'sv-complaint-supervise', '45 23 * * *', 'CALL sv.job_complaint_supervise()',
-     ARRAY['sv_admin'], 'supervise (督办) the complaint deadlines still overdue after their policy''s period (69_complaint_flow.sql)')
+     ARRAY['sv_admin'], 'supervise (督办) the complaint deadlines still overdue after their policy''s period (69_complaint_flow.sql)'),
+    -- every minute: the duplicate proposals of the complaints queued in sweep mode (a run only
+    -- when items are queued)
+    ('complaint_duplicate_sweep', 'sv-complaint-duplicate-sweep', '* * * * *', 'CALL sv.job_complaint_duplicate_sweep()',
+     ARRAY['sv_admin'], 'make the duplicate proposals of the complaints queued in sweep mode (74_complaint_duplicate.sql)')
 $fn$;
 
 -- The advisory lock a run holds for its session: one run of a job at a time.
@@ -527,6 +532,42 @@ BEGIN
 END
 $fn$;
 
+-- The duplicate proposals of the complaints queued in sweep mode (sv._complaint_duplicate_sweep,
+-- 74_complaint_duplicate.sql), at most batch_size items per committed batch, in id order.  The
+-- first call counts the items queued: the run sweeps that many (items queued later wait for the
+-- next minute's run, so that a run ends even while the hotline keeps sending).  Each batch is
+-- audited by the sweep, with the run.
+CREATE OR REPLACE FUNCTION sv._job_complaint_duplicate_sweep_step(r sv.job_run, batch_size integer) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, sv, pg_temp
+AS $fn$
+DECLARE
+  v_n integer;
+BEGIN
+  IF r.rows_total IS NULL THEN
+    UPDATE sv.job_run x
+       SET rows_total = (SELECT count(*) FROM sv.complaint_duplicate_pending), result = jsonb_build_object('swept', 0),
+           updated_at = now()
+     WHERE x.id = r.id;
+    RETURN 0;
+  END IF;
+  IF r.rows_done >= r.rows_total THEN
+    RETURN NULL;
+  END IF;
+  v_n := sv._complaint_duplicate_sweep(least(batch_size, 100000, r.rows_total - r.rows_done)::integer, r.id);
+  IF v_n = 0 THEN
+    RETURN NULL;
+  END IF;
+  UPDATE sv.job_run x
+     SET rows_done = x.rows_done + v_n, result = jsonb_build_object('swept', (x.result ->> 'swept')::bigint + v_n),
+         updated_at = now()
+   WHERE x.id = r.id
+  RETURNING x.rows_done INTO r.rows_done;
+  RAISE NOTICE 'job % run %: % of % complaints swept', r.job, r.id, r.rows_done, r.rows_total;
+  RETURN v_n;
+END
+$fn$;
+
 -- One step of the caller's own run: the rows it did (0: prepared), NULL when the job is done.
 CREATE OR REPLACE FUNCTION sv._job_step(run bigint, batch_size integer) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -549,6 +590,7 @@ BEGIN
     WHEN 'bulletin_monthly' THEN sv._job_evaluation_step(r)
     WHEN 'joint_notice_sweep' THEN sv._job_sweep_step(r)
     WHEN 'complaint_supervise' THEN sv._job_sweep_step(r)
+    WHEN 'complaint_duplicate_sweep' THEN sv._job_complaint_duplicate_sweep_step(r, batch_size)
   END;
   IF v_n IS NULL THEN
     -- the work is done: only now may the run end as succeeded
@@ -753,6 +795,23 @@ $fn$;
 COMMENT ON PROCEDURE sv.job_complaint_supervise() IS
   'Job: supervise (督办) the complaint deadlines still overdue after their policy''s period (sv.complaint_supervise_sweep) (daily)';
 
+-- Every minute; nothing queued (arrival mode, or the last run took everything): no run, so that
+-- an idle minute leaves neither a run nor an audit record (the queue's age is in
+-- sv_bi.complaint_duplicate_backlog).
+CREATE OR REPLACE PROCEDURE sv.job_complaint_duplicate_sweep(batch_size integer DEFAULT 1000)
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  PERFORM sv._job_check('complaint_duplicate_sweep', batch_size);
+  IF NOT EXISTS (SELECT 1 FROM sv_bi.complaint_duplicate_backlog b WHERE b.pending > 0) THEN
+    RETURN;
+  END IF;
+  CALL sv._job_drive('complaint_duplicate_sweep', batch_size);
+END
+$fn$;
+COMMENT ON PROCEDURE sv.job_complaint_duplicate_sweep(integer) IS
+  'Job: the duplicate proposals of the complaints queued in sweep mode (sv.complaint_duplicate_sweep), batch_size per committed batch (every minute)';
+
 -- Whether pg_cron is installed in this database (then this is cron.database_name).
 CREATE OR REPLACE FUNCTION sv._has_pg_cron() RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -854,7 +913,7 @@ CREATE VIEW sv_work.job_run WITH (security_invoker = true) AS
   FROM sv.job_run r;
 COMMENT ON VIEW sv_work.job_run IS '定时任务运行记录 / Runs of the scheduled jobs, newest last: progress, outcome and error (administrators, auditors)';
 COMMENT ON COLUMN sv_work.job_run.id IS '运行编号';
-COMMENT ON COLUMN sv_work.job_run.job IS '任务代码:credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒, risk_scan 风险扫描(每日增量), risk_scan_full 风险全量扫描(每周), kpi_refresh 评价指标日汇总, bulletin_weekly 周检查, bulletin_monthly 月通报, joint_notice_sweep 抄告抄送, complaint_supervise 投诉举报督办';
+COMMENT ON COLUMN sv_work.job_run.job IS '任务代码:credit_rescore 信用重评, outbox_cleanup 推送清理, security_check 安全自检, deadline_sweep 催办与逾期提醒, risk_scan 风险扫描(每日增量), risk_scan_full 风险全量扫描(每周), kpi_refresh 评价指标日汇总, bulletin_weekly 周检查, bulletin_monthly 月通报, joint_notice_sweep 抄告抄送, complaint_supervise 投诉举报督办, complaint_duplicate_sweep 重复件批量比对';
 COMMENT ON COLUMN sv_work.job_run.job_zh IS '任务名称';
 COMMENT ON COLUMN sv_work.job_run.outcome IS '运行结果代码:running 运行中, succeeded 成功, failed 失败, interrupted 中断';
 COMMENT ON COLUMN sv_work.job_run.outcome_zh IS '运行结果';
@@ -872,7 +931,8 @@ COMMENT ON COLUMN sv_work.job_run.result IS '运行结果明细(计数、自检�
 SELECT sv._code_label_register('job.name', ARRAY[['credit_rescore', '信用重评'], ['outbox_cleanup', '推送清理'],
   ['security_check', '安全自检'], ['deadline_sweep', '催办与逾期提醒'], ['risk_scan', '风险扫描(每日增量)'],
   ['risk_scan_full', '风险全量扫描(每周)'], ['kpi_refresh', '评价指标日汇总'], ['bulletin_weekly', '周检查'],
-  ['bulletin_monthly', '月通报'], ['joint_notice_sweep', '抄告抄送'], ['complaint_supervise', '投诉举报督办']]);
+  ['bulletin_monthly', '月通报'], ['joint_notice_sweep', '抄告抄送'], ['complaint_supervise', '投诉举报督办'],
+  ['complaint_duplicate_sweep', '重复件批量比对']]);
 -- sv:rerun (as above)
 SELECT sv._code_label_register('job_run.outcome', ARRAY[['running', '运行中'], ['succeeded', '成功'], ['failed', '失败'],
   ['interrupted', '中断']]);
@@ -881,11 +941,13 @@ GRANT SELECT ON sv_work.job_run TO sv_admin, sv_auditor;
 REVOKE ALL ON PROCEDURE sv._job_drive(text, integer, jsonb), sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer),
                         sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer, text[]),
                         sv.job_risk_scan_full(integer, text[]), sv.job_kpi_refresh(), sv.job_bulletin_weekly(),
-                        sv.job_bulletin_monthly(), sv.job_joint_notice_sweep(), sv.job_complaint_supervise() FROM PUBLIC;
+                        sv.job_bulletin_monthly(), sv.job_joint_notice_sweep(), sv.job_complaint_supervise(),
+                        sv.job_complaint_duplicate_sweep(integer) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE sv.job_credit_rescore(integer), sv.job_outbox_cleanup(integer) TO sv_admin, sv_integration;
 GRANT EXECUTE ON PROCEDURE sv.job_security_check(), sv.job_deadline_sweep(integer), sv.job_risk_scan(integer, text[]),
                            sv.job_risk_scan_full(integer, text[]), sv.job_kpi_refresh(), sv.job_bulletin_weekly(),
-                           sv.job_bulletin_monthly(), sv.job_joint_notice_sweep(), sv.job_complaint_supervise() TO sv_admin;
+                           sv.job_bulletin_monthly(), sv.job_joint_notice_sweep(), sv.job_complaint_supervise(),
+                           sv.job_complaint_duplicate_sweep(integer) TO sv_admin;
 -- the steps the job procedures (SECURITY INVOKER) call; each checks the caller and the run
 GRANT EXECUTE ON PROCEDURE sv._job_drive(text, integer, jsonb) TO sv_admin, sv_integration;
 GRANT EXECUTE ON FUNCTION sv._job_check(text, integer), sv._job_start(text, integer, jsonb), sv._job_step(bigint, integer),

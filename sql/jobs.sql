@@ -271,6 +271,45 @@ DELETE FROM sv.complaint_supervision WHERE complaint_id = :rgj_complaint;
 DELETE FROM sv.complaint WHERE id = :rgj_complaint;
 SET session_replication_role = DEFAULT;
 
+-- the duplicate proposals' sweep (74_complaint_duplicate.sql), every minute: with the policy in
+-- sweep mode two items received are queued; a run sweeps them in committed batches of
+-- batch_size (each batch audited with the run); with nothing queued a call leaves no run;
+-- officers may not run it
+SET ROLE regress_job_admin;
+SELECT sv.complaint_duplicate_policy_set(30, 0.2, 0.16, 0.5, 50, '任务测试:定时批量比对', proposal_mode => 'sweep');
+SET ROLE regress_job_feed;
+SELECT sv.complaint_receive('{"work_order_no": "RGJ-DSW-1", "kind": "report", "received_at": "2023-06-01T09:00:00+08:00",
+  "text": "任务测试超市出售过期酸奶,要求处理。", "anonymous": true}') AS rgj_d1 \gset
+SELECT sv.complaint_receive('{"work_order_no": "RGJ-DSW-2", "kind": "report", "received_at": "2023-06-02T09:00:00+08:00",
+  "text": "任务测试超市出售过期酸奶,请处理。", "anonymous": true}') AS rgj_d2 \gset
+RESET ROLE;
+SELECT count(*) AS queued FROM sv.complaint_duplicate_pending;
+SELECT coalesce(max(id), 0) AS run0 FROM sv.job_run \gset
+SET ROLE regress_job_officer;
+CALL sv.job_complaint_duplicate_sweep();
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE regress_job_admin;
+CALL sv.job_complaint_duplicate_sweep(0);
+\echo :LAST_ERROR_SQLSTATE
+SET client_min_messages = warning;
+CALL sv.job_complaint_duplicate_sweep(1);
+CALL sv.job_complaint_duplicate_sweep();
+RESET client_min_messages;
+SELECT job, job_zh, outcome, rows_done, rows_total, result FROM sv_work.job_run WHERE id > :run0 ORDER BY id;
+RESET ROLE;
+SELECT (SELECT count(*) FROM sv.complaint_duplicate_pending) AS queued,
+       (SELECT count(*) FROM sv.complaint_sketch WHERE complaint_id IN (:rgj_d1, :rgj_d2)) AS sketches,
+       (SELECT count(*) FROM sv.complaint_duplicate WHERE complaint_id = :rgj_d2 AND candidate_id = :rgj_d1) AS proposals;
+SELECT action, (change ->> 'swept')::int AS swept, (change ->> 'job_run')::bigint > :run0 AS with_run FROM sv.audit_log
+WHERE object_kind = 'complaint_duplicate_pending' ORDER BY seq DESC LIMIT 2;
+SET session_replication_role = replica;
+DELETE FROM sv.complaint_duplicate WHERE complaint_id IN (:rgj_d1, :rgj_d2);
+DELETE FROM sv.complaint_sketch WHERE complaint_id IN (:rgj_d1, :rgj_d2);
+DELETE FROM sv.complaint_step WHERE complaint_id IN (:rgj_d1, :rgj_d2);
+DELETE FROM sv.complaint WHERE id IN (:rgj_d1, :rgj_d2);
+DELETE FROM sv.complaint_duplicate_policy WHERE NOT builtin;
+SET session_replication_role = DEFAULT;
+
 -- clean up what later tests list (the model too: its guard set back to ALWAYS)
 ALTER TABLE sv.credit_model DISABLE TRIGGER credit_model_immutable;
 DELETE FROM sv.credit_model WHERE label = 'RGJ-V1';

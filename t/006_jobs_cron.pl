@@ -50,6 +50,7 @@ my $jobs = $node->safe_psql('platform', "SELECT job, schedule, command, cron_job
 is($jobs, join("\n",
 		'sv-bulletin-monthly|0 0 2 * *|CALL sv.job_bulletin_monthly()|t',
 		'sv-bulletin-weekly|0 0 * * 1|CALL sv.job_bulletin_weekly()|t',
+		'sv-complaint-duplicate-sweep|* * * * *|CALL sv.job_complaint_duplicate_sweep()|t',
 		'sv-complaint-supervise|45 23 * * *|CALL sv.job_complaint_supervise()|t',
 		'sv-credit-rescore|0 18 1 * *|CALL sv.job_credit_rescore()|t',
 		'sv-deadline-sweep|30 23 * * *|CALL sv.job_deadline_sweep()|t',
@@ -59,12 +60,12 @@ is($jobs, join("\n",
 		'sv-risk-scan|30 18 * * *|CALL sv.job_risk_scan()|t',
 		'sv-risk-scan-full|30 17 * * 6|CALL sv.job_risk_scan_full()|t',
 		'sv-security-check|0 22 * * *|CALL sv.job_security_check()|t'),
-	'sv.schedule_jobs installs the eleven jobs');
+	'sv.schedule_jobs installs the twelve jobs');
 $node->safe_psql('platform', "SELECT count(*) FROM sv.schedule_jobs('platform_jobs')");
 is($node->safe_psql('platform',
 		"SELECT string_agg(jobname || ' ' || username || ' ' || database, ', ' ORDER BY jobname) FROM cron.job"),
 	'sv-bulletin-monthly platform_jobs platform, sv-bulletin-weekly platform_jobs platform, '
-	  . 'sv-complaint-supervise platform_jobs platform, '
+	  . 'sv-complaint-duplicate-sweep platform_jobs platform, sv-complaint-supervise platform_jobs platform, '
 	  . 'sv-credit-rescore platform_jobs platform, sv-deadline-sweep platform_jobs platform, '
 	  . 'sv-joint-notice-sweep platform_jobs platform, sv-kpi-refresh platform_jobs platform, '
 	  . 'sv-outbox-cleanup platform_jobs platform, sv-risk-scan platform_jobs platform, '
@@ -117,10 +118,10 @@ EOF
 $node->safe_psql('platform', "SELECT cron.unschedule($jobid)");
 
 is($node->safe_psql('platform', 'SELECT string_agg(job, \', \' ORDER BY job) FROM sv.unschedule_jobs()'),
-	'sv-bulletin-monthly, sv-bulletin-weekly, sv-complaint-supervise, sv-credit-rescore, sv-deadline-sweep, '
+	'sv-bulletin-monthly, sv-bulletin-weekly, sv-complaint-duplicate-sweep, sv-complaint-supervise, sv-credit-rescore, sv-deadline-sweep, '
 	  . 'sv-joint-notice-sweep, sv-kpi-refresh, sv-outbox-cleanup, '
 	  . 'sv-risk-scan, sv-risk-scan-full, sv-security-check',
-	'sv.unschedule_jobs removes the eleven jobs');
+	'sv.unschedule_jobs removes the twelve jobs');
 is($node->safe_psql('platform', 'SELECT count(*) FROM cron.job'), '0', 'no job is left in pg_cron');
 
 # A long job cut short by a server crash: three subjects rescored one per batch, the second

@@ -1217,3 +1217,15 @@ ALTER TABLE sv.complaint ADD COLUMN primary_id bigint,
   ADD CONSTRAINT complaint_primary_self_check CHECK (primary_id <> id);
 CREATE INDEX complaint_primary_idx ON sv.complaint (primary_id) WHERE primary_id IS NOT NULL;
 UPDATE sv.complaint c SET primary_id = g.primary_id FROM sv.complaint_group_member g WHERE g.complaint_id = c.id;
+
+-- 74_complaint_duplicate (issue 18, the proposals' sweep mode): the policy's proposal mode
+-- (arrival: in the intake's transaction; sweep: queued for the minute's job) and the queue.
+ALTER TABLE sv.complaint_duplicate_policy ADD COLUMN proposal_mode text NOT NULL DEFAULT 'arrival',
+  ADD CONSTRAINT complaint_duplicate_policy_proposal_mode_check CHECK (proposal_mode IN ('arrival', 'sweep'));
+CREATE TABLE sv.complaint_duplicate_pending (
+  complaint_id bigint PRIMARY KEY REFERENCES sv.complaint (id) ON DELETE CASCADE,
+  queued_at    timestamptz NOT NULL
+);
+ALTER TABLE sv.complaint_duplicate_pending ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sv.complaint_duplicate_pending FORCE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('sv.complaint_duplicate_pending', '');
