@@ -125,10 +125,11 @@ SELECT '12345-S-' || i, CASE WHEN i % 3 = 0 THEN 'report' ELSE 'complaint' END, 
        4, 'received', 'bench', now(), CASE WHEN i % 3 = 0 THEN NULL ELSE date '2026-12-31' END
 FROM generate_series(1, :stored) i;
 SET session_replication_role = origin;
-DO $$ BEGIN
-  PERFORM sv._complaint_sketch_write(c.id, c.body, c.received_at) FROM sv.complaint c WHERE c.work_order_no LIKE '12345-S-%';
-END $$;
-VACUUM ANALYZE sv.complaint, sv.complaint_sketch, sv.complaint_sketch_global;
+INSERT INTO sv.complaint_sketch (complaint_id, received_at, bands, trigrams, place_trigrams)
+SELECT c.id, c.received_at, sv.complaint_text_bands(c.body, c.received_at), sv.complaint_text_trigrams(c.body),
+       sv.complaint_text_trigrams(c.place_address)
+FROM sv.complaint c WHERE c.work_order_no LIKE '12345-S-%';
+VACUUM ANALYZE sv.complaint, sv.complaint_sketch;
 
 -- one of each first: the routing and the outbox run (an intake not routed would not do the work)
 SET ROLE bench_cp_feed;

@@ -44,11 +44,8 @@ SELECT count(*) AS regions FROM sv.region WHERE code IN ('410402','410403','4104
 SET session_replication_role = replica;   -- untimed fixture: no proposal per row, no foreign-key checks
 DELETE FROM sv.complaint_sketch s USING sv.complaint c
 WHERE c.id = s.complaint_id AND c.channel = 'hotline' AND c.work_order_no LIKE 'BENCH-%';   -- a run before this one
-DELETE FROM sv.complaint_sketch_global s USING sv.complaint c
-WHERE c.id = s.complaint_id AND c.channel = 'hotline' AND c.work_order_no LIKE 'BENCH-%';
 DELETE FROM sv.complaint WHERE channel = 'hotline' AND work_order_no LIKE 'BENCH-%';
 DROP INDEX IF EXISTS sv.complaint_sketch_bands_idx;
-DROP INDEX IF EXISTS sv.complaint_sketch_global_keys_idx;
 INSERT INTO sv.complaint (work_order_no, kind, channel, body, subject_uscc, place_region_code, anonymous, received_at,
                          department_id, state, recorded_by, recorded_at, accept_due)
 SELECT 'BENCH-' || i, CASE WHEN i % 3 = 0 THEN 'report' ELSE 'complaint' END, 'hotline', bench.cs_text(i),
@@ -61,23 +58,15 @@ FROM generate_series(1, :rows) i;
 SET session_replication_role = origin;
 SELECT pg_size_pretty(pg_relation_size('sv.complaint')) AS heap, round(avg(char_length(body))) AS avg_chars,
        count(DISTINCT body) AS distinct_texts FROM sv.complaint;
--- as sv._complaint_sketch_store writes them: family 2 with the codes, family 1 apart
-CREATE TEMP TABLE cs_bands AS
-SELECT c.id, c.received_at, c.body, c.place_address, sv.complaint_text_bands(c.body, c.received_at) AS bands
-FROM sv.complaint c WHERE c.work_order_no LIKE 'BENCH-%';
 INSERT INTO sv.complaint_sketch (complaint_id, received_at, bands, trigrams, place_trigrams)
-SELECT x.id, x.received_at, x.bands[49:168], sv.complaint_text_trigrams(x.body), sv.complaint_text_trigrams(x.place_address)
-FROM cs_bands x WHERE x.bands IS NOT NULL;
-INSERT INTO sv.complaint_sketch_global (complaint_id, keys)
-SELECT x.id, x.bands[1:48] FROM cs_bands x WHERE x.bands IS NOT NULL;
-DROP TABLE cs_bands;
+SELECT x.id, x.received_at, x.bands, sv.complaint_text_trigrams(x.body), sv.complaint_text_trigrams(x.place_address)
+FROM (SELECT c.id, c.received_at, c.body, c.place_address, sv.complaint_text_bands(c.body, c.received_at) AS bands
+      FROM sv.complaint c WHERE c.work_order_no LIKE 'BENCH-%') x
+WHERE x.bands IS NOT NULL;
 CREATE INDEX complaint_sketch_bands_idx ON sv.complaint_sketch USING gin (bands) WITH (fastupdate = off);
-CREATE INDEX complaint_sketch_global_keys_idx ON sv.complaint_sketch_global USING gin (keys) WITH (fastupdate = off);
 \timing off
-VACUUM ANALYZE sv.complaint, sv.complaint_sketch, sv.complaint_sketch_global;
-SELECT pg_size_pretty(pg_relation_size('sv.complaint_sketch_global')) AS global_heap,
-       pg_size_pretty(pg_relation_size('sv.complaint_sketch_global_keys_idx')) AS global_gin,
-       pg_size_pretty(pg_relation_size('sv.complaint_sketch')) AS sketch_heap,
+VACUUM ANALYZE sv.complaint, sv.complaint_sketch;
+SELECT pg_size_pretty(pg_relation_size('sv.complaint_sketch')) AS sketch_heap,
        pg_size_pretty(pg_relation_size('sv.complaint_sketch_bands_idx')) AS sketch_gin,
        pg_size_pretty(pg_relation_size('sv.complaint_sketch_pkey')) AS sketch_pkey;
 CHECKPOINT;

@@ -242,13 +242,12 @@ GRANT EXECUTE ON FUNCTION sv.complaint_text_similarity(text, text) TO sv_admin, 
 -- normalisation is defined once (sv.complaint_text_grams and pg_trgm), and two texts of
 -- similarity J share each MinHash value with probability J.  From 240 values, two families of
 -- band keys, one int8 each (a key = hash of family, partition, band number and the band's values):
---   family 1, 48 bands of 4 values (values 1-192), one partition: the nearest-first search over
+--   family 1, 48 bands of 5 values (values 1-240), one partition: the nearest-first search over
 --     all items (sv.complaint_similar, the issue's top 5): a pair of similarity 0.6 becomes a
---     candidate with probability 0.998, 0.5: 0.955, 0.4: 0.71, an unrelated pair (0.06) 0.0006;
---     stored apart, in the narrow sv.complaint_sketch_global (48 keys a row), because on texts
---     about the same trades and streets 0.65 % of all items are candidates of a query (6,500 at
---     a million), each a read of its row: 400-byte rows stay in memory, 2-kilobyte ones did not
---     (bands of 5 made 0.14 % candidates but caught 0.5 with 0.78 only);
+--     candidate with probability 0.98, 0.5: 0.78, 0.4: 0.39, an unrelated pair (0.06) 0.00004
+--     (bands of 4 caught 0.5 with 0.955 but made 4.5 times as many candidates of texts about the
+--     same trades and streets: 0.65 % of all items instead of 0.14 %, each a random read of a
+--     sketch row; the search over all items is for near copies, the window's search for the rest);
 --   family 2, 120 bands of 2 values (values 1-240), partitioned by the 30-day period of receipt
 --     (sv._complaint_band_period): the proposals within their window (thresholds 0.16-0.2):
 --     similarity 0.16: 0.95, 0.2: 0.99, 0.3: 1.0, an unrelated pair (0.06) 0.35; a search of a
@@ -303,23 +302,21 @@ AS $fn$
 DECLARE
   v bigint[] := sv.complaint_text_minhash(body);
 BEGIN
-  RETURN sv.complaint_band_keys(v, 1, 48, 4, 0) || sv.complaint_band_keys(v, 2, 120, 2, sv._complaint_band_period(received_at));
+  RETURN sv.complaint_band_keys(v, 1, 48, 5, 0) || sv.complaint_band_keys(v, 2, 120, 2, sv._complaint_band_period(received_at));
 END
 $fn$;
 COMMENT ON FUNCTION sv.complaint_text_bands(text, timestamptz) IS
-  'The LSH band keys of a complaint text: 48 bands of 4 MinHash values, then 120 of 2 for its 30-day period of receipt';
+  'The LSH band keys of a complaint text: 48 bands of 5 MinHash values, then 120 of 2 for its 30-day period of receipt';
 GRANT EXECUTE ON FUNCTION sv.complaint_text_bands(text, timestamptz) TO sv_admin, sv_officer, sv_auditor, sv_bi, sv_integration;
 
--- The keys a search probes, sorted and distinct: family 2 of every period from lo to hi when
--- both are given (a window: sv.complaint_sketch.bands), else family 1 (all items:
--- sv.complaint_sketch_global.keys).
+-- The keys a search probes, sorted and distinct: family 1, and family 2 of every period from lo
+-- to hi when both are given.
 CREATE OR REPLACE FUNCTION sv._complaint_band_probe(minhash bigint[], lo timestamptz, hi timestamptz) RETURNS bigint[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 AS $fn$
   SELECT array_agg(DISTINCT k ORDER BY k)
-  FROM (SELECT unnest(sv.complaint_band_keys(minhash, 1, 48, 4, 0)) AS k
-        WHERE lo IS NULL OR hi IS NULL
+  FROM (SELECT unnest(sv.complaint_band_keys(minhash, 1, 48, 5, 0)) AS k
         UNION ALL
         SELECT unnest(sv.complaint_band_keys(minhash, 2, 120, 2, p))
         FROM generate_series(sv._complaint_band_period(lo), sv._complaint_band_period(hi)) p
@@ -344,28 +341,13 @@ CREATE TABLE sv.complaint_sketch (
   bands          bigint[] NOT NULL,
   trigrams       integer[] NOT NULL,
   place_trigrams integer[],
-  CONSTRAINT complaint_sketch_bands_check CHECK (cardinality(bands) = 120)
+  CONSTRAINT complaint_sketch_bands_check CHECK (cardinality(bands) = 168)
 ) WITH (toast_tuple_target = 8160);
 CREATE INDEX complaint_sketch_bands_idx ON sv.complaint_sketch USING gin (bands) WITH (fastupdate = off);
 COMMENT ON TABLE sv.complaint_sketch IS
-  'MinHash band keys (family 2, of the 30-day period) and trigram codes of each complaint text (derived: recomputed from sv.complaint on insert and restore): the candidates of the window''s duplicate search and their scores';
+  'MinHash band keys and trigram codes of each complaint text (derived: recomputed from sv.complaint on insert and restore): the candidates of the duplicate search and their scores';
 ALTER TABLE sv.complaint_sketch ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint_sketch FORCE ROW LEVEL SECURITY;
-
--- Family 1 (48 keys) of each item, for the search over all items, in rows of about 400 bytes:
--- a search reads the rows of its candidates (thousands at a million items) to rank them by
--- shared keys, and narrow rows stay in memory; only the best candidates' codes are then read
--- from sv.complaint_sketch.  Derived and not dumped, as sv.complaint_sketch.
-CREATE TABLE sv.complaint_sketch_global (
-  complaint_id bigint PRIMARY KEY REFERENCES sv.complaint (id) ON DELETE CASCADE,
-  keys         bigint[] NOT NULL,
-  CONSTRAINT complaint_sketch_global_keys_check CHECK (cardinality(keys) = 48)
-);
-CREATE INDEX complaint_sketch_global_keys_idx ON sv.complaint_sketch_global USING gin (keys) WITH (fastupdate = off);
-COMMENT ON TABLE sv.complaint_sketch_global IS
-  'MinHash band keys (family 1) of each complaint text (derived, as sv.complaint_sketch): the candidates of the search over all items';
-ALTER TABLE sv.complaint_sketch_global ENABLE ROW LEVEL SECURITY;
-ALTER TABLE sv.complaint_sketch_global FORCE ROW LEVEL SECURITY;
 
 -- The items an intake queued for the sweep (the policy's proposal_mode 'sweep'): neither their
 -- sketch nor their proposals are made yet; sv.complaint_duplicate_sweep makes both, in id order,
@@ -391,19 +373,16 @@ AS $fn$
 BEGIN
   IF minhash IS NULL THEN
     DELETE FROM sv.complaint_sketch s WHERE s.complaint_id = _complaint_sketch_store.complaint_id;
-    DELETE FROM sv.complaint_sketch_global s WHERE s.complaint_id = _complaint_sketch_store.complaint_id;
     RETURN;
   END IF;
   INSERT INTO sv.complaint_sketch AS s (complaint_id, received_at, bands, trigrams, place_trigrams)
   VALUES (_complaint_sketch_store.complaint_id, _complaint_sketch_store.received_at,
-          sv.complaint_band_keys(minhash, 2, 120, 2, sv._complaint_band_period(_complaint_sketch_store.received_at)),
+          sv.complaint_band_keys(minhash, 1, 48, 5, 0)
+            || sv.complaint_band_keys(minhash, 2, 120, 2, sv._complaint_band_period(_complaint_sketch_store.received_at)),
           _complaint_sketch_store.trigrams, _complaint_sketch_store.place_trigrams)
   ON CONFLICT ON CONSTRAINT complaint_sketch_pkey
   DO UPDATE SET received_at = EXCLUDED.received_at, bands = EXCLUDED.bands, trigrams = EXCLUDED.trigrams,
                 place_trigrams = EXCLUDED.place_trigrams;
-  INSERT INTO sv.complaint_sketch_global AS s (complaint_id, keys)
-  VALUES (_complaint_sketch_store.complaint_id, sv.complaint_band_keys(minhash, 1, 48, 4, 0))
-  ON CONFLICT ON CONSTRAINT complaint_sketch_global_pkey DO UPDATE SET keys = EXCLUDED.keys;
 END
 $fn$;
 
@@ -449,16 +428,14 @@ GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_rule(real, boolean, boolean)
 
 -- The items nearest in text to a sketched text (its MinHash values and trigram codes), received
 -- between lo and hi (NULL: any time), k of them, without the item exclude: id and pg_trgm's
--- similarity, nearest first.  With a window (lo and hi given), the candidates are the items of
--- the window's periods sharing a family-2 key (sv.complaint_sketch.bands), each scored from its
--- stored trigram codes in the same read (pg_trgm's similarity, exactly).  Over all items (lo or
--- hi NULL), the candidates share a family-1 key (sv.complaint_sketch_global, narrow rows), the
--- 4 x k (at least 100) sharing the most keys are scored from their codes, and the score
--- decides.  Approximate: over all items, an item of similarity 0.5 is missed with probability
--- 0.045 (docs/performance.md gives the recall measured).  Internal: no scope (the proposal sees
+-- similarity, nearest first.  Candidates: the items sharing a probed band key (family 1;
+-- family 2 of the window's periods as well when both lo and hi are given); each is scored from
+-- its stored trigram codes (pg_trgm's similarity, exactly) in the same read, and the score
+-- decides.  Approximate: over all items, an item of similarity 0.5 is missed with probability 0.22
+-- (docs/performance.md gives the recall measured).  Internal: no scope (the proposal sees
 -- every item; sv.complaint_similar applies the caller's).  enable_seqscan off: the planner
 -- estimates && on keys that are nearly all distinct badly and would read every sketch (460 ms
--- at 20,000 items instead of 1 ms through the GIN index).  Static SQL: plpgsql keeps its plans.
+-- at 20,000 items instead of 1 ms through the GIN index).  Static SQL: plpgsql keeps its plan.
 CREATE OR REPLACE FUNCTION sv._complaint_nearest_sketch(minhash bigint[], trigrams integer[], k integer,
                                                         lo timestamptz DEFAULT NULL, hi timestamptz DEFAULT NULL,
                                                         exclude bigint DEFAULT NULL)
@@ -467,31 +444,17 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, sv, pg_temp
 SET enable_seqscan = off
 AS $fn$
-DECLARE
-  v_probe bigint[];
 BEGIN
   IF minhash IS NULL OR trigrams IS NULL THEN
     RETURN;
   END IF;
-  v_probe := sv._complaint_band_probe(minhash, lo, hi);
-  IF lo IS NOT NULL AND hi IS NOT NULL THEN
-    RETURN QUERY
-      SELECT s.complaint_id, sv.complaint_trigram_similarity(s.trigrams, _complaint_nearest_sketch.trigrams) AS score
-      FROM sv.complaint_sketch s
-      WHERE s.bands && v_probe AND s.received_at >= lo AND s.received_at <= hi
-        AND s.complaint_id IS DISTINCT FROM exclude
-      ORDER BY score DESC, s.complaint_id DESC LIMIT k;
-  ELSE
-    RETURN QUERY
-      SELECT s.complaint_id, sv.complaint_trigram_similarity(s.trigrams, _complaint_nearest_sketch.trigrams) AS score
-      FROM (SELECT g.complaint_id FROM sv.complaint_sketch_global g
-            WHERE g.keys && v_probe AND g.complaint_id IS DISTINCT FROM exclude
-            ORDER BY sv.complaint_band_overlap(g.keys, v_probe) DESC, g.complaint_id DESC
-            LIMIT greatest(4 * k, 100)) c
-      JOIN sv.complaint_sketch s ON s.complaint_id = c.complaint_id
-      WHERE (lo IS NULL OR s.received_at >= lo) AND (hi IS NULL OR s.received_at <= hi)
-      ORDER BY score DESC, s.complaint_id DESC LIMIT k;
-  END IF;
+  RETURN QUERY
+    SELECT s.complaint_id, sv.complaint_trigram_similarity(s.trigrams, _complaint_nearest_sketch.trigrams) AS score
+    FROM sv.complaint_sketch s
+    WHERE s.bands && sv._complaint_band_probe(minhash, lo, hi)
+      AND (lo IS NULL OR s.received_at >= lo) AND (hi IS NULL OR s.received_at <= hi)
+      AND s.complaint_id IS DISTINCT FROM exclude
+    ORDER BY score DESC, s.complaint_id DESC LIMIT k;
 END
 $fn$;
 

@@ -16,8 +16,7 @@ SELECT m.rel, CASE m.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END AS kind,
               THEN 'written by the install and update scripts only'
             WHEN m.rel IN ('sv.complaint_submit_count'::regclass, 'sv.complaint_submit_secret'::regclass)
               THEN 'transient: the portal rate limits'' counts of two days and their secret (a restore makes a new one)'
-            WHEN m.rel IN ('sv.complaint_sketch'::regclass, 'sv.complaint_sketch_global'::regclass)
-              THEN 'derived: recomputed by sv.complaint''s insert trigger (a restore too)'
+            WHEN m.rel = 'sv.complaint_sketch'::regclass THEN 'derived: recomputed by sv.complaint''s insert trigger (a restore too)'
             ELSE 'NOT MARKED: holds user data?' END AS why_not_dumped
 FROM members m, ext
 WHERE m.rel::oid <> ALL (ext.extconfig)

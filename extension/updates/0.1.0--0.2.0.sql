@@ -1178,20 +1178,11 @@ CREATE TABLE sv.complaint_sketch (
   bands          bigint[] NOT NULL,
   trigrams       integer[] NOT NULL,
   place_trigrams integer[],
-  CONSTRAINT complaint_sketch_bands_check CHECK (cardinality(bands) = 120)
+  CONSTRAINT complaint_sketch_bands_check CHECK (cardinality(bands) = 168)
 ) WITH (toast_tuple_target = 8160);
 CREATE INDEX complaint_sketch_bands_idx ON sv.complaint_sketch USING gin (bands) WITH (fastupdate = off);
 ALTER TABLE sv.complaint_sketch ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sv.complaint_sketch FORCE ROW LEVEL SECURITY;
--- and family 1 (the search over all items) in narrow rows
-CREATE TABLE sv.complaint_sketch_global (
-  complaint_id bigint PRIMARY KEY REFERENCES sv.complaint (id) ON DELETE CASCADE,
-  keys         bigint[] NOT NULL,
-  CONSTRAINT complaint_sketch_global_keys_check CHECK (cardinality(keys) = 48)
-);
-CREATE INDEX complaint_sketch_global_keys_idx ON sv.complaint_sketch_global USING gin (keys) WITH (fastupdate = off);
-ALTER TABLE sv.complaint_sketch_global ENABLE ROW LEVEL SECURITY;
-ALTER TABLE sv.complaint_sketch_global FORCE ROW LEVEL SECURITY;
 -- 10_region, 68_complaint, 69_complaint_flow, 74_complaint_duplicate (issue 18, the place's point):
 -- region boundaries (loaded by administrators, none shipped), the point of a complaint's place
 -- and its two fields in the 12345 batches' staging table, and the duplicate rule's distance.
