@@ -256,7 +256,7 @@ GRANT EXECUTE ON FUNCTION sv.complaint_text_similarity(text, text) TO sv_admin, 
 -- Probability that a pair of similarity J shares at least one band of a family of B bands of R
 -- values: 1 - (1 - J^R)^B.  Measured on the labelled sample and the benchmark
 -- (docs/complaints.md, docs/performance.md).  Changing a parameter changes every stored key:
--- sv.complaint_sketch must then be recomputed (sv._complaint_sketch_write for every item).
+-- sv.complaint_sketch must then be recomputed (sv.complaint_sketch_rebuild).
 CREATE OR REPLACE FUNCTION sv.complaint_minhash(elements text[], k integer) RETURNS bigint[]
 AS 'MODULE_PATHNAME', 'sv_complaint_minhash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sv.complaint_minhash(text[], integer) IS
@@ -383,21 +383,6 @@ BEGIN
   ON CONFLICT ON CONSTRAINT complaint_sketch_pkey
   DO UPDATE SET received_at = EXCLUDED.received_at, bands = EXCLUDED.bands, trigrams = EXCLUDED.trigrams,
                 place_trigrams = EXCLUDED.place_trigrams;
-END
-$fn$;
-
--- Write (or rewrite) the sketch of one item (the place address read from the item).
-CREATE OR REPLACE FUNCTION sv._complaint_sketch_write(complaint_id bigint, body text, received_at timestamptz) RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  v_elements text[] := sv.complaint_text_trigram_elements(body);
-BEGIN
-  PERFORM sv._complaint_sketch_store(_complaint_sketch_write.complaint_id, _complaint_sketch_write.received_at,
-            sv.complaint_minhash(v_elements, 240), sv.complaint_trigram_codes(v_elements),
-            (SELECT sv.complaint_text_trigrams(c.place_address) FROM sv.complaint c
-             WHERE c.id = _complaint_sketch_write.complaint_id));
 END
 $fn$;
 
@@ -551,29 +536,6 @@ BEGIN
   ON CONFLICT ON CONSTRAINT complaint_duplicate_pair_key DO NOTHING;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
-END
-$fn$;
-
--- The same for a stored item (its sketch computed again): for a DBA re-proposing after a
--- policy change.  Where pg_trgm is blind to Chinese (LC_CTYPE C) it warns and proposes nothing.
-CREATE OR REPLACE FUNCTION sv._complaint_duplicate_propose(complaint_id bigint) RETURNS integer
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, sv, pg_temp
-AS $fn$
-DECLARE
-  c sv.complaint;
-  v_elements text[];
-BEGIN
-  SELECT * INTO c FROM sv.complaint x WHERE x.id = _complaint_duplicate_propose.complaint_id;
-  IF NOT FOUND THEN
-    RETURN 0;
-  END IF;
-  IF NOT sv._complaint_text_search_warn(c.id) THEN
-    RETURN 0;
-  END IF;
-  v_elements := sv.complaint_text_trigram_elements(c.body);
-  RETURN sv._complaint_duplicate_propose(c, sv.complaint_minhash(v_elements, 240), sv.complaint_trigram_codes(v_elements),
-                                         sv.complaint_text_trigrams(c.place_address));
 END
 $fn$;
 
@@ -957,7 +919,7 @@ GRANT EXECUTE ON FUNCTION sv.complaint_duplicate_undo(bigint, text) TO sv_office
 -- Recompute the sketches (DBAs, after changing the sketch parameters; administrators): the items
 -- with id > after_id, in id order, at most batch of them (1-1000000): with all_items false only
 -- those without a sketch row (a text without a trigram never has one), with true every item.
--- Each through sv._complaint_sketch_write, as the intake's trigger.  Returns the id of the last
+-- Each through sv._complaint_sketch_and_propose (without proposing), as the intake's trigger.  Returns the id of the last
 -- item examined, NULL when none was left: call it again with that id (and COMMIT between calls)
 -- until NULL.  One audit record per call.
 CREATE OR REPLACE FUNCTION sv.complaint_sketch_rebuild(batch integer DEFAULT 10000, all_items boolean DEFAULT false,
@@ -976,14 +938,14 @@ BEGIN
     RAISE EXCEPTION 'batch must be 1-1000000, not %', batch USING ERRCODE = 'invalid_parameter_value';
   END IF;
   FOR r IN
-    SELECT c.id, c.body, c.received_at
+    SELECT c
     FROM sv.complaint c LEFT JOIN sv.complaint_sketch s ON s.complaint_id = c.id
     WHERE c.id > after_id AND (all_items OR s.complaint_id IS NULL)
     ORDER BY c.id LIMIT batch
   LOOP
-    PERFORM sv._complaint_sketch_write(r.id, r.body, r.received_at);
+    PERFORM sv._complaint_sketch_and_propose(r.c, false);
     v_examined := v_examined + 1;
-    v_last := r.id;
+    v_last := (r.c).id;
   END LOOP;
   PERFORM sv.audit_append(NULL, 'complaint_sketch', 'rebuild', 'rebuild',
     jsonb_build_object('batch', batch, 'all_items', all_items, 'after_id', after_id, 'examined', v_examined, 'last_id', v_last));
